@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+  csv,
+  loadConfig,
+} from '@hub/config';
+
+/** Default MIME types an agent may upload (images, PDF, plain text/CSV, common office documents). */
+export const DEFAULT_ALLOWED_FILE_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+].join(',');
+
+/**
+ * The agent gateway's environment. Agent JWTs are verified with exactly one of
+ * `AGENT_JWT_SECRET` (HS256 shared secret, ≥ 32 bytes) or `AGENT_JWKS_URL` (RS256/ES256… keys from a
+ * JWKS endpoint, RFC 7517); both or neither stops the service at start with a message naming them.
+ */
+export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema.shape)
+  .extend(RedisConfigSchema.shape)
+  .extend(HttpConfigSchema.shape)
+  .extend({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3003),
+    /** HS256 secret for agent tokens (UTF-8, at least 32 bytes). */
+    AGENT_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** JWKS URL for agent tokens issued by an identity provider. */
+    AGENT_JWKS_URL: z.url().optional(),
+    /** Expected `iss` claim, if set. */
+    AGENT_JWT_ISSUER: z.string().min(1).optional(),
+    /** Expected `aud` claim, if set. */
+    AGENT_JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Directory of the local-disk file storage. */
+    FILE_STORAGE_DIR: z.string().min(1).default('var/files'),
+    /** Largest upload accepted, bytes (default 10 MiB). */
+    FILE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024 * 1024)
+      .default(10 * 1024 * 1024),
+    /** Comma-separated MIME types agents may upload. */
+    FILE_ALLOWED_TYPES: csv().default(DEFAULT_ALLOWED_FILE_TYPES.split(',')),
+    /** HS256 secret signing file download links handed to the bot platform (≥ 32 chars). */
+    FILE_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Lifetime of a signed file link, seconds. */
+    FILE_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
+    /** Base URL the gateway is reachable at (file links in outbound messages). */
+    PUBLIC_BASE_URL: z.url().optional(),
+    /** An agent whose last socket disconnected is set offline after this grace period, ms. 0 = never. */
+    PRESENCE_OFFLINE_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+    /** Realtime event ids remembered per gateway for duplicate suppression. */
+    OFFER_DEDUPE_CAPACITY: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
+  })
+  .superRefine((c, ctx) => {
+    const n = Number(!!c.AGENT_JWT_SECRET) + Number(!!c.AGENT_JWKS_URL);
+    if (n !== 1) {
+      const message =
+        n === 0
+          ? 'set exactly one of AGENT_JWT_SECRET or AGENT_JWKS_URL (neither is set)'
+          : 'set exactly one of AGENT_JWT_SECRET or AGENT_JWKS_URL (both are set)';
+      ctx.addIssue({ code: 'custom', path: ['AGENT_JWT_SECRET'], message });
+    }
+  });
+
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+/**
+ * Loads and validates the gateway config.
+ * @throws ConfigError naming each offending variable
+ */
+export function loadGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  return loadConfig('agent-gateway', GatewayConfigSchema, env);
+}

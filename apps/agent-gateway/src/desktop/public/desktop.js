@@ -1,0 +1,484 @@
+// @ts-check
+// Agent Desktop: a plain ES module, no build step. Talks to the gateway over Socket.IO (`/agents`,
+// offers, chat, presence) and REST (`/v1/agent/...`: context, history, transfer, wrap-up, files).
+// All text from the server is inserted with textContent (never as HTML).
+import { io } from '/socket.io/socket.io.esm.min.js';
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const TOKEN_KEY = 'hub.agentToken';
+
+/** @type {{ token: string|null, socket: any, me: any, offers: Map<string, any>, assigned: Map<string, any>, revoked: Set<string>, current: string|null, seenMessages: Set<string>, typingTimer: any, typingSent: boolean, queues: any[] }} */
+const state = {
+  token: null,
+  socket: null,
+  me: null,
+  offers: new Map(), // offerId → { offerId, expiresAt, workItem }
+  assigned: new Map(), // workItemId → view
+  revoked: new Set(),
+  current: null,
+  seenMessages: new Set(),
+  typingTimer: null,
+  typingSent: false,
+  queues: [],
+};
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children)
+    if (c != null) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+async function api(path, init = {}) {
+  const res = await fetch(path, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${state.token}`,
+      ...(init.body && !(init.body instanceof FormData) ? { 'content-type': 'application/json' } : {}),
+      ...(init.headers || {}),
+    },
+  });
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
+  if (!res.ok) throw new Error(typeof body === 'object' ? String(body.message) : String(body));
+  return body;
+}
+
+function setStatus(id, text) {
+  $(id).textContent = text;
+}
+
+// ---------- sign in / out ----------
+async function signIn(token) {
+  state.token = token;
+  try {
+    state.me = await api('/v1/agent/me');
+  } catch (e) {
+    state.token = null;
+    setStatus('signin-error', `Sign-in failed: ${e.message}`);
+    return;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('signin').hidden = true;
+  $('desk').hidden = false;
+  $('presence-form').hidden = false;
+  $('whoami').textContent = `${state.me.name ?? state.me.agentId} · ${state.me.tenantId}`;
+  state.queues = await api('/v1/agent/queues').catch(() => []);
+  connect();
+  $('presence').focus();
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.socket?.disconnect();
+  location.hash = '';
+  location.reload();
+}
+
+// ---------- socket ----------
+function connect() {
+  const socket = io('/agents', { auth: { token: state.token }, transports: ['websocket'] });
+  state.socket = socket;
+  socket.on('connect', () => setStatus('conn', 'connected'));
+  socket.on('disconnect', () => setStatus('conn', 'disconnected — reconnecting'));
+  socket.on('connect_error', (e) => setStatus('conn', `connection refused: ${e.message}`));
+  socket.on('sync', (snap) => applySync(snap));
+  socket.on('agent:event', (m) => onAgentEvent(m));
+  socket.on('chat:message', (m) => onChatMessage(m));
+  socket.on('chat:typing', (t) => onTyping(t));
+}
+
+function applySync(snap) {
+  state.offers.clear();
+  for (const o of snap.offers) if (!state.revoked.has(o.offerId)) state.offers.set(o.offerId, o);
+  state.assigned.clear();
+  for (const w of snap.assigned) state.assigned.set(w.workItemId, w);
+  renderInbox();
+  if (state.current && !state.assigned.has(state.current) && !offerFor(state.current)) clearCurrent();
+}
+
+function offerFor(workItemId) {
+  for (const o of state.offers.values()) if (o.workItem.workItemId === workItemId) return o;
+  return null;
+}
+
+function onAgentEvent(m) {
+  switch (m.kind) {
+    case 'offer':
+      if (!state.revoked.has(m.offerId))
+        state.offers.set(m.offerId, { offerId: m.offerId, expiresAt: m.expiresAt, workItem: m.workItem });
+      break;
+    case 'offer_revoked':
+      state.revoked.add(m.offerId);
+      state.offers.delete(m.offerId);
+      break;
+    case 'assigned':
+      if (m.offerId) state.offers.delete(m.offerId);
+      state.assigned.set(m.workItem.workItemId, { ...m.workItem, status: 'assigned' });
+      if (!state.current) openWorkItem(m.workItem.workItemId);
+      break;
+    case 'unassigned':
+      state.assigned.delete(m.workItemId);
+      if (state.current === m.workItemId) {
+        clearCurrent();
+        setStatus('action-status', `Work item ${m.reason}.`);
+      }
+      break;
+    case 'presence':
+      /** @type {HTMLSelectElement} */ ($('presence')).value = m.presence;
+      break;
+  }
+  renderInbox();
+}
+
+// ---------- inbox ----------
+function renderInbox() {
+  const offers = $('offers');
+  offers.replaceChildren();
+  for (const o of state.offers.values()) {
+    const w = o.workItem;
+    const li = el(
+      'li',
+      { dataset: { offerId: o.offerId, workItemId: w.workItemId } },
+      el(
+        'div',
+        {},
+        el('strong', {}, w.queueName ?? 'queue'),
+        ' · ',
+        w.context.channel,
+        ' · ',
+        w.context.intent ?? 'no intent',
+      ),
+      el('div', { class: 'muted' }, w.context.contact?.name ?? w.conversationId),
+      el(
+        'div',
+        {},
+        'Expires in ',
+        el('span', { class: 'countdown', dataset: { expiresAt: o.expiresAt } }, countdown(o.expiresAt)),
+      ),
+      el('button', { type: 'button', class: 'accept', onclick: () => accept(o) }, 'Accept'),
+      ' ',
+      el('button', { type: 'button', class: 'decline', onclick: () => decline(o) }, 'Decline'),
+    );
+    offers.append(li);
+  }
+  $('no-offers').hidden = state.offers.size > 0;
+  const assigned = $('assigned');
+  assigned.replaceChildren();
+  for (const w of state.assigned.values()) {
+    assigned.append(
+      el(
+        'li',
+        { class: state.current === w.workItemId ? 'current' : '', dataset: { workItemId: w.workItemId } },
+        el(
+          'button',
+          { type: 'button', class: 'open', onclick: () => openWorkItem(w.workItemId) },
+          w.context.contact?.name ?? w.conversationId,
+        ),
+        el('div', { class: 'muted' }, `${w.queueName ?? ''} · ${w.context.intent ?? ''}`),
+      ),
+    );
+  }
+  $('no-assigned').hidden = state.assigned.size > 0;
+}
+
+function countdown(expiresAt) {
+  const s = Math.max(0, Math.round((Date.parse(expiresAt) - Date.now()) / 1000));
+  return `${s} s`;
+}
+
+setInterval(() => {
+  let changed = false;
+  for (const o of [...state.offers.values()]) {
+    if (Date.parse(o.expiresAt) <= Date.now()) {
+      state.offers.delete(o.offerId);
+      changed = true;
+    }
+  }
+  if (changed) renderInbox();
+  for (const span of document.querySelectorAll('.countdown')) {
+    span.textContent = countdown(/** @type {HTMLElement} */ (span).dataset.expiresAt);
+  }
+}, 1000);
+
+function emit(event, payload) {
+  return new Promise((resolve) => state.socket.emit(event, payload, resolve));
+}
+
+async function accept(o) {
+  const ack = await emit('offer:accept', { workItemId: o.workItem.workItemId, offerId: o.offerId });
+  if (!ack.ok) return setStatus('action-status', `Accept failed: ${ack.error}`);
+  setStatus('action-status', 'Accepted — waiting for assignment…');
+}
+
+async function decline(o) {
+  const ack = await emit('offer:decline', { workItemId: o.workItem.workItemId, offerId: o.offerId });
+  if (!ack.ok) return setStatus('action-status', `Decline failed: ${ack.error}`);
+  state.offers.delete(o.offerId);
+  renderInbox();
+}
+
+// ---------- work item: context + chat ----------
+function clearCurrent() {
+  state.current = null;
+  $('context-body').hidden = true;
+  $('no-context').hidden = false;
+  $('timeline').replaceChildren();
+  $('chat-title').textContent = '';
+  setChatEnabled(false);
+  renderInbox();
+}
+
+function setChatEnabled(on) {
+  for (const id of ['chat-input', 'send', 'file', 'upload'])
+    /** @type {HTMLInputElement} */ ($(id)).disabled = !on;
+}
+
+async function openWorkItem(workItemId) {
+  state.current = workItemId;
+  state.seenMessages.clear();
+  renderInbox();
+  const [detail, history] = await Promise.all([
+    api(`/v1/agent/work-items/${workItemId}`),
+    api(`/v1/agent/work-items/${workItemId}/messages`),
+  ]);
+  if (state.current !== workItemId) return;
+  renderContext(detail);
+  const tl = $('timeline');
+  tl.replaceChildren();
+  let divided = false;
+  for (const entry of history.timeline) {
+    if (entry.source === 'bot_transcript') {
+      tl.append(
+        el(
+          'li',
+          { class: `bot_transcript ${entry.role}` },
+          el('span', { class: 'role' }, entry.role),
+          entry.text,
+        ),
+      );
+    } else {
+      if (!divided) {
+        tl.append(el('li', { class: 'divider' }, '— live conversation —'));
+        divided = true;
+      }
+      appendMessage(entry.message);
+    }
+  }
+  if (!divided) tl.append(el('li', { class: 'divider' }, '— live conversation —'));
+  tl.scrollTop = tl.scrollHeight;
+  $('chat-title').textContent = detail.context.contact?.name ?? detail.conversationId;
+  setChatEnabled(detail.status === 'assigned');
+  if (detail.status === 'assigned') $('chat-input').focus();
+}
+
+function renderContext(d) {
+  const c = d.context;
+  $('no-context').hidden = true;
+  $('context-body').hidden = false;
+  $('ctx-queue').textContent = d.queueName ?? '—';
+  $('ctx-channel').textContent = `${c.channel} (${d.type})`;
+  $('ctx-intent').textContent = c.intent ?? '—';
+  $('ctx-reason').textContent = c.escalationReason ?? '—';
+  $('ctx-sentiment').textContent =
+    c.sentiment == null ? '—' : `${c.sentiment.toFixed(2)} (${c.sentimentSource})`;
+  $('ctx-summary').textContent = c.summary ? `${c.summary} (${c.summarySource})` : '—';
+  const dl = (id, obj) => {
+    const node = $(id);
+    node.replaceChildren();
+    const entries = Object.entries(obj ?? {});
+    if (!entries.length) node.append(el('dd', {}, '—'));
+    for (const [k, v] of entries) node.append(el('dt', {}, k), el('dd', {}, v == null ? '—' : String(v)));
+  };
+  dl('ctx-contact', c.contact);
+  dl('ctx-attributes', c.attributes);
+  const tr = $('ctx-transfers');
+  tr.replaceChildren();
+  for (const t of d.transfers) {
+    tr.append(
+      el(
+        'li',
+        {},
+        `${new Date(t.at).toLocaleTimeString()}: ${t.fromQueueName ?? '—'} → ${t.toQueueName ?? t.toQueueId} by ${t.byAgentId ?? '?'}${t.reason ? ` (${t.reason})` : ''}`,
+      ),
+    );
+  }
+  if (!d.transfers.length) tr.append(el('li', { class: 'muted' }, 'none'));
+  const sel = /** @type {HTMLSelectElement} */ ($('transfer-queue'));
+  sel.replaceChildren(
+    ...state.queues.filter((q) => q.id !== d.queueId).map((q) => el('option', { value: q.id }, q.name)),
+  );
+}
+
+function appendMessage(m) {
+  if (state.seenMessages.has(m.messageId)) return;
+  state.seenMessages.add(m.messageId);
+  const body =
+    m.kind === 'file'
+      ? el(
+          'a',
+          {
+            href: '#',
+            onclick: (ev) => {
+              ev.preventDefault();
+              download(m.file);
+            },
+          },
+          `📎 ${m.file.name} (${Math.ceil(m.file.sizeBytes / 1024)} KiB)`,
+        )
+      : m.text;
+  const li = el(
+    'li',
+    { class: m.sender.role, dataset: { messageId: m.messageId } },
+    el('span', { class: 'role' }, m.sender.name ?? m.sender.role),
+    body,
+  );
+  const tl = $('timeline');
+  tl.append(li);
+  tl.scrollTop = tl.scrollHeight;
+}
+
+async function download(file) {
+  // Our own uploads: fetch with the agent token; customers' files: the platform's URL.
+  if (!file.url.includes('/v1/files/')) return window.open(file.url, '_blank', 'noopener');
+  const res = await fetch(`/v1/files/${file.fileId}`, {
+    headers: { authorization: `Bearer ${state.token}` },
+  });
+  if (!res.ok) return setStatus('file-status', `Download failed (${res.status})`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = el('a', { href: url, download: file.name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function onChatMessage(m) {
+  if (m.workItemId && m.workItemId === state.current) {
+    appendMessage(m);
+    if (m.sender.role !== 'agent') setStatus('typing', '');
+  }
+}
+
+function onTyping(t) {
+  if (t.workItemId !== state.current || t.role === 'agent') return;
+  setStatus('typing', t.typing ? 'Customer is typing…' : '');
+}
+
+async function sendMessage() {
+  const input = /** @type {HTMLTextAreaElement} */ ($('chat-input'));
+  const text = input.value.trim();
+  if (!text || !state.current) return;
+  input.value = '';
+  stopTyping();
+  const ack = await emit('chat:send', {
+    workItemId: state.current,
+    text,
+    clientMessageId: crypto.randomUUID(),
+  });
+  if (!ack.ok) {
+    input.value = text;
+    return setStatus('action-status', `Send failed: ${ack.error}`);
+  }
+  appendMessage(ack.message);
+}
+
+function typingKeystroke() {
+  if (!state.current) return;
+  if (!state.typingSent) {
+    state.typingSent = true;
+    void emit('chat:typing', { workItemId: state.current, typing: true });
+  }
+  clearTimeout(state.typingTimer);
+  state.typingTimer = setTimeout(stopTyping, 3000);
+}
+
+function stopTyping() {
+  clearTimeout(state.typingTimer);
+  if (state.typingSent && state.current)
+    void emit('chat:typing', { workItemId: state.current, typing: false });
+  state.typingSent = false;
+}
+
+// ---------- wire up ----------
+$('signin-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void signIn(/** @type {HTMLTextAreaElement} */ ($('token')).value.trim());
+});
+$('sign-out').addEventListener('click', signOut);
+$('presence').addEventListener('change', async (ev) => {
+  const presence = /** @type {HTMLSelectElement} */ (ev.target).value;
+  const ack = await emit('presence:set', { presence });
+  setStatus('conn', ack.ok ? `connected · ${presence}` : `presence failed: ${ack.error}`);
+});
+$('chat-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void sendMessage();
+});
+$('chat-input').addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter' && !ev.shiftKey) {
+    ev.preventDefault();
+    void sendMessage();
+  } else typingKeystroke();
+});
+$('file-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($('file'));
+  if (!input.files?.length || !state.current) return;
+  const form = new FormData();
+  form.append('file', input.files[0]);
+  setStatus('file-status', 'Uploading…');
+  try {
+    const { message } = await api(`/v1/agent/work-items/${state.current}/files`, {
+      method: 'POST',
+      body: form,
+    });
+    appendMessage(message);
+    setStatus('file-status', 'Shared.');
+    input.value = '';
+  } catch (e) {
+    setStatus('file-status', `Upload refused: ${e.message}`);
+  }
+});
+$('transfer-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (!state.current) return;
+  try {
+    await api(`/v1/agent/work-items/${state.current}/transfer`, {
+      method: 'POST',
+      body: JSON.stringify({
+        toQueueId: /** @type {HTMLSelectElement} */ ($('transfer-queue')).value,
+        reason: /** @type {HTMLInputElement} */ ($('transfer-reason')).value || undefined,
+      }),
+    });
+    setStatus('action-status', 'Transfer requested.');
+  } catch (e) {
+    setStatus('action-status', `Transfer failed: ${e.message}`);
+  }
+});
+$('wrapup-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (!state.current) return;
+  try {
+    await api(`/v1/agent/work-items/${state.current}/complete`, {
+      method: 'POST',
+      body: JSON.stringify({
+        note: /** @type {HTMLTextAreaElement} */ ($('wrapup-note')).value || undefined,
+        disposition: /** @type {HTMLInputElement} */ ($('wrapup-disposition')).value || undefined,
+      }),
+    });
+    setStatus('action-status', 'Wrap-up sent.');
+  } catch (e) {
+    setStatus('action-status', `Complete failed: ${e.message}`);
+  }
+});
+
+// Token from the URL fragment (`#token=…`, never sent to the server) or the session.
+const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+if (fromHash) history.replaceState(null, '', location.pathname);
+const saved = fromHash ?? sessionStorage.getItem(TOKEN_KEY);
+if (saved) void signIn(saved);
+else $('token').focus();

@@ -1,0 +1,148 @@
+/*
+ * Agent Assist widget: shows the suggestions of one interaction, newest first, with their sources.
+ * Access comes only from a hub-signed token (`#token=` in the fragment, or `?token=`); vendor URL
+ * parameters (8x8 iid/aid, Five9 callId/agentId, Genesys conversationId, tenant) are sent as hints
+ * that the gateway checks against the token and never uses to grant access. With
+ * `?provider=genesys&tenant=…&conversationId=…` and no token, the widget starts the Genesys Cloud
+ * sign-in (Authorization Code + PKCE) handled by the gateway.
+ */
+(function () {
+  'use strict';
+  var query = new URLSearchParams(window.location.search);
+  var fragment = new URLSearchParams(window.location.hash.slice(1));
+  var token = fragment.get('token') || query.get('token') || undefined;
+  var hints = {};
+  ['iid', 'aid', 'callId', 'agentId', 'conversationId', 'tenant'].forEach(function (k) {
+    var v = query.get(k);
+    if (v) hints[k] = v;
+  });
+
+  var statusEl = document.getElementById('status');
+  var interactionEl = document.getElementById('interaction');
+  var listEl = document.getElementById('suggestions');
+  var emptyEl = document.getElementById('empty');
+  var seen = new Set();
+
+  function setState(state, text) {
+    document.body.setAttribute('data-state', state);
+    statusEl.textContent = text;
+  }
+
+  if (token) {
+    // keep the token out of the address bar, history and bookmarks
+    query.delete('token');
+    var qs = query.toString();
+    window.history.replaceState(null, '', window.location.pathname + (qs ? '?' + qs : ''));
+  } else if (query.get('provider') === 'genesys' && hints.tenant && hints.conversationId) {
+    setState('signing-in', 'Signing in with Genesys Cloud…');
+    window.location.replace(
+      '/v1/auth/genesys/start?' +
+        new URLSearchParams({ tenant: hints.tenant, conversationId: hints.conversationId }).toString(),
+    );
+    return;
+  }
+
+  function percent(x) {
+    return Math.round(x * 100) + '%';
+  }
+
+  function render(s) {
+    if (seen.has(s.suggestionId)) return;
+    seen.add(s.suggestionId);
+    emptyEl.hidden = true;
+    var li = document.createElement('li');
+    li.className = 'suggestion';
+    li.setAttribute('data-suggestion-id', s.suggestionId);
+    var article = document.createElement('article');
+    var headingId = 'answer-' + s.suggestionId;
+    article.setAttribute('aria-labelledby', headingId);
+    var answer = document.createElement('p');
+    answer.className = 'answer';
+    answer.id = headingId;
+    answer.textContent = s.answer;
+    var meta = document.createElement('p');
+    meta.className = 'meta';
+    meta.appendChild(document.createTextNode('Confidence '));
+    var conf = document.createElement('strong');
+    conf.className = 'confidence';
+    conf.textContent = percent(s.confidence);
+    meta.appendChild(conf);
+    meta.appendChild(document.createTextNode(' · ' + s.generator));
+    var time = document.createElement('time');
+    time.dateTime = s.occurredAt;
+    time.textContent = ' · ' + new Date(s.occurredAt).toLocaleTimeString();
+    meta.appendChild(time);
+    article.appendChild(answer);
+    article.appendChild(meta);
+    if (s.sources && s.sources.length) {
+      var h = document.createElement('h3');
+      h.textContent = 'Sources';
+      var ul = document.createElement('ul');
+      ul.className = 'sources';
+      s.sources.forEach(function (src) {
+        var item = document.createElement('li');
+        item.setAttribute('data-document-id', src.documentId);
+        var cite = document.createElement('cite');
+        cite.textContent = src.title;
+        var code = document.createElement('code');
+        code.textContent = src.documentId;
+        item.appendChild(cite);
+        item.appendChild(document.createTextNode(' '));
+        item.appendChild(code);
+        ul.appendChild(item);
+      });
+      article.appendChild(h);
+      article.appendChild(ul);
+    }
+    li.appendChild(article);
+    // newest first (by production time; arrivals can be out of order across reconnects)
+    var before = null;
+    for (var i = 0; i < listEl.children.length; i++) {
+      var other = listEl.children[i].querySelector('time');
+      if (other && other.dateTime <= s.occurredAt) {
+        before = listEl.children[i];
+        break;
+      }
+    }
+    listEl.insertBefore(li, before);
+  }
+
+  var currentToken = token;
+  var socket = window.io('/assist', {
+    auth: function (cb) {
+      cb({ token: currentToken, hints: hints });
+    },
+  });
+  var FATAL = ['token_missing', 'token_expired', 'token_invalid', 'claims_invalid', 'url_param_mismatch'];
+
+  socket.on('connect', function () {
+    setState('connected', 'Connected');
+  });
+  socket.on('session', function (s) {
+    currentToken = s.token; // used for reconnects
+    setState('connected', 'Connected as ' + s.agentId + ' (' + s.tenantId + ')');
+  });
+  socket.on('interaction', function (p) {
+    if (interactionEl.getAttribute('data-interaction-id') !== String(p.interactionId)) {
+      listEl.textContent = '';
+      seen.clear();
+      emptyEl.hidden = false;
+    }
+    interactionEl.setAttribute('data-interaction-id', String(p.interactionId));
+    interactionEl.textContent = p.interactionId
+      ? 'Interaction ' + p.interactionId
+      : 'Waiting for an interaction…';
+  });
+  socket.on('suggestions.snapshot', function (p) {
+    p.suggestions.forEach(render);
+  });
+  socket.on('suggestion', render);
+  socket.on('disconnect', function (reason) {
+    setState('disconnected', 'Disconnected (' + reason + '), reconnecting…');
+  });
+  socket.on('connect_error', function (err) {
+    var reason = err && err.data && err.data.reason;
+    setState('refused', 'Not connected: ' + err.message);
+    if (FATAL.indexOf(reason) >= 0) socket.disconnect();
+  });
+})();

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'connector-audiohook', preset: '../../jest.preset.js', rootDir: '.' };

@@ -1,0 +1,359 @@
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import type { ConversationEvent } from '@hub/contracts';
+import { splitChannels } from '../audio/pcm';
+import { AudioHookSession, type SessionStep } from '../domain/audiohook-session';
+import { selectMedium, speakerOf } from '../domain/media-selection';
+import type { MediaChannel, ServerMessage } from '../domain/protocol.schema';
+import { transcriptEntity, utteranceEvent } from '../domain/utterance';
+import type { ConversationEventsPublisher } from '../events/conversation-events.publisher';
+import type { AudioHookMetrics, SessionOutcome } from '../metrics';
+import type { SpeechStream } from '../stt/speech-to-text';
+import type { SpeechToTextRegistry } from '../stt/speech-to-text.registry';
+import type { AuthResult } from './usecases/authenticate-connection.usecase';
+
+/** What a connection needs from the service. */
+export interface ConnectionDeps {
+  logger: Logger;
+  metrics: AudioHookMetrics;
+  stt: SpeechToTextRegistry;
+  publisher: ConversationEventsPublisher;
+  openTimeoutMs: number;
+  closeGraceMs: number;
+}
+
+interface ChannelState {
+  stream: SpeechStream | null;
+  n: number;
+}
+
+/**
+ * One AudioHook WebSocket connection: feeds text frames to the {@link AudioHookSession} state
+ * machine in arrival order and performs its effects — `opened` after authentication, `pong` at
+ * once, audio split per channel into speech-to-text streams, final utterances published as
+ * conversation events (and optionally sent back as `transcript` events), `closed` after the
+ * recognizers are flushed, `disconnect` on authentication failure, protocol errors and shutdown.
+ */
+export class AudioHookConnection {
+  readonly session: AudioHookSession;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly channels = new Map<MediaChannel, ChannelState>();
+  private readonly publishing = new Set<Promise<void>>();
+  private auth?: Extract<AuthResult, { ok: true }>;
+  private interactionId?: string;
+  private language = 'en-US';
+  private probe = false;
+  /** Audio samples per channel received since the last metrics update. */
+  private audioSamples = 0;
+  /** True when at least one channel has a recognizer. */
+  private transcribing = false;
+  private outcome: SessionOutcome | null = null;
+  private openTimer?: NodeJS.Timeout;
+  private graceTimer?: NodeJS.Timeout;
+  private flushed?: Promise<void>;
+  private readonly log: Logger;
+  /** Resolves when the WebSocket has closed and the session is cleaned up. */
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly authResult: Promise<AuthResult>,
+    private readonly deps: ConnectionDeps,
+    sessionIdHeader?: string,
+  ) {
+    this.session = new AudioHookSession(sessionIdHeader);
+    this.log = deps.logger.child({ sessionId: this.session.id });
+    deps.metrics.sessionsActive.inc();
+    this.done = new Promise((resolve) => {
+      ws.once('close', () => {
+        void this.onSocketClosed().finally(resolve);
+      });
+    });
+    ws.on('error', (e) => this.log.warn({ err: e.message }, 'websocket error'));
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    this.openTimer = setTimeout(() => {
+      if (this.session.state === 'awaiting_open') {
+        this.outcome ??= 'timeout';
+        this.send(this.session.disconnect('error', "no 'open' received in time"));
+        this.startGrace();
+      }
+    }, deps.openTimeoutMs);
+    // Signal an authentication failure as soon as it is known (after the fixed delay), not only on `open`.
+    void authResult.then((r) => {
+      if (!r.ok) this.refuse(r.reason);
+      else this.auth = r;
+    });
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    // ws delivers Buffers (binaryType 'nodebuffer'): no copy on the hot path
+    const buf = Buffer.isBuffer(data)
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.from(data as ArrayBuffer);
+    if (isBinary) {
+      this.onAudio(buf);
+      return;
+    }
+    const receivedAt = process.hrtime.bigint();
+    this.chain = this.chain
+      .then(() => this.onText(buf.toString('utf8'), receivedAt))
+      .catch((e: Error) => {
+        this.log.error({ err: e.message }, 'error handling AudioHook message');
+        this.outcome ??= 'protocol_error';
+        this.send(this.session.disconnect('error', 'internal server error'));
+        this.startGrace();
+      });
+  }
+
+  private async onText(raw: string, receivedAt: bigint): Promise<void> {
+    const step: SessionStep = this.session.receiveText(raw);
+    switch (step.kind) {
+      case 'ping':
+        this.send(step.reply);
+        this.deps.metrics.pingHandling.observe(Number(process.hrtime.bigint() - receivedAt) / 1e9);
+        return;
+      case 'open':
+        return this.onOpen(step);
+      case 'update':
+        if (step.language) this.language = step.language;
+        this.send(step.reply);
+        return;
+      case 'paused':
+      case 'resumed':
+      case 'discarded':
+        this.log.info({ step }, `client ${step.kind}`);
+        return;
+      case 'client_error':
+        this.log.warn({ code: step.code, message: step.message }, 'client reported an error');
+        return;
+      case 'close':
+        return this.onClose(step.reason);
+      case 'ignored':
+        this.log.debug({ why: step.why }, 'message ignored');
+        return;
+      case 'violation':
+        this.log.warn({ info: step.info }, 'protocol violation');
+        this.outcome ??= 'protocol_error';
+        this.send(step.reply);
+        this.startGrace();
+        return;
+    }
+  }
+
+  private async onOpen(step: Extract<SessionStep, { kind: 'open' }>): Promise<void> {
+    clearTimeout(this.openTimer);
+    const auth = await this.authResult;
+    if (!auth.ok) return; // `disconnect` (unauthorized) is sent by refuse()
+    if (step.open.organizationId.toLowerCase() !== auth.organizationId) {
+      this.deps.metrics.authFailures.inc({ reason: 'open_organization_mismatch' });
+      this.outcome ??= 'unauthorized';
+      this.send(this.session.disconnect('unauthorized', 'organization id mismatch'));
+      this.startGrace();
+      return;
+    }
+    this.probe = step.probe;
+    const medium = selectMedium(step.open.media);
+    if (step.probe) {
+      // Connection probe: answer, never transcribe; the client closes right after `opened`.
+      this.send(this.session.accept(medium));
+      this.log.info('connection probe answered');
+      return;
+    }
+    if (!medium) {
+      this.outcome ??= 'protocol_error';
+      this.send(
+        this.session.disconnect('error', 'none of the offered media is supported (audio PCMU/L16, 8000 Hz)'),
+      );
+      this.startGrace();
+      return;
+    }
+    this.interactionId = step.open.conversationId.toLowerCase();
+    this.language = step.open.language ?? auth.tenant.language;
+    this.send(this.session.accept(medium));
+    const provider = this.deps.stt.providerFor(auth.tenant.sttProvider);
+    for (const channel of medium.channels) {
+      const state: ChannelState = { stream: null, n: 0 };
+      state.stream = provider.open({
+        language: this.language,
+        label: `${this.session.id}:${channel}`,
+        onUtterance: (u) => {
+          state.n += 1;
+          this.onUtterance(channel, state.n, u);
+        },
+        onError: (e) => {
+          this.deps.metrics.sttErrors.inc({ provider: provider.name });
+          this.log.warn({ channel, err: e.message }, 'speech-to-text stream failed');
+        },
+      });
+      this.channels.set(channel, state);
+      if (state.stream) this.transcribing = true;
+    }
+    this.log.info(
+      { tenantId: auth.tenant.tenantId, interactionId: this.interactionId, medium, stt: provider.name },
+      'session opened',
+    );
+    this.track(
+      this.publish(
+        {
+          kind: 'lifecycle',
+          interactionId: this.interactionId,
+          provider: 'genesys',
+          state: 'started',
+          vendorEvent: 'audiohook.open',
+          attributes: {
+            audiohookSessionId: this.session.id,
+            participantId: step.open.participant.id ?? null,
+            language: this.language,
+            media: `${medium.format}/${medium.channels.join('+')}`,
+          },
+        },
+        `${this.session.id}:started`,
+      ),
+    );
+  }
+
+  private onAudio(buf: Buffer): void {
+    const step = this.session.receiveAudio(buf.length);
+    if (step.kind === 'violation') {
+      this.log.warn({ info: step.info }, 'protocol violation');
+      this.outcome ??= 'protocol_error';
+      this.send(step.reply);
+      this.startGrace();
+      return;
+    }
+    const medium = this.session.medium;
+    if (step.kind !== 'audio' || !medium) return;
+    const perChannel = buf.length / ((medium.format === 'PCMU' ? 1 : 2) * medium.channels.length);
+    this.audioSamples += perChannel;
+    if (this.audioSamples >= 8000 * 10) this.flushAudioMetric(); // every 10 s of audio, not per frame
+    if (!this.transcribing) return; // no decoding work without a recognizer
+    for (const [ch, pcm] of splitChannels(buf, medium)) this.channels.get(ch)?.stream?.write(pcm);
+  }
+
+  private onUtterance(channel: MediaChannel, n: number, u: Parameters<typeof utteranceEvent>[1]): void {
+    const auth = this.auth;
+    if (!auth || !this.interactionId) return;
+    const ctx = {
+      interactionId: this.interactionId,
+      sessionId: this.session.id,
+      channel,
+      n,
+      language: this.language,
+    };
+    const data = utteranceEvent(ctx, u);
+    this.deps.metrics.utterances.inc({ speaker: speakerOf(channel), provider: auth.tenant.sttProvider });
+    this.log.info({ channel, n, text: u.text, offsetMs: u.startMs }, 'utterance');
+    if (data.kind === 'utterance') this.track(this.publish(data, data.utteranceId));
+    if (auth.tenant.sendTranscriptEvents) this.send(this.session.event([transcriptEntity(ctx, u)]));
+  }
+
+  /** Ends every recognizer, waiting for their last utterances and for pending publishes. */
+  private flush(): Promise<void> {
+    this.flushed ??= (async () => {
+      await Promise.all([...this.channels.values()].map((c) => c.stream?.end()));
+      if (this.interactionId && this.auth) {
+        this.track(
+          this.publish(
+            {
+              kind: 'lifecycle',
+              interactionId: this.interactionId,
+              provider: 'genesys',
+              state: 'ended',
+              vendorEvent: 'audiohook.close',
+              attributes: { audiohookSessionId: this.session.id },
+            },
+            `${this.session.id}:ended`,
+          ),
+        );
+      }
+      while (this.publishing.size) await Promise.all([...this.publishing]);
+    })();
+    return this.flushed;
+  }
+
+  private async onClose(reason: string): Promise<void> {
+    this.log.info({ reason }, 'client close');
+    this.outcome ??= 'closed';
+    await this.flush();
+    this.send(this.session.closed());
+    this.startGrace();
+  }
+
+  private refuse(reason: string): void {
+    this.deps.metrics.authFailures.inc({ reason });
+    this.log.warn({ reason }, 'AudioHook connection refused');
+    this.outcome ??= 'unauthorized';
+    this.send(this.session.disconnect('unauthorized'));
+    this.startGrace();
+  }
+
+  /**
+   * Graceful shutdown: `disconnect` (reason `completed`), flush speech to text, then wait for the
+   * client's `close` → `closed` and WebSocket close, dropping the socket after the grace period.
+   */
+  async shutdown(): Promise<void> {
+    this.outcome ??= 'shutdown';
+    const msg = this.session.disconnect('completed', 'server shutting down');
+    if (msg) {
+      this.send(msg);
+      await this.flush();
+      this.startGrace();
+    }
+    await this.done;
+  }
+
+  /** After `disconnect`/`closed` the client should close the socket; if not, drop it after the grace period. */
+  private startGrace(): void {
+    if (this.graceTimer) return;
+    this.graceTimer = setTimeout(() => {
+      if (this.session.state === 'closed') this.ws.close(1000);
+      else this.ws.terminate();
+    }, this.deps.closeGraceMs);
+  }
+
+  private flushAudioMetric(): void {
+    const m = this.session.medium;
+    if (m && this.audioSamples) {
+      for (const ch of m.channels)
+        this.deps.metrics.audioSeconds.inc({ channel: ch }, this.audioSamples / m.rate);
+    }
+    this.audioSamples = 0;
+  }
+
+  private async onSocketClosed(): Promise<void> {
+    this.flushAudioMetric();
+    clearTimeout(this.openTimer);
+    clearTimeout(this.graceTimer);
+    if (this.session.state !== 'closed') this.outcome ??= 'aborted';
+    try {
+      await this.chain;
+      await this.flush(); // a dropped connection still delivers what was recognized
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'flush after close failed');
+    }
+    this.deps.metrics.sessionsActive.dec();
+    this.deps.metrics.sessions.inc({ outcome: this.outcome ?? 'aborted' });
+    this.log.info({ outcome: this.outcome, probe: this.probe }, 'session ended');
+  }
+
+  private publish(data: ConversationEvent, key: string): Promise<void> {
+    const tenantId = this.auth?.tenant.tenantId;
+    if (!tenantId) return Promise.resolve();
+    return this.deps.publisher.publish(tenantId, data, key).catch((e: Error) => {
+      this.deps.metrics.publishFailures.inc();
+      this.log.error({ err: e.message, key }, 'could not publish conversation event');
+    });
+  }
+
+  private track(p: Promise<void>): void {
+    this.publishing.add(p);
+    void p.finally(() => this.publishing.delete(p));
+  }
+
+  private send(msg: ServerMessage | null): void {
+    if (!msg || this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(msg));
+  }
+}

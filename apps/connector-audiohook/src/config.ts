@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigSchema } from '@hub/config';
+
+/**
+ * Environment of connector-audiohook (validated once in main.ts by `loadConfig`; a bad value stops
+ * the service at start with a message naming the variable). Per-tenant settings (organization id,
+ * API key, client secret, speech-to-text provider, transcript events) come from the `integrations`
+ * table (type `genesys_audiohook`), not from here.
+ */
+export const AudioHookConfigSchema = z.object({
+  ...HttpConfigSchema.shape,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3062),
+  ...DatabaseConfigSchema.shape,
+  ...KafkaConfigSchema.shape,
+  ...RedisConfigSchema.shape,
+  /** Path of the AudioHook WebSocket endpoint (the URI configured in Genesys Cloud). */
+  AUDIOHOOK_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be an absolute path')
+    .default('/audiohook/ws'),
+  /** Fixed minimum time before an authentication failure is signalled (timing side channels), ms. */
+  AUDIOHOOK_AUTH_FAILURE_DELAY_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
+  /** Oldest accepted signature `created`, seconds. */
+  AUDIOHOOK_SIGNATURE_MAX_AGE_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Allowed clock difference to the Genesys client, seconds. */
+  AUDIOHOOK_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(5),
+  /** Shortest accepted signature nonce, characters. */
+  AUDIOHOOK_MIN_NONCE_LENGTH: z.coerce.number().int().min(0).max(256).default(16),
+  /** How long the tenant (integration) lookup is cached, ms. */
+  AUDIOHOOK_TENANT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /** A connection that sends no `open` within this time is disconnected, ms. */
+  AUDIOHOOK_OPEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** After `disconnect` or `closed`, how long the client has to close the WebSocket before it is dropped, ms. */
+  AUDIOHOOK_CLOSE_GRACE_MS: z.coerce.number().int().min(10).max(60_000).default(3000),
+  /** Most concurrent sessions; further upgrades get HTTP 503. */
+  AUDIOHOOK_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(2000),
+  /**
+   * Speech to text: `tenant` = the integration's `sttProvider`; `none` = no transcription (capacity
+   * runs); `pocketsphinx` / `google` = force one provider for every tenant.
+   */
+  AUDIOHOOK_STT: z.enum(['tenant', 'none', 'pocketsphinx', 'google']).default('tenant'),
+  /** `pocketsphinx_continuous` executable (Debian `pocketsphinx`). */
+  POCKETSPHINX_BIN: z.string().min(1).default('pocketsphinx_continuous'),
+  /** Acoustic model dir, language model and dictionary; the engine's built-in en-us defaults when unset. */
+  POCKETSPHINX_HMM: z.string().min(1).optional(),
+  POCKETSPHINX_LM: z.string().min(1).optional(),
+  POCKETSPHINX_DICT: z.string().min(1).optional(),
+  /** Most PocketSphinx recognizers (one process per channel) at once; ≈ CPU cores / real-time factor. */
+  POCKETSPHINX_MAX_STREAMS: z.coerce.number().int().min(0).max(1000).default(8),
+  /** Peak amplitude (16-bit units) of the 4–8 kHz noise fill for the wide-band model; 0 disables. */
+  POCKETSPHINX_NOISE_FILL: z.coerce.number().min(0).max(5000).default(330),
+  /** Audio a lagging recognizer may buffer before frames are dropped, ms. */
+  STT_MAX_BACKLOG_MS: z.coerce.number().int().min(200).max(600_000).default(10_000),
+  /** How long a recognizer may take to deliver its last utterance at the end of a session, ms. */
+  STT_FLUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Google Cloud Speech-to-Text model (`phone_call`, `telephony`, `latest_long` …). Credentials: ADC. */
+  GOOGLE_STT_MODEL: z.string().min(1).default('phone_call'),
+  GOOGLE_STT_MAX_STREAMS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Audio per Google streaming call before it is renewed (Google's limit is ≈305 s), ms. */
+  GOOGLE_STT_MAX_STREAM_MS: z.coerce.number().int().min(1000).max(300_000).default(290_000),
+});
+export type AudioHookConfig = z.infer<typeof AudioHookConfigSchema>;

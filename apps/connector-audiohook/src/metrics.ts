@@ -1,0 +1,73 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** How a session ended. */
+export type SessionOutcome =
+  'closed' | 'unauthorized' | 'protocol_error' | 'shutdown' | 'aborted' | 'timeout';
+
+/** Prometheus metrics of connector-audiohook (names prefixed `audiohook_`). */
+export class AudioHookMetrics {
+  readonly sessionsActive: Gauge;
+  readonly sessions: Counter<'outcome'>;
+  readonly authFailures: Counter<'reason'>;
+  readonly pingHandling: Histogram;
+  readonly audioSeconds: Counter<'channel'>;
+  readonly utterances: Counter<'speaker' | 'provider'>;
+  readonly sttDroppedSeconds: Counter;
+  readonly sttErrors: Counter<'provider'>;
+  readonly publishFailures: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.sessionsActive = new Gauge({
+      name: 'audiohook_sessions_active',
+      help: 'Open AudioHook WebSocket connections.',
+      registers,
+    });
+    this.sessions = new Counter({
+      name: 'audiohook_sessions_total',
+      help: 'Ended AudioHook sessions by outcome (closed, unauthorized, protocol_error, shutdown, aborted, timeout).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: 'audiohook_auth_failures_total',
+      help: 'Refused AudioHook connections by reason (unknown_api_key, organization_mismatch, signature reasons, replayed_nonce).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.pingHandling = new Histogram({
+      name: 'audiohook_ping_handling_seconds',
+      help: 'Time from receiving a ping to sending its pong, seconds.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+      registers,
+    });
+    this.audioSeconds = new Counter({
+      name: 'audiohook_audio_seconds_total',
+      help: 'Audio received per channel, seconds.',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.utterances = new Counter({
+      name: 'audiohook_utterances_total',
+      help: 'Final utterances published as conversation events.',
+      labelNames: ['speaker', 'provider'],
+      registers,
+    });
+    this.sttDroppedSeconds = new Counter({
+      name: 'audiohook_stt_dropped_audio_seconds_total',
+      help: 'Audio not transcribed because a recognizer fell behind real time, seconds.',
+      registers,
+    });
+    this.sttErrors = new Counter({
+      name: 'audiohook_stt_errors_total',
+      help: 'Speech-to-text stream errors by provider.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.publishFailures = new Counter({
+      name: 'audiohook_publish_failures_total',
+      help: 'Conversation events that could not be published to Kafka after retries.',
+      registers,
+    });
+  }
+}

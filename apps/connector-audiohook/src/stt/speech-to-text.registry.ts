@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { SpeechClient } from '@google-cloud/speech';
+import { LOGGER } from '@hub/observability';
+import type { AudioHookConfig } from '../config';
+import type { AudioHookMetrics } from '../metrics';
+import { AUDIOHOOK_CONFIG, AUDIOHOOK_METRICS } from '../tokens';
+import { GoogleSpeechToText, type StreamingSpeechClient } from './google-speech.provider';
+import { PocketSphinxSpeechToText } from './pocketsphinx.provider';
+import { NullSpeechToText, type SpeechToTextProvider } from './speech-to-text';
+
+/**
+ * Chooses the speech-to-text provider of a session: `AUDIOHOOK_STT` forces one (`none` disables
+ * transcription); with `tenant` the integration's `sttProvider` decides.
+ */
+@Injectable()
+export class SpeechToTextRegistry {
+  readonly none = new NullSpeechToText();
+  readonly pocketsphinx: PocketSphinxSpeechToText;
+  readonly google: GoogleSpeechToText;
+
+  constructor(
+    @Inject(AUDIOHOOK_CONFIG) private readonly config: AudioHookConfig,
+    @Inject(AUDIOHOOK_METRICS) metrics: AudioHookMetrics,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.pocketsphinx = new PocketSphinxSpeechToText({
+      binary: config.POCKETSPHINX_BIN,
+      hmm: config.POCKETSPHINX_HMM,
+      lm: config.POCKETSPHINX_LM,
+      dict: config.POCKETSPHINX_DICT,
+      maxStreams: config.POCKETSPHINX_MAX_STREAMS,
+      maxBacklogMs: config.STT_MAX_BACKLOG_MS,
+      noiseFill: config.POCKETSPHINX_NOISE_FILL,
+      flushTimeoutMs: config.STT_FLUSH_TIMEOUT_MS,
+      logger,
+      onDropped: (ms) => metrics.sttDroppedSeconds.inc(ms / 1000),
+    });
+    this.google = new GoogleSpeechToText({
+      // Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS or workload identity)
+      clientFactory: () => new SpeechClient() as unknown as StreamingSpeechClient,
+      model: config.GOOGLE_STT_MODEL,
+      maxStreamMs: config.GOOGLE_STT_MAX_STREAM_MS,
+      maxStreams: config.GOOGLE_STT_MAX_STREAMS,
+      logger,
+    });
+  }
+
+  /** @param tenantChoice the integration's `sttProvider` */
+  providerFor(tenantChoice: 'pocketsphinx' | 'google'): SpeechToTextProvider {
+    const mode = this.config.AUDIOHOOK_STT;
+    const choice = mode === 'tenant' ? tenantChoice : mode;
+    if (choice === 'none') return this.none;
+    return choice === 'google' ? this.google : this.pocketsphinx;
+  }
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@hub/config';
+import { PinoNestLogger, bootstrapService, createLogger } from '@hub/observability';
+import { AppModule } from './app.module';
+import { ConnectorCcaiConfigSchema } from './config';
+import { configureHttp } from './http-setup';
+
+/**
+ * Starts connector-ccai. With CCAI_TLS_CERT_FILE/CCAI_TLS_KEY_FILE it serves HTTPS itself (Pub/Sub
+ * push endpoints must be HTTPS); otherwise plain HTTP behind a TLS-terminating proxy / ingress.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig('connector-ccai', ConnectorCcaiConfigSchema);
+  const logger = createLogger('connector-ccai', config.LOG_LEVEL);
+  const module = AppModule.forRoot(config, { logger });
+  if (!config.CCAI_TLS_CERT_FILE || !config.CCAI_TLS_KEY_FILE) {
+    await bootstrapService({
+      module,
+      logger,
+      port: config.PORT,
+      host: config.HOST,
+      configure: (app) => configureHttp(app, config),
+    });
+    return;
+  }
+  const app = await NestFactory.create(module, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: true,
+    httpsOptions: {
+      cert: readFileSync(config.CCAI_TLS_CERT_FILE),
+      key: readFileSync(config.CCAI_TLS_KEY_FILE),
+    },
+  });
+  app.enableShutdownHooks();
+  configureHttp(app, config);
+  await app.listen(config.PORT, config.HOST);
+  logger.info({ port: config.PORT, host: config.HOST, tls: true }, 'listening');
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'handoff-orchestrator', preset: '../../jest.preset.js', rootDir: '.' };

@@ -1,0 +1,86 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { MessagingModule } from '@hub/messaging';
+import { ObservabilityModule } from '@hub/observability';
+import { PersistenceModule } from '@hub/persistence';
+import { RealtimeModule } from '@hub/realtime';
+import type { HandoffOrchestratorConfig } from './config';
+import { CallbackDispatcher, CALLBACK_OPTIONS } from './callbacks/callback-dispatcher.service';
+import { CallbackRepository } from './callbacks/callback.repository';
+import { EnrichmentService, ENRICHMENT_OPTIONS } from './enrichment/enrichment.service';
+import { LibrarySummarizer } from './enrichment/library-summarizer';
+import { OpenAiChatRepository } from './enrichment/openai-chat.repository';
+import { SentimentAnalyzer } from './enrichment/sentiment-analyzer';
+import { HandoffConsumers } from './handoffs/handoff-intake.consumer';
+import { HandoffRepository } from './handoffs/handoff.repository';
+import { HandoffsController } from './handoffs/handoffs.controller';
+import { ANNOUNCER_OPTIONS, OutcomeAnnouncer } from './handoffs/outcome-announcer';
+import { ApplyWorkItemEventUseCase } from './handoffs/usecases/apply-work-item-event.usecase';
+import { GetHandoffUseCase } from './handoffs/usecases/get-handoff.usecase';
+import { RequestHandoffUseCase } from './handoffs/usecases/request-handoff.usecase';
+import { WithdrawHandoffUseCase } from './handoffs/usecases/withdraw-handoff.usecase';
+import { IntegrationRepository } from './integrations/integration.repository';
+import { IntegrationsController } from './integrations/integrations.controller';
+import { IntegrationsService } from './integrations/integrations.service';
+import { HandoffMetrics } from './metrics/handoff-metrics';
+import { QueueRepository } from './routing/queue.repository';
+import { HandoffTimerService, TIMER_OPTIONS } from './timers/handoff-timer.service';
+
+export const SERVICE_NAME = 'handoff-orchestrator';
+
+/**
+ * The handoff orchestrator: REST + Kafka intake, integrations API, handoff state machine driven by
+ * work item events, durable timers and callbacks. Redis (RealtimeModule) is there so this service's
+ * outbox relay can deliver any row of the shared outbox (the relay leader serves the whole database).
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: HandoffOrchestratorConfig, opts: { logger?: Logger } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          service: SERVICE_NAME,
+          logLevel: config.LOG_LEVEL,
+          logger: opts.logger,
+        }),
+        PersistenceModule.forRoot({ config, outboxRelay: true }),
+        MessagingModule.forRoot({ clientId: SERVICE_NAME, config }),
+        RealtimeModule.forRoot({ config }),
+      ],
+      controllers: [HandoffsController, IntegrationsController],
+      providers: [
+        { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
+        { provide: ANNOUNCER_OPTIONS, useValue: { callbackIntermediate: config.CALLBACK_INTERMEDIATE } },
+        { provide: TIMER_OPTIONS, useValue: { pollMs: config.HANDOFF_TIMER_POLL_MS } },
+        {
+          provide: CALLBACK_OPTIONS,
+          useValue: {
+            pollMs: config.CALLBACK_POLL_MS,
+            timeoutMs: config.CALLBACK_TIMEOUT_MS,
+            maxAttempts: config.CALLBACK_MAX_ATTEMPTS,
+            retryBaseMs: config.CALLBACK_RETRY_BASE_MS,
+          },
+        },
+        { provide: LibrarySummarizer, useFactory: () => new LibrarySummarizer(config.SUMMARY_MAX_SENTENCES) },
+        HandoffMetrics,
+        OpenAiChatRepository,
+        SentimentAnalyzer,
+        EnrichmentService,
+        IntegrationRepository,
+        IntegrationsService,
+        QueueRepository,
+        HandoffRepository,
+        OutcomeAnnouncer,
+        CallbackRepository,
+        CallbackDispatcher,
+        RequestHandoffUseCase,
+        ApplyWorkItemEventUseCase,
+        WithdrawHandoffUseCase,
+        GetHandoffUseCase,
+        HandoffTimerService,
+        HandoffConsumers,
+      ],
+    };
+  }
+}

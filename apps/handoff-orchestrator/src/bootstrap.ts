@@ -1,0 +1,28 @@
+import type { INestApplication } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { bootstrapService, createLogger } from '@hub/observability';
+import { AppModule, SERVICE_NAME } from './app.module';
+import type { HandoffOrchestratorConfig } from './config';
+import { setupOpenApi } from './http/openapi';
+import { ProblemFilter } from './http/problem.filter';
+
+/**
+ * Starts the service (HTTP on `PORT`, Kafka consumers, outbox relay, timers, callbacks).
+ * Used by main.ts and by tests that run the service in-process.
+ * @returns the Nest app and the bound port (PORT=0 picks a free one)
+ */
+export async function startHandoffOrchestrator(
+  config: HandoffOrchestratorConfig,
+  logger: Logger = createLogger(SERVICE_NAME, config.LOG_LEVEL),
+): Promise<{ app: INestApplication; port: number }> {
+  return bootstrapService({
+    module: AppModule.forRoot(config, { logger }),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+    configure: (app) => {
+      app.useGlobalFilters(new ProblemFilter());
+      if (config.OPENAPI_ENABLED) setupOpenApi(app);
+    },
+  });
+}

@@ -1,0 +1,154 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type IPolicy,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import { LOGGER } from '@hub/observability';
+import { callbackRetryDelayMs } from '../domain/retry-schedule';
+import { HandoffMetrics } from '../metrics/handoff-metrics';
+import { CallbackRepository, type LeasedDelivery } from './callback.repository';
+
+export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
+export interface CallbackOptions {
+  /** Scan interval, ms. */
+  pollMs: number;
+  /** Timeout of one POST, ms. */
+  timeoutMs: number;
+  /** Durable attempts before giving up. */
+  maxAttempts: number;
+  /** First durable retry delay, ms. */
+  retryBaseMs: number;
+}
+
+/** A callback receiver answered with a non-2xx status. */
+class CallbackHttpError extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
+/**
+ * Delivers handoff outcomes to callback URLs at least once, durably (rows of
+ * `callback_deliveries`, written in the same transaction as the outcome): each attempt is a JSON
+ * POST of the outcome envelope with `Idempotency-Key` / `X-Hub-Event-Id` = event id (receivers
+ * dedupe on it), bounded by a cockatiel timeout and retried in-process (network errors, 408, 429,
+ * 5xx; 3 tries, exponential backoff); a failed attempt is rescheduled durably
+ * ({@link callbackRetryDelayMs}) until `maxAttempts`, then marked `failed`.
+ */
+@Injectable()
+export class CallbackDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private readonly policy: IPolicy;
+
+  constructor(
+    private readonly repo: CallbackRepository,
+    @Inject(CALLBACK_OPTIONS) private readonly opts: CallbackOptions,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: HandoffMetrics,
+  ) {
+    this.policy = wrap(
+      retry(
+        handleWhen(
+          (e) => !(e instanceof CallbackHttpError) || e.status >= 500 || e.status === 408 || e.status === 429,
+        ),
+        {
+          maxAttempts: 2 /* retries: 3 tries in all */,
+          backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
+        },
+      ),
+      timeout(opts.timeoutMs, TimeoutStrategy.Aggressive),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Asks for a scan now (after a transaction that wrote a delivery committed). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.scan().finally(() => {
+        this.running = undefined;
+        this.schedule(this.again ? 0 : this.opts.pollMs);
+        this.again = false;
+      });
+    }, ms);
+  }
+
+  private async scan(): Promise<void> {
+    try {
+      // Lease covers the in-process tries (2 × timeout + backoff) with margin.
+      const leaseMs = this.opts.timeoutMs * 3 + 5000;
+      for (;;) {
+        const batch = await this.repo.leaseDue(20, leaseMs);
+        if (!batch.length) return;
+        await Promise.all(batch.map((d) => this.deliver(d)));
+        if (this.stopped) return;
+      }
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'callback scan failed');
+    }
+  }
+
+  private async deliver(d: LeasedDelivery): Promise<void> {
+    try {
+      await this.policy.execute(async ({ signal }) => {
+        const res = await fetch(d.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': d.eventId,
+            'x-hub-event-id': d.eventId,
+            'x-hub-tenant-id': d.tenantId,
+          },
+          body: JSON.stringify(d.payload),
+          signal,
+          redirect: 'manual',
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.status < 200 || res.status >= 300) throw new CallbackHttpError(res.status);
+      });
+      await this.repo.markDelivered(d.id);
+      this.metrics.callbacks.inc({ result: 'delivered' });
+    } catch (e) {
+      const err = (e as Error).message || String(e);
+      const retryAt =
+        d.attempts >= this.opts.maxAttempts
+          ? null
+          : new Date(Date.now() + callbackRetryDelayMs(d.attempts, this.opts.retryBaseMs));
+      this.logger.warn(
+        { deliveryId: d.id, url: d.url, attempt: d.attempts, err, giveUp: !retryAt },
+        'callback delivery failed',
+      );
+      this.metrics.callbacks.inc({ result: retryAt ? 'retry' : 'failed' });
+      await this.repo.markFailed(d.id, err, retryAt).catch(() => undefined);
+    }
+  }
+}

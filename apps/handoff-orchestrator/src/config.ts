@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+  bool,
+} from '@hub/config';
+
+/**
+ * Environment of the handoff orchestrator (validated once in main.ts by `loadConfig`; a bad value
+ * stops the service at start with a message naming the variable).
+ */
+export const HandoffOrchestratorConfigSchema = z.object({
+  ...HttpConfigSchema.shape,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  ...DatabaseConfigSchema.shape,
+  ...KafkaConfigSchema.shape,
+  ...RedisConfigSchema.shape,
+  /** Longest pause between two scans for due handoff timeouts, ms (a precise timer handles the nearest one). */
+  HANDOFF_TIMER_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  /** Due callback deliveries are scanned at most this often, ms. */
+  CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  /** Timeout of one callback POST, ms. */
+  CALLBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /** Attempts (durable, across restarts) before a callback delivery is given up (`failed`). */
+  CALLBACK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  /** First retry delay of a failed callback, ms (doubles per attempt, capped at 10 min). */
+  CALLBACK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+  /** Also POST intermediate outcomes (requested, routed, offered) to the callback URL. */
+  CALLBACK_INTERMEDIATE: bool().default(false),
+  /** Sentences in an extractive (library) summary. */
+  SUMMARY_MAX_SENTENCES: z.coerce.number().int().min(1).max(20).default(3),
+  /** Upper bound on the LLM summary call, ms (the integration's own `timeoutMs` applies if lower). */
+  SUMMARY_LLM_MAX_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Serve the OpenAPI document at /docs (UI) and /docs-json. */
+  OPENAPI_ENABLED: bool().default(true),
+});
+export type HandoffOrchestratorConfig = z.infer<typeof HandoffOrchestratorConfigSchema>;

@@ -1,0 +1,16 @@
+import type { DerivedSourceSchema, TranscriptEntry } from '@hub/contracts';
+import type { z } from 'zod';
+
+export type DerivedSource = z.infer<typeof DerivedSourceSchema>;
+
+/** What a summarizer gets: the bot conversation so far and what the bot knows about it. */
+export interface SummaryInput {
+  transcript: readonly TranscriptEntry[];
+  intent?: string | null;
+  escalationReason?: string | null;
+}
+
+/** A summarizer: returns the summary text, or null when there is nothing to summarize. */
+export interface Summarizer {
+  summarize(input: SummaryInput): Promise<string | null>;
+}

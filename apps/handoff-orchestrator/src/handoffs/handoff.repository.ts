@@ -1,0 +1,431 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  CrossTenantError,
+  forTenant,
+  Prisma,
+  PRISMA,
+  type HandoffModel as Handoff,
+  type HandoffTransitionModel as HandoffTransition,
+  type OutboxMessage,
+  type PrismaClient,
+} from '@hub/persistence';
+import { TIMED_STATES, type HandoffState } from '../domain/handoff-state-machine';
+
+/**
+ * Interactive transaction limits, ms: waiting for a pooled connection under a burst, and the whole
+ * transaction (a timer batch of 100 handoffs included) on a loaded machine.
+ */
+const TX = { maxWait: 10_000, timeout: 30_000 };
+
+/** Consumer name for inbox dedupe of work item events. */
+export const INBOX_CONSUMER = 'handoff-orchestrator';
+
+/**
+ * One statement writing a new handoff with its audit row, outbox rows and callback deliveries
+ * ($1 handoff, $2 transition: JSON objects with snake_case columns; $3 outbox rows, $4 callback rows:
+ * JSON arrays). A single statement is atomic; the outbox trigger's NOTIFY fires on its commit.
+ */
+const INSERT_HANDOFF_SQL = `
+WITH h AS (
+  INSERT INTO handoffs SELECT * FROM json_populate_record(NULL::handoffs, $1::json) RETURNING id
+), t AS (
+  INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)
+  SELECT r.id, r.tenant_id, h.id, r.from_status, r.to_status, r.reason, r.detail, r.event_id
+  FROM json_populate_record(NULL::handoff_transitions, $2::json) r, h
+), o AS (
+  INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
+  SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
+  FROM json_populate_recordset(NULL::outbox_events, $3::json) r, h
+), c AS (
+  INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
+  SELECT r.id, r.tenant_id, h.id, r.event_id, r.url, r.payload
+  FROM json_populate_recordset(NULL::callback_deliveries, $4::json) r, h
+)
+SELECT 1`;
+
+/**
+ * One statement writing a transition's audit row, outbox rows and callback deliveries
+ * ($1 transition: JSON object; $2 outbox rows, $3 callback rows: JSON arrays; snake_case columns).
+ */
+const INSERT_EFFECTS_SQL = `
+WITH t AS (
+  INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)
+  SELECT r.id, r.tenant_id, r.handoff_id, r.from_status, r.to_status, r.reason, r.detail, r.event_id
+  FROM json_populate_record(NULL::handoff_transitions, $1::json) r
+), o AS (
+  INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
+  SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
+  FROM json_populate_recordset(NULL::outbox_events, $2::json) r
+), c AS (
+  INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
+  SELECT r.id, r.tenant_id, r.handoff_id, r.event_id, r.url, r.payload
+  FROM json_populate_recordset(NULL::callback_deliveries, $3::json) r
+)
+SELECT 1`;
+
+/** Outbox rows of side effects as `outbox_events` rows (snake_case) for json_populate_recordset. */
+function outboxRowsOf(e: SideEffects): Record<string, unknown>[] {
+  return e.outbox.map((m) => ({
+    id: m.id,
+    tenant_id: m.tenantId,
+    destination: m.destination,
+    target: m.target,
+    key: m.key,
+    payload: m.payload,
+    headers: m.headers,
+  }));
+}
+
+/** The callback delivery of side effects (if any) as `callback_deliveries` rows. */
+function callbackRowsOf(h: Pick<Handoff, 'id' | 'tenantId'>, e: SideEffects): Record<string, unknown>[] {
+  return e.callback
+    ? [
+        {
+          id: randomUUID(),
+          tenant_id: h.tenantId,
+          handoff_id: h.id,
+          event_id: e.callback.eventId,
+          url: e.callback.url,
+          payload: e.callback.payload,
+        },
+      ]
+    : [];
+}
+
+/** `handoffs` columns under their model names (all of HandoffModel). */
+const HANDOFF_COLUMNS = Prisma.raw(
+  `id::text AS id, tenant_id AS "tenantId", integration_id::text AS "integrationId",
+   idempotency_key AS "idempotencyKey", request_hash AS "requestHash", intake, bot_session_id AS "botSessionId",
+   conversation_id AS "conversationId", channel, routing, transcript, intent, escalation_reason AS "escalationReason",
+   attributes, contact, priority, summary, summary_source AS "summarySource", sentiment,
+   sentiment_source AS "sentimentSource", status, reason, detail, work_item_id::text AS "workItemId",
+   queue_id::text AS "queueId", agent_id AS "agentId", callback_url AS "callbackUrl",
+   timeout_seconds AS "timeoutSeconds", timeout_at AS "timeoutAt", withdraw_requested_at AS "withdrawRequestedAt",
+   created_at AS "createdAt", updated_at AS "updatedAt", routed_at AS "routedAt", offered_at AS "offeredAt",
+   accepted_at AS "acceptedAt", failed_at AS "failedAt"`,
+);
+
+/** PostgreSQL unique violation (23505) as surfaced by Prisma (P2002, or P2010 for raw queries). */
+function isUniqueViolation(e: unknown): boolean {
+  if (e instanceof Prisma.PrismaClientKnownRequestError) {
+    if (e.code === 'P2002') return true;
+    return /23505|unique constraint/i.test(`${JSON.stringify(e.meta ?? {})} ${e.message}`);
+  }
+  return /23505|duplicate key value violates unique constraint/i.test(String((e as Error)?.message));
+}
+
+/** The model of a freshly inserted handoff: `data` plus the initial values of the columns it omits. */
+function newHandoffModel(d: Prisma.HandoffUncheckedCreateInput & { createdAt: Date }): Handoff {
+  const date = (v: string | Date | null | undefined) => (v == null ? null : new Date(v));
+  return {
+    id: d.id,
+    tenantId: d.tenantId,
+    integrationId: d.integrationId,
+    idempotencyKey: d.idempotencyKey,
+    requestHash: d.requestHash,
+    intake: d.intake,
+    botSessionId: d.botSessionId,
+    conversationId: d.conversationId,
+    channel: d.channel,
+    routing: (d.routing ?? {}) as Handoff['routing'],
+    transcript: (d.transcript ?? []) as Handoff['transcript'],
+    intent: d.intent ?? null,
+    escalationReason: d.escalationReason ?? null,
+    attributes: (d.attributes ?? {}) as Handoff['attributes'],
+    contact: (d.contact ?? {}) as Handoff['contact'],
+    priority: d.priority ?? 0,
+    summary: d.summary ?? null,
+    summarySource: d.summarySource,
+    sentiment: d.sentiment ?? null,
+    sentimentSource: d.sentimentSource,
+    status: d.status,
+    reason: d.reason ?? null,
+    detail: d.detail ?? null,
+    workItemId: d.workItemId,
+    queueId: d.queueId ?? null,
+    agentId: d.agentId ?? null,
+    callbackUrl: d.callbackUrl ?? null,
+    timeoutSeconds: d.timeoutSeconds ?? null,
+    timeoutAt: date(d.timeoutAt),
+    withdrawRequestedAt: date(d.withdrawRequestedAt),
+    createdAt: d.createdAt,
+    updatedAt: d.createdAt,
+    routedAt: date(d.routedAt),
+    offeredAt: date(d.offeredAt),
+    acceptedAt: date(d.acceptedAt),
+    failedAt: date(d.failedAt),
+  };
+}
+
+/** A handoff model as a `handoffs` row (snake_case columns) for json_populate_record. */
+function toHandoffRow(h: Handoff): Record<string, unknown> {
+  return {
+    id: h.id,
+    tenant_id: h.tenantId,
+    integration_id: h.integrationId,
+    idempotency_key: h.idempotencyKey,
+    request_hash: h.requestHash,
+    intake: h.intake,
+    bot_session_id: h.botSessionId,
+    conversation_id: h.conversationId,
+    channel: h.channel,
+    routing: h.routing,
+    transcript: h.transcript,
+    intent: h.intent,
+    escalation_reason: h.escalationReason,
+    attributes: h.attributes,
+    contact: h.contact,
+    priority: h.priority,
+    summary: h.summary,
+    summary_source: h.summarySource,
+    sentiment: h.sentiment,
+    sentiment_source: h.sentimentSource,
+    status: h.status,
+    reason: h.reason,
+    detail: h.detail,
+    work_item_id: h.workItemId,
+    queue_id: h.queueId,
+    agent_id: h.agentId,
+    callback_url: h.callbackUrl,
+    timeout_seconds: h.timeoutSeconds,
+    timeout_at: h.timeoutAt,
+    withdraw_requested_at: h.withdrawRequestedAt,
+    created_at: h.createdAt,
+    updated_at: h.updatedAt,
+    routed_at: h.routedAt,
+    offered_at: h.offeredAt,
+    accepted_at: h.acceptedAt,
+    failed_at: h.failedAt,
+  };
+}
+
+/** A tenant-scoped transaction client. */
+type TenantTx = Parameters<Parameters<ReturnType<typeof forTenant>['$transaction']>[0]>[0];
+
+/** Raised when (tenant, idempotency key) already exists: a concurrent duplicate won. */
+export class DuplicateHandoffError extends Error {}
+
+/** A callback delivery to record with a state change. */
+export interface CallbackRequest {
+  url: string;
+  eventId: string;
+  payload: unknown;
+}
+
+/** What to write together with a state change (one transaction). */
+export interface SideEffects {
+  outbox: OutboxMessage[];
+  callback?: CallbackRequest | null;
+}
+
+/** A state change of one handoff. */
+export interface StateChange {
+  from: HandoffState;
+  to: HandoffState;
+  reason?: string | null;
+  detail?: string | null;
+  /** Extra column updates (queueId, agentId, timestamps, withdrawRequestedAt …). */
+  set?: Prisma.HandoffUpdateManyMutationInput;
+  /** Event/request that caused it (audit). */
+  eventId?: string | null;
+}
+
+/**
+ * PostgreSQL access for handoffs: every write of a state change goes with its audit row
+ * (`handoff_transitions`), its outbox rows and its callback delivery in one transaction; rows are
+ * locked (`FOR UPDATE`) before a decision so concurrent consumers and the timer serialize.
+ */
+@Injectable()
+export class HandoffRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  findByKey(tenantId: string, idempotencyKey: string): Promise<Handoff | null> {
+    return forTenant(this.prisma, tenantId).handoff.findFirst({ where: { idempotencyKey } });
+  }
+
+  async findWithTransitions(
+    tenantId: string,
+    id: string,
+  ): Promise<{ handoff: Handoff; transitions: HandoffTransition[] } | null> {
+    const db = forTenant(this.prisma, tenantId);
+    const handoff = await db.handoff.findFirst({ where: { id } });
+    if (!handoff) return null;
+    const transitions = await db.handoffTransition.findMany({
+      where: { handoffId: id },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+    });
+    return { handoff, transitions };
+  }
+
+  /**
+   * Inserts a new handoff (its initial transition from nothing to `data.status`) with side effects —
+   * handoff row, audit row, outbox rows and callback delivery — in ONE statement (data-modifying CTEs
+   * over `json_populate_record`, atomic like a transaction, one round trip instead of five). `data`
+   * must carry `createdAt`; the returned model is `data` with the columns it leaves out at their
+   * initial values (null timestamps/agent/queue, `updatedAt = createdAt`).
+   * @throws DuplicateHandoffError if (tenant, idempotencyKey) exists — nothing is written then
+   * @throws CrossTenantError if an outbox row names another tenant
+   */
+  async insert(
+    data: Prisma.HandoffUncheckedCreateInput & { createdAt: Date },
+    transition: { to: HandoffState; reason?: string | null; detail?: string | null; eventId?: string | null },
+    effects: SideEffects,
+  ): Promise<Handoff> {
+    for (const m of effects.outbox) {
+      if (m.tenantId !== data.tenantId) throw new CrossTenantError(data.tenantId, m.tenantId);
+    }
+    const h = newHandoffModel(data);
+    const handoffRow = toHandoffRow(h);
+    const transitionRow = {
+      id: randomUUID(),
+      tenant_id: h.tenantId,
+      handoff_id: h.id,
+      from_status: null,
+      to_status: transition.to,
+      reason: transition.reason ?? null,
+      detail: transition.detail ?? null,
+      event_id: transition.eventId ?? null,
+    };
+    const outboxRows = outboxRowsOf(effects);
+    const callbackRows = callbackRowsOf(h, effects);
+    try {
+      await this.prisma.$executeRawUnsafe(
+        INSERT_HANDOFF_SQL,
+        JSON.stringify(handoffRow),
+        JSON.stringify(transitionRow),
+        JSON.stringify(outboxRows),
+        JSON.stringify(callbackRows),
+      );
+      return h;
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateHandoffError('duplicate idempotency key');
+      throw e;
+    }
+  }
+
+  /**
+   * Locks the handoff of a work item, lets `decide` pick a change, and applies it with its effects,
+   * claiming `eventId` in the inbox in the same transaction (a redelivered event changes nothing).
+   * @returns the updated handoff, or null (no such handoff in this tenant, duplicate event, or no change)
+   */
+  async changeByWorkItem(
+    tenantId: string,
+    workItemId: string,
+    eventId: string,
+    decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
+  ): Promise<Handoff | null> {
+    return forTenant(this.prisma, tenantId).$transaction(async (tx) => {
+      // Lock, inbox claim and read in one statement (was three). The claim is inserted only when the
+      // handoff exists (events of unknown work items leave no inbox row, as before).
+      const rows = await tx.$queryRaw<(Handoff & { claimed: boolean })[]>`
+        WITH c AS (
+          INSERT INTO processed_events (consumer, event_id)
+          SELECT ${INBOX_CONSUMER}, ${eventId}
+          WHERE EXISTS (SELECT 1 FROM handoffs WHERE tenant_id = ${tenantId} AND work_item_id = ${workItemId}::uuid)
+          ON CONFLICT DO NOTHING RETURNING 1
+        )
+        SELECT ${HANDOFF_COLUMNS}, EXISTS (SELECT 1 FROM c) AS claimed
+        FROM handoffs WHERE tenant_id = ${tenantId} AND work_item_id = ${workItemId}::uuid FOR UPDATE`;
+      if (!rows.length || !rows[0].claimed) return null;
+      const { claimed: _claimed, ...h } = rows[0];
+      const d = decide(h);
+      if (!d) return null;
+      return this.apply(tx, h, { ...d.change, eventId }, d.effects);
+    }, TX);
+  }
+
+  /**
+   * Locks one handoff by id and applies the change `decide` picks (bot cancel).
+   * @returns `{handoff, changed}` or null when the handoff does not exist in this tenant
+   */
+  async changeById(
+    tenantId: string,
+    id: string,
+    decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
+  ): Promise<{ handoff: Handoff; changed: boolean } | null> {
+    return forTenant(this.prisma, tenantId).$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<{ id: string }[]>`
+        SELECT "id" FROM "handoffs" WHERE "tenant_id" = ${tenantId} AND "id" = ${id}::uuid FOR UPDATE`;
+      if (!locked.length) return null;
+      const h = await tx.handoff.findFirstOrThrow({ where: { id } });
+      const d = decide(h);
+      if (!d) return { handoff: h, changed: false };
+      return { handoff: await this.apply(tx, h, d.change, d.effects), changed: true };
+    }, TX);
+  }
+
+  /**
+   * Durable timer scan (all tenants): locks up to `limit` handoffs whose `timeout_at` has passed and
+   * that are still waiting for an agent (`FOR UPDATE SKIP LOCKED`, so replicas share the work) and
+   * applies the change `decide` picks for each.
+   * @returns number of handoffs changed
+   */
+  async changeDueTimeouts(
+    limit: number,
+    decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects },
+  ): Promise<number> {
+    const states = [...TIMED_STATES];
+    const due = await this.prisma.$transaction(async (root) => {
+      const rows = await root.$queryRaw<{ id: string; tenant_id: string }[]>`
+        SELECT "id", "tenant_id" FROM "handoffs"
+        WHERE "status" = ANY(${states}::text[]) AND "timeout_at" <= now()
+        ORDER BY "timeout_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      for (const r of rows) {
+        const h = await root.handoff.findFirstOrThrow({ where: { id: r.id, tenantId: r.tenant_id } });
+        const d = decide(h);
+        await this.apply(root as unknown as TenantTx, h, d.change, d.effects);
+      }
+      return rows.length;
+    }, TX);
+    return due;
+  }
+
+  /** The earliest pending timeout (all tenants), or null. */
+  async nextTimeoutAt(): Promise<Date | null> {
+    const states = [...TIMED_STATES];
+    const rows = await this.prisma.$queryRaw<{ at: Date | null }[]>`
+      SELECT min("timeout_at") AS at FROM "handoffs" WHERE "status" = ANY(${states}::text[]) AND "timeout_at" IS NOT NULL`;
+    return rows[0]?.at ?? null;
+  }
+
+  private async apply(
+    tx: TenantTx,
+    h: Handoff,
+    c: StateChange,
+    effects: (updated: Handoff) => SideEffects,
+  ): Promise<Handoff> {
+    const rows = await tx.handoff.updateManyAndReturn({
+      where: { id: h.id, tenantId: h.tenantId, status: c.from },
+      data: {
+        ...c.set,
+        status: c.to,
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
+        ...(c.detail !== undefined ? { detail: c.detail } : {}),
+      },
+    });
+    if (rows.length !== 1) throw new Error(`handoff ${h.id} is no longer ${c.from}`);
+    const updated = rows[0];
+    // Audit row, outbox rows and callback delivery in one statement (was up to three).
+    const e = effects(updated);
+    for (const m of e.outbox) {
+      if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);
+    }
+    await tx.$executeRawUnsafe(
+      INSERT_EFFECTS_SQL,
+      JSON.stringify({
+        id: randomUUID(),
+        tenant_id: h.tenantId,
+        handoff_id: h.id,
+        from_status: c.from,
+        to_status: c.to,
+        reason: c.reason ?? null,
+        detail: c.detail ?? null,
+        event_id: c.eventId ?? null,
+      }),
+      JSON.stringify(outboxRowsOf(e)),
+      JSON.stringify(callbackRowsOf(h, e)),
+    );
+    return updated;
+  }
+}

@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Outbox, type HandoffModel as Handoff } from '@hub/persistence';
+import type { HandoffFailureReason, HandoffStatus } from '@hub/contracts';
+import { outcomeEvent, type Cause } from './handoff-events';
+import type { SideEffects } from './handoff.repository';
+
+export const ANNOUNCER_OPTIONS = Symbol('ANNOUNCER_OPTIONS');
+export interface AnnouncerOptions {
+  /** Also POST requested/routed/offered to the callback URL (final outcomes always are). */
+  callbackIntermediate: boolean;
+}
+
+/**
+ * Builds the side effects that announce a handoff status: the outcome event on
+ * `hub.handoff.outcomes.v1` (through the outbox) and, for final outcomes (or every outcome when
+ * configured), a durable callback delivery to the request's `callbackUrl` carrying the same envelope.
+ */
+@Injectable()
+export class OutcomeAnnouncer {
+  constructor(@Inject(ANNOUNCER_OPTIONS) private readonly opts: AnnouncerOptions) {}
+
+  announce(
+    h: Handoff,
+    status: HandoffStatus,
+    cause: Cause,
+    failure?: { reason: HandoffFailureReason; detail?: string | null },
+    extra: SideEffects['outbox'] = [],
+  ): SideEffects {
+    const event = outcomeEvent(h, status, cause, failure);
+    const final = status === 'accepted' || status === 'failed';
+    const callback =
+      h.callbackUrl && (final || this.opts.callbackIntermediate)
+        ? { url: h.callbackUrl, eventId: event.id, payload: event }
+        : null;
+    return { outbox: [...extra, Outbox.kafka('handoffOutcomes', event)], callback };
+  }
+}

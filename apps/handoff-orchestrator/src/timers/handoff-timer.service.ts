@@ -1,0 +1,73 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@hub/observability';
+import { WithdrawHandoffUseCase } from '../handoffs/usecases/withdraw-handoff.usecase';
+import { HandoffMetrics } from '../metrics/handoff-metrics';
+
+export const TIMER_OPTIONS = Symbol('TIMER_OPTIONS');
+export interface TimerOptions {
+  /** Longest pause between scans, ms. */
+  pollMs: number;
+}
+
+/**
+ * Durable handoff timeouts. The timer *is* the `handoffs.timeout_at` column, so it survives
+ * restarts: this loop fires every due timer (`FOR UPDATE SKIP LOCKED`, safe with many replicas),
+ * then sleeps until the nearest pending `timeout_at` — at most `pollMs`, so timers created by
+ * other replicas are seen within that bound — giving millisecond precision without busy polling.
+ */
+@Injectable()
+export class HandoffTimerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+
+  constructor(
+    private readonly withdraw: WithdrawHandoffUseCase,
+    @Inject(TIMER_OPTIONS) private readonly opts: TimerOptions,
+    private readonly metrics: HandoffMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick().then((next) => {
+        this.running = undefined;
+        this.schedule(next);
+      });
+    }, ms);
+  }
+
+  /** Fires due timers; returns the delay until the next scan, ms. */
+  private async tick(): Promise<number> {
+    try {
+      let n: number;
+      do {
+        n = await this.withdraw.fireDueTimeouts(100);
+        if (n) {
+          this.metrics.timeoutsFired.inc(n);
+          this.logger.info({ withdrawn: n }, 'handoff timeouts fired');
+        }
+      } while (n === 100 && !this.stopped);
+      const next = await this.withdraw.nextDue();
+      if (!next) return this.opts.pollMs;
+      // 5 ms floor: an overdue row locked by another replica must not make this loop spin.
+      return Math.max(5, Math.min(this.opts.pollMs, next.getTime() - Date.now()));
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'handoff timer scan failed');
+      return this.opts.pollMs;
+    }
+  }
+}

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'suggestion-service', preset: '../../jest.preset.js', rootDir: '.' };

@@ -1,0 +1,196 @@
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UnsupportedMediaTypeException,
+  BadRequestException,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { parseOr400, TenantId } from '@hub/http';
+import { DuplicateNameError, KnowledgeRepository } from './knowledge.repository';
+import { DocumentFormatError, FORMAT_BY_CONTENT_TYPE } from './parsers/document';
+import {
+  IngestDocumentsUseCase,
+  KnowledgeBaseNotFoundError,
+  UploadIdTakenError,
+} from './usecases/ingest-documents.usecase';
+
+const CreateKbSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2000).nullish(),
+});
+const IdSchema = z.uuid();
+const SingleDocQuerySchema = z.object({
+  documentId: z.string().trim().min(1).max(500).optional(),
+  title: z.string().max(2000).optional(),
+  entity: z.string().max(500).optional(),
+});
+const PageSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+/**
+ * Knowledge bases of the tenant in `X-Tenant-Id` (REST, JSON):
+ * `POST /v1/knowledge-bases`, `GET /v1/knowledge-bases[/:id]`, `DELETE /v1/knowledge-bases/:id`,
+ * `POST /v1/knowledge-bases/:id/documents` (streamed body; Content-Type application/x-ndjson,
+ * text/markdown, text/html or text/plain), `GET /v1/knowledge-bases/:id/documents`,
+ * `DELETE /v1/knowledge-bases/:id/documents/:documentId`, `GET /v1/knowledge-bases/:id/uploads/:uploadId`.
+ * Unknown ids and other tenants' ids are 404.
+ */
+@Controller('v1/knowledge-bases')
+export class KnowledgeBaseController {
+  constructor(
+    private readonly repo: KnowledgeRepository,
+    private readonly ingest: IngestDocumentsUseCase,
+  ) {}
+
+  @Post()
+  async create(@TenantId() tenantId: string, @Body() body: unknown) {
+    const b = parseOr400(CreateKbSchema, body);
+    try {
+      return await this.repo.create(tenantId, b.name, b.description ?? null);
+    } catch (e) {
+      if (e instanceof DuplicateNameError) throw new ConflictException(`name: "${b.name}" already exists`);
+      throw e;
+    }
+  }
+
+  @Get()
+  async list(@TenantId() tenantId: string) {
+    return { items: await this.repo.list(tenantId) };
+  }
+
+  @Get(':id')
+  async get(@TenantId() tenantId: string, @Param('id') id: string) {
+    return this.kbOr404(tenantId, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@TenantId() tenantId: string, @Param('id') id: string) {
+    if (!IdSchema.safeParse(id).success || !(await this.repo.delete(tenantId, id))) {
+      throw new NotFoundException(`knowledge base ${id} not found`);
+    }
+  }
+
+  /**
+   * Streams documents into the knowledge base, all or nothing. Progress: send your own UUID in the
+   * `Upload-Id` request header and poll `GET …/uploads/:uploadId` while the body streams (or list
+   * `GET …/uploads`). Responds 201 with `{uploadId, documents, chunks, bytes}` once committed; 400
+   * naming the line and field of a bad row (nothing stored); 404 unknown KB; 409 reused Upload-Id;
+   * 415 unsupported Content-Type.
+   */
+  @Post(':id/documents')
+  async upload(
+    @TenantId() tenantId: string,
+    @Param('id') id: string,
+    @Query() query: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const format = FORMAT_BY_CONTENT_TYPE[contentType];
+    if (!format) {
+      req.resume();
+      throw new UnsupportedMediaTypeException(
+        `Content-Type: must be one of ${Object.keys(FORMAT_BY_CONTENT_TYPE).join(', ')}`,
+      );
+    }
+    if (!IdSchema.safeParse(id).success) {
+      req.resume();
+      throw new NotFoundException(`knowledge base ${id} not found`);
+    }
+    const q = parseOr400(SingleDocQuerySchema, query);
+    const length = Number(req.headers['content-length']);
+    const uploadIdHeader = req.headers['upload-id'];
+    if (uploadIdHeader !== undefined && !IdSchema.safeParse(uploadIdHeader).success) {
+      req.resume();
+      throw new BadRequestException('Upload-Id: must be a UUID');
+    }
+    try {
+      const r = await this.ingest.execute({
+        tenantId,
+        knowledgeBaseId: id,
+        format,
+        body: req,
+        totalBytes: Number.isFinite(length) ? length : null,
+        single: q.documentId ? { documentId: q.documentId, title: q.title, entity: q.entity } : undefined,
+        uploadId: uploadIdHeader as string | undefined,
+        onUploadId: (uploadId) => res.setHeader('Upload-Id', uploadId),
+      });
+      res.status(201);
+      return r;
+    } catch (e) {
+      if (e instanceof UploadIdTakenError)
+        throw new ConflictException(`Upload-Id: ${e.message} already used`);
+      if (e instanceof KnowledgeBaseNotFoundError)
+        throw new NotFoundException(`knowledge base ${id} not found`);
+      if (e instanceof DocumentFormatError) {
+        throw new BadRequestException({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: e.message,
+          line: e.line,
+          field: e.field,
+        });
+      }
+      throw e;
+    }
+  }
+
+  @Get(':id/documents')
+  async documents(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: unknown) {
+    await this.kbOr404(tenantId, id);
+    const p = parseOr400(PageSchema, query);
+    return { items: await this.repo.listDocuments(id, p.limit, p.offset) };
+  }
+
+  @Delete(':id/documents/:documentId')
+  @HttpCode(204)
+  async deleteDocument(
+    @TenantId() tenantId: string,
+    @Param('id') id: string,
+    @Param('documentId') documentId: string,
+  ) {
+    await this.kbOr404(tenantId, id);
+    if (!(await this.repo.deleteDocument(id, documentId)))
+      throw new NotFoundException(`document ${documentId} not found`);
+  }
+
+  @Get(':id/uploads')
+  async uploads(@TenantId() tenantId: string, @Param('id') id: string) {
+    await this.kbOr404(tenantId, id);
+    return { items: await this.repo.listUploads(tenantId, id) };
+  }
+
+  @Get(':id/uploads/:uploadId')
+  async uploadStatus(
+    @TenantId() tenantId: string,
+    @Param('id') id: string,
+    @Param('uploadId') uploadId: string,
+  ) {
+    const u =
+      IdSchema.safeParse(id).success && IdSchema.safeParse(uploadId).success
+        ? await this.repo.getUpload(tenantId, id, uploadId)
+        : null;
+    if (!u) throw new NotFoundException(`upload ${uploadId} not found`);
+    return u;
+  }
+
+  private async kbOr404(tenantId: string, id: string) {
+    const kb = IdSchema.safeParse(id).success ? await this.repo.get(tenantId, id) : null;
+    if (!kb) throw new NotFoundException(`knowledge base ${id} not found`);
+    return kb;
+  }
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { PRISMA, type PrismaClient } from '@hub/persistence';
+
+/** A queue-to-KB mapping row (seed 001 "Queue-to-KB Mapping"). */
+export interface QueueMappingView {
+  id: string;
+  queue: string;
+  knowledgeBaseId: string;
+  systemPrompt: string | null;
+  llmIntegrationId: string | null;
+  updatedAt: string;
+}
+
+/** Tenant defaults used when no mapping matches. */
+export interface AssistSettingsView {
+  defaultKnowledgeBaseId: string | null;
+  defaultSystemPrompt: string | null;
+  llmIntegrationId: string | null;
+}
+
+/** Queue mappings and tenant defaults in PostgreSQL, always scoped by tenant. */
+@Injectable()
+export class AssistSettingsRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  /** Mapping of a queue/skill name (case-insensitive, trimmed), or null. */
+  async findMapping(tenantId: string, queue: string): Promise<QueueMappingView | null> {
+    const m = await this.prisma.queueKbMapping.findUnique({
+      where: { tenantId_queueKey: { tenantId, queueKey: queueKey(queue) } },
+    });
+    return m ? mappingView(m) : null;
+  }
+
+  async listMappings(tenantId: string): Promise<QueueMappingView[]> {
+    const rows = await this.prisma.queueKbMapping.findMany({
+      where: { tenantId },
+      orderBy: { queueKey: 'asc' },
+    });
+    return rows.map(mappingView);
+  }
+
+  async upsertMapping(
+    tenantId: string,
+    queue: string,
+    m: { knowledgeBaseId: string; systemPrompt: string | null; llmIntegrationId: string | null },
+  ): Promise<QueueMappingView> {
+    const key = queueKey(queue);
+    const row = await this.prisma.queueKbMapping.upsert({
+      where: { tenantId_queueKey: { tenantId, queueKey: key } },
+      create: { id: randomUUID(), tenantId, queueName: queue.trim(), queueKey: key, ...m },
+      update: { queueName: queue.trim(), ...m },
+    });
+    return mappingView(row);
+  }
+
+  async deleteMapping(tenantId: string, queue: string): Promise<boolean> {
+    const n = await this.prisma.queueKbMapping.deleteMany({ where: { tenantId, queueKey: queueKey(queue) } });
+    return n.count > 0;
+  }
+
+  async getSettings(tenantId: string): Promise<AssistSettingsView> {
+    const s = await this.prisma.tenantAssistSettings.findUnique({ where: { tenantId } });
+    return {
+      defaultKnowledgeBaseId: s?.defaultKnowledgeBaseId ?? null,
+      defaultSystemPrompt: s?.defaultSystemPrompt ?? null,
+      llmIntegrationId: s?.llmIntegrationId ?? null,
+    };
+  }
+
+  async putSettings(tenantId: string, s: AssistSettingsView): Promise<AssistSettingsView> {
+    await this.prisma.tenantAssistSettings.upsert({
+      where: { tenantId },
+      create: { tenantId, ...s },
+      update: s,
+    });
+    return s;
+  }
+
+  /** True when the integration exists for the tenant with type `llm`. */
+  async llmIntegrationExists(tenantId: string, id: string): Promise<boolean> {
+    return (await this.prisma.integration.count({ where: { id, tenantId, type: 'llm' } })) > 0;
+  }
+}
+
+/** Normalised queue key: trimmed, lower-case. */
+export function queueKey(queue: string): string {
+  return queue.trim().toLowerCase();
+}
+
+function mappingView(m: {
+  id: string;
+  queueName: string;
+  knowledgeBaseId: string;
+  systemPrompt: string | null;
+  llmIntegrationId: string | null;
+  updatedAt: Date;
+}): QueueMappingView {
+  return {
+    id: m.id,
+    queue: m.queueName,
+    knowledgeBaseId: m.knowledgeBaseId,
+    systemPrompt: m.systemPrompt,
+    llmIntegrationId: m.llmIntegrationId,
+    updatedAt: m.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'work-item-router', preset: '../../jest.preset.js', rootDir: '.' };

@@ -1,0 +1,37 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { bootstrapService, createLogger } from '@hub/observability';
+import { AppModule, SERVICE_NAME } from './app.module';
+import type { RouterConfig } from './config';
+import { PermanentErrorFilter } from './http/permanent-error.filter';
+
+/**
+ * Starts the router: HTTP (admin API, /docs, /healthz, /readyz, /metrics), the command consumer,
+ * the offer-expiry scheduler and the outbox relay.
+ * @returns the Nest app and its bound port (PORT=0 picks a free one)
+ */
+export async function startRouter(config: RouterConfig): Promise<{ app: INestApplication; port: number }> {
+  const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
+  return bootstrapService({
+    module: AppModule.forRoot(config, logger),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+    configure: (app) => {
+      app.useGlobalFilters(new PermanentErrorFilter());
+      if (config.OPENAPI_ENABLED) {
+        const doc = SwaggerModule.createDocument(
+          app,
+          new DocumentBuilder()
+            .setTitle('Engagement Hub — work-item router')
+            .setDescription(
+              'Queues, agents (presence, capacity, auto-accept) and work items of a tenant (header X-Tenant-Id).',
+            )
+            .setVersion('1')
+            .build(),
+        );
+        SwaggerModule.setup('docs', app, doc);
+      }
+    },
+  });
+}

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { Outbox, PRISMA, type PrismaClient } from '@hub/persistence';
+import { ROUTER_CONFIG } from '../tokens';
+import type { RouterConfig } from '../config';
+import { CrashHook } from './crash-hook';
+import { OfferTimers } from './offer-timers';
+import { RoutingTx } from './routing-tx';
+
+/** Thrown inside a routing transaction when what was read before locking changed: run it again. */
+export class RetryTransaction extends Error {
+  constructor(why: string) {
+    super(`routing transaction retried: ${why}`);
+    this.name = 'RetryTransaction';
+  }
+}
+
+/** Deadlock (40P01), serialization failure (40001), lock-snapshot conflicts: safe to run again. */
+export function isRetryableTxError(e: unknown): boolean {
+  if (e instanceof RetryTransaction) return true;
+  const err = e as { message?: string; code?: string; meta?: unknown; cause?: unknown };
+  const text = `${err?.code ?? ''} ${err?.message ?? ''} ${safeJson(err?.meta)} ${safeJson(err?.cause)}`;
+  return /40P01|40001|deadlock detected|could not serialize/i.test(text);
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return v === undefined ? '' : JSON.stringify(v);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Runs routing use cases as READ COMMITTED interactive transactions that write their outbox rows
+ * last, retries deadlocks / serialization failures / {@link RetryTransaction} with jittered
+ * exponential backoff (cockatiel; up to 8 attempts, 10 ms … 500 ms), and after commit arms expiry
+ * timers and fires the crash test hook.
+ */
+@Injectable()
+export class RoutingTransactions {
+  private readonly policy = retry(handleWhen(isRetryableTxError), {
+    maxAttempts: 7,
+    backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 500 }),
+  });
+
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    private readonly crashHook: CrashHook,
+    private readonly timers: OfferTimers,
+  ) {}
+
+  /** The root client, for reads outside a transaction. */
+  get prismaClient(): PrismaClient {
+    return this.prisma;
+  }
+
+  /**
+   * @param tenantId    tenant every row and event of the transaction belongs to
+   * @param causationId command event id / request id (recorded as the events' causationId)
+   * @param fn          the use case body; its outbox messages are enqueued before commit
+   * @returns fn's result
+   * @throws whatever fn throws (after retries for retryable errors)
+   */
+  async run<T>(
+    tenantId: string,
+    causationId: string | undefined,
+    fn: (rt: RoutingTx) => Promise<T>,
+  ): Promise<T> {
+    const { result, rt } = await this.policy.execute(() =>
+      this.prisma.$transaction(
+        async (tx) => {
+          const rt = new RoutingTx(tx, tenantId, causationId);
+          const result = await fn(rt);
+          await Outbox.enqueue(tx, ...rt.outbox);
+          return { result, rt };
+        },
+        { timeout: this.config.ROUTER_TX_TIMEOUT_MS, maxWait: this.config.ROUTER_TX_TIMEOUT_MS },
+      ),
+    );
+    if (rt.offersCreated.length) {
+      this.crashHook.afterCommit('offer');
+      for (const o of rt.offersCreated) this.timers.notify(o.expiresAt);
+    }
+    return result;
+  }
+}

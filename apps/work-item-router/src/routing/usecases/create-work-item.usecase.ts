@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { workItemTypeForChannel, type WorkItemCommand } from '@hub/contracts';
+import { PermanentError } from '@hub/messaging';
+import { LOGGER } from '@hub/observability';
+import { resolveQueue } from '../../domain/queue-resolution';
+import { Dispatcher, type DispatchOutcome } from '../dispatcher';
+import { RoutingRepository } from '../routing.repository';
+import { RoutingTransactions } from '../routing-transactions';
+import { CONSUMER_NAME } from '../consumer-name';
+
+export type CreateCommand = Extract<WorkItemCommand, { command: 'create' }>;
+
+/** Result of {@link CreateWorkItemUseCase.execute}. */
+export type CreateResult = 'duplicate' | 'exists' | 'failed' | DispatchOutcome;
+
+/**
+ * `create`: resolves the queue (five levels, see domain/queue-resolution), stores the work item with
+ * its full context and offers it (or assigns it, auto-accept) to the longest idle eligible agent.
+ * Idempotent twice over: on the command's event id (inbox) and on the work item id (a second
+ * create for an existing item is a no-op). No active queue → the item is stored `failed` with
+ * `no_active_queue` at once.
+ */
+@Injectable()
+export class CreateWorkItemUseCase {
+  constructor(
+    private readonly txs: RoutingTransactions,
+    private readonly repo: RoutingRepository,
+    private readonly dispatcher: Dispatcher,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * @param eventId the command envelope's id (inbox key)
+   * @throws PermanentError(tenant_mismatch) if the work item id already belongs to another tenant
+   */
+  execute(tenantId: string, eventId: string, cmd: CreateCommand): Promise<CreateResult> {
+    return this.txs.run(tenantId, eventId, async (rt) => {
+      // Inbox claim, idempotency lookup and the tenant's queues in one round trip.
+      const first = await this.repo.claimAndLoadForCreate(rt.tx, {
+        consumer: CONSUMER_NAME,
+        eventId,
+        workItemId: cmd.workItemId,
+        tenantId,
+      });
+      if (!first.claimed) return 'duplicate';
+      if (first.existingTenantId !== null) {
+        if (first.existingTenantId !== tenantId)
+          throw new PermanentError(
+            `work item ${cmd.workItemId} belongs to another tenant`,
+            'tenant_mismatch',
+          );
+        return 'exists';
+      }
+      const type = workItemTypeForChannel(cmd.context.channel);
+      if (type !== cmd.type)
+        this.logger.warn(
+          { workItemId: cmd.workItemId, given: cmd.type, type },
+          'work item type follows the channel',
+        );
+
+      const resolution = resolveQueue(
+        { routing: cmd.routing, integrationDefaultQueueId: cmd.integrationDefaultQueueId },
+        first.queues,
+      );
+      const base = {
+        id: cmd.workItemId,
+        tenantId,
+        handoffId: cmd.handoffId,
+        conversationId: cmd.conversationId,
+        integrationId: cmd.integrationId,
+        type,
+        priority: cmd.priority,
+        routing: cmd.routing,
+        channel: cmd.context.channel,
+        transcript: cmd.context.transcript,
+        summary: cmd.context.summary,
+        summarySource: cmd.context.summarySource,
+        intent: cmd.context.intent,
+        escalationReason: cmd.context.escalationReason,
+        sentiment: cmd.context.sentiment,
+        sentimentSource: cmd.context.sentimentSource,
+        attributes: cmd.context.attributes,
+        contact: cmd.context.contact,
+      };
+
+      if (resolution.kind === 'none') {
+        const failed = await rt.tx.workItem.create({
+          data: { ...base, status: 'failed', endReason: 'no_active_queue', endedAt: new Date() },
+        });
+        rt.itemEvent(failed, { event: 'created', type, priority: failed.priority });
+        rt.itemEvent(failed, {
+          event: 'failed',
+          reason: 'no_active_queue',
+          detail: `tenant ${tenantId} has no active queue`,
+        });
+        return 'failed';
+      }
+
+      const item = await rt.tx.workItem.create({
+        data: { ...base, status: 'waiting', queueId: resolution.queue.id, queueResolution: resolution.level },
+      });
+      rt.itemEvent(item, { event: 'created', type, priority: item.priority });
+      rt.itemEvent(item, { event: 'queued' });
+      // Shared queue lock, taken after the insert and before looking for agents: an agent becoming
+      // available (exclusive lock) either committed before — we see it — or runs after — it sees us.
+      const queue = (await this.repo.lockQueues(rt.tx, tenantId, [resolution.queue.id], 'shared')).get(
+        resolution.queue.id,
+      );
+      if (!queue) throw new PermanentError(`queue ${resolution.queue.id} vanished`, 'error');
+      return this.dispatcher.dispatchItem(rt, item, queue);
+    });
+  }
+}

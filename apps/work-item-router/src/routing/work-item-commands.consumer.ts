@@ -1,0 +1,88 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import { Counter as PromCounter, type Registry } from 'prom-client';
+import type { TopicEvent } from '@hub/contracts';
+import { MessagingService } from '@hub/messaging';
+import { METRICS } from '@hub/observability';
+import { CONSUMER_NAME } from './consumer-name';
+import { AcceptOfferUseCase } from './usecases/accept-offer.usecase';
+import { CompleteWorkItemUseCase } from './usecases/complete-work-item.usecase';
+import { CreateWorkItemUseCase } from './usecases/create-work-item.usecase';
+import { ReleaseOfferUseCase } from './usecases/release-offer.usecase';
+import { SetPresenceUseCase } from './usecases/set-presence.usecase';
+import { TransferWorkItemUseCase } from './usecases/transfer-work-item.usecase';
+import { WithdrawWorkItemUseCase } from './usecases/withdraw-work-item.usecase';
+
+/**
+ * Consumes `hub.workitem.commands.v1` (group `work-item-router`, prefixed with the topic namespace in
+ * isolated test runs; any number of replicas). The
+ * ConsumerRunner has validated the envelope and command already (invalid → DLQ); this handler only
+ * routes each command to its use case. Use cases throw PermanentError for commands that can never
+ * succeed (unknown item/agent/queue of the tenant, wrong agent, wrong state) → dead letter with
+ * the reason; anything else is retried with backoff.
+ */
+@Injectable()
+export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
+  private readonly processed: Counter<'command' | 'outcome'>;
+
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly create: CreateWorkItemUseCase,
+    private readonly accept: AcceptOfferUseCase,
+    private readonly release: ReleaseOfferUseCase,
+    private readonly transfer: TransferWorkItemUseCase,
+    private readonly complete: CompleteWorkItemUseCase,
+    private readonly withdraw: WithdrawWorkItemUseCase,
+    private readonly presence: SetPresenceUseCase,
+    @Inject(METRICS) metrics: Registry,
+  ) {
+    this.processed = new PromCounter({
+      name: 'router_commands_total',
+      help: 'Work-item commands handled by this replica, by command and outcome',
+      labelNames: ['command', 'outcome'],
+      registers: [metrics],
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // The group id carries the topic namespace (empty in production), so isolated test worlds never
+    // share a consumer group with each other.
+    await this.messaging
+      .createConsumer(CONSUMER_NAME)
+      .on('workItemCommands', (event) => this.handle(event))
+      .start();
+  }
+
+  /** Routes one validated command to its use case. */
+  async handle(event: TopicEvent<'workItemCommands'>): Promise<void> {
+    const { tenantId, id } = event;
+    const c = event.data;
+    let outcome: unknown;
+    switch (c.command) {
+      case 'create':
+        outcome = await this.create.execute(tenantId, id, c);
+        break;
+      case 'accept':
+        outcome = await this.accept.execute(tenantId, id, c);
+        break;
+      case 'decline':
+        outcome = await this.release.decline(tenantId, id, c);
+        break;
+      case 'transfer':
+        outcome = await this.transfer.execute(tenantId, id, c);
+        break;
+      case 'complete':
+        outcome = await this.complete.execute(tenantId, id, c);
+        break;
+      case 'withdraw':
+        outcome = await this.withdraw.execute(tenantId, id, c);
+        break;
+      case 'set_presence': {
+        const r = await this.presence.execute(tenantId, id, c.agentId, c.presence);
+        outcome = r === 'duplicate' ? r : r.changed ? 'changed' : 'unchanged';
+        break;
+      }
+    }
+    this.processed.inc({ command: c.command, outcome: String(outcome) });
+  }
+}

@@ -1,0 +1,2 @@
+/** DI token of the validated {@link RouterConfig}. */
+export const ROUTER_CONFIG = Symbol('ROUTER_CONFIG');

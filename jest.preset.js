@@ -1,0 +1,34 @@
+/**
+ * Shared Jest preset: TypeScript through SWC (with decorator metadata for NestJS),
+ * workspace path aliases from tsconfig.base.json, Node environment.
+ * Test tiers: *.spec.ts (pure logic), *.integration-spec.ts (real PostgreSQL/Redis/Kafka),
+ * *.e2e-spec.ts (a running service driven the way its users drive it).
+ */
+const path = require('node:path');
+const { compilerOptions } = require('./tsconfig.base.json');
+
+const moduleNameMapper = {};
+for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
+  moduleNameMapper[`^${alias.replace('/', '\\/')}$`] = path.join(__dirname, target);
+}
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.(t|j)s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  testMatch: ['**/?(*.)+(spec|integration-spec|e2e-spec).ts'],
+  testTimeout: 30000,
+};

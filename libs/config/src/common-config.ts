@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { bool, csv } from './load-config';
+
+/** Kafka connection: `KAFKA_BROKERS` (host:port list), optional topic namespace for isolated test runs. */
+export const KafkaConfigSchema = z.object({
+  KAFKA_BROKERS: csv().pipe(z.array(z.string().regex(/^[^:]+:\d+$/, 'must be host:port'))),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /** Prefix added to every topic name (e.g. `t123.`); empty in production. */
+  KAFKA_TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
+  /** Attempts (including the first) for a transiently failing handler before dead-lettering. */
+  KAFKA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+});
+
+/** PostgreSQL: `DATABASE_URL` (postgresql://…). */
+export const DatabaseConfigSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+/** Redis: `REDIS_URL` (redis://…). */
+export const RedisConfigSchema = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** Prefix for channels/keys, for isolated test runs. */
+  REDIS_NAMESPACE: z
+    .string()
+    .regex(/^[a-zA-Z0-9:._-]*$/)
+    .default(''),
+});
+
+/** HTTP server and logging. */
+export const HttpConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool().default(false),
+});
+
+export type KafkaConfig = z.infer<typeof KafkaConfigSchema>;
+export type DatabaseConfig = z.infer<typeof DatabaseConfigSchema>;
+export type RedisConfig = z.infer<typeof RedisConfigSchema>;
+export type HttpConfig = z.infer<typeof HttpConfigSchema>;

@@ -1,0 +1,26 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { TenantIdSchema } from '@hub/contracts';
+import { badRequest } from './validation';
+
+/**
+ * Header carrying the tenant of a service-to-service REST call. In production an API gateway authenticates
+ * the caller (bot platform, admin backend) and sets it; agents and widgets use signed tokens instead.
+ */
+export const TENANT_HEADER = 'X-Tenant-Id';
+
+/**
+ * Parameter decorator: the request's tenant id from the `X-Tenant-Id` header (a lower-case slug).
+ * @throws BadRequestException (400, field `X-Tenant-Id`) when missing or malformed
+ */
+export const TenantId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  const raw = req.header(TENANT_HEADER);
+  const r = TenantIdSchema.safeParse(raw);
+  if (!r.success) {
+    throw badRequest([
+      { field: TENANT_HEADER, message: raw === undefined ? 'header is required' : r.error.issues[0].message },
+    ]);
+  }
+  return r.data;
+});

@@ -1,0 +1,134 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from '@hub/config';
+import { HealthRegistry, LOGGER } from '@hub/observability';
+import { createKafka, TopicNamer } from './kafka-client';
+import { HubProducer } from './producer';
+import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
+import { provisionTopics } from './topic-provisioner';
+import { OUTBOX_KAFKA_SINK, type OutboxSink } from '@hub/persistence';
+
+export const KAFKA_CONFIG = Symbol('KAFKA_CONFIG');
+export const KAFKA = Symbol('KAFKA');
+
+/**
+ * The service's Kafka: one idempotent producer, consumer runners created on demand, topic
+ * provisioning at start-up and a `kafka` readiness check. Consumers are stopped (offsets
+ * committed) before the producer disconnects on shutdown.
+ */
+@Injectable()
+export class MessagingService implements OnModuleInit, OnApplicationShutdown {
+  private readonly consumers: ConsumerRunner[] = [];
+  readonly namer: TopicNamer;
+  readonly producer: HubProducer;
+
+  constructor(
+    @Inject(KAFKA) readonly kafka: Kafka,
+    @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    health: HealthRegistry,
+  ) {
+    this.namer = new TopicNamer(config.KAFKA_TOPIC_NAMESPACE);
+    this.producer = new HubProducer(kafka, this.namer);
+    health.register({
+      name: 'kafka',
+      check: async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        try {
+          await admin.describeCluster();
+        } finally {
+          await admin.disconnect();
+        }
+      },
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    const created = await provisionTopics(
+      this.kafka,
+      this.namer,
+      this.config.KAFKA_TOPIC_PARTITIONS,
+      this.config.KAFKA_REPLICATION_FACTOR,
+    );
+    if (created.length) this.logger.info({ created }, 'provisioned topics');
+    await this.producer.connect();
+  }
+
+  /**
+   * A consumer runner in group `groupId` (the service name), processing up to `KAFKA_TOPIC_PARTITIONS`
+   * partitions in parallel; start it after registering handlers. Stopped
+   * on shutdown. The group id gets the topic namespace as prefix, like the topics: isolated runs sharing a
+   * broker (test worlds, demo, benchmark) never join — and steal partitions from — each other's groups.
+   */
+  createConsumer(groupId: string, options: Partial<ConsumerRunnerOptions> = {}): ConsumerRunner {
+    const runner = new ConsumerRunner(this.kafka, {
+      groupId: this.namer.physical(groupId),
+      namer: this.namer,
+      producer: this.producer,
+      logger: this.logger,
+      maxAttempts: this.config.KAFKA_MAX_ATTEMPTS,
+      // Every partition a member holds is processed in parallel (order is kept within a partition):
+      // with the runner's default (4) two of the six partitions waited behind the others' transactions.
+      partitionsConsumedConcurrently: this.config.KAFKA_TOPIC_PARTITIONS,
+      ...options,
+    });
+    this.consumers.push(runner);
+    return runner;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.stop()));
+    await this.producer.disconnect();
+  }
+}
+
+@Global()
+@Module({})
+export class MessagingModule {
+  /** @param opts.clientId Kafka client id (the service name) */
+  static forRoot(opts: { clientId: string; config: KafkaConfig }): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        { provide: KAFKA_CONFIG, useValue: opts.config },
+        {
+          provide: KAFKA,
+          inject: [LOGGER],
+          useFactory: (logger: Logger) =>
+            createKafka({ config: opts.config, clientId: opts.clientId, logger }),
+        },
+        MessagingService,
+        {
+          provide: OUTBOX_KAFKA_SINK,
+          inject: [MessagingService],
+          useFactory:
+            (m: MessagingService): OutboxSink =>
+            (rows) =>
+              kafkaOutboxSink(m.producer, rows),
+        },
+      ],
+      exports: [KAFKA, MessagingService, OUTBOX_KAFKA_SINK],
+    };
+  }
+}
+
+/** Delivers outbox rows to Kafka in one sendBatch (acks=-1), grouped by topic, order kept per topic. */
+export async function kafkaOutboxSink(producer: HubProducer, rows: Parameters<OutboxSink>[0]): Promise<void> {
+  const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
+  for (const r of rows) {
+    const list = byTopic.get(r.target) ?? [];
+    list.push({ key: r.key, value: r.payload, headers: r.headers });
+    byTopic.set(r.target, list);
+  }
+  await producer.sendBatch([...byTopic].map(([topicName, messages]) => ({ topicName, messages })));
+}

@@ -1,0 +1,202 @@
+import { Topics, dlqTopicName, newEnvelope, type TopicEvent } from '@hub/contracts';
+import { createLogger } from '@hub/observability';
+import { createTestWorld, KafkaProbe, waitFor, type TestWorld } from '@hub/testing';
+import {
+  createKafka,
+  TopicNamer,
+  HubProducer,
+  ConsumerRunner,
+  provisionTopics,
+  PermanentError,
+  DLQ_HEADERS,
+} from '../src';
+import { KafkaConfigSchema, loadConfig } from '@hub/config';
+import type { Kafka } from 'kafkajs';
+
+const logger = createLogger('messaging-test', 'silent');
+
+function conversationEvent(
+  tenantId: string,
+  interactionId: string,
+  text: string,
+): TopicEvent<'conversationEvents'> {
+  return newEnvelope({
+    type: 'conversation.event',
+    version: 1,
+    tenantId,
+    source: 'test',
+    correlationId: interactionId,
+    data: {
+      kind: 'utterance',
+      interactionId,
+      provider: 'hub',
+      utteranceId: `${interactionId}:${text}`,
+      speaker: 'customer',
+      text,
+      isFinal: true,
+    },
+  }) as TopicEvent<'conversationEvents'>;
+}
+
+describe('messaging against real Kafka', () => {
+  let world: TestWorld;
+  let kafka: Kafka;
+  let namer: TopicNamer;
+  let producer: HubProducer;
+  const runners: ConsumerRunner[] = [];
+
+  let n = 0;
+  beforeAll(async () => {
+    world = await createTestWorld();
+    const config = loadConfig('test', KafkaConfigSchema, world.env);
+    kafka = createKafka({ config, clientId: 'messaging-test', logger });
+  });
+
+  // each test gets its own topics (namespace), so consumers of one test never see another's messages
+  beforeEach(async () => {
+    namer = new TopicNamer(`${world.kafkaNamespace}${++n}.`);
+    await provisionTopics(kafka, namer, 3, 1);
+    producer = new HubProducer(kafka, namer);
+    await producer.connect();
+  });
+
+  afterEach(async () => {
+    await Promise.allSettled(runners.splice(0).map((r) => r.stop()));
+    await producer.disconnect();
+  });
+
+  afterAll(async () => {
+    await world.drop();
+  });
+
+  function runner(groupId: string, opts: Partial<ConstructorParameters<typeof ConsumerRunner>[1]> = {}) {
+    const r = new ConsumerRunner(kafka, {
+      groupId,
+      namer,
+      producer,
+      logger,
+      initialDelayMs: 10,
+      maxDelayMs: 50,
+      ...opts,
+    });
+    runners.push(r);
+    return r;
+  }
+
+  it('round-trips a validated event from producer to consumer', async () => {
+    const got: TopicEvent<'conversationEvents'>[] = [];
+    await runner('rt')
+      .on('conversationEvents', async (e) => void got.push(e))
+      .start();
+    const sent = conversationEvent('acme', 'i-roundtrip', 'hello');
+    await producer.publish('conversationEvents', sent);
+    await waitFor(() => got.find((e) => e.id === sent.id), { what: 'round trip' });
+    expect(got.find((e) => e.id === sent.id)).toEqual(sent);
+  });
+
+  it('refuses to produce an event that does not match the topic schema, naming the field', async () => {
+    const bad = conversationEvent('acme', 'i-bad', 'x') as unknown as { data: { speaker: string } };
+    bad.data.speaker = 'robot';
+    await expect(producer.publish('conversationEvents', bad as never)).rejects.toThrow(/data\.speaker/);
+  });
+
+  it('dead-letters schema-invalid and non-JSON messages with the reason, and later messages still flow', async () => {
+    const got: string[] = [];
+    const probe = new KafkaProbe();
+    await probe.start([namer.physical(dlqTopicName(Topics.conversationEvents.name))]);
+    await runner('dlq-schema')
+      .on('conversationEvents', async (e) => void got.push(e.data.interactionId))
+      .start();
+    // all three share a key, hence a partition: the good one after the bad ones proves the partition moved on
+    const raw = producer as unknown as { sendRaw: HubProducer['sendRaw'] };
+    await raw.sendRaw(Topics.conversationEvents.name, [
+      { key: 'k1', value: JSON.stringify({ hello: 'world' }) },
+      { key: 'k1', value: 'not json{' },
+    ]);
+    const good = conversationEvent('acme', 'k1', 'after');
+    await raw.sendRaw(Topics.conversationEvents.name, [{ key: 'k1', value: JSON.stringify(good) }]);
+    await waitFor(() => got.includes('k1'), { what: 'good message after bad ones' });
+    const dead = await waitFor(() => (probe.messages.length >= 2 ? probe.messages : null), {
+      what: 'dead letters',
+    });
+    await probe.stop();
+    const reasons = dead.map((m) => m.headers[DLQ_HEADERS.reason]).sort();
+    expect(reasons).toEqual(['invalid_json', 'schema_invalid']);
+    const schemaDead = dead.find((m) => m.headers[DLQ_HEADERS.reason] === 'schema_invalid')!;
+    expect(schemaDead.headers[DLQ_HEADERS.error]).toMatch(/id: /);
+    expect(schemaDead.headers[DLQ_HEADERS.topic]).toBe(Topics.conversationEvents.name);
+    expect(schemaDead.headers[DLQ_HEADERS.offset]).toMatch(/^\d+$/);
+    expect(schemaDead.headers[DLQ_HEADERS.partition]).toMatch(/^\d+$/);
+    expect(schemaDead.headers[DLQ_HEADERS.attempts]).toBe('1');
+    expect(schemaDead.value).toBe(JSON.stringify({ hello: 'world' }));
+  });
+
+  it('retries a transiently failing handler with backoff and processes the message once', async () => {
+    const attempts: number[] = [];
+    let successes = 0;
+    const ev = conversationEvent('acme', 'i-transient', 'retry me');
+    await runner('transient')
+      .on('conversationEvents', async (e, ctx) => {
+        if (e.id !== ev.id) return;
+        attempts.push(ctx.attempt);
+        if (ctx.attempt < 3) throw new Error('database briefly unavailable');
+        successes += 1;
+      })
+      .start();
+    await producer.publish('conversationEvents', ev);
+    await waitFor(() => successes === 1, { what: 'eventual success' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(successes).toBe(1);
+  });
+
+  it('dead-letters after max attempts and on a permanent error, with attempt count', async () => {
+    const probe = new KafkaProbe();
+    await probe.start([namer.physical(dlqTopicName(Topics.conversationEvents.name))]);
+    const always = conversationEvent('acme', 'i-always-fails', 'x');
+    const permanent = conversationEvent('acme', 'i-permanent', 'y');
+    let permanentCalls = 0;
+    await runner('maxattempts', { maxAttempts: 3 })
+      .on('conversationEvents', async (e) => {
+        if (e.id === always.id) throw new Error('still down');
+        if (e.id === permanent.id) {
+          permanentCalls += 1;
+          throw new PermanentError('unknown queue', 'unknown_reference');
+        }
+      })
+      .start();
+    await producer.publish('conversationEvents', always, permanent);
+    const find = (id: string) => probe.messages.find((m) => (m.json() as { id: string }).id === id);
+    const a = await waitFor(() => find(always.id), { what: 'max-attempts dead letter' });
+    const p = await waitFor(() => find(permanent.id), { what: 'permanent dead letter' });
+    await probe.stop();
+    expect(a.headers[DLQ_HEADERS.reason]).toBe('max_attempts');
+    expect(a.headers[DLQ_HEADERS.attempts]).toBe('3');
+    expect(a.headers[DLQ_HEADERS.error]).toBe('still down');
+    expect(p.headers[DLQ_HEADERS.reason]).toBe('unknown_reference');
+    expect(permanentCalls).toBe(1);
+  });
+
+  it('a consumer restarted mid-stream resumes without loss (and commits what it processed on stop)', async () => {
+    const seen = new Map<string, number>();
+    const events = Array.from({ length: 60 }, (_, i) =>
+      conversationEvent('acme', `i-resume-${i % 6}`, `m${i}`),
+    );
+    const handler = async (e: TopicEvent<'conversationEvents'>) => {
+      if (!e.data.interactionId.startsWith('i-resume-')) return;
+      seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
+    };
+    const first = runner('resume');
+    await first.on('conversationEvents', handler).start();
+    await producer.publish('conversationEvents', ...events.slice(0, 30));
+    await waitFor(() => seen.size >= 30, { what: 'first half' });
+    await first.stop();
+    await producer.publish('conversationEvents', ...events.slice(30));
+    const second = runner('resume');
+    await second.on('conversationEvents', handler).start();
+    await waitFor(() => seen.size === 60, { what: 'second half after restart' });
+    for (const e of events) expect(seen.has(e.id)).toBe(true);
+    // offsets of the first half were committed on stop: nothing of it is redelivered
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+  });
+});

@@ -1,0 +1,15 @@
+import type { PrismaExecutor } from '../prisma-client';
+
+/**
+ * Inbox dedupe for idempotent consumers. Call inside the same transaction as the handler's state
+ * changes: returns `true` the first time `(consumer, eventId)` is seen, `false` for a duplicate
+ * (then do nothing). Enforced by the primary key, so concurrent duplicates cannot both win.
+ *
+ * @param consumer consumer name (e.g. `work-item-router`)
+ * @param eventId  envelope id or vendor message id
+ */
+export async function claimEvent(tx: PrismaExecutor, consumer: string, eventId: string): Promise<boolean> {
+  const n =
+    await tx.$executeRaw`INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}) ON CONFLICT DO NOTHING`;
+  return n === 1;
+}

@@ -1,0 +1,100 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  Optional,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { DatabaseConfig } from '@hub/config';
+import { HealthRegistry, LOGGER, SERVICE_NAME } from '@hub/observability';
+import { createPrismaClient, type PrismaClient } from './prisma-client';
+import { OutboxRelay, type OutboxSink } from './outbox/outbox-relay';
+
+export const PRISMA = Symbol('PRISMA');
+export const DATABASE_CONFIG = Symbol('DATABASE_CONFIG');
+/** Provide these (MessagingModule / RealtimeModule do) to let the relay deliver to Kafka / Redis. */
+export const OUTBOX_KAFKA_SINK = Symbol('OUTBOX_KAFKA_SINK');
+export const OUTBOX_REDIS_SINK = Symbol('OUTBOX_REDIS_SINK');
+const RELAY_ENABLED = Symbol('RELAY_ENABLED');
+
+/** Owns the Prisma client's lifecycle and registers the `postgres` readiness check. */
+@Injectable()
+export class PrismaLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    health: HealthRegistry,
+  ) {
+    health.register({
+      name: 'postgres',
+      check: async () => {
+        await this.prisma.$queryRaw`SELECT 1`;
+      },
+    });
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.prisma.$disconnect();
+  }
+}
+
+/** Runs the {@link OutboxRelay} for the service when enabled. */
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly relay?: OutboxRelay;
+
+  constructor(
+    @Inject(DATABASE_CONFIG) config: DatabaseConfig,
+    @Inject(RELAY_ENABLED) enabled: boolean,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(SERVICE_NAME) service: string,
+    @Optional() @Inject(OUTBOX_KAFKA_SINK) kafka?: OutboxSink,
+    @Optional() @Inject(OUTBOX_REDIS_SINK) redis?: OutboxSink,
+  ) {
+    if (enabled) {
+      this.relay = new OutboxRelay({
+        databaseUrl: config.DATABASE_URL,
+        producer: service,
+        sinks: { kafka, redis },
+        logger,
+      });
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.relay?.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+  }
+}
+
+/**
+ * PostgreSQL through Prisma (adapter-pg). `PRISMA` is the root client; use `forTenant(prisma, id)`
+ * for tenant-scoped access and `Outbox.enqueue(tx, …)` inside transactions. With `outboxRelay: true`
+ * the service also relays its own outbox rows (those written by its connections, `producer` = service name).
+ */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(opts: { config: DatabaseConfig; outboxRelay?: boolean }): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        { provide: DATABASE_CONFIG, useValue: opts.config },
+        { provide: RELAY_ENABLED, useValue: opts.outboxRelay ?? false },
+        {
+          provide: PRISMA,
+          inject: [SERVICE_NAME],
+          useFactory: (service: string) =>
+            createPrismaClient(opts.config.DATABASE_URL, opts.config.DATABASE_POOL_SIZE, service),
+        },
+        PrismaLifecycle,
+        OutboxRelayService,
+      ],
+      exports: [PRISMA, DATABASE_CONFIG, OutboxRelayService],
+    };
+  }
+}

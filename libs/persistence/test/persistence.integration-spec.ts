@@ -1,0 +1,278 @@
+import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
+import { newEnvelope, type TopicEvent } from '@hub/contracts';
+import { createLogger } from '@hub/observability';
+import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
+import {
+  claimEvent,
+  createPrismaClient,
+  CrossTenantError,
+  forTenant,
+  MIGRATIONS_DIR,
+  Outbox,
+  OutboxRelay,
+  runMigrations,
+  type OutboxMessage,
+  type PrismaClient,
+} from '../src';
+
+const logger = createLogger('persistence-test', 'silent');
+
+function outcome(tenantId: string, conversationId: string): TopicEvent<'handoffOutcomes'> {
+  return newEnvelope({
+    type: 'handoff.outcome',
+    version: 1,
+    tenantId,
+    source: 'test',
+    correlationId: conversationId,
+    data: {
+      handoffId: randomUUID(),
+      integrationId: randomUUID(),
+      botSessionId: 'bs-1',
+      conversationId,
+      status: 'accepted',
+    },
+  }) as TopicEvent<'handoffOutcomes'>;
+}
+
+describe('persistence against real PostgreSQL', () => {
+  let world: TestWorld;
+  let prisma: PrismaClient;
+  const relays: OutboxRelay[] = [];
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    prisma = createPrismaClient(world.databaseUrl, 4);
+    await prisma.tenant.createMany({
+      data: [
+        { id: 'acme', name: 'Acme' },
+        { id: 'globex', name: 'Globex' },
+      ],
+    });
+  });
+  afterEach(async () => {
+    await Promise.allSettled(relays.splice(0).map((r) => r.stop()));
+    await prisma.outboxEvent.deleteMany();
+  });
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await world.drop();
+  });
+
+  describe('migration runner', () => {
+    it('records migrations in _prisma_migrations like prisma migrate deploy, and is idempotent', async () => {
+      const again = await runMigrations(world.databaseUrl, MIGRATIONS_DIR);
+      expect(again.applied).toEqual([]);
+      expect(again.alreadyApplied.length).toBeGreaterThan(0);
+      const rows = await prisma.$queryRaw<
+        { migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }[]
+      >`
+        SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`;
+      expect(rows.map((r) => r.migration_name)).toEqual(again.alreadyApplied);
+      for (const r of rows) {
+        expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
+        expect(r.finished_at).toBeInstanceOf(Date);
+        expect(r.applied_steps_count).toBe(1);
+      }
+    });
+
+    it('every Prisma model can be queried against the migrated database (schema and SQL agree)', async () => {
+      const dm = (prisma as unknown as { _runtimeDataModel: { models: Record<string, unknown> } })
+        ._runtimeDataModel;
+      const delegates = Object.keys(dm.models).map((m) => m[0].toLowerCase() + m.slice(1));
+      expect(delegates.length).toBeGreaterThan(3);
+      for (const d of delegates) {
+        const delegate = (prisma as unknown as Record<string, { findFirst: () => Promise<unknown> }>)[d];
+        await expect(delegate.findFirst()).resolves.not.toThrow();
+      }
+    });
+  });
+
+  describe('transactional outbox', () => {
+    function collectingRelay(): { relay: OutboxRelay; got: OutboxMessage[] } {
+      const got: OutboxMessage[] = [];
+      const relay = new OutboxRelay({
+        databaseUrl: world.databaseUrl,
+        logger,
+        sinks: {
+          kafka: async (rows) => void got.push(...rows),
+          redis: async (rows) => void got.push(...rows),
+        },
+      });
+      relays.push(relay);
+      return { relay, got };
+    }
+
+    it('publishes committed rows in order, woken by NOTIFY (well under the 1 s fallback poll)', async () => {
+      const { relay, got } = collectingRelay();
+      await relay.start();
+      const events = Array.from({ length: 5 }, (_, i) => outcome('acme', `c-${i}`));
+      const t0 = Date.now();
+      await prisma.$transaction(async (tx) => {
+        await Outbox.enqueue(tx, ...events.map((e) => Outbox.kafka('handoffOutcomes', e)));
+        await Outbox.enqueue(tx, Outbox.redis('acme', 'hub:t:acme:agent:a1', { hello: 1 }));
+      });
+      await waitFor(() => got.length === 6, { what: 'relay delivery' });
+      expect(Date.now() - t0).toBeLessThan(900);
+      expect(got.slice(0, 5).map((m) => JSON.parse(m.payload).id)).toEqual(events.map((e) => e.id));
+      expect(got[0]).toMatchObject({
+        destination: 'kafka',
+        target: 'hub.handoff.outcomes.v1',
+        key: 'c-0',
+        tenantId: 'acme',
+      });
+      expect(got[5]).toMatchObject({ destination: 'redis', target: 'hub:t:acme:agent:a1' });
+      expect(await prisma.outboxEvent.count()).toBe(0);
+    });
+
+    it('never publishes rows written in a rolled-back transaction', async () => {
+      const { relay, got } = collectingRelay();
+      await relay.start();
+      const rolledBack = outcome('acme', 'c-rollback');
+      await expect(
+        prisma.$transaction(async (tx) => {
+          await Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', rolledBack));
+          throw new Error('business rule failed');
+        }),
+      ).rejects.toThrow('business rule failed');
+      const committed = outcome('acme', 'c-after');
+      await prisma.$transaction((tx) => Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', committed)));
+      await waitFor(() => got.length >= 1, { what: 'committed row' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got.map((m) => JSON.parse(m.payload).id)).toEqual([committed.id]);
+    });
+
+    it('rejects an invalid event before commit, naming the field', () => {
+      const bad = outcome('acme', 'c-bad') as unknown as { data: { status: string } };
+      bad.data.status = 'maybe';
+      expect(() => Outbox.kafka('handoffOutcomes', bad as never)).toThrow(/data\.status/);
+    });
+
+    it('keeps rows when the sink fails and delivers them once it recovers; a standby relay does not double-deliver', async () => {
+      let healthy = false;
+      const got: OutboxMessage[] = [];
+      const flaky = new OutboxRelay({
+        databaseUrl: world.databaseUrl,
+        logger,
+        retryDelayMs: 50,
+        sinks: {
+          kafka: async (rows) => {
+            if (!healthy) throw new Error('broker down');
+            got.push(...rows);
+          },
+        },
+      });
+      relays.push(flaky);
+      await flaky.start();
+      const standby = collectingRelay();
+      await standby.relay.start();
+      const ev = outcome('acme', 'c-retry');
+      await prisma.$transaction((tx) => Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', ev)));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await prisma.outboxEvent.count()).toBe(1);
+      healthy = true;
+      await waitFor(() => got.length === 1, { what: 'delivery after recovery' });
+      expect(standby.got).toEqual([]);
+    });
+
+    it("each service relays only its own rows (producer = the writer's application_name)", async () => {
+      const routerDb = createPrismaClient(world.databaseUrl, 2, 'work-item-router');
+      const got: Record<string, OutboxMessage[]> = { 'work-item-router': [], 'handoff-orchestrator': [] };
+      for (const producer of Object.keys(got)) {
+        const relay = new OutboxRelay({
+          databaseUrl: world.databaseUrl,
+          producer,
+          logger,
+          sinks: { kafka: async (rows) => void got[producer].push(...rows) },
+        });
+        relays.push(relay);
+        await relay.start();
+      }
+      const ev = outcome('acme', 'c-producer');
+      await routerDb.$transaction((tx) => Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', ev)));
+      await waitFor(() => got['work-item-router'].length === 1, {
+        what: "router relay delivering the router's row",
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(JSON.parse(got['work-item-router'][0].payload).id).toBe(ev.id);
+      expect(got['handoff-orchestrator']).toEqual([]);
+      await routerDb.$disconnect();
+    });
+
+    it('a new relay delivers what a stopped one left behind (crash between commit and publish)', async () => {
+      const ev = outcome('acme', 'c-crash');
+      await prisma.$transaction((tx) => Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', ev)));
+      const { relay, got } = collectingRelay();
+      await relay.start();
+      await waitFor(() => got.length === 1, { what: 'delivery by the new relay' });
+      expect(JSON.parse(got[0].payload).id).toBe(ev.id);
+    });
+  });
+
+  describe('inbox', () => {
+    it('processes a duplicate event once, also when two transactions race', async () => {
+      const id = randomUUID();
+      let applied = 0;
+      const handle = () =>
+        prisma.$transaction(async (tx) => {
+          if (!(await claimEvent(tx, 'test-consumer', id))) return;
+          applied += 1;
+        });
+      await Promise.all([handle(), handle(), handle()]);
+      await handle();
+      expect(applied).toBe(1);
+      expect(await claimEvent(prisma, 'other-consumer', id)).toBe(true);
+    });
+
+    it('a rolled-back claim does not count as processed', async () => {
+      const id = randomUUID();
+      await expect(
+        prisma.$transaction(async (tx) => {
+          await claimEvent(tx, 'test-consumer', id);
+          throw new Error('handler failed');
+        }),
+      ).rejects.toThrow();
+      expect(await claimEvent(prisma, 'test-consumer', id)).toBe(true);
+    });
+  });
+
+  describe('tenancy', () => {
+    it('a tenant-scoped client cannot read, update or create rows of another tenant', async () => {
+      const acme = forTenant(prisma, 'acme');
+      const globex = forTenant(prisma, 'globex');
+      const a = await acme.integration.create({
+        data: { id: randomUUID(), type: 'internal', name: 'Desk' } as never,
+      });
+      expect(a.tenantId).toBe('acme');
+      expect(await globex.integration.findUnique({ where: { id: a.id } })).toBeNull();
+      expect(await globex.integration.findMany()).toEqual([]);
+      expect(
+        (await globex.integration.updateMany({ where: { id: a.id }, data: { name: 'stolen' } })).count,
+      ).toBe(0);
+      await expect(globex.integration.findFirst({ where: { tenantId: 'acme' } })).rejects.toThrow(
+        CrossTenantError,
+      );
+      await expect(
+        globex.integration.create({
+          data: { id: randomUUID(), tenantId: 'acme', type: 'internal', name: 'x' },
+        }),
+      ).rejects.toThrow(CrossTenantError);
+      expect((await acme.integration.findUnique({ where: { id: a.id } }))?.name).toBe('Desk');
+    });
+  });
+
+  it('NOTIFY trigger fires on commit only', async () => {
+    const c = new Client({ connectionString: world.databaseUrl });
+    await c.connect();
+    const notes: string[] = [];
+    c.on('notification', (n) => notes.push(n.channel));
+    await c.query('LISTEN hub_outbox');
+    await prisma.$transaction(async (tx) => {
+      await Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', outcome('acme', 'c-notify')));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(notes).toEqual([]);
+    });
+    await waitFor(() => notes.length === 1, { what: 'notification' });
+    await c.end();
+  });
+});

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'realtime', preset: '../../jest.preset.js', rootDir: '.' };

@@ -1,0 +1,2 @@
+export * from './realtime-bus';
+export * from './realtime.module';

@@ -1,0 +1,5 @@
+export * from './test-env';
+export * from './wait-for';
+export * from './kafka-probe';
+export * from './services';
+export * from './browser';

@@ -1,0 +1,498 @@
+/**
+ * Handoff benchmark: bot-side handoff requests (`POST /v1/handoffs`) at a fixed rate for a fixed
+ * duration into the running orchestrator + router + gateway, with many online agents across several
+ * queues accepting every offer at once (Socket.IO, like the Agent Desktop) and wrapping up.
+ *
+ * Measures, per rate stage: handoff → offer on the agent's socket (p50/p95/p99), handoff → assigned
+ * (time to pickup), HTTP intake latency, sustained throughput (offers/s delivered during the stage),
+ * latency per 5-second window (is it bounded?), errors, double assignments, CPU per process group;
+ * and once per run the floor (raw Kafka/Redis/Socket.IO/PostgreSQL hops).
+ *
+ *   npm run bench:handoff -- --rates 500,2000 --duration 30 [--agents 40] [--queues 4] [--no-complete]
+ *
+ * Writes docs/bench/handoff-<date>.json and the "Handoff" section of docs/benchmarks.md.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request, type ClientRequest } from 'node:http';
+import { loadavg } from 'node:os';
+import { Client } from 'pg';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadScripts } from '../demo/lib/conversations';
+import { mintToken, seedTenant, type AgentSpec } from '../demo/lib/hub-client';
+import { loadHubEnv } from '../demo/lib/hub-env';
+import { AssignmentLedger } from '../demo/lib/assignment-ledger';
+import { SimAgent, routerPresence, sleep } from '../demo/lib/sim-agent';
+import { LatencyRecorder, type LatencySummary } from '../demo/lib/stats';
+import { coresUsed, cpuSnapshot } from './handoff-cpu';
+import { measureFloor, type FloorResult } from './handoff-floor';
+
+const TENANT = 'bench';
+
+/**
+ * The load generator's HTTP client: keep-alive connections, at most 256 at once (like a bot platform's
+ * connection pool). Requests beyond that wait in the client — that wait is part of the measured
+ * latency (clock starts when the request is issued), and the generator never runs out of descriptors.
+ */
+let httpAgent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+
+/** Requests issued and not yet answered (aborted when a stage abandons them). */
+const pending = new Set<ClientRequest>();
+
+/** POSTs JSON and resolves with the status code once the response body has been read. */
+function postJson(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: httpAgent,
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => {
+          pending.delete(req);
+          resolve(res.statusCode ?? 0);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (e) => {
+      pending.delete(req);
+      reject(e);
+    });
+    pending.add(req);
+    req.end(body);
+  });
+}
+const ROOT = join(__dirname, '..', '..');
+
+interface StageResult {
+  rateHz: number;
+  durationS: number;
+  sent: number;
+  httpOk: number;
+  offered: number;
+  assigned: number;
+  errors: Record<string, number>;
+  doubleAssignments: number;
+  handoffToOfferMs: LatencySummary;
+  timeToPickupMs: LatencySummary;
+  httpIntakeMs: LatencySummary;
+  achievedRequestRateHz: number;
+  sustainedOffersPerSecond: number;
+  windows: { fromS: number; offers: number; p50Ms: number; p99Ms: number }[];
+  /** Where the handoff→offer time goes, from the services' own row timestamps (same clock). */
+  breakdownMs: {
+    requestToHandoffRow: LatencySummary;
+    handoffRowToWorkItemRow: LatencySummary;
+    workItemRowToOfferRow: LatencySummary;
+    offerRowToAgentSocket: LatencySummary;
+  };
+  cpuCores: Record<string, number>;
+  /** CPU milliseconds per offered handoff, by process group, from the stage's start to the end of its drain. */
+  cpuMsPerHandoff: Record<string, number | null>;
+  loadAverage1m: { start: number; end: number };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rates: { type: 'string', default: '500,2000' },
+      rate: { type: 'string' },
+      duration: { type: 'string', default: '30' },
+      agents: { type: 'string', default: '40' },
+      queues: { type: 'string', default: '4' },
+      'no-complete': { type: 'boolean', default: false },
+      'floor-n': { type: 'string', default: '1000' },
+      out: { type: 'string', default: join(ROOT, 'docs') },
+    },
+  });
+  const rates = (values.rate ?? values.rates).split(',').map(Number);
+  const durationS = Number(values.duration);
+  const nAgents = Number(values.agents);
+  const nQueues = Number(values.queues);
+  const complete = !values['no-complete'];
+  const env = loadHubEnv();
+  const log = (s: string) => process.stdout.write(`${s}\n`);
+
+  log(`▶ floor: raw hops on this machine (one message at a time, up to ${values['floor-n']} per hop)`);
+  const floor = await measureFloor({
+    kafkaBrokers: env.KAFKA_BROKERS,
+    redisUrl: env.REDIS_URL,
+    databaseUrl: env.DATABASE_URL,
+    n: Number(values['floor-n']),
+  });
+
+  const queueNames = Array.from({ length: nQueues }, (_, i) => `Queue ${i + 1}`);
+  const specs: AgentSpec[] = Array.from({ length: nAgents }, (_, i) => ({
+    id: `bench-agent-${i + 1}`,
+    displayName: `Bench agent ${i + 1}`,
+    queues: [queueNames[i % nQueues], queueNames[(i + 1) % nQueues]],
+    capacityChat: 100,
+  }));
+  log(`▶ seeding tenant "${TENANT}": ${nQueues} queues, ${nAgents} agents (each in 2 queues, capacity 100)`);
+  const { integrationId } = await seedTenant(env, TENANT, {
+    name: 'Benchmark',
+    queues: queueNames,
+    offerTimeoutSeconds: 30,
+    agents: specs,
+  });
+
+  // Correlation state (same clock: performance.now() in this process).
+  const sentAt = new Map<string, number>();
+  let stage: {
+    prefix: string;
+    offer: LatencyRecorder;
+    pickup: LatencyRecorder;
+    offered: Set<string>;
+    assigned: Set<string>;
+    offerTimes: { at: number; ms: number }[];
+    offerWall: Map<string, number>;
+    ledger: AssignmentLedger;
+  } | null = null;
+  const wallSent = new Map<string, number>();
+
+  const agents: SimAgent[] = [];
+  for (const s of specs) {
+    const token = await mintToken(env.AGENT_JWT_SECRET, TENANT, s.id);
+    const a = new SimAgent(
+      env.GATEWAY_URL,
+      TENANT,
+      s.id,
+      token,
+      'quick',
+      {
+        onOffer: (_a, m, at) => {
+          const t = sentAt.get(m.workItem.conversationId);
+          // Only this stage's handoffs count (a previous stage's backlog arriving late is not this stage's).
+          if (t === undefined || !stage || !m.workItem.conversationId.startsWith(stage.prefix)) return;
+          if (stage.offered.has(m.workItem.conversationId)) return;
+          stage.offered.add(m.workItem.conversationId);
+          stage.offer.record(at - t);
+          stage.offerTimes.push({ at, ms: at - t });
+          stage.offerWall.set(m.workItem.conversationId, performance.timeOrigin + at);
+        },
+        onAssigned: (agent, m, at) => {
+          const t = sentAt.get(m.workItem.conversationId);
+          if (stage) stage.ledger.assigned(m.workItem.workItemId, agent.id);
+          if (
+            t !== undefined &&
+            stage &&
+            m.workItem.conversationId.startsWith(stage.prefix) &&
+            !stage.assigned.has(m.workItem.conversationId)
+          ) {
+            stage.assigned.add(m.workItem.conversationId);
+            stage.pickup.record(at - t);
+          }
+          if (complete) void agent.complete(m.workItem.workItemId, 'bench wrap-up');
+        },
+        onUnassigned: (agent, workItemId) => stage?.ledger.unassigned(workItemId, agent.id),
+      },
+      { quick: [0, 0], human: [0, 0], decline: [0, 0] },
+    );
+    await a.connect();
+    await a.setPresence('online');
+    agents.push(a);
+  }
+  for (const a of agents) {
+    for (let i = 0; i < 200 && (await routerPresence(env.ROUTER_URL, TENANT, a.id)) !== 'online'; i++)
+      await sleep(50);
+  }
+  log(`▶ ${agents.length} agents online`);
+
+  const scripts = loadScripts(0).filter((s) => s.source === 'dstc11');
+  const servicePids: Record<string, number> = {};
+  for (const svc of ['handoff-orchestrator', 'work-item-router', 'agent-gateway']) {
+    const f = join(ROOT, 'var', 'run', `bench-${svc}.pid`);
+    if (existsSync(f)) servicePids[svc] = Number(readFileSync(f, 'utf8'));
+  }
+
+  const results: StageResult[] = [];
+  for (const rate of rates) {
+    const run = Date.now().toString(36);
+    stage = {
+      prefix: `bench-${run}-`,
+      offer: new LatencyRecorder(),
+      pickup: new LatencyRecorder(),
+      offered: new Set(),
+      assigned: new Set(),
+      offerTimes: [],
+      offerWall: new Map(),
+      ledger: new AssignmentLedger(),
+    };
+    const st = stage;
+    const http = new LatencyRecorder();
+    const errors: Record<string, number> = {};
+    const err = (k: string) => (errors[k] = (errors[k] ?? 0) + 1);
+    let httpOk = 0;
+    let abandoned = false;
+    const n = Math.round(rate * durationS);
+    log(`▶ stage: ${rate} handoffs/s for ${durationS} s (${n} requests)`);
+    const load0 = loadavg()[0];
+    const cpu0 = cpuSnapshot(servicePids);
+    const t0 = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const due = t0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const script = scripts[i % scripts.length];
+      const conversationId = `bench-${run}-${i}`;
+      const body = {
+        integrationId,
+        botSessionId: `bot-${conversationId}`,
+        conversationId,
+        channel: 'web',
+        routing: { queue: queueNames[i % nQueues] },
+        transcript: script.transcript.slice(-4),
+        intent: `${script.attributes['domain']}_question`,
+        sentimentScore: 0,
+        attributes: { selected_queue: queueNames[i % nQueues] },
+        timeoutSeconds: 120,
+      };
+      const t = performance.now();
+      sentAt.set(conversationId, t);
+      wallSent.set(conversationId, performance.timeOrigin + t);
+      inflight.push(
+        postJson(`${env.ORCHESTRATOR_URL}/v1/handoffs`, { 'x-tenant-id': TENANT }, JSON.stringify(body)).then(
+          (status) => {
+            http.record(performance.now() - t);
+            if (status === 201 || status === 200) httpOk += 1;
+            else err(`http_${status}`);
+          },
+          (e: Error & { code?: string }) => {
+            if (!abandoned) err(`http_error: ${e.code ?? e.message.slice(0, 60)}`);
+          },
+        ),
+      );
+    }
+    const sendEnd = performance.now();
+    // Requests not answered 30 s after the last one was issued are abandoned (counted as errors), so an
+    // overloaded intake cannot stall the run for the length of its backlog.
+    let answered = 0;
+    for (const p of inflight) void p.then(() => (answered += 1));
+    await Promise.race([Promise.all(inflight), sleep(30_000)]);
+    if (answered < inflight.length) {
+      errors['http_not_answered_within_30s_after_stage'] = inflight.length - answered;
+      abandoned = true;
+      for (const req of pending) req.destroy();
+      pending.clear();
+      httpAgent.destroy();
+      httpAgent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+      await Promise.all(inflight);
+    }
+    const loadEnd = loadavg()[0];
+    const cpu1 = cpuSnapshot(servicePids);
+    const cpuSeconds = (performance.now() - t0) / 1000;
+    // Drain: offers still in flight after the last request.
+    const drainEnd = Date.now() + 30_000;
+    while (
+      Date.now() < drainEnd &&
+      (st.offered.size < httpOk || (complete && st.assigned.size < st.offered.size))
+    )
+      await sleep(200);
+    if (st.offered.size < httpOk) errors['no_offer_within_30s_after_stage'] = httpOk - st.offered.size;
+    // CPU spent on this stage's handoffs end to end (intake, routing, offer, accept, wrap-up), including
+    // the drain: robust to other load on the machine, unlike latency.
+    const cpuDrained = cpuSnapshot(servicePids);
+    const drainedSeconds = (performance.now() - t0) / 1000;
+    const duringStage = st.offerTimes.filter((o) => o.at <= sendEnd);
+    const windows: StageResult['windows'] = [];
+    for (let w = 0; w < durationS; w += 5) {
+      const rec = new LatencyRecorder();
+      const inW = st.offerTimes.filter((o) => o.at - t0 >= w * 1000 && o.at - t0 < (w + 5) * 1000);
+      for (const o of inW) rec.record(o.ms);
+      const s = rec.summary();
+      windows.push({ fromS: w, offers: inW.length, p50Ms: s.p50, p99Ms: s.p99 });
+    }
+    const breakdownMs = await breakdown(env.DATABASE_URL, `bench-${run}-`, wallSent, st.offerWall);
+    const r: StageResult = {
+      rateHz: rate,
+      durationS,
+      sent: n,
+      httpOk,
+      offered: st.offered.size,
+      assigned: st.assigned.size,
+      errors,
+      doubleAssignments: st.ledger.doubleAssignments,
+      handoffToOfferMs: st.offer.summary(),
+      timeToPickupMs: st.pickup.summary(),
+      httpIntakeMs: http.summary(),
+      achievedRequestRateHz: Math.round((n / ((sendEnd - t0) / 1000)) * 10) / 10,
+      sustainedOffersPerSecond: Math.round((duringStage.length / ((sendEnd - t0) / 1000)) * 10) / 10,
+      windows,
+      breakdownMs,
+      cpuCores: coresUsed(cpu0, cpu1, cpuSeconds),
+      cpuMsPerHandoff: Object.fromEntries(
+        Object.entries(coresUsed(cpu0, cpuDrained, drainedSeconds)).map(([k, v]) => [
+          k,
+          st.offered.size ? Math.round(((v * drainedSeconds * 1000) / st.offered.size) * 100) / 100 : null,
+        ]),
+      ),
+      loadAverage1m: { start: Math.round(load0 * 100) / 100, end: Math.round(loadEnd * 100) / 100 },
+    };
+    results.push(r);
+    log(
+      `  offers ${r.offered}/${n}, p50 ${r.handoffToOfferMs.p50} ms, p99 ${r.handoffToOfferMs.p99} ms, sustained ${r.sustainedOffersPerSecond}/s, errors ${JSON.stringify(errors)}, doubles ${r.doubleAssignments}`,
+    );
+    stage = null;
+    await sleep(5000); // let wrap-ups settle before the next stage
+  }
+  await Promise.all(agents.map((a) => a.close()));
+
+  const report = {
+    benchmark: 'handoff',
+    at: new Date().toISOString(),
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    setup: {
+      agents: nAgents,
+      queues: nQueues,
+      agentCapacityChat: 100,
+      agentsAcceptImmediately: true,
+      wrapUpAfterAssign: complete,
+    },
+    floor,
+    stages: results,
+  };
+  mkdirSync(join(values.out, 'bench'), { recursive: true });
+  const date = report.at.slice(0, 10);
+  const tag = `r${rates.join('-')}`;
+  const jsonPath = join(values.out, 'bench', `handoff-${date}-${tag}.json`);
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  const table = renderTable(report.at, floor, results, nAgents, nQueues);
+  log('');
+  log(table);
+  updateBenchmarksMd(
+    join(values.out, 'benchmarks.md'),
+    table,
+    `bench/handoff-${date}-${tag}.json`,
+    rates.join(','),
+  );
+  log(`\nwritten: ${jsonPath} and the Handoff section of ${join(values.out, 'benchmarks.md')}`);
+  process.exit(0);
+}
+
+/** Splits handoff→offer into hops using the rows' commit-time stamps (PostgreSQL clock = this machine's). */
+async function breakdown(
+  databaseUrl: string,
+  prefix: string,
+  wallSent: Map<string, number>,
+  offerWall: Map<string, number>,
+): Promise<StageResult['breakdownMs']> {
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  const { rows } = await pg.query<{ conversation_id: string; h: string; w: string; o: string | null }>(
+    `SELECT w.conversation_id,
+            extract(epoch from h.created_at) * 1000 AS h,
+            extract(epoch from w.created_at) * 1000 AS w,
+            extract(epoch from min(o.created_at)) * 1000 AS o
+       FROM work_items w JOIN handoffs h ON h.work_item_id = w.id LEFT JOIN offers o ON o.work_item_id = w.id
+      WHERE w.conversation_id LIKE $1
+      GROUP BY w.conversation_id, h.created_at, w.created_at`,
+    [`${prefix}%`],
+  );
+  await pg.end();
+  const rec = {
+    a: new LatencyRecorder(),
+    b: new LatencyRecorder(),
+    c: new LatencyRecorder(),
+    d: new LatencyRecorder(),
+  };
+  for (const r of rows) {
+    const sent = wallSent.get(r.conversation_id);
+    const got = offerWall.get(r.conversation_id);
+    if (sent !== undefined) rec.a.record(Number(r.h) - sent);
+    rec.b.record(Number(r.w) - Number(r.h));
+    if (r.o !== null) {
+      rec.c.record(Number(r.o) - Number(r.w));
+      if (got !== undefined) rec.d.record(got - Number(r.o));
+    }
+  }
+  return {
+    requestToHandoffRow: rec.a.summary(),
+    handoffRowToWorkItemRow: rec.b.summary(),
+    workItemRowToOfferRow: rec.c.summary(),
+    offerRowToAgentSocket: rec.d.summary(),
+  };
+}
+
+function renderTable(
+  at: string,
+  floor: FloorResult,
+  stages: StageResult[],
+  agents: number,
+  queues: number,
+): string {
+  const l = (s: LatencySummary) => `${s.p50} / ${s.p99}`;
+  const lines = [
+    `Run ${at} — ${agents} agents in ${queues} queues accepting at once, wrap-up after assignment; everything (Kafka, PostgreSQL, Redis, 3 services, load generator) on one 2-core machine.`,
+    '',
+    '| rate (handoffs/s) | sent | offered | handoff→offer p50 / p99 (ms) | time to pickup p50 / p99 (ms) | HTTP intake p50 / p99 (ms) | sustained offers/s | errors | double assignments | load avg 1m |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...stages.map(
+      (s) =>
+        `| ${s.rateHz} | ${s.sent} | ${s.offered} | ${l(s.handoffToOfferMs)} | ${l(s.timeToPickupMs)} | ${l(s.httpIntakeMs)} | ${s.sustainedOffersPerSecond} | ${
+          Object.entries(s.errors)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', ') || 0
+        } | ${s.doubleAssignments} | ${s.loadAverage1m.start} → ${s.loadAverage1m.end} |`,
+    ),
+    '',
+    `Floor (same run, one message at a time, p50 / p99 ms): Kafka produce→consume ${l(floor.kafkaProduceToConsumeMs)}; Redis publish→subscribe ${l(floor.redisPublishToSubscribeMs)}; Socket.IO emit→client ${l(floor.socketIoEmitToClientMs)}; PostgreSQL INSERT+COMMIT ${l(floor.postgresInsertCommitMs)}. One idempotent Kafka producer sending one message per request (acks=all): ${floor.kafkaSerialProducerMsgsPerSecond} msgs/s.`,
+    '',
+    'Where the handoff→offer time goes (p50 / p99 ms, from row timestamps): request → handoff row (orchestrator intake) · handoff row → work item row (outbox relay, Kafka, router consume) · work item row → offer row (router) · offer row → agent socket (outbox relay, Redis, gateway, Socket.IO):',
+    '',
+    ...stages.map(
+      (s) =>
+        `- ${s.rateHz}/s: ${l(s.breakdownMs.requestToHandoffRow)} · ${l(s.breakdownMs.handoffRowToWorkItemRow)} · ${l(s.breakdownMs.workItemRowToOfferRow)} · ${l(s.breakdownMs.offerRowToAgentSocket)}`,
+    ),
+    '',
+    'CPU (cores used while requests were sent, by process group; in brackets CPU ms per offered handoff, stage start → drained):',
+    '',
+    ...stages.map(
+      (s) =>
+        `- ${s.rateHz}/s: ${Object.entries(s.cpuCores)
+          .filter(([, v]) => v >= 0.02)
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${v} (${s.cpuMsPerHandoff?.[k] ?? 'n/a'})`)
+          .join(', ')}`,
+    ),
+    '',
+    'Latency per 5 s window (offers, p99 ms):',
+    '',
+    ...stages.map(
+      (s) => `- ${s.rateHz}/s: ${s.windows.map((w) => `${w.fromS}s: ${w.offers}, ${w.p99Ms}`).join(' · ')}`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * Replaces the generated block of this rate set in the "Handoff" section of docs/benchmarks.md
+ * (one block per `--rates` value; created at the end of the section if missing).
+ */
+function updateBenchmarksMd(path: string, table: string, jsonRel: string, rates: string): void {
+  const BEGIN = `<!-- handoff-bench:begin rates=${rates} (generated by npm run bench:handoff) -->`;
+  const END = `<!-- handoff-bench:end rates=${rates} -->`;
+  const block = `${BEGIN}\n${table}\n\nRaw results: [${jsonRel}](${jsonRel}).\n${END}`;
+  let md = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  if (md.includes(BEGIN) && md.includes(END)) {
+    md = md.slice(0, md.indexOf(BEGIN)) + block + md.slice(md.indexOf(END) + END.length);
+  } else if (md.includes('<!-- handoff-bench:section-end -->')) {
+    md = md.replace('<!-- handoff-bench:section-end -->', `${block}\n\n<!-- handoff-bench:section-end -->`);
+  } else {
+    md = `${md.trimEnd()}\n\n## Handoff\n\nCommand: \`npm run bench:handoff -- --rates 500,2000 --duration 30\` (see tools/bench/README-handoff.md).\n\n${block}\n\n<!-- handoff-bench:section-end -->\n`;
+  }
+  writeFileSync(path, md);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench failed: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});

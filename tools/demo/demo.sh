@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `npm run demo`: one command on a fresh clone.
+#  1. npm install (only when node_modules is missing)
+#  2. infrastructure up (Kafka KRaft from Maven Central jars; PostgreSQL/Redis checked/started)
+#  3. migrations on the demo database (hub_demo)
+#  4. work-item-router, handoff-orchestrator and agent-gateway as background processes (var/log/demo-*.log)
+#  5. replay of real conversations (tools/demo/replay.ts): seed tenant, simulated agents, summary
+#  6. leaves the services and the Agent Desktop running; prints its URL and an agent token
+# Stop with `npm run demo:stop`. Ports: DEMO_ORCHESTRATOR_PORT (3101), DEMO_ROUTER_PORT (3102), DEMO_GATEWAY_PORT (3103).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "${ROOT}"
+step() { printf '\n\033[1m▶ %s\033[0m\n' "$*"; }
+
+if [[ ! -d node_modules ]]; then
+  step "npm install"
+  npm install --no-audit --no-fund
+fi
+
+step "infrastructure (tools/infra/up.sh)"
+bash tools/infra/up.sh
+
+ENV_FILE="$(bash tools/demo/write-env.sh demo "${DEMO_ORCHESTRATOR_PORT:-3101}" "${DEMO_ROUTER_PORT:-3102}" "${DEMO_GATEWAY_PORT:-3103}")"
+# shellcheck disable=SC1090
+source "${ENV_FILE}"
+
+step "migrations (${DATABASE_URL})"
+npm run --silent db:migrate
+
+step "services"
+bash tools/demo/services.sh start demo
+
+step "replay"
+node --require @swc-node/register tools/demo/replay.ts
+
+echo
+echo "Services keep running (logs in var/log/demo-*.log)."

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { loadConfig } from '@hub/config';
+
+/**
+ * Where the demo (and the handoff benchmark) find the running services and infrastructure.
+ * `tools/demo/services.sh` writes the same values into `var/<run>/env.sh` for the services.
+ */
+export const HubEnvSchema = z.object({
+  KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
+  KAFKA_TOPIC_NAMESPACE: z.string().default('demo.'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_NAMESPACE: z.string().default('demo:'),
+  DATABASE_URL: z.string().default('postgresql://postgres@127.0.0.1:5432/hub_demo'),
+  AGENT_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  ORCHESTRATOR_URL: z.url().default('http://127.0.0.1:3101'),
+  ROUTER_URL: z.url().default('http://127.0.0.1:3102'),
+  GATEWAY_URL: z.url().default('http://127.0.0.1:3103'),
+});
+export type HubEnv = z.infer<typeof HubEnvSchema>;
+
+/** @throws ConfigError naming the offending variable */
+export function loadHubEnv(): HubEnv {
+  return loadConfig('demo', HubEnvSchema);
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Starts/stops the three hub services of a local run as background processes.
+#   services.sh start <run>   # run = demo | bench; reads var/<run>/env.sh, logs to var/log/<run>-<svc>.log
+#   services.sh stop <run>
+#   services.sh status <run>
+# Each service is `node --require @swc-node/register apps/<svc>/src/main.ts`; start waits for /readyz.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "${ROOT}"
+CMD="${1:?start|stop|status}"
+RUN="${2:-demo}"
+ENV_FILE="var/${RUN}/env.sh"
+SERVICES=(work-item-router handoff-orchestrator agent-gateway)
+
+port_of() {
+  case "$1" in
+    handoff-orchestrator) echo "${ORCHESTRATOR_PORT}" ;;
+    work-item-router) echo "${ROUTER_PORT}" ;;
+    agent-gateway) echo "${GATEWAY_PORT}" ;;
+  esac
+}
+
+is_running() { [[ -f "var/run/${RUN}-$1.pid" ]] && kill -0 "$(cat "var/run/${RUN}-$1.pid")" 2>/dev/null; }
+
+start() {
+  [[ -f "${ENV_FILE}" ]] || { echo "missing ${ENV_FILE}" >&2; exit 1; }
+  # shellcheck disable=SC1090
+  source "${ENV_FILE}"
+  mkdir -p var/log var/run
+  for svc in "${SERVICES[@]}"; do
+    if is_running "${svc}"; then
+      echo "  ${svc} already running (pid $(cat "var/run/${RUN}-${svc}.pid"))"
+      continue
+    fi
+    PORT="$(port_of "${svc}")" nohup node --require @swc-node/register "apps/${svc}/src/main.ts" \
+      >"var/log/${RUN}-${svc}.log" 2>&1 &
+    echo $! >"var/run/${RUN}-${svc}.pid"
+    echo "  ${svc}: pid $!, port $(port_of "${svc}"), log var/log/${RUN}-${svc}.log"
+  done
+  for svc in "${SERVICES[@]}"; do
+    local port ok=0
+    port="$(port_of "${svc}")"
+    for _ in $(seq 1 180); do
+      if curl -sf "http://127.0.0.1:${port}/readyz" >/dev/null 2>&1; then ok=1; break; fi
+      if ! is_running "${svc}"; then break; fi
+      sleep 0.5
+    done
+    if [[ "${ok}" != 1 ]]; then
+      echo "✗ ${svc} did not become ready; last log lines:" >&2
+      tail -n 30 "var/log/${RUN}-${svc}.log" >&2 || true
+      exit 1
+    fi
+    echo "  ✓ ${svc} ready on :${port}"
+  done
+}
+
+stop() {
+  for svc in "${SERVICES[@]}"; do
+    local f="var/run/${RUN}-${svc}.pid"
+    [[ -f "${f}" ]] || continue
+    local pid
+    pid="$(cat "${f}")"
+    if kill -0 "${pid}" 2>/dev/null; then
+      kill -TERM "${pid}" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "${pid}" 2>/dev/null || break; sleep 0.25; done
+      kill -0 "${pid}" 2>/dev/null && kill -KILL "${pid}" 2>/dev/null || true
+      echo "  stopped ${svc} (pid ${pid})"
+    fi
+    rm -f "${f}"
+  done
+}
+
+status() {
+  for svc in "${SERVICES[@]}"; do
+    if is_running "${svc}"; then echo "  ${svc}: running (pid $(cat "var/run/${RUN}-${svc}.pid"))"; else echo "  ${svc}: stopped"; fi
+  done
+}
+
+case "${CMD}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: services.sh start|stop|status [run]" >&2; exit 64 ;;
+esac

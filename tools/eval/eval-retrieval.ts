@@ -1,0 +1,197 @@
+/**
+ * Retrieval evaluation (`npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl>`).
+ *
+ * Indexes the knowledge base through the suggestion-service's own code (IngestDocumentsUseCase →
+ * PostgreSQL) in a temporary database (or `--database-url`), runs every dialogue through the
+ * service's RetrieveUseCase (query built from the whole conversation), and prints recall@1/5/10 and
+ * MRR@10 next to a plain BM25 baseline (wink-bm25-text-search) over the same documents in the same
+ * run. Input formats: knowledge rows `{id, title, text, entity?}`; dialogues
+ * `{id, turns: [{speaker: customer|agent, text}], gold: [document ids]}` (data/retrieval/dev.jsonl).
+ *
+ * Options: --top-k N (default 10) · --limit N (first N dialogues) · --database-url URL (keep data)
+ * · --json PATH (write the figures) · --quiet.
+ */
+import { createReadStream, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import pino from 'pino';
+import { createPrismaClient, ensureDatabase, runMigrations } from '@hub/persistence';
+import { KnowledgeRepository } from '../../apps/suggestion-service/src/knowledge/knowledge.repository';
+import { IngestDocumentsUseCase } from '../../apps/suggestion-service/src/knowledge/usecases/ingest-documents.usecase';
+import { LlmRepository } from '../../apps/suggestion-service/src/llm/llm.repository';
+import { RetrievalRepository } from '../../apps/suggestion-service/src/retrieval/retrieval.repository';
+import { RetrieveUseCase } from '../../apps/suggestion-service/src/retrieval/retrieve.usecase';
+import type { ContextUtterance } from '../../apps/suggestion-service/src/domain/conversation-query';
+import { Bm25Baseline, type BaselineDoc } from './bm25-baseline';
+import { scoreRanking, summarise, type Metrics } from './metrics';
+
+interface Dialogue {
+  id: string;
+  turns: { speaker: 'customer' | 'agent'; text: string }[];
+  gold: string[];
+}
+
+function readJsonl<T>(path: string): T[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as T;
+      } catch (e) {
+        throw new Error(`${path}: line ${i + 1}: ${(e as Error).message}`);
+      }
+    });
+}
+
+function percentile(xs: number[], p: number): number {
+  if (!xs.length) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      kb: { type: 'string' },
+      dialogues: { type: 'string' },
+      'top-k': { type: 'string', default: '10' },
+      limit: { type: 'string' },
+      'database-url': { type: 'string' },
+      json: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.kb || !values.dialogues) {
+    console.error(
+      'usage: npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl> [--top-k 10] [--limit N] [--database-url URL] [--json out.json]',
+    );
+    process.exit(2);
+  }
+  const topK = Math.max(10, Number(values['top-k']));
+  const log = (...a: unknown[]) => !values.quiet && console.error(...a);
+
+  const base = process.env['TEST_POSTGRES_URL'] ?? 'postgresql://postgres@127.0.0.1:5432';
+  const dbName = `hub_eval_${randomBytes(5).toString('hex')}`;
+  const databaseUrl = values['database-url'] ?? `${base}/${dbName}`;
+  const temporary = !values['database-url'];
+  await ensureDatabase(databaseUrl);
+  await runMigrations(databaseUrl);
+  const prisma = createPrismaClient(databaseUrl, 8);
+  try {
+    const logger = pino({ level: 'warn' });
+    const kbRepo = new KnowledgeRepository(prisma);
+    const ingest = new IngestDocumentsUseCase(
+      kbRepo,
+      new LlmRepository(prisma),
+      { maxLineBytes: 1024 * 1024, maxDocumentBytes: 20 * 1024 * 1024, batchSize: 1000 },
+      logger,
+    );
+    const kb = await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`);
+    let t = performance.now();
+    const result = await ingest.execute({
+      tenantId: 'eval',
+      knowledgeBaseId: kb.id,
+      format: 'jsonl',
+      body: createReadStream(values.kb),
+      totalBytes: statSync(values.kb).size,
+    });
+    log(
+      `indexed ${result.documents} documents (${result.chunks} chunks) in ${Math.round(performance.now() - t)} ms`,
+    );
+
+    let dialogues = readJsonl<Dialogue>(values.dialogues);
+    if (values.limit) dialogues = dialogues.slice(0, Number(values.limit));
+
+    const retrieve = new RetrieveUseCase(new RetrievalRepository(prisma));
+    const ours: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
+    const latencies: number[] = [];
+    t = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < dialogues.length) {
+        const i = next++;
+        const d = dialogues[i];
+        const window: ContextUtterance[] = d.turns.map((turn, j) => ({
+          utteranceId: String(j),
+          speaker: turn.speaker,
+          text: turn.text,
+        }));
+        const r = await retrieve.execute({ knowledgeBaseId: kb.id, window, topK });
+        latencies.push(r.retrievalMs);
+        ours[i] = scoreRanking(
+          r.passages.map((p) => p.documentId),
+          d.gold,
+        );
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    log(`ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms`);
+
+    const docs = readJsonl<BaselineDoc>(values.kb).map((d) => ({ ...d, id: String(d.id) }));
+    const baseline = new Bm25Baseline(docs);
+    const customer = (d: Dialogue) => d.turns.filter((x) => x.speaker === 'customer').map((x) => x.text);
+    const variants: Record<string, (d: Dialogue) => string> = {
+      'BM25, query = last customer turn': (d) => customer(d).at(-1) ?? '',
+      'BM25, query = all customer turns': (d) => customer(d).join(' '),
+      'BM25, query = whole dialogue': (d) => d.turns.map((x) => x.text).join(' '),
+    };
+    const rows: { name: string; m: Metrics }[] = [
+      { name: 'suggestion-service (PostgreSQL, conversation query)', m: summarise(ours) },
+    ];
+    for (const [name, q] of Object.entries(variants)) {
+      rows.push({
+        name,
+        m: summarise(dialogues.map((d) => scoreRanking(baseline.search(q(d), topK), d.gold))),
+      });
+    }
+    const bestBaseline = rows.slice(1).reduce((a, b) => (b.m['mrr@10'] > a.m['mrr@10'] ? b : a));
+
+    const f = (x: number) => x.toFixed(3);
+    const lines = [
+      `| ranker | n | recall@1 | recall@5 | recall@10 | MRR@10 | hit@1 | hit@5 |`,
+      `|---|---|---|---|---|---|---|---|`,
+      ...rows.map(
+        (r) =>
+          `| ${r.name}${r === bestBaseline ? ' (best baseline)' : ''} | ${r.m.n} | ${f(r.m['recall@1'])} | ${f(r.m['recall@5'])} | ${f(r.m['recall@10'])} | ${f(r.m['mrr@10'])} | ${f(r.m['hit@1'])} | ${f(r.m['hit@5'])} |`,
+      ),
+    ];
+    console.log(lines.join('\n'));
+    console.log(
+      `\nMRR@10: ${f(rows[0].m['mrr@10'])} vs best BM25 baseline ${f(bestBaseline.m['mrr@10'])} (${bestBaseline.name}); ` +
+        `retrieval latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
+    );
+    if (values.json) {
+      writeFileSync(
+        values.json,
+        JSON.stringify(
+          {
+            kb: values.kb,
+            dialogues: values.dialogues,
+            topK,
+            rows,
+            bestBaseline: bestBaseline.name,
+            latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95) },
+            at: new Date().toISOString(),
+          },
+          null,
+          2,
+        ),
+      );
+    }
+  } finally {
+    await prisma.$disconnect();
+    if (temporary) {
+      const c = new Client({ connectionString: `${base}/postgres` });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      await c.end();
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});
