@@ -158,6 +158,19 @@ start_kafka() {
     command -v java >/dev/null 2>&1 || die "java not found on PATH (Kafka ${KAFKA_VERSION} needs Java 17+)"
     rm -f "${KAFKA_PID_FILE}"
 
+    if [[ "${HUB_KAFKA_FRESH:-0}" == "1" && -d "${KAFKA_DATA_DIR}" ]]; then
+      # Hermetic runs (CI) start from empty storage: a broker that has to reload thousands of leftover
+      # test partitions can take minutes to answer.
+      log "HUB_KAFKA_FRESH=1: deleting previous Kafka storage ${KAFKA_DATA_DIR}"
+      rm -rf -- "${KAFKA_DATA_DIR}"
+    elif [[ -d "${KAFKA_DATA_DIR}" ]]; then
+      local partitions
+      partitions="$(find "${KAFKA_DATA_DIR}" -mindepth 1 -maxdepth 1 -type d -name '*-[0-9]*' | wc -l)"
+      if ((partitions > 3000)); then
+        log "warning: ${partitions} partitions on disk; the broker may take minutes to load them (tools/infra/reset.sh starts empty)"
+      fi
+    fi
+
     write_server_properties
     format_storage_if_needed
 
@@ -184,7 +197,7 @@ start_kafka() {
     [[ -n "${pid}" ]] || die "could not launch Kafka (no pid written to ${KAFKA_PID_FILE})"
   fi
 
-  local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
+  local started=${SECONDS} deadline=$((SECONDS + KAFKA_START_TIMEOUT))
   log "waiting up to ${KAFKA_START_TIMEOUT}s for the broker to accept requests..."
   while ((SECONDS < deadline)); do
     if ! kill -0 "${pid}" 2>/dev/null; then
@@ -195,6 +208,9 @@ start_kafka() {
     if port_open "${KAFKA_HOST}" "${KAFKA_PORT}" && kafka_broker_ready; then
       log "Kafka is ready on ${KAFKA_BOOTSTRAP} (pid ${pid})"
       return 0
+    fi
+    if ((SECONDS > started && (SECONDS - started) % 30 == 0)); then
+      log "still waiting for Kafka: $(grep -o '([0-9]*/[0-9]* completed' "${KAFKA_STDOUT_FILE}" 2>/dev/null | tail -n 1 | tr -d '(' || true)"
     fi
     sleep 1
   done

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
+import Redis from 'ioredis';
 import { ensureDatabase, runMigrations } from '@hub/persistence';
 
 /** Infrastructure addresses for tests (override with the same env vars the services use). */
@@ -22,7 +24,55 @@ export interface TestWorld {
   redisNamespace: string;
   /** Env vars for a service process in this world (merge with service-specific ones). */
   env: Record<string, string>;
+  /** Drops the database, deletes the world's Kafka topics and Redis keys (set KEEP_TEST_DB=1 to keep them). */
   drop: () => Promise<void>;
+}
+
+/**
+ * Deletes every Kafka topic whose name starts with `prefix` (a test world's namespace, e.g. `t1a2b3c4d5.`).
+ * Without this, a developer machine accumulates thousands of partitions and the broker's next start spends
+ * minutes loading their logs. Best effort: failures are reported, never thrown.
+ */
+export async function deleteKafkaTopics(prefix: string, brokers = testInfra.kafkaBrokers): Promise<number> {
+  if (!prefix) throw new Error('deleteKafkaTopics: refusing an empty prefix');
+  const kafka = new Kafka({
+    clientId: 'test-cleanup',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 15_000 });
+    return topics.length;
+  } catch (err) {
+    process.stderr.write(`[testing] could not delete Kafka topics ${prefix}*: ${String(err)}\n`);
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Deletes every Redis key starting with `prefix` (SCAN + UNLINK). Best effort: failures are reported, never thrown. */
+export async function deleteRedisKeys(prefix: string, url = testInfra.redisUrl): Promise<number> {
+  if (!prefix) throw new Error('deleteRedisKeys: refusing an empty prefix');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } catch (err) {
+    process.stderr.write(`[testing] could not delete Redis keys ${prefix}*: ${String(err)}\n`);
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
 }
 
 /**
@@ -59,6 +109,7 @@ export async function createTestWorld(prefix = 'hub_test'): Promise<TestWorld> {
       } finally {
         await c.end();
       }
+      await Promise.all([deleteKafkaTopics(kafkaNamespace), deleteRedisKeys(redisNamespace)]);
     },
   };
 }
