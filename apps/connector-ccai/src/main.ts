@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@hub/config';
-import { PinoNestLogger, bootstrapService, createLogger } from '@hub/observability';
+import { bootstrapService, createLogger } from '@hub/observability';
 import { AppModule } from './app.module';
 import { ConnectorCcaiConfigSchema } from './config';
 import { configureHttp } from './http-setup';
@@ -13,29 +12,18 @@ import { configureHttp } from './http-setup';
 async function main(): Promise<void> {
   const config = loadConfig('connector-ccai', ConnectorCcaiConfigSchema);
   const logger = createLogger('connector-ccai', config.LOG_LEVEL);
-  const module = AppModule.forRoot(config, { logger });
-  if (!config.CCAI_TLS_CERT_FILE || !config.CCAI_TLS_KEY_FILE) {
-    await bootstrapService({
-      module,
-      logger,
-      port: config.PORT,
-      host: config.HOST,
-      configure: (app) => configureHttp(app, config),
-    });
-    return;
-  }
-  const app = await NestFactory.create(module, {
-    logger: new PinoNestLogger(logger),
-    bufferLogs: true,
-    httpsOptions: {
-      cert: readFileSync(config.CCAI_TLS_CERT_FILE),
-      key: readFileSync(config.CCAI_TLS_KEY_FILE),
-    },
+  const tls =
+    config.CCAI_TLS_CERT_FILE && config.CCAI_TLS_KEY_FILE
+      ? { cert: readFileSync(config.CCAI_TLS_CERT_FILE), key: readFileSync(config.CCAI_TLS_KEY_FILE) }
+      : undefined;
+  await bootstrapService({
+    module: AppModule.forRoot(config, { logger }),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+    configure: (app) => configureHttp(app, config),
+    httpsOptions: tls,
   });
-  app.enableShutdownHooks();
-  configureHttp(app, config);
-  await app.listen(config.PORT, config.HOST);
-  logger.info({ port: config.PORT, host: config.HOST, tls: true }, 'listening');
 }
 
 main().catch((e) => {

@@ -13,6 +13,8 @@ export interface BootstrapOptions {
   host: string;
   /** Called before listen (global pipes, Swagger, Socket.IO adapter …). */
   configure?: (app: INestApplication) => void | Promise<void>;
+  /** Serve HTTPS (TLS 1.2+, Node defaults) with this PEM certificate chain and private key instead of HTTP. */
+  httpsOptions?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /**
@@ -26,12 +28,13 @@ export async function bootstrapService(
   const app = await NestFactory.create(opts.module, {
     logger: new PinoNestLogger(opts.logger),
     bufferLogs: true,
+    ...(opts.httpsOptions ? { httpsOptions: opts.httpsOptions } : {}),
   });
   app.enableShutdownHooks();
   await opts.configure?.(app);
   await app.listen(opts.port, opts.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  opts.logger.info({ port, host: opts.host }, 'listening');
+  opts.logger.info({ port, host: opts.host, tls: !!opts.httpsOptions }, 'listening');
   return { app, port };
 }

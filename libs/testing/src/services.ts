@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
@@ -30,6 +32,56 @@ export interface StartServiceOptions {
   killAfterMs?: number;
   /** `healthz` (process serves HTTP: fully bootstrapped, consumers joined) or `readyz` (dependencies reachable). */
   ready?: 'healthz' | 'readyz';
+  /** The service serves HTTPS with a certificate signed by this PEM CA: `url` is `https://…`, readiness is checked over TLS. */
+  tlsCa?: string;
+}
+
+/**
+ * A request over HTTPS trusting only `ca` (PEM), for services started with {@link StartServiceOptions.tlsCa}.
+ * @returns status and parsed JSON body (or text); the peer certificate's subject CN
+ * @throws on TLS failure (e.g. certificate not signed by `ca`) or connection errors
+ */
+export function httpsApi(
+  url: string,
+  method: string,
+  ca: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown>; peerCn: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        ca,
+        headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
+      (res) => {
+        const peer = (res.socket as TLSSocket).getPeerCertificate?.();
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: unknown = text;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* not JSON: keep the text */
+          }
+          const cn = peer?.subject?.CN;
+          resolve({
+            status: res.statusCode ?? 0,
+            body: json as Record<string, unknown>,
+            peerCn: Array.isArray(cn) ? cn[0] : cn,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -54,7 +106,7 @@ export async function freePort(): Promise<number> {
 export async function startService(
   name: string,
   env: Record<string, string>,
-  { timeoutMs = 90000, killAfterMs = 15000, ready = 'healthz' }: StartServiceOptions = {},
+  { timeoutMs = 90000, killAfterMs = 15000, ready = 'healthz', tlsCa }: StartServiceOptions = {},
 ): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--require', '@swc-node/register', `apps/${name}/src/main.ts`], {
@@ -73,7 +125,7 @@ export async function startService(
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
   const output = () => out;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${tlsCa ? 'https' : 'http'}://127.0.0.1:${port}`;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const alive = () => child.exitCode === null && child.signalCode === null;
   const stop = async () => {
@@ -91,6 +143,7 @@ export async function startService(
     await waitFor(
       async () => {
         if (!alive()) throw new Error(`${name} exited: ${out.slice(-2000)}`);
+        if (tlsCa) return (await httpsApi(`${url}/${ready}`, 'GET', tlsCa)).status === 200;
         return (await fetch(`${url}/${ready}`)).ok;
       },
       { timeoutMs, intervalMs: 250, what: `${name} to start` },
