@@ -1,14 +1,9 @@
 import 'reflect-metadata';
 import { loadConfig } from '@hub/config';
+import { runMain } from '@hub/observability';
 import { startHandoffOrchestrator } from './bootstrap';
 import { HandoffOrchestratorConfigSchema } from './config';
 
-async function main() {
-  const config = loadConfig('handoff-orchestrator', HandoffOrchestratorConfigSchema);
-  await startHandoffOrchestrator(config);
-}
-
-main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+runMain('handoff-orchestrator', () =>
+  startHandoffOrchestrator(loadConfig('handoff-orchestrator', HandoffOrchestratorConfigSchema)),
+);

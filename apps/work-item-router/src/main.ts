@@ -1,8 +1,6 @@
 import 'reflect-metadata';
+import { runMain } from '@hub/observability';
 import { startRouter } from './bootstrap';
 import { loadRouterConfig } from './config';
 
-startRouter(loadRouterConfig()).catch((e: Error) => {
-  console.error(e.message);
-  process.exit(1);
-});
+runMain('work-item-router', () => startRouter(loadRouterConfig()));
