@@ -13,14 +13,12 @@ import {
   startAssistStack,
   seedDefaultKnowledgeBase,
 } from '@hub/testing';
-import { createTestSigner, type TestSigner } from './oidc-test-keys';
+import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
+import { CCAI, createCcaiIntegration, pushBody } from './support/ccai-fixtures';
 
 jest.setTimeout(180_000);
 
-const TENANT = 'globex';
-const SUBSCRIPTION = 'projects/globex-prj/subscriptions/agent-assist-push';
-const AUDIENCE = 'https://hub.example.com/v1/pubsub/push';
-const PUSH_SA = 'pubsub-push@globex-prj.iam.gserviceaccount.com';
+const { tenant: TENANT, audience: AUDIENCE, pushServiceAccount: PUSH_SA } = CCAI;
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef0123456789';
 const EMBED_SECRET = 'e2e-embed-secret-0123456789abcdef0123456789';
 
@@ -54,40 +52,16 @@ describe('CCAI Pub/Sub push → running system → widget (e2e)', () => {
   const push = async (data: unknown) => {
     const messageId = String(Date.now()) + Math.floor(Math.random() * 1000);
     const token = await signer.token({ aud: AUDIENCE, email: PUSH_SA, email_verified: true });
-    return api(
-      `${connector.url}/v1/pubsub/push`,
-      'POST',
-      {
-        message: {
-          data: Buffer.from(JSON.stringify(data)).toString('base64'),
-          messageId,
-          publishTime: new Date().toISOString(),
-          attributes: {},
-        },
-        subscription: SUBSCRIPTION,
-      },
-      { authorization: `Bearer ${token}` },
-    );
+    return api(`${connector.url}/v1/pubsub/push`, 'POST', pushBody(data, messageId), {
+      authorization: `Bearer ${token}`,
+    });
   };
 
   beforeAll(async () => {
     world = await createTestWorld();
     signer = await createTestSigner();
     prisma = createPrismaClient(world.databaseUrl, 2);
-    await prisma.integration.create({
-      data: {
-        id: randomUUID(),
-        tenantId: TENANT,
-        type: 'ccai',
-        name: 'Google CCAI',
-        config: {
-          projectId: 'globex-prj',
-          subscription: SUBSCRIPTION,
-          audience: AUDIENCE,
-          serviceAccountEmail: PUSH_SA,
-        },
-      },
-    });
+    await createCcaiIntegration(prisma);
     const [stack, started] = await Promise.all([
       startAssistStack(world.env, { embedSecret: EMBED_SECRET, adminKey: ADMIN_KEY }),
       startService('connector-ccai', { ...world.env, CCAI_OIDC_JWKS_FILE: signer.jwksFile }),

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,15 +12,13 @@ import {
   type RunningService,
   type TestWorld,
 } from '@hub/testing';
-import { createTestSigner, type TestSigner } from './oidc-test-keys';
+import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
+import { CCAI, createCcaiIntegration, pushBody } from './support/ccai-fixtures';
 
 jest.setTimeout(120_000);
 
-const TENANT = 'initech';
-const SUBSCRIPTION = 'projects/initech-prj/subscriptions/assist-push';
-const AUDIENCE = 'https://hub.example.com/v1/pubsub/push';
-const PUSH_SA = 'pubsub-push@initech-prj.iam.gserviceaccount.com';
-const conversation = 'projects/initech-prj/locations/global/conversations/conv-tls-1';
+const { audience: AUDIENCE, pushServiceAccount: PUSH_SA } = CCAI;
+const conversation = 'projects/globex-prj/locations/global/conversations/conv-tls-1';
 
 /**
  * A self-signed certificate for 127.0.0.1 made with the `openssl` CLI (Debian package), used both as the
@@ -72,20 +69,7 @@ describe('connector-ccai built-in HTTPS listener (real PostgreSQL and Kafka)', (
     signer = await createTestSigner();
     tls = selfSignedCertificate();
     prisma = createPrismaClient(world.databaseUrl, 2);
-    await prisma.integration.create({
-      data: {
-        id: randomUUID(),
-        tenantId: TENANT,
-        type: 'ccai',
-        name: 'Google CCAI',
-        config: {
-          projectId: 'initech-prj',
-          subscription: SUBSCRIPTION,
-          audience: AUDIENCE,
-          serviceAccountEmail: PUSH_SA,
-        },
-      },
-    });
+    await createCcaiIntegration(prisma);
     connector = await startService(
       'connector-ccai',
       {
@@ -114,17 +98,7 @@ describe('connector-ccai built-in HTTPS listener (real PostgreSQL and Kafka)', (
       `${connector.url}/v1/pubsub/push`,
       'POST',
       tls.pem,
-      {
-        message: {
-          data: Buffer.from(JSON.stringify({ conversation, type: 'CONVERSATION_STARTED' })).toString(
-            'base64',
-          ),
-          messageId: 'tls-1',
-          publishTime: new Date().toISOString(),
-          attributes: {},
-        },
-        subscription: SUBSCRIPTION,
-      },
+      pushBody({ conversation, type: 'CONVERSATION_STARTED' }, 'tls-1'),
       { authorization: `Bearer ${token}` },
     );
     expect(res.peerCn).toBe('connector-ccai.test');
@@ -140,10 +114,12 @@ describe('connector-ccai built-in HTTPS listener (real PostgreSQL and Kafka)', (
   });
 
   it('still verifies the OIDC token over TLS (401 without one)', async () => {
-    const res = await httpsApi(`${connector.url}/v1/pubsub/push`, 'POST', tls.pem, {
-      message: { data: '', messageId: 'tls-2', publishTime: new Date().toISOString() },
-      subscription: SUBSCRIPTION,
-    });
+    const res = await httpsApi(
+      `${connector.url}/v1/pubsub/push`,
+      'POST',
+      tls.pem,
+      pushBody({ conversation, type: 'CONVERSATION_STARTED' }, 'tls-2'),
+    );
     expect(res.status).toBe(401);
   });
 

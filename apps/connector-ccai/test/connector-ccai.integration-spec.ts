@@ -10,12 +10,10 @@ import { AppModule } from '../src/app.module';
 import { ConnectorCcaiConfigSchema } from '../src/config';
 import { configureHttp } from '../src/http-setup';
 import { PUBSUB_ADMIN } from '../src/tokens';
-import { createTestSigner, type TestSigner } from './oidc-test-keys';
+import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
+import { CCAI, createCcaiIntegration, pushBody } from './support/ccai-fixtures';
 
-const TENANT = 'globex';
-const SUBSCRIPTION = 'projects/globex-prj/subscriptions/agent-assist-push';
-const AUDIENCE = 'https://hub.example.com/v1/pubsub/push';
-const PUSH_SA = 'pubsub-push@globex-prj.iam.gserviceaccount.com';
+const { subscription: SUBSCRIPTION, audience: AUDIENCE, pushServiceAccount: PUSH_SA } = CCAI;
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 const conversation = 'projects/globex-prj/locations/global/conversations/conv-ccai-1';
 
@@ -41,18 +39,7 @@ describe('connector-ccai push endpoint (real PostgreSQL and Kafka)', () => {
     data: unknown,
     messageId: string,
     opts: { subscription?: string; rawData?: string } = {},
-  ) => ({
-    message: {
-      attributes: {},
-      data: opts.rawData ?? Buffer.from(JSON.stringify(data)).toString('base64'),
-      messageId,
-      message_id: messageId,
-      publishTime: '2026-11-21T10:00:00.000Z',
-      publish_time: '2026-11-21T10:00:00.000Z',
-    },
-    subscription: opts.subscription ?? SUBSCRIPTION,
-    deliveryAttempt: 1,
-  });
+  ) => pushBody(data, messageId, { ...opts, publishTime: '2026-11-21T10:00:00.000Z' });
   const push = async (body: unknown, token: string | null, headers: Record<string, string> = {}) => {
     const res = await fetch(`${base}/v1/pubsub/push`, {
       method: 'POST',
@@ -87,28 +74,18 @@ describe('connector-ccai push endpoint (real PostgreSQL and Kafka)', () => {
     world = await createTestWorld();
     signer = await createTestSigner();
     prisma = createPrismaClient(world.databaseUrl, 2);
-    await prisma.integration.create({
-      data: {
-        id: integrationId,
-        tenantId: TENANT,
-        type: 'ccai',
-        name: 'Google CCAI',
-        config: {
-          projectId: 'globex-prj',
-          subscription: SUBSCRIPTION,
-          audience: AUDIENCE,
-          serviceAccountEmail: PUSH_SA,
-        },
-        secrets: {
-          serviceAccountKeyJson: JSON.stringify({
-            type: 'service_account',
-            project_id: 'globex-prj',
-            client_email: PUSH_SA,
-            private_key: 'not-used',
-          }),
-        },
+    await createCcaiIntegration(
+      prisma,
+      {
+        serviceAccountKeyJson: JSON.stringify({
+          type: 'service_account',
+          project_id: 'globex-prj',
+          client_email: PUSH_SA,
+          private_key: 'not-used',
+        }),
       },
-    });
+      integrationId,
+    );
     const config = loadConfig('connector-ccai', ConnectorCcaiConfigSchema, {
       ...world.env,
       PORT: '0',
