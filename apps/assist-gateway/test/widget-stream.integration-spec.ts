@@ -31,6 +31,11 @@ async function widget(auth: Record<string, unknown>, url = gw.url): Promise<Test
   return w;
 }
 
+/** A widget signed in with a hub embed token for (tenant, agent, interaction). */
+async function hubWidget(tenantId: string, agentId: string, interactionId: string): Promise<TestWidget> {
+  return widget({ token: await mintToken(gw, { tenantId, provider: 'hub', agentId, interactionId }) });
+}
+
 async function refusal(auth: Record<string, unknown>): Promise<string | undefined> {
   try {
     const w = await connectWidget(gw.url, auth);
@@ -144,31 +149,10 @@ describe('embed token issuance', () => {
 
 describe('suggestion delivery', () => {
   it("an utterance's suggestion on one interaction never reaches another interaction's widget or another tenant's", async () => {
-    const a = await widget({
-      token: await mintToken(gw, {
-        tenantId: 'acme',
-        provider: 'hub',
-        agentId: 'ag-a',
-        interactionId: 'int-A',
-      }),
-    });
-    const b = await widget({
-      token: await mintToken(gw, {
-        tenantId: 'acme',
-        provider: 'hub',
-        agentId: 'ag-b',
-        interactionId: 'int-B',
-      }),
-    });
+    const a = await hubWidget('acme', 'ag-a', 'int-A');
+    const b = await hubWidget('acme', 'ag-b', 'int-B');
     // another tenant, same interaction id
-    const c = await widget({
-      token: await mintToken(gw, {
-        tenantId: 'globex',
-        provider: 'hub',
-        agentId: 'ag-a',
-        interactionId: 'int-A',
-      }),
-    });
+    const c = await hubWidget('globex', 'ag-a', 'int-A');
 
     const forA = await publisher.publish('acme', 'int-A', 'Reset the router from the admin page.', [
       { documentId: 'kb-router-reset', title: 'Resetting your router' },
@@ -202,14 +186,7 @@ describe('suggestion delivery', () => {
     expect(a.suggestions.map((s) => s.suggestionId)).toEqual([forA]);
 
     // a widget connecting later gets the interaction's recent suggestions, and only those
-    const late = await widget({
-      token: await mintToken(gw, {
-        tenantId: 'acme',
-        provider: 'hub',
-        agentId: 'ag-a',
-        interactionId: 'int-A',
-      }),
-    });
+    const late = await hubWidget('acme', 'ag-a', 'int-A');
     await waitFor(() => late.snapshots.length > 0, { what: 'snapshot' });
     expect(late.snapshots[0].suggestions.map((s) => s.suggestionId)).toEqual([forA]);
   });
@@ -274,14 +251,7 @@ describe('suggestion delivery', () => {
       what: 'new room suggestion',
     });
     // int-8a and int-8b have different keys (maybe partitions): wait until int-8a's was surely handled
-    const probe = await widget({
-      token: await mintToken(gw, {
-        tenantId: 'acme',
-        provider: 'hub',
-        agentId: 'x',
-        interactionId: 'int-8a',
-      }),
-    });
+    const probe = await hubWidget('acme', 'x', 'int-8a');
     await waitFor(() => probe.snapshots[0]?.suggestions.some((s) => s.suggestionId === stale), {
       timeoutMs: 30_000,
       what: 'old-room suggestion handled',
@@ -342,14 +312,7 @@ describe('suggestion delivery', () => {
     const probe = new KafkaProbe();
     await probe.start([`${world.kafkaNamespace}hub.assist.suggestions.v1.dlq`]);
     try {
-      const w = await widget({
-        token: await mintToken(gw, {
-          tenantId: 'acme',
-          provider: 'hub',
-          agentId: 'd',
-          interactionId: 'int-D',
-        }),
-      });
+      const w = await hubWidget('acme', 'd', 'int-D');
       await publisher.publishRaw(
         'int-D',
         JSON.stringify({ type: 'assist.suggestion', data: { interactionId: 'int-D' } }),
