@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
 import { ObservabilityModule } from '@hub/observability';
@@ -24,6 +25,8 @@ import { FilesController } from './files/files.controller';
 import { FILE_POLICY, FilesService, PUBLIC_BASE_URL } from './files/files.service';
 import { StoredFileRepository } from './files/stored-file.repository';
 import { SingleFileUploadInterceptor } from './files/upload.interceptor';
+import { AgentPresenceService } from './presence/agent-presence.service';
+import { PRESENCE_REGISTRY, RedisPresenceRegistry } from './presence/presence-registry';
 import { GATEWAY_CONFIG } from './tokens';
 import { AgentWorkItemsService } from './work-items/agent-work-items.service';
 import { PrismaWorkItemReader } from './work-items/work-item.repository';
@@ -71,6 +74,15 @@ export class AppModule {
         },
         { provide: PUBLIC_BASE_URL, useValue: (config.PUBLIC_BASE_URL ?? '').replace(/\/$/, '') },
         { provide: WORK_ITEM_READER, useClass: PrismaWorkItemReader },
+        {
+          provide: PRESENCE_REGISTRY,
+          useFactory: () =>
+            new RedisPresenceRegistry(
+              new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableAutoPipelining: true }),
+              config.REDIS_NAMESPACE,
+            ),
+        },
+        AgentPresenceService,
         { provide: APP_FILTER, useClass: DomainErrorsFilter },
         TenantClients,
         AgentSockets,

@@ -56,8 +56,17 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
     FILE_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
     /** Base URL the gateway is reachable at (file links in outbound messages). */
     PUBLIC_BASE_URL: z.url().optional(),
-    /** An agent whose last socket disconnected is set offline after this grace period, ms. 0 = never. */
+    /**
+     * A closed connection still counts for the agent this long, ms (reload, reconnect to another replica):
+     * an agent with no connection left on any replica after it is set offline. 0 = never (no tracking).
+     */
     PRESENCE_OFFLINE_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+    /** A connection its replica stopped refreshing (crash, kill -9) lapses after this, ms. */
+    PRESENCE_CONNECTION_TTL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    /** Each replica refreshes its connections and sweeps lapsed agents this often, ms (≤ half the TTL). */
+    PRESENCE_HEARTBEAT_MS: z.coerce.number().int().min(20).max(1_800_000).default(10_000),
+    /** Presence announced when an agent's first connection (across replicas) opens; `none` = the agent chooses. */
+    PRESENCE_ON_CONNECT: z.enum(['none', 'online', 'away']).default('none'),
     /** Realtime event ids remembered per gateway for duplicate suppression. */
     OFFER_DEDUPE_CAPACITY: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
   })
@@ -69,6 +78,13 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
           ? 'set exactly one of AGENT_JWT_SECRET or AGENT_JWKS_URL (neither is set)'
           : 'set exactly one of AGENT_JWT_SECRET or AGENT_JWKS_URL (both are set)';
       ctx.addIssue({ code: 'custom', path: ['AGENT_JWT_SECRET'], message });
+    }
+    if (c.PRESENCE_HEARTBEAT_MS * 2 > c.PRESENCE_CONNECTION_TTL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRESENCE_HEARTBEAT_MS'],
+        message: `must be at most half of PRESENCE_CONNECTION_TTL_MS (${c.PRESENCE_CONNECTION_TTL_MS}), or live connections lapse between heartbeats`,
+      });
     }
   });
 

@@ -31,11 +31,6 @@ export class AgentSockets {
     this.nsp?.to(agentRoom(agent)).emit(event, payload);
   }
 
-  /** Number of the agent's sockets on this replica. */
-  localSocketCount(agent: AgentAddress): number {
-    return this.nsp?.adapter.rooms.get(agentRoom(agent))?.size ?? 0;
-  }
-
   /** Disconnects every socket (shutdown). */
   closeAll(): void {
     this.nsp?.disconnectSockets(true);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -15,15 +15,13 @@ import { PresenceSchema } from '@hub/contracts';
 import { LOGGER, withLogContext } from '@hub/observability';
 import { AGENT_TOKEN_VERIFIER } from '../auth/agent-auth.guard';
 import type { AgentPrincipal, AgentTokenVerifier } from '../auth/agent-token.verifier';
-import type { GatewayConfig } from '../config';
 import { ChatService } from '../conversations/chat.service';
 import { agentRoom } from '../domain/agent-channel';
 import { NotVisibleError, WrongStateError } from '../domain/errors';
 import { parseOrAck, type Ack } from '../common/zod';
-import { GATEWAY_CONFIG } from '../tokens';
+import { AgentPresenceService } from '../presence/agent-presence.service';
 import { AgentWorkItemsService } from '../work-items/agent-work-items.service';
 import { AgentServerEvents, AgentSockets } from './agent-sockets.service';
-import { WorkItemCommandsPublisher } from './work-item-commands.publisher';
 
 /** Socket.IO namespace of the Agent Desktop. */
 export const AGENT_NAMESPACE = '/agents';
@@ -55,27 +53,21 @@ type AgentSocket = Socket & { data: { principal: AgentPrincipal; expiryTimer?: N
  * Server → client: `sync`, `agent:event` (offer, offer_revoked, assigned, unassigned, presence),
  * `chat:message`, `chat:typing`.
  *
- * When an agent's last socket on this replica disconnects, the agent is set offline after
- * PRESENCE_OFFLINE_GRACE_MS unless a socket reconnects first.
+ * Presence is per agent, across all their sockets on all replicas ({@link AgentPresenceService}): the
+ * agent is set offline only when their last connection anywhere is gone (after
+ * PRESENCE_OFFLINE_GRACE_MS, or PRESENCE_CONNECTION_TTL_MS after a replica died).
  */
 @Injectable()
 @WebSocketGateway({ namespace: AGENT_NAMESPACE, cors: { origin: true, credentials: true } })
 export class AgentGateway
-  implements
-    OnGatewayInit<Namespace>,
-    OnGatewayConnection<AgentSocket>,
-    OnGatewayDisconnect<AgentSocket>,
-    OnApplicationShutdown
+  implements OnGatewayInit<Namespace>, OnGatewayConnection<AgentSocket>, OnGatewayDisconnect<AgentSocket>
 {
-  private readonly offlineTimers = new Map<string, NodeJS.Timeout>();
-
   constructor(
     @Inject(AGENT_TOKEN_VERIFIER) private readonly verifier: AgentTokenVerifier,
     @Inject(AgentSockets) private readonly sockets: AgentSockets,
     @Inject(AgentWorkItemsService) private readonly items: AgentWorkItemsService,
-    @Inject(WorkItemCommandsPublisher) private readonly commands: WorkItemCommandsPublisher,
     @Inject(ChatService) private readonly chat: ChatService,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(AgentPresenceService) private readonly agentPresence: AgentPresenceService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -96,10 +88,12 @@ export class AgentGateway
 
   async handleConnection(socket: AgentSocket): Promise<void> {
     const p = socket.data.principal;
-    const room = agentRoom(p);
-    clearTimeout(this.offlineTimers.get(room));
-    this.offlineTimers.delete(room);
-    await socket.join(room);
+    const tracked = this.agentPresence
+      .connected(p, socket.id)
+      .catch((e: Error) =>
+        this.logger.warn({ err: e.message, agentId: p.agentId }, 'presence on connect failed'),
+      );
+    await socket.join(agentRoom(p));
     if (p.expiresAt) {
       const ms = Math.max(0, p.expiresAt - Date.now());
       socket.data.expiryTimer = setTimeout(() => socket.disconnect(true), Math.min(ms, 2 ** 31 - 1));
@@ -109,35 +103,24 @@ export class AgentGateway
     } catch (e) {
       this.logger.warn({ err: (e as Error).message, agentId: p.agentId }, 'resync on connect failed');
     }
+    await tracked;
   }
 
-  handleDisconnect(socket: AgentSocket): void {
+  async handleDisconnect(socket: AgentSocket): Promise<void> {
     clearTimeout(socket.data.expiryTimer);
     const p = socket.data.principal;
-    if (!p || this.config.PRESENCE_OFFLINE_GRACE_MS === 0) return;
-    const room = agentRoom(p);
-    if (this.sockets.localSocketCount(p) > 0) return;
-    clearTimeout(this.offlineTimers.get(room));
-    const timer = setTimeout(() => {
-      this.offlineTimers.delete(room);
-      if (this.sockets.localSocketCount(p) > 0) return;
-      this.commands
-        .setPresence(p, 'offline')
-        .catch((e: Error) => this.logger.warn({ err: e.message }, 'could not set presence offline'));
-    }, this.config.PRESENCE_OFFLINE_GRACE_MS);
-    timer.unref();
-    this.offlineTimers.set(room, timer);
-  }
-
-  onApplicationShutdown(): void {
-    for (const t of this.offlineTimers.values()) clearTimeout(t);
-    this.offlineTimers.clear();
+    if (!p) return;
+    await this.agentPresence
+      .disconnected(p, socket.id)
+      .catch((e: Error) =>
+        this.logger.warn({ err: e.message, agentId: p.agentId }, 'presence on disconnect failed'),
+      );
   }
 
   @SubscribeMessage('presence:set')
   presence(@ConnectedSocket() s: AgentSocket, @MessageBody() body: unknown): Promise<Ack> {
     return this.run(s, PresenceBody, body, async (p, b) => {
-      await this.commands.setPresence(p, b.presence);
+      await this.agentPresence.set(p, b.presence);
       return {};
     });
   }

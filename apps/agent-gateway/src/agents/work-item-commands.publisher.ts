@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newEnvelope, type Presence, type TopicEvent, type WorkItemCommand } from '@hub/contracts';
 import { MessagingService } from '@hub/messaging';
-import type { AgentPrincipal } from '../auth/agent-token.verifier';
+import type { AgentAddress } from '../domain/agent-channel';
 import { BatchingPublisher } from './batching-publisher';
 
 export const GATEWAY_SOURCE = 'agent-gateway';
@@ -26,7 +26,7 @@ export class WorkItemCommandsPublisher {
    * @returns the command's envelope id
    * @throws ContractViolationError if the command is malformed (a bug, not client input)
    */
-  async send(principal: AgentPrincipal, correlationId: string, command: WorkItemCommand): Promise<string> {
+  async send(principal: AgentAddress, correlationId: string, command: WorkItemCommand): Promise<string> {
     const env: TopicEvent<'workItemCommands'> = {
       ...newEnvelope({
         type: 'workitem.command',
@@ -42,11 +42,11 @@ export class WorkItemCommandsPublisher {
     return env.id;
   }
 
-  /** Publishes `set_presence` for the principal. */
-  setPresence(principal: AgentPrincipal, presence: Presence): Promise<string> {
-    return this.send(principal, `agent:${principal.agentId}`, {
+  /** Publishes `set_presence` for the agent (partition key `agent:<id>`: one agent's changes stay in order). */
+  setPresence(agent: AgentAddress, presence: Presence): Promise<string> {
+    return this.send(agent, `agent:${agent.agentId}`, {
       command: 'set_presence',
-      agentId: principal.agentId,
+      agentId: agent.agentId,
       presence,
     });
   }

@@ -42,8 +42,11 @@ export interface GatewayHarness {
     agentId: string,
     opts?: { ttlSeconds?: number; secret?: string },
   ) => Promise<string>;
-  /** Connects an agent socket; `syncs` collects every `sync` snapshot from the first one on. */
-  connect: (token: string) => Promise<AgentTestSocket>;
+  /**
+   * Connects an agent socket (to this gateway, or to another replica at `baseUrl`); `syncs` collects
+   * every `sync` snapshot from the first one on.
+   */
+  connect: (token: string, baseUrl?: string) => Promise<AgentTestSocket>;
   close: () => Promise<void>;
 }
 
@@ -83,9 +86,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ga
     sockets,
     token: (tenantId, agentId, opts = {}) =>
       mintAgentToken({ secret: opts.secret ?? TEST_SECRET, tenantId, agentId, ttlSeconds: opts.ttlSeconds }),
-    connect: (token) =>
+    connect: (token, url = baseUrl) =>
       new Promise((resolve, reject) => {
-        const s = io(`${baseUrl}/agents`, {
+        const s = io(`${url}/agents`, {
           auth: { token },
           transports: ['websocket'],
           reconnection: false,

@@ -1,0 +1,43 @@
+import { ConfigError } from '@hub/config';
+import { loadGatewayConfig } from './config';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/hub',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  AGENT_JWT_SECRET: 'test-secret-0123456789-abcdefghijklmnop',
+};
+
+function problems(env: Record<string, string>): { variable: string; message: string }[] {
+  try {
+    loadGatewayConfig({ ...base, ...env });
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('gateway config: presence tracking', () => {
+  it('defaults to a 15 s grace, 30 s connection TTL, 10 s heartbeat and no presence on connect', () => {
+    expect(loadGatewayConfig(base)).toMatchObject({
+      PRESENCE_OFFLINE_GRACE_MS: 15_000,
+      PRESENCE_CONNECTION_TTL_MS: 30_000,
+      PRESENCE_HEARTBEAT_MS: 10_000,
+      PRESENCE_ON_CONNECT: 'none',
+    });
+  });
+
+  it('refuses a heartbeat longer than half the TTL, naming the variable and the TTL', () => {
+    const p = problems({ PRESENCE_CONNECTION_TTL_MS: '1000', PRESENCE_HEARTBEAT_MS: '600' });
+    expect(p).toHaveLength(1);
+    expect(p[0].variable).toBe('PRESENCE_HEARTBEAT_MS');
+    expect(p[0].message).toMatch(/half of PRESENCE_CONNECTION_TTL_MS \(1000\)/);
+    expect(problems({ PRESENCE_CONNECTION_TTL_MS: '1000', PRESENCE_HEARTBEAT_MS: '500' })).toEqual([]);
+  });
+
+  it('refuses malformed values, naming the variable', () => {
+    const p = problems({ PRESENCE_CONNECTION_TTL_MS: 'soon', PRESENCE_ON_CONNECT: 'busy' });
+    expect(p.map((x) => x.variable).sort()).toEqual(['PRESENCE_CONNECTION_TTL_MS', 'PRESENCE_ON_CONNECT']);
+  });
+});
