@@ -11,11 +11,19 @@ import {
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '@hub/config';
 import { HealthRegistry, LOGGER, SERVICE_NAME } from '@hub/observability';
+import type { Pool } from 'pg';
 import { createPrismaClient, type PrismaClient } from './prisma-client';
+import { createPgPool, type PgPoolOptions } from './sql/pg-sql';
 import { OutboxRelay, type OutboxSink } from './outbox/outbox-relay';
 
 export const PRISMA = Symbol('PRISMA');
 export const DATABASE_CONFIG = Symbol('DATABASE_CONFIG');
+/**
+ * A node-postgres `Pool` on the same database (same size, `application_name` = service name, so outbox
+ * rows written through it are relayed by the service's own relay) for hand-written SQL on hot paths.
+ * Lazy: it opens connections only when used; ended on shutdown.
+ */
+export const PG_POOL = Symbol('PG_POOL');
 /** Provide these (MessagingModule / RealtimeModule do) to let the relay deliver to Kafka / Redis. */
 export const OUTBOX_KAFKA_SINK = Symbol('OUTBOX_KAFKA_SINK');
 export const OUTBOX_REDIS_SINK = Symbol('OUTBOX_REDIS_SINK');
@@ -37,6 +45,15 @@ export class PrismaLifecycle implements OnApplicationShutdown {
   }
   async onApplicationShutdown(): Promise<void> {
     await this.prisma.$disconnect();
+  }
+}
+
+/** Ends the {@link PG_POOL} on shutdown. */
+@Injectable()
+export class PgPoolLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
   }
 }
 
@@ -79,7 +96,15 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 @Global()
 @Module({})
 export class PersistenceModule {
-  static forRoot(opts: { config: DatabaseConfig; outboxRelay?: boolean }): DynamicModule {
+  /**
+   * @param opts.pg timeouts of the {@link PG_POOL} (see {@link PgPoolOptions}; size and application name
+   *                come from the config and the service name)
+   */
+  static forRoot(opts: {
+    config: DatabaseConfig;
+    outboxRelay?: boolean;
+    pg?: Pick<PgPoolOptions, 'connectionTimeoutMs' | 'statementTimeoutMs' | 'idleInTransactionTimeoutMs'>;
+  }): DynamicModule {
     return {
       module: PersistenceModule,
       providers: [
@@ -91,10 +116,21 @@ export class PersistenceModule {
           useFactory: (service: string) =>
             createPrismaClient(opts.config.DATABASE_URL, opts.config.DATABASE_POOL_SIZE, service),
         },
+        {
+          provide: PG_POOL,
+          inject: [SERVICE_NAME],
+          useFactory: (service: string) =>
+            createPgPool(opts.config.DATABASE_URL, {
+              ...opts.pg,
+              max: opts.config.DATABASE_POOL_SIZE,
+              applicationName: service,
+            }),
+        },
         PrismaLifecycle,
+        PgPoolLifecycle,
         OutboxRelayService,
       ],
-      exports: [PRISMA, DATABASE_CONFIG, OutboxRelayService],
+      exports: [PRISMA, PG_POOL, DATABASE_CONFIG, OutboxRelayService],
     };
   }
 }

@@ -5,12 +5,15 @@ import { createLogger } from '@hub/observability';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
 import {
   claimEvent,
+  claimEventSql,
+  createPgPool,
   createPrismaClient,
   CrossTenantError,
   forTenant,
   MIGRATIONS_DIR,
   Outbox,
   OutboxRelay,
+  inPgTransaction,
   runMigrations,
   type OutboxMessage,
   type PrismaClient,
@@ -233,6 +236,58 @@ describe('persistence against real PostgreSQL', () => {
         }),
       ).rejects.toThrow();
       expect(await claimEvent(prisma, 'test-consumer', id)).toBe(true);
+    });
+  });
+
+  describe('node-postgres transactions (createPgPool / inPgTransaction)', () => {
+    it("commits outbox rows and inbox claims together, stamped with the pool's application name; rolls both back on error", async () => {
+      const pool = createPgPool(world.databaseUrl, { max: 2, applicationName: 'work-item-router' });
+      const got: OutboxMessage[] = [];
+      const relay = new OutboxRelay({
+        databaseUrl: world.databaseUrl,
+        producer: 'work-item-router',
+        logger,
+        sinks: {
+          kafka: async (rows) => void got.push(...rows),
+          redis: async (rows) => void got.push(...rows),
+        },
+      });
+      relays.push(relay);
+      await relay.start();
+      const failedId = randomUUID();
+      const failed = outcome('acme', 'c-pg-rollback');
+      await expect(
+        inPgTransaction(pool, async (db) => {
+          expect(await claimEventSql(db, 'pg-consumer', failedId)).toBe(true);
+          await Outbox.enqueueSql(db, Outbox.kafka('handoffOutcomes', failed));
+          throw new Error('handler failed');
+        }),
+      ).rejects.toThrow('handler failed');
+      const ev = outcome('acme', 'c-pg');
+      const id = randomUUID();
+      const claimed = await inPgTransaction(pool, async (db) => {
+        const first = await claimEventSql(db, 'pg-consumer', id);
+        await Outbox.enqueueSql(
+          db,
+          Outbox.kafka('handoffOutcomes', ev),
+          Outbox.redis('acme', 'hub:t:acme:agent:a1', { n: [1, 2] }),
+        );
+        return first;
+      });
+      expect(claimed).toBe(true);
+      await waitFor(() => got.length === 2, { what: "the router relay delivering the pool's rows" });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got.map((m) => m.id)).toEqual([ev.id, expect.any(String)]);
+      expect(got[0]).toMatchObject({ destination: 'kafka', key: 'c-pg', tenantId: 'acme' });
+      expect(JSON.parse(got[1].payload)).toEqual({ n: [1, 2] });
+      // the rolled-back claim is free again; the committed one is a duplicate
+      expect(await claimEventSql(pool, 'pg-consumer', failedId)).toBe(true);
+      expect(await claimEventSql(pool, 'pg-consumer', id)).toBe(false);
+      // a failed transaction's connection is reusable (ROLLBACK ran; not left in an aborted state)
+      await expect(inPgTransaction(pool, (db) => db.query('SELECT 1/0'))).rejects.toThrow(/division by zero/);
+      const { rows } = await pool.query<{ app: string }>("SELECT current_setting('application_name') AS app");
+      expect(rows[0].app).toBe('work-item-router');
+      await pool.end();
     });
   });
 

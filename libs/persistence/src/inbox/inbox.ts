@@ -1,4 +1,5 @@
 import type { PrismaExecutor } from '../prisma-client';
+import type { SqlExecutor } from '../sql/pg-sql';
 
 /**
  * Inbox dedupe for idempotent consumers. Call inside the same transaction as the handler's state
@@ -12,4 +13,13 @@ export async function claimEvent(tx: PrismaExecutor, consumer: string, eventId: 
   const n =
     await tx.$executeRaw`INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}) ON CONFLICT DO NOTHING`;
   return n === 1;
+}
+
+/** {@link claimEvent} over node-postgres (a client inside `inPgTransaction`). */
+export async function claimEventSql(db: SqlExecutor, consumer: string, eventId: string): Promise<boolean> {
+  const r = await db.query(
+    'INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+    [consumer, eventId],
+  );
+  return r.rowCount === 1;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEvent, Topics, type TopicEvent, type TopicKey } from '@hub/contracts';
 import type { PrismaExecutor } from '../prisma-client';
+import type { SqlExecutor } from '../sql/pg-sql';
 
 /** One row of the transactional outbox. */
 export interface OutboxMessage {
@@ -56,4 +57,37 @@ export const Outbox = {
     if (!messages.length) return;
     await tx.outboxEvent.createMany({ data: messages });
   },
+
+  /**
+   * {@link Outbox.enqueue} over node-postgres (a client inside `inPgTransaction`): one INSERT of all
+   * rows ({@link OUTBOX_INSERT_SQL}); NOTIFY fires on commit.
+   */
+  async enqueueSql(db: SqlExecutor, ...messages: OutboxMessage[]): Promise<void> {
+    if (!messages.length) return;
+    await db.query(OUTBOX_INSERT_SQL, [outboxRowsJson(messages)]);
+  },
 };
+
+/**
+ * Inserts outbox rows given as one JSON array parameter (`$1`, snake_case columns — see
+ * {@link outboxRowsJson}). Usable as a data-modifying CTE body to write the outbox in the same statement
+ * as a state change.
+ */
+export const OUTBOX_INSERT_SQL = `INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
+  SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
+  FROM json_populate_recordset(NULL::outbox_events, $1::json) r`;
+
+/** Outbox messages as the JSON array parameter of {@link OUTBOX_INSERT_SQL} (snake_case columns). */
+export function outboxRowsJson(messages: readonly OutboxMessage[]): string {
+  return JSON.stringify(
+    messages.map((m) => ({
+      id: m.id,
+      tenant_id: m.tenantId,
+      destination: m.destination,
+      target: m.target,
+      key: m.key,
+      payload: m.payload,
+      headers: m.headers,
+    })),
+  );
+}

@@ -1,0 +1,80 @@
+import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+
+/**
+ * Anything that runs one SQL statement: a `pg` Pool (autocommit) or a client inside
+ * {@link inPgTransaction}. Parameters are `$1…$n`; pass JSON columns as `JSON.stringify(v)` (node-postgres
+ * turns JS arrays into PostgreSQL array literals, not JSON).
+ */
+export interface SqlExecutor {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
+/** Options of {@link createPgPool}. */
+export interface PgPoolOptions {
+  /** Max pooled connections. Default 10. */
+  max?: number;
+  /**
+   * PostgreSQL `application_name` of the connections — the service name. Outbox rows written through
+   * the pool are stamped with it (column `producer`) and relayed by that service's own relay.
+   */
+  applicationName?: string;
+  /** Longest wait for a pooled connection, ms (then `connect()` rejects). Default 10000. */
+  connectionTimeoutMs?: number;
+  /** Server-side `statement_timeout`, ms (0 = none). Default 0. */
+  statementTimeoutMs?: number;
+  /**
+   * Server-side `idle_in_transaction_session_timeout`, ms: a transaction left open this long without a
+   * statement is rolled back and its connection closed (a stuck caller cannot hold row locks for ever).
+   * Default 30000.
+   */
+  idleInTransactionTimeoutMs?: number;
+}
+
+/**
+ * A node-postgres pool for hand-written SQL on hot paths (no ORM runtime per statement). Lazy: no
+ * connection is opened before the first query. The caller owns it (`end()` on shutdown).
+ * @param databaseUrl postgresql:// URL
+ */
+export function createPgPool(databaseUrl: string, opts: PgPoolOptions = {}): Pool {
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
+    statement_timeout: opts.statementTimeoutMs || undefined,
+    idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 30_000,
+  });
+  // An idle client's connection dropped (server restart, idle timeout): the pool discards it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * Runs `fn` in a READ COMMITTED transaction on one pooled connection: BEGIN, `fn(client)`, COMMIT; on
+ * any error ROLLBACK and rethrow (a connection whose ROLLBACK failed is destroyed, not reused).
+ * @returns fn's result, after COMMIT succeeded
+ * @throws fn's error, or the COMMIT's (e.g. serialization failure 40001) — the transaction is rolled back
+ */
+export async function inPgTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+  } catch (e) {
+    client.release(e as Error);
+    throw e;
+  }
+  try {
+    const result = await fn(client);
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (e) {
+    try {
+      await client.query('ROLLBACK');
+      client.release();
+    } catch (rollbackError) {
+      client.release(rollbackError as Error);
+    }
+    throw e;
+  }
+}
