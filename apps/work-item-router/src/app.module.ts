@@ -17,6 +17,7 @@ import type { RouterConfig } from './config';
 import { CrashHook } from './routing/crash-hook';
 import { Dispatcher } from './routing/dispatcher';
 import { ItemLocks } from './routing/item-locks';
+import { ItemRelease } from './routing/item-release';
 import { OfferExpiryScheduler } from './routing/offer-expiry.scheduler';
 import { OfferTimers } from './routing/offer-timers';
 import { RoutingRepository } from './routing/routing.repository';
@@ -41,7 +42,17 @@ export class AppModule {
       module: AppModule,
       imports: [
         ObservabilityModule.forRoot({ service: SERVICE_NAME, logLevel: config.LOG_LEVEL, logger }),
-        PersistenceModule.forRoot({ config, outboxRelay: true }),
+        PersistenceModule.forRoot({
+          config,
+          outboxRelay: true,
+          // Routing transactions run on PG_POOL: bound the wait for a connection, each statement (a row
+          // lock wait included) and an idle open transaction by ROUTER_TX_TIMEOUT_MS.
+          pg: {
+            connectionTimeoutMs: config.ROUTER_TX_TIMEOUT_MS,
+            statementTimeoutMs: config.ROUTER_TX_TIMEOUT_MS,
+            idleInTransactionTimeoutMs: config.ROUTER_TX_TIMEOUT_MS,
+          },
+        }),
         MessagingModule.forRoot({ clientId: SERVICE_NAME, config }),
         RealtimeModule.forRoot({ config }),
       ],
@@ -53,6 +64,7 @@ export class AppModule {
         CrashHook,
         OfferTimers,
         ItemLocks,
+        ItemRelease,
         Dispatcher,
         CreateWorkItemUseCase,
         AcceptOfferUseCase,

@@ -66,24 +66,21 @@ export class AgentsService {
     if (!(await this.repo.findAgent(tenantId, id))) throw notFound(`unknown agent ${id}`);
     if (body.queueIds) await this.assertQueues(tenantId, body.queueIds);
     await this.txs.run(tenantId, `admin:agent:${randomUUID()}`, async (rt) => {
-      const current = await this.routing.agentQueueIds(rt.tx, tenantId, id);
-      const queues = await this.routing.lockQueues(rt.tx, tenantId, [...current, ...(body.queueIds ?? [])]);
-      if (!(await this.routing.lockAgent(rt.tx, tenantId, id))) throw notFound(`unknown agent ${id}`);
-      await rt.tx.agent.update({
-        where: { tenantId_id: { tenantId, id } },
-        data: {
-          ...(body.displayName !== undefined ? { displayName: body.displayName } : {}),
-          ...(body.autoAccept !== undefined ? { autoAccept: body.autoAccept } : {}),
-          ...(body.capacity?.chat !== undefined ? { capacityChat: body.capacity.chat } : {}),
-          ...(body.capacity?.call !== undefined ? { capacityCall: body.capacity.call } : {}),
+      const current = await this.routing.agentQueueIds(rt.db, tenantId, id);
+      const queues = await this.routing.lockQueues(rt.db, tenantId, [...current, ...(body.queueIds ?? [])]);
+      if (!(await this.routing.lockAgent(rt.db, tenantId, id))) throw notFound(`unknown agent ${id}`);
+      await this.routing.updateAgent(
+        rt.db,
+        tenantId,
+        id,
+        {
+          displayName: body.displayName,
+          autoAccept: body.autoAccept,
+          capacityChat: body.capacity?.chat,
+          capacityCall: body.capacity?.call,
         },
-      });
-      if (body.queueIds) {
-        await rt.tx.agentQueue.deleteMany({ where: { tenantId, agentId: id } });
-        await rt.tx.agentQueue.createMany({
-          data: [...new Set(body.queueIds)].map((queueId) => ({ tenantId, agentId: id, queueId })),
-        });
-      }
+        body.queueIds,
+      );
       await this.dispatcher.fillAgent(rt, id, queues);
     });
     return this.get(tenantId, id);

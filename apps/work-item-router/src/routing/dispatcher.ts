@@ -30,10 +30,10 @@ export class Dispatcher {
     queue: QueueModel,
     exclude: string[] = [],
   ): Promise<DispatchOutcome> {
-    const candidates = await this.repo.candidateAgents(rt.tx, rt.tenantId, queue.id, item.id);
+    const candidates = await this.repo.candidateAgents(rt.db, rt.tenantId, queue.id, item.id);
     const ranked = rankAgents(candidates, item.type as WorkItemType, new Set(exclude));
     for (const agent of ranked) {
-      const claimed = await this.repo.claimSlot(rt.tx, rt.tenantId, agent.id, item.type as WorkItemType);
+      const claimed = await this.repo.claimSlot(rt.db, rt.tenantId, agent.id, item.type as WorkItemType);
       if (!claimed) continue; // took its last slot in another queue meanwhile: next agent
       return this.offerOrAssign(rt, item, queue, claimed.id, claimed.autoAccept);
     }
@@ -55,26 +55,23 @@ export class Dispatcher {
   ): Promise<number> {
     let given = 0;
     for (let guard = 0; guard < 100; guard++) {
-      const agent = await this.repo.agentSnapshot(rt.tx, rt.tenantId, agentId);
-      if (!agent || agent.presence !== 'online') break;
-      const types = freeTypes(agent);
-      if (!types.length) break;
-      const items = await this.repo.waitingItemsForAgent(rt.tx, {
+      // The agent's snapshot and the waiting items that fit its free slots, in one round trip.
+      const { agent, items } = await this.repo.agentAndWaitingItems(rt.db, {
         tenantId: rt.tenantId,
         agentId,
         queueIds: [...lockedQueues.keys()],
-        types,
         excludeItemIds,
       });
+      if (!agent || agent.presence !== 'online' || !freeTypes(agent).length) break;
       const pick = nextItemForAgent(items, agent);
       if (!pick) break;
-      const item = await this.repo.lockItem(rt.tx, rt.tenantId, pick.id);
+      const item = await this.repo.lockItem(rt.db, rt.tenantId, pick.id);
       const queue = item?.queueId ? lockedQueues.get(item.queueId) : undefined;
       if (!item || item.status !== 'waiting' || !queue) {
         excludeItemIds = [...excludeItemIds, pick.id];
         continue;
       }
-      const claimed = await this.repo.claimSlot(rt.tx, rt.tenantId, agentId, item.type as WorkItemType);
+      const claimed = await this.repo.claimSlot(rt.db, rt.tenantId, agentId, item.type as WorkItemType);
       if (!claimed) continue; // capacity taken concurrently: re-read the agent
       await this.offerOrAssign(rt, item, queue, claimed.id, claimed.autoAccept);
       given++;
@@ -91,10 +88,14 @@ export class Dispatcher {
     autoAccept: boolean,
   ): Promise<DispatchOutcome> {
     if (autoAccept) {
-      const assigned = await rt.tx.workItem.update({
-        where: { id: item.id },
-        data: { status: 'assigned', agentId, assignedAt: new Date() },
-      });
+      const at = await this.repo.assignItem(rt.db, { workItemId: item.id, agentId, acceptedOfferId: null });
+      const assigned: WorkItemModel = {
+        ...item,
+        status: 'assigned',
+        agentId,
+        assignedAt: at.assignedAt,
+        updatedAt: at.updatedAt,
+      };
       rt.itemEvent(assigned, { event: 'assigned', agentId, offerId: null, autoAccepted: true });
       rt.agentMessage(agentId, {
         kind: 'assigned',
@@ -106,7 +107,7 @@ export class Dispatcher {
     }
     const offerId = randomUUID();
     const eventId = randomUUID();
-    const { expiresAt } = await this.repo.insertOffer(rt.tx, {
+    const { expiresAt } = await this.repo.insertOffer(rt.db, {
       id: offerId,
       tenantId: rt.tenantId,
       workItemId: item.id,

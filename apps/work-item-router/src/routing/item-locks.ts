@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PermanentError } from '@hub/messaging';
 import type { QueueModel, WorkItemModel } from '@hub/persistence';
+import { CONSUMER_NAME } from './consumer-name';
 import type { LockedOffer } from './routing.repository';
 import { RoutingRepository } from './routing.repository';
 import { RetryTransaction } from './routing-transactions';
@@ -16,54 +17,60 @@ export interface LockedItem {
   queues: Map<string, QueueModel>;
 }
 
+/** Options of {@link ItemLocks.lock}. */
+export interface LockOptions {
+  /** Claim this command event id in the inbox first (consumer `work-item-router`). */
+  claimEventId?: string;
+  /** The commanding agent: must be the tenant's (else not_found); its queues are locked too. */
+  agentId?: string;
+  /** Queues to lock as well (transfer target). */
+  extraQueueIds?: string[];
+  /** Agents whose queues must be locked as well. */
+  extraAgentIds?: string[];
+}
+
 /**
  * Takes the locks of a work-item state change in the global order (queues → item → offer), after
- * reading — unlocked — which queues are involved. If the item moved meanwhile (another queue or
- * another holder) the transaction is retried ({@link RetryTransaction}).
+ * reading — unlocked, in one round trip with the inbox claim and the agent check — which queues are
+ * involved. If the item moved meanwhile (another queue or another holder) the transaction is retried
+ * ({@link RetryTransaction}).
  */
 @Injectable()
 export class ItemLocks {
   constructor(private readonly repo: RoutingRepository) {}
 
   /**
-   * @param extraQueueIds queues to lock as well (transfer target)
-   * @param extraAgentIds agents whose queues must be locked as well (e.g. the commanding agent)
-   * @throws PermanentError(not_found) if the tenant has no such work item
+   * @returns the locked item, or 'duplicate' when `claimEventId` was processed already (nothing locked)
+   * @throws PermanentError(not_found) if the tenant has no such agent (`agentId`) or work item
    */
-  async lock(
-    rt: RoutingTx,
-    workItemId: string,
-    extraQueueIds: string[] = [],
-    extraAgentIds: string[] = [],
-  ): Promise<LockedItem> {
-    const before = await this.repo.findItem(rt.tx, rt.tenantId, workItemId);
-    if (!before)
+  async lock(rt: RoutingTx, workItemId: string, opts: LockOptions = {}): Promise<LockedItem | 'duplicate'> {
+    const extraAgents = [...(opts.extraAgentIds ?? []), ...(opts.agentId ? [opts.agentId] : [])];
+    const pre = await this.repo.prepareItemChange(rt.db, {
+      consumer: CONSUMER_NAME,
+      eventId: opts.claimEventId ?? null,
+      tenantId: rt.tenantId,
+      workItemId,
+      agentId: opts.agentId ?? null,
+      extraAgentIds: extraAgents,
+    });
+    if (!pre.claimed) return 'duplicate';
+    if (pre.agentExists === false)
+      throw new PermanentError(`unknown agent ${opts.agentId} for tenant ${rt.tenantId}`, 'not_found');
+    if (!pre.item)
       throw new PermanentError(`unknown work item ${workItemId} for tenant ${rt.tenantId}`, 'not_found');
-    const holderBefore = await this.holderOf(rt, before);
-    const agents = new Set([...extraAgentIds, ...(holderBefore ? [holderBefore] : [])]);
-    const queueIds: string[] = [...extraQueueIds];
-    if (before.queueId) queueIds.push(before.queueId);
-    for (const a of agents) queueIds.push(...(await this.repo.agentQueueIds(rt.tx, rt.tenantId, a)));
+    const queueIds = [...(opts.extraQueueIds ?? []), ...pre.agentQueueIds];
+    if (pre.item.queueId) queueIds.push(pre.item.queueId);
 
-    const queues = await this.repo.lockQueues(rt.tx, rt.tenantId, queueIds);
-    const item = await this.repo.lockItem(rt.tx, rt.tenantId, workItemId);
+    const queues = await this.repo.lockQueues(rt.db, rt.tenantId, queueIds);
+    const item = await this.repo.lockItem(rt.db, rt.tenantId, workItemId);
     if (!item)
       throw new PermanentError(`unknown work item ${workItemId} for tenant ${rt.tenantId}`, 'not_found');
-    const offer = await this.repo.lockLiveOffer(rt.tx, item.id);
+    const offer = item.status === 'offered' ? await this.repo.lockLiveOffer(rt.db, item.id) : null;
     const holder = item.status === 'assigned' ? item.agentId : (offer?.agentId ?? null);
-    if (item.queueId !== before.queueId) throw new RetryTransaction('work item changed queue while locking');
-    if (holder && holder !== holderBefore)
+    if (item.queueId !== pre.item.queueId)
+      throw new RetryTransaction('work item changed queue while locking');
+    if (holder && holder !== pre.item.holder)
       throw new RetryTransaction('work item changed holder while locking');
     return { item, offer, holder, queues };
-  }
-
-  private async holderOf(rt: RoutingTx, item: WorkItemModel): Promise<string | null> {
-    if (item.status === 'assigned') return item.agentId;
-    if (item.status !== 'offered') return null;
-    const o = await rt.tx.offer.findFirst({
-      where: { workItemId: item.id, status: 'live' },
-      select: { agentId: true },
-    });
-    return o?.agentId ?? null;
   }
 }

@@ -82,7 +82,7 @@ export class OfferExpiryScheduler implements OnApplicationBootstrap, OnApplicati
     try {
       do {
         this.again = false;
-        const due = await this.repo.dueOfferIds(this.txs.prismaClient, 100);
+        const due = await this.repo.dueOfferIds(this.txs.sql, 100);
         for (const id of due) {
           if (this.stopped) break;
           try {
@@ -93,7 +93,7 @@ export class OfferExpiryScheduler implements OnApplicationBootstrap, OnApplicati
         }
         if (due.length === 100) this.again = true;
       } while (this.again && !this.stopped);
-      const next = await this.repo.nextExpiry(this.txs.prismaClient);
+      const next = await this.repo.nextExpiry(this.txs.sql);
       if (next && next.getTime() > Date.now()) this.arm(next);
     } catch (e) {
       this.logger.warn({ err: (e as Error).message }, 'offer expiry scan failed');

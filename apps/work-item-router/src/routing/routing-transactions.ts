@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { Outbox, PRISMA, type PrismaClient } from '@hub/persistence';
-import { ROUTER_CONFIG } from '../tokens';
-import type { RouterConfig } from '../config';
+import type { Pool } from 'pg';
+import { inPgTransaction, Outbox, PG_POOL, PRISMA, type PrismaClient } from '@hub/persistence';
 import { CrashHook } from './crash-hook';
 import { OfferTimers } from './offer-timers';
 import { RoutingTx } from './routing-tx';
@@ -32,8 +31,8 @@ function safeJson(v: unknown): string {
 }
 
 /**
- * Runs routing use cases as READ COMMITTED interactive transactions that write their outbox rows
- * last, retries deadlocks / serialization failures / {@link RetryTransaction} with jittered
+ * Runs routing use cases as READ COMMITTED transactions over node-postgres (`PG_POOL`, hand-written SQL,
+ * no ORM runtime per statement) that write their outbox rows last (one INSERT), retries deadlocks / serialization failures / {@link RetryTransaction} with jittered
  * exponential backoff (cockatiel; up to 8 attempts, 10 ms … 500 ms), and after commit arms expiry
  * timers and fires the crash test hook.
  */
@@ -46,14 +45,19 @@ export class RoutingTransactions {
 
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
-    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    @Inject(PG_POOL) private readonly pool: Pool,
     private readonly crashHook: CrashHook,
     private readonly timers: OfferTimers,
   ) {}
 
-  /** The root client, for reads outside a transaction. */
+  /** The root Prisma client, for admin reads outside a transaction. */
   get prismaClient(): PrismaClient {
     return this.prisma;
+  }
+
+  /** The pool, for hot-path reads outside a transaction (autocommit). */
+  get sql(): Pool {
+    return this.pool;
   }
 
   /**
@@ -69,15 +73,12 @@ export class RoutingTransactions {
     fn: (rt: RoutingTx) => Promise<T>,
   ): Promise<T> {
     const { result, rt } = await this.policy.execute(() =>
-      this.prisma.$transaction(
-        async (tx) => {
-          const rt = new RoutingTx(tx, tenantId, causationId);
-          const result = await fn(rt);
-          await Outbox.enqueue(tx, ...rt.outbox);
-          return { result, rt };
-        },
-        { timeout: this.config.ROUTER_TX_TIMEOUT_MS, maxWait: this.config.ROUTER_TX_TIMEOUT_MS },
-      ),
+      inPgTransaction(this.pool, async (db) => {
+        const rt = new RoutingTx(db, tenantId, causationId);
+        const result = await fn(rt);
+        await Outbox.enqueueSql(db, ...rt.outbox);
+        return { result, rt };
+      }),
     );
     if (rt.offersCreated.length) {
       this.crashHook.afterCommit('offer');

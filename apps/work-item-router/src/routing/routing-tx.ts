@@ -8,7 +8,7 @@ import {
   type WorkItemContext,
   type WorkItemEvent,
 } from '@hub/contracts';
-import { Outbox, type OutboxMessage, type PrismaTx, type WorkItemModel } from '@hub/persistence';
+import { Outbox, type OutboxMessage, type SqlExecutor, type WorkItemModel } from '@hub/persistence';
 
 export const ROUTER_SOURCE = 'work-item-router';
 
@@ -52,7 +52,7 @@ export function agentView(item: WorkItemModel, queueName: string | null): AgentW
 }
 
 /**
- * One routing transaction: the Prisma transaction client plus the outbox messages its state
+ * One routing transaction: its node-postgres connection (inside BEGIN … COMMIT) plus the outbox messages its state
  * changes announce. Messages are validated when added (a contract violation aborts the
  * transaction) and written with {@link Outbox.enqueue} just before commit, so state and events
  * commit together.
@@ -63,7 +63,8 @@ export class RoutingTx {
   readonly offersCreated: { offerId: string; expiresAt: Date }[] = [];
 
   constructor(
-    readonly tx: PrismaTx,
+    /** The transaction's connection: every statement of the use case runs on it. */
+    readonly db: SqlExecutor,
     readonly tenantId: string,
     /** Id of the command event or request that caused this transaction. */
     readonly causationId: string | undefined,

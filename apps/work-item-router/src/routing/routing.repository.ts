@@ -1,39 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import {
-  Prisma,
-  type AgentModel,
-  type OfferModel,
-  type PrismaExecutor,
-  type PrismaTx,
-  type QueueModel,
-  type WorkItemModel,
-} from '@hub/persistence';
+import type { OfferModel, QueueModel, SqlExecutor, WorkItemModel } from '@hub/persistence';
 import type { AgentCandidate, WaitingItem, WorkItemType } from '../domain/agent-selection';
 
 /** `queues` columns under their model names. */
-const QUEUE_COLUMNS = Prisma.raw(
-  `id::text AS id, tenant_id AS "tenantId", name, active, is_default AS "isDefault",
+const QUEUE_COLUMNS = `id::text AS id, tenant_id AS "tenantId", name, active, is_default AS "isDefault",
    offer_timeout_seconds AS "offerTimeoutSeconds", priority_handling AS "priorityHandling",
-   created_at AS "createdAt", updated_at AS "updatedAt"`,
-);
+   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** `work_items` columns under their model names (all of WorkItemModel). */
-const WORK_ITEM_COLUMNS = Prisma.raw(
-  `id::text AS id, tenant_id AS "tenantId", handoff_id::text AS "handoffId", conversation_id AS "conversationId",
+const WORK_ITEM_COLUMNS = `id::text AS id, tenant_id AS "tenantId", handoff_id::text AS "handoffId", conversation_id AS "conversationId",
    integration_id::text AS "integrationId", type, status, priority, queue_id::text AS "queueId", agent_id AS "agentId",
    queue_resolution AS "queueResolution", routing, end_reason AS "endReason", channel, transcript, summary,
    summary_source AS "summarySource", intent, escalation_reason AS "escalationReason", sentiment,
    sentiment_source AS "sentimentSource", attributes, contact, wrap_up_note AS "wrapUpNote",
    wrap_up_disposition AS "wrapUpDisposition", created_at AS "createdAt", enqueued_at AS "enqueuedAt",
-   assigned_at AS "assignedAt", completed_at AS "completedAt", ended_at AS "endedAt", updated_at AS "updatedAt"`,
-);
+   assigned_at AS "assignedAt", completed_at AS "completedAt", ended_at AS "endedAt", updated_at AS "updatedAt"`;
 
 /** `offers` columns under their model names (all of OfferModel). */
-const OFFER_COLUMNS = Prisma.raw(
-  `id::text AS id, tenant_id AS "tenantId", work_item_id::text AS "workItemId", agent_id AS "agentId",
+const OFFER_COLUMNS = `id::text AS id, tenant_id AS "tenantId", work_item_id::text AS "workItemId", agent_id AS "agentId",
    queue_id::text AS "queueId", status, event_id::text AS "eventId", created_at AS "createdAt",
-   expires_at AS "expiresAt", resolved_at AS "resolvedAt", reason`,
-);
+   expires_at AS "expiresAt", resolved_at AS "resolvedAt", reason`;
+
+/** `agents` columns of {@link AgentRow}. */
+const AGENT_COLUMNS = `a.id, a.display_name AS "displayName", a.presence, a.presence_changed_at AS "presenceChangedAt",
+   a.idle_since AS "idleSince", a.auto_accept AS "autoAccept", a.capacity_chat AS "capacityChat",
+   a.capacity_call AS "capacityCall", a.load_chat AS "loadChat", a.load_call AS "loadCall"`;
 
 /** Agent columns the routing decisions need. */
 export interface AgentSnapshot extends AgentCandidate {
@@ -44,6 +35,52 @@ export interface AgentSnapshot extends AgentCandidate {
 /** A live offer, locked, with `expired` computed against the database clock. */
 export interface LockedOffer extends OfferModel {
   expired: boolean;
+}
+
+/** A new work item's columns (model names; JSON columns as plain values). */
+export type NewWorkItem = Omit<NewWorkItemColumns, 'routing' | 'transcript' | 'attributes' | 'contact'> & {
+  routing: unknown;
+  transcript: unknown;
+  attributes: unknown;
+  contact: unknown;
+};
+
+type NewWorkItemColumns = Pick<
+  WorkItemModel,
+  | 'id'
+  | 'tenantId'
+  | 'handoffId'
+  | 'conversationId'
+  | 'integrationId'
+  | 'type'
+  | 'status'
+  | 'priority'
+  | 'queueId'
+  | 'queueResolution'
+  | 'routing'
+  | 'endReason'
+  | 'channel'
+  | 'transcript'
+  | 'summary'
+  | 'summarySource'
+  | 'intent'
+  | 'escalationReason'
+  | 'sentiment'
+  | 'sentimentSource'
+  | 'attributes'
+  | 'contact'
+>;
+
+/** What the unlocked pre-read of a work-item state change returns ({@link RoutingRepository.prepareItemChange}). */
+export interface ItemPreRead {
+  /** false: the command's event id was already processed (duplicate). */
+  claimed: boolean;
+  /** null when no agent was asked for; else whether the tenant has that agent. */
+  agentExists: boolean | null;
+  /** The item's queue, status and holder before locking, or null for an unknown item. */
+  item: { queueId: string | null; holder: string | null } | null;
+  /** Queue ids of the holder and of the extra agents (memberships), unlocked. */
+  agentQueueIds: string[];
 }
 
 interface AgentRow {
@@ -72,13 +109,19 @@ function toSnapshot(r: AgentRow): AgentSnapshot {
   };
 }
 
+/** A JSON column value as a statement parameter (node-postgres would turn arrays into SQL arrays). */
+function json(v: unknown): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v);
+}
+
 /**
- * PostgreSQL access on the routing hot path (inside the caller's transaction). Concurrency rules —
- * every routing transaction takes its locks in this order, so replicas never deadlock on them:
+ * PostgreSQL access on the routing hot path: hand-written SQL over node-postgres, inside the caller's
+ * transaction (`rt.db`). Concurrency rules — every routing transaction takes its locks in this order,
+ * so replicas never deadlock on them:
  *   1. queue rows (sorted by id, one statement): `FOR NO KEY UPDATE` for everything that makes an
- *      agent available or dispatches agents to waiting items, `FOR SHARE` for `create` (after its
- *      insert) — which prevents lost wake-ups (an agent coming online on replica A while a work
- *      item is created on replica B) while creates run in parallel;
+ *      agent available or dispatches agents to waiting items, `FOR SHARE` for `create` (in the
+ *      statement of its insert) — which prevents lost wake-ups (an agent coming online on replica A
+ *      while a work item is created on replica B) while creates run in parallel;
  *   2. work item rows (`FOR UPDATE`), then their offers;
  *   3. agent rows, only through the atomic conditional UPDATEs {@link claimSlot}/{@link releaseSlot}
  *      (the capacity check is in the UPDATE's WHERE, re-evaluated on the latest row version, so two
@@ -94,27 +137,27 @@ export class RoutingRepository {
    * @returns `claimed` false for a duplicate command; `existingTenantId` of an existing item with this id
    */
   async claimAndLoadForCreate(
-    tx: PrismaTx,
+    db: SqlExecutor,
     args: { consumer: string; eventId: string; workItemId: string; tenantId: string },
   ): Promise<{ claimed: boolean; existingTenantId: string | null; queues: QueueModel[] }> {
-    const rows = await tx.$queryRaw<
-      {
-        claimed: boolean;
-        existingTenantId: string | null;
-        queues: (Omit<QueueModel, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string })[];
-      }[]
-    >`
-      WITH c AS (
-        INSERT INTO processed_events (consumer, event_id) VALUES (${args.consumer}, ${args.eventId})
+    const { rows } = await db.query<{
+      claimed: boolean;
+      existingTenantId: string | null;
+      queues: (Omit<QueueModel, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string })[];
+    }>(
+      `WITH c AS (
+        INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)
         ON CONFLICT DO NOTHING RETURNING 1
       )
       SELECT EXISTS (SELECT 1 FROM c) AS claimed,
-             (SELECT tenant_id FROM work_items WHERE id = ${args.workItemId}::uuid) AS "existingTenantId",
+             (SELECT tenant_id FROM work_items WHERE id = $3::uuid) AS "existingTenantId",
              COALESCE((SELECT json_agg(json_build_object(
                  'id', id::text, 'tenantId', tenant_id, 'name', name, 'active', active, 'isDefault', is_default,
                  'offerTimeoutSeconds', offer_timeout_seconds, 'priorityHandling', priority_handling,
                  'createdAt', created_at, 'updatedAt', updated_at))
-               FROM queues WHERE tenant_id = ${args.tenantId}), '[]'::json) AS queues`;
+               FROM queues WHERE tenant_id = $4), '[]'::json) AS queues`,
+      [args.consumer, args.eventId, args.workItemId, args.tenantId],
+    );
     const r = rows[0];
     return {
       claimed: r.claimed,
@@ -127,104 +170,261 @@ export class RoutingRepository {
     };
   }
 
-  /** All queues of the tenant (resolution input). */
-  tenantQueues(tx: PrismaTx, tenantId: string): Promise<QueueModel[]> {
-    return tx.queue.findMany({ where: { tenantId } });
+  /**
+   * Inserts a new work item and, when it is waiting in a queue, takes that queue's lock in `FOR SHARE`
+   * mode (lock step 1, `create`) in the same statement. The shared lock is held to commit and every
+   * later statement of the transaction (candidate search) runs after it was granted, so an agent
+   * becoming available (exclusive lock) either committed before — we see it — or runs after — it
+   * sees the item.
+   * @returns the stored item, and its locked queue (null for an item without queue, or a vanished queue)
+   */
+  async insertWorkItem(
+    db: SqlExecutor,
+    w: NewWorkItem & { ended: boolean },
+  ): Promise<{ item: WorkItemModel; queue: QueueModel | null }> {
+    const { rows } = await db.query<{ item: WorkItemModel; queue: QueueModel | null }>(
+      `WITH w AS (
+        INSERT INTO work_items (id, tenant_id, handoff_id, conversation_id, integration_id, type, status, priority,
+          queue_id, queue_resolution, routing, end_reason, channel, transcript, summary, summary_source, intent,
+          escalation_reason, sentiment, sentiment_source, attributes, contact, ended_at)
+        VALUES ($1::uuid, $2, $3::uuid, $4, $5::uuid, $6, $7, $8, $9::uuid, $10, COALESCE($11::jsonb, '{}'), $12, $13,
+          COALESCE($14::jsonb, '[]'), $15, $16, $17, $18, $19, $20, COALESCE($21::jsonb, '{}'),
+          COALESCE($22::jsonb, '{}'), CASE WHEN $23::boolean THEN now() END)
+        RETURNING ${WORK_ITEM_COLUMNS}
+      ), q AS (
+        SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $2 AND id = $9::uuid FOR SHARE
+      )
+      SELECT (SELECT row_to_json(w) FROM w) AS item, (SELECT row_to_json(q) FROM q) AS queue`,
+      [
+        w.id,
+        w.tenantId,
+        w.handoffId,
+        w.conversationId,
+        w.integrationId,
+        w.type,
+        w.status,
+        w.priority,
+        w.queueId,
+        w.queueResolution,
+        json(w.routing),
+        w.endReason,
+        w.channel,
+        json(w.transcript),
+        w.summary,
+        w.summarySource,
+        w.intent,
+        w.escalationReason,
+        w.sentiment,
+        w.sentimentSource,
+        json(w.attributes),
+        json(w.contact),
+        w.ended,
+      ],
+    );
+    const r = rows[0];
+    return { item: reviveItem(r.item), queue: r.queue && reviveQueue(r.queue) };
   }
 
   /** The tenant's queue, unlocked; null if unknown (or another tenant's). */
-  findQueue(tx: PrismaTx, tenantId: string, id: string): Promise<QueueModel | null> {
-    return tx.queue.findFirst({ where: { tenantId, id } });
+  async findQueue(db: SqlExecutor, tenantId: string, id: string): Promise<QueueModel | null> {
+    const { rows } = await db.query<QueueModel>(
+      `SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $1 AND id = $2::uuid`,
+      [tenantId, id],
+    );
+    return rows[0] ?? null;
   }
 
   /**
-   * Locks the given queues of the tenant in id order, in one statement (lock step 1).
-   * `exclusive` (FOR NO KEY UPDATE) for transactions that free capacity or dispatch agents to
-   * waiting items; `shared` (FOR SHARE) for `create`, which only adds a waiting item and offers it —
+   * Locks the given queues of the tenant in id order, in one statement (lock step 1), `FOR NO KEY
+   * UPDATE` (exclusive among routing transactions): for transactions that free capacity or dispatch
+   * agents to waiting items. `create` takes its queue `FOR SHARE` instead ({@link insertWorkItem}):
    * creates run in parallel with each other but never overlap an exclusive holder, so an agent
    * becoming available and a new item can never miss each other.
    * @returns the locked queues by id (unknown ids / other tenants' ids are absent)
    */
   async lockQueues(
-    tx: PrismaTx,
+    db: SqlExecutor,
     tenantId: string,
     ids: Iterable<string | null | undefined>,
-    mode: 'exclusive' | 'shared' = 'exclusive',
   ): Promise<Map<string, QueueModel>> {
     const uniq = [...new Set([...ids].filter((x): x is string => !!x))];
     if (!uniq.length) return new Map();
-    const rows =
-      mode === 'shared'
-        ? await tx.$queryRaw<QueueModel[]>`
-            SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = ${tenantId} AND id = ANY(${uniq}::uuid[])
-            ORDER BY id FOR SHARE`
-        : await tx.$queryRaw<QueueModel[]>`
-            SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = ${tenantId} AND id = ANY(${uniq}::uuid[])
-            ORDER BY id FOR NO KEY UPDATE`;
+    const { rows } = await db.query<QueueModel>(
+      `SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+       ORDER BY id FOR NO KEY UPDATE`,
+      [tenantId, uniq],
+    );
     return new Map(rows.map((q) => [q.id, q]));
   }
 
   /** Ids of the queues the agent is a member of. */
-  async agentQueueIds(tx: PrismaTx, tenantId: string, agentId: string): Promise<string[]> {
-    const rows = await tx.agentQueue.findMany({ where: { tenantId, agentId }, select: { queueId: true } });
-    return rows.map((r) => r.queueId);
+  async agentQueueIds(db: SqlExecutor, tenantId: string, agentId: string): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      'SELECT queue_id::text AS id FROM agent_queues WHERE tenant_id = $1 AND agent_id = $2',
+      [tenantId, agentId],
+    );
+    return rows.map((r) => r.id);
   }
 
-  /** The agent of the tenant, unlocked; null if unknown. */
-  findAgent(tx: PrismaTx, tenantId: string, id: string): Promise<AgentModel | null> {
-    return tx.agent.findUnique({ where: { tenantId_id: { tenantId, id } } });
+  /**
+   * Inbox claim plus the unlocked reads a work-item state change needs before taking its locks, in one
+   * round trip: claims `eventId` (when given), checks that `agentId` (when given) is the tenant's, reads
+   * the item's queue and holder (assigned agent, else the agent of its live offer) and the queue ids of
+   * the holder and of `extraAgentIds`.
+   */
+  async prepareItemChange(
+    db: SqlExecutor,
+    args: {
+      consumer: string;
+      eventId: string | null;
+      tenantId: string;
+      workItemId: string;
+      agentId: string | null;
+      extraAgentIds: string[];
+    },
+  ): Promise<ItemPreRead> {
+    const { rows } = await db.query<{
+      claimed: boolean;
+      agentExists: boolean | null;
+      found: boolean;
+      queueId: string | null;
+      holder: string | null;
+      agentQueueIds: string[];
+    }>(
+      `WITH c AS (
+        INSERT INTO processed_events (consumer, event_id) SELECT $1::text, $2::text WHERE $2::text IS NOT NULL
+        ON CONFLICT DO NOTHING RETURNING 1
+      ), i AS (
+        SELECT wi.queue_id, CASE
+                 WHEN wi.status = 'assigned' THEN wi.agent_id
+                 WHEN wi.status = 'offered' THEN
+                   (SELECT o.agent_id FROM offers o WHERE o.work_item_id = wi.id AND o.status = 'live')
+               END AS holder
+        FROM work_items wi WHERE wi.tenant_id = $3 AND wi.id = $4::uuid
+      )
+      SELECT ($2::text IS NULL OR EXISTS (SELECT 1 FROM c)) AS claimed,
+             CASE WHEN $5::text IS NULL THEN NULL
+                  ELSE EXISTS (SELECT 1 FROM agents WHERE tenant_id = $3 AND id = $5) END AS "agentExists",
+             EXISTS (SELECT 1 FROM i) AS found,
+             (SELECT queue_id::text FROM i) AS "queueId",
+             (SELECT holder FROM i) AS holder,
+             ARRAY(SELECT DISTINCT aq.queue_id::text FROM agent_queues aq
+                   WHERE aq.tenant_id = $3
+                     AND (aq.agent_id = ANY($6::text[]) OR aq.agent_id = (SELECT holder FROM i))) AS "agentQueueIds"`,
+      [args.consumer, args.eventId, args.tenantId, args.workItemId, args.agentId, args.extraAgentIds],
+    );
+    const r = rows[0];
+    return {
+      claimed: r.claimed,
+      agentExists: r.agentExists,
+      item: r.found ? { queueId: r.queueId, holder: r.holder } : null,
+      agentQueueIds: r.agentQueueIds,
+    };
+  }
+
+  /**
+   * Inbox claim (when `eventId` is given) and whether the tenant has the agent, in one round trip.
+   */
+  async claimAndFindAgent(
+    db: SqlExecutor,
+    args: { consumer: string; eventId: string; tenantId: string; agentId: string },
+  ): Promise<{ claimed: boolean; agentExists: boolean }> {
+    const { rows } = await db.query<{ claimed: boolean; agentExists: boolean }>(
+      `WITH c AS (
+        INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM c) AS claimed,
+             EXISTS (SELECT 1 FROM agents WHERE tenant_id = $3 AND id = $4) AS "agentExists"`,
+      [args.consumer, args.eventId, args.tenantId, args.agentId],
+    );
+    return rows[0];
+  }
+
+  /** Whether the tenant has this agent (no lock). */
+  async agentExists(db: SqlExecutor, tenantId: string, id: string): Promise<boolean> {
+    const { rowCount } = await db.query('SELECT 1 FROM agents WHERE tenant_id = $1 AND id = $2', [
+      tenantId,
+      id,
+    ]);
+    return rowCount === 1;
   }
 
   /** Locks the agent row (presence changes). */
-  async lockAgent(tx: PrismaTx, tenantId: string, id: string): Promise<AgentSnapshot | null> {
-    const rows = await tx.$queryRaw<AgentRow[]>`
-      SELECT id, display_name AS "displayName", presence, presence_changed_at AS "presenceChangedAt",
-             idle_since AS "idleSince", auto_accept AS "autoAccept", capacity_chat AS "capacityChat",
-             capacity_call AS "capacityCall", load_chat AS "loadChat", load_call AS "loadCall"
-      FROM agents WHERE tenant_id = ${tenantId} AND id = ${id} FOR UPDATE`;
+  async lockAgent(db: SqlExecutor, tenantId: string, id: string): Promise<AgentSnapshot | null> {
+    const { rows } = await db.query<AgentRow>(
+      `SELECT ${AGENT_COLUMNS} FROM agents a WHERE a.tenant_id = $1 AND a.id = $2 FOR UPDATE`,
+      [tenantId, id],
+    );
     return rows[0] ? toSnapshot(rows[0]) : null;
   }
 
-  /** Current snapshot of an agent (no lock). */
-  async agentSnapshot(tx: PrismaTx, tenantId: string, id: string): Promise<AgentSnapshot | null> {
-    const rows = await tx.$queryRaw<AgentRow[]>`
-      SELECT id, display_name AS "displayName", presence, presence_changed_at AS "presenceChangedAt",
-             idle_since AS "idleSince", auto_accept AS "autoAccept", capacity_chat AS "capacityChat",
-             capacity_call AS "capacityCall", load_chat AS "loadChat", load_call AS "loadCall"
-      FROM agents WHERE tenant_id = ${tenantId} AND id = ${id}`;
-    return rows[0] ? toSnapshot(rows[0]) : null;
-  }
-
-  /** Any work item with this id, whatever its tenant (create idempotency and tenant-mismatch check). */
-  findItemAnyTenant(tx: PrismaTx, id: string): Promise<WorkItemModel | null> {
-    return tx.workItem.findUnique({ where: { id } });
-  }
-
-  /** The tenant's work item, unlocked. */
-  findItem(tx: PrismaTx, tenantId: string, id: string): Promise<WorkItemModel | null> {
-    return tx.workItem.findFirst({ where: { tenantId, id } });
+  /**
+   * The agent's current snapshot (no lock) and, if it is online with a free slot, the waiting work
+   * items it could take now, in one round trip: in the given (locked) queues the agent belongs to, of
+   * a type it has a free slot for, not excluded by its own earlier decline/expiry. Pre-ordered by the
+   * waiting order and bounded (`limit`); the domain's `nextItemForAgent` makes the pick.
+   * @returns agent null for an unknown agent
+   */
+  async agentAndWaitingItems(
+    db: SqlExecutor,
+    args: { tenantId: string; agentId: string; queueIds: string[]; excludeItemIds: string[]; limit?: number },
+  ): Promise<{ agent: AgentSnapshot | null; items: WaitingItem[] }> {
+    const { rows } = await db.query<
+      AgentRow & { items: (Omit<WaitingItem, 'enqueuedAt'> & { enqueuedAt: string })[] }
+    >(
+      `SELECT ${AGENT_COLUMNS}, COALESCE((
+         SELECT json_agg(x) FROM (
+           SELECT wi.id::text AS id, wi.type, wi.priority, wi.enqueued_at AS "enqueuedAt",
+                  q.priority_handling AS "priorityHandling"
+           FROM work_items wi
+           JOIN queues q ON q.id = wi.queue_id
+           JOIN agent_queues aq ON aq.queue_id = wi.queue_id AND aq.tenant_id = wi.tenant_id AND aq.agent_id = a.id
+           WHERE a.presence = 'online' AND wi.tenant_id = $1 AND wi.status = 'waiting'
+             AND wi.queue_id = ANY($3::uuid[])
+             AND ((wi.type = 'chat' AND a.load_chat < a.capacity_chat) OR (wi.type = 'call' AND a.load_call < a.capacity_call))
+             AND NOT (wi.id = ANY($4::uuid[]))
+             AND NOT EXISTS (
+               SELECT 1 FROM offers o
+               WHERE o.work_item_id = wi.id AND o.agent_id = a.id AND o.status IN ('declined', 'expired')
+                 AND o.created_at >= wi.enqueued_at AND o.created_at >= a.presence_changed_at)
+           ORDER BY CASE WHEN q.priority_handling = 'fifo' THEN 0 ELSE wi.priority END DESC, wi.enqueued_at, wi.id
+           LIMIT $5) x), '[]'::json) AS items
+       FROM agents a WHERE a.tenant_id = $1 AND a.id = $2`,
+      [args.tenantId, args.agentId, args.queueIds, args.excludeItemIds, args.limit ?? 25],
+    );
+    const r = rows[0];
+    if (!r) return { agent: null, items: [] };
+    return {
+      agent: toSnapshot(r),
+      items: r.items.map((i) => ({ ...i, enqueuedAt: new Date(i.enqueuedAt) })),
+    };
   }
 
   /** Locks and returns the tenant's work item (lock step 2). */
-  async lockItem(tx: PrismaTx, tenantId: string, id: string): Promise<WorkItemModel | null> {
-    // Lock and read in one statement (was SELECT … FOR UPDATE, then findUnique).
-    const rows = await tx.$queryRaw<WorkItemModel[]>`
-      SELECT ${WORK_ITEM_COLUMNS} FROM work_items WHERE tenant_id = ${tenantId} AND id = ${id}::uuid FOR UPDATE`;
+  async lockItem(db: SqlExecutor, tenantId: string, id: string): Promise<WorkItemModel | null> {
+    const { rows } = await db.query<WorkItemModel>(
+      `SELECT ${WORK_ITEM_COLUMNS} FROM work_items WHERE tenant_id = $1 AND id = $2::uuid FOR UPDATE`,
+      [tenantId, id],
+    );
     return rows[0] ?? null;
   }
 
   /** Locks and returns the live offer of a (locked) work item, if any. */
-  async lockLiveOffer(tx: PrismaTx, workItemId: string): Promise<LockedOffer | null> {
-    // Lock and read in one statement (was SELECT … FOR UPDATE, then findUniqueOrThrow).
-    const rows = await tx.$queryRaw<LockedOffer[]>`
-      SELECT ${OFFER_COLUMNS}, (expires_at <= clock_timestamp()) AS expired
-      FROM offers WHERE work_item_id = ${workItemId}::uuid AND status = 'live' FOR UPDATE`;
+  async lockLiveOffer(db: SqlExecutor, workItemId: string): Promise<LockedOffer | null> {
+    const { rows } = await db.query<LockedOffer>(
+      `SELECT ${OFFER_COLUMNS}, (expires_at <= clock_timestamp()) AS expired
+       FROM offers WHERE work_item_id = $1::uuid AND status = 'live' FOR UPDATE`,
+      [workItemId],
+    );
     return rows[0] ?? null;
   }
 
-  /** The live offer with this id (no lock), for the expiry scheduler. */
-  findOffer(tx: PrismaTx, id: string): Promise<OfferModel | null> {
-    return tx.offer.findUnique({ where: { id } });
+  /** The offer with this id (no lock), for the expiry scheduler. */
+  async findOffer(db: SqlExecutor, id: string): Promise<OfferModel | null> {
+    const { rows } = await db.query<OfferModel>(`SELECT ${OFFER_COLUMNS} FROM offers WHERE id = $1::uuid`, [
+      id,
+    ]);
+    return rows[0] ?? null;
   }
 
   /**
@@ -232,60 +432,24 @@ export class RoutingRepository {
    * since it entered its current queue (and since their own last presence change).
    */
   async candidateAgents(
-    tx: PrismaTx,
+    db: SqlExecutor,
     tenantId: string,
     queueId: string,
     workItemId: string,
   ): Promise<AgentSnapshot[]> {
-    const rows = await tx.$queryRaw<AgentRow[]>`
-      SELECT a.id, a.display_name AS "displayName", a.presence, a.presence_changed_at AS "presenceChangedAt",
-             a.idle_since AS "idleSince", a.auto_accept AS "autoAccept", a.capacity_chat AS "capacityChat",
-             a.capacity_call AS "capacityCall", a.load_chat AS "loadChat", a.load_call AS "loadCall"
+    const { rows } = await db.query<AgentRow>(
+      `SELECT ${AGENT_COLUMNS}
       FROM agents a
       JOIN agent_queues aq ON aq.tenant_id = a.tenant_id AND aq.agent_id = a.id
-      WHERE a.tenant_id = ${tenantId} AND aq.queue_id = ${queueId}::uuid AND a.presence = 'online'
+      WHERE a.tenant_id = $1 AND aq.queue_id = $2::uuid AND a.presence = 'online'
         AND NOT EXISTS (
           SELECT 1 FROM offers o JOIN work_items wi ON wi.id = o.work_item_id
-          WHERE o.work_item_id = ${workItemId}::uuid AND o.agent_id = a.id
+          WHERE o.work_item_id = $3::uuid AND o.agent_id = a.id
             AND o.status IN ('declined', 'expired')
-            AND o.created_at >= wi.enqueued_at AND o.created_at >= a.presence_changed_at)`;
+            AND o.created_at >= wi.enqueued_at AND o.created_at >= a.presence_changed_at)`,
+      [tenantId, queueId, workItemId],
+    );
     return rows.map(toSnapshot);
-  }
-
-  /**
-   * Waiting work items an agent could take now: in the given (locked) queues the agent belongs to,
-   * of a type it has a free slot for, not excluded by its own earlier decline/expiry. Pre-ordered
-   * by the waiting order and bounded (`limit`); the domain's `nextItemForAgent` makes the pick.
-   */
-  async waitingItemsForAgent(
-    tx: PrismaTx,
-    args: {
-      tenantId: string;
-      agentId: string;
-      queueIds: string[];
-      types: WorkItemType[];
-      excludeItemIds: string[];
-      limit?: number;
-    },
-  ): Promise<WaitingItem[]> {
-    if (!args.queueIds.length || !args.types.length) return [];
-    return tx.$queryRaw<WaitingItem[]>`
-      SELECT wi.id::text AS id, wi.type, wi.priority, wi.enqueued_at AS "enqueuedAt",
-             q.priority_handling AS "priorityHandling"
-      FROM work_items wi
-      JOIN queues q ON q.id = wi.queue_id
-      JOIN agent_queues aq ON aq.queue_id = wi.queue_id AND aq.tenant_id = wi.tenant_id AND aq.agent_id = ${args.agentId}
-      JOIN agents a ON a.tenant_id = aq.tenant_id AND a.id = aq.agent_id
-      WHERE wi.tenant_id = ${args.tenantId} AND wi.status = 'waiting'
-        AND wi.queue_id = ANY(${args.queueIds}::uuid[])
-        AND wi.type = ANY(${args.types}::text[])
-        AND NOT (wi.id = ANY(${args.excludeItemIds}::uuid[]))
-        AND NOT EXISTS (
-          SELECT 1 FROM offers o
-          WHERE o.work_item_id = wi.id AND o.agent_id = a.id AND o.status IN ('declined', 'expired')
-            AND o.created_at >= wi.enqueued_at AND o.created_at >= a.presence_changed_at)
-      ORDER BY CASE WHEN q.priority_handling = 'fifo' THEN 0 ELSE wi.priority END DESC, wi.enqueued_at, wi.id
-      LIMIT ${args.limit ?? 25}`;
   }
 
   /**
@@ -295,30 +459,109 @@ export class RoutingRepository {
    * @returns the agent's display name and auto-accept flag, or null if it is not online / full
    */
   async claimSlot(
-    tx: PrismaTx,
+    db: SqlExecutor,
     tenantId: string,
     agentId: string,
     type: WorkItemType,
   ): Promise<{ id: string; displayName: string; autoAccept: boolean } | null> {
-    const rows = await tx.$queryRaw<{ id: string; displayName: string; autoAccept: boolean }[]>`
-      UPDATE agents SET
-        load_chat = load_chat + CASE WHEN ${type} = 'chat' THEN 1 ELSE 0 END,
-        load_call = load_call + CASE WHEN ${type} = 'call' THEN 1 ELSE 0 END,
+    const { rows } = await db.query<{ id: string; displayName: string; autoAccept: boolean }>(
+      `UPDATE agents SET
+        load_chat = load_chat + CASE WHEN $3 = 'chat' THEN 1 ELSE 0 END,
+        load_call = load_call + CASE WHEN $3 = 'call' THEN 1 ELSE 0 END,
         idle_since = now(), updated_at = now()
-      WHERE tenant_id = ${tenantId} AND id = ${agentId} AND presence = 'online'
-        AND CASE WHEN ${type} = 'chat' THEN load_chat < capacity_chat ELSE load_call < capacity_call END
-      RETURNING id, display_name AS "displayName", auto_accept AS "autoAccept"`;
+      WHERE tenant_id = $1 AND id = $2 AND presence = 'online'
+        AND CASE WHEN $3 = 'chat' THEN load_chat < capacity_chat ELSE load_call < capacity_call END
+      RETURNING id, display_name AS "displayName", auto_accept AS "autoAccept"`,
+      [tenantId, agentId, type],
+    );
     return rows[0] ?? null;
   }
 
   /** Gives one slot of `type` back (never below zero). */
-  async releaseSlot(tx: PrismaTx, tenantId: string, agentId: string, type: string): Promise<void> {
-    await tx.$executeRaw`
-      UPDATE agents SET
-        load_chat = GREATEST(load_chat - CASE WHEN ${type} = 'chat' THEN 1 ELSE 0 END, 0),
-        load_call = GREATEST(load_call - CASE WHEN ${type} = 'call' THEN 1 ELSE 0 END, 0),
+  async releaseSlot(db: SqlExecutor, tenantId: string, agentId: string, type: string): Promise<void> {
+    await db.query(
+      `UPDATE agents SET
+        load_chat = GREATEST(load_chat - CASE WHEN $3 = 'chat' THEN 1 ELSE 0 END, 0),
+        load_call = GREATEST(load_call - CASE WHEN $3 = 'call' THEN 1 ELSE 0 END, 0),
         updated_at = now()
-      WHERE tenant_id = ${tenantId} AND id = ${agentId}`;
+      WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, agentId, type],
+    );
+  }
+
+  /**
+   * The writes of an item leaving its holder, in one statement (the item and its offer are locked
+   * already; the agent row is updated last, as in lock step 3): resolves the live offer `offerId`
+   * (when given) with `offerStatus`/`offerReason`, gives one slot of the item's type back to
+   * `freeAgentId` (when given; never below zero), and sets the item's `status` — `completed` also
+   * sets `completed_at` and the wrap-up, `withdrawn` sets `end_reason` and `ended_at`.
+   * @returns the changed columns of the item (model names)
+   */
+  async releaseItem(
+    db: SqlExecutor,
+    a: {
+      tenantId: string;
+      workItemId: string;
+      type: string;
+      offerId: string | null;
+      offerStatus: 'declined' | 'expired' | 'revoked' | null;
+      offerReason: string | null;
+      freeAgentId: string | null;
+      status: 'waiting' | 'completed' | 'withdrawn';
+      endReason?: string | null;
+      wrapUpNote?: string | null;
+      wrapUpDisposition?: string | null;
+    },
+  ): Promise<
+    Pick<
+      WorkItemModel,
+      'status' | 'endReason' | 'endedAt' | 'completedAt' | 'wrapUpNote' | 'wrapUpDisposition' | 'updatedAt'
+    >
+  > {
+    const { rows } = await db.query<
+      Pick<
+        WorkItemModel,
+        'status' | 'endReason' | 'endedAt' | 'completedAt' | 'wrapUpNote' | 'wrapUpDisposition' | 'updatedAt'
+      >
+    >(
+      `WITH o AS (
+        UPDATE offers SET status = $4, resolved_at = clock_timestamp(), reason = $5
+        WHERE $3::uuid IS NOT NULL AND id = $3::uuid RETURNING 1
+      ), w AS (
+        UPDATE work_items SET status = $7,
+          completed_at = CASE WHEN $7 = 'completed' THEN now() ELSE completed_at END,
+          wrap_up_note = CASE WHEN $7 = 'completed' THEN $9 ELSE wrap_up_note END,
+          wrap_up_disposition = CASE WHEN $7 = 'completed' THEN $10 ELSE wrap_up_disposition END,
+          end_reason = CASE WHEN $7 = 'withdrawn' THEN $8 ELSE end_reason END,
+          ended_at = CASE WHEN $7 = 'withdrawn' THEN now() ELSE ended_at END,
+          updated_at = now()
+        WHERE tenant_id = $1 AND id = $2::uuid
+        RETURNING status, end_reason AS "endReason", ended_at AS "endedAt", completed_at AS "completedAt",
+                  wrap_up_note AS "wrapUpNote", wrap_up_disposition AS "wrapUpDisposition", updated_at AS "updatedAt"
+      ), a AS (
+        UPDATE agents SET
+          load_chat = GREATEST(load_chat - CASE WHEN $11 = 'chat' THEN 1 ELSE 0 END, 0),
+          load_call = GREATEST(load_call - CASE WHEN $11 = 'call' THEN 1 ELSE 0 END, 0),
+          updated_at = now()
+        WHERE $6::text IS NOT NULL AND tenant_id = $1 AND id = $6 RETURNING 1
+      )
+      SELECT w.* FROM w`,
+      [
+        a.tenantId,
+        a.workItemId,
+        a.offerId,
+        a.offerStatus,
+        a.offerReason,
+        a.freeAgentId,
+        a.status,
+        a.endReason ?? null,
+        a.wrapUpNote ?? null,
+        a.wrapUpDisposition ?? null,
+        a.type,
+      ],
+    );
+    if (rows.length !== 1) throw new Error(`work item ${a.workItemId} vanished while releasing it`);
+    return rows[0];
   }
 
   /**
@@ -327,7 +570,7 @@ export class RoutingRepository {
    * @returns the offer's creation and expiry instants
    */
   async insertOffer(
-    tx: PrismaTx,
+    db: SqlExecutor,
     o: {
       id: string;
       tenantId: string;
@@ -338,65 +581,176 @@ export class RoutingRepository {
       timeoutSeconds: number;
     },
   ): Promise<{ createdAt: Date; expiresAt: Date }> {
-    const rows = await tx.$queryRaw<{ createdAt: Date; expiresAt: Date }[]>`
-      WITH o AS (
+    const { rows } = await db.query<{ createdAt: Date; expiresAt: Date }>(
+      `WITH o AS (
         INSERT INTO offers (id, tenant_id, work_item_id, agent_id, queue_id, status, event_id, created_at, expires_at)
-        VALUES (${o.id}::uuid, ${o.tenantId}, ${o.workItemId}::uuid, ${o.agentId}, ${o.queueId}::uuid, 'live',
-                ${o.eventId}::uuid, now(), clock_timestamp() + make_interval(secs => ${o.timeoutSeconds}::int))
+        VALUES ($1::uuid, $2, $3::uuid, $4, $5::uuid, 'live', $6::uuid, now(),
+                clock_timestamp() + make_interval(secs => $7::int))
         RETURNING created_at, expires_at
       ), w AS (
-        UPDATE work_items SET status = 'offered', updated_at = now() WHERE id = ${o.workItemId}::uuid RETURNING id
+        UPDATE work_items SET status = 'offered', updated_at = now() WHERE id = $3::uuid RETURNING id
       )
-      SELECT o.created_at AS "createdAt", o.expires_at AS "expiresAt" FROM o, w`;
+      SELECT o.created_at AS "createdAt", o.expires_at AS "expiresAt" FROM o, w`,
+      [o.id, o.tenantId, o.workItemId, o.agentId, o.queueId, o.eventId, o.timeoutSeconds],
+    );
     if (rows.length !== 1) throw new Error(`work item ${o.workItemId} vanished while offering it`);
     return rows[0];
   }
 
   /** Closes an offer (accepted | declined | expired | revoked). */
   async resolveOffer(
-    tx: PrismaTx,
+    db: SqlExecutor,
     id: string,
     status: 'accepted' | 'declined' | 'expired' | 'revoked',
     reason?: string | null,
   ): Promise<void> {
-    await tx.$executeRaw`
-      UPDATE offers SET status = ${status}, resolved_at = clock_timestamp(), reason = ${reason ?? null}
-      WHERE id = ${id}::uuid`;
+    await db.query(
+      'UPDATE offers SET status = $2, resolved_at = clock_timestamp(), reason = $3 WHERE id = $1::uuid',
+      [id, status, reason ?? null],
+    );
+  }
+
+  /**
+   * Assigns a (locked) work item to `agentId`, closing its accepted offer (when given) in the same
+   * statement.
+   * @returns the assignment instant and the name of the item's queue (null without queue)
+   */
+  async assignItem(
+    db: SqlExecutor,
+    a: { workItemId: string; agentId: string; acceptedOfferId: string | null },
+  ): Promise<{ assignedAt: Date; updatedAt: Date; queueName: string | null }> {
+    const { rows } = await db.query<{ assignedAt: Date; updatedAt: Date; queueName: string | null }>(
+      `WITH o AS (
+        UPDATE offers SET status = 'accepted', resolved_at = clock_timestamp(), reason = NULL
+        WHERE $3::uuid IS NOT NULL AND id = $3::uuid RETURNING 1
+      ), w AS (
+        UPDATE work_items SET status = 'assigned', agent_id = $2, assigned_at = now(), updated_at = now()
+        WHERE id = $1::uuid RETURNING assigned_at, updated_at, queue_id
+      )
+      SELECT w.assigned_at AS "assignedAt", w.updated_at AS "updatedAt",
+             (SELECT q.name FROM queues q WHERE q.id = w.queue_id) AS "queueName"
+      FROM w`,
+      [a.workItemId, a.agentId, a.acceptedOfferId],
+    );
+    if (rows.length !== 1) throw new Error(`work item ${a.workItemId} vanished while assigning it`);
+    return rows[0];
+  }
+
+  /** Records a transfer in the item's history (`work_item_transfers`). */
+  async insertTransfer(
+    db: SqlExecutor,
+    t: {
+      id: string;
+      tenantId: string;
+      workItemId: string;
+      fromQueueId: string | null;
+      toQueueId: string;
+      byAgentId: string;
+      fromAgentId: string | null;
+      reason: string | null;
+    },
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO work_item_transfers (id, tenant_id, work_item_id, from_queue_id, to_queue_id, by_agent_id, from_agent_id, reason)
+       VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5::uuid, $6, $7, $8)`,
+      [t.id, t.tenantId, t.workItemId, t.fromQueueId, t.toQueueId, t.byAgentId, t.fromAgentId, t.reason],
+    );
   }
 
   /**
    * Moves a work item to waiting in `queueId` (transfer): clears the agent, `enqueued_at` = now()
    * (database clock, like every timestamp the exclusion rules compare).
    */
-  async moveToQueue(tx: PrismaTx, id: string, queueId: string): Promise<WorkItemModel> {
-    await tx.$executeRaw`
-      UPDATE work_items SET status = 'waiting', queue_id = ${queueId}::uuid, agent_id = NULL, assigned_at = NULL,
+  async moveToQueue(db: SqlExecutor, id: string, queueId: string): Promise<WorkItemModel> {
+    const { rows } = await db.query<WorkItemModel>(
+      `UPDATE work_items SET status = 'waiting', queue_id = $2::uuid, agent_id = NULL, assigned_at = NULL,
              enqueued_at = now(), updated_at = now()
-      WHERE id = ${id}::uuid`;
-    return tx.workItem.findUniqueOrThrow({ where: { id } });
+       WHERE id = $1::uuid RETURNING ${WORK_ITEM_COLUMNS}`,
+      [id, queueId],
+    );
+    if (rows.length !== 1) throw new Error(`work item ${id} vanished while moving it`);
+    return rows[0];
   }
 
   /** Sets an agent's presence; `presence_changed_at` = now(), and coming online resets `idle_since`. */
-  async setPresence(tx: PrismaTx, tenantId: string, agentId: string, presence: string): Promise<void> {
-    await tx.$executeRaw`
-      UPDATE agents SET presence = ${presence}, presence_changed_at = now(), updated_at = now(),
-             idle_since = CASE WHEN ${presence} = 'online' THEN now() ELSE idle_since END
-      WHERE tenant_id = ${tenantId} AND id = ${agentId}`;
+  async setPresence(db: SqlExecutor, tenantId: string, agentId: string, presence: string): Promise<void> {
+    await db.query(
+      `UPDATE agents SET presence = $3, presence_changed_at = now(), updated_at = now(),
+             idle_since = CASE WHEN $3 = 'online' THEN now() ELSE idle_since END
+       WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, agentId, presence],
+    );
+  }
+
+  /**
+   * Updates an agent's settings (admin; the row is locked by the caller) and, when `queueIds` is given,
+   * replaces its queue memberships.
+   */
+  async updateAgent(
+    db: SqlExecutor,
+    tenantId: string,
+    agentId: string,
+    set: { displayName?: string; autoAccept?: boolean; capacityChat?: number; capacityCall?: number },
+    queueIds?: string[],
+  ): Promise<void> {
+    await db.query(
+      `UPDATE agents SET display_name = COALESCE($3, display_name), auto_accept = COALESCE($4, auto_accept),
+             capacity_chat = COALESCE($5, capacity_chat), capacity_call = COALESCE($6, capacity_call),
+             updated_at = now()
+       WHERE tenant_id = $1 AND id = $2`,
+      [
+        tenantId,
+        agentId,
+        set.displayName ?? null,
+        set.autoAccept ?? null,
+        set.capacityChat ?? null,
+        set.capacityCall ?? null,
+      ],
+    );
+    if (queueIds) {
+      await db.query('DELETE FROM agent_queues WHERE tenant_id = $1 AND agent_id = $2', [tenantId, agentId]);
+      await db.query(
+        `INSERT INTO agent_queues (tenant_id, agent_id, queue_id)
+         SELECT $1, $2, q FROM unnest($3::uuid[]) q ON CONFLICT DO NOTHING`,
+        [tenantId, agentId, [...new Set(queueIds)]],
+      );
+    }
   }
 
   /** Ids of live offers that are due (any tenant), oldest first. */
-  async dueOfferIds(tx: PrismaExecutor, limit: number): Promise<string[]> {
-    const rows = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id::text AS id FROM offers WHERE status = 'live' AND expires_at <= clock_timestamp()
-      ORDER BY expires_at LIMIT ${limit}`;
+  async dueOfferIds(db: SqlExecutor, limit: number): Promise<string[]> {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id::text AS id FROM offers WHERE status = 'live' AND expires_at <= clock_timestamp()
+       ORDER BY expires_at LIMIT $1`,
+      [limit],
+    );
     return rows.map((r) => r.id);
   }
 
   /** Earliest expiry among live offers (any tenant), or null. */
-  async nextExpiry(tx: PrismaExecutor): Promise<Date | null> {
-    const rows = await tx.$queryRaw<
-      { at: Date | null }[]
-    >`SELECT min(expires_at) AS at FROM offers WHERE status = 'live'`;
+  async nextExpiry(db: SqlExecutor): Promise<Date | null> {
+    const { rows } = await db.query<{ at: Date | null }>(
+      "SELECT min(expires_at) AS at FROM offers WHERE status = 'live'",
+    );
     return rows[0]?.at ?? null;
   }
+}
+
+/** A work item read through `row_to_json` (timestamps as strings) as the model. */
+function reviveItem(r: WorkItemModel): WorkItemModel {
+  const d = (v: Date | string | null) => (v == null ? null : new Date(v));
+  return {
+    ...r,
+    createdAt: new Date(r.createdAt),
+    enqueuedAt: new Date(r.enqueuedAt),
+    updatedAt: new Date(r.updatedAt),
+    assignedAt: d(r.assignedAt),
+    completedAt: d(r.completedAt),
+    endedAt: d(r.endedAt),
+  };
+}
+
+/** A queue read through `row_to_json` as the model. */
+function reviveQueue(q: QueueModel): QueueModel {
+  return { ...q, createdAt: new Date(q.createdAt), updatedAt: new Date(q.updatedAt) };
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { WorkItemCommand } from '@hub/contracts';
 import { PermanentError } from '@hub/messaging';
 import { LOGGER } from '@hub/observability';
-import { claimEvent } from '@hub/persistence';
+import type { WorkItemModel } from '@hub/persistence';
 import { decideAccept } from '../../domain/work-item-rules';
 import { RoutingRepository } from '../routing.repository';
 import { RoutingTransactions } from '../routing-transactions';
@@ -34,13 +34,19 @@ export class AcceptOfferUseCase {
     cmd: AcceptCommand,
   ): Promise<'assigned' | 'ignored' | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      if (!(await claimEvent(rt.tx, CONSUMER_NAME, eventId))) return 'duplicate';
-      if (!(await this.repo.findAgent(rt.tx, tenantId, cmd.agentId)))
+      const first = await this.repo.claimAndFindAgent(rt.db, {
+        consumer: CONSUMER_NAME,
+        eventId,
+        tenantId,
+        agentId: cmd.agentId,
+      });
+      if (!first.claimed) return 'duplicate';
+      if (!first.agentExists)
         throw new PermanentError(`unknown agent ${cmd.agentId} for tenant ${tenantId}`, 'not_found');
-      const item = await this.repo.lockItem(rt.tx, tenantId, cmd.workItemId);
+      const item = await this.repo.lockItem(rt.db, tenantId, cmd.workItemId);
       if (!item)
         throw new PermanentError(`unknown work item ${cmd.workItemId} for tenant ${tenantId}`, 'not_found');
-      const offer = await this.repo.lockLiveOffer(rt.tx, item.id);
+      const offer = await this.repo.lockLiveOffer(rt.db, item.id);
       const d = decideAccept(
         { status: item.status as WorkItemStatus, agentId: item.agentId },
         offer && { id: offer.id, agentId: offer.agentId, expired: offer.expired },
@@ -54,12 +60,19 @@ export class AcceptOfferUseCase {
         );
         return 'ignored';
       }
-      await this.repo.resolveOffer(rt.tx, offer.id, 'accepted');
-      const assigned = await rt.tx.workItem.update({
-        where: { id: item.id },
-        data: { status: 'assigned', agentId: cmd.agentId, assignedAt: new Date() },
+      // Offer accepted, item assigned and its queue's name read in one statement.
+      const at = await this.repo.assignItem(rt.db, {
+        workItemId: item.id,
+        agentId: cmd.agentId,
+        acceptedOfferId: offer.id,
       });
-      const queue = assigned.queueId ? await this.repo.findQueue(rt.tx, tenantId, assigned.queueId) : null;
+      const assigned: WorkItemModel = {
+        ...item,
+        status: 'assigned',
+        agentId: cmd.agentId,
+        assignedAt: at.assignedAt,
+        updatedAt: at.updatedAt,
+      };
       rt.itemEvent(assigned, {
         event: 'assigned',
         agentId: cmd.agentId,
@@ -70,7 +83,7 @@ export class AcceptOfferUseCase {
         kind: 'assigned',
         offerId: offer.id,
         autoAccepted: false,
-        workItem: agentView(assigned, queue?.name ?? null),
+        workItem: agentView(assigned, at.queueName),
       });
       return 'assigned';
     });

@@ -3,27 +3,24 @@ import type { Logger } from 'pino';
 import type { WorkItemCommand } from '@hub/contracts';
 import { PermanentError } from '@hub/messaging';
 import { LOGGER } from '@hub/observability';
-import { claimEvent } from '@hub/persistence';
 import { decideComplete, type WorkItemStatus } from '../../domain/work-item-rules';
-import { Dispatcher } from '../dispatcher';
 import { ItemLocks } from '../item-locks';
-import { RoutingRepository } from '../routing.repository';
+import { ItemRelease } from '../item-release';
 import { RoutingTransactions } from '../routing-transactions';
-import { CONSUMER_NAME } from '../consumer-name';
 
 export type CompleteCommand = Extract<WorkItemCommand, { command: 'complete' }>;
 
 /**
  * `complete` (wrap-up): ends the work item with the agent's note and disposition, frees the
- * agent's slot and fills it with the next waiting item of its queues.
+ * agent's slot and fills it with the next waiting item of its queues (the shared {@link ItemRelease}
+ * sequence).
  */
 @Injectable()
 export class CompleteWorkItemUseCase {
   constructor(
     private readonly txs: RoutingTransactions,
-    private readonly repo: RoutingRepository,
     private readonly locks: ItemLocks,
-    private readonly dispatcher: Dispatcher,
+    private readonly release: ItemRelease,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -34,34 +31,30 @@ export class CompleteWorkItemUseCase {
     cmd: CompleteCommand,
   ): Promise<'completed' | 'ignored' | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      if (!(await claimEvent(rt.tx, CONSUMER_NAME, eventId))) return 'duplicate';
-      if (!(await this.repo.findAgent(rt.tx, tenantId, cmd.agentId)))
-        throw new PermanentError(`unknown agent ${cmd.agentId} for tenant ${tenantId}`, 'not_found');
-      const { item, queues } = await this.locks.lock(rt, cmd.workItemId, [], [cmd.agentId]);
+      const locked = await this.locks.lock(rt, cmd.workItemId, {
+        claimEventId: eventId,
+        agentId: cmd.agentId,
+      });
+      if (locked === 'duplicate') return 'duplicate';
+      const { item } = locked;
       const d = decideComplete({ status: item.status as WorkItemStatus, agentId: item.agentId }, cmd.agentId);
       if (d.kind === 'reject') throw new PermanentError(d.message, d.reason);
       if (d.kind === 'ignore') {
         this.logger.info({ workItemId: item.id, why: d.why }, 'complete ignored');
         return 'ignored';
       }
-      const done = await rt.tx.workItem.update({
-        where: { id: item.id },
-        data: {
-          status: 'completed',
-          completedAt: new Date(),
-          wrapUpNote: cmd.wrapUp.note ?? null,
-          wrapUpDisposition: cmd.wrapUp.disposition ?? null,
-        },
+      const { item: done, freed } = await this.release.release(rt, locked, {
+        status: 'completed',
+        wrapUp: { note: cmd.wrapUp.note ?? null, disposition: cmd.wrapUp.disposition ?? null },
+        unassignedReason: 'completed',
       });
-      await this.repo.releaseSlot(rt.tx, tenantId, cmd.agentId, item.type);
       rt.itemEvent(done, {
         event: 'completed',
         agentId: cmd.agentId,
         note: done.wrapUpNote,
         disposition: done.wrapUpDisposition,
       });
-      rt.agentMessage(cmd.agentId, { kind: 'unassigned', workItemId: item.id, reason: 'completed' });
-      await this.dispatcher.fillAgent(rt, cmd.agentId, queues);
+      await this.release.refill(rt, locked, done, freed);
       return 'completed';
     });
   }

@@ -37,7 +37,7 @@ export class CreateWorkItemUseCase {
   execute(tenantId: string, eventId: string, cmd: CreateCommand): Promise<CreateResult> {
     return this.txs.run(tenantId, eventId, async (rt) => {
       // Inbox claim, idempotency lookup and the tenant's queues in one round trip.
-      const first = await this.repo.claimAndLoadForCreate(rt.tx, {
+      const first = await this.repo.claimAndLoadForCreate(rt.db, {
         consumer: CONSUMER_NAME,
         eventId,
         workItemId: cmd.workItemId,
@@ -85,8 +85,13 @@ export class CreateWorkItemUseCase {
       };
 
       if (resolution.kind === 'none') {
-        const failed = await rt.tx.workItem.create({
-          data: { ...base, status: 'failed', endReason: 'no_active_queue', endedAt: new Date() },
+        const { item: failed } = await this.repo.insertWorkItem(rt.db, {
+          ...base,
+          status: 'failed',
+          endReason: 'no_active_queue',
+          queueId: null,
+          queueResolution: null,
+          ended: true,
         });
         rt.itemEvent(failed, { event: 'created', type, priority: failed.priority });
         rt.itemEvent(failed, {
@@ -97,16 +102,19 @@ export class CreateWorkItemUseCase {
         return 'failed';
       }
 
-      const item = await rt.tx.workItem.create({
-        data: { ...base, status: 'waiting', queueId: resolution.queue.id, queueResolution: resolution.level },
+      // Insert and shared queue lock in one statement; the candidate search runs after the lock was
+      // granted: an agent becoming available (exclusive lock) either committed before — we see it —
+      // or runs after — it sees us.
+      const { item, queue } = await this.repo.insertWorkItem(rt.db, {
+        ...base,
+        status: 'waiting',
+        endReason: null,
+        queueId: resolution.queue.id,
+        queueResolution: resolution.level,
+        ended: false,
       });
       rt.itemEvent(item, { event: 'created', type, priority: item.priority });
       rt.itemEvent(item, { event: 'queued' });
-      // Shared queue lock, taken after the insert and before looking for agents: an agent becoming
-      // available (exclusive lock) either committed before — we see it — or runs after — it sees us.
-      const queue = (await this.repo.lockQueues(rt.tx, tenantId, [resolution.queue.id], 'shared')).get(
-        resolution.queue.id,
-      );
       if (!queue) throw new PermanentError(`queue ${resolution.queue.id} vanished`, 'error');
       return this.dispatcher.dispatchItem(rt, item, queue);
     });

@@ -1,16 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { WorkItemCommand } from '@hub/contracts';
-import { PermanentError } from '@hub/messaging';
 import { LOGGER } from '@hub/observability';
-import { claimEvent } from '@hub/persistence';
 import { decideDecline } from '../../domain/work-item-rules';
-import { Dispatcher } from '../dispatcher';
 import { ItemLocks, type LockedItem } from '../item-locks';
-import { RoutingRepository, type LockedOffer } from '../routing.repository';
+import { ItemRelease } from '../item-release';
+import { RoutingRepository } from '../routing.repository';
 import { RoutingTransactions } from '../routing-transactions';
 import type { RoutingTx } from '../routing-tx';
-import { CONSUMER_NAME } from '../consumer-name';
 
 export type DeclineCommand = Extract<WorkItemCommand, { command: 'decline' }>;
 
@@ -26,7 +23,7 @@ export class ReleaseOfferUseCase {
     private readonly txs: RoutingTransactions,
     private readonly repo: RoutingRepository,
     private readonly locks: ItemLocks,
-    private readonly dispatcher: Dispatcher,
+    private readonly itemRelease: ItemRelease,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -37,10 +34,11 @@ export class ReleaseOfferUseCase {
     cmd: DeclineCommand,
   ): Promise<'declined' | 'ignored' | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      if (!(await claimEvent(rt.tx, CONSUMER_NAME, eventId))) return 'duplicate';
-      if (!(await this.repo.findAgent(rt.tx, tenantId, cmd.agentId)))
-        throw new PermanentError(`unknown agent ${cmd.agentId} for tenant ${tenantId}`, 'not_found');
-      const locked = await this.locks.lock(rt, cmd.workItemId, [], [cmd.agentId]);
+      const locked = await this.locks.lock(rt, cmd.workItemId, {
+        claimEventId: eventId,
+        agentId: cmd.agentId,
+      });
+      if (locked === 'duplicate') return 'duplicate';
       const d = decideDecline(locked.offer, cmd.agentId, cmd.offerId);
       if (d.kind !== 'apply' || !locked.offer) {
         this.logger.info(
@@ -49,7 +47,7 @@ export class ReleaseOfferUseCase {
         );
         return 'ignored';
       }
-      await this.release(rt, locked, locked.offer, 'declined', cmd.reason ?? null);
+      await this.release(rt, locked, 'declined', cmd.reason ?? null);
       return 'declined';
     });
   }
@@ -60,28 +58,29 @@ export class ReleaseOfferUseCase {
    * @returns whether this call expired it
    */
   async expire(offerId: string): Promise<boolean> {
-    const offer = await this.repo.findOffer(this.txs.prismaClient, offerId);
+    const offer = await this.repo.findOffer(this.txs.sql, offerId);
     if (!offer || offer.status !== 'live') return false;
     return this.txs.run(offer.tenantId, `timer:offer:${offerId}`, async (rt) => {
-      const locked = await this.locks.lock(rt, offer.workItemId, [], [offer.agentId]);
+      const locked = await this.locks.lock(rt, offer.workItemId, { extraAgentIds: [offer.agentId] });
+      if (locked === 'duplicate') return false;
       if (!locked.offer || locked.offer.id !== offerId || !locked.offer.expired) return false;
-      await this.release(rt, locked, locked.offer, 'expired', null);
+      await this.release(rt, locked, 'expired', null);
       return true;
     });
   }
 
+  /** The offer ends: the item waits again and moves on; the offeree's freed slot is refilled. */
   private async release(
     rt: RoutingTx,
     locked: LockedItem,
-    offer: LockedOffer,
     how: 'declined' | 'expired',
     reason: string | null,
   ): Promise<void> {
-    await this.repo.resolveOffer(rt.tx, offer.id, how, reason);
-    await this.repo.releaseSlot(rt.tx, rt.tenantId, offer.agentId, locked.item.type);
-    const waiting = await rt.tx.workItem.update({
-      where: { id: locked.item.id },
-      data: { status: 'waiting' },
+    const offer = locked.offer;
+    if (!offer) return;
+    const { item: waiting, freed } = await this.itemRelease.release(rt, locked, {
+      status: 'waiting',
+      offer: { status: how, reason, revokedAs: how },
     });
     rt.itemEvent(
       waiting,
@@ -89,14 +88,6 @@ export class ReleaseOfferUseCase {
         ? { event: 'offer_declined', offerId: offer.id, agentId: offer.agentId }
         : { event: 'offer_expired', offerId: offer.id, agentId: offer.agentId },
     );
-    rt.agentMessage(offer.agentId, {
-      kind: 'offer_revoked',
-      offerId: offer.id,
-      workItemId: waiting.id,
-      reason: how,
-    });
-    const queue = waiting.queueId ? locked.queues.get(waiting.queueId) : undefined;
-    if (queue) await this.dispatcher.dispatchItem(rt, waiting, queue);
-    await this.dispatcher.fillAgent(rt, offer.agentId, locked.queues, [waiting.id]);
+    await this.itemRelease.refill(rt, locked, waiting, freed);
   }
 }

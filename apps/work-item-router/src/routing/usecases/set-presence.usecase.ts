@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Presence } from '@hub/contracts';
 import { PermanentError } from '@hub/messaging';
-import { claimEvent } from '@hub/persistence';
+import { claimEventSql } from '@hub/persistence';
 import { Dispatcher } from '../dispatcher';
 import { RoutingRepository } from '../routing.repository';
 import { RoutingTransactions } from '../routing-transactions';
@@ -35,15 +35,15 @@ export class SetPresenceUseCase {
     dedupe = true,
   ): Promise<{ changed: boolean; offered: number } | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      if (dedupe && !(await claimEvent(rt.tx, CONSUMER_NAME, eventId))) return 'duplicate';
-      const queueIds = await this.repo.agentQueueIds(rt.tx, tenantId, agentId);
+      if (dedupe && !(await claimEventSql(rt.db, CONSUMER_NAME, eventId))) return 'duplicate';
+      const queueIds = await this.repo.agentQueueIds(rt.db, tenantId, agentId);
       const queues =
-        presence === 'online' ? await this.repo.lockQueues(rt.tx, tenantId, queueIds) : new Map();
-      const agent = await this.repo.lockAgent(rt.tx, tenantId, agentId);
+        presence === 'online' ? await this.repo.lockQueues(rt.db, tenantId, queueIds) : new Map();
+      const agent = await this.repo.lockAgent(rt.db, tenantId, agentId);
       if (!agent) throw new PermanentError(`unknown agent ${agentId} for tenant ${tenantId}`, 'not_found');
       const changed = agent.presence !== presence;
       if (changed) {
-        await this.repo.setPresence(rt.tx, tenantId, agentId, presence);
+        await this.repo.setPresence(rt.db, tenantId, agentId, presence);
         rt.presenceEvent(agentId, presence);
       }
       rt.agentMessage(agentId, { kind: 'presence', presence });

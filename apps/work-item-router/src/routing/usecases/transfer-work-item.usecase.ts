@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { WorkItemCommand } from '@hub/contracts';
 import { PermanentError } from '@hub/messaging';
 import { LOGGER } from '@hub/observability';
-import { claimEvent } from '@hub/persistence';
 import { decideTransfer, type WorkItemStatus } from '../../domain/work-item-rules';
 import { Dispatcher } from '../dispatcher';
 import { ItemLocks } from '../item-locks';
@@ -37,15 +36,23 @@ export class TransferWorkItemUseCase {
    */
   execute(tenantId: string, eventId: string, cmd: TransferCommand): Promise<'transferred' | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      if (!(await claimEvent(rt.tx, CONSUMER_NAME, eventId))) return 'duplicate';
-      if (!(await this.repo.findAgent(rt.tx, tenantId, cmd.byAgentId)))
+      const first = await this.repo.claimAndFindAgent(rt.db, {
+        consumer: CONSUMER_NAME,
+        eventId,
+        tenantId,
+        agentId: cmd.byAgentId,
+      });
+      if (!first.claimed) return 'duplicate';
+      if (!first.agentExists)
         throw new PermanentError(`unknown agent ${cmd.byAgentId} for tenant ${tenantId}`, 'not_found');
-      const target = await this.repo.findQueue(rt.tx, tenantId, cmd.toQueueId);
+      const target = await this.repo.findQueue(rt.db, tenantId, cmd.toQueueId);
       if (!target)
         throw new PermanentError(`unknown queue ${cmd.toQueueId} for tenant ${tenantId}`, 'not_found');
       if (!target.active) throw new PermanentError(`queue ${cmd.toQueueId} is not active`, 'invalid_state');
 
-      const { item, offer, holder, queues } = await this.locks.lock(rt, cmd.workItemId, [cmd.toQueueId]);
+      const locked = await this.locks.lock(rt, cmd.workItemId, { extraQueueIds: [cmd.toQueueId] });
+      if (locked === 'duplicate') return 'duplicate'; // not reached: no claim asked for
+      const { item, offer, holder, queues } = locked;
       const d = decideTransfer(
         { status: item.status as WorkItemStatus, agentId: item.agentId },
         cmd.byAgentId,
@@ -53,8 +60,8 @@ export class TransferWorkItemUseCase {
       if (d.kind === 'reject') throw new PermanentError(d.message, d.reason);
 
       if (offer) {
-        await this.repo.resolveOffer(rt.tx, offer.id, 'revoked', 'transferred');
-        await this.repo.releaseSlot(rt.tx, tenantId, offer.agentId, item.type);
+        await this.repo.resolveOffer(rt.db, offer.id, 'revoked', 'transferred');
+        await this.repo.releaseSlot(rt.db, tenantId, offer.agentId, item.type);
         rt.agentMessage(offer.agentId, {
           kind: 'offer_revoked',
           offerId: offer.id,
@@ -62,22 +69,20 @@ export class TransferWorkItemUseCase {
           reason: 'withdrawn',
         });
       } else if (item.status === 'assigned' && item.agentId) {
-        await this.repo.releaseSlot(rt.tx, tenantId, item.agentId, item.type);
+        await this.repo.releaseSlot(rt.db, tenantId, item.agentId, item.type);
         rt.agentMessage(item.agentId, { kind: 'unassigned', workItemId: item.id, reason: 'transferred' });
       }
-      await rt.tx.workItemTransfer.create({
-        data: {
-          id: randomUUID(),
-          tenantId,
-          workItemId: item.id,
-          fromQueueId: item.queueId,
-          toQueueId: cmd.toQueueId,
-          byAgentId: cmd.byAgentId,
-          fromAgentId: holder,
-          reason: cmd.reason ?? null,
-        },
+      await this.repo.insertTransfer(rt.db, {
+        id: randomUUID(),
+        tenantId,
+        workItemId: item.id,
+        fromQueueId: item.queueId,
+        toQueueId: cmd.toQueueId,
+        byAgentId: cmd.byAgentId,
+        fromAgentId: holder,
+        reason: cmd.reason ?? null,
       });
-      const moved = await this.repo.moveToQueue(rt.tx, item.id, cmd.toQueueId);
+      const moved = await this.repo.moveToQueue(rt.db, item.id, cmd.toQueueId);
       rt.itemEvent(moved, {
         event: 'transferred',
         fromQueueId: item.queueId,

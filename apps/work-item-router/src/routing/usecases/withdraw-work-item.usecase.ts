@@ -2,13 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { WorkItemCommand } from '@hub/contracts';
 import { LOGGER } from '@hub/observability';
-import { claimEvent } from '@hub/persistence';
 import { decideWithdraw, type WorkItemStatus } from '../../domain/work-item-rules';
-import { Dispatcher } from '../dispatcher';
 import { ItemLocks } from '../item-locks';
-import { RoutingRepository } from '../routing.repository';
+import { ItemRelease } from '../item-release';
 import { RoutingTransactions } from '../routing-transactions';
-import { CONSUMER_NAME } from '../consumer-name';
 
 export type WithdrawCommand = Extract<WorkItemCommand, { command: 'withdraw' }>;
 
@@ -22,9 +19,8 @@ export type WithdrawCommand = Extract<WorkItemCommand, { command: 'withdraw' }>;
 export class WithdrawWorkItemUseCase {
   constructor(
     private readonly txs: RoutingTransactions,
-    private readonly repo: RoutingRepository,
     private readonly locks: ItemLocks,
-    private readonly dispatcher: Dispatcher,
+    private readonly release: ItemRelease,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -35,32 +31,23 @@ export class WithdrawWorkItemUseCase {
     cmd: WithdrawCommand,
   ): Promise<'withdrawn' | 'ignored' | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      if (!(await claimEvent(rt.tx, CONSUMER_NAME, eventId))) return 'duplicate';
-      const { item, offer, queues } = await this.locks.lock(rt, cmd.workItemId);
-      const d = decideWithdraw({ status: item.status as WorkItemStatus });
+      const locked = await this.locks.lock(rt, cmd.workItemId, { claimEventId: eventId });
+      if (locked === 'duplicate') return 'duplicate';
+      const d = decideWithdraw({ status: locked.item.status as WorkItemStatus });
       if (d.kind !== 'apply') {
         this.logger.info(
-          { workItemId: item.id, why: d.kind === 'ignore' ? d.why : d.kind },
+          { workItemId: locked.item.id, why: d.kind === 'ignore' ? d.why : d.kind },
           'withdraw ignored',
         );
         return 'ignored';
       }
-      if (offer) {
-        await this.repo.resolveOffer(rt.tx, offer.id, 'revoked', 'withdrawn');
-        await this.repo.releaseSlot(rt.tx, tenantId, offer.agentId, item.type);
-        rt.agentMessage(offer.agentId, {
-          kind: 'offer_revoked',
-          offerId: offer.id,
-          workItemId: item.id,
-          reason: 'withdrawn',
-        });
-      }
-      const gone = await rt.tx.workItem.update({
-        where: { id: item.id },
-        data: { status: 'withdrawn', endReason: cmd.reason, endedAt: new Date() },
+      const { item: gone, freed } = await this.release.release(rt, locked, {
+        status: 'withdrawn',
+        endReason: cmd.reason,
+        offer: { status: 'revoked', reason: 'withdrawn', revokedAs: 'withdrawn' },
       });
       rt.itemEvent(gone, { event: 'withdrawn', reason: cmd.reason });
-      if (offer) await this.dispatcher.fillAgent(rt, offer.agentId, queues, [item.id]);
+      await this.release.refill(rt, locked, gone, freed);
       return 'withdrawn';
     });
   }
