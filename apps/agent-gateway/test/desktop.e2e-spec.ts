@@ -108,10 +108,14 @@ describe('Agent Desktop in headless Chromium (real router + orchestrator)', () =
     page = await browser.newPage();
     const token = await h.token(tenant, 'agent-ada');
     await page.goto(`${h.baseUrl}/desktop/`);
+    // no presence choice before the socket is up (it would be lost)
+    expect(await page.locator('#presence').isDisabled()).toBe(true);
     await page.getByLabel('Agent token (JWT)').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('connected').waitFor();
-    // Keyboard: the presence control has focus after sign-in.
+    // exact text: the initial "disconnected" contains "connected"
+    await page.getByText('connected', { exact: true }).waitFor();
+    // Keyboard: the presence control has focus once connected.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('presence');
     await page.getByLabel('Presence').selectOption('online');
     await page.getByText('connected · online').waitFor();
     await waitFor(

@@ -70,7 +70,6 @@ async function signIn(token) {
   $('whoami').textContent = `${state.me.name ?? state.me.agentId} · ${state.me.tenantId}`;
   state.queues = await api('/v1/agent/queues').catch(() => []);
   connect();
-  $('presence').focus();
 }
 
 function signOut() {
@@ -84,7 +83,16 @@ function signOut() {
 function connect() {
   const socket = io('/agents', { auth: { token: state.token }, transports: ['websocket'] });
   state.socket = socket;
-  socket.on('connect', () => setStatus('conn', 'connected'));
+  // The presence control stays disabled until the socket is up: a choice made before that would have
+  // nowhere to go. Later disconnects keep it enabled (Socket.IO buffers emits until it reconnects).
+  socket.on('connect', () => {
+    setStatus('conn', 'connected');
+    const presence = /** @type {HTMLSelectElement} */ ($('presence'));
+    if (presence.disabled) {
+      presence.disabled = false;
+      presence.focus();
+    }
+  });
   socket.on('disconnect', () => setStatus('conn', 'disconnected — reconnecting'));
   socket.on('connect_error', (e) => setStatus('conn', `connection refused: ${e.message}`));
   socket.on('sync', (snap) => applySync(snap));
