@@ -1,22 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import {
   CrossTenantError,
   forTenant,
+  inPgTransaction,
   Prisma,
+  PG_POOL,
   PRISMA,
   type HandoffModel as Handoff,
   type HandoffTransitionModel as HandoffTransition,
   type OutboxMessage,
   type PrismaClient,
+  type SqlExecutor,
 } from '@hub/persistence';
 import { TIMED_STATES, type HandoffState } from '../domain/handoff-state-machine';
-
-/**
- * Interactive transaction limits, ms: waiting for a pooled connection under a burst, and the whole
- * transaction (a timer batch of 100 handoffs included) on a loaded machine.
- */
-const TX = { maxWait: 10_000, timeout: 30_000 };
 
 /** Consumer name for inbox dedupe of work item events. */
 export const INBOX_CONSUMER = 'handoff-orchestrator';
@@ -41,26 +39,6 @@ WITH h AS (
   INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
   SELECT r.id, r.tenant_id, h.id, r.event_id, r.url, r.payload
   FROM json_populate_recordset(NULL::callback_deliveries, $4::json) r, h
-)
-SELECT 1`;
-
-/**
- * One statement writing a transition's audit row, outbox rows and callback deliveries
- * ($1 transition: JSON object; $2 outbox rows, $3 callback rows: JSON arrays; snake_case columns).
- */
-const INSERT_EFFECTS_SQL = `
-WITH t AS (
-  INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)
-  SELECT r.id, r.tenant_id, r.handoff_id, r.from_status, r.to_status, r.reason, r.detail, r.event_id
-  FROM json_populate_record(NULL::handoff_transitions, $1::json) r
-), o AS (
-  INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
-  SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
-  FROM json_populate_recordset(NULL::outbox_events, $2::json) r
-), c AS (
-  INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
-  SELECT r.id, r.tenant_id, r.handoff_id, r.event_id, r.url, r.payload
-  FROM json_populate_recordset(NULL::callback_deliveries, $3::json) r
 )
 SELECT 1`;
 
@@ -94,8 +72,7 @@ function callbackRowsOf(h: Pick<Handoff, 'id' | 'tenantId'>, e: SideEffects): Re
 }
 
 /** `handoffs` columns under their model names (all of HandoffModel). */
-const HANDOFF_COLUMNS = Prisma.raw(
-  `id::text AS id, tenant_id AS "tenantId", integration_id::text AS "integrationId",
+const HANDOFF_COLUMNS = `id::text AS id, tenant_id AS "tenantId", integration_id::text AS "integrationId",
    idempotency_key AS "idempotencyKey", request_hash AS "requestHash", intake, bot_session_id AS "botSessionId",
    conversation_id AS "conversationId", channel, routing, transcript, intent, escalation_reason AS "escalationReason",
    attributes, contact, priority, summary, summary_source AS "summarySource", sentiment,
@@ -103,11 +80,35 @@ const HANDOFF_COLUMNS = Prisma.raw(
    queue_id::text AS "queueId", agent_id AS "agentId", callback_url AS "callbackUrl",
    timeout_seconds AS "timeoutSeconds", timeout_at AS "timeoutAt", withdraw_requested_at AS "withdrawRequestedAt",
    created_at AS "createdAt", updated_at AS "updatedAt", routed_at AS "routedAt", offered_at AS "offeredAt",
-   accepted_at AS "acceptedAt", failed_at AS "failedAt"`,
-);
+   accepted_at AS "acceptedAt", failed_at AS "failedAt"`;
 
-/** PostgreSQL unique violation (23505) as surfaced by Prisma (P2002, or P2010 for raw queries). */
+/** Columns a state change may set besides status/reason/detail ({@link StateChange.set}), by model name. */
+const SETTABLE_COLUMNS = {
+  queueId: 'queue_id',
+  agentId: 'agent_id',
+  routedAt: 'routed_at',
+  offeredAt: 'offered_at',
+  acceptedAt: 'accepted_at',
+  failedAt: 'failed_at',
+  withdrawRequestedAt: 'withdraw_requested_at',
+  timeoutAt: 'timeout_at',
+} as const;
+
+/** Extra column updates of a state change. */
+export type HandoffColumnsSet = Partial<{
+  queueId: string | null;
+  agentId: string | null;
+  routedAt: Date | null;
+  offeredAt: Date | null;
+  acceptedAt: Date | null;
+  failedAt: Date | null;
+  withdrawRequestedAt: Date | null;
+  timeoutAt: Date | null;
+}>;
+
+/** PostgreSQL unique violation (23505), from node-postgres or as surfaced by Prisma (P2002 / P2010). */
 function isUniqueViolation(e: unknown): boolean {
+  if ((e as { code?: unknown })?.code === '23505') return true;
   if (e instanceof Prisma.PrismaClientKnownRequestError) {
     if (e.code === 'P2002') return true;
     return /23505|unique constraint/i.test(`${JSON.stringify(e.meta ?? {})} ${e.message}`);
@@ -200,9 +201,6 @@ function toHandoffRow(h: Handoff): Record<string, unknown> {
   };
 }
 
-/** A tenant-scoped transaction client. */
-type TenantTx = Parameters<Parameters<ReturnType<typeof forTenant>['$transaction']>[0]>[0];
-
 /** Raised when (tenant, idempotency key) already exists: a concurrent duplicate won. */
 export class DuplicateHandoffError extends Error {}
 
@@ -226,7 +224,7 @@ export interface StateChange {
   reason?: string | null;
   detail?: string | null;
   /** Extra column updates (queueId, agentId, timestamps, withdrawRequestedAt …). */
-  set?: Prisma.HandoffUpdateManyMutationInput;
+  set?: HandoffColumnsSet;
   /** Event/request that caused it (audit). */
   eventId?: string | null;
 }
@@ -238,7 +236,10 @@ export interface StateChange {
  */
 @Injectable()
 export class HandoffRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   findByKey(tenantId: string, idempotencyKey: string): Promise<Handoff | null> {
     return forTenant(this.prisma, tenantId).handoff.findFirst({ where: { idempotencyKey } });
@@ -290,13 +291,12 @@ export class HandoffRepository {
     const outboxRows = outboxRowsOf(effects);
     const callbackRows = callbackRowsOf(h, effects);
     try {
-      await this.prisma.$executeRawUnsafe(
-        INSERT_HANDOFF_SQL,
+      await this.pool.query(INSERT_HANDOFF_SQL, [
         JSON.stringify(handoffRow),
         JSON.stringify(transitionRow),
         JSON.stringify(outboxRows),
         JSON.stringify(callbackRows),
-      );
+      ]);
       return h;
     } catch (e) {
       if (isUniqueViolation(e)) throw new DuplicateHandoffError('duplicate idempotency key');
@@ -315,24 +315,26 @@ export class HandoffRepository {
     eventId: string,
     decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
   ): Promise<Handoff | null> {
-    return forTenant(this.prisma, tenantId).$transaction(async (tx) => {
-      // Lock, inbox claim and read in one statement (was three). The claim is inserted only when the
-      // handoff exists (events of unknown work items leave no inbox row, as before).
-      const rows = await tx.$queryRaw<(Handoff & { claimed: boolean })[]>`
-        WITH c AS (
+    return inPgTransaction(this.pool, async (db) => {
+      // Lock, inbox claim and read in one statement. The claim is inserted only when the handoff exists
+      // (events of unknown work items leave no inbox row).
+      const { rows } = await db.query<Handoff & { claimed: boolean }>(
+        `WITH c AS (
           INSERT INTO processed_events (consumer, event_id)
-          SELECT ${INBOX_CONSUMER}, ${eventId}
-          WHERE EXISTS (SELECT 1 FROM handoffs WHERE tenant_id = ${tenantId} AND work_item_id = ${workItemId}::uuid)
+          SELECT $1::text, $2::text
+          WHERE EXISTS (SELECT 1 FROM handoffs WHERE tenant_id = $3 AND work_item_id = $4::uuid)
           ON CONFLICT DO NOTHING RETURNING 1
         )
         SELECT ${HANDOFF_COLUMNS}, EXISTS (SELECT 1 FROM c) AS claimed
-        FROM handoffs WHERE tenant_id = ${tenantId} AND work_item_id = ${workItemId}::uuid FOR UPDATE`;
+        FROM handoffs WHERE tenant_id = $3 AND work_item_id = $4::uuid FOR UPDATE`,
+        [INBOX_CONSUMER, eventId, tenantId, workItemId],
+      );
       if (!rows.length || !rows[0].claimed) return null;
       const { claimed: _claimed, ...h } = rows[0];
       const d = decide(h);
       if (!d) return null;
-      return this.apply(tx, h, { ...d.change, eventId }, d.effects);
-    }, TX);
+      return this.apply(db, h, { ...d.change, eventId }, d.effects);
+    });
   }
 
   /**
@@ -344,15 +346,17 @@ export class HandoffRepository {
     id: string,
     decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
   ): Promise<{ handoff: Handoff; changed: boolean } | null> {
-    return forTenant(this.prisma, tenantId).$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ id: string }[]>`
-        SELECT "id" FROM "handoffs" WHERE "tenant_id" = ${tenantId} AND "id" = ${id}::uuid FOR UPDATE`;
-      if (!locked.length) return null;
-      const h = await tx.handoff.findFirstOrThrow({ where: { id } });
+    return inPgTransaction(this.pool, async (db) => {
+      const { rows } = await db.query<Handoff>(
+        `SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE tenant_id = $1 AND id = $2::uuid FOR UPDATE`,
+        [tenantId, id],
+      );
+      const h = rows[0];
+      if (!h) return null;
       const d = decide(h);
       if (!d) return { handoff: h, changed: false };
-      return { handoff: await this.apply(tx, h, d.change, d.effects), changed: true };
-    }, TX);
+      return { handoff: await this.apply(db, h, d.change, d.effects), changed: true };
+    });
   }
 
   /**
@@ -366,53 +370,62 @@ export class HandoffRepository {
     decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects },
   ): Promise<number> {
     const states = [...TIMED_STATES];
-    const due = await this.prisma.$transaction(async (root) => {
-      const rows = await root.$queryRaw<{ id: string; tenant_id: string }[]>`
-        SELECT "id", "tenant_id" FROM "handoffs"
-        WHERE "status" = ANY(${states}::text[]) AND "timeout_at" <= now()
-        ORDER BY "timeout_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-      for (const r of rows) {
-        const h = await root.handoff.findFirstOrThrow({ where: { id: r.id, tenantId: r.tenant_id } });
+    return inPgTransaction(this.pool, async (db) => {
+      // Lock and read in one statement.
+      const { rows } = await db.query<Handoff>(
+        `SELECT ${HANDOFF_COLUMNS} FROM handoffs
+         WHERE status = ANY($1::text[]) AND timeout_at <= now()
+         ORDER BY timeout_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [states, limit],
+      );
+      for (const h of rows) {
         const d = decide(h);
-        await this.apply(root as unknown as TenantTx, h, d.change, d.effects);
+        await this.apply(db, h, d.change, d.effects);
       }
       return rows.length;
-    }, TX);
-    return due;
+    });
   }
 
   /** The earliest pending timeout (all tenants), or null. */
   async nextTimeoutAt(): Promise<Date | null> {
     const states = [...TIMED_STATES];
-    const rows = await this.prisma.$queryRaw<{ at: Date | null }[]>`
-      SELECT min("timeout_at") AS at FROM "handoffs" WHERE "status" = ANY(${states}::text[]) AND "timeout_at" IS NOT NULL`;
+    const { rows } = await this.pool.query<{ at: Date | null }>(
+      'SELECT min(timeout_at) AS at FROM handoffs WHERE status = ANY($1::text[]) AND timeout_at IS NOT NULL',
+      [states],
+    );
     return rows[0]?.at ?? null;
   }
 
+  /**
+   * Applies a state change of a locked handoff with its side effects in ONE statement: the conditional
+   * UPDATE (`status = c.from`), the audit row, the outbox rows and the callback delivery (the inserts
+   * join the UPDATE's row, so nothing is written when it matched nothing).
+   * @returns the handoff after the change
+   * @throws Error if the handoff is no longer in `c.from` (the transaction rolls back)
+   * @throws CrossTenantError if an outbox row names another tenant
+   */
   private async apply(
-    tx: TenantTx,
+    db: SqlExecutor,
     h: Handoff,
     c: StateChange,
     effects: (updated: Handoff) => SideEffects,
   ): Promise<Handoff> {
-    const rows = await tx.handoff.updateManyAndReturn({
-      where: { id: h.id, tenantId: h.tenantId, status: c.from },
-      data: {
-        ...c.set,
-        status: c.to,
-        ...(c.reason !== undefined ? { reason: c.reason } : {}),
-        ...(c.detail !== undefined ? { detail: c.detail } : {}),
-      },
-    });
-    if (rows.length !== 1) throw new Error(`handoff ${h.id} is no longer ${c.from}`);
-    const updated = rows[0];
-    // Audit row, outbox rows and callback delivery in one statement (was up to three).
+    const updated: Handoff = {
+      ...h,
+      ...c.set,
+      status: c.to,
+      ...(c.reason !== undefined ? { reason: c.reason } : {}),
+      ...(c.detail !== undefined ? { detail: c.detail } : {}),
+    };
     const e = effects(updated);
     for (const m of e.outbox) {
       if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);
     }
-    await tx.$executeRawUnsafe(
-      INSERT_EFFECTS_SQL,
+    const values: unknown[] = [
+      h.id,
+      h.tenantId,
+      c.from,
+      c.to,
       JSON.stringify({
         id: randomUUID(),
         tenant_id: h.tenantId,
@@ -425,7 +438,36 @@ export class HandoffRepository {
       }),
       JSON.stringify(outboxRowsOf(e)),
       JSON.stringify(callbackRowsOf(h, e)),
+    ];
+    const sets = ['status = $4', 'updated_at = now()'];
+    if (c.reason !== undefined) sets.push(`reason = $${values.push(c.reason)}`);
+    if (c.detail !== undefined) sets.push(`detail = $${values.push(c.detail)}`);
+    for (const [key, value] of Object.entries(c.set ?? {})) {
+      const column = SETTABLE_COLUMNS[key as keyof typeof SETTABLE_COLUMNS];
+      if (!column) throw new Error(`handoff column ${key} cannot be set by a state change`);
+      sets.push(`${column} = $${values.push(value)}`);
+    }
+    const { rows } = await db.query<{ updatedAt: Date }>(
+      `WITH u AS (
+        UPDATE handoffs SET ${sets.join(', ')}
+        WHERE id = $1::uuid AND tenant_id = $2 AND status = $3 RETURNING id, updated_at
+      ), t AS (
+        INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)
+        SELECT r.id, r.tenant_id, r.handoff_id, r.from_status, r.to_status, r.reason, r.detail, r.event_id
+        FROM json_populate_record(NULL::handoff_transitions, $5::json) r, u
+      ), o AS (
+        INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
+        SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
+        FROM json_populate_recordset(NULL::outbox_events, $6::json) r, u
+      ), cb AS (
+        INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
+        SELECT r.id, r.tenant_id, r.handoff_id, r.event_id, r.url, r.payload
+        FROM json_populate_recordset(NULL::callback_deliveries, $7::json) r, u
+      )
+      SELECT updated_at AS "updatedAt" FROM u`,
+      values,
     );
-    return updated;
+    if (rows.length !== 1) throw new Error(`handoff ${h.id} is no longer ${c.from}`);
+    return { ...updated, updatedAt: rows[0].updatedAt };
   }
 }

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { HandoffFailureReason, TopicEvent } from '@hub/contracts';
-import type { HandoffModel as Handoff, Prisma } from '@hub/persistence';
+import type { HandoffModel as Handoff } from '@hub/persistence';
 import {
   decideTransition,
   mayChangeHandoff,
   publicStatus,
   type HandoffState,
 } from '../../domain/handoff-state-machine';
-import { HandoffRepository } from '../handoff.repository';
+import { HandoffRepository, type HandoffColumnsSet } from '../handoff.repository';
 import { OutcomeAnnouncer } from '../outcome-announcer';
 import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
@@ -37,7 +37,7 @@ export class ApplyWorkItemEventUseCase {
     const updated = await this.handoffs.changeByWorkItem(event.tenantId, data.workItemId, event.id, (h) => {
       const d = decideTransition(h.status as HandoffState, data);
       if (!d) return null;
-      const set: Prisma.HandoffUpdateManyMutationInput = {};
+      const set: HandoffColumnsSet = {};
       if (d.queueId) set.queueId = d.queueId;
       if (d.agentId) set.agentId = d.agentId;
       if (d.to === 'routed') set.routedAt = h.routedAt ?? at;
