@@ -9,7 +9,7 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/
 export const ConnectorCcaiConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
-    PORT: z.coerce.number().int().min(0).max(65535).default(3062),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3063),
     ...DatabaseConfigSchema.shape,
     ...KafkaConfigSchema.shape,
     /** Google's published OIDC signing keys (JWKS) for push tokens. */
