@@ -92,6 +92,13 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/**
+ * Kafka for a service (global): one kafkajs client, the idempotent {@link HubProducer} (acks = all in-sync
+ * replicas, validates every event against its topic schema before sending), topic provisioning on start
+ * (partitions/replication from `KAFKA_TOPIC_PARTITIONS` / `KAFKA_REPLICATION_FACTOR`) and
+ * {@link MessagingService.createConsumer} for consumer runners (validation, retries, dead letters), all under
+ * the `KAFKA_TOPIC_NAMESPACE` prefix. Registers a Kafka readiness check and disconnects on shutdown.
+ */
 @Global()
 @Module({})
 export class MessagingModule {

@@ -83,6 +83,24 @@ describe('messaging against real Kafka', () => {
     return r;
   }
 
+  it('provisions every catalogue topic and its dead-letter topic with the configured partitions, once', async () => {
+    const own = new TopicNamer(`${world.kafkaNamespace}prov.`);
+    const created = await provisionTopics(kafka, own, 5, 1);
+    const expected = Object.values(Topics).flatMap((t) => [t.name, dlqTopicName(t.name)]);
+    expect(created.sort()).toEqual(expected.map((n) => own.physical(n)).sort());
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: created });
+      expect(topics).toHaveLength(expected.length);
+      for (const t of topics) expect(t.partitions).toHaveLength(5);
+    } finally {
+      await admin.disconnect();
+    }
+    // idempotent: a second start creates nothing
+    expect(await provisionTopics(kafka, own, 5, 1)).toEqual([]);
+  });
+
   it('round-trips a validated event from producer to consumer', async () => {
     const got: TopicEvent<'conversationEvents'>[] = [];
     await runner('rt')
