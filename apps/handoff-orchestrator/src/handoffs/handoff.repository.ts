@@ -7,6 +7,7 @@ import {
   inPgTransaction,
   Prisma,
   PG_POOL,
+  preparedQuery,
   PRISMA,
   type HandoffModel as Handoff,
   type HandoffTransitionModel as HandoffTransition,
@@ -93,6 +94,9 @@ const SETTABLE_COLUMNS = {
   withdrawRequestedAt: 'withdraw_requested_at',
   timeoutAt: 'timeout_at',
 } as const;
+
+/** Prepared statement name per SET list of {@link HandoffRepository} `apply` (process-wide). */
+const APPLY_STATEMENT_NAMES = new Map<string, string>();
 
 /** Extra column updates of a state change. */
 export type HandoffColumnsSet = Partial<{
@@ -291,7 +295,7 @@ export class HandoffRepository {
     const outboxRows = outboxRowsOf(effects);
     const callbackRows = callbackRowsOf(h, effects);
     try {
-      await this.pool.query(INSERT_HANDOFF_SQL, [
+      await preparedQuery(this.pool, 'hor.insertHandoff', INSERT_HANDOFF_SQL, [
         JSON.stringify(handoffRow),
         JSON.stringify(transitionRow),
         JSON.stringify(outboxRows),
@@ -318,7 +322,9 @@ export class HandoffRepository {
     return inPgTransaction(this.pool, async (db) => {
       // Lock, inbox claim and read in one statement. The claim is inserted only when the handoff exists
       // (events of unknown work items leave no inbox row).
-      const { rows } = await db.query<Handoff & { claimed: boolean }>(
+      const { rows } = await preparedQuery<Handoff & { claimed: boolean }>(
+        db,
+        'hor.lockByWorkItem',
         `WITH c AS (
           INSERT INTO processed_events (consumer, event_id)
           SELECT $1::text, $2::text
@@ -447,9 +453,16 @@ export class HandoffRepository {
       if (!column) throw new Error(`handoff column ${key} cannot be set by a state change`);
       sets.push(`${column} = $${values.push(value)}`);
     }
-    const { rows } = await db.query<{ updatedAt: Date }>(
+    // Prepared per distinct SET list (a handful: one per kind of transition); short names, as
+    // PostgreSQL truncates statement names to 63 bytes.
+    const setList = sets.join(', ');
+    let name = APPLY_STATEMENT_NAMES.get(setList);
+    if (!name) APPLY_STATEMENT_NAMES.set(setList, (name = `hor.apply.${APPLY_STATEMENT_NAMES.size}`));
+    const { rows } = await preparedQuery<{ updatedAt: Date }>(
+      db,
+      name,
       `WITH u AS (
-        UPDATE handoffs SET ${sets.join(', ')}
+        UPDATE handoffs SET ${setList}
         WHERE id = $1::uuid AND tenant_id = $2 AND status = $3 RETURNING id, updated_at
       ), t AS (
         INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)

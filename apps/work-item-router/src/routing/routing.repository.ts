@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { OfferModel, QueueModel, SqlExecutor, WorkItemModel } from '@hub/persistence';
+import {
+  preparedQuery,
+  type OfferModel,
+  type QueueModel,
+  type SqlExecutor,
+  type WorkItemModel,
+} from '@hub/persistence';
 import type { AgentCandidate, WaitingItem, WorkItemType } from '../domain/agent-selection';
 
 /** `queues` columns under their model names. */
@@ -140,11 +146,13 @@ export class RoutingRepository {
     db: SqlExecutor,
     args: { consumer: string; eventId: string; workItemId: string; tenantId: string },
   ): Promise<{ claimed: boolean; existingTenantId: string | null; queues: QueueModel[] }> {
-    const { rows } = await db.query<{
+    const { rows } = await preparedQuery<{
       claimed: boolean;
       existingTenantId: string | null;
       queues: (Omit<QueueModel, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string })[];
     }>(
+      db,
+      'wir.claimAndLoadForCreate',
       `WITH c AS (
         INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)
         ON CONFLICT DO NOTHING RETURNING 1
@@ -182,7 +190,9 @@ export class RoutingRepository {
     db: SqlExecutor,
     w: NewWorkItem & { ended: boolean },
   ): Promise<{ item: WorkItemModel; queue: QueueModel | null }> {
-    const { rows } = await db.query<{ item: WorkItemModel; queue: QueueModel | null }>(
+    const { rows } = await preparedQuery<{ item: WorkItemModel; queue: QueueModel | null }>(
+      db,
+      'wir.insertWorkItem',
       `WITH w AS (
         INSERT INTO work_items (id, tenant_id, handoff_id, conversation_id, integration_id, type, status, priority,
           queue_id, queue_resolution, routing, end_reason, channel, transcript, summary, summary_source, intent,
@@ -227,7 +237,9 @@ export class RoutingRepository {
 
   /** The tenant's queue, unlocked; null if unknown (or another tenant's). */
   async findQueue(db: SqlExecutor, tenantId: string, id: string): Promise<QueueModel | null> {
-    const { rows } = await db.query<QueueModel>(
+    const { rows } = await preparedQuery<QueueModel>(
+      db,
+      'wir.findQueue',
       `SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $1 AND id = $2::uuid`,
       [tenantId, id],
     );
@@ -249,7 +261,9 @@ export class RoutingRepository {
   ): Promise<Map<string, QueueModel>> {
     const uniq = [...new Set([...ids].filter((x): x is string => !!x))];
     if (!uniq.length) return new Map();
-    const { rows } = await db.query<QueueModel>(
+    const { rows } = await preparedQuery<QueueModel>(
+      db,
+      'wir.lockQueues',
       `SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $1 AND id = ANY($2::uuid[])
        ORDER BY id FOR NO KEY UPDATE`,
       [tenantId, uniq],
@@ -259,7 +273,9 @@ export class RoutingRepository {
 
   /** Ids of the queues the agent is a member of. */
   async agentQueueIds(db: SqlExecutor, tenantId: string, agentId: string): Promise<string[]> {
-    const { rows } = await db.query<{ id: string }>(
+    const { rows } = await preparedQuery<{ id: string }>(
+      db,
+      'wir.agentQueueIds',
       'SELECT queue_id::text AS id FROM agent_queues WHERE tenant_id = $1 AND agent_id = $2',
       [tenantId, agentId],
     );
@@ -283,7 +299,7 @@ export class RoutingRepository {
       extraAgentIds: string[];
     },
   ): Promise<ItemPreRead> {
-    const { rows } = await db.query<{
+    const { rows } = await preparedQuery<{
       claimed: boolean;
       agentExists: boolean | null;
       found: boolean;
@@ -291,6 +307,8 @@ export class RoutingRepository {
       holder: string | null;
       agentQueueIds: string[];
     }>(
+      db,
+      'wir.prepareItemChange',
       `WITH c AS (
         INSERT INTO processed_events (consumer, event_id) SELECT $1::text, $2::text WHERE $2::text IS NOT NULL
         ON CONFLICT DO NOTHING RETURNING 1
@@ -329,7 +347,9 @@ export class RoutingRepository {
     db: SqlExecutor,
     args: { consumer: string; eventId: string; tenantId: string; agentId: string },
   ): Promise<{ claimed: boolean; agentExists: boolean }> {
-    const { rows } = await db.query<{ claimed: boolean; agentExists: boolean }>(
+    const { rows } = await preparedQuery<{ claimed: boolean; agentExists: boolean }>(
+      db,
+      'wir.claimAndFindAgent',
       `WITH c AS (
         INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
       )
@@ -342,16 +362,20 @@ export class RoutingRepository {
 
   /** Whether the tenant has this agent (no lock). */
   async agentExists(db: SqlExecutor, tenantId: string, id: string): Promise<boolean> {
-    const { rowCount } = await db.query('SELECT 1 FROM agents WHERE tenant_id = $1 AND id = $2', [
-      tenantId,
-      id,
-    ]);
+    const { rowCount } = await preparedQuery(
+      db,
+      'wir.agentExists',
+      'SELECT 1 FROM agents WHERE tenant_id = $1 AND id = $2',
+      [tenantId, id],
+    );
     return rowCount === 1;
   }
 
   /** Locks the agent row (presence changes). */
   async lockAgent(db: SqlExecutor, tenantId: string, id: string): Promise<AgentSnapshot | null> {
-    const { rows } = await db.query<AgentRow>(
+    const { rows } = await preparedQuery<AgentRow>(
+      db,
+      'wir.lockAgent',
       `SELECT ${AGENT_COLUMNS} FROM agents a WHERE a.tenant_id = $1 AND a.id = $2 FOR UPDATE`,
       [tenantId, id],
     );
@@ -369,9 +393,11 @@ export class RoutingRepository {
     db: SqlExecutor,
     args: { tenantId: string; agentId: string; queueIds: string[]; excludeItemIds: string[]; limit?: number },
   ): Promise<{ agent: AgentSnapshot | null; items: WaitingItem[] }> {
-    const { rows } = await db.query<
+    const { rows } = await preparedQuery<
       AgentRow & { items: (Omit<WaitingItem, 'enqueuedAt'> & { enqueuedAt: string })[] }
     >(
+      db,
+      'wir.agentAndWaitingItems',
       `SELECT ${AGENT_COLUMNS}, COALESCE((
          SELECT json_agg(x) FROM (
            SELECT wi.id::text AS id, wi.type, wi.priority, wi.enqueued_at AS "enqueuedAt",
@@ -402,7 +428,9 @@ export class RoutingRepository {
 
   /** Locks and returns the tenant's work item (lock step 2). */
   async lockItem(db: SqlExecutor, tenantId: string, id: string): Promise<WorkItemModel | null> {
-    const { rows } = await db.query<WorkItemModel>(
+    const { rows } = await preparedQuery<WorkItemModel>(
+      db,
+      'wir.lockItem',
       `SELECT ${WORK_ITEM_COLUMNS} FROM work_items WHERE tenant_id = $1 AND id = $2::uuid FOR UPDATE`,
       [tenantId, id],
     );
@@ -411,7 +439,9 @@ export class RoutingRepository {
 
   /** Locks and returns the live offer of a (locked) work item, if any. */
   async lockLiveOffer(db: SqlExecutor, workItemId: string): Promise<LockedOffer | null> {
-    const { rows } = await db.query<LockedOffer>(
+    const { rows } = await preparedQuery<LockedOffer>(
+      db,
+      'wir.lockLiveOffer',
       `SELECT ${OFFER_COLUMNS}, (expires_at <= clock_timestamp()) AS expired
        FROM offers WHERE work_item_id = $1::uuid AND status = 'live' FOR UPDATE`,
       [workItemId],
@@ -421,9 +451,12 @@ export class RoutingRepository {
 
   /** The offer with this id (no lock), for the expiry scheduler. */
   async findOffer(db: SqlExecutor, id: string): Promise<OfferModel | null> {
-    const { rows } = await db.query<OfferModel>(`SELECT ${OFFER_COLUMNS} FROM offers WHERE id = $1::uuid`, [
-      id,
-    ]);
+    const { rows } = await preparedQuery<OfferModel>(
+      db,
+      'wir.findOffer',
+      `SELECT ${OFFER_COLUMNS} FROM offers WHERE id = $1::uuid`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
@@ -437,7 +470,9 @@ export class RoutingRepository {
     queueId: string,
     workItemId: string,
   ): Promise<AgentSnapshot[]> {
-    const { rows } = await db.query<AgentRow>(
+    const { rows } = await preparedQuery<AgentRow>(
+      db,
+      'wir.candidateAgents',
       `SELECT ${AGENT_COLUMNS}
       FROM agents a
       JOIN agent_queues aq ON aq.tenant_id = a.tenant_id AND aq.agent_id = a.id
@@ -464,7 +499,9 @@ export class RoutingRepository {
     agentId: string,
     type: WorkItemType,
   ): Promise<{ id: string; displayName: string; autoAccept: boolean } | null> {
-    const { rows } = await db.query<{ id: string; displayName: string; autoAccept: boolean }>(
+    const { rows } = await preparedQuery<{ id: string; displayName: string; autoAccept: boolean }>(
+      db,
+      'wir.claimSlot',
       `UPDATE agents SET
         load_chat = load_chat + CASE WHEN $3 = 'chat' THEN 1 ELSE 0 END,
         load_call = load_call + CASE WHEN $3 = 'call' THEN 1 ELSE 0 END,
@@ -479,7 +516,9 @@ export class RoutingRepository {
 
   /** Gives one slot of `type` back (never below zero). */
   async releaseSlot(db: SqlExecutor, tenantId: string, agentId: string, type: string): Promise<void> {
-    await db.query(
+    await preparedQuery(
+      db,
+      'wir.releaseSlot',
       `UPDATE agents SET
         load_chat = GREATEST(load_chat - CASE WHEN $3 = 'chat' THEN 1 ELSE 0 END, 0),
         load_call = GREATEST(load_call - CASE WHEN $3 = 'call' THEN 1 ELSE 0 END, 0),
@@ -518,12 +557,14 @@ export class RoutingRepository {
       'status' | 'endReason' | 'endedAt' | 'completedAt' | 'wrapUpNote' | 'wrapUpDisposition' | 'updatedAt'
     >
   > {
-    const { rows } = await db.query<
+    const { rows } = await preparedQuery<
       Pick<
         WorkItemModel,
         'status' | 'endReason' | 'endedAt' | 'completedAt' | 'wrapUpNote' | 'wrapUpDisposition' | 'updatedAt'
       >
     >(
+      db,
+      'wir.releaseItem',
       `WITH o AS (
         UPDATE offers SET status = $4, resolved_at = clock_timestamp(), reason = $5
         WHERE $3::uuid IS NOT NULL AND id = $3::uuid RETURNING 1
@@ -581,7 +622,9 @@ export class RoutingRepository {
       timeoutSeconds: number;
     },
   ): Promise<{ createdAt: Date; expiresAt: Date }> {
-    const { rows } = await db.query<{ createdAt: Date; expiresAt: Date }>(
+    const { rows } = await preparedQuery<{ createdAt: Date; expiresAt: Date }>(
+      db,
+      'wir.insertOffer',
       `WITH o AS (
         INSERT INTO offers (id, tenant_id, work_item_id, agent_id, queue_id, status, event_id, created_at, expires_at)
         VALUES ($1::uuid, $2, $3::uuid, $4, $5::uuid, 'live', $6::uuid, now(),
@@ -604,7 +647,9 @@ export class RoutingRepository {
     status: 'accepted' | 'declined' | 'expired' | 'revoked',
     reason?: string | null,
   ): Promise<void> {
-    await db.query(
+    await preparedQuery(
+      db,
+      'wir.resolveOffer',
       'UPDATE offers SET status = $2, resolved_at = clock_timestamp(), reason = $3 WHERE id = $1::uuid',
       [id, status, reason ?? null],
     );
@@ -619,7 +664,9 @@ export class RoutingRepository {
     db: SqlExecutor,
     a: { workItemId: string; agentId: string; acceptedOfferId: string | null },
   ): Promise<{ assignedAt: Date; updatedAt: Date; queueName: string | null }> {
-    const { rows } = await db.query<{ assignedAt: Date; updatedAt: Date; queueName: string | null }>(
+    const { rows } = await preparedQuery<{ assignedAt: Date; updatedAt: Date; queueName: string | null }>(
+      db,
+      'wir.assignItem',
       `WITH o AS (
         UPDATE offers SET status = 'accepted', resolved_at = clock_timestamp(), reason = NULL
         WHERE $3::uuid IS NOT NULL AND id = $3::uuid RETURNING 1
@@ -650,7 +697,9 @@ export class RoutingRepository {
       reason: string | null;
     },
   ): Promise<void> {
-    await db.query(
+    await preparedQuery(
+      db,
+      'wir.insertTransfer',
       `INSERT INTO work_item_transfers (id, tenant_id, work_item_id, from_queue_id, to_queue_id, by_agent_id, from_agent_id, reason)
        VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5::uuid, $6, $7, $8)`,
       [t.id, t.tenantId, t.workItemId, t.fromQueueId, t.toQueueId, t.byAgentId, t.fromAgentId, t.reason],
@@ -662,7 +711,9 @@ export class RoutingRepository {
    * (database clock, like every timestamp the exclusion rules compare).
    */
   async moveToQueue(db: SqlExecutor, id: string, queueId: string): Promise<WorkItemModel> {
-    const { rows } = await db.query<WorkItemModel>(
+    const { rows } = await preparedQuery<WorkItemModel>(
+      db,
+      'wir.moveToQueue',
       `UPDATE work_items SET status = 'waiting', queue_id = $2::uuid, agent_id = NULL, assigned_at = NULL,
              enqueued_at = now(), updated_at = now()
        WHERE id = $1::uuid RETURNING ${WORK_ITEM_COLUMNS}`,
@@ -674,7 +725,9 @@ export class RoutingRepository {
 
   /** Sets an agent's presence; `presence_changed_at` = now(), and coming online resets `idle_since`. */
   async setPresence(db: SqlExecutor, tenantId: string, agentId: string, presence: string): Promise<void> {
-    await db.query(
+    await preparedQuery(
+      db,
+      'wir.setPresence',
       `UPDATE agents SET presence = $3, presence_changed_at = now(), updated_at = now(),
              idle_since = CASE WHEN $3 = 'online' THEN now() ELSE idle_since END
        WHERE tenant_id = $1 AND id = $2`,
@@ -693,7 +746,9 @@ export class RoutingRepository {
     set: { displayName?: string; autoAccept?: boolean; capacityChat?: number; capacityCall?: number },
     queueIds?: string[],
   ): Promise<void> {
-    await db.query(
+    await preparedQuery(
+      db,
+      'wir.updateAgent',
       `UPDATE agents SET display_name = COALESCE($3, display_name), auto_accept = COALESCE($4, auto_accept),
              capacity_chat = COALESCE($5, capacity_chat), capacity_call = COALESCE($6, capacity_call),
              updated_at = now()
@@ -708,8 +763,15 @@ export class RoutingRepository {
       ],
     );
     if (queueIds) {
-      await db.query('DELETE FROM agent_queues WHERE tenant_id = $1 AND agent_id = $2', [tenantId, agentId]);
-      await db.query(
+      await preparedQuery(
+        db,
+        'wir.updateAgent2',
+        'DELETE FROM agent_queues WHERE tenant_id = $1 AND agent_id = $2',
+        [tenantId, agentId],
+      );
+      await preparedQuery(
+        db,
+        'wir.updateAgent3',
         `INSERT INTO agent_queues (tenant_id, agent_id, queue_id)
          SELECT $1, $2, q FROM unnest($3::uuid[]) q ON CONFLICT DO NOTHING`,
         [tenantId, agentId, [...new Set(queueIds)]],
@@ -719,7 +781,9 @@ export class RoutingRepository {
 
   /** Ids of live offers that are due (any tenant), oldest first. */
   async dueOfferIds(db: SqlExecutor, limit: number): Promise<string[]> {
-    const { rows } = await db.query<{ id: string }>(
+    const { rows } = await preparedQuery<{ id: string }>(
+      db,
+      'wir.dueOfferIds',
       `SELECT id::text AS id FROM offers WHERE status = 'live' AND expires_at <= clock_timestamp()
        ORDER BY expires_at LIMIT $1`,
       [limit],
@@ -729,7 +793,9 @@ export class RoutingRepository {
 
   /** Earliest expiry among live offers (any tenant), or null. */
   async nextExpiry(db: SqlExecutor): Promise<Date | null> {
-    const { rows } = await db.query<{ at: Date | null }>(
+    const { rows } = await preparedQuery<{ at: Date | null }>(
+      db,
+      'wir.nextExpiry',
       "SELECT min(expires_at) AS at FROM offers WHERE status = 'live'",
     );
     return rows[0]?.at ?? null;

@@ -1,5 +1,5 @@
 import type { PrismaExecutor } from '../prisma-client';
-import type { SqlExecutor } from '../sql/pg-sql';
+import { preparedQuery, type SqlExecutor } from '../sql/pg-sql';
 
 /**
  * Inbox dedupe for idempotent consumers. Call inside the same transaction as the handler's state
@@ -17,7 +17,9 @@ export async function claimEvent(tx: PrismaExecutor, consumer: string, eventId: 
 
 /** {@link claimEvent} over node-postgres (a client inside `inPgTransaction`). */
 export async function claimEventSql(db: SqlExecutor, consumer: string, eventId: string): Promise<boolean> {
-  const r = await db.query(
+  const r = await preparedQuery(
+    db,
+    'hub.inbox.claim',
     'INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
     [consumer, eventId],
   );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEvent, Topics, type TopicEvent, type TopicKey } from '@hub/contracts';
 import type { PrismaExecutor } from '../prisma-client';
-import type { SqlExecutor } from '../sql/pg-sql';
+import { preparedQuery, type SqlExecutor } from '../sql/pg-sql';
 
 /** One row of the transactional outbox. */
 export interface OutboxMessage {
@@ -60,11 +60,11 @@ export const Outbox = {
 
   /**
    * {@link Outbox.enqueue} over node-postgres (a client inside `inPgTransaction`): one INSERT of all
-   * rows ({@link OUTBOX_INSERT_SQL}); NOTIFY fires on commit.
+   * rows ({@link OUTBOX_INSERT_SQL}, a prepared statement); NOTIFY fires on commit.
    */
   async enqueueSql(db: SqlExecutor, ...messages: OutboxMessage[]): Promise<void> {
     if (!messages.length) return;
-    await db.query(OUTBOX_INSERT_SQL, [outboxRowsJson(messages)]);
+    await preparedQuery(db, 'hub.outbox.insert', OUTBOX_INSERT_SQL, [outboxRowsJson(messages)]);
   },
 };
 

@@ -1,4 +1,4 @@
-import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import { Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 
 /**
  * Anything that runs one SQL statement: a `pg` Pool (autocommit) or a client inside
@@ -6,7 +6,24 @@ import { Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg
  * turns JS arrays into PostgreSQL array literals, not JSON).
  */
 export interface SqlExecutor {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  query<R extends QueryResultRow = QueryResultRow>(
+    textOrConfig: string | QueryConfig,
+    values?: unknown[],
+  ): Promise<QueryResult<R>>;
+}
+
+/**
+ * Runs a statement as a named prepared statement: PostgreSQL parses and plans it once per connection
+ * instead of on every execution (worth it for the repeated statements of a hot path). `name` must
+ * always go with the same `text` (node-postgres rejects a name reused for another text).
+ */
+export function preparedQuery<R extends QueryResultRow = QueryResultRow>(
+  db: SqlExecutor,
+  name: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<QueryResult<R>> {
+  return db.query<R>({ name, text, values });
 }
 
 /** Options of {@link createPgPool}. */
