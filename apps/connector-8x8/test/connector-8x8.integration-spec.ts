@@ -175,6 +175,29 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
     expect(eventsFor(guid)).toHaveLength(1);
   });
 
+  it('is ready (PostgreSQL, Kafka, Redis up) and counts messages by outcome in /metrics', async () => {
+    const ready = await fetch(`${baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { postgres: 'up', kafka: 'up', redis: 'up' },
+    });
+    const published = `connector_8x8_messages_total{tenant="${TENANT}",outcome="published"`;
+    const ignored = `connector_8x8_messages_total{tenant="${TENANT}",outcome="ignored"`;
+    const [publishedBefore, ignoredBefore] = [await metric(published), await metric(ignored)];
+    const guid = 'int-metrics';
+    server.publishEvent(interaction('InteractionCreated', guid));
+    server.publishEvent({ AgentStatusChange: { agentId: 'agMetrics', newState: 5, msgInfo: {} } });
+    const last = server.publishEvent(interaction('InteractionQueued', guid, { queueId: 7 }));
+    await waitFor(() => server.acks.includes(last), { what: 'metrics messages acknowledged' });
+    await waitFor(async () => (await metric(published)) === publishedBefore + 2, {
+      what: 'published counted',
+    });
+    expect(await metric(ignored)).toBe(ignoredBefore + 1);
+    expect(await metric(`connector_8x8_reader_connected{tenant="${TENANT}"`)).toBe(1);
+    expect(await metric(`connector_8x8_connections_total{tenant="${TENANT}"`)).toBeGreaterThanOrEqual(1);
+  });
+
   it('respects receiverQueueSize: never more than 5 unacknowledged, yet the whole backlog flows because every message is acked', async () => {
     const guid = 'int-flow-control';
     const ids = Array.from({ length: 30 }, (_, i) =>

@@ -310,6 +310,30 @@ describe('connector-ccai push endpoint (real PostgreSQL and Kafka)', () => {
     expect(conversationEvents().filter((e) => e.causationId === 'pubsub:msg-104')).toHaveLength(1);
   });
 
+  it('exposes readiness and counts push requests by outcome in /metrics', async () => {
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: 'up', kafka: 'up' } });
+    const counter = async (outcome: string): Promise<number> => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find(
+          (l) => l.startsWith('connector_ccai_push_requests_total{') && l.includes(`outcome="${outcome}"`),
+        );
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const outcomes = ['published', 'duplicate', 'unauthorized'] as const;
+    const before = Object.fromEntries(await Promise.all(outcomes.map(async (o) => [o, await counter(o)])));
+    const body = wrapped(newMessage('Counting pushes'), 'msg-metrics');
+    expect((await push(body, await goodToken())).body.status).toBe('published');
+    expect((await push(body, await goodToken())).body.status).toBe('duplicate');
+    expect((await push(body, null)).status).toBe(401);
+    for (const o of outcomes) expect([o, await counter(o)]).toEqual([o, before[o] + 1]);
+    const events = await (await fetch(`${base}/metrics`)).text();
+    expect(events).toMatch(/connector_ccai_events_published_total\{topic="conversationEvents"[^}]*\} [1-9]/);
+  });
+
   it('admin: creates the push subscription with the tenant credentials and the OIDC settings the endpoint verifies', async () => {
     const post = (body: unknown, auth?: string) =>
       fetch(`${base}/v1/admin/ccai/subscriptions`, {
