@@ -10,12 +10,10 @@ import { badRequest } from './validation';
 export const TENANT_HEADER = 'X-Tenant-Id';
 
 /**
- * Parameter decorator: the request's tenant id from the `X-Tenant-Id` header (a lower-case slug).
+ * The tenant id carried by an `X-Tenant-Id` header value (a lower-case slug, `TenantIdSchema`).
  * @throws BadRequestException (400, field `X-Tenant-Id`) when missing or malformed
  */
-export const TenantId = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const req = ctx.switchToHttp().getRequest<Request>();
-  const raw = req.header(TENANT_HEADER);
+export function tenantFromHeader(raw: string | undefined): string {
   const r = TenantIdSchema.safeParse(raw);
   if (!r.success) {
     throw badRequest([
@@ -23,4 +21,12 @@ export const TenantId = createParamDecorator((_: unknown, ctx: ExecutionContext)
     ]);
   }
   return r.data;
-});
+}
+
+/**
+ * Parameter decorator: the request's tenant id from the `X-Tenant-Id` header ({@link tenantFromHeader}).
+ * @throws BadRequestException (400, field `X-Tenant-Id`) when missing or malformed
+ */
+export const TenantId = createParamDecorator((_: unknown, ctx: ExecutionContext): string =>
+  tenantFromHeader(ctx.switchToHttp().getRequest<Request>().header(TENANT_HEADER)),
+);
