@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
-import { ObservabilityModule } from '@hub/observability';
+import { METRICS, ObservabilityModule } from '@hub/observability';
+import type { Registry } from 'prom-client';
 import { PersistenceModule } from '@hub/persistence';
 import {
   ConversationEventsConsumer,
@@ -14,10 +15,13 @@ import type { SuggestionConfig } from './config';
 import { UtteranceController } from './ingest/utterance.controller';
 import { KnowledgeBaseController } from './knowledge/knowledge-base.controller';
 import { KnowledgeRepository } from './knowledge/knowledge.repository';
+import { CreateKnowledgeBaseUseCase } from './knowledge/usecases/create-knowledge-base.usecase';
 import { IngestDocumentsUseCase, INGEST_LIMITS } from './knowledge/usecases/ingest-documents.usecase';
 import { LlmRepository } from './llm/llm.repository';
 import { AssistSettingsController } from './mapping/assist-settings.controller';
 import { AssistSettingsRepository } from './mapping/assist-settings.repository';
+import { ASSIST_METRICS, AssistMetrics } from './metrics';
+import { DENSE_RETRIEVAL_OPTIONS, DenseRetriever } from './retrieval/dense-retriever';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { RetrieveUseCase } from './retrieval/retrieve.usecase';
 
@@ -44,7 +48,20 @@ export class AppModule {
           useValue: {
             maxLineBytes: config.ASSIST_MAX_LINE_BYTES,
             maxDocumentBytes: config.ASSIST_MAX_DOCUMENT_BYTES,
+            embeddingBatchSize: config.ASSIST_EMBEDDING_BATCH_SIZE,
           },
+        },
+        {
+          provide: DENSE_RETRIEVAL_OPTIONS,
+          useValue: {
+            queryTimeoutMs: config.ASSIST_QUERY_EMBEDDING_TIMEOUT_MS,
+            maxIndexBytes: config.ASSIST_DENSE_INDEX_MAX_MB * 1024 * 1024,
+          },
+        },
+        {
+          provide: ASSIST_METRICS,
+          inject: [METRICS],
+          useFactory: (registry: Registry) => new AssistMetrics(registry),
         },
         {
           provide: SUGGEST_OPTIONS,
@@ -58,6 +75,8 @@ export class AppModule {
         InteractionContextRepository,
         LlmRepository,
         IngestDocumentsUseCase,
+        CreateKnowledgeBaseUseCase,
+        DenseRetriever,
         RetrieveUseCase,
         SuggestUseCase,
         ...(opts.consume === false ? [] : [ConversationEventsConsumer]),

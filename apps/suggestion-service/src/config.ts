@@ -25,6 +25,16 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
       .int()
       .min(1024)
       .default(1024 * 1024),
+    /** Chunks per embeddings request at upload (OpenAI accepts up to 2,048 inputs per request). */
+    ASSIST_EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(128),
+    /**
+     * Bound on embedding the conversation query (and waiting for a KB's vectors to load) per
+     * suggestion, ms; also capped by the integration's `timeoutMs`. Past it, retrieval is lexical
+     * and the suggestion says why (`retrieval.denseFallbackReason`).
+     */
+    ASSIST_QUERY_EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(1000),
+    /** Memory budget of the in-memory dense indexes (all knowledge bases), MiB. */
+    ASSIST_DENSE_INDEX_MAX_MB: z.coerce.number().int().min(1).default(512),
     /** Consumer group of the conversation-events consumer. */
     ASSIST_CONSUMER_GROUP: z.string().min(1).default('suggestion-service'),
     /**

@@ -21,3 +21,14 @@ export function retrievalConfidence(
   const c = entityMatched ? 0.3 + 0.7 * base : base;
   return Math.max(0, Math.min(1, Math.round(c * 1000) / 1000));
 }
+
+/**
+ * Confidence of a passage that the dense ranker found: half its cosine similarity to the query,
+ * in [0, 0.5]. Cosine scales differ between embedding models, so dense evidence alone never
+ * claims more than 0.5; {@link retrievalConfidence} on the passage's lexical score can say more.
+ * @param cosine cosine similarity in [-1, 1] (null: not a dense candidate → 0)
+ */
+export function denseConfidence(cosine: number | null): number {
+  if (cosine === null || !(cosine > 0)) return 0;
+  return Math.round(Math.min(0.5, 0.5 * cosine) * 1000) / 1000;
+}

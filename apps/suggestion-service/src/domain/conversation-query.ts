@@ -91,3 +91,17 @@ export function buildConversationQuery(
   }
   return { texts: texts.filter((t) => t.text.trim()), entities, question };
 }
+
+/**
+ * The text embedded for dense retrieval: the last customer utterance, preceded by the customer
+ * utterance before it (follow-up questions such as "and for two nights?" need the previous turn).
+ * Entity names are kept (an embedding model uses them as context). Empty when no customer spoke.
+ * @param window final utterances, oldest first
+ */
+export function denseQueryText(window: readonly ContextUtterance[]): string {
+  const customer = window.filter((u) => u.speaker === 'customer' && u.text.trim());
+  return customer
+    .slice(-2)
+    .map((u) => u.text.trim())
+    .join('\n');
+}

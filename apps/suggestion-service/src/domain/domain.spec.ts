@@ -1,6 +1,7 @@
 import { resolveAssistTarget } from './assist-target';
 import { chunkSection } from './chunker';
-import { retrievalConfidence } from './confidence';
+import { denseConfidence, retrievalConfidence } from './confidence';
+import { denseQueryText } from './conversation-query';
 import { extractiveAnswer } from './extractive-answer';
 import { buildAnswerMessages, DEFAULT_SYSTEM_PROMPT } from './prompt';
 import { suggestionIdFor } from './suggestion-id';
@@ -117,5 +118,25 @@ describe('suggestionIdFor', () => {
     expect(suggestionIdFor('acme', 'i1', 'u1')).toBe(a);
     expect(suggestionIdFor('globex', 'i1', 'u1')).not.toBe(a);
     expect(suggestionIdFor('acme', 'i2', 'u1')).not.toBe(a);
+  });
+});
+
+describe('dense retrieval helpers', () => {
+  it('embeds the last two customer turns, oldest first, without agent turns', () => {
+    expect(
+      denseQueryText([
+        { utteranceId: '1', speaker: 'customer', text: 'I need a hotel in the north.' },
+        { utteranceId: '2', speaker: 'agent', text: 'Sure, any budget?' },
+        { utteranceId: '3', speaker: 'customer', text: 'Cheap. ' },
+        { utteranceId: '4', speaker: 'customer', text: 'Does it have parking?' },
+      ]),
+    ).toBe('Cheap.\nDoes it have parking?');
+    expect(denseQueryText([{ utteranceId: '1', speaker: 'agent', text: 'Hello' }])).toBe('');
+  });
+  it('gives dense-only evidence half its cosine, at most 0.5', () => {
+    expect(denseConfidence(0.8)).toBe(0.4);
+    expect(denseConfidence(1)).toBe(0.5);
+    expect(denseConfidence(-0.2)).toBe(0);
+    expect(denseConfidence(null)).toBe(0);
   });
 });

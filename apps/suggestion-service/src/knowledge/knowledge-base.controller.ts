@@ -13,13 +13,20 @@ import {
   Res,
   UnsupportedMediaTypeException,
   BadRequestException,
+  BadGatewayException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { parseOr400, TenantId } from '@hub/http';
+import { LlmError } from '../llm/llm.repository';
 import { DuplicateNameError, KnowledgeRepository } from './knowledge.repository';
 import { DocumentFormatError, FORMAT_BY_CONTENT_TYPE } from './parsers/document';
 import {
+  CreateKnowledgeBaseUseCase,
+  InvalidEmbeddingIntegrationError,
+} from './usecases/create-knowledge-base.usecase';
+import {
+  EmbeddingConfigError,
   IngestDocumentsUseCase,
   KnowledgeBaseNotFoundError,
   UploadIdTakenError,
@@ -28,6 +35,8 @@ import {
 const CreateKbSchema = z.object({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).nullish(),
+  /** The tenant's `llm` integration with an `embeddingModel` (dense retrieval); absent = lexical only. */
+  embeddingIntegrationId: z.uuid().nullish(),
 });
 const IdSchema = z.uuid();
 const SingleDocQuerySchema = z.object({
@@ -42,7 +51,7 @@ const PageSchema = z.object({
 
 /**
  * Knowledge bases of the tenant in `X-Tenant-Id` (REST, JSON):
- * `POST /v1/knowledge-bases`, `GET /v1/knowledge-bases[/:id]`, `DELETE /v1/knowledge-bases/:id`,
+ * `POST /v1/knowledge-bases` `{name, description?, embeddingIntegrationId?}`, `GET /v1/knowledge-bases[/:id]`, `DELETE /v1/knowledge-bases/:id`,
  * `POST /v1/knowledge-bases/:id/documents` (streamed body; Content-Type application/x-ndjson,
  * text/markdown, text/html or text/plain), `GET /v1/knowledge-bases/:id/documents`,
  * `DELETE /v1/knowledge-bases/:id/documents/:documentId`, `GET /v1/knowledge-bases/:id/uploads/:uploadId`.
@@ -53,15 +62,22 @@ export class KnowledgeBaseController {
   constructor(
     private readonly repo: KnowledgeRepository,
     private readonly ingest: IngestDocumentsUseCase,
+    private readonly createKb: CreateKnowledgeBaseUseCase,
   ) {}
 
   @Post()
   async create(@TenantId() tenantId: string, @Body() body: unknown) {
     const b = parseOr400(CreateKbSchema, body);
     try {
-      return await this.repo.create(tenantId, b.name, b.description ?? null);
+      return await this.createKb.execute({
+        tenantId,
+        name: b.name,
+        description: b.description ?? null,
+        embeddingIntegrationId: b.embeddingIntegrationId ?? null,
+      });
     } catch (e) {
       if (e instanceof DuplicateNameError) throw new ConflictException(`name: "${b.name}" already exists`);
+      if (e instanceof InvalidEmbeddingIntegrationError) throw new BadRequestException(e.message);
       throw e;
     }
   }
@@ -88,8 +104,9 @@ export class KnowledgeBaseController {
    * Streams documents into the knowledge base, all or nothing. Progress: send your own UUID in the
    * `Upload-Id` request header and poll `GET …/uploads/:uploadId` while the body streams (or list
    * `GET …/uploads`). Responds 201 with `{uploadId, documents, chunks, bytes}` once committed; 400
-   * naming the line and field of a bad row (nothing stored); 404 unknown KB; 409 reused Upload-Id;
-   * 415 unsupported Content-Type.
+   * naming the line and field of a bad row (nothing stored); 404 unknown KB; 409 reused Upload-Id
+   * or unusable embedding integration / changed embedding model; 415 unsupported Content-Type;
+   * 502 when the embeddings provider failed (after retries; nothing stored).
    */
   @Post(':id/documents')
   async upload(
@@ -136,6 +153,8 @@ export class KnowledgeBaseController {
         throw new ConflictException(`Upload-Id: ${e.message} already used`);
       if (e instanceof KnowledgeBaseNotFoundError)
         throw new NotFoundException(`knowledge base ${id} not found`);
+      if (e instanceof EmbeddingConfigError) throw new ConflictException(e.message);
+      if (e instanceof LlmError) throw new BadGatewayException(`embeddings: ${e.message}`);
       if (e instanceof DocumentFormatError) {
         throw new BadRequestException({
           statusCode: 400,

@@ -13,6 +13,8 @@ export interface KnowledgeBaseView {
   documentCount: number;
   chunkCount: number;
   embeddingIntegrationId: string | null;
+  /** Embedding model of the stored vectors (null: lexical only). */
+  embeddingModel: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -44,11 +46,26 @@ export class DuplicateNameError extends Error {}
 export class KnowledgeRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  /** @throws DuplicateNameError when `name` is taken in the tenant */
-  async create(tenantId: string, name: string, description: string | null): Promise<KnowledgeBaseView> {
+  /**
+   * @param embedding the embedding integration and its model, for dense vectors (omit: lexical only)
+   * @throws DuplicateNameError when `name` is taken in the tenant
+   */
+  async create(
+    tenantId: string,
+    name: string,
+    description: string | null,
+    embedding?: { integrationId: string; model: string },
+  ): Promise<KnowledgeBaseView> {
     try {
       const kb = await this.prisma.knowledgeBase.create({
-        data: { id: randomUUID(), tenantId, name, description },
+        data: {
+          id: randomUUID(),
+          tenantId,
+          name,
+          description,
+          embeddingIntegrationId: embedding?.integrationId ?? null,
+          embeddingModel: embedding?.model ?? null,
+        },
       });
       return view(kb);
     } catch (e) {
@@ -216,9 +233,19 @@ export class ChunkWriter {
     private readonly kbId: string,
   ) {}
 
+  /** Records the embedding model of the knowledge base's vectors (same transaction as the chunks). */
+  async recordEmbeddingModel(model: string): Promise<void> {
+    await this.tx.$executeRawUnsafe(
+      'UPDATE knowledge_bases SET embedding_model = $2 WHERE id = $1::uuid',
+      this.kbId,
+      model,
+    );
+  }
+
   /**
    * Replaces the given documents (same external id → old document and chunks deleted first) and
-   * inserts their chunks. `embeddings`, if given, has one unit vector per chunk in document order.
+   * inserts their chunks. `embeddings`, if given, has one unit vector per chunk in document order
+   * (stored as `REAL[]`).
    * @returns number of chunks written
    */
   async write(docs: ParsedDocument[], embeddings?: number[][]): Promise<number> {
@@ -263,15 +290,14 @@ export class ChunkWriter {
         c.title.push(ch.title);
         c.ek.push(ek);
         c.text.push(ch.text);
-        c.emb.push(embeddings?.[n] ? JSON.stringify(embeddings[n]) : null);
+        c.emb.push(embeddings?.[n] ? embeddings[n].join(',') : null);
         n += 1;
       });
     });
     await this.tx.$executeRawUnsafe(
       `INSERT INTO kb_chunks (id, document_id, knowledge_base_id, ordinal, title, entity_key, text, length, embedding)
        SELECT u.id, u.doc, $1::uuid, u.ord, u.title, u.ek, u.text, -1,
-              CASE WHEN u.emb IS NULL THEN NULL
-                   ELSE ARRAY(SELECT jsonb_array_elements_text(u.emb::jsonb)::real) END
+              string_to_array(u.emb, ',')::real[]
        FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[])
          AS u(id, doc, ord, title, ek, text, emb)`,
       this.kbId,
@@ -319,6 +345,7 @@ function view(kb: {
   documentCount: number;
   chunkCount: number;
   embeddingIntegrationId: string | null;
+  embeddingModel: string | null;
   createdAt: Date;
   updatedAt: Date;
 }): KnowledgeBaseView {
@@ -330,6 +357,7 @@ function view(kb: {
     documentCount: kb.documentCount,
     chunkCount: kb.chunkCount,
     embeddingIntegrationId: kb.embeddingIntegrationId,
+    embeddingModel: kb.embeddingModel,
     createdAt: kb.createdAt.toISOString(),
     updatedAt: kb.updatedAt.toISOString(),
   };

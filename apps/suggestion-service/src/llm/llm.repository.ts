@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createParser } from 'eventsource-parser';
+import { z } from 'zod';
 import { parseIntegration, type IntegrationConfig, type IntegrationSecrets } from '@hub/contracts';
 import { PRISMA, type PrismaClient } from '@hub/persistence';
 
@@ -22,11 +23,34 @@ export class LlmError extends Error {
   constructor(
     readonly reason: 'timeout' | 'http_error' | 'bad_response' | 'network_error',
     message: string,
+    /** HTTP status of an `http_error`. */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'LlmError';
   }
+
+  /** Worth retrying: timeout, network error, HTTP 408/409/429 or 5xx (OpenAI's documented retry cases). */
+  get transient(): boolean {
+    if (this.reason === 'timeout' || this.reason === 'network_error') return true;
+    const s = this.status ?? 0;
+    return this.reason === 'http_error' && (s === 408 || s === 409 || s === 429 || s >= 500);
+  }
 }
+
+/**
+ * Response of `POST /v1/embeddings` (OpenAI wire format): `{object: "list", data: [{object:
+ * "embedding", index, embedding: number[]}], model, usage}`. Only what we use is required.
+ */
+const EmbeddingsResponseSchema = z.object({
+  data: z.array(
+    z.object({
+      index: z.number().int().min(0),
+      embedding: z.array(z.number().refine(Number.isFinite, 'not a finite number')).min(1),
+    }),
+  ),
+  model: z.string().optional(),
+});
 
 /**
  * OpenAI-compatible provider access: chat completions with `stream: true` (server-sent events
@@ -126,29 +150,66 @@ export class LlmRepository {
   }
 
   /**
-   * Embeds texts (`POST /embeddings`, model `config.embeddingModel`), returning unit-length vectors
-   * in input order. @throws LlmError (also when no embedding model is configured)
+   * Embeds texts with the OpenAI embeddings API: `POST {baseUrl}/embeddings` with
+   * `{model: config.embeddingModel, input: string[]}`; the response's `data[].embedding` are put
+   * back in input order (by `index`) and scaled to unit length (cosine similarity = dot product).
+   * One request per call: callers batch (the API takes up to 2,048 inputs per request).
+   * @param opts.timeoutMs whole-request limit, ms (default `config.timeoutMs`)
+   * @throws LlmError — `http_error` (with `status`), `timeout`, `network_error`, or `bad_response`
+   *   (no `embeddingModel` configured, malformed body, count/index mismatch, mixed dimensions)
    */
-  async embed(integration: LlmIntegration, input: string[]): Promise<number[][]> {
-    if (!integration.config.embeddingModel)
-      throw new LlmError('bad_response', 'no embeddingModel configured');
-    const timeoutMs = integration.config.timeoutMs;
-    let res: Response;
+  async embed(
+    integration: LlmIntegration,
+    input: string[],
+    opts: { timeoutMs?: number } = {},
+  ): Promise<number[][]> {
+    const model = integration.config.embeddingModel;
+    if (!model) throw new LlmError('bad_response', 'no embeddingModel configured');
+    if (!input.length) return [];
+    const timeoutMs = opts.timeoutMs ?? integration.config.timeoutMs;
+    let json: unknown;
     try {
-      res = await fetch(joinUrl(integration.config.baseUrl, 'embeddings'), {
+      const res = await fetch(joinUrl(integration.config.baseUrl, 'embeddings'), {
         method: 'POST',
         headers: headers(integration),
-        body: JSON.stringify({ model: integration.config.embeddingModel, input }),
+        body: JSON.stringify({ model, input }),
         signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) {
+        const body = await res.text().catch(() => '');
+        throw new LlmError(
+          'http_error',
+          `HTTP ${res.status} from embeddings: ${body.slice(0, 200)}`,
+          res.status,
+        );
+      }
+      json = await res.json().catch(() => {
+        throw new LlmError('bad_response', 'embeddings body is not JSON');
       });
     } catch (e) {
       throw asLlmError(e, timeoutMs);
     }
-    if (!res.ok) throw new LlmError('http_error', `HTTP ${res.status} from embeddings`);
-    const json = (await res.json()) as { data?: { index: number; embedding: number[] }[] };
-    if (!json.data || json.data.length !== input.length)
-      throw new LlmError('bad_response', 'embeddings count mismatch');
-    return [...json.data].sort((a, b) => a.index - b.index).map((d) => normalise(d.embedding));
+    const parsed = EmbeddingsResponseSchema.safeParse(json);
+    if (!parsed.success)
+      throw new LlmError(
+        'bad_response',
+        `embeddings: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+      );
+    const byIndex: number[][] = new Array(input.length);
+    for (const d of parsed.data.data) {
+      if (d.index >= input.length || byIndex[d.index])
+        throw new LlmError('bad_response', `embeddings: unexpected index ${d.index}`);
+      byIndex[d.index] = d.embedding;
+    }
+    if (parsed.data.data.length !== input.length)
+      throw new LlmError(
+        'bad_response',
+        `embeddings: ${parsed.data.data.length} vectors for ${input.length} inputs`,
+      );
+    const dims = byIndex[0].length;
+    if (byIndex.some((v) => v.length !== dims))
+      throw new LlmError('bad_response', 'embeddings: vectors of different dimensions');
+    return byIndex.map(normalise);
   }
 }
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { DenseIndex } from './dense-index';
 
-/** BM25F parameters of {@link RetrievalRepository.search}. */
+/** BM25F parameters of {@link RetrievalRepository.search} and the fusion with dense ranks. */
 export interface RankingParams {
   /** Term-frequency saturation. */
   k1: number;
@@ -11,8 +12,12 @@ export interface RankingParams {
   titleWeight: number;
   /** Weight of an entity-name occurrence relative to a body occurrence. */
   entityWeight: number;
-  /** Weight of cosine similarity (dense vectors) added to the normalised lexical score. */
+  /** Reciprocal rank fusion constant k in `1 / (k + rank)` (Cormack et al. 2009 use 60). */
+  rrfK: number;
+  /** Weight of the dense list's `1 / (k + rank)` term relative to the lexical list's (1). */
   denseWeight: number;
+  /** Nearest chunks taken from the dense index as candidates. */
+  denseCandidates: number;
 }
 
 export const DEFAULT_RANKING: RankingParams = {
@@ -20,7 +25,9 @@ export const DEFAULT_RANKING: RankingParams = {
   b: 0.75,
   titleWeight: 2,
   entityWeight: 0.5,
-  denseWeight: 0.5,
+  rrfK: 60,
+  denseWeight: 1,
+  denseCandidates: 100,
 };
 
 /** One ranked chunk. */
@@ -30,8 +37,15 @@ export interface SearchHit {
   title: string;
   text: string;
   entityKey: string | null;
-  /** Lexical (BM25F) score plus `denseWeight × cosine × maxPossible` when vectors are used. */
+  /**
+   * Ranking score: BM25F when no dense candidates were given, otherwise the reciprocal-rank-fusion
+   * score `1/(k + lexicalRank) + denseWeight/(k + denseRank)` (a missing rank adds nothing).
+   */
   score: number;
+  /** BM25F score (0 when no query term matched). */
+  lexical: number;
+  /** Cosine similarity to the query when the chunk was a dense candidate, else null. */
+  cosine: number | null;
   /** The chunk belongs to one of the requested entities. */
   inEntity: boolean;
 }
@@ -43,14 +57,25 @@ export interface SearchResult {
   maxPossible: number;
 }
 
+/** What retrieval needs to know about a knowledge base (one row of `knowledge_bases`). */
+export interface KbRetrievalState {
+  tenantId: string;
+  revision: number;
+  embeddingIntegrationId: string | null;
+  /** Model the stored chunk vectors come from (null: none stored yet). */
+  embeddingModel: string | null;
+}
+
 /**
- * Ranked retrieval in PostgreSQL. Candidates are every chunk of the requested entities or, when no
- * entity is given, the `candidates` best `ts_rank` matches of any query lexeme (GIN index on
- * `kb_chunks.tsv`); they are scored with BM25F over the weighted tsvector positions (title A,
- * entity B, body D; idf from `kb_terms`). Callers fill up with an entity-less search when an
- * entity has fewer chunks than wanted. Query texts are stemmed by PostgreSQL (`english`), each with a
- * weight; the weights of a lexeme add up. With `queryVector`, chunks that carry an embedding also
- * get `denseWeight × cosine` (vectors are stored unit-length, so cosine = dot product).
+ * Ranked retrieval in PostgreSQL. Lexical candidates are every chunk of the requested entities or,
+ * when no entity is given, the `candidates` best `ts_rank` matches of any query lexeme (GIN index on
+ * `kb_chunks.tsv`); `dense` adds the nearest chunks found by the in-memory dense index
+ * ({@link DenseIndex}). All candidates are scored with BM25F over the weighted tsvector positions
+ * (title A, entity B, body D; idf from `kb_terms`). Query texts are stemmed by PostgreSQL
+ * (`english`), each with a weight; the weights of a lexeme add up. Without `dense` the order is
+ * BM25F; with it, reciprocal rank fusion of the BM25F rank (chunks with a positive score) and the
+ * given dense rank. Entity chunks always come first. Callers fill up with an entity-less search
+ * when an entity has fewer chunks than wanted.
  */
 @Injectable()
 export class RetrievalRepository {
@@ -62,7 +87,8 @@ export class RetrievalRepository {
     entities: string[];
     limit: number;
     params?: RankingParams;
-    queryVector?: number[] | null;
+    /** Nearest chunks by embedding, best first (null/absent: lexical ranking only). */
+    dense?: { chunkId: string; cosine: number }[] | null;
     /** Lexical candidates rescored when no entity is given (ts_rank prefilter). Default 400. */
     candidates?: number;
   }): Promise<SearchResult> {
@@ -75,6 +101,8 @@ export class RetrievalRepository {
         text: string;
         entity_key: string | null;
         score: number;
+        lexical: number;
+        cosine: number | null;
         in_entity: boolean;
         max_possible: number;
       }[]
@@ -89,9 +117,11 @@ export class RetrievalRepository {
       p.b,
       p.titleWeight,
       p.entityWeight,
-      q.queryVector ?? null,
-      p.denseWeight,
+      q.dense ? q.dense.map((d) => d.chunkId) : null,
+      q.dense ? q.dense.map((d) => d.cosine) : null,
       q.candidates ?? 400,
+      p.rrfK,
+      p.denseWeight,
     );
     return {
       hits: rows.map((r) => ({
@@ -101,19 +131,47 @@ export class RetrievalRepository {
         text: r.text,
         entityKey: r.entity_key,
         score: Number(r.score),
+        lexical: Number(r.lexical),
+        cosine: r.cosine === null ? null : Number(r.cosine),
         inEntity: r.in_entity,
       })),
       maxPossible: rows.length ? Number(rows[0].max_possible) : 0,
     };
   }
 
-  /** Revision of a knowledge base (bumped on each change), or null if it does not exist. */
-  async revision(kbId: string): Promise<number | null> {
+  /** Tenant, revision and embedding settings of a knowledge base, or null if it does not exist. */
+  async kbState(kbId: string): Promise<KbRetrievalState | null> {
     const kb = await this.prisma.knowledgeBase.findUnique({
       where: { id: kbId },
-      select: { revision: true },
+      select: { tenantId: true, revision: true, embeddingIntegrationId: true, embeddingModel: true },
     });
-    return kb?.revision ?? null;
+    return kb;
+  }
+
+  /**
+   * Every stored chunk vector of a knowledge base as one row-major `Float32Array` (for
+   * {@link DenseIndex}). Vectors are sent as text (`array_to_string`), which parses about twice as
+   * fast as `REAL[]` through the driver. Rows whose length differs from the first are skipped.
+   */
+  async denseVectors(kbId: string): Promise<DenseIndex> {
+    const rows = await this.prisma.$queryRawUnsafe<{ id: string; entity_key: string | null; v: string }[]>(
+      `SELECT id, entity_key, array_to_string(embedding, ',') AS v
+       FROM kb_chunks WHERE knowledge_base_id = $1::uuid AND embedding IS NOT NULL ORDER BY id`,
+      kbId,
+    );
+    const dims = rows.length ? rows[0].v.split(',').length : 0;
+    const ids: string[] = [];
+    const keys: (string | null)[] = [];
+    const vectors = new Float32Array(rows.length * dims);
+    for (const r of rows) {
+      const parts = r.v.split(',');
+      if (parts.length !== dims) continue;
+      const off = ids.length * dims;
+      for (let j = 0; j < dims; j++) vectors[off + j] = Number(parts[j]);
+      ids.push(r.id);
+      keys.push(r.entity_key);
+    }
+    return new DenseIndex(ids, keys, dims, vectors.subarray(0, ids.length * dims));
   }
 
   /**
@@ -154,6 +212,9 @@ export class RetrievalRepository {
   }
 }
 
+// $1 kb, $2/$3 query texts/weights, $4 entity keys, $5 limit, $6 k1, $7 b, $8 title weight,
+// $9 entity weight, $10/$11 dense chunk ids/cosines (best first, or NULL), $12 lexical candidates,
+// $13 RRF k, $14 dense weight
 const SEARCH_SQL = `
 WITH kb AS (
   SELECT chunk_count::float8 AS n, greatest(avg_chunk_length, 1)::float8 AS avgdl
@@ -175,23 +236,31 @@ tq AS (
               ELSE to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) END AS query
   FROM qi
 ),
-cand AS (
+dense AS (
+  SELECT d.id, d.cosine, d.rnk
+  FROM unnest($10::uuid[], $11::float8[]) WITH ORDINALITY AS d(id, cosine, rnk)
+),
+cand_all AS (
   -- entity chunks when the conversation named entities; otherwise the best lexical matches
-  -- (ts_rank prefilter over the GIN matches, then exact BM25F below)
-  SELECT c.id, c.length, c.tsv, c.embedding, true AS in_entity
+  -- (ts_rank prefilter over the GIN matches, then exact BM25F below); plus the dense candidates
+  SELECT c.id, c.length, c.tsv, true AS in_entity
   FROM kb_chunks c
   WHERE cardinality($4::text[]) > 0 AND c.knowledge_base_id = $1::uuid AND c.entity_key = ANY($4::text[])
   UNION ALL
   SELECT * FROM (
-    SELECT c.id, c.length, c.tsv, c.embedding, false AS in_entity
+    SELECT c.id, c.length, c.tsv, false AS in_entity
     FROM kb_chunks c, tq
     WHERE cardinality($4::text[]) = 0 AND c.knowledge_base_id = $1::uuid AND c.tsv @@ tq.query
     ORDER BY ts_rank(c.tsv, tq.query) DESC
     LIMIT $12
   ) g
+  UNION ALL
+  SELECT c.id, c.length, c.tsv, coalesce(c.entity_key = ANY($4::text[]), false) AS in_entity
+  FROM dense d JOIN kb_chunks c ON c.id = d.id AND c.knowledge_base_id = $1::uuid
 ),
+cand AS (SELECT DISTINCT ON (id) * FROM cand_all ORDER BY id),
 scored AS (
-  SELECT c.id, c.in_entity, c.embedding, coalesce(sum(m.contrib), 0) AS lexical
+  SELECT c.id, c.in_entity, coalesce(sum(m.contrib), 0)::float8 AS lexical
   FROM cand c
   LEFT JOIN LATERAL (
     SELECT qi.qw * qi.idf * (w.tfw * ($6::float8 + 1))
@@ -204,18 +273,25 @@ scored AS (
       FROM unnest(u.weights) wt
     ) w
   ) m ON true
-  GROUP BY c.id, c.in_entity, c.embedding
+  GROUP BY c.id, c.in_entity
+),
+ranked AS (
+  SELECT s.*,
+         CASE WHEN s.lexical > 0
+              THEN row_number() OVER (PARTITION BY s.lexical > 0 ORDER BY s.lexical DESC, s.id) END AS lex_rank
+  FROM scored s
 ),
 mp AS (SELECT coalesce(sum(qw * idf), 0)::float8 AS max_possible FROM qi)
 SELECT c.id AS chunk_id, d.external_id, c.title, c.text, c.entity_key,
-       (s.lexical + CASE WHEN $10::real[] IS NULL OR s.embedding IS NULL THEN 0
-          ELSE $11::float8 * greatest(mp.max_possible, 1) *
-               (SELECT sum(a * b) FROM unnest(s.embedding, $10::real[]) AS x(a, b)) END)::float8 AS score,
-       s.in_entity, mp.max_possible
-FROM scored s
+       (CASE WHEN $10::uuid[] IS NULL THEN r.lexical
+             ELSE coalesce(1.0 / ($13::float8 + r.lex_rank), 0)
+                  + coalesce($14::float8 / ($13::float8 + dn.rnk), 0) END)::float8 AS score,
+       r.lexical, dn.cosine, r.in_entity, mp.max_possible
+FROM ranked r
 CROSS JOIN mp
-JOIN kb_chunks c ON c.id = s.id
+JOIN kb_chunks c ON c.id = r.id
 JOIN kb_documents d ON d.id = c.document_id
-ORDER BY s.in_entity DESC, score DESC, c.id
+LEFT JOIN dense dn ON dn.id = r.id
+ORDER BY r.in_entity DESC, score DESC, c.id
 LIMIT $5
 `;

@@ -1,15 +1,23 @@
-import { Injectable } from '@nestjs/common';
-import { retrievalConfidence } from '../domain/confidence';
+import { Injectable, Optional } from '@nestjs/common';
+import { denseConfidence, retrievalConfidence } from '../domain/confidence';
 import {
   buildConversationQuery,
   DEFAULT_QUERY_WEIGHTS,
+  denseQueryText,
   type ContextUtterance,
   type QueryWeights,
 } from '../domain/conversation-query';
 import { EntityIndex } from '../domain/entity-index';
 import type { Passage } from '../domain/extractive-answer';
 import { wordTokens } from '../domain/text';
-import { DEFAULT_RANKING, RetrievalRepository, type RankingParams } from './retrieval.repository';
+import { DenseRetriever, type DensePlan } from './dense-retriever';
+import {
+  DEFAULT_RANKING,
+  RetrievalRepository,
+  type KbRetrievalState,
+  type RankingParams,
+  type SearchHit,
+} from './retrieval.repository';
 
 /** Input of {@link RetrieveUseCase}. */
 export interface RetrieveCommand {
@@ -18,11 +26,19 @@ export interface RetrieveCommand {
   window: readonly ContextUtterance[];
   /** Passages to return. */
   topK: number;
-  /** Query vector (unit length) when the KB has an embedding integration. */
-  queryVector?: number[] | null;
   /** Overrides for evaluation / tuning. */
   weights?: QueryWeights;
   ranking?: RankingParams;
+}
+
+/** How the passages were ranked. */
+export interface RetrievalMode {
+  /** `hybrid`: BM25F and dense ranks fused (RRF); `lexical`: BM25F only. */
+  mode: 'lexical' | 'hybrid';
+  /** Set when the KB has an embedding provider but dense ranking was not possible (`code: detail`). */
+  denseFallbackReason?: string;
+  /** Time to embed the query (hybrid only), ms. */
+  embeddingMs?: number;
 }
 
 /** Ranked passages with the query that produced them and a confidence in [0, 1]. */
@@ -33,9 +49,10 @@ export interface RetrievalResult {
   confidence: number;
   /** Wall time of the retrieval, ms. */
   retrievalMs: number;
+  ranking: RetrievalMode;
 }
 
-/** How long a cached entity index is trusted before its KB revision is checked again, ms. */
+/** How long a cached KB state (revision, embedding settings) is trusted before it is read again, ms. */
 const REVISION_CHECK_MS = 2000;
 
 /**
@@ -43,78 +60,124 @@ const REVISION_CHECK_MS = 2000;
  * recent mention + decayed turn weights, see {@link buildConversationQuery}), ranks chunks in
  * PostgreSQL ({@link RetrievalRepository.search}) and computes the retrieval confidence. The entity
  * index of each knowledge base is cached in memory and rebuilt when the KB's revision changes.
+ *
+ * Hybrid ranking: when the KB has an embedding provider and a {@link DenseRetriever} is wired, the
+ * last customer turns are embedded and the nearest chunks (restricted to the named entities, if
+ * any) join the candidates; PostgreSQL fuses the BM25F rank and the dense rank with reciprocal rank
+ * fusion. When dense ranking is not possible the result is lexical and says why
+ * (`ranking.denseFallbackReason`).
  */
 @Injectable()
 export class RetrieveUseCase {
-  private readonly indexes = new Map<string, { revision: number; checkedAt: number; index: EntityIndex }>();
+  private readonly indexes = new Map<string, { revision: number; index: EntityIndex }>();
+  private readonly states = new Map<string, { checkedAt: number; state: KbRetrievalState | null }>();
 
-  constructor(private readonly repo: RetrievalRepository) {}
+  /** @param dense absent in tools that rank lexically only (e.g. `eval:retrieval`) */
+  constructor(
+    private readonly repo: RetrievalRepository,
+    @Optional() private readonly dense?: DenseRetriever,
+  ) {}
 
   async execute(cmd: RetrieveCommand): Promise<RetrievalResult> {
     const t0 = performance.now();
-    const index = await this.entityIndex(cmd.knowledgeBaseId);
+    const state = await this.kbState(cmd.knowledgeBaseId);
+    const params = cmd.ranking ?? DEFAULT_RANKING;
+    // the query embedding (network) runs while the entity index is read and the query is built
+    const queryText = denseQueryText(cmd.window);
+    const planned: Promise<DensePlan> =
+      state && this.dense && queryText
+        ? this.dense.prepare({ ...state, id: cmd.knowledgeBaseId }, queryText)
+        : Promise.resolve({ kind: 'off' });
+    const index = state ? await this.entityIndex(cmd.knowledgeBaseId, state.revision) : undefined;
     const query = buildConversationQuery(cmd.window, index, cmd.weights ?? DEFAULT_QUERY_WEIGHTS);
-    if (!query.texts.length && !query.entities.length) {
+    const plan = await planned;
+    const ranking: RetrievalMode =
+      plan.kind === 'ready'
+        ? { mode: 'hybrid', embeddingMs: Math.round(plan.embeddingMs * 10) / 10 }
+        : plan.kind === 'fallback'
+          ? { mode: 'lexical', denseFallbackReason: plan.reason }
+          : { mode: 'lexical' };
+    if (!state || (!query.texts.length && !query.entities.length)) {
       return {
         passages: [],
         entities: [],
         question: query.question,
         confidence: 0,
         retrievalMs: performance.now() - t0,
+        ranking,
       };
     }
+    const denseFor = (entities: string[]) =>
+      plan.kind === 'ready'
+        ? plan.index.search(
+            plan.vector,
+            params.denseCandidates,
+            entities.length ? new Set(entities) : undefined,
+          )
+        : null;
     const search = (entities: string[]) =>
       this.repo.search({
         kbId: cmd.knowledgeBaseId,
         texts: query.texts,
         entities,
         limit: cmd.topK,
-        params: cmd.ranking ?? DEFAULT_RANKING,
-        queryVector: cmd.queryVector,
+        params,
+        dense: denseFor(entities),
       });
     const { hits, maxPossible } = await search(query.entities);
-    if (query.entities.length && hits.length < cmd.topK && query.texts.length) {
+    if (query.entities.length && hits.length < cmd.topK && (query.texts.length || plan.kind === 'ready')) {
       // the entity has fewer chunks than wanted: fill up with the best matches elsewhere
       const seen = new Set(hits.map((h) => h.chunkId));
       const more = await search([]);
       for (const h of more.hits) if (hits.length < cmd.topK && !seen.has(h.chunkId)) hits.push(h);
     }
-    const confidence = hits.length
-      ? retrievalConfidence(hits[0].score, hits[1]?.score ?? 0, maxPossible, hits[0].inEntity)
-      : 0;
     return {
       passages: hits.map((h) => ({
         chunkId: h.chunkId,
         documentId: h.documentId,
         title: h.title,
         text: h.text,
-        score: Math.round(h.score * 1000) / 1000,
+        score: plan.kind === 'ready' ? Number(h.score.toPrecision(4)) : Math.round(h.score * 1000) / 1000,
       })),
       entities: query.entities,
       question: query.question,
-      confidence,
+      confidence: confidenceOf(hits, maxPossible),
       retrievalMs: performance.now() - t0,
+      ranking,
     };
   }
 
-  /** The KB's entity index (cached per revision); undefined when the KB names no entities. */
-  async entityIndex(kbId: string): Promise<EntityIndex | undefined> {
-    const cached = this.indexes.get(kbId);
+  /** The KB's retrieval state (cached for {@link REVISION_CHECK_MS}); null when it does not exist. */
+  private async kbState(kbId: string): Promise<KbRetrievalState | null> {
+    const cached = this.states.get(kbId);
     const now = Date.now();
-    if (cached && now - cached.checkedAt < REVISION_CHECK_MS)
-      return cached.index.size ? cached.index : undefined;
-    const revision = await this.repo.revision(kbId);
-    if (revision === null) {
-      this.indexes.delete(kbId);
-      return undefined;
-    }
-    if (cached && cached.revision === revision) {
-      cached.checkedAt = now;
-      return cached.index.size ? cached.index : undefined;
-    }
+    if (cached && now - cached.checkedAt < REVISION_CHECK_MS) return cached.state;
+    const state = await this.repo.kbState(kbId);
+    this.states.set(kbId, { checkedAt: now, state });
+    if (!state) this.indexes.delete(kbId);
+    return state;
+  }
+
+  /** The KB's entity index at `revision` (cached); undefined when the KB names no entities. */
+  async entityIndex(kbId: string, revision?: number): Promise<EntityIndex | undefined> {
+    const rev = revision ?? (await this.kbState(kbId))?.revision;
+    if (rev === undefined) return undefined;
+    const cached = this.indexes.get(kbId);
+    if (cached && cached.revision === rev) return cached.index.size ? cached.index : undefined;
     const data = await this.repo.entityIndexData(kbId, wordTokens);
     const index = new EntityIndex(data.names, data.docFreq, data.docCount);
-    this.indexes.set(kbId, { revision, checkedAt: now, index });
+    this.indexes.set(kbId, { revision: rev, index });
     return index.size ? index : undefined;
   }
+}
+
+/**
+ * Confidence of a ranking: {@link retrievalConfidence} on the BM25F scores of the first two hits
+ * (identical to the lexical-only ranking's), or, when the first hit was a dense candidate, at least
+ * {@link denseConfidence} of its cosine (a passage found by meaning alone shares no query words).
+ */
+function confidenceOf(hits: SearchHit[], maxPossible: number): number {
+  if (!hits.length) return 0;
+  const lexical = retrievalConfidence(hits[0].lexical, hits[1]?.lexical ?? 0, maxPossible, hits[0].inEntity);
+  return Math.max(lexical, denseConfidence(hits[0].cosine));
 }

@@ -27,6 +27,17 @@ export const AssistSuggestionSchema = z.object({
   /** When the LLM was configured but failed and the extractive answer was used instead. */
   fallbackReason: z.string().optional(),
   knowledgeBaseId: z.uuid().optional(),
+  /**
+   * How the sources were ranked: `hybrid` = lexical + dense (embeddings) fused, `lexical` = full-text
+   * only. `denseFallbackReason` says why a knowledge base with an embedding provider was ranked
+   * lexically (e.g. `embedding_timeout: …`).
+   */
+  retrieval: z
+    .object({
+      mode: z.enum(['lexical', 'hybrid']),
+      denseFallbackReason: z.string().optional(),
+    })
+    .optional(),
   /** Durations in ms. */
   timings: z.object({
     retrievalMs: z.number().nonnegative(),

@@ -36,7 +36,8 @@ export type SuggestOutcome =
  *  - lifecycle → remember queue/agent (ended/wrap-up forget the interaction);
  *  - final utterance (customer or agent) → append to the interaction's context window;
  *  - final customer utterance → resolve queue mapping / tenant default, retrieve with the whole
- *    window, answer (LLM when configured, streamed; on timeout/error the extractive answer with
+ *    window (hybrid lexical + dense when the KB has an embedding provider; `retrieval.mode` and
+ *    `denseFallbackReason` say which ranking was used), answer (LLM when configured, streamed; on timeout/error the extractive answer with
  *    `fallbackReason`), publish `assist.suggestion` keyed by interaction.
  * Suggestions are published directly (not through an outbox): they are derived from the event and
  * idempotent by utterance (deterministic suggestion id), and the offset is committed only after the
@@ -156,6 +157,12 @@ export class SuggestUseCase {
       generator,
       ...(fallbackReason ? { fallbackReason } : {}),
       knowledgeBaseId: target.knowledgeBaseId,
+      retrieval: {
+        mode: retrieval.ranking.mode,
+        ...(retrieval.ranking.denseFallbackReason
+          ? { denseFallbackReason: retrieval.ranking.denseFallbackReason }
+          : {}),
+      },
       timings: {
         retrievalMs: round(retrieval.retrievalMs),
         generationMs: round(tEnd - tGen),

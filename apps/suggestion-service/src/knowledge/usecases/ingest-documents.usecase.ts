@@ -1,9 +1,11 @@
 import { Transform, type Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
-import { LlmRepository } from '../../llm/llm.repository';
-import { KnowledgeRepository } from '../knowledge.repository';
+import { LlmError, LlmRepository, type LlmIntegration } from '../../llm/llm.repository';
+import { ASSIST_METRICS, AssistMetrics } from '../../metrics';
+import { KnowledgeRepository, type KnowledgeBaseView } from '../knowledge.repository';
 import { DocumentFormatError, type DocumentFormat, type ParsedDocument } from '../parsers/document';
 import { parseJsonLines } from '../parsers/jsonl.parser';
 import { parseHtml, parseMarkdown, parsePlainText, type SingleDocumentMeta } from '../parsers/markup.parser';
@@ -38,6 +40,13 @@ export class UploadIdTakenError extends Error {}
 /** Unknown knowledge base (or another tenant's). */
 export class KnowledgeBaseNotFoundError extends Error {}
 
+/**
+ * The knowledge base's embedding provider cannot be used for this upload: the integration is
+ * missing, disabled or has no `embeddingModel`, or its model differs from the one the stored
+ * vectors came from. Nothing is written.
+ */
+export class EmbeddingConfigError extends Error {}
+
 /** Limits for {@link IngestDocumentsUseCase}. */
 export interface IngestLimits {
   maxLineBytes: number;
@@ -46,6 +55,8 @@ export interface IngestLimits {
   batchSize?: number;
   /** Progress written to `kb_uploads` at most this often, ms. Default 500. */
   progressEveryMs?: number;
+  /** Chunks per embeddings request (the OpenAI API takes up to 2,048 inputs). Default 128. */
+  embeddingBatchSize?: number;
 }
 export const INGEST_LIMITS = Symbol('INGEST_LIMITS');
 
@@ -55,17 +66,26 @@ export const INGEST_LIMITS = Symbol('INGEST_LIMITS');
  * bounded and a bad line anywhere rolls everything back, leaving the knowledge base unchanged);
  * Markdown/HTML/plain text are one document each (body capped at `maxDocumentBytes`).
  * Re-adding a document id replaces its chunks. Progress (bytes read, documents) is recorded in
- * `kb_uploads` while the upload runs. If the knowledge base has an embedding integration, chunk
- * embeddings are computed per batch.
- * @throws KnowledgeBaseNotFoundError, DocumentFormatError (line and field), LlmError (embeddings)
+ * `kb_uploads` while the upload runs. If the knowledge base has an embedding integration, every
+ * chunk is embedded (`POST /embeddings`, `embeddingBatchSize` chunks per request, in order; a
+ * transient failure — timeout, network, HTTP 408/409/429/5xx — is retried with exponential backoff,
+ * 3 attempts) and the model is recorded on the knowledge base; a failed embedding fails the upload.
+ * @throws KnowledgeBaseNotFoundError, DocumentFormatError (line and field), EmbeddingConfigError,
+ *   LlmError (embeddings provider failed after retries)
  */
 @Injectable()
 export class IngestDocumentsUseCase {
+  private readonly embedRetry: RetryPolicy = retry(
+    handleWhen((e) => e instanceof LlmError && e.transient),
+    { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5000 }) },
+  );
+
   constructor(
     private readonly repo: KnowledgeRepository,
     private readonly llm: LlmRepository,
     @Inject(INGEST_LIMITS) private readonly limits: IngestLimits,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(ASSIST_METRICS) private readonly metrics?: AssistMetrics,
   ) {}
 
   async execute(cmd: IngestDocumentsCommand): Promise<IngestResult> {
@@ -74,9 +94,13 @@ export class IngestDocumentsUseCase {
       cmd.body.resume();
       throw new KnowledgeBaseNotFoundError(cmd.knowledgeBaseId);
     }
-    const embedder = kb.embeddingIntegrationId
-      ? await this.llm.findIntegration(cmd.tenantId, kb.embeddingIntegrationId)
-      : null;
+    let embedder: LlmIntegration | null = null;
+    try {
+      embedder = await this.embedderFor(cmd.tenantId, kb);
+    } catch (e) {
+      cmd.body.resume();
+      throw e;
+    }
     const uploadId = await this.repo
       .createUpload({
         id: cmd.uploadId,
@@ -115,7 +139,7 @@ export class IngestDocumentsUseCase {
         const flush = async () => {
           if (!batch.length) return;
           const embeddings = embedder
-            ? await this.llm.embed(
+            ? await this.embedChunks(
                 embedder,
                 batch.flatMap((d) => d.chunks.map((c) => `${c.title}\n${c.text}`)),
               )
@@ -132,6 +156,8 @@ export class IngestDocumentsUseCase {
         await flush();
         if (!progress.processedDocuments)
           throw new DocumentFormatError('no documents in upload', undefined, 'body');
+        if (embedder?.config.embeddingModel)
+          await writer.recordEmbeddingModel(embedder.config.embeddingModel);
       });
     } catch (e) {
       cmd.body.resume();
@@ -148,6 +174,48 @@ export class IngestDocumentsUseCase {
       chunks: progress.chunks,
       bytes: progress.processedBytes,
     };
+  }
+
+  /**
+   * The KB's embedding integration, or null when it has none.
+   * @throws EmbeddingConfigError when it is unusable or its model differs from the stored vectors'
+   */
+  private async embedderFor(tenantId: string, kb: KnowledgeBaseView): Promise<LlmIntegration | null> {
+    if (!kb.embeddingIntegrationId) return null;
+    const integration = await this.llm.findIntegration(tenantId, kb.embeddingIntegrationId).catch(() => null);
+    const model = integration?.config.embeddingModel;
+    if (!integration || !model)
+      throw new EmbeddingConfigError(
+        `embeddingIntegrationId: integration ${kb.embeddingIntegrationId} not found, disabled or without embeddingModel`,
+      );
+    if (kb.embeddingModel && kb.embeddingModel !== model && kb.chunkCount > 0)
+      throw new EmbeddingConfigError(
+        `embeddingModel: the stored vectors are ${kb.embeddingModel}, the integration now uses ${model}; create a new knowledge base to switch models`,
+      );
+    return integration;
+  }
+
+  /** Embeds chunk texts in requests of `embeddingBatchSize`, in order, each retried when transient. */
+  private async embedChunks(integration: LlmIntegration, texts: string[]): Promise<number[][]> {
+    const size = this.limits.embeddingBatchSize ?? 128;
+    const out: number[][] = [];
+    for (let i = 0; i < texts.length; i += size) {
+      const slice = texts.slice(i, i + size);
+      const vectors = await this.embedRetry.execute(async () => {
+        try {
+          const v = await this.llm.embed(integration, slice);
+          this.metrics?.embeddingRequests.inc({ phase: 'ingest', outcome: 'ok' });
+          return v;
+        } catch (e) {
+          const reason = e instanceof LlmError ? e.reason : 'network_error';
+          this.metrics?.embeddingRequests.inc({ phase: 'ingest', outcome: reason });
+          this.logger.warn({ err: (e as Error).message, inputs: slice.length }, 'embeddings request failed');
+          throw e;
+        }
+      });
+      out.push(...vectors);
+    }
+    return out;
   }
 
   private async *documents(cmd: IngestDocumentsCommand, body: Readable): AsyncGenerator<ParsedDocument> {
