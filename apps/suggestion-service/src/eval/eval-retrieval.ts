@@ -6,7 +6,7 @@
  * service's RetrieveUseCase (query built from the whole conversation), and prints recall@1/5/10 and
  * MRR@10 next to a plain BM25 baseline (wink-bm25-text-search) over the same documents in the same
  * run. Input formats: knowledge rows `{id, title, text, entity?}`; dialogues
- * `{id, turns: [{speaker: customer|agent, text}], gold: [document ids]}` (data/retrieval/dev.jsonl).
+ * `{id, turns: [{speaker: customer|agent, text}], gold: [document ids]}` (../shared/data/retrieval/dev.jsonl).
  *
  * Options: --top-k N (default 10) · --limit N (first N dialogues) · --database-url URL (keep data)
  * · --json PATH (write the figures) · --quiet.
@@ -17,12 +17,12 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import pino from 'pino';
 import { createPrismaClient, ensureDatabase, runMigrations } from '@hub/persistence';
-import { KnowledgeRepository } from '../../apps/suggestion-service/src/knowledge/knowledge.repository';
-import { IngestDocumentsUseCase } from '../../apps/suggestion-service/src/knowledge/usecases/ingest-documents.usecase';
-import { LlmRepository } from '../../apps/suggestion-service/src/llm/llm.repository';
-import { RetrievalRepository } from '../../apps/suggestion-service/src/retrieval/retrieval.repository';
-import { RetrieveUseCase } from '../../apps/suggestion-service/src/retrieval/retrieve.usecase';
-import type { ContextUtterance } from '../../apps/suggestion-service/src/domain/conversation-query';
+import { KnowledgeRepository } from '../knowledge/knowledge.repository';
+import { IngestDocumentsUseCase } from '../knowledge/usecases/ingest-documents.usecase';
+import { LlmRepository } from '../llm/llm.repository';
+import { RetrievalRepository } from '../retrieval/retrieval.repository';
+import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
+import type { ContextUtterance } from '../domain/conversation-query';
 import { Bm25Baseline, type BaselineDoc } from './bm25-baseline';
 import { scoreRanking, summarise, type Metrics } from './metrics';
 
