@@ -3,6 +3,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 /** Outcome of one message read from the 8x8 stream. */
 export type MessageOutcome =
   | 'published'
+  /** Only the agent ↔ interaction correlation changed (InteractionDeassigned); nothing published. */
+  | 'correlation'
   | 'ignored'
   | 'duplicate'
   | 'invalid_frame'
@@ -20,7 +22,7 @@ export class Connector8x8Metrics {
   constructor(registry: Registry) {
     this.messages = new Counter({
       name: 'connector_8x8_messages_total',
-      help: 'Messages read from 8x8 Event Streaming, by outcome (invalid_* = skipped, logged and acknowledged).',
+      help: 'Messages read from 8x8 Event Streaming, by outcome (correlation = agent correlation changed, nothing published; invalid_* = skipped, logged and acknowledged).',
       labelNames: ['tenant', 'outcome'],
       registers: [registry],
     });

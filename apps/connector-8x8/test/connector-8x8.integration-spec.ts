@@ -150,6 +150,42 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
     ]);
   });
 
+  it('InteractionDeassigned moves the correlation but keeps the interaction alive: re-assigned to another agent, no ended', async () => {
+    const guid = 'int-transfer-deassigned-phone-01-acme';
+    const correlationOnly = `connector_8x8_messages_total{tenant="${TENANT}",outcome="correlation"`;
+    const before = await metric(correlationOnly);
+    server.publishEvent(interaction('InteractionCreated', guid));
+    server.publishEvent(interaction('InteractionAssigned', guid, { agentId: 'agFirst' }));
+    server.publishEvent(interaction('InteractionAccepted', guid, { agentId: 'agFirst' }));
+    await waitFor(async () => (await redis.get(correlationKey('agFirst'))) === guid, {
+      what: 'first agent correlated',
+    });
+    // ring-no-answer / transfer: 8x8 takes the interaction away from the first agent …
+    server.publishEvent(interaction('InteractionDeassigned', guid, { agentId: 'agFirst' }));
+    // … and offers it to another one; the conversation goes on
+    server.publishEvent(interaction('InteractionAssigned', guid, { agentId: 'agSecond' }));
+    server.publishEvent(interaction('InteractionAccepted', guid, { agentId: 'agSecond' }));
+    await waitFor(() => eventsFor(guid).length === 5, { what: '5 lifecycle events' });
+    // events are processed in order: an `ended` for the Deassigned would precede the second assignment
+    expect(eventsFor(guid).map((e) => [e.data.state, e.data.agentId ?? null])).toEqual([
+      ['started', null],
+      ['assigned', 'agFirst'],
+      ['accepted', 'agFirst'],
+      ['assigned', 'agSecond'],
+      ['accepted', 'agSecond'],
+    ]);
+    expect(await redis.get(correlationKey('agFirst'))).toBeNull();
+    expect(await redis.get(correlationKey('agSecond'))).toBe(guid);
+    expect(await metric(correlationOnly)).toBe(before + 1);
+    const changesOf = (agentId: string) =>
+      channelMessages
+        .filter((m) => m.channel === `${world.redisNamespace}hub:t:${TENANT}:8x8-agent:${agentId}`)
+        .map((m) => m.message.interactionId);
+    await waitFor(() => changesOf('agSecond').length === 2, { what: 'second agent nudged' });
+    expect(changesOf('agFirst')).toEqual([guid, guid, null]);
+    expect(changesOf('agSecond')).toEqual([guid, guid]);
+  });
+
   it('skips bad base64, bad JSON and malformed frames with a logged, counted error, acks them, and drops redeliveries', async () => {
     const badB64 = server.publishRaw('%%%not-base64%%%');
     const badJson = server.publishRaw(Buffer.from('{"Interaction": {"event": ').toString('base64'));

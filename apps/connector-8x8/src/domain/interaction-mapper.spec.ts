@@ -84,7 +84,6 @@ describe('mapEightByEightEvent', () => {
     ['InteractionPostProcess', 'wrap_up', null],
     ['PostProcess', 'wrap_up', null],
     ['EndPostProcess', 'ended', 'clear'],
-    ['InteractionDeassigned', 'ended', 'clear'],
     ['InteractionDeleted', 'ended', 'clear'],
   ])('maps %s to %s (correlation %s)', (name, state, correlation) => {
     const m = mapEightByEightEvent({ Interaction: { ...assigned.Interaction, event: name } });
@@ -92,6 +91,30 @@ describe('mapEightByEightEvent', () => {
     if (m.kind !== 'lifecycle') return;
     expect(m.event.state).toBe(state);
     expect(m.correlation?.action ?? null).toBe(correlation);
+  });
+
+  it.each(['InteractionDeassigned', 'Deassigned'])(
+    'maps %s to a correlation clear only: no lifecycle event, the interaction goes on',
+    (name) => {
+      const m = mapEightByEightEvent({ Interaction: { ...assigned.Interaction, event: name } });
+      expect(m).toEqual({
+        kind: 'correlation',
+        vendorEvent: 'InteractionDeassigned',
+        interactionId: assigned.Interaction.interactionGUID,
+        correlation: {
+          action: 'clear',
+          agentIds: ['agAglVJkg0TU28dok9y9UQKg'],
+          interactionId: assigned.Interaction.interactionGUID,
+        },
+        occurredAt: new Date(1744819092 * 1000).toISOString(),
+      });
+    },
+  );
+
+  it('ignores an InteractionDeassigned that names no agent', () => {
+    expect(
+      mapEightByEightEvent({ Interaction: { event: 'InteractionDeassigned', interactionGUID: 'int-9' } }),
+    ).toEqual({ kind: 'ignored', vendorEvent: 'InteractionDeassigned' });
   });
 
   it('clears every participating agent when InteractionDeleted has no agentId', () => {

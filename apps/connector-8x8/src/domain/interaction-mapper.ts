@@ -18,10 +18,18 @@ const STATE_BY_EVENT: Record<string, LifecycleState> = {
   InteractionTransferRequest: 'transferred',
   InteractionPostProcess: 'wrap_up',
   InteractionEndPostProcess: 'ended',
-  InteractionDeassigned: 'ended',
   InteractionDeleted: 'ended',
   GuestChatEnd: 'ended',
 };
+
+/**
+ * Events that only move the agent ↔ interaction correlation and publish no lifecycle event.
+ * `InteractionDeassigned`: the interaction was taken away from an agent (ring-no-answer, transfer,
+ * after post-processing) while the interaction itself may continue with another agent; its end is
+ * `InteractionDeleted`. The conversation contract has no non-terminal "unassigned" state, and `ended`
+ * would make consumers (suggestion-service) drop the conversation's context mid-call.
+ */
+const CORRELATION_ONLY = new Set(['InteractionDeassigned']);
 
 /** Events after which an agent is working on the interaction (correlation set). */
 const SETS_CORRELATION = new Set(['InteractionAssigned', 'InteractionAccepted']);
@@ -29,7 +37,6 @@ const SETS_CORRELATION = new Set(['InteractionAssigned', 'InteractionAccepted'])
 const CLEARS_CORRELATION = new Set([
   'InteractionRejected',
   'InteractionEndPostProcess',
-  'InteractionDeassigned',
   'InteractionDeleted',
 ]);
 
@@ -73,6 +80,14 @@ export type MappedEvent =
       /** When it happened at 8x8 (event timestamp), ISO 8601. */
       occurredAt: string;
     }
+  /** An event that only changes the agent ↔ interaction correlation (no conversation event). */
+  | {
+      kind: 'correlation';
+      vendorEvent: string;
+      interactionId: string;
+      correlation: CorrelationChange;
+      occurredAt: string;
+    }
   /** A valid message this connector does not turn into a conversation event (agent status, hold …). */
   | { kind: 'ignored'; vendorEvent: string }
   /** A message whose payload is not a usable 8x8 event (permanent: skipped and counted). */
@@ -82,7 +97,16 @@ export type MappedEvent =
 function canonicalEventName(name: string): string {
   if (STATE_BY_EVENT[name] || name.startsWith('Interaction') || name === 'GuestChatEnd') return name;
   const prefixed = `Interaction${name}`;
-  return STATE_BY_EVENT[prefixed] ? prefixed : name;
+  return STATE_BY_EVENT[prefixed] || CORRELATION_ONLY.has(prefixed) ? prefixed : name;
+}
+
+/** Agents an event is about: its `agentId`, else every id in `participatingAgents` (comma-separated). */
+function agentsOf(p: InteractionPayload): string[] {
+  if (p.agentId) return [p.agentId];
+  return (p.participatingAgents ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** `attachedData.attachedDatum[]` → `{ key: value }` (8x8 "Attached Data Structure"). */
@@ -114,8 +138,11 @@ function occurredAt(p: InteractionPayload, publishTime: string | undefined): str
  *   `vendorEvent` = the 8x8 event name, `attributes` = flattened attachedData + call state, media type,
  *   direction, queue id.
  * - InteractionAssigned / InteractionAccepted with an `agentId` → correlation `set`;
- *   InteractionRejected / EndPostProcess / Deassigned / Deleted → `clear` for `agentId` (or every id
- *   in `participatingAgents`).
+ *   InteractionRejected / EndPostProcess / Deleted → `clear` for `agentId` (or every id in
+ *   `participatingAgents`).
+ * - InteractionDeassigned → `kind: 'correlation'`: the agent's correlation is cleared, but no
+ *   lifecycle event is produced (the interaction may continue with another agent; see
+ *   {@link CORRELATION_ONLY}); without any agent id it is `ignored`.
  * - Other wrappers (agent status, skills, media proxy) and interaction events without a lifecycle
  *   meaning (hold, mute, recording …) → `ignored`.
  * - Not an object with exactly one wrapper key, or an interaction without `interactionGUID` → `invalid`.
@@ -155,6 +182,17 @@ export function mapEightByEightEvent(decoded: unknown, publishTime?: string): Ma
   }
   const p = parsed.data;
   const name = canonicalEventName(rawName);
+  if (CORRELATION_ONLY.has(name)) {
+    const agentIds = agentsOf(p);
+    if (!agentIds.length) return { kind: 'ignored', vendorEvent: name };
+    return {
+      kind: 'correlation',
+      vendorEvent: name,
+      interactionId: p.interactionGUID,
+      correlation: { action: 'clear', agentIds, interactionId: p.interactionGUID },
+      occurredAt: occurredAt(p, publishTime),
+    };
+  }
   const state = STATE_BY_EVENT[name];
   if (!state) return { kind: 'ignored', vendorEvent: name };
 
@@ -186,12 +224,7 @@ export function mapEightByEightEvent(decoded: unknown, publishTime?: string): Ma
   if (SETS_CORRELATION.has(name) && p.agentId) {
     correlation = { action: 'set', agentId: p.agentId, interactionId: p.interactionGUID };
   } else if (CLEARS_CORRELATION.has(name)) {
-    const agentIds = p.agentId
-      ? [p.agentId]
-      : (p.participatingAgents ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
+    const agentIds = agentsOf(p);
     if (agentIds.length) correlation = { action: 'clear', agentIds, interactionId: p.interactionGUID };
   }
   return { kind: 'lifecycle', event, correlation, occurredAt: occurredAt(p, publishTime) };

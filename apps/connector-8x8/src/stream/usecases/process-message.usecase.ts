@@ -29,7 +29,8 @@ export interface ProcessResult {
 /**
  * Processes one frame of the 8x8 reader: decode (frame JSON → base64 payload → event JSON), map to a
  * normalized lifecycle event, update the agent ↔ interaction correlation in Redis (idempotent), then
- * commit inbox claim + outbox event + cursor in one PostgreSQL transaction. Undecodable or unusable
+ * commit inbox claim + outbox event + cursor in one PostgreSQL transaction. Correlation-only events
+ * (InteractionDeassigned) update Redis and advance the cursor without publishing anything. Undecodable or unusable
  * messages are logged, counted and committed as skipped (cursor advances, nothing published), so a
  * poison message never stalls the stream. Redeliveries (same message id) are acknowledged and dropped.
  *
@@ -94,6 +95,17 @@ export class ProcessMessageUseCase {
     if (mapped.kind === 'ignored') {
       await this.skip(ref, messageId);
       return { outcome: 'ignored', ackId: messageId };
+    }
+    if (mapped.kind === 'correlation') {
+      // e.g. InteractionDeassigned: the agent's correlation goes, the interaction (and its context) stays
+      await this.correlation.apply(
+        ref.tenantId,
+        mapped.correlation,
+        mapped.occurredAt,
+        this.config.EIGHTX8_CORRELATION_TTL_S,
+      );
+      await this.skip(ref, messageId);
+      return { outcome: 'correlation', ackId: messageId };
     }
 
     const id = eventIdFor(ref, messageId);
