@@ -15,6 +15,7 @@ export class AudioHookMetrics {
   readonly sttDroppedSeconds: Counter;
   readonly sttErrors: Counter<'provider'>;
   readonly publishFailures: Counter;
+  readonly clientErrors: Counter<'code'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -67,6 +68,12 @@ export class AudioHookMetrics {
     this.publishFailures = new Counter({
       name: 'audiohook_publish_failures_total',
       help: 'Conversation events that could not be published to Kafka after retries.',
+      registers,
+    });
+    this.clientErrors = new Counter({
+      name: 'audiohook_client_errors_total',
+      help: "AudioHook 'error' messages received from clients, by code (e.g. 408, 429, 500).",
+      labelNames: ['code'],
       registers,
     });
   }

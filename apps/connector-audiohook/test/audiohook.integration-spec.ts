@@ -180,6 +180,19 @@ describe('connector-audiohook protocol (integration)', () => {
     await c.waitType('closed');
   });
 
+  it("counts a client 'error' and keeps the session: pings answered, then the client's close", async () => {
+    const c = connect(signed);
+    await c.opened;
+    c.open({ organizationId: signed.organizationId, conversationId: randomUUID() });
+    await c.waitType('opened', 5000);
+    c.send('error', { code: 429, message: 'Too many messages', retryAfter: 'PT0.5S' });
+    c.send('ping', {});
+    expect((await c.waitType('pong')).clientseq).toBe(3);
+    expect(c.messages.some((m) => m.type === 'disconnect')).toBe(false);
+    c.send('close', { reason: 'error' });
+    expect(await c.waitType('closed')).toMatchObject({ clientseq: 4 });
+  });
+
   describe('authentication', () => {
     const expectUnauthorized = async (c: FakeGenesysClient, startedAt: number) => {
       await c.opened;
@@ -244,6 +257,7 @@ describe('connector-audiohook protocol (integration)', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/audiohook_auth_failures_total\{reason="unknown_api_key"/);
     expect(metrics).toMatch(/audiohook_ping_handling_seconds_count\S* [1-9]/);
+    expect(metrics).toMatch(/audiohook_client_errors_total\{code="429"[^}]*\} 1\n/);
   });
 
   // last: closes the app

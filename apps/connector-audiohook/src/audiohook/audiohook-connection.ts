@@ -126,7 +126,12 @@ export class AudioHookConnection {
         this.log.info({ step }, `client ${step.kind}`);
         return;
       case 'client_error':
-        this.log.warn({ code: step.code, message: step.message }, 'client reported an error');
+        // informational (the client closes if it cannot go on); a 429 withholds `event` messages
+        this.deps.metrics.clientErrors.inc({ code: String(step.code) });
+        this.log.warn(
+          { code: step.code, message: step.message, retryAfterMs: step.retryAfterMs },
+          'client reported an error',
+        );
         return;
       case 'close':
         return this.onClose(step.reason);

@@ -39,8 +39,8 @@ const openParams = (conversationId = 'a1b2c3d4-0000-4000-8000-000000000001') => 
   language: 'en-US',
 });
 
-function opened(): AudioHookSession {
-  const s = new AudioHookSession(SID);
+function opened(now?: () => number): AudioHookSession {
+  const s = new AudioHookSession(SID, now);
   expect(s.receiveText(msg(1, 'open', openParams())).kind).toBe('open');
   s.accept(PCMU);
   return s;
@@ -155,6 +155,54 @@ describe('AudioHookSession', () => {
     expect(s.receiveText(msg(2, 'update', { language: 'de-DE' })).kind).toBe('ignored');
     expect(s.receiveText(msg(3, 'close', { reason: 'disconnect' })).kind).toBe('close');
     expect(s.closed()?.type).toBe('closed');
+  });
+
+  it("parses a client 'error' (code, message, retryAfter) without changing the session", () => {
+    const s = opened();
+    const step = s.receiveText(
+      msg(2, 'error', { code: 500, message: 'Internal client error' }, { serverseq: 1, position: 'PT4S' }),
+    );
+    expect(step).toEqual({ kind: 'client_error', code: 500, message: 'Internal client error' });
+    expect(s.state).toBe('active');
+    expect(s.positionMs).toBe(4000);
+    // the error took its place in the sequence: the next reply echoes it
+    expect(s.receiveText(msg(3, 'ping'))).toMatchObject({ kind: 'ping', reply: { seq: 2, clientseq: 3 } });
+    // a client that cannot go on closes; the close transaction works as usual
+    expect(s.receiveText(msg(4, 'close', { reason: 'error' }))).toMatchObject({
+      kind: 'close',
+      reason: 'error',
+    });
+    expect(s.closed()).toMatchObject({ type: 'closed', clientseq: 4 });
+  });
+
+  it("accepts a client 'error' before opened (e.g. 408 open timeout) and rejects a malformed one", () => {
+    const s = new AudioHookSession(SID);
+    expect(s.receiveText(msg(1, 'open', openParams())).kind).toBe('open');
+    expect(
+      s.receiveText(msg(2, 'error', { code: 408, message: 'Timeout waiting for opened' })),
+    ).toMatchObject({
+      kind: 'client_error',
+      code: 408,
+    });
+    expect(s.state).toBe('awaiting_open');
+    const bad = opened().receiveText(msg(2, 'error', { message: 'no code' }));
+    expect(bad).toMatchObject({ kind: 'violation', reply: { type: 'disconnect' } });
+    expect((bad as { info: string }).info).toMatch(/code/);
+  });
+
+  it("withholds event messages for a client 429's retryAfter, never pong", () => {
+    let now = 1_000_000;
+    const s = opened(() => now);
+    expect(s.event([])).not.toBeNull();
+    expect(
+      s.receiveText(msg(2, 'error', { code: 429, message: 'Too many messages', retryAfter: 'PT1.5S' })),
+    ).toEqual({ kind: 'client_error', code: 429, message: 'Too many messages', retryAfterMs: 1500 });
+    expect(s.event([])).toBeNull();
+    expect(s.receiveText(msg(3, 'ping'))).toMatchObject({ kind: 'ping', reply: { type: 'pong' } });
+    now += 1499;
+    expect(s.event([])).toBeNull();
+    now += 1;
+    expect(s.event([])).toMatchObject({ type: 'event' });
   });
 
   it('builds server-initiated pause/resume only while streaming', () => {

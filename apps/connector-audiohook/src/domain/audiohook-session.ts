@@ -32,7 +32,7 @@ export type SessionStep =
   | { kind: 'paused'; positionMs: number }
   | { kind: 'resumed'; startMs: number; discardedMs: number }
   | { kind: 'discarded'; startMs: number; discardedMs: number }
-  | { kind: 'client_error'; code: number; message: string }
+  | { kind: 'client_error'; code: number; message: string; retryAfterMs?: number }
   | { kind: 'close'; reason: string; positionMs: number }
   | { kind: 'ignored'; why: string }
   | { kind: 'violation'; info: string; reply: ServerMessage<'disconnect'> | null };
@@ -55,6 +55,11 @@ export const MAX_TEXT_MESSAGE_BYTES = 65_535;
  * repeat is a protocol error → `disconnect` reason `error`); `serverseq` may not exceed the last
  * server `seq` sent. Server `seq` starts at 1 and every server message echoes the last client `seq`
  * as `clientseq`.
+ *
+ * Client `error` (codes 400 … 503, `message`, optional `retryAfter`) is informational: the session
+ * stays as it is (a client that cannot go on follows it with `close`, reason `error`). A `429` with
+ * `retryAfter` is the client's rate limiter: optional `event` messages are withheld until it elapses
+ * (protocol replies such as `pong` and `closed` are never withheld).
  */
 export class AudioHookSession {
   private _state: SessionState = 'awaiting_open';
@@ -64,9 +69,17 @@ export class AudioHookSession {
   private _positionMs = 0;
   private _medium: SelectedMedium | null = null;
   private openReceived = false;
+  /** Until when (clock ms) `event` messages are withheld after a client `429`. */
+  private eventsBlockedUntil = 0;
 
-  /** @param id session id from the `audiohook-session-id` header, if given (must match messages) */
-  constructor(id?: string) {
+  /**
+   * @param id  session id from the `audiohook-session-id` header, if given (must match messages)
+   * @param now clock, ms (tests pass a fake one)
+   */
+  constructor(
+    id?: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this._id = id ? id.toLowerCase() : null;
   }
 
@@ -145,8 +158,19 @@ export class AudioHookSession {
           rttMs: rtt !== undefined ? durationToMs(rtt) : undefined,
         };
       }
-      case 'error':
-        return { kind: 'client_error', code: msg.parameters.code, message: msg.parameters.message };
+      case 'error': {
+        const { code, message, retryAfter } = msg.parameters;
+        const retryAfterMs = retryAfter !== undefined ? durationToMs(retryAfter) : undefined;
+        if (code === 429 && retryAfterMs) {
+          this.eventsBlockedUntil = Math.max(this.eventsBlockedUntil, this.now() + retryAfterMs);
+        }
+        return {
+          kind: 'client_error',
+          code,
+          message,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        };
+      }
       default:
         break;
     }
@@ -231,9 +255,13 @@ export class AudioHookSession {
     return this.build(type, {});
   }
 
-  /** An `event` message (e.g. transcripts), allowed while active, paused or closing. */
+  /**
+   * An `event` message (e.g. transcripts), allowed while active, paused or closing.
+   * @returns null in other states, and while the client's `429` `retryAfter` has not elapsed
+   */
   event(entities: TranscriptEntity[]): ServerMessage<'event'> | null {
     if (this._state !== 'active' && this._state !== 'paused' && this._state !== 'closing') return null;
+    if (this.now() < this.eventsBlockedUntil) return null;
     return this.build('event', { entities });
   }
 
