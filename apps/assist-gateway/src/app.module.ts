@@ -5,6 +5,8 @@ import { ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { RealtimeModule } from '@hub/realtime';
 import type { AssistGatewayConfig } from './config';
+import { ConversationEventsPublisher } from './forwarding/conversation-events.publisher';
+import { ForwardUtteranceUseCase } from './forwarding/usecases/forward-utterance.usecase';
 import { GenesysAuthController } from './genesys/genesys-auth.controller';
 import { GenesysIntegrationRepository } from './genesys/genesys-integration.repository';
 import { GenesysOAuthClient } from './genesys/genesys-oauth.client';
@@ -30,7 +32,8 @@ import { WidgetController } from './widget/widget.controller';
 
 /**
  * The assist gateway: widget stream (Socket.IO `/assist`), embed token issuance, Genesys Cloud
- * sign-in (PKCE) and the widget page. Consumes `hub.assist.suggestions.v1`.
+ * sign-in (PKCE) and the widget page. Consumes `hub.assist.suggestions.v1`; publishes the chat lines
+ * widgets forward to `hub.conversation.events.v1`.
  */
 @Module({})
 export class AppModule {
@@ -65,6 +68,8 @@ export class AppModule {
         WidgetSessionsService,
         AssistGateway,
         SuggestionsConsumer,
+        ConversationEventsPublisher,
+        ForwardUtteranceUseCase,
         GenesysIntegrationRepository,
         GenesysOAuthClient,
         PkceStateRepository,

@@ -1,5 +1,8 @@
 import { Inject } from '@nestjs/common';
 import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
   WebSocketGateway,
   WebSocketServer,
   type OnGatewayConnection,
@@ -9,6 +12,11 @@ import {
 import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
 import { LOGGER } from '@hub/observability';
+import { bindingFor } from '../domain/widget-claims';
+import {
+  ForwardUtteranceUseCase,
+  type ForwardUtteranceAck,
+} from '../forwarding/usecases/forward-utterance.usecase';
 import { AuthenticateWidgetUseCase, WidgetAuthError } from './usecases/authenticate-widget.usecase';
 import type { WidgetServerEvents, WidgetSocket, WidgetSocketData } from './widget-events';
 import { WidgetSessionsService } from './widget-sessions.service';
@@ -24,7 +32,9 @@ export const ASSIST_NAMESPACE = '/assist';
  *  - `interaction` `{interactionId | null}` (8x8 agent-only widgets get one per switch),
  *  - `suggestions.snapshot` `{interactionId, suggestions: SuggestionView[]}` (newest first),
  *  - `suggestion` `SuggestionView` as suggestions are produced.
- * Clients send nothing; tenant and interaction never come from the client.
+ * Clients send `utterance` (with ack): a chat line of the bound interaction, forwarded to
+ * `hub.conversation.events.v1` ({@link ForwardUtteranceUseCase}). Tenant, agent and interaction
+ * never come from the client.
  */
 @WebSocketGateway({ namespace: ASSIST_NAMESPACE, serveClient: false })
 export class AssistGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
@@ -33,6 +43,7 @@ export class AssistGateway implements OnGatewayInit, OnGatewayConnection, OnGate
   constructor(
     private readonly authenticate: AuthenticateWidgetUseCase,
     private readonly sessions: WidgetSessionsService,
+    private readonly forwardUtterance: ForwardUtteranceUseCase,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -66,6 +77,23 @@ export class AssistGateway implements OnGatewayInit, OnGatewayConnection, OnGate
 
   handleDisconnect(socket: WidgetSocket): void {
     this.sessions.detach(socket);
+  }
+
+  /**
+   * `utterance` `{speaker, text, messageId?, occurredAt?, language?, queue?}` → ack
+   * {@link ForwardUtteranceAck}. The interaction is the token's (fixed binding) or, for an 8x8
+   * agent-only widget, the one the gateway bound the socket to.
+   */
+  @SubscribeMessage('utterance')
+  onUtterance(
+    @ConnectedSocket() socket: WidgetSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<ForwardUtteranceAck> {
+    const { claims } = socket.data.session;
+    const binding = bindingFor(claims);
+    const interactionId =
+      binding.kind === 'interaction' ? binding.interactionId : (socket.data.interactionId ?? null);
+    return this.forwardUtterance.execute(claims, interactionId, payload);
   }
 
   /** Emits to every widget in a room, on every replica (Socket.IO Redis adapter). */

@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
 import type { SuggestionView, WidgetProvider } from '../domain/widget-claims';
+import type { ForwardUtteranceAck } from '../forwarding/usecases/forward-utterance.usecase';
 import type { WidgetSession } from './usecases/authenticate-widget.usecase';
 
 /** `session` event: a fresh session token for reconnecting (renewed at half-life). */
@@ -12,7 +13,7 @@ export interface WidgetSessionInfo {
   provider: WidgetProvider;
 }
 
-/** Events the gateway sends to widgets (clients send none). */
+/** Events the gateway sends to widgets. */
 export interface WidgetServerEvents {
   session: (p: WidgetSessionInfo) => void;
   interaction: (p: { interactionId: string | null }) => void;
@@ -20,15 +21,25 @@ export interface WidgetServerEvents {
   suggestion: (p: SuggestionView) => void;
 }
 
+/**
+ * Events widgets send, each with an acknowledgement: `utterance` forwards a chat line of the bound
+ * interaction (payload: `ForwardedUtterance`; see ForwardUtteranceUseCase).
+ */
+export interface WidgetClientEvents {
+  utterance: (payload: unknown, ack: (a: ForwardUtteranceAck) => void) => void;
+}
+
 /** Data kept on an authenticated socket. */
 export interface WidgetSocketData {
   session: WidgetSession;
   /** Room currently joined (`t:<tenant>:i:<interactionId>`), if any. */
   room?: string;
+  /** Interaction the socket is bound to now (null: none yet / agent idle). Set by the gateway only. */
+  interactionId?: string | null;
 }
 
 export type WidgetSocket = Socket<
-  Record<string, never>,
+  WidgetClientEvents,
   WidgetServerEvents,
   Record<string, never>,
   WidgetSocketData

@@ -88,6 +88,7 @@ export class WidgetSessionsService implements OnApplicationBootstrap {
     if (room === socket.data.room && room !== undefined) return;
     if (socket.data.room) await socket.leave(socket.data.room);
     socket.data.room = room;
+    socket.data.interactionId = interactionId;
     if (room) await socket.join(room);
     socket.emit('interaction', { interactionId });
     if (interactionId) {

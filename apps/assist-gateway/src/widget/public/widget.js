@@ -5,6 +5,20 @@
  * that the gateway checks against the token and never uses to grant access. With
  * `?provider=genesys&tenant=…&conversationId=…` and no token, the widget starts the Genesys Cloud
  * sign-in (Authorization Code + PKCE) handled by the gateway.
+ *
+ * Chat forwarding (seed 001 "Digital": Five9 onChatEvent, Salesforce LWC, Genesys web messaging):
+ * the host page that frames the widget posts each chat line to it,
+ *
+ *   widgetFrame.contentWindow.postMessage(
+ *     { type: 'hub.assist.utterance', requestId: 'r-1',
+ *       utterance: { speaker: 'customer', text: 'My router keeps dropping', messageId: 'vendor-msg-42' } },
+ *     'https://assist.example.com');
+ *
+ * and gets `{ type: 'hub.assist.utterance.ack', requestId, ok, … }` back (postMessage to the sender).
+ * Only the parent window may post (the page's CSP frame-ancestors limits who can be the parent).
+ * Code running in the widget frame itself can call `window.hubAssist.forwardUtterance(utterance)`,
+ * which returns a Promise of the same ack. Tenant, agent and interaction are the token's: the payload
+ * cannot name them.
  */
 (function () {
   'use strict';
@@ -53,6 +67,7 @@
     var li = document.createElement('li');
     li.className = 'suggestion';
     li.setAttribute('data-suggestion-id', s.suggestionId);
+    if (s.utteranceId) li.setAttribute('data-utterance-id', s.utteranceId);
     var article = document.createElement('article');
     var headingId = 'answer-' + s.suggestionId;
     article.setAttribute('aria-labelledby', headingId);
@@ -137,6 +152,48 @@
     p.suggestions.forEach(render);
   });
   socket.on('suggestion', render);
+
+  var forwardEl = document.getElementById('forward-status');
+  var forwarded = 0;
+
+  /**
+   * Forwards one chat line ({speaker: 'customer'|'agent', text, messageId?, occurredAt?, language?,
+   * queue?}) over the socket; resolves with the gateway's ack ({ok: true, utteranceId, …} or
+   * {ok: false, reason, error}). Socket.IO buffers it while reconnecting; a generated messageId
+   * makes a resend the same utterance.
+   */
+  function forwardUtterance(u) {
+    var payload = Object.assign({}, u || {});
+    if (!payload.messageId && window.crypto && window.crypto.randomUUID)
+      payload.messageId = window.crypto.randomUUID();
+    return new Promise(function (resolve) {
+      socket.timeout(15000).emit('utterance', payload, function (err, ack) {
+        var result = err ? { ok: false, reason: 'timeout', error: 'no answer from the gateway' } : ack;
+        if (result.ok) {
+          forwarded += 1;
+          forwardEl.setAttribute('data-forwarded', String(forwarded));
+          forwardEl.textContent = '';
+        } else {
+          forwardEl.textContent = 'Could not forward a chat line: ' + result.error;
+        }
+        resolve(result);
+      });
+    });
+  }
+  window.hubAssist = { forwardUtterance: forwardUtterance };
+
+  window.addEventListener('message', function (ev) {
+    var m = ev.data;
+    if (!m || typeof m !== 'object' || m.type !== 'hub.assist.utterance') return;
+    // only the desktop that frames the widget (allowed by CSP frame-ancestors) may forward lines
+    if (window.parent === window || ev.source !== window.parent) return;
+    forwardUtterance(m.utterance).then(function (ack) {
+      ev.source.postMessage(
+        Object.assign({ type: 'hub.assist.utterance.ack', requestId: m.requestId }, ack),
+        ev.origin,
+      );
+    });
+  });
   socket.on('disconnect', function (reason) {
     setState('disconnected', 'Disconnected (' + reason + '), reconnecting…');
   });
