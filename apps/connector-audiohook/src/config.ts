@@ -56,6 +56,22 @@ export const AudioHookConfigSchema = z.object({
   /** Google Cloud Speech-to-Text model (`phone_call`, `telephony`, `latest_long` …). Credentials: ADC. */
   GOOGLE_STT_MODEL: z.string().min(1).default('phone_call'),
   GOOGLE_STT_MAX_STREAMS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /**
+   * Languages the Google model transcribes, comma-separated BCP 47 tags, advertised to Genesys in
+   * `opened.supportedLanguages` for tenants on the Google provider.
+   */
+  GOOGLE_STT_LANGUAGES: z
+    .string()
+    .default('en-US')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be BCP 47 language tags')).min(1),
+    ),
   /** Audio per Google streaming call before it is renewed (Google's limit is ≈305 s), ms. */
   GOOGLE_STT_MAX_STREAM_MS: z.coerce.number().int().min(1000).max(300_000).default(290_000),
 });

@@ -35,6 +35,29 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
     await world?.drop();
   });
 
+  it("advertises PocketSphinx's language in opened when the probe asks (supportedLanguages: true)", async () => {
+    const c = new FakeGenesysClient({
+      url,
+      organizationId: tenant.organizationId,
+      apiKey: tenant.apiKey,
+      clientSecret: tenant.clientSecret,
+    });
+    try {
+      await c.opened;
+      c.open({
+        organizationId: tenant.organizationId,
+        conversationId: '00000000-0000-0000-0000-000000000000',
+        supportedLanguages: true,
+      });
+      const opened = await c.waitType('opened', 5000);
+      expect(opened.parameters.supportedLanguages).toEqual(['en-US']);
+      c.send('close', { reason: 'end' });
+      await c.waitType('closed');
+    } finally {
+      c.ws.terminate();
+    }
+  });
+
   it('turns a spoken customer sentence into a final utterance event with speaker and ms offsets', async () => {
     const speech = synthesizePcmu(SENTENCE, 500, 1500);
     const frames = stereoPcmuFrames(speech, pcmuSilence((speech.length / 8000) * 1000));

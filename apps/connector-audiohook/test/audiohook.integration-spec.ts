@@ -75,6 +75,7 @@ describe('connector-audiohook protocol (integration)', () => {
       },
     });
     expect((opened.parameters.media as unknown[]).length).toBe(1);
+    expect(opened.parameters).not.toHaveProperty('supportedLanguages'); // not asked for
 
     const sentAt = Date.now();
     c.send('ping', {});
@@ -126,9 +127,15 @@ describe('connector-audiohook protocol (integration)', () => {
   it('answers a connection probe (nil conversation id) and closes it cleanly without events', async () => {
     const c = connect(signed);
     await c.opened;
-    c.open({ organizationId: signed.organizationId, conversationId: '00000000-0000-0000-0000-000000000000' });
+    c.open({
+      organizationId: signed.organizationId,
+      conversationId: '00000000-0000-0000-0000-000000000000',
+      supportedLanguages: true,
+    });
     const opened = await c.waitType('opened', 5000);
     expect((opened.parameters.media as unknown[]).length).toBe(1);
+    // speech to text is off in this spec (AUDIOHOOK_STT=none): no language is transcribed
+    expect(opened.parameters.supportedLanguages).toEqual([]);
     c.send('close', { reason: 'end' });
     await c.waitType('closed');
     c.close();

@@ -160,9 +160,12 @@ export class AudioHookConnection {
     }
     this.probe = step.probe;
     const medium = selectMedium(step.open.media);
+    const provider = this.deps.stt.providerFor(auth.tenant.sttProvider);
+    // Genesys asks (typically in the connection probe) which languages the server transcribes
+    const supportedLanguages = step.open.supportedLanguages ? provider.languages : undefined;
     if (step.probe) {
       // Connection probe: answer, never transcribe; the client closes right after `opened`.
-      this.send(this.session.accept(medium));
+      this.send(this.session.accept(medium, { supportedLanguages }));
       this.log.info('connection probe answered');
       return;
     }
@@ -176,8 +179,7 @@ export class AudioHookConnection {
     }
     this.interactionId = step.open.conversationId.toLowerCase();
     this.language = step.open.language ?? auth.tenant.language;
-    this.send(this.session.accept(medium));
-    const provider = this.deps.stt.providerFor(auth.tenant.sttProvider);
+    this.send(this.session.accept(medium, { supportedLanguages }));
     for (const channel of medium.channels) {
       const state: ChannelState = { stream: null, n: 0 };
       state.stream = provider.open({

@@ -62,6 +62,19 @@ describe('AudioHookSession', () => {
     expect(s.state).toBe('active');
   });
 
+  it('adds supportedLanguages to opened only when given (open asked with supportedLanguages: true)', () => {
+    const s = new AudioHookSession(SID);
+    s.receiveText(msg(1, 'open', { ...openParams(), supportedLanguages: true }));
+    expect(s.accept(PCMU, { supportedLanguages: ['en-US'] }).parameters).toEqual({
+      startPaused: false,
+      media: [PCMU],
+      supportedLanguages: ['en-US'],
+    });
+    const t = new AudioHookSession(SID);
+    t.receiveText(msg(1, 'open', openParams()));
+    expect(t.accept(PCMU).parameters).not.toHaveProperty('supportedLanguages');
+  });
+
   it('recognizes a connection probe by its nil conversation id', () => {
     const s = new AudioHookSession(SID);
     expect(s.receiveText(msg(1, 'open', openParams('00000000-0000-0000-0000-000000000000')))).toMatchObject({

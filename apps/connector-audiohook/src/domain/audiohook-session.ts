@@ -223,13 +223,24 @@ export class AudioHookSession {
 
   /**
    * Accepts the pending `open`: builds `opened` with the one selected medium (none for probes).
+   * @param opts.startPaused        the client starts the stream paused
+   * @param opts.supportedLanguages BCP 47 tags, sent when the `open` asked for them
+   *                                (`supportedLanguages: true`); omitted otherwise
    * @throws Error if no `open` is pending
    */
-  accept(medium: SelectedMedium | null, startPaused = false): ServerMessage<'opened'> {
+  accept(
+    medium: SelectedMedium | null,
+    opts: { startPaused?: boolean; supportedLanguages?: readonly string[] } = {},
+  ): ServerMessage<'opened'> {
     if (this._state !== 'awaiting_open' || !this.openReceived) throw new Error("no pending 'open'");
+    const startPaused = opts.startPaused ?? false;
     this._medium = medium;
     this._state = startPaused ? 'paused' : 'active';
-    return this.build('opened', { startPaused, media: medium ? [medium] : [] });
+    return this.build('opened', {
+      startPaused,
+      media: medium ? [medium] : [],
+      ...(opts.supportedLanguages ? { supportedLanguages: [...opts.supportedLanguages] } : {}),
+    });
   }
 
   /** Builds `closed` in answer to the client's `close` (after the server has flushed). */

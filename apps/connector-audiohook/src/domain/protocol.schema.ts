@@ -143,7 +143,7 @@ export interface TranscriptEntity {
 
 /** Parameters of each server → client message type. */
 export interface ServerParameters {
-  opened: { startPaused: boolean; media: SelectedMedium[] };
+  opened: { startPaused: boolean; media: SelectedMedium[]; supportedLanguages?: string[] };
   pong: Record<string, never>;
   closed: Record<string, never>;
   updated: Record<string, never>;

@@ -30,6 +30,8 @@ export interface GoogleSpeechOptions {
    */
   maxStreamMs: number;
   maxStreams: number;
+  /** Languages advertised in `opened.supportedLanguages` (BCP 47; default `['en-US']`). */
+  languages?: readonly string[];
   logger: Logger;
 }
 
@@ -47,10 +49,13 @@ export function protoDurationMs(d: ProtoDuration | null | undefined): number {
  */
 export class GoogleSpeechToText implements SpeechToTextProvider {
   readonly name = 'google';
+  readonly languages: readonly string[];
   private client?: StreamingSpeechClient;
   private active = 0;
 
-  constructor(private readonly opts: GoogleSpeechOptions) {}
+  constructor(private readonly opts: GoogleSpeechOptions) {
+    this.languages = opts.languages ?? ['en-US'];
+  }
 
   open(options: SpeechStreamOptions): SpeechStream | null {
     if (this.active >= this.opts.maxStreams) {

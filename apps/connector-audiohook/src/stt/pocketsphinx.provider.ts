@@ -38,6 +38,8 @@ export interface PocketSphinxOptions {
  */
 export class PocketSphinxSpeechToText implements SpeechToTextProvider {
   readonly name = 'pocketsphinx';
+  /** The Debian `pocketsphinx-en-us` model: US English. */
+  readonly languages: readonly string[] = ['en-US'];
   private active = 0;
 
   constructor(private readonly opts: PocketSphinxOptions) {}

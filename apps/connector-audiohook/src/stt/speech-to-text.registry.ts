@@ -42,6 +42,7 @@ export class SpeechToTextRegistry {
       model: config.GOOGLE_STT_MODEL,
       maxStreamMs: config.GOOGLE_STT_MAX_STREAM_MS,
       maxStreams: config.GOOGLE_STT_MAX_STREAMS,
+      languages: config.GOOGLE_STT_LANGUAGES,
       logger,
     });
   }

@@ -53,6 +53,11 @@ export interface SpeechStream {
 export interface SpeechToTextProvider {
   readonly name: string;
   /**
+   * BCP 47 tags of the languages this engine transcribes, as advertised to Genesys in
+   * `opened.supportedLanguages` (when `open` asks with `supportedLanguages: true`).
+   */
+  readonly languages: readonly string[];
+  /**
    * Opens a recognizer for one channel.
    * @returns the stream, or `null` when this provider cannot transcribe (disabled, unsupported
    *          language, capacity exhausted); the caller then forwards no audio
@@ -63,6 +68,7 @@ export interface SpeechToTextProvider {
 /** Provider that transcribes nothing (STT disabled; used by the capacity benchmark). */
 export class NullSpeechToText implements SpeechToTextProvider {
   readonly name = 'none';
+  readonly languages: readonly string[] = [];
   open(): SpeechStream | null {
     return null;
   }

@@ -162,6 +162,8 @@ export class FakeGenesysClient {
     conversationId: string;
     media?: Record<string, unknown>[];
     language?: string;
+    /** Ask for the server's languages (`opened.supportedLanguages`). */
+    supportedLanguages?: boolean;
   }): Record<string, unknown> {
     return this.send('open', {
       organizationId: p.organizationId,
@@ -178,6 +180,7 @@ export class FakeGenesysClient {
         { type: 'audio', format: 'L16', channels: ['external', 'internal'], rate: 8000 },
       ],
       language: p.language ?? 'en-US',
+      ...(p.supportedLanguages !== undefined ? { supportedLanguages: p.supportedLanguages } : {}),
     });
   }
 
