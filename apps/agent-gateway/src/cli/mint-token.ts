@@ -4,7 +4,8 @@
  *   AGENT_JWT_SECRET=… npm run token:agent -- --tenant acme --agent agent-1 [--name "Ada"] [--ttl 28800]
  *
  * Prints the token on stdout. The secret comes from AGENT_JWT_SECRET (or --secret); issuer and
- * audience from AGENT_JWT_ISSUER / AGENT_JWT_AUDIENCE when the gateway checks them.
+ * audience from AGENT_JWT_ISSUER / AGENT_JWT_AUDIENCE when the gateway checks them. Bad arguments
+ * exit 64 naming each offending option (`--tenant: …`); a bad AGENT_JWT_* variable exits 1 naming it.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -18,30 +19,43 @@ const EnvSchema = z.object({
   AGENT_JWT_AUDIENCE: z.string().min(1).optional(),
 });
 
+/** Exit 64 (EX_USAGE) with one line per problem, each naming the option or variable. */
+function usageError(problems: string[]): never {
+  process.stderr.write(`token:agent: ${problems.join('\n  ')}\n`);
+  process.exit(64);
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      tenant: { type: 'string' },
-      agent: { type: 'string' },
-      name: { type: 'string' },
-      ttl: { type: 'string', default: String(8 * 3600) },
-      secret: { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        tenant: { type: 'string' },
+        agent: { type: 'string' },
+        name: { type: 'string' },
+        ttl: { type: 'string', default: String(8 * 3600) },
+        secret: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    // unknown option or missing value: node's message names the option
+    usageError([(e as Error).message]);
+  }
+  const { values } = parsed;
   const env = loadConfig('token:agent', EnvSchema);
   const tenant = TenantIdSchema.safeParse(values.tenant);
   const agent = AgentIdSchema.safeParse(values.agent);
   const ttl = z.coerce.number().int().min(1).safeParse(values.ttl);
   const secret = values.secret ?? env.AGENT_JWT_SECRET;
   if (!tenant.success || !agent.success || !ttl.success || !secret || secret.length < 32) {
-    const problems = [
-      !tenant.success && '--tenant: required, a lower-case slug',
-      !agent.success && '--agent: required (1–128 chars)',
-      !ttl.success && '--ttl: seconds, a positive integer',
-      (!secret || secret.length < 32) && 'AGENT_JWT_SECRET (or --secret): required, at least 32 characters',
-    ].filter(Boolean);
-    process.stderr.write(`token:agent: ${problems.join('\n  ')}\n`);
-    process.exit(64);
+    usageError(
+      [
+        !tenant.success && '--tenant: required, a lower-case slug',
+        !agent.success && '--agent: required (1–128 chars)',
+        !ttl.success && '--ttl: seconds, a positive integer',
+        (!secret || secret.length < 32) && 'AGENT_JWT_SECRET (or --secret): required, at least 32 characters',
+      ].filter((p): p is string => typeof p === 'string'),
+    );
   }
   const token = await mintAgentToken({
     secret,

@@ -7,33 +7,70 @@
  *   … --provider five9 --call-id 300000123 --five9-agent-id 1234
  *   … --provider hub --agent agent-7 --interaction conv-42
  *
- * Prints JSON `{token, expiresAt, jti, claims, widgetUrl}`; exits 2 naming the offending option.
+ * Prints JSON `{token, expiresAt, jti, claims, widgetUrl}`. Exits 2 naming the offending option
+ * (`--tenant: …`), 1 naming the variable when the signing env is unusable.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@hub/config';
+import { ConfigError, loadConfig } from '@hub/config';
 import { TokenConfigSchema } from '../config';
 import { EmbedTokenRequestSchema, embedClaimsFor } from '../domain/widget-claims';
 import { WidgetTokenService } from '../tokens/widget-token.service';
 
+/** Request field (dot path) → the command-line option that sets it. */
+const OPTION_OF: Record<string, string> = {
+  tenantId: '--tenant',
+  agentId: '--agent',
+  provider: '--provider',
+  interactionId: '--interaction',
+  ttlSeconds: '--ttl',
+  ctx: '--aid / --call-id',
+  'ctx.iid': '--iid',
+  'ctx.aid': '--aid',
+  'ctx.callId': '--call-id',
+  'ctx.agentId': '--five9-agent-id',
+};
+const optionOf = (field: string) => OPTION_OF[field] ?? field;
+
+/** Exit 2 with one `--option: problem` line per problem. */
+function usageError(problems: { field: string; message: string }[]): never {
+  console.error(problems.map((p) => `${optionOf(p.field)}: ${p.message}`).join('\n'));
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      tenant: { type: 'string' },
-      agent: { type: 'string' },
-      provider: { type: 'string', default: 'hub' },
-      interaction: { type: 'string' },
-      iid: { type: 'string' },
-      aid: { type: 'string' },
-      'call-id': { type: 'string' },
-      'five9-agent-id': { type: 'string' },
-      ttl: { type: 'string' },
-      'base-url': { type: 'string' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        tenant: { type: 'string' },
+        agent: { type: 'string' },
+        provider: { type: 'string', default: 'hub' },
+        interaction: { type: 'string' },
+        iid: { type: 'string' },
+        aid: { type: 'string' },
+        'call-id': { type: 'string' },
+        'five9-agent-id': { type: 'string' },
+        ttl: { type: 'string' },
+        'base-url': { type: 'string' },
+      },
+    });
+  } catch (e) {
+    // unknown option, missing value: node names the option
+    usageError([{ field: 'arguments', message: (e as Error).message }]);
+  }
+  const { values } = parsed;
   const config = loadConfig('assist-gateway mint-embed-token', TokenConfigSchema);
   if (!config.EMBED_TOKEN_SECRET === !config.EMBED_TOKEN_PRIVATE_KEY)
-    throw new Error('set exactly one of EMBED_TOKEN_SECRET or EMBED_TOKEN_PRIVATE_KEY');
+    throw new ConfigError('assist-gateway mint-embed-token', [
+      {
+        variable: 'EMBED_TOKEN_SECRET',
+        message: 'set exactly one of EMBED_TOKEN_SECRET or EMBED_TOKEN_PRIVATE_KEY',
+      },
+    ]);
+  const ttlArg = values.ttl === undefined ? undefined : Number(values.ttl);
+  if (ttlArg !== undefined && !Number.isInteger(ttlArg))
+    usageError([{ field: 'ttlSeconds', message: 'seconds, an integer' }]);
   const ctx = values.aid
     ? { aid: values.aid, ...(values.iid ? { iid: values.iid } : {}) }
     : values['call-id'] || values['five9-agent-id']
@@ -45,17 +82,17 @@ async function main(): Promise<void> {
     ...(values.agent ? { agentId: values.agent } : {}),
     ...(values.interaction ? { interactionId: values.interaction } : {}),
     ...(ctx ? { ctx } : {}),
-    ...(values.ttl ? { ttlSeconds: Number(values.ttl) } : {}),
+    ...(ttlArg !== undefined ? { ttlSeconds: ttlArg } : {}),
   });
-  if (!req.success) {
-    console.error(req.error.issues.map((i) => `--${String(i.path[0] ?? '')}: ${i.message}`).join('\n'));
-    process.exit(2);
-  }
+  if (!req.success)
+    usageError(
+      req.error.issues.map((i) => ({
+        field: i.path.map(String).join('.') || 'arguments',
+        message: i.message,
+      })),
+    );
   const r = embedClaimsFor(req.data);
-  if (!r.ok) {
-    console.error(r.problems.map((p) => `${p.field}: ${p.message}`).join('\n'));
-    process.exit(2);
-  }
+  if (!r.ok) usageError(r.problems);
   const ttl = Math.min(req.data.ttlSeconds ?? config.EMBED_TOKEN_DEFAULT_TTL_S, config.EMBED_TOKEN_MAX_TTL_S);
   const tokens = await WidgetTokenService.create(config);
   const signed = await tokens.sign(r.claims, ttl);
