@@ -232,15 +232,13 @@ describe('widget forwards chat lines from the vendor desktop (headless Chromium,
       (await forward(page, { speaker: 'agent', text: 'One moment please.', messageId: marker })).ok,
     ).toBe(true);
     const all = () =>
-      probe
-        .on(`${world.kafkaNamespace}hub.conversation.events.v1`)
-        .map(
-          (m) =>
-            m.json() as {
-              tenantId: string;
-              data: { interactionId: string; utteranceId: string; text: string };
-            },
-        );
+      probe.on(`${world.kafkaNamespace}hub.conversation.events.v1`).map(
+        (m) =>
+          m.json() as {
+            tenantId: string;
+            data: { interactionId: string; utteranceId: string; text: string };
+          },
+      );
     await waitFor(() => all().some((e) => e.data.utteranceId === marker), {
       timeoutMs: 30_000,
       what: 'marker',
