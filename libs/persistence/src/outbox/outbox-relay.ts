@@ -25,8 +25,9 @@ export interface OutboxRelayOptions {
 /**
  * Publishes outbox rows with low latency: a dedicated connection LISTENs on `hub_outbox` (a trigger
  * NOTIFYs on commit, with the writer's application name as payload) and drains the rows of its
- * `producer` in `seq` order — lock rows, deliver to the sink (Kafka sendBatch with acks=-1 / Redis
- * pipeline), delete, commit. Delivery is at-least-once: a crash after delivery but before commit
+ * `producer` in `seq` order — delete a batch (`FOR UPDATE SKIP LOCKED` … `RETURNING`, one statement), deliver
+ * it to the sinks (Kafka sendBatch with acks=-1 / Redis pipeline), commit (a failed delivery rolls the
+ * delete back). Delivery is at-least-once: a crash after delivery but before commit
  * re-delivers; consumers dedupe by event id.
  * Each service relays its own rows; among a service's replicas only the one holding the producer's
  * advisory lock relays (standbys take over on failure), which keeps per-key order.
@@ -128,6 +129,8 @@ export class OutboxRelay {
   private async drainBatch(client: Client): Promise<number> {
     await client.query('BEGIN');
     try {
+      // Take and delete the batch in one statement (prepared once per connection); the delete commits
+      // only after delivery, so a failed delivery or a crash before COMMIT puts the rows back.
       const { rows } = await client.query<{
         seq: string;
         id: string;
@@ -137,14 +140,22 @@ export class OutboxRelay {
         key: string | null;
         payload: string;
         headers: Record<string, string>;
-      }>(
-        'SELECT seq, id, tenant_id, destination, target, key, payload, headers FROM outbox_events WHERE producer = $2 ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [this.batchSize, this.producer],
-      );
+      }>({
+        name: 'hub.outbox.take',
+        text: `DELETE FROM outbox_events WHERE seq IN (
+                 SELECT seq FROM outbox_events WHERE producer = $2 ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+               RETURNING seq, id, tenant_id, destination, target, key, payload, headers`,
+        values: [this.batchSize, this.producer],
+      });
       if (!rows.length) {
         await client.query('COMMIT');
         return 0;
       }
+      // RETURNING order is unspecified: restore `seq` order (per-key order of delivery).
+      rows.sort((a, b) => {
+        const d = BigInt(a.seq) - BigInt(b.seq);
+        return d < 0n ? -1 : d > 0n ? 1 : 0;
+      });
       const byDest = new Map<OutboxMessage['destination'], OutboxMessage[]>();
       for (const r of rows) {
         const list = byDest.get(r.destination) ?? [];
@@ -167,7 +178,6 @@ export class OutboxRelay {
         if (!sink) throw new Error(`no outbox sink for destination ${dest}`);
         await sink(list);
       }
-      await client.query('DELETE FROM outbox_events WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
       await client.query('COMMIT');
       this.delivered += rows.length;
       return rows.length;
