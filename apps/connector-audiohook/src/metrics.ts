@@ -16,6 +16,8 @@ export class AudioHookMetrics {
   readonly sttErrors: Counter<'provider'>;
   readonly publishFailures: Counter;
   readonly clientErrors: Counter<'code'>;
+  readonly sttWaitingSessions: Gauge<'provider'>;
+  readonly flowControl: Counter<'type'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -74,6 +76,18 @@ export class AudioHookMetrics {
       name: 'audiohook_client_errors_total',
       help: "AudioHook 'error' messages received from clients, by code (e.g. 408, 429, 500).",
       labelNames: ['code'],
+      registers,
+    });
+    this.sttWaitingSessions = new Gauge({
+      name: 'audiohook_stt_waiting_sessions',
+      help: 'Sessions paused (server pause) because their speech-to-text provider has no stream left, by provider.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.flowControl = new Counter({
+      name: 'audiohook_flow_control_total',
+      help: "Server flow-control messages sent: 'pause' (no recognizer free) and 'resume' (one freed up).",
+      labelNames: ['type'],
       registers,
     });
   }

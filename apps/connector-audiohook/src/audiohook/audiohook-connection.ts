@@ -4,11 +4,12 @@ import type { ConversationEvent } from '@hub/contracts';
 import { splitChannels } from '../audio/pcm';
 import { AudioHookSession, type SessionStep } from '../domain/audiohook-session';
 import { selectMedium, speakerOf } from '../domain/media-selection';
-import type { MediaChannel, ServerMessage } from '../domain/protocol.schema';
+import type { MediaChannel, SelectedMedium, ServerMessage } from '../domain/protocol.schema';
+import { StreamTimeline } from '../domain/stream-timeline';
 import { transcriptEntity, utteranceEvent } from '../domain/utterance';
 import type { ConversationEventsPublisher } from '../events/conversation-events.publisher';
 import type { AudioHookMetrics, SessionOutcome } from '../metrics';
-import type { SpeechStream } from '../stt/speech-to-text';
+import type { RecognizedUtterance, SpeechStream, SpeechToTextProvider } from '../stt/speech-to-text';
 import type { SpeechToTextRegistry } from '../stt/speech-to-text.registry';
 import type { AuthResult } from './usecases/authenticate-connection.usecase';
 
@@ -25,6 +26,8 @@ export interface ConnectionDeps {
 interface ChannelState {
   stream: SpeechStream | null;
   n: number;
+  /** Received-audio time (ms per channel) at which the recognizer started. */
+  originMs: number;
 }
 
 /**
@@ -33,6 +36,13 @@ interface ChannelState {
  * once, audio split per channel into speech-to-text streams, final utterances published as
  * conversation events (and optionally sent back as `transcript` events), `closed` after the
  * recognizers are flushed, `disconnect` on authentication failure, protocol errors and shutdown.
+ *
+ * Flow control: when the tenant's speech-to-text provider has no stream left (e.g.
+ * `POCKETSPHINX_MAX_STREAMS` reached), a new session gets `opened` followed by `pause` and waits in
+ * the provider's {@link RecognizerWaitQueue}; its audio is not transcribed. When a stream is
+ * released, the oldest waiting session opens its recognizers and gets `resume`. The client's
+ * `resumed` / `discarded` `{start, discarded}` move the {@link StreamTimeline}, so utterance offsets
+ * stay positions in the AudioHook stream although the paused audio was never sent.
  */
 export class AudioHookConnection {
   readonly session: AudioHookSession;
@@ -47,6 +57,11 @@ export class AudioHookConnection {
   private audioSamples = 0;
   /** True when at least one channel has a recognizer. */
   private transcribing = false;
+  /** Received audio vs stream position (pauses, discarded audio). */
+  private readonly timeline = new StreamTimeline();
+  private provider?: SpeechToTextProvider;
+  /** Set while the session is paused by the server, waiting for a recognizer; calling it leaves the queue. */
+  private cancelWait?: () => void;
   private outcome: SessionOutcome | null = null;
   private openTimer?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
@@ -121,9 +136,13 @@ export class AudioHookConnection {
         this.send(step.reply);
         return;
       case 'paused':
+        this.log.info({ positionMs: step.positionMs, waiting: !!this.cancelWait }, 'client paused');
+        return;
       case 'resumed':
       case 'discarded':
-        this.log.info({ step }, `client ${step.kind}`);
+        // audio from `start` for `discarded` was never sent: later frames are that much further on
+        this.timeline.gap(step.startMs, step.discardedMs);
+        this.log.info({ startMs: step.startMs, discardedMs: step.discardedMs }, `client ${step.kind}`);
         return;
       case 'client_error':
         // informational (the client closes if it cannot go on); a 429 withholds `event` messages
@@ -180,25 +199,18 @@ export class AudioHookConnection {
     this.interactionId = step.open.conversationId.toLowerCase();
     this.language = step.open.language ?? auth.tenant.language;
     this.send(this.session.accept(medium, { supportedLanguages }));
-    for (const channel of medium.channels) {
-      const state: ChannelState = { stream: null, n: 0 };
-      state.stream = provider.open({
-        language: this.language,
-        label: `${this.session.id}:${channel}`,
-        onUtterance: (u) => {
-          state.n += 1;
-          this.onUtterance(channel, state.n, u);
-        },
-        onError: (e) => {
-          this.deps.metrics.sttErrors.inc({ provider: provider.name });
-          this.log.warn({ channel, err: e.message }, 'speech-to-text stream failed');
-        },
-      });
-      this.channels.set(channel, state);
-      if (state.stream) this.transcribing = true;
-    }
+    this.provider = provider;
+    const saturated = provider.supports(this.language) && provider.availableStreams() === 0;
+    if (saturated) this.waitForRecognizer(provider);
+    else this.openRecognizers(provider, medium);
     this.log.info(
-      { tenantId: auth.tenant.tenantId, interactionId: this.interactionId, medium, stt: provider.name },
+      {
+        tenantId: auth.tenant.tenantId,
+        interactionId: this.interactionId,
+        medium,
+        stt: provider.name,
+        paused: saturated,
+      },
       'session opened',
     );
     this.track(
@@ -221,6 +233,68 @@ export class AudioHookConnection {
     );
   }
 
+  /** Opens one recognizer per channel (as many as the provider has free); their time starts now. */
+  private openRecognizers(provider: SpeechToTextProvider, medium: SelectedMedium): void {
+    for (const channel of medium.channels) {
+      if (this.channels.get(channel)?.stream) continue;
+      const state: ChannelState = { stream: null, n: 0, originMs: this.timeline.receivedMs };
+      state.stream = provider.open({
+        language: this.language,
+        label: `${this.session.id}:${channel}`,
+        onUtterance: (u) => {
+          state.n += 1;
+          this.onUtterance(channel, state.n, this.toStreamTime(state, u));
+        },
+        onError: (e) => {
+          this.deps.metrics.sttErrors.inc({ provider: provider.name });
+          this.log.warn({ channel, err: e.message }, 'speech-to-text stream failed');
+        },
+      });
+      this.channels.set(channel, state);
+      if (state.stream) this.transcribing = true;
+    }
+  }
+
+  /** No stream free: `pause` the client and queue for the provider's next free stream. */
+  private waitForRecognizer(provider: SpeechToTextProvider): void {
+    this.send(this.session.request('pause'));
+    this.deps.metrics.flowControl.inc({ type: 'pause' });
+    this.cancelWait = this.deps.stt.queueFor(provider).enqueue({ grant: () => this.onRecognizerFree() });
+    this.log.info(
+      { stt: provider.name },
+      'speech to text saturated: session paused until a recognizer is free',
+    );
+  }
+
+  /**
+   * A stream of the provider was released and this is the oldest waiting session: take the
+   * recognizers now (so no newer session gets the slot) and `resume` the client.
+   * @returns false when the session is ending (the queue tries the next one)
+   */
+  private onRecognizerFree(): boolean {
+    this.cancelWait = undefined;
+    const state = this.session.state;
+    const medium = this.session.medium;
+    if ((state !== 'active' && state !== 'paused') || !medium || !this.provider) return false;
+    this.openRecognizers(this.provider, medium);
+    if (!this.transcribing) this.log.warn('no recognizer after all; resuming untranscribed');
+    this.send(this.session.request('resume'));
+    this.deps.metrics.flowControl.inc({ type: 'resume' });
+    this.log.info({ stt: this.provider.name }, 'recognizer free: session resumed');
+    return true;
+  }
+
+  /** Recognizer times (from its first sample) → positions in the AudioHook stream. */
+  private toStreamTime(state: ChannelState, u: RecognizedUtterance): RecognizedUtterance {
+    const at = (ms: number) => this.timeline.toStreamMs(state.originMs + ms);
+    return {
+      ...u,
+      startMs: at(u.startMs),
+      endMs: at(u.endMs),
+      words: u.words.map((w) => ({ ...w, startMs: at(w.startMs), endMs: at(w.endMs) })),
+    };
+  }
+
   private onAudio(buf: Buffer): void {
     const step = this.session.receiveAudio(buf.length);
     if (step.kind === 'violation') {
@@ -234,12 +308,13 @@ export class AudioHookConnection {
     if (step.kind !== 'audio' || !medium) return;
     const perChannel = buf.length / ((medium.format === 'PCMU' ? 1 : 2) * medium.channels.length);
     this.audioSamples += perChannel;
+    this.timeline.advance(perChannel, medium.rate);
     if (this.audioSamples >= 8000 * 10) this.flushAudioMetric(); // every 10 s of audio, not per frame
     if (!this.transcribing) return; // no decoding work without a recognizer
     for (const [ch, pcm] of splitChannels(buf, medium)) this.channels.get(ch)?.stream?.write(pcm);
   }
 
-  private onUtterance(channel: MediaChannel, n: number, u: Parameters<typeof utteranceEvent>[1]): void {
+  private onUtterance(channel: MediaChannel, n: number, u: RecognizedUtterance): void {
     const auth = this.auth;
     if (!auth || !this.interactionId) return;
     const ctx = {
@@ -259,6 +334,8 @@ export class AudioHookConnection {
   /** Ends every recognizer, waiting for their last utterances and for pending publishes. */
   private flush(): Promise<void> {
     this.flushed ??= (async () => {
+      this.cancelWait?.(); // a session still waiting for a recognizer leaves the queue
+      this.cancelWait = undefined;
       await Promise.all([...this.channels.values()].map((c) => c.stream?.end()));
       if (this.interactionId && this.auth) {
         this.track(

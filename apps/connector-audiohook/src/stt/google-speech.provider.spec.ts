@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { GoogleSpeechToText, protoDurationMs, type StreamingSpeechClient } from './google-speech.provider';
-import type { RecognizedUtterance } from './speech-to-text';
+import type { RecognizedUtterance, SpeechToTextProvider } from './speech-to-text';
 
 /**
  * Google Cloud Speech-to-Text cannot be reached here: the provider is tested at its interface with
@@ -147,8 +147,16 @@ describe('GoogleSpeechToText (at the interface)', () => {
       logger,
     });
     const opts = { language: 'en-US', label: 't', onUtterance: () => undefined, onError: () => undefined };
-    expect(provider.open(opts)).not.toBeNull();
+    const released: number[] = [];
+    provider.onStreamReleased(() => released.push(provider.availableStreams()));
+    const asProvider: SpeechToTextProvider = provider;
+    expect(asProvider.supports('de-DE')).toBe(true);
+    const s = provider.open(opts);
+    expect(s).not.toBeNull();
     expect(provider.open(opts)).toBeNull();
+    expect(provider.availableStreams()).toBe(0);
+    s!.destroy(); // frees the stream and tells the listeners (paused sessions get resumed)
+    expect(released).toEqual([1]);
     expect(protoDurationMs({ seconds: 2, nanos: 500_000_000 })).toBe(2500);
     expect(protoDurationMs(null)).toBe(0);
   });

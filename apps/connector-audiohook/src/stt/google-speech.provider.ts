@@ -7,6 +7,7 @@ import type {
   SpeechStreamOptions,
   SpeechToTextProvider,
 } from './speech-to-text';
+import { StreamSlots } from './stream-slots';
 
 type StreamingConfig = protos.google.cloud.speech.v1.IStreamingRecognitionConfig;
 type StreamingResponse = protos.google.cloud.speech.v1.IStreamingRecognizeResponse;
@@ -51,26 +52,35 @@ export class GoogleSpeechToText implements SpeechToTextProvider {
   readonly name = 'google';
   readonly languages: readonly string[];
   private client?: StreamingSpeechClient;
-  private active = 0;
+  private readonly slots: StreamSlots;
 
   constructor(private readonly opts: GoogleSpeechOptions) {
     this.languages = opts.languages ?? ['en-US'];
+    this.slots = new StreamSlots(opts.maxStreams);
+  }
+
+  /** Any `languageCode` is passed to Google; only `maxStreams` > 0 is required. */
+  supports(): boolean {
+    return this.opts.maxStreams > 0;
+  }
+
+  availableStreams(): number {
+    return this.slots.available;
+  }
+
+  onStreamReleased(listener: () => void): () => void {
+    return this.slots.onReleased(listener);
   }
 
   open(options: SpeechStreamOptions): SpeechStream | null {
-    if (this.active >= this.opts.maxStreams) {
+    if (this.slots.available === 0) {
       this.opts.logger.warn({ stream: options.label }, 'google stt: no stream left');
       return null;
     }
-    this.client ??= this.opts.clientFactory();
-    this.active += 1;
-    let released = false;
-    return new GoogleSpeechStream(this.client, this.opts, options, () => {
-      if (!released) {
-        released = true;
-        this.active -= 1;
-      }
-    });
+    this.client ??= this.opts.clientFactory(); // may throw: before a slot is taken
+    const release = this.slots.acquire();
+    if (!release) return null;
+    return new GoogleSpeechStream(this.client, this.opts, options, release);
   }
 }
 

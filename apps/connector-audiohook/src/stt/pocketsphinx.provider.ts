@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { TelephonyUpsampler } from '../audio/pcm';
 import { PocketSphinxOutputParser } from './pocketsphinx-output';
 import type { SpeechStream, SpeechStreamOptions, SpeechToTextProvider } from './speech-to-text';
+import { StreamSlots } from './stream-slots';
 
 /** Settings of the PocketSphinx provider. */
 export interface PocketSphinxOptions {
@@ -40,13 +41,28 @@ export class PocketSphinxSpeechToText implements SpeechToTextProvider {
   readonly name = 'pocketsphinx';
   /** The Debian `pocketsphinx-en-us` model: US English. */
   readonly languages: readonly string[] = ['en-US'];
-  private active = 0;
+  private readonly slots: StreamSlots;
 
-  constructor(private readonly opts: PocketSphinxOptions) {}
+  constructor(private readonly opts: PocketSphinxOptions) {
+    this.slots = new StreamSlots(opts.maxStreams);
+  }
 
   /** Recognizer processes running now. */
   get activeStreams(): number {
-    return this.active;
+    return this.slots.inUse;
+  }
+
+  /** English only (the en-us model), and only with `maxStreams` > 0. */
+  supports(language: string): boolean {
+    return this.opts.maxStreams > 0 && /^en\b/i.test(language);
+  }
+
+  availableStreams(): number {
+    return this.slots.available;
+  }
+
+  onStreamReleased(listener: () => void): () => void {
+    return this.slots.onReleased(listener);
   }
 
   open(options: SpeechStreamOptions): SpeechStream | null {
@@ -57,21 +73,15 @@ export class PocketSphinxSpeechToText implements SpeechToTextProvider {
       );
       return null;
     }
-    if (this.active >= this.opts.maxStreams) {
+    const release = this.slots.acquire();
+    if (!release) {
       this.opts.logger.warn(
         { stream: options.label, max: this.opts.maxStreams },
         'pocketsphinx: no recognizer left',
       );
       return null;
     }
-    this.active += 1;
-    let released = false;
-    return new PocketSphinxStream(this.opts, options, () => {
-      if (!released) {
-        released = true;
-        this.active -= 1;
-      }
-    });
+    return new PocketSphinxStream(this.opts, options, release);
   }
 }
 

@@ -7,17 +7,20 @@ import type { AudioHookMetrics } from '../metrics';
 import { AUDIOHOOK_CONFIG, AUDIOHOOK_METRICS } from '../tokens';
 import { GoogleSpeechToText, type StreamingSpeechClient } from './google-speech.provider';
 import { PocketSphinxSpeechToText } from './pocketsphinx.provider';
+import { RecognizerWaitQueue } from './recognizer-wait-queue';
 import { NullSpeechToText, type SpeechToTextProvider } from './speech-to-text';
 
 /**
  * Chooses the speech-to-text provider of a session: `AUDIOHOOK_STT` forces one (`none` disables
- * transcription); with `tenant` the integration's `sttProvider` decides.
+ * transcription); with `tenant` the integration's `sttProvider` decides. Holds one
+ * {@link RecognizerWaitQueue} per provider for sessions paused while the provider is saturated.
  */
 @Injectable()
 export class SpeechToTextRegistry {
   readonly none = new NullSpeechToText();
   readonly pocketsphinx: PocketSphinxSpeechToText;
   readonly google: GoogleSpeechToText;
+  private readonly queues = new Map<SpeechToTextProvider, RecognizerWaitQueue>();
 
   constructor(
     @Inject(AUDIOHOOK_CONFIG) private readonly config: AudioHookConfig,
@@ -45,6 +48,22 @@ export class SpeechToTextRegistry {
       languages: config.GOOGLE_STT_LANGUAGES,
       logger,
     });
+    for (const p of [this.pocketsphinx, this.google]) {
+      this.queues.set(
+        p,
+        new RecognizerWaitQueue(p, (n) => metrics.sttWaitingSessions.set({ provider: p.name }, n)),
+      );
+    }
+  }
+
+  /**
+   * The wait queue of a provider (sessions paused until one of its streams is free).
+   * @throws Error for a provider without capacity limits (the null provider)
+   */
+  queueFor(provider: SpeechToTextProvider): RecognizerWaitQueue {
+    const q = this.queues.get(provider);
+    if (!q) throw new Error(`no recognizer queue for provider '${provider.name}'`);
+    return q;
   }
 
   /** @param tenantChoice the integration's `sttProvider` */

@@ -58,6 +58,19 @@ export interface SpeechToTextProvider {
    */
   readonly languages: readonly string[];
   /**
+   * Whether this engine can transcribe `language` at all (enabled, language supported, capacity > 0).
+   * Whether a stream is free right now is {@link availableStreams}.
+   */
+  supports(language: string): boolean;
+  /** Streams that can be opened now. */
+  availableStreams(): number;
+  /**
+   * Calls `listener` whenever a stream ends and frees its slot (sessions paused for lack of a
+   * recognizer are resumed then).
+   * @returns unsubscribe
+   */
+  onStreamReleased(listener: () => void): () => void;
+  /**
    * Opens a recognizer for one channel.
    * @returns the stream, or `null` when this provider cannot transcribe (disabled, unsupported
    *          language, capacity exhausted); the caller then forwards no audio
@@ -69,6 +82,15 @@ export interface SpeechToTextProvider {
 export class NullSpeechToText implements SpeechToTextProvider {
   readonly name = 'none';
   readonly languages: readonly string[] = [];
+  supports(): boolean {
+    return false;
+  }
+  availableStreams(): number {
+    return 0;
+  }
+  onStreamReleased(): () => void {
+    return () => undefined;
+  }
   open(): SpeechStream | null {
     return null;
   }

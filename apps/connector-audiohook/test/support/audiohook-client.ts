@@ -190,6 +190,14 @@ export class FakeGenesysClient {
     this.ws.send(frame, { binary: true });
   }
 
+  /**
+   * Lets the stream clock run without sending audio (Genesys while paused: the audio is discarded,
+   * `position` advances; `resumed` then reports `start` and `discarded`).
+   */
+  advancePosition(samplesPerChannel: number): void {
+    this.samples += samplesPerChannel;
+  }
+
   /** Resolves with the first (already received or future) server message matching. */
   waitFor(pred: (m: ServerMsg) => boolean, timeoutMs = 15000, what = 'server message'): Promise<ServerMsg> {
     const have = this.messages.find(pred);
