@@ -359,6 +359,8 @@ describe('Agent Desktop in headless Chromium (real router + orchestrator)', () =
     await ada.getByLabel('Reason').press('Enter');
     // the router takes it from Ada: gone from her work items, the context panel is closed
     await ada.getByText('Nothing assigned.').waitFor({ timeout: 30_000 });
+    // the outcome stays visible after the context panel closes
+    await ada.getByText('Work item transferred.').waitFor();
     await expect(ada.getByTestId('assigned').locator('li').count()).resolves.toBe(0);
     await expect(ada.getByText('Select a work item.').isVisible()).resolves.toBe(true);
     await expect(ada.getByLabel('Message').isDisabled()).resolves.toBe(true);
@@ -396,6 +398,7 @@ describe('Agent Desktop in headless Chromium (real router + orchestrator)', () =
     expect(await bob.evaluate(() => document.activeElement?.id)).toBe('complete');
     await bob.keyboard.press('Enter');
     await bob.getByText('Nothing assigned.').waitFor({ timeout: 30_000 });
+    await bob.getByText('Work item completed.').waitFor();
     await expect(bob.getByText('Select a work item.').isVisible()).resolves.toBe(true);
     const completed = await waitFor(
       async () => {

@@ -250,6 +250,7 @@ function setChatEnabled(on) {
 async function openWorkItem(workItemId) {
   state.current = workItemId;
   state.seenMessages.clear();
+  setStatus('action-status', '');
   renderInbox();
   const [detail, history] = await Promise.all([
     api(`/v1/agent/work-items/${workItemId}`),
