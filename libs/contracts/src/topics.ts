@@ -78,7 +78,13 @@ export const Topics = {
     schema: ConversationEventEnvelopeSchema,
     key: (e) => e.data.interactionId,
     description: 'Normalized live conversation events (utterances, lifecycle) from connectors and widgets.',
-    producers: ['connector-audiohook', 'connector-8x8', 'connector-ccai', 'suggestion-service (ingest)'],
+    producers: [
+      'connector-audiohook',
+      'connector-8x8',
+      'connector-ccai',
+      'suggestion-service (ingest)',
+      'assist-gateway (widget chat forwarding)',
+    ],
     consumers: ['suggestion-service'],
   }),
   assistSuggestions: topic({
