@@ -245,8 +245,15 @@ export class HandoffRepository {
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
-  findByKey(tenantId: string, idempotencyKey: string): Promise<Handoff | null> {
-    return forTenant(this.prisma, tenantId).handoff.findFirst({ where: { idempotencyKey } });
+  /** The tenant's handoff with this idempotency key, or null (prepared SQL: runs on every intake). */
+  async findByKey(tenantId: string, idempotencyKey: string): Promise<Handoff | null> {
+    const { rows } = await preparedQuery<Handoff>(
+      this.pool,
+      'hor.handoffByKey',
+      `SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`,
+      [tenantId, idempotencyKey],
+    );
+    return rows[0] ?? null;
   }
 
   async findWithTransitions(

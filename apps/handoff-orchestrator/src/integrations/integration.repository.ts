@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import {
   forTenant,
+  PG_POOL,
+  preparedQuery,
   Prisma,
   PRISMA,
   type IntegrationModel as Integration,
@@ -21,14 +24,37 @@ export interface NewIntegration {
 /** Thrown when (tenant, name) already exists. */
 export class DuplicateIntegrationNameError extends Error {}
 
-/** Tenant-scoped access to the `integrations` table. */
+/** `integrations` columns under their model names (all of IntegrationModel). */
+const INTEGRATION_COLUMNS = `id::text AS id, tenant_id AS "tenantId", type, name, config, secrets, enabled,
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Tenant-scoped access to the `integrations` table (every query filters on the tenant). The two reads on
+ * the handoff intake path (`findById`, `firstEnabled`) are prepared SQL over `PG_POOL`; the admin CRUD
+ * goes through `forTenant` (Prisma).
+ */
 @Injectable()
 export class IntegrationRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
-  /** The integration, or null if it does not exist in this tenant (other tenants' rows are invisible). */
+  /**
+   * The integration, or null if it does not exist in this tenant (other tenants' rows are invisible) or
+   * `id` is not a UUID.
+   */
   async findById(tenantId: string, id: string): Promise<Integration | null> {
-    return forTenant(this.prisma, tenantId).integration.findFirst({ where: { id } });
+    if (!UUID.test(id)) return null;
+    const { rows } = await preparedQuery<Integration>(
+      this.pool,
+      'hor.integrationById',
+      `SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`,
+      [tenantId, id],
+    );
+    return rows[0] ?? null;
   }
 
   async list(tenantId: string, type?: IntegrationType): Promise<Integration[]> {
@@ -40,10 +66,14 @@ export class IntegrationRepository {
 
   /** The oldest enabled integration of a type (e.g. the tenant's `llm` provider), or null. */
   async firstEnabled(tenantId: string, type: IntegrationType): Promise<Integration | null> {
-    return forTenant(this.prisma, tenantId).integration.findFirst({
-      where: { type, enabled: true },
-      orderBy: { createdAt: 'asc' },
-    });
+    const { rows } = await preparedQuery<Integration>(
+      this.pool,
+      'hor.integrationFirstEnabled',
+      `SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND type = $2 AND enabled
+       ORDER BY created_at LIMIT 1`,
+      [tenantId, type],
+    );
+    return rows[0] ?? null;
   }
 
   /** @throws DuplicateIntegrationNameError when the name is taken in this tenant */

@@ -1,19 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import type { Pool } from 'pg';
+import { PG_POOL, preparedQuery } from '@hub/persistence';
 
 /**
  * Read-only view of the work-item router's `queues` table (owned by apps/work-item-router), used to
  * reject an unknown `queue_id` synchronously. Routing itself (the five resolution levels) is the
- * router's job.
+ * router's job. Prepared SQL over `PG_POOL` (it runs on the intake path).
  */
 @Injectable()
 export class QueueRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /** True if queue `queueId` exists in tenant `tenantId` (active or not). */
   async exists(tenantId: string, queueId: string): Promise<boolean> {
-    const rows = await this.prisma.$queryRaw<{ one: number }[]>`
-      SELECT 1 AS one FROM "queues" WHERE "id" = ${queueId}::uuid AND "tenant_id" = ${tenantId} LIMIT 1`;
-    return rows.length > 0;
+    const { rowCount } = await preparedQuery(
+      this.pool,
+      'hor.queueExists',
+      'SELECT 1 FROM queues WHERE id = $1::uuid AND tenant_id = $2 LIMIT 1',
+      [queueId, tenantId],
+    );
+    return rowCount === 1;
   }
 }
