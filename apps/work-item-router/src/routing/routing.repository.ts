@@ -341,6 +341,39 @@ export class RoutingRepository {
   }
 
   /**
+   * The first statement of `accept`: claims `eventId` in the inbox, checks that the tenant has the agent,
+   * and locks and reads the tenant's work item (lock step 2 — accept takes no queue lock), in one round
+   * trip. The item is locked in a LATERAL sub-select, so the row comes back (null for an unknown item)
+   * whatever the claim's outcome.
+   */
+  async claimAgentAndLockItem(
+    db: SqlExecutor,
+    args: { consumer: string; eventId: string; tenantId: string; agentId: string; workItemId: string },
+  ): Promise<{ claimed: boolean; agentExists: boolean; item: WorkItemModel | null }> {
+    const { rows } = await preparedQuery<{
+      claimed: boolean;
+      agentExists: boolean;
+      item: WorkItemModel | null;
+    }>(
+      db,
+      'wir.claimAgentAndLockItem',
+      `WITH c AS (
+        INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM c) AS claimed,
+             EXISTS (SELECT 1 FROM agents WHERE tenant_id = $3 AND id = $4) AS "agentExists",
+             row_to_json(w) AS item
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (
+        SELECT ${WORK_ITEM_COLUMNS} FROM work_items WHERE tenant_id = $3 AND id = $5::uuid FOR UPDATE
+      ) w ON true`,
+      [args.consumer, args.eventId, args.tenantId, args.agentId, args.workItemId],
+    );
+    const r = rows[0];
+    return { claimed: r.claimed, agentExists: r.agentExists, item: r.item && reviveItem(r.item) };
+  }
+
+  /**
    * Inbox claim (when `eventId` is given) and whether the tenant has the agent, in one round trip.
    */
   async claimAndFindAgent(

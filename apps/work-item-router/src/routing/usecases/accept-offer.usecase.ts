@@ -34,16 +34,19 @@ export class AcceptOfferUseCase {
     cmd: AcceptCommand,
   ): Promise<'assigned' | 'ignored' | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      const first = await this.repo.claimAndFindAgent(rt.db, {
+      // Inbox claim, agent check and item lock in one round trip; the offer is locked by a second
+      // statement, whose fresh snapshot sees whatever the item lock's previous holder committed.
+      const first = await this.repo.claimAgentAndLockItem(rt.db, {
         consumer: CONSUMER_NAME,
         eventId,
         tenantId,
         agentId: cmd.agentId,
+        workItemId: cmd.workItemId,
       });
       if (!first.claimed) return 'duplicate';
       if (!first.agentExists)
         throw new PermanentError(`unknown agent ${cmd.agentId} for tenant ${tenantId}`, 'not_found');
-      const item = await this.repo.lockItem(rt.db, tenantId, cmd.workItemId);
+      const item = first.item;
       if (!item)
         throw new PermanentError(`unknown work item ${cmd.workItemId} for tenant ${tenantId}`, 'not_found');
       const offer = await this.repo.lockLiveOffer(rt.db, item.id);
