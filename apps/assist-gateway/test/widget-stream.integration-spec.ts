@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { RealtimeChannels, RealtimeKeys } from '@hub/contracts';
 import { KafkaProbe, createTestWorld, waitFor, type TestWorld } from '@hub/testing';
@@ -328,5 +329,71 @@ describe('suggestion delivery', () => {
     } finally {
       await probe.stop();
     }
+  });
+});
+
+describe('answer deltas (LLM answers while they are generated)', () => {
+  it("relays an answer's deltas in order before its complete suggestion, to that tenant's interaction only; late widgets get the complete one", async () => {
+    const a = await hubWidget('acme', 'ag-s', 'int-S');
+    const b = await hubWidget('acme', 'ag-t', 'int-T');
+    const c = await hubWidget('globex', 'ag-s', 'int-S'); // another tenant, same interaction id
+    const sources = [{ documentId: 'kb-router-reset', title: 'Resetting your router' }];
+    const sid = randomUUID();
+    await publisher.publishDelta('acme', 'int-S', sid, 1, 'Reset the router', sources);
+    await publisher.publishDelta('acme', 'int-S', sid, 2, ' from the admin', sources);
+    await publisher.publishDelta('acme', 'int-S', sid, 3, ' page.', sources);
+    await publisher.publish('acme', 'int-S', 'Reset the router from the admin page.', sources, {
+      suggestionId: sid,
+      generator: 'llm',
+    });
+    await waitFor(() => a.suggestions.find((s) => s.suggestionId === sid), {
+      timeoutMs: 30_000,
+      what: 'complete suggestion',
+    });
+    expect(a.stream.map((e) => e.event)).toEqual([
+      'suggestion.delta',
+      'suggestion.delta',
+      'suggestion.delta',
+      'suggestion',
+    ]);
+    expect(a.deltas.map((d) => d.seq)).toEqual([1, 2, 3]);
+    expect(a.deltas[0]).toMatchObject({
+      suggestionId: sid,
+      tenantId: 'acme',
+      interactionId: 'int-S',
+      text: 'Reset the router',
+      sources,
+      confidence: 0.74,
+    });
+    expect(a.deltas[1].sources).toBeUndefined(); // sources travel once, with seq 1
+    expect(a.deltas.map((d) => d.text).join('')).toBe(a.suggestions[0].answer);
+
+    // markers published after the answer was delivered: each widget's own marker comes after
+    // anything that would have leaked to it
+    const forB = await publisher.publish('acme', 'int-T', 'marker T');
+    const forC = await publisher.publish('globex', 'int-S', 'marker globex');
+    await waitFor(() => b.suggestions.some((s) => s.suggestionId === forB), { timeoutMs: 30_000, what: 'T' });
+    await waitFor(() => c.suggestions.some((s) => s.suggestionId === forC), { timeoutMs: 30_000, what: 'C' });
+    expect(b.stream.map((e) => e.view.suggestionId)).toEqual([forB]);
+    expect(c.stream.map((e) => e.view.suggestionId)).toEqual([forC]);
+
+    // deltas are relayed, not cached: a widget joining now gets the complete suggestion only
+    const late = await hubWidget('acme', 'ag-s', 'int-S');
+    await waitFor(() => late.snapshots.length > 0, { what: 'snapshot' });
+    expect(late.snapshots[0].suggestions).toEqual([
+      expect.objectContaining({ suggestionId: sid, answer: 'Reset the router from the admin page.' }),
+    ]);
+  });
+
+  it('skips stale deltas like stale suggestions', async () => {
+    const w = await hubWidget('acme', 'ag-o', 'int-O');
+    const old = new Date(Date.now() - gw.config.SUGGESTION_MAX_AGE_MS - 60_000).toISOString();
+    await publisher.publishDelta('acme', 'int-O', randomUUID(), 1, 'replayed piece', undefined, old);
+    const marker = await publisher.publish('acme', 'int-O', 'fresh');
+    await waitFor(() => w.suggestions.some((s) => s.suggestionId === marker), {
+      timeoutMs: 30_000,
+      what: 'marker',
+    });
+    expect(w.deltas).toEqual([]);
   });
 });

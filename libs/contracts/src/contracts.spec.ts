@@ -85,6 +85,90 @@ describe('contracts', () => {
     expect(['voice', 'phone'].map((c) => workItemTypeForChannel(c as never))).toEqual(['call', 'call']);
   });
 
+  it('the suggestions topic carries complete suggestions and their deltas, keyed by interaction', () => {
+    const suggestionId = randomUUID();
+    const base = { version: 1, tenantId: 'acme', source: 'suggestion-service', correlationId: 'int-1' };
+    const source = { documentId: 'doc-1', title: 'Parking' };
+    const first = encodeEvent(
+      'assistSuggestions',
+      newEnvelope({
+        ...base,
+        type: 'assist.suggestion.delta' as const,
+        data: {
+          suggestionId,
+          interactionId: 'int-1',
+          seq: 1,
+          text: 'Yes',
+          sources: [source],
+          confidence: 0.8,
+        },
+      }) as never,
+    );
+    expect(first.key).toBe('int-1');
+    expect(first.headers['x-event-type']).toBe('assist.suggestion.delta');
+    const later = { suggestionId, interactionId: 'int-1', seq: 2, text: ', there is.' };
+    expect(
+      encodeEvent(
+        'assistSuggestions',
+        newEnvelope({ ...base, type: 'assist.suggestion.delta' as const, data: later }) as never,
+      ).key,
+    ).toBe('int-1');
+    // the first delta must carry the sources and confidence; seq starts at 1
+    expect(() =>
+      encodeEvent(
+        'assistSuggestions',
+        newEnvelope({
+          ...base,
+          type: 'assist.suggestion.delta' as const,
+          data: { ...later, seq: 1 },
+        }) as never,
+      ),
+    ).toThrow(/data\.sources: required on seq 1; data\.confidence: required on seq 1/);
+    expect(() =>
+      encodeEvent(
+        'assistSuggestions',
+        newEnvelope({
+          ...base,
+          type: 'assist.suggestion.delta' as const,
+          data: { ...later, seq: 0 },
+        }) as never,
+      ),
+    ).toThrow(/data\.seq/);
+    // the complete suggestion is unchanged
+    const final = encodeEvent(
+      'assistSuggestions',
+      newEnvelope({
+        ...base,
+        type: 'assist.suggestion' as const,
+        data: {
+          suggestionId,
+          interactionId: 'int-1',
+          answer: 'Yes, there is.',
+          sources: [source],
+          confidence: 0.8,
+          generator: 'llm' as const,
+          timings: { retrievalMs: 1, generationMs: 2, totalMs: 3 },
+        },
+      }) as never,
+    );
+    expect(final.headers['x-event-type']).toBe('assist.suggestion');
+    expect(() =>
+      encodeEvent(
+        'assistSuggestions',
+        newEnvelope({ ...base, type: 'assist.suggestion.partial', data: later }) as never,
+      ),
+    ).toThrow(ContractViolationError);
+    // AsyncAPI: one message per event type on the one channel
+    const doc = buildAsyncApiDocument() as {
+      channels: Record<string, { messages: Record<string, unknown> }>;
+      components: { messages: Record<string, { name: string }> };
+    };
+    const names = Object.keys(doc.channels['hub_assist_suggestions_v1'].messages).map(
+      (id) => doc.components.messages[id].name,
+    );
+    expect(names).toEqual(['assist.suggestion', 'assist.suggestion.delta']);
+  });
+
   it('AsyncAPI 3 document has a channel, two operations and a message per topic, with JSON Schema payloads', () => {
     const doc = buildAsyncApiDocument() as {
       asyncapi: string;

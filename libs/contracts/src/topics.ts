@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AssistSuggestionEventSchema } from './events/assist.schema';
+import { AssistSuggestionsTopicSchema } from './events/assist.schema';
 import {
   ConversationEventEnvelopeSchema,
   ConversationMessageEventSchema,
@@ -89,9 +89,10 @@ export const Topics = {
   }),
   assistSuggestions: topic({
     name: 'hub.assist.suggestions.v1',
-    schema: AssistSuggestionEventSchema,
+    schema: AssistSuggestionsTopicSchema,
     key: (e) => e.data.interactionId,
-    description: 'Agent Assist suggestions for an interaction, with sources and confidence.',
+    description:
+      'Agent Assist suggestions for an interaction, with sources and confidence (`assist.suggestion`), preceded for a streamed LLM answer by its pieces (`assist.suggestion.delta`, best-effort; the complete suggestion replaces them).',
     producers: ['suggestion-service', 'connector-ccai (Dialogflow pass-through)'],
     consumers: ['assist-gateway'],
   }),

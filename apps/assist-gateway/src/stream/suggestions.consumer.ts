@@ -7,7 +7,8 @@ import { DeliverSuggestionUseCase } from './usecases/deliver-suggestion.usecase'
 /**
  * Consumes `hub.assist.suggestions.v1` in group `ASSIST_CONSUMER_GROUP` (namespaced by MessagingService) (shared by all replicas: each
  * suggestion is handled once, then fanned out to every replica's sockets by the Socket.IO Redis
- * adapter). Invalid events are dead-lettered by the ConsumerRunner.
+ * adapter). Complete suggestions and answer deltas alike go to {@link DeliverSuggestionUseCase} in
+ * partition order (keyed by interaction). Invalid events are dead-lettered by the ConsumerRunner.
  */
 @Injectable()
 export class SuggestionsConsumer implements OnApplicationBootstrap {

@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io';
 import type { SuggestionView, WidgetProvider } from '../domain/widget-claims';
 import type { ForwardUtteranceAck } from '../forwarding/usecases/forward-utterance.usecase';
+import type { SuggestionDeltaView } from './suggestion-delta-view';
 import type { WidgetSession } from './usecases/authenticate-widget.usecase';
 
 /** `session` event: a fresh session token for reconnecting (renewed at half-life). */
@@ -18,6 +19,8 @@ export interface WidgetServerEvents {
   session: (p: WidgetSessionInfo) => void;
   interaction: (p: { interactionId: string | null }) => void;
   'suggestions.snapshot': (p: { interactionId: string; suggestions: SuggestionView[] }) => void;
+  /** A piece of an answer being generated (best-effort; replaced by the `suggestion` with its id). */
+  'suggestion.delta': (p: SuggestionDeltaView) => void;
   suggestion: (p: SuggestionView) => void;
 }
 

@@ -14,6 +14,7 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { AssistGatewayConfigSchema, type AssistGatewayConfig } from '../../src/config';
 import type { SuggestionView } from '../../src/domain/widget-claims';
+import type { SuggestionDeltaView } from '../../src/stream/suggestion-delta-view';
 
 export const SECRET = 'assist-gateway-test-secret-0123456789abcdef';
 export const ADMIN_KEY = 'admin-key-0123456789abcdef0123456789abcdef';
@@ -64,6 +65,12 @@ export async function mintToken(gw: RunningGateway, body: Record<string, unknown
 export interface TestWidget {
   socket: Socket;
   suggestions: SuggestionView[];
+  /** `suggestion.delta` events, in order. */
+  deltas: SuggestionDeltaView[];
+  /** Every `suggestion.delta` and `suggestion`, in arrival order. */
+  stream: (
+    { event: 'suggestion.delta'; view: SuggestionDeltaView } | { event: 'suggestion'; view: SuggestionView }
+  )[];
   interactions: (string | null)[];
   snapshots: { interactionId: string; suggestions: SuggestionView[] }[];
   sessions: { token: string; tenantId: string; agentId: string }[];
@@ -80,8 +87,23 @@ export function connectWidget(url: string, auth: Record<string, unknown>): Promi
     reconnection: false,
     forceNew: true,
   });
-  const w: TestWidget = { socket, suggestions: [], interactions: [], snapshots: [], sessions: [] };
-  socket.on('suggestion', (s: SuggestionView) => w.suggestions.push(s));
+  const w: TestWidget = {
+    socket,
+    suggestions: [],
+    deltas: [],
+    stream: [],
+    interactions: [],
+    snapshots: [],
+    sessions: [],
+  };
+  socket.on('suggestion', (s: SuggestionView) => {
+    w.suggestions.push(s);
+    w.stream.push({ event: 'suggestion', view: s });
+  });
+  socket.on('suggestion.delta', (d: SuggestionDeltaView) => {
+    w.deltas.push(d);
+    w.stream.push({ event: 'suggestion.delta', view: d });
+  });
   socket.on('interaction', (p: { interactionId: string | null }) => w.interactions.push(p.interactionId));
   socket.on('suggestions.snapshot', (p: TestWidget['snapshots'][number]) => w.snapshots.push(p));
   socket.on('session', (s: TestWidget['sessions'][number]) => w.sessions.push(s));
@@ -112,14 +134,18 @@ export class SuggestionPublisher {
     await this.producer.connect();
   }
 
-  /** Publishes a suggestion for `tenantId`/`interactionId`; returns its suggestionId. */
+  /**
+   * Publishes a suggestion for `tenantId`/`interactionId`; returns its suggestionId (`opts.suggestionId`
+   * completes an answer streamed with {@link publishDelta}).
+   */
   async publish(
     tenantId: string,
     interactionId: string,
     answer: string,
     sources: { documentId: string; title: string }[] = [{ documentId: 'doc-1', title: 'Doc one' }],
+    opts: { suggestionId?: string; generator?: 'extractive' | 'llm'; fallbackReason?: string } = {},
   ): Promise<string> {
-    const suggestionId = randomUUID();
+    const suggestionId = opts.suggestionId ?? randomUUID();
     const event: TopicEvent<'assistSuggestions'> = newEnvelope({
       type: 'assist.suggestion',
       version: 1,
@@ -132,12 +158,44 @@ export class SuggestionPublisher {
         answer,
         sources,
         confidence: 0.74,
-        generator: 'extractive',
+        generator: opts.generator ?? 'extractive',
+        ...(opts.fallbackReason ? { fallbackReason: opts.fallbackReason } : {}),
         timings: { retrievalMs: 3, generationMs: 1, totalMs: 4 },
       },
     }) as TopicEvent<'assistSuggestions'>;
     await this.producer.publish('assistSuggestions', event);
     return suggestionId;
+  }
+
+  /**
+   * Publishes an `assist.suggestion.delta` (piece `seq` of answer `suggestionId`) as suggestion-service
+   * does while an LLM answer streams; `seq` 1 carries the sources and confidence 0.74.
+   */
+  async publishDelta(
+    tenantId: string,
+    interactionId: string,
+    suggestionId: string,
+    seq: number,
+    text: string,
+    sources: { documentId: string; title: string }[] = [{ documentId: 'doc-1', title: 'Doc one' }],
+    occurredAt?: string,
+  ): Promise<void> {
+    const event = newEnvelope({
+      type: 'assist.suggestion.delta' as const,
+      version: 1 as const,
+      tenantId,
+      source: 'suggestion-service',
+      correlationId: interactionId,
+      ...(occurredAt ? { occurredAt } : {}),
+      data: {
+        suggestionId,
+        interactionId,
+        seq,
+        text,
+        ...(seq === 1 ? { sources, confidence: 0.74 } : {}),
+      },
+    }) as TopicEvent<'assistSuggestions'>;
+    await this.producer.publish('assistSuggestions', event);
   }
 
   /** Publishes a raw (unvalidated) value on the suggestions topic. */
