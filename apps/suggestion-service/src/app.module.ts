@@ -65,7 +65,18 @@ export class AppModule {
         },
         {
           provide: SUGGEST_OPTIONS,
-          useValue: { contextUtterances: config.ASSIST_CONTEXT_UTTERANCES, topK: config.ASSIST_TOP_K },
+          useValue: {
+            contextUtterances: config.ASSIST_CONTEXT_UTTERANCES,
+            topK: config.ASSIST_TOP_K,
+            ...(config.ASSIST_STREAM_DELTAS
+              ? {
+                  deltas: {
+                    intervalMs: config.ASSIST_DELTA_INTERVAL_MS,
+                    maxChars: config.ASSIST_DELTA_MAX_CHARS,
+                  },
+                }
+              : {}),
+          },
         },
         { provide: CONSUMER_GROUP, useValue: config.ASSIST_CONSUMER_GROUP },
         { provide: CONSUMER_MEMBERS, useValue: config.ASSIST_CONSUMER_MEMBERS },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/config';
+import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from '@hub/config';
 
 /**
  * suggestion-service configuration (env vars; fail-fast, names the variable).
@@ -44,6 +44,15 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
      * the limit (docs/benchmarks.md, Assist).
      */
     ASSIST_CONSUMER_MEMBERS: z.coerce.number().int().min(1).max(64).default(1),
+    /**
+     * Publish LLM answers while they are generated (`assist.suggestion.delta` before the complete
+     * `assist.suggestion`). `false`: only the complete suggestion.
+     */
+    ASSIST_STREAM_DELTAS: bool().default(true),
+    /** Minimum time between two deltas of one answer, ms (the first piece goes out at once). */
+    ASSIST_DELTA_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(100),
+    /** Buffered characters of an answer that trigger a delta before the interval has passed. */
+    ASSIST_DELTA_MAX_CHARS: z.coerce.number().int().min(1).max(20_000).default(256),
   });
 
 export type SuggestionConfig = z.infer<typeof SuggestionConfigSchema>;

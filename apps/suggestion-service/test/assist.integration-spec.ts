@@ -6,6 +6,7 @@ import { api, knowledgeRowsOf, startService, toJsonl } from './helpers';
 import { FakeOpenAi } from './fake-openai';
 
 interface SuggestionEvent {
+  type: 'assist.suggestion';
   tenantId: string;
   correlationId: string;
   data: {
@@ -36,8 +37,15 @@ describe('assist pipeline (Kafka → retrieval → suggestion)', () => {
   let restaurantsKb: string;
   let llmId: string;
 
-  const suggestions = () =>
-    probe.on(`${world.kafkaNamespace}hub.assist.suggestions.v1`).map((m) => m.json() as SuggestionEvent);
+  /** Every event on the suggestions topic (complete suggestions and answer deltas), in order. */
+  const events = () =>
+    probe
+      .on(`${world.kafkaNamespace}hub.assist.suggestions.v1`)
+      .map(
+        (m) =>
+          m.json() as SuggestionEvent | { type: 'assist.suggestion.delta'; data: { interactionId: string } },
+      );
+  const suggestions = () => events().filter((e): e is SuggestionEvent => e.type === 'assist.suggestion');
   const say = (tenant: string, interactionId: string, body: Record<string, unknown>) =>
     api(url, 'POST', `/v1/interactions/${interactionId}/utterances`, tenant, {
       provider: 'widget',
@@ -167,6 +175,8 @@ describe('assist pipeline (Kafka → retrieval → suggestion)', () => {
         .filter((x) => x.data.interactionId === iid)
         .map((x) => x.data.utteranceId),
     ).toEqual(['u1', 'u3']); // final customer utterances only: no agent turn (u2), no partial (u3-partial)
+    // the extractive path publishes complete suggestions only: no deltas
+    expect(events().filter((x) => x.data.interactionId === iid)).toHaveLength(2);
   });
 
   it('uses the queue mapping: mapped KB, and the LLM called (streaming) with the mapped system prompt', async () => {

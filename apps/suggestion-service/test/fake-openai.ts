@@ -68,7 +68,9 @@ export function fakeEmbedding(text: string): number[] {
  * Local OpenAI-compatible server speaking the real chat-completions wire format: with
  * `stream: true` it answers `text/event-stream` with `data: {"id":…,"object":"chat.completion.chunk",
  * "choices":[{"index":0,"delta":{"content":…},"finish_reason":null}]}` events and `data: [DONE]`.
- * `mode` switches to a stalled answer (timeout) or an HTTP 500 error body.
+ * `mode` switches to a stalled answer (timeout) or an HTTP 500 error body. `chunkDelayMs` spaces the
+ * content chunks (a slowly generated answer); with `failAfterChunks` the server sends that many
+ * content chunks and then drops the connection (a provider failing mid-stream, no `[DONE]`).
  * `POST /v1/embeddings` answers the OpenAI embeddings format — request `{model, input: string |
  * string[]}`, response `{object: "list", data: [{object: "embedding", index, embedding}], model,
  * usage: {prompt_tokens, total_tokens}}` — with {@link fakeEmbedding} vectors; `embeddingsMode`
@@ -82,6 +84,10 @@ export class FakeOpenAi {
   /** Requests still to answer with HTTP 429 before `embeddingsMode` applies. */
   failNextEmbeddings = 0;
   reply = 'Yes — the guest house has free parking on site.';
+  /** Pause before each content chunk, ms (0: all at once). */
+  chunkDelayMs = 0;
+  /** Drop the connection after this many content chunks (null: complete the answer). */
+  failAfterChunks: number | null = null;
   private server?: Server;
 
   async start(): Promise<string> {
@@ -126,7 +132,17 @@ export class FakeOpenAi {
     const chunk = (delta: Record<string, string>, finish: string | null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1700000000, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     res.write(chunk({ role: 'assistant', content: '' }, null));
-    for (const word of this.reply.split(/(?<= )/)) res.write(chunk({ content: word }, null));
+    let sent = 0;
+    for (const word of this.reply.split(/(?<= )/)) {
+      if (this.failAfterChunks !== null && sent >= this.failAfterChunks) {
+        res.destroy(); // mid-stream failure: the connection is gone, no finish_reason, no [DONE]
+        return;
+      }
+      if (this.chunkDelayMs) await new Promise((r) => setTimeout(r, this.chunkDelayMs));
+      if (res.destroyed) return;
+      res.write(chunk({ content: word }, null));
+      sent += 1;
+    }
     res.write(chunk({}, 'stop'));
     res.end('data: [DONE]\n\n');
   }

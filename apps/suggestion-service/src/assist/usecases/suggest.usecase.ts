@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { newEnvelope, type AssistSuggestion, type TopicEvent } from '@hub/contracts';
+import {
+  newEnvelope,
+  type AssistSuggestion,
+  type AssistSuggestionDelta,
+  type TopicEvent,
+} from '@hub/contracts';
 import { MessagingService } from '@hub/messaging';
 import { LOGGER } from '@hub/observability';
 import { resolveAssistTarget, type AssistTarget } from '../../domain/assist-target';
@@ -15,12 +20,18 @@ import {
   type QueueMappingView,
 } from '../../mapping/assist-settings.repository';
 import { RetrieveUseCase } from '../../retrieval/retrieve.usecase';
+import { AnswerDeltas, type AnswerDeltaOptions } from '../answer-deltas';
 import { InteractionContextRepository } from '../interaction-context.repository';
 
 /** Tunables of {@link SuggestUseCase}. */
 export interface SuggestOptions {
   contextUtterances: number;
   topK: number;
+  /**
+   * Publish an LLM answer's pieces as `assist.suggestion.delta` while it is generated (coalesced per
+   * `intervalMs` / `maxChars`); absent = only the complete suggestion.
+   */
+  deltas?: AnswerDeltaOptions;
 }
 export const SUGGEST_OPTIONS = Symbol('SUGGEST_OPTIONS');
 
@@ -39,9 +50,15 @@ export type SuggestOutcome =
  *    window (hybrid lexical + dense when the KB has an embedding provider; `retrieval.mode` and
  *    `denseFallbackReason` say which ranking was used), answer (LLM when configured, streamed; on timeout/error the extractive answer with
  *    `fallbackReason`), publish `assist.suggestion` keyed by interaction.
+ * While an LLM answer streams, its pieces are published as `assist.suggestion.delta` (same
+ * suggestion id, `seq` 1…n, the first with sources and confidence), coalesced by
+ * {@link AnswerDeltas}; they are best-effort (a failed delta ends the deltas, never the suggestion)
+ * and always precede the complete suggestion, which is published after the last delta was
+ * acknowledged (same producer, same key: same partition, in order).
  * Suggestions are published directly (not through an outbox): they are derived from the event and
  * idempotent by utterance (deterministic suggestion id), and the offset is committed only after the
- * publish, so a crash re-derives the same suggestion.
+ * publish, so a crash re-derives the same suggestion (deltas of a re-generated answer start again at
+ * `seq` 1).
  */
 @Injectable()
 export class SuggestUseCase {
@@ -109,6 +126,13 @@ export class SuggestUseCase {
       topK: this.opts.topK,
     });
     const tGen = performance.now();
+    const suggestionId = suggestionIdFor(tenantId, e.interactionId, e.utteranceId);
+    const sources = retrieval.passages.map((p) => ({
+      documentId: p.documentId,
+      title: p.title,
+      score: p.score,
+      knowledgeBaseId: target.knowledgeBaseId,
+    }));
     let answer = extractiveAnswer(retrieval.passages);
     let generator: AssistSuggestion['generator'] = 'extractive';
     let fallbackReason: string | undefined;
@@ -117,6 +141,28 @@ export class SuggestUseCase {
       if (!integration) {
         fallbackReason = 'llm_unavailable: integration not found or disabled';
       } else {
+        const deltas = this.opts.deltas
+          ? new AnswerDeltas(
+              (seq, text) =>
+                this.publishDelta(event, {
+                  suggestionId,
+                  interactionId: e.interactionId,
+                  utteranceId: e.utteranceId,
+                  ...(ctx.agentId ? { agentId: ctx.agentId } : {}),
+                  seq,
+                  text,
+                  ...(seq === 1
+                    ? { sources, confidence: retrieval.confidence, knowledgeBaseId: target.knowledgeBaseId }
+                    : {}),
+                }),
+              this.opts.deltas,
+              (err) =>
+                this.logger.warn(
+                  { interactionId: e.interactionId, suggestionId, err: err.message },
+                  'could not publish an answer delta; the rest of this answer goes out complete only',
+                ),
+            )
+          : null;
         try {
           answer = await this.llm.chat(
             integration,
@@ -126,14 +172,16 @@ export class SuggestUseCase {
               retrieval.passages.slice(0, 3),
               retrieval.question,
             ),
-            { maxTokens: 300 },
+            { maxTokens: 300, ...(deltas ? { onDelta: (piece: string) => deltas.push(piece) } : {}) },
           );
           generator = 'llm';
+          await deltas?.finish();
         } catch (err) {
+          await deltas?.abort();
           const le = err instanceof LlmError ? err : new LlmError('network_error', (err as Error).message);
           fallbackReason = `llm_${le.reason}: ${le.message}`.slice(0, 300);
           this.logger.warn(
-            { interactionId: e.interactionId, reason: fallbackReason },
+            { interactionId: e.interactionId, reason: fallbackReason, deltasSent: deltas?.sent ?? 0 },
             'LLM failed; extractive answer',
           );
         }
@@ -142,17 +190,12 @@ export class SuggestUseCase {
     if (!retrieval.passages.length) answer = '';
     const tEnd = performance.now();
     const suggestion: AssistSuggestion = {
-      suggestionId: suggestionIdFor(tenantId, e.interactionId, e.utteranceId),
+      suggestionId,
       interactionId: e.interactionId,
       utteranceId: e.utteranceId,
       ...(ctx.agentId ? { agentId: ctx.agentId } : {}),
       answer,
-      sources: retrieval.passages.map((p) => ({
-        documentId: p.documentId,
-        title: p.title,
-        score: p.score,
-        knowledgeBaseId: target.knowledgeBaseId,
-      })),
+      sources,
       confidence: retrieval.confidence,
       generator,
       ...(fallbackReason ? { fallbackReason } : {}),
@@ -183,6 +226,23 @@ export class SuggestUseCase {
       version: 1 as const,
     });
     return { kind: 'suggested', suggestion };
+  }
+
+  /** Publishes one `assist.suggestion.delta` (keyed by interaction, like the complete suggestion). */
+  private async publishDelta(cause: ConversationEnvelope, data: AssistSuggestionDelta): Promise<void> {
+    await this.messaging.producer.publish('assistSuggestions', {
+      ...newEnvelope({
+        type: 'assist.suggestion.delta' as const,
+        version: 1,
+        tenantId: cause.tenantId,
+        source: 'suggestion-service',
+        correlationId: data.interactionId,
+        causationId: cause.id,
+        traceparent: cause.traceparent,
+        data,
+      }),
+      version: 1 as const,
+    });
   }
 
   /**
