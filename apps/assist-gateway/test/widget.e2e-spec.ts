@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { createTestWorld, type TestWorld } from '@hub/testing';
 import { launchChromium } from '@hub/testing';
@@ -90,6 +91,81 @@ describe('widget page (headless Chromium)', () => {
     expect(await page.textContent('#suggestions')).not.toContain('not for this widget');
     expect(await renderedIds(page)).not.toContain(otherTenant);
     if (process.env['WIDGET_SCREENSHOT']) await page.screenshot({ path: process.env['WIDGET_SCREENSHOT'] });
+    await page.close();
+  });
+
+  it('renders an LLM answer as it is generated (sources first, text growing in place) and replaces it with the complete suggestion', async () => {
+    const page = await browser.newPage();
+    await page.goto(
+      `${gw.url}/widget/#token=${await mintToken(gw, { tenantId: 'acme', provider: 'hub', agentId: 'a', interactionId: 'int-G' })}`,
+    );
+    await page.waitForSelector('body[data-state="connected"]');
+    const [doc1, doc2] = loadGuidelines(2);
+    const sources = [
+      { documentId: doc1.id, title: doc1.title },
+      { documentId: doc2.id, title: doc2.title },
+    ];
+    const answerOf = (id: string) => page.textContent(`li[data-suggestion-id="${id}"] .answer`);
+    const waitForAnswer = (id: string, text: string) =>
+      page.waitForFunction(
+        ([sel, want]) => document.querySelector(sel)?.textContent === want,
+        [`li[data-suggestion-id="${id}"] .answer`, text] as const,
+        { timeout: 30_000 },
+      );
+
+    // 1. an answer that completes: the pieces, then the complete suggestion with the same id
+    const sid = randomUUID();
+    await publisher.publishDelta('acme', 'int-G', sid, 1, 'Verify the', sources);
+    const partial = await page.waitForSelector(`li[data-suggestion-id="${sid}"][data-state="partial"]`, {
+      timeout: 30_000,
+    });
+    expect(await partial.$eval('.answer', (e) => e.textContent)).toBe('Verify the');
+    // sources and confidence are shown at once, with the first piece
+    expect(await partial.$$eval('.sources li cite', (els) => els.map((e) => e.textContent))).toEqual([
+      doc1.title,
+      doc2.title,
+    ]);
+    expect(await partial.$eval('.confidence', (e) => e.textContent)).toBe('74%');
+    expect(await partial.$eval('.meta', (e) => e.textContent)).toContain('generating');
+    expect(await partial.$eval('article', (e) => e.getAttribute('aria-busy'))).toBe('true');
+    await publisher.publishDelta('acme', 'int-G', sid, 2, " customer's identity");
+    await waitForAnswer(sid, "Verify the customer's identity");
+    // a duplicate and a piece after a gap are ignored; the next piece is appended
+    await publisher.publishDelta('acme', 'int-G', sid, 2, " customer's identity");
+    await publisher.publishDelta('acme', 'int-G', sid, 4, ' NOT THIS');
+    await publisher.publishDelta('acme', 'int-G', sid, 3, ' first');
+    await waitForAnswer(sid, "Verify the customer's identity first");
+    const complete = "Verify the customer's identity first.";
+    await publisher.publish('acme', 'int-G', complete, sources, { suggestionId: sid, generator: 'llm' });
+    const final = await page.waitForSelector(`li[data-suggestion-id="${sid}"][data-state="final"]`, {
+      timeout: 30_000,
+    });
+    expect(await final.$eval('.answer', (e) => e.textContent)).toBe(complete);
+    expect(await final.$eval('.meta', (e) => e.textContent)).toContain('llm');
+    expect(await final.$eval('.meta', (e) => e.textContent)).not.toContain('generating');
+    expect(await renderedIds(page)).toEqual([sid]); // replaced in place, not added
+
+    // 2. the LLM fails mid-answer: the extractive fallback replaces the partial text
+    const failed = randomUUID();
+    await publisher.publishDelta('acme', 'int-G', failed, 1, 'The refund policy', sources);
+    await publisher.publishDelta('acme', 'int-G', failed, 2, ' says');
+    await waitForAnswer(failed, 'The refund policy says');
+    const fallback = firstSentence(doc2.text);
+    await publisher.publish('acme', 'int-G', fallback, sources, {
+      suggestionId: failed,
+      generator: 'extractive',
+      fallbackReason: 'llm_network_error: terminated',
+    });
+    await page.waitForSelector(`li[data-suggestion-id="${failed}"][data-state="final"]`, { timeout: 30_000 });
+    expect(await answerOf(failed)).toBe(fallback);
+    expect(await renderedIds(page)).toEqual([failed, sid]);
+
+    // a re-generated answer's pieces arriving after its complete suggestion change nothing
+    await publisher.publishDelta('acme', 'int-G', failed, 1, 'late piece', sources);
+    const marker = await publisher.publish('acme', 'int-G', 'Marker.');
+    await page.waitForSelector(`li[data-suggestion-id="${marker}"]`, { timeout: 30_000 });
+    expect(await answerOf(failed)).toBe(fallback);
+    expect(await page.$$eval('li.suggestion.partial', (els) => els.length)).toBe(0);
     await page.close();
   });
 

@@ -1,5 +1,7 @@
 /*
  * Agent Assist widget: shows the suggestions of one interaction, newest first, with their sources.
+ * An LLM answer appears while it is generated (`suggestion.delta`: sources first, then the text
+ * growing in place) and is replaced by the complete suggestion (`suggestion`) with the same id.
  * Access comes only from a hub-signed token (`#token=` in the fragment, or `?token=`); vendor URL
  * parameters (8x8 iid/aid, Five9 callId/agentId, Genesys conversationId, tenant) are sent as hints
  * that the gateway checks against the token and never uses to grant access. With
@@ -36,6 +38,8 @@
   var listEl = document.getElementById('suggestions');
   var emptyEl = document.getElementById('empty');
   var seen = new Set();
+  /** Answers being generated: suggestionId → {seq, text, li}. */
+  var partials = new Map();
 
   function setState(state, text) {
     document.body.setAttribute('data-state', state);
@@ -60,29 +64,35 @@
     return Math.round(x * 100) + '%';
   }
 
-  function render(s) {
-    if (seen.has(s.suggestionId)) return;
-    seen.add(s.suggestionId);
-    emptyEl.hidden = true;
+  /**
+   * Builds the list item of a suggestion: `s` is a SuggestionView, or for an answer still being
+   * generated ({@link partial}) `{suggestionId, utteranceId?, answer, confidence?, sources?, occurredAt}`.
+   */
+  function buildItem(s, partial) {
     var li = document.createElement('li');
-    li.className = 'suggestion';
+    li.className = partial ? 'suggestion partial' : 'suggestion';
     li.setAttribute('data-suggestion-id', s.suggestionId);
+    li.setAttribute('data-state', partial ? 'partial' : 'final');
     if (s.utteranceId) li.setAttribute('data-utterance-id', s.utteranceId);
     var article = document.createElement('article');
     var headingId = 'answer-' + s.suggestionId;
     article.setAttribute('aria-labelledby', headingId);
+    // screen readers wait for the complete answer instead of reading every piece
+    if (partial) article.setAttribute('aria-busy', 'true');
     var answer = document.createElement('p');
     answer.className = 'answer';
     answer.id = headingId;
     answer.textContent = s.answer;
     var meta = document.createElement('p');
     meta.className = 'meta';
-    meta.appendChild(document.createTextNode('Confidence '));
-    var conf = document.createElement('strong');
-    conf.className = 'confidence';
-    conf.textContent = percent(s.confidence);
-    meta.appendChild(conf);
-    meta.appendChild(document.createTextNode(' · ' + s.generator));
+    if (s.confidence !== undefined) {
+      meta.appendChild(document.createTextNode('Confidence '));
+      var conf = document.createElement('strong');
+      conf.className = 'confidence';
+      conf.textContent = percent(s.confidence);
+      meta.appendChild(conf);
+    }
+    meta.appendChild(document.createTextNode(partial ? ' · generating…' : ' · ' + s.generator));
     var time = document.createElement('time');
     time.dateTime = s.occurredAt;
     time.textContent = ' · ' + new Date(s.occurredAt).toLocaleTimeString();
@@ -110,16 +120,62 @@
       article.appendChild(ul);
     }
     li.appendChild(article);
-    // newest first (by production time; arrivals can be out of order across reconnects)
+    return li;
+  }
+
+  /** Inserts an item newest first (by production time; arrivals can be out of order across reconnects). */
+  function insert(li, occurredAt) {
     var before = null;
     for (var i = 0; i < listEl.children.length; i++) {
       var other = listEl.children[i].querySelector('time');
-      if (other && other.dateTime <= s.occurredAt) {
+      if (other && other.dateTime <= occurredAt) {
         before = listEl.children[i];
         break;
       }
     }
     listEl.insertBefore(li, before);
+  }
+
+  /** A complete suggestion: rendered once; it replaces the partial answer with the same id in place. */
+  function render(s) {
+    if (seen.has(s.suggestionId)) return;
+    seen.add(s.suggestionId);
+    emptyEl.hidden = true;
+    var li = buildItem(s, false);
+    var p = partials.get(s.suggestionId);
+    partials.delete(s.suggestionId);
+    if (p && p.li.parentNode === listEl) listEl.replaceChild(li, p.li);
+    else insert(li, s.occurredAt);
+  }
+
+  /**
+   * A piece of an answer being generated (SuggestionDeltaView): seq 1 starts (or restarts) the
+   * partial answer with its sources, the next seq appends; any other seq (duplicate, out of order,
+   * after a gap) and pieces of an answer already complete are ignored.
+   */
+  function renderDelta(d) {
+    if (seen.has(d.suggestionId)) return;
+    var p = partials.get(d.suggestionId);
+    if (d.seq === 1) {
+      var view = {
+        suggestionId: d.suggestionId,
+        utteranceId: d.utteranceId,
+        answer: d.text,
+        confidence: d.confidence,
+        sources: d.sources,
+        occurredAt: d.occurredAt,
+      };
+      var li = buildItem(view, true);
+      emptyEl.hidden = true;
+      if (p && p.li.parentNode === listEl) listEl.replaceChild(li, p.li);
+      else insert(li, d.occurredAt);
+      partials.set(d.suggestionId, { seq: 1, text: d.text, li: li });
+      return;
+    }
+    if (!p || d.seq !== p.seq + 1) return;
+    p.seq = d.seq;
+    p.text += d.text;
+    p.li.querySelector('.answer').textContent = p.text;
   }
 
   var currentToken = token;
@@ -141,6 +197,7 @@
     if (interactionEl.getAttribute('data-interaction-id') !== String(p.interactionId)) {
       listEl.textContent = '';
       seen.clear();
+      partials.clear();
       emptyEl.hidden = false;
     }
     interactionEl.setAttribute('data-interaction-id', String(p.interactionId));
@@ -151,6 +208,7 @@
   socket.on('suggestions.snapshot', function (p) {
     p.suggestions.forEach(render);
   });
+  socket.on('suggestion.delta', renderDelta);
   socket.on('suggestion', render);
 
   var forwardEl = document.getElementById('forward-status');
