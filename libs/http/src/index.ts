@@ -1,2 +1,3 @@
 export * from './validation';
 export * from './tenant.decorator';
+export * from './openapi';
