@@ -20,6 +20,15 @@ export const KafkaConfigSchema = z.object({
 export const DatabaseConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Inbox (processed_events) dedupe keys older than this are pruned, hours; above Kafka's topic retention (72 h). */
+  INBOX_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(168),
+  /** Time between inbox pruning runs, ms; 0 turns pruning off in this service. */
+  INBOX_PRUNE_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
 });
 
 /** Redis: `REDIS_URL` (redis://…). */

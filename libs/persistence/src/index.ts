@@ -3,6 +3,7 @@ export * from './migrations/migration-runner';
 export * from './outbox/outbox-writer';
 export * from './outbox/outbox-relay';
 export * from './inbox/inbox';
+export * from './inbox/inbox-pruner';
 export * from './sql/pg-sql';
 export * from './tenancy/tenant-scope';
 export * from './persistence.module';

@@ -15,6 +15,7 @@ import type { Pool } from 'pg';
 import { createPrismaClient, type PrismaClient } from './prisma-client';
 import { createPgPool, type PgPoolOptions } from './sql/pg-sql';
 import { OutboxRelay, type OutboxSink } from './outbox/outbox-relay';
+import { InboxPruner } from './inbox/inbox-pruner';
 
 export const PRISMA = Symbol('PRISMA');
 export const DATABASE_CONFIG = Symbol('DATABASE_CONFIG');
@@ -88,6 +89,31 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   }
 }
 
+/** Runs the {@link InboxPruner} on the service's {@link PG_POOL} (`INBOX_PRUNE_INTERVAL_MS` = 0 turns it off). */
+@Injectable()
+export class InboxPrunerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly pruner: InboxPruner;
+
+  constructor(
+    @Inject(DATABASE_CONFIG) config: DatabaseConfig,
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.pruner = new InboxPruner(pool, {
+      retentionHours: config.INBOX_RETENTION_HOURS,
+      intervalMs: config.INBOX_PRUNE_INTERVAL_MS,
+      logger,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.pruner.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.pruner.stop();
+  }
+}
+
 /**
  * PostgreSQL through Prisma (adapter-pg). `PRISMA` is the root client; use `forTenant(prisma, id)`
  * for tenant-scoped access and `Outbox.enqueue(tx, …)` inside transactions. With `outboxRelay: true`
@@ -129,8 +155,9 @@ export class PersistenceModule {
         PrismaLifecycle,
         PgPoolLifecycle,
         OutboxRelayService,
+        InboxPrunerService,
       ],
-      exports: [PRISMA, PG_POOL, DATABASE_CONFIG, OutboxRelayService],
+      exports: [PRISMA, PG_POOL, DATABASE_CONFIG, OutboxRelayService, InboxPrunerService],
     };
   }
 }

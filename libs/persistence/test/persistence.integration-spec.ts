@@ -10,6 +10,7 @@ import {
   createPrismaClient,
   CrossTenantError,
   forTenant,
+  InboxPruner,
   MIGRATIONS_DIR,
   Outbox,
   OutboxRelay,
@@ -314,6 +315,35 @@ describe('persistence against real PostgreSQL', () => {
       ).rejects.toThrow(CrossTenantError);
       expect((await acme.integration.findUnique({ where: { id: a.id } }))?.name).toBe('Desk');
     });
+  });
+
+  it('inbox pruning deletes only dedupe keys older than the retention, in batches, one pruner at a time', async () => {
+    const pool = createPgPool(world.databaseUrl, { max: 4 });
+    try {
+      // 25 keys 10 days old, 5 keys 1 hour old
+      await pool.query(
+        `INSERT INTO processed_events (consumer, event_id, processed_at)
+         SELECT 'prune-test', 'old-' || g, now() - interval '10 days' FROM generate_series(1, 25) g
+         UNION ALL
+         SELECT 'prune-test', 'new-' || g, now() - interval '1 hour' FROM generate_series(1, 5) g`,
+      );
+      const a = new InboxPruner(pool, { retentionHours: 24 * 7, intervalMs: 0, batchSize: 10 });
+      const b = new InboxPruner(pool, { retentionHours: 24 * 7, intervalMs: 0, batchSize: 10 });
+      const [na, nb] = await Promise.all([a.pruneOnce(), b.pruneOnce()]);
+      // both may run in turn, never on the same rows: together exactly the 25 old keys
+      expect(na + nb).toBe(25);
+      const left = await pool.query<{ event_id: string }>(
+        `SELECT event_id FROM processed_events WHERE consumer = 'prune-test' ORDER BY event_id`,
+      );
+      expect(left.rows.map((r) => r.event_id)).toEqual(['new-1', 'new-2', 'new-3', 'new-4', 'new-5']);
+      // a pruned key can be claimed again; a kept one is still a duplicate
+      expect(await claimEventSql(pool, 'prune-test', 'old-1')).toBe(true);
+      expect(await claimEventSql(pool, 'prune-test', 'new-1')).toBe(false);
+      expect(await a.pruneOnce()).toBe(0);
+    } finally {
+      await pool.query(`DELETE FROM processed_events WHERE consumer = 'prune-test'`);
+      await pool.end();
+    }
   });
 
   it('NOTIFY trigger fires on commit only', async () => {
