@@ -123,7 +123,9 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
     expect(await redis.ttl(correlationKey('agAglVJk'))).toBeGreaterThan(0);
 
     server.publishEvent(interaction('InteractionPostProcess', guid, { agentId: 'agAglVJk' }));
+    // the agent's wrap-up ends their part (correlation cleared), the interaction's end is InteractionDeleted
     server.publishEvent(interaction('InteractionEndPostProcess', guid, { agentId: 'agAglVJk' }));
+    server.publishEvent(interaction('InteractionDeleted', guid));
     await waitFor(() => eventsFor(guid).length === 6, { what: '6 lifecycle events on Kafka' });
     expect(eventsFor(guid).map((e) => e.data.state)).toEqual([
       'started',

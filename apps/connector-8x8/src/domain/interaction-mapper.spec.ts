@@ -83,7 +83,6 @@ describe('mapEightByEightEvent', () => {
     ['TransferRequest', 'transferred', null],
     ['InteractionPostProcess', 'wrap_up', null],
     ['PostProcess', 'wrap_up', null],
-    ['EndPostProcess', 'ended', 'clear'],
     ['InteractionDeleted', 'ended', 'clear'],
   ])('maps %s to %s (correlation %s)', (name, state, correlation) => {
     const m = mapEightByEightEvent({ Interaction: { ...assigned.Interaction, event: name } });
@@ -93,13 +92,18 @@ describe('mapEightByEightEvent', () => {
     expect(m.correlation?.action ?? null).toBe(correlation);
   });
 
-  it.each(['InteractionDeassigned', 'Deassigned'])(
+  it.each([
+    ['InteractionDeassigned', 'InteractionDeassigned'],
+    ['Deassigned', 'InteractionDeassigned'],
+    ['InteractionEndPostProcess', 'InteractionEndPostProcess'],
+    ['EndPostProcess', 'InteractionEndPostProcess'],
+  ])(
     'maps %s to a correlation clear only: no lifecycle event, the interaction goes on',
-    (name) => {
+    (name, vendorEvent) => {
       const m = mapEightByEightEvent({ Interaction: { ...assigned.Interaction, event: name } });
       expect(m).toEqual({
         kind: 'correlation',
-        vendorEvent: 'InteractionDeassigned',
+        vendorEvent,
         interactionId: assigned.Interaction.interactionGUID,
         correlation: {
           action: 'clear',

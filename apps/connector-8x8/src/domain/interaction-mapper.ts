@@ -17,7 +17,6 @@ const STATE_BY_EVENT: Record<string, LifecycleState> = {
   InteractionRejected: 'rejected',
   InteractionTransferRequest: 'transferred',
   InteractionPostProcess: 'wrap_up',
-  InteractionEndPostProcess: 'ended',
   InteractionDeleted: 'ended',
   GuestChatEnd: 'ended',
 };
@@ -25,11 +24,13 @@ const STATE_BY_EVENT: Record<string, LifecycleState> = {
 /**
  * Events that only move the agent ↔ interaction correlation and publish no lifecycle event.
  * `InteractionDeassigned`: the interaction was taken away from an agent (ring-no-answer, transfer,
- * after post-processing) while the interaction itself may continue with another agent; its end is
- * `InteractionDeleted`. The conversation contract has no non-terminal "unassigned" state, and `ended`
- * would make consumers (suggestion-service) drop the conversation's context mid-call.
+ * after post-processing) while the interaction itself may continue with another agent.
+ * `InteractionEndPostProcess`: one agent finished their wrap-up — after a transfer the interaction goes on
+ * with the next agent. Its end is `InteractionDeleted` (or `GuestChatEnd`). The conversation contract has no
+ * non-terminal "unassigned" state, and `ended` would make consumers (suggestion-service) drop the
+ * conversation's context mid-call.
  */
-const CORRELATION_ONLY = new Set(['InteractionDeassigned']);
+const CORRELATION_ONLY = new Set(['InteractionDeassigned', 'InteractionEndPostProcess']);
 
 /** Events after which an agent is working on the interaction (correlation set). */
 const SETS_CORRELATION = new Set(['InteractionAssigned', 'InteractionAccepted']);
