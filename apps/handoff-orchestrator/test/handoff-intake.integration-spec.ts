@@ -566,10 +566,12 @@ describe('handoff intake (REST + Kafka), integrations API, enrichment', () => {
         ]),
       );
       const post = doc.body.paths['/v1/handoffs'].post;
-      expect(post.requestBody.content['application/json'].schema.properties).toHaveProperty('transcript');
-      expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(
-        expect.arrayContaining(['X-Tenant-Id', 'Idempotency-Key']),
+      expect(post.requestBody.content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/HandoffRequest',
       );
+      expect(doc.body.components.schemas.HandoffRequest.properties).toHaveProperty('transcript');
+      expect(post.security).toEqual([{ tenant: [] }]);
+      expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(['Idempotency-Key']);
     });
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { HandoffRequestSchema, type HandoffRequest } from '@hub/contracts';
-import { jsonSchemaOf } from '../http/openapi';
-import { TENANT_HEADER, TenantId } from '@hub/http';
+import { HandoffViewSchema } from '../http/openapi';
+import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId } from '@hub/http';
 import { badRequest, ZodValidationPipe } from '@hub/http';
 import { presentHandoff, type HandoffView } from './handoff.presenter';
 import { GetHandoffUseCase } from './usecases/get-handoff.usecase';
@@ -18,7 +18,7 @@ const IDEMPOTENCY_HEADER = 'Idempotency-Key';
  * Kafka topic `hub.handoff.requested.v1`), the handoff's state, and the bot's cancel.
  */
 @ApiTags('handoffs')
-@ApiHeader({ name: TENANT_HEADER, required: true, description: 'Tenant slug (set by the API gateway)' })
+@ApiTenant()
 @Controller('v1/handoffs')
 export class HandoffsController {
   constructor(
@@ -37,16 +37,18 @@ export class HandoffsController {
       '`GET /v1/handoffs/{id}` and on the optional `callbackUrl`.',
   })
   @ApiHeader({ name: IDEMPOTENCY_HEADER, required: false, description: 'Dedupe key (1–200 chars)' })
-  @ApiBody({ schema: jsonSchemaOf(HandoffRequestSchema) })
-  @ApiResponse({ status: 201, description: 'Handoff created' })
-  @ApiResponse({ status: 200, description: 'Same idempotency key seen before: the existing handoff' })
-  @ApiResponse({ status: 400, description: 'Malformed request; `errors[].field` names each bad field' })
-  @ApiResponse({ status: 404, description: 'Unknown integration (in this tenant)' })
-  @ApiResponse({
-    status: 422,
-    description:
-      'Integration disabled / not internal, unknown routing.queue_id, or key reused with another body',
+  @ApiJsonBody(HandoffRequestSchema, { name: 'HandoffRequest' })
+  @ApiJsonResponse(201, HandoffViewSchema, { name: 'HandoffView', description: 'Handoff created' })
+  @ApiJsonResponse(200, HandoffViewSchema, {
+    name: 'HandoffView',
+    description: 'Same idempotency key seen before: the existing handoff',
   })
+  @ApiProblem(400, 'Malformed request; `errors[].field` names each bad field')
+  @ApiProblem(404, 'Unknown integration (in this tenant)')
+  @ApiProblem(
+    422,
+    'Integration disabled / not internal, unknown routing.queue_id, or key reused with another body',
+  )
   async create(
     @TenantId() tenantId: string,
     @Headers('idempotency-key') headerKey: string | undefined,
@@ -74,7 +76,11 @@ export class HandoffsController {
   @ApiOperation({
     summary: 'A handoff: status, reason, timestamps, work item/queue/agent, summary, sentiment, transitions',
   })
-  @ApiResponse({ status: 404, description: 'Unknown id in this tenant' })
+  @ApiJsonResponse(200, HandoffViewSchema, {
+    name: 'HandoffView',
+    description: 'The handoff with its transitions',
+  })
+  @ApiProblem(404, 'Unknown id in this tenant')
   get(@TenantId() tenantId: string, @Param('id') id: string): Promise<HandoffView> {
     return this.getHandoff.execute(tenantId, id);
   }
@@ -86,7 +92,12 @@ export class HandoffsController {
     description:
       'Asks the router to withdraw the work item; the outcome (failed/withdrawn, or accepted if an agent was faster) follows asynchronously.',
   })
-  @ApiResponse({ status: 409, description: 'Already accepted or failed' })
+  @ApiJsonResponse(202, HandoffViewSchema, {
+    name: 'HandoffView',
+    description: 'Withdrawal requested (status `withdrawing`)',
+  })
+  @ApiProblem(404, 'Unknown id in this tenant')
+  @ApiProblem(409, 'Already accepted or failed')
   async cancel(@TenantId() tenantId: string, @Param('id') id: string): Promise<HandoffView> {
     return presentHandoff(await this.withdraw.cancel(tenantId, id));
   }

@@ -1,8 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { TENANT_HEADER, TenantId } from '@hub/http';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { IntegrationTypeSchema } from '@hub/contracts';
+import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId } from '@hub/http';
 import { ZodValidationPipe } from '@hub/http';
-import { jsonSchemaOf } from '../http/openapi';
+import { IntegrationViewSchema } from '../http/openapi';
 import { IntegrationsService } from './integrations.service';
 import {
   CreateIntegrationBodySchema,
@@ -15,18 +17,21 @@ import type { IntegrationView } from './integration.presenter';
 
 /** `/v1/integrations`: a tenant's integrations (internal adapter, CCaaS connectors, LLM provider). */
 @ApiTags('integrations')
-@ApiHeader({ name: TENANT_HEADER, required: true, description: 'Tenant slug (set by the API gateway)' })
+@ApiTenant()
 @Controller('v1/integrations')
 export class IntegrationsController {
   constructor(private readonly integrations: IntegrationsService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create an integration; config/secrets are validated by its type' })
-  @ApiBody({ schema: jsonSchemaOf(CreateIntegrationBodySchema) })
-  @ApiResponse({ status: 201, description: 'Created (secrets redacted)' })
-  @ApiResponse({ status: 400, description: 'Invalid field (named in `errors[].field`)' })
-  @ApiResponse({ status: 409, description: 'Name already used in this tenant' })
-  @ApiResponse({ status: 422, description: 'config.defaultQueueId is not a queue of this tenant' })
+  @ApiJsonBody(CreateIntegrationBodySchema, { name: 'CreateIntegrationBody' })
+  @ApiJsonResponse(201, IntegrationViewSchema, {
+    name: 'IntegrationView',
+    description: 'Created (secrets redacted)',
+  })
+  @ApiProblem(400, 'Invalid field (named in `errors[].field`)')
+  @ApiProblem(409, 'Name already used in this tenant')
+  @ApiProblem(422, 'config.defaultQueueId is not a queue of this tenant')
   create(
     @TenantId() tenantId: string,
     @Body(new ZodValidationPipe(CreateIntegrationBodySchema)) body: CreateIntegrationBody,
@@ -36,7 +41,8 @@ export class IntegrationsController {
 
   @Get()
   @ApiOperation({ summary: "List the tenant's integrations (optionally of one type)" })
-  @ApiQuery({ name: 'type', required: false })
+  @ApiQuery({ name: 'type', required: false, enum: IntegrationTypeSchema.options })
+  @ApiJsonResponse(200, z.array(IntegrationViewSchema), { description: 'Integrations (secrets redacted)' })
   list(
     @TenantId() tenantId: string,
     @Query(new ZodValidationPipe(ListIntegrationsQuerySchema)) q: { type?: CreateIntegrationBody['type'] },
@@ -45,14 +51,24 @@ export class IntegrationsController {
   }
 
   @Get(':id')
-  @ApiResponse({ status: 404, description: 'Unknown id (or another tenant’s)' })
+  @ApiOperation({ summary: 'An integration (secrets redacted)' })
+  @ApiJsonResponse(200, IntegrationViewSchema, { name: 'IntegrationView', description: 'The integration' })
+  @ApiProblem(404, 'Unknown id (or another tenant’s)')
   get(@TenantId() tenantId: string, @Param('id') id: string): Promise<IntegrationView> {
     return this.integrations.get(tenantId, id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Update name/enabled; config and secrets are replaced when given' })
-  @ApiBody({ schema: jsonSchemaOf(UpdateIntegrationBodySchema) })
+  @ApiJsonBody(UpdateIntegrationBodySchema, { name: 'UpdateIntegrationBody' })
+  @ApiJsonResponse(200, IntegrationViewSchema, {
+    name: 'IntegrationView',
+    description: 'Updated (secrets redacted)',
+  })
+  @ApiProblem(400, 'Invalid field (named in `errors[].field`)')
+  @ApiProblem(404, 'Unknown id (or another tenant’s)')
+  @ApiProblem(409, 'Name already used in this tenant')
+  @ApiProblem(422, 'config.defaultQueueId is not a queue of this tenant')
   update(
     @TenantId() tenantId: string,
     @Param('id') id: string,
@@ -63,6 +79,9 @@ export class IntegrationsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete an integration' })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiProblem(404, 'Unknown id (or another tenant’s)')
   async delete(@TenantId() tenantId: string, @Param('id') id: string): Promise<void> {
     await this.integrations.delete(tenantId, id);
   }

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import Ajv from 'ajv';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import {
+  auditOpenApiDocument,
+  dereferenced,
+  documentedRoutes,
+  operationOf,
+  registeredRoutes,
+  type RouteKey,
+} from '@hub/http';
+import { createTestWorld, type TestWorld } from '@hub/testing';
+import { handoffBody, http, seedQueue, startService, type RunningService } from './support/harness';
+
+jest.setTimeout(60_000);
+
+const T = 'openapi-docs';
+const OPERATIONS: RouteKey[] = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'POST /v1/handoffs',
+  'GET /v1/handoffs/{id}',
+  'POST /v1/handoffs/{id}/withdraw',
+  'POST /v1/integrations',
+  'GET /v1/integrations',
+  'GET /v1/integrations/{id}',
+  'PATCH /v1/integrations/{id}',
+  'DELETE /v1/integrations/{id}',
+];
+const PUBLIC: RouteKey[] = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+
+describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
+  let world: TestWorld;
+  let svc: RunningService;
+  let doc: OpenAPIObject;
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  /** Validation errors of a real response body against the documented schema (null = valid). */
+  const mismatch = (route: RouteKey, status: number, body: unknown) => {
+    const schema = operationOf(doc, route).responses[status] as {
+      content: Record<string, { schema: unknown }>;
+    };
+    const validate = ajv.compile(dereferenced(doc, schema.content['application/json'].schema));
+    return validate(body) ? null : validate.errors;
+  };
+  const requestSchema = (route: RouteKey) =>
+    dereferenced(
+      doc,
+      (operationOf(doc, route).requestBody as { content: Record<string, { schema: unknown }> }).content[
+        'application/json'
+      ].schema,
+    );
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    svc = await startService(world);
+    const res = await http(svc.url, 'GET', '/docs-json');
+    expect(res.status).toBe(200);
+    doc = res.body;
+  });
+
+  afterAll(async () => {
+    await svc?.close();
+    await world?.drop();
+  });
+
+  it('documents every route the service registers, with schemas for bodies, successes and problems', () => {
+    expect(registeredRoutes(svc.app)).toEqual([...OPERATIONS].sort());
+    expect(documentedRoutes(doc)).toEqual([...OPERATIONS].sort());
+    expect(auditOpenApiDocument(doc, registeredRoutes(svc.app), { publicRoutes: PUBLIC })).toEqual([]);
+  });
+
+  it('declares the X-Tenant-Id scheme on every API route', () => {
+    expect(doc.components?.securitySchemes?.tenant).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Tenant-Id',
+    });
+    for (const r of OPERATIONS.filter((o) => !PUBLIC.includes(o)))
+      expect([r, operationOf(doc, r).security]).toEqual([r, [{ tenant: [] }]]);
+  });
+
+  it('request bodies come from the validating zod schemas (required fields named)', () => {
+    const handoff = requestSchema('POST /v1/handoffs');
+    expect(handoff.required).toEqual(['integrationId', 'botSessionId', 'conversationId', 'channel']);
+    expect(Object.keys(handoff.properties ?? {})).toEqual(
+      expect.arrayContaining(['transcript', 'routing', 'timeoutSeconds', 'callbackUrl']),
+    );
+    expect(requestSchema('POST /v1/integrations').required).toEqual(['type', 'name']);
+    expect(requestSchema('PATCH /v1/integrations/{id}').required ?? []).toEqual([]);
+    expect(operationOf(doc, 'POST /v1/handoffs').parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
+    );
+  });
+
+  it('documents 400 with field-named errors and the 404/409/422 each route can answer', () => {
+    const statuses = (r: RouteKey) => Object.keys(operationOf(doc, r).responses).sort();
+    expect(statuses('POST /v1/handoffs')).toEqual(['200', '201', '400', '404', '422']);
+    expect(statuses('POST /v1/handoffs/{id}/withdraw')).toEqual(['202', '400', '404', '409']);
+    expect(statuses('PATCH /v1/integrations/{id}')).toEqual(['200', '400', '404', '409', '422']);
+    const problem = dereferenced(doc, { $ref: '#/components/schemas/ValidationProblem' });
+    expect(problem.required).toEqual(expect.arrayContaining(['statusCode', 'message', 'errors']));
+  });
+
+  it('real responses match the documented schemas (success, 400, 404)', async () => {
+    const queue = await seedQueue(world, T, 'Support');
+    const integration = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: { type: 'internal', name: 'Docs', config: { defaultQueueId: queue } },
+    });
+    expect(integration.status).toBe(201);
+    expect(mismatch('POST /v1/integrations', 201, integration.body)).toBeNull();
+    const list = await http(svc.url, 'GET', '/v1/integrations', { tenant: T });
+    expect(mismatch('GET /v1/integrations', 200, list.body)).toBeNull();
+
+    const created = await http(svc.url, 'POST', '/v1/handoffs', {
+      tenant: T,
+      body: handoffBody(integration.body.id),
+    });
+    expect(created.status).toBe(201);
+    expect(mismatch('POST /v1/handoffs', 201, created.body)).toBeNull();
+    const got = await http(svc.url, 'GET', `/v1/handoffs/${created.body.id}`, { tenant: T });
+    expect(got.body.transitions.length).toBeGreaterThan(0);
+    expect(mismatch('GET /v1/handoffs/{id}', 200, got.body)).toBeNull();
+    // a response of the wrong shape does not pass: the check above is not vacuous
+    expect(mismatch('GET /v1/handoffs/{id}', 200, { ...got.body, createdAt: 42 })).not.toBeNull();
+
+    const bad = await http(svc.url, 'POST', '/v1/handoffs', {
+      tenant: T,
+      body: { ...handoffBody(integration.body.id), channel: 'fax' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('channel');
+    expect(mismatch('POST /v1/handoffs', 400, bad.body)).toBeNull();
+    const missing = await http(svc.url, 'GET', `/v1/integrations/${randomUUID()}`, { tenant: T });
+    expect(missing.status).toBe(404);
+    expect(mismatch('GET /v1/integrations/{id}', 404, missing.body)).toBeNull();
+  });
+});
