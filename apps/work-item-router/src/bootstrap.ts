@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { TENANT_SECURITY, setupOpenApi, tenantHeaderScheme } from '@hub/http';
 import { bootstrapService, createLogger } from '@hub/observability';
 import { AppModule, SERVICE_NAME } from './app.module';
 import type { RouterConfig } from './config';
@@ -19,19 +19,13 @@ export async function startRouter(config: RouterConfig): Promise<{ app: INestApp
     host: config.HOST,
     configure: (app) => {
       app.useGlobalFilters(new PermanentErrorFilter());
-      if (config.OPENAPI_ENABLED) {
-        const doc = SwaggerModule.createDocument(
-          app,
-          new DocumentBuilder()
-            .setTitle('Engagement Hub — work-item router')
-            .setDescription(
-              'Queues, agents (presence, capacity, auto-accept) and work items of a tenant (header X-Tenant-Id).',
-            )
-            .setVersion('1')
-            .build(),
-        );
-        SwaggerModule.setup('docs', app, doc);
-      }
+      if (config.OPENAPI_ENABLED)
+        setupOpenApi(app, {
+          title: 'Engagement Hub — work-item router',
+          description:
+            'Tenants, queues, agents (presence, capacity, auto-accept) and work items of a tenant (header X-Tenant-Id).',
+          securitySchemes: { [TENANT_SECURITY]: tenantHeaderScheme() },
+        });
     },
   });
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { TENANT_HEADER, TenantId, ZodValidationPipe } from '@hub/http';
+import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId, ZodValidationPipe } from '@hub/http';
 import {
   AgentIdSchema,
   CreateAgentBodySchema,
@@ -12,15 +12,16 @@ import {
   UpdateAgentBodySchema,
   UpdateQueueBodySchema,
   UuidSchema,
-  openApiOf,
 } from './admin.schemas';
+import { AgentViewSchema, QueueViewSchema, TenantViewSchema, WorkItemViewSchema } from './admin.openapi';
 import { AdminRepository } from './admin.repository';
 import { AgentsService } from './agents.service';
 import { conflict, isUniqueViolation, notFound } from './http-errors';
 import { presentQueue, presentWorkItem } from './presenters';
 import { QueuesService } from './queues.service';
 
-const tenantHeader = { name: TENANT_HEADER, required: true, description: 'Tenant id (lower-case slug)' };
+const queue = { name: 'QueueView', description: 'The queue' };
+const agent = { name: 'AgentView', description: 'The agent' };
 const idPipe = new ZodValidationPipe(UuidSchema, 'id');
 const agentIdPipe = new ZodValidationPipe(AgentIdSchema, 'id');
 
@@ -34,10 +35,10 @@ export class TenantsController {
   @ApiOperation({
     summary: 'Create a tenant; its default queue "Default" (is_default) is created automatically',
   })
-  @ApiBody({ schema: openApiOf(CreateTenantBodySchema) })
-  @ApiResponse({ status: 201, description: 'Tenant with its default queue' })
-  @ApiResponse({ status: 400, description: 'Malformed body (fields named)' })
-  @ApiResponse({ status: 409, description: 'Tenant id taken' })
+  @ApiJsonBody(CreateTenantBodySchema, { name: 'CreateTenantBody' })
+  @ApiJsonResponse(201, TenantViewSchema, { description: 'Tenant with its default queue' })
+  @ApiProblem(400, 'Malformed body (fields named in `errors[].field`)')
+  @ApiProblem(409, 'Tenant id taken')
   async create(
     @Body(new ZodValidationPipe(CreateTenantBodySchema)) body: z.infer<typeof CreateTenantBodySchema>,
   ) {
@@ -60,17 +61,17 @@ export class TenantsController {
 
 /** Queues of the header's tenant. */
 @ApiTags('queues')
-@ApiHeader(tenantHeader)
+@ApiTenant()
 @Controller('v1/queues')
 export class QueuesController {
   constructor(private readonly queues: QueuesService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a queue' })
-  @ApiBody({ schema: openApiOf(CreateQueueBodySchema) })
-  @ApiResponse({ status: 201, description: 'The queue' })
-  @ApiResponse({ status: 404, description: 'Unknown tenant' })
-  @ApiResponse({ status: 409, description: 'Name taken' })
+  @ApiJsonBody(CreateQueueBodySchema, { name: 'CreateQueueBody' })
+  @ApiJsonResponse(201, QueueViewSchema, queue)
+  @ApiProblem(404, 'Unknown tenant')
+  @ApiProblem(409, 'Name taken')
   create(
     @TenantId() tenantId: string,
     @Body(new ZodValidationPipe(CreateQueueBodySchema)) body: z.infer<typeof CreateQueueBodySchema>,
@@ -80,21 +81,27 @@ export class QueuesController {
 
   @Get()
   @ApiOperation({ summary: "List the tenant's queues" })
+  @ApiJsonResponse(200, z.array(QueueViewSchema), { description: 'Queues' })
   list(@TenantId() tenantId: string) {
     return this.queues.list(tenantId);
   }
 
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse({ status: 404, description: 'Unknown queue' })
+  @ApiOperation({ summary: 'A queue' })
+  @ApiJsonResponse(200, QueueViewSchema, queue)
+  @ApiProblem(404, 'Unknown queue')
   get(@TenantId() tenantId: string, @Param('id', idPipe) id: string) {
     return this.queues.get(tenantId, id);
   }
 
   @Patch(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiBody({ schema: openApiOf(UpdateQueueBodySchema) })
-  @ApiResponse({ status: 404, description: 'Unknown queue' })
+  @ApiOperation({ summary: 'Update a queue (any subset of its fields)' })
+  @ApiJsonBody(UpdateQueueBodySchema, { name: 'UpdateQueueBody' })
+  @ApiJsonResponse(200, QueueViewSchema, queue)
+  @ApiProblem(404, 'Unknown queue')
+  @ApiProblem(409, 'Name taken')
   update(
     @TenantId() tenantId: string,
     @Param('id', idPipe) id: string,
@@ -106,18 +113,18 @@ export class QueuesController {
 
 /** Agents of the header's tenant. */
 @ApiTags('agents')
-@ApiHeader(tenantHeader)
+@ApiTenant()
 @Controller('v1/agents')
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
   @Post()
   @ApiOperation({ summary: 'Create an agent (starts offline)' })
-  @ApiBody({ schema: openApiOf(CreateAgentBodySchema) })
-  @ApiResponse({ status: 201, description: 'The agent' })
-  @ApiResponse({ status: 404, description: 'Unknown tenant' })
-  @ApiResponse({ status: 409, description: 'Agent id taken' })
-  @ApiResponse({ status: 422, description: 'Unknown queue id in queueIds' })
+  @ApiJsonBody(CreateAgentBodySchema, { name: 'CreateAgentBody' })
+  @ApiJsonResponse(201, AgentViewSchema, agent)
+  @ApiProblem(404, 'Unknown tenant')
+  @ApiProblem(409, 'Agent id taken')
+  @ApiProblem(422, 'Unknown queue id in queueIds (`errors[].field` = `queueIds.<index>`)')
   create(
     @TenantId() tenantId: string,
     @Body(new ZodValidationPipe(CreateAgentBodySchema)) body: z.infer<typeof CreateAgentBodySchema>,
@@ -126,20 +133,26 @@ export class AgentsController {
   }
 
   @Get()
+  @ApiOperation({ summary: "List the tenant's agents" })
+  @ApiJsonResponse(200, z.array(AgentViewSchema), { description: 'Agents' })
   list(@TenantId() tenantId: string) {
     return this.agents.list(tenantId);
   }
 
   @Get(':id')
-  @ApiResponse({ status: 404, description: 'Unknown agent' })
+  @ApiOperation({ summary: 'An agent (presence, capacity, load, queues)' })
+  @ApiJsonResponse(200, AgentViewSchema, agent)
+  @ApiProblem(404, 'Unknown agent')
   get(@TenantId() tenantId: string, @Param('id', agentIdPipe) id: string) {
     return this.agents.get(tenantId, id);
   }
 
   @Patch(':id')
-  @ApiBody({ schema: openApiOf(UpdateAgentBodySchema) })
-  @ApiResponse({ status: 404, description: 'Unknown agent' })
-  @ApiResponse({ status: 422, description: 'Unknown queue id in queueIds' })
+  @ApiOperation({ summary: 'Update an agent (any subset; queueIds replaces the memberships)' })
+  @ApiJsonBody(UpdateAgentBodySchema, { name: 'UpdateAgentBody' })
+  @ApiJsonResponse(200, AgentViewSchema, agent)
+  @ApiProblem(404, 'Unknown agent')
+  @ApiProblem(422, 'Unknown queue id in queueIds (`errors[].field` = `queueIds.<index>`)')
   update(
     @TenantId() tenantId: string,
     @Param('id', agentIdPipe) id: string,
@@ -151,8 +164,9 @@ export class AgentsController {
   @Put(':id/presence')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set presence (same use case as the set_presence command)' })
-  @ApiBody({ schema: openApiOf(PresenceBodySchema) })
-  @ApiResponse({ status: 404, description: 'Unknown agent' })
+  @ApiJsonBody(PresenceBodySchema, { name: 'PresenceBody' })
+  @ApiJsonResponse(200, AgentViewSchema, agent)
+  @ApiProblem(404, 'Unknown agent')
   setPresence(
     @TenantId() tenantId: string,
     @Param('id', agentIdPipe) id: string,
@@ -164,20 +178,26 @@ export class AgentsController {
 
 /** Work items of the header's tenant (read-only; state changes come as commands). */
 @ApiTags('work-items')
-@ApiHeader(tenantHeader)
+@ApiTenant()
 @Controller('v1/work-items')
 export class WorkItemsController {
   constructor(private readonly repo: AdminRepository) {}
 
   @Get()
+  @ApiOperation({ summary: 'List work items (newest first), optionally filtered' })
+  @ApiJsonResponse(200, z.array(WorkItemViewSchema), { description: 'Work items' })
   @ApiQuery({
     name: 'status',
     required: false,
     enum: ['waiting', 'offered', 'assigned', 'completed', 'withdrawn', 'failed'],
   })
-  @ApiQuery({ name: 'queueId', required: false })
+  @ApiQuery({ name: 'queueId', required: false, schema: { type: 'string', format: 'uuid' } })
   @ApiQuery({ name: 'agentId', required: false })
-  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  })
   async list(
     @TenantId() tenantId: string,
     @Query(new ZodValidationPipe(ListWorkItemsQuerySchema)) q: z.infer<typeof ListWorkItemsQuerySchema>,
@@ -187,8 +207,12 @@ export class WorkItemsController {
 
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse({ status: 200, description: 'Work item with context, transfer history and offers' })
-  @ApiResponse({ status: 404, description: 'Unknown work item' })
+  @ApiOperation({ summary: 'A work item with context, transfer history and offers' })
+  @ApiJsonResponse(200, WorkItemViewSchema, {
+    name: 'WorkItemView',
+    description: 'Work item with context, transfer history and offers',
+  })
+  @ApiProblem(404, 'Unknown work item')
   async get(@TenantId() tenantId: string, @Param('id', idPipe) id: string) {
     const w = await this.repo.findWorkItem(tenantId, id);
     if (!w) throw notFound(`unknown work item ${id}`);

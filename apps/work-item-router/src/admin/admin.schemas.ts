@@ -76,8 +76,3 @@ export const ListWorkItemsQuerySchema = z.object({
 
 export const UuidSchema = z.uuid();
 export { AgentIdSchema };
-
-/** OpenAPI (3.0) JSON schema of a request body, from its zod schema. */
-export function openApiOf(schema: z.ZodType): Record<string, unknown> {
-  return z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }) as Record<string, unknown>;
-}
