@@ -6,12 +6,14 @@ import type { Logger } from 'pino';
 import { bootstrapService } from '@hub/observability';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
+import { setupGatewayOpenApi } from './openapi';
 
 /** Folder of the Agent Desktop page (plain HTML + ES modules, no build step). */
 export const DESKTOP_DIR = join(__dirname, 'desktop', 'public');
 
 /**
- * Starts the gateway: HTTP (REST, `/desktop/`, health) and Socket.IO (`/agents`) on one port.
+ * Starts the gateway: HTTP (REST, `/desktop/`, health, OpenAPI at `/docs` and `/docs-json`) and
+ * Socket.IO (`/agents`) on one port.
  * @returns the app and the bound port (PORT=0 picks a free one)
  */
 export async function startGateway(
@@ -26,6 +28,7 @@ export async function startGateway(
     configure: (app) => {
       app.useWebSocketAdapter(new IoAdapter(app));
       app.use('/desktop', express.static(DESKTOP_DIR, { index: 'index.html', maxAge: 0 }));
+      setupGatewayOpenApi(app);
     },
   });
 }

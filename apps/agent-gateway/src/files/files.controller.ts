@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Controller,
   Get,
   HttpCode,
@@ -7,7 +6,6 @@ import {
   Inject,
   NotFoundException,
   Param,
-  ParseUUIDPipe,
   Post,
   Query,
   Req,
@@ -15,8 +13,20 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import type { ConversationMessage } from '@hub/contracts';
+import { ApiJsonResponse, ApiProblem, ZodValidationPipe, badRequest } from '@hub/http';
 import { AGENT_TOKEN_VERIFIER, AgentAuthGuard, Principal } from '../auth/agent-auth.guard';
 import {
   InvalidAgentTokenError,
@@ -24,12 +34,17 @@ import {
   type AgentTokenVerifier,
 } from '../auth/agent-token.verifier';
 import { NotVisibleError } from '../domain/errors';
+import { AGENT_SECURITY, FILE_LINK_SECURITY, FileSharedSchema } from '../openapi';
+import { workItemIdPipe } from '../work-items/work-items.controller';
 import { FilesService, UploadRejectedError } from './files.service';
 import { SingleFileUploadInterceptor } from './upload.interceptor';
 import type { Readable } from 'node:stream';
 import type { StoredFileRow } from './stored-file.repository';
 
+const fileIdPipe = new ZodValidationPipe(z.uuid(), 'id');
+
 /** File transfer: agents upload into their work item; agents or signed links download. */
+@ApiTags('files')
 @Controller('v1')
 export class FilesController {
   constructor(
@@ -46,13 +61,31 @@ export class FilesController {
   @HttpCode(201)
   @UseGuards(AgentAuthGuard)
   @UseInterceptors(SingleFileUploadInterceptor)
+  @ApiOperation({ summary: 'Upload a file into an assigned work item; it is shared with the customer' })
+  @ApiBearerAuth(AGENT_SECURITY)
+  @ApiParam({ name: 'id', format: 'uuid', description: 'Work item id' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary', description: 'The file (one part)' } },
+    },
+  })
+  @ApiJsonResponse(201, FileSharedSchema, { description: 'The `file` message shared with the customer' })
+  @ApiProblem(400, 'No `file` part, or `id` is not a UUID (`errors[].field` names it)')
+  @ApiProblem(401, 'Missing, expired or badly signed agent token')
+  @ApiProblem(404, 'Not assigned to the caller (or unknown, or another tenant’s)')
+  @ApiProblem(409, 'No longer assigned to the caller')
+  @ApiProblem(413, 'Larger than FILE_MAX_BYTES')
+  @ApiProblem(415, 'Content type outside FILE_ALLOWED_TYPES')
   async upload(
     @Principal() principal: AgentPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', workItemIdPipe) id: string,
     @Req() req: Request,
   ): Promise<{ message: ConversationMessage }> {
     const f = (req as Request & { file?: Express.Multer.File }).file;
-    if (!f) throw new BadRequestException('file: is required (multipart part named "file")');
+    if (!f) throw badRequest([{ field: 'file', message: 'is required (multipart part named "file")' }]);
     try {
       const message = await this.files.upload(principal, id, {
         name: Buffer.from(f.originalname, 'latin1').toString('utf8'),
@@ -61,7 +94,10 @@ export class FilesController {
       });
       return { message };
     } catch (e) {
-      if (e instanceof UploadRejectedError) throw new HttpException(e.message, e.status);
+      if (e instanceof UploadRejectedError)
+        throw e.status === 400
+          ? badRequest([{ field: 'file', message: e.message }])
+          : new HttpException(e.message, e.status);
       throw e;
     }
   }
@@ -71,8 +107,20 @@ export class FilesController {
    * item) or `?token=<signed link>` (bot platform). 404 otherwise.
    */
   @Get('files/:id')
+  @ApiOperation({ summary: 'Download a file (agent who can see the work item, or a signed link)' })
+  @ApiBearerAuth(AGENT_SECURITY)
+  @ApiSecurity(FILE_LINK_SECURITY)
+  @ApiParam({ name: 'id', format: 'uuid', description: 'File id' })
+  @ApiResponse({
+    status: 200,
+    description: 'The file as uploaded (its own Content-Type; `Content-Disposition: attachment`)',
+    content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
+  })
+  @ApiProblem(400, '`id` is not a UUID (`errors[].field` = `id`)')
+  @ApiProblem(401, 'Bad agent token')
+  @ApiProblem(404, 'Unknown file, not visible to the caller, or a bad/expired link')
   async download(
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', fileIdPipe) id: string,
     @Query('token') token: string | undefined,
     @Req() req: Request,
     @Res() res: Response,

@@ -1,4 +1,5 @@
-import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { badRequest } from '@hub/http';
 import type { AgentWorkItemView } from '@hub/contracts';
 import type { AgentPrincipal } from '../auth/agent-token.verifier';
 import { WorkItemCommandsPublisher } from '../agents/work-item-commands.publisher';
@@ -82,7 +83,7 @@ export class AgentWorkItemsService {
 
   /**
    * Transfers an assigned work item to another queue of the tenant.
-   * @throws NotVisibleError / WrongStateError unless assigned to the caller; BadRequestException for an unknown queue
+   * @throws NotVisibleError / WrongStateError unless assigned to the caller; BadRequestException (400, field toQueueId) for an unknown queue
    */
   async transfer(
     p: AgentPrincipal,
@@ -92,7 +93,7 @@ export class AgentWorkItemsService {
     const ref = await this.chat.requireAssigned(p, workItemId);
     const queues = await this.reader.queues(p.tenantId);
     if (!queues.some((q) => q.id === input.toQueueId))
-      throw new BadRequestException('toQueueId: no active queue with this id');
+      throw badRequest([{ field: 'toQueueId', message: 'no active queue with this id' }]);
     const commandId = await this.commands.send(p, ref.conversationId, {
       command: 'transfer',
       workItemId,

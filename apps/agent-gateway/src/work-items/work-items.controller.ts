@@ -1,18 +1,18 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { ApiJsonBody, ApiJsonResponse, ApiProblem, ZodValidationPipe, parseOr400 } from '@hub/http';
 import { AgentAuthGuard, Principal } from '../auth/agent-auth.guard';
 import type { AgentPrincipal } from '../auth/agent-token.verifier';
-import { parseOr400 } from '../common/zod';
+import {
+  AGENT_SECURITY,
+  AgentPrincipalSchema,
+  CommandAcceptedSchema,
+  InboxSchema,
+  QueueViewSchema,
+  TimelineSchema,
+  WorkItemDetailSchema,
+} from '../openapi';
 import { ChatService } from '../conversations/chat.service';
 import type { TimelineEntry } from '../domain/timeline';
 import { AgentWorkItemsService } from './agent-work-items.service';
@@ -28,12 +28,19 @@ export const CompleteBodySchema = z.object({
   disposition: z.string().max(100).optional(),
 });
 
+/** `:id` of a work item: a UUID, else 400 naming `id`. */
+export const workItemIdPipe = new ZodValidationPipe(z.uuid(), 'id');
+const accepted = { description: 'Command durably in Kafka; the result arrives on the socket (`unassigned`)' };
+
 /**
  * REST for the Agent Desktop, scoped to the calling agent (Bearer JWT). Work items the caller is
  * neither offered nor assigned — including other tenants' — answer 404.
  * Transfer and complete are commands to the router: they answer **202 Accepted** once the command
  * is durably in Kafka (acks=-1); the resulting state arrives on the agent's socket (`unassigned`).
  */
+@ApiTags('agent')
+@ApiBearerAuth(AGENT_SECURITY)
+@ApiProblem(401, 'Missing, expired or badly signed agent token (`message` says which)')
 @Controller('v1/agent')
 @UseGuards(AgentAuthGuard)
 export class WorkItemsController {
@@ -44,12 +51,16 @@ export class WorkItemsController {
 
   /** `GET /v1/agent/me` → the verified principal. */
   @Get('me')
+  @ApiOperation({ summary: 'The verified caller (tenant, agent id, name, token expiry)' })
+  @ApiJsonResponse(200, AgentPrincipalSchema, { description: 'The principal' })
   me(@Principal() p: AgentPrincipal): AgentPrincipal {
     return p;
   }
 
   /** `GET /v1/agent/work-items` → live offers and assigned work items. */
   @Get('work-items')
+  @ApiOperation({ summary: 'Inbox: live offers to the caller and work items assigned to the caller' })
+  @ApiJsonResponse(200, InboxSchema, { description: 'Offers and assigned work items' })
   inbox(
     @Principal() p: AgentPrincipal,
   ): Promise<{ offers: AgentOfferView[]; assigned: AgentWorkItemView[] }> {
@@ -58,18 +69,25 @@ export class WorkItemsController {
 
   /** `GET /v1/agent/work-items/:id` → context panel: transcript, summary, intent, sentiment, attributes, contact, channel, transfers. */
   @Get('work-items/:id')
-  detail(
-    @Principal() p: AgentPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-  ): Promise<WorkItemDetail> {
+  @ApiOperation({ summary: 'Context panel of a work item offered to or assigned to the caller' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiJsonResponse(200, WorkItemDetailSchema, { name: 'WorkItemDetail', description: 'The work item' })
+  @ApiProblem(400, '`id` is not a UUID (`errors[].field` = `id`)')
+  @ApiProblem(404, 'Not offered to / assigned to the caller (or unknown, or another tenant’s)')
+  detail(@Principal() p: AgentPrincipal, @Param('id', workItemIdPipe) id: string): Promise<WorkItemDetail> {
     return this.items.detail(p, id);
   }
 
   /** `GET /v1/agent/work-items/:id/messages` → bot transcript then live messages. */
   @Get('work-items/:id/messages')
+  @ApiOperation({ summary: 'Conversation: the bot transcript, then live messages in order' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiJsonResponse(200, TimelineSchema, { description: 'Timeline' })
+  @ApiProblem(400, '`id` is not a UUID (`errors[].field` = `id`)')
+  @ApiProblem(404, 'Not offered to / assigned to the caller (or unknown, or another tenant’s)')
   async messages(
     @Principal() p: AgentPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', workItemIdPipe) id: string,
   ): Promise<{ timeline: TimelineEntry[] }> {
     return { timeline: await this.chat.timeline(p, id) };
   }
@@ -77,9 +95,16 @@ export class WorkItemsController {
   /** `POST /v1/agent/work-items/:id/transfer` `{ toQueueId, reason? }` → 202. */
   @Post('work-items/:id/transfer')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Transfer an assigned work item to another active queue of the tenant' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiJsonBody(TransferBodySchema, { name: 'TransferBody' })
+  @ApiJsonResponse(202, CommandAcceptedSchema, accepted)
+  @ApiProblem(400, 'Invalid body or `id`, or `toQueueId` is not an active queue (`errors[].field` names it)')
+  @ApiProblem(404, 'Not assigned to the caller (or unknown, or another tenant’s)')
+  @ApiProblem(409, 'No longer assigned to the caller')
   transfer(
     @Principal() p: AgentPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', workItemIdPipe) id: string,
     @Body() body: unknown,
   ): Promise<{ status: 'accepted'; commandId: string }> {
     return this.items.transfer(p, id, parseOr400(TransferBodySchema, body));
@@ -88,9 +113,16 @@ export class WorkItemsController {
   /** `POST /v1/agent/work-items/:id/complete` `{ note?, disposition? }` (wrap-up) → 202. */
   @Post('work-items/:id/complete')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Complete (wrap up) an assigned work item with an optional note and disposition' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiJsonBody(CompleteBodySchema, { name: 'CompleteBody', required: false })
+  @ApiJsonResponse(202, CommandAcceptedSchema, accepted)
+  @ApiProblem(400, 'Invalid body or `id` (`errors[].field` names it)')
+  @ApiProblem(404, 'Not assigned to the caller (or unknown, or another tenant’s)')
+  @ApiProblem(409, 'No longer assigned to the caller')
   complete(
     @Principal() p: AgentPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', workItemIdPipe) id: string,
     @Body() body: unknown,
   ): Promise<{ status: 'accepted'; commandId: string }> {
     return this.items.complete(p, id, parseOr400(CompleteBodySchema, body ?? {}));
@@ -98,6 +130,8 @@ export class WorkItemsController {
 
   /** `GET /v1/agent/queues` → the tenant's active queues (transfer targets). */
   @Get('queues')
+  @ApiOperation({ summary: "The tenant's active queues (transfer targets)" })
+  @ApiJsonResponse(200, z.array(QueueViewSchema), { description: 'Queues' })
   queues(@Principal() p: AgentPrincipal): Promise<QueueView[]> {
     return this.items.queues(p);
   }
