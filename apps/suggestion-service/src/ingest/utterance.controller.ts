@@ -1,9 +1,11 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { newEnvelope } from '@hub/contracts';
 import { MessagingService } from '@hub/messaging';
-import { parseOr400, TenantId } from '@hub/http';
+import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, parseOr400, TenantId } from '@hub/http';
+import { UtteranceAcceptedSchema } from '../openapi';
 
 /**
  * Body of `POST /v1/interactions/:interactionId/utterances`: a chat message forwarded by an agent
@@ -32,12 +34,23 @@ const InteractionIdSchema = z.string().trim().min(1).max(200);
  * No state is written here, so no outbox is needed: a failed send is a 5xx the widget retries,
  * and the utterance id makes the retry idempotent downstream.
  */
+@ApiTags('utterances')
+@ApiTenant()
 @Controller('v1/interactions')
 export class UtteranceController {
   constructor(private readonly messaging: MessagingService) {}
 
   @Post(':interactionId/utterances')
   @HttpCode(202)
+  @ApiOperation({
+    summary: 'Ingest a chat message forwarded by an agent widget',
+    description:
+      'Published as a `conversation.event` (kind `utterance`) on hub.conversation.events.v1; suggestions follow on ' +
+      'hub.assist.suggestions.v1. A repeated `utteranceId` is one utterance downstream.',
+  })
+  @ApiJsonBody(UtteranceBodySchema, { name: 'UtteranceBody' })
+  @ApiJsonResponse(202, UtteranceAcceptedSchema, { description: 'Acknowledged by Kafka' })
+  @ApiProblem(400, 'Invalid field or `interactionId` (named in `errors[].field`)')
   async post(
     @TenantId() tenantId: string,
     @Param('interactionId') interactionId: string,

@@ -15,10 +15,26 @@ import {
   BadRequestException,
   BadGatewayException,
 } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { parseOr400, TenantId } from '@hub/http';
+import {
+  ApiJsonBody,
+  ApiJsonResponse,
+  ApiProblem,
+  ApiTenant,
+  badRequest,
+  parseOr400,
+  TenantId,
+} from '@hub/http';
 import { LlmError } from '../llm/llm.repository';
+import {
+  DocumentSummarySchema,
+  IngestResultSchema,
+  itemsOf,
+  KnowledgeBaseViewSchema,
+  UploadViewSchema,
+} from '../openapi';
 import { DuplicateNameError, KnowledgeRepository } from './knowledge.repository';
 import { DocumentFormatError, FORMAT_BY_CONTENT_TYPE } from './parsers/document';
 import {
@@ -49,6 +65,10 @@ const PageSchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+const kbView = { name: 'KnowledgeBaseView', description: 'The knowledge base' };
+const uploadView = { name: 'UploadView', description: 'The upload' };
+const unknownKb = 'Unknown knowledge base (or another tenant’s)';
+
 /**
  * Knowledge bases of the tenant in `X-Tenant-Id` (REST, JSON):
  * `POST /v1/knowledge-bases` `{name, description?, embeddingIntegrationId?}`, `GET /v1/knowledge-bases[/:id]`, `DELETE /v1/knowledge-bases/:id`,
@@ -57,6 +77,8 @@ const PageSchema = z.object({
  * `DELETE /v1/knowledge-bases/:id/documents/:documentId`, `GET /v1/knowledge-bases/:id/uploads/:uploadId`.
  * Unknown ids and other tenants' ids are 404.
  */
+@ApiTags('knowledge-bases')
+@ApiTenant()
 @Controller('v1/knowledge-bases')
 export class KnowledgeBaseController {
   constructor(
@@ -66,6 +88,14 @@ export class KnowledgeBaseController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create a knowledge base (with an embedding integration for dense retrieval)' })
+  @ApiJsonBody(CreateKbSchema, { name: 'CreateKnowledgeBaseBody' })
+  @ApiJsonResponse(201, KnowledgeBaseViewSchema, kbView)
+  @ApiProblem(
+    400,
+    'Invalid field, or `embeddingIntegrationId` is not an enabled llm integration with an embeddingModel',
+  )
+  @ApiProblem(409, 'Name already used in this tenant')
   async create(@TenantId() tenantId: string, @Body() body: unknown) {
     const b = parseOr400(CreateKbSchema, body);
     try {
@@ -77,23 +107,34 @@ export class KnowledgeBaseController {
       });
     } catch (e) {
       if (e instanceof DuplicateNameError) throw new ConflictException(`name: "${b.name}" already exists`);
-      if (e instanceof InvalidEmbeddingIntegrationError) throw new BadRequestException(e.message);
+      if (e instanceof InvalidEmbeddingIntegrationError)
+        throw badRequest([
+          { field: 'embeddingIntegrationId', message: e.message.replace(/^embeddingIntegrationId: /, '') },
+        ]);
       throw e;
     }
   }
 
   @Get()
+  @ApiOperation({ summary: "The tenant's knowledge bases" })
+  @ApiJsonResponse(200, itemsOf(KnowledgeBaseViewSchema), { description: 'Knowledge bases' })
   async list(@TenantId() tenantId: string) {
     return { items: await this.repo.list(tenantId) };
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A knowledge base with its counts' })
+  @ApiJsonResponse(200, KnowledgeBaseViewSchema, kbView)
+  @ApiProblem(404, unknownKb)
   async get(@TenantId() tenantId: string, @Param('id') id: string) {
     return this.kbOr404(tenantId, id);
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a knowledge base with its documents' })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiProblem(404, unknownKb)
   async delete(@TenantId() tenantId: string, @Param('id') id: string) {
     if (!IdSchema.safeParse(id).success || !(await this.repo.delete(tenantId, id))) {
       throw new NotFoundException(`knowledge base ${id} not found`);
@@ -109,6 +150,28 @@ export class KnowledgeBaseController {
    * 502 when the embeddings provider failed (after retries; nothing stored).
    */
   @Post(':id/documents')
+  @ApiOperation({
+    summary: 'Stream documents into the knowledge base (all or nothing)',
+    description:
+      'JSON Lines (`application/x-ndjson`, also `application/jsonl`, `application/jsonlines`): one `KnowledgeRow` ' +
+      'per line; a row whose id exists replaces that document. Markdown, HTML or plain text: one document ' +
+      'named by the `documentId` query. Poll progress with your own `Upload-Id` at `GET …/uploads/{uploadId}`.',
+  })
+  // the request body (one schema per Content-Type) is documented by documentsUploadBody() in ../openapi.ts
+  @ApiHeader({
+    name: 'Upload-Id',
+    required: false,
+    description: 'Your UUID for this upload (progress polling)',
+  })
+  @ApiQuery({ name: 'documentId', required: false, description: 'Document id (single-document formats)' })
+  @ApiQuery({ name: 'title', required: false })
+  @ApiQuery({ name: 'entity', required: false, description: 'What the document is about' })
+  @ApiJsonResponse(201, IngestResultSchema, { description: 'Committed' })
+  @ApiProblem(400, 'A bad row (`line` and `field` name it; nothing stored), a bad query field or Upload-Id')
+  @ApiProblem(404, unknownKb)
+  @ApiProblem(409, 'Upload-Id already used, or the embedding integration is unusable / its model changed')
+  @ApiProblem(415, 'Unsupported Content-Type')
+  @ApiProblem(502, 'The embeddings provider failed after retries (nothing stored)')
   async upload(
     @TenantId() tenantId: string,
     @Param('id') id: string,
@@ -133,7 +196,7 @@ export class KnowledgeBaseController {
     const uploadIdHeader = req.headers['upload-id'];
     if (uploadIdHeader !== undefined && !IdSchema.safeParse(uploadIdHeader).success) {
       req.resume();
-      throw new BadRequestException('Upload-Id: must be a UUID');
+      throw badRequest([{ field: 'Upload-Id', message: 'must be a UUID' }]);
     }
     try {
       const r = await this.ingest.execute({
@@ -162,6 +225,9 @@ export class KnowledgeBaseController {
           message: e.message,
           line: e.line,
           field: e.field,
+          errors: [
+            { field: e.field ?? (e.line !== undefined ? `line ${e.line}` : 'body'), message: e.message },
+          ],
         });
       }
       throw e;
@@ -169,6 +235,15 @@ export class KnowledgeBaseController {
   }
 
   @Get(':id/documents')
+  @ApiOperation({ summary: 'Documents of a knowledge base, page by page (ordered by id)' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+  })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiJsonResponse(200, itemsOf(DocumentSummarySchema), { description: 'Documents' })
+  @ApiProblem(404, unknownKb)
   async documents(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: unknown) {
     await this.kbOr404(tenantId, id);
     const p = parseOr400(PageSchema, query);
@@ -177,6 +252,9 @@ export class KnowledgeBaseController {
 
   @Delete(':id/documents/:documentId')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete one document (by the id given at upload)' })
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ApiProblem(404, 'Unknown knowledge base or document')
   async deleteDocument(
     @TenantId() tenantId: string,
     @Param('id') id: string,
@@ -188,12 +266,19 @@ export class KnowledgeBaseController {
   }
 
   @Get(':id/uploads')
+  @ApiOperation({ summary: 'Recent uploads (latest 50) of a knowledge base' })
+  @ApiJsonResponse(200, itemsOf(UploadViewSchema), { description: 'Uploads' })
+  @ApiProblem(404, unknownKb)
   async uploads(@TenantId() tenantId: string, @Param('id') id: string) {
     await this.kbOr404(tenantId, id);
     return { items: await this.repo.listUploads(tenantId, id) };
   }
 
   @Get(':id/uploads/:uploadId')
+  @ApiOperation({ summary: 'Progress of one upload (poll while the body streams)' })
+  @ApiParam({ name: 'uploadId', format: 'uuid' })
+  @ApiJsonResponse(200, UploadViewSchema, uploadView)
+  @ApiProblem(404, 'Unknown upload')
   async uploadStatus(
     @TenantId() tenantId: string,
     @Param('id') id: string,
