@@ -1,8 +1,9 @@
 import { Controller, Get, HttpException, NotFoundException, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { TenantIdSchema } from '@hub/contracts';
-import { ZodValidationPipe } from '@hub/http';
+import { ApiProblem, ZodValidationPipe } from '@hub/http';
 import { GenesysLoginError } from './genesys-oauth.client';
 import {
   CompleteGenesysLoginUseCase,
@@ -23,6 +24,7 @@ const StartQuerySchema = z.object({
  *  - `GET /v1/auth/genesys/callback?code=&state=` → 302 to `/widget/#token=<session token>`;
  *    401 `{reason}` when the login cannot be completed.
  */
+@ApiTags('genesys-auth')
 @Controller('v1/auth/genesys')
 export class GenesysAuthController {
   constructor(
@@ -31,6 +33,13 @@ export class GenesysAuthController {
   ) {}
 
   @Get('start')
+  @ApiOperation({ summary: 'Start the Genesys Cloud agent sign-in (Authorization Code + PKCE)' })
+  @ApiQuery({ name: 'tenant', required: true, description: 'Tenant slug' })
+  @ApiQuery({ name: 'conversationId', required: true, description: 'Genesys conversation id' })
+  @ApiQuery({ name: 'integrationId', required: false, schema: { type: 'string', format: 'uuid' } })
+  @ApiResponse({ status: 302, description: "Redirect to the org's authorize endpoint" })
+  @ApiProblem(400, 'Invalid query field (named in `errors[].field`)')
+  @ApiProblem(404, 'No (enabled) Genesys integration for the tenant')
   async begin(
     @Query(new ZodValidationPipe(StartQuerySchema)) q: z.infer<typeof StartQuerySchema>,
     @Res() res: Response,
@@ -50,6 +59,11 @@ export class GenesysAuthController {
   }
 
   @Get('callback')
+  @ApiOperation({ summary: 'OAuth redirect target: completes the sign-in' })
+  @ApiQuery({ name: 'code', required: false, description: 'Authorization code' })
+  @ApiQuery({ name: 'state', required: true })
+  @ApiResponse({ status: 302, description: 'Redirect to `/widget/#token=<session token>`' })
+  @ApiProblem(401, 'The login cannot be completed (`reason` says why)')
   async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
     const q = req.url.indexOf('?');
     const query = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
