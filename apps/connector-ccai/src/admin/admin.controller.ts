@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   ForbiddenException,
@@ -9,8 +8,10 @@ import {
   Post,
   UnauthorizedException,
 } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { timingSafeEqual } from 'node:crypto';
-import { formatIssues } from '@hub/contracts';
+import { z } from 'zod';
+import { ApiJsonBody, ApiJsonResponse, ApiProblem, parseOr400 } from '@hub/http';
 import type { ConnectorCcaiConfig } from '../config';
 import { CCAI_CONFIG } from '../tokens';
 import {
@@ -18,7 +19,17 @@ import {
   CreateSubscriptionUseCase,
 } from './usecases/create-subscription.usecase';
 
+/** Security scheme of the admin API (`Authorization: Bearer <CCAI_ADMIN_TOKEN>`). */
+export const ADMIN_SECURITY = 'adminToken';
+
+/** 201 of `POST /v1/admin/ccai/subscriptions`. */
+export const SubscriptionCreatedSchema = z.object({
+  name: z.string().describe('Full subscription name `projects/{project}/subscriptions/{subscription}`'),
+});
+
 /** Admin API (bearer `CCAI_ADMIN_TOKEN`; disabled when unset). */
+@ApiTags('admin')
+@ApiBearerAuth(ADMIN_SECURITY)
 @Controller('v1/admin/ccai')
 export class AdminController {
   constructor(
@@ -28,6 +39,21 @@ export class AdminController {
 
   /** Creates the push subscription of a ccai integration in Google Cloud Pub/Sub. 201 `{name}`. */
   @Post('subscriptions')
+  @ApiOperation({
+    summary: 'Create the push subscription of a ccai integration in Google Cloud Pub/Sub',
+    description:
+      'Named by the integration’s `config.subscription`, with the OIDC audience and service account the push ' +
+      'endpoint verifies, using the tenant’s service account key (integration secrets).',
+  })
+  @ApiJsonBody(CreateSubscriptionBodySchema, { name: 'CreateSubscriptionBody' })
+  @ApiJsonResponse(201, SubscriptionCreatedSchema, { description: 'Created' })
+  @ApiProblem(
+    400,
+    'Invalid field, or the integration has no usable `secrets.serviceAccountKeyJson` (named in `errors[].field`)',
+  )
+  @ApiProblem(401, 'No Bearer token')
+  @ApiProblem(403, 'Wrong admin token')
+  @ApiProblem(404, 'Admin API disabled (CCAI_ADMIN_TOKEN unset), or no ccai integration `integrationId`')
   async create(
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
@@ -40,8 +66,6 @@ export class AdminController {
     const want = Buffer.from(token);
     if (given.length !== want.length || !timingSafeEqual(given, want))
       throw new ForbiddenException('Authorization: wrong admin token');
-    const parsed = CreateSubscriptionBodySchema.safeParse(body);
-    if (!parsed.success) throw new BadRequestException(formatIssues(parsed.error.issues));
-    return this.createSubscription.execute(parsed.data);
+    return this.createSubscription.execute(parseOr400(CreateSubscriptionBodySchema, body));
   }
 }

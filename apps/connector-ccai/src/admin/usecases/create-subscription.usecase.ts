@@ -1,6 +1,7 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { z } from 'zod';
 import { parseIntegration } from '@hub/contracts';
+import { badRequest } from '@hub/http';
 import { PUBSUB_ADMIN } from '../../tokens';
 import { CcaiIntegrationRepository } from '../../push/integration.repository';
 import type { PubSubAdmin } from '../pubsub-admin.repository';
@@ -33,22 +34,27 @@ export class CreateSubscriptionUseCase {
 
   /**
    * @throws NotFoundException when the integration does not exist (or is not `ccai`)
-   * @throws BadRequestException when it has no usable `serviceAccountKeyJson`
+   * @throws BadRequestException (400, field `integrationId`) when it has no usable `serviceAccountKeyJson`
    */
   async execute(body: CreateSubscriptionBody): Promise<{ name: string }> {
     const row = await this.integrations.findById(body.integrationId);
     if (!row) throw new NotFoundException(`integrationId: no ccai integration ${body.integrationId}`);
     const { config, secrets } = parseIntegration('ccai', row.config, row.secrets);
     if (!secrets.serviceAccountKeyJson) {
-      throw new BadRequestException(
-        'integration secrets.serviceAccountKeyJson: is required to create a subscription',
-      );
+      throw badRequest([
+        {
+          field: 'integrationId',
+          message: 'integration secrets.serviceAccountKeyJson is required to create a subscription',
+        },
+      ]);
     }
     let credentials: Record<string, unknown>;
     try {
       credentials = JSON.parse(secrets.serviceAccountKeyJson);
     } catch {
-      throw new BadRequestException('integration secrets.serviceAccountKeyJson: is not JSON');
+      throw badRequest([
+        { field: 'integrationId', message: 'integration secrets.serviceAccountKeyJson is not JSON' },
+      ]);
     }
     // config.subscription is validated as projects/{project}/subscriptions/{subscription}
     const [, projectId, , subscriptionId] = config.subscription.split('/');

@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { Test } from '@nestjs/testing';
+import Ajv from 'ajv';
+import { loadConfig } from '@hub/config';
+import {
+  auditOpenApiDocument,
+  dereferenced,
+  documentedRoutes,
+  operationOf,
+  registeredRoutes,
+  type RouteKey,
+} from '@hub/http';
+import { createPrismaClient, type PrismaClient } from '@hub/persistence';
+import { createTestWorld, type TestWorld } from '@hub/testing';
+import type { PubSubAdmin } from '../src/admin/pubsub-admin.repository';
+import { AppModule } from '../src/app.module';
+import { ConnectorCcaiConfigSchema } from '../src/config';
+import { configureHttp } from '../src/http-setup';
+import { PUBSUB_ADMIN } from '../src/tokens';
+import { CCAI, createCcaiIntegration, pushBody } from './support/ccai-fixtures';
+import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
+
+jest.setTimeout(60_000);
+
+const ADMIN_TOKEN = 'admin-token-openapi-0123456789';
+const OPERATIONS: RouteKey[] = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'POST /v1/admin/ccai/subscriptions',
+  'POST /v1/pubsub/push',
+];
+const PUBLIC: RouteKey[] = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+
+describe('connector-ccai OpenAPI document (/docs-json)', () => {
+  let world: TestWorld;
+  let prisma: PrismaClient;
+  let app: INestApplication;
+  let base: string;
+  let signer: TestSigner;
+  let doc: OpenAPIObject;
+  let integrationId: string;
+  const fakeAdmin: PubSubAdmin = {
+    createPushSubscription: async (req) => ({
+      name: `projects/${req.projectId}/subscriptions/${req.subscriptionId}`,
+    }),
+  };
+  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  /** Validation errors of a real response body against the documented schema (null = valid). */
+  const mismatch = (route: RouteKey, status: number, body: unknown) => {
+    const r = operationOf(doc, route).responses[status] as { content: Record<string, { schema: unknown }> };
+    const validate = ajv.compile(dereferenced(doc, r.content['application/json'].schema));
+    return validate(body) ? null : validate.errors;
+  };
+  const post = async (path: string, body: unknown, auth?: string) => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    signer = await createTestSigner();
+    prisma = createPrismaClient(world.databaseUrl, 2);
+    integrationId = await createCcaiIntegration(prisma, {
+      serviceAccountKeyJson: JSON.stringify({
+        type: 'service_account',
+        client_email: CCAI.pushServiceAccount,
+      }),
+    });
+    const config = loadConfig('connector-ccai', ConnectorCcaiConfigSchema, {
+      ...world.env,
+      PORT: '0',
+      CCAI_OIDC_JWKS_FILE: signer.jwksFile,
+      CCAI_ADMIN_TOKEN: ADMIN_TOKEN,
+    });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+      .overrideProvider(PUBSUB_ADMIN)
+      .useValue(fakeAdmin)
+      .compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    configureHttp(app, config);
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    const res = await fetch(`${base}/docs-json`);
+    expect(res.status).toBe(200);
+    doc = (await res.json()) as OpenAPIObject;
+  }, 90_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await prisma?.$disconnect();
+    await world?.drop();
+  });
+
+  it('documents every route the connector registers, with schemas for bodies, successes and problems', () => {
+    expect(registeredRoutes(app)).toEqual([...OPERATIONS].sort());
+    expect(documentedRoutes(doc)).toEqual([...OPERATIONS].sort());
+    expect(auditOpenApiDocument(doc, registeredRoutes(app), { publicRoutes: PUBLIC })).toEqual([]);
+    expect(doc.components?.securitySchemes).toMatchObject({
+      adminToken: { type: 'http', scheme: 'bearer' },
+      pubsubOidc: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    });
+    expect(operationOf(doc, 'POST /v1/admin/ccai/subscriptions').security).toEqual([{ adminToken: [] }]);
+    expect(operationOf(doc, 'POST /v1/pubsub/push').security).toEqual([{ pubsubOidc: [] }]);
+  });
+
+  it('request bodies come from the validating zod schemas (required fields named)', () => {
+    const admin = operationOf(doc, 'POST /v1/admin/ccai/subscriptions');
+    const body = dereferenced(
+      doc,
+      (admin.requestBody as { content: Record<string, { schema: unknown }> }).content['application/json']
+        .schema,
+    );
+    expect(body.required).toEqual(['integrationId', 'topic', 'pushEndpoint']);
+    expect(Object.keys(admin.responses).sort()).toEqual(['201', '400', '401', '403', '404']);
+    const push = dereferenced(
+      doc,
+      (
+        operationOf(doc, 'POST /v1/pubsub/push').requestBody as {
+          content: Record<string, { schema: unknown }>;
+        }
+      ).content['application/json'].schema,
+    );
+    expect(push.required).toEqual(['message', 'subscription']);
+  });
+
+  it('real responses match the documented schemas (admin 201/400/401/403/404, push 200/401)', async () => {
+    const path = '/v1/admin/ccai/subscriptions';
+    const route: RouteKey = 'POST /v1/admin/ccai/subscriptions';
+    const body = { integrationId, topic: 'agent-assist-events', pushEndpoint: CCAI.audience };
+    const created = await post(path, body, `Bearer ${ADMIN_TOKEN}`);
+    expect(created.status).toBe(201);
+    expect(mismatch(route, 201, created.body)).toBeNull();
+    const bad = await post(path, { ...body, pushEndpoint: 'http://plain' }, `Bearer ${ADMIN_TOKEN}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'pushEndpoint', message: expect.any(String) }]);
+    expect(mismatch(route, 400, bad.body)).toBeNull();
+    expect(mismatch(route, 401, (await post(path, body)).body)).toBeNull();
+    const wrong = await post(path, body, 'Bearer nope');
+    expect(wrong.status).toBe(403);
+    expect(mismatch(route, 403, wrong.body)).toBeNull();
+    const unknown = await post(path, { ...body, integrationId: randomUUID() }, `Bearer ${ADMIN_TOKEN}`);
+    expect(unknown.status).toBe(404);
+    expect(mismatch(route, 404, unknown.body)).toBeNull();
+
+    const token = await signer.token({
+      aud: CCAI.audience,
+      email: CCAI.pushServiceAccount,
+      email_verified: true,
+    });
+    const event = {
+      conversation: 'projects/globex-prj/locations/global/conversations/conv-docs',
+      type: 'NEW_MESSAGE',
+      newMessagePayload: {
+        name: 'projects/globex-prj/locations/global/conversations/conv-docs/messages/m-1',
+        content: 'Where is my parcel?',
+        languageCode: 'en-US',
+        participant: 'projects/globex-prj/locations/global/conversations/conv-docs/participants/p-END_USER',
+        participantRole: 'END_USER',
+      },
+    };
+    const pushed = await post('/v1/pubsub/push', pushBody(event, 'msg-docs-1'), `Bearer ${token}`);
+    expect(pushed.status).toBe(200);
+    expect(mismatch('POST /v1/pubsub/push', 200, pushed.body)).toBeNull();
+    const unsigned = await post('/v1/pubsub/push', pushBody(event, 'msg-docs-2'));
+    expect(unsigned.status).toBe(401);
+    expect(mismatch('POST /v1/pubsub/push', 401, unsigned.body)).toBeNull();
+    // the integration without its service account key: 400 naming integrationId
+    await prisma.integration.update({ where: { id: integrationId }, data: { secrets: {} } });
+    const noCredentials = await post(path, body, `Bearer ${ADMIN_TOKEN}`);
+    expect(noCredentials.status).toBe(400);
+    expect(noCredentials.body.errors).toEqual([{ field: 'integrationId', message: expect.any(String) }]);
+    expect(mismatch(route, 400, noCredentials.body)).toBeNull();
+  });
+});
