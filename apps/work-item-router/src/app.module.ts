@@ -37,6 +37,11 @@ export const SERVICE_NAME = 'work-item-router';
 /** The work-item router: command consumer, offer-expiry scheduler, admin REST API, outbox relay. */
 @Module({})
 export class AppModule {
+  /**
+   * The router's module for a validated config: persistence (Prisma + `PG_POOL`, outbox relay),
+   * Kafka (command consumer), Redis, observability, the admin REST API and the offer-expiry scheduler.
+   * `logger` replaces the pino logger (tests).
+   */
   static forRoot(config: RouterConfig, logger?: Logger): DynamicModule {
     return {
       module: AppModule,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { waitFor } from '@hub/testing';
 import { RouterTestBus, startInProcess, workItemIdOf } from './support/harness';
@@ -419,6 +420,87 @@ describe('work-item-router: offers, accept, decline, expiry, transfer, complete,
     expect((await agentRow(T, 'wes')).loadChat).toBe(0);
   });
 
+  it('withdraw with revokeAssignment takes an assignment back (agent told unassigned, slot freed)', async () => {
+    const T = 'revoke';
+    await tenantWith(T, [{ id: 'ria', chat: 1 }]);
+    const c = await bus.createItem(T, { n: 2 });
+    const offered = await bus.waitEvent(T, c.workItemId, 'offered');
+    await bus.send(
+      T,
+      { command: 'accept', workItemId: c.workItemId, agentId: 'ria', offerId: offered.offerId },
+      c.conversationId,
+    );
+    await bus.waitEvent(T, c.workItemId, 'assigned');
+    expect((await agentRow(T, 'ria')).loadChat).toBe(1);
+    await bus.send(
+      T,
+      { command: 'withdraw', workItemId: c.workItemId, reason: 'timeout', revokeAssignment: true },
+      c.conversationId,
+    );
+    expect(await bus.waitEvent(T, c.workItemId, 'withdrawn')).toMatchObject({ reason: 'timeout' });
+    expect(await bus.waitAgentMessage(T, 'ria', 'unassigned', c.workItemId)).toMatchObject({
+      reason: 'withdrawn',
+    });
+    expect(await bus.workItem(T, c.workItemId)).toMatchObject({ status: 'withdrawn', endReason: 'timeout' });
+    expect((await agentRow(T, 'ria')).loadChat).toBe(0);
+  });
+
+  it('withdraw of an unknown work item is answered with withdrawn, exactly once, not dead-lettered', async () => {
+    const T = 'withdraw-unknown';
+    await tenantWith(T);
+    const id = randomUUID();
+    const conv = `conv-${randomUUID()}`;
+    const cmd = await bus.send(T, { command: 'withdraw', workItemId: id, reason: 'timeout' }, conv);
+    expect(await bus.waitEvent(T, id, 'withdrawn')).toMatchObject({
+      reason: 'timeout',
+      conversationId: conv,
+      handoffId: null,
+      queueId: null,
+    });
+    await bus.resend(cmd); // redelivery
+    const barrier = randomUUID();
+    await bus.send(T, { command: 'withdraw', workItemId: barrier, reason: 'withdrawn' }, conv);
+    await bus.waitEvent(T, barrier, 'withdrawn');
+    expect(bus.events(T, id).filter((e) => e.data.event === 'withdrawn')).toHaveLength(1);
+    expect(bus.deadLetters().filter((d) => d.value.id === cmd.id)).toEqual([]);
+    expect(await bus.prisma.workItem.findUnique({ where: { id } })).toBeNull();
+  });
+
+  it('a create it cannot process (work item id of another tenant) is answered failed(error) once, then dead-lettered', async () => {
+    const A = 'collide-a';
+    const B = 'collide-b';
+    await tenantWith(A);
+    await tenantWith(B);
+    const ca = await bus.createItem(A, { n: 3 });
+    await bus.waitEvent(A, ca.workItemId, 'queued');
+    const cmdB = bus.createCommand({ n: 4, workItemId: ca.workItemId });
+    const envB = await bus.send(B, cmdB, cmdB.conversationId);
+    const failed = await bus.waitEvent(B, ca.workItemId, 'failed');
+    expect(failed).toMatchObject({
+      reason: 'error',
+      handoffId: cmdB.handoffId,
+      conversationId: cmdB.conversationId,
+      queueId: null,
+    });
+    expect(failed.detail).toMatch(/another tenant/);
+    await waitFor(
+      () => bus.deadLetters().find((d) => d.value.id === envB.id && d.reason === 'tenant_mismatch'),
+      {
+        what: 'colliding create dead-lettered',
+      },
+    );
+    await bus.resend(envB); // redelivery: no second failed event
+    const barrier = await bus.createItem(B, { n: 5, conversationId: cmdB.conversationId });
+    await bus.waitEvent(B, barrier.workItemId, 'queued');
+    expect(bus.events(B, ca.workItemId).filter((e) => e.data.event === 'failed')).toHaveLength(1);
+    // A's item is untouched and nothing about it was announced to B
+    expect(await bus.workItem(A, ca.workItemId)).toMatchObject({
+      handoffId: ca.handoffId,
+      status: 'waiting',
+    });
+    expect(bus.events(B, ca.workItemId).map((e) => e.data.event)).toEqual(['failed']);
+  });
+
   it("tenant isolation: tenant A's commands cannot read, offer, accept or transfer tenant B's items", async () => {
     const A = 'tenant-a';
     const B = 'tenant-b';
@@ -454,14 +536,16 @@ describe('work-item-router: offers, accept, decline, expiry, transfer, complete,
         { command: 'complete', workItemId: cb.workItemId, agentId: 'alice', wrapUp: {} },
         cb.conversationId,
       ),
-      await bus.send(
-        A,
-        { command: 'withdraw', workItemId: cb.workItemId, reason: 'withdrawn' },
-        cb.conversationId,
-      ),
       await bus.send(A, { command: 'set_presence', agentId: 'bob', presence: 'offline' }),
       await bus.send(A, bus.createCommand({ workItemId: cb.workItemId }), cb.conversationId),
     ].filter((e) => !(e.data.command === 'set_presence' && e.data.agentId === 'alice'));
+    // A withdraw naming B's item: A has no such item, so it is answered (for A) as withdrawn — B's
+    // item is not touched (checked below).
+    await bus.send(
+      A,
+      { command: 'withdraw', workItemId: cb.workItemId, reason: 'withdrawn', revokeAssignment: true },
+      cb.conversationId,
+    );
 
     const dls = await waitFor(
       () => {
@@ -471,6 +555,15 @@ describe('work-item-router: offers, accept, decline, expiry, transfer, complete,
       { timeoutMs: 30000, what: 'all cross-tenant commands dead-lettered' },
     );
     expect(new Set(dls.map((d) => d.reason))).toEqual(new Set(['not_found', 'tenant_mismatch']));
+    // A's answers name only what A sent: the colliding create fails (error) for A, the withdraw is
+    // answered for A; neither carries anything of B's item (no queue, handoff of A's command).
+    expect(await bus.waitEvent(A, cb.workItemId, 'withdrawn')).toMatchObject({
+      queueId: null,
+      handoffId: null,
+    });
+    const failedA = await bus.waitEvent(A, cb.workItemId, 'failed');
+    expect(failedA).toMatchObject({ reason: 'error', queueId: null });
+    expect(failedA.handoffId).not.toBe(cb.handoffId);
 
     // A's create naming B's queue id lands in A's own default queue
     const ca = await bus.createItem(A, { n: 1, routing: { queue_id: qb } });

@@ -11,22 +11,27 @@ import type { ListWorkItemsQuerySchema } from './admin.schemas';
 export class AdminRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
+  /** The Prisma client scoped to the tenant (`forTenant`: every query filtered by it). */
   scoped(tenantId: string) {
     return forTenant(this.prisma, tenantId);
   }
 
+  /** Whether the tenant row exists (tenants are not tenant-owned). */
   async tenantExists(tenantId: string): Promise<boolean> {
     return !!(await this.prisma.tenant.findUnique({ where: { id: tenantId }, select: { id: true } }));
   }
 
+  /** Inserts a tenant (its default queue is created by a database trigger). */
   createTenant(id: string, name: string) {
     return this.prisma.tenant.create({ data: { id, name } });
   }
 
+  /** The tenant's queues, oldest first. */
   listQueues(tenantId: string) {
     return this.scoped(tenantId).queue.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   }
 
+  /** The tenant's queue `id`, or null. */
   findQueue(tenantId: string, id: string) {
     return this.scoped(tenantId).queue.findFirst({ where: { id } });
   }
@@ -39,6 +44,7 @@ export class AdminRepository {
     return ids.filter((id) => !known.has(id));
   }
 
+  /** The tenant's agents with their queue ids, by id. */
   listAgents(tenantId: string) {
     return this.scoped(tenantId).agent.findMany({
       include: { queues: { select: { queueId: true } } },
@@ -46,6 +52,7 @@ export class AdminRepository {
     });
   }
 
+  /** The tenant's agent `id` with its queue ids, or null. */
   findAgent(tenantId: string, id: string) {
     return this.scoped(tenantId).agent.findFirst({
       where: { id },
@@ -53,6 +60,7 @@ export class AdminRepository {
     });
   }
 
+  /** The tenant's work item `id` with transfer history and offers, or null. */
   findWorkItem(tenantId: string, id: string) {
     return this.scoped(tenantId).workItem.findFirst({
       where: { id },
@@ -60,6 +68,7 @@ export class AdminRepository {
     });
   }
 
+  /** The tenant's work items filtered by status/queue/agent, oldest first, at most `q.limit`. */
   listWorkItems(tenantId: string, q: z.infer<typeof ListWorkItemsQuerySchema>) {
     return this.scoped(tenantId).workItem.findMany({
       where: {

@@ -50,6 +50,7 @@ export class AgentsService {
     return this.get(tenantId, body.id);
   }
 
+  /** The tenant's agents as views (presence, capacity, load, queue ids), by id. */
   async list(tenantId: string) {
     return (await this.repo.listAgents(tenantId)).map(presentAgent);
   }

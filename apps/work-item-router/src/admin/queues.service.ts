@@ -30,6 +30,7 @@ export class QueuesService {
     }
   }
 
+  /** The tenant's queues as views, oldest first. */
   async list(tenantId: string) {
     return (await this.repo.listQueues(tenantId)).map(presentQueue);
   }

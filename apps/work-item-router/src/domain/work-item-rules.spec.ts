@@ -75,4 +75,10 @@ describe('decideWithdraw (the router arbitrates withdraw vs accept)', () => {
     for (const status of ['assigned', 'completed', 'withdrawn', 'failed'] as const)
       expect(decideWithdraw({ status }).kind).toBe('ignore');
   });
+  it('with revokeAssignment also takes an assignment back, but never reopens an ended item', () => {
+    expect(decideWithdraw({ status: 'assigned' }, true)).toEqual({ kind: 'apply' });
+    expect(decideWithdraw({ status: 'offered' }, true)).toEqual({ kind: 'apply' });
+    for (const status of ['completed', 'withdrawn', 'failed'] as const)
+      expect(decideWithdraw({ status }, true).kind).toBe('ignore');
+  });
 });

@@ -85,9 +85,12 @@ export function decideComplete(
 /**
  * Withdraw (handoff timeout or bot cancel). The router arbitrates the race with accept: before
  * assignment the item is withdrawn (a live offer is revoked); once assigned the accept has won and
- * the withdraw is ignored (the orchestrator learns from the `assigned` event).
+ * the withdraw is ignored (the orchestrator learns from the `assigned` event) — unless
+ * `revokeAssignment` is set: the handoff already failed and the bot was told so, so the assignment
+ * is taken back too. Ended items (completed, withdrawn, failed) are never changed.
  */
-export function decideWithdraw(item: { status: WorkItemStatus }): Decision {
+export function decideWithdraw(item: { status: WorkItemStatus }, revokeAssignment = false): Decision {
   if (item.status === 'waiting' || item.status === 'offered') return apply;
+  if (item.status === 'assigned' && revokeAssignment) return apply;
   return { kind: 'ignore', why: `work item is ${item.status}` };
 }

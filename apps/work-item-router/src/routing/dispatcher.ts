@@ -88,7 +88,12 @@ export class Dispatcher {
     autoAccept: boolean,
   ): Promise<DispatchOutcome> {
     if (autoAccept) {
-      const at = await this.repo.assignItem(rt.db, { workItemId: item.id, agentId, acceptedOfferId: null });
+      const at = await this.repo.assignItem(rt.db, {
+        tenantId: rt.tenantId,
+        workItemId: item.id,
+        agentId,
+        acceptedOfferId: null,
+      });
       const assigned: WorkItemModel = {
         ...item,
         status: 'assigned',

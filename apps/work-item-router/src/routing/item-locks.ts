@@ -27,6 +27,8 @@ export interface LockOptions {
   extraQueueIds?: string[];
   /** Agents whose queues must be locked as well. */
   extraAgentIds?: string[];
+  /** An unknown work item yields `'missing'` (inbox claim kept) instead of PermanentError(not_found). */
+  missingOk?: boolean;
 }
 
 /**
@@ -40,10 +42,21 @@ export class ItemLocks {
   constructor(private readonly repo: RoutingRepository) {}
 
   /**
-   * @returns the locked item, or 'duplicate' when `claimEventId` was processed already (nothing locked)
-   * @throws PermanentError(not_found) if the tenant has no such agent (`agentId`) or work item
+   * @returns the locked item, 'duplicate' when `claimEventId` was processed already (nothing locked), or
+   *          'missing' for an unknown work item of the tenant when `opts.missingOk`
+   * @throws PermanentError(not_found) if the tenant has no such agent (`agentId`) or work item (without `missingOk`)
    */
-  async lock(rt: RoutingTx, workItemId: string, opts: LockOptions = {}): Promise<LockedItem | 'duplicate'> {
+  lock(
+    rt: RoutingTx,
+    workItemId: string,
+    opts: LockOptions & { missingOk: true },
+  ): Promise<LockedItem | 'duplicate' | 'missing'>;
+  lock(rt: RoutingTx, workItemId: string, opts?: LockOptions): Promise<LockedItem | 'duplicate'>;
+  async lock(
+    rt: RoutingTx,
+    workItemId: string,
+    opts: LockOptions = {},
+  ): Promise<LockedItem | 'duplicate' | 'missing'> {
     const extraAgents = [...(opts.extraAgentIds ?? []), ...(opts.agentId ? [opts.agentId] : [])];
     const pre = await this.repo.prepareItemChange(rt.db, {
       consumer: CONSUMER_NAME,
@@ -56,6 +69,7 @@ export class ItemLocks {
     if (!pre.claimed) return 'duplicate';
     if (pre.agentExists === false)
       throw new PermanentError(`unknown agent ${opts.agentId} for tenant ${rt.tenantId}`, 'not_found');
+    if (!pre.item && opts.missingOk) return 'missing';
     if (!pre.item)
       throw new PermanentError(`unknown work item ${workItemId} for tenant ${rt.tenantId}`, 'not_found');
     const queueIds = [...(opts.extraQueueIds ?? []), ...pre.agentQueueIds];
@@ -65,7 +79,8 @@ export class ItemLocks {
     const item = await this.repo.lockItem(rt.db, rt.tenantId, workItemId);
     if (!item)
       throw new PermanentError(`unknown work item ${workItemId} for tenant ${rt.tenantId}`, 'not_found');
-    const offer = item.status === 'offered' ? await this.repo.lockLiveOffer(rt.db, item.id) : null;
+    const offer =
+      item.status === 'offered' ? await this.repo.lockLiveOffer(rt.db, rt.tenantId, item.id) : null;
     const holder = item.status === 'assigned' ? item.agentId : (offer?.agentId ?? null);
     if (item.queueId !== pre.item.queueId)
       throw new RetryTransaction('work item changed queue while locking');

@@ -23,7 +23,7 @@ export interface ReleaseChange {
     revokedAs: 'declined' | 'expired' | 'withdrawn';
   };
   /** The item is assigned: free the assignee's slot and tell it (`unassigned` with this reason). */
-  unassignedReason?: 'completed';
+  unassignedReason?: 'completed' | 'withdrawn';
 }
 
 /**

@@ -133,13 +133,23 @@ function json(v: unknown): string | null {
  *      (the capacity check is in the UPDATE's WHERE, re-evaluated on the latest row version, so two
  *      transactions in different queues can never both take an agent's last slot).
  * Accept locks only the work item (it neither frees nor takes capacity).
+ *
+ * Tenant isolation by construction: every statement on a tenant-owned table (`work_items`, `offers`,
+ * `agents`, `agent_queues`, `queues`, `work_item_transfers`) filters on `tenant_id` — also after an
+ * earlier tenant-scoped read — so a statement can never touch another tenant's row even if an id
+ * leaked. Deliberate exceptions, documented at each method: the create's existence probe on a work
+ * item id (returns only the owning tenant, to refuse the collision) and the offer-expiry scans
+ * (system jobs over all tenants; each expiry then runs tenant-scoped with the offer's tenant).
+ * `processed_events` (inbox) is keyed by consumer and event id and is not tenant-owned.
  */
 @Injectable()
 export class RoutingRepository {
   /**
    * The first reads of `create`, in one round trip: claims `eventId` for `consumer` in the inbox
    * (`processed_events`), looks up any work item with this id (whatever its tenant) and loads all
-   * queues of the tenant (resolution input).
+   * queues of the tenant (resolution input). The existence probe is deliberately NOT tenant-scoped
+   * (work item ids are global primary keys): it returns only the owning tenant's id, so a create naming
+   * another tenant's item is refused instead of touching it.
    * @returns `claimed` false for a duplicate command; `existingTenantId` of an existing item with this id
    */
   async claimAndLoadForCreate(
@@ -316,7 +326,8 @@ export class RoutingRepository {
         SELECT wi.queue_id, CASE
                  WHEN wi.status = 'assigned' THEN wi.agent_id
                  WHEN wi.status = 'offered' THEN
-                   (SELECT o.agent_id FROM offers o WHERE o.work_item_id = wi.id AND o.status = 'live')
+                   (SELECT o.agent_id FROM offers o
+                    WHERE o.tenant_id = wi.tenant_id AND o.work_item_id = wi.id AND o.status = 'live')
                END AS holder
         FROM work_items wi WHERE wi.tenant_id = $3 AND wi.id = $4::uuid
       )
@@ -393,6 +404,20 @@ export class RoutingRepository {
     return rows[0];
   }
 
+  /**
+   * Claims `eventId` for `consumer` in the inbox (`processed_events`, not tenant-owned).
+   * @returns false when it was claimed before (duplicate)
+   */
+  async claimEvent(db: SqlExecutor, consumer: string, eventId: string): Promise<boolean> {
+    const { rowCount } = await preparedQuery(
+      db,
+      'wir.claimEvent',
+      'INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [consumer, eventId],
+    );
+    return rowCount === 1;
+  }
+
   /** Whether the tenant has this agent (no lock). */
   async agentExists(db: SqlExecutor, tenantId: string, id: string): Promise<boolean> {
     const { rowCount } = await preparedQuery(
@@ -436,7 +461,7 @@ export class RoutingRepository {
            SELECT wi.id::text AS id, wi.type, wi.priority, wi.enqueued_at AS "enqueuedAt",
                   q.priority_handling AS "priorityHandling"
            FROM work_items wi
-           JOIN queues q ON q.id = wi.queue_id
+           JOIN queues q ON q.tenant_id = wi.tenant_id AND q.id = wi.queue_id
            JOIN agent_queues aq ON aq.queue_id = wi.queue_id AND aq.tenant_id = wi.tenant_id AND aq.agent_id = a.id
            WHERE a.presence = 'online' AND wi.tenant_id = $1 AND wi.status = 'waiting'
              AND wi.queue_id = ANY($3::uuid[])
@@ -444,7 +469,8 @@ export class RoutingRepository {
              AND NOT (wi.id = ANY($4::uuid[]))
              AND NOT EXISTS (
                SELECT 1 FROM offers o
-               WHERE o.work_item_id = wi.id AND o.agent_id = a.id AND o.status IN ('declined', 'expired')
+               WHERE o.tenant_id = wi.tenant_id AND o.work_item_id = wi.id AND o.agent_id = a.id
+                 AND o.status IN ('declined', 'expired')
                  AND o.created_at >= wi.enqueued_at AND o.created_at >= a.presence_changed_at)
            ORDER BY CASE WHEN q.priority_handling = 'fifo' THEN 0 ELSE wi.priority END DESC, wi.enqueued_at, wi.id
            LIMIT $5) x), '[]'::json) AS items
@@ -470,19 +496,22 @@ export class RoutingRepository {
     return rows[0] ?? null;
   }
 
-  /** Locks and returns the live offer of a (locked) work item, if any. */
-  async lockLiveOffer(db: SqlExecutor, workItemId: string): Promise<LockedOffer | null> {
+  /** Locks and returns the live offer of the tenant's (locked) work item, if any. */
+  async lockLiveOffer(db: SqlExecutor, tenantId: string, workItemId: string): Promise<LockedOffer | null> {
     const { rows } = await preparedQuery<LockedOffer>(
       db,
       'wir.lockLiveOffer',
       `SELECT ${OFFER_COLUMNS}, (expires_at <= clock_timestamp()) AS expired
-       FROM offers WHERE work_item_id = $1::uuid AND status = 'live' FOR UPDATE`,
-      [workItemId],
+       FROM offers WHERE tenant_id = $1 AND work_item_id = $2::uuid AND status = 'live' FOR UPDATE`,
+      [tenantId, workItemId],
     );
     return rows[0] ?? null;
   }
 
-  /** The offer with this id (no lock), for the expiry scheduler. */
+  /**
+   * The offer with this id (no lock), for the expiry scheduler — a system job over all tenants, so not
+   * tenant-scoped; the expiry itself then runs as a transaction of the offer's tenant.
+   */
   async findOffer(db: SqlExecutor, id: string): Promise<OfferModel | null> {
     const { rows } = await preparedQuery<OfferModel>(
       db,
@@ -511,8 +540,8 @@ export class RoutingRepository {
       JOIN agent_queues aq ON aq.tenant_id = a.tenant_id AND aq.agent_id = a.id
       WHERE a.tenant_id = $1 AND aq.queue_id = $2::uuid AND a.presence = 'online'
         AND NOT EXISTS (
-          SELECT 1 FROM offers o JOIN work_items wi ON wi.id = o.work_item_id
-          WHERE o.work_item_id = $3::uuid AND o.agent_id = a.id
+          SELECT 1 FROM offers o JOIN work_items wi ON wi.tenant_id = o.tenant_id AND wi.id = o.work_item_id
+          WHERE o.tenant_id = $1 AND o.work_item_id = $3::uuid AND o.agent_id = a.id
             AND o.status IN ('declined', 'expired')
             AND o.created_at >= wi.enqueued_at AND o.created_at >= a.presence_changed_at)`,
       [tenantId, queueId, workItemId],
@@ -600,7 +629,7 @@ export class RoutingRepository {
       'wir.releaseItem',
       `WITH o AS (
         UPDATE offers SET status = $4, resolved_at = clock_timestamp(), reason = $5
-        WHERE $3::uuid IS NOT NULL AND id = $3::uuid RETURNING 1
+        WHERE $3::uuid IS NOT NULL AND tenant_id = $1 AND id = $3::uuid RETURNING 1
       ), w AS (
         UPDATE work_items SET status = $7,
           completed_at = CASE WHEN $7 = 'completed' THEN now() ELSE completed_at END,
@@ -664,7 +693,7 @@ export class RoutingRepository {
                 clock_timestamp() + make_interval(secs => $7::int))
         RETURNING created_at, expires_at
       ), w AS (
-        UPDATE work_items SET status = 'offered', updated_at = now() WHERE id = $3::uuid RETURNING id
+        UPDATE work_items SET status = 'offered', updated_at = now() WHERE tenant_id = $2 AND id = $3::uuid RETURNING id
       )
       SELECT o.created_at AS "createdAt", o.expires_at AS "expiresAt" FROM o, w`,
       [o.id, o.tenantId, o.workItemId, o.agentId, o.queueId, o.eventId, o.timeoutSeconds],
@@ -673,9 +702,10 @@ export class RoutingRepository {
     return rows[0];
   }
 
-  /** Closes an offer (accepted | declined | expired | revoked). */
+  /** Closes the tenant's offer `id` (accepted | declined | expired | revoked). */
   async resolveOffer(
     db: SqlExecutor,
+    tenantId: string,
     id: string,
     status: 'accepted' | 'declined' | 'expired' | 'revoked',
     reason?: string | null,
@@ -683,8 +713,8 @@ export class RoutingRepository {
     await preparedQuery(
       db,
       'wir.resolveOffer',
-      'UPDATE offers SET status = $2, resolved_at = clock_timestamp(), reason = $3 WHERE id = $1::uuid',
-      [id, status, reason ?? null],
+      'UPDATE offers SET status = $2, resolved_at = clock_timestamp(), reason = $3 WHERE tenant_id = $4 AND id = $1::uuid',
+      [id, status, reason ?? null, tenantId],
     );
   }
 
@@ -695,22 +725,22 @@ export class RoutingRepository {
    */
   async assignItem(
     db: SqlExecutor,
-    a: { workItemId: string; agentId: string; acceptedOfferId: string | null },
+    a: { tenantId: string; workItemId: string; agentId: string; acceptedOfferId: string | null },
   ): Promise<{ assignedAt: Date; updatedAt: Date; queueName: string | null }> {
     const { rows } = await preparedQuery<{ assignedAt: Date; updatedAt: Date; queueName: string | null }>(
       db,
       'wir.assignItem',
       `WITH o AS (
         UPDATE offers SET status = 'accepted', resolved_at = clock_timestamp(), reason = NULL
-        WHERE $3::uuid IS NOT NULL AND id = $3::uuid RETURNING 1
+        WHERE $3::uuid IS NOT NULL AND tenant_id = $4 AND id = $3::uuid RETURNING 1
       ), w AS (
         UPDATE work_items SET status = 'assigned', agent_id = $2, assigned_at = now(), updated_at = now()
-        WHERE id = $1::uuid RETURNING assigned_at, updated_at, queue_id
+        WHERE tenant_id = $4 AND id = $1::uuid RETURNING assigned_at, updated_at, queue_id
       )
       SELECT w.assigned_at AS "assignedAt", w.updated_at AS "updatedAt",
-             (SELECT q.name FROM queues q WHERE q.id = w.queue_id) AS "queueName"
+             (SELECT q.name FROM queues q WHERE q.tenant_id = $4 AND q.id = w.queue_id) AS "queueName"
       FROM w`,
-      [a.workItemId, a.agentId, a.acceptedOfferId],
+      [a.workItemId, a.agentId, a.acceptedOfferId, a.tenantId],
     );
     if (rows.length !== 1) throw new Error(`work item ${a.workItemId} vanished while assigning it`);
     return rows[0];
@@ -743,14 +773,14 @@ export class RoutingRepository {
    * Moves a work item to waiting in `queueId` (transfer): clears the agent, `enqueued_at` = now()
    * (database clock, like every timestamp the exclusion rules compare).
    */
-  async moveToQueue(db: SqlExecutor, id: string, queueId: string): Promise<WorkItemModel> {
+  async moveToQueue(db: SqlExecutor, tenantId: string, id: string, queueId: string): Promise<WorkItemModel> {
     const { rows } = await preparedQuery<WorkItemModel>(
       db,
       'wir.moveToQueue',
       `UPDATE work_items SET status = 'waiting', queue_id = $2::uuid, agent_id = NULL, assigned_at = NULL,
              enqueued_at = now(), updated_at = now()
-       WHERE id = $1::uuid RETURNING ${WORK_ITEM_COLUMNS}`,
-      [id, queueId],
+       WHERE tenant_id = $3 AND id = $1::uuid RETURNING ${WORK_ITEM_COLUMNS}`,
+      [id, queueId, tenantId],
     );
     if (rows.length !== 1) throw new Error(`work item ${id} vanished while moving it`);
     return rows[0];
@@ -812,7 +842,7 @@ export class RoutingRepository {
     }
   }
 
-  /** Ids of live offers that are due (any tenant), oldest first. */
+  /** Ids of live offers that are due (any tenant: system scan, not tenant-scoped), oldest first. */
   async dueOfferIds(db: SqlExecutor, limit: number): Promise<string[]> {
     const { rows } = await preparedQuery<{ id: string }>(
       db,

@@ -1,9 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { Counter as PromCounter, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
 import type { TopicEvent } from '@hub/contracts';
-import { MessagingService } from '@hub/messaging';
-import { METRICS } from '@hub/observability';
+import { isPermanent, MessagingService, type MessageContext } from '@hub/messaging';
+import { LOGGER, METRICS } from '@hub/observability';
+import type { RouterConfig } from '../config';
+import { ROUTER_CONFIG } from '../tokens';
 import { CONSUMER_NAME } from './consumer-name';
 import { AcceptOfferUseCase } from './usecases/accept-offer.usecase';
 import { CompleteWorkItemUseCase } from './usecases/complete-work-item.usecase';
@@ -13,13 +16,18 @@ import { SetPresenceUseCase } from './usecases/set-presence.usecase';
 import { TransferWorkItemUseCase } from './usecases/transfer-work-item.usecase';
 import { WithdrawWorkItemUseCase } from './usecases/withdraw-work-item.usecase';
 
+type CreateCommandEvent = TopicEvent<'workItemCommands'> & { data: { command: 'create' } };
+
 /**
  * Consumes `hub.workitem.commands.v1` (group `work-item-router`, prefixed with the topic namespace in
  * isolated test runs; any number of replicas). The
  * ConsumerRunner has validated the envelope and command already (invalid → DLQ); this handler only
  * routes each command to its use case. Use cases throw PermanentError for commands that can never
  * succeed (unknown item/agent/queue of the tenant, wrong agent, wrong state) → dead letter with
- * the reason; anything else is retried with backoff.
+ * the reason; anything else is retried with backoff. A `create` that fails for good (permanent error,
+ * or its last attempt) is first answered with a work item `failed` (`error`) event
+ * ({@link CreateWorkItemUseCase.failPermanently}), so its handoff fails at once; the command is still
+ * dead-lettered for operators.
  */
 @Injectable()
 export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
@@ -35,6 +43,8 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
     private readonly withdraw: WithdrawWorkItemUseCase,
     private readonly presence: SetPresenceUseCase,
     @Inject(METRICS) metrics: Registry,
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.processed = new PromCounter({
       name: 'router_commands_total',
@@ -49,18 +59,22 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
     // share a consumer group with each other.
     await this.messaging
       .createConsumer(CONSUMER_NAME)
-      .on('workItemCommands', (event) => this.handle(event))
+      .on('workItemCommands', (event, ctx) => this.handle(event, ctx))
       .start();
   }
 
-  /** Routes one validated command to its use case. */
-  async handle(event: TopicEvent<'workItemCommands'>): Promise<void> {
+  /**
+   * Routes one validated command to its use case.
+   * @param ctx the delivery (attempt number); without it only a PermanentError counts as final
+   * @throws what the use case throws (the runner retries or dead-letters)
+   */
+  async handle(event: TopicEvent<'workItemCommands'>, ctx?: Pick<MessageContext, 'attempt'>): Promise<void> {
     const { tenantId, id } = event;
     const c = event.data;
     let outcome: unknown;
     switch (c.command) {
       case 'create':
-        outcome = await this.create.execute(tenantId, id, c);
+        outcome = await this.createOrFail(event as CreateCommandEvent, ctx);
         break;
       case 'accept':
         outcome = await this.accept.execute(tenantId, id, c);
@@ -75,7 +89,7 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
         outcome = await this.complete.execute(tenantId, id, c);
         break;
       case 'withdraw':
-        outcome = await this.withdraw.execute(tenantId, id, c);
+        outcome = await this.withdraw.execute(tenantId, id, c, event.correlationId);
         break;
       case 'set_presence': {
         const r = await this.presence.execute(tenantId, id, c.agentId, c.presence);
@@ -84,5 +98,30 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
       }
     }
     this.processed.inc({ command: c.command, outcome: String(outcome) });
+  }
+
+  /**
+   * `create`; when it fails for good (PermanentError, or the runner's last attempt) the failure is
+   * announced as `failed(error)` before the error goes on to the dead-letter path.
+   */
+  private async createOrFail(
+    event: CreateCommandEvent,
+    ctx?: Pick<MessageContext, 'attempt'>,
+  ): Promise<unknown> {
+    try {
+      return await this.create.execute(event.tenantId, event.id, event.data);
+    } catch (e) {
+      const lastAttempt = !!ctx && ctx.attempt >= this.config.KAFKA_MAX_ATTEMPTS;
+      if (!isPermanent(e) && !lastAttempt) throw e;
+      const detail = `work item could not be created: ${(e as Error).message}`;
+      const r = await this.create
+        .failPermanently(event.tenantId, event.id, event.data, detail)
+        .catch((err: Error) => {
+          this.logger.error({ err: err.message, eventId: event.id }, 'could not announce failed(error)');
+          return 'unannounced';
+        });
+      this.processed.inc({ command: 'create', outcome: `failed_error_${r}` });
+      throw e;
+    }
   }
 }

@@ -69,6 +69,12 @@ export const WorkItemCommandSchema = z.discriminatedUnion('command', [
     command: z.literal('withdraw'),
     workItemId: z.uuid(),
     reason: z.enum(['timeout', 'withdrawn']),
+    /**
+     * The handoff has already failed and its outcome was announced (the router did not answer the first
+     * withdraw in time): withdraw the item even if an agent was assigned meanwhile (the agent is told
+     * `unassigned` / `withdrawn`). Without it an assigned item is left alone (the accept won the race).
+     */
+    revokeAssignment: z.boolean().optional(),
   }),
   z.object({
     command: z.literal('set_presence'),

@@ -49,7 +49,7 @@ export class AcceptOfferUseCase {
       const item = first.item;
       if (!item)
         throw new PermanentError(`unknown work item ${cmd.workItemId} for tenant ${tenantId}`, 'not_found');
-      const offer = await this.repo.lockLiveOffer(rt.db, item.id);
+      const offer = await this.repo.lockLiveOffer(rt.db, rt.tenantId, item.id);
       const d = decideAccept(
         { status: item.status as WorkItemStatus, agentId: item.agentId },
         offer && { id: offer.id, agentId: offer.agentId, expired: offer.expired },
@@ -65,6 +65,7 @@ export class AcceptOfferUseCase {
       }
       // Offer accepted, item assigned and its queue's name read in one statement.
       const at = await this.repo.assignItem(rt.db, {
+        tenantId: rt.tenantId,
         workItemId: item.id,
         agentId: cmd.agentId,
         acceptedOfferId: offer.id,

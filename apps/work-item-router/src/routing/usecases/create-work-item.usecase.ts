@@ -119,4 +119,31 @@ export class CreateWorkItemUseCase {
       return this.dispatcher.dispatchItem(rt, item, queue);
     });
   }
+
+  /**
+   * Answers a create that can never be processed (a {@link PermanentError} such as `tenant_mismatch`,
+   * or retries exhausted — the command is about to be dead-lettered) with a work item `failed` event,
+   * reason `error`, so the handoff fails at once instead of waiting for its timeout. No work item row
+   * is written (the failure may be the row itself); the event names the command's work item, handoff
+   * and conversation. Claims the command's event id in the inbox in the same transaction, so the
+   * event is emitted exactly once across redeliveries and replicas.
+   * @param detail why (the error message), carried in the event
+   * @returns `failed`, or `duplicate` if the command was processed (or answered) already
+   */
+  failPermanently(
+    tenantId: string,
+    eventId: string,
+    cmd: CreateCommand,
+    detail: string,
+  ): Promise<'failed' | 'duplicate'> {
+    return this.txs.run(tenantId, eventId, async (rt) => {
+      const claimed = await this.repo.claimEvent(rt.db, CONSUMER_NAME, eventId);
+      if (!claimed) return 'duplicate';
+      rt.itemEvent(
+        { id: cmd.workItemId, handoffId: cmd.handoffId, conversationId: cmd.conversationId, queueId: null },
+        { event: 'failed', reason: 'error', detail: detail.slice(0, 1000) },
+      );
+      return 'failed';
+    });
+  }
 }

@@ -60,7 +60,7 @@ export class TransferWorkItemUseCase {
       if (d.kind === 'reject') throw new PermanentError(d.message, d.reason);
 
       if (offer) {
-        await this.repo.resolveOffer(rt.db, offer.id, 'revoked', 'transferred');
+        await this.repo.resolveOffer(rt.db, rt.tenantId, offer.id, 'revoked', 'transferred');
         await this.repo.releaseSlot(rt.db, tenantId, offer.agentId, item.type);
         rt.agentMessage(offer.agentId, {
           kind: 'offer_revoked',
@@ -82,7 +82,7 @@ export class TransferWorkItemUseCase {
         fromAgentId: holder,
         reason: cmd.reason ?? null,
       });
-      const moved = await this.repo.moveToQueue(rt.db, item.id, cmd.toQueueId);
+      const moved = await this.repo.moveToQueue(rt.db, rt.tenantId, item.id, cmd.toQueueId);
       rt.itemEvent(moved, {
         event: 'transferred',
         fromQueueId: item.queueId,
