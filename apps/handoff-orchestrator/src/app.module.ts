@@ -18,7 +18,7 @@ import { ANNOUNCER_OPTIONS, OutcomeAnnouncer } from './handoffs/outcome-announce
 import { ApplyWorkItemEventUseCase } from './handoffs/usecases/apply-work-item-event.usecase';
 import { GetHandoffUseCase } from './handoffs/usecases/get-handoff.usecase';
 import { RequestHandoffUseCase } from './handoffs/usecases/request-handoff.usecase';
-import { WithdrawHandoffUseCase } from './handoffs/usecases/withdraw-handoff.usecase';
+import { WITHDRAW_OPTIONS, WithdrawHandoffUseCase } from './handoffs/usecases/withdraw-handoff.usecase';
 import { IntegrationRepository } from './integrations/integration.repository';
 import { IntegrationsController } from './integrations/integrations.controller';
 import { IntegrationsService } from './integrations/integrations.service';
@@ -35,6 +35,11 @@ export const SERVICE_NAME = 'handoff-orchestrator';
  */
 @Module({})
 export class AppModule {
+  /**
+   * The orchestrator's module for a validated config: persistence (Prisma + `PG_POOL`, outbox relay),
+   * Kafka (intake and work-item-event consumers), Redis, observability, the REST controllers, timers
+   * and the callback dispatcher. `opts.logger` replaces the pino logger (tests).
+   */
   static forRoot(config: HandoffOrchestratorConfig, opts: { logger?: Logger } = {}): DynamicModule {
     return {
       module: AppModule,
@@ -53,6 +58,7 @@ export class AppModule {
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
         { provide: ANNOUNCER_OPTIONS, useValue: { callbackIntermediate: config.CALLBACK_INTERMEDIATE } },
         { provide: TIMER_OPTIONS, useValue: { pollMs: config.HANDOFF_TIMER_POLL_MS } },
+        { provide: WITHDRAW_OPTIONS, useValue: { graceMs: config.HANDOFF_WITHDRAW_GRACE_MS } },
         {
           provide: CALLBACK_OPTIONS,
           useValue: {

@@ -19,6 +19,12 @@ export const HandoffOrchestratorConfigSchema = z.object({
   ...RedisConfigSchema.shape,
   /** Longest pause between two scans for due handoff timeouts, ms (a precise timer handles the nearest one). */
   HANDOFF_TIMER_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  /**
+   * How long a withdrawing handoff (timeout or bot cancel) waits for the router's answer, ms; then it
+   * fails with the reason it was withdrawn for and the outcome is announced (durable: counted from the
+   * stored `withdraw_requested_at`).
+   */
+  HANDOFF_WITHDRAW_GRACE_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   /** Due callback deliveries are scanned at most this often, ms. */
   CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** Timeout of one callback POST, ms. */

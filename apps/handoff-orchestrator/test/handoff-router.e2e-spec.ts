@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { newEnvelope, type TopicEvent } from '@hub/contracts';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
-import { handoffBody, http, startService, WorldKafka, type RunningService } from './support/harness';
+import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
 import { spawnRouter, type ServiceProcess } from './support/service-process';
 
 jest.setTimeout(180_000);
@@ -181,5 +181,72 @@ describe('handoff → work-item router, end to end', () => {
     expect(failed.data.reason).toBe('timeout');
     const item = await admin('GET', `/v1/work-items/${h.workItemId}`, T);
     expect(item.status).toBe('withdrawn');
+  });
+
+  it('a create the router cannot process fails the handoff with error at once, not after its timeout', async () => {
+    // A poison command: the database refuses the router's work item row for this conversation (every
+    // attempt), so the router's create fails until its retries are exhausted and it is dead-lettered.
+    await sql(
+      world,
+      `CREATE FUNCTION test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'poison work item %', NEW.id; END $$`,
+    );
+    await sql(
+      world,
+      `CREATE TRIGGER test_poison BEFORE INSERT ON work_items FOR EACH ROW
+       WHEN (NEW.conversation_id LIKE 'poison-%') EXECUTE FUNCTION test_poison()`,
+    );
+    try {
+      const started = Date.now();
+      const h = await handoff(T, plainIntegration, { conversationId: 'poison-1', timeoutSeconds: 120 });
+      const failed = await outcome(h.id, 'failed');
+      expect(failed.data.reason).toBe('error');
+      expect(failed.data.detail).toMatch(/work item could not be created: .*poison work item/);
+      expect(Date.now() - started).toBeLessThan(30_000); // long before the 120 s timeout
+      const view = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
+      expect(view.body).toMatchObject({ status: 'failed', reason: 'error' });
+      expect((await http(router.url, 'GET', `/v1/work-items/${h.workItemId}`, { tenant: T })).status).toBe(
+        404,
+      );
+      // answered exactly once (the inbox claim of the dead-lettered command)
+      expect(
+        kafka
+          .events('workItemEvents')
+          .filter((e) => e.data.event === 'failed' && e.data.workItemId === h.workItemId),
+      ).toHaveLength(1);
+    } finally {
+      await sql(world, 'DROP TRIGGER test_poison ON work_items');
+      await sql(world, 'DROP FUNCTION test_poison()');
+    }
+  });
+
+  it('answers a withdraw of a work item the router never created, so the bot cancel finishes', async () => {
+    const h = await handoff(T, plainIntegration, { routing: { queue_id: defaultQ } });
+    await outcome(h.id, 'routed');
+    // a withdraw for an id the router does not know (e.g. its create was dead-lettered)
+    const unknown = '00000000-0000-4000-8000-000000000001';
+    await kafka.producer.publish(
+      'workItemCommands',
+      newEnvelope({
+        type: 'workitem.command' as const,
+        version: 1 as const,
+        tenantId: T,
+        source: 'test',
+        correlationId: 'conv-unknown',
+        data: { command: 'withdraw' as const, workItemId: unknown, reason: 'withdrawn' as const },
+      }) as TopicEvent<'workItemCommands'>,
+    );
+    const answer = await waitFor(
+      () =>
+        kafka
+          .events('workItemEvents')
+          .map((e) => e.data)
+          .find((d) => d.event === 'withdrawn' && d.workItemId === unknown),
+      { what: 'withdrawn answer for the unknown item' },
+    );
+    expect(answer).toMatchObject({ conversationId: 'conv-unknown', reason: 'withdrawn' });
+    // the bot's own cancel goes through the router and fails the handoff (withdrawn)
+    expect((await http(svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T })).status).toBe(202);
+    expect((await outcome(h.id, 'failed')).data.reason).toBe('withdrawn');
   });
 });

@@ -14,6 +14,7 @@ import { callbackRetryDelayMs } from '../domain/retry-schedule';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
 import { CallbackRepository, type LeasedDelivery } from './callback.repository';
 
+/** Injection token of the callback dispatcher's options. */
 export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
 export interface CallbackOptions {
   /** Scan interval, ms. */
@@ -135,7 +136,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
         await res.arrayBuffer().catch(() => undefined);
         if (res.status < 200 || res.status >= 300) throw new CallbackHttpError(res.status);
       });
-      await this.repo.markDelivered(d.id);
+      await this.repo.markDelivered(d.tenantId, d.id);
       this.metrics.callbacks.inc({ result: 'delivered' });
     } catch (e) {
       const err = (e as Error).message || String(e);
@@ -148,7 +149,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
         'callback delivery failed',
       );
       this.metrics.callbacks.inc({ result: retryAt ? 'retry' : 'failed' });
-      await this.repo.markFailed(d.id, err, retryAt).catch(() => undefined);
+      await this.repo.markFailed(d.tenantId, d.id, err, retryAt).catch(() => undefined);
     }
   }
 }

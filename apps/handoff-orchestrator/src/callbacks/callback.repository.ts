@@ -21,7 +21,10 @@ export interface LeasedDelivery {
 export class CallbackRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  /** Leases up to `limit` due, pending deliveries for `leaseMs` and counts the attempt. */
+  /**
+   * Leases up to `limit` due, pending deliveries for `leaseMs` and counts the attempt (all tenants: a
+   * system job; each delivery carries its tenant, and the updates below are scoped by it).
+   */
   async leaseDue(limit: number, leaseMs: number): Promise<LeasedDelivery[]> {
     const rows = await this.prisma.$queryRaw<
       { id: string; tenant_id: string; event_id: string; url: string; payload: unknown; attempts: number }[]
@@ -42,17 +45,18 @@ export class CallbackRepository {
     }));
   }
 
-  async markDelivered(id: string): Promise<void> {
-    await this.prisma.callbackDelivery.update({
-      where: { id },
+  /** Marks the tenant's delivery `id` delivered. */
+  async markDelivered(tenantId: string, id: string): Promise<void> {
+    await this.prisma.callbackDelivery.updateMany({
+      where: { id, tenantId },
       data: { status: 'delivered', deliveredAt: new Date(), lastError: null },
     });
   }
 
   /** Records a failed attempt: retry at `retryAt`, or give up (`failed`) when `retryAt` is null. */
-  async markFailed(id: string, error: string, retryAt: Date | null): Promise<void> {
-    await this.prisma.callbackDelivery.update({
-      where: { id },
+  async markFailed(tenantId: string, id: string, error: string, retryAt: Date | null): Promise<void> {
+    await this.prisma.callbackDelivery.updateMany({
+      where: { id, tenantId },
       data: retryAt
         ? { lastError: error.slice(0, 1000), nextAttemptAt: retryAt }
         : { lastError: error.slice(0, 1000), status: 'failed' },

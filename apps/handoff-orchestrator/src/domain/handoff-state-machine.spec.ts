@@ -4,6 +4,7 @@ import {
   decideTransition,
   isFinal,
   mayChangeHandoff,
+  mustRevokeAssignment,
   publicStatus,
   type HandoffState,
 } from './handoff-state-machine';
@@ -120,5 +121,23 @@ describe('isFinal / publicStatus', () => {
     expect(isFinal('withdrawing')).toBe(false);
     expect(publicStatus('withdrawing')).toBeNull();
     expect(publicStatus('offered')).toBe('offered');
+  });
+});
+
+describe('mustRevokeAssignment (late accept vs announced failure)', () => {
+  const assigned: WorkItemEvent = {
+    event: 'assigned',
+    ...ref(),
+    agentId: 'a',
+    offerId: null,
+    autoAccepted: false,
+  };
+  it('revokes an assignment only once the failure was announced; while withdrawing the accept wins', () => {
+    expect(mustRevokeAssignment('failed', assigned)).toBe(true);
+    expect(mustRevokeAssignment('withdrawing', assigned)).toBe(false);
+    expect(decideTransition('withdrawing', assigned)).toMatchObject({ to: 'accepted' });
+    expect(mustRevokeAssignment('accepted', assigned)).toBe(false);
+    expect(mustRevokeAssignment('failed', { event: 'withdrawn', ...ref(), reason: 'timeout' })).toBe(false);
+    expect(decideTransition('failed', assigned)).toBeNull();
   });
 });

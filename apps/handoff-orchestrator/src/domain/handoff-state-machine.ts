@@ -8,10 +8,17 @@ import type { HandoffFailureReason, HandoffStatus, WorkItemEvent } from '@hub/co
  */
 export type HandoffState = HandoffStatus | 'withdrawing';
 
+/** States after which nothing changes a handoff's status (its outcome has been announced). */
 export const FINAL_STATES: readonly HandoffState[] = ['accepted', 'failed'];
 /** States in which the durable timeout still applies. */
 export const TIMED_STATES: readonly HandoffState[] = ['requested', 'routed', 'offered'];
 
+/**
+ * Whether `s` is final (`accepted` or `failed`): the outcome has been announced and no event changes
+ * the status any more. Pure; never throws.
+ * @param s a stored handoff state (public status or `withdrawing`)
+ * @returns true for `accepted` / `failed`
+ */
 export function isFinal(s: HandoffState): boolean {
   return FINAL_STATES.includes(s);
 }
@@ -87,7 +94,19 @@ export const NON_FINAL_STATES: readonly HandoffState[] = ['requested', 'routed',
  * no transaction: they change nothing whatever the handoff's state. Pure.
  */
 export function mayChangeHandoff(event: WorkItemEvent): boolean {
+  if (mustRevokeAssignment('failed', event)) return true;
   return NON_FINAL_STATES.some((s) => decideTransition(s, event) !== null);
+}
+
+/**
+ * Whether an event must take a work item assignment back: the router reports `assigned` for a handoff
+ * that is already `failed` (its withdraw grace ran out and the bot was told it failed — e.g. the router
+ * was down and processed the accept before the withdraw later). The bot has moved on, so the
+ * orchestrator sends `withdraw` with `revokeAssignment` and the handoff stays failed. While the handoff
+ * is still `withdrawing` (outcome not announced) the accept wins instead ({@link decideTransition}). Pure.
+ */
+export function mustRevokeAssignment(current: HandoffState, event: WorkItemEvent): boolean {
+  return current === 'failed' && event.event === 'assigned';
 }
 
 /** The status announced to bots for a stored state (`withdrawing` is not announced). */

@@ -17,6 +17,7 @@ export interface Enrichment {
   sentimentSource: DerivedSource;
 }
 
+/** Injection token of the enrichment options. */
 export const ENRICHMENT_OPTIONS = Symbol('ENRICHMENT_OPTIONS');
 export interface EnrichmentOptions {
   /** Upper bound on the LLM call, ms (the integration's `timeoutMs` applies if lower). */
@@ -43,6 +44,11 @@ export class EnrichmentService {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /**
+   * Summary and sentiment for a request, computed in parallel (see the class comment for the sources).
+   * Never throws for provider trouble: an LLM error or timeout falls back to the library summary.
+   * @returns summary text/source and sentiment score/source
+   */
   async enrich(tenantId: string, req: HandoffRequest): Promise<Enrichment> {
     const [summary, sentiment] = await Promise.all([this.summarize(tenantId, req), this.scoreSentiment(req)]);
     return { ...summary, ...sentiment };

@@ -31,6 +31,10 @@ function nlp(): Nlp {
 export class LibrarySummarizer implements Summarizer {
   constructor(private readonly maxSentences = 3) {}
 
+  /**
+   * @returns up to `maxSentences` sentences of the customer's utterances (all utterances when the
+   *          customer said nothing), in conversation order, ≤ 600 characters; null for an empty transcript
+   */
   async summarize(input: SummaryInput): Promise<string | null> {
     const customer = input.transcript.filter((t) => t.role === 'user' && t.text.trim());
     const lines = (customer.length ? customer : input.transcript.filter((t) => t.text.trim())).map((t) =>

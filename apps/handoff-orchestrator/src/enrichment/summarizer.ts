@@ -1,6 +1,7 @@
 import type { DerivedSourceSchema, TranscriptEntry } from '@hub/contracts';
 import type { z } from 'zod';
 
+/** Which source produced a derived value (`bot`, `library`, `llm`, `none`). */
 export type DerivedSource = z.infer<typeof DerivedSourceSchema>;
 
 /** What a summarizer gets: the bot conversation so far and what the bot knows about it. */
@@ -12,5 +13,6 @@ export interface SummaryInput {
 
 /** A summarizer: returns the summary text, or null when there is nothing to summarize. */
 export interface Summarizer {
+  /** @returns the summary text, or null when there is nothing to summarize */
   summarize(input: SummaryInput): Promise<string | null>;
 }

@@ -46,6 +46,16 @@ export interface HandoffView {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/**
+ * The public view of a handoff (`GET /v1/handoffs/:id`, `POST /v1/handoffs`, cancel): timestamps as
+ * ISO-8601 strings (null when not reached), `summary {text, source}` / `sentiment {score, source}`,
+ * and `outcomeStatus` = the last status announced to the bot (`withdrawing` is internal: the status
+ * before it, read from `transitions`). Pure; never throws.
+ * @param h           the stored handoff
+ * @param transitions its audit rows, oldest first; when given they are included as `transitions`
+ *                    `[{from, to, reason, detail, at}]`
+ * @returns the view (`transitions` only when given)
+ */
 export function presentHandoff(h: Handoff, transitions?: HandoffTransition[]): HandoffView {
   const status = h.status as HandoffState;
   const lastPublic =

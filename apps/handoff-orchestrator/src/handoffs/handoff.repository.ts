@@ -231,6 +231,8 @@ export interface StateChange {
   set?: HandoffColumnsSet;
   /** Event/request that caused it (audit). */
   eventId?: string | null;
+  /** Audit-only detail: recorded on the transition row instead of `detail`, the handoff's detail is kept. */
+  note?: string;
 }
 
 /**
@@ -256,6 +258,10 @@ export class HandoffRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The tenant's handoff `id` with its audit rows (oldest first), through `forTenant`.
+   * @returns null when the tenant has no such handoff (another tenant's id included)
+   */
   async findWithTransitions(
     tenantId: string,
     id: string,
@@ -373,38 +379,60 @@ export class HandoffRepository {
   }
 
   /**
-   * Durable timer scan (all tenants): locks up to `limit` handoffs whose `timeout_at` has passed and
-   * that are still waiting for an agent (`FOR UPDATE SKIP LOCKED`, so replicas share the work) and
-   * applies the change `decide` picks for each.
-   * @returns number of handoffs changed
+   * Durable timer scan (all tenants — a system job, so not tenant-scoped; each change is then applied
+   * with the row's own tenant): locks up to `limit` handoffs whose timeout has passed while they wait
+   * for an agent (`requested|routed|offered`, `timeout_at <= now()`), and up to `limit` `withdrawing`
+   * handoffs whose withdraw grace has run out (`withdraw_requested_at + graceMs <= now()`), with
+   * `FOR UPDATE SKIP LOCKED` (replicas share the work), and applies the change `decide` picks for each.
+   * @param graceMs how long a withdrawing handoff waits for the router, ms
+   * @returns counts of changed handoffs by kind, and the failed ones (after the change)
    */
   async changeDueTimeouts(
     limit: number,
+    graceMs: number,
     decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects },
-  ): Promise<number> {
+  ): Promise<{ withdrawn: number; failed: number; failedHandoffs: Handoff[] }> {
     const states = [...TIMED_STATES];
     return inPgTransaction(this.pool, async (db) => {
-      // Lock and read in one statement.
+      // Lock and read in one statement (two index range scans on (status, …); locking CTEs, as FOR UPDATE
+      // is not allowed on a UNION itself).
       const { rows } = await db.query<Handoff>(
-        `SELECT ${HANDOFF_COLUMNS} FROM handoffs
-         WHERE status = ANY($1::text[]) AND timeout_at <= now()
-         ORDER BY timeout_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [states, limit],
+        `WITH due AS (
+           SELECT ${HANDOFF_COLUMNS} FROM handoffs
+           WHERE status = ANY($1::text[]) AND timeout_at <= now()
+           ORDER BY timeout_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ), grace AS (
+           SELECT ${HANDOFF_COLUMNS} FROM handoffs
+           WHERE status = 'withdrawing' AND withdraw_requested_at <= now() - make_interval(secs => $3::float8 / 1000)
+           ORDER BY withdraw_requested_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         )
+         SELECT * FROM due UNION ALL SELECT * FROM grace`,
+        [states, limit, graceMs],
       );
+      const failedHandoffs: Handoff[] = [];
+      let withdrawn = 0;
       for (const h of rows) {
         const d = decide(h);
-        await this.apply(db, h, d.change, d.effects);
+        const u = await this.apply(db, h, d.change, d.effects);
+        if (u.status === 'failed') failedHandoffs.push(u);
+        else withdrawn++;
       }
-      return rows.length;
+      return { withdrawn, failed: failedHandoffs.length, failedHandoffs };
     });
   }
 
-  /** The earliest pending timeout (all tenants), or null. */
-  async nextTimeoutAt(): Promise<Date | null> {
+  /**
+   * The earliest pending timer (all tenants), or null: the nearest `timeout_at` of a handoff waiting
+   * for an agent, or the nearest withdraw deadline (`withdraw_requested_at + graceMs`).
+   */
+  async nextTimeoutAt(graceMs: number): Promise<Date | null> {
     const states = [...TIMED_STATES];
     const { rows } = await this.pool.query<{ at: Date | null }>(
-      'SELECT min(timeout_at) AS at FROM handoffs WHERE status = ANY($1::text[]) AND timeout_at IS NOT NULL',
-      [states],
+      `SELECT LEAST(
+         (SELECT min(timeout_at) FROM handoffs WHERE status = ANY($1::text[]) AND timeout_at IS NOT NULL),
+         (SELECT min(withdraw_requested_at) FROM handoffs WHERE status = 'withdrawing')
+           + make_interval(secs => $2::float8 / 1000)) AS at`,
+      [states, graceMs],
     );
     return rows[0]?.at ?? null;
   }
@@ -446,7 +474,7 @@ export class HandoffRepository {
         from_status: c.from,
         to_status: c.to,
         reason: c.reason ?? null,
-        detail: c.detail ?? null,
+        detail: c.note ?? c.detail ?? null,
         event_id: c.eventId ?? null,
       }),
       JSON.stringify(outboxRowsOf(e)),

@@ -4,6 +4,7 @@ import type { HandoffFailureReason, HandoffStatus } from '@hub/contracts';
 import { outcomeEvent, type Cause } from './handoff-events';
 import type { SideEffects } from './handoff.repository';
 
+/** Injection token of {@link AnnouncerOptions}. */
 export const ANNOUNCER_OPTIONS = Symbol('ANNOUNCER_OPTIONS');
 export interface AnnouncerOptions {
   /** Also POST requested/routed/offered to the callback URL (final outcomes always are). */
@@ -19,6 +20,14 @@ export interface AnnouncerOptions {
 export class OutcomeAnnouncer {
   constructor(@Inject(ANNOUNCER_OPTIONS) private readonly opts: AnnouncerOptions) {}
 
+  /**
+   * @param h       the handoff after the change (the event carries its current fields)
+   * @param status  the announced status
+   * @param cause   causation id and trace context of what caused the change
+   * @param failure reason and detail of a `failed` outcome
+   * @param extra   outbox messages to write before the outcome event (e.g. a router command)
+   * @returns the outbox rows and the callback delivery (null unless final, or intermediate ones are on)
+   */
   announce(
     h: Handoff,
     status: HandoffStatus,

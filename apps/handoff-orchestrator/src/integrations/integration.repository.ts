@@ -57,6 +57,7 @@ export class IntegrationRepository {
     return rows[0] ?? null;
   }
 
+  /** The tenant's integrations (optionally of one type), oldest first. */
   async list(tenantId: string, type?: IntegrationType): Promise<Integration[]> {
     return forTenant(this.prisma, tenantId).integration.findMany({
       where: type ? { type } : {},

@@ -23,6 +23,11 @@ export class IntegrationsService {
     private readonly queues: QueueRepository,
   ) {}
 
+  /**
+   * Creates an integration of the tenant (config/secrets validated by its type).
+   * @throws 400 (BadRequestException, `errors[].field`) naming `config.x` / `secrets.y`; UnprocessableProblem (422)
+   *         `config.defaultQueueId` not a queue of the tenant; ConflictProblem (409) duplicate name
+   */
   async create(tenantId: string, body: CreateIntegrationBody): Promise<IntegrationView> {
     const { config, secrets } = this.validate(body.type, body.config, body.secrets);
     await this.checkReferences(tenantId, body.type, config);
@@ -42,16 +47,23 @@ export class IntegrationsService {
     }
   }
 
+  /** The tenant's integrations as views (secrets redacted), optionally of one type. */
   async list(tenantId: string, type?: IntegrationType): Promise<IntegrationView[]> {
     return (await this.repo.list(tenantId, type)).map(presentIntegration);
   }
 
+  /** @throws NotFoundProblem (404) not an integration of the tenant (or not a UUID) */
   async get(tenantId: string, id: string): Promise<IntegrationView> {
     const row = isUuid(id) ? await this.repo.findById(tenantId, id) : null;
     if (!row) throw new NotFoundProblem(`integration ${id} not found`);
     return presentIntegration(row);
   }
 
+  /**
+   * Updates name/enabled/config/secrets (`config`/`secrets` replaced when given, validated by type).
+   * @throws NotFoundProblem (404) unknown id; 400 (BadRequestException) naming `config.x` / `secrets.y`;
+   *         ConflictProblem (409) duplicate name
+   */
   async update(tenantId: string, id: string, body: UpdateIntegrationBody): Promise<IntegrationView> {
     const row = isUuid(id) ? await this.repo.findById(tenantId, id) : null;
     if (!row) throw new NotFoundProblem(`integration ${id} not found`);
@@ -77,6 +89,7 @@ export class IntegrationsService {
     }
   }
 
+  /** @throws NotFoundProblem (404) not an integration of the tenant */
   async delete(tenantId: string, id: string): Promise<void> {
     if (!isUuid(id) || !(await this.repo.delete(tenantId, id))) {
       throw new NotFoundProblem(`integration ${id} not found`);

@@ -4,14 +4,17 @@ import { LOGGER } from '@hub/observability';
 import { WithdrawHandoffUseCase } from '../handoffs/usecases/withdraw-handoff.usecase';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
 
+/** Injection token of {@link TimerOptions}. */
 export const TIMER_OPTIONS = Symbol('TIMER_OPTIONS');
+/** Options of {@link HandoffTimerService}. */
 export interface TimerOptions {
   /** Longest pause between scans, ms. */
   pollMs: number;
 }
 
 /**
- * Durable handoff timeouts. The timer *is* the `handoffs.timeout_at` column, so it survives
+ * Durable handoff timeouts and withdraw deadlines. The timers *are* columns (`handoffs.timeout_at`;
+ * `withdraw_requested_at` + HANDOFF_WITHDRAW_GRACE_MS while withdrawing), so they survive
  * restarts: this loop fires every due timer (`FOR UPDATE SKIP LOCKED`, safe with many replicas),
  * then sleeps until the nearest pending `timeout_at` — at most `pollMs`, so timers created by
  * other replicas are seen within that bound — giving millisecond precision without busy polling.
@@ -53,14 +56,13 @@ export class HandoffTimerService implements OnApplicationBootstrap, OnApplicatio
   /** Fires due timers; returns the delay until the next scan, ms. */
   private async tick(): Promise<number> {
     try {
-      let n: number;
+      let more: boolean;
       do {
-        n = await this.withdraw.fireDueTimeouts(100);
-        if (n) {
-          this.metrics.timeoutsFired.inc(n);
-          this.logger.info({ withdrawn: n }, 'handoff timeouts fired');
-        }
-      } while (n === 100 && !this.stopped);
+        const r = await this.withdraw.fireDueTimeouts(100);
+        if (r.withdrawn) this.metrics.timeoutsFired.inc(r.withdrawn);
+        if (r.withdrawn || r.failed) this.logger.info(r, 'handoff timers fired');
+        more = r.withdrawn === 100 || r.failed === 100;
+      } while (more && !this.stopped);
       const next = await this.withdraw.nextDue();
       if (!next) return this.opts.pollMs;
       // 5 ms floor: an overdue row locked by another replica must not make this loop spin.

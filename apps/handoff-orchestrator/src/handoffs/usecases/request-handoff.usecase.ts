@@ -60,6 +60,15 @@ export class RequestHandoffUseCase {
     private readonly metrics: HandoffMetrics,
   ) {}
 
+  /**
+   * Takes one handoff request (REST or Kafka): replays an existing idempotency key, else validates the
+   * integration and queue, enriches and inserts the handoff with its `create` command and `requested`
+   * outcome in one statement.
+   * @returns the handoff and whether it was created or replayed
+   * @throws BadRequestProblem (400) callbackUrl not http(s); NotFoundProblem (404) unknown integration of
+   *         the tenant; UnprocessableProblem (422) disabled /
+   *         non-internal integration, unknown `routing.queue_id`, idempotency key reused with another body
+   */
   async execute(cmd: RequestHandoffCommand): Promise<RequestHandoffResult> {
     const { tenantId, request } = cmd;
     const hash = requestHash(request);

@@ -1,28 +1,71 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { HandoffFailureReason } from '@hub/contracts';
 import type { HandoffModel as Handoff } from '@hub/persistence';
 import { isFinal, TIMED_STATES, type HandoffState } from '../../domain/handoff-state-machine';
 import { ConflictProblem, NotFoundProblem } from '../../http/problems';
+import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
+import { HandoffMetrics } from '../../metrics/handoff-metrics';
 import { workItemCommand } from '../handoff-events';
 import { HandoffRepository, type SideEffects, type StateChange } from '../handoff.repository';
+import { OutcomeAnnouncer } from '../outcome-announcer';
+
+/** Injection token of {@link WithdrawOptions}. */
+export const WITHDRAW_OPTIONS = Symbol('WITHDRAW_OPTIONS');
+/** Options of {@link WithdrawHandoffUseCase}. */
+export interface WithdrawOptions {
+  /** How long a `withdrawing` handoff waits for the router's answer before it fails, ms. */
+  graceMs: number;
+}
+
+/** What one timer scan did ({@link WithdrawHandoffUseCase.fireDueTimeouts}). */
+export interface TimerScanResult {
+  /** Handoffs whose timeout fired: now `withdrawing`, a `withdraw` command sent. */
+  withdrawn: number;
+  /** Withdrawing handoffs whose grace ran out: now `failed`, outcome announced. */
+  failed: number;
+}
 
 /**
  * Starts withdrawing a handoff's work item: the handoff goes to the internal state `withdrawing`
  * and a `withdraw` command goes to the router (outbox, same transaction). The router decides: its
  * `withdrawn` event fails the handoff with the reason; an `assigned` event that won the race
  * accepts it. Used by the durable timer (reason `timeout`) and by the bot's cancel (reason `withdrawn`).
+ * The wait for the router's answer is bounded: `graceMs` after `withdraw_requested_at` the durable
+ * timer fails the handoff with the reason it was withdrawn for and announces the outcome (a router
+ * answer arriving later changes nothing; a late `assigned` is revoked — see ApplyWorkItemEventUseCase).
  */
 @Injectable()
 export class WithdrawHandoffUseCase {
-  constructor(private readonly handoffs: HandoffRepository) {}
+  constructor(
+    private readonly handoffs: HandoffRepository,
+    private readonly announcer: OutcomeAnnouncer,
+    private readonly callbacks: CallbackDispatcher,
+    private readonly metrics: HandoffMetrics,
+    @Inject(WITHDRAW_OPTIONS) private readonly opts: WithdrawOptions,
+  ) {}
 
-  /** Fires every due timer (all tenants, up to `limit`); returns how many handoffs it withdrew. */
-  fireDueTimeouts(limit = 100): Promise<number> {
-    return this.handoffs.changeDueTimeouts(limit, (h) => this.withdrawal(h, 'timeout', 'timer'));
+  /**
+   * Fires every due timer (all tenants, up to `limit` per kind): handoffs past `timeout_at` start
+   * withdrawing; withdrawing handoffs past their grace fail.
+   */
+  async fireDueTimeouts(limit = 100): Promise<TimerScanResult> {
+    let kicked = false;
+    const r = await this.handoffs.changeDueTimeouts(limit, this.opts.graceMs, (h) => {
+      if (h.status !== 'withdrawing') return this.withdrawal(h, 'timeout', 'timer');
+      if (h.callbackUrl) kicked = true;
+      return this.graceExpired(h);
+    });
+    if (r.failed) {
+      for (const h of r.failedHandoffs)
+        this.metrics.outcomes.inc({ status: 'failed', reason: h.reason ?? 'none' });
+    }
+    if (kicked) this.callbacks.kick();
+    return { withdrawn: r.withdrawn, failed: r.failed };
   }
 
-  /** When the next timer is due (null: none pending). */
+  /** When the next timer (timeout or withdraw grace) is due (null: none pending). */
   nextDue(): Promise<Date | null> {
-    return this.handoffs.nextTimeoutAt();
+    return this.handoffs.nextTimeoutAt(this.opts.graceMs);
   }
 
   /**
@@ -67,6 +110,23 @@ export class WithdrawHandoffUseCase {
           ),
         ],
       }),
+    };
+  }
+
+  /** A withdrawing handoff the router did not answer within the grace: failed(its withdraw reason). */
+  private graceExpired(h: Handoff): { change: StateChange; effects: (u: Handoff) => SideEffects } {
+    const reason: HandoffFailureReason = h.reason === 'withdrawn' ? 'withdrawn' : 'timeout';
+    const detail = `the work-item router did not answer the withdraw within ${this.opts.graceMs} ms`;
+    return {
+      change: {
+        from: 'withdrawing',
+        to: 'failed',
+        reason,
+        detail,
+        eventId: 'withdraw-grace',
+        set: { failedAt: new Date() },
+      },
+      effects: (u) => this.announcer.announce(u, 'failed', { causationId: h.id }, { reason, detail }),
     };
   }
 }
