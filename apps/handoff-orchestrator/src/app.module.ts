@@ -7,6 +7,13 @@ import { RealtimeModule } from '@hub/realtime';
 import type { HandoffOrchestratorConfig } from './config';
 import { CallbackDispatcher, CALLBACK_OPTIONS } from './callbacks/callback-dispatcher.service';
 import { CallbackRepository } from './callbacks/callback.repository';
+import {
+  CALLBACK_HOST_RESOLVER,
+  CALLBACK_URL_POLICY_OPTIONS,
+  CallbackUrlPolicy,
+  systemResolver,
+} from './callbacks/callback-url-policy';
+import { PinnedHttpClient } from './callbacks/pinned-http-client';
 import { EnrichmentService, ENRICHMENT_OPTIONS } from './enrichment/enrichment.service';
 import { LibrarySummarizer } from './enrichment/library-summarizer';
 import { OpenAiChatRepository } from './enrichment/openai-chat.repository';
@@ -68,6 +75,17 @@ export class AppModule {
             retryBaseMs: config.CALLBACK_RETRY_BASE_MS,
           },
         },
+        {
+          provide: CALLBACK_URL_POLICY_OPTIONS,
+          useValue: {
+            allowHttp: config.HANDOFF_CALLBACK_ALLOW_HTTP,
+            allowPrivateNetworks: config.HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS,
+            allowedHostSuffixes: config.HANDOFF_CALLBACK_ALLOWED_HOSTS ?? [],
+          },
+        },
+        { provide: CALLBACK_HOST_RESOLVER, useValue: systemResolver },
+        CallbackUrlPolicy,
+        PinnedHttpClient,
         { provide: LibrarySummarizer, useFactory: () => new LibrarySummarizer(config.SUMMARY_MAX_SENTENCES) },
         HandoffMetrics,
         OpenAiChatRepository,

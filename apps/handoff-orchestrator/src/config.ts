@@ -5,6 +5,7 @@ import {
   KafkaConfigSchema,
   RedisConfigSchema,
   bool,
+  csv,
 } from '@hub/config';
 
 /**
@@ -35,6 +36,29 @@ export const HandoffOrchestratorConfigSchema = z.object({
   CALLBACK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
   /** Also POST intermediate outcomes (requested, routed, offered) to the callback URL. */
   CALLBACK_INTERMEDIATE: bool().default(false),
+  /**
+   * Accept `http:` callback URLs (default: `https:` only). For development and tests with a local
+   * callback server.
+   */
+  HANDOFF_CALLBACK_ALLOW_HTTP: bool().default(false),
+  /**
+   * Let callbacks reach non-public addresses (loopback, RFC 1918, link-local incl. 169.254.169.254, CGNAT,
+   * ULA, multicast …) — IP literals at intake and resolved addresses at delivery (SSRF protection off).
+   * Default false; development and tests with a local callback server only.
+   */
+  HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS: bool().default(false),
+  /**
+   * Comma-separated host suffixes callback hosts must match (`example.com` admits `example.com` and
+   * `hooks.example.com`; a leading `.` or `*.` is ignored); unset → any public host.
+   */
+  HANDOFF_CALLBACK_ALLOWED_HOSTS: csv()
+    .transform((list) => list.map((h) => h.toLowerCase().replace(/^\*?\./, '')))
+    .pipe(
+      z.array(
+        z.hostname({ error: 'each entry must be a host name or suffix such as example.com or .example.com' }),
+      ),
+    )
+    .optional(),
   /** Sentences in an extractive (library) summary. */
   SUMMARY_MAX_SENTENCES: z.coerce.number().int().min(1).max(20).default(3),
   /** Upper bound on the LLM summary call, ms (the integration's own `timeoutMs` applies if lower). */

@@ -17,6 +17,8 @@ import {
 jest.setTimeout(90_000);
 
 const T = 'acme';
+/** The callback receiver is a local http server (127.0.0.1): relax the SSRF policy for it. */
+const callbackEnv = { HANDOFF_CALLBACK_ALLOW_HTTP: 'true', HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS: 'true' };
 
 /**
  * The handoff state machine driven by work item events (published here as the router would),
@@ -33,7 +35,7 @@ describe('handoff lifecycle', () => {
 
   beforeAll(async () => {
     world = await createTestWorld();
-    svc = await startService(world);
+    svc = await startService(world, callbackEnv);
     kafka = new WorldKafka(world);
     await kafka.start();
     queueId = await seedQueue(world, T, 'Support');
@@ -278,7 +280,7 @@ describe('handoff lifecycle', () => {
     );
     await svc.close();
     expect(Date.now()).toBeLessThan(timeoutAt); // the old instance is gone before the deadline
-    svc = await startService(world);
+    svc = await startService(world, callbackEnv);
     const withdraw = await waitFor(
       () =>
         kafka

@@ -13,6 +13,8 @@ import { LOGGER } from '@hub/observability';
 import { callbackRetryDelayMs } from '../domain/retry-schedule';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
 import { CallbackRepository, type LeasedDelivery } from './callback.repository';
+import { CallbackRefusedError, CallbackUrlPolicy } from './callback-url-policy';
+import { PinnedHttpClient } from './pinned-http-client';
 
 /** Injection token of the callback dispatcher's options. */
 export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
@@ -41,6 +43,13 @@ class CallbackHttpError extends Error {
  * dedupe on it), bounded by a cockatiel timeout and retried in-process (network errors, 408, 429,
  * 5xx; 3 tries, exponential backoff); a failed attempt is rescheduled durably
  * ({@link callbackRetryDelayMs}) until `maxAttempts`, then marked `failed`.
+ *
+ * SSRF: before each try the URL is checked again ({@link CallbackUrlPolicy.checkUrl}: config may have
+ * changed since intake), its host resolved and every address vetted ({@link CallbackUrlPolicy.resolve});
+ * the POST connects only to those addresses ({@link PinnedHttpClient}). A refused delivery is marked
+ * `failed` at once with `last_error` = `refused (<reason>): …`, never retried, and counted
+ * (`hub_handoff_callback_attempts_total{result="refused"}`, `hub_handoff_callbacks_refused_total{reason}`).
+ * Redirects are not followed.
  */
 @Injectable()
 export class CallbackDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -55,11 +64,15 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     @Inject(CALLBACK_OPTIONS) private readonly opts: CallbackOptions,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: HandoffMetrics,
+    private readonly urls: CallbackUrlPolicy,
+    private readonly http: PinnedHttpClient,
   ) {
     this.policy = wrap(
       retry(
         handleWhen(
-          (e) => !(e instanceof CallbackHttpError) || e.status >= 500 || e.status === 408 || e.status === 429,
+          (e) =>
+            !(e instanceof CallbackRefusedError) &&
+            (!(e instanceof CallbackHttpError) || e.status >= 500 || e.status === 408 || e.status === 429),
         ),
         {
           maxAttempts: 2 /* retries: 3 tries in all */,
@@ -71,6 +84,11 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
   }
 
   onApplicationBootstrap(): void {
+    if (this.urls.allowsPrivateNetworks) {
+      this.logger.warn(
+        'HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS=true: callbacks may reach internal addresses (development only)',
+      );
+    }
     this.stopped = false;
     this.schedule(0);
   }
@@ -121,8 +139,8 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
   private async deliver(d: LeasedDelivery): Promise<void> {
     try {
       await this.policy.execute(async ({ signal }) => {
-        const res = await fetch(d.url, {
-          method: 'POST',
+        const target = await this.urls.resolve(this.urls.checkUrl(d.url));
+        const status = await this.http.post(target, {
           headers: {
             'content-type': 'application/json',
             'idempotency-key': d.eventId,
@@ -131,14 +149,24 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
           },
           body: JSON.stringify(d.payload),
           signal,
-          redirect: 'manual',
         });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.status < 200 || res.status >= 300) throw new CallbackHttpError(res.status);
+        if (status < 200 || status >= 300) throw new CallbackHttpError(status);
       });
       await this.repo.markDelivered(d.tenantId, d.id);
       this.metrics.callbacks.inc({ result: 'delivered' });
     } catch (e) {
+      if (e instanceof CallbackRefusedError) {
+        this.logger.warn(
+          { deliveryId: d.id, tenantId: d.tenantId, reason: e.reason, err: e.message },
+          'callback delivery refused (SSRF policy)',
+        );
+        this.metrics.callbacks.inc({ result: 'refused' });
+        this.metrics.callbacksRefused.inc({ reason: e.reason });
+        await this.repo
+          .markFailed(d.tenantId, d.id, `refused (${e.reason}): ${e.message}`, null)
+          .catch(() => undefined);
+        return;
+      }
       const err = (e as Error).message || String(e);
       const retryAt =
         d.attempts >= this.opts.maxAttempts

@@ -13,8 +13,13 @@ export class HandoffMetrics {
   readonly enrichmentSeconds: Histogram<'summary_source'>;
   /** Handoff timers fired (withdraw commands sent). */
   readonly timeoutsFired: Counter;
-  /** Callback attempts by result (`delivered`, `retry`, `failed`). */
+  /** Callback attempts by result (`delivered`, `retry`, `failed`, `refused` by the SSRF policy). */
   readonly callbacks: Counter<'result'>;
+  /**
+   * Callback deliveries refused by the SSRF policy, by reason (`blocked_address`, `host_not_allowed`,
+   * `scheme`, `userinfo`, `invalid_url`).
+   */
+  readonly callbacksRefused: Counter<'reason'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     this.requests = new Counter({
@@ -45,6 +50,12 @@ export class HandoffMetrics {
       name: 'hub_handoff_callback_attempts_total',
       help: 'Callback delivery attempts',
       labelNames: ['result'],
+      registers: [registry],
+    });
+    this.callbacksRefused = new Counter({
+      name: 'hub_handoff_callbacks_refused_total',
+      help: 'Callback deliveries refused by the SSRF policy (not attempted, marked failed)',
+      labelNames: ['reason'],
       registers: [registry],
     });
   }

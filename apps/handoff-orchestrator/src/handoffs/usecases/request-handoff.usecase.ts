@@ -11,6 +11,7 @@ import { workItemCommand, type Cause } from '../handoff-events';
 import { DuplicateHandoffError, HandoffRepository } from '../handoff.repository';
 import { OutcomeAnnouncer } from '../outcome-announcer';
 import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
+import { CallbackRefusedError, CallbackUrlPolicy } from '../../callbacks/callback-url-policy';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
 
 /** One handoff request from either intake (REST or Kafka). */
@@ -42,7 +43,9 @@ export function requestHash(request: HandoffRequest): string {
  *  1. same (tenant, idempotency key) seen before → that handoff, nothing new (REST: a different body
  *     under the same key is a 422, as draft-ietf-httpapi-idempotency-key-header recommends);
  *  2. checks: integration exists in the tenant (404), is an enabled `internal` integration (422),
- *     `routing.queue_id` is a queue of the tenant (422), callback URL is http(s) (400);
+ *     `routing.queue_id` is a queue of the tenant (422), callback URL passes the SSRF policy (400:
+ *     https — http only if configured —, no userinfo, allow-listed host, no IP literal in a blocked range;
+ *     host names are resolved and vetted again at delivery, {@link CallbackUrlPolicy});
  *  3. derives summary and sentiment (with their sources);
  *  4. one transaction: handoff `requested` + audit row + `create` work item command + `requested`
  *     outcome (outbox). The unique (tenant, key) constraint makes concurrent duplicates collapse to one.
@@ -58,6 +61,7 @@ export class RequestHandoffUseCase {
     private readonly announcer: OutcomeAnnouncer,
     private readonly callbacks: CallbackDispatcher,
     private readonly metrics: HandoffMetrics,
+    private readonly callbackUrls: CallbackUrlPolicy,
   ) {}
 
   /**
@@ -65,7 +69,7 @@ export class RequestHandoffUseCase {
    * integration and queue, enriches and inserts the handoff with its `create` command and `requested`
    * outcome in one statement.
    * @returns the handoff and whether it was created or replayed
-   * @throws BadRequestProblem (400) callbackUrl not http(s); NotFoundProblem (404) unknown integration of
+   * @throws BadRequestProblem (400) callbackUrl refused by the SSRF policy; NotFoundProblem (404) unknown integration of
    *         the tenant; UnprocessableProblem (422) disabled /
    *         non-internal integration, unknown `routing.queue_id`, idempotency key reused with another body
    */
@@ -175,7 +179,8 @@ export class RequestHandoffUseCase {
   /**
    * Records a Kafka request that cannot be served (unknown integration, unknown queue …) as a handoff
    * `failed` with reason `error`, and announces it, so the bot flow follows its failure handle instead
-   * of waiting. Idempotent on the same key.
+   * of waiting. Idempotent on the same key. A callback URL the SSRF policy refuses is dropped (the
+   * outcome still goes to the outcomes topic).
    */
   async reject(cmd: RequestHandoffCommand, problem: Problem): Promise<RequestHandoffResult> {
     const hash = requestHash(cmd.request);
@@ -207,7 +212,7 @@ export class RequestHandoffUseCase {
       reason: 'error',
       detail: problem.field ? `${problem.field}: ${problem.message}` : problem.message,
       workItemId: randomUUID(),
-      callbackUrl: r.callbackUrl && /^https?:$/.test(new URL(r.callbackUrl).protocol) ? r.callbackUrl : null,
+      callbackUrl: r.callbackUrl && this.callbackUrls.isAcceptable(r.callbackUrl) ? r.callbackUrl : null,
       timeoutSeconds: r.timeoutSeconds ?? null,
       createdAt: now,
       failedAt: now,
@@ -251,8 +256,13 @@ export class RequestHandoffUseCase {
 
   /** Validates references; returns the integration's default queue id (resolution level 3). */
   private async check(tenantId: string, r: HandoffRequest): Promise<string | null> {
-    if (r.callbackUrl && !/^https?:$/.test(new URL(r.callbackUrl).protocol)) {
-      throw new BadRequestProblem('must be an http or https URL', 'callbackUrl');
+    if (r.callbackUrl) {
+      try {
+        this.callbackUrls.checkUrl(r.callbackUrl);
+      } catch (e) {
+        if (e instanceof CallbackRefusedError) throw new BadRequestProblem(e.message, 'callbackUrl');
+        throw e;
+      }
     }
     const integration = await this.integrations.findById(tenantId, r.integrationId);
     if (!integration) throw new NotFoundProblem(`integration ${r.integrationId} not found`, 'integrationId');
