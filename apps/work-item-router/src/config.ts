@@ -20,6 +20,11 @@ export const RouterConfigSchema = z.object({
   ...RedisConfigSchema.shape,
   /** Longest pause between two scans for due offers, ms (a precise timer handles offers made here). */
   ROUTER_EXPIRY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  /**
+   * Offers an agent may let expire in a row before the router sets it `away` ("not responding"); an
+   * accept, a decline or any presence change ends the run. 0 = never.
+   */
+  ROUTER_MISSED_OFFERS_BEFORE_AWAY: z.coerce.number().int().min(0).max(1000).default(2),
   /** Interactive transaction timeout, ms (lock waits under a burst included). */
   ROUTER_TX_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */

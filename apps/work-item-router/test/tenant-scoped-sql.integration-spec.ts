@@ -122,13 +122,19 @@ describe('work-item-router: hand-written SQL is tenant-scoped', () => {
           offerStatus: 'revoked',
           offerReason: 'withdrawn',
           freeAgentId: 'ann',
+          missed: 'count',
           status: 'withdrawn',
           endReason: 'timeout',
         }),
       ),
     ).toBeInstanceOf(Error);
-    // a statement without a row check: run it committed, then prove A's rows did not move
+    // statements without a row check: run them committed, then prove A's rows did not move (B's own
+    // agent "ann" is the one set away)
     await repo.resolveOffer(db, B, offer.offerId, 'revoked', 'withdrawn');
+    expect(await repo.markAwayAfterMissedOffers(db, B, 'ann')).toBe(true);
+    expect(
+      await bus.prisma.agent.findUniqueOrThrow({ where: { tenantId_id: { tenantId: B, id: 'ann' } } }),
+    ).toMatchObject({ presence: 'away' });
 
     expect(await snapshot()).toEqual(before);
     // and A's own statement does see the row (the filter is the tenant, not something else)

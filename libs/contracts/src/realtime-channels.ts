@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WorkItemContextSchema, WorkItemTypeSchema } from './events/common.schema';
-import { WorkItemStatusSchema } from './events/work-item.schema';
+import { PresenceChangeReasonSchema, WorkItemStatusSchema } from './events/work-item.schema';
 
 /**
  * Redis pub/sub channels (low-latency fan-out to the gateways). Redis pub/sub drops messages while
@@ -62,6 +62,8 @@ export const AgentChannelMessageSchema = z.discriminatedUnion('kind', [
     kind: z.literal('presence'),
     eventId: z.uuid(),
     presence: z.enum(['online', 'away', 'offline']),
+    /** Set when the router changed the presence on its own (e.g. `missed_offers`); additive, optional. */
+    reason: PresenceChangeReasonSchema.optional(),
   }),
 ]);
 export type AgentChannelMessage = z.infer<typeof AgentChannelMessageSchema>;

@@ -46,6 +46,12 @@ export const AgentViewSchema = responseSchemaOf<ReturnType<typeof presentAgent>>
     autoAccept: z.boolean(),
     capacity: perType,
     load: perType,
+    missedOffers: z
+      .number()
+      .int()
+      .describe(
+        'offers let expire in a row since the last accept, decline or presence change; at ROUTER_MISSED_OFFERS_BEFORE_AWAY the router sets the agent away',
+      ),
     queueIds: z.array(z.uuid()),
     createdAt: instant,
     updatedAt: instant,

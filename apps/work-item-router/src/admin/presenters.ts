@@ -21,7 +21,10 @@ export function presentQueue(q: QueueModel) {
   };
 }
 
-/** Agent as the admin API returns it (capacity and current load per work-item type). */
+/**
+ * Agent as the admin API returns it (capacity and current load per work-item type; `missedOffers`:
+ * offers let expire in a row since its last accept, decline or presence change).
+ */
 export function presentAgent(a: AgentModel & { queues?: { queueId: string }[] }) {
   return {
     id: a.id,
@@ -32,6 +35,7 @@ export function presentAgent(a: AgentModel & { queues?: { queueId: string }[] })
     autoAccept: a.autoAccept,
     capacity: { chat: a.capacityChat, call: a.capacityCall },
     load: { chat: a.loadChat, call: a.loadCall },
+    missedOffers: a.missedOffers,
     queueIds: (a.queues ?? []).map((q) => q.queueId).sort(),
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),

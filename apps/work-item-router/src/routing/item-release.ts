@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { WorkItemModel } from '@hub/persistence';
+import { missedOfferEffect } from '../domain/missed-offers';
 import { Dispatcher } from './dispatcher';
 import type { LockedItem } from './item-locks';
-import { RoutingRepository } from './routing.repository';
+import { RoutingRepository, type FreedAgentState } from './routing.repository';
 import type { RoutingTx } from './routing-tx';
 
 /** How a locked work item leaves its holder ({@link ItemRelease.release}). */
@@ -31,7 +32,9 @@ export interface ReleaseChange {
  * expiry. Callers lock with {@link ItemLocks} (queues → item → offer), decide, then
  * {@link release} (offer closed, holder's slot given back and the item's new state written in ONE
  * statement, the holder told on its channel), add their item event, and {@link refill} (the item offered
- * again if it waits, the freed agent's slots filled from the locked queues).
+ * again if it waits, the freed agent's slots filled from the locked queues). Closing a live offer also
+ * counts (expired) or ends (declined) the offeree's run of missed offers in that statement
+ * (`domain/missed-offers.ts`).
  */
 @Injectable()
 export class ItemRelease {
@@ -41,18 +44,19 @@ export class ItemRelease {
   ) {}
 
   /**
-   * @returns the item after the change, and the agent whose slot was freed (null when none was held)
+   * @returns the item after the change, the agent whose slot was freed (null when none was held) and
+   *          that agent's presence and run of missed offers after the change (its row is locked now)
    */
   async release(
     rt: RoutingTx,
     locked: LockedItem,
     change: ReleaseChange,
-  ): Promise<{ item: WorkItemModel; freed: string | null }> {
+  ): Promise<{ item: WorkItemModel; freed: string | null; freedAgent: FreedAgentState | null }> {
     const { item, offer } = locked;
     const closing = change.offer && offer ? offer : null;
     const assignee = change.unassignedReason && item.status === 'assigned' ? item.agentId : null;
     const freed = closing?.agentId ?? assignee;
-    const cols = await this.repo.releaseItem(rt.db, {
+    const { freedAgent, ...cols } = await this.repo.releaseItem(rt.db, {
       tenantId: rt.tenantId,
       workItemId: item.id,
       type: item.type,
@@ -60,6 +64,7 @@ export class ItemRelease {
       offerStatus: closing ? (change.offer?.status ?? null) : null,
       offerReason: closing ? (change.offer?.reason ?? null) : null,
       freeAgentId: freed,
+      missed: closing && change.offer ? missedOfferEffect(change.offer.status) : 'keep',
       status: change.status,
       endReason: change.endReason ?? null,
       wrapUpNote: change.wrapUp?.note ?? null,
@@ -76,7 +81,7 @@ export class ItemRelease {
     } else if (assignee && change.unassignedReason) {
       rt.agentMessage(assignee, { kind: 'unassigned', workItemId: item.id, reason: change.unassignedReason });
     }
-    return { item: updated, freed };
+    return { item: updated, freed, freedAgent };
   }
 
   /**

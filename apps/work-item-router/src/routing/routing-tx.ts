@@ -4,6 +4,8 @@ import {
   newEnvelope,
   type AgentChannelMessage,
   type AgentWorkItemView,
+  type Presence,
+  type PresenceChangeReason,
   type TopicEvent,
   type WorkItemContext,
   type WorkItemEvent,
@@ -88,12 +90,21 @@ export class RoutingTx {
     this.outbox.push(Outbox.kafka('workItemEvents', this.envelope(item.conversationId, data)));
   }
 
-  /** Adds `agent_presence_changed` (keyed by `agent:<id>`). */
-  presenceEvent(agentId: string, presence: 'online' | 'away' | 'offline'): void {
+  /**
+   * Adds `agent_presence_changed` (keyed by `agent:<id>`).
+   * @param reason set when the router changes the presence on its own (e.g. `missed_offers`); omitted
+   *               when the agent / gateway / admin asked for the change
+   */
+  presenceEvent(agentId: string, presence: Presence, reason?: PresenceChangeReason): void {
     this.outbox.push(
       Outbox.kafka(
         'workItemEvents',
-        this.envelope(`agent:${agentId}`, { event: 'agent_presence_changed', agentId, presence }),
+        this.envelope(`agent:${agentId}`, {
+          event: 'agent_presence_changed',
+          agentId,
+          presence,
+          ...(reason ? { reason } : {}),
+        }),
       ),
     );
   }

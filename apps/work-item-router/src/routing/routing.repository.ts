@@ -7,6 +7,7 @@ import {
   type WorkItemModel,
 } from '@hub/persistence';
 import type { AgentCandidate, WaitingItem, WorkItemType } from '../domain/agent-selection';
+import type { MissedOfferEffect } from '../domain/missed-offers';
 
 /** `queues` columns under their model names. */
 const QUEUE_COLUMNS = `id::text AS id, tenant_id AS "tenantId", name, active, is_default AS "isDefault",
@@ -77,6 +78,19 @@ type NewWorkItemColumns = Pick<
   | 'contact'
 >;
 
+/** The columns of a work item {@link RoutingRepository.releaseItem} changes (model names). */
+export type ReleasedItemColumns = Pick<
+  WorkItemModel,
+  'status' | 'endReason' | 'endedAt' | 'completedAt' | 'wrapUpNote' | 'wrapUpDisposition' | 'updatedAt'
+>;
+
+/** The agent whose slot a release freed, as its row stands after the release (locked by it). */
+export interface FreedAgentState {
+  presence: string;
+  /** Offers let expire in a row (`agents.missed_offers`), after this release counted / reset it. */
+  missedOffers: number;
+}
+
 /** What the unlocked pre-read of a work-item state change returns ({@link RoutingRepository.prepareItemChange}). */
 export interface ItemPreRead {
   /** false: the command's event id was already processed (duplicate). */
@@ -131,8 +145,11 @@ function json(v: unknown): string | null {
  *   2. work item rows (`FOR UPDATE`), then their offers;
  *   3. agent rows, only through the atomic conditional UPDATEs {@link claimSlot}/{@link releaseSlot}
  *      (the capacity check is in the UPDATE's WHERE, re-evaluated on the latest row version, so two
- *      transactions in different queues can never both take an agent's last slot).
- * Accept locks only the work item (it neither frees nor takes capacity).
+ *      transactions in different queues can never both take an agent's last slot), the release in
+ *      {@link releaseItem} (slot back and run of missed offers counted / ended, in its statement) and
+ *      {@link markAwayAfterMissedOffers} (after that release, on the row it has locked already).
+ * Accept takes no queue lock (it neither frees nor takes capacity): it locks the work item, then its
+ * {@link assignItem} statement ends the accepting agent's run of missed offers (agent row last).
  *
  * Tenant isolation by construction: every statement on a tenant-owned table (`work_items`, `offers`,
  * `agents`, `agent_queues`, `queues`, `work_item_transfers`) filters on `tenant_id` — also after an
@@ -594,9 +611,12 @@ export class RoutingRepository {
    * The writes of an item leaving its holder, in one statement (the item and its offer are locked
    * already; the agent row is updated last, as in lock step 3): resolves the live offer `offerId`
    * (when given) with `offerStatus`/`offerReason`, gives one slot of the item's type back to
-   * `freeAgentId` (when given; never below zero), and sets the item's `status` — `completed` also
-   * sets `completed_at` and the wrap-up, `withdrawn` sets `end_reason` and `ended_at`.
-   * @returns the changed columns of the item (model names)
+   * `freeAgentId` (when given; never below zero) and applies `missed` to its run of missed offers
+   * (`count`: +1, on the latest row version, so concurrent expiries never lose a miss; `reset`: 0;
+   * `keep`), and sets the item's `status` — `completed` also sets `completed_at` and the wrap-up,
+   * `withdrawn` sets `end_reason` and `ended_at`.
+   * @returns the changed columns of the item (model names), and the freed agent's presence and run of
+   *          missed offers after the update (null when no agent was freed)
    */
   async releaseItem(
     db: SqlExecutor,
@@ -608,22 +628,16 @@ export class RoutingRepository {
       offerStatus: 'declined' | 'expired' | 'revoked' | null;
       offerReason: string | null;
       freeAgentId: string | null;
+      /** How the release changes the freed agent's run of missed offers. */
+      missed: MissedOfferEffect;
       status: 'waiting' | 'completed' | 'withdrawn';
       endReason?: string | null;
       wrapUpNote?: string | null;
       wrapUpDisposition?: string | null;
     },
-  ): Promise<
-    Pick<
-      WorkItemModel,
-      'status' | 'endReason' | 'endedAt' | 'completedAt' | 'wrapUpNote' | 'wrapUpDisposition' | 'updatedAt'
-    >
-  > {
+  ): Promise<ReleasedItemColumns & { freedAgent: FreedAgentState | null }> {
     const { rows } = await preparedQuery<
-      Pick<
-        WorkItemModel,
-        'status' | 'endReason' | 'endedAt' | 'completedAt' | 'wrapUpNote' | 'wrapUpDisposition' | 'updatedAt'
-      >
+      ReleasedItemColumns & { freedPresence: string | null; freedMissedOffers: number | null }
     >(
       db,
       'wir.releaseItem',
@@ -645,10 +659,13 @@ export class RoutingRepository {
         UPDATE agents SET
           load_chat = GREATEST(load_chat - CASE WHEN $11 = 'chat' THEN 1 ELSE 0 END, 0),
           load_call = GREATEST(load_call - CASE WHEN $11 = 'call' THEN 1 ELSE 0 END, 0),
+          missed_offers = CASE $12::text WHEN 'count' THEN missed_offers + 1 WHEN 'reset' THEN 0 ELSE missed_offers END,
           updated_at = now()
-        WHERE $6::text IS NOT NULL AND tenant_id = $1 AND id = $6 RETURNING 1
+        WHERE $6::text IS NOT NULL AND tenant_id = $1 AND id = $6
+        RETURNING presence, missed_offers
       )
-      SELECT w.* FROM w`,
+      SELECT w.*, a.presence AS "freedPresence", a.missed_offers AS "freedMissedOffers"
+      FROM w LEFT JOIN a ON true`,
       [
         a.tenantId,
         a.workItemId,
@@ -661,10 +678,18 @@ export class RoutingRepository {
         a.wrapUpNote ?? null,
         a.wrapUpDisposition ?? null,
         a.type,
+        a.missed,
       ],
     );
     if (rows.length !== 1) throw new Error(`work item ${a.workItemId} vanished while releasing it`);
-    return rows[0];
+    const { freedPresence, freedMissedOffers, ...cols } = rows[0];
+    return {
+      ...cols,
+      freedAgent:
+        freedPresence === null || freedMissedOffers === null
+          ? null
+          : { presence: freedPresence, missedOffers: freedMissedOffers },
+    };
   }
 
   /**
@@ -720,7 +745,8 @@ export class RoutingRepository {
 
   /**
    * Assigns a (locked) work item to `agentId`, closing its accepted offer (when given) in the same
-   * statement.
+   * statement. An accepted offer also ends the agent's run of missed offers (`missed_offers` = 0; the
+   * agent row is updated — last, as in lock step 3 — only when its run is not 0 already).
    * @returns the assignment instant and the name of the item's queue (null without queue)
    */
   async assignItem(
@@ -736,6 +762,9 @@ export class RoutingRepository {
       ), w AS (
         UPDATE work_items SET status = 'assigned', agent_id = $2, assigned_at = now(), updated_at = now()
         WHERE tenant_id = $4 AND id = $1::uuid RETURNING assigned_at, updated_at, queue_id
+      ), a AS (
+        UPDATE agents SET missed_offers = 0, updated_at = now()
+        WHERE $3::uuid IS NOT NULL AND tenant_id = $4 AND id = $2 AND missed_offers <> 0 RETURNING 1
       )
       SELECT w.assigned_at AS "assignedAt", w.updated_at AS "updatedAt",
              (SELECT q.name FROM queues q WHERE q.tenant_id = $4 AND q.id = w.queue_id) AS "queueName"
@@ -786,16 +815,37 @@ export class RoutingRepository {
     return rows[0];
   }
 
-  /** Sets an agent's presence; `presence_changed_at` = now(), and coming online resets `idle_since`. */
+  /**
+   * Sets an agent's presence; `presence_changed_at` = now(), the run of missed offers ends
+   * (`missed_offers` = 0), and coming online resets `idle_since`.
+   */
   async setPresence(db: SqlExecutor, tenantId: string, agentId: string, presence: string): Promise<void> {
     await preparedQuery(
       db,
       'wir.setPresence',
-      `UPDATE agents SET presence = $3, presence_changed_at = now(), updated_at = now(),
+      `UPDATE agents SET presence = $3, presence_changed_at = now(), missed_offers = 0, updated_at = now(),
              idle_since = CASE WHEN $3 = 'online' THEN now() ELSE idle_since END
        WHERE tenant_id = $1 AND id = $2`,
       [tenantId, agentId, presence],
     );
+  }
+
+  /**
+   * Sets an `online` agent `away` because it let too many offers expire in a row ("not responding"):
+   * `presence_changed_at` = now(), the run of missed offers ends (`missed_offers` = 0). Runs after
+   * {@link releaseItem} in the same transaction, which has locked the agent row already; the
+   * `presence = 'online'` condition sits in the WHERE all the same.
+   * @returns false when the agent was not online (nothing changed)
+   */
+  async markAwayAfterMissedOffers(db: SqlExecutor, tenantId: string, agentId: string): Promise<boolean> {
+    const { rowCount } = await preparedQuery(
+      db,
+      'wir.markAwayAfterMissedOffers',
+      `UPDATE agents SET presence = 'away', presence_changed_at = now(), missed_offers = 0, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND presence = 'online'`,
+      [tenantId, agentId],
+    );
+    return rowCount === 1;
   }
 
   /**

@@ -5,6 +5,14 @@ import { RoutingDataSchema, WorkItemContextSchema, WorkItemTypeSchema } from './
 export const PresenceSchema = z.enum(['online', 'away', 'offline']);
 export type Presence = z.infer<typeof PresenceSchema>;
 
+/**
+ * Why the router changed an agent's presence on its own (absent when the agent, the gateway or an
+ * admin asked for the change). `missed_offers`: the agent let `ROUTER_MISSED_OFFERS_BEFORE_AWAY`
+ * offers expire in a row and was set `away` ("not responding").
+ */
+export const PresenceChangeReasonSchema = z.enum(['missed_offers']);
+export type PresenceChangeReason = z.infer<typeof PresenceChangeReasonSchema>;
+
 export const WorkItemStatusSchema = z.enum([
   'waiting', // in a queue, no live offer
   'offered', // reserved for one agent until the offer expires
@@ -141,6 +149,8 @@ export const WorkItemEventSchema = z.discriminatedUnion('event', [
     event: z.literal('agent_presence_changed'),
     agentId: AgentIdSchema,
     presence: PresenceSchema,
+    /** Set when the router made the change on its own (additive, optional). */
+    reason: PresenceChangeReasonSchema.optional(),
   }),
 ]);
 export type WorkItemEvent = z.infer<typeof WorkItemEventSchema>;

@@ -17,7 +17,8 @@ export type AcceptCommand = Extract<WorkItemCommand, { command: 'accept' }>;
  * `accept`: the offered agent takes the work item. Concurrency-safe: the work item row is locked, so
  * of an accept, an expiry, a withdraw and a transfer racing for the same item exactly one wins; a
  * late accept is ignored (its offer was already revoked on the agent's channel). Capacity is
- * unchanged (the live offer already held the slot).
+ * unchanged (the live offer already held the slot). The accept ends the agent's run of missed offers
+ * (`agents.missed_offers` = 0, in the assigning statement — "not responding", `domain/missed-offers.ts`).
  */
 @Injectable()
 export class AcceptOfferUseCase {
@@ -63,7 +64,8 @@ export class AcceptOfferUseCase {
         );
         return 'ignored';
       }
-      // Offer accepted, item assigned and its queue's name read in one statement.
+      // Offer accepted, item assigned, the agent's run of missed offers ended and its queue's name
+      // read in one statement.
       const at = await this.repo.assignItem(rt.db, {
         tenantId: rt.tenantId,
         workItemId: item.id,

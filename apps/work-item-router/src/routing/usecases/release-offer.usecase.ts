@@ -2,10 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { WorkItemCommand } from '@hub/contracts';
 import { LOGGER } from '@hub/observability';
+import type { RouterConfig } from '../../config';
+import { goesAwayAfterMisses } from '../../domain/missed-offers';
 import { decideDecline } from '../../domain/work-item-rules';
+import { ROUTER_CONFIG } from '../../tokens';
 import { ItemLocks, type LockedItem } from '../item-locks';
 import { ItemRelease } from '../item-release';
-import { RoutingRepository } from '../routing.repository';
+import { RoutingRepository, type FreedAgentState } from '../routing.repository';
 import { RoutingTransactions } from '../routing-transactions';
 import type { RoutingTx } from '../routing-tx';
 
@@ -16,6 +19,12 @@ export type DeclineCommand = Extract<WorkItemCommand, { command: 'decline' }>;
  * `offers.expires_at`). The item goes back to waiting and moves on to the next eligible agent
  * (the decliner / non-responder is skipped for this item while it stays in this queue); the
  * agent's freed slot is filled with the next waiting item of its queues.
+ *
+ * "Not responding": an expiry counts a miss on the agent's row, a decline ends the run (the agent
+ * answered; `domain/missed-offers.ts`). When an online agent's run reaches
+ * `ROUTER_MISSED_OFFERS_BEFORE_AWAY` (0 = never), the same transaction sets it `away` — announced as
+ * `agent_presence_changed` (`reason: missed_offers`) and a `presence` message on its channel — before
+ * anything is re-offered, so neither this item nor the freed slot goes back to it.
  */
 @Injectable()
 export class ReleaseOfferUseCase {
@@ -24,6 +33,7 @@ export class ReleaseOfferUseCase {
     private readonly repo: RoutingRepository,
     private readonly locks: ItemLocks,
     private readonly itemRelease: ItemRelease,
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -69,7 +79,10 @@ export class ReleaseOfferUseCase {
     });
   }
 
-  /** The offer ends: the item waits again and moves on; the offeree's freed slot is refilled. */
+  /**
+   * The offer ends: the item waits again; an offeree who has now missed too many offers in a row goes
+   * away; the item moves on and the offeree's freed slot is refilled.
+   */
   private async release(
     rt: RoutingTx,
     locked: LockedItem,
@@ -78,10 +91,15 @@ export class ReleaseOfferUseCase {
   ): Promise<void> {
     const offer = locked.offer;
     if (!offer) return;
-    const { item: waiting, freed } = await this.itemRelease.release(rt, locked, {
+    const {
+      item: waiting,
+      freed,
+      freedAgent,
+    } = await this.itemRelease.release(rt, locked, {
       status: 'waiting',
       offer: { status: how, reason, revokedAs: how },
     });
+    if (how === 'expired' && freedAgent) await this.awayIfNotResponding(rt, offer.agentId, freedAgent);
     rt.itemEvent(
       waiting,
       how === 'declined'
@@ -89,5 +107,20 @@ export class ReleaseOfferUseCase {
         : { event: 'offer_expired', offerId: offer.id, agentId: offer.agentId },
     );
     await this.itemRelease.refill(rt, locked, waiting, freed);
+  }
+
+  /**
+   * After a miss: sets the agent `away` if its run of missed offers reached the threshold (its row is
+   * locked by the release), and announces it on the events topic and the agent's channel.
+   */
+  private async awayIfNotResponding(rt: RoutingTx, agentId: string, agent: FreedAgentState): Promise<void> {
+    if (!goesAwayAfterMisses(agent, this.config.ROUTER_MISSED_OFFERS_BEFORE_AWAY)) return;
+    if (!(await this.repo.markAwayAfterMissedOffers(rt.db, rt.tenantId, agentId))) return;
+    this.logger.info(
+      { tenantId: rt.tenantId, agentId, missedOffers: agent.missedOffers },
+      'agent let offers expire in a row: away',
+    );
+    rt.presenceEvent(agentId, 'away', 'missed_offers');
+    rt.agentMessage(agentId, { kind: 'presence', presence: 'away', reason: 'missed_offers' });
   }
 }

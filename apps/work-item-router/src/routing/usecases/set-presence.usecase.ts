@@ -9,7 +9,7 @@ import { CONSUMER_NAME } from '../consumer-name';
 
 /**
  * `set_presence` (from the gateway, or `PUT /v1/agents/:id/presence`). A change is recorded
- * (`presence_changed_at`; coming online also resets `idle_since`) and announced
+ * (`presence_changed_at`; the run of missed offers ends; coming online also resets `idle_since`) and announced
  * (`agent_presence_changed`); the agent's channel always gets a `presence` confirmation. An agent
  * coming online is offered the best waiting items of its queues up to its capacity. Going away or
  * offline leaves live offers to expire on their own timer (then they move to the next agent).
