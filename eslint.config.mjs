@@ -56,7 +56,13 @@ function boundaries(inTests) {
         { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
         {
           sourceTag: 'type:testing',
-          onlyDependOnLibsWithTags: ['type:contracts', 'type:data-access', 'type:util', 'type:testing'],
+          onlyDependOnLibsWithTags: [
+            'type:contracts',
+            'type:data-access',
+            'type:http',
+            'type:util',
+            'type:testing',
+          ],
         },
         { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
         ...services.map((s) => ({

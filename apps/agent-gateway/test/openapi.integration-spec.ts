@@ -1,13 +1,12 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import Ajv from 'ajv';
 import {
   auditOpenApiDocument,
-  dereferenced,
   documentedRoutes,
   operationOf,
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
+import { openApiChecks } from '@hub/testing';
 import { seedWorkItem, startHarness, type GatewayHarness } from './support/gateway-harness';
 
 jest.setTimeout(60_000);
@@ -32,19 +31,7 @@ const PUBLIC: RouteKey[] = ['GET /', 'GET /healthz', 'GET /readyz', 'GET /metric
 describe('agent-gateway OpenAPI document (/docs-json)', () => {
   let h: GatewayHarness;
   let doc: OpenAPIObject;
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  /** Validation errors of a real response body against the documented schema (null = valid). */
-  const mismatch = (route: RouteKey, status: number, body: unknown) => {
-    const r = operationOf(doc, route).responses[status] as { content: Record<string, { schema: unknown }> };
-    const validate = ajv.compile(dereferenced(doc, r.content['application/json'].schema));
-    return validate(body) ? null : validate.errors;
-  };
-  const requestSchema = (route: RouteKey, type = 'application/json') =>
-    dereferenced(
-      doc,
-      (operationOf(doc, route).requestBody as { content: Record<string, { schema: unknown }> }).content[type]
-        .schema,
-    );
+  const { mismatch, requestSchema } = openApiChecks(() => doc);
 
   beforeAll(async () => {
     h = await startHarness();

@@ -1,5 +1,4 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import Ajv from 'ajv';
 import {
   auditOpenApiDocument,
   dereferenced,
@@ -8,7 +7,7 @@ import {
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
-import { createTestWorld, type TestWorld } from '@hub/testing';
+import { createTestWorld, type TestWorld, openApiChecks } from '@hub/testing';
 import { ACME_KEY, ADMIN_KEY, startGateway, type RunningGateway } from './support/harness';
 
 jest.setTimeout(60_000);
@@ -32,13 +31,7 @@ describe('assist-gateway OpenAPI document (/docs-json)', () => {
   let world: TestWorld;
   let gw: RunningGateway;
   let doc: OpenAPIObject;
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  /** Validation errors of a real response body against the documented schema (null = valid). */
-  const mismatch = (route: RouteKey, status: number, body: unknown) => {
-    const r = operationOf(doc, route).responses[status] as { content: Record<string, { schema: unknown }> };
-    const validate = ajv.compile(dereferenced(doc, r.content['application/json'].schema));
-    return validate(body) ? null : validate.errors;
-  };
+  const { mismatch } = openApiChecks(() => doc);
   const call = async (path: string, init: RequestInit = {}) => {
     const res = await fetch(`${gw.url}${path}`, { redirect: 'manual', ...init });
     const text = await res.text();

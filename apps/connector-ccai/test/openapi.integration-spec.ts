@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
-import Ajv from 'ajv';
 import { loadConfig } from '@hub/config';
 import {
   auditOpenApiDocument,
@@ -13,7 +12,7 @@ import {
   type RouteKey,
 } from '@hub/http';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
-import { createTestWorld, type TestWorld } from '@hub/testing';
+import { createTestWorld, type TestWorld, openApiChecks } from '@hub/testing';
 import type { PubSubAdmin } from '../src/admin/pubsub-admin.repository';
 import { AppModule } from '../src/app.module';
 import { ConnectorCcaiConfigSchema } from '../src/config';
@@ -47,13 +46,7 @@ describe('connector-ccai OpenAPI document (/docs-json)', () => {
       name: `projects/${req.projectId}/subscriptions/${req.subscriptionId}`,
     }),
   };
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  /** Validation errors of a real response body against the documented schema (null = valid). */
-  const mismatch = (route: RouteKey, status: number, body: unknown) => {
-    const r = operationOf(doc, route).responses[status] as { content: Record<string, { schema: unknown }> };
-    const validate = ajv.compile(dereferenced(doc, r.content['application/json'].schema));
-    return validate(body) ? null : validate.errors;
-  };
+  const { mismatch } = openApiChecks(() => doc);
   const post = async (path: string, body: unknown, auth?: string) => {
     const res = await fetch(`${base}${path}`, {
       method: 'POST',

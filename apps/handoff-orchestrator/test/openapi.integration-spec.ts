@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import Ajv from 'ajv';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import {
   auditOpenApiDocument,
@@ -9,7 +8,7 @@ import {
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
-import { createTestWorld, type TestWorld } from '@hub/testing';
+import { createTestWorld, type TestWorld, openApiChecks } from '@hub/testing';
 import { handoffBody, http, seedQueue, startService, type RunningService } from './support/harness';
 
 jest.setTimeout(60_000);
@@ -34,22 +33,7 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
   let world: TestWorld;
   let svc: RunningService;
   let doc: OpenAPIObject;
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  /** Validation errors of a real response body against the documented schema (null = valid). */
-  const mismatch = (route: RouteKey, status: number, body: unknown) => {
-    const schema = operationOf(doc, route).responses[status] as {
-      content: Record<string, { schema: unknown }>;
-    };
-    const validate = ajv.compile(dereferenced(doc, schema.content['application/json'].schema));
-    return validate(body) ? null : validate.errors;
-  };
-  const requestSchema = (route: RouteKey) =>
-    dereferenced(
-      doc,
-      (operationOf(doc, route).requestBody as { content: Record<string, { schema: unknown }> }).content[
-        'application/json'
-      ].schema,
-    );
+  const { mismatch, requestSchema } = openApiChecks(() => doc);
 
   beforeAll(async () => {
     world = await createTestWorld();

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import Ajv from 'ajv';
 import { loadConfig } from '@hub/config';
 import {
   auditOpenApiDocument,
-  dereferenced,
   documentedRoutes,
   operationOf,
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
 import { bootstrapService, createLogger } from '@hub/observability';
-import { createTestWorld, type TestWorld } from '@hub/testing';
+import { createTestWorld, type TestWorld, openApiChecks } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { SuggestionConfigSchema } from '../src/config';
 import { setupSuggestionOpenApi } from '../src/openapi';
@@ -49,19 +47,7 @@ describe('suggestion-service OpenAPI document (/docs-json)', () => {
   let app: INestApplication;
   let url: string;
   let doc: OpenAPIObject;
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  /** Validation errors of a real response body against the documented schema (null = valid). */
-  const mismatch = (route: RouteKey, status: number, body: unknown) => {
-    const r = operationOf(doc, route).responses[status] as { content: Record<string, { schema: unknown }> };
-    const validate = ajv.compile(dereferenced(doc, r.content['application/json'].schema));
-    return validate(body) ? null : validate.errors;
-  };
-  const requestSchema = (route: RouteKey, type = 'application/json') =>
-    dereferenced(
-      doc,
-      (operationOf(doc, route).requestBody as { content: Record<string, { schema: unknown }> }).content[type]
-        .schema,
-    );
+  const { mismatch, requestSchema } = openApiChecks(() => doc);
 
   beforeAll(async () => {
     world = await createTestWorld();

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import Ajv from 'ajv';
 import {
   auditOpenApiDocument,
-  dereferenced,
   documentedRoutes,
   operationOf,
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
-import { waitFor } from '@hub/testing';
+import { waitFor, openApiChecks } from '@hub/testing';
 import { RouterTestBus, startInProcess } from './support/harness';
 
 const OPERATIONS: RouteKey[] = [
@@ -38,20 +36,8 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
   let app: INestApplication;
   let doc: OpenAPIObject;
   const T = 'openapi-docs';
-  const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-  /** Validation errors of a real response body against the documented schema (null = valid). */
-  const mismatch = (route: RouteKey, status: number, body: unknown) => {
-    const r = operationOf(doc, route).responses[status] as { content: Record<string, { schema: unknown }> };
-    const validate = ajv.compile(dereferenced(doc, r.content['application/json'].schema));
-    return validate(body) ? null : validate.errors;
-  };
-  const requiredOf = (route: RouteKey) =>
-    dereferenced(
-      doc,
-      (operationOf(doc, route).requestBody as { content: Record<string, { schema: unknown }> }).content[
-        'application/json'
-      ].schema,
-    ).required ?? [];
+  const { mismatch, requestSchema } = openApiChecks(() => doc);
+  const requiredOf = (route: RouteKey) => requestSchema(route).required ?? [];
 
   beforeAll(async () => {
     bus = await RouterTestBus.create();

@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './kafka-probe';
 export * from './services';
 export * from './browser';
+export * from './openapi-checks';
