@@ -140,12 +140,11 @@ describe('connector-audiohook protocol (integration)', () => {
     await c.waitType('closed');
     c.close();
     await c.closedPromise;
-    const before = events().length;
+    // (events of earlier tests' sessions may still be arriving: only the probe's interaction id counts)
     await new Promise((r) => setTimeout(r, 500));
     expect(
       events().filter((e) => e.data.interactionId === '00000000-0000-0000-0000-000000000000'),
     ).toHaveLength(0);
-    expect(events().length).toBe(before);
   });
 
   it('treats a sequence gap as a protocol error: disconnect (error), then the socket is closed', async () => {
