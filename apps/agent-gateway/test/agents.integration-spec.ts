@@ -166,12 +166,19 @@ describe('agent-gateway: auth, presence, offers, resync, commands, isolation', (
       where: { id: offered.workItemId },
       data: { status: 'assigned', agentId: 'agent-sync' },
     });
+    // …and sets the agent away (e.g. missed offers): the reconnecting desktop learns it from the sync
+    await h.prisma.agent.update({
+      where: { tenantId_id: { tenantId: 'acme', id: 'agent-sync' } },
+      data: { presence: 'away' },
+    });
     const second = await h.connect(token);
     const sync2 = await waitFor(() => second.syncs[0], { what: 'sync after reconnect' });
 
     expect(sync1.offers.map((o) => o.offerId)).toEqual([offered.offerId]);
     expect(sync1.offers[0].workItem.context.contact.name).toBe('Crystal Minh');
     expect(sync1.assigned.map((w) => w.workItemId)).toEqual([assigned.workItemId]);
+    expect(sync1.presence).toBe('online');
+    expect(sync2.presence).toBe('away');
     expect(sync2.offers).toEqual([]);
     expect(sync2.assigned.map((w) => w.workItemId).sort()).toEqual(
       [assigned.workItemId, offered.workItemId].sort(),

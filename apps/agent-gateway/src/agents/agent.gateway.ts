@@ -159,9 +159,10 @@ export class AgentGateway
     return this.run(s, z.unknown(), undefined, (p) => this.snapshot(p));
   }
 
+  /** The resync payload: live offers, assigned items and the presence the router recorded. */
   private async snapshot(p: AgentPrincipal) {
-    const inbox = await this.items.inbox(p);
-    return { ...inbox, at: new Date().toISOString() };
+    const [inbox, presence] = await Promise.all([this.items.inbox(p), this.items.presence(p)]);
+    return { ...inbox, presence, at: new Date().toISOString() };
   }
 
   /** Validates the payload, runs the use case with the socket's principal and maps errors to the ack. */

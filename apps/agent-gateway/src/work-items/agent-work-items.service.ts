@@ -11,6 +11,7 @@ import {
   type QueueView,
   type WorkItemDetail,
   type WorkItemReader,
+  type AgentPresence,
 } from './work-item.reader';
 
 /**
@@ -28,6 +29,10 @@ export class AgentWorkItemsService {
 
   inbox(p: AgentPrincipal): Promise<{ offers: AgentOfferView[]; assigned: AgentWorkItemView[] }> {
     return this.reader.inbox(p.tenantId, p.agentId);
+  }
+  /** The agent's presence as the router recorded it (null if unknown); sent with every resync. */
+  presence(p: AgentPrincipal): Promise<AgentPresence | null> {
+    return this.reader.presence(p.tenantId, p.agentId);
   }
 
   /** @throws NotVisibleError unless offered to / assigned to the caller */

@@ -37,6 +37,9 @@ export interface WorkItemDetail extends AgentWorkItemView {
   transfers: TransferView[];
 }
 
+/** Agent presence as the router records it. */
+export type AgentPresence = 'online' | 'away' | 'offline';
+
 /** A queue an agent can transfer to. */
 export interface QueueView {
   id: string;
@@ -54,6 +57,8 @@ export interface WorkItemReader {
     tenantId: string,
     agentId: string,
   ): Promise<{ offers: AgentOfferView[]; assigned: AgentWorkItemView[] }>;
+  /** The agent's presence as the router last recorded it; null for an agent the router does not know. */
+  presence(tenantId: string, agentId: string): Promise<AgentPresence | null>;
   /** The work item if it is assigned to the agent or offered to the agent right now; else null. */
   findVisible(tenantId: string, agentId: string, workItemId: string): Promise<WorkItemDetail | null>;
   /** The work item of this tenant, whoever holds it; null if none. */

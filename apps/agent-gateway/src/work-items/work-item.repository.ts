@@ -8,6 +8,7 @@ import type {
   TransferView,
   WorkItemDetail,
   WorkItemReader,
+  AgentPresence,
   WorkItemRef,
 } from './work-item.reader';
 
@@ -48,6 +49,13 @@ export class PrismaWorkItemReader implements WorkItemReader {
       })),
       assigned: assigned.map((w) => toView(w, w.queue)),
     };
+  }
+
+  async presence(tenantId: string, agentId: string): Promise<AgentPresence | null> {
+    const agent = await this.db
+      .for(tenantId)
+      .agent.findFirst({ where: { id: agentId }, select: { presence: true } });
+    return (agent?.presence as AgentPresence | undefined) ?? null;
   }
 
   async findVisible(tenantId: string, agentId: string, workItemId: string): Promise<WorkItemDetail | null> {

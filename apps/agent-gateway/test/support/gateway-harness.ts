@@ -23,6 +23,8 @@ export interface SyncSnapshot {
     workItem: { workItemId: string; context: WorkItemContext };
   }[];
   assigned: { workItemId: string; context: WorkItemContext }[];
+  /** The agent's presence as the router recorded it. */
+  presence: 'online' | 'away' | 'offline' | null;
   at: string;
 }
 export type AgentTestSocket = Socket & { syncs: SyncSnapshot[] };

@@ -102,6 +102,8 @@ function connect() {
 }
 
 function applySync(snap) {
+  // presence as the router recorded it (e.g. set away after missed offers while this tab was disconnected)
+  if (snap.presence) /** @type {HTMLSelectElement} */ ($('presence')).value = snap.presence;
   state.offers.clear();
   for (const o of snap.offers) if (!state.revoked.has(o.offerId)) state.offers.set(o.offerId, o);
   state.assigned.clear();
