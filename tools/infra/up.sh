@@ -158,12 +158,7 @@ start_kafka() {
     command -v java >/dev/null 2>&1 || die "java not found on PATH (Kafka ${KAFKA_VERSION} needs Java 17+)"
     rm -f "${KAFKA_PID_FILE}"
 
-    if [[ "${HUB_KAFKA_FRESH:-0}" == "1" && -d "${KAFKA_DATA_DIR}" ]]; then
-      # Hermetic runs (CI) start from empty storage: a broker that has to reload thousands of leftover
-      # test partitions can take minutes to answer.
-      log "HUB_KAFKA_FRESH=1: deleting previous Kafka storage ${KAFKA_DATA_DIR}"
-      rm -rf -- "${KAFKA_DATA_DIR}"
-    elif [[ -d "${KAFKA_DATA_DIR}" ]]; then
+    if [[ -d "${KAFKA_DATA_DIR}" ]]; then
       local partitions
       partitions="$(find "${KAFKA_DATA_DIR}" -mindepth 1 -maxdepth 1 -type d -name '*-[0-9]*' | wc -l)"
       if ((partitions > 3000)); then
