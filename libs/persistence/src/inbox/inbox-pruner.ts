@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { inPgTransaction } from '../sql/pg-sql';
 
 /** Options of {@link InboxPruner}. */
 export interface InboxPrunerOptions {
@@ -67,17 +68,12 @@ export class InboxPruner {
     const batch = this.opts.batchSize ?? 5000;
     let total = 0;
     for (;;) {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      const deleted = await inPgTransaction(this.pool, async (client) => {
         const lock = await client.query<{ ok: boolean }>(
           'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok',
           [PRUNE_LOCK],
         );
-        if (!lock.rows[0].ok) {
-          await client.query('ROLLBACK');
-          return total;
-        }
+        if (!lock.rows[0].ok) return null;
         const r = await client.query(
           `DELETE FROM processed_events WHERE ctid IN (
              SELECT ctid FROM processed_events
@@ -85,15 +81,11 @@ export class InboxPruner {
               LIMIT $2)`,
           [this.opts.retentionHours, batch],
         );
-        await client.query('COMMIT');
-        total += r.rowCount ?? 0;
-        if ((r.rowCount ?? 0) < batch) return total;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+        return r.rowCount ?? 0;
+      });
+      if (deleted === null) return total;
+      total += deleted;
+      if (deleted < batch) return total;
     }
   }
 }
