@@ -83,28 +83,19 @@ export class LlmRepository {
     opts: { onDelta?: (text: string) => void; maxTokens?: number; timeoutMs?: number } = {},
   ): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? integration.config.timeoutMs;
-    const signal = AbortSignal.timeout(timeoutMs);
-    let res: Response;
-    try {
-      res = await fetch(joinUrl(integration.config.baseUrl, 'chat/completions'), {
-        method: 'POST',
-        headers: headers(integration),
-        body: JSON.stringify({
-          model: integration.config.model,
-          messages,
-          stream: true,
-          temperature: 0.2,
-          ...(opts.maxTokens ? { max_tokens: opts.maxTokens } : {}),
-        }),
-        signal,
-      });
-    } catch (e) {
-      throw asLlmError(e, timeoutMs);
-    }
-    if (!res.ok || !res.body) {
-      const body = await res.text().catch(() => '');
-      throw new LlmError('http_error', `HTTP ${res.status} from chat/completions: ${body.slice(0, 200)}`);
-    }
+    const res = await post(
+      integration,
+      'chat/completions',
+      {
+        model: integration.config.model,
+        messages,
+        stream: true,
+        temperature: 0.2,
+        ...(opts.maxTokens ? { max_tokens: opts.maxTokens } : {}),
+      },
+      timeoutMs,
+    );
+    if (!res.body) throw new LlmError('http_error', `HTTP ${res.status} from chat/completions: `);
     let text = '';
     let done = false;
     let bad: LlmError | undefined;
@@ -167,28 +158,10 @@ export class LlmRepository {
     if (!model) throw new LlmError('bad_response', 'no embeddingModel configured');
     if (!input.length) return [];
     const timeoutMs = opts.timeoutMs ?? integration.config.timeoutMs;
-    let json: unknown;
-    try {
-      const res = await fetch(joinUrl(integration.config.baseUrl, 'embeddings'), {
-        method: 'POST',
-        headers: headers(integration),
-        body: JSON.stringify({ model, input }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (!res.ok) {
-        const body = await res.text().catch(() => '');
-        throw new LlmError(
-          'http_error',
-          `HTTP ${res.status} from embeddings: ${body.slice(0, 200)}`,
-          res.status,
-        );
-      }
-      json = await res.json().catch(() => {
-        throw new LlmError('bad_response', 'embeddings body is not JSON');
-      });
-    } catch (e) {
-      throw asLlmError(e, timeoutMs);
-    }
+    const res = await post(integration, 'embeddings', { model, input }, timeoutMs);
+    const json: unknown = await res.json().catch(() => {
+      throw new LlmError('bad_response', 'embeddings body is not JSON');
+    });
     const parsed = EmbeddingsResponseSchema.safeParse(json);
     if (!parsed.success)
       throw new LlmError(
@@ -210,6 +183,31 @@ export class LlmRepository {
     if (byIndex.some((v) => v.length !== dims))
       throw new LlmError('bad_response', 'embeddings: vectors of different dimensions');
     return byIndex.map(normalise);
+  }
+}
+
+/**
+ * `POST {baseUrl}/{path}` with `body` as JSON and the integration's API key; the whole exchange
+ * (including reading the response body) is aborted after `timeoutMs`.
+ * @returns the response, status 2xx
+ * @throws LlmError — `http_error` (with `status`; message names `path` and the body's first 200
+ *   characters), `timeout` or `network_error`
+ */
+async function post(i: LlmIntegration, path: string, body: unknown, timeoutMs: number): Promise<Response> {
+  try {
+    const res = await fetch(joinUrl(i.config.baseUrl, path), {
+      method: 'POST',
+      headers: headers(i),
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      throw new LlmError('http_error', `HTTP ${res.status} from ${path}: ${text.slice(0, 200)}`, res.status);
+    }
+    return res;
+  } catch (e) {
+    throw asLlmError(e, timeoutMs);
   }
 }
 
