@@ -246,13 +246,21 @@ export function toSuggestionView(e: {
     confidence: d.confidence,
     generator: d.generator,
     ...(d.fallbackReason ? { fallbackReason: d.fallbackReason } : {}),
-    sources: d.sources.map((s) => ({
-      documentId: s.documentId,
-      title: s.title,
-      ...(s.score !== undefined ? { score: s.score } : {}),
-    })),
+    sources: toSourceViews(d.sources),
     occurredAt: e.occurredAt,
   };
+}
+
+/**
+ * The widget's view of a suggestion's (or a first delta's) sources: document id, title and score
+ * when present (the knowledge base id is not shown).
+ */
+export function toSourceViews(sources: AssistSuggestion['sources']): SuggestionView['sources'] {
+  return sources.map((s) => ({
+    documentId: s.documentId,
+    title: s.title,
+    ...(s.score !== undefined ? { score: s.score } : {}),
+  }));
 }
 
 /**

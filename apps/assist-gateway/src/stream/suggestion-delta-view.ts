@@ -1,5 +1,5 @@
 import type { AssistSuggestionDelta } from '@hub/contracts';
-import type { SuggestionView } from '../domain/widget-claims';
+import { toSourceViews, type SuggestionView } from '../domain/widget-claims';
 
 /**
  * What a widget receives for a piece of an answer being generated (socket event `suggestion.delta`).
@@ -38,15 +38,7 @@ export function toSuggestionDeltaView(e: {
     ...(d.utteranceId ? { utteranceId: d.utteranceId } : {}),
     seq: d.seq,
     text: d.text,
-    ...(d.sources
-      ? {
-          sources: d.sources.map((s) => ({
-            documentId: s.documentId,
-            title: s.title,
-            ...(s.score !== undefined ? { score: s.score } : {}),
-          })),
-        }
-      : {}),
+    ...(d.sources ? { sources: toSourceViews(d.sources) } : {}),
     ...(d.confidence !== undefined ? { confidence: d.confidence } : {}),
     occurredAt: e.occurredAt,
   };
