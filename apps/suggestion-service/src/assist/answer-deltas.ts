@@ -15,8 +15,6 @@ export interface AnswerDeltaOptions {
  */
 export type SendDelta = (seq: number, text: string) => Promise<void>;
 
-const WS = /\s/;
-
 /**
  * Coalesces the pieces of a streamed answer into deltas for `assist.suggestion.delta`: the first
  * piece at once (time to first text), then at most one delta per `intervalMs` (sooner when
@@ -69,7 +67,7 @@ export class AnswerDeltas {
     this.clearTimer();
     while (this.inFlight) await this.inFlight;
     if (!this.closed) {
-      const text = this.sendable(true);
+      const text = this.sendable();
       if (text) await this.flush(text);
     }
     this.closed = true;
@@ -84,12 +82,9 @@ export class AnswerDeltas {
   }
 
   /** The text that may go out now (without leading whitespace of the answer, trailing whitespace held). */
-  private sendable(final = false): string {
-    if (!this.started) this.pending = this.pending.replace(/^\s+/, '');
-    if (final) return this.pending.replace(/\s+$/, '');
-    let end = this.pending.length;
-    while (end > 0 && WS.test(this.pending[end - 1])) end -= 1;
-    return this.pending.slice(0, end);
+  private sendable(): string {
+    if (!this.started) this.pending = this.pending.trimStart();
+    return this.pending.trimEnd();
   }
 
   private schedule(): void {
