@@ -159,14 +159,12 @@ export class RetrieveUseCase {
   }
 
   /** The KB's entity index at `revision` (cached); undefined when the KB names no entities. */
-  async entityIndex(kbId: string, revision?: number): Promise<EntityIndex | undefined> {
-    const rev = revision ?? (await this.kbState(kbId))?.revision;
-    if (rev === undefined) return undefined;
+  private async entityIndex(kbId: string, revision: number): Promise<EntityIndex | undefined> {
     const cached = this.indexes.get(kbId);
-    if (cached && cached.revision === rev) return cached.index.size ? cached.index : undefined;
+    if (cached && cached.revision === revision) return cached.index.size ? cached.index : undefined;
     const data = await this.repo.entityIndexData(kbId, wordTokens);
     const index = new EntityIndex(data.names, data.docFreq, data.docCount);
-    this.indexes.set(kbId, { revision: rev, index });
+    this.indexes.set(kbId, { revision, index });
     return index.size ? index : undefined;
   }
 }
