@@ -96,11 +96,17 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
     });
     return { passages: r.passages, confidence: r.confidence, entities: r.entities };
   };
-  /** Polls the upload's progress until `stop()` is true; returns every 200 answer in order. */
-  const pollProgress = (tenant: string, kbId: string, uploadId: string, stop: () => boolean) =>
-    (async () => {
+  /**
+   * Uploads a JSON Lines `body` to the KB as a slow client ({@link slowPost}: 32 KiB writes 40 ms
+   * apart) under a fresh upload id, polling the upload's progress while it runs.
+   * @returns the upload id, the POST's response and every 200 answer of the progress poll, in order
+   */
+  const watchedUpload = async (tenant: string, kbId: string, body: Buffer) => {
+    const uploadId = randomUUID();
+    let finished = false;
+    const polling = (async () => {
       const seen: UploadView[] = [];
-      while (!stop()) {
+      while (!finished) {
         const r = await api(url, 'GET', `/v1/knowledge-bases/${kbId}/uploads/${uploadId}`, tenant);
         if (r.status === 200) seen.push(r.body);
         else expect(r.status).toBe(404); // not created yet
@@ -108,25 +114,24 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
       }
       return seen;
     })();
+    const res = await slowPost(
+      url,
+      `/v1/knowledge-bases/${kbId}/documents`,
+      { 'x-tenant-id': tenant, 'content-type': 'application/x-ndjson', 'upload-id': uploadId },
+      body,
+      32 * 1024,
+      40,
+    ).finally(() => (finished = true));
+    return { uploadId, res, seen: await polling };
+  };
 
   it('reports progress while a large JSON Lines body streams in, then the committed counts of the file', async () => {
     // every row of the real file is one chunk (texts are far below the 1,200-char chunk size)
     for (const l of LINES) expect((JSON.parse(l) as { text: string }).text.length).toBeLessThan(1200);
     const total = KNOWLEDGE.length;
     const kbId = await createKb('acme', 'dstc-progress');
-    const uploadId = randomUUID();
-    let finished = false;
-    const polling = pollProgress('acme', kbId, uploadId, () => finished);
     // ~2.3 MB in 32 KiB writes 40 ms apart: the body takes ≥ 2.9 s to arrive
-    const res = await slowPost(
-      url,
-      `/v1/knowledge-bases/${kbId}/documents`,
-      { 'x-tenant-id': 'acme', 'content-type': 'application/x-ndjson', 'upload-id': uploadId },
-      KNOWLEDGE,
-      32 * 1024,
-      40,
-    ).finally(() => (finished = true));
-    const seen = await polling;
+    const { uploadId, res, seen } = await watchedUpload('acme', kbId, KNOWLEDGE);
 
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ uploadId, documents: LINES.length, chunks: LINES.length, bytes: total });
@@ -191,18 +196,7 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
       return JSON.stringify(row);
     });
     const body = Buffer.from(broken.join('\n') + '\n');
-    const uploadId = randomUUID();
-    let finished = false;
-    const polling = pollProgress('acme', kbId, uploadId, () => finished);
-    const res = await slowPost(
-      url,
-      `/v1/knowledge-bases/${kbId}/documents`,
-      { 'x-tenant-id': 'acme', 'content-type': 'application/x-ndjson', 'upload-id': uploadId },
-      body,
-      32 * 1024,
-      40,
-    ).finally(() => (finished = true));
-    const seen = await polling;
+    const { uploadId, res, seen } = await watchedUpload('acme', kbId, body);
 
     const message = `line ${badLine}: text: Invalid input: expected string, received undefined`;
     expect(res.status).toBe(400);
