@@ -421,20 +421,6 @@ export class RoutingRepository {
     return rows[0];
   }
 
-  /**
-   * Claims `eventId` for `consumer` in the inbox (`processed_events`, not tenant-owned).
-   * @returns false when it was claimed before (duplicate)
-   */
-  async claimEvent(db: SqlExecutor, consumer: string, eventId: string): Promise<boolean> {
-    const { rowCount } = await preparedQuery(
-      db,
-      'wir.claimEvent',
-      'INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
-      [consumer, eventId],
-    );
-    return rowCount === 1;
-  }
-
   /** Whether the tenant has this agent (no lock). */
   async agentExists(db: SqlExecutor, tenantId: string, id: string): Promise<boolean> {
     const { rowCount } = await preparedQuery(

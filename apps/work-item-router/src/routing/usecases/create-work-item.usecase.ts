@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { workItemTypeForChannel, type WorkItemCommand } from '@hub/contracts';
 import { PermanentError } from '@hub/messaging';
+import { claimEventSql } from '@hub/persistence';
 import { LOGGER } from '@hub/observability';
 import { resolveQueue } from '../../domain/queue-resolution';
 import { Dispatcher, type DispatchOutcome } from '../dispatcher';
@@ -137,7 +138,7 @@ export class CreateWorkItemUseCase {
     detail: string,
   ): Promise<'failed' | 'duplicate'> {
     return this.txs.run(tenantId, eventId, async (rt) => {
-      const claimed = await this.repo.claimEvent(rt.db, CONSUMER_NAME, eventId);
+      const claimed = await claimEventSql(rt.db, CONSUMER_NAME, eventId);
       if (!claimed) return 'duplicate';
       rt.itemEvent(
         { id: cmd.workItemId, handoffId: cmd.handoffId, conversationId: cmd.conversationId, queueId: null },
