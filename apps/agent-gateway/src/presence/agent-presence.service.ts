@@ -166,7 +166,7 @@ export class AgentPresenceService
   }
 
   private async refresh(id: string, agent: AgentAddress): Promise<void> {
-    const { announce } = await this.registry.touch(
+    const announce = await this.registry.touch(
       agent,
       id,
       this.config.PRESENCE_CONNECTION_TTL_MS,

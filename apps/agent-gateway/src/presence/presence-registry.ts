@@ -5,14 +5,6 @@ import type { AgentAddress } from '../domain/agent-channel';
 /** Injection token of the {@link PresenceRegistry}. */
 export const PRESENCE_REGISTRY = Symbol('PRESENCE_REGISTRY');
 
-/** Outcome of {@link PresenceRegistry.touch}. */
-export interface TouchResult {
-  /** The agent had no live connection on any replica before this one. */
-  first: boolean;
-  /** Presence to announce to the router (the on-connect presence, recorded), or null. */
-  announce: Presence | null;
-}
-
 /**
  * Shared record of every agent's live connections across all gateway replicas, and of the presence the
  * gateways last announced for the agent. Each connection is an entry that expires unless its replica
@@ -24,13 +16,14 @@ export interface PresenceRegistry {
    * Records or refreshes a live connection: it expires `ttlMs` from now.
    * @param onConnect presence to record and announce when this is the agent's first live connection
    *                  (null: leave presence to the agent)
+   * @returns the presence to announce to the router (`onConnect`, just recorded), or null
    */
   touch(
     agent: AgentAddress,
     connectionId: string,
     ttlMs: number,
     onConnect: Presence | null,
-  ): Promise<TouchResult>;
+  ): Promise<Presence | null>;
   /** A connection closed: it stays counted for `graceMs` more (a reload or reconnect keeps the agent). */
   release(agent: AgentAddress, connectionId: string, graceMs: number): Promise<void>;
   /** Up to `limit` agents whose latest connection has expired (candidates for {@link sweep}). */
@@ -60,11 +53,10 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('ZADD', KEYS[3], last[2], ARGV[3])
 redis.call('PERSIST', KEYS[2])
-if had > 0 then return {0, ''} end
-if ARGV[4] == '' then return {1, ''} end
-if redis.call('GET', KEYS[2]) == ARGV[4] then return {1, ''} end
+if had > 0 or ARGV[4] == '' then return '' end
+if redis.call('GET', KEYS[2]) == ARGV[4] then return '' end
 redis.call('SET', KEYS[2], ARGV[4])
-return {1, ARGV[4]}`;
+return ARGV[4]`;
 
 /** KEYS conns, index; ARGV connectionId, graceMs, indexMember. */
 const RELEASE = `${NOW}
@@ -101,7 +93,7 @@ type PresenceRedis = Redis & {
     ttlMs: number,
     member: string,
     onConnect: string,
-  ): Promise<[number, string]>;
+  ): Promise<string>;
   presenceRelease(
     conns: string,
     index: string,
@@ -155,8 +147,8 @@ export class RedisPresenceRegistry implements PresenceRegistry {
     connectionId: string,
     ttlMs: number,
     onConnect: Presence | null,
-  ): Promise<TouchResult> {
-    const [first, announce] = await this.redis.presenceTouch(
+  ): Promise<Presence | null> {
+    const announce = await this.redis.presenceTouch(
       this.key(agent, 'conns'),
       this.key(agent, 'presence'),
       this.index,
@@ -165,7 +157,7 @@ export class RedisPresenceRegistry implements PresenceRegistry {
       member(agent),
       onConnect ?? '',
     );
-    return { first: first === 1, announce: announce ? (announce as Presence) : null };
+    return announce ? (announce as Presence) : null;
   }
 
   async release(agent: AgentAddress, connectionId: string, graceMs: number): Promise<void> {
