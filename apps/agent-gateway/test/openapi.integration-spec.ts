@@ -6,7 +6,7 @@ import {
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
-import { openApiChecks } from '@hub/testing';
+import { fetchOpenApiDocument, openApiChecks } from '@hub/testing';
 import { seedWorkItem, startHarness, type GatewayHarness } from './support/gateway-harness';
 
 jest.setTimeout(60_000);
@@ -35,9 +35,7 @@ describe('agent-gateway OpenAPI document (/docs-json)', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    const res = await fetch(`${h.baseUrl}/docs-json`);
-    expect(res.status).toBe(200);
-    doc = (await res.json()) as OpenAPIObject;
+    doc = await fetchOpenApiDocument(h.baseUrl);
   });
 
   afterAll(async () => {

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { loadConfig } from '@hub/config';
 import { MessagingService } from '@hub/messaging';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
 import { KafkaProbe, createTestWorld, waitFor, type TestWorld } from '@hub/testing';
 import type { CreatePushSubscriptionRequest, PubSubAdmin } from '../src/admin/pubsub-admin.repository';
-import { AppModule } from '../src/app.module';
-import { ConnectorCcaiConfigSchema } from '../src/config';
-import { configureHttp } from '../src/http-setup';
-import { PUBSUB_ADMIN } from '../src/tokens';
 import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
-import { CCAI, createCcaiIntegration, pushBody } from './support/ccai-fixtures';
+import { CCAI, createCcaiIntegration, pushBody, startCcaiApp } from './support/ccai-fixtures';
 
 const { subscription: SUBSCRIPTION, audience: AUDIENCE, pushServiceAccount: PUSH_SA } = CCAI;
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -86,20 +80,11 @@ describe('connector-ccai push endpoint (real PostgreSQL and Kafka)', () => {
       },
       integrationId,
     );
-    const config = loadConfig('connector-ccai', ConnectorCcaiConfigSchema, {
-      ...world.env,
-      PORT: '0',
-      CCAI_OIDC_JWKS_FILE: signer.jwksFile,
-      CCAI_ADMIN_TOKEN: ADMIN_TOKEN,
-    });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-      .overrideProvider(PUBSUB_ADMIN)
-      .useValue(fakeAdmin)
-      .compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    configureHttp(app, config);
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, base } = await startCcaiApp(world, {
+      jwksFile: signer.jwksFile,
+      adminToken: ADMIN_TOKEN,
+      pubSubAdmin: fakeAdmin,
+    }));
     await probe.start([
       `${world.kafkaNamespace}hub.conversation.events.v1`,
       `${world.kafkaNamespace}hub.assist.suggestions.v1`,

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { Test } from '@nestjs/testing';
-import { loadConfig } from '@hub/config';
 import {
   auditOpenApiDocument,
   dereferenced,
@@ -12,13 +10,9 @@ import {
   type RouteKey,
 } from '@hub/http';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
-import { createTestWorld, type TestWorld, openApiChecks } from '@hub/testing';
+import { createTestWorld, fetchOpenApiDocument, type TestWorld, openApiChecks } from '@hub/testing';
 import type { PubSubAdmin } from '../src/admin/pubsub-admin.repository';
-import { AppModule } from '../src/app.module';
-import { ConnectorCcaiConfigSchema } from '../src/config';
-import { configureHttp } from '../src/http-setup';
-import { PUBSUB_ADMIN } from '../src/tokens';
-import { CCAI, createCcaiIntegration, pushBody } from './support/ccai-fixtures';
+import { CCAI, createCcaiIntegration, pushBody, startCcaiApp } from './support/ccai-fixtures';
 import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
 
 jest.setTimeout(60_000);
@@ -66,23 +60,12 @@ describe('connector-ccai OpenAPI document (/docs-json)', () => {
         client_email: CCAI.pushServiceAccount,
       }),
     });
-    const config = loadConfig('connector-ccai', ConnectorCcaiConfigSchema, {
-      ...world.env,
-      PORT: '0',
-      CCAI_OIDC_JWKS_FILE: signer.jwksFile,
-      CCAI_ADMIN_TOKEN: ADMIN_TOKEN,
-    });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-      .overrideProvider(PUBSUB_ADMIN)
-      .useValue(fakeAdmin)
-      .compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    configureHttp(app, config);
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
-    const res = await fetch(`${base}/docs-json`);
-    expect(res.status).toBe(200);
-    doc = (await res.json()) as OpenAPIObject;
+    ({ app, base } = await startCcaiApp(world, {
+      jwksFile: signer.jwksFile,
+      adminToken: ADMIN_TOKEN,
+      pubSubAdmin: fakeAdmin,
+    }));
+    doc = await fetchOpenApiDocument(base);
   }, 90_000);
 
   afterAll(async () => {

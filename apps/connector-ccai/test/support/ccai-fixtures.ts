@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { loadConfig } from '@hub/config';
 import type { PrismaClient } from '@hub/persistence';
+import type { TestWorld } from '@hub/testing';
+import type { PubSubAdmin } from '../../src/admin/pubsub-admin.repository';
+import { AppModule } from '../../src/app.module';
+import { ConnectorCcaiConfigSchema } from '../../src/config';
+import { configureHttp } from '../../src/http-setup';
+import { PUBSUB_ADMIN } from '../../src/tokens';
 
 /** The tenant, Pub/Sub subscription and OIDC settings the connector-ccai specs share. */
 export const CCAI = {
@@ -61,4 +70,32 @@ export function pushBody(
     subscription: opts.subscription ?? CCAI.subscription,
     deliveryAttempt: 1,
   };
+}
+
+/**
+ * Starts connector-ccai in-process on a free 127.0.0.1 port, as main.ts configures it (raw push body,
+ * OpenAPI), against the test world, with `pubSubAdmin` in place of Google's Pub/Sub admin API.
+ * @param opts.jwksFile   OIDC keys the push endpoint trusts (`CCAI_OIDC_JWKS_FILE`)
+ * @param opts.adminToken bearer token of the admin API (`CCAI_ADMIN_TOKEN`)
+ * @returns the app (close it in afterAll) and its base URL `http://127.0.0.1:<port>`
+ */
+export async function startCcaiApp(
+  world: TestWorld,
+  opts: { jwksFile: string; adminToken: string; pubSubAdmin: PubSubAdmin },
+): Promise<{ app: INestApplication; base: string }> {
+  const config = loadConfig('connector-ccai', ConnectorCcaiConfigSchema, {
+    ...world.env,
+    PORT: '0',
+    CCAI_OIDC_JWKS_FILE: opts.jwksFile,
+    CCAI_ADMIN_TOKEN: opts.adminToken,
+  });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .overrideProvider(PUBSUB_ADMIN)
+    .useValue(opts.pubSubAdmin)
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  configureHttp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  return { app, base };
 }
