@@ -62,17 +62,10 @@ export function httpsApi(
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let json: unknown = text;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            /* not JSON: keep the text */
-          }
           const cn = peer?.subject?.CN;
           resolve({
             status: res.statusCode ?? 0,
-            body: json as Record<string, unknown>,
+            body: jsonOrText(Buffer.concat(chunks).toString()),
             peerCn: Array.isArray(cn) ? cn[0] : cn,
           });
         });
@@ -162,14 +155,18 @@ export async function api(url: string, method: string, body?: unknown, headers: 
     headers: { ...(typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await res.text();
+  return { status: res.status, body: jsonOrText(await res.text()) };
+}
+
+/** A response body parsed as JSON; the text itself when it is not JSON, undefined when empty. */
+function jsonOrText(text: string): Record<string, unknown> {
   let json: unknown = text;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
     /* not JSON: keep the text */
   }
-  return { status: res.status, body: json as Record<string, unknown> };
+  return json as Record<string, unknown>;
 }
 
 /**
