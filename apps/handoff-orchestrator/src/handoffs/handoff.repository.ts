@@ -11,6 +11,7 @@ import {
   PRISMA,
   type HandoffModel as Handoff,
   type HandoffTransitionModel as HandoffTransition,
+  outboxRowsJson,
   type OutboxMessage,
   type PrismaClient,
   type SqlExecutor,
@@ -21,40 +22,37 @@ import { TIMED_STATES, type HandoffState } from '../domain/handoff-state-machine
 export const INBOX_CONSUMER = 'handoff-orchestrator';
 
 /**
+ * Data-modifying CTEs `t`, `o`, `c` writing a state change's audit row, outbox rows and callback
+ * deliveries from JSON parameters (snake_case columns): `$<first>` the transition (object),
+ * `$<first+1>` the outbox rows ({@link outboxRowsJson}), `$<first+2>` the callback rows (arrays). Each
+ * joins the CTE `src`, so nothing is written when `src` returned no row.
+ */
+function sideEffectCtes(src: string, first: number): string {
+  return `t AS (
+  INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)
+  SELECT r.id, r.tenant_id, r.handoff_id, r.from_status, r.to_status, r.reason, r.detail, r.event_id
+  FROM json_populate_record(NULL::handoff_transitions, $${first}::json) r, ${src}
+), o AS (
+  INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
+  SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
+  FROM json_populate_recordset(NULL::outbox_events, $${first + 1}::json) r, ${src}
+), c AS (
+  INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
+  SELECT r.id, r.tenant_id, r.handoff_id, r.event_id, r.url, r.payload
+  FROM json_populate_recordset(NULL::callback_deliveries, $${first + 2}::json) r, ${src}
+)`;
+}
+
+/**
  * One statement writing a new handoff with its audit row, outbox rows and callback deliveries
- * ($1 handoff, $2 transition: JSON objects with snake_case columns; $3 outbox rows, $4 callback rows:
- * JSON arrays). A single statement is atomic; the outbox trigger's NOTIFY fires on its commit.
+ * ($1 handoff: JSON object with snake_case columns; $2…$4 see {@link sideEffectCtes}). A single
+ * statement is atomic; the outbox trigger's NOTIFY fires on its commit.
  */
 const INSERT_HANDOFF_SQL = `
 WITH h AS (
   INSERT INTO handoffs SELECT * FROM json_populate_record(NULL::handoffs, $1::json) RETURNING id
-), t AS (
-  INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)
-  SELECT r.id, r.tenant_id, h.id, r.from_status, r.to_status, r.reason, r.detail, r.event_id
-  FROM json_populate_record(NULL::handoff_transitions, $2::json) r, h
-), o AS (
-  INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
-  SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
-  FROM json_populate_recordset(NULL::outbox_events, $3::json) r, h
-), c AS (
-  INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
-  SELECT r.id, r.tenant_id, h.id, r.event_id, r.url, r.payload
-  FROM json_populate_recordset(NULL::callback_deliveries, $4::json) r, h
-)
+), ${sideEffectCtes('h', 2)}
 SELECT 1`;
-
-/** Outbox rows of side effects as `outbox_events` rows (snake_case) for json_populate_recordset. */
-function outboxRowsOf(e: SideEffects): Record<string, unknown>[] {
-  return e.outbox.map((m) => ({
-    id: m.id,
-    tenant_id: m.tenantId,
-    destination: m.destination,
-    target: m.target,
-    key: m.key,
-    payload: m.payload,
-    headers: m.headers,
-  }));
-}
 
 /** The callback delivery of side effects (if any) as `callback_deliveries` rows. */
 function callbackRowsOf(h: Pick<Handoff, 'id' | 'tenantId'>, e: SideEffects): Record<string, unknown>[] {
@@ -305,14 +303,12 @@ export class HandoffRepository {
       detail: transition.detail ?? null,
       event_id: transition.eventId ?? null,
     };
-    const outboxRows = outboxRowsOf(effects);
-    const callbackRows = callbackRowsOf(h, effects);
     try {
       await preparedQuery(this.pool, 'hor.insertHandoff', INSERT_HANDOFF_SQL, [
         JSON.stringify(handoffRow),
         JSON.stringify(transitionRow),
-        JSON.stringify(outboxRows),
-        JSON.stringify(callbackRows),
+        outboxRowsJson(effects.outbox),
+        JSON.stringify(callbackRowsOf(h, effects)),
       ]);
       return h;
     } catch (e) {
@@ -477,7 +473,7 @@ export class HandoffRepository {
         detail: c.note ?? c.detail ?? null,
         event_id: c.eventId ?? null,
       }),
-      JSON.stringify(outboxRowsOf(e)),
+      outboxRowsJson(e.outbox),
       JSON.stringify(callbackRowsOf(h, e)),
     ];
     const sets = ['status = $4', 'updated_at = now()'];
@@ -499,19 +495,7 @@ export class HandoffRepository {
       `WITH u AS (
         UPDATE handoffs SET ${setList}
         WHERE id = $1::uuid AND tenant_id = $2 AND status = $3 RETURNING id, updated_at
-      ), t AS (
-        INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id)
-        SELECT r.id, r.tenant_id, r.handoff_id, r.from_status, r.to_status, r.reason, r.detail, r.event_id
-        FROM json_populate_record(NULL::handoff_transitions, $5::json) r, u
-      ), o AS (
-        INSERT INTO outbox_events (id, tenant_id, destination, target, key, payload, headers)
-        SELECT r.id, r.tenant_id, r.destination, r.target, r.key, r.payload, COALESCE(r.headers, '{}')
-        FROM json_populate_recordset(NULL::outbox_events, $6::json) r, u
-      ), cb AS (
-        INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
-        SELECT r.id, r.tenant_id, r.handoff_id, r.event_id, r.url, r.payload
-        FROM json_populate_recordset(NULL::callback_deliveries, $7::json) r, u
-      )
+      ), ${sideEffectCtes('u', 5)}
       SELECT updated_at AS "updatedAt" FROM u`,
       values,
     );
