@@ -35,11 +35,7 @@ const CORRELATION_ONLY = new Set(['InteractionDeassigned', 'InteractionEndPostPr
 /** Events after which an agent is working on the interaction (correlation set). */
 const SETS_CORRELATION = new Set(['InteractionAssigned', 'InteractionAccepted']);
 /** Events after which the agent no longer works on it (correlation cleared if it still points here). */
-const CLEARS_CORRELATION = new Set([
-  'InteractionRejected',
-  'InteractionEndPostProcess',
-  'InteractionDeleted',
-]);
+const CLEARS_CORRELATION = new Set(['InteractionRejected', 'InteractionDeleted']);
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -139,9 +135,8 @@ function occurredAt(p: InteractionPayload, publishTime: string | undefined): str
  *   `vendorEvent` = the 8x8 event name, `attributes` = flattened attachedData + call state, media type,
  *   direction, queue id.
  * - InteractionAssigned / InteractionAccepted with an `agentId` → correlation `set`;
- *   InteractionRejected / EndPostProcess / Deleted → `clear` for `agentId` (or every id in
- *   `participatingAgents`).
- * - InteractionDeassigned → `kind: 'correlation'`: the agent's correlation is cleared, but no
+ *   InteractionRejected / Deleted → `clear` for `agentId` (or every id in `participatingAgents`).
+ * - InteractionDeassigned / EndPostProcess → `kind: 'correlation'`: the agent's correlation is cleared, but no
  *   lifecycle event is produced (the interaction may continue with another agent; see
  *   {@link CORRELATION_ONLY}); without any agent id it is `ignored`.
  * - Other wrappers (agent status, skills, media proxy) and interaction events without a lifecycle
