@@ -4,3 +4,4 @@ export * from './kafka-probe';
 export * from './services';
 export * from './browser';
 export * from './openapi-checks';
+export * from './auth';
