@@ -12,14 +12,32 @@ export const KafkaConfigSchema = z.object({
     .default(''),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(10).default(1),
-  /** Attempts (including the first) for a transiently failing handler before dead-lettering. */
+  /**
+   * Attempts (including the first) for a handler failing with an unclassified (non-infrastructure) error
+   * before dead-lettering. Infrastructure errors (PostgreSQL/Redis/Kafka unavailable, timeouts) are retried
+   * until the dependency is back and never count against this budget.
+   */
   KAFKA_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Consumer group session timeout, ms: how long the broker waits for a dead member's heartbeat before
+   * rebalancing its partitions to the survivors (a SIGKILLed replica's partitions stall this long). Lower
+   * means faster failover but a GC pause or CPU starvation longer than this evicts a healthy member.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  /** Consumer heartbeat interval, ms (≤ a third of the session timeout). */
+  KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).default(1000),
 });
 
 /** PostgreSQL: `DATABASE_URL` (postgresql://…). */
 export const DatabaseConfigSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Server-side `statement_timeout` of every pooled connection, ms (0 = none): a partitioned or overloaded database fails a statement instead of hanging it. */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** Server-side `idle_in_transaction_session_timeout`, ms (0 = none): an abandoned open transaction is rolled back. */
+  DATABASE_IDLE_IN_TX_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Longest wait for a TCP connection / a pooled connection, ms. */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   /** Inbox (processed_events) dedupe keys older than this are pruned, hours; above Kafka's topic retention (72 h). */
   INBOX_RETENTION_HOURS: z.coerce
     .number()

@@ -40,7 +40,10 @@ export class PrismaLifecycle implements OnApplicationShutdown {
     health.register({
       name: 'postgres',
       check: async () => {
-        await this.prisma.$queryRaw`SELECT 1`;
+        // Read-only (a demoted primary, `default_transaction_read_only`) is not ready: every write fails.
+        const rows = await this.prisma.$queryRaw<{ ro: string }[]>`
+          SELECT current_setting('transaction_read_only') AS ro`;
+        if (rows[0]?.ro === 'on') throw new Error('database is read-only');
       },
     });
   }
@@ -49,16 +52,29 @@ export class PrismaLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** Ends the {@link PG_POOL} on shutdown. */
+/** Registers the `postgres_pool` readiness check (a round trip through {@link PG_POOL}); ends the pool on shutdown. */
 @Injectable()
 export class PgPoolLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    health: HealthRegistry,
+  ) {
+    health.register({
+      name: 'postgres_pool',
+      check: async () => {
+        const { rows } = await this.pool.query<{ ro: string }>(
+          "SELECT current_setting('transaction_read_only') AS ro",
+        );
+        if (rows[0]?.ro === 'on') throw new Error('database is read-only');
+      },
+    });
+  }
   async onApplicationShutdown(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
 }
 
-/** Runs the {@link OutboxRelay} for the service when enabled. */
+/** Runs the {@link OutboxRelay} for the service when enabled and registers its `outbox_relay` readiness check. */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly relay?: OutboxRelay;
@@ -68,15 +84,25 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     @Inject(RELAY_ENABLED) enabled: boolean,
     @Inject(LOGGER) logger: Logger,
     @Inject(SERVICE_NAME) service: string,
+    health: HealthRegistry,
     @Optional() @Inject(OUTBOX_KAFKA_SINK) kafka?: OutboxSink,
     @Optional() @Inject(OUTBOX_REDIS_SINK) redis?: OutboxSink,
   ) {
     if (enabled) {
-      this.relay = new OutboxRelay({
+      const relay = new OutboxRelay({
         databaseUrl: config.DATABASE_URL,
         producer: service,
         sinks: { kafka, redis },
         logger,
+        queryTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS || 10_000,
+      });
+      this.relay = relay;
+      health.register({
+        name: 'outbox_relay',
+        check: async () => {
+          const h = relay.health();
+          if (!h.ok) throw new Error(`${h.role}: ${h.reason ?? 'not relaying'}`);
+        },
       });
     }
   }
@@ -140,16 +166,24 @@ export class PersistenceModule {
           provide: PRISMA,
           inject: [SERVICE_NAME],
           useFactory: (service: string) =>
-            createPrismaClient(opts.config.DATABASE_URL, opts.config.DATABASE_POOL_SIZE, service),
+            createPrismaClient(opts.config.DATABASE_URL, opts.config.DATABASE_POOL_SIZE, service, {
+              statementTimeoutMs: opts.config.DATABASE_STATEMENT_TIMEOUT_MS,
+              idleInTransactionTimeoutMs: opts.config.DATABASE_IDLE_IN_TX_TIMEOUT_MS,
+              connectionTimeoutMs: opts.config.DATABASE_CONNECT_TIMEOUT_MS,
+            }),
         },
         {
           provide: PG_POOL,
-          inject: [SERVICE_NAME],
-          useFactory: (service: string) =>
+          inject: [SERVICE_NAME, LOGGER],
+          useFactory: (service: string, logger: Logger) =>
             createPgPool(opts.config.DATABASE_URL, {
+              connectionTimeoutMs: opts.config.DATABASE_CONNECT_TIMEOUT_MS,
+              statementTimeoutMs: opts.config.DATABASE_STATEMENT_TIMEOUT_MS,
+              idleInTransactionTimeoutMs: opts.config.DATABASE_IDLE_IN_TX_TIMEOUT_MS,
               ...opts.pg,
               max: opts.config.DATABASE_POOL_SIZE,
               applicationName: service,
+              onError: (e) => logger.warn({ err: e.message }, 'idle pg pool connection failed (discarded)'),
             }),
         },
         PrismaLifecycle,

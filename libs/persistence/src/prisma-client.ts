@@ -14,16 +14,34 @@ export type PrismaExecutor = PrismaClient | PrismaTx;
  * @param applicationName PostgreSQL `application_name` of its connections — the service name. Outbox rows
  *                        written through this client are stamped with it (column `producer`) and relayed by
  *                        that service's own relay.
+ * @param timeouts        server-side `statement_timeout` / `idle_in_transaction_session_timeout` and the
+ *                        connection timeout, ms (defaults 15000 / 30000 / 5000)
  */
 export function createPrismaClient(
   databaseUrl: string,
   poolSize = 10,
   applicationName?: string,
+  timeouts: {
+    statementTimeoutMs?: number;
+    idleInTransactionTimeoutMs?: number;
+    connectionTimeoutMs?: number;
+  } = {},
 ): PrismaClient {
-  const adapter = new PrismaPg({
-    connectionString: databaseUrl,
-    max: poolSize,
-    application_name: applicationName,
-  });
+  const adapter = new PrismaPg(
+    {
+      connectionString: databaseUrl,
+      max: poolSize,
+      application_name: applicationName,
+      statement_timeout: timeouts.statementTimeoutMs ?? 15_000,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs ?? 30_000,
+      connectionTimeoutMillis: timeouts.connectionTimeoutMs ?? 5_000,
+      keepAlive: true,
+    },
+    {
+      // adapter-pg: a failing idle or checked-out connection is discarded instead of crashing the process.
+      onPoolError: () => undefined,
+      onConnectionError: () => undefined,
+    },
+  );
   return new PrismaClient({ adapter });
 }

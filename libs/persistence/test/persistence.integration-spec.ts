@@ -203,6 +203,106 @@ describe('persistence against real PostgreSQL', () => {
       await routerDb.$disconnect();
     });
 
+    /** Terminates the backends of this world's database whose application_name matches (or all). */
+    async function terminate(applicationName?: string): Promise<number> {
+      const admin = new Client({ connectionString: world.databaseUrl });
+      await admin.connect();
+      try {
+        const { rowCount } = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+              AND ($1::text IS NULL OR application_name = $1)`,
+          [applicationName ?? null],
+        );
+        return rowCount ?? 0;
+      } finally {
+        await admin.end();
+      }
+    }
+
+    it('heals after its connection is terminated: reports unhealthy, reconnects, re-LISTENs, re-leads and delivers', async () => {
+      const got: OutboxMessage[] = [];
+      // The relay's own connection has no application_name; every session of the DB is terminated.
+      const relay = new OutboxRelay({
+        databaseUrl: world.databaseUrl,
+        logger,
+        retryDelayMs: 20,
+        pollIntervalMs: 60_000, // no fallback poll: delivery below proves NOTIFY is LISTENed again
+        sinks: { kafka: async (rows) => void got.push(...rows) },
+      });
+      relays.push(relay);
+      await relay.start();
+      expect(relay.health()).toEqual({ ok: true, role: 'leader' });
+      const states: boolean[] = [];
+      const probe = setInterval(() => states.push(relay.health().ok), 5);
+      try {
+        expect(await terminate()).toBeGreaterThan(0);
+        await waitFor(() => relay.sessions >= 2 && relay.health().ok, { what: 'relay reconnected' });
+      } finally {
+        clearInterval(probe);
+      }
+      expect(states).toContain(false);
+      const ev = outcome('acme', 'c-heal');
+      const writer = createPrismaClient(world.databaseUrl, 1);
+      await writer.$transaction((tx) => Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', ev)));
+      await writer.$disconnect();
+      await waitFor(() => got.length === 1, { what: 'delivery after reconnect (NOTIFY)', timeoutMs: 5000 });
+      expect(JSON.parse(got[0].payload).id).toBe(ev.id);
+    });
+
+    it('a standby takes the lead when the leader loses its connection', async () => {
+      const a = collectingRelay();
+      await a.relay.start();
+      const b = collectingRelay();
+      await b.relay.start();
+      expect([a.relay.health().role, b.relay.health().role].sort()).toEqual(['leader', 'standby']);
+      const [leader, standby] = a.relay.health().role === 'leader' ? [a, b] : [b, a];
+      // Stop the leader (its connection closes, so the advisory lock is released on the server).
+      await leader.relay.stop();
+      const ev = outcome('acme', 'c-takeover');
+      await prisma.$transaction((tx) => Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', ev)));
+      await waitFor(() => standby.got.length === 1, { what: 'standby delivering', timeoutMs: 5000 });
+      expect(standby.relay.health().role).toBe('leader');
+    });
+
+    it('delivers and commits per destination: a failing Redis sink never re-publishes Kafka rows', async () => {
+      let redisUp = false;
+      const kafkaGot: string[] = [];
+      const redisGot: string[] = [];
+      const relay = new OutboxRelay({
+        databaseUrl: world.databaseUrl,
+        logger,
+        retryDelayMs: 20,
+        maxRetryDelayMs: 50,
+        unhealthyAfterMs: 100,
+        sinks: {
+          kafka: async (rows) => void kafkaGot.push(...rows.map((r) => r.id)),
+          redis: async (rows) => {
+            if (!redisUp) throw new Error('ECONNREFUSED redis');
+            redisGot.push(...rows.map((r) => r.id));
+          },
+        },
+      });
+      relays.push(relay);
+      await relay.start();
+      for (let i = 0; i < 10; i++) {
+        const ev = outcome('acme', `c-dest-${i}`);
+        await prisma.$transaction((tx) =>
+          Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', ev), Outbox.redis('acme', 'ch', { i })),
+        );
+      }
+      await waitFor(() => kafkaGot.length === 10, { what: 'kafka rows while redis is down' });
+      await waitFor(() => !relay.health().ok, { what: 'relay unhealthy while redis fails' });
+      expect(relay.health().reason).toMatch(/redis delivery failing: .*ECONNREFUSED/);
+      await new Promise((r) => setTimeout(r, 300)); // several redis retries happen meanwhile
+      expect(await prisma.outboxEvent.count({ where: { destination: 'redis' } })).toBe(10);
+      redisUp = true;
+      await waitFor(() => redisGot.length === 10 && relay.health().ok, { what: 'redis rows after recovery' });
+      expect(new Set(kafkaGot).size).toBe(10);
+      expect(kafkaGot).toHaveLength(10); // each Kafka row exactly once
+      expect(await prisma.outboxEvent.count()).toBe(0);
+    });
+
     it('a new relay delivers what a stopped one left behind (crash between commit and publish)', async () => {
       const ev = outcome('acme', 'c-crash');
       await prisma.$transaction((tx) => Outbox.enqueue(tx, Outbox.kafka('handoffOutcomes', ev)));
@@ -241,6 +341,38 @@ describe('persistence against real PostgreSQL', () => {
   });
 
   describe('node-postgres transactions (createPgPool / inPgTransaction)', () => {
+    it('a backend terminated mid-transaction rejects the call (no process crash) and the pool heals', async () => {
+      const pool = createPgPool(world.databaseUrl, { max: 1, applicationName: 'victim' });
+      try {
+        const inside = inPgTransaction(pool, async (c) => {
+          await c.query('SELECT 1');
+          const admin = new Client({ connectionString: world.databaseUrl });
+          await admin.connect();
+          await admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'victim'",
+          );
+          await admin.end();
+          await new Promise((r) => setTimeout(r, 100)); // the 'error' event arrives on the idle client
+          await c.query('SELECT 2');
+        });
+        await expect(inside).rejects.toThrow(/terminat|Connection/i);
+        // The broken connection was destroyed, not returned: the next transaction gets a fresh one.
+        const r = await inPgTransaction(pool, (c) => c.query<{ n: number }>('SELECT 3 AS n'));
+        expect(r.rows[0].n).toBe(3);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('applies statement_timeout to every pooled connection (a hung query fails with 57014)', async () => {
+      const pool = createPgPool(world.databaseUrl, { max: 1, statementTimeoutMs: 200 });
+      try {
+        await expect(pool.query('SELECT pg_sleep(2)')).rejects.toMatchObject({ code: '57014' });
+      } finally {
+        await pool.end();
+      }
+    });
+
     it("commits outbox rows and inbox claims together, stamped with the pool's application name; rolls both back on error", async () => {
       const pool = createPgPool(world.databaseUrl, { max: 2, applicationName: 'work-item-router' });
       const got: OutboxMessage[] = [];

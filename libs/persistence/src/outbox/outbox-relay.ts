@@ -1,9 +1,14 @@
 import { Client } from 'pg';
+import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { OutboxMessage } from './outbox-writer';
 
 /** Delivers outbox rows of one destination, in order. Throwing leaves the rows for the next attempt. */
 export type OutboxSink = (messages: OutboxMessage[]) => Promise<void>;
+
+type Destination = OutboxMessage['destination'];
+/** Kafka first (the record of what happened), then Redis (the fast notification). */
+const DESTINATIONS: readonly Destination[] = ['kafka', 'redis'];
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
@@ -12,121 +17,289 @@ export interface OutboxRelayOptions {
    * name; see createPrismaClient). Default '' (clients without an application name).
    */
   producer?: string;
-  sinks: Partial<Record<OutboxMessage['destination'], OutboxSink>>;
+  sinks: Partial<Record<Destination, OutboxSink>>;
   logger: Logger;
   /** Rows per transaction. Default 500. */
   batchSize?: number;
-  /** Fallback poll when no NOTIFY arrives, ms. Default 1000. */
+  /** Fallback poll when no NOTIFY arrives (also the standby's lock retry), ms. Default 1000. */
   pollIntervalMs?: number;
-  /** Retry delay after a failed delivery, ms. Default 500. */
+  /** First retry delay after a failed delivery or a lost connection, ms (exponential, jittered). Default 100. */
   retryDelayMs?: number;
+  /** Cap of the retry delay, ms. Default 5000. */
+  maxRetryDelayMs?: number;
+  /**
+   * Client-side timeout of every relay statement and of connecting, ms: a partitioned database (no RST,
+   * no answer) is treated as a lost connection after this long. Default 10000.
+   */
+  queryTimeoutMs?: number;
+  /** A destination failing for longer than this makes {@link OutboxRelay.health} report not ok, ms. Default 3000. */
+  unhealthyAfterMs?: number;
 }
+
+/** What {@link OutboxRelay.health} reports (readiness). */
+export interface OutboxRelayHealth {
+  ok: boolean;
+  /** `leader` (relaying), `standby` (another replica holds the lock), `connecting`, `stopped`. */
+  role: 'leader' | 'standby' | 'connecting' | 'stopped';
+  /** Why not ok (the last connection or delivery error). */
+  reason?: string;
+}
+
+class SinkError extends Error {
+  constructor(
+    readonly destination: Destination,
+    override readonly cause: Error,
+  ) {
+    super(`${destination} delivery failed: ${cause.message}`);
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 
 /**
  * Publishes outbox rows with low latency: a dedicated connection LISTENs on `hub_outbox` (a trigger
  * NOTIFYs on commit, with the writer's application name as payload) and drains the rows of its
- * `producer` in `seq` order — delete a batch (`FOR UPDATE SKIP LOCKED` … `RETURNING`, one statement), deliver
- * it to the sinks (Kafka sendBatch with acks=-1 / Redis pipeline), commit (a failed delivery rolls the
- * delete back). Delivery is at-least-once: a crash after delivery but before commit
- * re-delivers; consumers dedupe by event id.
+ * `producer` in `seq` order, **one destination at a time**: delete a batch of that destination's rows
+ * (`FOR UPDATE SKIP LOCKED` … `RETURNING`, one statement), deliver it to the sink (Kafka sendBatch with
+ * acks=-1 / Redis pipeline), commit (a failed delivery rolls that delete back). A Redis outage therefore
+ * never re-publishes Kafka rows (and vice versa); each destination backs off on its own.
+ *
+ * Delivery is at-least-once only across a crash between delivery and commit; consumers dedupe by event id.
  * Each service relays its own rows; among a service's replicas only the one holding the producer's
  * advisory lock relays (standbys take over on failure), which keeps per-key order.
+ *
+ * Supervision: one loop per relay (no retry chains). A lost connection (`error` event, a failed or timed-out
+ * statement) ends the session — the client is closed, which gives up the advisory lock on the server —, and
+ * the loop reconnects with exponential backoff (cockatiel), re-LISTENs and re-acquires the lock.
+ * {@link health} is false while it is not connected or a destination keeps failing.
  */
 export class OutboxRelay {
   private client?: Client;
-  private stopped = false;
-  private leader = false;
-  private draining = false;
+  private abort = new AbortController();
+  private loop?: Promise<void>;
+  private wake?: () => void;
   private dirty = false;
-  private timer?: NodeJS.Timeout;
+  private role: OutboxRelayHealth['role'] = 'stopped';
+  private lastError?: string;
+  /** Per destination: when it started failing, and when to retry it next. */
+  private readonly failing = new Map<
+    Destination,
+    { since: number; retryAt: number; backoff: IBackoff<void> }
+  >();
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
-  private readonly retryDelayMs: number;
+  private readonly queryTimeoutMs: number;
+  private readonly unhealthyAfterMs: number;
+  private readonly backoff: ExponentialBackoff<void>;
   private readonly producer: string;
   /** Rows delivered since start (for tests and metrics). */
   delivered = 0;
+  /** Sessions opened since start (1 + reconnects). */
+  sessions = 0;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.batchSize = opts.batchSize ?? 500;
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
-    this.retryDelayMs = opts.retryDelayMs ?? 500;
+    this.queryTimeoutMs = opts.queryTimeoutMs ?? 10_000;
+    this.unhealthyAfterMs = opts.unhealthyAfterMs ?? 3000;
     this.producer = opts.producer ?? '';
+    this.backoff = new ExponentialBackoff({
+      initialDelay: opts.retryDelayMs ?? 100,
+      maxDelay: opts.maxRetryDelayMs ?? 5000,
+    });
   }
 
-  /** Connects, LISTENs, tries to become leader, and drains whatever is pending. */
+  /**
+   * Starts the supervised loop; resolves once the first session is up (connected, LISTENing, lock tried)
+   * or its first attempt failed (then it keeps retrying in the background — start-up does not wait for
+   * the database).
+   */
   async start(): Promise<void> {
-    this.stopped = false;
-    const client = new Client({ connectionString: this.opts.databaseUrl });
-    client.on('error', (e) => this.opts.logger.error({ err: e.message }, 'outbox relay connection error'));
-    await client.connect();
-    this.client = client;
-    client.on('notification', (n) => {
-      if ((n.payload ?? '') === this.producer) this.kick();
-    });
-    await client.query('LISTEN hub_outbox');
-    await this.tryLead();
-    this.schedule();
-    this.kick();
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.role = 'connecting';
+    let first!: () => void;
+    const firstAttempt = new Promise<void>((r) => (first = r));
+    this.loop = this.supervise(first);
+    await firstAttempt;
   }
 
   /** Stops after the batch in flight; undelivered rows stay in the outbox. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    while (this.draining) await new Promise((r) => setTimeout(r, 10));
-    await this.client?.end().catch(() => undefined);
-    this.client = undefined;
-    this.leader = false;
+    this.abort.abort();
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+    this.role = 'stopped';
   }
 
   /** Requests a drain (coalesced). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.draining) {
-      this.dirty = true;
-      return;
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  /** Readiness: ok while connected (leader or standby) and no destination has been failing for long. */
+  health(): OutboxRelayHealth {
+    if (this.role !== 'leader' && this.role !== 'standby')
+      return { ok: false, role: this.role, reason: this.lastError ?? this.role };
+    const now = Date.now();
+    for (const [dest, f] of this.failing) {
+      if (now - f.since > this.unhealthyAfterMs)
+        return { ok: false, role: this.role, reason: `${dest} delivery failing: ${this.lastError}` };
     }
-    void this.drain();
+    return { ok: true, role: this.role };
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(async () => {
-      if (!this.leader) await this.tryLead().catch(() => undefined);
-      this.kick();
-      this.schedule();
-    }, this.pollIntervalMs);
+  private async supervise(first: () => void): Promise<void> {
+    const signal = this.abort.signal;
+    let backoff: IBackoff<void> | undefined;
+    while (!signal.aborted) {
+      try {
+        await this.session(() => {
+          backoff = undefined;
+          first();
+        });
+      } catch (e) {
+        this.lastError = (e as Error).message;
+        this.opts.logger.warn(
+          { err: this.lastError, producer: this.producer },
+          'outbox relay lost its connection; reconnecting',
+        );
+      }
+      first();
+      this.role = signal.aborted ? 'stopped' : 'connecting';
+      await this.closeClient();
+      if (signal.aborted) break;
+      backoff = backoff ? backoff.next() : this.backoff.next();
+      await sleep(backoff.duration, signal);
+    }
   }
 
-  private async tryLead(): Promise<void> {
-    if (this.leader || !this.client) return;
-    const { rows } = await this.client.query<{ ok: boolean }>(
+  /** One connection's life: connect, LISTEN, lead or stand by, drain. Throws when the connection is lost. */
+  private async session(up: () => void): Promise<void> {
+    const signal = this.abort.signal;
+    const client = new Client({
+      connectionString: this.opts.databaseUrl,
+      connectionTimeoutMillis: this.queryTimeoutMs,
+      query_timeout: this.queryTimeoutMs,
+      keepAlive: true,
+    });
+    let lost: Error | undefined;
+    client.on('error', (e) => {
+      lost = e;
+      this.wake?.();
+    });
+    client.on('end', () => {
+      lost ??= new Error('connection ended');
+      this.wake?.();
+    });
+    client.on('notification', (n) => {
+      if ((n.payload ?? '') === this.producer) this.kick();
+    });
+    this.client = client;
+    await client.connect();
+    await client.query('LISTEN hub_outbox');
+    this.sessions += 1;
+    let leader = await this.tryLead(client);
+    this.role = leader ? 'leader' : 'standby';
+    this.lastError = undefined;
+    up();
+    this.dirty = true;
+    while (!signal.aborted) {
+      if (lost) throw lost;
+      if (!leader) {
+        await this.idle(this.pollIntervalMs);
+        if (lost) throw lost;
+        if (signal.aborted) break;
+        leader = await this.tryLead(client);
+        if (leader) {
+          this.role = 'leader';
+          this.dirty = true;
+          this.opts.logger.info({ producer: this.producer }, 'outbox relay took over leadership');
+        }
+        continue;
+      }
+      if (this.dirty) {
+        this.dirty = false;
+        await this.drain(client);
+      }
+      if (!this.dirty) await this.idle(this.nextWakeMs());
+      // The fallback poll: a missed NOTIFY (e.g. sent while reconnecting) is picked up here.
+      this.dirty = true;
+    }
+  }
+
+  private nextWakeMs(): number {
+    let ms = this.pollIntervalMs;
+    const now = Date.now();
+    for (const f of this.failing.values()) ms = Math.min(ms, Math.max(0, f.retryAt - now));
+    return ms;
+  }
+
+  /** Waits up to `ms` or until kicked / stopped / the connection fails. */
+  private idle(ms: number): Promise<void> {
+    if (this.abort.signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      const wake = () => done();
+      this.wake = wake;
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
+  private async tryLead(client: Client): Promise<boolean> {
+    const { rows } = await client.query<{ ok: boolean }>(
       "SELECT pg_try_advisory_lock(hashtext('hub_outbox_relay:' || $1)) AS ok",
       [this.producer],
     );
-    this.leader = rows[0].ok;
+    return rows[0].ok;
   }
 
-  private async drain(): Promise<void> {
-    if (!this.leader || !this.client) return;
-    this.draining = true;
-    try {
-      do {
-        this.dirty = false;
+  /** Drains every destination that is not backing off. Sink failures back that destination off; DB errors throw. */
+  private async drain(client: Client): Promise<void> {
+    for (const dest of DESTINATIONS) {
+      const f = this.failing.get(dest);
+      if (f && Date.now() < f.retryAt) continue;
+      try {
         let n: number;
         do {
-          n = await this.drainBatch(this.client);
-        } while (n === this.batchSize && !this.stopped);
-      } while (this.dirty && !this.stopped);
-    } catch (e) {
-      this.opts.logger.warn({ err: (e as Error).message }, 'outbox delivery failed; will retry');
-      setTimeout(() => this.kick(), this.retryDelayMs);
-    } finally {
-      this.draining = false;
+          n = await this.drainBatch(client, dest);
+        } while (n === this.batchSize && !this.abort.signal.aborted);
+        if (f) {
+          this.failing.delete(dest);
+          this.opts.logger.info({ destination: dest }, 'outbox delivery recovered');
+        }
+      } catch (e) {
+        if (!(e instanceof SinkError)) throw e;
+        const backoff = f ? f.backoff.next() : this.backoff.next();
+        this.failing.set(dest, {
+          since: f?.since ?? Date.now(),
+          retryAt: Date.now() + backoff.duration,
+          backoff,
+        });
+        this.lastError = e.message;
+        if (!f) this.opts.logger.warn({ err: e.message }, 'outbox delivery failed; backing off');
+      }
     }
   }
 
-  private async drainBatch(client: Client): Promise<number> {
+  private async drainBatch(client: Client, dest: Destination): Promise<number> {
     await client.query('BEGIN');
     try {
       // Take and delete the batch in one statement (prepared once per connection); the delete commits
@@ -135,17 +308,17 @@ export class OutboxRelay {
         seq: string;
         id: string;
         tenant_id: string;
-        destination: OutboxMessage['destination'];
         target: string;
         key: string | null;
         payload: string;
         headers: Record<string, string>;
       }>({
-        name: 'hub.outbox.take',
+        name: 'hub.outbox.take.dest',
         text: `DELETE FROM outbox_events WHERE seq IN (
-                 SELECT seq FROM outbox_events WHERE producer = $2 ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-               RETURNING seq, id, tenant_id, destination, target, key, payload, headers`,
-        values: [this.batchSize, this.producer],
+                 SELECT seq FROM outbox_events WHERE producer = $2 AND destination = $3
+                 ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+               RETURNING seq, id, tenant_id, target, key, payload, headers`,
+        values: [this.batchSize, this.producer, dest],
       });
       if (!rows.length) {
         await client.query('COMMIT');
@@ -156,34 +329,39 @@ export class OutboxRelay {
         const d = BigInt(a.seq) - BigInt(b.seq);
         return d < 0n ? -1 : d > 0n ? 1 : 0;
       });
-      const byDest = new Map<OutboxMessage['destination'], OutboxMessage[]>();
-      for (const r of rows) {
-        const list = byDest.get(r.destination) ?? [];
-        list.push({
-          id: r.id,
-          tenantId: r.tenant_id,
-          destination: r.destination,
-          target: r.target,
-          key: r.key,
-          payload: r.payload,
-          headers: r.headers ?? {},
-        });
-        byDest.set(r.destination, list);
-      }
-      // Kafka first (the record of what happened), then Redis (the fast notification).
-      for (const dest of ['kafka', 'redis'] as const) {
-        const list = byDest.get(dest);
-        if (!list) continue;
-        const sink = this.opts.sinks[dest];
+      const list: OutboxMessage[] = rows.map((r) => ({
+        id: r.id,
+        tenantId: r.tenant_id,
+        destination: dest,
+        target: r.target,
+        key: r.key,
+        payload: r.payload,
+        headers: r.headers ?? {},
+      }));
+      const sink = this.opts.sinks[dest];
+      try {
         if (!sink) throw new Error(`no outbox sink for destination ${dest}`);
         await sink(list);
+      } catch (e) {
+        throw new SinkError(dest, e as Error);
       }
       await client.query('COMMIT');
       this.delivered += rows.length;
       return rows.length;
     } catch (e) {
+      // After a sink failure the connection is fine: put the rows back. After a connection failure the
+      // server rolls back on its own; the ROLLBACK here just fails.
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     }
+  }
+
+  private async closeClient(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (!c) return;
+    c.removeAllListeners('notification');
+    c.on('error', () => undefined);
+    await Promise.race([c.end().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
   }
 }

@@ -37,7 +37,7 @@ export interface PgPoolOptions {
   applicationName?: string;
   /** Longest wait for a pooled connection, ms (then `connect()` rejects). Default 10000. */
   connectionTimeoutMs?: number;
-  /** Server-side `statement_timeout`, ms (0 = none). Default 0. */
+  /** Server-side `statement_timeout`, ms (0 = none). Default 15000. */
   statementTimeoutMs?: number;
   /**
    * Server-side `idle_in_transaction_session_timeout`, ms: a transaction left open this long without a
@@ -45,6 +45,8 @@ export interface PgPoolOptions {
    * Default 30000.
    */
   idleInTransactionTimeoutMs?: number;
+  /** Called when an idle pooled connection fails (server restart, backend terminated); default: ignored. */
+  onError?: (err: Error) => void;
 }
 
 /**
@@ -58,11 +60,14 @@ export function createPgPool(databaseUrl: string, opts: PgPoolOptions = {}): Poo
     max: opts.max ?? 10,
     application_name: opts.applicationName,
     connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
-    statement_timeout: opts.statementTimeoutMs || undefined,
+    statement_timeout: opts.statementTimeoutMs ?? 15_000,
     idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 30_000,
+    // TCP keepalive: a silently partitioned server is noticed by the OS instead of never.
+    keepAlive: true,
   });
-  // An idle client's connection dropped (server restart, idle timeout): the pool discards it.
-  pool.on('error', () => undefined);
+  // An idle client's connection dropped (server restart, backend terminated): the pool discards it and
+  // opens a new one on the next checkout. Without a listener the 'error' event would crash the process.
+  pool.on('error', (e) => opts.onError?.(e));
   return pool;
 }
 
@@ -74,23 +79,36 @@ export function createPgPool(databaseUrl: string, opts: PgPoolOptions = {}): Poo
  */
 export async function inPgTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // While checked out the pool does not listen on the client: a backend killed mid-transaction
+  // (pg_terminate_backend, server restart) emits 'error', which would crash the process unheard. The
+  // pending query rejects with the same error, so noting it is enough; the connection is then destroyed.
+  let broken: Error | undefined;
+  const onError = (e: Error) => {
+    broken = e;
+  };
+  client.on('error', onError);
+  const release = (err?: Error) => {
+    client.off('error', onError);
+    client.release(err ?? broken);
+  };
   try {
     await client.query('BEGIN');
   } catch (e) {
-    client.release(e as Error);
+    release(e as Error);
     throw e;
   }
   try {
     const result = await fn(client);
     await client.query('COMMIT');
-    client.release();
+    release();
     return result;
   } catch (e) {
     try {
+      if (broken) throw broken;
       await client.query('ROLLBACK');
-      client.release();
+      release();
     } catch (rollbackError) {
-      client.release(rollbackError as Error);
+      release(rollbackError as Error);
     }
     throw e;
   }
