@@ -1,9 +1,9 @@
 import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, retry, TaskCancelledError } from 'cockatiel';
 import type { Logger } from 'pino';
 import { Topics, dlqTopicName, type TopicEvent, type TopicKey } from '@hub/contracts';
 import { withLogContext } from '@hub/observability';
-import { formatIssues, isPermanent } from './errors';
+import { formatIssues, isPermanent, isTransientError } from './errors';
 import type { TopicNamer } from './kafka-client';
 import type { HubProducer } from './producer';
 
@@ -13,6 +13,11 @@ export interface MessageContext {
   partition: number;
   offset: string;
   key: string | null;
+  /**
+   * 1 + the failed attempts that count against the budget (`maxAttempts`): infrastructure errors
+   * ({@link isTransientError}) are retried without counting, so `attempt >= maxAttempts` means "a
+   * non-infrastructure failure now dead-letters".
+   */
   attempt: number;
   /** Keeps the group membership alive during long handlers. */
   heartbeat: () => Promise<void>;
@@ -27,11 +32,23 @@ export interface ConsumerRunnerOptions {
   /** Used to write dead letters. */
   producer: HubProducer;
   logger: Logger;
-  /** Attempts (including the first) before a transiently failing message is dead-lettered. Default 5. */
+  /**
+   * Attempts (including the first) before a message failing with an unclassified error is dead-lettered.
+   * Default 5. Infrastructure errors never count (see {@link isTransientError}).
+   */
   maxAttempts?: number;
   /** First retry delay, ms (exponential, jittered, capped at `maxDelayMs`). Default 50. */
   initialDelayMs?: number;
+  /** Cap of the retry delay for unclassified errors, ms. Default 2000. */
   maxDelayMs?: number;
+  /** Cap of the retry delay while a dependency is down (infrastructure errors), ms. Default 3000. */
+  maxOutageDelayMs?: number;
+  /** Consumer group session timeout, ms (see KAFKA_SESSION_TIMEOUT_MS). Default 10000. */
+  sessionTimeoutMs?: number;
+  /** Heartbeat interval, ms. Default 1000. */
+  heartbeatIntervalMs?: number;
+  /** {@link ConsumerRunner.health} turns false after a partition has been blocked by an outage this long, ms. Default 3000. */
+  unhealthyAfterMs?: number;
   /** Max time the broker holds a fetch when there is no data, ms. Default 50 (kafkajs: 5000). */
   maxWaitTimeInMs?: number;
   /** Partitions processed in parallel (order is kept within a partition). Default 4. */
@@ -69,7 +86,11 @@ export const DLQ_HEADERS = {
  *  - every message is JSON-parsed and validated against its topic schema; invalid → `<topic>.dlq`
  *    with reason `invalid_json` / `schema_invalid` (field paths in `x-dlq-error`);
  *  - a handler throwing {@link PermanentError} → dead letter at once;
- *  - any other error is transient: retried with exponential backoff (cockatiel) up to `maxAttempts`,
+ *  - an infrastructure error ({@link isTransientError}: PostgreSQL/Redis/Kafka unreachable, read-only,
+ *    timeouts) is retried with backoff until it succeeds — never dead-lettered. The partition is held
+ *    (nothing after it is fetched: effectively paused) while the other partitions go on; heartbeats are
+ *    sent between attempts; {@link health} reports the outage after `unhealthyAfterMs`;
+ *  - any other error is retried with exponential backoff (cockatiel) up to `maxAttempts`,
  *    heartbeating in between; then dead-lettered with reason `max_attempts`;
  *  - after a dead letter is written the partition moves on; if the dead letter cannot be written the
  *    error propagates and kafkajs redelivers (nothing is lost).
@@ -82,27 +103,94 @@ export class ConsumerRunner {
   private readonly opts: Required<Omit<ConsumerRunnerOptions, 'onDeadLetter'>> &
     Pick<ConsumerRunnerOptions, 'onDeadLetter'>;
   private running = false;
+  private started = false;
+  private stopping = new AbortController();
+  private joined = false;
+  private crashed?: string;
+  private lastAlive = 0;
+  /** Partitions held by an outage: key `topic/partition` → since (ms) and the error. */
+  private readonly blocked = new Map<string, { since: number; error: string }>();
 
   constructor(kafka: Kafka, options: ConsumerRunnerOptions) {
     this.opts = {
       maxAttempts: 5,
       initialDelayMs: 50,
       maxDelayMs: 2000,
+      maxOutageDelayMs: 3000,
       maxWaitTimeInMs: 50,
       partitionsConsumedConcurrently: 4,
       fromBeginning: true,
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1000,
+      unhealthyAfterMs: 3000,
       ...options,
     };
+    const logger = this.opts.logger;
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       minBytes: 1,
       maxWaitTimeInMs: this.opts.maxWaitTimeInMs,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
-      rebalanceTimeout: 30000,
+      // A SIGKILLed member's partitions wait this long before the group rebalances them (kafkajs has no
+      // static membership); a restarted replica rejoins at once after a graceful stop (LeaveGroup).
+      sessionTimeout: this.opts.sessionTimeoutMs,
+      heartbeatInterval: this.opts.heartbeatIntervalMs,
+      rebalanceTimeout: this.opts.sessionTimeoutMs,
       allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 100, retries: 10 },
+      retry: {
+        initialRetryTime: 200,
+        maxRetryTime: 3000,
+        retries: 20,
+        // After a crash (broker gone longer than the retries) kafkajs restarts the consumer: always, the
+        // broker coming back is the only way forward.
+        restartOnFailure: async (e: Error) => {
+          logger.warn({ err: e.message, groupId: options.groupId }, 'kafka consumer crashed; restarting');
+          return true;
+        },
+      },
     });
+    const ev = this.consumer.events;
+    const alive = () => {
+      this.lastAlive = Date.now();
+    };
+    this.consumer.on(ev.GROUP_JOIN, () => {
+      this.joined = true;
+      this.crashed = undefined;
+      alive();
+    });
+    this.consumer.on(ev.HEARTBEAT, alive);
+    this.consumer.on(ev.FETCH, alive);
+    this.consumer.on(ev.CRASH, (e) => {
+      this.joined = false;
+      this.crashed = e.payload.error.message;
+    });
+    this.consumer.on(ev.STOP, () => {
+      this.joined = false;
+    });
+  }
+
+  /**
+   * Readiness of this consumer (ok before {@link start} was called): ok when it has joined its group, heard from the broker (fetch or heartbeat)
+   * within `max(3 × heartbeat interval, 5 s)`, and no partition has been held by an infrastructure error for
+   * longer than `unhealthyAfterMs`. `reason` says what is wrong.
+   */
+  health(): { ok: boolean; reason?: string } {
+    if (!this.running) return this.started ? { ok: false, reason: 'stopped' } : { ok: true };
+    if (this.crashed) return { ok: false, reason: `crashed: ${this.crashed}` };
+    if (!this.joined) return { ok: false, reason: 'not a member of the group (rebalancing or reconnecting)' };
+    const silence = Date.now() - this.lastAlive;
+    if (silence > Math.max(3 * this.opts.heartbeatIntervalMs, 5000))
+      return { ok: false, reason: `no fetch or heartbeat for ${silence} ms` };
+    const now = Date.now();
+    for (const [tp, b] of this.blocked) {
+      if (now - b.since > this.opts.unhealthyAfterMs)
+        return { ok: false, reason: `${tp} held by a dependency outage for ${now - b.since} ms: ${b.error}` };
+    }
+    return { ok: true };
+  }
+
+  /** The group id (namespaced). */
+  get groupId(): string {
+    return this.opts.groupId;
   }
 
   /** Registers the handler for one topic. Call before {@link start}. */
@@ -115,6 +203,8 @@ export class ConsumerRunner {
   /** Connects, subscribes and resolves once this member has joined the group (partitions assigned). */
   async start(): Promise<void> {
     if (this.running) return;
+    this.stopping = new AbortController();
+    this.started = true;
     await this.consumer.connect();
     for (const topic of this.handlers.keys()) {
       await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
@@ -139,6 +229,8 @@ export class ConsumerRunner {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    // Handlers waiting out an outage give up (their offsets are not committed: redelivered later).
+    this.stopping.abort();
     await this.consumer.disconnect();
   }
 
@@ -171,9 +263,34 @@ export class ConsumerRunner {
     }
     const event = parsed.data as TopicEvent<TopicKey>;
 
-    let attempt = 0;
-    const policy = retry(
-      handleWhen((e) => !isPermanent(e)),
+    let attempt = 1;
+    const tp = `${topic}/${partition}`;
+    const signal = this.stopping.signal;
+    // Inner policy: infrastructure errors, retried until the dependency is back (never counted).
+    const outage = retry(
+      handleWhen((e) => isTransientError(e)),
+      {
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        backoff: new ExponentialBackoff({
+          initialDelay: Math.max(this.opts.initialDelayMs, 50),
+          maxDelay: this.opts.maxOutageDelayMs,
+        }),
+      },
+    );
+    outage.onRetry((r) => {
+      const error = 'error' in r ? r.error.message : 'unknown';
+      if (!this.blocked.has(tp)) {
+        this.blocked.set(tp, { since: Date.now(), error });
+        this.opts.logger.warn(
+          { topic, partition, offset: message.offset, err: error },
+          'dependency unavailable; holding the partition and retrying until it is back',
+        );
+      } else this.blocked.get(tp)!.error = error;
+      void heartbeat().catch(() => undefined);
+    });
+    // Outer policy: other non-permanent errors, up to maxAttempts.
+    const budget = retry(
+      handleWhen((e) => !isPermanent(e) && !isTransientError(e) && !(e instanceof TaskCancelledError)),
       {
         maxAttempts: this.opts.maxAttempts - 1,
         backoff: new ExponentialBackoff({
@@ -182,7 +299,8 @@ export class ConsumerRunner {
         }),
       },
     );
-    policy.onRetry(() => {
+    budget.onRetry(() => {
+      attempt += 1;
       void heartbeat().catch(() => undefined);
     });
     try {
@@ -194,19 +312,26 @@ export class ConsumerRunner {
           traceparent: event.traceparent,
         },
         () =>
-          policy.execute(async () => {
-            attempt += 1;
-            await entry.handler(event, { ...base, attempt });
-          }),
+          budget.execute(
+            () => outage.execute(() => entry.handler(event, { ...base, attempt }), signal),
+            signal,
+          ),
       );
     } catch (e) {
       const err = e as Error;
+      if (signal.aborted || err instanceof TaskCancelledError || isTransientError(err)) {
+        // Stopping mid-outage: do not commit, do not dead-letter; the next owner retries it.
+        throw err;
+      }
       const reason = isPermanent(err) ? err.reason : 'max_attempts';
       this.opts.logger.warn(
         { topic, partition, offset: message.offset, attempt, err: err.message, reason },
         'handler failed; dead-lettering',
       );
       return this.deadLetter(payloadOf(topic, partition, message), reason, err.message, attempt);
+    } finally {
+      if (this.blocked.delete(tp))
+        this.opts.logger.info({ topic, partition }, 'dependency back; partition moving again');
     }
   }
 

@@ -4,3 +4,4 @@ export * from './producer';
 export * from './consumer-runner';
 export * from './topic-provisioner';
 export * from './messaging.module';
+export * from './redrive';

@@ -22,7 +22,8 @@ export const KAFKA = Symbol('KAFKA');
 
 /**
  * The service's Kafka: one idempotent producer, consumer runners created on demand, topic
- * provisioning at start-up and a `kafka` readiness check. Consumers are stopped (offsets
+ * provisioning at start-up and readiness checks: `kafka` (broker reachable, producer sends not failing) and
+ * `kafka_consumers` (every started consumer in its group, fetching, not held by an outage). Consumers are stopped (offsets
  * committed) before the producer disconnects on shutdown.
  */
 @Injectable()
@@ -42,13 +43,25 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     health.register({
       name: 'kafka',
       check: async () => {
-        const admin = this.kafka.admin();
+        const admin = this.kafka.admin({ retry: { retries: 0 } });
         await admin.connect();
         try {
           await admin.describeCluster();
         } finally {
           await admin.disconnect();
         }
+        const p = this.producer.health();
+        if (!p.ok) throw new Error(`producer: ${p.reason}`);
+      },
+    });
+    health.register({
+      name: 'kafka_consumers',
+      check: async () => {
+        const down = this.consumers
+          .map((c) => ({ c, h: c.health() }))
+          .filter(({ h }) => !h.ok)
+          .map(({ c, h }) => `${this.namer.logical(c.groupId)}: ${h.reason}`);
+        if (down.length) throw new Error(down.join('; '));
       },
     });
   }
@@ -77,6 +90,8 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       producer: this.producer,
       logger: this.logger,
       maxAttempts: this.config.KAFKA_MAX_ATTEMPTS,
+      sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: this.config.KAFKA_HEARTBEAT_INTERVAL_MS,
       // Every partition a member holds is processed in parallel (order is kept within a partition):
       // with the runner's default (4) two of the six partitions waited behind the others' transactions.
       partitionsConsumedConcurrently: this.config.KAFKA_TOPIC_PARTITIONS,

@@ -16,6 +16,8 @@ export interface RawMessage {
 export class HubProducer {
   private readonly producer: Producer;
   private connected = false;
+  private failingSince?: number;
+  private lastError?: string;
 
   constructor(
     kafka: Kafka,
@@ -27,7 +29,40 @@ export class HubProducer {
       allowAutoTopicCreation: false,
       // murmur2 like the Java client, so keys land on the same partitions as other-language producers
       createPartitioner: Partitioners.DefaultPartitioner,
+      // A broker restart: retry a send for ~20 s (then the caller — the outbox relay — backs off and retries).
+      retry: { initialRetryTime: 200, maxRetryTime: 3000, retries: 10 },
     });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      // kafkajs reconnects on the next send; note it only if we did not ask for it.
+      if (this.connected) this.lastError ??= 'disconnected';
+    });
+  }
+
+  /**
+   * Readiness: ok unless the last send failed (and none succeeded since). kafkajs reconnects by itself on
+   * the next send after a broker restart.
+   */
+  health(): { ok: boolean; reason?: string } {
+    if (!this.connected) return { ok: false, reason: 'not connected' };
+    if (this.failingSince !== undefined)
+      return {
+        ok: false,
+        reason: `sends failing for ${Date.now() - this.failingSince} ms: ${this.lastError}`,
+      };
+    return { ok: true };
+  }
+
+  private async track<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      const r = await send();
+      this.failingSince = undefined;
+      this.lastError = undefined;
+      return r;
+    } catch (e) {
+      this.failingSince ??= Date.now();
+      this.lastError = (e as Error).message;
+      throw e;
+    }
   }
 
   async connect(): Promise<void> {
@@ -63,15 +98,17 @@ export class HubProducer {
   /** Sends pre-encoded messages to a catalogue topic name (namespace applied here). acks=-1. */
   async sendRaw(topicName: string, messages: RawMessage[]): Promise<void> {
     if (!messages.length) return;
-    await this.producer.send({
-      topic: this.namer.physical(topicName),
-      acks: -1,
-      messages: messages.map((m): Message => ({
-        key: m.key,
-        value: m.value,
-        headers: m.headers as IHeaders,
-      })),
-    });
+    await this.track(() =>
+      this.producer.send({
+        topic: this.namer.physical(topicName),
+        acks: -1,
+        messages: messages.map((m): Message => ({
+          key: m.key,
+          value: m.value,
+          headers: m.headers as IHeaders,
+        })),
+      }),
+    );
   }
 
   /** Sends to several topics in one round trip (used by the outbox relay). */
@@ -86,6 +123,6 @@ export class HubProducer {
           headers: m.headers as IHeaders,
         })),
       }));
-    if (topicMessages.length) await this.producer.sendBatch({ acks: -1, topicMessages });
+    if (topicMessages.length) await this.track(() => this.producer.sendBatch({ acks: -1, topicMessages }));
   }
 }

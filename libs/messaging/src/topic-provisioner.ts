@@ -25,22 +25,24 @@ export async function provisionTopics(
   });
   try {
     const wanted = allTopics.flatMap((t) => [t.name, dlqTopicName(t.name)]).map((n) => namer.physical(n));
-    const created: string[] = [];
+    // a Set: a retry after a slow createTopics may see the new topics still missing from listTopics
+    const created = new Set<string>();
     await policy.execute(async () => {
       const existing = new Set(await admin.listTopics());
       const missing = wanted.filter((n) => !existing.has(n));
       if (missing.length) {
         await admin.createTopics({
+          // kafkajs answers false (not an error) for topics that already exist
           waitForLeaders: true,
           topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
         });
-        created.push(...missing);
+        for (const t of missing) created.add(t);
       }
       const { topics } = await admin.fetchTopicMetadata({ topics: wanted });
       const leaderless = topics.filter((t) => t.partitions.some((p) => p.leader < 0));
       if (leaderless.length) throw new Error(`no leader yet for ${leaderless.map((t) => t.name).join(', ')}`);
     });
-    return created;
+    return [...created];
   } finally {
     await admin.disconnect();
   }

@@ -9,6 +9,9 @@ import {
   provisionTopics,
   PermanentError,
   DLQ_HEADERS,
+  REDRIVE_HEADERS,
+  isTransientError,
+  redriveDeadLetters,
 } from '../src';
 import { KafkaConfigSchema, loadConfig } from '@hub/config';
 import type { Kafka } from 'kafkajs';
@@ -216,5 +219,125 @@ describe('messaging against real Kafka', () => {
     for (const e of events) expect(seen.has(e.id)).toBe(true);
     // offsets of the first half were committed on stop: nothing of it is redelivered
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('never dead-letters infrastructure errors: holds the partition, retries until the dependency is back, reports it in health', async () => {
+    const probe = new KafkaProbe();
+    await probe.start([namer.physical(dlqTopicName(Topics.conversationEvents.name))]);
+    let dbUp = false;
+    const seen: { id: string; attempt: number }[] = [];
+    const down = conversationEvent('acme', 'k-outage', 'during outage');
+    const after = conversationEvent('acme', 'k-outage', 'after it, same key');
+    const r = runner('outage', { maxAttempts: 2, maxOutageDelayMs: 50, unhealthyAfterMs: 200 });
+    await r
+      .on('conversationEvents', async (e, ctx) => {
+        if (e.id !== down.id && e.id !== after.id) return;
+        if (!dbUp) {
+          // what node-postgres throws for a read-only primary / a terminated backend
+          throw Object.assign(new Error('cannot execute UPDATE in a read-only transaction'), {
+            code: '25006',
+          });
+        }
+        seen.push({ id: e.id, attempt: ctx.attempt });
+      })
+      .start();
+    expect(r.health()).toEqual({ ok: true });
+    await producer.publish('conversationEvents', down, after);
+    await waitFor(() => !r.health().ok, { what: 'runner unhealthy during the outage' });
+    expect(r.health().reason).toMatch(/held by a dependency outage .*read-only/);
+    // well past maxAttempts (2) × maxDelay: a budgeted error would have been dead-lettered by now
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(seen).toEqual([]);
+    dbUp = true;
+    await waitFor(() => seen.length === 2, { what: 'both processed once the dependency is back' });
+    expect(seen.map((x) => x.id)).toEqual([down.id, after.id]); // order kept on the held partition
+    expect(seen[0].attempt).toBe(1); // outage retries do not count against the budget
+    await waitFor(() => r.health().ok, { what: 'healthy again' });
+    await new Promise((res) => setTimeout(res, 300));
+    await probe.stop();
+    expect(probe.messages).toEqual([]);
+  });
+
+  it('classifies infrastructure errors as transient and domain errors as not', () => {
+    const pg = (code: string) => Object.assign(new Error('x'), { code });
+    for (const e of [
+      pg('57P01'),
+      pg('25006'),
+      pg('08006'),
+      pg('53300'),
+      pg('57014'),
+      pg('ECONNREFUSED'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+      Object.assign(new Error('wrapped'), { cause: pg('57P01') }),
+      Object.assign(new Error('Connection is closed.'), { name: 'Error' }),
+      Object.assign(new Error('broker'), { name: 'KafkaJSConnectionError', retriable: true }),
+      Object.assign(new Error('prisma'), { code: 'P1001' }),
+    ])
+      expect([e.message, isTransientError(e)]).toEqual([e.message, true]);
+    for (const e of [
+      pg('23505'),
+      pg('22P02'),
+      new Error('unknown queue'),
+      new PermanentError('Connection terminated', 'x'),
+    ])
+      expect([e.message, isTransientError(e)]).toEqual([e.message, false]);
+  });
+
+  it('redrives dead letters to their original topic (filter by id / since), with headers naming where they came from', async () => {
+    const dlqName = namer.physical(dlqTopicName(Topics.conversationEvents.name));
+    let failing = true;
+    const processed: { id: string; headers: Record<string, string> }[] = [];
+    const a = conversationEvent('acme', 'i-redrive-a', 'a');
+    const b = conversationEvent('acme', 'i-redrive-b', 'b');
+    const deadLettered: string[] = [];
+    await runner('redrive', { onDeadLetter: (d) => deadLettered.push(d.offset) })
+      .on('conversationEvents', async (e) => {
+        if (e.id !== a.id && e.id !== b.id) return;
+        if (failing) throw new PermanentError('queue not configured yet', 'unknown_reference');
+        processed.push({ id: e.id, headers: {} });
+      })
+      .start();
+    const probe = new KafkaProbe();
+    await probe.start([namer.physical(Topics.conversationEvents.name)]);
+    await producer.publish('conversationEvents', a, b);
+    await waitFor(() => deadLettered.length === 2, { what: 'two dead letters' });
+    failing = false; // the operator fixed the configuration
+    const since = new Date(Date.now() - 60_000);
+    const dry = await redriveDeadLetters(kafka, namer, producer, {
+      topic: Topics.conversationEvents.name,
+      ids: [a.id],
+      dryRun: true,
+    });
+    expect(dry.map((m) => m.eventId)).toEqual([a.id]);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(processed).toEqual([]); // a dry run produces nothing
+    const done = await redriveDeadLetters(kafka, namer, producer, {
+      topic: Topics.conversationEvents.name,
+      since,
+    });
+    expect(done.map((m) => m.eventId).sort()).toEqual([a.id, b.id].sort());
+    expect(done.every((m) => m.reason === 'unknown_reference')).toBe(true);
+    await waitFor(() => processed.length === 2, { what: 'redriven messages processed' });
+    const replayed = await waitFor(
+      () => probe.messages.filter((m) => m.headers[REDRIVE_HEADERS.from]).length === 2 && probe.messages,
+      { what: 'replayed records on the original topic' },
+    );
+    await probe.stop();
+    const r = replayed.find(
+      (m) => (m.json() as { id: string }).id === a.id && m.headers[REDRIVE_HEADERS.from],
+    )!;
+    expect(r.headers[REDRIVE_HEADERS.from]).toMatch(
+      new RegExp(`^${Topics.conversationEvents.name}\\.dlq/\\d+/\\d+$`),
+    );
+    expect(r.headers[REDRIVE_HEADERS.reason]).toBe('unknown_reference');
+    expect(dlqName).toContain('.dlq');
+    // nothing matches a future `since`
+    expect(
+      await redriveDeadLetters(kafka, namer, producer, {
+        topic: Topics.conversationEvents.name,
+        since: new Date(Date.now() + 60_000),
+      }),
+    ).toEqual([]);
   });
 });

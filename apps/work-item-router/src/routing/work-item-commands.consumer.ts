@@ -3,7 +3,7 @@ import type { Counter } from 'prom-client';
 import { Counter as PromCounter, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { TopicEvent } from '@hub/contracts';
-import { isPermanent, MessagingService, type MessageContext } from '@hub/messaging';
+import { isPermanent, isTransientError, MessagingService, type MessageContext } from '@hub/messaging';
 import { LOGGER, METRICS } from '@hub/observability';
 import type { RouterConfig } from '../config';
 import { ROUTER_CONFIG } from '../tokens';
@@ -111,7 +111,8 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
     try {
       return await this.create.execute(event.tenantId, event.id, event.data);
     } catch (e) {
-      const lastAttempt = !!ctx && ctx.attempt >= this.config.KAFKA_MAX_ATTEMPTS;
+      // An infrastructure error (database down, read-only, timeout) is retried until it is back: never final.
+      const lastAttempt = !!ctx && ctx.attempt >= this.config.KAFKA_MAX_ATTEMPTS && !isTransientError(e);
       if (!isPermanent(e) && !lastAttempt) throw e;
       const detail = `work item could not be created: ${(e as Error).message}`;
       const r = await this.create
