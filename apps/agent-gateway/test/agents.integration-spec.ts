@@ -143,6 +143,41 @@ describe('agent-gateway: auth, presence, offers, resync, commands, isolation', (
     expect(otherEvents).toHaveLength(0);
   });
 
+  it("resynchronises every connected agent after the gateway's Redis subscriber reconnects (offers made meanwhile arrive)", async () => {
+    const token = await h.token('acme', 'agent-outage');
+    const s = await h.connect(token);
+    await waitFor(() => s.syncs[0], { what: 'sync on connect' });
+    expect(s.syncs[0].offers).toEqual([]);
+    // Kill the gateway's subscriber connection; the offer below is made "during the outage" and its Redis
+    // message (never published here) would be lost anyway: only a resync from PostgreSQL brings it.
+    const name = `${h.world.redisNamespace.replace(/[^a-zA-Z0-9]/g, '_')}sub`;
+    const list = (await h.bus.publisher.call('CLIENT', 'LIST')) as string;
+    const id = list
+      .split('\n')
+      .find((l) => l.includes(` name=${name} `))
+      ?.match(/id=(\d+)/)?.[1];
+    expect(id).toBeDefined();
+    const offered = await seedWorkItem(h.prisma, {
+      tenantId: 'acme',
+      agentId: 'agent-outage',
+      state: 'offered',
+    });
+    await h.bus.publisher.call('CLIENT', 'KILL', 'ID', id!);
+    const resync = await waitFor(() => s.syncs[1], { what: 'resync after the subscriber reconnected' });
+    expect(resync.offers.map((o) => o.offerId)).toEqual([offered.offerId]);
+    // …and the re-subscribed relay delivers live events again
+    const msg: AgentChannelMessage = { kind: 'presence', eventId: randomUUID(), presence: 'away' };
+    const events = collect<AgentChannelMessage>(s, 'agent:event');
+    await waitFor(
+      async () => {
+        await h.bus.publish(RealtimeChannels.agent, ['acme', 'agent-outage'], msg);
+        return events.length > 0;
+      },
+      { what: 'live event after re-subscription', intervalMs: 200 },
+    );
+    expect(events[0]).toEqual(msg);
+  });
+
   it('re-sends live offers and assigned work items from PostgreSQL on connect and reconnect', async () => {
     const offered = await seedWorkItem(h.prisma, {
       tenantId: 'acme',

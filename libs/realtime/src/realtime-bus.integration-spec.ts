@@ -52,4 +52,39 @@ describe('RealtimeBus against real Redis', () => {
     expect(got).toEqual([ok]);
     await s2.close();
   });
+
+  it('heals a killed subscriber connection: re-subscribes, reports it in health, and signals a resync', async () => {
+    const ns2 = `t${randomId()}:`;
+    const bus = new RealtimeBus(testInfra.redisUrl, ns2, logger);
+    const publisher = new RealtimeBus(testInfra.redisUrl, ns2, logger);
+    try {
+      const got: AgentChannelMessage[] = [];
+      const resyncs: string[] = [];
+      bus.onResync((reason) => resyncs.push(reason));
+      await bus.subscribe(RealtimeChannels.agent, (_c, m) => void got.push(m));
+      expect(bus.health()).toEqual({ ok: true });
+      // Kill only this bus's subscriber connection (by its connection name) on the server.
+      const name = `${ns2.replace(/[^a-zA-Z0-9]/g, '_')}sub`;
+      const list = (await publisher.publisher.call('CLIENT', 'LIST')) as string;
+      const id = list
+        .split('\n')
+        .find((l) => l.includes(` name=${name} `))
+        ?.match(/id=(\d+)/)?.[1];
+      expect(id).toBeDefined();
+      const states: boolean[] = [];
+      const probe = setInterval(() => states.push(bus.health().ok), 2);
+      await publisher.publisher.call('CLIENT', 'KILL', 'ID', id!);
+      await waitFor(() => resyncs.length === 1, { what: 'resync signal after reconnect' });
+      clearInterval(probe);
+      expect(resyncs).toEqual(['redis_subscriber_reconnected']);
+      expect(states).toContain(false);
+      expect(bus.health()).toEqual({ ok: true });
+      const msg: AgentChannelMessage = { kind: 'presence', eventId: randomUUID(), presence: 'online' };
+      await publisher.publish(RealtimeChannels.agent, ['acme', 'agent-heal'], msg);
+      await waitFor(() => got.length === 1, { what: 'message after re-subscription' });
+      expect(got).toEqual([msg]);
+    } finally {
+      await Promise.all([bus.close(), publisher.close()]);
+    }
+  });
 });

@@ -14,11 +14,21 @@ export interface TypedChannel<S extends z.ZodTypeAny, P extends unknown[]> {
  * requires a dedicated connection in subscriber mode) pattern-subscribes. Pub/sub is at-most-once:
  * clients must resynchronise from PostgreSQL on (re)connect.
  * `namespace` prefixes every channel (isolated test runs).
+ *
+ * Healing: both connections reconnect on their own (ioredis `retryStrategy`, capped backoff) and the
+ * subscriber re-subscribes its patterns (`autoResubscribe`). Whatever was published while the subscriber
+ * was disconnected is lost, so after every reconnect the listeners registered with {@link onResync} are
+ * called: they must resynchronise the clients they serve from PostgreSQL. {@link health} reports both
+ * connections.
  */
 export class RealtimeBus {
   readonly publisher: Redis;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, (channel: string, message: string) => void>();
+  private readonly resyncListeners: ((reason: string) => void)[] = [];
+  private subscriberLost = false;
+  /** Times the subscriber came back after losing its connection. */
+  resyncs = 0;
 
   constructor(
     private readonly url: string,
@@ -29,6 +39,8 @@ export class RealtimeBus {
       lazyConnect: false,
       maxRetriesPerRequest: 3,
       enableAutoPipelining: true,
+      retryStrategy: reconnectDelay,
+      connectTimeout: 3000,
     });
     this.publisher.on('error', (e) => logger.warn({ err: e.message }, 'redis publisher error'));
   }
@@ -95,8 +107,37 @@ export class RealtimeBus {
 
   private async subscriberConnection(): Promise<Redis> {
     if (this.subscriber) return this.subscriber;
-    const sub = new Redis(this.url, { lazyConnect: true });
+    const sub = new Redis(this.url, {
+      lazyConnect: true,
+      autoResubscribe: true,
+      connectionName: `${this.namespace.replace(/[^a-zA-Z0-9]/g, '_')}sub`,
+      retryStrategy: reconnectDelay,
+      connectTimeout: 3000,
+    });
     sub.on('error', (e) => this.logger.warn({ err: e.message }, 'redis subscriber error'));
+    sub.on('close', () => {
+      if (this.subscriber) this.subscriberLost = true;
+    });
+    sub.on('ready', () => {
+      if (!this.subscriberLost) return;
+      this.subscriberLost = false;
+      // 'ready' fires before ioredis re-sends PSUBSCRIBE; wait for the resubscription to be acknowledged
+      // (a PING on a subscriber connection is answered in order) before asking for a resync.
+      void sub
+        .ping()
+        .catch(() => undefined)
+        .then(() => {
+          this.resyncs += 1;
+          this.logger.warn('redis subscriber reconnected; asking listeners to resynchronise');
+          for (const l of this.resyncListeners) {
+            try {
+              l('redis_subscriber_reconnected');
+            } catch (e) {
+              this.logger.error({ err: (e as Error).message }, 'resync listener failed');
+            }
+          }
+        });
+    });
     sub.on('pmessage', (pattern: string, channel: string, message: string) =>
       this.handlers.get(pattern)?.(channel, message),
     );
@@ -105,12 +146,35 @@ export class RealtimeBus {
     return sub;
   }
 
-  /** PING round trip. */
+  /**
+   * Registers a listener called after the subscriber reconnected (messages may have been missed while it
+   * was away): resynchronise the clients you serve from the source of truth. Not called for the first connect.
+   */
+  onResync(listener: (reason: string) => void): void {
+    this.resyncListeners.push(listener);
+  }
+
+  /** PING round trip on the publisher; fails while the subscriber (if any) is not connected and subscribed. */
   async ping(): Promise<void> {
     await this.publisher.ping();
+    const h = this.health();
+    if (!h.ok) throw new Error(h.reason);
+  }
+
+  /** Connection states (`ready`, `reconnecting`, …) of the publisher and the subscriber. */
+  health(): { ok: boolean; reason?: string } {
+    if (this.publisher.status !== 'ready') return { ok: false, reason: `publisher ${this.publisher.status}` };
+    if (this.subscriber && (this.subscriber.status !== 'ready' || this.subscriberLost))
+      return { ok: false, reason: `subscriber ${this.subscriber.status}` };
+    return { ok: true };
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([this.publisher.quit(), this.subscriber?.quit()]);
   }
+}
+
+/** ioredis retryStrategy: reconnect forever, 50 ms × attempt capped at 1 s (a restarted Redis is used within a second). */
+function reconnectDelay(times: number): number {
+  return Math.min(times * 50, 1000);
 }

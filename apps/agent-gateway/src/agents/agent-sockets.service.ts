@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Namespace } from 'socket.io';
+import type { Namespace, Socket } from 'socket.io';
 import { agentRoom, type AgentAddress } from '../domain/agent-channel';
 
 /** Socket.IO events the gateway emits to agents (server → client). */
@@ -29,6 +29,11 @@ export class AgentSockets {
   /** Emits to every socket of the agent on this replica. */
   emitToAgent(agent: AgentAddress, event: string, payload: unknown): void {
     this.nsp?.to(agentRoom(agent)).emit(event, payload);
+  }
+
+  /** Every socket connected to this replica's agent namespace. */
+  all(): Socket[] {
+    return this.nsp ? [...this.nsp.sockets.values()] : [];
   }
 
   /** Disconnects every socket (shutdown). */

@@ -13,6 +13,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { PresenceSchema } from '@hub/contracts';
 import { LOGGER, withLogContext } from '@hub/observability';
+import { REALTIME_BUS, type RealtimeBus } from '@hub/realtime';
 import { AGENT_TOKEN_VERIFIER } from '../auth/agent-auth.guard';
 import type { AgentPrincipal, AgentTokenVerifier } from '../auth/agent-token.verifier';
 import { ChatService } from '../conversations/chat.service';
@@ -44,7 +45,8 @@ type AgentSocket = Socket & { data: { principal: AgentPrincipal; expiryTimer?: N
  * Handshake: `auth: { token: <agent JWT> }`; a bad token fails the connection with
  * `connect_error` naming the problem. Every socket joins its agent's room and immediately receives
  * `sync` (`{ offers, assigned, at }` from PostgreSQL) — Redis pub/sub drops what a disconnected client
- * missed. The socket is closed when the token expires.
+ * missed. Every connected socket gets `sync` again after the gateway's Redis subscriber reconnected
+ * ({@link AgentGateway.resyncAll}). The socket is closed when the token expires.
  *
  * Client → server (each answers through the Socket.IO ack, `{ ok: true, … }` or
  * `{ ok: false, code: invalid|not_found|conflict|error, error }`):
@@ -69,10 +71,13 @@ export class AgentGateway
     @Inject(ChatService) private readonly chat: ChatService,
     @Inject(AgentPresenceService) private readonly agentPresence: AgentPresenceService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(REALTIME_BUS) private readonly bus: RealtimeBus,
   ) {}
 
   afterInit(nsp: Namespace): void {
     this.sockets.attach(nsp);
+    // Offers and assignments published while the Redis subscriber was away never reached the sockets.
+    this.bus.onResync((reason) => void this.resyncAll(reason));
     nsp.use((socket, next) => {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
       const token = typeof auth?.token === 'string' ? auth.token : undefined;
@@ -157,6 +162,30 @@ export class AgentGateway
   @SubscribeMessage('sync')
   sync(@ConnectedSocket() s: AgentSocket): Promise<Ack<Awaited<ReturnType<AgentGateway['snapshot']>>>> {
     return this.run(s, z.unknown(), undefined, (p) => this.snapshot(p));
+  }
+
+  /**
+   * Sends `sync` (a fresh snapshot from PostgreSQL) to every agent socket on this replica — after the
+   * Redis subscriber reconnected, so the offers made during the outage reach the agents.
+   * @returns sockets resynchronised
+   */
+  async resyncAll(reason: string): Promise<number> {
+    const sockets = this.sockets.all() as AgentSocket[];
+    let n = 0;
+    await Promise.all(
+      sockets.map(async (s) => {
+        const p = s.data.principal;
+        if (!p) return;
+        try {
+          s.emit(AgentServerEvents.sync, await this.snapshot(p));
+          n += 1;
+        } catch (e) {
+          this.logger.warn({ err: (e as Error).message, agentId: p.agentId, reason }, 'resync failed');
+        }
+      }),
+    );
+    this.logger.info({ reason, sockets: n }, 'resynchronised connected agents');
+    return n;
   }
 
   /** The resync payload: live offers, assigned items and the presence the router recorded. */
