@@ -24,6 +24,11 @@ export const KafkaConfigSchema = z.object({
    * means faster failover but a GC pause or CPU starvation longer than this evicts a healthy member.
    */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+  /**
+   * Longest wait at start-up for a consumer's group join before the service goes on (serves HTTP), ms; the
+   * join completes in the background and `/readyz` reports it meanwhile.
+   */
+  KAFKA_JOIN_WAIT_MS: z.coerce.number().int().min(0).default(3000),
   /** Consumer heartbeat interval, ms (≤ a third of the session timeout). */
   KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).default(1000),
 });

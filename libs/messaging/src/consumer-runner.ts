@@ -47,6 +47,11 @@ export interface ConsumerRunnerOptions {
   sessionTimeoutMs?: number;
   /** Heartbeat interval, ms. Default 1000. */
   heartbeatIntervalMs?: number;
+  /**
+   * Longest wait in {@link ConsumerRunner.start} for the group join, ms; then start returns and the join
+   * completes in the background (readiness says so meanwhile). Default: wait for the join.
+   */
+  joinWaitMs?: number;
   /** {@link ConsumerRunner.health} turns false after a partition has been blocked by an outage this long, ms. Default 3000. */
   unhealthyAfterMs?: number;
   /** Max time the broker holds a fetch when there is no data, ms. Default 50 (kafkajs: 5000). */
@@ -100,8 +105,8 @@ export const DLQ_HEADERS = {
 export class ConsumerRunner {
   private readonly consumer: Consumer;
   private readonly handlers = new Map<string, { key: TopicKey; handler: EventHandler<TopicKey> }>();
-  private readonly opts: Required<Omit<ConsumerRunnerOptions, 'onDeadLetter'>> &
-    Pick<ConsumerRunnerOptions, 'onDeadLetter'>;
+  private readonly opts: Required<Omit<ConsumerRunnerOptions, 'onDeadLetter' | 'joinWaitMs'>> &
+    Pick<ConsumerRunnerOptions, 'onDeadLetter' | 'joinWaitMs'>;
   private running = false;
   private started = false;
   private stopping = new AbortController();
@@ -200,7 +205,11 @@ export class ConsumerRunner {
     return this;
   }
 
-  /** Connects, subscribes and resolves once this member has joined the group (partitions assigned). */
+  /**
+   * Connects, subscribes and resolves once this member has joined the group (partitions assigned), or
+   * after `joinWaitMs` (a restarted replica whose predecessor was SIGKILLed waits for the group to drop it
+   * — up to the session timeout — and should serve HTTP meanwhile).
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.stopping = new AbortController();
@@ -222,7 +231,15 @@ export class ConsumerRunner {
       eachMessage: (payload) => this.process(payload),
     });
     this.running = true;
-    await joined;
+    if (this.opts.joinWaitMs === undefined) return joined;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([joined, new Promise<void>((r) => (timer = setTimeout(r, this.opts.joinWaitMs)))]);
+    clearTimeout(timer);
+    if (!this.joined)
+      this.opts.logger.warn(
+        { groupId: this.opts.groupId, waitedMs: this.opts.joinWaitMs },
+        'consumer group join still pending; continuing start-up (readiness reports it)',
+      );
   }
 
   /** Stops fetching, waits for in-flight handlers, commits processed offsets, leaves the group. */
@@ -279,13 +296,15 @@ export class ConsumerRunner {
     );
     outage.onRetry((r) => {
       const error = 'error' in r ? r.error.message : 'unknown';
-      if (!this.blocked.has(tp)) {
+      const held = this.blocked.get(tp);
+      if (held) held.error = error;
+      else {
         this.blocked.set(tp, { since: Date.now(), error });
         this.opts.logger.warn(
           { topic, partition, offset: message.offset, err: error },
           'dependency unavailable; holding the partition and retrying until it is back',
         );
-      } else this.blocked.get(tp)!.error = error;
+      }
       void heartbeat().catch(() => undefined);
     });
     // Outer policy: other non-permanent errors, up to maxAttempts.

@@ -92,6 +92,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
       maxAttempts: this.config.KAFKA_MAX_ATTEMPTS,
       sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: this.config.KAFKA_HEARTBEAT_INTERVAL_MS,
+      joinWaitMs: this.config.KAFKA_JOIN_WAIT_MS,
       // Every partition a member holds is processed in parallel (order is kept within a partition):
       // with the runner's default (4) two of the six partitions waited behind the others' transactions.
       partitionsConsumedConcurrently: this.config.KAFKA_TOPIC_PARTITIONS,

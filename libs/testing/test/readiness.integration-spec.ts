@@ -53,7 +53,7 @@ describe('service health, readiness and metrics (real Kafka, PostgreSQL, Redis)'
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { kafka: 'up', postgres: 'up', redis: 'up' },
+      checks: { kafka: 'up', kafka_consumers: 'up', postgres: 'up', postgres_pool: 'up', redis: 'up' },
     });
     const metrics = await fetch(`${url}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
