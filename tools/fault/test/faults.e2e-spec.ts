@@ -1,0 +1,102 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FaultHarness, resultsTable, type CaseResult, type ServiceName } from '../src/harness';
+
+/**
+ * Fault injection against private PostgreSQL / Redis / Kafka instances (never the shared ones), with the
+ * orchestrator, router and gateway as real child processes, simulated agents accepting and wrapping up,
+ * and a bot sending 5 handoffs/s. Each case injects one fault mid-stream and then asserts, per handoff:
+ * final state, exactly one work item, at most one accepted offer, no agent load left, no dead letters, no
+ * duplicate Kafka event, readiness false during the fault and true after, recovery within a bound.
+ * Results: tools/fault/results/latest.md (the table of docs/reliability.md).
+ */
+const RECOVERY_BOUND_MS = 60_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('fault injection: nothing lost, stuck or duplicated', () => {
+  const h = new FaultHarness();
+  const results: CaseResult[] = [];
+
+  beforeAll(async () => {
+    await h.start();
+  }, 300_000);
+  afterAll(async () => {
+    const dir = join(__dirname, '..', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'latest.md'), resultsTable(results));
+    writeFileSync(join(dir, 'latest.json'), JSON.stringify(results, null, 2));
+    await h.stop();
+  }, 120_000);
+
+  function expectClean(r: CaseResult, notReady: ServiceName[]) {
+    results.push(r);
+    expect({
+      stuck: r.stuck,
+      duplicateWorkItems: r.duplicateWorkItems,
+      doubleAssigned: r.doubleAssigned,
+      leakedLoad: r.leakedLoad,
+      deadLetters: r.deadLetters,
+      duplicateKafkaEvents: r.duplicateKafkaEvents,
+      notReadyAfter: r.notReadyAfter,
+    }).toEqual({
+      stuck: 0,
+      duplicateWorkItems: 0,
+      doubleAssigned: 0,
+      leakedLoad: 0,
+      deadLetters: 0,
+      duplicateKafkaEvents: 0,
+      notReadyAfter: [],
+    });
+    expect(r.handoffs).toBeGreaterThan(0);
+    expect(r.accepted + r.failed).toBe(r.handoffs);
+    for (const s of notReady) expect(r.notReadySeen).toContain(s);
+    expect(r.recoveryMs).toBeGreaterThanOrEqual(0);
+    expect(r.recoveryMs).toBeLessThan(RECOVERY_BOUND_MS);
+  }
+
+  const all: ServiceName[] = ['handoff-orchestrator', 'work-item-router', 'agent-gateway'];
+
+  it('PostgreSQL restart (10 s down)', async () => {
+    expectClean(await h.runCase('PostgreSQL restart (10 s down)', (x) => x.pg.restart(10_000)), all);
+  });
+
+  it('pg_terminate_backend of all sessions', async () => {
+    expectClean(
+      await h.runCase('pg_terminate_backend of all sessions', async (x) => {
+        await x.pg.terminateAll();
+        await sleep(300);
+        await x.pg.terminateAll();
+      }),
+      [],
+    );
+  });
+
+  it('PostgreSQL read-only for 10 s', async () => {
+    expectClean(
+      await h.runCase('PostgreSQL read-only for 10 s', async (x) => {
+        await x.pg.readOnly(true);
+        await sleep(10_000);
+        await x.pg.readOnly(false);
+      }),
+      all,
+    );
+  });
+
+  it('Redis restart (10 s down)', async () => {
+    expectClean(await h.runCase('Redis restart (10 s down)', (x) => x.redis.restart(10_000)), all);
+  });
+
+  it('Kafka broker restart', async () => {
+    expectClean(await h.runCase('Kafka broker restart', (x) => x.kafka.restart(3000)), all);
+  });
+
+  it('network partition to PostgreSQL (8 s, TCP proxy)', async () => {
+    expectClean(await h.runCase('network partition to PostgreSQL (8 s)', (x) => x.proxy.partition(8000)), []);
+  });
+
+  for (const s of all) {
+    it(`SIGKILL ${s}`, async () => {
+      expectClean(await h.runCase(`SIGKILL ${s}`, (x) => x.killAndRestart(s)), []);
+    });
+  }
+});
