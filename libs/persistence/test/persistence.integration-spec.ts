@@ -250,6 +250,39 @@ describe('persistence against real PostgreSQL', () => {
       expect(JSON.parse(got[0].payload).id).toBe(ev.id);
     });
 
+    it('a connection lost between delivery and COMMIT does not deliver the rows again (no Kafka duplicates)', async () => {
+      const got: string[] = [];
+      let killed = false;
+      const relay = new OutboxRelay({
+        databaseUrl: world.databaseUrl,
+        logger,
+        retryDelayMs: 20,
+        sinks: {
+          kafka: async (rows) => {
+            got.push(...rows.map((r) => r.id));
+            if (!killed) {
+              killed = true;
+              await terminate(); // the relay's connection dies after delivery, before its COMMIT
+              await new Promise((r) => setTimeout(r, 200));
+            }
+          },
+        },
+      });
+      relays.push(relay);
+      await relay.start();
+      const writer = createPrismaClient(world.databaseUrl, 1);
+      const evs = [outcome('acme', 'c-lost-commit-1'), outcome('acme', 'c-lost-commit-2')];
+      await writer.$transaction((tx) =>
+        Outbox.enqueue(tx, ...evs.map((e) => Outbox.kafka('handoffOutcomes', e))),
+      );
+      await writer.$disconnect();
+      await waitFor(async () => killed && relay.sessions >= 2 && (await prisma.outboxEvent.count()) === 0, {
+        what: 'rows dropped after the reconnect',
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(got.sort()).toEqual(evs.map((e) => e.id).sort());
+    });
+
     it('a standby takes the lead when the leader loses its connection', async () => {
       const a = collectingRelay();
       await a.relay.start();

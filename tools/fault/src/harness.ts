@@ -37,8 +37,10 @@ export interface CaseResult {
   notReadySeen: string[];
   /** Services not ready at the end. */
   notReadyAfter: string[];
-  /** From the end of the fault until every handoff of the case was final, ms. */
+  /** From the end of the fault until every handoff of the case was final, ms (the load goes on meanwhile). */
   recoveryMs: number;
+  /** From the end of the fault until the first offer accepted after it (routing resumed), ms; -1 if none. */
+  routingResumedMs: number;
 }
 
 /** A simulated agent: accepts every offer (live or from a `sync`), wraps up every assignment. */
@@ -372,6 +374,12 @@ export class FaultHarness {
     const [{ load }] = await this.query<{ load: string }>(
       'SELECT coalesce(sum(load_chat),0) load FROM agents',
     );
+    const [{ resumed }] = await this.query<{ resumed: string | null }>(
+      `SELECT (extract(epoch FROM min(o.resolved_at)) * 1000)::bigint::text resumed
+         FROM offers o JOIN work_items w ON w.id = o.work_item_id
+        WHERE w.conversation_id LIKE $1 AND o.status = 'accepted' AND o.resolved_at > to_timestamp($2::double precision / 1000)`,
+      [`${prefix}%`, faultEnd],
+    );
     const fresh = this.probe!.messages.slice(probeStart);
     const dlq = fresh.filter((m) => m.topic.endsWith('.dlq'));
     const ids = new Map<string, number>();
@@ -407,6 +415,7 @@ export class FaultHarness {
       notReadySeen,
       notReadyAfter: SERVICES.filter((s) => last.get(s) === false),
       recoveryMs: final ? Math.max(0, finalAt - faultEnd) : -1,
+      routingResumedMs: resumed ? Math.max(0, Number(resumed) - faultEnd) : -1,
     };
   }
 
@@ -460,14 +469,14 @@ export class FaultHarness {
 /** Markdown table of case results (docs/reliability.md). */
 export function resultsTable(rows: CaseResult[]): string {
   const head =
-    '| fault | handoffs | accepted | failed | stuck | dup. work items | double-assigned | leaked load | dead letters | dup. Kafka events | not ready during fault | recovery (s) |\n' +
-    '|---|---|---|---|---|---|---|---|---|---|---|---|\n';
+    '| fault | handoffs | accepted | failed | stuck | dup. work items | double-assigned | leaked load | dead letters | dup. Kafka events | not ready during fault | routing resumed after (s) | all final after (s) |\n' +
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n';
   return (
     head +
     rows
       .map(
         (r) =>
-          `| ${r.fault} | ${r.handoffs} | ${r.accepted} | ${r.failed} | ${r.stuck} | ${r.duplicateWorkItems} | ${r.doubleAssigned} | ${r.leakedLoad} | ${r.deadLetters} | ${r.duplicateKafkaEvents} | ${r.notReadySeen.join(', ') || '—'} | ${r.recoveryMs < 0 ? 'not settled' : (r.recoveryMs / 1000).toFixed(1)} |`,
+          `| ${r.fault} | ${r.handoffs} | ${r.accepted} | ${r.failed} | ${r.stuck} | ${r.duplicateWorkItems} | ${r.doubleAssigned} | ${r.leakedLoad} | ${r.deadLetters} | ${r.duplicateKafkaEvents} | ${r.notReadySeen.join(', ') || '—'} | ${r.routingResumedMs < 0 ? '—' : (r.routingResumedMs / 1000).toFixed(1)} | ${r.recoveryMs < 0 ? 'not settled' : (r.recoveryMs / 1000).toFixed(1)} |`,
       )
       .join('\n') +
     '\n'

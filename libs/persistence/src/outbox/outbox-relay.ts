@@ -102,6 +102,12 @@ export class OutboxRelay {
   private readonly unhealthyAfterMs: number;
   private readonly backoff: ExponentialBackoff<void>;
   private readonly producer: string;
+  /**
+   * Ids of rows delivered whose delete did not commit (the connection died between delivery and COMMIT):
+   * they are back in the table, and the next take drops them without delivering them again — a lost
+   * connection does not duplicate events on Kafka. (Only a process crash in that window can still re-deliver.)
+   */
+  private readonly deliveredNotCommitted = new Set<string>();
   /** Rows delivered since start (for tests and metrics). */
   delivered = 0;
   /** Sessions opened since start (1 + reconnects). */
@@ -329,24 +335,35 @@ export class OutboxRelay {
         const d = BigInt(a.seq) - BigInt(b.seq);
         return d < 0n ? -1 : d > 0n ? 1 : 0;
       });
-      const list: OutboxMessage[] = rows.map((r) => ({
-        id: r.id,
-        tenantId: r.tenant_id,
-        destination: dest,
-        target: r.target,
-        key: r.key,
-        payload: r.payload,
-        headers: r.headers ?? {},
-      }));
+      const already = rows.filter((r) => this.deliveredNotCommitted.has(r.id)).map((r) => r.id);
+      const list: OutboxMessage[] = rows
+        .filter((r) => !this.deliveredNotCommitted.has(r.id))
+        .map((r) => ({
+          id: r.id,
+          tenantId: r.tenant_id,
+          destination: dest,
+          target: r.target,
+          key: r.key,
+          payload: r.payload,
+          headers: r.headers ?? {},
+        }));
       const sink = this.opts.sinks[dest];
       try {
         if (!sink) throw new Error(`no outbox sink for destination ${dest}`);
-        await sink(list);
+        if (list.length) await sink(list);
       } catch (e) {
         throw new SinkError(dest, e as Error);
       }
+      for (const m of list) this.deliveredNotCommitted.add(m.id);
       await client.query('COMMIT');
-      this.delivered += rows.length;
+      for (const m of list) this.deliveredNotCommitted.delete(m.id);
+      for (const id of already) this.deliveredNotCommitted.delete(id);
+      if (already.length)
+        this.opts.logger.info(
+          { rows: already.length, destination: dest },
+          'dropped rows delivered before a lost COMMIT',
+        );
+      this.delivered += list.length;
       return rows.length;
     } catch (e) {
       // After a sink failure the connection is fine: put the rows back. After a connection failure the
