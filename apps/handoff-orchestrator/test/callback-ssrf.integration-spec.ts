@@ -101,7 +101,7 @@ describe('callback URL SSRF policy', () => {
       ['https://[fd00:ec2::254]/latest/meta-data/', /uniqueLocal/],
       ['https://100.64.0.1/', /carrierGradeNat/],
       ['https://user:secret@hooks.example.com/', /user name or password/],
-      ['ftp://hooks.example.com/x', /http or https/],
+      ['ftp://hooks.example.com/x', /http\(s\) or ws\(s\)/],
     ])('rejects %s at intake with 400 naming callbackUrl', async (callbackUrl, message) => {
       const body = handoffBody(integration, { callbackUrl });
       const r = await http(svc.url, 'POST', '/v1/handoffs', { tenant: T, body });
@@ -218,7 +218,7 @@ describe('callback URL SSRF policy', () => {
         });
         expect(r.status).toBe(400);
         expect(r.body.errors).toEqual([
-          { field: 'callbackUrl', message: expect.stringMatching(/not on the callback allow-list/) },
+          { field: 'callbackUrl', message: expect.stringMatching(/not on the allow-list/) },
         ]);
       }
     });

@@ -1,4 +1,13 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@hub/observability';
 import type { Pool } from 'pg';
 import { PG_POOL } from '@hub/persistence';
 import { SecretsCipher } from './crypto/envelope';
@@ -12,6 +21,33 @@ import { IntegrationStore } from './store/integration.store';
 export const KEY_ENCRYPTION_KEYS = Symbol('KEY_ENCRYPTION_KEYS');
 
 /**
+ * Encrypts plaintext secrets left from before encryption and re-wraps data keys under the current KEK
+ * when the service starts ({@link IntegrationStore.rotate}; the owner service runs it, failures are
+ * logged and do not stop the service — `npm run secrets:rotate` reports them).
+ */
+@Injectable()
+export class SecretsMigrationOnStart implements OnApplicationBootstrap {
+  constructor(
+    private readonly store: IntegrationStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const r = await this.store.rotate();
+      if (r.rewrapped || r.encryptedLegacy || r.failed.length) {
+        this.logger.info(
+          { keyId: r.keyId, rewrapped: r.rewrapped, encryptedLegacy: r.encryptedLegacy, failed: r.failed },
+          'integration secrets migrated to the current key-encryption key',
+        );
+      }
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'integration secrets migration failed');
+    }
+  }
+}
+
+/**
  * Provides {@link IntegrationStore} (on the service's `PG_POOL`; needs `PersistenceModule`) and
  * {@link OutboundHttp} (the outbound URL policy) to every module of a service.
  */
@@ -22,10 +58,12 @@ export class IntegrationsModule {
    * @param opts.config the service's validated config (includes `SecretsConfigSchema` and
    *   `OutboundConfigSchema`)
    * @param opts.keyEncryptionKeys a KMS-backed provider instead of the environment KEKs
+   * @param opts.migrateOnStart run {@link SecretsMigrationOnStart} (the table's owner service only)
    */
   static forRoot(opts: {
     config: SecretsConfig & OutboundConfig;
     keyEncryptionKeys?: KeyEncryptionKeyProvider;
+    migrateOnStart?: boolean;
   }): DynamicModule {
     return {
       module: IntegrationsModule,
@@ -41,6 +79,7 @@ export class IntegrationsModule {
             new IntegrationStore(pool, new SecretsCipher(keks)),
         },
         { provide: OutboundHttp, useValue: new OutboundHttp(outboundPolicyFromConfig(opts.config)) },
+        ...(opts.migrateOnStart ? [SecretsMigrationOnStart] : []),
       ],
       exports: [IntegrationStore, OutboundHttp, KEY_ENCRYPTION_KEYS],
     };
