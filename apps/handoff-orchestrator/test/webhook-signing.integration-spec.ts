@@ -29,7 +29,9 @@ describe('signed callbacks (Standard Webhooks)', () => {
 
   beforeAll(async () => {
     world = await createTestWorld();
-    receiver = await fakeServer((_req: Recorded, res: ServerResponse) => res.writeHead(204).end());
+    receiver = await fakeServer((_req: Recorded, res: ServerResponse) => {
+      res.writeHead(204).end();
+    });
     svc = await startService(world, {
       HANDOFF_CALLBACK_ALLOW_HTTP: 'true',
       HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS: 'true',

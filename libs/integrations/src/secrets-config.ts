@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import { Pool as PgPool, type Pool } from 'pg';
 import { z } from 'zod';
 import { loadConfig } from '@hub/config';
 import { SecretsCipher } from './crypto/envelope';
@@ -80,4 +80,23 @@ export function integrationStoreFromEnv(
 ): IntegrationStore {
   const c = loadConfig('integrations', SecretsConfigSchema, env);
   return new IntegrationStore(pool, new SecretsCipher(keyEncryptionKeysFromConfig(c)));
+}
+
+/**
+ * Opens a short-lived store on `databaseUrl` with the KEKs of `env`, runs `fn`, and closes the pool —
+ * for scripts and test fixtures that write integrations outside a service (secrets are encrypted like
+ * the services do).
+ * @throws ConfigError naming the bad HUB_SECRETS_* variable
+ */
+export async function withIntegrationStore<T>(
+  databaseUrl: string,
+  env: Record<string, string | undefined>,
+  fn: (store: IntegrationStore) => Promise<T>,
+): Promise<T> {
+  const pool = new PgPool({ connectionString: databaseUrl, max: 1 });
+  try {
+    return await fn(integrationStoreFromEnv(pool, env));
+  } finally {
+    await pool.end();
+  }
 }

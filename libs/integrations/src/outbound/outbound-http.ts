@@ -46,6 +46,42 @@ export class OutboundHttp {
   }
 
   /**
+   * A WHATWG-`fetch`-shaped adapter over {@link request} for libraries that take a custom fetch (e.g.
+   * openid-client's `customFetch`): string/URLSearchParams bodies, the whole response body buffered
+   * (≤ 16 MiB). Same policy: vetted, pinned, redirects refused.
+   * @throws like {@link request}
+   */
+  readonly fetch = async (
+    url: string | URL,
+    init: { method?: string; headers?: HeadersInit; body?: unknown; signal?: AbortSignal | null } = {},
+  ): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const body =
+      init.body === undefined || init.body === null
+        ? undefined
+        : init.body instanceof URLSearchParams
+          ? init.body.toString()
+          : String(init.body);
+    const res = await this.request(String(url), {
+      method: init.method ?? 'GET',
+      headers,
+      body,
+      ...(init.signal ? { signal: init.signal } : {}),
+    });
+    const text = await res.text(16 << 20);
+    const h = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+    }
+    return new Response(res.status === 204 || res.status === 304 ? null : text, {
+      status: res.status,
+      headers: h,
+    });
+  };
+
+  /**
    * Checks and resolves `url` (for clients with their own transport, e.g. a WebSocket: connect with
    * `lookup: pinnedLookup(target.addresses)`).
    * @throws OutboundUrlRefusedError

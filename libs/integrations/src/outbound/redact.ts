@@ -6,6 +6,9 @@ export interface RedactOptions {
   maxLength?: number;
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]+/g;
+
 const PATTERNS: readonly [RegExp, string][] = [
   // Authorization header values and "Bearer <token>" anywhere
   [/\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
@@ -50,11 +53,7 @@ export function redactVendorText(text: string | null | undefined, opts: RedactOp
     }
   }
   for (const [re, by] of PATTERNS) s = s.replace(re, by);
-  // eslint-disable-next-line no-control-regex
-  s = s
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  s = s.replace(CONTROL_CHARS, ' ').replace(/\s+/g, ' ').trim();
   const max = opts.maxLength ?? 200;
   return s.length > max ? `${s.slice(0, Math.max(0, max - 1))}…` : s;
 }

@@ -43,6 +43,8 @@ export interface LoadedIntegration<T extends IntegrationType> {
 
 /** Fields of a new integration: `config`/`secrets` already validated for `type`. */
 export interface NewIntegration {
+  /** Row id (UUID); a random one when omitted. */
+  id?: string;
   type: IntegrationType;
   name: string;
   config: Record<string, unknown>;
@@ -118,7 +120,7 @@ export class IntegrationStore {
    * @throws DuplicateIntegrationNameError (tenant, name) taken; VendorIdentifierTakenError selector taken
    */
   async create(tenantId: string, data: NewIntegration): Promise<IntegrationSummary> {
-    const id = randomUUID();
+    const id = data.id ?? randomUUID();
     const sealed = await this.cipher.seal(data.secrets, { tenantId, integrationId: id });
     const selector = vendorSelector(data.type, data.config, data.secrets);
     try {
@@ -259,6 +261,20 @@ export class IntegrationStore {
     const row = await this.fullRow(tenantId, id);
     if (!row || row.type !== type || (opts.enabledOnly !== false && !row.enabled)) return null;
     return this.parse(row, type);
+  }
+
+  /**
+   * Integration `id` of `type` in whichever tenant holds it (a system read for operator endpoints that
+   * name the integration, e.g. connector-ccai's admin API), parsed; null when missing or another type.
+   * @throws InvalidStoredIntegrationError; SecretsDecryptionError
+   */
+  async loadAnyTenant<T extends IntegrationType>(id: string, type: T): Promise<LoadedIntegration<T> | null> {
+    if (!UUID.test(id)) return null;
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${FULL_COLUMNS} FROM integrations WHERE id = $1::uuid AND type = $2`,
+      [id, type],
+    );
+    return rows[0] ? this.parse(rows[0], type) : null;
   }
 
   /**
