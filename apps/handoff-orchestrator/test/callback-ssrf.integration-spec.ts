@@ -130,7 +130,7 @@ describe('callback URL SSRF policy', () => {
       );
       expect(row.attempts).toBe(1);
       expect(row.last_error).toMatch(
-        /^refused \(blocked_address\): callback host localhost resolves to non-public address\(es\) 127\.0\.0\.1 \(loopback\)/,
+        /^refused \(blocked_address\): host localhost resolves to non-public address\(es\) 127\.0\.0\.1 \(loopback\)/,
       );
       expect(await metric(svc, 'hub_handoff_callbacks_refused_total', 'reason="blocked_address"')).toBe(
         refusedBefore + 1,

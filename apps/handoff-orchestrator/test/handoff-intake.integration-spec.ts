@@ -534,7 +534,9 @@ describe('handoff intake (REST + Kafka), integrations API, enrichment', () => {
       expect(stored[0].t).not.toContain('sk-hidden');
       const pool = createPgPool(world.databaseUrl, { max: 1 });
       try {
-        const loaded = await integrationStoreFromEnv(pool, world.env).load(A, llm.body.id, 'llm');
+        const loaded = await integrationStoreFromEnv(pool, world.env).load(A, llm.body.id, 'llm', {
+          enabledOnly: false,
+        });
         expect(loaded?.secrets.apiKey).toBe('sk-hidden');
       } finally {
         await pool.end();
