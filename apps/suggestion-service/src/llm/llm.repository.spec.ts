@@ -17,13 +17,11 @@ describe('LlmRepository through the outbound URL policy (local provider)', () =>
       if (req.url?.startsWith('/redirect/'))
         res.writeHead(302, { location: `${base}/landing/embeddings` }).end();
       else
-        res
-          .writeHead(401, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              error: { message: `bad key ${req.headers.authorization} for agent@tenant.example` },
-            }),
-          );
+        res.writeHead(401, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            error: { message: `bad key ${req.headers.authorization} for agent@tenant.example` },
+          }),
+        );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
