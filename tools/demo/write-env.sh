@@ -35,4 +35,9 @@ export GATEWAY_URL="http://127.0.0.1:${GP}"
 export PUBLIC_BASE_URL="http://127.0.0.1:${GP}"
 ENV
 fi
+# Key-encryption key of integration secrets (docs/security/secrets.md); added to older env files too.
+if ! grep -q HUB_SECRETS_KEK "${FILE}"; then
+  KEK="$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
+  printf 'export HUB_SECRETS_KEK="%s"\nexport HUB_SECRETS_KEK_ID="%s-1"\n' "${KEK}" "${RUN}" >>"${FILE}"
+fi
 echo "${FILE}"

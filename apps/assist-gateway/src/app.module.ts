@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
 import { ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
+import { IntegrationsModule } from '@hub/integrations';
 import { RealtimeModule } from '@hub/realtime';
 import type { AssistGatewayConfig } from './config';
 import { ConversationEventsPublisher } from './forwarding/conversation-events.publisher';
@@ -47,6 +48,7 @@ export class AppModule {
           logger: opts.logger,
         }),
         PersistenceModule.forRoot({ config }),
+        IntegrationsModule.forRoot({ config }),
         MessagingModule.forRoot({ clientId: 'assist-gateway', config }),
         RealtimeModule.forRoot({ config }),
       ],

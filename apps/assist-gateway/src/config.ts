@@ -6,6 +6,7 @@ import {
   RedisConfigSchema,
   csv,
 } from '@hub/config';
+import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 import { TenantIdSchema } from '@hub/contracts';
 
 /** `tenant=key` pairs → Map(tenant → key). Keys must be at least 32 characters. */
@@ -58,6 +59,8 @@ export const AssistGatewayConfigSchema = z
     ...HttpConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3006),
     ...DatabaseConfigSchema.shape,
+    ...SecretsConfigSchema.shape,
+    ...OutboundConfigSchema.shape,
     ...KafkaConfigSchema.shape,
     ...RedisConfigSchema.shape,
     ...TokenConfigSchema.shape,

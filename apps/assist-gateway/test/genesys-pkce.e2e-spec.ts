@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
 import { launchChromium } from '@hub/testing';
 import { FakeGenesysApi } from './support/fake-genesys-api';
@@ -26,10 +27,9 @@ beforeAll(async () => {
   const redirectUri = `${gw.url}/v1/auth/genesys/callback`;
   oidc = await startOidcProvider(CLIENT_ID, redirectUri);
   prisma = createPrismaClient(world.databaseUrl, 2);
-  await prisma.integration.create({
-    data: {
+  await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+    store.create('acme', {
       id: randomUUID(),
-      tenantId: 'acme',
       type: 'genesys_oauth',
       name: 'Genesys Cloud (acme org)',
       config: {
@@ -39,8 +39,10 @@ beforeAll(async () => {
         scopes: ['openid', 'profile'],
         allowInsecureHttp: true,
       },
-    },
-  });
+      secrets: {},
+      enabled: true,
+    }),
+  );
   // Genesys Cloud API stand-in: user 21 takes part in conv-77, user 22 does not
   // (umbrella's login "genesys-user-31" is Genesys user GENESYS_USER_31 in conv-88)
   genesysApi = new FakeGenesysApi(
@@ -50,10 +52,9 @@ beforeAll(async () => {
   );
   await genesysApi.start();
   // initech: OIDC sign-in + participation check against the Genesys API
-  await prisma.integration.create({
-    data: {
+  await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+    store.create('initech', {
       id: randomUUID(),
-      tenantId: 'initech',
       type: 'genesys_oauth',
       name: 'Genesys Cloud (initech org)',
       config: {
@@ -64,13 +65,14 @@ beforeAll(async () => {
         scopes: ['openid'],
         allowInsecureHttp: true,
       },
-    },
-  });
+      secrets: {},
+      enabled: true,
+    }),
+  );
   // umbrella: Genesys Cloud endpoints (no discovery), identity from GET /api/v2/users/me
-  await prisma.integration.create({
-    data: {
+  await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+    store.create('umbrella', {
       id: randomUUID(),
-      tenantId: 'umbrella',
       type: 'genesys_oauth',
       name: 'Genesys Cloud (umbrella org)',
       config: {
@@ -82,8 +84,10 @@ beforeAll(async () => {
         scopes: ['openid'],
         allowInsecureHttp: true,
       },
-    },
-  });
+      secrets: {},
+      enabled: true,
+    }),
+  );
   publisher = new SuggestionPublisher(world);
   await publisher.connect();
   browser = await launchChromium();

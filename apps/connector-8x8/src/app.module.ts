@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { MessagingModule } from '@hub/messaging';
 import { METRICS, ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
+import { IntegrationsModule } from '@hub/integrations';
 import { RealtimeModule } from '@hub/realtime';
 import type { Connector8x8Config } from './config';
 import { StatusController } from './http/status.controller';
@@ -31,6 +32,7 @@ export class AppModule {
           logger: opts.logger,
         }),
         PersistenceModule.forRoot({ config, outboxRelay: true }),
+        IntegrationsModule.forRoot({ config }),
         MessagingModule.forRoot({ clientId: 'connector-8x8', config }),
         RealtimeModule.forRoot({ config }),
       ],

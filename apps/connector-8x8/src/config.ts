@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigSchema } from '@hub/config';
+import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
  * Environment of connector-8x8 (validated once in main.ts by `loadConfig`; a bad value stops the
@@ -10,6 +11,8 @@ export const Connector8x8ConfigSchema = z.object({
   ...HttpConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3061),
   ...DatabaseConfigSchema.shape,
+  ...SecretsConfigSchema.shape,
+  ...OutboundConfigSchema.shape,
   ...KafkaConfigSchema.shape,
   ...RedisConfigSchema.shape,
   /** How often the `integrations` table is re-read to start/stop/restart readers, ms. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import {
   createTestWorld,
   waitFor,
@@ -65,16 +66,16 @@ describe('8x8 → running system → widget (e2e)', () => {
     prisma = createPrismaClient(world.databaseUrl, 2);
     pulsar = new FakePulsarReaderServer('acme-8x8', API_KEY);
     await pulsar.listen();
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create(TENANT, {
         id: randomUUID(),
-        tenantId: TENANT,
         type: 'eightbyeight',
         name: '8x8',
         config: { eightByEightTenant: 'acme-8x8', host: pulsar.host, scheme: 'ws', receiverQueueSize: 100 },
         secrets: { apiKey: API_KEY },
-      },
-    });
+        enabled: true,
+      }),
+    );
     const [stack, connector] = await Promise.all([
       startAssistStack(world.env, { embedSecret: EMBED_SECRET, adminKey: ADMIN_KEY }),
       startService('connector-8x8', {

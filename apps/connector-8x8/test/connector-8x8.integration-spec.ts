@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '@hub/config';
 import { bootstrapService, createLogger } from '@hub/observability';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import { KafkaProbe, createTestWorld, waitFor, type TestWorld } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { Connector8x8ConfigSchema } from '../src/config';
@@ -81,16 +82,16 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
     server = new FakePulsarReaderServer('acme-8x8', API_KEY);
     await server.listen();
     prisma = createPrismaClient(world.databaseUrl, 2);
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create(TENANT, {
         id: integrationId,
-        tenantId: TENANT,
         type: 'eightbyeight',
         name: '8x8 UK3',
         config: { eightByEightTenant: 'acme-8x8', host: server.host, scheme: 'ws', receiverQueueSize: 5 },
         secrets: { apiKey: API_KEY },
-      },
-    });
+        enabled: true,
+      }),
+    );
     redis = new Redis(world.env.REDIS_URL);
     sub = new Redis(world.env.REDIS_URL);
     sub.on('pmessage', (_p, channel, message) =>
@@ -293,10 +294,9 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
 
   it('logs, counts and retries a 401 handshake, and picks up a corrected API key from the integration record', async () => {
     const before = server.handshakes.length;
-    await prisma.integration.update({
-      where: { id: integrationId },
-      data: { secrets: { apiKey: 'eght_revoked' } },
-    });
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.update(TENANT, integrationId, { secrets: { apiKey: 'eght_revoked' } }),
+    );
     await waitFor(() => server.handshakes.slice(before).filter((h) => h.status === 401).length >= 2, {
       what: 'two refused handshakes',
     });
@@ -308,7 +308,9 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
     };
     expect(status.readers[0].lastFailure.reason).toBe('unauthorized');
 
-    await prisma.integration.update({ where: { id: integrationId }, data: { secrets: { apiKey: API_KEY } } });
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.update(TENANT, integrationId, { secrets: { apiKey: API_KEY } }),
+    );
     const guid = 'int-after-401';
     server.publishEvent(interaction('InteractionCreated', guid));
     await waitFor(() => eventsFor(guid).length === 1, { what: 'event after key fixed' });

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { MessagingModule } from '@hub/messaging';
 import { HealthRegistry, METRICS, ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
+import { IntegrationsModule } from '@hub/integrations';
 import { AudioHookServer } from './audiohook/audiohook.server';
 import { NonceRepository } from './audiohook/nonce.repository';
 import { AuthenticateConnectionUseCase } from './audiohook/usecases/authenticate-connection.usecase';
@@ -51,6 +52,7 @@ export class AppModule {
           logger: opts.logger,
         }),
         PersistenceModule.forRoot({ config }),
+        IntegrationsModule.forRoot({ config }),
         MessagingModule.forRoot({ clientId: 'connector-audiohook', config }),
       ],
       providers: [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigSchema } from '@hub/config';
+import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
  * Environment of connector-audiohook (validated once in main.ts by `loadConfig`; a bad value stops
@@ -11,6 +12,8 @@ export const AudioHookConfigSchema = z.object({
   ...HttpConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3062),
   ...DatabaseConfigSchema.shape,
+  ...SecretsConfigSchema.shape,
+  ...OutboundConfigSchema.shape,
   ...KafkaConfigSchema.shape,
   ...RedisConfigSchema.shape,
   /** Path of the AudioHook WebSocket endpoint (the URI configured in Genesys Cloud). */

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { MessagingModule } from '@hub/messaging';
 import { METRICS, ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
+import { IntegrationsModule } from '@hub/integrations';
 import { AdminController } from './admin/admin.controller';
 import { GooglePubSubAdmin } from './admin/pubsub-admin.repository';
 import { CreateSubscriptionUseCase } from './admin/usecases/create-subscription.usecase';
@@ -33,6 +34,7 @@ export class AppModule {
           logger: opts.logger,
         }),
         PersistenceModule.forRoot({ config }),
+        IntegrationsModule.forRoot({ config }),
         MessagingModule.forRoot({ clientId: 'connector-ccai', config }),
       ],
       controllers: [PushController, AdminController],

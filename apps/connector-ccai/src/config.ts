@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/config';
+import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
  * Environment of connector-ccai (validated once in main.ts by `loadConfig`). Per-tenant settings
@@ -11,6 +12,8 @@ export const ConnectorCcaiConfigSchema = z
     ...HttpConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3063),
     ...DatabaseConfigSchema.shape,
+    ...SecretsConfigSchema.shape,
+    ...OutboundConfigSchema.shape,
     ...KafkaConfigSchema.shape,
     /** Google's published OIDC signing keys (JWKS) for push tokens. */
     CCAI_OIDC_JWKS_URL: z.url().default('https://www.googleapis.com/oauth2/v3/certs'),

@@ -61,7 +61,7 @@ describe('CCAI Pub/Sub push → running system → widget (e2e)', () => {
     world = await createTestWorld();
     signer = await createTestSigner();
     prisma = createPrismaClient(world.databaseUrl, 2);
-    await createCcaiIntegration(prisma);
+    await createCcaiIntegration(world);
     const [stack, started] = await Promise.all([
       startAssistStack(world.env, { embedSecret: EMBED_SECRET, adminKey: ADMIN_KEY }),
       startService('connector-ccai', { ...world.env, CCAI_OIDC_JWKS_FILE: signer.jwksFile }),

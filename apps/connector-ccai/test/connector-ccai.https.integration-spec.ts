@@ -69,7 +69,7 @@ describe('connector-ccai built-in HTTPS listener (real PostgreSQL and Kafka)', (
     signer = await createTestSigner();
     tls = selfSignedCertificate();
     prisma = createPrismaClient(world.databaseUrl, 2);
-    await createCcaiIntegration(prisma);
+    await createCcaiIntegration(world);
     connector = await startService(
       'connector-ccai',
       {

@@ -69,7 +69,7 @@ describe('connector-ccai push endpoint (real PostgreSQL and Kafka)', () => {
     signer = await createTestSigner();
     prisma = createPrismaClient(world.databaseUrl, 2);
     await createCcaiIntegration(
-      prisma,
+      world,
       {
         serviceAccountKeyJson: JSON.stringify({
           type: 'service_account',

@@ -1,3 +1,4 @@
+import { withIntegrationStore } from '@hub/integrations';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
@@ -54,7 +55,7 @@ describe('connector-ccai OpenAPI document (/docs-json)', () => {
     world = await createTestWorld();
     signer = await createTestSigner();
     prisma = createPrismaClient(world.databaseUrl, 2);
-    integrationId = await createCcaiIntegration(prisma, {
+    integrationId = await createCcaiIntegration(world, {
       serviceAccountKeyJson: JSON.stringify({
         type: 'service_account',
         client_email: CCAI.pushServiceAccount,
@@ -148,7 +149,9 @@ describe('connector-ccai OpenAPI document (/docs-json)', () => {
     expect(unsigned.status).toBe(401);
     expect(mismatch('POST /v1/pubsub/push', 401, unsigned.body)).toBeNull();
     // the integration without its service account key: 400 naming integrationId
-    await prisma.integration.update({ where: { id: integrationId }, data: { secrets: {} } });
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.update(CCAI.tenant, integrationId, { secrets: {} }),
+    );
     const noCredentials = await post(path, body, `Bearer ${ADMIN_TOKEN}`);
     expect(noCredentials.status).toBe(400);
     expect(noCredentials.body.errors).toEqual([{ field: 'integrationId', message: expect.any(String) }]);

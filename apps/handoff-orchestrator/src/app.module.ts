@@ -7,13 +7,15 @@ import { RealtimeModule } from '@hub/realtime';
 import type { HandoffOrchestratorConfig } from './config';
 import { CallbackDispatcher, CALLBACK_OPTIONS } from './callbacks/callback-dispatcher.service';
 import { CallbackRepository } from './callbacks/callback.repository';
+import { CALLBACK_URL_POLICY, WEBHOOK_SIGNING_OPTIONS } from './callbacks/callback-tokens';
+import { WebhookSecretController } from './callbacks/webhook-secret.controller';
 import {
-  CALLBACK_HOST_RESOLVER,
-  CALLBACK_URL_POLICY_OPTIONS,
-  CallbackUrlPolicy,
-  systemResolver,
-} from './callbacks/callback-url-policy';
-import { PinnedHttpClient } from './callbacks/pinned-http-client';
+  IntegrationsModule,
+  OutboundUrlPolicy,
+  PinnedHttpClient,
+  WebhookSigningSecrets,
+  IntegrationStore,
+} from '@hub/integrations';
 import { EnrichmentService, ENRICHMENT_OPTIONS } from './enrichment/enrichment.service';
 import { LibrarySummarizer } from './enrichment/library-summarizer';
 import { OpenAiChatRepository } from './enrichment/openai-chat.repository';
@@ -26,7 +28,6 @@ import { ApplyWorkItemEventUseCase } from './handoffs/usecases/apply-work-item-e
 import { GetHandoffUseCase } from './handoffs/usecases/get-handoff.usecase';
 import { RequestHandoffUseCase } from './handoffs/usecases/request-handoff.usecase';
 import { WITHDRAW_OPTIONS, WithdrawHandoffUseCase } from './handoffs/usecases/withdraw-handoff.usecase';
-import { IntegrationRepository } from './integrations/integration.repository';
 import { IntegrationsController } from './integrations/integrations.controller';
 import { IntegrationsService } from './integrations/integrations.service';
 import { HandoffMetrics } from './metrics/handoff-metrics';
@@ -59,8 +60,9 @@ export class AppModule {
         PersistenceModule.forRoot({ config, outboxRelay: true }),
         MessagingModule.forRoot({ clientId: SERVICE_NAME, config }),
         RealtimeModule.forRoot({ config }),
+        IntegrationsModule.forRoot({ config, migrateOnStart: true }),
       ],
-      controllers: [HandoffsController, IntegrationsController],
+      controllers: [HandoffsController, IntegrationsController, WebhookSecretController],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
         { provide: ANNOUNCER_OPTIONS, useValue: { callbackIntermediate: config.CALLBACK_INTERMEDIATE } },
@@ -76,22 +78,28 @@ export class AppModule {
           },
         },
         {
-          provide: CALLBACK_URL_POLICY_OPTIONS,
-          useValue: {
+          provide: CALLBACK_URL_POLICY,
+          useValue: new OutboundUrlPolicy({
             allowHttp: config.HANDOFF_CALLBACK_ALLOW_HTTP,
             allowPrivateNetworks: config.HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS,
             allowedHostSuffixes: config.HANDOFF_CALLBACK_ALLOWED_HOSTS ?? [],
-          },
+          }),
         },
-        { provide: CALLBACK_HOST_RESOLVER, useValue: systemResolver },
-        CallbackUrlPolicy,
-        PinnedHttpClient,
+        {
+          provide: WEBHOOK_SIGNING_OPTIONS,
+          useValue: { rotationOverlapMs: config.WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS * 3_600_000 },
+        },
+        { provide: PinnedHttpClient, useValue: new PinnedHttpClient() },
+        {
+          provide: WebhookSigningSecrets,
+          inject: [IntegrationStore],
+          useFactory: (store: IntegrationStore) => new WebhookSigningSecrets(store),
+        },
         { provide: LibrarySummarizer, useFactory: () => new LibrarySummarizer(config.SUMMARY_MAX_SENTENCES) },
         HandoffMetrics,
         OpenAiChatRepository,
         SentimentAnalyzer,
         EnrichmentService,
-        IntegrationRepository,
         IntegrationsService,
         QueueRepository,
         HandoffRepository,

@@ -7,6 +7,7 @@ import {
   bool,
   csv,
 } from '@hub/config';
+import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
  * Environment of the handoff orchestrator (validated once in main.ts by `loadConfig`; a bad value
@@ -18,6 +19,14 @@ export const HandoffOrchestratorConfigSchema = z.object({
   ...DatabaseConfigSchema.shape,
   ...KafkaConfigSchema.shape,
   ...RedisConfigSchema.shape,
+  ...SecretsConfigSchema.shape,
+  ...OutboundConfigSchema.shape,
+  /** After a webhook secret rotation, the previous secret keeps signing this long, hours (0 = revoke at once). */
+  WEBHOOK_SECRET_ROTATION_OVERLAP_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 30)
+    .default(24),
   /** Longest pause between two scans for due handoff timeouts, ms (a precise timer handles the nearest one). */
   HANDOFF_TIMER_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /**

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '@hub/config';
 import { HandoffOrchestratorConfigSchema } from '../src/config';
 
 const base = {
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/hub',
+  HUB_SECRETS_KEK: randomBytes(32).toString('base64'),
   KAFKA_BROKERS: '127.0.0.1:9092',
   REDIS_URL: 'redis://127.0.0.1:6379',
 };

@@ -101,7 +101,7 @@ describe('callback URL SSRF policy', () => {
       ['https://[fd00:ec2::254]/latest/meta-data/', /uniqueLocal/],
       ['https://100.64.0.1/', /carrierGradeNat/],
       ['https://user:secret@hooks.example.com/', /user name or password/],
-      ['ftp://hooks.example.com/x', /http or https/],
+      ['ftp://hooks.example.com/x', /http\(s\) or ws\(s\)/],
     ])('rejects %s at intake with 400 naming callbackUrl', async (callbackUrl, message) => {
       const body = handoffBody(integration, { callbackUrl });
       const r = await http(svc.url, 'POST', '/v1/handoffs', { tenant: T, body });
@@ -130,7 +130,7 @@ describe('callback URL SSRF policy', () => {
       );
       expect(row.attempts).toBe(1);
       expect(row.last_error).toMatch(
-        /^refused \(blocked_address\): callback host localhost resolves to non-public address\(es\) 127\.0\.0\.1 \(loopback\)/,
+        /^refused \(blocked_address\): host localhost resolves to non-public address\(es\) 127\.0\.0\.1 \(loopback\)/,
       );
       expect(await metric(svc, 'hub_handoff_callbacks_refused_total', 'reason="blocked_address"')).toBe(
         refusedBefore + 1,
@@ -218,7 +218,7 @@ describe('callback URL SSRF policy', () => {
         });
         expect(r.status).toBe(400);
         expect(r.body.errors).toEqual([
-          { field: 'callbackUrl', message: expect.stringMatching(/not on the callback allow-list/) },
+          { field: 'callbackUrl', message: expect.stringMatching(/not on the allow-list/) },
         ]);
       }
     });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newEnvelope, type TopicEvent } from '@hub/contracts';
+import { createPgPool } from '@hub/persistence';
+import { integrationStoreFromEnv } from '@hub/integrations';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
 import { abcdTranscript } from './fixtures/abcd';
 import {
@@ -523,12 +525,22 @@ describe('handoff intake (REST + Kafka), integrations API, enrichment', () => {
         expect(r.status).toBe(200);
         expect(JSON.stringify(r.body)).not.toContain('sk-hidden');
       }
-      const stored = await sql<{ secrets: { apiKey: string } }>(
+      // encrypted at rest: no column of the row holds the key; the store decrypts it
+      const stored = await sql<{ t: string }>(
         world,
-        'SELECT secrets FROM integrations WHERE id = $1',
+        'SELECT i::text AS t FROM integrations i WHERE id = $1',
         [llm.body.id],
       );
-      expect(stored[0].secrets.apiKey).toBe('sk-hidden');
+      expect(stored[0].t).not.toContain('sk-hidden');
+      const pool = createPgPool(world.databaseUrl, { max: 1 });
+      try {
+        const loaded = await integrationStoreFromEnv(pool, world.env).load(A, llm.body.id, 'llm', {
+          enabledOnly: false,
+        });
+        expect(loaded?.secrets.apiKey).toBe('sk-hidden');
+      } finally {
+        await pool.end();
+      }
       expect((await http(svc.url, 'DELETE', `/v1/integrations/${llm.body.id}`, { tenant: A })).status).toBe(
         204,
       );

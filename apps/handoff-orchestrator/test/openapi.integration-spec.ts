@@ -25,6 +25,8 @@ const OPERATIONS: RouteKey[] = [
   'GET /v1/integrations',
   'GET /v1/integrations/{id}',
   'PATCH /v1/integrations/{id}',
+  'GET /v1/webhook-secret',
+  'POST /v1/webhook-secret',
   'DELETE /v1/integrations/{id}',
 ];
 const PUBLIC: RouteKey[] = ['GET /healthz', 'GET /readyz', 'GET /metrics'];

@@ -4,6 +4,7 @@ import { MessagingModule } from '@hub/messaging';
 import { METRICS, ObservabilityModule } from '@hub/observability';
 import type { Registry } from 'prom-client';
 import { PersistenceModule } from '@hub/persistence';
+import { IntegrationsModule } from '@hub/integrations';
 import {
   ConversationEventsConsumer,
   CONSUMER_GROUP,
@@ -39,6 +40,7 @@ export class AppModule {
           logger: opts.logger,
         }),
         PersistenceModule.forRoot({ config }),
+        IntegrationsModule.forRoot({ config }),
         MessagingModule.forRoot({ clientId: 'suggestion-service', config }),
       ],
       controllers: [KnowledgeBaseController, AssistSettingsController, UtteranceController],

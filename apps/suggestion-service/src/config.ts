@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from '@hub/config';
+import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
  * suggestion-service configuration (env vars; fail-fast, names the variable).
@@ -7,6 +8,8 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from 
  */
 export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema.shape)
   .extend(HttpConfigSchema.shape)
+  .extend(SecretsConfigSchema.shape)
+  .extend(OutboundConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3070),
     /** Final utterances kept per interaction (the context window). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import {
   KafkaProbe,
   connectWidget,
@@ -146,16 +147,16 @@ describe('streamed LLM answers (Kafka deltas → assist-gateway → widget socke
     );
     expect(up.status).toBe(201);
     const llmId = randomUUID();
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create(TENANT, {
         id: llmId,
-        tenantId: TENANT,
         type: 'llm',
         name: 'local-llm',
         config: { baseUrl: llmBase, model: 'test-model', timeoutMs: 30_000 },
         secrets: { apiKey: 'sk-test' },
-      },
-    });
+        enabled: true,
+      }),
+    );
     const settings = await api(url, 'PUT', '/v1/assist-settings', TENANT, {
       defaultKnowledgeBaseId: kb,
       llmIntegrationId: llmId,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import { createTestWorld, KafkaProbe, waitFor, type TestWorld } from '@hub/testing';
 import { api, knowledgeRowsOf, startService, toJsonl } from './helpers';
 import { FakeOpenAi } from './fake-openai';
@@ -91,16 +92,16 @@ describe('assist pipeline (Kafka → retrieval → suggestion)', () => {
     await up(hotelsKb, ['A AND B GUEST HOUSE', 'ASHLEY HOTEL', 'ACORN GUEST HOUSE']);
     await up(restaurantsKb, ['PIZZA HUT CITY CENTRE', 'BEDOUIN']);
     llmId = randomUUID();
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create('acme', {
         id: llmId,
-        tenantId: 'acme',
         type: 'llm',
         name: 'local-llm',
         config: { baseUrl: llmBase, model: 'test-model', timeoutMs: 4000 },
         secrets: { apiKey: 'sk-test' },
-      },
-    });
+        enabled: true,
+      }),
+    );
     expect(
       (
         await api(url, 'PUT', '/v1/assist-settings', 'acme', {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import { createTestWorld, KafkaProbe, waitFor, type TestWorld } from '@hub/testing';
 import { api, startService, toJsonl } from './helpers';
 import { FAKE_EMBEDDING_DIMS, FakeOpenAi } from './fake-openai';
@@ -120,16 +121,16 @@ describe('dense retrieval (OpenAI-compatible embeddings → hybrid ranking)', ()
     }));
     await probe.start([`${world.kafkaNamespace}hub.assist.suggestions.v1`]);
     embedId = randomUUID();
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create('acme', {
         id: embedId,
-        tenantId: 'acme',
         type: 'llm',
         name: 'embeddings',
         config: { baseUrl: providerBase, model: 'chat-model', embeddingModel: 'test-embed', timeoutMs: 3000 },
         secrets: { apiKey: 'sk-embed' },
-      },
-    });
+        enabled: true,
+      }),
+    );
   }, 90000);
 
   afterAll(async () => {
@@ -148,16 +149,16 @@ describe('dense retrieval (OpenAI-compatible embeddings → hybrid ranking)', ()
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toMatch(/^embeddingIntegrationId: /);
     const chatOnly = randomUUID();
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create('acme', {
         id: chatOnly,
-        tenantId: 'acme',
         type: 'llm',
         name: 'chat-only',
         config: { baseUrl: 'http://127.0.0.1:9/v1', model: 'chat-model' },
         secrets: {},
-      },
-    });
+        enabled: true,
+      }),
+    );
     const noModel = await api(url, 'POST', '/v1/knowledge-bases', 'acme', {
       name: 'x',
       embeddingIntegrationId: chatOnly,
@@ -319,16 +320,16 @@ describe('dense retrieval (OpenAI-compatible embeddings → hybrid ranking)', ()
 
   it('never compares vectors of different models: a changed embedding model falls back (query) and is refused (upload)', async () => {
     const otherId = randomUUID();
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create('acme', {
         id: otherId,
-        tenantId: 'acme',
         type: 'llm',
         name: 'embeddings-2',
         config: { baseUrl: providerBase, model: 'chat-model', embeddingModel: 'test-embed', timeoutMs: 3000 },
         secrets: {},
-      },
-    });
+        enabled: true,
+      }),
+    );
     const kb = (
       await api(url, 'POST', '/v1/knowledge-bases', 'acme', {
         name: 'faq-switch',
@@ -337,10 +338,11 @@ describe('dense retrieval (OpenAI-compatible embeddings → hybrid ranking)', ()
     ).body.id;
     expect((await upload(kb, FAQ)).status).toBe(201);
     await api(url, 'PUT', '/v1/queue-mappings/Switch', 'acme', { knowledgeBaseId: kb });
-    const integration = await prisma.integration.findUniqueOrThrow({ where: { id: otherId } });
-    await prisma.integration.update({
-      where: { id: otherId },
-      data: { config: { ...(integration.config as object), embeddingModel: 'other-embed' } },
+    await withIntegrationStore(world.databaseUrl, world.env, async (store) => {
+      const integration = await store.get('acme', otherId);
+      await store.update('acme', otherId, {
+        config: { ...integration!.config, embeddingModel: 'other-embed' },
+      });
     });
     const s = await ask('What is the refund policy?', 'Switch');
     expect(s.data.retrieval?.mode).toBe('lexical');

@@ -8,4 +8,3 @@ export * from './events/conversation.schema';
 export * from './events/assist.schema';
 export * from './asyncapi';
 export * from './encode';
-export * from './integrations.schema';

@@ -99,6 +99,12 @@ export async function createTestWorld(prefix = 'hub_test'): Promise<TestWorld> {
       REDIS_URL: testInfra.redisUrl,
       REDIS_NAMESPACE: redisNamespace,
       LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'warn',
+      // Integration secrets envelope (@hub/integrations): a fresh key-encryption key per world.
+      HUB_SECRETS_KEK: randomBytes(32).toString('base64'),
+      HUB_SECRETS_KEK_ID: `test-${id}`,
+      // Tests talk to local plain-HTTP fakes of LLM/Genesys/8x8 hosts; SSRF tests set these to false.
+      OUTBOUND_ALLOW_HTTP: 'true',
+      OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
     },
     drop: async () => {
       if (process.env['KEEP_TEST_DB']) return;

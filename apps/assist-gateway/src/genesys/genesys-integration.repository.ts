@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { parseIntegration, type IntegrationConfig } from '@hub/contracts';
-import { PRISMA, forTenant, type PrismaClient } from '@hub/persistence';
+import { Injectable } from '@nestjs/common';
+import { IntegrationStore, type IntegrationConfig } from '@hub/integrations';
 
 /** A tenant's Genesys Cloud sign-in settings (integration type `genesys_oauth`). */
 export interface GenesysOAuthIntegration {
@@ -9,23 +8,20 @@ export interface GenesysOAuthIntegration {
   config: IntegrationConfig<'genesys_oauth'>;
 }
 
-/** Reads `genesys_oauth` integration records (tenant-scoped; other tenants' rows are invisible). */
+/** Reads `genesys_oauth` integration records through the {@link IntegrationStore} (tenant-scoped). */
 @Injectable()
 export class GenesysIntegrationRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(private readonly store: IntegrationStore) {}
 
   /**
    * The tenant's enabled `genesys_oauth` integration: the given id, else the oldest one.
    * @returns null when there is none
-   * @throws ZodError when the stored config is invalid for the type
+   * @throws InvalidStoredIntegrationError when the stored config is invalid for the type
    */
   async find(tenantId: string, integrationId?: string): Promise<GenesysOAuthIntegration | null> {
-    const row = await forTenant(this.prisma, tenantId).integration.findFirst({
-      where: { type: 'genesys_oauth', enabled: true, ...(integrationId ? { id: integrationId } : {}) },
-      orderBy: { createdAt: 'asc' },
-    });
-    if (!row) return null;
-    const { config } = parseIntegration('genesys_oauth', row.config, row.secrets);
-    return { id: row.id, tenantId, config };
+    const row = integrationId
+      ? await this.store.load(tenantId, integrationId, 'genesys_oauth')
+      : await this.store.loadFirstEnabled(tenantId, 'genesys_oauth');
+    return row ? { id: row.id, tenantId, config: row.config } : null;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import * as oidc from 'openid-client';
+import { OutboundHttp, redactVendorText } from '@hub/integrations';
 import type { GenesysOAuthIntegration } from './genesys-integration.repository';
 
 /** The agent a completed sign-in identified. */
@@ -30,11 +31,16 @@ const CONFIG_CACHE_MS = 10 * 60_000;
  *  - Genesys Cloud endpoints (`authorizeUrl`, `tokenUrl`, `apiBaseUrl`): identity from
  *    `GET /api/v2/users/me`; and when `apiBaseUrl` is set, the agent must be a participant of the
  *    conversation (`GET /api/v2/conversations/{id}`).
- * Discovery results are cached per integration for 10 minutes.
+ * Discovery results are cached per integration for 10 minutes. Every request (discovery, JWKS, token,
+ * Genesys API) goes through {@link OutboundHttp} (openid-client's `customFetch`): the tenant-configured
+ * hosts are vetted by the outbound URL policy, connections pinned, redirects refused; provider error
+ * text is redacted.
  */
 @Injectable()
 export class GenesysOAuthClient {
   private readonly cache = new Map<string, { at: number; config: oidc.Configuration }>();
+
+  constructor(private readonly outbound: OutboundHttp) {}
 
   private async configuration(i: GenesysOAuthIntegration): Promise<oidc.Configuration> {
     const hit = this.cache.get(i.id);
@@ -44,7 +50,10 @@ export class GenesysOAuthClient {
     if (c.issuer) {
       const execute = [oidc.enableNonRepudiationChecks];
       if (c.allowInsecureHttp) execute.push(oidc.allowInsecureRequests);
-      config = await oidc.discovery(new URL(c.issuer), c.clientId, undefined, oidc.None(), { execute });
+      config = await oidc.discovery(new URL(c.issuer), c.clientId, undefined, oidc.None(), {
+        execute,
+        [oidc.customFetch]: this.outbound.fetch,
+      });
     } else {
       config = new oidc.Configuration(
         {
@@ -58,6 +67,7 @@ export class GenesysOAuthClient {
       );
       if (c.allowInsecureHttp) oidc.allowInsecureRequests(config);
     }
+    config[oidc.customFetch] = this.outbound.fetch;
     this.cache.set(i.id, { at: Date.now(), config });
     return config;
   }
@@ -114,7 +124,7 @@ export class GenesysOAuthClient {
       const err = e as Error & { error?: string; error_description?: string };
       throw new GenesysLoginError(
         err.error ?? 'token_exchange_failed',
-        `sign-in failed: ${err.error_description ?? err.error ?? err.message}`,
+        `sign-in failed: ${redactVendorText(err.error_description ?? err.error ?? err.message)}`,
       );
     }
     let identity: GenesysIdentity;

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { Injectable } from '@nestjs/common';
+import { IntegrationStore } from '@hub/integrations';
 
-/** An `eightbyeight` integration row as stored (config/secrets validated by the caller). */
+/** An `eightbyeight` integration: config and decrypted secrets parsed by @hub/integrations. */
 export interface StoredIntegration {
   id: string;
   tenantId: string;
@@ -10,16 +10,18 @@ export interface StoredIntegration {
   updatedAt: Date;
 }
 
-/** Reads the enabled 8x8 integrations of every tenant (one reader each). */
+/** Reads the enabled 8x8 integrations of every tenant (one reader each) through the {@link IntegrationStore}. */
 @Injectable()
 export class IntegrationRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(private readonly store: IntegrationStore) {}
 
-  async listEnabled(): Promise<StoredIntegration[]> {
-    return this.prisma.integration.findMany({
-      where: { type: 'eightbyeight', enabled: true },
-      select: { id: true, tenantId: true, config: true, secrets: true, updatedAt: true },
-      orderBy: { id: 'asc' },
-    });
+  /**
+   * Every enabled `eightbyeight` integration; a row whose config or secrets do not parse or decrypt is
+   * passed to `onInvalid` (the message names the field) and skipped.
+   */
+  async listEnabled(
+    onInvalid?: (integrationId: string, tenantId: string, error: Error) => void,
+  ): Promise<StoredIntegration[]> {
+    return this.store.loadAllEnabled('eightbyeight', onInvalid);
   }
 }

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import WebSocket from 'ws';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Logger } from 'pino';
@@ -21,6 +22,12 @@ export type ReaderState = 'idle' | 'connecting' | 'open' | 'backoff' | 'stopped'
 export interface PulsarReaderOptions {
   /** Computes the URL for the next connection (called before every attempt, so it can carry the latest cursor). */
   url: () => Promise<string>;
+  /**
+   * Vets the URL before each connection (SSRF: the 8x8 host is tenant-configured) and returns the
+   * `lookup` that pins the socket to the vetted addresses; throwing refuses the connection
+   * (`connect_error`, retried with backoff). @hub/integrations' `OutboundHttp.vet` + `pinnedLookup`.
+   */
+  pin?: (url: string) => Promise<LookupFunction>;
   /** Sent as the `X-API-Key` header of the opening handshake (8x8 Event Streaming authentication). */
   apiKey: string;
   handshakeTimeoutMs: number;
@@ -115,7 +122,8 @@ export class PulsarReader {
       this.setState('connecting');
       let outcome: { opened: boolean; failure: ReaderFailure; detail: string };
       try {
-        outcome = await this.session(await this.opts.url());
+        const url = await this.opts.url();
+        outcome = await this.session(url, await this.opts.pin?.(url));
       } catch (e) {
         outcome = { opened: false, failure: 'connect_error', detail: (e as Error).message };
       }
@@ -153,7 +161,10 @@ export class PulsarReader {
   }
 
   /** One connection: resolves when it is closed and the frame in flight (if any) has been handled. */
-  private session(url: string): Promise<{ opened: boolean; failure: ReaderFailure; detail: string }> {
+  private session(
+    url: string,
+    lookup?: LookupFunction,
+  ): Promise<{ opened: boolean; failure: ReaderFailure; detail: string }> {
     return new Promise((resolve) => {
       let opened = false;
       let failure: ReaderFailure | undefined;
@@ -167,6 +178,9 @@ export class PulsarReader {
         headers: { 'X-API-Key': this.opts.apiKey },
         handshakeTimeout: this.opts.handshakeTimeoutMs,
         perMessageDeflate: false,
+        // redirects are not followed (ws default), so the API key never reaches another host
+        followRedirects: false,
+        ...(lookup ? { lookup } : {}),
       });
       this.ws = ws;
 

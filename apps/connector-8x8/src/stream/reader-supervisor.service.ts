@@ -5,7 +5,8 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { parseIntegration, formatIssues, type IntegrationConfig } from '@hub/contracts';
+import { formatIssues } from '@hub/contracts';
+import { OutboundHttp, parseIntegration, pinnedLookup, type IntegrationConfig } from '@hub/integrations';
 import { LOGGER } from '@hub/observability';
 import { ZodError } from 'zod';
 import type { Connector8x8Config } from '../config';
@@ -55,6 +56,7 @@ export class ReaderSupervisor implements OnApplicationBootstrap, BeforeApplicati
     @Inject(CONNECTOR_CONFIG) private readonly config: Connector8x8Config,
     @Inject(CONNECTOR_METRICS) private readonly metrics: Connector8x8Metrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -94,7 +96,12 @@ export class ReaderSupervisor implements OnApplicationBootstrap, BeforeApplicati
 
   private async doReload(): Promise<void> {
     if (this.stopped) return;
-    const rows = await this.integrations.listEnabled();
+    const rows = await this.integrations.listEnabled((integrationId, tenantId, e) =>
+      this.logger.error(
+        { integrationId, tenantId, detail: e.message },
+        'invalid 8x8 integration; not starting a reader',
+      ),
+    );
     const wanted = new Map<string, StoredIntegration>(rows.map((r) => [r.id, r]));
     for (const [id, running] of this.readers) {
       const row = wanted.get(id);
@@ -147,6 +154,7 @@ export class ReaderSupervisor implements OnApplicationBootstrap, BeforeApplicati
         return buildReaderUrl(config, cursor ? { after: cursor } : this.config.EIGHTX8_INITIAL_POSITION);
       },
       apiKey,
+      pin: async (url) => pinnedLookup((await this.outbound.vet(url)).addresses),
       handshakeTimeoutMs: this.config.EIGHTX8_HANDSHAKE_TIMEOUT_MS,
       backoffInitialMs: this.config.EIGHTX8_BACKOFF_INITIAL_MS,
       backoffMaxMs: this.config.EIGHTX8_BACKOFF_MAX_MS,

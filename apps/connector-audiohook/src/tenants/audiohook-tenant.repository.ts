@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { formatIssues, parseIntegration } from '@hub/contracts';
+import { IntegrationStore } from '@hub/integrations';
 import { LOGGER } from '@hub/observability';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
 import type { AudioHookConfig } from '../config';
 import { AUDIOHOOK_CONFIG } from '../tokens';
 
@@ -29,7 +28,8 @@ const hashKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('
  * cached for `AUDIOHOOK_TENANT_CACHE_TTL_MS`; a miss reloads it at most once a second (so a new
  * integration works quickly but unknown keys cannot hammer PostgreSQL). Keys are indexed by their
  * SHA-256 so the lookup time does not depend on how much of a key matches. Rows whose config or
- * secrets do not validate are skipped with a warning naming the field.
+ * secrets do not validate (or decrypt) are skipped with a warning naming the field. The rows come from
+ * the {@link IntegrationStore} (secrets decrypted there; an API key is unique across tenants).
  */
 @Injectable()
 export class AudioHookTenantRepository {
@@ -38,7 +38,7 @@ export class AudioHookTenantRepository {
   private loading?: Promise<void>;
 
   constructor(
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly store: IntegrationStore,
     @Inject(AUDIOHOOK_CONFIG) private readonly config: AudioHookConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -68,32 +68,24 @@ export class AudioHookTenantRepository {
   }
 
   private async load(): Promise<void> {
-    const rows = await this.prisma.integration.findMany({
-      where: { type: 'genesys_audiohook', enabled: true },
-      select: { id: true, tenantId: true, config: true, secrets: true },
-      orderBy: { id: 'asc' },
-    });
+    const rows = await this.store.loadAllEnabled('genesys_audiohook', (integrationId, tenantId, e) =>
+      this.logger.warn(
+        { integrationId, tenantId, error: e.message },
+        'skipping invalid genesys_audiohook integration',
+      ),
+    );
     const next = new Map<string, AudioHookTenant>();
-    for (const row of rows) {
-      try {
-        const { config, secrets } = parseIntegration('genesys_audiohook', row.config, row.secrets);
-        next.set(hashKey(secrets.apiKey), {
-          tenantId: row.tenantId,
-          integrationId: row.id,
-          organizationId: config.organizationId.toLowerCase(),
-          apiKey: secrets.apiKey,
-          clientSecret: secrets.clientSecret ? Buffer.from(secrets.clientSecret, 'base64') : undefined,
-          sendTranscriptEvents: config.sendTranscriptEvents,
-          language: config.language,
-          sttProvider: config.sttProvider,
-        });
-      } catch (e) {
-        const issues = (e as { issues?: Parameters<typeof formatIssues>[0] }).issues;
-        this.logger.warn(
-          { integrationId: row.id, tenantId: row.tenantId, error: issues ? formatIssues(issues) : String(e) },
-          'skipping invalid genesys_audiohook integration',
-        );
-      }
+    for (const { id, tenantId, config, secrets } of rows) {
+      next.set(hashKey(secrets.apiKey), {
+        tenantId,
+        integrationId: id,
+        organizationId: config.organizationId.toLowerCase(),
+        apiKey: secrets.apiKey,
+        clientSecret: secrets.clientSecret ? Buffer.from(secrets.clientSecret, 'base64') : undefined,
+        sendTranscriptEvents: config.sendTranscriptEvents,
+        language: config.language,
+        sttProvider: config.sttProvider,
+      });
     }
     this.byKey = next;
     this.loadedAt = Date.now();

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@hub/config';
 import { bootstrapService, createLogger } from '@hub/observability';
 import { createPrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import type { TestWorld } from '@hub/testing';
 import { AppModule } from '../../src/app.module';
 import { AudioHookConfigSchema } from '../../src/config';
@@ -39,10 +40,9 @@ export async function seedAudioHookTenant(
       create: { id: t.tenantId, name: t.tenantId },
       update: {},
     });
-    await prisma.integration.create({
-      data: {
+    await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+      store.create(t.tenantId, {
         id: randomUUID(),
-        tenantId: t.tenantId,
         type: 'genesys_audiohook',
         name: `genesys-${t.tenantId}`,
         config: {
@@ -52,8 +52,9 @@ export async function seedAudioHookTenant(
           language: 'en-US',
         },
         secrets: t.clientSecret ? { apiKey: t.apiKey, clientSecret: t.clientSecret } : { apiKey: t.apiKey },
-      },
-    });
+        enabled: true,
+      }),
+    );
   } finally {
     await prisma.$disconnect();
   }

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { Injectable } from '@nestjs/common';
+import { IntegrationStore } from '@hub/integrations';
 
-/** A `ccai` integration row as stored (config/secrets validated by the caller). */
+/** A `ccai` integration: config and decrypted secrets parsed by @hub/integrations. */
 export interface StoredCcaiIntegration {
   id: string;
   tenantId: string;
@@ -9,23 +9,21 @@ export interface StoredCcaiIntegration {
   secrets: unknown;
 }
 
-/** Looks up `ccai` integrations (subscription → tenant mapping lives in `config.subscription`). */
+/**
+ * Looks up `ccai` integrations through the {@link IntegrationStore} (subscription → tenant mapping lives
+ * in `config.subscription`, unique across tenants).
+ */
 @Injectable()
 export class CcaiIntegrationRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(private readonly store: IntegrationStore) {}
 
-  /** The enabled integration whose `config.subscription` is the given full subscription name. */
+  /** The enabled integration whose `config.subscription` is the given full subscription name (case-insensitive). */
   async findBySubscription(subscription: string): Promise<StoredCcaiIntegration | null> {
-    return this.prisma.integration.findFirst({
-      where: { type: 'ccai', enabled: true, config: { path: ['subscription'], equals: subscription } },
-      select: { id: true, tenantId: true, config: true, secrets: true },
-    });
+    return this.store.loadBySelector('ccai', { subscription });
   }
 
+  /** The `ccai` integration `id` of any tenant (operator endpoint), or null. */
   async findById(id: string): Promise<StoredCcaiIntegration | null> {
-    return this.prisma.integration.findFirst({
-      where: { id, type: 'ccai' },
-      select: { id: true, tenantId: true, config: true, secrets: true },
-    });
+    return this.store.loadAnyTenant(id, 'ccai');
   }
 }

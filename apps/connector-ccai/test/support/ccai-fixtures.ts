@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { loadConfig } from '@hub/config';
-import type { PrismaClient } from '@hub/persistence';
+import { withIntegrationStore } from '@hub/integrations';
 import type { TestWorld } from '@hub/testing';
 import type { PubSubAdmin } from '../../src/admin/pubsub-admin.repository';
 import { AppModule } from '../../src/app.module';
@@ -21,18 +21,17 @@ export const CCAI = {
 
 /**
  * Inserts the tenant's `ccai` integration record (subscription → tenant mapping and the OIDC audience and
- * service account the push endpoint verifies). `secrets` is stored as given (e.g. a service-account key).
+ * service account the push endpoint verifies). `secrets` is stored encrypted as given (e.g. a service-account key).
  * @returns the integration id
  */
 export async function createCcaiIntegration(
-  prisma: PrismaClient,
+  world: Pick<TestWorld, 'databaseUrl' | 'env'>,
   secrets?: Record<string, string>,
   id: string = randomUUID(),
 ): Promise<string> {
-  await prisma.integration.create({
-    data: {
+  await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+    store.create(CCAI.tenant, {
       id,
-      tenantId: CCAI.tenant,
       type: 'ccai',
       name: 'Google CCAI',
       config: {
@@ -41,9 +40,10 @@ export async function createCcaiIntegration(
         audience: CCAI.audience,
         serviceAccountEmail: CCAI.pushServiceAccount,
       },
-      ...(secrets ? { secrets } : {}),
-    },
-  });
+      secrets: secrets ?? {},
+      enabled: true,
+    }),
+  );
   return id;
 }
 

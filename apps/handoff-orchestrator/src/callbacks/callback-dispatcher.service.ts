@@ -13,8 +13,14 @@ import { LOGGER } from '@hub/observability';
 import { callbackRetryDelayMs } from '../domain/retry-schedule';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
 import { CallbackRepository, type LeasedDelivery } from './callback.repository';
-import { CallbackRefusedError, CallbackUrlPolicy } from './callback-url-policy';
-import { PinnedHttpClient } from './pinned-http-client';
+import {
+  OutboundUrlPolicy,
+  OutboundUrlRefusedError,
+  PinnedHttpClient,
+  signWebhook,
+  WebhookSigningSecrets,
+} from '@hub/integrations';
+import { CALLBACK_URL_POLICY } from './callback-tokens';
 
 /** Injection token of the callback dispatcher's options. */
 export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
@@ -39,13 +45,15 @@ class CallbackHttpError extends Error {
 /**
  * Delivers handoff outcomes to callback URLs at least once, durably (rows of
  * `callback_deliveries`, written in the same transaction as the outcome): each attempt is a JSON
- * POST of the outcome envelope with `Idempotency-Key` / `X-Hub-Event-Id` = event id (receivers
- * dedupe on it), bounded by a cockatiel timeout and retried in-process (network errors, 408, 429,
+ * POST of the outcome envelope with `Idempotency-Key` / `X-Hub-Event-Id` / `webhook-id` = event id
+ * (receivers dedupe on it), signed per the Standard Webhooks spec (`webhook-timestamp`,
+ * `webhook-signature`: one `v1,` HMAC per active tenant secret — two during a rotation; unsigned when the
+ * tenant has created no secret, see `/v1/webhook-secret`), bounded by a cockatiel timeout and retried in-process (network errors, 408, 429,
  * 5xx; 3 tries, exponential backoff); a failed attempt is rescheduled durably
  * ({@link callbackRetryDelayMs}) until `maxAttempts`, then marked `failed`.
  *
- * SSRF: before each try the URL is checked again ({@link CallbackUrlPolicy.checkUrl}: config may have
- * changed since intake), its host resolved and every address vetted ({@link CallbackUrlPolicy.resolve});
+ * SSRF: before each try the URL is checked again ({@link OutboundUrlPolicy.checkUrl}: config may have
+ * changed since intake), its host resolved and every address vetted ({@link OutboundUrlPolicy.resolve});
  * the POST connects only to those addresses ({@link PinnedHttpClient}). A refused delivery is marked
  * `failed` at once with `last_error` = `refused (<reason>): …`, never retried, and counted
  * (`hub_handoff_callback_attempts_total{result="refused"}`, `hub_handoff_callbacks_refused_total{reason}`).
@@ -64,14 +72,15 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
     @Inject(CALLBACK_OPTIONS) private readonly opts: CallbackOptions,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: HandoffMetrics,
-    private readonly urls: CallbackUrlPolicy,
+    @Inject(CALLBACK_URL_POLICY) private readonly urls: OutboundUrlPolicy,
     private readonly http: PinnedHttpClient,
+    private readonly signing: WebhookSigningSecrets,
   ) {
     this.policy = wrap(
       retry(
         handleWhen(
           (e) =>
-            !(e instanceof CallbackRefusedError) &&
+            !(e instanceof OutboundUrlRefusedError) &&
             (!(e instanceof CallbackHttpError) || e.status >= 500 || e.status === 408 || e.status === 429),
         ),
         {
@@ -138,6 +147,8 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
 
   private async deliver(d: LeasedDelivery): Promise<void> {
     try {
+      const body = JSON.stringify(d.payload);
+      const secrets = await this.signing.activeSecrets(d.tenantId);
       await this.policy.execute(async ({ signal }) => {
         const target = await this.urls.resolve(this.urls.checkUrl(d.url));
         const status = await this.http.post(target, {
@@ -146,8 +157,10 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
             'idempotency-key': d.eventId,
             'x-hub-event-id': d.eventId,
             'x-hub-tenant-id': d.tenantId,
+            // a fresh timestamp per try (receivers reject stale ones); the id stays the event id
+            ...(secrets.length ? signWebhook(d.eventId, body, secrets) : {}),
           },
-          body: JSON.stringify(d.payload),
+          body,
           signal,
         });
         if (status < 200 || status >= 300) throw new CallbackHttpError(status);
@@ -155,7 +168,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
       await this.repo.markDelivered(d.tenantId, d.id);
       this.metrics.callbacks.inc({ result: 'delivered' });
     } catch (e) {
-      if (e instanceof CallbackRefusedError) {
+      if (e instanceof OutboundUrlRefusedError) {
         this.logger.warn(
           { deliveryId: d.id, tenantId: d.tenantId, reason: e.reason, err: e.message },
           'callback delivery refused (SSRF policy)',

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { parseIntegration, type HandoffRequest } from '@hub/contracts';
+import type { HandoffRequest } from '@hub/contracts';
+import { IntegrationStore } from '@hub/integrations';
 import { LOGGER } from '@hub/observability';
-import { IntegrationRepository } from '../integrations/integration.repository';
 import { LibrarySummarizer } from './library-summarizer';
 import { LlmSummarizer } from './llm-summarizer';
 import { OpenAiChatRepository } from './openai-chat.repository';
@@ -36,7 +36,7 @@ export interface EnrichmentOptions {
 @Injectable()
 export class EnrichmentService {
   constructor(
-    private readonly integrations: IntegrationRepository,
+    private readonly integrations: IntegrationStore,
     private readonly library: LibrarySummarizer,
     private readonly chat: OpenAiChatRepository,
     private readonly sentiment: SentimentAnalyzer,
@@ -60,10 +60,13 @@ export class EnrichmentService {
   ): Promise<Pick<Enrichment, 'summary' | 'summarySource'>> {
     if (!req.transcript.some((t) => t.text.trim())) return { summary: null, summarySource: 'none' };
     const input = { transcript: req.transcript, intent: req.intent, escalationReason: req.escalationReason };
-    const row = await this.integrations.firstEnabled(tenantId, 'llm');
+    const row = await this.integrations.loadFirstEnabled(tenantId, 'llm').catch((e: unknown) => {
+      this.logger.warn({ err: (e as Error).message }, 'llm integration unreadable; offline summarizer');
+      return null;
+    });
     if (row) {
+      const { config, secrets } = row;
       try {
-        const { config, secrets } = parseIntegration('llm', row.config, row.secrets);
         const llm = new LlmSummarizer(this.chat, {
           baseUrl: config.baseUrl,
           model: config.model,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { OutboundHttp, redactVendorText, type PinnedResponse } from '@hub/integrations';
 
 /** One chat message of the OpenAI chat-completions API. */
 export interface ChatMessage {
@@ -43,13 +44,18 @@ const ChatCompletionResponseSchema = z.object({
  * Minimal client of the OpenAI chat-completions wire format (`POST {baseUrl}/chat/completions`,
  * `Authorization: Bearer <apiKey>`, body `{model, messages, temperature, max_tokens}`, answer
  * `choices[0].message.content`) — spoken by OpenAI, Azure OpenAI-compatible gateways, vLLM, Ollama,
- * llama.cpp server, LiteLLM …
+ * llama.cpp server, LiteLLM … The call goes through {@link OutboundHttp}: `baseUrl` is vetted by the
+ * outbound URL policy (SSRF), the connection pinned, a redirect refused (the API key never follows it);
+ * an error body is redacted ({@link redactVendorText}) before it reaches an error message or a log.
  */
 @Injectable()
 export class OpenAiChatRepository {
+  constructor(private readonly outbound: OutboundHttp) {}
+
   /**
    * @returns the first choice's text, trimmed
-   * @throws ChatCompletionError on HTTP ≥ 400, timeout (`timeoutMs`), network error or malformed body
+   * @throws ChatCompletionError on HTTP ≥ 400, timeout (`timeoutMs`), network error, a refused URL or
+   *   redirect, or a malformed body (messages never contain the API key)
    */
   async complete(
     provider: ChatProvider,
@@ -57,9 +63,9 @@ export class OpenAiChatRepository {
     opts: { maxTokens?: number; temperature?: number } = {},
   ): Promise<string> {
     const url = `${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-    let res: Response;
+    let res: PinnedResponse;
     try {
-      res = await fetch(url, {
+      res = await this.outbound.request(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -76,20 +82,27 @@ export class OpenAiChatRepository {
     } catch (e) {
       const err = e as Error;
       throw new ChatCompletionError(
-        err.name === 'TimeoutError'
+        err.name === 'TimeoutError' || err.name === 'AbortError'
           ? `no answer within ${provider.timeoutMs} ms`
-          : `request failed: ${err.message}`,
+          : `request failed: ${redactVendorText(err.message, { secrets: [provider.apiKey] })}`,
       );
-    }
-    if (!res.ok) {
-      const text = await res.text().catch(() => '');
-      throw new ChatCompletionError(`HTTP ${res.status}: ${text.slice(0, 300)}`, res.status);
     }
     let body: unknown;
     try {
+      if (!res.ok) {
+        const text = await res.text(64 * 1024).catch(() => '');
+        throw new ChatCompletionError(
+          `HTTP ${res.status}: ${redactVendorText(text, { secrets: [provider.apiKey], maxLength: 300 })}`,
+          res.status,
+        );
+      }
       body = await res.json();
     } catch (e) {
-      throw new ChatCompletionError(`invalid JSON: ${(e as Error).message}`, res.status);
+      if (e instanceof ChatCompletionError) throw e;
+      const err = e as Error;
+      if (err.name === 'TimeoutError' || err.name === 'AbortError')
+        throw new ChatCompletionError(`no answer within ${provider.timeoutMs} ms`, res.status);
+      throw new ChatCompletionError(`invalid JSON: ${redactVendorText(err.message)}`, res.status);
     }
     const parsed = ChatCompletionResponseSchema.safeParse(body);
     const content = parsed.success ? parsed.data.choices[0].message.content?.trim() : undefined;

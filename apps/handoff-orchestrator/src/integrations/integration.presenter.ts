@@ -1,4 +1,4 @@
-import type { IntegrationModel as Integration } from '@hub/persistence';
+import type { IntegrationSummary } from '@hub/integrations';
 
 /** An integration as the API returns it: secrets are never returned, only the names of those set. */
 export interface IntegrationView {
@@ -6,24 +6,21 @@ export interface IntegrationView {
   type: string;
   name: string;
   config: unknown;
-  /** Names of the secret fields that hold a value (values are redacted). */
+  /** Names of the secret fields that hold a value (values are write-only). */
   secretFields: string[];
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
 }
 
-/** Redacts an integration row for API responses. */
-export function presentIntegration(row: Integration): IntegrationView {
-  const secrets = (row.secrets ?? {}) as Record<string, unknown>;
+/** Presents an integration for API responses (the summary carries no secret values at all). */
+export function presentIntegration(row: IntegrationSummary): IntegrationView {
   return {
     id: row.id,
     type: row.type,
     name: row.name,
     config: row.config,
-    secretFields: Object.keys(secrets)
-      .filter((k) => secrets[k] !== undefined && secrets[k] !== null && secrets[k] !== '')
-      .sort(),
+    secretFields: row.secretFields,
     enabled: row.enabled,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { IntegrationTypeSchema } from '@hub/contracts';
 import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId } from '@hub/http';
 import { ZodValidationPipe } from '@hub/http';
 import { IntegrationViewSchema } from '../http/openapi';
 import { IntegrationsService } from './integrations.service';
 import {
+  AdminIntegrationTypeSchema,
   CreateIntegrationBodySchema,
   ListIntegrationsQuerySchema,
   UpdateIntegrationBodySchema,
@@ -30,7 +30,10 @@ export class IntegrationsController {
     description: 'Created (secrets redacted)',
   })
   @ApiProblem(400, 'Invalid field (named in `errors[].field`)')
-  @ApiProblem(409, 'Name already used in this tenant')
+  @ApiProblem(
+    409,
+    'Name already used in this tenant, or a vendor identifier (config.subscription, secrets.apiKey, config.eightByEightTenant) registered by another integration',
+  )
   @ApiProblem(422, 'config.defaultQueueId is not a queue of this tenant')
   create(
     @TenantId() tenantId: string,
@@ -41,7 +44,7 @@ export class IntegrationsController {
 
   @Get()
   @ApiOperation({ summary: "List the tenant's integrations (optionally of one type)" })
-  @ApiQuery({ name: 'type', required: false, enum: IntegrationTypeSchema.options })
+  @ApiQuery({ name: 'type', required: false, enum: AdminIntegrationTypeSchema.options })
   @ApiJsonResponse(200, z.array(IntegrationViewSchema), { description: 'Integrations (secrets redacted)' })
   list(
     @TenantId() tenantId: string,
@@ -67,7 +70,10 @@ export class IntegrationsController {
   })
   @ApiProblem(400, 'Invalid field (named in `errors[].field`)')
   @ApiProblem(404, 'Unknown id (or another tenant’s)')
-  @ApiProblem(409, 'Name already used in this tenant')
+  @ApiProblem(
+    409,
+    'Name already used in this tenant, or a vendor identifier registered by another integration',
+  )
   @ApiProblem(422, 'config.defaultQueueId is not a queue of this tenant')
   update(
     @TenantId() tenantId: string,

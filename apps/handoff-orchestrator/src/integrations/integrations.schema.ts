@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { IntegrationTypeSchema } from '@hub/contracts';
+import { IntegrationTypeSchema } from '@hub/integrations';
 
-/** `POST /v1/integrations` body; `config`/`secrets` are then validated by the type's schema. */
+/** Types managed through `/v1/integrations` (`webhook_signing` has its own API, `/v1/webhook-secret`). */
+export const AdminIntegrationTypeSchema = IntegrationTypeSchema.exclude(['webhook_signing']);
+
+/**
+ * `POST /v1/integrations` body; `config`/`secrets` are then validated by the type's schema. Secrets are
+ * write-only: stored encrypted, never returned (views list `secretFields`).
+ */
 export const CreateIntegrationBodySchema = z.object({
-  type: IntegrationTypeSchema,
+  type: AdminIntegrationTypeSchema,
   name: z.string().trim().min(1).max(200),
   config: z.record(z.string(), z.unknown()).default({}),
   secrets: z.record(z.string(), z.unknown()).default({}),
@@ -22,4 +28,4 @@ export const UpdateIntegrationBodySchema = z
   .strict();
 export type UpdateIntegrationBody = z.infer<typeof UpdateIntegrationBodySchema>;
 
-export const ListIntegrationsQuerySchema = z.object({ type: IntegrationTypeSchema.optional() });
+export const ListIntegrationsQuerySchema = z.object({ type: AdminIntegrationTypeSchema.optional() });

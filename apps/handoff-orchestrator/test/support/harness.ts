@@ -159,6 +159,8 @@ export interface Recorded {
   url: string;
   headers: IncomingMessage['headers'];
   body: Json;
+  /** The body exactly as received (signature checks). */
+  raw: string;
 }
 
 /** A local HTTP server for callbacks / LLM fakes; `handler` decides each answer. */
@@ -176,6 +178,7 @@ export async function fakeServer(
         url: req.url ?? '',
         headers: req.headers,
         body: raw ? JSON.parse(raw) : null,
+        raw,
       };
       requests.push(rec);
       void handler(rec, res);

@@ -16,9 +16,16 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import pino from 'pino';
-import { createPrismaClient, ensureDatabase, runMigrations } from '@hub/persistence';
+import { createPgPool, createPrismaClient, ensureDatabase, runMigrations } from '@hub/persistence';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository';
 import { IngestDocumentsUseCase } from '../knowledge/usecases/ingest-documents.usecase';
+import {
+  EnvKeyEncryptionKeyProvider,
+  IntegrationStore,
+  OutboundHttp,
+  OutboundUrlPolicy,
+  SecretsCipher,
+} from '@hub/integrations';
 import { LlmRepository } from '../llm/llm.repository';
 import { RetrievalRepository } from '../retrieval/retrieval.repository';
 import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
@@ -79,12 +86,22 @@ async function main() {
   await ensureDatabase(databaseUrl);
   await runMigrations(databaseUrl);
   const prisma = createPrismaClient(databaseUrl, 8);
+  const evalPool = createPgPool(databaseUrl, { max: 1 });
   try {
     const logger = pino({ level: 'warn' });
     const kbRepo = new KnowledgeRepository(prisma);
     const ingest = new IngestDocumentsUseCase(
       kbRepo,
-      new LlmRepository(prisma),
+      // the evaluation's throw-away database has no llm integration: a store with a one-off KEK
+      new LlmRepository(
+        new IntegrationStore(
+          evalPool,
+          new SecretsCipher(new EnvKeyEncryptionKeyProvider({ id: 'eval', key: randomBytes(32) })),
+        ),
+        new OutboundHttp(
+          new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
+        ),
+      ),
       { maxLineBytes: 1024 * 1024, maxDocumentBytes: 20 * 1024 * 1024, batchSize: 1000 },
       logger,
     );
@@ -182,6 +199,7 @@ async function main() {
     }
   } finally {
     await prisma.$disconnect();
+    await evalPool.end();
     if (temporary) {
       const c = new Client({ connectionString: `${base}/postgres` });
       await c.connect();

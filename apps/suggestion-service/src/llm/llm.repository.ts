@@ -1,8 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
-import { parseIntegration, type IntegrationConfig, type IntegrationSecrets } from '@hub/contracts';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import {
+  IntegrationStore,
+  OutboundHttp,
+  redactVendorText,
+  type IntegrationConfig,
+  type IntegrationSecrets,
+  type PinnedResponse,
+} from '@hub/integrations';
 
 /** A tenant's `llm` integration, parsed. */
 export interface LlmIntegration {
@@ -56,20 +62,25 @@ const EmbeddingsResponseSchema = z.object({
  * OpenAI-compatible provider access: chat completions with `stream: true` (server-sent events
  * `data: {choices:[{delta:{content}}]}` … `data: [DONE]`, parsed by `eventsource-parser`) and the
  * embeddings API (`POST {baseUrl}/embeddings`). `baseUrl` is the API root including `/v1`.
- * Integrations are rows of `integrations` with type `llm` (IntegrationConfigSchemas.llm).
+ * Integrations are the tenant's `llm` integrations of the {@link IntegrationStore} (secrets decrypted
+ * there). Every request goes through {@link OutboundHttp}: `baseUrl` vetted by the outbound URL policy
+ * (SSRF), the connection pinned, redirects refused (the API key never follows one), and a provider's
+ * error text redacted ({@link redactVendorText}) before it reaches an error, a log or a suggestion.
  */
 @Injectable()
 export class LlmRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly store: IntegrationStore,
+    private readonly outbound: OutboundHttp,
+  ) {}
 
-  /** The tenant's enabled `llm` integration with this id, or null. @throws ZodError on a bad stored config */
+  /**
+   * The tenant's enabled `llm` integration with this id, or null.
+   * @throws InvalidStoredIntegrationError on a bad stored config; SecretsDecryptionError
+   */
   async findIntegration(tenantId: string, id: string): Promise<LlmIntegration | null> {
-    const row = await this.prisma.integration.findFirst({
-      where: { id, tenantId, type: 'llm', enabled: true },
-    });
-    if (!row) return null;
-    const { config, secrets } = parseIntegration('llm', row.config, row.secrets);
-    return { id: row.id, name: row.name, config, secrets };
+    const row = await this.store.load(tenantId, id, 'llm');
+    return row ? { id: row.id, name: row.name, config: row.config, secrets: row.secrets } : null;
   }
 
   /**
@@ -83,7 +94,7 @@ export class LlmRepository {
     opts: { onDelta?: (text: string) => void; maxTokens?: number; timeoutMs?: number } = {},
   ): Promise<string> {
     const timeoutMs = opts.timeoutMs ?? integration.config.timeoutMs;
-    const res = await post(
+    const res = await this.post(
       integration,
       'chat/completions',
       {
@@ -95,7 +106,6 @@ export class LlmRepository {
       },
       timeoutMs,
     );
-    if (!res.body) throw new LlmError('http_error', `HTTP ${res.status} from chat/completions: `);
     let text = '';
     let done = false;
     let bad: LlmError | undefined;
@@ -112,7 +122,10 @@ export class LlmRepository {
             error?: { message?: string };
           };
           if (json.error) {
-            bad = new LlmError('bad_response', `provider error: ${json.error.message ?? 'unknown'}`);
+            bad = new LlmError(
+              'bad_response',
+              `provider error: ${redact(integration, json.error.message ?? 'unknown')}`,
+            );
             return;
           }
           const piece = json.choices?.[0]?.delta?.content ?? '';
@@ -121,13 +134,13 @@ export class LlmRepository {
             opts.onDelta?.(piece);
           }
         } catch {
-          bad = new LlmError('bad_response', `not JSON: ${ev.data.slice(0, 100)}`);
+          bad = new LlmError('bad_response', `not JSON: ${redact(integration, ev.data, 100)}`);
         }
       },
     });
     try {
       const decoder = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res.body) {
         parser.feed(decoder.decode(chunk, { stream: true }));
         if (bad || done) break;
       }
@@ -158,9 +171,11 @@ export class LlmRepository {
     if (!model) throw new LlmError('bad_response', 'no embeddingModel configured');
     if (!input.length) return [];
     const timeoutMs = opts.timeoutMs ?? integration.config.timeoutMs;
-    const res = await post(integration, 'embeddings', { model, input }, timeoutMs);
-    const json: unknown = await res.json().catch(() => {
-      throw new LlmError('bad_response', 'embeddings body is not JSON');
+    const res = await this.post(integration, 'embeddings', { model, input }, timeoutMs);
+    const json: unknown = await res.json().catch((e: unknown) => {
+      throw (e as Error).name === 'SyntaxError'
+        ? new LlmError('bad_response', 'embeddings body is not JSON')
+        : asLlmError(e, timeoutMs, integration);
     });
     const parsed = EmbeddingsResponseSchema.safeParse(json);
     if (!parsed.success)
@@ -184,31 +199,42 @@ export class LlmRepository {
       throw new LlmError('bad_response', 'embeddings: vectors of different dimensions');
     return byIndex.map(normalise);
   }
+
+  /**
+   * `POST {baseUrl}/{path}` with `body` as JSON and the integration's API key, through
+   * {@link OutboundHttp}; the whole exchange (including reading the response body) is aborted after
+   * `timeoutMs`.
+   * @returns the response, status 2xx
+   * @throws LlmError — `http_error` (with `status`; message names `path` and the redacted start of the
+   *   body), `timeout`, or `network_error` (also a URL refused by the policy, or a redirect)
+   */
+  private async post(
+    i: LlmIntegration,
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+  ): Promise<PinnedResponse> {
+    try {
+      const res = await this.outbound.request(joinUrl(i.config.baseUrl, path), {
+        method: 'POST',
+        headers: headers(i),
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) {
+        const text = await res.text(64 * 1024).catch(() => '');
+        throw new LlmError('http_error', `HTTP ${res.status} from ${path}: ${redact(i, text)}`, res.status);
+      }
+      return res;
+    } catch (e) {
+      throw asLlmError(e, timeoutMs, i);
+    }
+  }
 }
 
-/**
- * `POST {baseUrl}/{path}` with `body` as JSON and the integration's API key; the whole exchange
- * (including reading the response body) is aborted after `timeoutMs`.
- * @returns the response, status 2xx
- * @throws LlmError — `http_error` (with `status`; message names `path` and the body's first 200
- *   characters), `timeout` or `network_error`
- */
-async function post(i: LlmIntegration, path: string, body: unknown, timeoutMs: number): Promise<Response> {
-  try {
-    const res = await fetch(joinUrl(i.config.baseUrl, path), {
-      method: 'POST',
-      headers: headers(i),
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (!res.ok) {
-      const text = await res.text().catch(() => '');
-      throw new LlmError('http_error', `HTTP ${res.status} from ${path}: ${text.slice(0, 200)}`, res.status);
-    }
-    return res;
-  } catch (e) {
-    throw asLlmError(e, timeoutMs);
-  }
+/** A provider's text made safe for errors, logs and suggestions (the integration's key removed, …). */
+function redact(i: LlmIntegration, text: string, maxLength = 200): string {
+  return redactVendorText(text, { secrets: [i.secrets.apiKey], maxLength });
 }
 
 function headers(i: LlmIntegration): Record<string, string> {
@@ -224,12 +250,15 @@ function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path}`;
 }
 
-function asLlmError(e: unknown, timeoutMs: number): LlmError {
+function asLlmError(e: unknown, timeoutMs: number, i?: LlmIntegration): LlmError {
   if (e instanceof LlmError) return e;
   const err = e as Error;
   if (err.name === 'TimeoutError' || err.name === 'AbortError')
     return new LlmError('timeout', `no answer within ${timeoutMs} ms`);
-  return new LlmError('network_error', err.message);
+  return new LlmError(
+    'network_error',
+    redactVendorText(err.message, { secrets: i ? [i.secrets.apiKey] : [] }),
+  );
 }
 
 /** Scales a vector to unit length (cosine similarity = dot product). */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { IntegrationStore } from '@hub/integrations';
 
 /** A queue-to-KB mapping row (seed 001 "Queue-to-KB Mapping"). */
 export interface QueueMappingView {
@@ -22,7 +23,10 @@ export interface AssistSettingsView {
 /** Queue mappings and tenant defaults in PostgreSQL, always scoped by tenant. */
 @Injectable()
 export class AssistSettingsRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly integrations: IntegrationStore,
+  ) {}
 
   /** Mapping of a queue/skill name (case-insensitive, trimmed), or null. */
   async findMapping(tenantId: string, queue: string): Promise<QueueMappingView | null> {
@@ -79,7 +83,7 @@ export class AssistSettingsRepository {
 
   /** True when the integration exists for the tenant with type `llm`. */
   async llmIntegrationExists(tenantId: string, id: string): Promise<boolean> {
-    return (await this.prisma.integration.count({ where: { id, tenantId, type: 'llm' } })) > 0;
+    return this.integrations.exists(tenantId, id, 'llm');
   }
 }
 

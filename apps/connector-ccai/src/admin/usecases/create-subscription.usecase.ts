@@ -1,6 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { z } from 'zod';
-import { parseIntegration } from '@hub/contracts';
+import { parseIntegration } from '@hub/integrations';
 import { badRequest } from '@hub/http';
 import { PUBSUB_ADMIN } from '../../tokens';
 import { CcaiIntegrationRepository } from '../../push/integration.repository';

@@ -9,7 +9,8 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { v5 as uuidv5 } from 'uuid';
-import { newEnvelope, parseIntegration, type TopicEvent } from '@hub/contracts';
+import { newEnvelope, type TopicEvent } from '@hub/contracts';
+import { parseIntegration } from '@hub/integrations';
 import { LOGGER, withLogContext } from '@hub/observability';
 import { mapCcaiPayload } from '../../domain/ccai-mapper';
 import { parsePushRequest, type PushedMessage } from '../../domain/push-request';

@@ -1,17 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import stringify from 'safe-stable-stringify';
-import { parseIntegration, workItemTypeForChannel, type HandoffRequest } from '@hub/contracts';
+import { workItemTypeForChannel, type HandoffRequest } from '@hub/contracts';
+import {
+  IntegrationStore,
+  OutboundUrlPolicy,
+  OutboundUrlRefusedError,
+  parseIntegration,
+} from '@hub/integrations';
 import type { HandoffModel as Handoff } from '@hub/persistence';
 import { BadRequestProblem, NotFoundProblem, Problem, UnprocessableProblem } from '../../http/problems';
 import { EnrichmentService } from '../../enrichment/enrichment.service';
-import { IntegrationRepository } from '../../integrations/integration.repository';
+import { CALLBACK_URL_POLICY } from '../../callbacks/callback-tokens';
 import { QueueRepository } from '../../routing/queue.repository';
 import { workItemCommand, type Cause } from '../handoff-events';
 import { DuplicateHandoffError, HandoffRepository } from '../handoff.repository';
 import { OutcomeAnnouncer } from '../outcome-announcer';
 import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
-import { CallbackRefusedError, CallbackUrlPolicy } from '../../callbacks/callback-url-policy';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
 
 /** One handoff request from either intake (REST or Kafka). */
@@ -45,7 +50,7 @@ export function requestHash(request: HandoffRequest): string {
  *  2. checks: integration exists in the tenant (404), is an enabled `internal` integration (422),
  *     `routing.queue_id` is a queue of the tenant (422), callback URL passes the SSRF policy (400:
  *     https — http only if configured —, no userinfo, allow-listed host, no IP literal in a blocked range;
- *     host names are resolved and vetted again at delivery, {@link CallbackUrlPolicy});
+ *     host names are resolved and vetted again at delivery, {@link OutboundUrlPolicy});
  *  3. derives summary and sentiment (with their sources);
  *  4. one transaction: handoff `requested` + audit row + `create` work item command + `requested`
  *     outcome (outbox). The unique (tenant, key) constraint makes concurrent duplicates collapse to one.
@@ -55,13 +60,13 @@ export function requestHash(request: HandoffRequest): string {
 export class RequestHandoffUseCase {
   constructor(
     private readonly handoffs: HandoffRepository,
-    private readonly integrations: IntegrationRepository,
+    private readonly integrations: IntegrationStore,
     private readonly queues: QueueRepository,
     private readonly enrichment: EnrichmentService,
     private readonly announcer: OutcomeAnnouncer,
     private readonly callbacks: CallbackDispatcher,
     private readonly metrics: HandoffMetrics,
-    private readonly callbackUrls: CallbackUrlPolicy,
+    @Inject(CALLBACK_URL_POLICY) private readonly callbackUrls: OutboundUrlPolicy,
   ) {}
 
   /**
@@ -260,11 +265,11 @@ export class RequestHandoffUseCase {
       try {
         this.callbackUrls.checkUrl(r.callbackUrl);
       } catch (e) {
-        if (e instanceof CallbackRefusedError) throw new BadRequestProblem(e.message, 'callbackUrl');
+        if (e instanceof OutboundUrlRefusedError) throw new BadRequestProblem(e.message, 'callbackUrl');
         throw e;
       }
     }
-    const integration = await this.integrations.findById(tenantId, r.integrationId);
+    const integration = await this.integrations.get(tenantId, r.integrationId);
     if (!integration) throw new NotFoundProblem(`integration ${r.integrationId} not found`, 'integrationId');
     if (integration.type !== 'internal') {
       throw new UnprocessableProblem(
@@ -275,7 +280,7 @@ export class RequestHandoffUseCase {
     if (!integration.enabled) {
       throw new UnprocessableProblem(`integration ${r.integrationId} is disabled`, 'integrationId');
     }
-    const { config } = parseIntegration('internal', integration.config, integration.secrets);
+    const { config } = parseIntegration('internal', integration.config, {});
     if (r.routing.queue_id && !(await this.queues.exists(tenantId, r.routing.queue_id))) {
       throw new UnprocessableProblem(
         `queue ${r.routing.queue_id} does not exist in this tenant`,

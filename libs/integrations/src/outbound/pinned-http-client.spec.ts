@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallbackUrlPolicy } from './callback-url-policy';
+import { OutboundUrlPolicy } from './outbound-url-policy';
 import { PinnedHttpClient, pinnedLookup } from './pinned-http-client';
 
 interface Hit {
@@ -36,7 +36,7 @@ describe('PinnedHttpClient (connects only to the vetted addresses)', () => {
   it('POSTs to the vetted address while Host stays the URL host name (no second DNS lookup)', async () => {
     // `callback.invalid` exists in no DNS (RFC 6761): reaching the server proves the pinned address was used.
     const resolutions: string[] = [];
-    const policy = new CallbackUrlPolicy(
+    const policy = new OutboundUrlPolicy(
       { allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] },
       async (host) => {
         resolutions.push(host);

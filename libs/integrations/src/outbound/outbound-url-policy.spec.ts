@@ -1,13 +1,13 @@
 import {
   blockedAddressRange,
-  CallbackRefusedError,
-  CallbackUrlPolicy,
-  type CallbackUrlPolicyOptions,
+  OutboundUrlRefusedError,
+  OutboundUrlPolicy,
+  type OutboundUrlPolicyOptions,
   type HostResolver,
   type VettedAddress,
-} from './callback-url-policy';
+} from './outbound-url-policy';
 
-const strict: CallbackUrlPolicyOptions = {
+const strict: OutboundUrlPolicyOptions = {
   allowHttp: false,
   allowPrivateNetworks: false,
   allowedHostSuffixes: [],
@@ -25,14 +25,14 @@ function tableResolver(table: Record<string, string[]>): HostResolver & { calls:
   return Object.assign(fn, { calls });
 }
 
-function refusal(fn: () => unknown): CallbackRefusedError {
+function refusal(fn: () => unknown): OutboundUrlRefusedError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof CallbackRefusedError) return e;
+    if (e instanceof OutboundUrlRefusedError) return e;
     throw e;
   }
-  throw new Error('expected a CallbackRefusedError');
+  throw new Error('expected a OutboundUrlRefusedError');
 }
 
 describe('blockedAddressRange (SSRF address classification via ipaddr.js)', () => {
@@ -93,8 +93,8 @@ describe('blockedAddressRange (SSRF address classification via ipaddr.js)', () =
   });
 });
 
-describe('CallbackUrlPolicy.checkUrl (intake and delivery, no network)', () => {
-  const policy = new CallbackUrlPolicy(strict, tableResolver({}));
+describe('OutboundUrlPolicy.checkUrl (intake and delivery, no network)', () => {
+  const policy = new OutboundUrlPolicy(strict, tableResolver({}));
 
   it('accepts a public https URL and returns it parsed', () => {
     expect(policy.checkUrl('https://hooks.example.com:8443/bot?x=1').hostname).toBe('hooks.example.com');
@@ -104,12 +104,16 @@ describe('CallbackUrlPolicy.checkUrl (intake and delivery, no network)', () => {
 
   it('accepts only https unless http is allowed', () => {
     expect(refusal(() => policy.checkUrl('http://example.com/')).reason).toBe('scheme');
-    expect(refusal(() => policy.checkUrl('ftp://example.com/')).message).toBe('must be an https URL');
+    expect(refusal(() => policy.checkUrl('ftp://example.com/')).message).toBe(
+      'must be an https (or wss) URL',
+    );
     expect(refusal(() => policy.checkUrl('file:///etc/passwd')).reason).toBe('scheme');
     expect(refusal(() => policy.checkUrl('gopher://127.0.0.1:6379/_')).reason).toBe('scheme');
-    const http = new CallbackUrlPolicy({ ...strict, allowHttp: true }, tableResolver({}));
+    const http = new OutboundUrlPolicy({ ...strict, allowHttp: true }, tableResolver({}));
     expect(http.checkUrl('http://example.com/').protocol).toBe('http:');
-    expect(refusal(() => http.checkUrl('ftp://example.com/')).message).toBe('must be an http or https URL');
+    expect(refusal(() => http.checkUrl('ftp://example.com/')).message).toBe(
+      'must be an http(s) or ws(s) URL',
+    );
   });
 
   it('refuses relative URLs and userinfo', () => {
@@ -138,13 +142,13 @@ describe('CallbackUrlPolicy.checkUrl (intake and delivery, no network)', () => {
   });
 
   it('admits private IP literals when private networks are allowed', () => {
-    const dev = new CallbackUrlPolicy({ ...strict, allowPrivateNetworks: true }, tableResolver({}));
+    const dev = new OutboundUrlPolicy({ ...strict, allowPrivateNetworks: true }, tableResolver({}));
     expect(dev.checkUrl('https://127.0.0.1:3000/cb').hostname).toBe('127.0.0.1');
     expect(dev.checkUrl('https://[::1]/cb').hostname).toBe('[::1]');
   });
 
   it('restricts hosts to the allow-list suffixes at a label boundary', () => {
-    const listed = new CallbackUrlPolicy(
+    const listed = new OutboundUrlPolicy(
       { ...strict, allowedHostSuffixes: ['example.com', 'bots.acme.io'] },
       tableResolver({}),
     );
@@ -164,10 +168,10 @@ describe('CallbackUrlPolicy.checkUrl (intake and delivery, no network)', () => {
   });
 });
 
-describe('CallbackUrlPolicy.resolve (delivery: every resolved address vetted)', () => {
+describe('OutboundUrlPolicy.resolve (delivery: every resolved address vetted)', () => {
   it('returns all addresses of a public host', async () => {
     const resolver = tableResolver({ 'hooks.example.com': ['93.184.216.34', '2606:2800:220:1::1'] });
-    const policy = new CallbackUrlPolicy(strict, resolver);
+    const policy = new OutboundUrlPolicy(strict, resolver);
     const target = await policy.resolve(policy.checkUrl('https://hooks.example.com/cb'));
     expect(target.hostname).toBe('hooks.example.com');
     expect(target.addresses).toEqual([
@@ -178,7 +182,7 @@ describe('CallbackUrlPolicy.resolve (delivery: every resolved address vetted)', 
   });
 
   it('refuses a host when ANY address is non-public (naming each with its range)', async () => {
-    const policy = new CallbackUrlPolicy(
+    const policy = new OutboundUrlPolicy(
       strict,
       tableResolver({
         'mixed.example.com': ['93.184.216.34', '10.0.0.7'],
@@ -188,22 +192,22 @@ describe('CallbackUrlPolicy.resolve (delivery: every resolved address vetted)', 
       }),
     );
     await expect(policy.resolve(new URL('https://mixed.example.com/'))).rejects.toMatchObject({
-      name: 'CallbackRefusedError',
+      name: 'OutboundUrlRefusedError',
       reason: 'blocked_address',
-      message: 'callback host mixed.example.com resolves to non-public address(es) 10.0.0.7 (private)',
+      message: 'host mixed.example.com resolves to non-public address(es) 10.0.0.7 (private)',
     });
     await expect(policy.resolve(new URL('https://localhost/'))).rejects.toThrow(
       /127\.0\.0\.1 \(loopback\), ::1 \(loopback\)/,
     );
     await expect(policy.resolve(new URL('https://mapped.example.com/'))).rejects.toThrow(/linkLocal/);
     await expect(policy.resolve(new URL('https://metadata.example.com/'))).rejects.toBeInstanceOf(
-      CallbackRefusedError,
+      OutboundUrlRefusedError,
     );
   });
 
   it('re-resolves on every call, so a rebound name is refused at the next delivery', async () => {
     const table: Record<string, string[]> = { 'rebind.example.com': ['93.184.216.34'] };
-    const policy = new CallbackUrlPolicy(strict, tableResolver(table));
+    const policy = new OutboundUrlPolicy(strict, tableResolver(table));
     const url = policy.checkUrl('https://rebind.example.com/');
     await expect(policy.resolve(url)).resolves.toMatchObject({ addresses: [{ address: '93.184.216.34' }] });
     table['rebind.example.com'] = ['127.0.0.1'];
@@ -212,7 +216,7 @@ describe('CallbackUrlPolicy.resolve (delivery: every resolved address vetted)', 
 
   it('does not resolve IP literals and lets resolver errors through (retryable, not a refusal)', async () => {
     const resolver = tableResolver({});
-    const policy = new CallbackUrlPolicy(strict, resolver);
+    const policy = new OutboundUrlPolicy(strict, resolver);
     await expect(policy.resolve(new URL('https://[2606:4700:4700::1111]/'))).resolves.toMatchObject({
       hostname: '2606:4700:4700::1111',
       addresses: [{ address: '2606:4700:4700::1111', family: 6 }],
@@ -223,12 +227,12 @@ describe('CallbackUrlPolicy.resolve (delivery: every resolved address vetted)', 
     });
     expect(resolver.calls).toEqual([]);
     const err = await policy.resolve(new URL('https://nowhere.example/')).catch((e: unknown) => e);
-    expect(err).not.toBeInstanceOf(CallbackRefusedError);
+    expect(err).not.toBeInstanceOf(OutboundUrlRefusedError);
     expect(err).toMatchObject({ code: 'ENOTFOUND' });
   });
 
   it('admits private addresses when private networks are allowed', async () => {
-    const policy = new CallbackUrlPolicy(
+    const policy = new OutboundUrlPolicy(
       { ...strict, allowPrivateNetworks: true },
       tableResolver({ localhost: ['127.0.0.1'] }),
     );

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 
 /**
- * Typed integration records (table `integrations`, one row per tenant integration). `config` holds
- * the non-secret settings and `secrets` the credentials; both are validated by the schema of the
- * integration's `type`. New CCaaS adapters add a member here.
+ * Typed integration records (table `integrations`, one row per tenant integration, owned by
+ * {@link IntegrationStore}). `config` holds the non-secret settings and `secrets` the credentials
+ * (stored encrypted); both are validated by the schema of the integration's `type`. New CCaaS adapters
+ * add a member here; any URL in their config is called through `OutboundHttp` and listed in
+ * {@link OUTBOUND_URL_FIELDS}.
  */
 export const IntegrationConfigSchemas = {
   /** OmniBots Agent Desktop (internal adapter): no credentials, optional default queue (seed 000). */
@@ -80,6 +82,21 @@ export const IntegrationConfigSchemas = {
       }),
     secrets: z.object({}).default({}),
   },
+  /**
+   * The tenant's signing secrets for the webhooks we send (Standard Webhooks, `whsec_` + base64 of 24
+   * random bytes). Managed by `/v1/webhook-secret` only (never created through `/v1/integrations`):
+   * `current` signs; during a rotation `previous` signs too until `config.previousExpiresAt`.
+   */
+  webhook_signing: {
+    config: z.object({ previousExpiresAt: z.iso.datetime().nullable().default(null) }),
+    secrets: z.object({
+      current: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/),
+      previous: z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/)
+        .optional(),
+    }),
+  },
   /** OpenAI-compatible chat completions / embeddings provider (summaries, answer generation). */
   llm: {
     config: z.object({
@@ -103,6 +120,28 @@ export type IntegrationConfig<T extends IntegrationType> = z.infer<
 export type IntegrationSecrets<T extends IntegrationType> = z.infer<
   (typeof IntegrationConfigSchemas)[T]['secrets']
 >;
+
+/**
+ * The URLs of hosts we connect to in an integration's (validated) config, with the request field each
+ * comes from: vetted by the outbound URL policy when the integration is written (400 naming the field)
+ * and again at connect time. A new adapter with a URL in its config adds it here.
+ */
+export function outboundUrlsOf(
+  type: IntegrationType,
+  config: Record<string, unknown>,
+): { field: string; url: string }[] {
+  const fields: Partial<Record<IntegrationType, readonly string[]>> = {
+    llm: ['baseUrl'],
+    genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
+  };
+  const out = (fields[type] ?? [])
+    .filter((f) => typeof config[f] === 'string')
+    .map((f) => ({ field: `config.${f}`, url: config[f] as string }));
+  if (type === 'eightbyeight' && typeof config['host'] === 'string') {
+    out.push({ field: 'config.host', url: `${String(config['scheme'] ?? 'wss')}://${config['host']}/` });
+  }
+  return out;
+}
 
 /**
  * Parses a stored integration row's config/secrets for its type.

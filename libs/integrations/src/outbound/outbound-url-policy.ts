@@ -1,53 +1,52 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { Inject, Injectable } from '@nestjs/common';
 import ipaddr from 'ipaddr.js';
 
-/** Injection token of the callback URL policy's options. */
-export const CALLBACK_URL_POLICY_OPTIONS = Symbol('CALLBACK_URL_POLICY_OPTIONS');
-
-/** What callback URLs may point at (HANDOFF_CALLBACK_* variables). */
-export interface CallbackUrlPolicyOptions {
-  /** Accept `http:` as well as `https:` (HANDOFF_CALLBACK_ALLOW_HTTP; development and tests). */
+/**
+ * What a tenant-configured URL (callback URL, LLM `baseUrl`, Genesys API host, 8x8 Pulsar host, CCaaS
+ * adapter endpoint) may point at. Each service maps its own variables onto it (the orchestrator's
+ * HANDOFF_CALLBACK_*, everyone's OUTBOUND_*; see `OutboundConfigSchema`).
+ */
+export interface OutboundUrlPolicyOptions {
+  /** Accept `http:` as well as `https:` (`ws:` as well as `wss:` for WebSocket URLs; development and tests). */
   allowHttp: boolean;
   /**
    * Accept hosts in non-public ranges (loopback, RFC 1918, link-local, ULA …) — at intake for IP
-   * literals and at delivery for resolved addresses (HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS; development
-   * and tests with a local callback server only).
+   * literals and at delivery for resolved addresses (development and tests with local
+   * servers only).
    */
   allowPrivateNetworks: boolean;
   /**
-   * Lower-case host suffixes a callback host must equal or end in at a label boundary (`example.com`
-   * admits `example.com` and `hooks.example.com`, not `badexample.com`); empty → any host
-   * (HANDOFF_CALLBACK_ALLOWED_HOSTS).
+   * Lower-case host suffixes a host must equal or end in at a label boundary (`example.com`
+   * admits `example.com` and `hooks.example.com`, not `badexample.com`); empty → any host.
    */
   allowedHostSuffixes: readonly string[];
 }
 
-/** Why a callback URL was refused (metric label `reason`). */
-export type CallbackRefusal = 'invalid_url' | 'scheme' | 'userinfo' | 'host_not_allowed' | 'blocked_address';
+/** Why a URL was refused (metric label `reason`). */
+export type OutboundRefusal = 'invalid_url' | 'scheme' | 'userinfo' | 'host_not_allowed' | 'blocked_address';
 
 /**
- * A callback URL the policy refuses (SSRF protection): at intake it becomes a 400 naming `callbackUrl`,
- * at delivery a `failed` delivery without further attempts.
+ * A URL the policy refuses (SSRF protection): at config time it becomes a 400 naming the field (e.g.
+ * `callbackUrl`, `config.baseUrl`), at connect time the call fails without retry.
  */
-export class CallbackRefusedError extends Error {
+export class OutboundUrlRefusedError extends Error {
   constructor(
-    readonly reason: CallbackRefusal,
+    readonly reason: OutboundRefusal,
     message: string,
   ) {
     super(message);
-    this.name = 'CallbackRefusedError';
+    this.name = 'OutboundUrlRefusedError';
   }
 }
 
-/** One address a callback may connect to (`family` 4 or 6, as `dns.lookup` reports it). */
+/** One address an outbound call may connect to (`family` 4 or 6, as `dns.lookup` reports it). */
 export interface VettedAddress {
   address: string;
   family: 4 | 6;
 }
 
-/** A callback target whose every address passed the policy: connect only to these. */
+/** A target whose every address passed the policy: connect only to these. */
 export interface VettedTarget {
   url: URL;
   /** Host name (or IP literal without brackets) — the `Host` header and TLS SNI stay this name. */
@@ -66,14 +65,11 @@ export const systemResolver: HostResolver = async (hostname) =>
     family: a.family === 6 ? 6 : 4,
   }));
 
-/** Injection token of the {@link HostResolver} the policy uses (defaults to {@link systemResolver}). */
-export const CALLBACK_HOST_RESOLVER = Symbol('CALLBACK_HOST_RESOLVER');
-
 /** IPv6 global unicast (RFC 4291 §2.4): anything outside it (IPv4-compatible `::a.b.c.d`, …) is refused. */
 const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
 
 /**
- * Classifies an IP address for outbound callbacks (OWASP SSRF prevention: deny everything but public
+ * Classifies an IP address for outbound calls (OWASP SSRF prevention: deny everything but public
  * unicast). IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is judged as the IPv4 address it maps to. Ranges are
  * ipaddr.js' special-purpose registries (IANA IPv4/IPv6 special-purpose address registries): loopback,
  * `private` (RFC 1918), `linkLocal` (169.254/16 — cloud metadata 169.254.169.254 — and fe80::/10),
@@ -94,21 +90,25 @@ export function blockedAddressRange(address: string): string | null {
 }
 
 /**
- * SSRF policy for caller-supplied callback URLs.
+ * SSRF policy for every tenant- or caller-supplied URL we connect to (callbacks, LLM `baseUrl`, Genesys,
+ * 8x8, CCaaS adapters).
  *
- * - {@link checkUrl} (intake and again at delivery, pure): absolute `https:` URL (`http:` only with
- *   `allowHttp`), no userinfo, host on the allow-list when one is configured, an IP-literal host not in
+ * - {@link checkUrl} (config time and again at connect time, pure): absolute `https:`/`wss:` URL
+ *   (`http:`/`ws:` only with `allowHttp`), no userinfo, host on the allow-list when one is configured, an IP-literal host not in
  *   a blocked range ({@link blockedAddressRange}) unless `allowPrivateNetworks`. The WHATWG URL parser
  *   normalizes `http://2130706433/`, `http://0x7f.1/` etc. to `127.0.0.1` before the check.
  * - {@link resolve} (delivery): resolves the host and refuses it if ANY address is blocked (DNS may
  *   answer differently than at intake — rebinding); the caller connects only to the returned addresses
  *   ({@link pinnedLookup}), so the check and the connection use the same IPs.
  */
-@Injectable()
-export class CallbackUrlPolicy {
+export class OutboundUrlPolicy {
+  /**
+   * @param opts what URLs may point at
+   * @param resolver host name → addresses (default {@link systemResolver}; tests pass a fake DNS)
+   */
   constructor(
-    @Inject(CALLBACK_URL_POLICY_OPTIONS) private readonly opts: CallbackUrlPolicyOptions,
-    @Inject(CALLBACK_HOST_RESOLVER) private readonly resolver: HostResolver = systemResolver,
+    private readonly opts: OutboundUrlPolicyOptions,
+    private readonly resolver: HostResolver = systemResolver,
   ) {}
 
   /** Whether private networks are allowed (the dispatcher warns at start when they are). */
@@ -119,32 +119,34 @@ export class CallbackUrlPolicy {
   /**
    * Checks what can be checked without the network.
    * @returns the parsed URL
-   * @throws CallbackRefusedError (`invalid_url`, `scheme`, `userinfo`, `host_not_allowed`, `blocked_address`)
+   * @throws OutboundUrlRefusedError (`invalid_url`, `scheme`, `userinfo`, `host_not_allowed`, `blocked_address`)
    */
   checkUrl(raw: string): URL {
-    if (!URL.canParse(raw)) throw new CallbackRefusedError('invalid_url', 'must be an absolute URL');
+    if (!URL.canParse(raw)) throw new OutboundUrlRefusedError('invalid_url', 'must be an absolute URL');
     const url = new URL(raw);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.opts.allowHttp)) {
-      throw new CallbackRefusedError(
+    const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+    const plain = url.protocol === 'http:' || url.protocol === 'ws:';
+    if (!secure && !(plain && this.opts.allowHttp)) {
+      throw new OutboundUrlRefusedError(
         'scheme',
-        this.opts.allowHttp ? 'must be an http or https URL' : 'must be an https URL',
+        this.opts.allowHttp ? 'must be an http(s) or ws(s) URL' : 'must be an https (or wss) URL',
       );
     }
     if (url.username || url.password) {
-      throw new CallbackRefusedError('userinfo', 'must not contain user name or password');
+      throw new OutboundUrlRefusedError('userinfo', 'must not contain user name or password');
     }
     const host = hostOf(url);
-    if (!host) throw new CallbackRefusedError('invalid_url', 'must name a host');
+    if (!host) throw new OutboundUrlRefusedError('invalid_url', 'must name a host');
     if (
       this.opts.allowedHostSuffixes.length &&
       !this.opts.allowedHostSuffixes.some((s) => matchesSuffix(host, s))
     ) {
-      throw new CallbackRefusedError('host_not_allowed', `host ${host} is not on the callback allow-list`);
+      throw new OutboundUrlRefusedError('host_not_allowed', `host ${host} is not on the allow-list`);
     }
     if (isIP(host) && !this.opts.allowPrivateNetworks) {
       const blocked = blockedAddressRange(host);
       if (blocked) {
-        throw new CallbackRefusedError(
+        throw new OutboundUrlRefusedError(
           'blocked_address',
           `host ${host} is a non-public address (${blocked})`,
         );
@@ -165,7 +167,7 @@ export class CallbackUrlPolicy {
 
   /**
    * Resolves the URL's host (an IP literal is not resolved) and vets every address.
-   * @throws CallbackRefusedError (`blocked_address`) naming each blocked address and its range;
+   * @throws OutboundUrlRefusedError (`blocked_address`) naming each blocked address and its range;
    *         resolver errors (ENOTFOUND, timeouts) propagate unchanged — they are retryable
    */
   async resolve(url: URL): Promise<VettedTarget> {
@@ -179,9 +181,9 @@ export class CallbackUrlPolicy {
         .map((a) => ({ ...a, range: blockedAddressRange(a.address) }))
         .filter((a) => a.range !== null);
       if (blocked.length) {
-        throw new CallbackRefusedError(
+        throw new OutboundUrlRefusedError(
           'blocked_address',
-          `callback host ${hostname} resolves to non-public address(es) ${blocked
+          `host ${hostname} resolves to non-public address(es) ${blocked
             .map((b) => `${b.address} (${b.range})`)
             .join(', ')}`,
         );

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'integrations', preset: '../../jest.preset.js', rootDir: '.' };
