@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   DatabaseConfigSchema,
   HttpConfigSchema,
+  HttpProtectionConfigSchema,
   KafkaConfigSchema,
   RedisConfigSchema,
   csv,
@@ -29,6 +30,7 @@ export const DEFAULT_ALLOWED_FILE_TYPES = [
 export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema.shape)
   .extend(RedisConfigSchema.shape)
   .extend(HttpConfigSchema.shape)
+  .extend(HttpProtectionConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3003),
     /** HS256 secret for agent tokens (UTF-8, at least 32 bytes). */

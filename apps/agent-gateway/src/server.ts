@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import express from 'express';
 import type { Logger } from 'pino';
+import { protectHttp } from '@hub/http';
 import { bootstrapService } from '@hub/observability';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
@@ -25,7 +26,13 @@ export async function startGateway(
     logger,
     port: config.PORT,
     host: config.HOST,
-    configure: (app) => {
+    configure: async (app) => {
+      await protectHttp(app, {
+        service: 'agent-gateway',
+        config,
+        redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
+        intakeRoutes: [],
+      });
       app.useWebSocketAdapter(new IoAdapter(app));
       app.use('/desktop', express.static(DESKTOP_DIR, { index: 'index.html', maxAge: 0 }));
       setupGatewayOpenApi(app);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   DatabaseConfigSchema,
   HttpConfigSchema,
+  HttpProtectionConfigSchema,
   KafkaConfigSchema,
   RedisConfigSchema,
   csv,
@@ -56,6 +57,7 @@ export const TokenConfigSchema = z.object({
 export const AssistGatewayConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
+    ...HttpProtectionConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3006),
     ...DatabaseConfigSchema.shape,
     ...KafkaConfigSchema.shape,

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigSchema } from '@hub/config';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  HttpProtectionConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+} from '@hub/config';
 
 /**
  * Environment of connector-8x8 (validated once in main.ts by `loadConfig`; a bad value stops the
@@ -8,6 +14,7 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigS
  */
 export const Connector8x8ConfigSchema = z.object({
   ...HttpConfigSchema.shape,
+  ...HttpProtectionConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3061),
   ...DatabaseConfigSchema.shape,
   ...KafkaConfigSchema.shape,

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/config';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  HttpProtectionConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+} from '@hub/config';
 
 /**
  * Environment of connector-ccai (validated once in main.ts by `loadConfig`). Per-tenant settings
@@ -9,6 +15,8 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/
 export const ConnectorCcaiConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
+    ...HttpProtectionConfigSchema.shape,
+    ...RedisConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3063),
     ...DatabaseConfigSchema.shape,
     ...KafkaConfigSchema.shape,

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from '@hub/config';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  HttpProtectionConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+  bool,
+} from '@hub/config';
 
 /**
  * suggestion-service configuration (env vars; fail-fast, names the variable).
@@ -7,6 +14,8 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from 
  */
 export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema.shape)
   .extend(HttpConfigSchema.shape)
+  .extend(HttpProtectionConfigSchema.shape)
+  .extend(RedisConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3070),
     /** Final utterances kept per interaction (the context window). */
@@ -56,3 +65,6 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
   });
 
 export type SuggestionConfig = z.infer<typeof SuggestionConfigSchema>;
+
+/** The intake route (widgets' utterances): intake rate limits and admission control (docs/security/abuse.md). */
+export const SUGGESTION_INTAKE_ROUTE = 'POST /v1/interactions/:interactionId/utterances';

@@ -43,7 +43,7 @@ export function isOperationalPath(path: string): boolean {
 
 /** Who is calling, as the rate limiter keys it. */
 export interface Caller {
-  /** `cred:<credentialId>` when authenticated, else `ip:<client address>`. */
+  /** `cred:<credentialId>` when authenticated (`agent:<tenant>/<agentId>` for an agent token), else `ip:<client address>`. */
   credentialKey: string;
   /** The tenant (authenticated principal's, else the `X-Tenant-Id` header), or null for none. */
   tenantId: string | null;
@@ -53,6 +53,8 @@ export interface Caller {
 interface PrincipalLike {
   tenantId?: string | null;
   credentialId?: string;
+  /** agent-gateway's agent principal (agent JWT) has an agent id instead of a credential id. */
+  agentId?: string;
 }
 
 /**
@@ -63,6 +65,12 @@ export function callerOf(req: Request): Caller {
   const principal = (req as Request & { principal?: PrincipalLike }).principal;
   if (principal && typeof principal.credentialId === 'string') {
     return { credentialKey: `cred:${principal.credentialId}`, tenantId: principal.tenantId ?? null };
+  }
+  if (principal && typeof principal.agentId === 'string') {
+    return {
+      credentialKey: `agent:${principal.tenantId}/${principal.agentId}`,
+      tenantId: principal.tenantId ?? null,
+    };
   }
   const header = req.headers['x-tenant-id'];
   const tenant = typeof header === 'string' && /^[a-zA-Z0-9_-]{1,64}$/.test(header) ? header : null;
