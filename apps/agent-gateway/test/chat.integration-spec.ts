@@ -218,6 +218,16 @@ describe('agent-gateway: live conversation (messages, typing, files)', () => {
     const wrongType = await upload(new Blob(['%PDF-1.7'], { type: 'application/pdf' }), 'label.pdf');
     expect(wrongType.status).toBe(415);
     expect((await wrongType.json()).message).toMatch(/application\/pdf is not allowed/);
+    // the type is checked by content (magic bytes / UTF-8), not by the declared Content-Type
+    const pngSignature = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const binaryAsText = await upload(new Blob([pngSignature], { type: 'text/plain' }), 'notes.txt');
+    expect(binaryAsText.status).toBe(415);
+    expect((await binaryAsText.json()).message).toBe('file: content is image/png, not text');
+    const textAsPng = await upload(new Blob(['not an image'], { type: 'image/png' }), 'photo.png');
+    expect(textAsPng.status).toBe(415);
+    expect((await textAsPng.json()).message).toMatch(/^file: content is not image\/png/);
+    const realPng = await upload(new Blob([pngSignature], { type: 'image/png' }), 'photo.png');
+    expect(realPng.status).toBe(201);
     const notMine = await upload(
       new Blob(['x'], { type: 'text/plain' }),
       'x.txt',

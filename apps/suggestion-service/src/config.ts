@@ -22,7 +22,16 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
     ASSIST_CONTEXT_UTTERANCES: z.coerce.number().int().min(1).max(200).default(16),
     /** Sources returned with a suggestion. */
     ASSIST_TOP_K: z.coerce.number().int().min(1).max(50).default(5),
-    /** Max body size of a Markdown/HTML/plain-text upload, bytes (JSON Lines streams, no total limit). */
+    /**
+     * Max body size of any knowledge-base upload (JSON Lines included), bytes: counted while streaming,
+     * 413 problem+json naming the limit (docs/security/abuse.md).
+     */
+    ASSIST_MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(256 * 1024 * 1024),
+    /** Max body size of a Markdown/HTML/plain-text upload (one document), bytes. */
     ASSIST_MAX_DOCUMENT_BYTES: z.coerce
       .number()
       .int()

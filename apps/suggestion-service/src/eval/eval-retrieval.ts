@@ -85,7 +85,12 @@ async function main() {
     const ingest = new IngestDocumentsUseCase(
       kbRepo,
       new LlmRepository(prisma),
-      { maxLineBytes: 1024 * 1024, maxDocumentBytes: 20 * 1024 * 1024, batchSize: 1000 },
+      {
+        maxLineBytes: 1024 * 1024,
+        maxDocumentBytes: 20 * 1024 * 1024,
+        maxUploadBytes: Number.MAX_SAFE_INTEGER,
+        batchSize: 1000,
+      },
       logger,
     );
     const kb = await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`);

@@ -4,3 +4,4 @@ export * from './rate-limit';
 export * from './admission';
 export * from './body-limits';
 export * from './protect-http';
+export * from './content-sniff';
