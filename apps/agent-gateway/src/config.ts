@@ -7,6 +7,7 @@ import {
   RedisConfigSchema,
   csv,
   loadConfig,
+  frameAncestors,
 } from '@hub/config';
 
 /** Default MIME types an agent may upload (images, PDF, plain text/CSV, common office documents). */
@@ -41,6 +42,11 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
     AGENT_JWT_ISSUER: z.string().min(1).optional(),
     /** Expected `aud` claim, if set. */
     AGENT_JWT_AUDIENCE: z.string().min(1).optional(),
+    /**
+     * CSP `frame-ancestors` of the Agent Desktop page: `'none'` (default: nobody may frame it) or the
+     * https origins of a portal that embeds it (docs/security/abuse.md).
+     */
+    DESKTOP_FRAME_ANCESTORS: frameAncestors().default(["'none'"]),
     /** Directory of the local-disk file storage. */
     FILE_STORAGE_DIR: z.string().min(1).default('var/files'),
     /** Largest upload accepted, bytes (default 10 MiB). */

@@ -200,6 +200,32 @@ describe('agent-gateway: live conversation (messages, typing, files)', () => {
     expect(count).toBe(0);
   });
 
+  it('customer file links must be https: an http one is never shown (dead letter), an https one is', async () => {
+    const w = await seedWorkItem(h.prisma, { tenantId: 'acme', agentId: 'agent-links', state: 'assigned' });
+    const s = await h.connect(await h.token('acme', 'agent-links'));
+    const got = collect<ConversationMessage>(s, 'chat:message');
+    const file = (url: string) => ({
+      kind: 'file' as const,
+      file: {
+        fileId: randomUUID(),
+        name: 'receipt.pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 1200,
+        url,
+      },
+    });
+    const insecure = inbound(w.conversationId, file('http://files.example.com/receipt.pdf'));
+    const secure = inbound(w.conversationId, file('https://files.example.com/receipt.pdf'));
+    await producer.publish('conversationMessages', insecure);
+    await producer.publish('conversationMessages', secure);
+    await waitFor(() => got.length >= 1, { what: 'the https file message' });
+    expect(got.map((m) => m.messageId)).toEqual([secure.data.messageId]);
+    const logged = await h.prisma.conversationMessage.findMany({
+      where: { conversationId: w.conversationId },
+    });
+    expect(logged.map((r) => r.messageId)).toEqual([secure.data.messageId]);
+  });
+
   it('uploads a file within the limits, shares it as a message, serves it to the agent and by signed link', async () => {
     const w = await seedWorkItem(h.prisma, { tenantId: 'acme', agentId: 'agent-file', state: 'assigned' });
     const token = await h.token('acme', 'agent-file');

@@ -6,6 +6,7 @@ import {
   KafkaConfigSchema,
   RedisConfigSchema,
   csv,
+  frameAncestors,
 } from '@hub/config';
 import { TenantIdSchema } from '@hub/contracts';
 
@@ -80,7 +81,7 @@ export const AssistGatewayConfigSchema = z
     /** Lifetime of a pending Genesys PKCE login (state + code_verifier in Redis), seconds. */
     PKCE_STATE_TTL_S: z.coerce.number().int().min(30).max(3600).default(600),
     /** CSP `frame-ancestors` of the widget page: the vendor desktops allowed to embed it. */
-    WIDGET_FRAME_ANCESTORS: z.string().min(1).default("'self'"),
+    WIDGET_FRAME_ANCESTORS: frameAncestors().default(["'self'"]),
   })
   .superRefine((c, ctx) => {
     if (!c.EMBED_TOKEN_SECRET === !c.EMBED_TOKEN_PRIVATE_KEY) {

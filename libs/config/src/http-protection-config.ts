@@ -40,3 +40,36 @@ export const HttpProtectionConfigSchema = z.object({
 });
 
 export type HttpProtectionConfig = z.infer<typeof HttpProtectionConfigSchema>;
+
+/**
+ * One CSP `frame-ancestors` source: `'self'`, `'none'`, an `https:` origin (a `*.` host wildcard allowed),
+ * or a loopback `http:` origin (development and tests).
+ */
+const FRAME_ANCESTOR =
+  /^('self'|'none'|https:\/\/(\*\.)?[a-z0-9.-]+(:\d+)?|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?)$/i;
+
+/**
+ * A CSP `frame-ancestors` source list (CSP Level 3 §7.3) from a space- or comma-separated variable:
+ * `'self'`, `'none'` (alone) or https origins such as `https://apps.mypurecloud.com https://*.my.salesforce.com`.
+ * Anything else (http origins, paths, schemes like `data:`) fails start-up naming the entry.
+ */
+export const frameAncestors = () =>
+  z
+    .string()
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(
+              FRAME_ANCESTOR,
+              "each entry must be 'self', 'none', an https:// origin or a loopback http:// origin",
+            ),
+        )
+        .min(1)
+        .refine(
+          (l) => !l.includes("'none'") || l.length === 1,
+          "'none' cannot be combined with other sources",
+        ),
+    );
