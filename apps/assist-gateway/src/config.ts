@@ -80,6 +80,10 @@ export const AssistGatewayConfigSchema = z
     SUGGESTION_HISTORY_TTL_S: z.coerce.number().int().min(10).max(604_800).default(3600),
     /** Lifetime of a pending Genesys PKCE login (state + code_verifier in Redis), seconds. */
     PKCE_STATE_TTL_S: z.coerce.number().int().min(30).max(3600).default(600),
+    /** Chat lines one widget may forward (`utterance` events) per WIDGET_UTTERANCE_RATE_WINDOW_S, all replicas together. */
+    WIDGET_UTTERANCE_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Window of WIDGET_UTTERANCE_RATE_LIMIT, seconds. */
+    WIDGET_UTTERANCE_RATE_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
     /** CSP `frame-ancestors` of the widget page: the vendor desktops allowed to embed it. */
     WIDGET_FRAME_ANCESTORS: frameAncestors().default(["'self'"]),
   })
