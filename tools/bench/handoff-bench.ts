@@ -84,6 +84,9 @@ interface StageResult {
   handoffToOfferMs: LatencySummary;
   timeToPickupMs: LatencySummary;
   httpIntakeMs: LatencySummary;
+  /** Requests shed by admission control (503 + Retry-After) and their latency (docs/security/abuse.md). */
+  shed: number;
+  httpShedMs: LatencySummary;
   achievedRequestRateHz: number;
   sustainedOffersPerSecond: number;
   windows: { fromS: number; offers: number; p50Ms: number; p99Ms: number }[];
@@ -228,6 +231,8 @@ async function main(): Promise<void> {
     };
     const st = stage;
     const http = new LatencyRecorder();
+    const shedLatency = new LatencyRecorder();
+    let shed = 0;
     const errors: Record<string, number> = {};
     const err = (k: string) => (errors[k] = (errors[k] ?? 0) + 1);
     let httpOk = 0;
@@ -262,6 +267,11 @@ async function main(): Promise<void> {
       inflight.push(
         postJson(`${env.ORCHESTRATOR_URL}/v1/handoffs`, { 'x-tenant-id': TENANT }, JSON.stringify(body)).then(
           (status) => {
+            if (status === 503) {
+              shed += 1;
+              shedLatency.record(performance.now() - t);
+              return;
+            }
             http.record(performance.now() - t);
             if (status === 201 || status === 200) httpOk += 1;
             else err(`http_${status}`);
@@ -324,6 +334,8 @@ async function main(): Promise<void> {
       handoffToOfferMs: st.offer.summary(),
       timeToPickupMs: st.pickup.summary(),
       httpIntakeMs: http.summary(),
+      shed,
+      httpShedMs: shedLatency.summary(),
       achievedRequestRateHz: Math.round((n / ((sendEnd - t0) / 1000)) * 10) / 10,
       sustainedOffersPerSecond: Math.round((duringStage.length / ((sendEnd - t0) / 1000)) * 10) / 10,
       windows,
@@ -433,11 +445,11 @@ function renderTable(
   const lines = [
     `Run ${at} — ${agents} agents in ${queues} queues accepting at once, wrap-up after assignment; everything (Kafka, PostgreSQL, Redis, 3 services, load generator) on one 2-core machine.`,
     '',
-    '| rate (handoffs/s) | sent | offered | handoff→offer p50 / p99 (ms) | time to pickup p50 / p99 (ms) | HTTP intake p50 / p99 (ms) | sustained offers/s | errors | double assignments | load avg 1m |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| rate (handoffs/s) | sent | offered | handoff→offer p50 / p99 (ms) | time to pickup p50 / p99 (ms) | HTTP intake p50 / p99 (ms) | shed (503) · p50 / p99 (ms) | sustained offers/s | errors | double assignments | load avg 1m |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...stages.map(
       (s) =>
-        `| ${s.rateHz} | ${s.sent} | ${s.offered} | ${l(s.handoffToOfferMs)} | ${l(s.timeToPickupMs)} | ${l(s.httpIntakeMs)} | ${s.sustainedOffersPerSecond} | ${
+        `| ${s.rateHz} | ${s.sent} | ${s.offered} | ${l(s.handoffToOfferMs)} | ${l(s.timeToPickupMs)} | ${l(s.httpIntakeMs)} | ${s.shed ?? 0} · ${s.httpShedMs ? l(s.httpShedMs) : '–'} | ${s.sustainedOffersPerSecond} | ${
           Object.entries(s.errors)
             .map(([k, v]) => `${k}: ${v}`)
             .join(', ') || 0

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import {
   DatabaseConfigSchema,
   HttpConfigSchema,
+  HttpProtectionConfigSchema,
   KafkaConfigSchema,
   RedisConfigSchema,
   csv,
   loadConfig,
+  frameAncestors,
 } from '@hub/config';
 
 /** Default MIME types an agent may upload (images, PDF, plain text/CSV, common office documents). */
@@ -29,6 +31,7 @@ export const DEFAULT_ALLOWED_FILE_TYPES = [
 export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema.shape)
   .extend(RedisConfigSchema.shape)
   .extend(HttpConfigSchema.shape)
+  .extend(HttpProtectionConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3003),
     /** HS256 secret for agent tokens (UTF-8, at least 32 bytes). */
@@ -39,6 +42,11 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
     AGENT_JWT_ISSUER: z.string().min(1).optional(),
     /** Expected `aud` claim, if set. */
     AGENT_JWT_AUDIENCE: z.string().min(1).optional(),
+    /**
+     * CSP `frame-ancestors` of the Agent Desktop page: `'none'` (default: nobody may frame it) or the
+     * https origins of a portal that embeds it (docs/security/abuse.md).
+     */
+    DESKTOP_FRAME_ANCESTORS: frameAncestors().default(["'none'"]),
     /** Directory of the local-disk file storage. */
     FILE_STORAGE_DIR: z.string().min(1).default('var/files'),
     /** Largest upload accepted, bytes (default 10 MiB). */

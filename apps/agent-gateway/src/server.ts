@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import express from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { protectHttp } from '@hub/http';
 import { bootstrapService } from '@hub/observability';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
@@ -10,6 +12,37 @@ import { setupGatewayOpenApi } from './openapi';
 
 /** Folder of the Agent Desktop page (plain HTML + ES modules, no build step). */
 export const DESKTOP_DIR = join(__dirname, 'desktop', 'public');
+
+/**
+ * Security headers of the Agent Desktop (helmet): a strict Content-Security-Policy — scripts, styles,
+ * fonts and fetch/WebSocket connections from this origin only, no inline code (the page has none), no
+ * plugins, `base-uri 'none'` — with `frame-ancestors` from DESKTOP_FRAME_ANCESTORS (X-Frame-Options DENY
+ * when that is `'none'`), `Referrer-Policy: no-referrer`, `nosniff`, HSTS and the other helmet defaults.
+ */
+export function desktopSecurityHeaders(config: Pick<GatewayConfig, 'DESKTOP_FRAME_ANCESTORS'>) {
+  const ancestors = config.DESKTOP_FRAME_ANCESTORS;
+  const framable = !(ancestors.length === 1 && ancestors[0] === "'none'");
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        manifestSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ancestors,
+      },
+    },
+    xFrameOptions: framable ? false : { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}
 
 /**
  * Starts the gateway: HTTP (REST, `/desktop/`, health, OpenAPI at `/docs` and `/docs-json`) and
@@ -25,9 +58,19 @@ export async function startGateway(
     logger,
     port: config.PORT,
     host: config.HOST,
-    configure: (app) => {
+    configure: async (app) => {
+      await protectHttp(app, {
+        service: 'agent-gateway',
+        config,
+        redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
+        intakeRoutes: [],
+      });
       app.useWebSocketAdapter(new IoAdapter(app));
-      app.use('/desktop', express.static(DESKTOP_DIR, { index: 'index.html', maxAge: 0 }));
+      app.use(
+        '/desktop',
+        desktopSecurityHeaders(config),
+        express.static(DESKTOP_DIR, { index: 'index.html', maxAge: 0 }),
+      );
       setupGatewayOpenApi(app);
     },
   });

@@ -200,6 +200,32 @@ describe('agent-gateway: live conversation (messages, typing, files)', () => {
     expect(count).toBe(0);
   });
 
+  it('customer file links must be https: an http one is never shown (dead letter), an https one is', async () => {
+    const w = await seedWorkItem(h.prisma, { tenantId: 'acme', agentId: 'agent-links', state: 'assigned' });
+    const s = await h.connect(await h.token('acme', 'agent-links'));
+    const got = collect<ConversationMessage>(s, 'chat:message');
+    const file = (url: string) => ({
+      kind: 'file' as const,
+      file: {
+        fileId: randomUUID(),
+        name: 'receipt.pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 1200,
+        url,
+      },
+    });
+    const insecure = inbound(w.conversationId, file('http://files.example.com/receipt.pdf'));
+    const secure = inbound(w.conversationId, file('https://files.example.com/receipt.pdf'));
+    await producer.publish('conversationMessages', insecure);
+    await producer.publish('conversationMessages', secure);
+    await waitFor(() => got.length >= 1, { what: 'the https file message' });
+    expect(got.map((m) => m.messageId)).toEqual([secure.data.messageId]);
+    const logged = await h.prisma.conversationMessage.findMany({
+      where: { conversationId: w.conversationId },
+    });
+    expect(logged.map((r) => r.messageId)).toEqual([secure.data.messageId]);
+  });
+
   it('uploads a file within the limits, shares it as a message, serves it to the agent and by signed link', async () => {
     const w = await seedWorkItem(h.prisma, { tenantId: 'acme', agentId: 'agent-file', state: 'assigned' });
     const token = await h.token('acme', 'agent-file');
@@ -218,6 +244,16 @@ describe('agent-gateway: live conversation (messages, typing, files)', () => {
     const wrongType = await upload(new Blob(['%PDF-1.7'], { type: 'application/pdf' }), 'label.pdf');
     expect(wrongType.status).toBe(415);
     expect((await wrongType.json()).message).toMatch(/application\/pdf is not allowed/);
+    // the type is checked by content (magic bytes / UTF-8), not by the declared Content-Type
+    const pngSignature = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const binaryAsText = await upload(new Blob([pngSignature], { type: 'text/plain' }), 'notes.txt');
+    expect(binaryAsText.status).toBe(415);
+    expect((await binaryAsText.json()).message).toBe('file: content is image/png, not text');
+    const textAsPng = await upload(new Blob(['not an image'], { type: 'image/png' }), 'photo.png');
+    expect(textAsPng.status).toBe(415);
+    expect((await textAsPng.json()).message).toMatch(/^file: content is not image\/png/);
+    const realPng = await upload(new Blob([pngSignature], { type: 'image/png' }), 'photo.png');
+    expect(realPng.status).toBe(201);
     const notMine = await upload(
       new Blob(['x'], { type: 'text/plain' }),
       'x.txt',

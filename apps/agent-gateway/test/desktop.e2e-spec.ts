@@ -67,8 +67,20 @@ describe('Agent Desktop in headless Chromium (real router + orchestrator)', () =
     expect(integration.status).toBe(201);
 
     page = await browser.newPage();
+    const cspViolations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
     const token = await h.token(tenant, 'agent-ada');
-    await page.goto(`${h.baseUrl}/desktop/`);
+    const served = await page.goto(`${h.baseUrl}/desktop/`);
+    // strict CSP (no inline code, same-origin only) and nobody may frame the desktop
+    const csp = served!.headers()['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(served!.headers()['x-frame-options']).toBe('DENY');
     // no presence choice before the socket is up (it would be lost)
     expect(await page.locator('#presence').isDisabled()).toBe(true);
     await page.getByLabel('Agent token (JWT)').fill(token);
@@ -78,6 +90,7 @@ describe('Agent Desktop in headless Chromium (real router + orchestrator)', () =
     // Keyboard: the presence control has focus once connected.
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('presence');
     await page.getByLabel('Presence').selectOption('online');
+    expect(cspViolations).toEqual([]); // the page works under its policy (socket, styles, scripts)
     await page.getByText('connected · online').waitFor();
     await waitFor(
       async () =>

@@ -8,6 +8,7 @@ import { RealtimeModule } from '@hub/realtime';
 import type { AssistGatewayConfig } from './config';
 import { ConversationEventsPublisher } from './forwarding/conversation-events.publisher';
 import { ForwardUtteranceUseCase } from './forwarding/usecases/forward-utterance.usecase';
+import { WidgetRateLimiter } from './forwarding/widget-rate-limiter';
 import { GenesysAuthController } from './genesys/genesys-auth.controller';
 import { GenesysIntegrationRepository } from './genesys/genesys-integration.repository';
 import { GenesysOAuthClient } from './genesys/genesys-oauth.client';
@@ -72,6 +73,7 @@ export class AppModule {
         SuggestionsConsumer,
         ConversationEventsPublisher,
         ForwardUtteranceUseCase,
+        WidgetRateLimiter,
         GenesysIntegrationRepository,
         GenesysOAuthClient,
         PkceStateRepository,

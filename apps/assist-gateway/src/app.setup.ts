@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { OperationObject } from '@nestjs/swagger';
-import { setupOpenApi } from '@hub/http';
+import { protectHttp, setupOpenApi } from '@hub/http';
 import type { AssistGatewayConfig } from './config';
 import { RedisIoAdapter } from './stream/redis-io.adapter';
 import { ISSUER_SECURITY } from './tokens/embed-tokens.controller';
@@ -16,10 +16,17 @@ const asset = (summary: string, type: string): { get: Partial<OperationObject> }
 });
 
 /**
- * Applies the app-wide setup shared by main.ts and the tests: Socket.IO with the Redis adapter, and the
+ * Applies the app-wide setup shared by main.ts and the tests: abuse/overload protection (`protectHttp`:
+ * rate limits, body caps), Socket.IO with the Redis adapter, and the
  * OpenAPI document at `/docs` and `/docs-json`.
  */
-export function configureApp(app: INestApplication, config: AssistGatewayConfig): void {
+export async function configureApp(app: INestApplication, config: AssistGatewayConfig): Promise<void> {
+  await protectHttp(app, {
+    service: 'assist-gateway',
+    config,
+    redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
+    intakeRoutes: [],
+  });
   app.useWebSocketAdapter(new RedisIoAdapter(app, config.REDIS_URL, config.REDIS_NAMESPACE));
   setupOpenApi(app, {
     title: 'Engagement Hub — assist gateway',

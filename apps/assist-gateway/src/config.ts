@@ -2,9 +2,11 @@ import { z } from 'zod';
 import {
   DatabaseConfigSchema,
   HttpConfigSchema,
+  HttpProtectionConfigSchema,
   KafkaConfigSchema,
   RedisConfigSchema,
   csv,
+  frameAncestors,
 } from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 import { TenantIdSchema } from '@hub/contracts';
@@ -57,6 +59,7 @@ export const TokenConfigSchema = z.object({
 export const AssistGatewayConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
+    ...HttpProtectionConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3006),
     ...DatabaseConfigSchema.shape,
     ...SecretsConfigSchema.shape,
@@ -80,8 +83,12 @@ export const AssistGatewayConfigSchema = z
     SUGGESTION_HISTORY_TTL_S: z.coerce.number().int().min(10).max(604_800).default(3600),
     /** Lifetime of a pending Genesys PKCE login (state + code_verifier in Redis), seconds. */
     PKCE_STATE_TTL_S: z.coerce.number().int().min(30).max(3600).default(600),
+    /** Chat lines one widget may forward (`utterance` events) per WIDGET_UTTERANCE_RATE_WINDOW_S, all replicas together. */
+    WIDGET_UTTERANCE_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Window of WIDGET_UTTERANCE_RATE_LIMIT, seconds. */
+    WIDGET_UTTERANCE_RATE_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
     /** CSP `frame-ancestors` of the widget page: the vendor desktops allowed to embed it. */
-    WIDGET_FRAME_ANCESTORS: z.string().min(1).default("'self'"),
+    WIDGET_FRAME_ANCESTORS: frameAncestors().default(["'self'"]),
   })
   .superRefine((c, ctx) => {
     if (!c.EMBED_TOKEN_SECRET === !c.EMBED_TOKEN_PRIVATE_KEY) {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigSchema } from '@hub/config';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  HttpProtectionConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+} from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
@@ -9,6 +15,7 @@ import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
  */
 export const Connector8x8ConfigSchema = z.object({
   ...HttpConfigSchema.shape,
+  ...HttpProtectionConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3061),
   ...DatabaseConfigSchema.shape,
   ...SecretsConfigSchema.shape,

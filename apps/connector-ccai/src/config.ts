@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/config';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  HttpProtectionConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+} from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
@@ -10,6 +16,8 @@ import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 export const ConnectorCcaiConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
+    ...HttpProtectionConfigSchema.shape,
+    ...RedisConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3063),
     ...DatabaseConfigSchema.shape,
     ...SecretsConfigSchema.shape,

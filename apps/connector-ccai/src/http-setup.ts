@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { OperationObject } from '@nestjs/swagger';
 import { raw } from 'express';
 import { z } from 'zod';
-import { ProblemSchema, responseSchemaOf, schemaRef, setupOpenApi } from '@hub/http';
+import { ProblemSchema, protectHttp, responseSchemaOf, schemaRef, setupOpenApi } from '@hub/http';
 import { ADMIN_SECURITY } from './admin/admin.controller';
 import type { ConnectorCcaiConfig } from './config';
 import { PUBSUB_HEADERS, WrappedPushBodySchema } from './domain/push-request';
@@ -74,8 +74,14 @@ const pushOperation: Partial<OperationObject> = {
  * carry arbitrary data with any content type; wrapped ones are parsed by the use case), registered
  * before Nest's own JSON parser; the OpenAPI document at `/docs` and `/docs-json`.
  */
-export function configureHttp(app: INestApplication, config: ConnectorCcaiConfig): void {
+export async function configureHttp(app: INestApplication, config: ConnectorCcaiConfig): Promise<void> {
   app.use('/v1/pubsub/push', raw({ type: () => true, limit: config.CCAI_MAX_BODY_BYTES }));
+  await protectHttp(app, {
+    service: 'connector-ccai',
+    config,
+    redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
+    intakeRoutes: [],
+  });
   setupOpenApi(app, {
     title: 'Engagement Hub — connector-ccai',
     description:

@@ -1,6 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import { protectHttp } from '@hub/http';
 import { bootstrapService, createLogger } from '@hub/observability';
+import { PG_POOL } from '@hub/persistence';
 import { AppModule, SERVICE_NAME } from './app.module';
 import type { HandoffOrchestratorConfig } from './config';
 import { setupOpenApi } from './http/openapi';
@@ -20,7 +23,21 @@ export async function startHandoffOrchestrator(
     logger,
     port: config.PORT,
     host: config.HOST,
-    configure: (app) => {
+    configure: async (app) => {
+      const pool = app.get<Pool>(PG_POOL, { strict: false });
+      await protectHttp(app, {
+        service: SERVICE_NAME,
+        config,
+        redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
+        intakeRoutes: ['POST /v1/handoffs'],
+        probes: [
+          {
+            name: 'db_pool_waiting',
+            value: () => pool.waitingCount,
+            max: config.OVERLOAD_MAX_DB_POOL_WAITING,
+          },
+        ],
+      });
       app.useGlobalFilters(new ProblemFilter());
       if (config.OPENAPI_ENABLED) setupOpenApi(app);
     },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   DatabaseConfigSchema,
   HttpConfigSchema,
+  HttpProtectionConfigSchema,
   KafkaConfigSchema,
   RedisConfigSchema,
   bool,
@@ -15,6 +16,7 @@ import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
  */
 export const HandoffOrchestratorConfigSchema = z.object({
   ...HttpConfigSchema.shape,
+  ...HttpProtectionConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   ...DatabaseConfigSchema.shape,
   ...KafkaConfigSchema.shape,

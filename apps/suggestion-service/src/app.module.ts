@@ -50,6 +50,7 @@ export class AppModule {
           useValue: {
             maxLineBytes: config.ASSIST_MAX_LINE_BYTES,
             maxDocumentBytes: config.ASSIST_MAX_DOCUMENT_BYTES,
+            maxUploadBytes: config.ASSIST_MAX_UPLOAD_BYTES,
             embeddingBatchSize: config.ASSIST_EMBEDDING_BATCH_SIZE,
           },
         },

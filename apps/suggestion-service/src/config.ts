@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from '@hub/config';
+import {
+  DatabaseConfigSchema,
+  HttpConfigSchema,
+  HttpProtectionConfigSchema,
+  KafkaConfigSchema,
+  RedisConfigSchema,
+  bool,
+} from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
 /**
@@ -10,13 +17,24 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
   .extend(HttpConfigSchema.shape)
   .extend(SecretsConfigSchema.shape)
   .extend(OutboundConfigSchema.shape)
+  .extend(HttpProtectionConfigSchema.shape)
+  .extend(RedisConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3070),
     /** Final utterances kept per interaction (the context window). */
     ASSIST_CONTEXT_UTTERANCES: z.coerce.number().int().min(1).max(200).default(16),
     /** Sources returned with a suggestion. */
     ASSIST_TOP_K: z.coerce.number().int().min(1).max(50).default(5),
-    /** Max body size of a Markdown/HTML/plain-text upload, bytes (JSON Lines streams, no total limit). */
+    /**
+     * Max body size of any knowledge-base upload (JSON Lines included), bytes: counted while streaming,
+     * 413 problem+json naming the limit (docs/security/abuse.md).
+     */
+    ASSIST_MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(256 * 1024 * 1024),
+    /** Max body size of a Markdown/HTML/plain-text upload (one document), bytes. */
     ASSIST_MAX_DOCUMENT_BYTES: z.coerce
       .number()
       .int()
@@ -59,3 +77,6 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
   });
 
 export type SuggestionConfig = z.infer<typeof SuggestionConfigSchema>;
+
+/** The intake route (widgets' utterances): intake rate limits and admission control (docs/security/abuse.md). */
+export const SUGGESTION_INTAKE_ROUTE = 'POST /v1/interactions/:interactionId/utterances';

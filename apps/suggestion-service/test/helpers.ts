@@ -6,6 +6,7 @@ import { bootstrapService, createLogger } from '@hub/observability';
 import type { TestWorld } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { SuggestionConfigSchema } from '../src/config';
+import { configureSuggestionHttp } from '../src/http-setup';
 
 /** The shared real data folder (`../shared/data` beside the repository). */
 export const DATA_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'data');
@@ -47,6 +48,7 @@ export async function startService(
     logger,
     port: 0,
     host: '127.0.0.1',
+    configure: (a) => configureSuggestionHttp(a, config),
   });
   return { app, url: `http://127.0.0.1:${port}` };
 }

@@ -13,7 +13,7 @@ import { bootstrapService, createLogger } from '@hub/observability';
 import { createTestWorld, type TestWorld, openApiChecks } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { SuggestionConfigSchema } from '../src/config';
-import { setupSuggestionOpenApi } from '../src/openapi';
+import { configureSuggestionHttp } from '../src/http-setup';
 import { api, knowledgeRows } from './helpers';
 
 jest.setTimeout(60_000);
@@ -58,7 +58,7 @@ describe('suggestion-service OpenAPI document (/docs-json)', () => {
       logger,
       port: 0,
       host: '127.0.0.1',
-      configure: setupSuggestionOpenApi,
+      configure: (a) => configureSuggestionHttp(a, config),
     });
     app = started.app;
     url = `http://127.0.0.1:${started.port}`;

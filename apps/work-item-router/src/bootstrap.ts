@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { TENANT_SECURITY, setupOpenApi, tenantHeaderScheme } from '@hub/http';
+import { TENANT_SECURITY, protectHttp, setupOpenApi, tenantHeaderScheme } from '@hub/http';
 import { bootstrapService, createLogger } from '@hub/observability';
 import { AppModule, SERVICE_NAME } from './app.module';
 import type { RouterConfig } from './config';
@@ -17,7 +17,13 @@ export async function startRouter(config: RouterConfig): Promise<{ app: INestApp
     logger,
     port: config.PORT,
     host: config.HOST,
-    configure: (app) => {
+    configure: async (app) => {
+      await protectHttp(app, {
+        service: SERVICE_NAME,
+        config,
+        redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
+        intakeRoutes: [],
+      });
       app.useGlobalFilters(new PermanentErrorFilter());
       if (config.OPENAPI_ENABLED)
         setupOpenApi(app, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   DatabaseConfigSchema,
   HttpConfigSchema,
+  HttpProtectionConfigSchema,
   KafkaConfigSchema,
   RedisConfigSchema,
   bool,
@@ -14,6 +15,7 @@ import {
  */
 export const RouterConfigSchema = z.object({
   ...HttpConfigSchema.shape,
+  ...HttpProtectionConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   ...DatabaseConfigSchema.shape,
   ...KafkaConfigSchema.shape,

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { newEnvelope, type ConversationMessage, type TopicEvent } from '@hub/contracts';
-import { MessagingService } from '@hub/messaging';
+import { MessagingService, PermanentError } from '@hub/messaging';
 import { Outbox, PRISMA, type PrismaClient } from '@hub/persistence';
 import { REALTIME_BUS, type RealtimeBus } from '@hub/realtime';
 import type { AgentPrincipal } from '../auth/agent-token.verifier';
 import { NotVisibleError, WrongStateError } from '../domain/errors';
+import { customerFileUrlProblem } from '../domain/file-policy';
 import { buildTimeline, type TimelineEntry } from '../domain/timeline';
 import { GATEWAY_SOURCE } from '../agents/work-item-commands.publisher';
 import { WORK_ITEM_READER, type WorkItemReader, type WorkItemRef } from '../work-items/work-item.reader';
@@ -36,11 +37,16 @@ export class ChatService {
   /**
    * Handles one inbound customer event. Idempotent: a redelivered message id is neither logged nor
    * delivered twice. Messages for a conversation without an assigned agent are logged only (the
-   * agent reads them in the history after accepting).
+   * agent reads them in the history after accepting). A customer `file` message whose `file.url` is not
+   * https is dead-lettered (`PermanentError`, reason `insecure_file_url`), never shown to the agent.
    */
   async handleInbound(event: TopicEvent<'conversationMessages'>): Promise<void> {
     const m = event.data;
     if (m.direction !== 'inbound') return;
+    if (m.kind === 'file' && m.file) {
+      const problem = customerFileUrlProblem(m.file.url);
+      if (problem) throw new PermanentError(problem, 'insecure_file_url'); // dead letter, reason in headers
+    }
     const tenantId = event.tenantId;
     const ref = m.workItemId
       ? await this.workItems.findRef(tenantId, m.workItemId)

@@ -1,6 +1,6 @@
 import { agentRoom, parseAgentChannel } from './agent-channel';
 import { EventDeduper } from './event-deduper';
-import { checkUpload, safeFileName } from './file-policy';
+import { checkUpload, customerFileUrlProblem, safeFileName } from './file-policy';
 import { buildTimeline } from './timeline';
 import type { ConversationMessage } from '@hub/contracts';
 
@@ -83,5 +83,18 @@ describe('buildTimeline', () => {
       'a',
       'b',
     ]);
+  });
+});
+
+describe('customerFileUrlProblem', () => {
+  it('accepts https links and names file.url for anything else', () => {
+    expect(customerFileUrlProblem('https://files.example.com/receipt.pdf')).toBeNull();
+    expect(customerFileUrlProblem('http://files.example.com/receipt.pdf')).toBe(
+      'file.url: must be an https:// URL, not http:',
+    );
+    expect(customerFileUrlProblem('javascript:alert(1)')).toBe(
+      'file.url: must be an https:// URL, not javascript:',
+    );
+    expect(customerFileUrlProblem('/relative/path')).toBe('file.url: must be an absolute https:// URL');
   });
 });

@@ -49,3 +49,19 @@ export function safeFileName(name: string): string {
   const cleaned = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim();
   return (cleaned || 'file').slice(0, 255);
 }
+
+/**
+ * Customer-supplied file links (inbound `file` messages from the bot platform) must be `https:` URLs:
+ * the agent's browser opens them, so a plain-http link could be tampered with in transit or point at
+ * `javascript:`/`data:` content.
+ * @returns null when acceptable, else the problem naming the field (`file.url: …`)
+ */
+export function customerFileUrlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'file.url: must be an absolute https:// URL';
+  }
+  return parsed.protocol === 'https:' ? null : `file.url: must be an https:// URL, not ${parsed.protocol}`;
+}

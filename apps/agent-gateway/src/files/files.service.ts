@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConversationMessage } from '@hub/contracts';
+import { contentMismatch } from '@hub/http';
 import type { AgentPrincipal } from '../auth/agent-token.verifier';
 import { ChatService } from '../conversations/chat.service';
 import { NotVisibleError } from '../domain/errors';
@@ -52,7 +53,8 @@ export class FilesService {
   /**
    * Stores and shares a file.
    * @returns the `file` message sent to the customer
-   * @throws UploadRejectedError (413 too large, 415 type not allowed, 400 empty)
+   * @throws UploadRejectedError (413 too large, 415 type not allowed or content not of the declared type
+   *   — checked by signature with magic-bytes.js, text as UTF-8 —, 400 empty)
    * @throws NotVisibleError / WrongStateError unless the work item is assigned to the agent
    */
   async upload(
@@ -65,6 +67,9 @@ export class FilesService {
       this.policy,
     );
     if (rejection) throw new UploadRejectedError(rejection.status, rejection.message);
+    // the declared type is the client's claim: the bytes must match it (magic bytes / UTF-8 text)
+    const mismatch = contentMismatch(file.bytes, baseMediaType(file.contentType));
+    if (mismatch) throw new UploadRejectedError(415, `file: ${mismatch}`);
     const ref = await this.chat.requireAssigned(principal, workItemId);
     const id = randomUUID();
     const storageKey = `${principal.tenantId}/${id}`;

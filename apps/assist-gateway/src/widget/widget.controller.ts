@@ -29,7 +29,7 @@ export class WidgetController {
       "img-src 'self' data:",
       "base-uri 'none'",
       "form-action 'none'",
-      `frame-ancestors ${config.WIDGET_FRAME_ANCESTORS}`,
+      `frame-ancestors ${config.WIDGET_FRAME_ANCESTORS.join(' ')}`,
     ].join('; ');
   }
 

@@ -94,7 +94,7 @@ export async function startCcaiApp(
     .useValue(opts.pubSubAdmin)
     .compile();
   const app = moduleRef.createNestApplication({ logger: false });
-  configureHttp(app, config);
+  await configureHttp(app, config);
   await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   return { app, base };

@@ -102,7 +102,12 @@ async function main() {
           new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
         ),
       ),
-      { maxLineBytes: 1024 * 1024, maxDocumentBytes: 20 * 1024 * 1024, batchSize: 1000 },
+      {
+        maxLineBytes: 1024 * 1024,
+        maxDocumentBytes: 20 * 1024 * 1024,
+        maxUploadBytes: Number.MAX_SAFE_INTEGER,
+        batchSize: 1000,
+      },
       logger,
     );
     const kb = await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`);

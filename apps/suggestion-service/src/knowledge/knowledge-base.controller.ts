@@ -5,6 +5,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Inject,
   NotFoundException,
   Param,
   Post,
@@ -24,7 +25,10 @@ import {
   ApiProblem,
   ApiTenant,
   badRequest,
+  BodyTooLargeError,
   parseOr400,
+  problemBody,
+  ProblemResponseException,
   TenantId,
 } from '@hub/http';
 import { LlmError } from '../llm/llm.repository';
@@ -43,10 +47,23 @@ import {
 } from './usecases/create-knowledge-base.usecase';
 import {
   EmbeddingConfigError,
+  INGEST_LIMITS,
   IngestDocumentsUseCase,
+  type IngestLimits,
   KnowledgeBaseNotFoundError,
+  NotTextContentError,
   UploadIdTakenError,
 } from './usecases/ingest-documents.usecase';
+
+/** 413 problem+json naming the upload cap (bytes) and the variable that sets it. */
+function uploadTooLarge(limitBytes: number, variable: string): ProblemResponseException {
+  return new ProblemResponseException(
+    problemBody(413, `body: larger than the limit of ${limitBytes} bytes (${variable})`, {
+      field: 'body',
+      extensions: { limitBytes },
+    }),
+  );
+}
 
 const CreateKbSchema = z.object({
   name: z.string().trim().min(1).max(200),
@@ -85,6 +102,7 @@ export class KnowledgeBaseController {
     private readonly repo: KnowledgeRepository,
     private readonly ingest: IngestDocumentsUseCase,
     private readonly createKb: CreateKnowledgeBaseUseCase,
+    @Inject(INGEST_LIMITS) private readonly limits: IngestLimits,
   ) {}
 
   @Post()
@@ -146,7 +164,8 @@ export class KnowledgeBaseController {
    * `Upload-Id` request header and poll `GET …/uploads/:uploadId` while the body streams (or list
    * `GET …/uploads`). Responds 201 with `{uploadId, documents, chunks, bytes}` once committed; 400
    * naming the line and field of a bad row (nothing stored); 404 unknown KB; 409 reused Upload-Id
-   * or unusable embedding integration / changed embedding model; 415 unsupported Content-Type;
+   * or unusable embedding integration / changed embedding model; 413 over the byte cap (counted while
+   * streaming; `limitBytes` names it); 415 unsupported Content-Type or content that is not UTF-8 text;
    * 502 when the embeddings provider failed (after retries; nothing stored).
    */
   @Post(':id/documents')
@@ -170,7 +189,14 @@ export class KnowledgeBaseController {
   @ApiProblem(400, 'A bad row (`line` and `field` name it; nothing stored), a bad query field or Upload-Id')
   @ApiProblem(404, unknownKb)
   @ApiProblem(409, 'Upload-Id already used, or the embedding integration is unusable / its model changed')
-  @ApiProblem(415, 'Unsupported Content-Type')
+  @ApiProblem(
+    413,
+    'Body over ASSIST_MAX_UPLOAD_BYTES (or ASSIST_MAX_DOCUMENT_BYTES for one document); nothing stored',
+  )
+  @ApiProblem(
+    415,
+    'Unsupported Content-Type, or a body that is not UTF-8 text (binary content, whatever its label)',
+  )
   @ApiProblem(502, 'The embeddings provider failed after retries (nothing stored)')
   async upload(
     @TenantId() tenantId: string,
@@ -193,6 +219,17 @@ export class KnowledgeBaseController {
     }
     const q = parseOr400(SingleDocQuerySchema, query);
     const length = Number(req.headers['content-length']);
+    const cap = Math.min(
+      this.limits.maxUploadBytes,
+      format === 'jsonl' ? Number.MAX_SAFE_INTEGER : this.limits.maxDocumentBytes,
+    );
+    if (Number.isFinite(length) && length > cap) {
+      req.resume();
+      throw uploadTooLarge(
+        cap,
+        cap === this.limits.maxUploadBytes ? 'ASSIST_MAX_UPLOAD_BYTES' : 'ASSIST_MAX_DOCUMENT_BYTES',
+      );
+    }
     const uploadIdHeader = req.headers['upload-id'];
     if (uploadIdHeader !== undefined && !IdSchema.safeParse(uploadIdHeader).success) {
       req.resume();
@@ -218,6 +255,15 @@ export class KnowledgeBaseController {
         throw new NotFoundException(`knowledge base ${id} not found`);
       if (e instanceof EmbeddingConfigError) throw new ConflictException(e.message);
       if (e instanceof LlmError) throw new BadGatewayException(`embeddings: ${e.message}`);
+      if (e instanceof BodyTooLargeError)
+        throw uploadTooLarge(
+          e.limitBytes,
+          e.limitBytes === this.limits.maxUploadBytes
+            ? 'ASSIST_MAX_UPLOAD_BYTES'
+            : 'ASSIST_MAX_DOCUMENT_BYTES',
+        );
+      if (e instanceof NotTextContentError)
+        throw new ProblemResponseException(problemBody(415, `body: ${e.message}`, { field: 'body' }));
       if (e instanceof DocumentFormatError) {
         throw new BadRequestException({
           statusCode: 400,

@@ -10,6 +10,7 @@ import {
 } from '../../domain/forwarded-utterance';
 import type { WidgetClaims } from '../../domain/widget-claims';
 import { ConversationEventsPublisher } from '../conversation-events.publisher';
+import { WidgetRateLimiter } from '../widget-rate-limiter';
 
 /** Acknowledgement of the widget's `utterance` event. */
 export type ForwardUtteranceAck =
@@ -24,12 +25,15 @@ export type ForwardUtteranceAck =
       ok: false;
       /**
        * `invalid_payload` (see `errors`), `no_interaction` (8x8 agent-only widget while the agent has
-       * no interaction), `unavailable` (Kafka did not acknowledge; retry with the same messageId).
+       * no interaction), `unavailable` (Kafka did not acknowledge; retry with the same messageId),
+       * `rate_limited` (the widget's WIDGET_UTTERANCE_RATE_LIMIT is spent; retry after `retryAfterSeconds`).
        */
-      reason: 'invalid_payload' | 'no_interaction' | 'unavailable';
+      reason: 'invalid_payload' | 'no_interaction' | 'unavailable' | 'rate_limited';
       /** Human-readable, naming the offending fields: `text: must not be empty; interactionId: …`. */
       error: string;
       errors?: UtteranceFieldError[];
+      /** For `rate_limited`: seconds until the widget may forward again. */
+      retryAfterSeconds?: number;
     };
 
 /**
@@ -37,13 +41,15 @@ export type ForwardUtteranceAck =
  * Five9 `onChatEvent`, Salesforce, Genesys web messaging → RAG). The payload is validated with
  * {@link ForwardedUtteranceSchema}; tenant, agent, provider and interaction come only from the
  * widget's verified token and the gateway's binding of the socket. Acknowledged after Kafka
- * (`acks: -1`) has the event; nothing is published for a rejected payload.
+ * (`acks: -1`) has the event; nothing is published for a rejected payload. Each widget may forward at
+ * most WIDGET_UTTERANCE_RATE_LIMIT lines per window ({@link WidgetRateLimiter}, shared by replicas).
  */
 @Injectable()
 export class ForwardUtteranceUseCase {
   constructor(
     private readonly publisher: ConversationEventsPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly rateLimiter: WidgetRateLimiter,
   ) {}
 
   /**
@@ -57,6 +63,14 @@ export class ForwardUtteranceUseCase {
     payload: unknown,
     now = new Date(),
   ): Promise<ForwardUtteranceAck> {
+    const rate = await this.rateLimiter.consume(claims);
+    if (!rate.allowed)
+      return {
+        ok: false,
+        reason: 'rate_limited',
+        error: `more than ${rate.limit} chat lines per WIDGET_UTTERANCE_RATE_WINDOW_S from this widget; retry after ${rate.retryAfterSeconds} s`,
+        retryAfterSeconds: rate.retryAfterSeconds,
+      };
     const parsed = ForwardedUtteranceSchema.safeParse(payload ?? {});
     if (!parsed.success) {
       const errors = utteranceFieldErrors(parsed.error.issues);

@@ -1,7 +1,8 @@
-import { Transform, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
+import { BodyTooLargeError, TextContentGuard } from '@hub/http';
 import { LOGGER } from '@hub/observability';
 import { LlmError, LlmRepository, type LlmIntegration } from '../../llm/llm.repository';
 import { ASSIST_METRICS, AssistMetrics } from '../../metrics';
@@ -47,10 +48,15 @@ export class KnowledgeBaseNotFoundError extends Error {}
  */
 export class EmbeddingConfigError extends Error {}
 
+/** The upload is not text (invalid UTF-8 or binary bytes); `message` says why (e.g. `content is application/pdf, not text`). */
+export class NotTextContentError extends Error {}
+
 /** Limits for {@link IngestDocumentsUseCase}. */
 export interface IngestLimits {
   maxLineBytes: number;
   maxDocumentBytes: number;
+  /** Largest upload body of any format (JSON Lines included), bytes; more → {@link BodyTooLargeError}. */
+  maxUploadBytes: number;
   /** Documents per insert batch. Default 500. */
   batchSize?: number;
   /** Progress written to `kb_uploads` at most this often, ms. Default 500. */
@@ -70,8 +76,11 @@ export const INGEST_LIMITS = Symbol('INGEST_LIMITS');
  * chunk is embedded (`POST /embeddings`, `embeddingBatchSize` chunks per request, in order; a
  * transient failure — timeout, network, HTTP 408/409/429/5xx — is retried with exponential backoff,
  * 3 attempts) and the model is recorded on the knowledge base; a failed embedding fails the upload.
+ * Every format is text: the bytes must be UTF-8 without binary control bytes ({@link NotTextContentError})
+ * and at most `maxUploadBytes` ({@link BodyTooLargeError}), both checked while streaming, before the
+ * parser sees the offending chunk (nothing is stored).
  * @throws KnowledgeBaseNotFoundError, DocumentFormatError (line and field), EmbeddingConfigError,
- *   LlmError (embeddings provider failed after retries)
+ *   LlmError (embeddings provider failed after retries), BodyTooLargeError, NotTextContentError
  */
 @Injectable()
 export class IngestDocumentsUseCase {
@@ -116,16 +125,26 @@ export class IngestDocumentsUseCase {
       });
     cmd.onUploadId?.(uploadId);
     const progress = { processedBytes: 0, processedDocuments: 0, chunks: 0 };
-    // Count bytes as the parser pulls them (a Transform keeps backpressure; nothing is read early).
-    const body = cmd.body.pipe(
-      new Transform({
-        transform(chunk: Buffer | string, _enc, cb) {
-          progress.processedBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-          cb(null, chunk);
-        },
-      }),
-    );
-    cmd.body.on('error', (e) => body.destroy(e));
+    // Count bytes as the parser pulls them (a Transform keeps backpressure; nothing is read early),
+    // stop at the upload cap and at the first byte that is not UTF-8 text.
+    // Pulled lazily (Readable.from reads only when the parser does); the request is not destroyed on an
+    // early exit (`destroyOnReturn: false`) so the 413/415 still reaches the client (the rest is drained).
+    const maxUploadBytes = this.limits.maxUploadBytes;
+    const source = cmd.body;
+    async function* guarded(): AsyncGenerator<Buffer> {
+      const text = new TextContentGuard();
+      for await (const chunk of source.iterator({ destroyOnReturn: false })) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        progress.processedBytes += buf.length;
+        if (progress.processedBytes > maxUploadBytes) throw new BodyTooLargeError(maxUploadBytes);
+        const notText = text.push(buf);
+        if (notText) throw new NotTextContentError(notText);
+        yield buf;
+      }
+      const notText = text.end();
+      if (notText) throw new NotTextContentError(notText);
+    }
+    const body = Readable.from(guarded(), { objectMode: false });
     let lastReport = Date.now();
     const report = async (force = false) => {
       if (!force && Date.now() - lastReport < (this.limits.progressEveryMs ?? 500)) return;
@@ -244,7 +263,7 @@ async function readAll(body: Readable, maxBytes: number): Promise<string> {
   for await (const chunk of body) {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     n += b.length;
-    if (n > maxBytes) throw new DocumentFormatError(`larger than ${maxBytes} bytes`, undefined, 'body');
+    if (n > maxBytes) throw new BodyTooLargeError(maxBytes);
     parts.push(b);
   }
   const buf = Buffer.concat(parts);

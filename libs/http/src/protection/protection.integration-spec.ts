@@ -1,0 +1,270 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import {
+  Body,
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  Post,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { Request } from 'express';
+import Redis from 'ioredis';
+import { Registry } from 'prom-client';
+import { HttpProtectionConfigSchema } from '@hub/config';
+import { METRICS } from '@hub/observability';
+import { countBytes, BodyTooLargeError } from './body-limits';
+import { protectHttp, type HttpProtection } from './protect-http';
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** Intake requests wait here until the test releases them (a saturated downstream). */
+let gate: Promise<void> = Promise.resolve();
+let openGate: () => void = () => undefined;
+function closeGate() {
+  gate = new Promise((r) => (openGate = r));
+}
+
+@Controller('v1')
+class TestController {
+  @Post('intake')
+  async intake(@Body() body: unknown) {
+    await gate;
+    return { ok: true, body };
+  }
+  @Get('admin')
+  admin() {
+    return { ok: true };
+  }
+}
+
+/** Stands in for the authentication guard: `x-test-credential: <tenant>/<credential>` → `req.principal`. */
+@Injectable()
+class FakeAuthGuard implements CanActivate {
+  canActivate(ctx: ExecutionContext): boolean {
+    const req = ctx.switchToHttp().getRequest<Request & { principal?: unknown }>();
+    const h = req.headers['x-test-credential'];
+    if (typeof h === 'string') {
+      const [tenantId, credentialId] = h.split('/');
+      req.principal = { tenantId, credentialId, kind: 'api_key', scopes: [] };
+    }
+    return true;
+  }
+}
+
+interface Replica {
+  app: INestApplication;
+  url: string;
+  registry: Registry;
+  protection: HttpProtection;
+}
+
+async function replica(
+  namespace: string,
+  env: Record<string, string>,
+  redisUrl = REDIS_URL,
+): Promise<Replica> {
+  const registry = new Registry();
+  @Module({
+    controllers: [TestController],
+    providers: [
+      { provide: METRICS, useValue: registry },
+      { provide: APP_GUARD, useClass: FakeAuthGuard },
+    ],
+  })
+  class TestModule {}
+  const app = await NestFactory.create(TestModule, { logger: false });
+  const protection = await protectHttp(app, {
+    service: 'test-service',
+    config: HttpProtectionConfigSchema.parse(env),
+    redis: { url: redisUrl, namespace },
+    intakeRoutes: ['POST /v1/intake'],
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${port}`, registry, protection };
+}
+
+async function call(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string) {
+  const t = performance.now();
+  const res = await fetch(url, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body,
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    ms: performance.now() - t,
+  };
+}
+
+describe('protectHttp (rate limits shared through Redis, admission control, body caps)', () => {
+  const namespace = `t${randomUUID().slice(0, 8)}:`;
+  const replicas: Replica[] = [];
+  let a: Replica;
+  let b: Replica;
+
+  beforeAll(async () => {
+    const env = {
+      RATE_LIMIT_ADMIN_PER_CREDENTIAL: '5',
+      RATE_LIMIT_ADMIN_PER_TENANT: '8',
+      RATE_LIMIT_INTAKE_PER_CREDENTIAL: '1000',
+      RATE_LIMIT_WINDOW_S: '60',
+      OVERLOAD_MAX_IN_FLIGHT: '3',
+      OVERLOAD_RETRY_AFTER_S: '2',
+      HTTP_JSON_LIMIT_BYTES: '1024',
+    };
+    a = await replica(namespace, env);
+    b = await replica(namespace, env);
+    replicas.push(a, b);
+  });
+
+  afterAll(async () => {
+    openGate();
+    for (const r of replicas) await r.app.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${namespace}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('two replicas share one per-credential budget: the 6th admin call from one caller is 429 on either replica', async () => {
+    const headers = { 'x-test-credential': 'acme/key-1' };
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 8; i++) {
+      last = await call(`${(i % 2 ? b : a).url}/v1/admin`, 'GET', headers);
+      statuses.push(last.status);
+      if (i === 0) {
+        expect(last.headers.get('ratelimit-limit')).toBe('5');
+        expect(last.headers.get('ratelimit-remaining')).toBe('4');
+        expect(last.headers.get('ratelimit-policy')).toBe('5;w=60');
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    expect(last!.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const retryAfter = Number(last!.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(last!.headers.get('ratelimit-remaining')).toBe('0');
+    expect(last!.body).toMatchObject({
+      status: 429,
+      title: 'Too Many Requests',
+      scope: 'credential',
+      limit: 5,
+    });
+    expect(await a.registry.getSingleMetricAsString('http_rate_limited_total')).toMatch(
+      /scope="credential"} [1-9]/,
+    );
+  });
+
+  it('the tenant budget spans its credentials; another tenant is unaffected', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await call(`${(i % 2 ? b : a).url}/v1/admin`, 'GET', {
+        'x-test-credential': `globex/globex-key-${i}`,
+      });
+      statuses.push(r.status);
+      if (r.status === 429) expect(r.body['scope']).toBe('tenant');
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(8);
+    expect(statuses.slice(8)).toEqual([429, 429]);
+    expect(
+      (await call(`${a.url}/v1/admin`, 'GET', { 'x-test-credential': 'initech/initech-key-1' })).status,
+    ).toBe(200);
+  });
+
+  it('without a principal the X-Tenant-Id header and the client IP are the keys', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await call(`${(i % 2 ? b : a).url}/v1/admin`, 'GET', { 'x-tenant-id': 'umbrella' })).status,
+      );
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('Redis unreachable: each replica limits in memory with the same limits and counts the fallback', async () => {
+    const down = await replica(
+      `t${randomUUID().slice(0, 8)}:`,
+      { RATE_LIMIT_ADMIN_PER_CREDENTIAL: '3' },
+      'redis://127.0.0.1:1', // nothing listens there
+    );
+    replicas.push(down);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (await call(`${down.url}/v1/admin`, 'GET', { 'x-test-credential': 'acme/acme-k' })).status,
+      );
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(await down.registry.getSingleMetricAsString('http_rate_limit_store_errors_total')).toMatch(
+      /http_rate_limit_store_errors_total(\{[^}]*\})? [1-9]/,
+    );
+  });
+
+  it('a saturated intake sheds new requests with a fast 503 + Retry-After, then recovers', async () => {
+    closeGate();
+    const headers = { 'x-test-credential': 'hooli/intake' };
+    const held = [1, 2, 3].map((i) => call(`${a.url}/v1/intake`, 'POST', headers, JSON.stringify({ i })));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.protection.admission.admittedInFlight).toBe(3);
+    const shed = await call(`${a.url}/v1/intake`, 'POST', headers, JSON.stringify({ i: 4 }));
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('2');
+    expect(shed.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(shed.body).toMatchObject({ status: 503, reason: 'in_flight' });
+    expect(shed.ms).toBeLessThan(200);
+    // admin routes are never shed
+    expect((await call(`${a.url}/v1/admin`, 'GET', { 'x-test-credential': 'hooli/admin' })).status).toBe(200);
+    openGate();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(a.protection.admission.admittedInFlight).toBe(0);
+    const after = await call(`${a.url}/v1/intake`, 'POST', headers, JSON.stringify({ i: 5 }));
+    expect(after.status).toBe(201);
+    expect(await a.registry.getSingleMetricAsString('http_requests_shed_total')).toMatch(
+      /reason="in_flight"} 1/,
+    );
+  });
+
+  it('a JSON body over HTTP_JSON_LIMIT_BYTES is 413 naming the limit; malformed JSON is 400 naming body', async () => {
+    const headers = { 'x-test-credential': 'hooli/body' };
+    const big = await call(`${b.url}/v1/intake`, 'POST', headers, JSON.stringify({ text: 'x'.repeat(2000) }));
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(big.body).toMatchObject({ status: 413, limitBytes: 1024, errors: [{ field: 'body' }] });
+    expect(String(big.body['detail'])).toContain('1024 bytes (HTTP_JSON_LIMIT_BYTES)');
+    const bad = await call(`${b.url}/v1/intake`, 'POST', headers, '{"text": ');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ errors: [{ field: 'body' }] });
+    const ok = await call(`${b.url}/v1/intake`, 'POST', headers, JSON.stringify({ text: 'fits' }));
+    expect(ok.status).toBe(201);
+  });
+});
+
+describe('countBytes', () => {
+  async function* chunks(sizes: number[]) {
+    for (const n of sizes) yield Buffer.alloc(n, 97);
+  }
+  it('yields every chunk up to the cap and throws BodyTooLargeError past it', async () => {
+    let seen = 0;
+    for await (const c of countBytes(chunks([4, 4, 2]), 10)) seen += c.length;
+    expect(seen).toBe(10);
+    seen = 0;
+    await expect(
+      (async () => {
+        for await (const c of countBytes(chunks([4, 4, 4]), 10)) seen += c.length;
+      })(),
+    ).rejects.toEqual(new BodyTooLargeError(10));
+    expect(seen).toBe(8);
+  });
+  it('refuses a declared Content-Length above the cap before reading', async () => {
+    const body = Object.assign(chunks([1]), { headers: { 'content-length': '11' } });
+    await expect(countBytes(body, 10).next()).rejects.toBeInstanceOf(BodyTooLargeError);
+  });
+});
