@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -29,6 +30,7 @@ export const DEFAULT_ALLOWED_FILE_TYPES = [
 export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema.shape)
   .extend(RedisConfigSchema.shape)
   .extend(HttpConfigSchema.shape)
+  .extend(AuthConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3003),
     /** HS256 secret for agent tokens (UTF-8, at least 32 bytes). */

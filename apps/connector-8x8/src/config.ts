@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigSchema } from '@hub/config';
 
@@ -8,6 +9,7 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, RedisConfigS
  */
 export const Connector8x8ConfigSchema = z.object({
   ...HttpConfigSchema.shape,
+  ...AuthConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3061),
   ...DatabaseConfigSchema.shape,
   ...KafkaConfigSchema.shape,

@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/config';
 
@@ -9,6 +10,7 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/
 export const ConnectorCcaiConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
+  ...AuthConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3063),
     ...DatabaseConfigSchema.shape,
     ...KafkaConfigSchema.shape,

@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -14,6 +15,7 @@ import {
  */
 export const HandoffOrchestratorConfigSchema = z.object({
   ...HttpConfigSchema.shape,
+  ...AuthConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   ...DatabaseConfigSchema.shape,
   ...KafkaConfigSchema.shape,

@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from '@hub/config';
 
@@ -7,6 +8,7 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema, bool } from 
  */
 export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema.shape)
   .extend(HttpConfigSchema.shape)
+  .extend(AuthConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3070),
     /** Final utterances kept per interaction (the context window). */

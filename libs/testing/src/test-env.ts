@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
 import { ensureDatabase, runMigrations } from '@hub/persistence';
+import { testAuthEnv } from './auth';
 
 /** Infrastructure addresses for tests (override with the same env vars the services use). */
 export const testInfra = {
@@ -99,6 +100,7 @@ export async function createTestWorld(prefix = 'hub_test'): Promise<TestWorld> {
       REDIS_URL: testInfra.redisUrl,
       REDIS_NAMESPACE: redisNamespace,
       LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'warn',
+      ...testAuthEnv(),
     },
     drop: async () => {
       if (process.env['KEEP_TEST_DB']) return;
