@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@hub/config';
 import { bootstrapService, createLogger } from '@hub/observability';
-import type { TestWorld } from '@hub/testing';
+import { authHeaders, type TestWorld } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { SuggestionConfigSchema } from '../src/config';
 
@@ -62,7 +62,7 @@ export async function api(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are asserted field by field
 ): Promise<{ status: number; body: any }> {
   const h: Record<string, string> = { ...headers };
-  if (tenant) h['x-tenant-id'] = tenant;
+  if (tenant) Object.assign(h, await authHeaders(tenant));
   let payload: string | undefined;
   if (body !== undefined) {
     if (typeof body === 'string') payload = body;

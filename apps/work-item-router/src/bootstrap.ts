@@ -23,7 +23,7 @@ export async function startRouter(config: RouterConfig): Promise<{ app: INestApp
         setupOpenApi(app, {
           title: 'Engagement Hub — work-item router',
           description:
-            'Tenants, queues, agents (presence, capacity, auto-accept) and work items of a tenant (from the credential), and the tenant's API keys.',
+            'Tenants, queues, agents (presence, capacity, auto-accept) and work items of a tenant (from the credential), and the tenant’s API keys.',
         });
     },
   });

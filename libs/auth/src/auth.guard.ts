@@ -1,8 +1,10 @@
 import {
-  ForbiddenException,
+  Catch,
+  HttpException,
   Injectable,
-  UnauthorizedException,
+  type ArgumentsHost,
   type CanActivate,
+  type ExceptionFilter,
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -41,33 +43,29 @@ export class HubAuthGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
-    const res = ctx.switchToHttp().getResponse<Response>();
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<string>(AUTH_SCHEME, targets)) return true;
     if (OPERATIONAL.test(req.path)) return true;
     const required = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [PLATFORM_ADMIN_SCOPE];
 
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
-    if (!m) {
-      problemHeaders(res, `Bearer realm="${REALM}"`);
-      throw new UnauthorizedException('Authorization: a Bearer credential (API key or OAuth access token) is required');
-    }
-    const principal = await this.authenticate(m[1], res);
+    if (!m)
+      throw new AuthProblem(401, 'Authorization: a Bearer credential (API key or OAuth access token) is required', `Bearer realm="${REALM}"`);
+    const principal = await this.authenticate(m[1]);
     req.principal = principal;
     if (!hasScopes(principal.scopes, required)) {
       const missing = required.filter((s) => !principal.scopes.includes(s));
-      problemHeaders(res, `Bearer realm="${REALM}", error="insufficient_scope", scope="${required.join(' ')}"`);
-      throw new ForbiddenException({
-        statusCode: 403,
-        error: 'Forbidden',
-        message: `the credential lacks scope ${missing.join(', ')}`,
-        missingScopes: missing,
-      });
+      throw new AuthProblem(
+        403,
+        `the credential lacks scope ${missing.join(', ')}`,
+        `Bearer realm="${REALM}", error="insufficient_scope", scope="${required.join(' ')}"`,
+        { missingScopes: missing },
+      );
     }
     return true;
   }
 
-  private async authenticate(token: string, res: Response): Promise<Principal> {
+  private async authenticate(token: string): Promise<Principal> {
     let principal: Principal | null = null;
     let reason = 'unknown, revoked or expired credential';
     if (token.startsWith('hub_admin_')) principal = verifyPlatformAdminKey(token, this.config.AUTH_PLATFORM_ADMIN_KEY_SHA256);
@@ -81,12 +79,38 @@ export class HubAuthGuard implements CanActivate {
       }
     }
     if (principal) return principal;
-    problemHeaders(res, `Bearer realm="${REALM}", error="invalid_token", error_description="${reason.replace(/["\\]/g, "'")}"`);
-    throw new UnauthorizedException(`Authorization: ${reason}`);
+    throw new AuthProblem(
+      401,
+      `Authorization: ${reason}`,
+      `Bearer realm="${REALM}", error="invalid_token", error_description="${reason.replace(/["\\]/g, "'")}"`,
+    );
   }
 }
 
-function problemHeaders(res: Response, wwwAuthenticate: string): void {
-  res.setHeader('WWW-Authenticate', wwwAuthenticate);
-  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+/**
+ * A 401/403 of the guard: the body `{statusCode, error, message, …extra}` (the hub's error shape, RFC 9457
+ * media type) and the `WWW-Authenticate` challenge (RFC 6750 §3).
+ */
+export class AuthProblem extends HttpException {
+  constructor(
+    status: 401 | 403,
+    message: string,
+    readonly wwwAuthenticate: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    super({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message, ...extra }, status);
+  }
+}
+
+/** Sends an {@link AuthProblem} as `application/problem+json` with its `WWW-Authenticate` header. */
+@Catch(AuthProblem)
+export class AuthProblemFilter implements ExceptionFilter<AuthProblem> {
+  catch(e: AuthProblem, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    res
+      .status(e.getStatus())
+      .setHeader('WWW-Authenticate', e.wwwAuthenticate)
+      .type('application/problem+json')
+      .send(JSON.stringify(e.getResponse()));
+  }
 }
