@@ -23,7 +23,10 @@ export interface RouteWalkOptions {
   ownerTenant?: string;
   /** Another tenant; with `params`, a call with its full-scope credential must answer 404. */
   otherTenant?: string;
-  /** Valid JSON bodies per route for the cross-tenant call (default `{}`), so a write reaches the lookup. */
+  /**
+   * Valid bodies per route for the cross-tenant call (default `{}`), so a write reaches the lookup: a JSON
+   * value, or `{contentType, raw}` for other media types (`application/x-ndjson` uploads).
+   */
   bodies?: Partial<Record<RouteKey, unknown>>;
   /** Routes whose `{param}` ids cannot be checked for another tenant (e.g. tenant creation, per-tenant singletons). */
   skipCrossTenant?: readonly RouteKey[];
@@ -51,13 +54,16 @@ function urlOf(route: RouteKey, o: RouteWalkOptions): string {
   );
 }
 
+const isRaw = (b: unknown): b is { contentType: string; raw: string } =>
+  !!b && typeof b === 'object' && typeof (b as { raw?: unknown }).raw === 'string' && 'contentType' in b;
+
 async function call(route: RouteKey, url: string, headers: Record<string, string>, body: unknown = {}) {
   const method = route.split(' ', 1)[0];
   const withBody = !['GET', 'HEAD', 'DELETE'].includes(method);
   const res = await fetch(url, {
     method,
-    headers: { ...headers, ...(withBody ? { 'content-type': 'application/json' } : {}) },
-    body: withBody ? JSON.stringify(body) : undefined,
+    headers: { ...headers, ...(withBody ? { 'content-type': isRaw(body) ? body.contentType : 'application/json' } : {}) },
+    body: withBody ? (isRaw(body) ? body.raw : JSON.stringify(body)) : undefined,
     redirect: 'manual',
   });
   await res.arrayBuffer();
