@@ -6,3 +6,4 @@ export * from './browser';
 export * from './openapi-checks';
 export * from './auth';
 export * from './route-walker';
+export * from './oauth-idp';
