@@ -57,7 +57,7 @@ export const TokenConfigSchema = z.object({
 export const AssistGatewayConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
-  ...AuthConfigSchema.shape,
+    ...AuthConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3006),
     ...DatabaseConfigSchema.shape,
     ...KafkaConfigSchema.shape,

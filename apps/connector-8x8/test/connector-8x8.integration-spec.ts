@@ -303,7 +303,9 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
     expect(
       await metric(`connector_8x8_connection_failures_total{tenant="${TENANT}",reason="unauthorized"`),
     ).toBeGreaterThanOrEqual(2);
-    const status = (await (await fetch(`${baseUrl}/v1/readers`, { headers: await platformAdminHeaders() })).json()) as {
+    const status = (await (
+      await fetch(`${baseUrl}/v1/readers`, { headers: await platformAdminHeaders() })
+    ).json()) as {
       readers: { lastFailure: { reason: string } }[];
     };
     expect(status.readers[0].lastFailure.reason).toBe('unauthorized');

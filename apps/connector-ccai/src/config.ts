@@ -10,7 +10,7 @@ import { DatabaseConfigSchema, HttpConfigSchema, KafkaConfigSchema } from '@hub/
 export const ConnectorCcaiConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
-  ...AuthConfigSchema.shape,
+    ...AuthConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3063),
     ...DatabaseConfigSchema.shape,
     ...KafkaConfigSchema.shape,

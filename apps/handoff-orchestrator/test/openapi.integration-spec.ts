@@ -72,7 +72,10 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       tenant: T,
       body: { type: 'internal', name: 'Walk', config: { defaultQueueId: queue } },
     });
-    const handoff = await http(svc.url, 'POST', '/v1/handoffs', { tenant: T, body: handoffBody(integration.body.id) });
+    const handoff = await http(svc.url, 'POST', '/v1/handoffs', {
+      tenant: T,
+      body: handoffBody(integration.body.id),
+    });
     expect(handoff.status).toBe(201);
     const walk = await walkGuardedRoutes({
       baseUrl: svc.url,
@@ -91,7 +94,9 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
     expect(walk.guarded).toHaveLength(OPERATIONS.length - PUBLIC.length);
     // the owner still sees its resources (the 404s above are isolation, not breakage)
     expect((await http(svc.url, 'GET', `/v1/handoffs/${handoff.body.id}`, { tenant: T })).status).toBe(200);
-    expect((await http(svc.url, 'GET', `/v1/integrations/${integration.body.id}`, { tenant: T })).body.name).toBe('Walk');
+    expect(
+      (await http(svc.url, 'GET', `/v1/integrations/${integration.body.id}`, { tenant: T })).body.name,
+    ).toBe('Walk');
   });
 
   it('request bodies come from the validating zod schemas (required fields named)', () => {
@@ -111,7 +116,15 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
     const statuses = (r: RouteKey) => Object.keys(operationOf(doc, r).responses).sort();
     expect(statuses('POST /v1/handoffs')).toEqual(['200', '201', '400', '401', '403', '404', '422']);
     expect(statuses('POST /v1/handoffs/{id}/withdraw')).toEqual(['202', '400', '401', '403', '404', '409']);
-    expect(statuses('PATCH /v1/integrations/{id}')).toEqual(['200', '400', '401', '403', '404', '409', '422']);
+    expect(statuses('PATCH /v1/integrations/{id}')).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '422',
+    ]);
     const problem = dereferenced(doc, { $ref: '#/components/schemas/ValidationProblem' });
     expect(problem.required).toEqual(expect.arrayContaining(['statusCode', 'message', 'errors']));
   });

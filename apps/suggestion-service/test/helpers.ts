@@ -9,7 +9,8 @@ import { SuggestionConfigSchema } from '../src/config';
 
 /** The shared real data folder (`../shared/data` beside the repository). */
 /** Override with HUB_DATA_DIR when the checkout is not at the usual depth (git worktrees). */
-export const DATA_DIR = process.env['HUB_DATA_DIR'] ?? join(__dirname, '..', '..', '..', '..', 'shared', 'data');
+export const DATA_DIR =
+  process.env['HUB_DATA_DIR'] ?? join(__dirname, '..', '..', '..', '..', 'shared', 'data');
 
 /** First `n` rows of the real knowledge base (data/retrieval/knowledge.jsonl, CDLA-Sharing-1.0). */
 export function knowledgeRows(n: number): { id: string; entity: string; title: string; text: string }[] {

@@ -87,13 +87,22 @@ describe('suggestion-service OpenAPI document (/docs-json)', () => {
     const W = 'walk-owner';
     const kb = await api(url, 'POST', '/v1/knowledge-bases', W, { name: 'Walk KB' });
     const uploadId = randomUUID();
-    const up = await api(url, 'POST', `/v1/knowledge-bases/${kb.body.id}/documents`, W, JSON.stringify(knowledgeRows(1)[0]), {
-      'content-type': 'application/x-ndjson',
-      'upload-id': uploadId,
-    });
+    const up = await api(
+      url,
+      'POST',
+      `/v1/knowledge-bases/${kb.body.id}/documents`,
+      W,
+      JSON.stringify(knowledgeRows(1)[0]),
+      {
+        'content-type': 'application/x-ndjson',
+        'upload-id': uploadId,
+      },
+    );
     expect(up.status).toBe(201);
     const docs = await api(url, 'GET', `/v1/knowledge-bases/${kb.body.id}/documents`, W);
-    expect((await api(url, 'PUT', '/v1/queue-mappings/Walk', W, { knowledgeBaseId: kb.body.id })).status).toBe(200);
+    expect(
+      (await api(url, 'PUT', '/v1/queue-mappings/Walk', W, { knowledgeBaseId: kb.body.id })).status,
+    ).toBe(200);
     const walk = await walkGuardedRoutes({
       baseUrl: url,
       doc,
@@ -133,7 +142,16 @@ describe('suggestion-service OpenAPI document (/docs-json)', () => {
     expect(requestSchema('POST /v1/knowledge-bases/{id}/documents', 'application/x-ndjson').required).toEqual(
       ['id', 'title', 'text'],
     );
-    expect(Object.keys(upload.responses).sort()).toEqual(['201', '400', '401', '403', '404', '409', '415', '502']);
+    expect(Object.keys(upload.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '415',
+      '502',
+    ]);
   });
 
   it('real responses match the documented schemas (success, 400 naming the field, 404)', async () => {

@@ -40,7 +40,9 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
     bus = await RouterTestBus.create();
     ({ app, base } = await startInProcess(bus, { AUTH_API_KEY_CACHE_TTL_MS: '1500' }));
     for (const id of [T, OTHER])
-      expect((await call('POST', '/v1/tenants', await platformAdminHeaders(), { id, name: id })).status).toBe(201);
+      expect((await call('POST', '/v1/tenants', await platformAdminHeaders(), { id, name: id })).status).toBe(
+        201,
+      );
   }, 120_000);
 
   afterAll(async () => {
@@ -56,7 +58,11 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
       });
       expect(created.status).toBe(201);
       expect(created.body.key).toMatch(/^hub_live_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
-      expect(created.body).toMatchObject({ tenantId: T, scopes: ['routing:read', 'keys:admin'], revokedAt: null });
+      expect(created.body).toMatchObject({
+        tenantId: T,
+        scopes: ['routing:read', 'keys:admin'],
+        revokedAt: null,
+      });
       const [row] = await bus.prisma.$queryRawUnsafe<{ secret_sha256: Buffer; prefix: string }[]>(
         'SELECT secret_sha256, prefix FROM api_keys WHERE id = $1::uuid',
         created.body.id,
@@ -81,7 +87,10 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toBe('Bearer realm="hub"');
       expect(none.headers.get('content-type')).toContain('application/problem+json');
-      const { body } = await call('POST', '/v1/api-keys', await asAdminOf(T), { name: 'k', scopes: ['routing:read'] });
+      const { body } = await call('POST', '/v1/api-keys', await asAdminOf(T), {
+        name: 'k',
+        scopes: ['routing:read'],
+      });
       const tampered = body.key.slice(0, -4) + (body.key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
       const wrong = await call('GET', '/v1/queues', bearer(tampered));
       expect(wrong.status).toBe(401);
@@ -100,7 +109,10 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
       expect(write.body.message).toContain('routing:admin');
       expect(write.body.missingScopes).toEqual(['routing:admin']);
       expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
-      const escalate = await call('POST', '/v1/api-keys', bearer(body.key), { name: 'x', scopes: ['routing:admin'] });
+      const escalate = await call('POST', '/v1/api-keys', bearer(body.key), {
+        name: 'x',
+        scopes: ['routing:admin'],
+      });
       expect(escalate.status).toBe(403);
       expect(escalate.body.message).toContain('scopes');
       const bad = await call('POST', '/v1/api-keys', bearer(body.key), { name: 'x', scopes: ['root'] });
@@ -109,19 +121,30 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
     });
 
     it('carry their tenant: X-Tenant-Id naming another tenant → 403; another tenant’s key id → 404', async () => {
-      const { body } = await call('POST', '/v1/api-keys', await asAdminOf(T), { name: 'k', scopes: ['routing:read', 'keys:admin'] });
+      const { body } = await call('POST', '/v1/api-keys', await asAdminOf(T), {
+        name: 'k',
+        scopes: ['routing:read', 'keys:admin'],
+      });
       const mismatch = await call('GET', '/v1/queues', { ...bearer(body.key), 'x-tenant-id': OTHER });
       expect(mismatch.status).toBe(403);
       expect((await call('GET', '/v1/queues', { ...bearer(body.key), 'x-tenant-id': T })).status).toBe(200);
-      const other = await call('POST', '/v1/api-keys', await asAdminOf(OTHER), { name: 'o', scopes: ['keys:admin'] });
+      const other = await call('POST', '/v1/api-keys', await asAdminOf(OTHER), {
+        name: 'o',
+        scopes: ['keys:admin'],
+      });
       expect((await call('GET', `/v1/api-keys/${body.id}`, bearer(other.body.key))).status).toBe(404);
       expect((await call('DELETE', `/v1/api-keys/${body.id}`, bearer(other.body.key))).status).toBe(404);
       expect((await call('GET', '/v1/queues', bearer(body.key))).status).toBe(200);
     });
 
     it('rotate: the new key works at once, the old one until its grace expiry', async () => {
-      const { body: old } = await call('POST', '/v1/api-keys', await asAdminOf(T), { name: 'rot', scopes: ['routing:read'] });
-      const rotated = await call('POST', `/v1/api-keys/${old.id}/rotate`, await asAdminOf(T), { graceSeconds: 2 });
+      const { body: old } = await call('POST', '/v1/api-keys', await asAdminOf(T), {
+        name: 'rot',
+        scopes: ['routing:read'],
+      });
+      const rotated = await call('POST', `/v1/api-keys/${old.id}/rotate`, await asAdminOf(T), {
+        graceSeconds: 2,
+      });
       expect(rotated.status).toBe(201);
       expect(rotated.body.key).toMatchObject({ name: 'rot', scopes: ['routing:read'] });
       expect(rotated.body.previous).toMatchObject({ id: old.id, replacedBy: rotated.body.key.id });
@@ -135,7 +158,10 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
     });
 
     it('revoke takes effect at once on this replica and within AUTH_API_KEY_CACHE_TTL_MS on the others', async () => {
-      const { body: k } = await call('POST', '/v1/api-keys', await asAdminOf(T), { name: 'rev', scopes: ['routing:read'] });
+      const { body: k } = await call('POST', '/v1/api-keys', await asAdminOf(T), {
+        name: 'rev',
+        scopes: ['routing:read'],
+      });
       expect((await call('GET', '/v1/queues', bearer(k.key))).status).toBe(200);
       const revoked = await call('DELETE', `/v1/api-keys/${k.id}`, await asAdminOf(T));
       expect(revoked.status).toBe(200);
@@ -143,7 +169,10 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
       expect((await call('GET', '/v1/queues', bearer(k.key))).status).toBe(401);
 
       // another replica revoking (straight in the table): cached for at most the TTL (1.5 s here)
-      const { body: k2 } = await call('POST', '/v1/api-keys', await asAdminOf(T), { name: 'rev2', scopes: ['routing:read'] });
+      const { body: k2 } = await call('POST', '/v1/api-keys', await asAdminOf(T), {
+        name: 'rev2',
+        scopes: ['routing:read'],
+      });
       expect((await call('GET', '/v1/queues', bearer(k2.key))).status).toBe(200);
       await bus.prisma.$executeRawUnsafe('UPDATE api_keys SET revoked_at = now() WHERE id = $1::uuid', k2.id);
       await sleep(1700);
@@ -152,7 +181,11 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
 
     it('expire at expiresAt; last use is recorded', async () => {
       const expiresAt = new Date(Date.now() + 1500).toISOString();
-      const { body: k } = await call('POST', '/v1/api-keys', await asAdminOf(T), { name: 'exp', scopes: ['routing:read'], expiresAt });
+      const { body: k } = await call('POST', '/v1/api-keys', await asAdminOf(T), {
+        name: 'exp',
+        scopes: ['routing:read'],
+        expiresAt,
+      });
       expect(k.lastUsedAt).toBeNull();
       expect((await call('GET', '/v1/queues', bearer(k.key))).status).toBe(200);
       await sleep(300);
@@ -160,7 +193,11 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
       expect(seen.body.lastUsedAt).not.toBeNull();
       await sleep(1400);
       expect((await call('GET', '/v1/queues', bearer(k.key))).status).toBe(401);
-      const past = await call('POST', '/v1/api-keys', await asAdminOf(T), { name: 'p', scopes: ['routing:read'], expiresAt: '2020-01-01T00:00:00Z' });
+      const past = await call('POST', '/v1/api-keys', await asAdminOf(T), {
+        name: 'p',
+        scopes: ['routing:read'],
+        expiresAt: '2020-01-01T00:00:00Z',
+      });
       expect(past.status).toBe(400);
       expect(past.body.errors[0].field).toBe('expiresAt');
     });
@@ -168,12 +205,21 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
 
   describe('platform admin', () => {
     it('creates tenants; a tenant credential cannot (403); a wrong admin key is 401', async () => {
-      const asTenant = await call('POST', '/v1/tenants', await authHeaders(T), { id: 'auth-evil', name: 'x' });
+      const asTenant = await call('POST', '/v1/tenants', await authHeaders(T), {
+        id: 'auth-evil',
+        name: 'x',
+      });
       expect(asTenant.status).toBe(403);
       expect(asTenant.body.message).toContain('platform:admin');
-      const wrong = await call('POST', '/v1/tenants', bearer(`hub_admin_${'x'.repeat(43)}`), { id: 'auth-evil', name: 'x' });
+      const wrong = await call('POST', '/v1/tenants', bearer(`hub_admin_${'x'.repeat(43)}`), {
+        id: 'auth-evil',
+        name: 'x',
+      });
       expect(wrong.status).toBe(401);
-      const ok = await call('POST', '/v1/tenants', await platformAdminHeaders(), { id: 'auth-new', name: 'New' });
+      const ok = await call('POST', '/v1/tenants', await platformAdminHeaders(), {
+        id: 'auth-new',
+        name: 'New',
+      });
       expect(ok.status).toBe(201);
     });
 
@@ -183,24 +229,41 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
       expect(none.body.errors[0].field).toBe('X-Tenant-Id');
       const acme = await call('GET', '/v1/queues', await asAdminOf(T));
       expect(acme.status).toBe(200);
-      expect(acme.body.every((q: { tenantId?: string }) => q.tenantId === undefined || q.tenantId === T)).toBe(true);
+      expect(
+        acme.body.every((q: { tenantId?: string }) => q.tenantId === undefined || q.tenantId === T),
+      ).toBe(true);
     });
   });
 
   describe('OAuth 2.0 access tokens (JWT)', () => {
     it('refuses tokens of another issuer or audience, expired ones, and non-allow-listed algorithms', async () => {
       expect((await call('GET', '/v1/queues', await authHeaders(T, ['routing:read']))).status).toBe(200);
-      const expired = await mintTestAccessToken({ hub_tenant: T, scope: 'routing:read' }, { expiresIn: '-5m' });
+      const expired = await mintTestAccessToken(
+        { hub_tenant: T, scope: 'routing:read' },
+        { expiresIn: '-5m' },
+      );
       const r1 = await call('GET', '/v1/queues', bearer(expired));
       expect(r1.status).toBe(401);
       expect(r1.headers.get('www-authenticate')).toContain("'exp' claim timestamp check failed");
-      const aud = await mintTestAccessToken({ hub_tenant: T, scope: 'routing:read' }, { audience: 'someone-else' });
+      const aud = await mintTestAccessToken(
+        { hub_tenant: T, scope: 'routing:read' },
+        { audience: 'someone-else' },
+      );
       expect((await call('GET', '/v1/queues', bearer(aud))).status).toBe(401);
-      const iss = await mintTestAccessToken({ hub_tenant: T, scope: 'routing:read' }, { issuer: 'https://evil.example/' });
+      const iss = await mintTestAccessToken(
+        { hub_tenant: T, scope: 'routing:read' },
+        { issuer: 'https://evil.example/' },
+      );
       expect((await call('GET', '/v1/queues', bearer(iss))).status).toBe(401);
       const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
       const claims = Buffer.from(
-        JSON.stringify({ iss: 'https://idp.test.hub.invalid/', aud: 'hub-api', hub_tenant: T, scope: 'routing:read', exp: 9e9 }),
+        JSON.stringify({
+          iss: 'https://idp.test.hub.invalid/',
+          aud: 'hub-api',
+          hub_tenant: T,
+          scope: 'routing:read',
+          exp: 9e9,
+        }),
       ).toString('base64url');
       expect((await call('GET', '/v1/queues', bearer(`${header}.${claims}.x`))).status).toBe(401);
       const noTenant = await mintTestAccessToken({ scope: 'routing:read' });
@@ -216,8 +279,18 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
 
       beforeAll(async () => {
         idp = await startClientCredentialsIdp('urn:hub:api', [
-          { clientId: 'acme-bot', secret: 'acme-bot-secret-0123456789abcdef', tenant: T, scope: 'routing:read routing:admin' },
-          { clientId: 'ops', secret: 'ops-secret-0123456789abcdef0123', tenant: null, scope: 'platform:admin' },
+          {
+            clientId: 'acme-bot',
+            secret: 'acme-bot-secret-0123456789abcdef',
+            tenant: T,
+            scope: 'routing:read routing:admin',
+          },
+          {
+            clientId: 'ops',
+            secret: 'ops-secret-0123456789abcdef0123',
+            tenant: null,
+            scope: 'platform:admin',
+          },
         ]);
         ({ app: oauthApp, base: oauthBase } = await startInProcess(bus, {
           AUTH_OAUTH_ISSUER: idp.issuer,
@@ -250,7 +323,11 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
         const write = await at('/v1/queues', token, 'POST', { name: 'OAuth queue' });
         expect(write.status).toBe(403);
         expect(write.body.missingScopes).toEqual(['routing:admin']);
-        const admin = await idp.token('acme-bot', 'acme-bot-secret-0123456789abcdef', 'routing:read routing:admin');
+        const admin = await idp.token(
+          'acme-bot',
+          'acme-bot-secret-0123456789abcdef',
+          'routing:read routing:admin',
+        );
         expect((await at('/v1/queues', admin, 'POST', { name: 'OAuth queue' })).status).toBe(201);
         // the test key's tokens are not this IdP's: another issuer and key
         expect((await at('/v1/queues', (await authHeaders(T)).authorization.slice(7))).status).toBe(401);
@@ -258,9 +335,13 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
 
       it('a client with platform:admin and no tenant is a platform admin', async () => {
         const token = await idp.token('ops', 'ops-secret-0123456789abcdef0123', 'platform:admin');
-        expect((await at('/v1/tenants', token, 'POST', { id: 'auth-oauth-made', name: 'By OAuth' })).status).toBe(201);
+        expect(
+          (await at('/v1/tenants', token, 'POST', { id: 'auth-oauth-made', name: 'By OAuth' })).status,
+        ).toBe(201);
         const tenantToken = await idp.token('acme-bot', 'acme-bot-secret-0123456789abcdef', 'routing:read');
-        expect((await at('/v1/tenants', tenantToken, 'POST', { id: 'auth-oauth-no', name: 'x' })).status).toBe(403);
+        expect(
+          (await at('/v1/tenants', tenantToken, 'POST', { id: 'auth-oauth-no', name: 'x' })).status,
+        ).toBe(403);
       });
     });
   });

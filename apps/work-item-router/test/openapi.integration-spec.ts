@@ -66,7 +66,10 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
       { apiKey: ['platform:admin'] },
       { oauth2: ['platform:admin'] },
     ]);
-    expect(operationOf(doc, 'GET /v1/queues').security).toEqual([{ apiKey: ['routing:read'] }, { oauth2: ['routing:read'] }]);
+    expect(operationOf(doc, 'GET /v1/queues').security).toEqual([
+      { apiKey: ['routing:read'] },
+      { oauth2: ['routing:read'] },
+    ]);
   });
 
   it('every guarded route: no credential → 401, wrong scope → 403, another tenant’s ids → 404', async () => {
@@ -79,7 +82,10 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
     });
     expect(agent.status).toBe(201);
     const item = await bus.createItem(W, { routing: { queue_id: String(queue.body.id) } });
-    const key = await bus.http('POST', '/v1/api-keys', { tenant: W, body: { name: 'walk', scopes: ['routing:read'] } });
+    const key = await bus.http('POST', '/v1/api-keys', {
+      tenant: W,
+      body: { name: 'walk', scopes: ['routing:read'] },
+    });
     expect(key.status).toBe(201);
     const walk = await walkGuardedRoutes({
       baseUrl: bus.base,

@@ -46,11 +46,17 @@ export class HubAuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<string>(AUTH_SCHEME, targets)) return true;
     if (OPERATIONAL.test(req.path)) return true;
-    const required = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [PLATFORM_ADMIN_SCOPE];
+    const required = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [
+      PLATFORM_ADMIN_SCOPE,
+    ];
 
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.header('authorization') ?? '');
     if (!m)
-      throw new AuthProblem(401, 'Authorization: a Bearer credential (API key or OAuth access token) is required', `Bearer realm="${REALM}"`);
+      throw new AuthProblem(
+        401,
+        'Authorization: a Bearer credential (API key or OAuth access token) is required',
+        `Bearer realm="${REALM}"`,
+      );
     const principal = await this.authenticate(m[1]);
     req.principal = principal;
     if (!hasScopes(principal.scopes, required)) {
@@ -68,7 +74,8 @@ export class HubAuthGuard implements CanActivate {
   private async authenticate(token: string): Promise<Principal> {
     let principal: Principal | null = null;
     let reason = 'unknown, revoked or expired credential';
-    if (token.startsWith('hub_admin_')) principal = verifyPlatformAdminKey(token, this.config.AUTH_PLATFORM_ADMIN_KEY_SHA256);
+    if (token.startsWith('hub_admin_'))
+      principal = verifyPlatformAdminKey(token, this.config.AUTH_PLATFORM_ADMIN_KEY_SHA256);
     else if (token.startsWith('hub_live_')) principal = await this.apiKeys.verify(token);
     else if (this.oauth && OAuthVerifier.looksLikeJwt(token)) {
       try {
@@ -98,7 +105,10 @@ export class AuthProblem extends HttpException {
     readonly wwwAuthenticate: string,
     extra: Record<string, unknown> = {},
   ) {
-    super({ statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message, ...extra }, status);
+    super(
+      { statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message, ...extra },
+      status,
+    );
   }
 }
 

@@ -45,11 +45,16 @@ export class AuthModule {
       providers: [
         {
           provide: AUTH_PG_POOL,
-          useFactory: () => new Pool({ connectionString: c.DATABASE_URL, max: 3, application_name: `${opts.service}-auth` }),
+          useFactory: () =>
+            new Pool({ connectionString: c.DATABASE_URL, max: 3, application_name: `${opts.service}-auth` }),
         },
         PoolCloser,
         { provide: APP_FILTER, useClass: AuthProblemFilter },
-        { provide: ApiKeysRepository, useFactory: (pool: Pool) => new ApiKeysRepository(pool), inject: [AUTH_PG_POOL] },
+        {
+          provide: ApiKeysRepository,
+          useFactory: (pool: Pool) => new ApiKeysRepository(pool),
+          inject: [AUTH_PG_POOL],
+        },
         {
           provide: ApiKeyVerifier,
           useFactory: (repo: ApiKeysRepository) => new ApiKeyVerifier(repo, c.AUTH_API_KEY_CACHE_TTL_MS),
@@ -63,7 +68,11 @@ export class AuthModule {
               c,
               keys,
               c.AUTH_OAUTH_ISSUER && c.AUTH_OAUTH_AUDIENCE
-                ? new OAuthVerifier({ ...c, AUTH_OAUTH_ISSUER: c.AUTH_OAUTH_ISSUER, AUTH_OAUTH_AUDIENCE: c.AUTH_OAUTH_AUDIENCE })
+                ? new OAuthVerifier({
+                    ...c,
+                    AUTH_OAUTH_ISSUER: c.AUTH_OAUTH_ISSUER,
+                    AUTH_OAUTH_AUDIENCE: c.AUTH_OAUTH_AUDIENCE,
+                  })
                 : null,
             ),
           inject: [Reflector, ApiKeyVerifier],

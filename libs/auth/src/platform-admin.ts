@@ -17,7 +17,10 @@ export const PLATFORM_ADMIN_PRINCIPAL: Readonly<Principal> = {
  * Verifies the platform-admin key against the configured hex SHA-256 (`AUTH_PLATFORM_ADMIN_KEY_SHA256`),
  * in constant time. Null when no hash is configured, the token is not an admin key, or it does not match.
  */
-export function verifyPlatformAdminKey(token: string, expectedSha256Hex: string | undefined): Principal | null {
+export function verifyPlatformAdminKey(
+  token: string,
+  expectedSha256Hex: string | undefined,
+): Principal | null {
   if (!expectedSha256Hex || !ADMIN_RE.test(token)) return null;
   const ok = digestsEqual(sha256(token), Buffer.from(expectedSha256Hex, 'hex'));
   return ok ? { ...PLATFORM_ADMIN_PRINCIPAL, scopes: [...PLATFORM_ADMIN_PRINCIPAL.scopes] } : null;

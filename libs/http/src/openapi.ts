@@ -43,7 +43,7 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'integrations:admin': 'Manage integrations and their connectors',
   'reports:read': 'Read reports',
   'keys:admin': "Create, list, rotate and revoke the tenant's API keys",
-  'platform:admin': 'Cross-tenant operations (creating tenants, managing any tenant\'s keys)',
+  'platform:admin': "Cross-tenant operations (creating tenants, managing any tenant's keys)",
 };
 
 /**
@@ -51,13 +51,16 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
  * and OAuth 2.0 client-credentials tokens (JWT) from the operator's identity provider.
  * @param tokenUrl the IdP's token endpoint (documentation only)
  */
-export function hubSecuritySchemes(tokenUrl = 'https://idp.example.com/oauth2/token'): Record<string, SecuritySchemeObject> {
+export function hubSecuritySchemes(
+  tokenUrl = 'https://idp.example.com/oauth2/token',
+): Record<string, SecuritySchemeObject> {
   return {
     [API_KEY_SECURITY]: {
       type: 'http',
       scheme: 'bearer',
       bearerFormat: 'hub_live_<prefix>_<secret>',
-      description: 'A tenant API key (`Authorization: Bearer hub_live_…`), created through `POST /v1/api-keys`.',
+      description:
+        'A tenant API key (`Authorization: Bearer hub_live_…`), created through `POST /v1/api-keys`.',
     },
     [OAUTH_SECURITY]: {
       type: 'oauth2',
@@ -77,7 +80,10 @@ export function ApiCredential(scopes: readonly string[]): MethodDecorator & Clas
     ApiSecurity(API_KEY_SECURITY, [...scopes]),
     ApiSecurity(OAUTH_SECURITY, [...scopes]),
     ApiProblem(401, 'No credential, or an invalid, expired or revoked one (`WWW-Authenticate: Bearer`)'),
-    ApiProblem(403, `The credential lacks a required scope (${scopes.join(', ') || 'none'}) or belongs to another tenant`),
+    ApiProblem(
+      403,
+      `The credential lacks a required scope (${scopes.join(', ') || 'none'}) or belongs to another tenant`,
+    ),
   );
 }
 

@@ -1,5 +1,11 @@
 import { BadRequestException, ForbiddenException, UnauthorizedException } from '@nestjs/common';
-import { TENANT_HEADER, tenantFromHeader, tenantOfRequest, type AuthenticatedRequest, type Principal } from './tenant.decorator';
+import {
+  TENANT_HEADER,
+  tenantFromHeader,
+  tenantOfRequest,
+  type AuthenticatedRequest,
+  type Principal,
+} from './tenant.decorator';
 
 function errorsOf(raw: string | undefined): unknown {
   try {
@@ -26,9 +32,17 @@ describe('X-Tenant-Id header', () => {
 
 describe('tenant of a request (from the credential)', () => {
   const req = (principal: Principal | undefined, header?: string) =>
-    ({ principal, header: (n: string) => (n.toLowerCase() === 'x-tenant-id' ? header : undefined) }) as unknown as AuthenticatedRequest;
+    ({
+      principal,
+      header: (n: string) => (n.toLowerCase() === 'x-tenant-id' ? header : undefined),
+    }) as unknown as AuthenticatedRequest;
   const tenantKey: Principal = { tenantId: 'acme', credentialId: 'k1', kind: 'api_key', scopes: [] };
-  const admin: Principal = { tenantId: null, credentialId: 'platform-admin', kind: 'platform_admin', scopes: ['platform:admin'] };
+  const admin: Principal = {
+    tenantId: null,
+    credentialId: 'platform-admin',
+    kind: 'platform_admin',
+    scopes: ['platform:admin'],
+  };
 
   it("is the credential's tenant; a matching header is accepted", () => {
     expect(tenantOfRequest(req(tenantKey))).toBe('acme');

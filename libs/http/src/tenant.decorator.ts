@@ -1,4 +1,9 @@
-import { createParamDecorator, ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import {
+  createParamDecorator,
+  ForbiddenException,
+  UnauthorizedException,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { TenantIdSchema } from '@hub/contracts';
 import { badRequest } from './validation';

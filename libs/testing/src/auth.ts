@@ -22,7 +22,9 @@ export const TEST_OAUTH_ISSUER = 'https://idp.test.hub.invalid/';
 export const TEST_OAUTH_AUDIENCE = 'hub-api';
 
 /** Every tenant scope (the default of {@link authHeaders}). */
-export const ALL_TENANT_SCOPES: readonly string[] = Object.keys(SCOPE_DESCRIPTIONS).filter((s) => s !== 'platform:admin');
+export const ALL_TENANT_SCOPES: readonly string[] = Object.keys(SCOPE_DESCRIPTIONS).filter(
+  (s) => s !== 'platform:admin',
+);
 
 let keys: { privateKey: KeyObject; jwks: string; adminKey: string } | undefined;
 function testKeys() {
@@ -67,8 +69,14 @@ export async function mintTestAccessToken(
 }
 
 /** Headers authenticating a caller of `tenantId` with `scopes` (default: every tenant scope). */
-export async function authHeaders(tenantId: string, scopes?: readonly string[]): Promise<Record<string, string>> {
-  const token = await mintTestAccessToken({ hub_tenant: tenantId, scope: (scopes ?? ALL_TENANT_SCOPES).join(' ') });
+export async function authHeaders(
+  tenantId: string,
+  scopes?: readonly string[],
+): Promise<Record<string, string>> {
+  const token = await mintTestAccessToken({
+    hub_tenant: tenantId,
+    scope: (scopes ?? ALL_TENANT_SCOPES).join(' '),
+  });
   return { authorization: `Bearer ${token}` };
 }
 

@@ -27,14 +27,21 @@ export interface ClientCredentialsIdp {
  * client-credentials grant and JWT access tokens (RS256) for `audience`, each client's tenant in the
  * `hub_tenant` claim — the operator's IdP of docs/security.md, for tests.
  */
-export async function startClientCredentialsIdp(audience: string, clients: IdpClient[]): Promise<ClientCredentialsIdp> {
-  const child = spawn(process.execPath, [join(__dirname, 'oidc-client-credentials-server.mjs'), JSON.stringify({ audience, clients })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startClientCredentialsIdp(
+  audience: string,
+  clients: IdpClient[],
+): Promise<ClientCredentialsIdp> {
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, 'oidc-client-credentials-server.mjs'), JSON.stringify({ audience, clients })],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stderr: string[] = [];
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   const info = await new Promise<{ issuer: string; jwksUri: string; tokenUrl: string }>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
+    const rl = createInterface({ input: child.stdout });
     rl.once('line', (line) => resolve(JSON.parse(line)));
     child.once('exit', (code) => reject(new Error(`oidc provider exited ${code}: ${stderr.join('')}`)));
   });
@@ -48,10 +55,15 @@ export async function startClientCredentialsIdp(audience: string, clients: IdpCl
           'content-type': 'application/x-www-form-urlencoded',
           authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
         },
-        body: new URLSearchParams({ grant_type: 'client_credentials', resource: audience, ...(scope ? { scope } : {}) }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          resource: audience,
+          ...(scope ? { scope } : {}),
+        }),
       });
       const body = (await res.json()) as { access_token?: string };
-      if (res.status !== 200 || !body.access_token) throw new Error(`token endpoint: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 200 || !body.access_token)
+        throw new Error(`token endpoint: ${res.status} ${JSON.stringify(body)}`);
       return body.access_token;
     },
     stop: () =>

@@ -62,7 +62,10 @@ async function call(route: RouteKey, url: string, headers: Record<string, string
   const withBody = !['GET', 'HEAD', 'DELETE'].includes(method);
   const res = await fetch(url, {
     method,
-    headers: { ...headers, ...(withBody ? { 'content-type': isRaw(body) ? body.contentType : 'application/json' } : {}) },
+    headers: {
+      ...headers,
+      ...(withBody ? { 'content-type': isRaw(body) ? body.contentType : 'application/json' } : {}),
+    },
     body: withBody ? (isRaw(body) ? body.raw : JSON.stringify(body)) : undefined,
     redirect: 'manual',
   });
@@ -96,17 +99,26 @@ export async function walkGuardedRoutes(
     const url = urlOf(route, o);
     const anon = await call(route, url, {});
     if (anon.status !== 401 || !/^Bearer\b/.test(anon.headers.get('www-authenticate') ?? ''))
-      problems.push({ route, problem: `no credential → ${anon.status}, want 401 with WWW-Authenticate: Bearer` });
+      problems.push({
+        route,
+        problem: `no credential → ${anon.status}, want 401 with WWW-Authenticate: Bearer`,
+      });
     const others = ALL_TENANT_SCOPES.filter((s) => !scopes.includes(s));
     const wrong = await call(route, url, await authHeaders(tenant, others));
     if (wrong.status !== 403)
-      problems.push({ route, problem: `credential without ${scopes.join(', ')} → ${wrong.status}, want 403` });
+      problems.push({
+        route,
+        problem: `credential without ${scopes.join(', ')} → ${wrong.status}, want 403`,
+      });
     const hasParams = route.includes('{');
     if (hasParams && o.params && o.ownerTenant && o.otherTenant && !o.skipCrossTenant?.includes(route)) {
       const cross = await call(route, url, await authHeaders(o.otherTenant), o.bodies?.[route]);
       const want = scopes.includes('platform:admin') ? 403 : 404;
       if (cross.status !== want)
-        problems.push({ route, problem: `${o.otherTenant}'s credential on ${o.ownerTenant}'s id → ${cross.status}, want ${want}` });
+        problems.push({
+          route,
+          problem: `${o.otherTenant}'s credential on ${o.ownerTenant}'s id → ${cross.status}, want ${want}`,
+        });
     }
   }
   return { problems, guarded, unguarded };

@@ -1,10 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { z } from 'zod';
 import { HandoffStatusSchema } from '@hub/contracts';
-import {
-  responseSchemaOf,
-  setupOpenApi as setupDocument,
-} from '@hub/http';
+import { responseSchemaOf, setupOpenApi as setupDocument } from '@hub/http';
 import type { HandoffView } from '../handoffs/handoff.presenter';
 import type { IntegrationView } from '../integrations/integration.presenter';
 

@@ -45,7 +45,13 @@ export async function http(
   base: string,
   method: string,
   path: string,
-  opts: { tenant?: string; admin?: boolean; scopes?: string[]; body?: unknown; headers?: Record<string, string> } = {},
+  opts: {
+    tenant?: string;
+    admin?: boolean;
+    scopes?: string[];
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; body: Json; headers: Headers }> {
   const res = await fetch(base + path, {
     method,

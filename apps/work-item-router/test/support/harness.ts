@@ -17,7 +17,15 @@ import {
 import { HubProducer, TopicNamer, provisionTopics } from '@hub/messaging';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
 import { RealtimeBus } from '@hub/realtime';
-import { KafkaProbe, authHeaders, createTestWorld, platformAdminHeaders, testInfra, waitFor, type TestWorld } from '@hub/testing';
+import {
+  KafkaProbe,
+  authHeaders,
+  createTestWorld,
+  platformAdminHeaders,
+  testInfra,
+  waitFor,
+  type TestWorld,
+} from '@hub/testing';
 import { startRouter } from '../../src/bootstrap';
 import { loadRouterConfig } from '../../src/config';
 import { abcdContext } from './fixtures';

@@ -75,7 +75,10 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key; the key is in this response only' })
   @ApiJsonBody(CreateApiKeyBodySchema, { name: 'CreateApiKeyBody' })
-  @ApiJsonResponse(201, CreatedApiKeySchema, { name: 'CreatedApiKey', description: 'Created; `key` is shown once' })
+  @ApiJsonResponse(201, CreatedApiKeySchema, {
+    name: 'CreatedApiKey',
+    description: 'Created; `key` is shown once',
+  })
   @ApiProblem(404, 'No such tenant')
   async create(
     @TenantId() tenantId: string,
@@ -120,7 +123,10 @@ export class ApiKeysController {
     summary: 'Rotate: a new key with the same name and scopes; the old one stays valid for `graceSeconds`',
   })
   @ApiJsonBody(RotateApiKeyBodySchema, { name: 'RotateApiKeyBody', required: false })
-  @ApiJsonResponse(201, RotatedApiKeySchema, { name: 'RotatedApiKey', description: 'The new key (shown once) and the old one' })
+  @ApiJsonResponse(201, RotatedApiKeySchema, {
+    name: 'RotatedApiKey',
+    description: 'The new key (shown once) and the old one',
+  })
   @ApiProblem(404, 'No such active, unrotated key')
   async rotate(
     @TenantId() tenantId: string,
@@ -135,7 +141,9 @@ export class ApiKeysController {
   }
 
   @Delete(':id')
-  @ApiOperation({ summary: 'Revoke a key (effective within AUTH_API_KEY_CACHE_TTL_MS on every replica, ≤ 30 s)' })
+  @ApiOperation({
+    summary: 'Revoke a key (effective within AUTH_API_KEY_CACHE_TTL_MS on every replica, ≤ 30 s)',
+  })
   @ApiJsonResponse(200, ApiKeyViewSchema, { name: 'ApiKeyView', description: 'The revoked key' })
   @ApiProblem(404, "No such key of the caller's tenant")
   async revoke(@TenantId() tenantId: string, @Param('id') id: string) {

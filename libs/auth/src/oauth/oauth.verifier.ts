@@ -1,4 +1,11 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey, type JSONWebKeySet } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JWTVerifyGetKey,
+  type JSONWebKeySet,
+} from 'jose';
 import type { Principal } from '@hub/http';
 import { TenantIdSchema } from '@hub/contracts';
 import type { AuthConfig } from '../auth.config';
@@ -20,7 +27,9 @@ export class InvalidTokenError extends Error {
 export class OAuthVerifier {
   private readonly keys: JWTVerifyGetKey;
 
-  constructor(private readonly config: AuthConfig & { AUTH_OAUTH_ISSUER: string; AUTH_OAUTH_AUDIENCE: string }) {
+  constructor(
+    private readonly config: AuthConfig & { AUTH_OAUTH_ISSUER: string; AUTH_OAUTH_AUDIENCE: string },
+  ) {
     this.keys = config.AUTH_OAUTH_JWKS_URI
       ? createRemoteJWKSet(new URL(config.AUTH_OAUTH_JWKS_URI))
       : createLocalJWKSet(config.AUTH_OAUTH_JWKS as unknown as JSONWebKeySet);
@@ -59,7 +68,9 @@ export class OAuthVerifier {
       return { tenantId: null, credentialId, kind: 'platform_admin', scopes };
     const tenant = TenantIdSchema.safeParse(rawTenant);
     if (!tenant.success)
-      throw new InvalidTokenError(`claim ${this.config.AUTH_OAUTH_TENANT_CLAIM} is missing or not a tenant id`);
+      throw new InvalidTokenError(
+        `claim ${this.config.AUTH_OAUTH_TENANT_CLAIM} is missing or not a tenant id`,
+      );
     return { tenantId: tenant.data, credentialId, kind: 'oauth', scopes };
   }
 }
