@@ -52,7 +52,7 @@ function boundaries(inTests) {
           onlyDependOnLibsWithTags: ['type:contracts', 'type:data-access', 'type:util', ...testing],
         },
         { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
-        { sourceTag: 'type:http', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
+        { sourceTag: 'type:http', onlyDependOnLibsWithTags: ['type:contracts', 'type:http', 'type:util'] },
         { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
         {
           sourceTag: 'type:testing',

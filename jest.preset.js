@@ -27,6 +27,9 @@ module.exports = {
       },
     ],
   },
+  // jose / openid-client / oauth4webapi ship ESM only (every service verifies credentials with jose):
+  // let SWC compile them to CommonJS for jest.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/?(*.)+(spec|integration-spec|e2e-spec).ts'],

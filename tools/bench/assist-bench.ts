@@ -54,7 +54,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type Message } from 'kafkajs';
 import { Client } from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { createTestWorld, type TestWorld } from '@hub/testing';
+import { authHeaders, createTestWorld, type TestWorld } from '@hub/testing';
 
 const ROOT = join(__dirname, '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'data', 'retrieval');
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
     await Promise.all([waitReady(svcBase, 'suggestion-service'), waitReady(gwBase, 'assist-gateway')]);
 
     // ------------------------------------------------------------ knowledge base (real upload + indexing)
-    const h = { 'x-tenant-id': TENANT, 'content-type': 'application/json' };
+    const h = { ...(await authHeaders(TENANT)), 'content-type': 'application/json' };
     const kbRes = await fetch(`${svcBase}/v1/knowledge-bases`, {
       method: 'POST',
       headers: h,
@@ -392,7 +392,7 @@ async function main(): Promise<void> {
     const up = await fetch(`${svcBase}/v1/knowledge-bases/${kb.id}/documents`, {
       method: 'POST',
       headers: {
-        'x-tenant-id': TENANT,
+        ...(await authHeaders(TENANT)),
         'content-type': 'application/x-ndjson',
         'content-length': String(statSync(kbFile).size),
       },

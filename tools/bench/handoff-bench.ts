@@ -19,7 +19,7 @@ import { Client } from 'pg';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadScripts } from '../demo/lib/conversations';
-import { mintToken, seedTenant, type AgentSpec } from '../demo/lib/hub-client';
+import { createDemoApiKey, mintToken, seedTenant, type AgentSpec } from '../demo/lib/hub-client';
 import { loadHubEnv } from '../demo/lib/hub-env';
 import { AssignmentLedger } from '../demo/lib/assignment-ledger';
 import { SimAgent, routerPresence, sleep } from '../demo/lib/sim-agent';
@@ -146,6 +146,8 @@ async function main(): Promise<void> {
     offerTimeoutSeconds: 30,
     agents: specs,
   });
+  // The bot platform's credential: a tenant API key (verified per request, cached ≤ 30 s), as in production.
+  const apiKey = (await createDemoApiKey(env, TENANT, `bench ${Date.now().toString(36)}`)).key;
 
   // Correlation state (same clock: performance.now() in this process).
   const sentAt = new Map<string, number>();
@@ -265,7 +267,11 @@ async function main(): Promise<void> {
       sentAt.set(conversationId, t);
       wallSent.set(conversationId, performance.timeOrigin + t);
       inflight.push(
-        postJson(`${env.ORCHESTRATOR_URL}/v1/handoffs`, { 'x-tenant-id': TENANT }, JSON.stringify(body)).then(
+        postJson(
+          `${env.ORCHESTRATOR_URL}/v1/handoffs`,
+          { authorization: `Bearer ${apiKey}` },
+          JSON.stringify(body),
+        ).then(
           (status) => {
             if (status === 503) {
               shed += 1;

@@ -15,7 +15,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { newEnvelope, type ConversationMessage, type TopicEvent } from '@hub/contracts';
 import { HubProducer, TopicNamer } from '@hub/messaging';
 import { loadScripts, type ConversationScript } from './lib/conversations';
-import { mintToken, requestHandoff, seedTenant, tenantJson, type AgentSpec } from './lib/hub-client';
+import {
+  createDemoApiKey,
+  mintToken,
+  requestHandoff,
+  seedTenant,
+  tenantJson,
+  type AgentSpec,
+} from './lib/hub-client';
 import { loadHubEnv } from './lib/hub-env';
 import { SimAgent, between, routerPresence, sleep, type Behaviour } from './lib/sim-agent';
 import { LatencyRecorder, fmt } from './lib/stats';
@@ -99,6 +106,10 @@ async function main(): Promise<void> {
     offerTimeoutSeconds: 15,
     agents: [...SIM_AGENTS, HUMAN],
   });
+  const apiKey = await createDemoApiKey(env, TENANT, `demo bot ${runId}`);
+  log(`▶ credentials (docs/security.md): platform admin HUB_PLATFORM_ADMIN_KEY in var/<run>/env.sh;`);
+  log(`  tenant "${TENANT}" API key for bot platforms (shown once): ${apiKey.key}`);
+  log(`  e.g. curl -H "Authorization: Bearer ${apiKey.key}" ${env.ROUTER_URL}/v1/queues`);
 
   const scripts = loadScripts();
   const tracks = new Map<string, Track>(); // by conversationId

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes var/<run>/env.sh (once; kept across runs) with the settings of a local run of the services:
 # its own database, Kafka topic namespace and Redis namespace (so it never mixes with other runs on
-# the same infrastructure), ports, and a random agent-token secret.
+# the same infrastructure), ports, a random agent-token secret and a random platform-admin key (the
+# services get only its SHA-256; the demo scripts use the key to create the tenant and its API key).
 #   write-env.sh <run> <orchestrator-port> <router-port> <gateway-port>
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,5 +40,14 @@ fi
 if ! grep -q HUB_SECRETS_KEK "${FILE}"; then
   KEK="$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
   printf 'export HUB_SECRETS_KEK="%s"\nexport HUB_SECRETS_KEK_ID="%s-1"\n' "${KEK}" "${RUN}" >>"${FILE}"
+fi
+if ! grep -q HUB_PLATFORM_ADMIN_KEY "${FILE}"; then
+  ADMIN_KEY="hub_admin_$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')"
+  ADMIN_SHA="$(printf '%s' "${ADMIN_KEY}" | sha256sum | cut -d' ' -f1)"
+  cat >>"${FILE}" <<ENV
+# Platform-admin credential of this run (docs/security.md): the key for the demo scripts, its hash for the services.
+export HUB_PLATFORM_ADMIN_KEY="${ADMIN_KEY}"
+export AUTH_PLATFORM_ADMIN_KEY_SHA256="${ADMIN_SHA}"
+ENV
 fi
 echo "${FILE}"

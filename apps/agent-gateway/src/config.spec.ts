@@ -41,3 +41,26 @@ describe('gateway config: presence tracking', () => {
     expect(p.map((x) => x.variable).sort()).toEqual(['PRESENCE_CONNECTION_TTL_MS', 'PRESENCE_ON_CONNECT']);
   });
 });
+
+describe('gateway config: signing secrets', () => {
+  it('refuses the placeholder shipped in deploy/ and keys shorter than 32 bytes, naming the variable', () => {
+    expect(problems({ AGENT_JWT_SECRET: 'change-me-at-least-32-characters-long' })).toEqual([
+      { variable: 'AGENT_JWT_SECRET', message: expect.stringContaining('placeholder') },
+    ]);
+    expect(problems({ FILE_URL_SECRET: 'x'.repeat(40) })).toEqual([
+      { variable: 'FILE_URL_SECRET', message: expect.stringContaining('placeholder') },
+    ]);
+    expect(problems({ AGENT_JWT_SECRET: 'short-secret' })).toEqual([
+      { variable: 'AGENT_JWT_SECRET', message: expect.stringContaining('32 bytes') },
+    ]);
+  });
+
+  it('accepts placeholders only with the explicit dev flag', () => {
+    expect(
+      problems({
+        AGENT_JWT_SECRET: 'change-me-at-least-32-characters-long',
+        HUB_ALLOW_INSECURE_DEV_SECRETS: 'true',
+      }),
+    ).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -8,6 +9,7 @@ import {
   csv,
   loadConfig,
   frameAncestors,
+  signingSecret,
 } from '@hub/config';
 
 /** Default MIME types an agent may upload (images, PDF, plain text/CSV, common office documents). */
@@ -32,10 +34,11 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
   .extend(RedisConfigSchema.shape)
   .extend(HttpConfigSchema.shape)
   .extend(HttpProtectionConfigSchema.shape)
+  .extend(AuthConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3003),
     /** HS256 secret for agent tokens (UTF-8, at least 32 bytes). */
-    AGENT_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    AGENT_JWT_SECRET: signingSecret().optional(),
     /** JWKS URL for agent tokens issued by an identity provider. */
     AGENT_JWKS_URL: z.url().optional(),
     /** Expected `iss` claim, if set. */
@@ -59,7 +62,7 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
     /** Comma-separated MIME types agents may upload. */
     FILE_ALLOWED_TYPES: csv().default(DEFAULT_ALLOWED_FILE_TYPES.split(',')),
     /** HS256 secret signing file download links handed to the bot platform (≥ 32 chars). */
-    FILE_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    FILE_URL_SECRET: signingSecret().optional(),
     /** Lifetime of a signed file link, seconds. */
     FILE_URL_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
     /** Base URL the gateway is reachable at (file links in outbound messages). */

@@ -1,3 +1,4 @@
+import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
@@ -43,6 +44,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AuthModule.forRoot({ service: 'assist-gateway', config }),
         ObservabilityModule.forRoot({
           service: 'assist-gateway',
           logLevel: config.LOG_LEVEL,

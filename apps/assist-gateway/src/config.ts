@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -7,6 +8,7 @@ import {
   RedisConfigSchema,
   csv,
   frameAncestors,
+  signingSecret,
 } from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 import { TenantIdSchema } from '@hub/contracts';
@@ -37,7 +39,7 @@ const tenantKeys = () =>
  */
 export const TokenConfigSchema = z.object({
   /** HS256 shared secret, ≥ 32 characters. */
-  EMBED_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  EMBED_TOKEN_SECRET: signingSecret().optional(),
   /** ES256 private key, PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, `\n` escapes allowed). */
   EMBED_TOKEN_PRIVATE_KEY: z
     .string()
@@ -60,6 +62,7 @@ export const AssistGatewayConfigSchema = z
   .object({
     ...HttpConfigSchema.shape,
     ...HttpProtectionConfigSchema.shape,
+    ...AuthConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3006),
     ...DatabaseConfigSchema.shape,
     ...SecretsConfigSchema.shape,
@@ -70,7 +73,7 @@ export const AssistGatewayConfigSchema = z
     /** Lifetime of the widget session tokens the gateway hands out (and renews at half-life), seconds. */
     SESSION_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
     /** Bearer key that may mint embed tokens for any tenant (hub admin / backends), ≥ 32 characters. */
-    ASSIST_ADMIN_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    ASSIST_ADMIN_API_KEY: signingSecret().optional(),
     /** `tenant=key,…`: per-tenant bearer keys; a tenant key mints embed tokens for its own tenant only. */
     ASSIST_TENANT_API_KEYS: tenantKeys().optional(),
     /** Kafka consumer group for `hub.assist.suggestions.v1` (shared by all replicas; see README). */

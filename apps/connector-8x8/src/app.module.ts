@@ -1,3 +1,4 @@
+import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -26,6 +27,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AuthModule.forRoot({ service: 'connector-8x8', config }),
         ObservabilityModule.forRoot({
           service: 'connector-8x8',
           logLevel: config.LOG_LEVEL,

@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -16,6 +17,7 @@ import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 export const Connector8x8ConfigSchema = z.object({
   ...HttpConfigSchema.shape,
   ...HttpProtectionConfigSchema.shape,
+  ...AuthConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3061),
   ...DatabaseConfigSchema.shape,
   ...SecretsConfigSchema.shape,

@@ -13,6 +13,7 @@ import {
   knowledgeJsonl,
   startAssistStack,
   seedDefaultKnowledgeBase,
+  authHeaders,
 } from '@hub/testing';
 import { FakePulsarReaderServer } from './fake-pulsar-reader.server';
 
@@ -135,7 +136,7 @@ describe('8x8 → running system → widget (e2e)', () => {
         provider: 'widget',
         utteranceId: 'u1',
       },
-      { 'x-tenant-id': TENANT },
+      await authHeaders(TENANT),
     );
     expect(said.status).toBe(202);
     const s = await waitFor(() => mine.suggestions.find((x) => x.utteranceId === 'u1'), {

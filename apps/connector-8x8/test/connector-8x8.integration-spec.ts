@@ -5,7 +5,7 @@ import { loadConfig } from '@hub/config';
 import { bootstrapService, createLogger } from '@hub/observability';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
 import { withIntegrationStore } from '@hub/integrations';
-import { KafkaProbe, createTestWorld, waitFor, type TestWorld } from '@hub/testing';
+import { KafkaProbe, createTestWorld, platformAdminHeaders, waitFor, type TestWorld } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { Connector8x8ConfigSchema } from '../src/config';
 import { FakePulsarReaderServer } from './fake-pulsar-reader.server';
@@ -303,7 +303,9 @@ describe('connector-8x8 against a Pulsar WebSocket reader (real PostgreSQL, Redi
     expect(
       await metric(`connector_8x8_connection_failures_total{tenant="${TENANT}",reason="unauthorized"`),
     ).toBeGreaterThanOrEqual(2);
-    const status = (await (await fetch(`${baseUrl}/v1/readers`)).json()) as {
+    const status = (await (
+      await fetch(`${baseUrl}/v1/readers`, { headers: await platformAdminHeaders() })
+    ).json()) as {
       readers: { lastFailure: { reason: string } }[];
     };
     expect(status.readers[0].lastFailure.reason).toBe('unauthorized');

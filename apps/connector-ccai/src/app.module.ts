@@ -1,3 +1,4 @@
+import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -28,6 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AuthModule.forRoot({ service: 'connector-ccai', config }),
         ObservabilityModule.forRoot({
           service: 'connector-ccai',
           logLevel: config.LOG_LEVEL,

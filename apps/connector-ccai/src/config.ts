@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -18,6 +19,7 @@ export const ConnectorCcaiConfigSchema = z
     ...HttpConfigSchema.shape,
     ...HttpProtectionConfigSchema.shape,
     ...RedisConfigSchema.shape,
+    ...AuthConfigSchema.shape,
     PORT: z.coerce.number().int().min(0).max(65535).default(3063),
     ...DatabaseConfigSchema.shape,
     ...SecretsConfigSchema.shape,

@@ -1,3 +1,4 @@
+import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
@@ -52,6 +53,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AuthModule.forRoot({ service: SERVICE_NAME, config }),
         ObservabilityModule.forRoot({
           service: SERVICE_NAME,
           logLevel: config.LOG_LEVEL,

@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -17,6 +18,7 @@ import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 export const HandoffOrchestratorConfigSchema = z.object({
   ...HttpConfigSchema.shape,
   ...HttpProtectionConfigSchema.shape,
+  ...AuthConfigSchema.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   ...DatabaseConfigSchema.shape,
   ...KafkaConfigSchema.shape,

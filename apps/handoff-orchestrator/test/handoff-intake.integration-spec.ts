@@ -161,8 +161,9 @@ describe('handoff intake (REST + Kafka), integrations API, enrichment', () => {
       expect(r.body.message).toContain('transcript.0.timestamp');
 
       const noTenant = await http(svc.url, 'POST', '/v1/handoffs', { body: handoffBody(integrationA) });
-      expect(noTenant.status).toBe(400);
-      expect(noTenant.body.errors[0].field).toBe('X-Tenant-Id');
+      expect(noTenant.status).toBe(401);
+      expect(noTenant.headers.get('www-authenticate')).toMatch(/^Bearer realm="hub"/);
+      expect(noTenant.headers.get('content-type')).toContain('application/problem+json');
 
       const ftp = await http(svc.url, 'POST', '/v1/handoffs', {
         tenant: A,
@@ -582,7 +583,7 @@ describe('handoff intake (REST + Kafka), integrations API, enrichment', () => {
         '#/components/schemas/HandoffRequest',
       );
       expect(doc.body.components.schemas.HandoffRequest.properties).toHaveProperty('transcript');
-      expect(post.security).toEqual([{ tenant: [] }]);
+      expect(post.security).toEqual([{ apiKey: ['handoffs:write'] }, { oauth2: ['handoffs:write'] }]);
       expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(['Idempotency-Key']);
     });
   });

@@ -8,7 +8,7 @@ import {
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
-import { createTestWorld, type TestWorld, openApiChecks } from '@hub/testing';
+import { createTestWorld, hubScopesOf, type TestWorld, openApiChecks, walkGuardedRoutes } from '@hub/testing';
 import { handoffBody, http, seedQueue, startService, type RunningService } from './support/harness';
 
 jest.setTimeout(60_000);
@@ -56,14 +56,49 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
     expect(auditOpenApiDocument(doc, registeredRoutes(svc.app), { publicRoutes: PUBLIC })).toEqual([]);
   });
 
-  it('declares the X-Tenant-Id scheme on every API route', () => {
-    expect(doc.components?.securitySchemes?.tenant).toMatchObject({
-      type: 'apiKey',
-      in: 'header',
-      name: 'X-Tenant-Id',
-    });
+  it('declares the hub credential schemes (API key, OAuth client credentials) with scopes on every API route', () => {
+    expect(doc.components?.securitySchemes?.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components?.securitySchemes?.oauth2).toMatchObject({ type: 'oauth2' });
+    expect(doc.components?.securitySchemes?.tenant).toBeUndefined();
+    expect(operationOf(doc, 'POST /v1/handoffs').security).toEqual([
+      { apiKey: ['handoffs:write'] },
+      { oauth2: ['handoffs:write'] },
+    ]);
     for (const r of OPERATIONS.filter((o) => !PUBLIC.includes(o)))
-      expect([r, operationOf(doc, r).security]).toEqual([r, [{ tenant: [] }]]);
+      expect([r, hubScopesOf(operationOf(doc, r))?.length]).toEqual([r, 1]);
+  });
+
+  it('every guarded route: no credential → 401, wrong scope → 403, another tenant’s ids → 404', async () => {
+    const queue = await seedQueue(world, T, 'Walk');
+    const integration = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: { type: 'internal', name: 'Walk', config: { defaultQueueId: queue } },
+    });
+    const handoff = await http(svc.url, 'POST', '/v1/handoffs', {
+      tenant: T,
+      body: handoffBody(integration.body.id),
+    });
+    expect(handoff.status).toBe(201);
+    const walk = await walkGuardedRoutes({
+      baseUrl: svc.url,
+      doc,
+      ownerTenant: T,
+      otherTenant: 'openapi-other',
+      params: {
+        'GET /v1/handoffs/{id}': { id: handoff.body.id },
+        'POST /v1/handoffs/{id}/withdraw': { id: handoff.body.id },
+        id: integration.body.id,
+      },
+      bodies: { 'POST /v1/handoffs/{id}/withdraw': {}, 'PATCH /v1/integrations/{id}': { name: 'Renamed' } },
+    });
+    expect(walk.problems).toEqual([]);
+    expect(walk.unguarded.sort()).toEqual([...PUBLIC].sort());
+    expect(walk.guarded).toHaveLength(OPERATIONS.length - PUBLIC.length);
+    // the owner still sees its resources (the 404s above are isolation, not breakage)
+    expect((await http(svc.url, 'GET', `/v1/handoffs/${handoff.body.id}`, { tenant: T })).status).toBe(200);
+    expect(
+      (await http(svc.url, 'GET', `/v1/integrations/${integration.body.id}`, { tenant: T })).body.name,
+    ).toBe('Walk');
   });
 
   it('request bodies come from the validating zod schemas (required fields named)', () => {
@@ -81,9 +116,17 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
 
   it('documents 400 with field-named errors and the 404/409/422 each route can answer', () => {
     const statuses = (r: RouteKey) => Object.keys(operationOf(doc, r).responses).sort();
-    expect(statuses('POST /v1/handoffs')).toEqual(['200', '201', '400', '404', '422']);
-    expect(statuses('POST /v1/handoffs/{id}/withdraw')).toEqual(['202', '400', '404', '409']);
-    expect(statuses('PATCH /v1/integrations/{id}')).toEqual(['200', '400', '404', '409', '422']);
+    expect(statuses('POST /v1/handoffs')).toEqual(['200', '201', '400', '401', '403', '404', '422']);
+    expect(statuses('POST /v1/handoffs/{id}/withdraw')).toEqual(['202', '400', '401', '403', '404', '409']);
+    expect(statuses('PATCH /v1/integrations/{id}')).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '409',
+      '422',
+    ]);
     const problem = dereferenced(doc, { $ref: '#/components/schemas/ValidationProblem' });
     expect(problem.required).toEqual(expect.arrayContaining(['statusCode', 'message', 'errors']));
   });

@@ -1,3 +1,4 @@
+import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
@@ -34,6 +35,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AuthModule.forRoot({ service: 'suggestion-service', config }),
         ObservabilityModule.forRoot({
           service: 'suggestion-service',
           logLevel: config.LOG_LEVEL,

@@ -1,3 +1,4 @@
+import { AuthConfigSchema } from '@hub/auth';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -19,6 +20,7 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
   .extend(OutboundConfigSchema.shape)
   .extend(HttpProtectionConfigSchema.shape)
   .extend(RedisConfigSchema.shape)
+  .extend(AuthConfigSchema.shape)
   .extend({
     PORT: z.coerce.number().int().min(0).max(65535).default(3070),
     /** Final utterances kept per interaction (the context window). */

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { z } from 'zod';
-import { TENANT_SECURITY, responseSchemaOf, schemaRef, setupOpenApi, tenantHeaderScheme } from '@hub/http';
+import { responseSchemaOf, schemaRef, setupOpenApi } from '@hub/http';
 import type { KnowledgeBaseView, KnowledgeRepository, UploadView } from './knowledge/knowledge.repository';
 import { FORMAT_BY_CONTENT_TYPE } from './knowledge/parsers/document';
 import { KnowledgeRowSchema } from './knowledge/parsers/jsonl.parser';
@@ -131,8 +131,7 @@ export function setupSuggestionOpenApi(app: INestApplication): void {
     description:
       'Knowledge bases (streamed uploads, progress), queue-to-knowledge-base mappings and assist defaults, and ' +
       'the utterance ingest of agent widgets. Suggestions themselves travel on Kafka (hub.assist.suggestions.v1). ' +
-      'Every request carries the tenant in `X-Tenant-Id`, set by the API gateway after it authenticated the caller.',
-    securitySchemes: { [TENANT_SECURITY]: tenantHeaderScheme() },
+      'Every request carries a hub credential (API key or OAuth token); the tenant comes from it.',
     operations: { '/v1/knowledge-bases/{id}/documents': { post: { requestBody: documentsUploadBody() } } },
   });
 }

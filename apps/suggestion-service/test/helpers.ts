@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@hub/config';
 import { bootstrapService, createLogger } from '@hub/observability';
-import type { TestWorld } from '@hub/testing';
+import { authHeaders, type TestWorld } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { SuggestionConfigSchema } from '../src/config';
 import { configureSuggestionHttp } from '../src/http-setup';
 
 /** The shared real data folder (`../shared/data` beside the repository). */
-export const DATA_DIR = join(__dirname, '..', '..', '..', '..', 'shared', 'data');
+/** Override with HUB_DATA_DIR when the checkout is not at the usual depth (git worktrees). */
+export const DATA_DIR =
+  process.env['HUB_DATA_DIR'] ?? join(__dirname, '..', '..', '..', '..', 'shared', 'data');
 
 /** First `n` rows of the real knowledge base (data/retrieval/knowledge.jsonl, CDLA-Sharing-1.0). */
 export function knowledgeRows(n: number): { id: string; entity: string; title: string; text: string }[] {
@@ -64,7 +66,7 @@ export async function api(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are asserted field by field
 ): Promise<{ status: number; body: any }> {
   const h: Record<string, string> = { ...headers };
-  if (tenant) h['x-tenant-id'] = tenant;
+  if (tenant) Object.assign(h, await authHeaders(tenant));
   let payload: string | undefined;
   if (body !== undefined) {
     if (typeof body === 'string') payload = body;

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
-import { createTestWorld, type TestWorld } from '@hub/testing';
+import { authHeaders, createTestWorld, type TestWorld } from '@hub/testing';
 import type { UploadView } from '../src/knowledge/knowledge.repository';
 import { RetrieveUseCase } from '../src/retrieval/retrieve.usecase';
 import { api, DATA_DIR, knowledgeRowsOf, startService, toJsonl } from './helpers';
@@ -117,7 +117,7 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
     const res = await slowPost(
       url,
       `/v1/knowledge-bases/${kbId}/documents`,
-      { 'x-tenant-id': tenant, 'content-type': 'application/x-ndjson', 'upload-id': uploadId },
+      { ...(await authHeaders(tenant)), 'content-type': 'application/x-ndjson', 'upload-id': uploadId },
       body,
       32 * 1024,
       40,

@@ -1,3 +1,4 @@
+import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
@@ -46,6 +47,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AuthModule.forRoot({ service: SERVICE_NAME, config, adminApi: true }),
         ObservabilityModule.forRoot({ service: SERVICE_NAME, logLevel: config.LOG_LEVEL, logger }),
         PersistenceModule.forRoot({
           config,

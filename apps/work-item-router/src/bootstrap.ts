@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { TENANT_SECURITY, protectHttp, setupOpenApi, tenantHeaderScheme } from '@hub/http';
+import { protectHttp, setupOpenApi } from '@hub/http';
 import { bootstrapService, createLogger } from '@hub/observability';
 import { AppModule, SERVICE_NAME } from './app.module';
 import type { RouterConfig } from './config';
@@ -29,8 +29,7 @@ export async function startRouter(config: RouterConfig): Promise<{ app: INestApp
         setupOpenApi(app, {
           title: 'Engagement Hub — work-item router',
           description:
-            'Tenants, queues, agents (presence, capacity, auto-accept) and work items of a tenant (header X-Tenant-Id).',
-          securitySchemes: { [TENANT_SECURITY]: tenantHeaderScheme() },
+            'Tenants, queues, agents (presence, capacity, auto-accept) and work items of a tenant (from the credential), and the tenant’s API keys.',
         });
     },
   });

@@ -8,7 +8,7 @@ import {
   registeredRoutes,
   type RouteKey,
 } from '@hub/http';
-import { waitFor, openApiChecks } from '@hub/testing';
+import { waitFor, openApiChecks, walkGuardedRoutes } from '@hub/testing';
 import { RouterTestBus, startInProcess } from './support/harness';
 
 const OPERATIONS: RouteKey[] = [
@@ -27,9 +27,14 @@ const OPERATIONS: RouteKey[] = [
   'PUT /v1/agents/{id}/presence',
   'GET /v1/work-items',
   'GET /v1/work-items/{id}',
+  'POST /v1/api-keys',
+  'GET /v1/api-keys',
+  'GET /v1/api-keys/{id}',
+  'POST /v1/api-keys/{id}/rotate',
+  'DELETE /v1/api-keys/{id}',
 ];
-/** No `X-Tenant-Id`: operations routes, and tenant creation (the admin backend behind the API gateway). */
-const PUBLIC: RouteKey[] = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /v1/tenants'];
+/** No credential: the operations routes only (tenant creation needs the platform admin). */
+const PUBLIC: RouteKey[] = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
 
 describe('work-item-router OpenAPI document (/docs-json)', () => {
   let bus: RouterTestBus;
@@ -56,7 +61,59 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
     expect(registeredRoutes(app)).toEqual([...OPERATIONS].sort());
     expect(documentedRoutes(doc)).toEqual([...OPERATIONS].sort());
     expect(auditOpenApiDocument(doc, registeredRoutes(app), { publicRoutes: PUBLIC })).toEqual([]);
-    expect(doc.components?.securitySchemes?.tenant).toMatchObject({ in: 'header', name: 'X-Tenant-Id' });
+    expect(doc.components?.securitySchemes?.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(operationOf(doc, 'POST /v1/tenants').security).toEqual([
+      { apiKey: ['platform:admin'] },
+      { oauth2: ['platform:admin'] },
+    ]);
+    expect(operationOf(doc, 'GET /v1/queues').security).toEqual([
+      { apiKey: ['routing:read'] },
+      { oauth2: ['routing:read'] },
+    ]);
+  });
+
+  it('every guarded route: no credential → 401, wrong scope → 403, another tenant’s ids → 404', async () => {
+    const W = 'walk-owner';
+    await bus.tenant(W);
+    const queue = await bus.http('POST', '/v1/queues', { tenant: W, body: { name: 'Walk' } });
+    const agent = await bus.http('POST', '/v1/agents', {
+      tenant: W,
+      body: { id: 'walk-agent', displayName: 'Walk', queueIds: [queue.body.id] },
+    });
+    expect(agent.status).toBe(201);
+    const item = await bus.createItem(W, { routing: { queue_id: String(queue.body.id) } });
+    const key = await bus.http('POST', '/v1/api-keys', {
+      tenant: W,
+      body: { name: 'walk', scopes: ['routing:read'] },
+    });
+    expect(key.status).toBe(201);
+    const walk = await walkGuardedRoutes({
+      baseUrl: bus.base,
+      doc,
+      ownerTenant: W,
+      otherTenant: 'walk-other',
+      params: {
+        'GET /v1/queues/{id}': { id: String(queue.body.id) },
+        'PATCH /v1/queues/{id}': { id: String(queue.body.id) },
+        'GET /v1/agents/{id}': { id: 'walk-agent' },
+        'PATCH /v1/agents/{id}': { id: 'walk-agent' },
+        'PUT /v1/agents/{id}/presence': { id: 'walk-agent' },
+        'GET /v1/work-items/{id}': { id: item.workItemId },
+        id: String(key.body.id),
+      },
+      bodies: {
+        'PATCH /v1/queues/{id}': { name: 'Renamed' },
+        'PATCH /v1/agents/{id}': { displayName: 'Renamed' },
+        'PUT /v1/agents/{id}/presence': { presence: 'online' },
+        'POST /v1/api-keys/{id}/rotate': { graceSeconds: 60 },
+      },
+    });
+    expect(walk.problems).toEqual([]);
+    expect(walk.unguarded.sort()).toEqual([...PUBLIC].sort());
+    // isolation, not breakage: the owner still reads and its key is still active
+    expect((await bus.http('GET', `/v1/agents/walk-agent`, { tenant: W })).body.presence).toBe('offline');
+    const still = await bus.http('GET', `/v1/api-keys/${key.body.id}`, { tenant: W });
+    expect(still.body).toMatchObject({ revokedAt: null, replacedBy: null });
   });
 
   it('request bodies come from the validating zod schemas (required fields named)', () => {
@@ -66,12 +123,12 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
     expect(requiredOf('PUT /v1/agents/{id}/presence')).toEqual(['presence']);
     expect(requiredOf('PATCH /v1/agents/{id}')).toEqual([]);
     const statuses = (r: RouteKey) => Object.keys(operationOf(doc, r).responses).sort();
-    expect(statuses('POST /v1/agents')).toEqual(['201', '400', '404', '409', '422']);
-    expect(statuses('GET /v1/work-items/{id}')).toEqual(['200', '400', '404']);
+    expect(statuses('POST /v1/agents')).toEqual(['201', '400', '401', '403', '404', '409', '422']);
+    expect(statuses('GET /v1/work-items/{id}')).toEqual(['200', '400', '401', '403', '404']);
   });
 
   it('real responses match the documented schemas (success, 400, 404, 422)', async () => {
-    const tenant = await bus.http('POST', '/v1/tenants', { body: { id: T, name: 'Docs' } });
+    const tenant = await bus.http('POST', '/v1/tenants', { admin: true, body: { id: T, name: 'Docs' } });
     expect(mismatch('POST /v1/tenants', 201, tenant.body)).toBeNull();
     const queue = await bus.http('POST', '/v1/queues', { tenant: T, body: { name: 'Support' } });
     expect(mismatch('POST /v1/queues', 201, queue.body)).toBeNull();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, loadConfig } from './load-config';
+import { isPlaceholderSecret, signingSecret } from './secrets';
 import {
   DatabaseConfigSchema,
   HttpConfigSchema,
@@ -55,5 +56,28 @@ describe('loadConfig (fail-fast typed configuration)', () => {
     expect(() => loadConfig('svc', z.object({ X: z.string() }), { X: '' })).toThrow(
       /X: is required but not set/,
     );
+  });
+});
+
+describe('signing secrets', () => {
+  const schema = z.object({ KEY: signingSecret(), OTHER: signingSecret().optional() });
+
+  it('refuses known placeholders and short keys, naming the variable, unless HUB_ALLOW_INSECURE_DEV_SECRETS=true', () => {
+    for (const bad of ['changeme-changeme-changeme-changeme', 'dev-secret', 'a'.repeat(32)])
+      expect(isPlaceholderSecret(bad)).toBe(true);
+    expect(() => loadConfig('svc', schema, { KEY: 'change-me-at-least-32-characters-long' })).toThrow(
+      /KEY: is a known placeholder/,
+    );
+    expect(() => loadConfig('svc', schema, { KEY: 'k'.repeat(31) + 'x', OTHER: 'secret' })).toThrow(
+      /OTHER: must be at least 32 bytes/,
+    );
+    const good = 'Zx8vQm1rT0p3a2xQc0Z2bUJwT2tYc2RqZg';
+    expect(loadConfig('svc', schema, { KEY: good }).KEY).toBe(good);
+    expect(
+      loadConfig('svc', schema, {
+        KEY: 'change-me-at-least-32-characters-long',
+        HUB_ALLOW_INSECURE_DEV_SECRETS: 'true',
+      }).KEY,
+    ).toBe('change-me-at-least-32-characters-long');
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INSECURE_DEV_SECRETS_FLAG, isPlaceholderSecret, isSigningSecretSchema } from './secrets';
 
 /** Thrown at start-up when configuration is missing or malformed; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -17,7 +18,8 @@ export class ConfigError extends Error {
 /**
  * Validates environment variables against a zod object schema whose keys are the variable names.
  * Fail-fast: returns the typed config or throws {@link ConfigError} naming each offending variable.
- * This is the only place that reads `process.env`.
+ * Signing secrets ({@link signingSecret}) holding a known placeholder are refused unless
+ * `HUB_ALLOW_INSECURE_DEV_SECRETS=true`. This is the only place that reads `process.env`.
  *
  * @param service service name used in the error message
  * @param schema  zod object; use `z.coerce.number()` etc. for non-string values
@@ -43,6 +45,18 @@ export function loadConfig<S extends z.ZodObject>(
           : i.message,
     }));
     throw new ConfigError(service, problems);
+  }
+  if (env[INSECURE_DEV_SECRETS_FLAG] !== 'true') {
+    const placeholders = Object.entries(schema.shape as Record<string, z.ZodType>)
+      .filter(
+        ([key, t]) =>
+          isSigningSecretSchema(t) && typeof input[key] === 'string' && isPlaceholderSecret(input[key]),
+      )
+      .map(([variable]) => ({
+        variable,
+        message: `is a known placeholder value; set a random secret (openssl rand -base64 32) or ${INSECURE_DEV_SECRETS_FLAG}=true for local development only`,
+      }));
+    if (placeholders.length) throw new ConfigError(service, placeholders);
   }
   return parsed.data;
 }

@@ -6,8 +6,8 @@ import {
   ApiJsonBody,
   ApiJsonResponse,
   ApiProblem,
+  ApiCredential,
   ApiTenant,
-  TENANT_SECURITY,
   auditOpenApiDocument,
   dereferenced,
   documentedRoutes,
@@ -16,7 +16,6 @@ import {
   registeredRoutes,
   schemaRef,
   setupOpenApi,
-  tenantHeaderScheme,
 } from './openapi';
 import { badRequest } from './validation';
 
@@ -24,6 +23,7 @@ const Note = z.object({ text: z.string().min(1), pinned: z.boolean().default(fal
 const NoteView = z.object({ id: z.uuid(), text: z.string(), pinned: z.boolean() });
 
 @ApiTenant()
+@ApiCredential(['notes:write'])
 @Controller('v1/notes')
 class NotesController {
   @Post()
@@ -69,12 +69,8 @@ describe('OpenAPI helpers', () => {
     expect(() => schemaRef('NoteView', Note, 'output')).toThrow(/already used/);
   });
 
-  it('builds the document with named components, the tenant scheme, and audits it', async () => {
-    const doc = setupOpenApi(app, {
-      title: 't',
-      description: 'd',
-      securitySchemes: { [TENANT_SECURITY]: tenantHeaderScheme() },
-    });
+  it('builds the document with named components, the hub security schemes, and audits it', async () => {
+    const doc = setupOpenApi(app, { title: 't', description: 'd' });
     await app.init();
     expect(registeredRoutes(app)).toEqual(['GET /v1/notes', 'POST /v1/notes']);
     expect(documentedRoutes(doc)).toEqual(['GET /v1/notes', 'POST /v1/notes']);
@@ -85,8 +81,10 @@ describe('OpenAPI helpers', () => {
       'ValidationProblem',
     ]);
     const post = operationOf(doc, 'POST /v1/notes');
-    expect(post.security).toEqual([{ tenant: [] }]);
-    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '409']);
+    expect(post.security).toEqual([{ apiKey: ['notes:write'] }, { oauth2: ['notes:write'] }]);
+    expect(doc.components?.securitySchemes?.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components?.securitySchemes?.oauth2).toMatchObject({ type: 'oauth2' });
+    expect(Object.keys(post.responses).sort()).toEqual(['201', '400', '401', '403', '409']);
     expect(auditOpenApiDocument(doc, registeredRoutes(app), { publicRoutes: [] })).toEqual([
       'GET /v1/notes: 200 has no schema',
     ]);

@@ -26,8 +26,66 @@ export const OPENAPI_UI_PATH = 'docs';
 /** Path of the OpenAPI 3.0 JSON document (`/docs-json`). */
 export const OPENAPI_JSON_PATH = 'docs-json';
 
-/** Security scheme name of the `X-Tenant-Id` header (service-to-service calls; see {@link tenantHeaderScheme}). */
-export const TENANT_SECURITY = 'tenant';
+/** Security scheme name of hub API keys (`Authorization: Bearer hub_live_…`). */
+export const API_KEY_SECURITY = 'apiKey';
+/** Security scheme name of OAuth 2.0 client-credentials bearer tokens from the operator's IdP. */
+export const OAUTH_SECURITY = 'oauth2';
+
+/** Every scope a hub credential can carry, with its OpenAPI description. */
+export const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  'handoffs:write': 'Create and withdraw handoffs',
+  'handoffs:read': 'Read handoffs',
+  'routing:admin': 'Manage queues and agents, set presence',
+  'routing:read': 'Read queues, agents and work items',
+  'knowledge:write': 'Manage knowledge bases, documents, queue mappings and assist settings',
+  'knowledge:read': 'Read knowledge bases, documents, queue mappings and assist settings',
+  'conversations:write': 'Forward conversation utterances for agent assist',
+  'integrations:admin': 'Manage integrations and their connectors',
+  'reports:read': 'Read reports',
+  'keys:admin': "Create, list, rotate and revoke the tenant's API keys",
+  'platform:admin': "Cross-tenant operations (creating tenants, managing any tenant's keys)",
+};
+
+/**
+ * The security schemes of every hub REST API (added by {@link setupOpenApi}): hub API keys as bearer tokens
+ * and OAuth 2.0 client-credentials tokens (JWT) from the operator's identity provider.
+ * @param tokenUrl the IdP's token endpoint (documentation only)
+ */
+export function hubSecuritySchemes(
+  tokenUrl = 'https://idp.example.com/oauth2/token',
+): Record<string, SecuritySchemeObject> {
+  return {
+    [API_KEY_SECURITY]: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'hub_live_<prefix>_<secret>',
+      description:
+        'A tenant API key (`Authorization: Bearer hub_live_…`), created through `POST /v1/api-keys`.',
+    },
+    [OAUTH_SECURITY]: {
+      type: 'oauth2',
+      description:
+        "Client-credentials access token (JWT) from the operator's identity provider; tenant and scopes from its claims.",
+      flows: { clientCredentials: { tokenUrl, scopes: SCOPE_DESCRIPTIONS } },
+    },
+  };
+}
+
+/**
+ * Declares that a route needs a hub credential with `scopes` (either scheme), and documents its 401
+ * (no or invalid credential) and 403 (missing scope / other tenant). Used by `@RequireScopes` of `@hub/auth`.
+ */
+export function ApiCredential(scopes: readonly string[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiSecurity(API_KEY_SECURITY, [...scopes]),
+    ApiSecurity(OAUTH_SECURITY, [...scopes]),
+    ApiProblem(401, 'No credential, or an invalid, expired or revoked one (`WWW-Authenticate: Bearer`)'),
+    ApiProblem(
+      403,
+      `The credential lacks a required scope (${scopes.join(', ') || 'none'}) or belongs to another tenant`,
+    ),
+  );
+}
 
 /**
  * OpenAPI 3.0 schema object of a zod schema (zod's `z.toJSONSchema`, target `openapi-3.0`).
@@ -131,31 +189,14 @@ export function ApiProblem(status: number, description: string): MethodDecorator
 }
 
 /**
- * Class/route decorator for service-to-service APIs whose tenant is the `X-Tenant-Id` header: declares
- * the {@link TENANT_SECURITY} scheme and the 400 when the header is missing or not a tenant slug.
+ * Class/route decorator for tenant APIs (tenant from the credential, see `@TenantId()`): documents the 400
+ * a platform admin gets without a valid `X-Tenant-Id` header. Security comes from `@RequireScopes`.
  */
 export function ApiTenant(): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ApiSecurity(TENANT_SECURITY),
-    ApiProblem(
-      400,
-      `Invalid request; \`errors[].field\` names each bad field (${TENANT_HEADER} when the header is missing or malformed)`,
-    ),
+  return ApiProblem(
+    400,
+    `Invalid request; \`errors[].field\` names each bad field (${TENANT_HEADER} when a platform admin names no tenant)`,
   );
-}
-
-/**
- * The `X-Tenant-Id` security scheme: an API key in a header. In production an API gateway in front of
- * the service authenticates the caller (bot platform, admin backend) and sets the header.
- */
-export function tenantHeaderScheme(): SecuritySchemeObject {
-  return {
-    type: 'apiKey',
-    in: 'header',
-    name: TENANT_HEADER,
-    description:
-      'Tenant slug of the caller. Set by the API gateway in front of the service after it authenticated the caller.',
-  };
 }
 
 /** A compile-time check that every value of `T` is a valid output of a zod schema. */
@@ -227,7 +268,7 @@ const OPERATIONAL: Record<string, OperationObject> = {
 export interface OpenApiOptions {
   title: string;
   description: string;
-  /** Security schemes by name (e.g. `{ [TENANT_SECURITY]: tenantHeaderScheme() }`), used with `@ApiSecurity`. */
+  /** Security schemes by name in addition to {@link hubSecuritySchemes}, used with `@ApiSecurity`. */
   securitySchemes?: Record<string, SecuritySchemeObject>;
   /**
    * Documentation merged into operations by path and method, for routes whose controllers carry no
@@ -244,7 +285,7 @@ export interface OpenApiOptions {
  */
 export function setupOpenApi(app: INestApplication, opts: OpenApiOptions): OpenAPIObject {
   let builder = new DocumentBuilder().setTitle(opts.title).setDescription(opts.description).setVersion('1');
-  for (const [name, scheme] of Object.entries(opts.securitySchemes ?? {}))
+  for (const [name, scheme] of Object.entries({ ...hubSecuritySchemes(), ...opts.securitySchemes }))
     builder = builder.addSecurity(name, scheme);
   const doc = SwaggerModule.createDocument(app, builder.build());
 

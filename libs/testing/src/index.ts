@@ -5,3 +5,5 @@ export * from './services';
 export * from './browser';
 export * from './openapi-checks';
 export * from './auth';
+export * from './route-walker';
+export * from './oauth-idp';

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { waitFor } from './wait-for';
+import { authHeaders } from './auth';
 
 /** Repository root (where `apps/` and `libs/` live). */
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
@@ -226,7 +227,7 @@ export async function seedDefaultKnowledgeBase(
   name: string,
   jsonl: string,
 ): Promise<string> {
-  const headers = { 'x-tenant-id': tenantId };
+  const headers = await authHeaders(tenantId);
   const kb = await api(`${suggestionUrl}/v1/knowledge-bases`, 'POST', { name }, headers);
   if (kb.status !== 201) throw new Error(`create knowledge base: HTTP ${kb.status}`);
   const id = String(kb.body.id);

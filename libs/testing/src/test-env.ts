@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
 import { ensureDatabase, runMigrations } from '@hub/persistence';
+import { testAuthEnv } from './auth';
 
 /** Infrastructure addresses for tests (override with the same env vars the services use). */
 export const testInfra = {
@@ -105,6 +106,7 @@ export async function createTestWorld(prefix = 'hub_test'): Promise<TestWorld> {
       // Tests talk to local plain-HTTP fakes of LLM/Genesys/8x8 hosts; SSRF tests set these to false.
       OUTBOUND_ALLOW_HTTP: 'true',
       OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+      ...testAuthEnv(),
     },
     drop: async () => {
       if (process.env['KEEP_TEST_DB']) return;

@@ -13,7 +13,21 @@ export class HubHttpError extends Error {
   }
 }
 
-/** JSON over HTTP with the `X-Tenant-Id` header (router admin API, orchestrator REST). */
+/**
+ * The credential the demo calls the REST APIs with: `HUB_PLATFORM_ADMIN_KEY` (from the run's env.sh) acting
+ * on the tenant named by `X-Tenant-Id` (docs/security.md). Bot platforms use the tenant API key that
+ * {@link createDemoApiKey} prints instead.
+ */
+function demoCredential(tenantId: string): Record<string, string> {
+  const key = process.env['HUB_PLATFORM_ADMIN_KEY'];
+  if (!key)
+    throw new Error(
+      'HUB_PLATFORM_ADMIN_KEY is not set (source var/<run>/env.sh, written by tools/demo/write-env.sh)',
+    );
+  return { authorization: `Bearer ${key}`, 'x-tenant-id': tenantId };
+}
+
+/** JSON over HTTP as the run's platform admin acting on `tenantId` (router admin API, orchestrator REST). */
 export async function tenantJson<T>(
   base: string,
   method: string,
@@ -24,7 +38,7 @@ export async function tenantJson<T>(
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(base + path, {
     method,
-    headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId },
+    headers: { 'content-type': 'application/json', ...demoCredential(tenantId) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -47,6 +61,35 @@ export function mintToken(
     .setIssuedAt()
     .setExpirationTime(ttl)
     .sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * Creates a tenant API key with every tenant scope (`POST /v1/api-keys` on the router) — what an operator
+ * hands a bot platform. The key is shown once.
+ * @returns the key (`hub_live_…`) and its id
+ */
+export async function createDemoApiKey(
+  env: HubEnv,
+  tenantId: string,
+  name: string,
+): Promise<{ id: string; key: string }> {
+  const scopes = [
+    'handoffs:write',
+    'handoffs:read',
+    'routing:admin',
+    'routing:read',
+    'knowledge:write',
+    'knowledge:read',
+    'conversations:write',
+    'integrations:admin',
+    'reports:read',
+  ];
+  return (
+    await tenantJson<{ id: string; key: string }>(env.ROUTER_URL, 'POST', '/v1/api-keys', tenantId, {
+      name,
+      scopes,
+    })
+  ).body;
 }
 
 /** Queue as returned by the router's admin API. */

@@ -12,6 +12,10 @@ export const HubEnvSchema = z.object({
   REDIS_NAMESPACE: z.string().default('demo:'),
   DATABASE_URL: z.string().default('postgresql://postgres@127.0.0.1:5432/hub_demo'),
   AGENT_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** The run's platform-admin key (`hub_admin_…`, written by write-env.sh; the services hold its SHA-256). */
+  HUB_PLATFORM_ADMIN_KEY: z
+    .string()
+    .regex(/^hub_admin_[A-Za-z0-9_-]{43,}$/, 'must be a hub_admin_… key (tools/demo/write-env.sh)'),
   ORCHESTRATOR_URL: z.url().default('http://127.0.0.1:3101'),
   ROUTER_URL: z.url().default('http://127.0.0.1:3102'),
   GATEWAY_URL: z.url().default('http://127.0.0.1:3103'),

@@ -1,9 +1,11 @@
+import { Public } from '@hub/auth';
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
 /** `GET /` → the Agent Desktop page (served statically under `/desktop/`). */
 @ApiTags('desktop')
+@Public()
 @Controller()
 export class DesktopController {
   @Get()

@@ -1,3 +1,4 @@
+import { AuthenticatedBy } from '@hub/auth';
 import {
   Controller,
   Get,
@@ -45,6 +46,7 @@ const fileIdPipe = new ZodValidationPipe(z.uuid(), 'id');
 
 /** File transfer: agents upload into their work item; agents or signed links download. */
 @ApiTags('files')
+@AuthenticatedBy('agent-jwt or signed-link')
 @Controller('v1')
 export class FilesController {
   constructor(

@@ -1,3 +1,4 @@
+import { AuthenticatedBy } from '@hub/auth';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -39,6 +40,7 @@ const accepted = { description: 'Command durably in Kafka; the result arrives on
  * is durably in Kafka (acks=-1); the resulting state arrives on the agent's socket (`unassigned`).
  */
 @ApiTags('agent')
+@AuthenticatedBy('agent-jwt')
 @ApiBearerAuth(AGENT_SECURITY)
 @ApiProblem(401, 'Missing, expired or badly signed agent token (`message` says which)')
 @Controller('v1/agent')

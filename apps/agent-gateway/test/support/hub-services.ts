@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HandoffRequestInput } from '@hub/contracts';
+import { authHeaders, platformAdminHeaders } from '@hub/testing';
 
-/** JSON request with the tenant header (router admin API, orchestrator REST). */
+/** JSON request authenticated as a caller of `tenantId` (router admin API, orchestrator REST); POST /v1/tenants as platform admin. */
 export async function tenantJson<T = Record<string, unknown>>(
   base: string,
   method: string,
@@ -12,7 +13,10 @@ export async function tenantJson<T = Record<string, unknown>>(
 ): Promise<{ status: number; body: T }> {
   const res = await fetch(base + path, {
     method,
-    headers: { 'content-type': 'application/json', 'x-tenant-id': tenantId },
+    headers: {
+      'content-type': 'application/json',
+      ...(path === '/v1/tenants' ? await platformAdminHeaders() : await authHeaders(tenantId)),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

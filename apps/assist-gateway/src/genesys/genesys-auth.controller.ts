@@ -1,3 +1,4 @@
+import { AuthenticatedBy } from '@hub/auth';
 import { Controller, Get, HttpException, NotFoundException, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -25,6 +26,7 @@ const StartQuerySchema = z.object({
  *    401 `{reason}` when the login cannot be completed.
  */
 @ApiTags('genesys-auth')
+@AuthenticatedBy('genesys-oauth')
 @Controller('v1/auth/genesys')
 export class GenesysAuthController {
   constructor(

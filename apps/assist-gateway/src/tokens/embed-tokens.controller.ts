@@ -1,3 +1,4 @@
+import { AuthenticatedBy, Public } from '@hub/auth';
 import { Body, Controller, ForbiddenException, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -57,6 +58,7 @@ export class EmbedTokensController {
   @Post('v1/embed-tokens')
   @HttpCode(201)
   @UseGuards(IssuerGuard)
+  @AuthenticatedBy('embed-issuer-key')
   @ApiOperation({ summary: 'Mint an embed token for a tenant’s agent widget' })
   @ApiBearerAuth(ISSUER_SECURITY)
   @ApiJsonBody(EmbedTokenRequestSchema, { name: 'EmbedTokenRequest' })
@@ -79,6 +81,7 @@ export class EmbedTokensController {
 
   /** Public keys for verifying widget tokens elsewhere (ES256 only; empty set with HS256). */
   @Get('.well-known/jwks.json')
+  @Public()
   @ApiOperation({ summary: 'Public keys for verifying widget tokens elsewhere (empty with HS256)' })
   @ApiJsonResponse(200, JwksSchema, { description: 'JWK Set' })
   jwks() {

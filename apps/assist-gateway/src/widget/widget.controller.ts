@@ -1,3 +1,4 @@
+import { Public } from '@hub/auth';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
@@ -16,6 +17,7 @@ const SOCKET_IO_CLIENT = join(
  * is served with a strict Content-Security-Policy whose `frame-ancestors` is WIDGET_FRAME_ANCESTORS
  * (the vendor desktops allowed to embed it) and `Referrer-Policy: no-referrer`.
  */
+@Public()
 @Controller('widget')
 export class WidgetController {
   private readonly csp: string;

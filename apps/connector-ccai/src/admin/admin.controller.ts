@@ -1,3 +1,4 @@
+import { AuthenticatedBy } from '@hub/auth';
 import {
   Body,
   Controller,
@@ -30,6 +31,7 @@ export const SubscriptionCreatedSchema = z.object({
 /** Admin API (bearer `CCAI_ADMIN_TOKEN`; disabled when unset). */
 @ApiTags('admin')
 @ApiBearerAuth(ADMIN_SECURITY)
+@AuthenticatedBy('ccai-admin-token')
 @Controller('v1/admin/ccai')
 export class AdminController {
   constructor(

@@ -1,8 +1,10 @@
+import { AuthenticatedBy } from '@hub/auth';
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ReceivePushUseCase, type PushAccepted } from './usecases/receive-push.usecase';
 
 /** Pub/Sub push endpoint (HTTPS in production). The raw body parser for this path is set in http-setup.ts. */
+@AuthenticatedBy('pubsub-oidc')
 @Controller('v1/pubsub')
 export class PushController {
   constructor(private readonly receive: ReceivePushUseCase) {}

@@ -1,3 +1,4 @@
+import { RequireScopes } from '@hub/auth';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -27,6 +28,7 @@ export class HandoffsController {
     private readonly withdraw: WithdrawHandoffUseCase,
   ) {}
 
+  @RequireScopes('handoffs:write')
   @Post()
   @ApiOperation({
     summary: 'Request a handoff to a human agent',
@@ -72,6 +74,7 @@ export class HandoffsController {
     return presentHandoff(handoff);
   }
 
+  @RequireScopes('handoffs:read')
   @Get(':id')
   @ApiOperation({
     summary: 'A handoff: status, reason, timestamps, work item/queue/agent, summary, sentiment, transitions',
@@ -85,6 +88,7 @@ export class HandoffsController {
     return this.getHandoff.execute(tenantId, id);
   }
 
+  @RequireScopes('handoffs:write')
   @Post(':id/withdraw')
   @HttpCode(202)
   @ApiOperation({

@@ -1,12 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { z } from 'zod';
 import { HandoffStatusSchema } from '@hub/contracts';
-import {
-  TENANT_SECURITY,
-  responseSchemaOf,
-  setupOpenApi as setupDocument,
-  tenantHeaderScheme,
-} from '@hub/http';
+import { responseSchemaOf, setupOpenApi as setupDocument } from '@hub/http';
 import type { HandoffView } from '../handoffs/handoff.presenter';
 import type { IntegrationView } from '../integrations/integration.presenter';
 
@@ -83,7 +78,6 @@ export function setupOpenApi(app: INestApplication): void {
     title: 'Engagement Hub — handoff orchestrator',
     description:
       'Bot-to-agent handoffs (intake, state, outcome) and integrations. Every request carries the tenant in ' +
-      '`X-Tenant-Id`; in production an API gateway authenticates the bot platform and sets it.',
-    securitySchemes: { [TENANT_SECURITY]: tenantHeaderScheme() },
+      'the credential (API key or OAuth token, see `security`); `X-Tenant-Id`, if sent, must match it.',
   });
 }

@@ -1,3 +1,4 @@
+import { RequireScopes } from '@hub/auth';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -22,6 +23,7 @@ import type { IntegrationView } from './integration.presenter';
 export class IntegrationsController {
   constructor(private readonly integrations: IntegrationsService) {}
 
+  @RequireScopes('integrations:admin')
   @Post()
   @ApiOperation({ summary: 'Create an integration; config/secrets are validated by its type' })
   @ApiJsonBody(CreateIntegrationBodySchema, { name: 'CreateIntegrationBody' })
@@ -42,6 +44,7 @@ export class IntegrationsController {
     return this.integrations.create(tenantId, body);
   }
 
+  @RequireScopes('integrations:admin')
   @Get()
   @ApiOperation({ summary: "List the tenant's integrations (optionally of one type)" })
   @ApiQuery({ name: 'type', required: false, enum: AdminIntegrationTypeSchema.options })
@@ -53,6 +56,7 @@ export class IntegrationsController {
     return this.integrations.list(tenantId, q.type);
   }
 
+  @RequireScopes('integrations:admin')
   @Get(':id')
   @ApiOperation({ summary: 'An integration (secrets redacted)' })
   @ApiJsonResponse(200, IntegrationViewSchema, { name: 'IntegrationView', description: 'The integration' })
@@ -61,6 +65,7 @@ export class IntegrationsController {
     return this.integrations.get(tenantId, id);
   }
 
+  @RequireScopes('integrations:admin')
   @Patch(':id')
   @ApiOperation({ summary: 'Update name/enabled; config and secrets are replaced when given' })
   @ApiJsonBody(UpdateIntegrationBodySchema, { name: 'UpdateIntegrationBody' })
@@ -83,6 +88,7 @@ export class IntegrationsController {
     return this.integrations.update(tenantId, id, body);
   }
 
+  @RequireScopes('integrations:admin')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an integration' })

@@ -7,7 +7,7 @@ import { loadConfig } from '@hub/config';
 import { newEnvelope, Topics, type TopicEvent, type TopicKey, type WorkItemEvent } from '@hub/contracts';
 import { createKafka, HubProducer, TopicNamer } from '@hub/messaging';
 import { createLogger } from '@hub/observability';
-import { KafkaProbe, type TestWorld } from '@hub/testing';
+import { KafkaProbe, authHeaders, platformAdminHeaders, type TestWorld } from '@hub/testing';
 import { startHandoffOrchestrator } from '../../src/bootstrap';
 import { HandoffOrchestratorConfigSchema } from '../../src/config';
 
@@ -40,18 +40,25 @@ export async function startService(
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-/** JSON over HTTP with the tenant header. */
+/** JSON over HTTP, authenticated as a caller of `tenant` (`authHeaders`) when given; `admin` → platform admin. */
 export async function http(
   base: string,
   method: string,
   path: string,
-  opts: { tenant?: string; body?: unknown; headers?: Record<string, string> } = {},
+  opts: {
+    tenant?: string;
+    admin?: boolean;
+    scopes?: string[];
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; body: Json; headers: Headers }> {
   const res = await fetch(base + path, {
     method,
     headers: {
       'content-type': 'application/json',
-      ...(opts.tenant ? { 'x-tenant-id': opts.tenant } : {}),
+      ...(opts.tenant ? await authHeaders(opts.tenant, opts.scopes) : {}),
+      ...(opts.admin ? await platformAdminHeaders() : {}),
       ...opts.headers,
     },
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),

@@ -1,3 +1,4 @@
+import { RequireScopes } from '@hub/auth';
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +41,7 @@ const InteractionIdSchema = z.string().trim().min(1).max(200);
 export class UtteranceController {
   constructor(private readonly messaging: MessagingService) {}
 
+  @RequireScopes('conversations:write')
   @Post(':interactionId/utterances')
   @HttpCode(202)
   @ApiOperation({

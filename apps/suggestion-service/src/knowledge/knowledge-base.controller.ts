@@ -1,3 +1,4 @@
+import { RequireScopes } from '@hub/auth';
 import {
   Body,
   ConflictException,
@@ -87,7 +88,7 @@ const uploadView = { name: 'UploadView', description: 'The upload' };
 const unknownKb = 'Unknown knowledge base (or another tenant’s)';
 
 /**
- * Knowledge bases of the tenant in `X-Tenant-Id` (REST, JSON):
+ * Knowledge bases of the credential's tenant (REST, JSON):
  * `POST /v1/knowledge-bases` `{name, description?, embeddingIntegrationId?}`, `GET /v1/knowledge-bases[/:id]`, `DELETE /v1/knowledge-bases/:id`,
  * `POST /v1/knowledge-bases/:id/documents` (streamed body; Content-Type application/x-ndjson,
  * text/markdown, text/html or text/plain), `GET /v1/knowledge-bases/:id/documents`,
@@ -105,6 +106,7 @@ export class KnowledgeBaseController {
     @Inject(INGEST_LIMITS) private readonly limits: IngestLimits,
   ) {}
 
+  @RequireScopes('knowledge:write')
   @Post()
   @ApiOperation({ summary: 'Create a knowledge base (with an embedding integration for dense retrieval)' })
   @ApiJsonBody(CreateKbSchema, { name: 'CreateKnowledgeBaseBody' })
@@ -133,6 +135,7 @@ export class KnowledgeBaseController {
     }
   }
 
+  @RequireScopes('knowledge:read')
   @Get()
   @ApiOperation({ summary: "The tenant's knowledge bases" })
   @ApiJsonResponse(200, itemsOf(KnowledgeBaseViewSchema), { description: 'Knowledge bases' })
@@ -140,6 +143,7 @@ export class KnowledgeBaseController {
     return { items: await this.repo.list(tenantId) };
   }
 
+  @RequireScopes('knowledge:read')
   @Get(':id')
   @ApiOperation({ summary: 'A knowledge base with its counts' })
   @ApiJsonResponse(200, KnowledgeBaseViewSchema, kbView)
@@ -148,6 +152,7 @@ export class KnowledgeBaseController {
     return this.kbOr404(tenantId, id);
   }
 
+  @RequireScopes('knowledge:write')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a knowledge base with its documents' })
@@ -168,6 +173,7 @@ export class KnowledgeBaseController {
    * streaming; `limitBytes` names it); 415 unsupported Content-Type or content that is not UTF-8 text;
    * 502 when the embeddings provider failed (after retries; nothing stored).
    */
+  @RequireScopes('knowledge:write')
   @Post(':id/documents')
   @ApiOperation({
     summary: 'Stream documents into the knowledge base (all or nothing)',
@@ -280,6 +286,7 @@ export class KnowledgeBaseController {
     }
   }
 
+  @RequireScopes('knowledge:read')
   @Get(':id/documents')
   @ApiOperation({ summary: 'Documents of a knowledge base, page by page (ordered by id)' })
   @ApiQuery({
@@ -296,6 +303,7 @@ export class KnowledgeBaseController {
     return { items: await this.repo.listDocuments(id, p.limit, p.offset) };
   }
 
+  @RequireScopes('knowledge:write')
   @Delete(':id/documents/:documentId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete one document (by the id given at upload)' })
@@ -311,6 +319,7 @@ export class KnowledgeBaseController {
       throw new NotFoundException(`document ${documentId} not found`);
   }
 
+  @RequireScopes('knowledge:read')
   @Get(':id/uploads')
   @ApiOperation({ summary: 'Recent uploads (latest 50) of a knowledge base' })
   @ApiJsonResponse(200, itemsOf(UploadViewSchema), { description: 'Uploads' })
@@ -320,6 +329,7 @@ export class KnowledgeBaseController {
     return { items: await this.repo.listUploads(tenantId, id) };
   }
 
+  @RequireScopes('knowledge:read')
   @Get(':id/uploads/:uploadId')
   @ApiOperation({ summary: 'Progress of one upload (poll while the body streams)' })
   @ApiParam({ name: 'uploadId', format: 'uuid' })

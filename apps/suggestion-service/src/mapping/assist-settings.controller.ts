@@ -1,3 +1,4 @@
+import { RequireScopes } from '@hub/auth';
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -31,7 +32,7 @@ const settingsView = { name: 'AssistSettingsView', description: 'The tenant defa
 const queueParam = { name: 'queue', description: 'Queue or skill name (case-insensitive)' };
 
 /**
- * Queue-to-KB mapping (seed 001, Middleware › Queue Mapping) and tenant defaults, per `X-Tenant-Id`:
+ * Queue-to-KB mapping (seed 001, Middleware › Queue Mapping) and tenant defaults, per the credential's tenant:
  * `GET /v1/queue-mappings`, `PUT|GET|DELETE /v1/queue-mappings/:queue` (queue or skill name,
  * case-insensitive), `GET|PUT /v1/assist-settings`. A referenced knowledge base or LLM integration
  * that is not the tenant's is a 400 naming the field.
@@ -45,6 +46,7 @@ export class AssistSettingsController {
     private readonly kbs: KnowledgeRepository,
   ) {}
 
+  @RequireScopes('knowledge:read')
   @Get('queue-mappings')
   @ApiOperation({ summary: "The tenant's queue-to-knowledge-base mappings" })
   @ApiJsonResponse(200, itemsOf(QueueMappingViewSchema), { description: 'Mappings' })
@@ -52,6 +54,7 @@ export class AssistSettingsController {
     return { items: await this.repo.listMappings(tenantId) };
   }
 
+  @RequireScopes('knowledge:read')
   @Get('queue-mappings/:queue')
   @ApiOperation({ summary: 'The mapping of a queue' })
   @ApiParam(queueParam)
@@ -63,6 +66,7 @@ export class AssistSettingsController {
     return m;
   }
 
+  @RequireScopes('knowledge:write')
   @Put('queue-mappings/:queue')
   @ApiOperation({
     summary: 'Map a queue to a knowledge base (with an optional system prompt and LLM integration)',
@@ -85,6 +89,7 @@ export class AssistSettingsController {
     });
   }
 
+  @RequireScopes('knowledge:write')
   @Delete('queue-mappings/:queue')
   @HttpCode(204)
   @ApiOperation({ summary: "Remove a queue's mapping" })
@@ -97,6 +102,7 @@ export class AssistSettingsController {
     }
   }
 
+  @RequireScopes('knowledge:read')
   @Get('assist-settings')
   @ApiOperation({ summary: 'Tenant defaults used when no mapping matches' })
   @ApiJsonResponse(200, AssistSettingsViewSchema, settingsView)
@@ -104,6 +110,7 @@ export class AssistSettingsController {
     return this.repo.getSettings(tenantId);
   }
 
+  @RequireScopes('knowledge:write')
   @Put('assist-settings')
   @ApiOperation({ summary: 'Replace the tenant defaults' })
   @ApiJsonBody(SettingsSchema, { name: 'AssistSettingsBody' })

@@ -1,3 +1,4 @@
+import { PlatformAdminOnly, RequireScopes } from '@hub/auth';
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -31,6 +32,7 @@ const agentIdPipe = new ZodValidationPipe(AgentIdSchema, 'id');
 export class TenantsController {
   constructor(private readonly repo: AdminRepository) {}
 
+  @PlatformAdminOnly()
   @Post()
   @ApiOperation({
     summary: 'Create a tenant; its default queue "Default" (is_default) is created automatically',
@@ -66,6 +68,7 @@ export class TenantsController {
 export class QueuesController {
   constructor(private readonly queues: QueuesService) {}
 
+  @RequireScopes('routing:admin')
   @Post()
   @ApiOperation({ summary: 'Create a queue' })
   @ApiJsonBody(CreateQueueBodySchema, { name: 'CreateQueueBody' })
@@ -79,6 +82,7 @@ export class QueuesController {
     return this.queues.create(tenantId, body);
   }
 
+  @RequireScopes('routing:read')
   @Get()
   @ApiOperation({ summary: "List the tenant's queues" })
   @ApiJsonResponse(200, z.array(QueueViewSchema), { description: 'Queues' })
@@ -86,6 +90,7 @@ export class QueuesController {
     return this.queues.list(tenantId);
   }
 
+  @RequireScopes('routing:read')
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'A queue' })
@@ -95,6 +100,7 @@ export class QueuesController {
     return this.queues.get(tenantId, id);
   }
 
+  @RequireScopes('routing:admin')
   @Patch(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'Update a queue (any subset of its fields)' })
@@ -118,6 +124,7 @@ export class QueuesController {
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
+  @RequireScopes('routing:admin')
   @Post()
   @ApiOperation({ summary: 'Create an agent (starts offline)' })
   @ApiJsonBody(CreateAgentBodySchema, { name: 'CreateAgentBody' })
@@ -132,6 +139,7 @@ export class AgentsController {
     return this.agents.create(tenantId, body);
   }
 
+  @RequireScopes('routing:read')
   @Get()
   @ApiOperation({ summary: "List the tenant's agents" })
   @ApiJsonResponse(200, z.array(AgentViewSchema), { description: 'Agents' })
@@ -139,6 +147,7 @@ export class AgentsController {
     return this.agents.list(tenantId);
   }
 
+  @RequireScopes('routing:read')
   @Get(':id')
   @ApiOperation({ summary: 'An agent (presence, capacity, load, queues)' })
   @ApiJsonResponse(200, AgentViewSchema, agent)
@@ -147,6 +156,7 @@ export class AgentsController {
     return this.agents.get(tenantId, id);
   }
 
+  @RequireScopes('routing:admin')
   @Patch(':id')
   @ApiOperation({ summary: 'Update an agent (any subset; queueIds replaces the memberships)' })
   @ApiJsonBody(UpdateAgentBodySchema, { name: 'UpdateAgentBody' })
@@ -161,6 +171,7 @@ export class AgentsController {
     return this.agents.update(tenantId, id, body);
   }
 
+  @RequireScopes('routing:admin')
   @Put(':id/presence')
   @HttpCode(200)
   @ApiOperation({ summary: 'Set presence (same use case as the set_presence command)' })
@@ -183,6 +194,7 @@ export class AgentsController {
 export class WorkItemsController {
   constructor(private readonly repo: AdminRepository) {}
 
+  @RequireScopes('routing:read')
   @Get()
   @ApiOperation({ summary: 'List work items (newest first), optionally filtered' })
   @ApiJsonResponse(200, z.array(WorkItemViewSchema), { description: 'Work items' })
@@ -205,6 +217,7 @@ export class WorkItemsController {
     return (await this.repo.listWorkItems(tenantId, q)).map(presentWorkItem);
   }
 
+  @RequireScopes('routing:read')
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'A work item with context, transfer history and offers' })

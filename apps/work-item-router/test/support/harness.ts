@@ -17,7 +17,15 @@ import {
 import { HubProducer, TopicNamer, provisionTopics } from '@hub/messaging';
 import { createPrismaClient, type PrismaClient } from '@hub/persistence';
 import { RealtimeBus } from '@hub/realtime';
-import { KafkaProbe, createTestWorld, testInfra, waitFor, type TestWorld } from '@hub/testing';
+import {
+  KafkaProbe,
+  authHeaders,
+  createTestWorld,
+  platformAdminHeaders,
+  testInfra,
+  waitFor,
+  type TestWorld,
+} from '@hub/testing';
 import { startRouter } from '../../src/bootstrap';
 import { loadRouterConfig } from '../../src/config';
 import { abcdContext } from './fixtures';
@@ -199,17 +207,18 @@ export class RouterTestBus {
     );
   }
 
-  /** Admin REST call; `tenant` goes to X-Tenant-Id. */
+  /** Admin REST call, authenticated as a caller of `tenant` (`authHeaders`) when given; `admin` → platform admin. */
   async http<T = Record<string, unknown>>(
     method: string,
     path: string,
-    o: { tenant?: string; body?: unknown; base?: string } = {},
+    o: { tenant?: string; admin?: boolean; scopes?: string[]; body?: unknown; base?: string } = {},
   ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${o.base ?? this.base}${path}`, {
       method,
       headers: {
         ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(o.tenant ? { 'x-tenant-id': o.tenant } : {}),
+        ...(o.tenant ? await authHeaders(o.tenant, o.scopes) : {}),
+        ...(o.admin ? await platformAdminHeaders() : {}),
       },
       body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
     });
@@ -220,6 +229,7 @@ export class RouterTestBus {
   /** POST /v1/tenants. @returns the default queue id */
   async tenant(id: string): Promise<string> {
     const r = await this.http<{ defaultQueue: { id: string } }>('POST', '/v1/tenants', {
+      admin: true,
       body: { id, name: `Tenant ${id}` },
     });
     if (r.status !== 201) throw new Error(`tenant ${id}: ${r.status} ${JSON.stringify(r.body)}`);
