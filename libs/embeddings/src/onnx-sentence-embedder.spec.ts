@@ -7,7 +7,9 @@ describe.each(['all-minilm-l6-v2-q', 'all-minilm-l6-v2'] as const)('OnnxSentence
   beforeAll(async () => {
     // The quantized export quantizes activations dynamically (one scale per batch tensor), so its vectors move
     // with the batch's other texts (cosine ≈ 0.97–0.99 to the single-text vector): it is used one text per run.
-    model = await OnnxSentenceEmbedder.loadMiniLm(variant, { batchSize: variant === 'all-minilm-l6-v2' ? 4 : 1 });
+    model = await OnnxSentenceEmbedder.loadMiniLm(variant, {
+      batchSize: variant === 'all-minilm-l6-v2' ? 4 : 1,
+    });
   });
   afterAll(() => model.close());
 

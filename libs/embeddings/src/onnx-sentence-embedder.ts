@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { l2Normalize, type EmbeddingModel } from './embedding-model';
 
-/** The models `tools/models/fetch-models.sh` installs. `-q` is the 8-bit quantized export (about 1.8× faster). */
+/** The models `tools/models/fetch-models.sh` installs. `-q` is the 8-bit quantized export (faster, batch-dependent). */
 export type MiniLmVariant = 'all-minilm-l6-v2-q' | 'all-minilm-l6-v2';
 
 /** Options of {@link OnnxSentenceEmbedder.load}. */
@@ -87,14 +87,17 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
   }
 
   /**
-   * Loads one of the MiniLM variants from {@link defaultModelsDir} (default: the quantized `all-minilm-l6-v2-q`).
+   * Loads one of the MiniLM variants from {@link defaultModelsDir} (default: the full-precision `all-minilm-l6-v2`).
+   * The quantized `-q` variant defaults to one text per run: it quantizes activations per batch tensor, so its
+   * vectors would otherwise depend on the other texts of the batch.
    * @throws Error when the model was not fetched.
    */
   static loadMiniLm(
-    variant: MiniLmVariant = 'all-minilm-l6-v2-q',
+    variant: MiniLmVariant = 'all-minilm-l6-v2',
     options: Omit<OnnxSentenceEmbedderOptions, 'modelDir' | 'id'> & { modelsDir?: string } = {},
   ): Promise<OnnxSentenceEmbedder> {
     return OnnxSentenceEmbedder.load({
+      batchSize: variant === 'all-minilm-l6-v2-q' ? 1 : undefined,
       ...options,
       id: variant,
       modelDir: join(options.modelsDir ?? defaultModelsDir(), variant),

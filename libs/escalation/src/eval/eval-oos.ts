@@ -17,7 +17,7 @@ import { EvalInputError, readJsonl } from './read-jsonl';
 
 const ScopeLine = z.object({ text: z.string().min(1), intent: z.string().min(1) });
 const DataLine = z
-  .object({ text: z.string().min(1), label: z.enum(['in_scope', 'oos']), intent: z.string().optional() })
+  .object({ text: z.string().min(1), label: z.enum(['in_scope', 'oos']), intent: z.string().nullish() })
   .refine((l) => l.label === 'oos' || !!l.intent, {
     message: 'is required for in_scope lines',
     path: ['intent'],
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const m = oosMetrics(
     data.map((d, i) => ({
       gold: d.label,
-      goldIntent: d.intent,
+      goldIntent: d.intent ?? undefined,
       predictedInScope: preds[i].inScope,
       predictedIntent: preds[i].intent,
     })),
