@@ -9,7 +9,10 @@
  * Today both carry only `X-Tenant-Id` (no service checks a credential yet); the security work replaces the
  * implementation with real credentials without changing callers.
  */
-export async function authHeaders(tenantId: string, _scopes?: readonly string[]): Promise<Record<string, string>> {
+export async function authHeaders(
+  tenantId: string,
+  _scopes?: readonly string[],
+): Promise<Record<string, string>> {
   return { 'x-tenant-id': tenantId };
 }
 

@@ -16,7 +16,7 @@ export interface ClassSignal {
   evidence: string;
 }
 
-/** Per-class settings; every field optional (defaults: {@link DEFAULT_PROTOTYPE_SETTINGS}). */
+/** Per-class settings; every field optional (defaults: {@link DEFAULT_PROTOTYPE_SETTINGS}, {@link STRICT_PROTOTYPE_SETTINGS}). */
 export interface ClassSettings {
   threshold?: number;
   margin?: number;
@@ -34,10 +34,20 @@ export interface PrototypeDetectorOptions {
 }
 
 /**
- * Defaults, tuned on the `bitext-train` rows of `../shared/data/escalation/dev.jsonl` (threshold 0.30, margin 0.10
- * for human_request and complaint; docs/escalation-detection.md). The other classes use the same values untuned.
+ * Defaults of the "needs a human" classes (human_request, complaint), tuned on the `bitext-train` rows of
+ * `../shared/data/escalation/dev.jsonl` (docs/escalation-detection.md).
  */
 export const DEFAULT_PROTOTYPE_SETTINGS = { k: 3, threshold: 0.3, margin: 0.1 } as const;
+
+/**
+ * Stricter defaults of frustration and the sensitive-advice classes: no labelled data for them, so they are set to
+ * fire only on clear cases (on the Bitext rows the 0.30/0.10 settings let "claim against your company" fire
+ * legal_advice).
+ */
+export const STRICT_PROTOTYPE_SETTINGS = { threshold: 0.4, margin: 0.15 } as const;
+
+const defaultsOf = (cls: EscalationClass) =>
+  NEEDS_HUMAN_CLASSES.includes(cls) ? DEFAULT_PROTOTYPE_SETTINGS : STRICT_PROTOTYPE_SETTINGS;
 
 /** The classes whose firing means "needs a human" in the evaluation (asks for a human, complaint). */
 export const NEEDS_HUMAN_CLASSES: readonly EscalationClass[] = ['human_request', 'complaint'];
@@ -84,8 +94,8 @@ export class PrototypeDetector {
       if (!texts.length) throw new Error(`no prototypes for ${cls}`);
       classes.set(cls, {
         protos: await embed(texts),
-        threshold: settings.threshold ?? DEFAULT_PROTOTYPE_SETTINGS.threshold,
-        margin: settings.margin ?? DEFAULT_PROTOTYPE_SETTINGS.margin,
+        threshold: settings.threshold ?? defaultsOf(cls).threshold,
+        margin: settings.margin ?? defaultsOf(cls).margin,
       });
     }
     const ordinary = await embed(options.ordinary ?? ORDINARY_PROTOTYPES);

@@ -64,11 +64,11 @@ export const ESCALATION_PROTOTYPES: Readonly<Record<EscalationClass, readonly st
   legal_advice: [
     'can I sue you for this',
     'I need legal advice about my contract',
-    'my lawyer will contact you',
+    'my lawyer says this contract is void, is that true',
     'is this legal under consumer protection law',
     'I am going to take legal action',
     'what are my legal rights here',
-    'I want to talk to your legal department',
+    'can I get out of this contract without breaking the law',
     'can you tell me if this clause is enforceable in court',
   ],
   medical_advice: [

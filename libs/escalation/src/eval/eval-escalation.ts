@@ -47,7 +47,10 @@ async function main(): Promise<void> {
     `detector: prototype similarity, model ${model.id}, k=${s.k}, threshold=${s.threshold}, margin=${s.margin}` +
       ' (settings tuned on the bitext-train rows of shared/data/escalation/dev.jsonl)',
   );
-  console.log(`needs a human = ${NEEDS_HUMAN_CLASSES.join(' | ')}`);
+  console.log(
+    `needs a human = ${NEEDS_HUMAN_CLASSES.join(' | ')}; other classes (not counted): threshold=` +
+      `${STRICT_PROTOTYPE_SETTINGS.threshold}, margin=${STRICT_PROTOTYPE_SETTINGS.margin} (untuned)`,
+  );
   console.log(`tp=${m.tp} fp=${m.fp} fn=${m.fn} tn=${m.tn}`);
   console.log(`precision=${fmt(m.precision)} recall=${fmt(m.recall)} f1=${fmt(m.f1)}`);
   console.log(`false_escalation_rate=${fmt(m.falseEscalationRate)} (${m.fp} of ${m.fp + m.tn} none lines)`);
