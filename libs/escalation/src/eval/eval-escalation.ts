@@ -15,6 +15,7 @@ import {
   DEFAULT_PROTOTYPE_SETTINGS,
   NEEDS_HUMAN_CLASSES,
   PrototypeDetector,
+  STRICT_PROTOTYPE_SETTINGS,
 } from '../detectors/prototype-detector';
 import { binaryMetrics, fmt } from './metrics';
 import { EvalInputError, readJsonl } from './read-jsonl';
