@@ -32,7 +32,14 @@ describe('decide', () => {
   it('does not escalate when no signal fires, and keeps the detected intent', () => {
     const d = decide({
       classes: [quietFrustration],
-      scope: { inScope: true, intent: 'book_hotel', score: 0.9, threshold: 0.4 },
+      scope: {
+        inScope: true,
+        intent: 'book_hotel',
+        score: 0.9,
+        threshold: 0.4,
+        similarity: 0.8,
+        similarityThreshold: 0.5,
+      },
       retrieval: { score: 0.8, threshold: 0.5 },
     });
     expect(d).toEqual({
@@ -47,7 +54,14 @@ describe('decide', () => {
   it('records each fired model signal with its score and threshold', () => {
     const d = decide({
       classes: [complaint, quietFrustration],
-      scope: { inScope: false, intent: 'weather', score: 0.2, threshold: 0.4 },
+      scope: {
+        inScope: false,
+        intent: 'weather',
+        score: 0.6,
+        threshold: 0.4,
+        similarity: 0.3,
+        similarityThreshold: 0.5,
+      },
       retrieval: { score: 0.3, threshold: 0.5 },
       botIntent: 'billing',
     });
@@ -63,7 +77,14 @@ describe('decide', () => {
         margin: 0.1,
         evidence: 'I want to file a complaint',
       },
-      { signal: 'out_of_scope', intent: 'weather', score: 0.2, threshold: 0.4 },
+      {
+        signal: 'out_of_scope',
+        intent: 'weather',
+        score: 0.6,
+        threshold: 0.4,
+        similarity: 0.3,
+        similarityThreshold: 0.5,
+      },
       { signal: 'retrieval', score: 0.3, threshold: 0.5 },
     ]);
   });

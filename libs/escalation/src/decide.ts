@@ -32,7 +32,14 @@ export type DecisionReason =
       margin: number;
       evidence: string;
     }
-  | { signal: 'out_of_scope'; intent: string; score: number; threshold: number }
+  | {
+      signal: 'out_of_scope';
+      intent: string;
+      score: number;
+      threshold: number;
+      similarity: number;
+      similarityThreshold: number;
+    }
   | { signal: 'retrieval'; score: number; threshold: number };
 
 /** The decision: escalate or not, why, the intent, and a path forced by a rule. */
@@ -84,6 +91,8 @@ export function decide(input: DecisionInput): Decision {
       intent: input.scope.intent,
       score: input.scope.score,
       threshold: input.scope.threshold,
+      similarity: input.scope.similarity,
+      similarityThreshold: input.scope.similarityThreshold,
     });
   }
   if (input.retrieval && input.retrieval.score < input.retrieval.threshold) {

@@ -95,7 +95,8 @@ describe('ScopeDetector', () => {
     expect(ins.filter((x) => x.p.intent === x.r.intent).length).toBeGreaterThanOrEqual(ins.length - 1);
     const oos = rows.map((r, i) => ({ r, p: preds[i] })).filter((x) => x.r.label === 'oos');
     expect(oos.filter((x) => !x.p.inScope).length).toBeGreaterThanOrEqual(4);
-    for (const p of preds) expect(p.inScope).toBe(p.score >= p.threshold);
+    for (const p of preds)
+      expect(p.inScope).toBe(p.score >= p.threshold && p.similarity >= p.similarityThreshold);
   });
 
   it('refuses a scope of one intent', async () => {

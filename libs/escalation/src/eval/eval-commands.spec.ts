@@ -109,7 +109,9 @@ describe('npm run eval:oos', () => {
       predictions,
     ]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/threshold=0\.\d{4} chosen by: quantile 0\.01 of .* held out of training/);
+    expect(r.stdout).toMatch(
+      /threshold=0\.\d{4} similarity_threshold=0\.\d{4} chosen by: quantile 0\.005 of .* held out of training/,
+    );
     expect(r.stdout).toContain('held-out scope examples: 12');
     const p = lines<{
       label: string;

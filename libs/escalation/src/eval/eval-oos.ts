@@ -4,7 +4,7 @@
  * --data), then prints, for --data lines `{text, label: "in_scope"|"oos", intent}`, the in-scope intent accuracy
  * and the out-of-scope recall (Larson et al. 2019, CLINC150), with the threshold and how it was chosen.
  *
- * Options: --reject-rate R (default 0.01) · --hold-out-every N (default 10) · --threshold T (fixed instead)
+ * Options: --reject-rate R (default 0.005) · --similarity-reject-rate R (default 0.005) · --hold-out-every N (default 10) · --threshold T (fixed instead)
  * · --model all-minilm-l6-v2|all-minilm-l6-v2-q · --predictions PATH · --json PATH. Exit 2 on bad input.
  */
 import { writeFileSync } from 'node:fs';
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       scope: { type: 'string' },
       data: { type: 'string' },
       'reject-rate': { type: 'string' },
+      'similarity-reject-rate': { type: 'string' },
       'hold-out-every': { type: 'string' },
       threshold: { type: 'string' },
       model: { type: 'string', default: 'all-minilm-l6-v2' },
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   const model = await OnnxSentenceEmbedder.loadMiniLm(values.model as MiniLmVariant);
   const detector = await ScopeDetector.train(model, scope, {
     rejectRate: number('reject-rate', values['reject-rate']),
+    similarityRejectRate: number('similarity-reject-rate', values['similarity-reject-rate']),
     holdOutEvery: number('hold-out-every', values['hold-out-every']),
     threshold: number('threshold', values.threshold),
   });
@@ -68,9 +70,11 @@ async function main(): Promise<void> {
   console.log(`scope: ${values.scope} (${scope.length} examples, ${detector.intents.length} intents)`);
   console.log(`data: ${values.data} (${m.inScope} in_scope, ${m.oos} oos)`);
   console.log(
-    `detector: softmax regression over ${model.id} embeddings; out of scope = top-intent probability < threshold`,
+    `detector: softmax regression over ${model.id} embeddings; out of scope = top-intent probability < threshold or mean similarity to the nearest scope examples < similarity_threshold`,
   );
-  console.log(`threshold=${t.threshold.toFixed(4)} chosen by: ${t.method}`);
+  console.log(
+    `threshold=${t.threshold.toFixed(4)} similarity_threshold=${t.similarityThreshold.toFixed(4)} chosen by: ${t.method}`,
+  );
   if (t.heldOut) {
     console.log(
       `held-out scope examples: ${t.heldOut}, intent accuracy ${fmt(t.heldOutAccuracy)} without / ` +
