@@ -4,8 +4,9 @@
 # e2e specs (services, headless Chromium). Extra args go to nx, e.g. `npm test -- --projects=messaging`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[[ -d node_modules ]] || npm install --no-audit --no-fund
+[[ -d node_modules ]] || ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund
 bash tools/infra/install-system-deps.sh
 bash tools/infra/up.sh
+bash tools/models/fetch-models.sh
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
 exec npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache "$@"

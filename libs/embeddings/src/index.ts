@@ -1,0 +1,2 @@
+export * from './embedding-model';
+export * from './onnx-sentence-embedder';

@@ -1,0 +1,203 @@
+import type { EmbeddingModel } from '@hub/embeddings';
+import { SoftmaxRegression, type SoftmaxTrainOptions } from './softmax-regression';
+
+/** One in-scope example utterance of a bot (a line of a scope file such as CLINC150's training split). */
+export interface ScopeExample {
+  text: string;
+  intent: string;
+}
+
+/**
+ * Result of {@link ScopeDetector.classify}. In scope when both gates pass: the classifier's top-intent probability
+ * (`score ≥ threshold`) and the similarity to the nearest training examples (`similarity ≥ similarityThreshold`).
+ */
+export interface ScopeSignal {
+  inScope: boolean;
+  /** Most probable intent (reported even when out of scope, for explanation). */
+  intent: string;
+  /** Classifier probability of `intent`, in [0, 1]. */
+  score: number;
+  threshold: number;
+  /** Mean cosine similarity to the `neighbours` closest training examples, in [-1, 1]. */
+  similarity: number;
+  similarityThreshold: number;
+}
+
+/** How the decision thresholds were chosen (printed by `npm run eval:oos`). */
+export interface ThresholdChoice {
+  threshold: number;
+  similarityThreshold: number;
+  method: string;
+  /** Held-out in-scope examples the thresholds were chosen on. */
+  heldOut: number;
+  /** Intent accuracy on the held-out examples without and with the thresholds. */
+  heldOutAccuracy: number;
+  heldOutAccuracyWithThreshold: number;
+}
+
+/** Options of {@link ScopeDetector.train}. */
+export interface ScopeDetectorOptions {
+  /** Every n-th example of each intent is held out of training to choose the thresholds (default 10). */
+  holdOutEvery?: number;
+  /**
+   * Share of held-out in-scope examples the probability gate may reject (default 0.005): its threshold is that
+   * quantile of their top-intent probabilities. Chosen without out-of-scope data, so the tenant needs none.
+   */
+  rejectRate?: number;
+  /** Same for the nearest-neighbour similarity gate (default 0.005; 0 disables it). */
+  similarityRejectRate?: number;
+  /** Training examples averaged for the similarity (default 3). */
+  neighbours?: number;
+  /** Fixed thresholds instead (skip the choice; the similarity gate is then off unless given). */
+  threshold?: number;
+  similarityThreshold?: number;
+  training?: SoftmaxTrainOptions;
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (q <= 0 || !xs.length) return -1;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/**
+ * Out-of-scope detection relative to a bot's scope (its in-scope example utterances with intents): a softmax
+ * classifier over sentence embeddings, trained on the examples, gives the intent; a turn is out of scope when the
+ * top intent's probability is below a threshold (the "oos-threshold" approach of Larson et al. 2019, CLINC150)
+ * or its mean similarity to the nearest training examples is below a second threshold.
+ */
+export class ScopeDetector {
+  private constructor(
+    private readonly model: EmbeddingModel,
+    private readonly classifier: SoftmaxRegression,
+    private readonly index: Float32Array,
+    private readonly dims: number,
+    private readonly neighbours: number,
+    readonly thresholdChoice: ThresholdChoice,
+  ) {}
+
+  /** The decision threshold on the top-intent probability. */
+  get threshold(): number {
+    return this.thresholdChoice.threshold;
+  }
+
+  /** The intents the detector knows. */
+  get intents(): readonly string[] {
+    return this.classifier.labels;
+  }
+
+  /**
+   * Embeds the examples, trains the classifier on all but the held-out ones, and chooses the thresholds on them.
+   * @throws Error when there are fewer than two intents or an intent has too few examples to hold one out.
+   */
+  static async train(
+    model: EmbeddingModel,
+    examples: ScopeExample[],
+    options: ScopeDetectorOptions = {},
+  ): Promise<ScopeDetector> {
+    const fixed = options.threshold !== undefined;
+    const every = Math.max(2, options.holdOutEvery ?? 10);
+    const seen = new Map<string, number>();
+    const heldOut: boolean[] = examples.map((e) => {
+      const n = (seen.get(e.intent) ?? 0) + 1;
+      seen.set(e.intent, n);
+      return !fixed && n % every === 0;
+    });
+    if (seen.size < 2) throw new Error('the scope needs at least two intents');
+    const thin = [...seen].filter(([, n]) => n < every).map(([i]) => i);
+    if (thin.length && !fixed) {
+      throw new Error(`intents with fewer than ${every} examples: ${thin.slice(0, 5).join(', ')}`);
+    }
+    const vectors = await model.embed(examples.map((e) => e.text));
+    const trainIdx = examples.map((_, i) => i).filter((i) => !heldOut[i]);
+    const classifier = SoftmaxRegression.train(
+      trainIdx.map((i) => vectors[i]),
+      trainIdx.map((i) => examples[i].intent),
+      options.training,
+    );
+    const dims = vectors[0].length;
+    const index = new Float32Array(trainIdx.length * dims);
+    trainIdx.forEach((i, row) => index.set(vectors[i], row * dims));
+    const neighbours = Math.max(1, options.neighbours ?? 3);
+    const draft = new ScopeDetector(model, classifier, index, dims, neighbours, {
+      threshold: options.threshold ?? 0,
+      similarityThreshold: options.similarityThreshold ?? -1,
+      method: 'fixed by the caller',
+      heldOut: 0,
+      heldOutAccuracy: NaN,
+      heldOutAccuracyWithThreshold: NaN,
+    });
+    if (fixed) return draft;
+    const rejectRate = options.rejectRate ?? 0.005;
+    const simRate = options.similarityRejectRate ?? 0.005;
+    const held = examples.map((_, i) => i).filter((i) => heldOut[i]);
+    const preds = held.map((i) => ({ s: draft.classifyVector(vectors[i]), gold: examples[i].intent }));
+    const threshold = quantile(
+      preds.map((x) => x.s.score),
+      rejectRate,
+    );
+    const similarityThreshold = quantile(
+      preds.map((x) => x.s.similarity),
+      simRate,
+    );
+    const correct = (t: number, st: number) =>
+      preds.filter((x) => x.s.intent === x.gold && x.s.score >= t && x.s.similarity >= st).length;
+    return new ScopeDetector(model, classifier, index, dims, neighbours, {
+      threshold,
+      similarityThreshold,
+      method:
+        `quantile ${rejectRate} of the top-intent probabilities and quantile ${simRate} of the mean similarity to ` +
+        `the ${neighbours} nearest training examples, over every ${every}th example per intent, held out of training`,
+      heldOut: held.length,
+      heldOutAccuracy: correct(-Infinity, -Infinity) / held.length,
+      heldOutAccuracyWithThreshold: correct(threshold, similarityThreshold) / held.length,
+    });
+  }
+
+  /** Classifies one customer turn. Rejects when the embedding model fails. */
+  async classify(text: string): Promise<ScopeSignal> {
+    const [v] = await this.model.embed([text]);
+    return this.classifyVector(v);
+  }
+
+  /** Classifies many turns (embedded in batches). */
+  async classifyAll(texts: string[]): Promise<ScopeSignal[]> {
+    return (await this.model.embed(texts)).map((v) => this.classifyVector(v));
+  }
+
+  /** Classifies an already embedded turn (a vector of the same model). */
+  classifyVector(v: Float32Array): ScopeSignal {
+    const p = this.classifier.predict(v);
+    const similarity = this.nearestSimilarity(v);
+    const { threshold, similarityThreshold } = this.thresholdChoice;
+    return {
+      inScope: p.probability >= threshold && similarity >= similarityThreshold,
+      intent: p.label,
+      score: p.probability,
+      threshold,
+      similarity,
+      similarityThreshold,
+    };
+  }
+
+  /** Mean cosine similarity of `v` to its `neighbours` nearest training examples (exact scan). */
+  private nearestSimilarity(v: Float32Array): number {
+    const top = new Array<number>(this.neighbours).fill(-Infinity);
+    const rows = this.index.length / this.dims;
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      const base = r * this.dims;
+      for (let d = 0; d < this.dims; d++) s += this.index[base + d] * v[d];
+      if (s > top[top.length - 1]) {
+        let j = top.length - 1;
+        while (j > 0 && top[j - 1] < s) {
+          top[j] = top[j - 1];
+          j--;
+        }
+        top[j] = s;
+      }
+    }
+    const found = top.filter((x) => x > -Infinity);
+    return found.reduce((a, b) => a + b, 0) / Math.max(1, found.length);
+  }
+}

