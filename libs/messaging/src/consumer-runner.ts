@@ -167,6 +167,7 @@ export class ConsumerRunner {
     this.consumer.on(ev.CRASH, (e) => {
       this.joined = false;
       this.crashed = e.payload.error.message;
+      this.crashes += 1;
       // kafkajs restarts by itself only after retriable errors; after a non-retriable one (e.g. "Failed to
       // find group coordinator" while a restarted broker loads its offsets topic) it stays dead: restart it.
       if (!e.payload.restart && this.running) void this.restartAfterCrash();
@@ -250,10 +251,12 @@ export class ConsumerRunner {
   }
 
   private restarting = false;
+  private crashes = 0;
   /** Reconnects and runs again after a crash kafkajs does not restart, with backoff, until it works or stops. */
   private async restartAfterCrash(): Promise<void> {
     if (this.restarting) return;
     this.restarting = true;
+    let seen = this.crashes;
     const policy = retry(
       handleWhen(() => this.running),
       {
@@ -264,6 +267,7 @@ export class ConsumerRunner {
     try {
       await policy.execute(async () => {
         if (!this.running) return;
+        seen = this.crashes;
         this.opts.logger.warn(
           { groupId: this.opts.groupId, err: this.crashed },
           'restarting crashed consumer',
@@ -276,6 +280,8 @@ export class ConsumerRunner {
     } finally {
       this.restarting = false;
     }
+    // crashed again while this restart was running (its CRASH event found `restarting` set): go again
+    if (this.running && this.crashes !== seen) setTimeout(() => void this.restartAfterCrash(), 1000);
   }
 
   /** Stops fetching, waits for in-flight handlers, commits processed offsets, leaves the group. */
