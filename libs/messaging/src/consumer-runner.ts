@@ -167,6 +167,10 @@ export class ConsumerRunner {
     this.consumer.on(ev.CRASH, (e) => {
       this.joined = false;
       this.crashed = e.payload.error.message;
+      this.crashes += 1;
+      // kafkajs restarts by itself only after retriable errors; after a non-retriable one (e.g. "Failed to
+      // find group coordinator" while a restarted broker loads its offsets topic) it stays dead: restart it.
+      if (!e.payload.restart && this.running) void this.restartAfterCrash();
     });
     this.consumer.on(ev.STOP, () => {
       this.joined = false;
@@ -214,22 +218,13 @@ export class ConsumerRunner {
     if (this.running) return;
     this.stopping = new AbortController();
     this.started = true;
-    await this.consumer.connect();
-    for (const topic of this.handlers.keys()) {
-      await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
-    }
     const joined = new Promise<void>((resolve) => {
       const off = this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
         off();
         resolve();
       });
     });
-    await this.consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 200,
-      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
-      eachMessage: (payload) => this.process(payload),
-    });
+    await this.connectAndRun();
     this.running = true;
     if (this.opts.joinWaitMs === undefined) return joined;
     let timer: NodeJS.Timeout | undefined;
@@ -240,6 +235,53 @@ export class ConsumerRunner {
         { groupId: this.opts.groupId, waitedMs: this.opts.joinWaitMs },
         'consumer group join still pending; continuing start-up (readiness reports it)',
       );
+  }
+
+  private async connectAndRun(): Promise<void> {
+    await this.consumer.connect();
+    for (const topic of this.handlers.keys()) {
+      await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
+    }
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 200,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
+      eachMessage: (payload) => this.process(payload),
+    });
+  }
+
+  private restarting = false;
+  private crashes = 0;
+  /** Reconnects and runs again after a crash kafkajs does not restart, with backoff, until it works or stops. */
+  private async restartAfterCrash(): Promise<void> {
+    if (this.restarting) return;
+    this.restarting = true;
+    let seen = this.crashes;
+    const policy = retry(
+      handleWhen(() => this.running),
+      {
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 5000 }),
+      },
+    );
+    try {
+      await policy.execute(async () => {
+        if (!this.running) return;
+        seen = this.crashes;
+        this.opts.logger.warn(
+          { groupId: this.opts.groupId, err: this.crashed },
+          'restarting crashed consumer',
+        );
+        await this.consumer.disconnect().catch(() => undefined);
+        await this.connectAndRun();
+      }, this.stopping.signal);
+    } catch {
+      // stopped meanwhile
+    } finally {
+      this.restarting = false;
+    }
+    // crashed again while this restart was running (its CRASH event found `restarting` set): go again
+    if (this.running && this.crashes !== seen) setTimeout(() => void this.restartAfterCrash(), 1000);
   }
 
   /** Stops fetching, waits for in-flight handlers, commits processed offsets, leaves the group. */

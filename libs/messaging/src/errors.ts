@@ -52,7 +52,7 @@ const PG_TRANSIENT = new Set([
 /** Prisma client codes for an unreachable database, a pool timeout or a dropped connection. */
 const PRISMA_TRANSIENT = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034']);
 const MESSAGE_PATTERNS =
-  /connection terminated|connection (is )?(closed|ended|refused|reset|lost)|server closed the connection|terminating connection|timeout exceeded when trying to connect|query read timeout|timed? ?out|read-only transaction|the database system is (starting up|shutting down|in recovery)|Can't reach database|Client has encountered a connection error|Connection is closed|MaxRetriesPerRequestError|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT/i;
+  /connection terminated|connection (is )?(closed|ended|refused|reset|lost)|server closed the connection|terminating connection|timeout exceeded when trying to connect|query read timeout|connection timeout|Command timed out|Request timed out|read-only transaction|the database system is (starting up|shutting down|in recovery)|Can't reach database|Client has encountered a connection error|Connection is closed|MaxRetriesPerRequestError|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT/i;
 /** kafkajs error classes that mean the broker is unreachable or busy, not that the request is wrong. */
 const KAFKA_TRANSIENT_NAMES = new Set([
   'KafkaJSConnectionError',

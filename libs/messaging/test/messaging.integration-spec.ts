@@ -280,6 +280,7 @@ describe('messaging against real Kafka', () => {
       pg('22P02'),
       new Error('unknown queue'),
       new PermanentError('Connection terminated', 'x'),
+      new Error('work item withdrawn: timeout'), // a domain outcome, not an infrastructure timeout
     ])
       expect([e.message, isTransientError(e)]).toEqual([e.message, false]);
   });

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { SignJWT } from 'jose';
@@ -37,6 +39,8 @@ export interface CaseResult {
   notReadySeen: string[];
   /** Services not ready at the end. */
   notReadyAfter: string[];
+  /** Services that crashed (exited on their own) during the case. */
+  crashed: string[];
   /** From the end of the fault until every handoff of the case was final, ms (the load goes on meanwhile). */
   recoveryMs: number;
   /** From the end of the fault until the first offer accepted after it (routing resumed), ms; -1 if none. */
@@ -175,7 +179,7 @@ export class FaultHarness {
     this.db = new Client({ connectionString: this.world.databaseUrl });
     this.db.on('error', () => undefined);
     await this.db.connect();
-    for (const s of SERVICES) await this.startService(s);
+    await Promise.all(SERVICES.map((s) => this.startService(s)));
     this.probe = new KafkaProbe();
     const ns = this.world.kafkaNamespace;
     await this.probe.start([
@@ -193,8 +197,23 @@ export class FaultHarness {
     return svc.url;
   }
 
+  /** Services that exited without being killed by the suite (a crash is a failure of the case). */
+  readonly crashes: { service: ServiceName; output: string }[] = [];
+
   async startService(s: ServiceName): Promise<void> {
-    this.services.set(s, await startService(s, this.env, { ready: 'readyz', timeoutMs: 120_000 }));
+    // generous: a cold start compiles TypeScript, slow on a busy 2-core machine
+    const svc = await startService(s, this.env, { ready: 'readyz', timeoutMs: 300_000 });
+    this.services.set(s, svc);
+    svc.child.once('exit', (code, signal) => {
+      if (signal === 'SIGKILL' || signal === 'SIGTERM' || this.services.get(s) !== svc) return;
+      const output = svc.output().slice(-20_000);
+      this.crashes.push({ service: s, output });
+      const dir = join(__dirname, '..', 'results');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${s}-crash-${Date.now()}.log`), `exit ${code} ${signal}\n${output}`);
+      // like a supervisor (Kubernetes) would; the case still fails on the crash
+      void this.startService(s).catch(() => undefined);
+    });
   }
 
   /** SIGKILLs a service and starts a new instance (new port; agents reconnect to a new gateway). */
@@ -320,6 +339,7 @@ export class FaultHarness {
     const samples: { t: number; s: ServiceName; ok: boolean }[] = [];
     const stopSampling = this.sampleReadiness(samples);
     const probeStart = this.probe!.messages.length;
+    const crashesBefore = this.crashes.length;
     const n = Math.round(rate * loadSeconds);
     const sends: Promise<void>[] = [];
     const t0 = Date.now();
@@ -415,6 +435,7 @@ export class FaultHarness {
       notReadySeen,
       notReadyAfter: SERVICES.filter((s) => last.get(s) === false),
       recoveryMs: final ? Math.max(0, finalAt - faultEnd) : -1,
+      crashed: this.crashes.slice(crashesBefore).map((c) => c.service),
       routingResumedMs: resumed ? Math.max(0, Number(resumed) - faultEnd) : -1,
     };
   }

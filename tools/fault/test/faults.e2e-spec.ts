@@ -19,7 +19,7 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
 
   beforeAll(async () => {
     await h.start();
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     const dir = join(__dirname, '..', 'results');
     mkdirSync(dir, { recursive: true });
@@ -38,6 +38,7 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
       deadLetters: r.deadLetters,
       duplicateKafkaEvents: r.duplicateKafkaEvents,
       notReadyAfter: r.notReadyAfter,
+      crashed: r.crashed,
     }).toEqual({
       stuck: 0,
       duplicateWorkItems: 0,
@@ -46,6 +47,7 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
       deadLetters: 0,
       duplicateKafkaEvents: 0,
       notReadyAfter: [],
+      crashed: [],
     });
     expect(r.handoffs).toBeGreaterThan(0);
     expect(r.accepted + r.failed).toBe(r.handoffs);
