@@ -21,6 +21,8 @@ describe('PinnedHttpClient (connects only to the vetted addresses)', () => {
       req.on('end', () => {
         hits.push({ url: req.url ?? '', headers: req.headers, body });
         if (req.url === '/redirect') res.writeHead(307, { location: '/landing' }).end();
+        else if (req.url === '/stall')
+          res.writeHead(200).write('partial'); // never ends
         else res.writeHead(204).end();
       });
     });
@@ -100,5 +102,17 @@ describe('PinnedHttpClient (connects only to the vetted addresses)', () => {
       { address: '93.184.216.34', family: 4 },
       { address: '2606:2800:220:1::1', family: 6 },
     ]);
+  });
+
+  it("request(): a timeout while the body streams surfaces as the signal's TimeoutError", async () => {
+    const policy = new OutboundUrlPolicy({
+      allowHttp: true,
+      allowPrivateNetworks: true,
+      allowedHostSuffixes: [],
+    });
+    const target = await policy.resolve(policy.checkUrl(`http://127.0.0.1:${port}/stall`));
+    const res = await new PinnedHttpClient().request(target, { signal: AbortSignal.timeout(200) });
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 });

@@ -87,9 +87,9 @@ export class PinnedHttpClient {
           agent: false,
           signal: init.signal,
         },
-        (res) => resolve(new PinnedResponse(res)),
+        (res) => resolve(new PinnedResponse(res, init.signal)),
       );
-      req.on('error', reject);
+      req.on('error', (e) => reject(init.signal?.aborted ? (init.signal.reason as Error) : e));
       req.end(body);
     });
   }
@@ -107,7 +107,14 @@ export interface PinnedRequest {
 
 /** A response of {@link PinnedHttpClient.request}: status and headers now, the body as a stream or text. */
 export class PinnedResponse {
-  constructor(private readonly res: IncomingMessage) {}
+  /**
+   * @param signal the request's signal: when it fired, body errors are rethrown as its reason (e.g. the
+   *   `TimeoutError` of `AbortSignal.timeout`) instead of the socket's `aborted`
+   */
+  constructor(
+    private readonly res: IncomingMessage,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   get status(): number {
     return this.res.statusCode ?? 0;
@@ -118,9 +125,17 @@ export class PinnedResponse {
   get headers(): IncomingHttpHeaders {
     return this.res.headers;
   }
-  /** The body as byte chunks (`for await`). */
+  /** The body as byte chunks (`for await`); a fired signal surfaces as its reason. */
   get body(): AsyncIterable<Buffer> {
-    return this.res;
+    return this.chunks();
+  }
+
+  private async *chunks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const c of this.res as AsyncIterable<Buffer>) yield c;
+    } catch (e) {
+      throw this.signal?.aborted ? (this.signal.reason as Error) : e;
+    }
   }
   /**
    * The whole body as UTF-8.
@@ -129,7 +144,7 @@ export class PinnedResponse {
   async text(maxBytes = 1 << 20): Promise<string> {
     const chunks: Buffer[] = [];
     let n = 0;
-    for await (const c of this.res as AsyncIterable<Buffer>) {
+    for await (const c of this.chunks()) {
       if (n < maxBytes) chunks.push(c.subarray(0, maxBytes - n));
       n += c.length;
       if (n >= maxBytes) {
