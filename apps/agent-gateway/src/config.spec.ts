@@ -41,3 +41,20 @@ describe('gateway config: presence tracking', () => {
     expect(p.map((x) => x.variable).sort()).toEqual(['PRESENCE_CONNECTION_TTL_MS', 'PRESENCE_ON_CONNECT']);
   });
 });
+
+describe('gateway config: files and the desktop page', () => {
+  it('stores files in PostgreSQL by default; production requires FILE_URL_SECRET', () => {
+    expect(loadGatewayConfig(base).FILE_STORAGE_BACKEND).toBe('postgres');
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      { variable: 'FILE_URL_SECRET', message: expect.stringMatching(/required in production/) },
+    ]);
+    expect(problems({ NODE_ENV: 'production', FILE_URL_SECRET: 'x'.repeat(32) })).toEqual([]);
+  });
+
+  it('frames the desktop nowhere by default and refuses a non-https frame ancestor', () => {
+    expect(loadGatewayConfig(base).DESKTOP_FRAME_ANCESTORS).toEqual(["'none'"]);
+    expect(problems({ DESKTOP_FRAME_ANCESTORS: 'http://portal.example.com' }).map((p) => p.variable)).toEqual(
+      ['DESKTOP_FRAME_ANCESTORS'],
+    );
+  });
+});
