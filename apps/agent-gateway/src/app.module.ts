@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
 import { ObservabilityModule } from '@hub/observability';
-import { PersistenceModule } from '@hub/persistence';
+import { PRISMA, PersistenceModule, type PrismaClient } from '@hub/persistence';
 import { RealtimeModule } from '@hub/realtime';
 import { AgentGateway } from './agents/agent.gateway';
 import { AgentSockets } from './agents/agent-sockets.service';
@@ -21,7 +21,7 @@ import { ConversationMessageRepository } from './conversations/conversation-mess
 import { ConversationMessagesConsumer } from './conversations/conversation-messages.consumer';
 import { DesktopController } from './desktop/desktop.controller';
 import { FILE_LINK_SIGNER, FileLinkSigner } from './files/file-link.signer';
-import { FILE_STORAGE, LocalDiskFileStorage } from './files/file-storage';
+import { FILE_STORAGE, LocalDiskFileStorage, PostgresFileStorage } from './files/file-storage';
 import { FilesController } from './files/files.controller';
 import { FILE_POLICY, FilesService, PUBLIC_BASE_URL } from './files/files.service';
 import { StoredFileRepository } from './files/stored-file.repository';
@@ -65,7 +65,14 @@ export class AppModule {
             audience: config.AGENT_JWT_AUDIENCE,
           }),
         },
-        { provide: FILE_STORAGE, useValue: new LocalDiskFileStorage(config.FILE_STORAGE_DIR) },
+        {
+          provide: FILE_STORAGE,
+          inject: [PRISMA],
+          useFactory: (prisma: PrismaClient) =>
+            config.FILE_STORAGE_BACKEND === 'postgres'
+              ? new PostgresFileStorage(prisma)
+              : new LocalDiskFileStorage(config.FILE_STORAGE_DIR),
+        },
         {
           provide: FILE_LINK_SIGNER,
           useValue: new FileLinkSigner(config.FILE_URL_SECRET, config.FILE_URL_TTL_SECONDS),

@@ -64,3 +64,22 @@ describe('gateway config: signing secrets', () => {
     ).toEqual([]);
   });
 });
+
+describe('gateway config: files and the desktop page', () => {
+  it('stores files in PostgreSQL by default; production requires FILE_URL_SECRET', () => {
+    expect(loadGatewayConfig(base).FILE_STORAGE_BACKEND).toBe('postgres');
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      { variable: 'FILE_URL_SECRET', message: expect.stringMatching(/required in production/) },
+    ]);
+    expect(problems({ NODE_ENV: 'production', FILE_URL_SECRET: 'k7Qp2vX9mZ4tR8wL1nB6yH3cF5gJ0dSa' })).toEqual(
+      [],
+    );
+  });
+
+  it('frames the desktop nowhere by default and refuses a non-https frame ancestor', () => {
+    expect(loadGatewayConfig(base).DESKTOP_FRAME_ANCESTORS).toEqual(["'none'"]);
+    expect(problems({ DESKTOP_FRAME_ANCESTORS: 'http://portal.example.com' }).map((p) => p.variable)).toEqual(
+      ['DESKTOP_FRAME_ANCESTORS'],
+    );
+  });
+});

@@ -50,7 +50,14 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
      * https origins of a portal that embeds it (docs/security/abuse.md).
      */
     DESKTOP_FRAME_ANCESTORS: frameAncestors().default(["'none'"]),
-    /** Directory of the local-disk file storage. */
+    /**
+     * Where shared files' bytes live: `postgres` (default; table `file_contents`, every replica reaches it)
+     * or `disk` (FILE_STORAGE_DIR; one replica or a shared volume).
+     */
+    FILE_STORAGE_BACKEND: z.enum(['postgres', 'disk']).default('postgres'),
+    /** `production` makes FILE_URL_SECRET mandatory (links must verify on every replica and after restarts). */
+    NODE_ENV: z.string().optional(),
+    /** Directory of the local-disk file storage (FILE_STORAGE_BACKEND=disk). */
     FILE_STORAGE_DIR: z.string().min(1).default('var/files'),
     /** Largest upload accepted, bytes (default 10 MiB). */
     FILE_MAX_BYTES: z.coerce
@@ -89,6 +96,13 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
           ? 'set exactly one of AGENT_JWT_SECRET or AGENT_JWKS_URL (neither is set)'
           : 'set exactly one of AGENT_JWT_SECRET or AGENT_JWKS_URL (both are set)';
       ctx.addIssue({ code: 'custom', path: ['AGENT_JWT_SECRET'], message });
+    }
+    if (c.NODE_ENV === 'production' && !c.FILE_URL_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FILE_URL_SECRET'],
+        message: 'is required in production (signs file links; every replica must share it)',
+      });
     }
     if (c.PRESENCE_HEARTBEAT_MS * 2 > c.PRESENCE_CONNECTION_TTL_MS) {
       ctx.addIssue({

@@ -289,6 +289,6 @@ describe('agent-gateway: live conversation (messages, typing, files)', () => {
     });
     expect(otherTenant.status).toBe(404);
     const forged = await fetch(`${h.baseUrl}/v1/files/${message.file!.fileId}?token=abc.def.ghi`);
-    expect(forged.status).toBe(404);
+    expect(forged.status).toBe(403);
   });
 });

@@ -4,7 +4,8 @@ import { SignJWT, jwtVerify } from 'jose';
 /**
  * Signs and checks download links for shared files so the bot platform can fetch a file without an
  * agent token: `?token=<JWT>` with claims `fid` (file id), `tid` (tenant), `exp` (HS256, RFC 7519).
- * Without a configured secret a random one is used (links then only work against this process).
+ * Without a configured secret a random one is used (links then only work against this process); in
+ * production FILE_URL_SECRET is mandatory (config fails fast), so every replica verifies every link.
  */
 export class FileLinkSigner {
   private readonly key: Uint8Array;

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /**
  * Where shared files' bytes live. Keys are opaque relative names chosen by the gateway
@@ -49,5 +49,45 @@ export class LocalDiskFileStorage implements FileStorage {
     await unlink(this.path(key)).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
     });
+  }
+}
+
+/** The Prisma delegate {@link PostgresFileStorage} uses (the `file_contents` table). */
+interface FileContentDelegate {
+  create(args: {
+    data: { storageKey: string; tenantId: string; bytes: Uint8Array<ArrayBuffer>; sizeBytes: number };
+  }): Promise<unknown>;
+  findUnique(args: {
+    where: { storageKey: string };
+    select: { bytes: true };
+  }): Promise<{ bytes: Uint8Array } | null>;
+  deleteMany(args: { where: { storageKey: string } }): Promise<unknown>;
+}
+
+/**
+ * {@link FileStorage} in PostgreSQL (`file_contents`, owned by agent-gateway; bytea, ≤ 100 MiB per row):
+ * every replica reads every file, nothing to mount or back up besides the database. Keys are
+ * `<tenant>/<fileId>`; the tenant part is stored in `tenant_id`. Suited to chat attachments
+ * (FILE_MAX_BYTES, default 10 MiB); bulk media would go to object storage behind the same port.
+ */
+export class PostgresFileStorage implements FileStorage {
+  constructor(private readonly db: { fileContent: FileContentDelegate }) {}
+
+  async put(key: string, bytes: Buffer): Promise<void> {
+    const tenantId = key.split('/')[0];
+    if (!tenantId || tenantId === key) throw new Error(`storage key must be <tenant>/<id>: ${key}`);
+    await this.db.fileContent.create({
+      data: { storageKey: key, tenantId, bytes: new Uint8Array(bytes), sizeBytes: bytes.length },
+    });
+  }
+
+  async open(key: string): Promise<Readable> {
+    const row = await this.db.fileContent.findUnique({ where: { storageKey: key }, select: { bytes: true } });
+    if (!row) throw Object.assign(new Error(`no stored file ${key}`), { code: 'ENOENT' });
+    return Readable.from([Buffer.from(row.bytes)]);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.db.fileContent.deleteMany({ where: { storageKey: key } });
   }
 }

@@ -1,6 +1,7 @@
 import { AuthenticatedBy } from '@hub/auth';
 import {
   Controller,
+  ForbiddenException,
   Get,
   HttpCode,
   HttpException,
@@ -37,7 +38,7 @@ import {
 import { NotVisibleError } from '../domain/errors';
 import { AGENT_SECURITY, FILE_LINK_SECURITY, FileSharedSchema } from '../openapi';
 import { workItemIdPipe } from '../work-items/work-items.controller';
-import { FilesService, UploadRejectedError } from './files.service';
+import { FilesService, InvalidFileLinkError, UploadRejectedError } from './files.service';
 import { SingleFileUploadInterceptor } from './upload.interceptor';
 import type { Readable } from 'node:stream';
 import type { StoredFileRow } from './stored-file.repository';
@@ -106,7 +107,7 @@ export class FilesController {
 
   /**
    * `GET /v1/files/:id` with `Authorization: Bearer <agent token>` (agent who can see the work
-   * item) or `?token=<signed link>` (bot platform). 404 otherwise.
+   * item) or `?token=<signed link>` (bot platform). 403 for a tampered/expired link, 404 otherwise.
    */
   @Get('files/:id')
   @ApiOperation({ summary: 'Download a file (agent who can see the work item, or a signed link)' })
@@ -120,7 +121,8 @@ export class FilesController {
   })
   @ApiProblem(400, '`id` is not a UUID (`errors[].field` = `id`)')
   @ApiProblem(401, 'Bad agent token')
-  @ApiProblem(404, 'Unknown file, not visible to the caller, or a bad/expired link')
+  @ApiProblem(403, 'The signed link is tampered with, expired or for another file')
+  @ApiProblem(404, 'Unknown file or not visible to the caller')
   async download(
     @Param('id', fileIdPipe) id: string,
     @Query('token') token: string | undefined,
@@ -140,6 +142,7 @@ export class FilesController {
       }
     } catch (e) {
       if (e instanceof NotVisibleError) throw new NotFoundException(e.message);
+      if (e instanceof InvalidFileLinkError) throw new ForbiddenException(e.message);
       if (e instanceof InvalidAgentTokenError) throw new HttpException(`authorization: ${e.reason}`, 401);
       if ((e as NodeJS.ErrnoException).code === 'ENOENT')
         throw new NotFoundException('file content not found');

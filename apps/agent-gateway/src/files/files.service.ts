@@ -33,6 +33,14 @@ export class UploadRejectedError extends Error {
   }
 }
 
+/** A signed file link that is tampered with, expired or for another file (403). */
+export class InvalidFileLinkError extends Error {
+  constructor() {
+    super('token: the file link is invalid or expired');
+    this.name = 'InvalidFileLinkError';
+  }
+}
+
 /**
  * File transfer in a live conversation: an agent uploads a file into a work item assigned to them;
  * the bytes go to {@link FileStorage}, the metadata to `stored_files`, and the file is shared as a
@@ -113,11 +121,12 @@ export class FilesService {
 
   /**
    * Opens a file with a signed link token.
-   * @throws NotVisibleError if the token is invalid, expired or for another file
+   * @throws InvalidFileLinkError if the token is tampered with, expired or for another file
+   * @throws NotVisibleError if the file no longer exists
    */
   async openWithLink(token: string, fileId: string): Promise<{ row: StoredFileRow; body: Readable }> {
     const tenantId = await this.signer.verify(token, fileId);
-    if (!tenantId) throw new NotVisibleError('file');
+    if (!tenantId) throw new InvalidFileLinkError();
     const row = await this.files.find(tenantId, fileId);
     if (!row) throw new NotVisibleError('file');
     return { row, body: await this.storage.open(row.storageKey) };

@@ -63,13 +63,14 @@ export class AdmissionControl {
         labelNames: ['reason'],
         registers: [opts.registry],
       });
-      const self = this;
+      const inFlight = () => this.inFlight;
+      const delay = () => this.delayMs;
       new Gauge({
         name: 'http_intake_in_flight',
         help: 'Intake requests admitted and not yet answered',
         registers: [opts.registry],
         collect() {
-          this.set(self.inFlight);
+          this.set(inFlight());
         },
       });
       new Gauge({
@@ -77,7 +78,7 @@ export class AdmissionControl {
         help: 'Mean event-loop delay over the last admission sample, ms',
         registers: [opts.registry],
         collect() {
-          this.set(self.delayMs);
+          this.set(delay());
         },
       });
     }
