@@ -15,6 +15,7 @@ import {
   waitFor,
   type RunningService,
   type TestWorld,
+  SHARED_DATA_DIR,
 } from '@hub/testing';
 
 jest.setTimeout(180_000);
@@ -29,7 +30,7 @@ interface Dialogue {
   gold: string[];
 }
 function dialogue(id: string): Dialogue {
-  const line = readFileSync(join(WORKSPACE_ROOT, '..', 'shared', 'data', 'retrieval', 'dev.jsonl'), 'utf8')
+  const line = readFileSync(join(SHARED_DATA_DIR, 'retrieval', 'dev.jsonl'), 'utf8')
     .split('\n')
     .find((l) => l.includes(`"id": "${id}"`) || l.includes(`"id":"${id}"`));
   if (!line) throw new Error(`dialogue ${id} not found`);
