@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
   KafkaProbe,
-  WORKSPACE_ROOT,
   api,
   createTestWorld,
   knowledgeJsonl,
