@@ -63,6 +63,7 @@ export class AppModule {
             jwksUrl: config.AGENT_JWKS_URL,
             issuer: config.AGENT_JWT_ISSUER,
             audience: config.AGENT_JWT_AUDIENCE,
+            maxLifetimeS: config.AGENT_JWT_MAX_LIFETIME_S,
           }),
         },
         {

@@ -41,10 +41,17 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
     AGENT_JWT_SECRET: signingSecret().optional(),
     /** JWKS URL for agent tokens issued by an identity provider. */
     AGENT_JWKS_URL: z.url().optional(),
-    /** Expected `iss` claim, if set. */
-    AGENT_JWT_ISSUER: z.string().min(1).optional(),
-    /** Expected `aud` claim, if set. */
-    AGENT_JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Required `iss` claim of agent tokens. */
+    AGENT_JWT_ISSUER: z.string().min(1).default('engagement-hub'),
+    /** Required `aud` claim of agent tokens. */
+    AGENT_JWT_AUDIENCE: z.string().min(1).default('agent-gateway'),
+    /** Maximum lifetime (`exp - iat`) of an agent token, seconds; longer ones are refused. */
+    AGENT_JWT_MAX_LIFETIME_S: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(86_400),
     /**
      * CSP `frame-ancestors` of the Agent Desktop page: `'none'` (default: nobody may frame it) or the
      * https origins of a portal that embeds it (docs/security/abuse.md).

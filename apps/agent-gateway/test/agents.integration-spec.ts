@@ -48,6 +48,9 @@ describe('agent-gateway: auth, presence, offers, resync, commands, isolation', (
       const key = new TextEncoder().encode(h.config.AGENT_JWT_SECRET);
       const expired = await new SignJWT({ tid: 'acme' })
         .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('engagement-hub')
+        .setAudience('agent-gateway')
+        .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
         .setSubject('agent-1')
         .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
         .sign(key);
@@ -57,6 +60,9 @@ describe('agent-gateway: auth, presence, offers, resync, commands, isolation', (
 
       const noTenant = await new SignJWT({})
         .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('engagement-hub')
+        .setAudience('agent-gateway')
+        .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
         .setSubject('agent-1')
         .setExpirationTime('1h')
         .sign(key);
@@ -66,6 +72,9 @@ describe('agent-gateway: auth, presence, offers, resync, commands, isolation', (
 
       const noSub = await new SignJWT({ tid: 'acme' })
         .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('engagement-hub')
+        .setAudience('agent-gateway')
+        .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
         .setExpirationTime('1h')
         .sign(key);
       expect((await get(noSub)).status).toBe(401);
@@ -74,6 +83,15 @@ describe('agent-gateway: auth, presence, offers, resync, commands, isolation', (
       await expect(h.connect(wrong)).rejects.toThrow(/signature/);
       await expect(h.connect(expired)).rejects.toThrow(/expired/);
       await expect(h.connect(noTenant)).rejects.toThrow(/tid/);
+    });
+
+    it('closes the Socket.IO connection when its token expires', async () => {
+      const token = await h.token('acme', 'agent-exp', { ttlSeconds: 2 });
+      const socket = await h.connect(token);
+      expect(socket.connected).toBe(true);
+      const reason = await new Promise<string>((resolve) => socket.once('disconnect', (r) => resolve(r)));
+      expect(reason).toBe('io server disconnect');
+      expect(socket.connected).toBe(false);
     });
   });
 

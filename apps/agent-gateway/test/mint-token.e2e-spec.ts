@@ -80,7 +80,11 @@ describe('npm run token:agent (apps/agent-gateway/src/cli/mint-token.ts)', () =>
     });
     expect((await strict.verify(token)).agentId).toBe('a-4');
     await expect(
-      new AgentTokenVerifier({ secret: SECRET, audience: 'someone-else' }).verify(token),
+      new AgentTokenVerifier({
+        secret: SECRET,
+        issuer: 'https://idp.acme.test',
+        audience: 'someone-else',
+      }).verify(token),
     ).rejects.toThrow(/claim aud/);
   });
 

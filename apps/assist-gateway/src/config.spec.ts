@@ -22,14 +22,14 @@ describe('AssistGatewayConfigSchema', () => {
   it('parses tenant keys and refuses malformed ones', () => {
     const c = loadConfig('assist-gateway', AssistGatewayConfigSchema, {
       ...env,
-      EMBED_TOKEN_SECRET: 's'.repeat(32),
+      EMBED_TOKEN_SECRET: 'embed-token-secret-0123456789abcdefgh',
       ASSIST_TENANT_API_KEYS: `acme=${'k'.repeat(32)}, globex=${'g'.repeat(32)}`,
     });
     expect(c.ASSIST_TENANT_API_KEYS?.get('globex')).toBe('g'.repeat(32));
     expect(() =>
       loadConfig('assist-gateway', AssistGatewayConfigSchema, {
         ...env,
-        EMBED_TOKEN_SECRET: 's'.repeat(32),
+        EMBED_TOKEN_SECRET: 'embed-token-secret-0123456789abcdefgh',
         ASSIST_TENANT_API_KEYS: 'acme=short',
       }),
     ).toThrow(/ASSIST_TENANT_API_KEYS/);

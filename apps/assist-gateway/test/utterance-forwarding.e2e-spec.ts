@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
   KafkaProbe,
-  WORKSPACE_ROOT,
   api,
   createTestWorld,
   knowledgeJsonl,
@@ -15,6 +14,7 @@ import {
   waitFor,
   type RunningService,
   type TestWorld,
+  SHARED_DATA_DIR,
 } from '@hub/testing';
 
 jest.setTimeout(180_000);
@@ -29,7 +29,7 @@ interface Dialogue {
   gold: string[];
 }
 function dialogue(id: string): Dialogue {
-  const line = readFileSync(join(WORKSPACE_ROOT, '..', 'shared', 'data', 'retrieval', 'dev.jsonl'), 'utf8')
+  const line = readFileSync(join(SHARED_DATA_DIR, 'retrieval', 'dev.jsonl'), 'utf8')
     .split('\n')
     .find((l) => l.includes(`"id": "${id}"`) || l.includes(`"id":"${id}"`));
   if (!line) throw new Error(`dialogue ${id} not found`);

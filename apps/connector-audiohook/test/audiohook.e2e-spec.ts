@@ -12,6 +12,7 @@ import {
   type Widget,
   startAssistStack,
   seedDefaultKnowledgeBase,
+  SHARED_DATA_DIR,
 } from '@hub/testing';
 import { FakeGenesysClient, stereoPcmuFrames } from './support/audiohook-client';
 import { seedAudioHookTenant, type SeededTenant } from './support/service';
@@ -22,7 +23,7 @@ jest.setTimeout(240_000);
 const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef0123456789';
 const EMBED_SECRET = 'e2e-embed-secret-0123456789abcdef0123456789';
 /** ABCD agent guidelines (asappresearch/abcd @ 6b8700ce, data/guidelines.json, MIT) — ../shared/data/kb-abcd. */
-const GUIDELINES = join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'kb-abcd', 'guidelines.jsonl');
+const GUIDELINES = join(SHARED_DATA_DIR, 'kb-abcd', 'guidelines.jsonl');
 
 /**
  * End to end with real speech: a Genesys AudioHook client (signed upgrade, protocol v2) streams an

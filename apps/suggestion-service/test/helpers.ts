@@ -3,15 +3,14 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@hub/config';
 import { bootstrapService, createLogger } from '@hub/observability';
-import { authHeaders, type TestWorld } from '@hub/testing';
+import { SHARED_DATA_DIR, authHeaders, type TestWorld } from '@hub/testing';
 import { AppModule } from '../src/app.module';
 import { SuggestionConfigSchema } from '../src/config';
 import { configureSuggestionHttp } from '../src/http-setup';
 
 /** The shared real data folder (`../shared/data` beside the repository). */
 /** Override with HUB_DATA_DIR when the checkout is not at the usual depth (git worktrees). */
-export const DATA_DIR =
-  process.env['HUB_DATA_DIR'] ?? join(__dirname, '..', '..', '..', '..', 'shared', 'data');
+export const DATA_DIR = SHARED_DATA_DIR;
 
 /** First `n` rows of the real knowledge base (data/retrieval/knowledge.jsonl, CDLA-Sharing-1.0). */
 export function knowledgeRows(n: number): { id: string; entity: string; title: string; text: string }[] {

@@ -11,6 +11,9 @@ import { authHeaders } from './auth';
 /** Repository root (where `apps/` and `libs/` live). */
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
 
+/** The shared real data folder (`../shared/data` beside the repository); `HUB_DATA_DIR` overrides it (git worktrees). */
+export const SHARED_DATA_DIR = process.env['HUB_DATA_DIR'] ?? join(WORKSPACE_ROOT, '..', 'shared', 'data');
+
 /** A service of the system running as its own process (`node --require @swc-node/register apps/<svc>/src/main.ts`). */
 export interface RunningService {
   name: string;
@@ -177,7 +180,7 @@ function jsonOrText(text: string): Record<string, unknown> {
 export function knowledgeJsonl(entities: string[]): string {
   const want = new Set(entities);
   return (
-    readFileSync(join(WORKSPACE_ROOT, '..', 'shared', 'data', 'retrieval', 'knowledge.jsonl'), 'utf8')
+    readFileSync(join(SHARED_DATA_DIR, 'retrieval', 'knowledge.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)
       .filter((l) => want.has((JSON.parse(l) as { entity: string }).entity))

@@ -58,6 +58,8 @@ export function mintToken(
   return new SignJWT({ tid: tenantId, ...(name ? { name } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(agentId)
+    .setIssuer('engagement-hub')
+    .setAudience('agent-gateway')
     .setIssuedAt()
     .setExpirationTime(ttl)
     .sign(new TextEncoder().encode(secret));

@@ -34,6 +34,51 @@ describe('AgentTokenVerifier (HS256)', () => {
     await expect(v.verify(token)).rejects.toThrow(/claim iss/);
     await expect(v.verify(undefined)).rejects.toBeInstanceOf(InvalidAgentTokenError);
   });
+  it('requires iss, aud and iat, and refuses a lifetime above the maximum', async () => {
+    const { SignJWT } = await import('jose');
+    const key = new TextEncoder().encode(SECRET);
+    const noIss = await new SignJWT({ tid: 'acme' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setAudience('agent-gateway')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
+    await expect(v.verify(noIss)).rejects.toThrow(/claim iss/);
+    const otherAud = await mintAgentToken({
+      secret: SECRET,
+      tenantId: 'acme',
+      agentId: 'a',
+      issuer: 'hub',
+      audience: 'x',
+    });
+    await expect(v.verify(otherAud)).rejects.toThrow(/claim aud/);
+    const noIat = await new SignJWT({ tid: 'acme' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setIssuer('hub')
+      .setAudience('agent-gateway')
+      .setExpirationTime('5m')
+      .sign(key);
+    await expect(v.verify(noIat)).rejects.toThrow(/iat/);
+    const short = new AgentTokenVerifier({ secret: SECRET, issuer: 'hub', maxLifetimeS: 600 });
+    const long = await mintAgentToken({
+      secret: SECRET,
+      tenantId: 'acme',
+      agentId: 'a',
+      issuer: 'hub',
+      ttlSeconds: 601,
+    });
+    await expect(short.verify(long)).rejects.toThrow(/lifetime/);
+    const ok = await mintAgentToken({
+      secret: SECRET,
+      tenantId: 'acme',
+      agentId: 'a',
+      issuer: 'hub',
+      ttlSeconds: 600,
+    });
+    await expect(short.verify(ok)).resolves.toMatchObject({ agentId: 'a' });
+  });
   it('accepts `tenant` as an alias of `tid` and rejects a non-slug tenant', () => {
     expect(principalFromClaims({ sub: 'a', tenant: 'acme' })).toMatchObject({ tenantId: 'acme' });
     expect(() => principalFromClaims({ sub: 'a', tid: 'Not A Slug' })).toThrow(/tid/);
@@ -74,6 +119,9 @@ describe('AgentTokenVerifier (JWKS)', () => {
       const v = new AgentTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks.json` });
       const token = await new SignJWT({ tid: 'acme' })
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer('engagement-hub')
+        .setAudience('agent-gateway')
+        .setIssuedAt()
         .setSubject('agent-9')
         .setExpirationTime('5m')
         .sign(privateKey);
@@ -81,6 +129,9 @@ describe('AgentTokenVerifier (JWKS)', () => {
       const { privateKey: otherKey } = await generateKeyPair('RS256');
       const forged = await new SignJWT({ tid: 'acme' })
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer('engagement-hub')
+        .setAudience('agent-gateway')
+        .setIssuedAt()
         .setSubject('agent-9')
         .setExpirationTime('5m')
         .sign(otherKey);

@@ -19,19 +19,31 @@ export class InvalidAgentTokenError extends Error {
   }
 }
 
-/** How tokens are verified: exactly one of an HS256 secret or a JWKS URL. */
+/** Default `iss` of agent tokens (AGENT_JWT_ISSUER). */
+export const DEFAULT_AGENT_TOKEN_ISSUER = 'engagement-hub';
+/** Default `aud` of agent tokens (AGENT_JWT_AUDIENCE). */
+export const DEFAULT_AGENT_TOKEN_AUDIENCE = 'agent-gateway';
+/** Default maximum lifetime (`exp - iat`) of an agent token, seconds (AGENT_JWT_MAX_LIFETIME_S). */
+export const DEFAULT_AGENT_TOKEN_MAX_LIFETIME_S = 86_400;
+
+/**
+ * How tokens are verified: exactly one of an HS256 secret or a JWKS URL. `iss` and `aud` are always
+ * checked (defaults {@link DEFAULT_AGENT_TOKEN_ISSUER}, {@link DEFAULT_AGENT_TOKEN_AUDIENCE}); `exp - iat`
+ * must not exceed `maxLifetimeS` (default {@link DEFAULT_AGENT_TOKEN_MAX_LIFETIME_S}).
+ */
 export interface AgentTokenVerifierOptions {
   secret?: string;
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  maxLifetimeS?: number;
 }
 
 /**
  * Verifies agent JWTs (RFC 7519) with `jose`: HS256 with a shared secret, or any asymmetric
  * algorithm with keys fetched (and cached) from a JWKS endpoint (RFC 7517). Required claims:
- * `sub` (agent id), `tid` or `tenant` (tenant slug), `exp`. Optional: `name`, and `iss`/`aud` when
- * configured.
+ * `sub` (agent id), `tid` or `tenant` (tenant slug), `exp`, `iat`, `iss` and `aud` (the configured values),
+ * and a lifetime `exp - iat` within the maximum. Optional: `name`.
  */
 export class AgentTokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
@@ -60,14 +72,17 @@ export class AgentTokenVerifier {
     try {
       const res = await jwtVerify(token, this.key as Uint8Array, {
         algorithms: this.algorithms,
-        issuer: this.opts.issuer,
-        audience: this.opts.audience,
-        requiredClaims: ['exp', 'sub'],
+        issuer: this.opts.issuer ?? DEFAULT_AGENT_TOKEN_ISSUER,
+        audience: this.opts.audience ?? DEFAULT_AGENT_TOKEN_AUDIENCE,
+        requiredClaims: ['exp', 'sub', 'iat'],
       });
       payload = res.payload;
     } catch (e) {
       throw new InvalidAgentTokenError(describeJoseError(e));
     }
+    const max = this.opts.maxLifetimeS ?? DEFAULT_AGENT_TOKEN_MAX_LIFETIME_S;
+    if ((payload.exp as number) - (payload.iat as number) > max)
+      throw new InvalidAgentTokenError(`lifetime (exp - iat) exceeds ${max} s`);
     return principalFromClaims(payload);
   }
 }
@@ -122,7 +137,8 @@ export async function mintAgentToken(input: {
     .setSubject(input.agentId)
     .setIssuedAt()
     .setExpirationTime(`${input.ttlSeconds ?? 8 * 3600}s`);
-  if (input.issuer) jwt = jwt.setIssuer(input.issuer);
-  if (input.audience) jwt = jwt.setAudience(input.audience);
+  jwt = jwt
+    .setIssuer(input.issuer ?? DEFAULT_AGENT_TOKEN_ISSUER)
+    .setAudience(input.audience ?? DEFAULT_AGENT_TOKEN_AUDIENCE);
   return jwt.sign(new TextEncoder().encode(input.secret));
 }

@@ -9,7 +9,7 @@ import { KafkaConfigSchema, loadConfig } from '@hub/config';
 import { newEnvelope, type TopicEvent } from '@hub/contracts';
 import { HubProducer, TopicNamer, createKafka } from '@hub/messaging';
 import { bootstrapService, createLogger } from '@hub/observability';
-import type { TestWorld } from '@hub/testing';
+import { SHARED_DATA_DIR, type TestWorld } from '@hub/testing';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { AssistGatewayConfigSchema, type AssistGatewayConfig } from '../../src/config';
@@ -247,7 +247,7 @@ export interface KbDocument {
 
 /** The first `n` ABCD guideline documents (`../shared/data/kb-abcd/guidelines.jsonl` beside the repo). */
 export function loadGuidelines(n: number): KbDocument[] {
-  const file = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'kb-abcd', 'guidelines.jsonl');
+  const file = join(SHARED_DATA_DIR, 'kb-abcd', 'guidelines.jsonl');
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
