@@ -185,7 +185,7 @@ export class RoutingRepository {
         ON CONFLICT DO NOTHING RETURNING 1
       )
       SELECT EXISTS (SELECT 1 FROM c) AS claimed,
-             (SELECT tenant_id FROM work_items WHERE id = $3::uuid) AS "existingTenantId",
+             hub_work_item_owner($3::uuid) AS "existingTenantId",
              COALESCE((SELECT json_agg(json_build_object(
                  'id', id::text, 'tenantId', tenant_id, 'name', name, 'active', active, 'isDefault', is_default,
                  'offerTimeoutSeconds', offer_timeout_seconds, 'priorityHandling', priority_handling,
@@ -512,8 +512,8 @@ export class RoutingRepository {
   }
 
   /**
-   * The offer with this id (no lock), for the expiry scheduler — a system job over all tenants, so not
-   * tenant-scoped; the expiry itself then runs as a transaction of the offer's tenant.
+   * The offer with this id (no lock), for the expiry scheduler, read in the offer's tenant (the scan
+   * `hub_due_offers` returned it); the expiry itself then runs as a transaction of that tenant.
    */
   async findOffer(db: SqlExecutor, id: string): Promise<OfferModel | null> {
     const { rows } = await preparedQuery<OfferModel>(
@@ -878,24 +878,27 @@ export class RoutingRepository {
     }
   }
 
-  /** Ids of live offers that are due (any tenant: system scan, not tenant-scoped), oldest first. */
-  async dueOfferIds(db: SqlExecutor, limit: number): Promise<string[]> {
-    const { rows } = await preparedQuery<{ id: string }>(
+  /**
+   * Tenant and id of live offers that are due, oldest first — a system scan over all tenants through
+   * the SECURITY DEFINER function `hub_due_offers` (docs/security/tenancy.md "System paths"); each
+   * expiry then runs in its offer's tenant.
+   */
+  async dueOfferIds(db: SqlExecutor, limit: number): Promise<{ tenantId: string; id: string }[]> {
+    const { rows } = await preparedQuery<{ tenantId: string; id: string }>(
       db,
       'wir.dueOfferIds',
-      `SELECT id::text AS id FROM offers WHERE status = 'live' AND expires_at <= clock_timestamp()
-       ORDER BY expires_at LIMIT $1`,
+      `SELECT tenant_id AS "tenantId", id::text AS id FROM hub_due_offers($1)`,
       [limit],
     );
-    return rows.map((r) => r.id);
+    return rows;
   }
 
-  /** Earliest expiry among live offers (any tenant), or null. */
+  /** Earliest expiry among live offers (any tenant, SECURITY DEFINER `hub_next_offer_expiry`), or null. */
   async nextExpiry(db: SqlExecutor): Promise<Date | null> {
     const { rows } = await preparedQuery<{ at: Date | null }>(
       db,
       'wir.nextExpiry',
-      "SELECT min(expires_at) AS at FROM offers WHERE status = 'live'",
+      'SELECT hub_next_offer_expiry() AS at',
     );
     return rows[0]?.at ?? null;
   }

@@ -144,10 +144,11 @@ function buildTenantClient(prisma: PrismaClient, tenantId: string) {
     }
     const fn = arg as (tx: unknown) => Promise<unknown>;
     return (extended.$transaction as (f: (tx: unknown) => Promise<unknown>, o?: unknown) => Promise<unknown>)(
-      async (tx) => {
-        await (tx as PrismaTx).$executeRaw`SELECT set_config('hub.tenant_id', ${tenantId}, true)`;
-        return inTenantTx.run(tenantId, () => fn(tx));
-      },
+      (tx) =>
+        inTenantTx.run(tenantId, async () => {
+          await (tx as PrismaTx).$executeRaw`SELECT set_config('hub.tenant_id', ${tenantId}, true)`;
+          return fn(tx);
+        }),
       opts,
     );
   }) as typeof extended.$transaction;
