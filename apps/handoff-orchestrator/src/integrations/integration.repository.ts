@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import {
   forTenant,
+  inTenantTransaction,
   PG_POOL,
   preparedQuery,
   Prisma,
@@ -48,11 +49,13 @@ export class IntegrationRepository {
    */
   async findById(tenantId: string, id: string): Promise<Integration | null> {
     if (!UUID.test(id)) return null;
-    const { rows } = await preparedQuery<Integration>(
-      this.pool,
-      'hor.integrationById',
-      `SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`,
-      [tenantId, id],
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      preparedQuery<Integration>(
+        db,
+        'hor.integrationById',
+        `SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`,
+        [tenantId, id],
+      ),
     );
     return rows[0] ?? null;
   }
@@ -67,12 +70,14 @@ export class IntegrationRepository {
 
   /** The oldest enabled integration of a type (e.g. the tenant's `llm` provider), or null. */
   async firstEnabled(tenantId: string, type: IntegrationType): Promise<Integration | null> {
-    const { rows } = await preparedQuery<Integration>(
-      this.pool,
-      'hor.integrationFirstEnabled',
-      `SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND type = $2 AND enabled
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      preparedQuery<Integration>(
+        db,
+        'hor.integrationFirstEnabled',
+        `SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE tenant_id = $1 AND type = $2 AND enabled
        ORDER BY created_at LIMIT 1`,
-      [tenantId, type],
+        [tenantId, type],
+      ),
     );
     return rows[0] ?? null;
   }
