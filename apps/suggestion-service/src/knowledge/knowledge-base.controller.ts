@@ -247,7 +247,7 @@ export class KnowledgeBaseController {
   async documents(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: unknown) {
     await this.kbOr404(tenantId, id);
     const p = parseOr400(PageSchema, query);
-    return { items: await this.repo.listDocuments(id, p.limit, p.offset) };
+    return { items: await this.repo.listDocuments(tenantId, id, p.limit, p.offset) };
   }
 
   @Delete(':id/documents/:documentId')
@@ -261,7 +261,7 @@ export class KnowledgeBaseController {
     @Param('documentId') documentId: string,
   ) {
     await this.kbOr404(tenantId, id);
-    if (!(await this.repo.deleteDocument(id, documentId)))
+    if (!(await this.repo.deleteDocument(tenantId, id, documentId)))
       throw new NotFoundException(`document ${documentId} not found`);
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createParser } from 'eventsource-parser';
 import { z } from 'zod';
 import { parseIntegration, type IntegrationConfig, type IntegrationSecrets } from '@hub/contracts';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
 
 /** A tenant's `llm` integration, parsed. */
 export interface LlmIntegration {
@@ -64,7 +64,7 @@ export class LlmRepository {
 
   /** The tenant's enabled `llm` integration with this id, or null. @throws ZodError on a bad stored config */
   async findIntegration(tenantId: string, id: string): Promise<LlmIntegration | null> {
-    const row = await this.prisma.integration.findFirst({
+    const row = await forTenant(this.prisma, tenantId).integration.findFirst({
       where: { id, tenantId, type: 'llm', enabled: true },
     });
     if (!row) return null;
