@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { formatIssues, parseIntegration } from '@hub/contracts';
 import { LOGGER } from '@hub/observability';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
 import type { AudioHookConfig } from '../config';
 import { AUDIOHOOK_CONFIG } from '../tokens';
 
@@ -68,11 +68,19 @@ export class AudioHookTenantRepository {
   }
 
   private async load(): Promise<void> {
-    const rows = await this.prisma.integration.findMany({
-      where: { type: 'genesys_audiohook', enabled: true },
-      select: { id: true, tenantId: true, config: true, secrets: true },
-      orderBy: { id: 'asc' },
-    });
+    // (tenant, id) of every tenant's enabled integration through the SECURITY DEFINER function
+    // `hub_enabled_integrations` (a system path: the tenant is what the API key selects), then each row
+    // inside its own tenant (docs/security/tenancy.md).
+    const refs = await this.prisma.$queryRaw<{ tenant_id: string; id: string }[]>`
+      SELECT tenant_id, id::text AS id FROM hub_enabled_integrations('genesys_audiohook')`;
+    const rows = [];
+    for (const ref of refs) {
+      const row = await forTenant(this.prisma, ref.tenant_id).integration.findFirst({
+        where: { id: ref.id, type: 'genesys_audiohook', enabled: true },
+        select: { id: true, tenantId: true, config: true, secrets: true },
+      });
+      if (row) rows.push(row);
+    }
     const next = new Map<string, AudioHookTenant>();
     for (const row of rows) {
       try {
