@@ -121,17 +121,17 @@ function buildTenantClient(prisma: PrismaClient, tenantId: string) {
       async $allOperations({ model, operation, args, query }) {
         if (!model || !scoped.has(model)) return withTenant(() => query(args));
         const a = { ...(args as AnyArgs) };
-          if (WHERE_OPS.has(operation)) {
-            const w = a.where ?? {};
-            if (w.tenantId !== undefined && w.tenantId !== tenantId)
-              throw new CrossTenantError(tenantId, w.tenantId);
-            a.where = { ...w, tenantId };
-          }
-          if (operation === 'create' || operation === 'createMany' || operation === 'createManyAndReturn') {
-            a.data = stamp(a.data, tenantId);
-          }
-          if (operation === 'upsert') a.create = stamp(a.create, tenantId);
-          return withTenant(() => query(a as typeof args));
+        if (WHERE_OPS.has(operation)) {
+          const w = a.where ?? {};
+          if (w.tenantId !== undefined && w.tenantId !== tenantId)
+            throw new CrossTenantError(tenantId, w.tenantId);
+          a.where = { ...w, tenantId };
+        }
+        if (operation === 'create' || operation === 'createMany' || operation === 'createManyAndReturn') {
+          a.data = stamp(a.data, tenantId);
+        }
+        if (operation === 'upsert') a.create = stamp(a.create, tenantId);
+        return withTenant(() => query(a as typeof args));
       },
     },
   });
