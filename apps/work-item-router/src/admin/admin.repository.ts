@@ -40,7 +40,10 @@ export class AdminRepository {
   /** Ids among `ids` that are NOT queues of the tenant. */
   async unknownQueueIds(tenantId: string, ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const found = await this.scoped(tenantId).queue.findMany({ where: { tenantId, id: { in: ids } }, select: { id: true } });
+    const found = await this.scoped(tenantId).queue.findMany({
+      where: { tenantId, id: { in: ids } },
+      select: { id: true },
+    });
     const known = new Set(found.map((q) => q.id));
     return ids.filter((id) => !known.has(id));
   }

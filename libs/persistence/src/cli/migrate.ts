@@ -15,7 +15,9 @@ const MigrateConfigSchema = z.object({
 async function main() {
   const { DATABASE_MIGRATION_URL } = loadConfig('db:migrate', MigrateConfigSchema, {
     DATABASE_MIGRATION_URL:
-      process.env['DATABASE_MIGRATION_URL'] ?? process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/hub',
+      process.env['DATABASE_MIGRATION_URL'] ??
+      process.env['DATABASE_URL'] ??
+      'postgresql://postgres@127.0.0.1:5432/hub',
   });
   await ensureDatabase(DATABASE_MIGRATION_URL);
   const r = await runMigrations(DATABASE_MIGRATION_URL);

@@ -133,7 +133,11 @@ export async function inTenantTransaction<T>(
  */
 export async function setTransactionTenant(db: SqlExecutor, tenantId: string): Promise<void> {
   if (!tenantId) throw new Error('setTransactionTenant: a tenant id is required');
-  await db.query({ name: 'hub.setTenant', text: "SELECT set_config('hub.tenant_id', $1, true)", values: [tenantId] });
+  await db.query({
+    name: 'hub.setTenant',
+    text: "SELECT set_config('hub.tenant_id', $1, true)",
+    values: [tenantId],
+  });
 }
 
 /**
