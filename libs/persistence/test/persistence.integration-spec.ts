@@ -593,6 +593,28 @@ describe('persistence against real PostgreSQL', () => {
       );
     });
 
+    it('a vendor identifier selects one tenant: another tenant cannot configure the same CCAI subscription or AudioHook API key', async () => {
+      const add = (tenant: Tenant, type: string, config: object, secrets: object) =>
+        owner.query(
+          `INSERT INTO integrations (id, tenant_id, type, name, config, secrets, updated_at)
+           VALUES (gen_random_uuid(), $1, $2, 'vendor-' || gen_random_uuid(), $3::jsonb, $4::jsonb, now())`,
+          [tenant, type, JSON.stringify(config), JSON.stringify(secrets)],
+        );
+      const subscription = `projects/p/subscriptions/s-${randomUUID()}`;
+      await add('acme', 'ccai', { subscription }, {});
+      await expect(add('globex', 'ccai', { subscription }, {})).rejects.toMatchObject({ code: '23505' });
+      const apiKey = `key-${randomUUID()}`;
+      await add('acme', 'genesys_audiohook', {}, { apiKey });
+      await expect(add('globex', 'genesys_audiohook', {}, { apiKey })).rejects.toMatchObject({
+        code: '23505',
+      });
+      const found = await appPool.query<{ tenant_id: string }>(
+        'SELECT tenant_id FROM hub_ccai_integration_by_subscription($1)',
+        [subscription],
+      );
+      expect(found.rows).toEqual([{ tenant_id: 'acme' }]);
+    });
+
     it('system jobs find due rows of every tenant only through the SECURITY DEFINER functions, which return (tenant, id)', async () => {
       await owner.query(`UPDATE offers SET status = 'live', expires_at = now() - interval '1 minute'`);
       const due = await appPool.query<{ tenant_id: string; id: string }>('SELECT * FROM hub_due_offers(10)');
