@@ -151,12 +151,13 @@ function json(v: unknown): string | null {
  * Accept takes no queue lock (it neither frees nor takes capacity): it locks the work item, then its
  * {@link assignItem} statement ends the accepting agent's run of missed offers (agent row last).
  *
- * Tenant isolation by construction: every statement on a tenant-owned table (`work_items`, `offers`,
- * `agents`, `agent_queues`, `queues`, `work_item_transfers`) filters on `tenant_id` — also after an
- * earlier tenant-scoped read — so a statement can never touch another tenant's row even if an id
- * leaked. Deliberate exceptions, documented at each method: the create's existence probe on a work
- * item id (returns only the owning tenant, to refuse the collision) and the offer-expiry scans
- * (system jobs over all tenants; each expiry then runs tenant-scoped with the offer's tenant).
+ * Tenant isolation: every statement runs in a transaction of its tenant (`inTenantTransaction`), so
+ * PostgreSQL row-level security hides and protects every other tenant's rows (docs/security/tenancy.md).
+ * As defense in depth every statement on a tenant-owned table (`work_items`, `offers`, `agents`,
+ * `agent_queues`, `queues`, `work_item_transfers`) also filters on `tenant_id`. The system paths go
+ * through SECURITY DEFINER functions, documented at each method: the create's existence probe on a work
+ * item id (`hub_work_item_owner`: only the owning tenant, to refuse the collision) and the offer-expiry
+ * scans (`hub_due_offers`, `hub_next_offer_expiry`; each expiry then runs in the offer's tenant).
  * `processed_events` (inbox) is keyed by consumer and event id and is not tenant-owned.
  */
 @Injectable()

@@ -67,9 +67,6 @@ BEGIN
       AND c.table_name <> ALL (hub_rls_exempt_tables())
     GROUP BY c.table_name
   LOOP
-    IF NOT r.has_tenant AND r.table_name = 'knowledge_bases' THEN
-      CONTINUE;
-    END IF;
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', r.table_name);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', r.table_name);
     EXECUTE format('DROP POLICY IF EXISTS hub_tenant_isolation ON %I', r.table_name);
