@@ -13,7 +13,7 @@ ENV_FILE="$(bash tools/demo/write-env.sh bench "${BENCH_ORCHESTRATOR_PORT:-3201}
 source "${ENV_FILE}"
 if [[ "${HANDOFF_BENCH_REUSE:-0}" != 1 ]]; then
   bash tools/demo/services.sh stop bench >/dev/null
-  psql "${DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS hub_bench WITH (FORCE)" >/dev/null
+  psql "${DATABASE_MIGRATION_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS hub_bench WITH (FORCE)" >/dev/null
   node --require @swc-node/register tools/bench/handoff-reset-kafka.ts "${KAFKA_TOPIC_NAMESPACE}"
   npm run --silent db:migrate >/dev/null
   bash tools/demo/services.sh start bench

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   const floor = await measureFloor({
     kafkaBrokers: env.KAFKA_BROKERS,
     redisUrl: env.REDIS_URL,
-    databaseUrl: env.DATABASE_URL,
+    databaseUrl: env.DATABASE_MIGRATION_URL,
     n: Number(values['floor-n']),
   });
 
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
       const s = rec.summary();
       windows.push({ fromS: w, offers: inW.length, p50Ms: s.p50, p99Ms: s.p99 });
     }
-    const breakdownMs = await breakdown(env.DATABASE_URL, `bench-${run}-`, wallSent, st.offerWall);
+    const breakdownMs = await breakdown(env.DATABASE_MIGRATION_URL, `bench-${run}-`, wallSent, st.offerWall);
     const r: StageResult = {
       rateHz: rate,
       durationS,

@@ -24,7 +24,7 @@ ENV_FILE="$(bash tools/demo/write-env.sh demo "${DEMO_ORCHESTRATOR_PORT:-3101}" 
 # shellcheck disable=SC1090
 source "${ENV_FILE}"
 
-step "migrations (${DATABASE_URL})"
+step "migrations (${DATABASE_MIGRATION_URL:-${DATABASE_URL}})"
 npm run --silent db:migrate
 
 step "services"

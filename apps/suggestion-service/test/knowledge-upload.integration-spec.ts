@@ -88,8 +88,9 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
       chunks: number;
     }[];
   /** The service's retrieval for a one-question conversation (what a suggestion's sources come from). */
-  const ask = async (kbId: string, question: string, topK = 5) => {
+  const ask = async (kbId: string, question: string, topK = 5, tenantId = 'acme') => {
     const r = await retrieve.execute({
+      tenantId,
       knowledgeBaseId: kbId,
       window: [{ utteranceId: randomUUID(), speaker: 'customer', text: question }],
       topK,
@@ -252,19 +253,20 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
     expect(shipping.body).toMatchObject({ documents: 1, chunks: 1 });
     expect(await kbView('globex', kbId)).toMatchObject({ documentCount: 3, chunkCount: 4 });
 
-    const hoursHit = (await ask(kbId, 'What time does the Mill Road branch open on weekdays?')).passages[0];
+    const hoursHit = (await ask(kbId, 'What time does the Mill Road branch open on weekdays?', 5, 'globex'))
+      .passages[0];
     expect(hoursHit).toMatchObject({ documentId: 'opening-hours', title: 'Mill Road opening hours' });
     expect(hoursHit.text).toContain('opens at 9 am on weekdays');
-    const giftHit = (await ask(kbId, 'Are gift cards refundable?')).passages[0];
+    const giftHit = (await ask(kbId, 'Are gift cards refundable?', 5, 'globex')).passages[0];
     expect(giftHit).toMatchObject({
       documentId: 'refunds',
       title: 'Refund policy — Exceptions',
       text: 'Gift cards and clearance items are not refundable.',
     });
-    const refundHit = (await ask(kbId, 'How many days until refunds are issued?')).passages[0];
+    const refundHit = (await ask(kbId, 'How many days until refunds are issued?', 5, 'globex')).passages[0];
     expect(refundHit).toMatchObject({ documentId: 'refunds', title: 'Refund policy' });
     expect(refundHit.text).toContain('within 14 days of purchase');
-    const parcelHit = (await ask(kbId, 'When does my parcel leave the warehouse?')).passages[0];
+    const parcelHit = (await ask(kbId, 'When does my parcel leave the warehouse?', 5, 'globex')).passages[0];
     expect(parcelHit).toMatchObject({ documentId: 'shipping', title: 'Shipping times' });
     expect(parcelHit.text).toContain('within 2 working days');
     expect(parcelHit.text).not.toContain('tracking'); // the script is not indexed
@@ -289,7 +291,7 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
       ['shipping', 'html', 1],
     ]);
 
-    const all = async (q: string) => (await ask(kbId, q, 50)).passages;
+    const all = async (q: string) => (await ask(kbId, q, 50, 'globex')).passages;
     const texts = [
       ...(await all('What time does the Mill Road branch open on weekdays?')),
       ...(await all('Are gift cards refundable?')),
@@ -297,10 +299,11 @@ describe('knowledge uploads over HTTP (progress, failure, formats; PostgreSQL)',
     ].map((p) => p.text);
     expect(texts.some((t) => t.includes('9 am') || t.includes('5:30 pm'))).toBe(false);
     expect(texts.some((t) => t.includes('clearance') || t.includes('14 days'))).toBe(false);
-    const newHours = (await ask(kbId, 'What time does the Mill Road branch open on weekdays?')).passages[0];
+    const newHours = (await ask(kbId, 'What time does the Mill Road branch open on weekdays?', 5, 'globex'))
+      .passages[0];
     expect(newHours).toMatchObject({ documentId: 'opening-hours', title: 'Mill Road opening hours' });
     expect(newHours.text).toContain('opens at 8 am on weekdays');
-    const newRefunds = (await ask(kbId, 'Are gift cards refundable?')).passages[0];
+    const newRefunds = (await ask(kbId, 'Are gift cards refundable?', 5, 'globex')).passages[0];
     expect(newRefunds).toMatchObject({ documentId: 'refunds', title: 'Refund policy' });
     expect(newRefunds.text).toContain('within 30 days');
   });

@@ -10,6 +10,8 @@ import {
   createPrismaClient,
   CrossTenantError,
   forTenant,
+  inTenantTransaction,
+  tenantTransaction,
   InboxPruner,
   MIGRATIONS_DIR,
   Outbox,
@@ -479,6 +481,319 @@ describe('persistence against real PostgreSQL', () => {
         }),
       ).rejects.toThrow(CrossTenantError);
       expect((await acme.integration.findUnique({ where: { id: a.id } }))?.name).toBe('Desk');
+    });
+  });
+
+  describe('row-level security (runtime role hub_app)', () => {
+    /** A table under RLS and the column that ties its rows to a tenant. */
+    interface Owned {
+      table: string;
+      by: 'tenant_id' | 'knowledge_base_id';
+    }
+    const KB = { acme: randomUUID(), globex: randomUUID() } as const;
+    type Tenant = keyof typeof KB;
+    let owned: Owned[];
+    let columns: Map<string, { name: string; type: string; udt: string }[]>;
+    let appPool: ReturnType<typeof createPgPool>;
+    let appPrisma: PrismaClient;
+    let owner: Client;
+
+    /** Literal SQL for a NOT NULL column without default (FK checks are off while seeding). */
+    function valueFor(c: { name: string; type: string; udt: string }, tenant: Tenant): string {
+      if (c.name === 'tenant_id') return `'${tenant}'`;
+      if (c.name === 'knowledge_base_id') return `'${KB[tenant]}'::uuid`;
+      if (c.type === 'ARRAY') return `'{}'::${c.udt.slice(1)}[]`;
+      switch (c.type) {
+        case 'uuid':
+          return 'gen_random_uuid()';
+        case 'jsonb':
+          return `'{}'::jsonb`;
+        case 'boolean':
+          return 'false';
+        case 'integer':
+        case 'bigint':
+        case 'double precision':
+          return '0';
+        case 'timestamp with time zone':
+          return 'now()';
+        case 'tsvector':
+          return `''::tsvector`;
+        default:
+          return `'x-' || substr(md5(random()::text), 1, 8)`;
+      }
+    }
+
+    /** One INSERT of a generated row of `tenant` into `t` (only the required columns). */
+    function insertSql(t: Owned, tenant: Tenant): string {
+      const cols = columns.get(t.table) ?? [];
+      const names = cols.map((c) => `"${c.name}"`).join(', ');
+      const values = cols
+        .map((c) =>
+          t.table === 'knowledge_bases' && c.name === 'id' ? `'${KB[tenant]}'::uuid` : valueFor(c, tenant),
+        )
+        .join(', ');
+      return `INSERT INTO "${t.table}" (${names}) VALUES (${values})`;
+    }
+    const ofTenant = (t: Owned, tenant: Tenant) =>
+      t.by === 'tenant_id' ? `tenant_id = '${tenant}'` : `knowledge_base_id = '${KB[tenant]}'::uuid`;
+
+    beforeAll(async () => {
+      owner = new Client({ connectionString: world.databaseUrl });
+      await owner.connect();
+      const { rows } = await owner.query<{ table: string; has_tenant: boolean }>(
+        `SELECT c.table_name AS table, bool_or(c.column_name = 'tenant_id') AS has_tenant
+         FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
+           AND c.column_name IN ('tenant_id', 'knowledge_base_id')
+           AND c.table_name <> ALL (hub_rls_exempt_tables())
+         GROUP BY c.table_name ORDER BY c.table_name`,
+      );
+      owned = rows.map((r) => ({ table: r.table, by: r.has_tenant ? 'tenant_id' : 'knowledge_base_id' }));
+      const cols = await owner.query<{
+        table: string;
+        name: string;
+        type: string;
+        udt: string;
+        required: boolean;
+      }>(
+        `SELECT table_name AS table, column_name AS name, data_type AS type, udt_name AS udt,
+                (is_nullable = 'NO' AND column_default IS NULL) AS required
+         FROM information_schema.columns WHERE table_schema = 'public' ORDER BY ordinal_position`,
+      );
+      columns = new Map();
+      for (const c of cols.rows) {
+        const isOwnerColumn = c.name === 'tenant_id' || c.name === 'knowledge_base_id';
+        if (!c.required && !isOwnerColumn) continue;
+        const list = columns.get(c.table) ?? [];
+        list.push(c);
+        columns.set(c.table, list);
+      }
+      // one row of each tenant in every tenant-owned table, written by the owner (RLS does not bind it)
+      // with foreign-key triggers off: the rows only need to exist
+      await owner.query('BEGIN');
+      await owner.query("SET LOCAL session_replication_role = 'replica'");
+      for (const t of owned)
+        for (const tenant of ['acme', 'globex'] as const) await owner.query(insertSql(t, tenant));
+      await owner.query('COMMIT');
+      appPool = createPgPool(world.appDatabaseUrl, { max: 2 });
+      appPrisma = createPrismaClient(world.appDatabaseUrl, 2);
+    });
+    afterAll(async () => {
+      await appPool.end();
+      await appPrisma.$disconnect();
+      await owner.end();
+    });
+
+    it('covers every table with a tenant_id (and every knowledge base child table): RLS enabled, forced, with the tenant policy', async () => {
+      expect(owned.map((t) => t.table)).toEqual(
+        expect.arrayContaining(['handoffs', 'integrations', 'kb_chunks', 'work_items']),
+      );
+      const { rows } = await owner.query<{
+        table: string;
+        enabled: boolean;
+        forced: boolean;
+        using: string | null;
+        check: string | null;
+      }>(
+        `SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+                p.qual AS using, p.with_check AS check
+         FROM pg_class c LEFT JOIN pg_policies p ON p.tablename = c.relname AND p.policyname = 'hub_tenant_isolation'
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'`,
+      );
+      const byTable = new Map(rows.map((r) => [r.table, r]));
+      const uncovered = owned.filter((t) => {
+        const r = byTable.get(t.table);
+        const ref = t.by === 'tenant_id' ? "current_setting('hub.tenant_id'::text, true)" : 'knowledge_bases';
+        return !r || !r.enabled || !r.forced || !r.using?.includes(ref) || !r.check?.includes(ref);
+      });
+      // a new tenant-owned table fails here until a migration runs `SELECT hub_apply_tenant_rls();`
+      expect(uncovered).toEqual([]);
+      // every other table is on the documented exemption list
+      const { rows: exempt } = await owner.query<{ t: string[] }>('SELECT hub_rls_exempt_tables() AS t');
+      const withoutRls = rows
+        .filter((r) => !r.enabled)
+        .map((r) => r.table)
+        .sort();
+      expect(withoutRls).toEqual([...exempt[0].t].sort());
+    });
+
+    it('the services connect as a role that row-level security binds (no superuser, no BYPASSRLS)', async () => {
+      const { rows } = await appPool.query<{ rolsuper: boolean; rolbypassrls: boolean; user: string }>(
+        'SELECT rolsuper, rolbypassrls, current_user AS user FROM pg_roles WHERE rolname = current_user',
+      );
+      expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false, user: 'hub_app' });
+      expect(world.env.DATABASE_URL).toBe(world.appDatabaseUrl);
+    });
+
+    it('without the tenant setting a query sees no row of any tenant-owned table and cannot write one', async () => {
+      for (const t of owned) {
+        const all = await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${t.table}"`);
+        expect(all.rows[0].n).toBeGreaterThanOrEqual(2);
+        const seen = await appPool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${t.table}"`);
+        expect({ table: t.table, n: seen.rows[0].n }).toEqual({ table: t.table, n: 0 });
+        expect((await appPool.query(`DELETE FROM "${t.table}"`)).rowCount).toBe(0);
+        await expect(appPool.query(insertSql(t, 'acme'))).rejects.toMatchObject({ code: '42501' });
+      }
+      // the Prisma root client on the runtime role is the same: nothing without a tenant
+      expect(await appPrisma.integration.findMany()).toEqual([]);
+    });
+
+    it("a tenant's transaction reads only its rows and cannot read, change, delete or create another tenant's, on every table", async () => {
+      const count = async (t: Owned, tenant: Tenant) =>
+        (
+          await owner.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM "${t.table}" WHERE ${ofTenant(t, tenant)}`,
+          )
+        ).rows[0].n;
+      for (const t of owned) {
+        const acmeRows = await count(t, 'acme');
+        const globexRows = await count(t, 'globex');
+        expect(acmeRows * globexRows).toBeGreaterThan(0);
+        const seen = await inTenantTransaction(appPool, 'acme', async (db) => {
+          const mine = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${t.table}"`);
+          const theirs = await db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM "${t.table}" WHERE ${ofTenant(t, 'globex')}`,
+          );
+          const col = t.by;
+          const updated = await db.query(
+            `UPDATE "${t.table}" SET ${col} = ${col} WHERE ${ofTenant(t, 'globex')}`,
+          );
+          const deleted = await db.query(`DELETE FROM "${t.table}" WHERE ${ofTenant(t, 'globex')}`);
+          return {
+            table: t.table,
+            mine: mine.rows[0].n,
+            theirs: theirs.rows[0].n,
+            updated: updated.rowCount,
+            deleted: deleted.rowCount,
+          };
+        });
+        expect(seen).toEqual({ table: t.table, mine: acmeRows, theirs: 0, updated: 0, deleted: 0 });
+        // writing a row of another tenant, or moving one's own row to it, violates the policy
+        await expect(
+          inTenantTransaction(appPool, 'acme', (db) => db.query(insertSql(t, 'globex'))),
+        ).rejects.toMatchObject({ code: '42501' });
+        if (t.by === 'tenant_id') {
+          await expect(
+            inTenantTransaction(appPool, 'acme', (db) =>
+              db.query(`UPDATE "${t.table}" SET tenant_id = 'globex'`),
+            ),
+          ).rejects.toMatchObject({ code: '42501' });
+        }
+        expect({ table: t.table, n: await count(t, 'globex') }).toEqual({ table: t.table, n: globexRows });
+      }
+    });
+
+    it('the setting ends with the transaction: the next user of a pooled connection sees nothing', async () => {
+      const pool = createPgPool(world.appDatabaseUrl, { max: 1 });
+      const acmeIntegrations = (
+        await owner.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM integrations WHERE tenant_id = 'acme'",
+        )
+      ).rows[0].n;
+      try {
+        const inside = await inTenantTransaction(
+          pool,
+          'acme',
+          async (db) =>
+            (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM integrations')).rows[0].n,
+        );
+        expect(inside).toBe(acmeIntegrations);
+        const after = await pool.query<{ n: number; t: string | null }>(
+          "SELECT count(*)::int AS n, current_setting('hub.tenant_id', true) AS t FROM integrations",
+        );
+        expect(after.rows[0].n).toBe(0);
+        expect(after.rows[0].t || null).toBeNull();
+        await expect(inTenantTransaction(pool, '', async () => 1)).rejects.toThrow(/tenant id is required/);
+        // a tenant id is a value, never SQL
+        const odd = await inTenantTransaction(
+          pool,
+          "x'; SET LOCAL hub.tenant_id = 'acme",
+          async (db) =>
+            (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM integrations')).rows[0].n,
+        );
+        expect(odd).toBe(0);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('forTenant and tenantTransaction on the runtime role: RLS is what scopes them', async () => {
+      const ownerCount = async (table: string, tenant: Tenant) =>
+        (
+          await owner.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table}" WHERE tenant_id = $1`, [
+            tenant,
+          ])
+        ).rows[0].n;
+      const acme = forTenant(appPrisma, 'acme');
+      const rows = await acme.integration.findMany();
+      expect(rows.length).toBe(await ownerCount('integrations', 'acme'));
+      expect(new Set(rows.map((r) => r.tenantId))).toEqual(new Set(['acme']));
+      // raw SQL through the scoped client is scoped too (no tenant_id filter written)
+      const raw = await acme.$queryRawUnsafe<{ tenant_id: string }[]>('SELECT tenant_id FROM integrations');
+      expect(raw.length).toBe(rows.length);
+      expect(new Set(raw.map((r) => r.tenant_id))).toEqual(new Set(['acme']));
+      // a knowledge base id of another tenant reaches none of its chunks
+      expect(
+        await forTenant(appPrisma, 'globex').kbChunk.findMany({ where: { knowledgeBaseId: KB.acme } }),
+      ).toEqual([]);
+      expect((await acme.kbChunk.findMany({ where: { knowledgeBaseId: KB.acme } })).length).toBe(1);
+      // an interactive transaction of the scoped client: every statement of tx in the tenant
+      const both = await acme.$transaction(async (tx) => [
+        await tx.integration.count(),
+        await tx.queue.count(),
+      ]);
+      expect(both).toEqual([await ownerCount('integrations', 'acme'), await ownerCount('queues', 'acme')]);
+      const n = await tenantTransaction(appPrisma, 'globex', async (tx) => {
+        await tx.$executeRawUnsafe(`UPDATE integrations SET name = 'renamed'`);
+        return tx.integration.count();
+      });
+      expect(n).toBe(await ownerCount('integrations', 'globex'));
+      const names = await owner.query<{ tenant_id: string; name: string }>(
+        'SELECT tenant_id, name FROM integrations',
+      );
+      expect(names.rows.filter((r) => r.tenant_id === 'acme').some((r) => r.name === 'renamed')).toBe(false);
+      expect(names.rows.filter((r) => r.tenant_id === 'globex').every((r) => r.name === 'renamed')).toBe(
+        true,
+      );
+    });
+
+    it('a vendor identifier selects one tenant: another tenant cannot configure the same CCAI subscription or AudioHook API key', async () => {
+      // `selector` is what @hub/integrations' vendorSelector stores (normalised subscription, API key hash)
+      const add = (tenant: Tenant, type: string, selector: string) =>
+        owner.query(
+          `INSERT INTO integrations (id, tenant_id, type, name, config, selector, updated_at)
+           VALUES (gen_random_uuid(), $1, $2, 'vendor-' || gen_random_uuid(), '{}'::jsonb, $3, now())`,
+          [tenant, type, selector],
+        );
+      const subscription = `projects/p/subscriptions/s-${randomUUID()}`;
+      await add('acme', 'ccai', subscription);
+      await expect(add('globex', 'ccai', subscription)).rejects.toMatchObject({ code: '23505' });
+      const apiKeyHash = `sha256:${randomUUID()}`;
+      await add('acme', 'genesys_audiohook', apiKeyHash);
+      await expect(add('globex', 'genesys_audiohook', apiKeyHash)).rejects.toMatchObject({ code: '23505' });
+      const found = await appPool.query<{ tenant_id: string }>(
+        "SELECT tenant_id FROM hub_integration_by_selector('ccai', $1)",
+        [subscription],
+      );
+      expect(found.rows).toEqual([{ tenant_id: 'acme' }]);
+      // the same lookup written directly, as the runtime role, sees nothing
+      expect(
+        (await appPool.query('SELECT 1 FROM integrations WHERE selector = $1', [subscription])).rowCount,
+      ).toBe(0);
+    });
+
+    it('system jobs find due rows of every tenant only through the SECURITY DEFINER functions, which return (tenant, id)', async () => {
+      await owner.query(`UPDATE offers SET status = 'live', expires_at = now() - interval '1 minute'`);
+      const due = await appPool.query<{ tenant_id: string; id: string }>('SELECT * FROM hub_due_offers(10)');
+      expect(due.rows.map((r) => r.tenant_id).sort()).toEqual(['acme', 'globex']);
+      expect(Object.keys(due.rows[0]).sort()).toEqual(['id', 'tenant_id']);
+      // the same scan written directly sees nothing
+      expect((await appPool.query("SELECT id FROM offers WHERE status = 'live'")).rowCount).toBe(0);
+      const { rows } = await owner.query<{ owner: string; definer: boolean }>(
+        `SELECT pg_get_userbyid(proowner) AS owner, prosecdef AS definer FROM pg_proc WHERE proname = 'hub_due_offers'`,
+      );
+      expect(rows[0]).toEqual({ owner: 'hub_rls_definer', definer: true });
     });
   });
 

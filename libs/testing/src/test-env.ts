@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import Redis from 'ioredis';
-import { ensureDatabase, runMigrations } from '@hub/persistence';
+import { ensureDatabase, runMigrations, withDatabaseRole } from '@hub/persistence';
 import { testAuthEnv } from './auth';
 
 /** Infrastructure addresses for tests (override with the same env vars the services use). */
@@ -20,7 +20,16 @@ export function randomId(len = 8): string {
 /** An isolated world for one test file: its own database, Kafka topic namespace and Redis namespace. */
 export interface TestWorld {
   id: string;
+  /**
+   * The database as its owner (the migration role, superuser `postgres` here): for seeding and asserting
+   * across tenants. Row-level security does not bind it.
+   */
   databaseUrl: string;
+  /**
+   * The database as the runtime role `hub_app` (no BYPASSRLS), which services get as `DATABASE_URL`
+   * (in {@link TestWorld.env}): row-level security binds it (docs/security/tenancy.md).
+   */
+  appDatabaseUrl: string;
   kafkaNamespace: string;
   redisNamespace: string;
   /** Env vars for a service process in this world (merge with service-specific ones). */
@@ -85,15 +94,18 @@ export async function createTestWorld(prefix = 'hub_test'): Promise<TestWorld> {
   const databaseUrl = `${testInfra.postgresBase}/${dbName}`;
   await ensureDatabase(databaseUrl);
   await runMigrations(databaseUrl);
+  const appDatabaseUrl = withDatabaseRole(databaseUrl, 'hub_app');
   const kafkaNamespace = `t${id}.`;
   const redisNamespace = `t${id}:`;
   return {
     id,
     databaseUrl,
+    appDatabaseUrl,
     kafkaNamespace,
     redisNamespace,
     env: {
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: appDatabaseUrl,
+      DATABASE_MIGRATION_URL: databaseUrl,
       KAFKA_BROKERS: testInfra.kafkaBrokers,
       KAFKA_TOPIC_NAMESPACE: kafkaNamespace,
       KAFKA_TOPIC_PARTITIONS: '3',

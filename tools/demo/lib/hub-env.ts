@@ -10,7 +10,10 @@ export const HubEnvSchema = z.object({
   KAFKA_TOPIC_NAMESPACE: z.string().default('demo.'),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   REDIS_NAMESPACE: z.string().default('demo:'),
-  DATABASE_URL: z.string().default('postgresql://postgres@127.0.0.1:5432/hub_demo'),
+  /** The services' runtime role (`hub_app`, bound by row-level security). */
+  DATABASE_URL: z.string().default('postgresql://hub_app@127.0.0.1:5432/hub_demo'),
+  /** The owner (migrations, and the benchmark's reads across its tenants). */
+  DATABASE_MIGRATION_URL: z.string().default('postgresql://postgres@127.0.0.1:5432/hub_demo'),
   AGENT_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** The run's platform-admin key (`hub_admin_…`, written by write-env.sh; the services hold its SHA-256). */
   HUB_PLATFORM_ADMIN_KEY: z

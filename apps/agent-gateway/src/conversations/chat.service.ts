@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { newEnvelope, type ConversationMessage, type TopicEvent } from '@hub/contracts';
 import { MessagingService, PermanentError } from '@hub/messaging';
-import { Outbox, PRISMA, type PrismaClient } from '@hub/persistence';
+import { Outbox, PRISMA, tenantTransaction, type PrismaClient } from '@hub/persistence';
 import { REALTIME_BUS, type RealtimeBus } from '@hub/realtime';
 import type { AgentPrincipal } from '../auth/agent-token.verifier';
 import { NotVisibleError, WrongStateError } from '../domain/errors';
@@ -157,7 +157,7 @@ export class ChatService {
       sentAt: new Date().toISOString(),
     };
     const env = this.envelope(principal, ref, message);
-    const inserted = await this.prisma.$transaction(async (tx) => {
+    const inserted = await tenantTransaction(this.prisma, principal.tenantId, async (tx) => {
       if (!(await this.log.append(principal.tenantId, message, tx))) return false; // a client retry
       await Outbox.enqueue(tx, Outbox.kafka('conversationMessages', env));
       return true;

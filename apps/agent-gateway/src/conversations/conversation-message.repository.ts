@@ -16,11 +16,12 @@ export class ConversationMessageRepository {
   /**
    * Inserts a message unless one with the same id is already logged (at-least-once redelivery).
    * Typing indicators are not logged.
+   * @param tx a transaction of `tenantId` (`tenantTransaction`); default: its own tenant transaction
    * @returns true if the row was inserted, false for a duplicate
    */
-  async append(tenantId: string, m: ConversationMessage, tx: PrismaExecutor = this.prisma): Promise<boolean> {
+  async append(tenantId: string, m: ConversationMessage, tx?: PrismaExecutor): Promise<boolean> {
     if (m.kind === 'typing') return false;
-    const rows = await tx.conversationMessage.createMany({
+    const rows = await (tx ?? forTenant(this.prisma, tenantId)).conversationMessage.createMany({
       data: [
         {
           id: randomUUID(),

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
+import { forTenant, type PrismaClient } from '@hub/persistence';
 
 /**
  * Where shared files' bytes live. Keys are opaque relative names chosen by the gateway
@@ -52,42 +53,40 @@ export class LocalDiskFileStorage implements FileStorage {
   }
 }
 
-/** The Prisma delegate {@link PostgresFileStorage} uses (the `file_contents` table). */
-interface FileContentDelegate {
-  create(args: {
-    data: { storageKey: string; tenantId: string; bytes: Uint8Array<ArrayBuffer>; sizeBytes: number };
-  }): Promise<unknown>;
-  findUnique(args: {
-    where: { storageKey: string };
-    select: { bytes: true };
-  }): Promise<{ bytes: Uint8Array } | null>;
-  deleteMany(args: { where: { storageKey: string } }): Promise<unknown>;
-}
-
 /**
  * {@link FileStorage} in PostgreSQL (`file_contents`, owned by agent-gateway; bytea, ≤ 100 MiB per row):
  * every replica reads every file, nothing to mount or back up besides the database. Keys are
  * `<tenant>/<fileId>`; the tenant part is stored in `tenant_id`. Suited to chat attachments
- * (FILE_MAX_BYTES, default 10 MiB); bulk media would go to object storage behind the same port.
+ * (FILE_MAX_BYTES, default 10 MiB); bulk media would go to object storage behind the same port. Each
+ * statement runs in the key's tenant (row-level security, docs/security/tenancy.md).
  */
 export class PostgresFileStorage implements FileStorage {
-  constructor(private readonly db: { fileContent: FileContentDelegate }) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   async put(key: string, bytes: Buffer): Promise<void> {
-    const tenantId = key.split('/')[0];
-    if (!tenantId || tenantId === key) throw new Error(`storage key must be <tenant>/<id>: ${key}`);
-    await this.db.fileContent.create({
+    const tenantId = tenantOfKey(key);
+    await forTenant(this.prisma, tenantId).fileContent.create({
       data: { storageKey: key, tenantId, bytes: new Uint8Array(bytes), sizeBytes: bytes.length },
     });
   }
 
   async open(key: string): Promise<Readable> {
-    const row = await this.db.fileContent.findUnique({ where: { storageKey: key }, select: { bytes: true } });
+    const row = await forTenant(this.prisma, tenantOfKey(key)).fileContent.findFirst({
+      where: { storageKey: key },
+      select: { bytes: true },
+    });
     if (!row) throw Object.assign(new Error(`no stored file ${key}`), { code: 'ENOENT' });
     return Readable.from([Buffer.from(row.bytes)]);
   }
 
   async delete(key: string): Promise<void> {
-    await this.db.fileContent.deleteMany({ where: { storageKey: key } });
+    await forTenant(this.prisma, tenantOfKey(key)).fileContent.deleteMany({ where: { storageKey: key } });
   }
+}
+
+/** The tenant part of a `<tenant>/<fileId>` storage key. @throws Error for a key without one */
+function tenantOfKey(key: string): string {
+  const tenantId = key.split('/')[0];
+  if (!tenantId || tenantId === key) throw new Error(`storage key must be <tenant>/<id>: ${key}`);
+  return tenantId;
 }

@@ -150,7 +150,7 @@ export class ReaderSupervisor implements OnApplicationBootstrap, BeforeApplicati
     const log = this.logger.child({ tenantId: ref.tenantId, integrationId: ref.integrationId });
     const reader = new PulsarReader({
       url: async () => {
-        const cursor = await this.stream.cursor(ref.integrationId);
+        const cursor = await this.stream.cursor(ref);
         return buildReaderUrl(config, cursor ? { after: cursor } : this.config.EIGHTX8_INITIAL_POSITION);
       },
       apiKey,

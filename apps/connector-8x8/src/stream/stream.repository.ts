@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TopicEvent } from '@hub/contracts';
-import { Outbox, PRISMA, claimEvent, type PrismaClient } from '@hub/persistence';
+import {
+  Outbox,
+  PRISMA,
+  claimEvent,
+  forTenant,
+  tenantTransaction,
+  type PrismaClient,
+} from '@hub/persistence';
 
 /** Inbox consumer name for 8x8 message ids (table `processed_events`). */
 export const INBOX_CONSUMER = 'connector-8x8';
@@ -23,8 +30,10 @@ export class StreamRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   /** Last message id fully processed for the integration, or null when it never read anything. */
-  async cursor(integrationId: string): Promise<string | null> {
-    const row = await this.prisma.connectorCursor.findUnique({ where: { integrationId } });
+  async cursor(ref: StreamRef): Promise<string | null> {
+    const row = await forTenant(this.prisma, ref.tenantId).connectorCursor.findUnique({
+      where: { integrationId: ref.integrationId },
+    });
     return row?.lastMessageId ?? null;
   }
 
@@ -48,7 +57,7 @@ export class StreamRepository {
     messageId: string,
     events: TopicEvent<'conversationEvents'>[],
   ): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+    return tenantTransaction(this.prisma, ref.tenantId, async (tx) => {
       if (!(await claimEvent(tx, INBOX_CONSUMER, inboxKey(ref, messageId)))) return false;
       await Outbox.enqueue(tx, ...events.map((e) => Outbox.kafka('conversationEvents', e)));
       await tx.connectorCursor.upsert({

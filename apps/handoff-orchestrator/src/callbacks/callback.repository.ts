@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
 
 /** A callback delivery leased for one attempt. */
 export interface LeasedDelivery {
@@ -23,31 +23,26 @@ export class CallbackRepository {
 
   /**
    * Leases up to `limit` due, pending deliveries for `leaseMs` and counts the attempt (all tenants: a
-   * system job; each delivery carries its tenant, and the updates below are scoped by it).
+   * system job through the SECURITY DEFINER function `hub_lease_callback_deliveries`, which returns only
+   * (tenant, id); each delivery is then read inside its tenant, and the updates below are scoped by it).
    */
   async leaseDue(limit: number, leaseMs: number): Promise<LeasedDelivery[]> {
-    const rows = await this.prisma.$queryRaw<
-      { id: string; tenant_id: string; event_id: string; url: string; payload: unknown; attempts: number }[]
-    >`
-      UPDATE "callback_deliveries" SET "attempts" = "attempts" + 1,
-        "next_attempt_at" = now() + make_interval(secs => ${leaseMs / 1000}::float8)
-      WHERE "id" IN (
-        SELECT "id" FROM "callback_deliveries" WHERE "status" = 'pending' AND "next_attempt_at" <= now()
-        ORDER BY "next_attempt_at" LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING "id", "tenant_id", "event_id", "url", "payload", "attempts"`;
-    return rows.map((r) => ({
-      id: r.id,
-      tenantId: r.tenant_id,
-      eventId: r.event_id,
-      url: r.url,
-      payload: r.payload,
-      attempts: r.attempts,
-    }));
+    const leased = await this.prisma.$queryRaw<{ id: string; tenant_id: string }[]>`
+      SELECT "tenant_id", "id"::text AS "id" FROM hub_lease_callback_deliveries(${limit}::int, ${leaseMs}::float8)`;
+    const out: LeasedDelivery[] = [];
+    for (const l of leased) {
+      const r = await forTenant(this.prisma, l.tenant_id).callbackDelivery.findFirst({
+        where: { id: l.id },
+        select: { id: true, tenantId: true, eventId: true, url: true, payload: true, attempts: true },
+      });
+      if (r) out.push({ ...r, payload: r.payload as unknown });
+    }
+    return out;
   }
 
   /** Marks the tenant's delivery `id` delivered. */
   async markDelivered(tenantId: string, id: string): Promise<void> {
-    await this.prisma.callbackDelivery.updateMany({
+    await forTenant(this.prisma, tenantId).callbackDelivery.updateMany({
       where: { id, tenantId },
       data: { status: 'delivered', deliveredAt: new Date(), lastError: null },
     });
@@ -55,7 +50,7 @@ export class CallbackRepository {
 
   /** Records a failed attempt: retry at `retryAt`, or give up (`failed`) when `retryAt` is null. */
   async markFailed(tenantId: string, id: string, error: string, retryAt: Date | null): Promise<void> {
-    await this.prisma.callbackDelivery.updateMany({
+    await forTenant(this.prisma, tenantId).callbackDelivery.updateMany({
       where: { id, tenantId },
       data: retryAt
         ? { lastError: error.slice(0, 1000), nextAttemptAt: retryAt }

@@ -5,6 +5,7 @@ import {
   CrossTenantError,
   forTenant,
   inPgTransaction,
+  inTenantTransaction,
   Prisma,
   PG_POOL,
   preparedQuery,
@@ -14,6 +15,7 @@ import {
   outboxRowsJson,
   type OutboxMessage,
   type PrismaClient,
+  setTransactionTenant,
   type SqlExecutor,
 } from '@hub/persistence';
 import { TIMED_STATES, type HandoffState } from '../domain/handoff-state-machine';
@@ -247,11 +249,13 @@ export class HandoffRepository {
 
   /** The tenant's handoff with this idempotency key, or null (prepared SQL: runs on every intake). */
   async findByKey(tenantId: string, idempotencyKey: string): Promise<Handoff | null> {
-    const { rows } = await preparedQuery<Handoff>(
-      this.pool,
-      'hor.handoffByKey',
-      `SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`,
-      [tenantId, idempotencyKey],
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      preparedQuery<Handoff>(
+        db,
+        'hor.handoffByKey',
+        `SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`,
+        [tenantId, idempotencyKey],
+      ),
     );
     return rows[0] ?? null;
   }
@@ -304,12 +308,14 @@ export class HandoffRepository {
       event_id: transition.eventId ?? null,
     };
     try {
-      await preparedQuery(this.pool, 'hor.insertHandoff', INSERT_HANDOFF_SQL, [
-        JSON.stringify(handoffRow),
-        JSON.stringify(transitionRow),
-        outboxRowsJson(effects.outbox),
-        JSON.stringify(callbackRowsOf(h, effects)),
-      ]);
+      await inTenantTransaction(this.pool, h.tenantId, (db) =>
+        preparedQuery(db, 'hor.insertHandoff', INSERT_HANDOFF_SQL, [
+          JSON.stringify(handoffRow),
+          JSON.stringify(transitionRow),
+          outboxRowsJson(effects.outbox),
+          JSON.stringify(callbackRowsOf(h, effects)),
+        ]),
+      );
       return h;
     } catch (e) {
       if (isUniqueViolation(e)) throw new DuplicateHandoffError('duplicate idempotency key');
@@ -328,7 +334,7 @@ export class HandoffRepository {
     eventId: string,
     decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
   ): Promise<Handoff | null> {
-    return inPgTransaction(this.pool, async (db) => {
+    return inTenantTransaction(this.pool, tenantId, async (db) => {
       // Lock, inbox claim and read in one statement. The claim is inserted only when the handoff exists
       // (events of unknown work items leave no inbox row).
       const { rows } = await preparedQuery<Handoff & { claimed: boolean }>(
@@ -361,7 +367,7 @@ export class HandoffRepository {
     id: string,
     decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
   ): Promise<{ handoff: Handoff; changed: boolean } | null> {
-    return inPgTransaction(this.pool, async (db) => {
+    return inTenantTransaction(this.pool, tenantId, async (db) => {
       const { rows } = await db.query<Handoff>(
         `SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE tenant_id = $1 AND id = $2::uuid FOR UPDATE`,
         [tenantId, id],
@@ -375,8 +381,9 @@ export class HandoffRepository {
   }
 
   /**
-   * Durable timer scan (all tenants — a system job, so not tenant-scoped; each change is then applied
-   * with the row's own tenant): locks up to `limit` handoffs whose timeout has passed while they wait
+   * Durable timer scan (all tenants — a system job: the SECURITY DEFINER function `hub_lock_due_handoffs`
+   * locks the due rows and returns only their (tenant, id); each is then read and changed with its own
+   * tenant set, in the same transaction — docs/security/tenancy.md "System paths"): locks up to `limit` handoffs whose timeout has passed while they wait
    * for an agent (`requested|routed|offered`, `timeout_at <= now()`), and up to `limit` `withdrawing`
    * handoffs whose withdraw grace has run out (`withdraw_requested_at + graceMs <= now()`), with
    * `FOR UPDATE SKIP LOCKED` (replicas share the work), and applies the change `decide` picks for each.
@@ -392,22 +399,22 @@ export class HandoffRepository {
     return inPgTransaction(this.pool, async (db) => {
       // Lock and read in one statement (two index range scans on (status, …); locking CTEs, as FOR UPDATE
       // is not allowed on a UNION itself).
-      const { rows } = await db.query<Handoff>(
-        `WITH due AS (
-           SELECT ${HANDOFF_COLUMNS} FROM handoffs
-           WHERE status = ANY($1::text[]) AND timeout_at <= now()
-           ORDER BY timeout_at LIMIT $2 FOR UPDATE SKIP LOCKED
-         ), grace AS (
-           SELECT ${HANDOFF_COLUMNS} FROM handoffs
-           WHERE status = 'withdrawing' AND withdraw_requested_at <= now() - make_interval(secs => $3::float8 / 1000)
-           ORDER BY withdraw_requested_at LIMIT $2 FOR UPDATE SKIP LOCKED
-         )
-         SELECT * FROM due UNION ALL SELECT * FROM grace`,
+      const { rows: due } = await db.query<{ tenantId: string; id: string }>(
+        'SELECT tenant_id AS "tenantId", id::text AS id FROM hub_lock_due_handoffs($1::text[], $2, $3::float8)',
         [states, limit, graceMs],
       );
       const failedHandoffs: Handoff[] = [];
       let withdrawn = 0;
-      for (const h of rows) {
+      for (const { tenantId, id } of due) {
+        await setTransactionTenant(db, tenantId);
+        const { rows } = await preparedQuery<Handoff>(
+          db,
+          'hor.handoffById',
+          `SELECT ${HANDOFF_COLUMNS} FROM handoffs WHERE tenant_id = $1 AND id = $2::uuid`,
+          [tenantId, id],
+        );
+        const h = rows[0];
+        if (!h) continue;
         const d = decide(h);
         const u = await this.apply(db, h, d.change, d.effects);
         if (u.status === 'failed') failedHandoffs.push(u);
@@ -418,16 +425,13 @@ export class HandoffRepository {
   }
 
   /**
-   * The earliest pending timer (all tenants), or null: the nearest `timeout_at` of a handoff waiting
+   * The earliest pending timer (all tenants, SECURITY DEFINER `hub_next_handoff_timer`), or null: the nearest `timeout_at` of a handoff waiting
    * for an agent, or the nearest withdraw deadline (`withdraw_requested_at + graceMs`).
    */
   async nextTimeoutAt(graceMs: number): Promise<Date | null> {
     const states = [...TIMED_STATES];
     const { rows } = await this.pool.query<{ at: Date | null }>(
-      `SELECT LEAST(
-         (SELECT min(timeout_at) FROM handoffs WHERE status = ANY($1::text[]) AND timeout_at IS NOT NULL),
-         (SELECT min(withdraw_requested_at) FROM handoffs WHERE status = 'withdrawing')
-           + make_interval(secs => $2::float8 / 1000)) AS at`,
+      'SELECT hub_next_handoff_timer($1::text[], $2::float8) AS at',
       [states, graceMs],
     );
     return rows[0]?.at ?? null;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { PG_POOL, preparedQuery } from '@hub/persistence';
+import { inTenantTransaction, PG_POOL, preparedQuery } from '@hub/persistence';
 
 /**
  * Read-only view of the work-item router's `queues` table (owned by apps/work-item-router), used to
@@ -13,11 +13,13 @@ export class QueueRepository {
 
   /** True if queue `queueId` exists in tenant `tenantId` (active or not). */
   async exists(tenantId: string, queueId: string): Promise<boolean> {
-    const { rowCount } = await preparedQuery(
-      this.pool,
-      'hor.queueExists',
-      'SELECT 1 FROM queues WHERE id = $1::uuid AND tenant_id = $2 LIMIT 1',
-      [queueId, tenantId],
+    const { rowCount } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      preparedQuery(
+        db,
+        'hor.queueExists',
+        'SELECT 1 FROM queues WHERE id = $1::uuid AND tenant_id = $2 LIMIT 1',
+        [queueId, tenantId],
+      ),
     );
     return rowCount === 1;
   }

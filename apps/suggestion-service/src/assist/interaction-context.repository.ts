@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
 import type { ContextUtterance } from '../domain/conversation-query';
 
 /** The stored context of one interaction. */
@@ -30,7 +30,7 @@ export class InteractionContextRepository {
     maxUtterances: number,
   ): Promise<InteractionContextView> {
     const entry = JSON.stringify({ ...u.utterance, at: u.at });
-    const rows = await this.prisma.$queryRawUnsafe<
+    const rows = await forTenant(this.prisma, tenantId).$queryRawUnsafe<
       { queue: string | null; agent_id: string | null; utterances: InteractionContextView['utterances'] }[]
     >(
       `INSERT INTO interaction_contexts AS ic (tenant_id, interaction_id, provider, queue, agent_id, utterances, updated_at)
@@ -66,7 +66,7 @@ export class InteractionContextRepository {
     interactionId: string,
     u: { provider: string; queue?: string; agentId?: string },
   ): Promise<void> {
-    await this.prisma.$executeRawUnsafe(
+    await forTenant(this.prisma, tenantId).$executeRawUnsafe(
       `INSERT INTO interaction_contexts AS ic (tenant_id, interaction_id, provider, queue, agent_id, updated_at)
        VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (tenant_id, interaction_id) DO UPDATE SET
@@ -83,11 +83,13 @@ export class InteractionContextRepository {
 
   /** Forgets an ended interaction. */
   async remove(tenantId: string, interactionId: string): Promise<void> {
-    await this.prisma.interactionContext.deleteMany({ where: { tenantId, interactionId } });
+    await forTenant(this.prisma, tenantId).interactionContext.deleteMany({
+      where: { tenantId, interactionId },
+    });
   }
 
   async get(tenantId: string, interactionId: string): Promise<InteractionContextView | null> {
-    const r = await this.prisma.interactionContext.findUnique({
+    const r = await forTenant(this.prisma, tenantId).interactionContext.findUnique({
       where: { tenantId_interactionId: { tenantId, interactionId } },
     });
     return r

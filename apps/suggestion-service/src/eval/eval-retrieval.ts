@@ -140,7 +140,7 @@ async function main() {
           speaker: turn.speaker,
           text: turn.text,
         }));
-        const r = await retrieve.execute({ knowledgeBaseId: kb.id, window, topK });
+        const r = await retrieve.execute({ tenantId: 'eval', knowledgeBaseId: kb.id, window, topK });
         latencies.push(r.retrievalMs);
         ours[i] = scoreRanking(
           r.passages.map((p) => p.documentId),

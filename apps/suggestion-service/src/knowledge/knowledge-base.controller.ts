@@ -300,7 +300,7 @@ export class KnowledgeBaseController {
   async documents(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: unknown) {
     await this.kbOr404(tenantId, id);
     const p = parseOr400(PageSchema, query);
-    return { items: await this.repo.listDocuments(id, p.limit, p.offset) };
+    return { items: await this.repo.listDocuments(tenantId, id, p.limit, p.offset) };
   }
 
   @RequireScopes('knowledge:write')
@@ -315,7 +315,7 @@ export class KnowledgeBaseController {
     @Param('documentId') documentId: string,
   ) {
     await this.kbOr404(tenantId, id);
-    if (!(await this.repo.deleteDocument(id, documentId)))
+    if (!(await this.repo.deleteDocument(tenantId, id, documentId)))
       throw new NotFoundException(`document ${documentId} not found`);
   }
 

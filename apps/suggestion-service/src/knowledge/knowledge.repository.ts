@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient, type PrismaExecutor } from '@hub/persistence';
+import {
+  forTenant,
+  PRISMA,
+  tenantTransaction,
+  type PrismaClient,
+  type PrismaExecutor,
+} from '@hub/persistence';
 import { entityKey } from '../domain/text';
 import type { ParsedDocument } from './parsers/document';
 
@@ -39,8 +45,8 @@ export class DuplicateNameError extends Error {}
 
 /**
  * PostgreSQL access for knowledge bases, documents, chunks, term statistics and uploads.
- * Every read and write is scoped by tenant (knowledge-base rows carry `tenant_id`; documents and
- * chunks are reached only through a knowledge base of the tenant).
+ * Every read and write runs in a transaction of its tenant (`forTenant` / `tenantTransaction`): row-level
+ * security shows only the tenant's knowledge bases, and documents, chunks and terms only through them.
  */
 @Injectable()
 export class KnowledgeRepository {
@@ -57,7 +63,7 @@ export class KnowledgeRepository {
     embedding?: { integrationId: string; model: string },
   ): Promise<KnowledgeBaseView> {
     try {
-      const kb = await this.prisma.knowledgeBase.create({
+      const kb = await forTenant(this.prisma, tenantId).knowledgeBase.create({
         data: {
           id: randomUUID(),
           tenantId,
@@ -75,7 +81,7 @@ export class KnowledgeRepository {
   }
 
   async list(tenantId: string): Promise<KnowledgeBaseView[]> {
-    const rows = await this.prisma.knowledgeBase.findMany({
+    const rows = await forTenant(this.prisma, tenantId).knowledgeBase.findMany({
       where: { tenantId },
       orderBy: { createdAt: 'asc' },
     });
@@ -84,7 +90,7 @@ export class KnowledgeRepository {
 
   /** The tenant's knowledge base, or null (unknown id or another tenant's). */
   async get(tenantId: string, id: string): Promise<KnowledgeBaseView | null> {
-    const kb = await this.prisma.knowledgeBase.findFirst({ where: { id, tenantId } });
+    const kb = await forTenant(this.prisma, tenantId).knowledgeBase.findFirst({ where: { id, tenantId } });
     return kb ? view(kb) : null;
   }
 
@@ -93,7 +99,7 @@ export class KnowledgeRepository {
    * tenant default that point to it. @returns false when it is not the tenant's
    */
   async delete(tenantId: string, id: string): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+    return tenantTransaction(this.prisma, tenantId, async (tx) => {
       const n = await tx.knowledgeBase.deleteMany({ where: { id, tenantId } });
       if (!n.count) return false;
       await tx.kbTerm.deleteMany({ where: { knowledgeBaseId: id } });
@@ -113,11 +119,14 @@ export class KnowledgeRepository {
    * @param timeoutMs transaction time limit, ms
    */
   async inUploadTransaction<T>(
+    tenantId: string,
     kbId: string,
     fn: (writer: ChunkWriter) => Promise<T>,
     timeoutMs = 30 * 60_000,
   ): Promise<T> {
-    return this.prisma.$transaction(
+    return tenantTransaction(
+      this.prisma,
+      tenantId,
       async (tx) => {
         await tx.$queryRawUnsafe('SELECT id FROM knowledge_bases WHERE id = $1::uuid FOR UPDATE', kbId);
         const result = await fn(new ChunkWriter(tx, kbId));
@@ -136,7 +145,7 @@ export class KnowledgeRepository {
     totalBytes: number | null;
   }): Promise<string> {
     const id = u.id ?? randomUUID();
-    await this.prisma.kbUpload.create({
+    await forTenant(this.prisma, u.tenantId).kbUpload.create({
       data: {
         id,
         tenantId: u.tenantId,
@@ -150,6 +159,7 @@ export class KnowledgeRepository {
   }
 
   async updateUpload(
+    tenantId: string,
     id: string,
     p: {
       processedBytes: number;
@@ -159,7 +169,7 @@ export class KnowledgeRepository {
       error?: string;
     },
   ): Promise<void> {
-    await this.prisma.kbUpload.update({
+    await forTenant(this.prisma, tenantId).kbUpload.update({
       where: { id },
       data: {
         processedBytes: BigInt(p.processedBytes),
@@ -172,7 +182,7 @@ export class KnowledgeRepository {
   }
 
   async getUpload(tenantId: string, kbId: string, uploadId: string): Promise<UploadView | null> {
-    const u = await this.prisma.kbUpload.findFirst({
+    const u = await forTenant(this.prisma, tenantId).kbUpload.findFirst({
       where: { id: uploadId, tenantId, knowledgeBaseId: kbId },
     });
     return u ? uploadView(u) : null;
@@ -180,7 +190,7 @@ export class KnowledgeRepository {
 
   /** The 50 most recent uploads of a knowledge base, newest first. */
   async listUploads(tenantId: string, kbId: string): Promise<UploadView[]> {
-    const rows = await this.prisma.kbUpload.findMany({
+    const rows = await forTenant(this.prisma, tenantId).kbUpload.findMany({
       where: { tenantId, knowledgeBaseId: kbId },
       orderBy: { startedAt: 'desc' },
       take: 50,
@@ -189,8 +199,8 @@ export class KnowledgeRepository {
   }
 
   /** Documents of a knowledge base (id, title, entity, chunk count), page by page. */
-  async listDocuments(kbId: string, limit: number, offset: number) {
-    const rows = await this.prisma.kbDocument.findMany({
+  async listDocuments(tenantId: string, kbId: string, limit: number, offset: number) {
+    const rows = await forTenant(this.prisma, tenantId).kbDocument.findMany({
       where: { knowledgeBaseId: kbId },
       orderBy: { externalId: 'asc' },
       take: limit,
@@ -215,8 +225,8 @@ export class KnowledgeRepository {
   }
 
   /** Deletes one document (by the uploader's id) and refreshes statistics. @returns false if absent */
-  async deleteDocument(kbId: string, externalId: string): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+  async deleteDocument(tenantId: string, kbId: string, externalId: string): Promise<boolean> {
+    return tenantTransaction(this.prisma, tenantId, async (tx) => {
       await tx.$queryRawUnsafe('SELECT id FROM knowledge_bases WHERE id = $1::uuid FOR UPDATE', kbId);
       const n = await tx.kbDocument.deleteMany({ where: { knowledgeBaseId: kbId, externalId } });
       if (!n.count) return false;

@@ -30,14 +30,14 @@ export class AssistSettingsRepository {
 
   /** Mapping of a queue/skill name (case-insensitive, trimmed), or null. */
   async findMapping(tenantId: string, queue: string): Promise<QueueMappingView | null> {
-    const m = await this.prisma.queueKbMapping.findUnique({
+    const m = await forTenant(this.prisma, tenantId).queueKbMapping.findUnique({
       where: { tenantId_queueKey: { tenantId, queueKey: queueKey(queue) } },
     });
     return m ? mappingView(m) : null;
   }
 
   async listMappings(tenantId: string): Promise<QueueMappingView[]> {
-    const rows = await this.prisma.queueKbMapping.findMany({
+    const rows = await forTenant(this.prisma, tenantId).queueKbMapping.findMany({
       where: { tenantId },
       orderBy: { queueKey: 'asc' },
     });
@@ -50,7 +50,7 @@ export class AssistSettingsRepository {
     m: { knowledgeBaseId: string; systemPrompt: string | null; llmIntegrationId: string | null },
   ): Promise<QueueMappingView> {
     const key = queueKey(queue);
-    const row = await this.prisma.queueKbMapping.upsert({
+    const row = await forTenant(this.prisma, tenantId).queueKbMapping.upsert({
       where: { tenantId_queueKey: { tenantId, queueKey: key } },
       create: { id: randomUUID(), tenantId, queueName: queue.trim(), queueKey: key, ...m },
       update: { queueName: queue.trim(), ...m },
@@ -59,12 +59,14 @@ export class AssistSettingsRepository {
   }
 
   async deleteMapping(tenantId: string, queue: string): Promise<boolean> {
-    const n = await this.prisma.queueKbMapping.deleteMany({ where: { tenantId, queueKey: queueKey(queue) } });
+    const n = await forTenant(this.prisma, tenantId).queueKbMapping.deleteMany({
+      where: { tenantId, queueKey: queueKey(queue) },
+    });
     return n.count > 0;
   }
 
   async getSettings(tenantId: string): Promise<AssistSettingsView> {
-    const s = await this.prisma.tenantAssistSettings.findUnique({ where: { tenantId } });
+    const s = await forTenant(this.prisma, tenantId).tenantAssistSettings.findUnique({ where: { tenantId } });
     return {
       defaultKnowledgeBaseId: s?.defaultKnowledgeBaseId ?? null,
       defaultSystemPrompt: s?.defaultSystemPrompt ?? null,
@@ -73,7 +75,7 @@ export class AssistSettingsRepository {
   }
 
   async putSettings(tenantId: string, s: AssistSettingsView): Promise<AssistSettingsView> {
-    await this.prisma.tenantAssistSettings.upsert({
+    await forTenant(this.prisma, tenantId).tenantAssistSettings.upsert({
       where: { tenantId },
       create: { tenantId, ...s },
       update: s,

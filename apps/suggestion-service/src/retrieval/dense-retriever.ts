@@ -4,7 +4,7 @@ import { LOGGER } from '@hub/observability';
 import { LlmError, LlmRepository, type LlmIntegration } from '../llm/llm.repository';
 import { ASSIST_METRICS, AssistMetrics } from '../metrics';
 import { DenseIndexCache, type DenseIndex } from './dense-index';
-import { RetrievalRepository, type KbRetrievalState } from './retrieval.repository';
+import { cacheKey, RetrievalRepository, type KbRetrievalState } from './retrieval.repository';
 
 /** Tunables of {@link DenseRetriever}. */
 export interface DenseRetrievalOptions {
@@ -47,7 +47,11 @@ export class DenseRetriever {
     @Inject(ASSIST_METRICS) private readonly metrics: AssistMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.indexes = new DenseIndexCache((kbId) => repo.denseVectors(kbId), opts.maxIndexBytes);
+    // keyed by tenant and KB (cacheKey): the vectors are loaded inside the KB's tenant
+    this.indexes = new DenseIndexCache((key) => {
+      const at = key.lastIndexOf(':');
+      return repo.denseVectors(key.slice(0, at), key.slice(at + 1));
+    }, opts.maxIndexBytes);
   }
 
   /**
@@ -103,7 +107,9 @@ export class DenseRetriever {
         return le;
       },
     );
-    const index = this.indexes.get(kb.id, kb.revision, deadline).catch((e: unknown) => e as Error);
+    const index = this.indexes
+      .get(cacheKey(kb.tenantId, kb.id), kb.revision, deadline)
+      .catch((e: unknown) => e as Error);
     const [emb, idx] = await Promise.all([embedding, index]);
     if (emb instanceof LlmError)
       return { kind: 'fallback', reason: `embedding_${emb.reason}: ${emb.message}`.slice(0, 300) };

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
 import { DenseIndex } from './dense-index';
 
 /** BM25F parameters of {@link RetrievalRepository.search} and the fusion with dense ranks. */
@@ -77,11 +77,19 @@ export interface KbRetrievalState {
  * given dense rank. Entity chunks always come first. Callers fill up with an entity-less search
  * when an entity has fewer chunks than wanted.
  */
+/** Cache key of a tenant's knowledge base (KB ids are UUIDs, so the last `:` separates them). */
+export const cacheKey = (tenantId: string, kbId: string) => `${tenantId}:${kbId}`;
+
 @Injectable()
 export class RetrievalRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
+  /**
+   * Ranks the chunks of knowledge base `q.kbId` inside tenant `q.tenantId` (row-level security: another
+   * tenant's knowledge base id finds nothing).
+   */
   async search(q: {
+    tenantId: string;
     kbId: string;
     texts: { text: string; weight: number }[];
     entities: string[];
@@ -93,7 +101,7 @@ export class RetrievalRepository {
     candidates?: number;
   }): Promise<SearchResult> {
     const p = q.params ?? DEFAULT_RANKING;
-    const rows = await this.prisma.$queryRawUnsafe<
+    const rows = await forTenant(this.prisma, q.tenantId).$queryRawUnsafe<
       {
         chunk_id: string;
         external_id: string;
@@ -139,9 +147,9 @@ export class RetrievalRepository {
     };
   }
 
-  /** Tenant, revision and embedding settings of a knowledge base, or null if it does not exist. */
-  async kbState(kbId: string): Promise<KbRetrievalState | null> {
-    const kb = await this.prisma.knowledgeBase.findUnique({
+  /** Tenant, revision and embedding settings of the tenant's knowledge base, or null if it has none with this id. */
+  async kbState(tenantId: string, kbId: string): Promise<KbRetrievalState | null> {
+    const kb = await forTenant(this.prisma, tenantId).knowledgeBase.findFirst({
       where: { id: kbId },
       select: { tenantId: true, revision: true, embeddingIntegrationId: true, embeddingModel: true },
     });
@@ -153,8 +161,10 @@ export class RetrievalRepository {
    * {@link DenseIndex}). Vectors are sent as text (`array_to_string`), which parses about twice as
    * fast as `REAL[]` through the driver. Rows whose length differs from the first are skipped.
    */
-  async denseVectors(kbId: string): Promise<DenseIndex> {
-    const rows = await this.prisma.$queryRawUnsafe<{ id: string; entity_key: string | null; v: string }[]>(
+  async denseVectors(tenantId: string, kbId: string): Promise<DenseIndex> {
+    const rows = await forTenant(this.prisma, tenantId).$queryRawUnsafe<
+      { id: string; entity_key: string | null; v: string }[]
+    >(
       `SELECT id, entity_key, array_to_string(embedding, ',') AS v
        FROM kb_chunks WHERE knowledge_base_id = $1::uuid AND embedding IS NOT NULL ORDER BY id`,
       kbId,
@@ -179,16 +189,18 @@ export class RetrievalRepository {
    * containing it (stop words, which PostgreSQL does not index, count as in every chunk).
    */
   async entityIndexData(
+    tenantId: string,
     kbId: string,
     tokensOf: (name: string) => string[],
   ): Promise<{ names: string[]; docFreq: Map<string, number>; docCount: number }> {
-    const kb = await this.prisma.knowledgeBase.findUnique({
+    const db = forTenant(this.prisma, tenantId);
+    const kb = await db.knowledgeBase.findFirst({
       where: { id: kbId },
       select: { chunkCount: true },
     });
     const docCount = kb?.chunkCount ?? 0;
     const names = (
-      await this.prisma.$queryRawUnsafe<{ entity: string }[]>(
+      await db.$queryRawUnsafe<{ entity: string }[]>(
         'SELECT DISTINCT entity FROM kb_documents WHERE knowledge_base_id = $1::uuid AND entity IS NOT NULL',
         kbId,
       )
@@ -196,9 +208,7 @@ export class RetrievalRepository {
     const tokens = [...new Set(names.flatMap(tokensOf))];
     const docFreq = new Map<string, number>();
     if (tokens.length) {
-      const rows = await this.prisma.$queryRawUnsafe<
-        { tok: string; lexeme: string | null; df: number | null }[]
-      >(
+      const rows = await db.$queryRawUnsafe<{ tok: string; lexeme: string | null; df: number | null }[]>(
         `SELECT t.tok, v.lexeme, kt.document_freq AS df
          FROM unnest($2::text[]) AS t(tok)
          LEFT JOIN LATERAL (SELECT lexeme FROM unnest(to_tsvector('english', t.tok)) LIMIT 1) v ON true

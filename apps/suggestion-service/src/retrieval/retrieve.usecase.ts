@@ -12,6 +12,7 @@ import type { Passage } from '../domain/extractive-answer';
 import { wordTokens } from '../domain/text';
 import { DenseRetriever, type DensePlan } from './dense-retriever';
 import {
+  cacheKey,
   DEFAULT_RANKING,
   RetrievalRepository,
   type KbRetrievalState,
@@ -21,6 +22,8 @@ import {
 
 /** Input of {@link RetrieveUseCase}. */
 export interface RetrieveCommand {
+  /** The tenant retrieving: only its knowledge bases are visible (row-level security). */
+  tenantId: string;
   knowledgeBaseId: string;
   /** Final utterances of the interaction, oldest first; the last customer one is the question. */
   window: readonly ContextUtterance[];
@@ -80,7 +83,7 @@ export class RetrieveUseCase {
 
   async execute(cmd: RetrieveCommand): Promise<RetrievalResult> {
     const t0 = performance.now();
-    const state = await this.kbState(cmd.knowledgeBaseId);
+    const state = await this.kbState(cmd.tenantId, cmd.knowledgeBaseId);
     const params = cmd.ranking ?? DEFAULT_RANKING;
     // the query embedding (network) runs while the entity index is read and the query is built
     const queryText = denseQueryText(cmd.window);
@@ -88,7 +91,9 @@ export class RetrieveUseCase {
       state && this.dense && queryText
         ? this.dense.prepare({ ...state, id: cmd.knowledgeBaseId }, queryText)
         : Promise.resolve({ kind: 'off' });
-    const index = state ? await this.entityIndex(cmd.knowledgeBaseId, state.revision) : undefined;
+    const index = state
+      ? await this.entityIndex(cmd.tenantId, cmd.knowledgeBaseId, state.revision)
+      : undefined;
     const query = buildConversationQuery(cmd.window, index, cmd.weights ?? DEFAULT_QUERY_WEIGHTS);
     const plan = await planned;
     const ranking: RetrievalMode =
@@ -117,6 +122,7 @@ export class RetrieveUseCase {
         : null;
     const search = (entities: string[]) =>
       this.repo.search({
+        tenantId: cmd.tenantId,
         kbId: cmd.knowledgeBaseId,
         texts: query.texts,
         entities,
@@ -147,24 +153,33 @@ export class RetrieveUseCase {
     };
   }
 
-  /** The KB's retrieval state (cached for {@link REVISION_CHECK_MS}); null when it does not exist. */
-  private async kbState(kbId: string): Promise<KbRetrievalState | null> {
-    const cached = this.states.get(kbId);
+  /**
+   * The tenant's KB retrieval state (cached for {@link REVISION_CHECK_MS}, per tenant and KB); null when
+   * the tenant has no such KB.
+   */
+  private async kbState(tenantId: string, kbId: string): Promise<KbRetrievalState | null> {
+    const key = cacheKey(tenantId, kbId);
+    const cached = this.states.get(key);
     const now = Date.now();
     if (cached && now - cached.checkedAt < REVISION_CHECK_MS) return cached.state;
-    const state = await this.repo.kbState(kbId);
-    this.states.set(kbId, { checkedAt: now, state });
-    if (!state) this.indexes.delete(kbId);
+    const state = await this.repo.kbState(tenantId, kbId);
+    this.states.set(key, { checkedAt: now, state });
+    if (!state) this.indexes.delete(key);
     return state;
   }
 
-  /** The KB's entity index at `revision` (cached); undefined when the KB names no entities. */
-  private async entityIndex(kbId: string, revision: number): Promise<EntityIndex | undefined> {
-    const cached = this.indexes.get(kbId);
+  /** The KB's entity index at `revision` (cached per tenant and KB); undefined when the KB names no entities. */
+  private async entityIndex(
+    tenantId: string,
+    kbId: string,
+    revision: number,
+  ): Promise<EntityIndex | undefined> {
+    const key = cacheKey(tenantId, kbId);
+    const cached = this.indexes.get(key);
     if (cached && cached.revision === revision) return cached.index.size ? cached.index : undefined;
-    const data = await this.repo.entityIndexData(kbId, wordTokens);
+    const data = await this.repo.entityIndexData(tenantId, kbId, wordTokens);
     const index = new EntityIndex(data.names, data.docFreq, data.docCount);
-    this.indexes.set(kbId, { revision, index });
+    this.indexes.set(key, { revision, index });
     return index.size ? index : undefined;
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, forTenant, type PrismaClient, type PrismaExecutor } from '@hub/persistence';
+import { PRISMA, forTenant, type PrismaClient } from '@hub/persistence';
 import type { z } from 'zod';
 import type { ListWorkItemsQuerySchema } from './admin.schemas';
 
 /**
  * Tenant-scoped reads and simple writes of the admin API (queues, agents, work items), through
- * `forTenant` so a request of tenant A can never see tenant B's rows.
+ * `forTenant` (row-level security with the tenant set per transaction) so a request of tenant A can
+ * never see tenant B's rows.
  */
 @Injectable()
 export class AdminRepository {
@@ -37,9 +38,12 @@ export class AdminRepository {
   }
 
   /** Ids among `ids` that are NOT queues of the tenant. */
-  async unknownQueueIds(db: PrismaExecutor, tenantId: string, ids: string[]): Promise<string[]> {
+  async unknownQueueIds(tenantId: string, ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const found = await db.queue.findMany({ where: { tenantId, id: { in: ids } }, select: { id: true } });
+    const found = await this.scoped(tenantId).queue.findMany({
+      where: { tenantId, id: { in: ids } },
+      select: { id: true },
+    });
     const known = new Set(found.map((q) => q.id));
     return ids.filter((id) => !known.has(id));
   }

@@ -95,7 +95,7 @@ export class AgentsService {
   }
 
   private async assertQueues(tenantId: string, ids: string[]): Promise<void> {
-    const unknown = await this.repo.unknownQueueIds(this.txs.prismaClient, tenantId, ids);
+    const unknown = await this.repo.unknownQueueIds(tenantId, ids);
     if (unknown.length)
       throw unprocessable(`queueIds.${ids.indexOf(unknown[0])}`, `unknown queue ${unknown[0]}`);
   }

@@ -83,10 +83,10 @@ export class OfferExpiryScheduler implements OnApplicationBootstrap, OnApplicati
       do {
         this.again = false;
         const due = await this.repo.dueOfferIds(this.txs.sql, 100);
-        for (const id of due) {
+        for (const { tenantId, id } of due) {
           if (this.stopped) break;
           try {
-            await this.release.expire(id);
+            await this.release.expire(tenantId, id);
           } catch (e) {
             this.logger.warn({ offerId: id, err: (e as Error).message }, 'offer expiry failed; will retry');
           }

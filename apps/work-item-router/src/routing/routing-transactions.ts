@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { Pool } from 'pg';
-import { inPgTransaction, Outbox, PG_POOL, PRISMA, type PrismaClient } from '@hub/persistence';
+import { inTenantTransaction, Outbox, PG_POOL, PRISMA, type PrismaClient } from '@hub/persistence';
 import { CrashHook } from './crash-hook';
 import { OfferTimers } from './offer-timers';
 import { RoutingTx } from './routing-tx';
@@ -73,7 +73,7 @@ export class RoutingTransactions {
     fn: (rt: RoutingTx) => Promise<T>,
   ): Promise<T> {
     const { result, rt } = await this.policy.execute(() =>
-      inPgTransaction(this.pool, async (db) => {
+      inTenantTransaction(this.pool, tenantId, async (db) => {
         const rt = new RoutingTx(db, tenantId, causationId);
         const result = await fn(rt);
         await Outbox.enqueueSql(db, ...rt.outbox);

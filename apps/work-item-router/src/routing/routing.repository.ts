@@ -151,12 +151,13 @@ function json(v: unknown): string | null {
  * Accept takes no queue lock (it neither frees nor takes capacity): it locks the work item, then its
  * {@link assignItem} statement ends the accepting agent's run of missed offers (agent row last).
  *
- * Tenant isolation by construction: every statement on a tenant-owned table (`work_items`, `offers`,
- * `agents`, `agent_queues`, `queues`, `work_item_transfers`) filters on `tenant_id` — also after an
- * earlier tenant-scoped read — so a statement can never touch another tenant's row even if an id
- * leaked. Deliberate exceptions, documented at each method: the create's existence probe on a work
- * item id (returns only the owning tenant, to refuse the collision) and the offer-expiry scans
- * (system jobs over all tenants; each expiry then runs tenant-scoped with the offer's tenant).
+ * Tenant isolation: every statement runs in a transaction of its tenant (`inTenantTransaction`), so
+ * PostgreSQL row-level security hides and protects every other tenant's rows (docs/security/tenancy.md).
+ * As defense in depth every statement on a tenant-owned table (`work_items`, `offers`, `agents`,
+ * `agent_queues`, `queues`, `work_item_transfers`) also filters on `tenant_id`. The system paths go
+ * through SECURITY DEFINER functions, documented at each method: the create's existence probe on a work
+ * item id (`hub_work_item_owner`: only the owning tenant, to refuse the collision) and the offer-expiry
+ * scans (`hub_due_offers`, `hub_next_offer_expiry`; each expiry then runs in the offer's tenant).
  * `processed_events` (inbox) is keyed by consumer and event id and is not tenant-owned.
  */
 @Injectable()
@@ -185,7 +186,7 @@ export class RoutingRepository {
         ON CONFLICT DO NOTHING RETURNING 1
       )
       SELECT EXISTS (SELECT 1 FROM c) AS claimed,
-             (SELECT tenant_id FROM work_items WHERE id = $3::uuid) AS "existingTenantId",
+             hub_work_item_owner($3::uuid) AS "existingTenantId",
              COALESCE((SELECT json_agg(json_build_object(
                  'id', id::text, 'tenantId', tenant_id, 'name', name, 'active', active, 'isDefault', is_default,
                  'offerTimeoutSeconds', offer_timeout_seconds, 'priorityHandling', priority_handling,
@@ -512,8 +513,8 @@ export class RoutingRepository {
   }
 
   /**
-   * The offer with this id (no lock), for the expiry scheduler — a system job over all tenants, so not
-   * tenant-scoped; the expiry itself then runs as a transaction of the offer's tenant.
+   * The offer with this id (no lock), for the expiry scheduler, read in the offer's tenant (the scan
+   * `hub_due_offers` returned it); the expiry itself then runs as a transaction of that tenant.
    */
   async findOffer(db: SqlExecutor, id: string): Promise<OfferModel | null> {
     const { rows } = await preparedQuery<OfferModel>(
@@ -878,24 +879,27 @@ export class RoutingRepository {
     }
   }
 
-  /** Ids of live offers that are due (any tenant: system scan, not tenant-scoped), oldest first. */
-  async dueOfferIds(db: SqlExecutor, limit: number): Promise<string[]> {
-    const { rows } = await preparedQuery<{ id: string }>(
+  /**
+   * Tenant and id of live offers that are due, oldest first — a system scan over all tenants through
+   * the SECURITY DEFINER function `hub_due_offers` (docs/security/tenancy.md "System paths"); each
+   * expiry then runs in its offer's tenant.
+   */
+  async dueOfferIds(db: SqlExecutor, limit: number): Promise<{ tenantId: string; id: string }[]> {
+    const { rows } = await preparedQuery<{ tenantId: string; id: string }>(
       db,
       'wir.dueOfferIds',
-      `SELECT id::text AS id FROM offers WHERE status = 'live' AND expires_at <= clock_timestamp()
-       ORDER BY expires_at LIMIT $1`,
+      `SELECT tenant_id AS "tenantId", id::text AS id FROM hub_due_offers($1)`,
       [limit],
     );
-    return rows.map((r) => r.id);
+    return rows;
   }
 
-  /** Earliest expiry among live offers (any tenant), or null. */
+  /** Earliest expiry among live offers (any tenant, SECURITY DEFINER `hub_next_offer_expiry`), or null. */
   async nextExpiry(db: SqlExecutor): Promise<Date | null> {
     const { rows } = await preparedQuery<{ at: Date | null }>(
       db,
       'wir.nextExpiry',
-      "SELECT min(expires_at) AS at FROM offers WHERE status = 'live'",
+      'SELECT hub_next_offer_expiry() AS at',
     );
     return rows[0]?.at ?? null;
   }

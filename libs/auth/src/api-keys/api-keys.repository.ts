@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { inTenantTransaction } from '@hub/persistence';
 
 /** One row of `api_keys` (the secret itself is never stored). */
 export interface ApiKeyRow {
@@ -20,30 +21,39 @@ const COLUMNS = `id, tenant_id AS "tenantId", name, prefix, secret_sha256 AS "se
   expires_at AS "expiresAt", created_at AS "createdAt", last_used_at AS "lastUsedAt",
   revoked_at AS "revokedAt", replaced_by AS "replacedBy"`;
 
-/** PostgreSQL access to `api_keys` (hand-written SQL over `pg`; the table is owned by `@hub/auth`). */
+/**
+ * PostgreSQL access to `api_keys` (hand-written SQL over `pg`; the table is owned by `@hub/auth`). Every
+ * statement runs inside a transaction of its tenant (row-level security, docs/security/tenancy.md),
+ * except the two system paths a credential needs before its tenant is known: the lookup by public prefix
+ * and the last-use stamp, both SECURITY DEFINER functions (`hub_api_key_by_prefix`, `hub_touch_api_key`).
+ */
 export class ApiKeysRepository {
   constructor(private readonly pool: Pool) {}
 
   /** The key with this public prefix, or null. */
   async byPrefix(prefix: string): Promise<ApiKeyRow | null> {
-    const r = await this.pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE prefix = $1`, [prefix]);
+    const r = await this.pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM hub_api_key_by_prefix($1)`, [prefix]);
     return r.rows[0] ?? null;
   }
 
   /** The tenant's key `id`, or null (also null for another tenant's key). */
   async get(tenantId: string, id: string): Promise<ApiKeyRow | null> {
-    const r = await this.pool.query<ApiKeyRow>(
-      `SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id::text = $2`,
-      [tenantId, id],
+    const r = await inTenantTransaction(this.pool, tenantId, (c) =>
+      c.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id::text = $2`, [
+        tenantId,
+        id,
+      ]),
     );
     return r.rows[0] ?? null;
   }
 
   /** The tenant's keys, newest first. */
   async list(tenantId: string): Promise<ApiKeyRow[]> {
-    const r = await this.pool.query<ApiKeyRow>(
-      `SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`,
-      [tenantId],
+    const r = await inTenantTransaction(this.pool, tenantId, (c) =>
+      c.query<ApiKeyRow>(
+        `SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`,
+        [tenantId],
+      ),
     );
     return r.rows;
   }
@@ -63,10 +73,12 @@ export class ApiKeysRepository {
     scopes: string[];
     expiresAt: Date | null;
   }): Promise<ApiKeyRow> {
-    const r = await this.pool.query<ApiKeyRow>(
-      `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_sha256, scopes, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [randomUUID(), k.tenantId, k.name, k.prefix, k.secretSha256, k.scopes, k.expiresAt],
+    const r = await inTenantTransaction(this.pool, k.tenantId, (c) =>
+      c.query<ApiKeyRow>(
+        `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_sha256, scopes, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+        [randomUUID(), k.tenantId, k.name, k.prefix, k.secretSha256, k.scopes, k.expiresAt],
+      ),
     );
     return r.rows[0];
   }
@@ -81,52 +93,43 @@ export class ApiKeysRepository {
     graceUntil: Date,
     next: { prefix: string; secretSha256: Buffer },
   ): Promise<{ old: ApiKeyRow; created: ApiKeyRow } | null> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTenantTransaction(this.pool, tenantId, async (client) => {
       const old = await client.query<ApiKeyRow>(
         `SELECT ${COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id::text = $2 AND revoked_at IS NULL
            AND replaced_by IS NULL FOR UPDATE`,
         [tenantId, id],
       );
       const o = old.rows[0];
-      if (!o) {
-        await client.query('ROLLBACK');
-        return null;
-      }
+      if (!o) return null;
       const created = await client.query<ApiKeyRow>(
         `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_sha256, scopes, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
         [randomUUID(), tenantId, o.name, next.prefix, next.secretSha256, o.scopes, o.expiresAt],
       );
       const updated = await client.query<ApiKeyRow>(
-        `UPDATE api_keys SET replaced_by = $2,
-           expires_at = CASE WHEN expires_at IS NULL OR expires_at > $3 THEN $3 ELSE expires_at END
-         WHERE id = $1 RETURNING ${COLUMNS}`,
-        [o.id, created.rows[0].id, graceUntil],
+        `UPDATE api_keys SET replaced_by = $3,
+           expires_at = CASE WHEN expires_at IS NULL OR expires_at > $4 THEN $4 ELSE expires_at END
+         WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+        [tenantId, o.id, created.rows[0].id, graceUntil],
       );
-      await client.query('COMMIT');
       return { old: updated.rows[0], created: created.rows[0] };
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Revokes the tenant's key (idempotent: keeps the first revocation time); null when not the tenant's. */
   async revoke(tenantId: string, id: string): Promise<ApiKeyRow | null> {
-    const r = await this.pool.query<ApiKeyRow>(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
-       WHERE tenant_id = $1 AND id::text = $2 RETURNING ${COLUMNS}`,
-      [tenantId, id],
+    const r = await inTenantTransaction(this.pool, tenantId, (c) =>
+      c.query<ApiKeyRow>(
+        `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
+         WHERE tenant_id = $1 AND id::text = $2 RETURNING ${COLUMNS}`,
+        [tenantId, id],
+      ),
     );
     return r.rows[0] ?? null;
   }
 
   /** Records a use of the key (callers throttle). */
   async touch(id: string, at: Date): Promise<void> {
-    await this.pool.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1', [id, at]);
+    await this.pool.query('SELECT hub_touch_api_key($1::uuid, $2)', [id, at]);
   }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabaseError, Pool } from 'pg';
+import type { DatabaseError, Pool, QueryResult, QueryResultRow } from 'pg';
+import { inTenantTransaction } from '@hub/persistence';
 import { formatIssues } from '@hub/contracts';
 import { SecretsCipher, type SealedSecrets } from '../crypto/envelope';
 import {
@@ -82,6 +83,12 @@ interface Row {
   legacy_secrets: Record<string, unknown> | null;
 }
 
+/** A `(tenant_id, id)` reference returned by a SECURITY DEFINER lookup. */
+interface Ref {
+  tenant_id: string;
+  id: string;
+}
+
 const SUMMARY_COLUMNS = `id::text AS id, tenant_id, type, name, config, secret_fields, enabled, created_at, updated_at`;
 const FULL_COLUMNS = `${SUMMARY_COLUMNS}, secrets_ciphertext, secrets_iv, secrets_tag, secrets_wrapped_key,
   secrets_key_id, legacy_secrets`;
@@ -104,8 +111,9 @@ export function setSecretFields(secrets: Record<string, unknown>): string[] {
  *   KEK id, at most 2,000 rows), so the cache is never stale and a KMS is not called per read.
  * - Config and secrets are parsed with the type's schema on every load ({@link IntegrationConfigSchemas}).
  * - Vendor identifiers that select a tenant ({@link vendorSelector}) go to the unique `selector` column.
- * - Tenant reads filter on `tenant_id`; the `loadAllEnabled` / `loadBySelector` system reads (connectors
- *   picking the tenant of an incoming stream) are cross-tenant by design.
+ * - Every statement runs inside a transaction of its tenant (row-level security). The system reads that
+ *   cannot know the tenant first (`loadAllEnabled`, `loadBySelector`, `loadAnyTenant`, `rotate`) get
+ *   `(tenant_id, id)` from SECURITY DEFINER functions and then read each row inside its tenant.
  */
 export class IntegrationStore {
   private readonly cache = new Map<string, { version: string; secrets: unknown }>();
@@ -124,7 +132,8 @@ export class IntegrationStore {
     const sealed = await this.cipher.seal(data.secrets, { tenantId, integrationId: id });
     const selector = vendorSelector(data.type, data.config, data.secrets);
     try {
-      const { rows } = await this.db.query<Row>(
+      const { rows } = await this.tq<Row>(
+        tenantId,
         `INSERT INTO integrations (id, tenant_id, type, name, config, enabled, secret_fields, selector,
            secrets_ciphertext, secrets_iv, secrets_tag, secrets_wrapped_key, secrets_key_id)
          VALUES ($1::uuid, $2, $3, $4, $5::jsonb, $6, $7::text[], $8, $9, $10, $11, $12, $13)
@@ -173,7 +182,8 @@ export class IntegrationStore {
       ? await this.cipher.seal(patch.secrets, { tenantId, integrationId: id })
       : null;
     try {
-      const { rows } = await this.db.query<Row>(
+      const { rows } = await this.tq<Row>(
+        tenantId,
         `UPDATE integrations SET
            name = COALESCE($3, name), enabled = COALESCE($4, enabled), config = $5::jsonb, selector = $6,
            secret_fields = COALESCE($7::text[], secret_fields),
@@ -204,7 +214,7 @@ export class IntegrationStore {
   /** @returns true if the tenant's integration was deleted */
   async delete(tenantId: string, id: string): Promise<boolean> {
     if (!UUID.test(id)) return false;
-    const r = await this.db.query(`DELETE FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`, [
+    const r = await this.tq(tenantId, `DELETE FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`, [
       tenantId,
       id,
     ]);
@@ -215,7 +225,8 @@ export class IntegrationStore {
   /** The tenant's integration without secrets, or null (unknown, another tenant's, or not a UUID). */
   async get(tenantId: string, id: string): Promise<IntegrationSummary | null> {
     if (!UUID.test(id)) return null;
-    const { rows } = await this.db.query<Row>(
+    const { rows } = await this.tq<Row>(
+      tenantId,
       `SELECT ${SUMMARY_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`,
       [tenantId, id],
     );
@@ -224,7 +235,8 @@ export class IntegrationStore {
 
   /** The tenant's integrations (optionally of one type), oldest first, without secrets. */
   async list(tenantId: string, type?: IntegrationType): Promise<IntegrationSummary[]> {
-    const { rows } = await this.db.query<Row>(
+    const { rows } = await this.tq<Row>(
+      tenantId,
       `SELECT ${SUMMARY_COLUMNS} FROM integrations WHERE tenant_id = $1 AND ($2::text IS NULL OR type = $2)
        ORDER BY created_at, id`,
       [tenantId, type ?? null],
@@ -270,11 +282,14 @@ export class IntegrationStore {
    */
   async loadAnyTenant<T extends IntegrationType>(id: string, type: T): Promise<LoadedIntegration<T> | null> {
     if (!UUID.test(id)) return null;
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${FULL_COLUMNS} FROM integrations WHERE id = $1::uuid AND type = $2`,
+    const { rows } = await this.db.query<{ tenant_id: string | null }>(
+      'SELECT hub_integration_owner($1::uuid, $2) AS tenant_id',
       [id, type],
     );
-    return rows[0] ? this.parse(rows[0], type) : null;
+    const tenantId = rows[0]?.tenant_id;
+    if (!tenantId) return null;
+    const row = await this.fullRow(tenantId, id);
+    return row && row.type === type ? this.parse(row, type) : null;
   }
 
   /**
@@ -285,7 +300,8 @@ export class IntegrationStore {
     tenantId: string,
     type: T,
   ): Promise<LoadedIntegration<T> | null> {
-    const { rows } = await this.db.query<Row>(
+    const { rows } = await this.tq<Row>(
+      tenantId,
       `SELECT ${FULL_COLUMNS} FROM integrations WHERE tenant_id = $1 AND type = $2 AND enabled
        ORDER BY created_at, id LIMIT 1`,
       [tenantId, type],
@@ -301,9 +317,9 @@ export class IntegrationStore {
     type: T,
     onInvalid: (integrationId: string, tenantId: string, error: Error) => void = () => undefined,
   ): Promise<LoadedIntegration<T>[]> {
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${FULL_COLUMNS} FROM integrations WHERE type = $1 AND enabled ORDER BY id`,
-      [type],
+    const rows = await this.rowsOf(
+      await this.db.query<Ref>('SELECT tenant_id, id::text AS id FROM hub_enabled_integrations($1)', [type]),
+      (r) => r.enabled && r.type === type,
     );
     const out: LoadedIntegration<T>[] = [];
     for (const row of rows) {
@@ -328,9 +344,12 @@ export class IntegrationStore {
   ): Promise<LoadedIntegration<T> | null> {
     const selector = vendorSelector(type, config, secrets);
     if (!selector) return null;
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${FULL_COLUMNS} FROM integrations WHERE type = $1 AND selector = $2 AND enabled`,
-      [type, selector.value],
+    const rows = await this.rowsOf(
+      await this.db.query<Ref>('SELECT tenant_id, id::text AS id FROM hub_integration_by_selector($1, $2)', [
+        type,
+        selector.value,
+      ]),
+      (r) => r.enabled && r.type === type,
     );
     return rows[0] ? this.parse(rows[0], type) : null;
   }
@@ -348,13 +367,17 @@ export class IntegrationStore {
     let encryptedLegacy = 0;
     let rewrapped = 0;
     const failed: { id: string; error: string }[] = [];
-    const legacy = await this.db.query<Row>(
-      `SELECT ${FULL_COLUMNS} FROM integrations WHERE legacy_secrets IS NOT NULL ORDER BY id`,
+    const candidates = await this.rowsOf(
+      await this.db.query<Ref>('SELECT tenant_id, id::text AS id FROM hub_integrations_to_rotate($1)', [
+        keyId,
+      ]),
+      () => true,
     );
-    for (const row of legacy.rows) {
+    for (const row of candidates.filter((r) => r.legacy_secrets !== null)) {
       const secrets = row.legacy_secrets ?? {};
       const sealed = await this.cipher.seal(secrets, { tenantId: row.tenant_id, integrationId: row.id });
-      const r = await this.db.query(
+      const r = await this.tq(
+        row.tenant_id,
         `UPDATE integrations SET legacy_secrets = NULL, secret_fields = $3::text[],
            secrets_ciphertext = $4, secrets_iv = $5, secrets_tag = $6, secrets_wrapped_key = $7, secrets_key_id = $8
          WHERE id = $1::uuid AND updated_at = $2 AND legacy_secrets IS NOT NULL`,
@@ -362,12 +385,10 @@ export class IntegrationStore {
       );
       encryptedLegacy += r.rowCount ?? 0;
     }
-    const stale = await this.db.query<Row>(
-      `SELECT ${FULL_COLUMNS} FROM integrations
-       WHERE secrets_key_id IS NOT NULL AND secrets_key_id <> $1 ORDER BY id`,
-      [keyId],
+    const stale = candidates.filter(
+      (r) => r.legacy_secrets === null && r.secrets_key_id !== null && r.secrets_key_id !== keyId,
     );
-    for (const row of stale.rows) {
+    for (const row of stale) {
       let next: SealedSecrets | null;
       try {
         next = await this.cipher.rewrap(sealedOf(row)!, { tenantId: row.tenant_id, integrationId: row.id });
@@ -376,7 +397,8 @@ export class IntegrationStore {
         continue;
       }
       if (!next) continue;
-      const r = await this.db.query(
+      const r = await this.tq(
+        row.tenant_id,
         `UPDATE integrations SET secrets_wrapped_key = $3, secrets_key_id = $4
          WHERE id = $1::uuid AND secrets_key_id = $2 AND secrets_wrapped_key = $5`,
         [row.id, row.secrets_key_id, next.wrappedKey, next.keyId, row.secrets_wrapped_key],
@@ -387,9 +409,41 @@ export class IntegrationStore {
     return { keyId, rewrapped, encryptedLegacy, failed };
   }
 
+  /**
+   * One statement inside a transaction of `tenantId` (row-level security: the statement sees only that
+   * tenant's rows; docs/security/tenancy.md).
+   */
+  private tq<R extends QueryResultRow = QueryResultRow>(
+    tenantId: string,
+    text: string,
+    values: unknown[],
+  ): Promise<QueryResult<R>> {
+    return inTenantTransaction(this.db, tenantId, (c) => c.query<R>(text, values));
+  }
+
+  /**
+   * The full rows behind `(tenant_id, id)` references from a SECURITY DEFINER system function (the
+   * tenant is not known before the lookup), each tenant's rows read inside that tenant; order kept.
+   */
+  private async rowsOf(refs: QueryResult<Ref>, keep: (r: Row) => boolean): Promise<Row[]> {
+    const byTenant = new Map<string, string[]>();
+    for (const r of refs.rows) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r.id]);
+    const found = new Map<string, Row>();
+    for (const [tenantId, ids] of byTenant) {
+      const { rows } = await this.tq<Row>(
+        tenantId,
+        `SELECT ${FULL_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+        [tenantId, ids],
+      );
+      for (const row of rows) found.set(row.id, row);
+    }
+    return refs.rows.map((r) => found.get(r.id)).filter((r): r is Row => !!r && keep(r));
+  }
+
   private async fullRow(tenantId: string, id: string): Promise<Row | null> {
     if (!UUID.test(id)) return null;
-    const { rows } = await this.db.query<Row>(
+    const { rows } = await this.tq<Row>(
+      tenantId,
       `SELECT ${FULL_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`,
       [tenantId, id],
     );

@@ -72,12 +72,23 @@ export function createPgPool(databaseUrl: string, opts: PgPoolOptions = {}): Poo
 }
 
 /**
- * Runs `fn` in a READ COMMITTED transaction on one pooled connection: BEGIN, `fn(client)`, COMMIT; on
+ * Runs `fn` in a READ COMMITTED transaction WITHOUT a tenant on one pooled connection (row-level
+ * security then shows no tenant-owned row: use {@link inTenantTransaction} for tenant data; this is for
+ * tables without RLS — inbox, outbox — and for system jobs that go through SECURITY DEFINER functions
+ * and {@link setTransactionTenant}): BEGIN, `fn(client)`, COMMIT; on
  * any error ROLLBACK and rethrow (a connection whose ROLLBACK failed is destroyed, not reused).
  * @returns fn's result, after COMMIT succeeded
  * @throws fn's error, or the COMMIT's (e.g. serialization failure 40001) — the transaction is rolled back
  */
 export async function inPgTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return runTransaction(pool, () => 'BEGIN', fn);
+}
+
+async function runTransaction<T>(
+  pool: Pool,
+  begin: (client: PoolClient) => string,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   // While checked out the pool does not listen on the client: a backend killed mid-transaction
   // (pg_terminate_backend, server restart) emits 'error', which would crash the process unheard. The
@@ -92,7 +103,7 @@ export async function inPgTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     client.release(err ?? broken);
   };
   try {
-    await client.query('BEGIN');
+    await client.query(begin(client));
   } catch (e) {
     release(e as Error);
     throw e;
@@ -112,4 +123,50 @@ export async function inPgTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     }
     throw e;
   }
+}
+
+/**
+ * Runs `fn` in a READ COMMITTED transaction of tenant `tenantId` on one pooled connection: `BEGIN; SET
+ * LOCAL hub.tenant_id = '<tenant>'` in ONE round trip (simple protocol, the tenant quoted by
+ * node-postgres' `escapeLiteral`), then `fn(client)`, COMMIT; ROLLBACK and rethrow on error. Row-level
+ * security (docs/security/tenancy.md) limits every statement of `fn` to the tenant's rows; the setting
+ * ends with the transaction, so the pooled connection carries nothing to its next user.
+ * @param tenantId non-empty tenant id
+ * @returns fn's result, after COMMIT succeeded
+ * @throws Error for an empty tenant id; fn's error, or the COMMIT's — the transaction is rolled back
+ */
+export async function inTenantTransaction<T>(
+  pool: Pool,
+  tenantId: string,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  if (!tenantId) throw new Error('inTenantTransaction: a tenant id is required');
+  return runTransaction(pool, (c) => `BEGIN; SET LOCAL hub.tenant_id = ${c.escapeLiteral(tenantId)}`, fn);
+}
+
+/**
+ * Switches the tenant of the current transaction (`set_config('hub.tenant_id', $1, true)`): for system
+ * jobs that find due rows of several tenants through a SECURITY DEFINER function and then act on each
+ * inside its own tenant, in one transaction (docs/security/tenancy.md "System paths").
+ */
+export async function setTransactionTenant(db: SqlExecutor, tenantId: string): Promise<void> {
+  if (!tenantId) throw new Error('setTransactionTenant: a tenant id is required');
+  await db.query({
+    name: 'hub.setTenant',
+    text: "SELECT set_config('hub.tenant_id', $1, true)",
+    values: [tenantId],
+  });
+}
+
+/**
+ * The URL of the same database for another role: `url` with its user (and password) replaced. For
+ * trust/peer-authenticated development clusters, where the migration role (owner) and the runtime role
+ * (`hub_app`) differ only by name.
+ * @param password optional password for the role
+ */
+export function withDatabaseRole(url: string, role: string, password?: string): string {
+  const u = new URL(url);
+  u.username = encodeURIComponent(role);
+  u.password = password ? encodeURIComponent(password) : '';
+  return u.toString();
 }

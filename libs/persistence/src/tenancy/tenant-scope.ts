@@ -1,4 +1,19 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PrismaClient } from '../generated/prisma/client';
+import type { PrismaTx } from '../prisma-client';
+
+/**
+ * PostgreSQL setting that carries the tenant of a transaction (`SET LOCAL hub.tenant_id = …` /
+ * `set_config('hub.tenant_id', …, true)`); every row-level-security policy compares `tenant_id` with
+ * `current_setting('hub.tenant_id', true)` (migration 20261202090000_tenant_rls, docs/security/tenancy.md).
+ */
+export const TENANT_SETTING = 'hub.tenant_id';
+
+/**
+ * The tenant of the interactive transaction of a {@link forTenant} client (`scoped.$transaction(async
+ * (tx) => …)`) running in this async context: operations on its `tx` join that transaction.
+ */
+const inTenantTx = new AsyncLocalStorage<string>();
 
 type AnyArgs = Record<string, unknown> & {
   where?: Record<string, unknown>;
@@ -59,10 +74,15 @@ const cache = new WeakMap<PrismaClient, Map<string, ReturnType<typeof buildTenan
 const MAX_CACHED_TENANTS = 1000;
 
 /**
- * Returns a Prisma client bound to one tenant: every query on a model with `tenantId` gets
- * `where.tenantId = tenantId` added, and every create is stamped with it (a different tenantId in
- * the data throws {@link CrossTenantError}). Cross-tenant reads are impossible through it by
- * construction. Nested relation reads follow foreign keys of rows already scoped.
+ * Returns a Prisma client bound to one tenant. The mechanism is PostgreSQL row-level security: every
+ * operation (model queries and `$queryRaw`/`$executeRaw`/`…Unsafe`) runs in a batch transaction that
+ * first sets {@link TENANT_SETTING} for the transaction (`set_config(…, true)`, Prisma's documented RLS
+ * client-extension pattern), so the database returns and accepts only this tenant's rows. Inside
+ * {@link tenantTransaction} operations join the surrounding transaction instead (its tenant is set).
+ * As defense in depth (it costs an object spread) queries on a model with `tenantId` also get
+ * `where.tenantId = tenantId` added and creates are stamped with it (so call sites may omit it); a
+ * different tenantId in a where or in data throws {@link CrossTenantError}.
+ * Cost: BEGIN, set_config, the query, COMMIT — use {@link tenantTransaction} to group several.
  * The client is built once per (root client, tenant) and reused (up to 1,000 tenants per root client).
  */
 export function forTenant(prisma: PrismaClient, tenantId: string): ReturnType<typeof buildTenantClient> {
@@ -82,28 +102,81 @@ export function forTenant(prisma: PrismaClient, tenantId: string): ReturnType<ty
 
 function buildTenantClient(prisma: PrismaClient, tenantId: string) {
   const scoped = tenantModels(prisma);
-  return prisma.$extends({
+  /** Runs one operation with the tenant set: in the surrounding tenant transaction, or in its own. */
+  const withTenant = async <T>(run: () => Promise<T>): Promise<T> => {
+    const current = inTenantTx.getStore();
+    if (current !== undefined) {
+      if (current !== tenantId) throw new CrossTenantError(current, tenantId);
+      return run();
+    }
+    const [, result] = await prisma.$transaction([
+      prisma.$executeRaw`SELECT set_config('hub.tenant_id', ${tenantId}, true)`,
+      run() as unknown as ReturnType<typeof prisma.$executeRaw>,
+    ]);
+    return result as T;
+  };
+  const extended = prisma.$extends({
     name: `tenant:${tenantId}`,
     query: {
-      $allModels: {
-        async $allOperations({ model, operation, args, query }) {
-          if (!scoped.has(model)) return query(args);
-          const a = { ...(args as AnyArgs) };
-          if (WHERE_OPS.has(operation)) {
-            const w = a.where ?? {};
-            if (w.tenantId !== undefined && w.tenantId !== tenantId)
-              throw new CrossTenantError(tenantId, w.tenantId);
-            a.where = { ...w, tenantId };
-          }
-          if (operation === 'create' || operation === 'createMany' || operation === 'createManyAndReturn') {
-            a.data = stamp(a.data, tenantId);
-          }
-          if (operation === 'upsert') a.create = stamp(a.create, tenantId);
-          return query(a as typeof args);
-        },
+      async $allOperations({ model, operation, args, query }) {
+        if (!model || !scoped.has(model)) return withTenant(() => query(args));
+        const a = { ...(args as AnyArgs) };
+        if (WHERE_OPS.has(operation)) {
+          const w = a.where ?? {};
+          if (w.tenantId !== undefined && w.tenantId !== tenantId)
+            throw new CrossTenantError(tenantId, w.tenantId);
+          a.where = { ...w, tenantId };
+        }
+        if (operation === 'create' || operation === 'createMany' || operation === 'createManyAndReturn') {
+          a.data = stamp(a.data, tenantId);
+        }
+        if (operation === 'upsert') a.create = stamp(a.create, tenantId);
+        return withTenant(() => query(a as typeof args));
       },
     },
   });
+  // `$transaction(async (tx) => …)` of the scoped client: sets the tenant first, then lets the
+  // operations on `tx` run inside it (the batch form `$transaction([…])` sets it in each operation's
+  // own transaction, which is not what a batch means, so it is refused).
+  const $transaction = ((arg: unknown, opts?: unknown) => {
+    if (typeof arg !== 'function') {
+      throw new Error('forTenant(…).$transaction takes a function; batch transactions are not supported');
+    }
+    const fn = arg as (tx: unknown) => Promise<unknown>;
+    return (extended.$transaction as (f: (tx: unknown) => Promise<unknown>, o?: unknown) => Promise<unknown>)(
+      (tx) =>
+        inTenantTx.run(tenantId, async () => {
+          await (tx as PrismaTx).$executeRaw`SELECT set_config('hub.tenant_id', ${tenantId}, true)`;
+          return fn(tx);
+        }),
+      opts,
+    );
+  }) as typeof extended.$transaction;
+  return new Proxy(extended, {
+    get: (target, prop, receiver) =>
+      prop === '$transaction' ? $transaction : Reflect.get(target, prop, receiver),
+  });
+}
+
+/**
+ * Runs `fn` in one interactive Prisma transaction of `tenantId`: the first statement sets
+ * {@link TENANT_SETTING} for the transaction, so row-level security limits every statement of `fn`
+ * (`tx` model queries, raw SQL) to the tenant's rows. Use `tx` only: another client used inside `fn`
+ * runs on another connection, outside this transaction. Commits when `fn` resolves, rolls back when it throws.
+ * @param opts Prisma's interactive-transaction options (`timeout`, `maxWait` in ms, `isolationLevel`)
+ * @returns fn's result
+ * @throws fn's error
+ */
+export async function tenantTransaction<T>(
+  prisma: PrismaClient,
+  tenantId: string,
+  fn: (tx: PrismaTx) => Promise<T>,
+  opts?: Parameters<PrismaClient['$transaction']>[1],
+): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT set_config('hub.tenant_id', ${tenantId}, true)`;
+    return fn(tx);
+  }, opts);
 }
 
 /** The type of a tenant-scoped client. */

@@ -121,6 +121,7 @@ export class SuggestUseCase {
     const window = upTo >= 0 ? ctx.utterances.slice(0, upTo + 1) : [...ctx.utterances, utterance];
 
     const retrieval = await this.retrieve.execute({
+      tenantId,
       knowledgeBaseId: target.knowledgeBaseId,
       window,
       topK: this.opts.topK,

@@ -149,11 +149,11 @@ export class IngestDocumentsUseCase {
     const report = async (force = false) => {
       if (!force && Date.now() - lastReport < (this.limits.progressEveryMs ?? 500)) return;
       lastReport = Date.now();
-      await this.repo.updateUpload(uploadId, progress);
+      await this.repo.updateUpload(cmd.tenantId, uploadId, progress);
     };
     const batchSize = this.limits.batchSize ?? 500;
     try {
-      await this.repo.inUploadTransaction(kb.id, async (writer) => {
+      await this.repo.inUploadTransaction(cmd.tenantId, kb.id, async (writer) => {
         let batch: ParsedDocument[] = [];
         const flush = async () => {
           if (!batch.length) return;
@@ -181,11 +181,11 @@ export class IngestDocumentsUseCase {
     } catch (e) {
       cmd.body.resume();
       await this.repo
-        .updateUpload(uploadId, { ...progress, status: 'failed', error: (e as Error).message })
+        .updateUpload(cmd.tenantId, uploadId, { ...progress, status: 'failed', error: (e as Error).message })
         .catch(() => undefined);
       throw e;
     }
-    await this.repo.updateUpload(uploadId, { ...progress, status: 'succeeded' });
+    await this.repo.updateUpload(cmd.tenantId, uploadId, { ...progress, status: 'succeeded' });
     this.logger.info({ kbId: kb.id, uploadId, ...progress }, 'knowledge base upload committed');
     return {
       uploadId,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { inTenantTransaction } from '@hub/persistence';
 import type { Logger } from 'pino';
 import type { WorkItemCommand } from '@hub/contracts';
 import { LOGGER } from '@hub/observability';
@@ -65,10 +66,11 @@ export class ReleaseOfferUseCase {
   /**
    * Expires one offer if it is still live and due (scheduler; any replica, idempotent: a second
    * replica finds it no longer live).
+   * @param tenantId the offer's tenant (from the expiry scan, `hub_due_offers`)
    * @returns whether this call expired it
    */
-  async expire(offerId: string): Promise<boolean> {
-    const offer = await this.repo.findOffer(this.txs.sql, offerId);
+  async expire(tenantId: string, offerId: string): Promise<boolean> {
+    const offer = await inTenantTransaction(this.txs.sql, tenantId, (db) => this.repo.findOffer(db, offerId));
     if (!offer || offer.status !== 'live') return false;
     return this.txs.run(offer.tenantId, `timer:offer:${offerId}`, async (rt) => {
       const locked = await this.locks.lock(rt, offer.workItemId, { extraAgentIds: [offer.agentId] });
