@@ -1,3 +1,4 @@
+import { RequireScopes } from '@hub/auth';
 import { Body, Controller, Get, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -44,6 +45,7 @@ export class WebhookSecretController {
     @Inject(WEBHOOK_SIGNING_OPTIONS) private readonly opts: WebhookSigningOptions,
   ) {}
 
+  @RequireScopes('integrations:admin')
   @Get()
   @ApiOperation({
     summary: 'Whether a webhook signing secret is set, and a running rotation (no secret values)',
@@ -53,6 +55,7 @@ export class WebhookSecretController {
     return this.secrets.status(tenantId);
   }
 
+  @RequireScopes('integrations:admin')
   @Post()
   @ApiOperation({
     summary:

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { PRISMA, type PrismaClient } from '@hub/persistence';
+import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
 import { IntegrationStore } from '@hub/integrations';
 
 /** A queue-to-KB mapping row (seed 001 "Queue-to-KB Mapping"). */
