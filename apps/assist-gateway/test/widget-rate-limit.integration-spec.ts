@@ -43,13 +43,11 @@ describe('per-widget limit on forwarded chat lines, shared by two gateway replic
     return w;
   }
   const forward = (w: TestWidget, text: string) =>
-    w.socket
-      .timeout(20_000)
-      .emitWithAck('utterance', {
-        speaker: 'customer',
-        text,
-        messageId: `m-${randomUUID()}`,
-      }) as Promise<ForwardUtteranceAck>;
+    w.socket.timeout(20_000).emitWithAck('utterance', {
+      speaker: 'customer',
+      text,
+      messageId: `m-${randomUUID()}`,
+    }) as Promise<ForwardUtteranceAck>;
 
   it('the 4th line of one widget is refused on either replica with retryAfterSeconds; another widget is unaffected', async () => {
     const onA = await widget(a, 'sf-agent-rl');

@@ -31,8 +31,11 @@ export const HttpProtectionConfigSchema = z.object({
   RATE_LIMIT_ADMIN_PER_TENANT: positiveInt(100_000_000).default(3_000),
   /** Intake requests in flight per replica above which new ones are shed with 503. */
   OVERLOAD_MAX_IN_FLIGHT: positiveInt(100_000).default(64),
-  /** Mean event-loop delay (ms, sampled every 250 ms) above which intake requests are shed with 503. */
-  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: positiveInt(60_000).default(200),
+  /**
+   * Mean event-loop delay (ms, sampled every 250 ms) above which intake requests are shed with 503; 0 = off
+   * (default: on a CPU-starved host the delay trips long before intake is saturated — enable it per deployment).
+   */
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Clients waiting for a PostgreSQL pool connection above which intake requests are shed (where the service reports its pool). */
   OVERLOAD_MAX_DB_POOL_WAITING: positiveInt(100_000).default(32),
   /** `Retry-After` of a shed (503) request, seconds. */

@@ -20,7 +20,7 @@ export interface AdmissionOptions {
   routes: readonly string[];
   /** Requests of those routes in flight in this process above which new ones get 503. */
   maxInFlight: number;
-  /** Mean event-loop delay, ms, above which new ones get 503. */
+  /** Mean event-loop delay, ms, above which new ones get 503; 0 = not checked. */
   maxEventLoopDelayMs: number;
   /** `Retry-After` of a 503, seconds. */
   retryAfterSeconds: number;
@@ -92,7 +92,8 @@ export class AdmissionControl {
   /** Why a new request would be shed now, or null when it would be admitted. */
   pressure(): string | null {
     if (this.inFlight >= this.opts.maxInFlight) return 'in_flight';
-    if (this.delayMs > this.opts.maxEventLoopDelayMs) return 'event_loop_delay';
+    if (this.opts.maxEventLoopDelayMs > 0 && this.delayMs > this.opts.maxEventLoopDelayMs)
+      return 'event_loop_delay';
     for (const p of this.opts.probes ?? []) if (p.value() > p.max) return p.name;
     return null;
   }
