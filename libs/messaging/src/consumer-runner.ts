@@ -224,8 +224,14 @@ export class ConsumerRunner {
         resolve();
       });
     });
-    await this.connectAndRun();
+    // running before run(): kafkajs' run() awaits the first join, and a crash there must be restarted too
     this.running = true;
+    try {
+      await this.connectAndRun();
+    } catch (e) {
+      this.running = false;
+      throw e;
+    }
     if (this.opts.joinWaitMs === undefined) return joined;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([joined, new Promise<void>((r) => (timer = setTimeout(r, this.opts.joinWaitMs)))]);
