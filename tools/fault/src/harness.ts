@@ -288,7 +288,11 @@ export class FaultHarness {
         .setSubject(id)
         .setExpirationTime('2h')
         .sign(new TextEncoder().encode(SECRET));
-      const a = new FaultAgent(id, token, () => this.url('agent-gateway'));
+      const a = new FaultAgent(
+        id,
+        token, // never throws: between a gateway's SIGKILL and its restart the agent's calls fail and are retried
+        () => this.services.get('agent-gateway')?.url ?? 'http://127.0.0.1:1',
+      );
       await a.connect();
       await a.setPresence('online');
       this.agents.push(a);
