@@ -149,6 +149,7 @@ describe('suggestion-service OpenAPI document (/docs-json)', () => {
       '403',
       '404',
       '409',
+      '413',
       '415',
       '502',
     ]);

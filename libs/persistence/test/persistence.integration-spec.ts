@@ -518,6 +518,8 @@ describe('persistence against real PostgreSQL', () => {
           return 'now()';
         case 'tsvector':
           return `''::tsvector`;
+        case 'bytea':
+          return `decode(md5(random()::text), 'hex')`;
         default:
           return `'x-' || substr(md5(random()::text), 1, 8)`;
       }

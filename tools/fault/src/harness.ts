@@ -283,9 +283,13 @@ export class FaultHarness {
     })) as { id: string };
     this.integrationId = integ.id;
     for (const id of ids) {
+      // the gateway's defaults: issuer engagement-hub, audience agent-gateway, lifetime ≤ 24 h
       const token = await new SignJWT({ tid: TENANT })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(id)
+        .setIssuer('engagement-hub')
+        .setAudience('agent-gateway')
+        .setIssuedAt()
         .setExpirationTime('2h')
         .sign(new TextEncoder().encode(SECRET));
       const a = new FaultAgent(
