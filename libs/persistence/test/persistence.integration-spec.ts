@@ -120,14 +120,18 @@ describe('persistence against real PostgreSQL', () => {
       });
       await waitFor(() => got.length === 6, { what: 'relay delivery' });
       expect(Date.now() - t0).toBeLessThan(900);
-      expect(got.slice(0, 5).map((m) => JSON.parse(m.payload).id)).toEqual(events.map((e) => e.id));
-      expect(got[0]).toMatchObject({
+      // Kafka and Redis rows are delivered (and committed) separately: order holds per destination
+      const kafka = got.filter((m) => m.destination === 'kafka');
+      expect(kafka.map((m) => JSON.parse(m.payload).id)).toEqual(events.map((e) => e.id));
+      expect(kafka[0]).toMatchObject({
         destination: 'kafka',
         target: 'hub.handoff.outcomes.v1',
         key: 'c-0',
         tenantId: 'acme',
       });
-      expect(got[5]).toMatchObject({ destination: 'redis', target: 'hub:t:acme:agent:a1' });
+      expect(got.filter((m) => m.destination === 'redis')).toEqual([
+        expect.objectContaining({ destination: 'redis', target: 'hub:t:acme:agent:a1' }),
+      ]);
       expect(await prisma.outboxEvent.count()).toBe(0);
     });
 
@@ -519,7 +523,7 @@ describe('persistence against real PostgreSQL', () => {
         case 'tsvector':
           return `''::tsvector`;
         case 'bytea':
-          return `decode(md5(random()::text), 'hex')`;
+          return `''::bytea`; // empty: satisfies length checks such as file_contents' size_bytes = octet_length
         default:
           return `'x-' || substr(md5(random()::text), 1, 8)`;
       }
