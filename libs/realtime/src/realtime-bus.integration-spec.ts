@@ -62,6 +62,8 @@ describe('RealtimeBus against real Redis', () => {
       const resyncs: string[] = [];
       bus.onResync((reason) => resyncs.push(reason));
       await bus.subscribe(RealtimeChannels.agent, (_c, m) => void got.push(m));
+      // the publisher connection connects on its own (not awaited by subscribe): healthy once both are up
+      await waitFor(() => bus.health().ok, { what: 'bus healthy after subscribe' });
       expect(bus.health()).toEqual({ ok: true });
       // Kill only this bus's subscriber connection (by its connection name) on the server.
       const name = `${ns2.replace(/[^a-zA-Z0-9]/g, '_')}sub`;
