@@ -9,4 +9,10 @@ bash tools/infra/install-system-deps.sh
 bash tools/infra/up.sh
 bash tools/models/fetch-models.sh
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
-exec npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache "$@"
+LOG="$(mktemp -t hub-tests.XXXXXX.log)"
+status=0
+npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache "$@" 2>&1 | tee "${LOG}" || status=$?
+# one closing line for the whole run (every project's jest "Tests:" line summed)
+bash tools/test/summary.sh "${LOG}" || true
+rm -f "${LOG}"
+exit "${status}"
