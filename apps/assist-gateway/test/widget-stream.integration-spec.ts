@@ -89,6 +89,7 @@ describe('widget authentication', () => {
       .setIssuer('engagement-hub')
       .setAudience('assist-widget')
       .setSubject('a1')
+      .setIssuedAt()
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(SECRET));
     expect(await refusal({ token: unbound })).toBe('claims_invalid');

@@ -63,6 +63,7 @@ describe('WidgetTokenService', () => {
       .setIssuer('engagement-hub')
       .setAudience('not-' + WIDGET_AUDIENCE)
       .setSubject('a')
+      .setIssuedAt()
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(base.EMBED_TOKEN_SECRET));
     await expect(svc.verify(wrongAud)).rejects.toMatchObject({ reason: 'token_invalid' });
@@ -75,9 +76,32 @@ describe('WidgetTokenService', () => {
       .setIssuer('engagement-hub')
       .setAudience(WIDGET_AUDIENCE)
       .setSubject('a')
+      .setIssuedAt()
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(base.EMBED_TOKEN_SECRET));
     await expect(svc.verify(bad)).rejects.toMatchObject({ reason: 'claims_invalid' });
+  });
+
+  it('refuses a token without iat or living longer than the gateway accepts, even when correctly signed', async () => {
+    const svc = await WidgetTokenService.create(base);
+    const mint = (lifetime: string | null) => {
+      const j = new SignJWT({ tid: 'acme', provider: '8x8', use: 'embed', ctx: { aid: 'a' } })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('engagement-hub')
+        .setAudience(WIDGET_AUDIENCE)
+        .setSubject('a');
+      return (lifetime ? j.setIssuedAt().setExpirationTime(lifetime) : j.setExpirationTime('1m')).sign(
+        new TextEncoder().encode(base.EMBED_TOKEN_SECRET),
+      );
+    };
+    await expect(svc.verify(await mint(null))).rejects.toMatchObject({ reason: 'token_invalid' });
+    await expect(svc.verify(await mint('2h'))).rejects.toMatchObject({
+      reason: 'token_invalid',
+      message: expect.stringContaining('3600 s'),
+    });
+    await expect(svc.verify(await mint('59m'))).resolves.toMatchObject({ tid: 'acme' });
+    const sessions = await WidgetTokenService.create({ ...base, SESSION_TOKEN_TTL_S: 7200 });
+    await expect(sessions.verify(await mint('2h'))).resolves.toMatchObject({ tid: 'acme' });
   });
 
   it('refuses alg=none', async () => {

@@ -45,27 +45,40 @@ type Key =
 /**
  * Signs and verifies widget tokens: compact JWS (RFC 7515) JWTs (RFC 7519) via `jose`, HS256 with
  * `EMBED_TOKEN_SECRET` or ES256 with `EMBED_TOKEN_PRIVATE_KEY`. Verification pins the algorithm,
- * issuer and audience, requires `exp` (5 s clock tolerance) and validates the custom claims with
+ * issuer and audience, requires `exp` and `iat` (5 s clock tolerance), refuses a lifetime (`exp - iat`) above
+ * max(EMBED_TOKEN_MAX_TTL_S, SESSION_TOKEN_TTL_S), and validates the custom claims with
  * {@link WidgetClaimsSchema}.
  */
 export class WidgetTokenService {
   private constructor(
     private readonly key: Key,
     private readonly issuer: string,
+    /** Longest lifetime (`exp - iat`) a token may have to be accepted, s. */
+    private readonly maxLifetimeS: number,
   ) {}
 
   /** @throws Error when the configured PEM cannot be imported as an ES256 (P-256) PKCS#8 key */
-  static async create(config: TokenConfig): Promise<WidgetTokenService> {
+  static async create(config: TokenConfig & { SESSION_TOKEN_TTL_S?: number }): Promise<WidgetTokenService> {
+    // embed tokens are capped at EMBED_TOKEN_MAX_TTL_S when issued; session tokens live SESSION_TOKEN_TTL_S
+    const maxLifetimeS = Math.max(config.EMBED_TOKEN_MAX_TTL_S, config.SESSION_TOKEN_TTL_S ?? 0);
     if (config.EMBED_TOKEN_PRIVATE_KEY) {
       const pem = config.EMBED_TOKEN_PRIVATE_KEY;
       const sign = await importPKCS8(pem, 'ES256');
       const spki = createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString();
       const verify = await importSPKI(spki, 'ES256', { extractable: true });
       const jwk = { ...(await exportJWK(verify)), alg: 'ES256', use: 'sig' };
-      return new WidgetTokenService({ alg: 'ES256', sign, verify, jwk }, config.EMBED_TOKEN_ISSUER);
+      return new WidgetTokenService(
+        { alg: 'ES256', sign, verify, jwk },
+        config.EMBED_TOKEN_ISSUER,
+        maxLifetimeS,
+      );
     }
     const secret = new TextEncoder().encode(config.EMBED_TOKEN_SECRET);
-    return new WidgetTokenService({ alg: 'HS256', sign: secret, verify: secret }, config.EMBED_TOKEN_ISSUER);
+    return new WidgetTokenService(
+      { alg: 'HS256', sign: secret, verify: secret },
+      config.EMBED_TOKEN_ISSUER,
+      maxLifetimeS,
+    );
   }
 
   /** JSON Web Key Set (RFC 7517) with the public verification key; empty for HS256. */
@@ -107,7 +120,7 @@ export class WidgetTokenService {
         algorithms: [this.key.alg],
         issuer: this.issuer,
         audience: WIDGET_AUDIENCE,
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'iat', 'sub'],
         clockTolerance: 5,
       }));
     } catch (e) {
@@ -115,6 +128,12 @@ export class WidgetTokenService {
         throw new InvalidTokenError('token_expired', 'the widget token has expired');
       throw new InvalidTokenError('token_invalid', `the widget token is not valid: ${(e as Error).message}`);
     }
+    const lifetimeS = (payload.exp as number) - (payload.iat as number);
+    if (lifetimeS > this.maxLifetimeS)
+      throw new InvalidTokenError(
+        'token_invalid',
+        `the widget token lives ${lifetimeS} s, longer than the ${this.maxLifetimeS} s this gateway accepts`,
+      );
     const parsed = WidgetClaimsSchema.safeParse(payload);
     if (!parsed.success)
       throw new InvalidTokenError(
