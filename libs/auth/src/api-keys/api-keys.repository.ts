@@ -21,6 +21,10 @@ const COLUMNS = `id, tenant_id AS "tenantId", name, prefix, secret_sha256 AS "se
   expires_at AS "expiresAt", created_at AS "createdAt", last_used_at AS "lastUsedAt",
   revoked_at AS "revokedAt", replaced_by AS "replacedBy"`;
 
+/** Inserts one key: (id, tenant_id, name, prefix, secret_sha256, scopes, expires_at) → the row. */
+const INSERT_KEY = `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_sha256, scopes, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`;
+
 /**
  * PostgreSQL access to `api_keys` (hand-written SQL over `pg`; the table is owned by `@hub/auth`). Every
  * statement runs inside a transaction of its tenant (row-level security, docs/security/tenancy.md),
@@ -74,11 +78,15 @@ export class ApiKeysRepository {
     expiresAt: Date | null;
   }): Promise<ApiKeyRow> {
     const r = await inTenantTransaction(this.pool, k.tenantId, (c) =>
-      c.query<ApiKeyRow>(
-        `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_sha256, scopes, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-        [randomUUID(), k.tenantId, k.name, k.prefix, k.secretSha256, k.scopes, k.expiresAt],
-      ),
+      c.query<ApiKeyRow>(INSERT_KEY, [
+        randomUUID(),
+        k.tenantId,
+        k.name,
+        k.prefix,
+        k.secretSha256,
+        k.scopes,
+        k.expiresAt,
+      ]),
     );
     return r.rows[0];
   }
@@ -101,11 +109,15 @@ export class ApiKeysRepository {
       );
       const o = old.rows[0];
       if (!o) return null;
-      const created = await client.query<ApiKeyRow>(
-        `INSERT INTO api_keys (id, tenant_id, name, prefix, secret_sha256, scopes, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-        [randomUUID(), tenantId, o.name, next.prefix, next.secretSha256, o.scopes, o.expiresAt],
-      );
+      const created = await client.query<ApiKeyRow>(INSERT_KEY, [
+        randomUUID(),
+        tenantId,
+        o.name,
+        next.prefix,
+        next.secretSha256,
+        o.scopes,
+        o.expiresAt,
+      ]);
       const updated = await client.query<ApiKeyRow>(
         `UPDATE api_keys SET replaced_by = $3,
            expires_at = CASE WHEN expires_at IS NULL OR expires_at > $4 THEN $4 ELSE expires_at END
