@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'ccaas',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  testTimeout: 60000,
+};

@@ -1,0 +1,199 @@
+import type { z } from 'zod';
+
+/**
+ * The seam between the handoff orchestrator and a contact-center platform ("escalation target").
+ *
+ * The orchestrator picks a target by the integration's `type` (`internal` = our own work-item router, or an
+ * external platform: Amazon Connect, Genesys Cloud, 8x8 Contact Center). Every target reports progress as the
+ * same normalized {@link TargetEvent}s, so the handoff state machine, durable timers, audit rows, outcome events
+ * and callback deliveries are one code path for all of them. A vendor is one folder under `src/vendors/<vendor>`
+ * exporting one {@link EscalationTargetAdapter}; adding a vendor means adding a folder and registering it in
+ * `src/vendors/index.ts`.
+ */
+
+/** One line of the conversation as handed to the platform (oldest first). */
+export interface ContextMessage {
+  role: 'customer' | 'bot' | 'agent' | 'system';
+  text: string;
+  /** ISO-8601 timestamp. */
+  at: string;
+}
+
+/** Everything a platform receives when a handoff starts (built by the orchestrator from the handoff row). */
+export interface HandoffContext {
+  tenantId: string;
+  handoffId: string;
+  integrationId: string;
+  conversationId: string;
+  botSessionId: string;
+  channel: string;
+  customer: { id?: string; name?: string; email?: string; phone?: string };
+  /** Full transcript; adapters cut it to the platform's limits (the full one stays in our log). */
+  transcript: ContextMessage[];
+  summary?: string;
+  intent?: string;
+  /** Normalized sentiment, -1 … 1. */
+  sentiment?: { label: string; score: number };
+  escalationReason?: string;
+  /** Custom attributes from the bot (string values). */
+  attributes: Record<string, string>;
+  /** Category (routing data), used with intent by the vendor's queue mappings. */
+  category?: string;
+  /** 0–100, higher first. */
+  priority: number;
+  /** How long the platform has to get an agent to join, ms; after it the orchestrator ends the contact. */
+  timeoutMs?: number;
+}
+
+/** An integration as an adapter sees it: its id and its validated, decrypted config and secrets. */
+export interface TargetIntegration<C = Record<string, unknown>, S = Record<string, unknown>> {
+  id: string;
+  tenantId: string;
+  config: C;
+  secrets: S;
+}
+
+/**
+ * The platform-side contact a handoff became. `state` is the adapter's own JSON (persisted by the orchestrator
+ * with the handoff, encrypted: it may hold participant tokens); it is passed back on every later call.
+ */
+export interface ExternalContact {
+  externalContactId: string;
+  state: Record<string, unknown>;
+}
+
+/** Normalized progress of an external contact (every vendor maps its events to these). */
+export type TargetEvent =
+  | { kind: 'queued'; at: string; queue?: string }
+  | { kind: 'accepted'; at: string; agent: { id?: string; name?: string } }
+  | {
+      kind: 'agent_message';
+      at: string;
+      messageId: string;
+      text: string;
+      agent?: { id?: string; name?: string };
+    }
+  | { kind: 'agent_typing'; at: string }
+  | { kind: 'transferred'; at: string; queue?: string }
+  | { kind: 'ended'; at: string; by: 'agent' | 'customer' | 'system' }
+  | { kind: 'failed'; at: string; reason: 'error' | 'timeout' | 'rejected'; detail: string };
+
+/** Where receivers (webhooks, websockets, streams) deliver normalized events. Implemented by the orchestrator. */
+export interface TargetEventSink {
+  /**
+   * Records one event for the handoff that owns `externalContactId` (idempotent per `eventId`: a vendor retry
+   * or a duplicate delivery is dropped).
+   */
+  report(event: {
+    tenantId: string;
+    integrationId: string;
+    externalContactId: string;
+    /** Vendor's event/message id (dedupe key). */
+    eventId: string;
+    event: TargetEvent;
+  }): Promise<void>;
+}
+
+/** One step of Test Connection (`POST /v1/integrations/{id}/test`). */
+export interface TestConnectionStep {
+  step: 'credentials' | 'region' | 'permission' | 'queues' | 'flow' | 'webhook' | string;
+  ok: boolean;
+  /** Human-readable, redacted (no secret, no raw vendor body). */
+  detail?: string;
+}
+export interface TestConnectionReport {
+  ok: boolean;
+  steps: TestConnectionStep[];
+  /** The first failing step, when `ok` is false. */
+  failedStep?: string;
+}
+
+/** A queue (or flow / skill group) on the platform, for the admin UI's mapping pickers. */
+export interface PlatformQueue {
+  id: string;
+  name: string;
+  kind?: 'queue' | 'flow' | 'skill_group' | 'script';
+}
+
+/** Errors an adapter throws; the orchestrator's failure policy keys on `kind`. */
+export type TargetErrorKind =
+  /** 429 / TooManyRequests / LimitExceeded: retry with backoff. */
+  | 'throttled'
+  /** Platform down, 5xx, connection refused, timeout: retry with backoff, then `failed(error)`. */
+  | 'unavailable'
+  /** Bad credentials (401) or forbidden (403): not retried. */
+  | 'auth'
+  /** Bad parameter or unknown resource (400/404): not retried; `field` names the config field / parameter. */
+  | 'invalid';
+
+export class TargetError extends Error {
+  constructor(
+    readonly kind: TargetErrorKind,
+    message: string,
+    readonly field?: string,
+    /** Vendor error code (`x-amzn-errortype`, …), redacted of values. */
+    readonly vendorCode?: string,
+  ) {
+    super(message);
+    this.name = 'TargetError';
+  }
+  get retriable(): boolean {
+    return this.kind === 'throttled' || this.kind === 'unavailable';
+  }
+}
+
+/**
+ * One vendor. Config/secrets schemas are zod objects registered with `@hub/integrations`
+ * (`IntegrationConfigSchemas`); every outbound call goes through `OutboundHttp`/`OutboundUrlPolicy` of
+ * `@hub/integrations` (SSRF policy, no redirects with credentials, redacted errors).
+ */
+export interface EscalationTargetAdapter<C = Record<string, unknown>, S = Record<string, unknown>> {
+  /** Integration type, e.g. `amazon_connect`, `genesys_cloud`, `eightbyeight_cc`. */
+  readonly type: string;
+  readonly configSchema: z.ZodType<C>;
+  readonly secretsSchema: z.ZodType<S>;
+  /** Creates the platform contact with the context; throws {@link TargetError}. */
+  start(ctx: HandoffContext, integration: TargetIntegration<C, S>): Promise<ExternalContact>;
+  /** Forwards one customer line after the handoff (`hub.conversation.messages.v1`). */
+  sendCustomerMessage(
+    contact: ExternalContact,
+    message: { messageId: string; text: string; at: string },
+    integration: TargetIntegration<C, S>,
+  ): Promise<void>;
+  /** Ends the platform contact (timeout, withdrawal, customer left). Idempotent. */
+  end(
+    contact: ExternalContact,
+    reason: 'timeout' | 'withdrawn' | 'customer_left',
+    integration: TargetIntegration<C, S>,
+  ): Promise<void>;
+  /** Authenticate, check region/host and permissions, list queues; names the failing step. Never throws. */
+  testConnection(integration: TargetIntegration<C, S>): Promise<TestConnectionReport>;
+  listQueues(integration: TargetIntegration<C, S>): Promise<PlatformQueue[]>;
+  /** Writes the hub's final summary back as the wrap-up note, where the platform has one (Genesys). */
+  saveSummary?(
+    contact: ExternalContact,
+    summary: string,
+    integration: TargetIntegration<C, S>,
+  ): Promise<void>;
+}
+
+/**
+ * A signed-webhook receiver of a vendor (Genesys `X-Hub-Signature-256`, 8x8 `x-8x8-signature`). The HTTP route
+ * hands it the raw body and headers; it verifies the signature (throwing {@link WebhookRejectedError} → 401) and
+ * returns the normalized events, which the route passes to the {@link TargetEventSink}.
+ */
+export interface WebhookReceiver<C = Record<string, unknown>, S = Record<string, unknown>> {
+  readonly type: string;
+  verifyAndParse(
+    rawBody: Buffer,
+    headers: Record<string, string | string[] | undefined>,
+    integration: TargetIntegration<C, S>,
+  ): Promise<{ externalContactId: string; eventId: string; event: TargetEvent }[]>;
+}
+
+export class WebhookRejectedError extends Error {
+  constructor(readonly reason: string) {
+    super(`webhook rejected: ${reason}`);
+    this.name = 'WebhookRejectedError';
+  }
+}

@@ -1,0 +1,2 @@
+export * from './core/target';
+export * from './vendors/index';
