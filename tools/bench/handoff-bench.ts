@@ -39,9 +39,22 @@ let httpAgent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 25
 /** Requests issued and not yet answered (aborted when a stage abandons them). */
 const pending = new Set<ClientRequest>();
 
-/** POSTs JSON and resolves with the status code once the response body has been read. */
-function postJson(url: string, headers: Record<string, string>, body: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+/** What one POST got back. */
+interface PostResult {
+  status: number;
+  /** The `Retry-After` header, if any. */
+  retryAfter: string | undefined;
+  /** Request written on a socket → response read, ms (the server's share, without the client's own queue). */
+  wireMs: number;
+}
+
+/**
+ * POSTs JSON and resolves once the response body has been read. The clock of `wireMs` starts when the
+ * request gets a socket from the agent, so it excludes time spent queued in this client.
+ */
+function postJson(url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
+  return new Promise<PostResult>((resolve, reject) => {
+    let onSocket = performance.now();
     const req = request(
       url,
       {
@@ -57,11 +70,13 @@ function postJson(url: string, headers: Record<string, string>, body: string): P
         res.on('data', () => undefined);
         res.on('end', () => {
           pending.delete(req);
-          resolve(res.statusCode ?? 0);
+          const ra = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, retryAfter: ra, wireMs: performance.now() - onSocket });
         });
         res.on('error', reject);
       },
     );
+    req.once('socket', () => (onSocket = performance.now()));
     req.on('error', (e) => {
       pending.delete(req);
       reject(e);
@@ -84,9 +99,18 @@ interface StageResult {
   handoffToOfferMs: LatencySummary;
   timeToPickupMs: LatencySummary;
   httpIntakeMs: LatencySummary;
+  /** Requests answered at all (any status) before the stage's 30 s grace ran out. */
+  answered: number;
+  /** Requests never answered (aborted 30 s after the stage, or a connection error): must be 0. */
+  unanswered: number;
   /** Requests shed by admission control (503 + Retry-After) and their latency (docs/security/abuse.md). */
   shed: number;
+  /** 503s that lacked `Retry-After` (must be 0). */
+  shedWithoutRetryAfter: number;
+  /** Issue → 503 read, ms (includes the wait for one of the client's 256 sockets). */
   httpShedMs: LatencySummary;
+  /** Socket assigned → 503 read, ms (the server's share). */
+  httpShedWireMs: LatencySummary;
   achievedRequestRateHz: number;
   sustainedOffersPerSecond: number;
   windows: { fromS: number; offers: number; p50Ms: number; p99Ms: number }[];
@@ -234,7 +258,10 @@ async function main(): Promise<void> {
     const st = stage;
     const http = new LatencyRecorder();
     const shedLatency = new LatencyRecorder();
+    const shedWire = new LatencyRecorder();
     let shed = 0;
+    let shedWithoutRetryAfter = 0;
+    let failed = 0;
     const errors: Record<string, number> = {};
     const err = (k: string) => (errors[k] = (errors[k] ?? 0) + 1);
     let httpOk = 0;
@@ -272,10 +299,12 @@ async function main(): Promise<void> {
           { authorization: `Bearer ${apiKey}` },
           JSON.stringify(body),
         ).then(
-          (status) => {
+          ({ status, retryAfter, wireMs }) => {
             if (status === 503) {
               shed += 1;
+              if (!retryAfter) shedWithoutRetryAfter += 1;
               shedLatency.record(performance.now() - t);
+              shedWire.record(wireMs);
               return;
             }
             http.record(performance.now() - t);
@@ -283,6 +312,7 @@ async function main(): Promise<void> {
             else err(`http_${status}`);
           },
           (e: Error & { code?: string }) => {
+            failed += 1;
             if (!abandoned) err(`http_error: ${e.code ?? e.message.slice(0, 60)}`);
           },
         ),
@@ -291,11 +321,11 @@ async function main(): Promise<void> {
     const sendEnd = performance.now();
     // Requests not answered 30 s after the last one was issued are abandoned (counted as errors), so an
     // overloaded intake cannot stall the run for the length of its backlog.
-    let answered = 0;
-    for (const p of inflight) void p.then(() => (answered += 1));
+    let settled = 0;
+    for (const p of inflight) void p.then(() => (settled += 1));
     await Promise.race([Promise.all(inflight), sleep(30_000)]);
-    if (answered < inflight.length) {
-      errors['http_not_answered_within_30s_after_stage'] = inflight.length - answered;
+    if (settled < inflight.length) {
+      errors['http_not_answered_within_30s_after_stage'] = inflight.length - settled;
       abandoned = true;
       for (const req of pending) req.destroy();
       pending.clear();
@@ -340,8 +370,12 @@ async function main(): Promise<void> {
       handoffToOfferMs: st.offer.summary(),
       timeToPickupMs: st.pickup.summary(),
       httpIntakeMs: http.summary(),
+      answered: n - failed,
+      unanswered: failed,
       shed,
+      shedWithoutRetryAfter,
       httpShedMs: shedLatency.summary(),
+      httpShedWireMs: shedWire.summary(),
       achievedRequestRateHz: Math.round((n / ((sendEnd - t0) / 1000)) * 10) / 10,
       sustainedOffersPerSecond: Math.round((duringStage.length / ((sendEnd - t0) / 1000)) * 10) / 10,
       windows,
@@ -356,6 +390,9 @@ async function main(): Promise<void> {
       loadAverage1m: { start: Math.round(load0 * 100) / 100, end: Math.round(loadEnd * 100) / 100 },
     };
     results.push(r);
+    log(
+      `  answered ${r.answered}/${n} (201: ${httpOk}, 503: ${shed}, 503 without Retry-After: ${shedWithoutRetryAfter}), unanswered ${r.unanswered}; 503 p50/p99 ${shedLatency.summary().p50}/${shedLatency.summary().p99} ms from issue, ${shedWire.summary().p50}/${shedWire.summary().p99} ms on the wire`,
+    );
     log(
       `  offers ${r.offered}/${n}, p50 ${r.handoffToOfferMs.p50} ms, p99 ${r.handoffToOfferMs.p99} ms, sustained ${r.sustainedOffersPerSecond}/s, errors ${JSON.stringify(errors)}, doubles ${r.doubleAssignments}`,
     );
@@ -451,11 +488,11 @@ function renderTable(
   const lines = [
     `Run ${at} — ${agents} agents in ${queues} queues accepting at once, wrap-up after assignment; everything (Kafka, PostgreSQL, Redis, 3 services, load generator) on one 2-core machine.`,
     '',
-    '| rate (handoffs/s) | sent | offered | handoff→offer p50 / p99 (ms) | time to pickup p50 / p99 (ms) | HTTP intake p50 / p99 (ms) | shed (503) · p50 / p99 (ms) | sustained offers/s | errors | double assignments | load avg 1m |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| rate (handoffs/s) | sent | answered · unanswered | offered | handoff→offer p50 / p99 (ms) | time to pickup p50 / p99 (ms) | HTTP intake p50 / p99 (ms) | shed (503) · p50 / p99 from issue · on the wire (ms) | sustained offers/s | errors | double assignments | load avg 1m |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...stages.map(
       (s) =>
-        `| ${s.rateHz} | ${s.sent} | ${s.offered} | ${l(s.handoffToOfferMs)} | ${l(s.timeToPickupMs)} | ${l(s.httpIntakeMs)} | ${s.shed ?? 0} · ${s.httpShedMs ? l(s.httpShedMs) : '–'} | ${s.sustainedOffersPerSecond} | ${
+        `| ${s.rateHz} | ${s.sent} | ${s.answered ?? '–'} · ${s.unanswered ?? '–'} | ${s.offered} | ${l(s.handoffToOfferMs)} | ${l(s.timeToPickupMs)} | ${l(s.httpIntakeMs)} | ${s.shed ?? 0} · ${s.httpShedMs ? l(s.httpShedMs) : '–'} · ${s.httpShedWireMs ? l(s.httpShedWireMs) : '–'}${s.shedWithoutRetryAfter ? ` (${s.shedWithoutRetryAfter} without Retry-After)` : ''} | ${s.sustainedOffersPerSecond} | ${
           Object.entries(s.errors)
             .map(([k, v]) => `${k}: ${v}`)
             .join(', ') || 0

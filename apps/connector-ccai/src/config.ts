@@ -6,6 +6,7 @@ import {
   HttpProtectionConfigSchema,
   KafkaConfigSchema,
   RedisConfigSchema,
+  signingSecret,
 } from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
@@ -34,8 +35,11 @@ export const ConnectorCcaiConfigSchema = z
     /** PEM certificate + key: serve HTTPS directly (otherwise terminate TLS in front of the service). */
     CCAI_TLS_CERT_FILE: z.string().min(1).optional(),
     CCAI_TLS_KEY_FILE: z.string().min(1).optional(),
-    /** Bearer token for the admin API (POST /v1/admin/ccai/subscriptions); unset → admin API disabled. */
-    CCAI_ADMIN_TOKEN: z.string().min(16).optional(),
+    /**
+     * Bearer token for the admin API (POST /v1/admin/ccai/subscriptions); unset → admin API disabled. A
+     * {@link signingSecret}: ≥ 32 bytes and no known placeholder, else the service exits 78 naming it.
+     */
+    CCAI_ADMIN_TOKEN: signingSecret().optional(),
     /** Largest accepted push body, bytes (Pub/Sub messages are at most 10 MB). */
     CCAI_MAX_BODY_BYTES: z.coerce
       .number()

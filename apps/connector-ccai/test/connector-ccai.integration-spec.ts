@@ -8,7 +8,7 @@ import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
 import { CCAI, createCcaiIntegration, pushBody, startCcaiApp } from './support/ccai-fixtures';
 
 const { subscription: SUBSCRIPTION, audience: AUDIENCE, pushServiceAccount: PUSH_SA } = CCAI;
-const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+const ADMIN_TOKEN = 'admin-token-0123456789abcdef-0123456789';
 const conversation = 'projects/globex-prj/locations/global/conversations/conv-ccai-1';
 
 describe('connector-ccai push endpoint (real PostgreSQL and Kafka)', () => {

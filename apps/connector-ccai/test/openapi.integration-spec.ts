@@ -18,7 +18,7 @@ import { createTestSigner, type TestSigner } from './support/oidc-test-keys';
 
 jest.setTimeout(60_000);
 
-const ADMIN_TOKEN = 'admin-token-openapi-0123456789';
+const ADMIN_TOKEN = 'admin-token-openapi-0123456789-abcdefgh';
 const OPERATIONS: RouteKey[] = [
   'GET /healthz',
   'GET /readyz',

@@ -1,7 +1,8 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { problemBody, sendProblem } from './problem-response';
+import { problemBody } from './problem-response';
 import { RouteMatcher } from './route-class';
 
 /** A pressure signal besides in-flight requests and event-loop delay (e.g. PostgreSQL pool waiters). */
@@ -98,32 +99,82 @@ export class AdmissionControl {
     return null;
   }
 
-  /** Express middleware (register before the body parser). */
-  middleware(): (req: Request, res: Response, next: NextFunction) => void {
-    return (req, res, next) => {
-      if (!this.matcher.matches(req.method, req.path)) return next();
-      const reason = this.pressure();
-      if (reason) {
-        this.shed?.inc({ reason });
-        // the unread body is discarded by Node after the response, keeping the connection reusable
-        return sendProblem(
-          res,
+  /**
+   * Puts admission in front of the HTTP server's own request handler (the express app): a shed request is
+   * answered from a pre-serialised 503 on Node's raw `ServerResponse`, before express routing, Nest,
+   * authentication, rate limiting or body parsing run — about the cheapest answer Node can give, so the 503s
+   * stay quick while the process is busy with the admitted work. Works for `http` and `https` servers.
+   * Call once, before `listen`, after the framework has attached its handler (Nest: in `configure`).
+   * @throws Error when the server has no `request` listener yet
+   */
+  attach(server: Server): void {
+    const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    if (!handlers.length) throw new Error('AdmissionControl.attach: the server has no request handler yet');
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (this.admit(req, res)) for (const h of handlers) h.call(server, req, res);
+    });
+  }
+
+  /**
+   * Decides one raw request: returns true when it may proceed (counted in flight until its response
+   * finishes or the connection closes), false after answering it 503 (nothing else may touch it then).
+   */
+  admit(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    if (!this.matcher.matches(req.method ?? 'GET', q < 0 ? url : url.slice(0, q))) return true;
+    const reason = this.pressure();
+    if (reason) {
+      this.shed?.inc({ reason });
+      // Node reads and discards the unread body once the response is sent, so the connection stays reusable
+      const body = this.shedBody(reason);
+      res.writeHead(503, {
+        'content-type': 'application/problem+json; charset=utf-8',
+        'content-length': body.length,
+        'retry-after': String(this.opts.retryAfterSeconds),
+        'cache-control': 'no-store',
+      });
+      res.end(body);
+      return false;
+    }
+    this.track(res);
+    return true;
+  }
+
+  private readonly shedBodies = new Map<string, Buffer>();
+
+  private shedBody(reason: string): Buffer {
+    let b = this.shedBodies.get(reason);
+    if (!b) {
+      b = Buffer.from(
+        JSON.stringify(
           problemBody(503, `intake is saturated (${reason}); retry after ${this.opts.retryAfterSeconds} s`, {
             extensions: { reason },
           }),
-          { 'Retry-After': this.opts.retryAfterSeconds },
-        );
-      }
-      this.inFlight += 1;
-      let done = false;
-      const release = () => {
-        if (done) return;
-        done = true;
-        this.inFlight -= 1;
-      };
-      res.once('finish', release);
-      res.once('close', release);
-      next();
+        ),
+      );
+      this.shedBodies.set(reason, b);
+    }
+    return b;
+  }
+
+  private track(res: ServerResponse): void {
+    this.inFlight += 1;
+    let done = false;
+    const release = () => {
+      if (done) return;
+      done = true;
+      this.inFlight -= 1;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+  }
+
+  /** Express middleware (register before the body parser); prefer {@link attach}, which sheds earlier. */
+  middleware(): (req: Request, res: Response, next: NextFunction) => void {
+    return (req, res, next) => {
+      if (this.admit(req, res)) next();
     };
   }
 

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import Redis from 'ioredis';
@@ -35,7 +36,8 @@ export interface HttpProtection {
  * Installs the hub's abuse and overload protection on a Nest (express) app; call it from the app's
  * `configure` hook, before `listen` (docs/security/abuse.md):
  *
- * 1. admission control on the intake routes ({@link AdmissionControl}: fast 503 + `Retry-After`),
+ * 1. admission control on the intake routes ({@link AdmissionControl}: fast 503 + `Retry-After`), attached to
+ *    the HTTP server in front of express, so shedding costs no routing, authentication or body parsing,
  * 2. JSON and urlencoded body parsers capped at `HTTP_JSON_LIMIT_BYTES` (413 problem+json naming the limit;
  *    400 naming `body` for malformed JSON),
  * 3. the global rate-limit interceptor ({@link RateLimitInterceptor}, after authentication guards) over a
@@ -62,7 +64,8 @@ export async function protectHttp(app: INestApplication, opts: ProtectHttpOption
     probes: opts.probes,
     registry,
   });
-  app.use(admission.middleware());
+  // in front of express itself: a shed request never reaches routing, guards, interceptors or body parsing
+  admission.attach(app.getHttpServer() as Server);
   const express = app as NestExpressApplication;
   express.useBodyParser('json', { limit: c.HTTP_JSON_LIMIT_BYTES });
   express.useBodyParser('urlencoded', { limit: c.HTTP_JSON_LIMIT_BYTES, extended: true });
