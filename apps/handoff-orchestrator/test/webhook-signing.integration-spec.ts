@@ -128,4 +128,62 @@ describe('signed callbacks (Standard Webhooks)', () => {
     const list = await http(svc.url, 'GET', '/v1/integrations', { headers: await authHeaders(T) });
     expect(list.body.map((i: { type: string }) => i.type)).not.toContain('webhook_signing');
   });
+
+  it('never sends a callback unsigned: a tenant without a secret gets one at its first callbacks (one, even when concurrent)', async () => {
+    const U = 'initech';
+    const i = await http(svc.url, 'POST', '/v1/integrations', {
+      headers: await authHeaders(U),
+      body: { type: 'internal', name: 'Desk' },
+    });
+    expect(i.status).toBe(201);
+    const before = await http(svc.url, 'GET', '/v1/webhook-secret', { headers: await authHeaders(U) });
+    expect(before.body.configured).toBe(false);
+    // five handoffs at once: their first deliveries race to create the tenant's secret
+    const created = await Promise.all(
+      Array.from({ length: 5 }, async () =>
+        http(svc.url, 'POST', '/v1/handoffs', {
+          headers: await authHeaders(U),
+          body: handoffBody(i.body.id, { callbackUrl: `${receiver.url}/hook-${U}` }),
+        }),
+      ),
+    );
+    const ids = created.map((r) => {
+      expect(r.status).toBe(201);
+      return r.body.id as string;
+    });
+    const hits = await waitFor(
+      () => {
+        const got = ids.map((id) => receiver.requests.find((q) => q.body?.data?.handoffId === id));
+        return got.every(Boolean) ? (got as Recorded[]) : null;
+      },
+      { what: 'five signed callbacks' },
+    );
+    for (const h of hits) {
+      expect(h.headers['webhook-id']).toBe(h.body.id);
+      expect(String(h.headers['webhook-signature'])).toMatch(/^v1,[A-Za-z0-9+/=]+$/);
+    }
+    const rows = await sql<{ n: string }>(
+      world,
+      "SELECT count(*)::text AS n FROM integrations WHERE tenant_id = $1 AND type = 'webhook_signing'",
+      [U],
+    );
+    expect(rows[0].n).toBe('1');
+    const after = await http(svc.url, 'GET', '/v1/webhook-secret', { headers: await authHeaders(U) });
+    expect(after.body.configured).toBe(true);
+    // the tenant rotates to learn a secret; the next callback verifies with it
+    const own = await http(svc.url, 'POST', '/v1/webhook-secret', {
+      headers: await authHeaders(U),
+      body: { revokePrevious: true },
+    });
+    expect(own.status).toBe(201);
+    const r = await http(svc.url, 'POST', '/v1/handoffs', {
+      headers: await authHeaders(U),
+      body: handoffBody(i.body.id, { callbackUrl: `${receiver.url}/hook-${U}` }),
+    });
+    const next = await waitFor(() => receiver.requests.find((q) => q.body?.data?.handoffId === r.body.id), {
+      what: 'callback after rotation',
+    });
+    expect(verifies(own.body.secret, next)).toBe(true);
+    for (const h of hits) expect(verifies(own.body.secret, h)).toBe(false);
+  });
 });

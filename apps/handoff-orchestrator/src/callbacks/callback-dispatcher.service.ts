@@ -47,8 +47,8 @@ class CallbackHttpError extends Error {
  * `callback_deliveries`, written in the same transaction as the outcome): each attempt is a JSON
  * POST of the outcome envelope with `Idempotency-Key` / `X-Hub-Event-Id` / `webhook-id` = event id
  * (receivers dedupe on it), signed per the Standard Webhooks spec (`webhook-timestamp`,
- * `webhook-signature`: one `v1,` HMAC per active tenant secret — two during a rotation; unsigned when the
- * tenant has created no secret, see `/v1/webhook-secret`), bounded by a cockatiel timeout and retried in-process (network errors, 408, 429,
+ * `webhook-signature`: one `v1,` HMAC per active tenant secret — two during a rotation; never unsigned: a
+ * tenant without a secret gets one generated at its first callback, see `/v1/webhook-secret`), bounded by a cockatiel timeout and retried in-process (network errors, 408, 429,
  * 5xx; 3 tries, exponential backoff); a failed attempt is rescheduled durably
  * ({@link callbackRetryDelayMs}) until `maxAttempts`, then marked `failed`.
  *
@@ -148,7 +148,8 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
   private async deliver(d: LeasedDelivery): Promise<void> {
     try {
       const body = JSON.stringify(d.payload);
-      const secrets = await this.signing.activeSecrets(d.tenantId);
+      // never unsigned: a tenant without a secret gets one now (atomically; it rotates to learn a secret)
+      const secrets = await this.signing.ensureActiveSecrets(d.tenantId);
       await this.policy.execute(async ({ signal }) => {
         const target = await this.urls.resolve(this.urls.checkUrl(d.url));
         const status = await this.http.post(target, {
@@ -158,7 +159,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
             'x-hub-event-id': d.eventId,
             'x-hub-tenant-id': d.tenantId,
             // a fresh timestamp per try (receivers reject stale ones); the id stays the event id
-            ...(secrets.length ? signWebhook(d.eventId, body, secrets) : {}),
+            ...signWebhook(d.eventId, body, secrets),
           },
           body,
           signal,

@@ -12,6 +12,7 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
+import { Agent, request as httpRequest } from 'node:http';
 import type { Request } from 'express';
 import Redis from 'ioredis';
 import { Registry } from 'prom-client';
@@ -42,10 +43,14 @@ class TestController {
   }
 }
 
+/** Requests that reached the (stand-in) authentication guard, i.e. got past admission into Nest. */
+let guardCalls = 0;
+
 /** Stands in for the authentication guard: `x-test-credential: <tenant>/<credential>` → `req.principal`. */
 @Injectable()
 class FakeAuthGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
+    guardCalls += 1;
     const req = ctx.switchToHttp().getRequest<Request & { principal?: unknown }>();
     const h = req.headers['x-test-credential'];
     if (typeof h === 'string') {
@@ -234,6 +239,70 @@ describe('protectHttp (rate limits shared through Redis, admission control, body
     expect(await a.registry.getSingleMetricAsString('http_requests_shed_total')).toMatch(
       /reason="in_flight"} 1/,
     );
+  });
+
+  it('a burst on a saturated gate: every request answered, the shed ones before any admitted one finishes, without reaching Nest', async () => {
+    closeGate();
+    const headers = { 'x-test-credential': 'hooli/burst' };
+    const held = [1, 2, 3].map((i) => call(`${a.url}/v1/intake`, 'POST', headers, JSON.stringify({ i })));
+    for (let i = 0; i < 200 && a.protection.admission.admittedInFlight < 3; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(a.protection.admission.admittedInFlight).toBe(3);
+    const guardBefore = guardCalls;
+    // 300 requests over 32 keep-alive connections (a bot platform's pool); bodies a parser would refuse
+    // (malformed, over HTTP_JSON_LIMIT_BYTES) — shedding happens before parsing, so they are 503 too
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const bodies = ['{"i": ', JSON.stringify({ text: 'x'.repeat(4000) }), JSON.stringify({ ok: true })];
+    const post = (body: string) =>
+      new Promise<{ status: number; retryAfter?: string; type?: string; json: Record<string, unknown> }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            `${a.url}/v1/intake`,
+            {
+              method: 'POST',
+              agent,
+              headers: {
+                ...headers,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(body),
+              },
+            },
+            (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => (text += c));
+              res.on('end', () =>
+                resolve({
+                  status: res.statusCode ?? 0,
+                  retryAfter: res.headers['retry-after'],
+                  type: res.headers['content-type'],
+                  json: JSON.parse(text) as Record<string, unknown>,
+                }),
+              );
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        },
+      );
+    // awaited while the three admitted requests are still held: a shed request waits for no admitted work
+    // (if one hung, this await — and the test — would never finish)
+    const burst = await Promise.all(Array.from({ length: 300 }, (_, i) => post(bodies[i % bodies.length])));
+    expect(a.protection.admission.admittedInFlight).toBe(3);
+    expect(burst.map((r) => r.status)).toEqual(Array(300).fill(503));
+    for (const r of burst) {
+      expect(r.retryAfter).toBe('2');
+      expect(r.type).toMatch(/^application\/problem\+json/);
+      expect(r.json).toMatchObject({ status: 503, title: 'Service Unavailable', reason: 'in_flight' });
+    }
+    // none of them reached routing, guards or body parsing
+    expect(guardCalls).toBe(guardBefore);
+    openGate();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(a.protection.admission.admittedInFlight).toBe(0);
+    // the same keep-alive connections carry admitted requests afterwards
+    expect((await post(JSON.stringify({ after: true }))).status).toBe(201);
+    agent.destroy();
   });
 
   it('a JSON body over HTTP_JSON_LIMIT_BYTES is 413 naming the limit; malformed JSON is 400 naming body', async () => {

@@ -109,6 +109,10 @@ export function setSecretFields(secrets: Record<string, unknown>): string[] {
  *   read; the row stores ciphertext, IV, tag, wrapped data key and KEK id, plus the names of the set
  *   secret fields (for presenters). Decrypted secrets are cached per row version (`id` + `updated_at` +
  *   KEK id, at most 2,000 rows), so the cache is never stale and a KMS is not called per read.
+ * - Hot-path reads (`get`, `load`, `loadFirstEnabled`: the handoff intake's per-request lookups) are
+ *   answered from memory for `readCacheTtlMs` (no tenant transaction per request); writes through the
+ *   store drop the tenant's entries at once, other replicas' writes are seen within the TTL.
+ * - `update` reads and writes in one transaction with the row locked (`SELECT … FOR UPDATE`).
  * - Config and secrets are parsed with the type's schema on every load ({@link IntegrationConfigSchemas}).
  * - Vendor identifiers that select a tenant ({@link vendorSelector}) go to the unique `selector` column.
  * - Every statement runs inside a transaction of its tenant (row-level security). The system reads that
@@ -117,11 +121,51 @@ export function setSecretFields(secrets: Record<string, unknown>): string[] {
  */
 export class IntegrationStore {
   private readonly cache = new Map<string, { version: string; secrets: unknown }>();
+  /** Read-through cache of `get` / `load` / `loadFirstEnabled` results: key → value and expiry (ms epoch). */
+  private readonly reads = new Map<string, { until: number; value: unknown }>();
+  private readonly readTtlMs: number;
 
+  /**
+   * @param opts.readCacheTtlMs how long `get`, `load` and `loadFirstEnabled` answer from this process's
+   *   memory without a database round trip (ms; 0 = always read). Every write through this store drops
+   *   the tenant's cached reads at once; a write by another process (replica) is seen after at most this
+   *   long. `HUB_INTEGRATIONS_CACHE_TTL_MS` (default 2000).
+   */
   constructor(
     private readonly db: Pool,
     readonly cipher: SecretsCipher,
-  ) {}
+    opts: { readCacheTtlMs?: number } = {},
+  ) {
+    this.readTtlMs = Math.max(0, opts.readCacheTtlMs ?? 0);
+  }
+
+  /**
+   * A cached read: `key`'s value if it was read less than `readCacheTtlMs` ago, else `read()` (stored
+   * when `keep(value)`). Keys start with the tenant id, so {@link forgetTenant} drops them.
+   */
+  private async cached<V>(
+    key: string,
+    read: () => Promise<V>,
+    keep: (v: V) => boolean = () => true,
+  ): Promise<V> {
+    if (this.readTtlMs === 0) return read();
+    const now = Date.now();
+    const hit = this.reads.get(key);
+    if (hit && hit.until > now) return hit.value as V;
+    const value = await read();
+    if (keep(value)) {
+      if (this.reads.size >= CACHE_MAX) this.reads.delete(this.reads.keys().next().value as string);
+      this.reads.set(key, { until: now + this.readTtlMs, value });
+    }
+    return value;
+  }
+
+  /** Drops every cached read of the tenant (after a write through this store). */
+  private forgetTenant(tenantId: string): void {
+    if (!this.reads.size) return;
+    const prefix = `${tenantId}\u0000`;
+    for (const k of this.reads.keys()) if (k.startsWith(prefix)) this.reads.delete(k);
+  }
 
   /**
    * Creates an integration with encrypted secrets.
@@ -153,6 +197,8 @@ export class IntegrationStore {
       return summary(rows[0]);
     } catch (e) {
       throw mapUnique(e, selector?.field);
+    } finally {
+      this.forgetTenant(tenantId);
     }
   }
 
@@ -173,41 +219,53 @@ export class IntegrationStore {
       secrets?: Record<string, unknown>;
     },
   ): Promise<IntegrationSummary | null> {
-    const current = await this.fullRow(tenantId, id);
-    if (!current) return null;
-    const config = patch.config ?? current.config;
-    const secrets = patch.secrets ?? ((await this.openRow(current)) as Record<string, unknown>);
-    const selector = vendorSelector(current.type, config, secrets);
-    const sealed = patch.secrets
-      ? await this.cipher.seal(patch.secrets, { tenantId, integrationId: id })
-      : null;
+    if (!UUID.test(id)) return null;
     try {
-      const { rows } = await this.tq<Row>(
-        tenantId,
-        `UPDATE integrations SET
-           name = COALESCE($3, name), enabled = COALESCE($4, enabled), config = $5::jsonb, selector = $6,
-           secret_fields = COALESCE($7::text[], secret_fields),
-           secrets_ciphertext = COALESCE($8, secrets_ciphertext), secrets_iv = COALESCE($9, secrets_iv),
-           secrets_tag = COALESCE($10, secrets_tag), secrets_wrapped_key = COALESCE($11, secrets_wrapped_key),
-           secrets_key_id = COALESCE($12, secrets_key_id),
-           legacy_secrets = CASE WHEN $8::bytea IS NULL THEN legacy_secrets END,
-           updated_at = clock_timestamp()
-         WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${SUMMARY_COLUMNS}`,
-        [
-          tenantId,
-          id,
-          patch.name ?? null,
-          patch.enabled ?? null,
-          JSON.stringify(config),
-          selector?.value ?? null,
-          patch.secrets ? setSecretFields(patch.secrets) : null,
-          ...(sealed ? sealedParams(sealed) : [null, null, null, null, null]),
-        ],
-      );
+      // read + write in ONE transaction, the row locked (FOR UPDATE): a concurrent update waits for this
+      // one and then works on its result, so neither overwrites the other's fields with stale ones
+      return await inTenantTransaction(this.db, tenantId, async (c) => {
+        const { rows: cur } = await c.query<Row>(
+          `SELECT ${FULL_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid FOR UPDATE`,
+          [tenantId, id],
+        );
+        const current = cur[0];
+        if (!current) return null;
+        const config = patch.config ?? current.config;
+        const secrets = patch.secrets ?? ((await this.openRow(current)) as Record<string, unknown>);
+        const selector = vendorSelector(current.type, config, secrets);
+        const sealed = patch.secrets
+          ? await this.cipher.seal(patch.secrets, { tenantId, integrationId: id })
+          : null;
+        const { rows } = await c
+          .query<Row>(
+            `UPDATE integrations SET
+               name = COALESCE($3, name), enabled = COALESCE($4, enabled), config = $5::jsonb, selector = $6,
+               secret_fields = COALESCE($7::text[], secret_fields),
+               secrets_ciphertext = COALESCE($8, secrets_ciphertext), secrets_iv = COALESCE($9, secrets_iv),
+               secrets_tag = COALESCE($10, secrets_tag), secrets_wrapped_key = COALESCE($11, secrets_wrapped_key),
+               secrets_key_id = COALESCE($12, secrets_key_id),
+               legacy_secrets = CASE WHEN $8::bytea IS NULL THEN legacy_secrets END,
+               updated_at = clock_timestamp()
+             WHERE tenant_id = $1 AND id = $2::uuid RETURNING ${SUMMARY_COLUMNS}`,
+            [
+              tenantId,
+              id,
+              patch.name ?? null,
+              patch.enabled ?? null,
+              JSON.stringify(config),
+              selector?.value ?? null,
+              patch.secrets ? setSecretFields(patch.secrets) : null,
+              ...(sealed ? sealedParams(sealed) : [null, null, null, null, null]),
+            ],
+          )
+          .catch((e: unknown) => {
+            throw mapUnique(e, selector?.field);
+          });
+        return rows[0] ? summary(rows[0]) : null;
+      });
+    } finally {
       this.cache.delete(id);
-      return rows[0] ? summary(rows[0]) : null;
-    } catch (e) {
-      throw mapUnique(e, selector?.field);
+      this.forgetTenant(tenantId);
     }
   }
 
@@ -219,18 +277,25 @@ export class IntegrationStore {
       id,
     ]);
     this.cache.delete(id);
+    this.forgetTenant(tenantId);
     return (r.rowCount ?? 0) > 0;
   }
 
   /** The tenant's integration without secrets, or null (unknown, another tenant's, or not a UUID). */
   async get(tenantId: string, id: string): Promise<IntegrationSummary | null> {
     if (!UUID.test(id)) return null;
-    const { rows } = await this.tq<Row>(
-      tenantId,
-      `SELECT ${SUMMARY_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`,
-      [tenantId, id],
+    return this.cached(
+      `${tenantId}\u0000get\u0000${id}`,
+      async () => {
+        const { rows } = await this.tq<Row>(
+          tenantId,
+          `SELECT ${SUMMARY_COLUMNS} FROM integrations WHERE tenant_id = $1 AND id = $2::uuid`,
+          [tenantId, id],
+        );
+        return rows[0] ? summary(rows[0]) : null;
+      },
+      (v) => v !== null, // a missing id is not remembered (it may be created on another replica next)
     );
-    return rows[0] ? summary(rows[0]) : null;
   }
 
   /** The tenant's integrations (optionally of one type), oldest first, without secrets. */
@@ -270,7 +335,13 @@ export class IntegrationStore {
     type: T,
     opts: { enabledOnly?: boolean } = {},
   ): Promise<LoadedIntegration<T> | null> {
-    const row = await this.fullRow(tenantId, id);
+    // the row is cached, not its parse: config/secrets are still checked on every load (secrets are
+    // decrypted once per row version, see openRow)
+    const row = await this.cached(
+      `${tenantId}\u0000row\u0000${id}`,
+      () => this.fullRow(tenantId, id),
+      (r) => r !== null,
+    );
     if (!row || row.type !== type || (opts.enabledOnly !== false && !row.enabled)) return null;
     return this.parse(row, type);
   }
@@ -300,13 +371,16 @@ export class IntegrationStore {
     tenantId: string,
     type: T,
   ): Promise<LoadedIntegration<T> | null> {
-    const { rows } = await this.tq<Row>(
-      tenantId,
-      `SELECT ${FULL_COLUMNS} FROM integrations WHERE tenant_id = $1 AND type = $2 AND enabled
-       ORDER BY created_at, id LIMIT 1`,
-      [tenantId, type],
-    );
-    return rows[0] ? this.parse(rows[0], type) : null;
+    // a tenant without one (e.g. no `llm`) is remembered too: that is the hot path's common answer
+    return this.cached(`${tenantId}\u0000first\u0000${type}`, async () => {
+      const { rows } = await this.tq<Row>(
+        tenantId,
+        `SELECT ${FULL_COLUMNS} FROM integrations WHERE tenant_id = $1 AND type = $2 AND enabled
+         ORDER BY created_at, id LIMIT 1`,
+        [tenantId, type],
+      );
+      return rows[0] ? this.parse(rows[0], type) : null;
+    });
   }
 
   /**
@@ -405,6 +479,7 @@ export class IntegrationStore {
       );
       rewrapped += r.rowCount ?? 0;
       this.cache.delete(row.id);
+      this.forgetTenant(row.tenant_id);
     }
     return { keyId, rewrapped, encryptedLegacy, failed };
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { IntegrationStore } from '../store/integration.store';
+import { DuplicateIntegrationNameError } from '../store/integration-errors';
 
 /** The three headers of a signed webhook (Standard Webhooks spec, "Signature scheme"). */
 export interface StandardWebhookHeaders {
@@ -110,6 +111,36 @@ export class WebhookSigningSecrets {
     if (!row) return [];
     const prev = this.activePrevious(row.config.previousExpiresAt, row.secrets.previous);
     return prev ? [row.secrets.current, prev] : [row.secrets.current];
+  }
+
+  /**
+   * The signing secrets of the tenant, creating its first one if it has none — so no webhook is ever sent
+   * unsigned. Atomic across replicas: the secret is the tenant's integration named "Webhook signing
+   * secret" and `(tenant_id, name)` is unique, so of two concurrent first callbacks one inserts and the
+   * other reads the winner's secret. The tenant obtains a secret it can verify with by rotating
+   * (`POST /v1/webhook-secret`; the generated one keeps signing during the overlap).
+   * @returns current first, then a previous one still in overlap (never empty)
+   * @throws Error when the tenant's signing integration exists but is disabled (nothing is sent unsigned)
+   */
+  async ensureActiveSecrets(tenantId: string): Promise<string[]> {
+    const active = await this.activeSecrets(tenantId);
+    if (active.length) return active;
+    const secret = generateWebhookSecret();
+    try {
+      await this.store.create(tenantId, {
+        type: TYPE,
+        name: NAME,
+        config: { previousExpiresAt: null },
+        secrets: { current: secret },
+        enabled: true,
+      });
+      return [secret];
+    } catch (e) {
+      if (!(e instanceof DuplicateIntegrationNameError)) throw e;
+    }
+    const winner = await this.activeSecrets(tenantId);
+    if (!winner.length) throw new Error(`tenant ${tenantId}: the webhook signing secret is disabled`);
+    return winner;
   }
 
   private activePrevious(expiresAt: string | null, previous: string | undefined): string | null {
