@@ -76,7 +76,9 @@ export class IntegrationsModule {
           provide: IntegrationStore,
           inject: [PG_POOL, KEY_ENCRYPTION_KEYS],
           useFactory: (pool: Pool, keks: KeyEncryptionKeyProvider) =>
-            new IntegrationStore(pool, new SecretsCipher(keks)),
+            new IntegrationStore(pool, new SecretsCipher(keks), {
+              readCacheTtlMs: opts.config.HUB_INTEGRATIONS_CACHE_TTL_MS,
+            }),
         },
         { provide: OutboundHttp, useValue: new OutboundHttp(outboundPolicyFromConfig(opts.config)) },
         ...(opts.migrateOnStart ? [SecretsMigrationOnStart] : []),

@@ -32,9 +32,13 @@ export const kekValue = () =>
  *   wrapped with;
  * - `HUB_SECRETS_KEK_ID` (default `kek-1`): its id, stored with every row;
  * - `HUB_SECRETS_PREVIOUS_KEKS`: comma-separated `id=base64` KEKs that still unwrap during a rotation.
+ * - `HUB_INTEGRATIONS_CACHE_TTL_MS` (default 2000, 0 = off): how long hot-path integration reads are
+ *   answered from memory (`IntegrationStore` read cache; writes through the store invalidate at once,
+ *   other replicas' writes are seen within it).
  * A missing, short or placeholder key stops the service at start (exit 78 naming the variable).
  */
 export const SecretsConfigSchema = z.object({
+  HUB_INTEGRATIONS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
   HUB_SECRETS_KEK: kekValue(),
   HUB_SECRETS_KEK_ID: z.string().regex(KEY_ID, 'must be 1-64 of A-Z a-z 0-9 . _ : -').default('kek-1'),
   HUB_SECRETS_PREVIOUS_KEKS: z

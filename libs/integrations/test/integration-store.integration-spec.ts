@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Pool } from 'pg';
-import { createPgPool } from '@hub/persistence';
+import { createPgPool, inTenantTransaction } from '@hub/persistence';
 import { createTestWorld, type TestWorld } from '@hub/testing';
 import {
   DuplicateIntegrationNameError,
@@ -190,5 +190,77 @@ describe('IntegrationStore (real PostgreSQL)', () => {
       ['acme', 'audiohook-key-1'],
       ['globex', 'audiohook-key-2'],
     ]);
+  });
+
+  it('hot-path reads come from memory for the TTL; writes through the store invalidate them at once', async () => {
+    const cached = new IntegrationStore(pool, store.cipher, { readCacheTtlMs: 60_000 });
+    const i = await cached.create('initech', {
+      type: 'internal',
+      name: 'Desk',
+      config: {},
+      secrets: {},
+      enabled: true,
+    });
+    expect((await cached.get('initech', i.id))?.name).toBe('Desk');
+    expect((await cached.load('initech', i.id, 'internal'))?.enabled).toBe(true);
+    expect(await cached.loadFirstEnabled('initech', 'llm')).toBeNull();
+    // another replica's write (straight SQL here): not seen within the TTL — no round trip was made
+    await inTenantTransaction(pool, 'initech', (c) =>
+      c.query(`UPDATE integrations SET name = 'Renamed', enabled = false WHERE id = $1::uuid`, [i.id]),
+    );
+    expect((await cached.get('initech', i.id))?.name).toBe('Desk');
+    expect(await cached.load('initech', i.id, 'internal')).not.toBeNull();
+    // the uncached store sees it at once
+    expect((await store.get('initech', i.id))?.name).toBe('Renamed');
+    // writes through the cached store drop the tenant's entries
+    const llm = await cached.create('initech', {
+      type: 'llm',
+      name: 'LLM',
+      config: { baseUrl: 'https://api.example.com/v1', model: 'gpt', timeoutMs: 1000 },
+      secrets: { apiKey: 'sk-initech' },
+      enabled: true,
+    });
+    expect((await cached.loadFirstEnabled('initech', 'llm'))?.id).toBe(llm.id);
+    expect((await cached.get('initech', i.id))?.name).toBe('Renamed');
+    expect(await cached.load('initech', i.id, 'internal')).toBeNull(); // disabled
+    await cached.update('initech', i.id, { enabled: true, name: 'Desk 2' });
+    expect((await cached.get('initech', i.id))?.name).toBe('Desk 2');
+    expect(await cached.load('initech', i.id, 'internal')).not.toBeNull();
+    await cached.delete('initech', llm.id);
+    expect(await cached.loadFirstEnabled('initech', 'llm')).toBeNull();
+    // another tenant's cached reads are its own
+    expect(await cached.get('globex', i.id)).toBeNull();
+  });
+
+  it('update reads and writes in one transaction with the row locked: a concurrent write is not overwritten', async () => {
+    const i = await store.create('umbrella', {
+      type: 'internal',
+      name: 'Desk',
+      config: { defaultQueueId: null },
+      secrets: {},
+      enabled: true,
+    });
+    const queue = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    const other = await pool.connect();
+    try {
+      // a concurrent writer holds the row
+      await other.query("BEGIN; SET LOCAL hub.tenant_id = 'umbrella'");
+      await other.query('SELECT id FROM integrations WHERE id = $1::uuid FOR UPDATE', [i.id]);
+      let settled = false;
+      const renamed = store.update('umbrella', i.id, { name: 'Renamed' }).finally(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false); // it waits for the lock instead of reading the old config
+      await other.query(`UPDATE integrations SET config = $2::jsonb WHERE id = $1::uuid`, [
+        i.id,
+        JSON.stringify({ defaultQueueId: queue }),
+      ]);
+      await other.query('COMMIT');
+      expect((await renamed)?.name).toBe('Renamed');
+    } finally {
+      other.release();
+    }
+    const after = await store.load('umbrella', i.id, 'internal');
+    expect(after?.name).toBe('Renamed');
+    expect(after?.config.defaultQueueId).toBe(queue); // the other writer's config survived
   });
 });
