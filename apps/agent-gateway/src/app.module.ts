@@ -1,6 +1,5 @@
 import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
@@ -13,7 +12,6 @@ import { RealtimeRelay } from './agents/realtime-relay.service';
 import { WorkItemCommandsPublisher } from './agents/work-item-commands.publisher';
 import { AGENT_TOKEN_VERIFIER } from './auth/agent-auth.guard';
 import { AgentTokenVerifier } from './auth/agent-token.verifier';
-import { DomainErrorsFilter } from './common/domain-errors.filter';
 import { TenantClients } from './common/tenant-clients';
 import type { GatewayConfig } from './config';
 import { ChatService } from './conversations/chat.service';
@@ -93,7 +91,6 @@ export class AppModule {
             ),
         },
         AgentPresenceService,
-        { provide: APP_FILTER, useClass: DomainErrorsFilter },
         TenantClients,
         AgentSockets,
         AgentGateway,

@@ -9,6 +9,7 @@ import { bootstrapService } from '@hub/observability';
 import { AppModule } from './app.module';
 import type { GatewayConfig } from './config';
 import { setupGatewayOpenApi } from './openapi';
+import { gatewayDomainProblem } from './common/domain-errors.problem';
 
 /** Folder of the Agent Desktop page (plain HTML + ES modules, no build step). */
 export const DESKTOP_DIR = join(__dirname, 'desktop', 'public');
@@ -64,6 +65,7 @@ export async function startGateway(
         config,
         redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
         intakeRoutes: [],
+        problems: [gatewayDomainProblem],
       });
       app.useWebSocketAdapter(new IoAdapter(app));
       app.use(

@@ -7,7 +7,7 @@ import { PG_POOL } from '@hub/persistence';
 import { AppModule, SERVICE_NAME } from './app.module';
 import type { HandoffOrchestratorConfig } from './config';
 import { setupOpenApi } from './http/openapi';
-import { ProblemFilter } from './http/problem.filter';
+import { orchestratorProblem } from './http/problem.mapper';
 
 /**
  * Starts the service (HTTP on `PORT`, Kafka consumers, outbox relay, timers, callbacks).
@@ -30,6 +30,7 @@ export async function startHandoffOrchestrator(
         config,
         redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
         intakeRoutes: ['POST /v1/handoffs'],
+        problems: [orchestratorProblem],
         probes: [
           {
             name: 'db_pool_waiting',
@@ -38,7 +39,6 @@ export async function startHandoffOrchestrator(
           },
         ],
       });
-      app.useGlobalFilters(new ProblemFilter());
       if (config.OPENAPI_ENABLED) setupOpenApi(app);
     },
   });

@@ -3,7 +3,7 @@ import { protectHttp, setupOpenApi } from '@hub/http';
 import { bootstrapService, createLogger } from '@hub/observability';
 import { AppModule, SERVICE_NAME } from './app.module';
 import type { RouterConfig } from './config';
-import { PermanentErrorFilter } from './http/permanent-error.filter';
+import { permanentErrorProblem } from './http/permanent-error.problem';
 
 /**
  * Starts the router: HTTP (admin API, /docs, /healthz, /readyz, /metrics), the command consumer,
@@ -23,8 +23,8 @@ export async function startRouter(config: RouterConfig): Promise<{ app: INestApp
         config,
         redis: { url: config.REDIS_URL, namespace: config.REDIS_NAMESPACE },
         intakeRoutes: [],
+        problems: [permanentErrorProblem],
       });
-      app.useGlobalFilters(new PermanentErrorFilter());
       if (config.OPENAPI_ENABLED)
         setupOpenApi(app, {
           title: 'Engagement Hub — work-item router',

@@ -1,15 +1,6 @@
-import {
-  Catch,
-  HttpException,
-  Injectable,
-  type ArgumentsHost,
-  type CanActivate,
-  type ExceptionFilter,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Response } from 'express';
-import type { AuthenticatedRequest, Principal } from '@hub/http';
+import { ProblemResponseException, problemBody, type AuthenticatedRequest, type Principal } from '@hub/http';
 import type { AuthConfig } from './auth.config';
 import { ApiKeyVerifier } from './api-keys/api-key.verifier';
 import { InvalidTokenError, OAuthVerifier } from './oauth/oauth.verifier';
@@ -95,32 +86,17 @@ export class HubAuthGuard implements CanActivate {
 }
 
 /**
- * A 401/403 of the guard: the body `{statusCode, error, message, …extra}` (the hub's error shape, RFC 9457
- * media type) and the `WWW-Authenticate` challenge (RFC 6750 §3).
+ * A 401/403 of the guard: an RFC 9457 problem (`{type, title, status, detail, statusCode, error, message,
+ * …extra}`) with the `WWW-Authenticate` challenge (RFC 6750 §3) as a response header. A
+ * {@link ProblemResponseException}, so the service's one problem filter (`protectHttp`) answers it.
  */
-export class AuthProblem extends HttpException {
+export class AuthProblem extends ProblemResponseException {
   constructor(
     status: 401 | 403,
     message: string,
     readonly wwwAuthenticate: string,
     extra: Record<string, unknown> = {},
   ) {
-    super(
-      { statusCode: status, error: status === 401 ? 'Unauthorized' : 'Forbidden', message, ...extra },
-      status,
-    );
-  }
-}
-
-/** Sends an {@link AuthProblem} as `application/problem+json` with its `WWW-Authenticate` header. */
-@Catch(AuthProblem)
-export class AuthProblemFilter implements ExceptionFilter<AuthProblem> {
-  catch(e: AuthProblem, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    res
-      .status(e.getStatus())
-      .setHeader('WWW-Authenticate', e.wwwAuthenticate)
-      .type('application/problem+json')
-      .send(JSON.stringify(e.getResponse()));
+    super(problemBody(status, message, { extensions: extra }), { 'WWW-Authenticate': wwwAuthenticate });
   }
 }

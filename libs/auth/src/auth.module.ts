@@ -1,11 +1,11 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
+import { APP_GUARD, Reflector } from '@nestjs/core';
 import { Pool } from 'pg';
 import { assertAuthConfig, type AuthConfig } from './auth.config';
 import { ApiKeyVerifier } from './api-keys/api-key.verifier';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysController } from './api-keys/api-keys.controller';
-import { AuthProblemFilter, HubAuthGuard } from './auth.guard';
+import { HubAuthGuard } from './auth.guard';
 import { OAuthVerifier } from './oauth/oauth.verifier';
 
 /** Injection token of the auth lib's small PostgreSQL pool (`api_keys`). */
@@ -49,7 +49,6 @@ export class AuthModule {
             new Pool({ connectionString: c.DATABASE_URL, max: 3, application_name: `${opts.service}-auth` }),
         },
         PoolCloser,
-        { provide: APP_FILTER, useClass: AuthProblemFilter },
         {
           provide: ApiKeysRepository,
           useFactory: (pool: Pool) => new ApiKeysRepository(pool),

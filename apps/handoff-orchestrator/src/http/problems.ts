@@ -1,6 +1,6 @@
 /**
  * Domain-level failures a use case reports, independent of the transport: the HTTP layer maps
- * them to status codes ({@link ProblemFilter}); the Kafka intake records them as a failed handoff.
+ * them to status codes (`orchestratorProblem`, answered by the `protectHttp` filter); the Kafka intake records them as a failed handoff.
  */
 export abstract class Problem extends Error {
   abstract readonly status: 400 | 404 | 409 | 422;

@@ -1,12 +1,17 @@
-import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type HttpServer } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
 import type { Response } from 'express';
 
 /** Reason phrases (RFC 9110) used as problem titles. */
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
@@ -70,11 +75,42 @@ export class ProblemResponseException extends HttpException {
   }
 }
 
-/** Global filter answering {@link ProblemResponseException}s (registered by `protectHttp`). */
-@Catch(ProblemResponseException)
-export class ProblemResponseFilter implements ExceptionFilter {
-  catch(e: ProblemResponseException, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') return;
-    sendProblem(host.switchToHttp().getResponse<Response>(), e.problem, e.headers);
+/**
+ * Turns an application's own error (a domain problem of a use case, e.g. "not found", "conflict") into a
+ * {@link ProblemResponseException}; returns null/undefined for errors it does not know. Apps pass theirs
+ * to `protectHttp({ problems })`, so one filter answers every problem the same way.
+ */
+export type ProblemMapper = (e: unknown) => ProblemResponseException | null | undefined;
+
+/**
+ * The hub's one exception filter (registered globally by `protectHttp`, nowhere else): answers every
+ * {@link ProblemResponseException} — the 401/403 of `@hub/auth` (with `WWW-Authenticate`), 413/415/429/503
+ * of the protection layer — and every error a {@link ProblemMapper} recognises as RFC 9457
+ * `application/problem+json` with the exception's headers. Anything else goes to Nest's default handling
+ * (`HttpException`s keep their status and body; unknown errors are a 500 without details).
+ */
+@Catch()
+export class ProblemResponseFilter extends BaseExceptionFilter {
+  constructor(
+    private readonly mappers: readonly ProblemMapper[] = [],
+    applicationRef?: HttpServer,
+  ) {
+    super(applicationRef);
+  }
+
+  override catch(e: unknown, host: ArgumentsHost): void {
+    if (host.getType() === 'http') {
+      const p = e instanceof ProblemResponseException ? e : this.map(e);
+      if (p) return sendProblem(host.switchToHttp().getResponse<Response>(), p.problem, p.headers);
+    }
+    super.catch(e, host);
+  }
+
+  private map(e: unknown): ProblemResponseException | null {
+    for (const m of this.mappers) {
+      const p = m(e);
+      if (p) return p;
+    }
+    return null;
   }
 }

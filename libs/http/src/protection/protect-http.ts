@@ -7,7 +7,7 @@ import type { HttpProtectionConfig } from '@hub/config';
 import { METRICS } from '@hub/observability';
 import { AdmissionControl, type PressureProbe } from './admission';
 import { bodyParserProblems } from './body-limits';
-import { ProblemResponseFilter } from './problem-response';
+import { ProblemResponseFilter, type ProblemMapper } from './problem-response';
 import { HttpRateLimiter, RateLimitInterceptor } from './rate-limit';
 
 /** Options of {@link protectHttp}. */
@@ -24,6 +24,8 @@ export interface ProtectHttpOptions {
   intakeRoutes: readonly string[];
   /** Extra overload signals for the intake routes (e.g. PostgreSQL pool waiters). */
   probes?: readonly PressureProbe[];
+  /** The app's domain errors → problems, answered by the one {@link ProblemResponseFilter}. */
+  problems?: readonly ProblemMapper[];
 }
 
 /** What {@link protectHttp} installed (for tests and metrics). */
@@ -42,7 +44,9 @@ export interface HttpProtection {
  *    400 naming `body` for malformed JSON),
  * 3. the global rate-limit interceptor ({@link RateLimitInterceptor}, after authentication guards) over a
  *    dedicated ioredis client (`enableOfflineQueue: false`), unless `RATE_LIMIT_ENABLED=false`,
- * 4. the problem+json filter for the 429s.
+ * 4. the service's one exception filter ({@link ProblemResponseFilter}): every `ProblemResponseException`
+ *    (401/403 of `@hub/auth`, 413/415/429/503 here) and the app's domain problems (`opts.problems`) as
+ *    `application/problem+json`.
  *
  * Waits up to 2 s for the rate limiter's Redis connection (until then, and whenever Redis is unreachable,
  * decisions fall back to per-replica memory). The Redis client and the event-loop sampler are released when
@@ -70,7 +74,8 @@ export async function protectHttp(app: INestApplication, opts: ProtectHttpOption
   express.useBodyParser('json', { limit: c.HTTP_JSON_LIMIT_BYTES });
   express.useBodyParser('urlencoded', { limit: c.HTTP_JSON_LIMIT_BYTES, extended: true });
   app.use(bodyParserProblems());
-  app.useGlobalFilters(new ProblemResponseFilter());
+  // the one problem+json filter of the service: auth, protection and the app's own domain problems
+  app.useGlobalFilters(new ProblemResponseFilter(opts.problems ?? [], app.getHttpAdapter()));
 
   let rateLimiter: HttpRateLimiter | null = null;
   let redis: Redis | null = null;
