@@ -1,6 +1,7 @@
 export * from './integration-schemas';
 export * from './crypto/key-encryption-key';
 export * from './crypto/envelope';
+export * from './crypto/aws-kms-key-provider';
 export * from './secrets-config';
 export * from './store/integration-errors';
 export * from './store/integration.store';

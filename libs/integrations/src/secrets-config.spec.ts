@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '@hub/config';
-import { SecretsConfigSchema } from './secrets-config';
+import { AwsKmsKeyEncryptionKeyProvider } from './crypto/aws-kms-key-provider';
+import { keyEncryptionKeysFromConfig, SecretsConfigSchema } from './secrets-config';
 
 const load = (env: Record<string, string>) => loadConfig('svc', SecretsConfigSchema, env);
 const problems = (env: Record<string, string>) => {
@@ -26,7 +27,6 @@ describe('SecretsConfigSchema (fail-fast KEK)', () => {
   });
 
   it.each([
-    ['missing', {}, /required/],
     ['short', { HUB_SECRETS_KEK: randomBytes(16).toString('base64') }, /32 bytes/],
     ['a placeholder word', { HUB_SECRETS_KEK: 'changeme' }, /placeholder/],
     ['all zeros', { HUB_SECRETS_KEK: Buffer.alloc(32).toString('base64') }, /random/],
@@ -47,5 +47,29 @@ describe('SecretsConfigSchema (fail-fast KEK)', () => {
       HUB_SECRETS_PREVIOUS_KEKS: 'old=AAAA',
     });
     expect(p[0].variable).toBe('HUB_SECRETS_PREVIOUS_KEKS');
+  });
+
+  it('requires HUB_SECRETS_KEK for the env provider, HUB_SECRETS_KMS_KEY_ID for aws-kms (ConfigError naming it)', () => {
+    const naming = (env: Record<string, string>) => {
+      try {
+        keyEncryptionKeysFromConfig(load(env));
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems[0].variable;
+        throw e;
+      }
+      return null;
+    };
+    expect(naming({})).toBe('HUB_SECRETS_KEK');
+    expect(naming({ HUB_SECRETS_KEK_PROVIDER: 'aws-kms' })).toBe('HUB_SECRETS_KMS_KEY_ID');
+    const kms = keyEncryptionKeysFromConfig(
+      load({
+        HUB_SECRETS_KEK_PROVIDER: 'aws-kms',
+        HUB_SECRETS_KMS_KEY_ID: 'alias/hub',
+        HUB_SECRETS_KMS_REGION: 'eu-west-1',
+      }),
+    );
+    expect(kms).toBeInstanceOf(AwsKmsKeyEncryptionKeyProvider);
+    expect(kms.currentKeyId).toBe('kms:alias/hub');
+    expect(problems({ HUB_SECRETS_KEK_PROVIDER: 'vault' })[0].variable).toBe('HUB_SECRETS_KEK_PROVIDER');
   });
 });

@@ -1,8 +1,10 @@
 import { Pool as PgPool, type Pool } from 'pg';
 import { z } from 'zod';
-import { loadConfig } from '@hub/config';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { ConfigError, loadConfig } from '@hub/config';
+import { AwsKmsKeyEncryptionKeyProvider } from './crypto/aws-kms-key-provider';
 import { SecretsCipher } from './crypto/envelope';
-import { EnvKeyEncryptionKeyProvider } from './crypto/key-encryption-key';
+import { EnvKeyEncryptionKeyProvider, type KeyEncryptionKeyProvider } from './crypto/key-encryption-key';
 import { IntegrationStore } from './store/integration.store';
 
 const KEY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -28,7 +30,11 @@ export const kekValue = () =>
 
 /**
  * Environment of the secrets envelope (merged into every service config that reads integrations):
- * - `HUB_SECRETS_KEK` (required): base64 of 32 random bytes, the key-encryption key new data keys are
+ * - `HUB_SECRETS_KEK_PROVIDER` (default `env`): where the key-encryption key lives — `env` (the variables
+ *   below) or `aws-kms` (AWS KMS: `HUB_SECRETS_KMS_KEY_ID`, optional `HUB_SECRETS_KMS_REGION` /
+ *   `HUB_SECRETS_KMS_ENDPOINT`, credentials from the default AWS chain — env, web identity, instance role);
+ * - `HUB_SECRETS_KEK` (required for `env`; with `aws-kms` optional — then it and the previous KEKs only
+ *   unwrap rows not yet moved to KMS): base64 of 32 random bytes, the key-encryption key new data keys are
  *   wrapped with;
  * - `HUB_SECRETS_KEK_ID` (default `kek-1`): its id, stored with every row;
  * - `HUB_SECRETS_PREVIOUS_KEKS`: comma-separated `id=base64` KEKs that still unwrap during a rotation.
@@ -39,7 +45,19 @@ export const kekValue = () =>
  */
 export const SecretsConfigSchema = z.object({
   HUB_INTEGRATIONS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
-  HUB_SECRETS_KEK: kekValue(),
+  HUB_SECRETS_KEK_PROVIDER: z.enum(['env', 'aws-kms']).default('env'),
+  HUB_SECRETS_KEK: kekValue().optional(),
+  /** KMS key id, key ARN, alias name (`alias/hub-secrets`) or alias ARN (`aws-kms`). */
+  HUB_SECRETS_KMS_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9:/_+=,.@-]{1,2048}$/, 'must be a KMS key id, key ARN, alias name or alias ARN')
+    .optional(),
+  HUB_SECRETS_KMS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+  /** KMS endpoint override (a VPC endpoint, or a local KMS-compatible server in tests). */
+  HUB_SECRETS_KMS_ENDPOINT: z.url().optional(),
   HUB_SECRETS_KEK_ID: z.string().regex(KEY_ID, 'must be 1-64 of A-Z a-z 0-9 . _ : -').default('kek-1'),
   HUB_SECRETS_PREVIOUS_KEKS: z
     .string()
@@ -65,12 +83,41 @@ export const SecretsConfigSchema = z.object({
 });
 export type SecretsConfig = z.infer<typeof SecretsConfigSchema>;
 
-/** The environment {@link EnvKeyEncryptionKeyProvider} for a validated {@link SecretsConfig}. */
-export function keyEncryptionKeysFromConfig(c: SecretsConfig): EnvKeyEncryptionKeyProvider {
-  return new EnvKeyEncryptionKeyProvider(
-    { id: c.HUB_SECRETS_KEK_ID, key: c.HUB_SECRETS_KEK },
-    c.HUB_SECRETS_PREVIOUS_KEKS,
-  );
+/**
+ * The {@link KeyEncryptionKeyProvider} a validated {@link SecretsConfig} selects: the environment KEKs
+ * ({@link EnvKeyEncryptionKeyProvider}), or AWS KMS ({@link AwsKmsKeyEncryptionKeyProvider}, with the
+ * environment KEKs, when set, as fallback for rows not yet re-wrapped — the migration path of
+ * `npm run secrets:rotate`).
+ * @throws ConfigError naming `HUB_SECRETS_KEK` (env provider without it) or `HUB_SECRETS_KMS_KEY_ID`
+ *   (aws-kms without it)
+ */
+export function keyEncryptionKeysFromConfig(c: SecretsConfig): KeyEncryptionKeyProvider {
+  const env = c.HUB_SECRETS_KEK
+    ? new EnvKeyEncryptionKeyProvider(
+        { id: c.HUB_SECRETS_KEK_ID, key: c.HUB_SECRETS_KEK },
+        c.HUB_SECRETS_PREVIOUS_KEKS,
+      )
+    : undefined;
+  if (c.HUB_SECRETS_KEK_PROVIDER === 'env') {
+    if (!env)
+      throw new ConfigError('integrations', [
+        { variable: 'HUB_SECRETS_KEK', message: 'is required but not set (HUB_SECRETS_KEK_PROVIDER=env)' },
+      ]);
+    return env;
+  }
+  if (!c.HUB_SECRETS_KMS_KEY_ID)
+    throw new ConfigError('integrations', [
+      { variable: 'HUB_SECRETS_KMS_KEY_ID', message: 'is required with HUB_SECRETS_KEK_PROVIDER=aws-kms' },
+    ]);
+  return new AwsKmsKeyEncryptionKeyProvider({
+    keyId: c.HUB_SECRETS_KMS_KEY_ID,
+    client: new KMSClient({
+      ...(c.HUB_SECRETS_KMS_REGION ? { region: c.HUB_SECRETS_KMS_REGION } : {}),
+      ...(c.HUB_SECRETS_KMS_ENDPOINT ? { endpoint: c.HUB_SECRETS_KMS_ENDPOINT } : {}),
+      maxAttempts: 3,
+    }),
+    fallback: env,
+  });
 }
 
 /**

@@ -40,13 +40,15 @@ export class SecretsCipher {
 
   /** Encrypts `secrets` (any JSON value) for one integration row. */
   async seal(secrets: unknown, ctx: EncryptionContext): Promise<SealedSecrets> {
-    const dataKey = randomBytes(32);
+    // a KMS hands out the data key and its wrap in one call; otherwise a local random key, wrapped
+    const generated = this.keks.generate ? await this.keks.generate(ctx) : null;
+    const dataKey = generated?.dataKey ?? randomBytes(32);
     try {
       const iv = randomBytes(12);
       const c = createCipheriv('aes-256-gcm', dataKey, iv);
       c.setAAD(secretsAad(ctx));
       const ciphertext = Buffer.concat([c.update(JSON.stringify(secrets ?? {}), 'utf8'), c.final()]);
-      const { keyId, wrappedKey } = await this.keks.wrap(dataKey, ctx);
+      const { keyId, wrappedKey } = generated?.wrapped ?? (await this.keks.wrap(dataKey, ctx));
       return { ciphertext, iv, tag: c.getAuthTag(), wrappedKey, keyId };
     } finally {
       dataKey.fill(0);

@@ -30,10 +30,9 @@ export class KeyUnwrapError extends Error {
  *
  * - Environment implementation: {@link EnvKeyEncryptionKeyProvider} (AES-256-GCM key wrap with a KEK
  *   from `HUB_SECRETS_KEK`).
- * - AWS KMS shape (not built): `wrap` = `Encrypt({KeyId, Plaintext: dataKey, EncryptionContext:
- *   {tenantId, integrationId}})` returning `{keyId: KeyId ARN, wrappedKey: CiphertextBlob}`; `unwrap` =
- *   `Decrypt({CiphertextBlob, KeyId, EncryptionContext})`. Rotation of the KMS key is KMS's business;
- *   `secrets:rotate` re-wraps under `currentKeyId` when the configured key (alias target) changes.
+ * - AWS KMS implementation: `AwsKmsKeyEncryptionKeyProvider` (`HUB_SECRETS_KEK_PROVIDER=aws-kms`):
+ *   `generate` = `GenerateDataKey`, `wrap` = `Encrypt`, `unwrap` = `Decrypt`, each with
+ *   `EncryptionContext = {tenantId, integrationId}`.
  */
 export interface KeyEncryptionKeyProvider {
   /** Id of the KEK new data keys are wrapped with. */
@@ -45,6 +44,11 @@ export interface KeyEncryptionKeyProvider {
    * @throws KeyUnwrapError unknown key id, or wrapped key / context not authentic
    */
   unwrap(wrapped: WrappedKey, context: EncryptionContext): Promise<Buffer>;
+  /**
+   * Optional: a fresh 32-byte data key together with its wrap (a KMS's `GenerateDataKey`, one call
+   * instead of local randomness + `wrap`). {@link SecretsCipher} uses it when present.
+   */
+  generate?(context: EncryptionContext): Promise<{ dataKey: Buffer; wrapped: WrappedKey }>;
 }
 
 const IV_BYTES = 12;
