@@ -9,14 +9,21 @@ jest.setTimeout(90_000);
  * to exit (the config is refused before anything is connected, so nothing it names needs to be reachable).
  * @returns the exit code and everything it wrote to stderr
  */
-function runUntilExit(service: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function runUntilExit(
+  service: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', '@swc-node/register', `apps/${service}/src/main.ts`], {
-      cwd: WORKSPACE_ROOT,
-      // only what is given here: no developer's HUB_ALLOW_INSECURE_DEV_SECRETS leaks in
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--require', '@swc-node/register', `apps/${service}/src/main.ts`],
+      {
+        cwd: WORKSPACE_ROOT,
+        // only what is given here: no developer's HUB_ALLOW_INSECURE_DEV_SECRETS leaks in
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
@@ -55,7 +62,10 @@ describe('a service started with a placeholder or short secret exits 78 naming t
   });
 
   it('connector-ccai refuses a CCAI_ADMIN_TOKEN shorter than 32 bytes', async () => {
-    const r = await runUntilExit('connector-ccai', { ...ccaiEnv(), CCAI_ADMIN_TOKEN: 'admin-token-0123456789' });
+    const r = await runUntilExit('connector-ccai', {
+      ...ccaiEnv(),
+      CCAI_ADMIN_TOKEN: 'admin-token-0123456789',
+    });
     expect(r.stderr).toMatch(/CCAI_ADMIN_TOKEN: must be at least 32 bytes/);
     expect(r.code).toBe(78);
   });
