@@ -45,6 +45,8 @@ class TestController {
 
 /** Requests that reached the (stand-in) authentication guard, i.e. got past admission into Nest. */
 let guardCalls = 0;
+/** Requests that reached express at all (a middleware registered before `protectHttp`). */
+let expressCalls = 0;
 
 /** Stands in for the authentication guard: `x-test-credential: <tenant>/<credential>` → `req.principal`. */
 @Injectable()
@@ -83,6 +85,10 @@ async function replica(
   })
   class TestModule {}
   const app = await NestFactory.create(TestModule, { logger: false });
+  app.use((_req: Request, _res: unknown, next: () => void) => {
+    expressCalls += 1;
+    next();
+  });
   const protection = await protectHttp(app, {
     service: 'test-service',
     config: HttpProtectionConfigSchema.parse(env),
@@ -249,6 +255,7 @@ describe('protectHttp (rate limits shared through Redis, admission control, body
       await new Promise((r) => setTimeout(r, 50));
     expect(a.protection.admission.admittedInFlight).toBe(3);
     const guardBefore = guardCalls;
+    const expressBefore = expressCalls;
     // 300 requests over 32 keep-alive connections (a bot platform's pool); bodies a parser would refuse
     // (malformed, over HTTP_JSON_LIMIT_BYTES) — shedding happens before parsing, so they are 503 too
     const agent = new Agent({ keepAlive: true, maxSockets: 32 });
@@ -295,7 +302,8 @@ describe('protectHttp (rate limits shared through Redis, admission control, body
       expect(r.type).toMatch(/^application\/problem\+json/);
       expect(r.json).toMatchObject({ status: 503, title: 'Service Unavailable', reason: 'in_flight' });
     }
-    // none of them reached routing, guards or body parsing
+    // none of them reached express (not even a middleware registered before protectHttp), guards or parsing
+    expect(expressCalls).toBe(expressBefore);
     expect(guardCalls).toBe(guardBefore);
     openGate();
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([201, 201, 201]);
