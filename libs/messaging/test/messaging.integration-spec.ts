@@ -74,7 +74,10 @@ describe('messaging against real Kafka', () => {
 
   function runner(groupId: string, opts: Partial<ConstructorParameters<typeof ConsumerRunner>[1]> = {}) {
     const r = new ConsumerRunner(kafka, {
-      groupId,
+      // namespaced like MessagingService.createConsumer: kafkajs' assigner hands a group's members the
+      // partitions of every topic any member subscribes to, so two runs of this spec on one broker sharing
+      // a plain group id ('resume') would take — and silently skip — each other's messages
+      groupId: namer.physical(groupId),
       namer,
       producer,
       logger,
