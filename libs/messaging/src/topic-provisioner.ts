@@ -4,12 +4,13 @@ import { allTopics, dlqTopicName } from '@hub/contracts';
 import type { TopicNamer } from './kafka-client';
 
 /**
- * Creates every catalogue topic and its `<topic>.dlq` if missing (idempotent), then waits until every
- * partition's leader serves requests: metadata names a leader **and** that leader answers a ListOffsets
- * for it (earliest and latest). Until then a KRaft broker answers produce/list-offsets requests for a
- * just-created partition with NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION (its metadata cache
- * lags the controller by up to seconds under load), which makes producers retry and consumers rejoin
- * their group. Transient broker errors are retried with exponential backoff (12 attempts, ~30 s).
+ * Creates every catalogue topic and its `<topic>.dlq` if missing (idempotent), then waits until metadata
+ * names a leader for every partition and, for the topics it created, until that leader serves them
+ * (answers ListOffsets, earliest and latest). Until then a KRaft broker answers produce/list-offsets
+ * requests for a just-created partition with NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION (it
+ * takes the partitions over up to seconds after the controller created them, longer under load), which
+ * makes producers retry and consumers rejoin their group. Transient broker errors are retried with
+ * exponential backoff (12 attempts, ~30 s).
  *
  * kafkajs' own `waitForLeaders` is not used: it fails the CreateTopics call with
  * UNKNOWN_TOPIC_OR_PARTITION when the topics were created but the broker's metadata does not show them
@@ -53,15 +54,15 @@ export async function provisionTopics(
       const { topics } = await admin.fetchTopicMetadata({ topics: wanted });
       const leaderless = topics.filter((t) => t.partitions.some((p) => p.leader < 0));
       if (leaderless.length) throw new Error(`no leader yet for ${leaderless.map((t) => t.name).join(', ')}`);
-      // every partition's leader answers ListOffsets (throws NOT_LEADER_OR_FOLLOWER until it is ready)
-      await Promise.all(
-        wanted
-          .filter((t) => !served.has(t))
-          .map(async (t) => {
-            await admin.fetchTopicOffsets(t);
-            served.add(t);
-          }),
-      );
+      // every partition of the topics created here is served: its leader answers ListOffsets (throws
+      // NOT_LEADER_OR_FOLLOWER until ready). Topics that already existed are not probed (a leader moving
+      // during a rolling restart must not fail a service start). One topic after the other: a retry costs
+      // one refused request (kafkajs logs each), not one per topic.
+      for (const t of wanted) {
+        if (served.has(t) || !requested.has(t)) continue;
+        await admin.fetchTopicOffsets(t);
+        served.add(t);
+      }
     });
     return wanted.filter((t) => requested.has(t));
   } finally {
