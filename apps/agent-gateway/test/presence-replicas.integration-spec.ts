@@ -14,8 +14,13 @@ import {
 } from './support/gateway-harness';
 import { tenantJson } from './support/hub-services';
 
-const GRACE_MS = 500;
-const TTL_MS = 4_000;
+// Each test waits out the grace and the TTL several times (15–25 s on a loaded machine): above jest's 30 s.
+jest.setTimeout(90_000);
+
+// The grace must outlast a reconnect (socket.io handshake + JWT check on another replica) on a loaded
+// machine: at 500 ms the "reload within the grace" step raced it. The TTL keeps the same margin above it.
+const GRACE_MS = 1_500;
+const TTL_MS = 6_000;
 const HEARTBEAT_MS = 250;
 /** Long enough for a wrong command to show: the grace period plus several sweeps. */
 const SETTLE_MS = GRACE_MS + 6 * HEARTBEAT_MS;

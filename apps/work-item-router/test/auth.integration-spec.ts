@@ -4,6 +4,7 @@ import {
   mintTestAccessToken,
   platformAdminHeaders,
   sleep,
+  waitFor,
   startClientCredentialsIdp,
   type ClientCredentialsIdp,
 } from '@hub/testing';
@@ -142,16 +143,18 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
         name: 'rot',
         scopes: ['routing:read'],
       });
+      // a grace a loaded machine cannot use up between the rotation and the two calls that follow it
       const rotated = await call('POST', `/v1/api-keys/${old.id}/rotate`, await asAdminOf(T), {
-        graceSeconds: 2,
+        graceSeconds: 5,
       });
       expect(rotated.status).toBe(201);
       expect(rotated.body.key).toMatchObject({ name: 'rot', scopes: ['routing:read'] });
       expect(rotated.body.previous).toMatchObject({ id: old.id, replacedBy: rotated.body.key.id });
-      expect(Date.parse(rotated.body.previous.expiresAt) - Date.now()).toBeLessThanOrEqual(2000);
+      const graceEnds = Date.parse(rotated.body.previous.expiresAt);
+      expect(graceEnds - Date.now()).toBeLessThanOrEqual(5000);
       expect((await call('GET', '/v1/queues', bearer(rotated.body.key.key))).status).toBe(200);
       expect((await call('GET', '/v1/queues', bearer(old.key))).status).toBe(200);
-      await sleep(2200);
+      await sleep(Math.max(0, graceEnds - Date.now()) + 200); // past the grace (and the 1.5 s cache TTL)
       expect((await call('GET', '/v1/queues', bearer(old.key))).status).toBe(401);
       expect((await call('GET', '/v1/queues', bearer(rotated.body.key.key))).status).toBe(200);
       expect((await call('POST', `/v1/api-keys/${old.id}/rotate`, await asAdminOf(T), {})).status).toBe(404);
@@ -180,7 +183,8 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
     });
 
     it('expire at expiresAt; last use is recorded', async () => {
-      const expiresAt = new Date(Date.now() + 1500).toISOString();
+      // far enough ahead that creating the key and using it once cannot outlast it on a loaded machine
+      const expiresAt = new Date(Date.now() + 5000).toISOString();
       const { body: k } = await call('POST', '/v1/api-keys', await asAdminOf(T), {
         name: 'exp',
         scopes: ['routing:read'],
@@ -188,10 +192,16 @@ describe('REST authentication: API keys, platform admin, OAuth client credential
       });
       expect(k.lastUsedAt).toBeNull();
       expect((await call('GET', '/v1/queues', bearer(k.key))).status).toBe(200);
-      await sleep(300);
-      const seen = await call('GET', `/v1/api-keys/${k.id}`, await asAdminOf(T));
+      // last use is written in the background (fire and forget): wait for it rather than a fixed 300 ms
+      const seen = await waitFor(
+        async () => {
+          const r = await call('GET', `/v1/api-keys/${k.id}`, await asAdminOf(T));
+          return r.body.lastUsedAt ? r : null;
+        },
+        { what: 'last use recorded' },
+      );
       expect(seen.body.lastUsedAt).not.toBeNull();
-      await sleep(1400);
+      await sleep(Math.max(0, Date.parse(expiresAt) - Date.now()) + 200);
       expect((await call('GET', '/v1/queues', bearer(k.key))).status).toBe(401);
       const past = await call('POST', '/v1/api-keys', await asAdminOf(T), {
         name: 'p',

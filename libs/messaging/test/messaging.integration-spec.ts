@@ -16,7 +16,7 @@ import {
 import { KafkaConfigSchema, loadConfig } from '@hub/config';
 import type { Kafka } from 'kafkajs';
 
-const logger = createLogger('messaging-test', 'silent');
+const logger = createLogger('messaging-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
 
 function conversationEvent(
   tenantId: string,
@@ -74,7 +74,10 @@ describe('messaging against real Kafka', () => {
 
   function runner(groupId: string, opts: Partial<ConstructorParameters<typeof ConsumerRunner>[1]> = {}) {
     const r = new ConsumerRunner(kafka, {
-      groupId,
+      // namespaced like MessagingService.createConsumer: kafkajs' assigner hands a group's members the
+      // partitions of every topic any member subscribes to, so two runs of this spec on one broker sharing
+      // a plain group id ('resume') would take — and silently skip — each other's messages
+      groupId: namer.physical(groupId),
       namer,
       producer,
       logger,
@@ -99,6 +102,21 @@ describe('messaging against real Kafka', () => {
       for (const t of topics) expect(t.partitions).toHaveLength(5);
     } finally {
       await admin.disconnect();
+    }
+    // every partition's leader serves at once: a producer that never retries can write to each of them
+    // (a just-created partition answers NOT_LEADER_OR_FOLLOWER until the broker has taken it over)
+    const strict = kafka.producer({ retry: { retries: 0 }, allowAutoTopicCreation: false });
+    await strict.connect();
+    try {
+      const refused: string[] = [];
+      for (const topic of created)
+        for (let partition = 0; partition < 5; partition++)
+          await strict
+            .send({ topic, acks: -1, messages: [{ value: 'probe', partition }] })
+            .catch((e: Error) => refused.push(`${topic}/${partition}: ${e.message}`));
+      expect(refused).toEqual([]);
+    } finally {
+      await strict.disconnect();
     }
     // idempotent: a second start creates nothing
     expect(await provisionTopics(kafka, own, 5, 1)).toEqual([]);

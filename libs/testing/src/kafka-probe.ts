@@ -25,17 +25,23 @@ export class KafkaProbe {
     logLevel: logLevel.NOTHING,
   });
 
+  /**
+   * Subscribes to `topics` (physical names) from the beginning in a fresh group and resolves once the group
+   * is joined (partitions assigned); records arrive in {@link messages} from then on.
+   * @throws kafkajs errors when the broker is unreachable
+   */
   async start(topics: string[]): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: `probe-${randomId()}`, maxWaitTimeInMs: 50 });
-    await this.consumer.connect();
-    for (const topic of topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    const consumer = this.kafka.consumer({ groupId: `probe-${randomId()}`, maxWaitTimeInMs: 50 });
+    this.consumer = consumer;
+    await consumer.connect();
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
     const joined = new Promise<void>((resolve) => {
-      const off = this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
         off();
         resolve();
       });
     });
-    await this.consumer.run({
+    await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {}))
@@ -55,10 +61,12 @@ export class KafkaProbe {
     await joined;
   }
 
+  /** The records received so far from one physical topic, in arrival order. */
   on(topic: string): ProbedMessage[] {
     return this.messages.filter((m) => m.topic === topic);
   }
 
+  /** Leaves the group and disconnects (nothing is committed that matters: the group is throw-away). */
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
   }

@@ -1,6 +1,10 @@
 /**
- * Polls `probe` until it returns a truthy value (returned) or `timeoutMs` passes (throws with `what`).
- * @param intervalMs poll interval, ms
+ * Polls `probe` until it returns a truthy value other than an empty array (returned) or `timeoutMs`
+ * passes (throws with `what`, and the last error the probe threw). An empty array counts as "not yet":
+ * `waitFor(() => probe.on(topic).filter(…))` would otherwise succeed at once with `[]` and leave the test
+ * racing the messages it meant to wait for.
+ * @param timeoutMs overall bound, ms (default 15 000)
+ * @param intervalMs poll interval, ms (default 25)
  */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
@@ -15,7 +19,7 @@ export async function waitFor<T>(
   for (;;) {
     try {
       const v = await probe();
-      if (v) return v as NonNullable<T>;
+      if (v && !(Array.isArray(v) && v.length === 0)) return v as NonNullable<T>;
     } catch (e) {
       last = e;
     }
