@@ -1,0 +1,320 @@
+import { z } from 'zod';
+import {
+  IntegrationConfigSchemas,
+  OutboundHttp,
+  OutboundUrlPolicy,
+} from '@hub/integrations';
+import {
+  TargetError,
+  type EscalationTargetAdapter,
+  type ExternalContact,
+  type HandoffContext,
+  type PlatformQueue,
+  type TargetIntegration,
+  type TestConnectionReport,
+  type TestConnectionStep,
+} from '../../core/target';
+import {
+  GenesysApi,
+  GenesysCallError,
+  GenesysTokenCache,
+  type GenesysCloudConfig,
+  type GenesysCloudSecrets,
+} from './genesys-cloud.client';
+import { genesysCustomAttributes, genesysRecap, resolveGenesysQueue } from './genesys-cloud.mapper';
+
+type Integration = TargetIntegration<GenesysCloudConfig, GenesysCloudSecrets>;
+
+/** What {@link GenesysCloudTarget.start} keeps with the handoff (`ExternalContact.state`). */
+const ContactState = z.object({
+  openMessagingIntegrationId: z.string(),
+  /** Our Opaque id of the customer (`channel.from.id`); Genesys addresses its webhooks to it (`channel.to.id`). */
+  customerId: z.string(),
+  nickname: z.string(),
+  /** Genesys conversation id (`prefetchConversationId=true`), for disconnect and the wrap-up note. */
+  conversationId: z.string().optional(),
+});
+type ContactState = z.infer<typeof ContactState>;
+
+const OpenMessageResponse = z.object({ id: z.string().optional(), conversationId: z.string().optional() });
+const QueuePage = z.object({
+  entities: z.array(z.object({ id: z.string(), name: z.string() })).default([]),
+  pageCount: z.number().int().optional(),
+});
+const Conversation = z.object({
+  participants: z
+    .array(
+      z.object({
+        id: z.string(),
+        purpose: z.string().optional(),
+        messages: z.array(z.object({ id: z.string() })).optional(),
+      }),
+    )
+    .default([]),
+});
+
+/** Options of {@link GenesysCloudTarget}. */
+export interface GenesysCloudTargetOptions {
+  /**
+   * Outbound HTTP of the hosting service (its `OUTBOUND_*` policy). Default: https only, public addresses only
+   * (so the test-only host overrides cannot reach a private network in production).
+   */
+  http?: OutboundHttp;
+  /** Clock, epoch ms (token refresh). */
+  now?: () => number;
+  /** Name of the customer when the bot has none. */
+  defaultNickname?: string;
+}
+
+/** The strictest outbound policy: the default of vendors constructed without the service's policy. */
+export function strictOutboundHttp(): OutboundHttp {
+  return new OutboundHttp(new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }));
+}
+
+/**
+ * Genesys Cloud as an escalation target through Open Messaging (integration type `genesys_cloud`).
+ *
+ * - The customer is an Open Messaging sender: {@link start} posts the handoff as an inbound open message
+ *   (`POST /api/v2/conversations/messages/{integrationId}/inbound/open/message?prefetchConversationId=true`,
+ *   Genesys "Open Messaging — inbound messages") whose `channel.metadata.customAttributes` carry summary, intent,
+ *   sentiment, the mapped queue (`hub_queue_id`, read by the Architect inbound message flow's Transfer to ACD) and
+ *   the bot's attributes; its text is the recap the agent reads first.
+ * - Customer lines after the handoff are further inbound messages (`channel.messageId` = our message id).
+ * - The agent's side arrives on the Open Messaging webhook ({@link GenesysCloudWebhookReceiver}).
+ * - {@link end} disconnects the conversation (`PATCH /api/v2/conversations/messages/{conversationId}`
+ *   `{ state: "disconnected" }`); {@link saveSummary} writes the wrap-up note of the agent's communication
+ *   (`POST …/participants/{participantId}/communications/{communicationId}/wrapup`).
+ * - Tokens: OAuth client credentials per integration ({@link GenesysTokenCache}).
+ */
+export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudConfig, GenesysCloudSecrets> {
+  readonly type = 'genesys_cloud';
+  readonly configSchema = IntegrationConfigSchemas.genesys_cloud.config as unknown as z.ZodType<GenesysCloudConfig>;
+  readonly secretsSchema = IntegrationConfigSchemas.genesys_cloud.secrets as unknown as z.ZodType<GenesysCloudSecrets>;
+  private readonly http: OutboundHttp;
+  private readonly tokens: GenesysTokenCache;
+  private readonly defaultNickname: string;
+
+  constructor(opts: GenesysCloudTargetOptions = {}) {
+    this.http = opts.http ?? strictOutboundHttp();
+    this.tokens = new GenesysTokenCache(opts.now);
+    this.defaultNickname = opts.defaultNickname ?? 'Customer';
+  }
+
+  /**
+   * Posts the handoff as the customer's first inbound open message.
+   * @returns contact id = our Opaque customer id (`channel.to.id` of Genesys' webhooks); state with the Genesys
+   *          conversation id
+   * @throws TargetError (`invalid` naming `config.openMessagingIntegrationId` / `config.defaultQueueId`, …)
+   */
+  async start(ctx: HandoffContext, integration: Integration): Promise<ExternalContact> {
+    const omId = openMessagingId(integration.config);
+    const queueId = resolveGenesysQueue(ctx, integration.config);
+    const state: ContactState = {
+      openMessagingIntegrationId: omId,
+      customerId: `hub-${ctx.handoffId}`,
+      nickname: ctx.customer.name?.trim() || this.defaultNickname,
+    };
+    const res = await this.api(integration).call(
+      'POST',
+      `/api/v2/conversations/messages/${encodeURIComponent(omId)}/inbound/open/message?prefetchConversationId=true`,
+      {
+        channel: {
+          messageId: `${ctx.handoffId}:handoff`,
+          from: { id: state.customerId, idType: 'Opaque', nickname: state.nickname },
+          time: new Date().toISOString(),
+          metadata: { customAttributes: genesysCustomAttributes(ctx, queueId) },
+        },
+        type: 'Text',
+        text: genesysRecap(ctx),
+        direction: 'Inbound',
+      },
+    );
+    const parsed = OpenMessageResponse.safeParse(res.json ?? {});
+    const conversationId = parsed.success ? parsed.data.conversationId : undefined;
+    return { externalContactId: state.customerId, state: { ...state, ...(conversationId ? { conversationId } : {}) } };
+  }
+
+  /** Posts one customer line as an inbound open message (`channel.messageId` = `message.messageId`: Genesys dedupes). */
+  async sendCustomerMessage(
+    contact: ExternalContact,
+    message: { messageId: string; text: string; at: string },
+    integration: Integration,
+  ): Promise<void> {
+    const s = contactState(contact);
+    await this.api(integration).call(
+      'POST',
+      `/api/v2/conversations/messages/${encodeURIComponent(s.openMessagingIntegrationId)}/inbound/open/message`,
+      {
+        channel: {
+          messageId: message.messageId,
+          from: { id: s.customerId, idType: 'Opaque', nickname: s.nickname },
+          time: message.at,
+        },
+        type: 'Text',
+        text: message.text,
+        direction: 'Inbound',
+      },
+    );
+  }
+
+  /** Disconnects the Genesys conversation; a conversation that is gone (404) or already ended (409) counts as done. */
+  async end(
+    contact: ExternalContact,
+    _reason: 'timeout' | 'withdrawn' | 'customer_left',
+    integration: Integration,
+  ): Promise<void> {
+    const s = contactState(contact);
+    if (!s.conversationId) return;
+    try {
+      await this.api(integration).call('PATCH', `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}`, {
+        state: 'disconnected',
+      });
+    } catch (e) {
+      if (e instanceof GenesysCallError && (e.status === 404 || e.status === 409)) return;
+      throw e;
+    }
+  }
+
+  /**
+   * Writes `summary` as the wrap-up note of the (last) agent's communication, with `config.wrapUpCodeId`.
+   * @throws TargetError('invalid', `config.wrapUpCodeId`) when no code is configured; ('invalid',
+   *         `state.conversationId`) when the conversation id is unknown or no agent took part
+   */
+  async saveSummary(contact: ExternalContact, summary: string, integration: Integration): Promise<void> {
+    const code = integration.config.wrapUpCodeId;
+    if (!code) throw new TargetError('invalid', 'set a wrap-up code to save summaries', 'config.wrapUpCodeId');
+    const s = contactState(contact);
+    if (!s.conversationId) {
+      throw new TargetError('invalid', 'the Genesys conversation id is unknown', 'state.conversationId');
+    }
+    const api = this.api(integration);
+    const conv = Conversation.parse(
+      (await api.call('GET', `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}`)).json ?? {},
+    );
+    const agent = [...conv.participants].reverse().find((p) => p.purpose === 'agent' && p.messages?.length);
+    if (!agent?.messages?.length) {
+      throw new TargetError('invalid', 'no agent took part in the conversation', 'state.conversationId');
+    }
+    const communicationId = agent.messages[agent.messages.length - 1].id;
+    await api.call(
+      'POST',
+      `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}/participants/${encodeURIComponent(
+        agent.id,
+      )}/communications/${encodeURIComponent(communicationId)}/wrapup`,
+      { code, notes: summary.slice(0, 4000) },
+    );
+  }
+
+  /** Every routing queue of the org (`GET /api/v2/routing/queues`, all pages of 100). */
+  async listQueues(integration: Integration): Promise<PlatformQueue[]> {
+    const api = this.api(integration);
+    const out: PlatformQueue[] = [];
+    for (let page = 1; page <= 50; page++) {
+      const res = QueuePage.parse((await api.call('GET', `/api/v2/routing/queues?pageSize=100&pageNumber=${page}`)).json ?? {});
+      out.push(...res.entities.map((q) => ({ id: q.id, name: q.name, kind: 'queue' as const })));
+      if (!res.pageCount || page >= res.pageCount || res.entities.length === 0) break;
+    }
+    return out;
+  }
+
+  /**
+   * Test Connection: `credentials` (a token from the login host; unreachable host → `region`), `region` (the API
+   * host accepts it: `GET /api/v2/organizations/me`), `permission` (the Open Messaging integration is readable:
+   * `GET /api/v2/conversations/messaging/integrations/open/{id}`), `queues` (`GET /api/v2/routing/queues`, and every
+   * mapped queue exists). Stops at the first failing step. Never throws.
+   */
+  async testConnection(integration: Integration): Promise<TestConnectionReport> {
+    const steps: TestConnectionStep[] = [];
+    const fail = (step: string, detail: string): TestConnectionReport => {
+      steps.push({ step, ok: false, detail });
+      return { ok: false, steps, failedStep: step };
+    };
+    const api = this.api(integration);
+    try {
+      await this.tokens.get(this.http, integration.id, integration.config, integration.secrets);
+      steps.push({ step: 'credentials', ok: true });
+    } catch (e) {
+      if (e instanceof GenesysCallError && e.kind === 'auth') return fail('credentials', 'the OAuth client id or secret was refused');
+      if (e instanceof GenesysCallError && e.status === 400) return fail('credentials', describe(e));
+      return fail('region', `login host: ${describe(e)}`);
+    }
+    try {
+      await api.call('GET', '/api/v2/organizations/me');
+      steps.push({ step: 'region', ok: true });
+    } catch (e) {
+      if (e instanceof GenesysCallError && e.status === 403) {
+        steps.push({ step: 'region', ok: true });
+      } else {
+        return fail('region', `API host: ${describe(e)}`);
+      }
+    }
+    const omId = integration.config.openMessagingIntegrationId;
+    if (!omId) return fail('permission', 'config.openMessagingIntegrationId is not set (run the Open Messaging setup)');
+    try {
+      await api.call('GET', `/api/v2/conversations/messaging/integrations/open/${encodeURIComponent(omId)}`);
+      steps.push({ step: 'permission', ok: true });
+    } catch (e) {
+      if (e instanceof GenesysCallError && e.status === 404) return fail('permission', 'the Open Messaging integration does not exist');
+      return fail('permission', `messaging integrations: ${describe(e)}`);
+    }
+    try {
+      const queues = await this.listQueues(integration);
+      const known = new Set(queues.map((q) => q.id));
+      const wanted = [
+        ...(integration.config.defaultQueueId ? [integration.config.defaultQueueId] : []),
+        ...integration.config.queueMappings.map((m) => m.queueId),
+      ];
+      const missing = [...new Set(wanted.filter((q) => !known.has(q)))];
+      if (missing.length) return fail('queues', `mapped queue(s) not found: ${missing.join(', ')}`);
+      steps.push({ step: 'queues', ok: true, detail: `${queues.length} queue(s)` });
+    } catch (e) {
+      return fail(e instanceof GenesysCallError && e.kind === 'auth' ? 'permission' : 'queues', `routing queues: ${describe(e)}`);
+    }
+    return { ok: true, steps };
+  }
+
+  /**
+   * Setup step: creates the Open Messaging integration that posts agent messages to `webhookUrl`, signed with the
+   * integration's `webhookSignatureSecret` (`POST /api/v2/conversations/messaging/integrations/open`).
+   * @returns the new integration's id (store it as `config.openMessagingIntegrationId`)
+   * @throws TargetError
+   */
+  async createOpenMessagingIntegration(
+    integration: Integration,
+    opts: { name: string; webhookUrl: string },
+  ): Promise<{ openMessagingIntegrationId: string }> {
+    const res = await this.api(integration).call('POST', '/api/v2/conversations/messaging/integrations/open', {
+      name: opts.name,
+      outboundNotificationWebhookUrl: opts.webhookUrl,
+      outboundNotificationWebhookSignatureSecretToken: integration.secrets.webhookSignatureSecret,
+    });
+    const id = z.object({ id: z.string().min(1) }).safeParse(res.json);
+    if (!id.success) throw new TargetError('unavailable', 'Genesys returned no integration id');
+    return { openMessagingIntegrationId: id.data.id };
+  }
+
+  private api(integration: Integration): GenesysApi {
+    return new GenesysApi(this.http, this.tokens, integration.id, integration.config, integration.secrets);
+  }
+}
+
+function openMessagingId(config: GenesysCloudConfig): string {
+  if (!config.openMessagingIntegrationId) {
+    throw new TargetError(
+      'invalid',
+      'the Open Messaging integration is not set up',
+      'config.openMessagingIntegrationId',
+    );
+  }
+  return config.openMessagingIntegrationId;
+}
+
+function contactState(contact: ExternalContact): ContactState {
+  const s = ContactState.safeParse(contact.state);
+  if (!s.success) throw new TargetError('invalid', 'the contact state is not a Genesys contact', 'state');
+  return s.data;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
