@@ -64,14 +64,15 @@ export function genesysCustomAttributes(ctx: HandoffContext, queueId: string): R
 }
 
 /**
- * Text of the handoff's first inbound message: what the agent reads first — escalation reason, summary, then the
+ * Text of the handoff's first inbound message: what the agent reads first — escalation reason, summary (≤ 1,000
+ * characters), then the
  * most recent transcript lines that fit {@link GENESYS_RECAP_MAX_CHARS} (older ones replaced by a marker; the full
  * transcript stays in the hub's conversation log).
  */
 export function genesysRecap(ctx: HandoffContext): string {
   const head = [
     `[Handoff from the bot${ctx.escalationReason ? `: ${ctx.escalationReason}` : ''}]`,
-    ...(ctx.summary ? [`Summary: ${ctx.summary}`] : []),
+    ...(ctx.summary ? [`Summary: ${ctx.summary.length > 1000 ? `${ctx.summary.slice(0, 1000)}${CUT}` : ctx.summary}`] : []),
   ];
   const lines = ctx.transcript.map((m) => `${m.role}: ${m.text}`);
   const budget = GENESYS_RECAP_MAX_CHARS - head.join('\n').length - 64;
