@@ -16,7 +16,9 @@ import { realTranscript } from './support/real-transcript';
 import { ReceiverEndpoint } from './support/receiver-endpoint';
 
 // Local fakes listen on 127.0.0.1 over http: the test policy allows both (production refuses them).
-const testHttp = new OutboundHttp(new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }));
+const testHttp = new OutboundHttp(
+  new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }),
+);
 
 describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
   let fake: FakeEightByEightCc;
@@ -72,9 +74,21 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
   });
 
   it('registers the webhook (answering 8x8’s signed verification) and a channel routed to a queue', async () => {
-    const ids = await target.registerWebhookAndChannel(integration, { name: 'Engagement Hub', webhookUrl: endpoint.url, queueId: 'q-7' });
-    expect(fake.webhooks.get(ids.webhookId)).toMatchObject({ uri: endpoint.url, version: 'Chat Gateway v1.0', name: 'Engagement Hub' });
-    expect(fake.channels.get(ids.channelId)).toMatchObject({ type: 'ChatAPI', webHookId: ids.webhookId, routingOptions: { type: 'queue', id: 'q-7' } });
+    const ids = await target.registerWebhookAndChannel(integration, {
+      name: 'Engagement Hub',
+      webhookUrl: endpoint.url,
+      queueId: 'q-7',
+    });
+    expect(fake.webhooks.get(ids.webhookId)).toMatchObject({
+      uri: endpoint.url,
+      version: 'Chat Gateway v1.0',
+      name: 'Engagement Hub',
+    });
+    expect(fake.channels.get(ids.channelId)).toMatchObject({
+      type: 'ChatAPI',
+      webHookId: ids.webhookId,
+      routingOptions: { type: 'queue', id: 'q-7' },
+    });
     expect(endpoint.deliveries).toEqual([{ status: 200, events: [] }]);
     const [create] = fake.server.find('POST', /^\/chat-gateway\/v1\/webhooks$/);
     expect(create.headers['x-api-key']).toBe(fake.apiKey);
@@ -107,15 +121,27 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
       },
       assignment: { type: 'queue', id: 'q-bookings' },
       history: {
-        messages: c.transcript.map((m) => ({ authorType: m.role === 'customer' ? 'user' : 'bot', text: m.text })),
+        messages: c.transcript.map((m) => ({
+          authorType: m.role === 'customer' ? 'user' : 'bot',
+          text: m.text,
+        })),
       },
     });
-    expect(contact.state).toEqual({ conversationId: contact.externalContactId, assignment: { type: 'queue', id: 'q-bookings' } });
+    expect(contact.state).toEqual({
+      conversationId: contact.externalContactId,
+      assignment: { type: 'queue', id: 'q-bookings' },
+    });
 
     const skill = await target.start(ctx({ intent: 'spanish_support', category: 'x' }), integration);
-    expect(fake.conversations.get(skill.externalContactId)?.request['assignment']).toEqual({ type: 'script', id: 'script-es' });
+    expect(fake.conversations.get(skill.externalContactId)?.request.assignment).toEqual({
+      type: 'script',
+      id: 'script-es',
+    });
     const dflt = await target.start(ctx({ intent: 'x', category: 'y' }), integration);
-    expect(fake.conversations.get(dflt.externalContactId)?.request['assignment']).toEqual({ type: 'queue', id: 'q-default' });
+    expect(fake.conversations.get(dflt.externalContactId)?.request.assignment).toEqual({
+      type: 'queue',
+      id: 'q-default',
+    });
   });
 
   it('keeps a long real transcript and many custom fields within the Chat Gateway limits', async () => {
@@ -123,24 +149,39 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
     const attributes = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field${i}`, `value ${i}`]));
     const contact = await target.start(ctx({ transcript, attributes }), integration);
     const req = fake.conversations.get(contact.externalContactId)?.request;
-    expect(req?.['user'].additionalProperties).toHaveLength(EIGHTBYEIGHT_MAX_ADDITIONAL_PROPERTIES);
-    const history = req?.['history'].messages as { text: string }[];
+    expect(req?.user?.additionalProperties).toHaveLength(EIGHTBYEIGHT_MAX_ADDITIONAL_PROPERTIES);
+    const history = req?.history?.messages ?? [];
     expect(history).toHaveLength(EIGHTBYEIGHT_MAX_HISTORY_MESSAGES);
-    expect(history[0].text).toMatch(new RegExp(`^\\[${transcript.length - 199} earlier message\\(s\\) omitted`));
+    expect(history[0].text).toMatch(
+      new RegExp(`^\\[${transcript.length - 199} earlier message\\(s\\) omitted`),
+    );
     expect(history.at(-1)?.text).toBe(transcript.at(-1)?.text);
   });
 
   it('refuses a handoff without channel or queue, naming the field; maps 5xx/429/400', async () => {
-    await expect(target.start(ctx(), make({ defaultQueueId: 'q' }))).rejects.toMatchObject({ kind: 'invalid', field: 'config.channelId' });
-    await expect(target.start(ctx({ category: 'x', intent: 'y' }), make({ channelId: integration.config.channelId }))).rejects.toMatchObject({
+    await expect(target.start(ctx(), make({ defaultQueueId: 'q' }))).rejects.toMatchObject({
+      kind: 'invalid',
+      field: 'config.channelId',
+    });
+    await expect(
+      target.start(ctx({ category: 'x', intent: 'y' }), make({ channelId: integration.config.channelId })),
+    ).rejects.toMatchObject({
       kind: 'invalid',
       field: 'config.defaultQueueId',
     });
     fake.server.failNext({ path: /^\/chat-gateway\/v1\/conversations$/, status: 500 });
-    await expect(target.start(ctx(), integration)).rejects.toMatchObject({ kind: 'unavailable', retriable: true });
+    await expect(target.start(ctx(), integration)).rejects.toMatchObject({
+      kind: 'unavailable',
+      retriable: true,
+    });
     fake.server.failNext({ path: /^\/chat-gateway\/v1\/conversations$/, status: 429 });
-    await expect(target.start(ctx(), integration)).rejects.toMatchObject({ kind: 'throttled', retriable: true });
-    await expect(target.start(ctx(), make({ ...integration.config, channelId: 'nope' }))).rejects.toMatchObject({
+    await expect(target.start(ctx(), integration)).rejects.toMatchObject({
+      kind: 'throttled',
+      retriable: true,
+    });
+    await expect(
+      target.start(ctx(), make({ ...integration.config, channelId: 'nope' })),
+    ).rejects.toMatchObject({
       kind: 'invalid',
       vendorCode: 'invalid_channel',
     });
@@ -149,7 +190,11 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
   it('runs the loop: customer lines in; queued, joined, typing, messages, transfer, end out through signed webhooks', async () => {
     const contact = await target.start(ctx(), integration);
     const id = contact.externalContactId;
-    await target.sendCustomerMessage(contact, { messageId: 'm1', text: 'Hello?', at: new Date().toISOString() }, integration);
+    await target.sendCustomerMessage(
+      contact,
+      { messageId: 'm1', text: 'Hello?', at: new Date().toISOString() },
+      integration,
+    );
     expect(fake.conversations.get(id)?.messages).toEqual([{ authorType: 'user', text: 'Hello?' }]);
 
     await fake.queued(id, 'q-bookings', 'Bookings');
@@ -183,8 +228,14 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
 
   it('the customer leaving ends the contact; end() removes the user, idempotently', async () => {
     const contact = await target.start(ctx(), integration);
-    await fake.send(contact.externalContactId, 'MEMBERS_CHANGED', { memberType: 'user', change: 'left', id: 'user' });
-    expect(endpoint.events.map((e) => e.event)).toEqual([expect.objectContaining({ kind: 'ended', by: 'customer' })]);
+    await fake.send(contact.externalContactId, 'MEMBERS_CHANGED', {
+      memberType: 'user',
+      change: 'left',
+      id: 'user',
+    });
+    expect(endpoint.events.map((e) => e.event)).toEqual([
+      expect.objectContaining({ kind: 'ended', by: 'customer' }),
+    ]);
     await target.end(contact, 'timeout', integration);
     expect(fake.conversations.get(contact.externalContactId)?.userRemoved).toBe(true);
     expect(fake.server.find('PATCH', /participants\/user$/)[0].body).toEqual({ removed: true });
@@ -195,7 +246,12 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
   it('rejects forged, tampered, other-tenant and stale webhooks; a duplicate keeps its event id (dropped)', async () => {
     const contact = await target.start(ctx(), integration);
     const id = contact.externalContactId;
-    const body = JSON.stringify({ eventType: 'MESSAGE', conversationId: id, timestamp: Date.now(), data: { sender: { type: 'agent', id: 'a' }, text: 'pay here' } });
+    const body = JSON.stringify({
+      eventType: 'MESSAGE',
+      conversationId: id,
+      timestamp: Date.now(),
+      data: { sender: { type: 'agent', id: 'a' }, text: 'pay here' },
+    });
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const forged = await fake.sign(body, {}, privateKey);
     const good = await fake.sign(body);
@@ -203,13 +259,34 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
     expect((await postWebhook(url, body, forged)).status).toBe(401);
     expect((await postWebhook(url, body.replace('pay here', 'pay there'), good)).status).toBe(401);
     expect((await postWebhook(url, body, { ...good, 'x-8x8-retry': '1' })).status).toBe(401);
-    expect((await postWebhook(url, body, await fake.sign(body, { tenantId: 'otherTenant' }))).status).toBe(401);
-    expect((await postWebhook(url, body, await fake.sign(body, { transmissionTime: Date.now() - 3600_000 }))).status).toBe(401);
-    const unknownKid = { ...good, 'x-8x8-signature': good['x-8x8-signature'].replace(/^[^.]+/, Buffer.from(JSON.stringify({ b64: false, crit: ['b64'], kid: 'nokey', alg: 'RS256' })).toString('base64url')) };
+    expect((await postWebhook(url, body, await fake.sign(body, { tenantId: 'otherTenant' }))).status).toBe(
+      401,
+    );
+    expect(
+      (await postWebhook(url, body, await fake.sign(body, { transmissionTime: Date.now() - 3600_000 })))
+        .status,
+    ).toBe(401);
+    const unknownKid = {
+      ...good,
+      'x-8x8-signature': good['x-8x8-signature'].replace(
+        /^[^.]+/,
+        Buffer.from(JSON.stringify({ b64: false, crit: ['b64'], kid: 'nokey', alg: 'RS256' })).toString(
+          'base64url',
+        ),
+      ),
+    };
     expect((await postWebhook(url, body, unknownKid)).status).toBe(401);
     expect((await postWebhook(url, body, {})).status).toBe(401);
     expect(endpoint.events).toHaveLength(0);
-    expect(endpoint.deliveries.map((d) => d.rejected)).toEqual(['signature', 'signature', 'signature', 'tenant', 'stale', 'signature', 'signature']);
+    expect(endpoint.deliveries.map((d) => d.rejected)).toEqual([
+      'signature',
+      'signature',
+      'signature',
+      'tenant',
+      'stale',
+      'signature',
+      'signature',
+    ]);
 
     expect((await postWebhook(url, body, good)).status).toBe(200);
     const retry = await fake.sign(body, { eventId: good['x-8x8-event-id'], retry: 1 });
@@ -248,10 +325,20 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
         { step: 'queues', ok: true, detail: `channel ${integration.config.channelId} → queue q-default` },
       ],
     });
-    expect(await target.testConnection(make({ ...integration.config }, { apiKey: 'wrong-key-000' }))).toMatchObject({ failedStep: 'credentials' });
-    expect(await target.testConnection(make({ ...integration.config, tenantId: 'notMine' }))).toMatchObject({ failedStep: 'permission' });
-    expect(await target.testConnection(make({ ...integration.config, baseUrl: 'http://127.0.0.1:9' }))).toMatchObject({ failedStep: 'region' });
-    expect(await target.testConnection(make({ ...integration.config, webhookId: 'gone' }))).toMatchObject({ failedStep: 'webhook' });
-    expect(await target.testConnection(make({ ...integration.config, channelId: 'gone' }))).toMatchObject({ failedStep: 'queues' });
+    expect(
+      await target.testConnection(make({ ...integration.config }, { apiKey: 'wrong-key-000' })),
+    ).toMatchObject({ failedStep: 'credentials' });
+    expect(await target.testConnection(make({ ...integration.config, tenantId: 'notMine' }))).toMatchObject({
+      failedStep: 'permission',
+    });
+    expect(
+      await target.testConnection(make({ ...integration.config, baseUrl: 'http://127.0.0.1:9' })),
+    ).toMatchObject({ failedStep: 'region' });
+    expect(await target.testConnection(make({ ...integration.config, webhookId: 'gone' }))).toMatchObject({
+      failedStep: 'webhook',
+    });
+    expect(await target.testConnection(make({ ...integration.config, channelId: 'gone' }))).toMatchObject({
+      failedStep: 'queues',
+    });
   });
 });

@@ -15,8 +15,17 @@ import { realTranscript } from './support/real-transcript';
 import { ReceiverEndpoint } from './support/receiver-endpoint';
 
 // Local fakes listen on 127.0.0.1 over http: the test policy allows both (production refuses them).
-const testHttp = new OutboundHttp(new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }));
+const testHttp = new OutboundHttp(
+  new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }),
+);
 const SECRET = 'whk-signature-secret-0123456789';
+
+/** The inbound open message body as the fake recorded it. */
+interface InboundBody {
+  type: string;
+  text: string;
+  channel: { messageId: string; metadata: { customAttributes: Record<string, string> } };
+}
 
 describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
   let fake: FakeGenesysCloud;
@@ -28,7 +37,13 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
   const make = (config: Record<string, unknown>, secrets: Record<string, unknown> = {}) => {
     const p = parseIntegration(
       'genesys_cloud',
-      { region: 'mypurecloud.ie', clientId: fake.clientId, loginBaseUrl: fake.baseUrl, apiBaseUrl: fake.baseUrl, ...config },
+      {
+        region: 'mypurecloud.ie',
+        clientId: fake.clientId,
+        loginBaseUrl: fake.baseUrl,
+        apiBaseUrl: fake.baseUrl,
+        ...config,
+      },
       { clientSecret: fake.clientSecret, webhookSignatureSecret: SECRET, ...secrets },
     );
     return { id: randomUUID(), tenantId: randomUUID(), config: p.config, secrets: p.secrets };
@@ -85,7 +100,9 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
       outboundNotificationWebhookSignatureSecretToken: SECRET,
     });
     const [token] = fake.server.find('POST', /^\/oauth\/token$/);
-    expect(token.headers['authorization']).toBe(`Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64')}`);
+    expect(token.headers['authorization']).toBe(
+      `Basic ${Buffer.from(`${fake.clientId}:${fake.clientSecret}`).toString('base64')}`,
+    );
     expect(token.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(token.rawBody).toBe('grant_type=client_credentials');
   });
@@ -95,10 +112,12 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     const contact = await target.start(c, integration);
     expect(contact.externalContactId).toBe(`hub-${c.handoffId}`);
     const [req] = fake.server.find('POST', /\/inbound\/open\/message$/);
-    expect(req.path).toBe(`/api/v2/conversations/messages/${integration.config.openMessagingIntegrationId}/inbound/open/message`);
+    expect(req.path).toBe(
+      `/api/v2/conversations/messages/${integration.config.openMessagingIntegrationId}/inbound/open/message`,
+    );
     expect(req.query.get('prefetchConversationId')).toBe('true');
     expect(String(req.headers['authorization'])).toMatch(/^Bearer /);
-    const body = req.body as Record<string, any>;
+    const body = req.body as InboundBody;
     expect(body).toMatchObject({
       type: 'Text',
       direction: 'Inbound',
@@ -124,19 +143,26 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     expect(body.text).toContain(`Summary: ${c.summary}`);
     expect(body.text).toContain(`customer: ${c.transcript[0].text}`);
     const conv = fake.conversationOf(`hub-${c.handoffId}`);
-    expect(contact.state).toMatchObject({ conversationId: conv?.id, openMessagingIntegrationId: integration.config.openMessagingIntegrationId });
+    expect(contact.state).toMatchObject({
+      conversationId: conv?.id,
+      openMessagingIntegrationId: integration.config.openMessagingIntegrationId,
+    });
 
     // no mapping matches → the default queue
     await target.start(ctx({ intent: 'other', category: 'other' }), integration);
-    const second = fake.server.find('POST', /\/inbound\/open\/message$/)[1].body as Record<string, any>;
+    const second = fake.server.find('POST', /\/inbound\/open\/message$/)[1].body as InboundBody;
     expect(second.channel.metadata.customAttributes.hub_queue_id).toBe(fake.queues[1].id);
   });
 
   it('keeps a long real transcript within the attribute and text caps, newest lines kept', async () => {
     const transcript = realTranscript(400);
-    const c = ctx({ transcript, summary: 'x'.repeat(5000), attributes: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, 'v'.repeat(100)])) });
+    const c = ctx({
+      transcript,
+      summary: 'x'.repeat(5000),
+      attributes: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, 'v'.repeat(100)])),
+    });
     await target.start(c, integration);
-    const body = fake.server.find('POST', /\/inbound\/open\/message$/)[0].body as Record<string, any>;
+    const body = fake.server.find('POST', /\/inbound\/open\/message$/)[0].body as InboundBody;
     const attrs = body.channel.metadata.customAttributes as Record<string, string>;
     expect(Buffer.byteLength(JSON.stringify(attrs))).toBeLessThanOrEqual(GENESYS_CUSTOM_ATTRIBUTES_MAX_BYTES);
     expect(attrs.hub_queue_id).toBe(fake.queues[0].id);
@@ -149,25 +175,44 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
 
   it('refuses a handoff without the Open Messaging integration or a queue, naming the field', async () => {
     const noOm = make({ defaultQueueId: 'q' });
-    await expect(target.start(ctx(), noOm)).rejects.toMatchObject({ kind: 'invalid', field: 'config.openMessagingIntegrationId' });
+    await expect(target.start(ctx(), noOm)).rejects.toMatchObject({
+      kind: 'invalid',
+      field: 'config.openMessagingIntegrationId',
+    });
     const noQueue = make({ openMessagingIntegrationId: integration.config.openMessagingIntegrationId });
-    await expect(target.start(ctx({ intent: 'x' }), noQueue)).rejects.toMatchObject({ kind: 'invalid', field: 'config.defaultQueueId' });
+    await expect(target.start(ctx({ intent: 'x' }), noQueue)).rejects.toMatchObject({
+      kind: 'invalid',
+      field: 'config.defaultQueueId',
+    });
   });
 
   it('runs the conversation loop: customer lines in, agent text / typing / end out through the signed webhook', async () => {
     const c = ctx();
     const contact = await target.start(c, integration);
-    await target.sendCustomerMessage(contact, { messageId: 'm-2', text: 'Are you there?', at: new Date().toISOString() }, integration);
+    await target.sendCustomerMessage(
+      contact,
+      { messageId: 'm-2', text: 'Are you there?', at: new Date().toISOString() },
+      integration,
+    );
     const sent = fake.server.find('POST', /\/inbound\/open\/message$/)[1];
     expect(sent.query.get('prefetchConversationId')).toBeNull();
-    expect(sent.body).toMatchObject({ type: 'Text', text: 'Are you there?', channel: { messageId: 'm-2', from: { id: contact.externalContactId, idType: 'Opaque' } } });
+    expect(sent.body).toMatchObject({
+      type: 'Text',
+      text: 'Are you there?',
+      channel: { messageId: 'm-2', from: { id: contact.externalContactId, idType: 'Opaque' } },
+    });
 
     expect((await fake.agentTyping(contact.externalContactId)).status).toBe(200);
     const reply = await fake.agentMessage(contact.externalContactId, 'Hi Ada, I can help with that.');
     expect(reply.status).toBe(200);
     expect((await fake.agentDisconnect(contact.externalContactId)).status).toBe(200);
 
-    expect(endpoint.events.map((e) => e.event.kind)).toEqual(['accepted', 'agent_typing', 'agent_message', 'ended']);
+    expect(endpoint.events.map((e) => e.event.kind)).toEqual([
+      'accepted',
+      'agent_typing',
+      'agent_message',
+      'ended',
+    ]);
     expect(endpoint.events.every((e) => e.externalContactId === contact.externalContactId)).toBe(true);
     expect(endpoint.events[0].event).toMatchObject({ kind: 'accepted', agent: { name: 'Dana Agent' } });
     expect(endpoint.events[2]).toMatchObject({
@@ -179,15 +224,31 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
 
   it('rejects forged, unsigned, tampered and stale webhooks; a retried one keeps its event id (dropped by the sink)', async () => {
     const contact = await target.start(ctx(), integration);
-    const forged = fake.buildWebhook(contact.externalContactId, { type: 'Text', text: 'pay here' }, 'x', 'wrong-secret-000000000');
+    const forged = fake.buildWebhook(
+      contact.externalContactId,
+      { type: 'Text', text: 'pay here' },
+      'x',
+      'wrong-secret-000000000',
+    );
     expect((await postWebhook(forged.url, forged.rawBody, forged.headers)).status).toBe(401);
     expect((await postWebhook(forged.url, forged.rawBody, {})).status).toBe(401);
     const good = fake.buildWebhook(contact.externalContactId, { type: 'Text', text: 'hello' });
-    expect((await postWebhook(good.url, good.rawBody.replace('hello', 'hellO'), good.headers)).status).toBe(401);
+    expect((await postWebhook(good.url, good.rawBody.replace('hello', 'hellO'), good.headers)).status).toBe(
+      401,
+    );
     const old = fake.buildWebhook(contact.externalContactId, { type: 'Text', text: 'old' });
-    const staleBody = old.rawBody.replace(/"time":"[^"]+"/, `"time":"${new Date(Date.now() - 2 * 3600_000).toISOString()}"`);
+    const staleBody = old.rawBody.replace(
+      /"time":"[^"]+"/,
+      `"time":"${new Date(Date.now() - 2 * 3600_000).toISOString()}"`,
+    );
     const { signGenesysWebhook } = await import('../src/vendors/genesys-cloud');
-    expect((await postWebhook(old.url, staleBody, { 'x-hub-signature-256': signGenesysWebhook(staleBody, SECRET) })).status).toBe(401);
+    expect(
+      (
+        await postWebhook(old.url, staleBody, {
+          'x-hub-signature-256': signGenesysWebhook(staleBody, SECRET),
+        })
+      ).status,
+    ).toBe(401);
     expect(endpoint.events).toHaveLength(0);
 
     expect((await postWebhook(good.url, good.rawBody, good.headers)).status).toBe(200);
@@ -195,7 +256,12 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     const delivered = endpoint.deliveries.filter((d) => d.status === 200);
     expect(delivered[0].events.map((e) => e.eventId)).toEqual(delivered[1].events.map((e) => e.eventId));
     expect(endpoint.events.filter((e) => e.event.kind === 'agent_message')).toHaveLength(1);
-    expect(endpoint.deliveries.filter((d) => d.status === 401).map((d) => d.rejected)).toEqual(['signature', 'signature', 'signature', 'stale']);
+    expect(endpoint.deliveries.filter((d) => d.status === 401).map((d) => d.rejected)).toEqual([
+      'signature',
+      'signature',
+      'signature',
+      'stale',
+    ]);
   });
 
   it('ends the contact (disconnect, idempotent) and writes the final summary as the wrap-up note', async () => {
@@ -205,7 +271,11 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     const conv = fake.conversationOf(contact.externalContactId);
     const agent = conv?.participants.find((p) => p.purpose === 'agent');
     expect(conv?.wrapups).toEqual([
-      { participantId: agent?.id, communicationId: agent?.messages[0].id, body: { code: 'wrap-resolved', notes: 'Rebooked the hotel; refund issued.' } },
+      {
+        participantId: agent?.id,
+        communicationId: agent?.messages[0].id,
+        body: { code: 'wrap-resolved', notes: 'Rebooked the hotel; refund issued.' },
+      },
     ]);
     await target.end(contact, 'timeout', integration);
     expect(conv?.state).toBe('disconnected');
@@ -213,7 +283,9 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     expect(patch.body).toEqual({ state: 'disconnected' });
     fake.conversations.clear();
     await expect(target.end(contact, 'timeout', integration)).resolves.toBeUndefined();
-    await expect(target.saveSummary(contact, 's', make({ ...integration.config, wrapUpCodeId: undefined }))).rejects.toMatchObject({
+    await expect(
+      target.saveSummary(contact, 's', make({ ...integration.config, wrapUpCodeId: undefined })),
+    ).rejects.toMatchObject({
       field: 'config.wrapUpCodeId',
     });
   });
@@ -229,7 +301,11 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     await target.listQueues(integration);
     expect(fake.tokensIssued).toBe(3);
     // Genesys revokes the token: one 401, then a fresh token and the call succeeds
-    fake.server.failNext({ path: /^\/api\/v2\/routing\/queues$/, status: 401, body: { code: 'bad.credentials' } });
+    fake.server.failNext({
+      path: /^\/api\/v2\/routing\/queues$/,
+      status: 401,
+      body: { code: 'bad.credentials' },
+    });
     await expect(target.listQueues(integration)).resolves.toHaveLength(130);
     expect(fake.tokensIssued).toBe(4);
   });
@@ -238,7 +314,9 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     const queues = await target.listQueues(integration);
     expect(queues).toHaveLength(130);
     expect(queues[0]).toEqual({ id: fake.queues[0].id, name: 'Billing', kind: 'queue' });
-    expect(fake.server.find('GET', /^\/api\/v2\/routing\/queues$/).map((r) => r.query.get('pageNumber'))).toEqual(['1', '2']);
+    expect(
+      fake.server.find('GET', /^\/api\/v2\/routing\/queues$/).map((r) => r.query.get('pageNumber')),
+    ).toEqual(['1', '2']);
   });
 
   it('maps 5xx to unavailable and 429 to throttled (retriable)', async () => {
@@ -247,9 +325,19 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     expect(e1).toBeInstanceOf(TargetError);
     expect(e1).toMatchObject({ kind: 'unavailable', retriable: true });
     fake.server.failNext({ path: /inbound\/open\/message$/, status: 429, headers: { 'retry-after': '1' } });
-    await expect(target.start(ctx(), integration)).rejects.toMatchObject({ kind: 'throttled', retriable: true });
-    fake.server.failNext({ path: /inbound\/open\/message$/, status: 400, body: { code: 'bad.request', message: 'text too long' } });
-    await expect(target.start(ctx(), integration)).rejects.toMatchObject({ kind: 'invalid', vendorCode: 'bad.request' });
+    await expect(target.start(ctx(), integration)).rejects.toMatchObject({
+      kind: 'throttled',
+      retriable: true,
+    });
+    fake.server.failNext({
+      path: /inbound\/open\/message$/,
+      status: 400,
+      body: { code: 'bad.request', message: 'text too long' },
+    });
+    await expect(target.start(ctx(), integration)).rejects.toMatchObject({
+      kind: 'invalid',
+      vendorCode: 'bad.request',
+    });
   });
 
   it('Test Connection passes, and names the failing step', async () => {
@@ -263,28 +351,43 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
         { step: 'queues', ok: true, detail: '130 queue(s)' },
       ],
     });
-    expect(await target.testConnection(make({ ...integration.config }, { clientSecret: 'wrong' }))).toMatchObject({
+    expect(
+      await target.testConnection(make({ ...integration.config }, { clientSecret: 'wrong' })),
+    ).toMatchObject({
       ok: false,
       failedStep: 'credentials',
     });
-    expect(await target.testConnection(make({ ...integration.config, loginBaseUrl: 'http://127.0.0.1:9' }))).toMatchObject({
+    expect(
+      await target.testConnection(make({ ...integration.config, loginBaseUrl: 'http://127.0.0.1:9' })),
+    ).toMatchObject({
       ok: false,
       failedStep: 'region',
     });
-    expect(await target.testConnection(make({ ...integration.config, openMessagingIntegrationId: randomUUID() }))).toMatchObject({
+    expect(
+      await target.testConnection(make({ ...integration.config, openMessagingIntegrationId: randomUUID() })),
+    ).toMatchObject({
       ok: false,
       failedStep: 'permission',
     });
-    fake.server.failNext({ path: /^\/api\/v2\/routing\/queues$/, status: 403, body: { code: 'missing.permissions' } });
+    fake.server.failNext({
+      path: /^\/api\/v2\/routing\/queues$/,
+      status: 403,
+      body: { code: 'missing.permissions' },
+    });
     expect(await target.testConnection(integration)).toMatchObject({ ok: false, failedStep: 'permission' });
-    const missing = await target.testConnection(make({ ...integration.config, defaultQueueId: 'no-such-queue' }));
+    const missing = await target.testConnection(
+      make({ ...integration.config, defaultQueueId: 'no-such-queue' }),
+    );
     expect(missing).toMatchObject({ ok: false, failedStep: 'queues' });
     expect(missing.steps.at(-1)?.detail).toContain('no-such-queue');
   });
 
   it('without the service policy, the test-only host overrides cannot reach a local plain-http host', async () => {
     const strict = new GenesysCloudTarget();
-    await expect(strict.start(ctx(), integration)).rejects.toMatchObject({ kind: 'invalid', field: 'config.loginBaseUrl' });
+    await expect(strict.start(ctx(), integration)).rejects.toMatchObject({
+      kind: 'invalid',
+      field: 'config.loginBaseUrl',
+    });
     expect((await strict.testConnection(integration)).failedStep).toBe('region');
   });
 });

@@ -4,9 +4,26 @@ import { eightByEightSigningPayload } from '../../src/vendors/eightbyeight-cc/ei
 import { FakeHttpServer, postWebhook, type FakeResponse, type RecordedRequest } from './fake-http-server';
 
 /** A conversation created on the fake (the `POST /chat-gateway/v1/conversations` body and what followed). */
+/** What the fake reads of request bodies (every field optional: the fake validates them itself). */
+export interface FakeChatGatewayBody {
+  name?: string;
+  uri?: string;
+  version?: string;
+  type?: string;
+  webHookId?: string;
+  routingOptions?: { type?: string; id?: string };
+  channelId?: string;
+  user?: { additionalProperties?: { key: string; value: string }[]; [k: string]: unknown };
+  assignment?: { type: string; id: string };
+  history?: { messages: { authorType: string; text: string }[] };
+  authorType?: string;
+  text?: string;
+  removed?: boolean;
+}
+
 export interface FakeEightByEightConversation {
   id: string;
-  request: Record<string, any>;
+  request: FakeChatGatewayBody;
   messages: { authorType: string; text: string }[];
   userRemoved: boolean;
 }
@@ -38,7 +55,16 @@ export class FakeEightByEightCc {
   readonly customerId: string;
   readonly kid = randomBytes(16).toString('base64url');
   readonly webhooks = new Map<string, { id: string; name: string; uri: string; version: string }>();
-  readonly channels = new Map<string, { id: string; name: string; type: string; webHookId: string; routingOptions: { type: string; id: string } }>();
+  readonly channels = new Map<
+    string,
+    {
+      id: string;
+      name: string;
+      type: string;
+      webHookId: string;
+      routingOptions: { type: string; id: string };
+    }
+  >();
   readonly conversations = new Map<string, FakeEightByEightConversation>();
   private privateKey?: CryptoKey;
   private publicJwk?: JWK;
@@ -51,7 +77,10 @@ export class FakeEightByEightCc {
   }
 
   async listen(): Promise<string> {
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
+    const { privateKey, publicKey } = await generateKeyPair('RS256', {
+      modulusLength: 2048,
+      extractable: true,
+    });
     this.privateKey = privateKey;
     this.publicJwk = { ...(await exportJWK(publicKey)), kid: this.kid };
     return this.server.listen();
@@ -70,7 +99,13 @@ export class FakeEightByEightCc {
   addChannel(webhookUri: string, queueId: string): { webhookId: string; channelId: string } {
     const wh = { id: randomUUID(), name: 'hub', uri: webhookUri, version: 'Chat Gateway v1.0' };
     this.webhooks.set(wh.id, wh);
-    const ch = { id: randomUUID(), name: 'hub', type: 'ChatAPI', webHookId: wh.id, routingOptions: { type: 'queue', id: queueId } };
+    const ch = {
+      id: randomUUID(),
+      name: 'hub',
+      type: 'ChatAPI',
+      webHookId: wh.id,
+      routingOptions: { type: 'queue', id: queueId },
+    };
     this.channels.set(ch.id, ch);
     return { webhookId: wh.id, channelId: ch.id };
   }
@@ -81,7 +116,13 @@ export class FakeEightByEightCc {
    */
   async sign(
     rawBody: string,
-    over: Partial<{ eventId: string; retry: number; transmissionTime: number; tenantId: string; customerId: string }> = {},
+    over: Partial<{
+      eventId: string;
+      retry: number;
+      transmissionTime: number;
+      tenantId: string;
+      customerId: string;
+    }> = {},
     key?: CryptoKey,
   ): Promise<Record<string, string>> {
     const h = {
@@ -106,12 +147,22 @@ export class FakeEightByEightCc {
   }
 
   /** Sends one event of a conversation to its channel's webhook, signed. @returns status, body and headers sent */
-  async send(conversationId: string, eventType: string, data?: Record<string, unknown>, over: Parameters<FakeEightByEightCc['sign']>[1] = {}) {
+  async send(
+    conversationId: string,
+    eventType: string,
+    data?: Record<string, unknown>,
+    over: Parameters<FakeEightByEightCc['sign']>[1] = {},
+  ) {
     const conv = this.conversations.get(conversationId);
-    const channel = conv ? this.channels.get(String(conv.request['channelId'])) : undefined;
+    const channel = conv ? this.channels.get(String(conv.request.channelId)) : undefined;
     const uri = channel ? this.webhooks.get(channel.webHookId)?.uri : undefined;
     if (!uri) throw new Error(`no webhook for conversation ${conversationId}`);
-    const rawBody = JSON.stringify({ eventType, conversationId, timestamp: Date.now(), ...(data ? { data } : {}) });
+    const rawBody = JSON.stringify({
+      eventType,
+      conversationId,
+      timestamp: Date.now(),
+      ...(data ? { data } : {}),
+    });
     const headers = await this.sign(rawBody, over);
     return { ...(await postWebhook(uri, rawBody, headers)), rawBody, headers, uri };
   }
@@ -120,7 +171,11 @@ export class FakeEightByEightCc {
     return this.send(conversationId, 'QUEUED', { queueId, queueName });
   }
   agentJoined(conversationId: string, agentId = 'agent-7') {
-    return this.send(conversationId, 'MEMBERS_CHANGED', { memberType: 'agent', change: 'joined', id: agentId });
+    return this.send(conversationId, 'MEMBERS_CHANGED', {
+      memberType: 'agent',
+      change: 'joined',
+      id: agentId,
+    });
   }
   agentLeft(conversationId: string, agentId = 'agent-7') {
     return this.send(conversationId, 'MEMBERS_CHANGED', { memberType: 'agent', change: 'left', id: agentId });
@@ -129,14 +184,24 @@ export class FakeEightByEightCc {
     return this.send(conversationId, 'TRANSFER');
   }
   agentMessage(conversationId: string, text: string, agentId = 'agent-7') {
-    return this.send(conversationId, 'MESSAGE', { isEcho: false, sender: { id: agentId, type: 'agent' }, text });
+    return this.send(conversationId, 'MESSAGE', {
+      isEcho: false,
+      sender: { id: agentId, type: 'agent' },
+      text,
+    });
   }
   agentTyping(conversationId: string, agentId = 'agent-7') {
-    return this.send(conversationId, 'ACTIVITY', { name: 'typing', value: { users: [{ type: 'agent', id: agentId }] } });
+    return this.send(conversationId, 'ACTIVITY', {
+      name: 'typing',
+      value: { users: [{ type: 'agent', id: agentId }] },
+    });
   }
   /** The conversation has no interaction left (the agent closed it): `CONVERSATION_UPDATE` state `idle`. */
   idle(conversationId: string) {
-    return this.send(conversationId, 'CONVERSATION_UPDATE', { state: 'idle', assignment: { type: 'queue', id: 'q' } });
+    return this.send(conversationId, 'CONVERSATION_UPDATE', {
+      state: 'idle',
+      assignment: { type: 'queue', id: 'q' },
+    });
   }
 
   private mustKey(): CryptoKey {
@@ -153,55 +218,117 @@ export class FakeEightByEightCc {
     }
     if (!r.path.startsWith('/chat-gateway/v1/')) return { status: 404, body: { message: 'not found' } };
     if (r.headers['x-api-key'] !== this.apiKey) {
-      return { status: 401, body: { message: 'Access Denied', errors: [{ code: 'access_denied', message: 'Access Denied' }] } };
+      return {
+        status: 401,
+        body: { message: 'Access Denied', errors: [{ code: 'access_denied', message: 'Access Denied' }] },
+      };
     }
     const tenant = r.headers['x-8x8-tenant'];
     if (tenant !== undefined && tenant !== this.tenantId) {
-      return { status: 403, body: { message: 'The tenant does not belong to customer.', errors: [`Header X-8x8-Tenant doesn't match`] } };
+      return {
+        status: 403,
+        body: {
+          message: 'The tenant does not belong to customer.',
+          errors: [`Header X-8x8-Tenant doesn't match`],
+        },
+      };
     }
     const p = r.path.slice('/chat-gateway/v1'.length);
-    const b = (r.body ?? {}) as Record<string, any>;
+    const b = (r.body ?? {}) as FakeChatGatewayBody;
     if (p === '/webhooks' && r.method === 'GET') {
-      return { status: 200, body: { _embedded: { webhooks: [...this.webhooks.values()] }, page: { size: 20, number: 0, totalElements: this.webhooks.size, totalPages: 1 } } };
+      return {
+        status: 200,
+        body: {
+          _embedded: { webhooks: [...this.webhooks.values()] },
+          page: { size: 20, number: 0, totalElements: this.webhooks.size, totalPages: 1 },
+        },
+      };
     }
     if (p === '/webhooks' && r.method === 'POST') {
-      if (!b['name'] || !b['uri'] || b['version'] !== 'Chat Gateway v1.0') {
-        return { status: 400, body: { message: 'Constraint Violation', errors: ['name/uri/version: May not be empty.'] } };
+      if (!b.name || !b.uri || b.version !== 'Chat Gateway v1.0') {
+        return {
+          status: 400,
+          body: { message: 'Constraint Violation', errors: ['name/uri/version: May not be empty.'] },
+        };
       }
-      const wh = { id: randomUUID(), name: String(b['name']), uri: String(b['uri']), version: String(b['version']) };
+      const wh = {
+        id: randomUUID(),
+        name: String(b.name),
+        uri: String(b.uri),
+        version: String(b.version),
+      };
       this.webhooks.set(wh.id, wh);
-      const verify = JSON.stringify({ notificationVersion: 'Chat Gateway v1.0', eventType: 'WEB_HOOK_VERIFY' });
+      const verify = JSON.stringify({
+        notificationVersion: 'Chat Gateway v1.0',
+        eventType: 'WEB_HOOK_VERIFY',
+      });
       const res = await postWebhook(wh.uri, verify, await this.sign(verify)).catch(() => ({ status: 0 }));
       if (res.status < 200 || res.status >= 300) {
         this.webhooks.delete(wh.id);
-        return { status: 400, body: { message: 'Webhook verification failed', errors: [{ code: 'webhook_unreachable', message: 'no 2xx' }] } };
+        return {
+          status: 400,
+          body: {
+            message: 'Webhook verification failed',
+            errors: [{ code: 'webhook_unreachable', message: 'no 2xx' }],
+          },
+        };
       }
       return { status: 200, body: wh };
     }
     if ((m = /^\/webhooks\/([^/]+)$/.exec(p)) && r.method === 'GET') {
       const wh = this.webhooks.get(m[1]);
-      return wh ? { status: 200, body: wh } : { status: 404, body: { message: `Resource of type WebHook with id ${m[1]} was not found.` } };
+      return wh
+        ? { status: 200, body: wh }
+        : { status: 404, body: { message: `Resource of type WebHook with id ${m[1]} was not found.` } };
     }
     if (p.startsWith('/channels') && r.method === 'GET') {
-      if (p === '/channels') return { status: 200, body: { _embedded: { channels: [...this.channels.values()] }, page: { size: 20, number: 0, totalElements: this.channels.size, totalPages: 1 } } };
+      if (p === '/channels')
+        return {
+          status: 200,
+          body: {
+            _embedded: { channels: [...this.channels.values()] },
+            page: { size: 20, number: 0, totalElements: this.channels.size, totalPages: 1 },
+          },
+        };
       const ch = this.channels.get(p.slice('/channels/'.length));
-      return ch ? { status: 200, body: ch } : { status: 404, body: { message: 'Resource of type Channel was not found.' } };
+      return ch
+        ? { status: 200, body: ch }
+        : { status: 404, body: { message: 'Resource of type Channel was not found.' } };
     }
     if (p === '/channels' && r.method === 'POST') {
-      if (!b['name'] || !this.webhooks.has(String(b['webHookId'])) || b['routingOptions']?.type !== 'queue' || !b['routingOptions']?.id) {
-        return { status: 400, body: { message: 'Constraint Violation', errors: ['name/webHookId/routingOptions invalid'] } };
+      if (
+        !b.name ||
+        !this.webhooks.has(String(b.webHookId)) ||
+        b.routingOptions?.type !== 'queue' ||
+        !b.routingOptions?.id
+      ) {
+        return {
+          status: 400,
+          body: { message: 'Constraint Violation', errors: ['name/webHookId/routingOptions invalid'] },
+        };
       }
-      const ch = { id: randomUUID(), name: String(b['name']), type: String(b['type'] ?? 'ChatAPI'), webHookId: String(b['webHookId']), routingOptions: b['routingOptions'] };
+      const ch = {
+        id: randomUUID(),
+        name: String(b.name),
+        type: String(b.type ?? 'ChatAPI'),
+        webHookId: String(b.webHookId),
+        routingOptions: { type: 'queue', id: String(b.routingOptions?.id) },
+      };
       this.channels.set(ch.id, ch);
       return { status: 200, body: ch };
     }
     if (p === '/conversations' && r.method === 'POST') {
       const errors: { code: string; message: string }[] = [];
-      if (!this.channels.has(String(b['channelId']))) errors.push({ code: 'invalid_channel', message: `Channel ID ${b['channelId']} is invalid.` });
-      if (!b['user'] || typeof b['user'] !== 'object') errors.push({ code: 'invalid_user', message: 'user is required' });
-      if ((b['user']?.additionalProperties?.length ?? 0) > 30) errors.push({ code: 'invalid_additional_properties', message: 'at most 30' });
-      if ((b['history']?.messages?.length ?? 0) > 200) errors.push({ code: 'invalid_history', message: 'at most 200 messages' });
-      if (b['assignment'] && !['queue', 'script'].includes(b['assignment'].type)) errors.push({ code: 'invalid_assignment', message: 'type' });
+      if (!this.channels.has(String(b.channelId)))
+        errors.push({ code: 'invalid_channel', message: `Channel ID ${b.channelId} is invalid.` });
+      if (!b.user || typeof b.user !== 'object')
+        errors.push({ code: 'invalid_user', message: 'user is required' });
+      if ((b.user?.additionalProperties?.length ?? 0) > 30)
+        errors.push({ code: 'invalid_additional_properties', message: 'at most 30' });
+      if ((b.history?.messages?.length ?? 0) > 200)
+        errors.push({ code: 'invalid_history', message: 'at most 200 messages' });
+      if (b.assignment && !['queue', 'script'].includes(b.assignment.type))
+        errors.push({ code: 'invalid_assignment', message: 'type' });
       if (errors.length) return { status: 400, body: { message: 'Invalid request', errors } };
       const id = randomBytes(16).toString('base64url');
       this.conversations.set(id, { id, request: b, messages: [], userRemoved: false });
@@ -210,16 +337,22 @@ export class FakeEightByEightCc {
     if ((m = /^\/conversations\/([^/]+)\/messages$/.exec(p)) && r.method === 'POST') {
       const conv = this.conversations.get(m[1]);
       if (!conv) return { status: 404, body: { message: 'Entity of type Conversation was not found.' } };
-      if (!['user', 'bot'].includes(b['authorType']) || typeof b['text'] !== 'string') {
-        return { status: 400, body: { message: 'Invalid authorType', errors: { code: 'invalid_json_object', message: 'authorType' } } };
+      if (!['user', 'bot'].includes(String(b.authorType)) || typeof b.text !== 'string') {
+        return {
+          status: 400,
+          body: {
+            message: 'Invalid authorType',
+            errors: { code: 'invalid_json_object', message: 'authorType' },
+          },
+        };
       }
-      conv.messages.push({ authorType: b['authorType'], text: b['text'] });
+      conv.messages.push({ authorType: String(b.authorType), text: b.text });
       return { status: 202 };
     }
     if ((m = /^\/conversations\/([^/]+)\/participants\/user$/.exec(p)) && r.method === 'PATCH') {
       const conv = this.conversations.get(m[1]);
       if (!conv) return { status: 404, body: { message: 'Entity of type Conversation was not found.' } };
-      if (b['removed'] !== true) return { status: 400, body: { message: 'removed must be true' } };
+      if (b.removed !== true) return { status: 400, body: { message: 'removed must be true' } };
       conv.userRemoved = true;
       return { status: 204 };
     }

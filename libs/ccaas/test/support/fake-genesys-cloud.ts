@@ -61,7 +61,10 @@ export class FakeGenesysCloud {
     this.tokenTtlS = opts.tokenTtlS ?? 86400;
     this.queues =
       opts.queues ??
-      Array.from({ length: 130 }, (_, i) => ({ id: randomUUID(), name: i === 0 ? 'Billing' : i === 1 ? 'Support' : `Queue ${i}` }));
+      Array.from({ length: 130 }, (_, i) => ({
+        id: randomUUID(),
+        name: i === 0 ? 'Billing' : i === 1 ? 'Support' : `Queue ${i}`,
+      }));
     this.server = new FakeHttpServer((r) => this.route(r));
   }
 
@@ -79,7 +82,9 @@ export class FakeGenesysCloud {
   }
   /** Number of tokens issued so far. */
   get tokensIssued(): number {
-    return this.server.find('POST', /^\/oauth\/token$/).filter((r) => r.headers['authorization'] === this.basic()).length;
+    return this.server
+      .find('POST', /^\/oauth\/token$/)
+      .filter((r) => r.headers['authorization'] === this.basic()).length;
   }
 
   /** Creates an Open Messaging integration directly (as an admin would in the Genesys UI). */
@@ -110,18 +115,31 @@ export class FakeGenesysCloud {
   agentTyping(customerId: string, agentName = 'Dana Agent') {
     const conv = this.mustConversation(customerId);
     this.join(conv, agentName);
-    return this.deliver(conv, { type: 'Event', events: [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }] }, agentName);
+    return this.deliver(
+      conv,
+      { type: 'Event', events: [{ eventType: 'Typing', typing: { type: 'On', duration: 5000 } }] },
+      agentName,
+    );
   }
 
   /** The agent ends the conversation (an outbound `Presence` `Disconnect` event). */
   agentDisconnect(customerId: string, agentName = 'Dana Agent') {
     const conv = this.mustConversation(customerId);
     conv.state = 'disconnected';
-    return this.deliver(conv, { type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Disconnect' } }] }, agentName);
+    return this.deliver(
+      conv,
+      { type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Disconnect' } }] },
+      agentName,
+    );
   }
 
   /** Builds (without sending) a signed outbound webhook for a conversation: `{ rawBody, headers }`. */
-  buildWebhook(customerId: string, message: Record<string, unknown>, agentName = 'Dana Agent', secret?: string) {
+  buildWebhook(
+    customerId: string,
+    message: Record<string, unknown>,
+    agentName = 'Dana Agent',
+    secret?: string,
+  ) {
     const conv = this.mustConversation(customerId);
     const integration = this.integrations.get(conv.integrationId);
     if (!integration) throw new Error('no integration');
@@ -145,7 +163,12 @@ export class FakeGenesysCloud {
     return {
       body,
       rawBody,
-      headers: { 'x-hub-signature-256': signGenesysWebhook(rawBody, secret ?? integration.outboundNotificationWebhookSignatureSecretToken) },
+      headers: {
+        'x-hub-signature-256': signGenesysWebhook(
+          rawBody,
+          secret ?? integration.outboundNotificationWebhookSignatureSecretToken,
+        ),
+      },
       url: integration.outboundNotificationWebhookUrl,
     };
   }
@@ -177,7 +200,8 @@ export class FakeGenesysCloud {
       if (r.headers['authorization'] !== this.basic()) {
         return { status: 401, body: { error: 'invalid_client', description: 'client not found' } };
       }
-      if (r.rawBody !== 'grant_type=client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
+      if (r.rawBody !== 'grant_type=client_credentials')
+        return { status: 400, body: { error: 'unsupported_grant_type' } };
       const token = randomUUID();
       this.tokens.set(token, Date.now() + this.tokenTtlS * 1000);
       return { status: 200, body: { access_token: token, token_type: 'bearer', expires_in: this.tokenTtlS } };
@@ -185,27 +209,64 @@ export class FakeGenesysCloud {
     if (!r.path.startsWith('/api/v2/')) return { status: 404, body: { message: 'not found' } };
     const auth = /^Bearer (.+)$/.exec(String(r.headers['authorization'] ?? ''))?.[1];
     const exp = auth ? this.tokens.get(auth) : undefined;
-    if (!exp || exp < Date.now()) return { status: 401, body: { code: 'bad.credentials', message: 'Invalid login credentials.' } };
+    if (!exp || exp < Date.now())
+      return { status: 401, body: { code: 'bad.credentials', message: 'Invalid login credentials.' } };
     const p = r.path.slice('/api/v2'.length);
     let m: RegExpExecArray | null;
-    if (r.method === 'GET' && p === '/organizations/me') return { status: 200, body: { id: 'org-1', name: 'Fake Org' } };
+    if (r.method === 'GET' && p === '/organizations/me')
+      return { status: 200, body: { id: 'org-1', name: 'Fake Org' } };
     if (r.method === 'GET' && p === '/routing/queues') {
       const size = Number(r.query.get('pageSize') ?? 25);
       const page = Number(r.query.get('pageNumber') ?? 1);
       const entities = this.queues.slice((page - 1) * size, page * size);
-      return { status: 200, body: { entities, pageSize: size, pageNumber: page, total: this.queues.length, pageCount: Math.ceil(this.queues.length / size) } };
+      return {
+        status: 200,
+        body: {
+          entities,
+          pageSize: size,
+          pageNumber: page,
+          total: this.queues.length,
+          pageCount: Math.ceil(this.queues.length / size),
+        },
+      };
     }
     if (r.method === 'POST' && p === '/conversations/messaging/integrations/open') {
       const b = r.body as Partial<FakeOpenMessagingIntegration> | undefined;
-      if (!b?.name || !b.outboundNotificationWebhookUrl || !b.outboundNotificationWebhookSignatureSecretToken) {
-        return { status: 400, body: { code: 'bad.request', message: 'name, outboundNotificationWebhookUrl and token are required' } };
+      if (
+        !b?.name ||
+        !b.outboundNotificationWebhookUrl ||
+        !b.outboundNotificationWebhookSignatureSecretToken
+      ) {
+        return {
+          status: 400,
+          body: {
+            code: 'bad.request',
+            message: 'name, outboundNotificationWebhookUrl and token are required',
+          },
+        };
       }
-      const i = this.addIntegration(b.outboundNotificationWebhookUrl, b.outboundNotificationWebhookSignatureSecretToken, b.name);
-      return { status: 200, body: { id: i.id, name: i.name, outboundNotificationWebhookUrl: i.outboundNotificationWebhookUrl } };
+      const i = this.addIntegration(
+        b.outboundNotificationWebhookUrl,
+        b.outboundNotificationWebhookSignatureSecretToken,
+        b.name,
+      );
+      return {
+        status: 200,
+        body: { id: i.id, name: i.name, outboundNotificationWebhookUrl: i.outboundNotificationWebhookUrl },
+      };
     }
     if ((m = /^\/conversations\/messaging\/integrations\/open\/([^/]+)$/.exec(p)) && r.method === 'GET') {
       const i = this.integrations.get(decodeURIComponent(m[1]));
-      return i ? { status: 200, body: { id: i.id, name: i.name, outboundNotificationWebhookUrl: i.outboundNotificationWebhookUrl } } : { status: 404, body: { code: 'not.found', message: 'integration not found' } };
+      return i
+        ? {
+            status: 200,
+            body: {
+              id: i.id,
+              name: i.name,
+              outboundNotificationWebhookUrl: i.outboundNotificationWebhookUrl,
+            },
+          }
+        : { status: 404, body: { code: 'not.found', message: 'integration not found' } };
     }
     if ((m = /^\/conversations\/messages\/([^/]+)\/inbound\/open\/message$/.exec(p)) && r.method === 'POST') {
       return this.inbound(decodeURIComponent(m[1]), r);
@@ -215,15 +276,23 @@ export class FakeGenesysCloud {
       if (!conv) return { status: 404, body: { code: 'not.found', message: 'conversation not found' } };
       if (r.method === 'GET') return { status: 200, body: { id: conv.id, participants: conv.participants } };
       if (r.method === 'PATCH') {
-        if ((r.body as { state?: string })?.state !== 'disconnected') return { status: 400, body: { code: 'bad.request', message: 'state' } };
+        if ((r.body as { state?: string })?.state !== 'disconnected')
+          return { status: 400, body: { code: 'bad.request', message: 'state' } };
         conv.state = 'disconnected';
         return { status: 202, body: { id: conv.id } };
       }
     }
-    if ((m = /^\/conversations\/messages\/([^/]+)\/participants\/([^/]+)\/communications\/([^/]+)\/wrapup$/.exec(p)) && r.method === 'POST') {
+    if (
+      (m =
+        /^\/conversations\/messages\/([^/]+)\/participants\/([^/]+)\/communications\/([^/]+)\/wrapup$/.exec(
+          p,
+        )) &&
+      r.method === 'POST'
+    ) {
       const conv = this.conversations.get(m[1]);
       const part = conv?.participants.find((x) => x.id === m?.[2] && x.messages.some((c) => c.id === m?.[3]));
-      if (!conv || !part) return { status: 404, body: { code: 'not.found', message: 'communication not found' } };
+      if (!conv || !part)
+        return { status: 404, body: { code: 'not.found', message: 'communication not found' } };
       const b = r.body as { code?: string; notes?: string } | undefined;
       if (!b?.code) return { status: 400, body: { code: 'bad.request', message: 'code is required' } };
       conv.wrapups.push({ participantId: m[2], communicationId: m[3], body: b });
@@ -233,13 +302,30 @@ export class FakeGenesysCloud {
   }
 
   private inbound(integrationId: string, r: RecordedRequest): FakeResponse {
-    if (!this.integrations.has(integrationId)) return { status: 404, body: { code: 'not.found', message: 'integration not found' } };
-    const b = r.body as { channel?: { from?: { id?: string; idType?: string }; messageId?: string }; text?: string; type?: string } | undefined;
-    if (!b?.channel?.from?.id || b.channel.from.idType !== 'Opaque' || b.type !== 'Text' || typeof b.text !== 'string') {
-      return { status: 400, body: { code: 'bad.request', message: 'channel.from.id/idType, type and text are required' } };
+    if (!this.integrations.has(integrationId))
+      return { status: 404, body: { code: 'not.found', message: 'integration not found' } };
+    const b = r.body as
+      | {
+          channel?: { from?: { id?: string; idType?: string }; messageId?: string };
+          text?: string;
+          type?: string;
+        }
+      | undefined;
+    if (
+      !b?.channel?.from?.id ||
+      b.channel.from.idType !== 'Opaque' ||
+      b.type !== 'Text' ||
+      typeof b.text !== 'string'
+    ) {
+      return {
+        status: 400,
+        body: { code: 'bad.request', message: 'channel.from.id/idType, type and text are required' },
+      };
     }
     const msgKey = `${integrationId}:${b.channel.messageId ?? randomUUID()}`;
-    let conv = [...this.conversations.values()].find((c) => c.customerId === b.channel?.from?.id && c.state === 'connected');
+    let conv = [...this.conversations.values()].find(
+      (c) => c.customerId === b.channel?.from?.id && c.state === 'connected',
+    );
     if (!conv) {
       conv = {
         id: randomUUID(),

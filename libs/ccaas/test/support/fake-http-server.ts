@@ -64,9 +64,15 @@ export class FakeHttpServer {
           body,
         };
         this.requests.push(rec);
-        const failure = this.failures.find((f) => f.left > 0 && (!f.method || f.method === rec.method) && f.path.test(rec.path));
+        const failure = this.failures.find(
+          (f) => f.left > 0 && (!f.method || f.method === rec.method) && f.path.test(rec.path),
+        );
         const answer = failure
-          ? Promise.resolve<FakeResponse>({ status: failure.status, body: failure.body ?? { message: 'injected failure' }, headers: failure.headers })
+          ? Promise.resolve<FakeResponse>({
+              status: failure.status,
+              body: failure.body ?? { message: 'injected failure' },
+              headers: failure.headers,
+            })
           : Promise.resolve().then(() => this.handle(rec));
         if (failure) failure.left--;
         answer
@@ -115,6 +121,10 @@ export async function postWebhook(
   rawBody: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: rawBody });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: rawBody,
+  });
   return { status: res.status, text: await res.text() };
 }

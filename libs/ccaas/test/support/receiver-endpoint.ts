@@ -1,6 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebhookRejectedError, type TargetEvent, type TargetIntegration, type WebhookReceiver } from '../../src/core/target';
+import {
+  WebhookRejectedError,
+  type TargetEvent,
+  type TargetIntegration,
+  type WebhookReceiver,
+} from '../../src/core/target';
 
 /** What {@link ReceiverEndpoint} recorded for one delivery. */
 export interface ReceivedDelivery {
@@ -41,11 +46,17 @@ export class ReceiverEndpoint<C, S> {
               this.events.push(e);
             }
             this.deliveries.push({ status: 200, events });
-            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ events: events.length }));
+            res
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ events: events.length }));
           })
           .catch((e: unknown) => {
             const rejected = e instanceof WebhookRejectedError;
-            this.deliveries.push({ status: rejected ? 401 : 503, events: [], rejected: rejected ? e.reason : String(e) });
+            this.deliveries.push({
+              status: rejected ? 401 : 503,
+              events: [],
+              rejected: rejected ? e.reason : String(e),
+            });
             res.writeHead(rejected ? 401 : 503).end();
           });
       });

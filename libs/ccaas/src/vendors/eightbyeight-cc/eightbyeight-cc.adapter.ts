@@ -16,7 +16,11 @@ import {
   type EightByEightCcConfig,
   type EightByEightCcSecrets,
 } from './eightbyeight-cc.client';
-import { eightByEightHistory, eightByEightUser, resolveEightByEightAssignment } from './eightbyeight-cc.mapper';
+import {
+  eightByEightHistory,
+  eightByEightUser,
+  resolveEightByEightAssignment,
+} from './eightbyeight-cc.mapper';
 
 type Integration = TargetIntegration<EightByEightCcConfig, EightByEightCcSecrets>;
 
@@ -54,16 +58,23 @@ export interface EightByEightCcTargetOptions {
  * - The agent's side arrives on the webhook ({@link EightByEightCcWebhookReceiver}).
  * The Chat Gateway has no wrap-up note, so there is no `saveSummary`.
  */
-export class EightByEightCcTarget implements EscalationTargetAdapter<EightByEightCcConfig, EightByEightCcSecrets> {
+export class EightByEightCcTarget implements EscalationTargetAdapter<
+  EightByEightCcConfig,
+  EightByEightCcSecrets
+> {
   readonly type = 'eightbyeight_cc';
-  readonly configSchema = IntegrationConfigSchemas.eightbyeight_cc.config as unknown as z.ZodType<EightByEightCcConfig>;
-  readonly secretsSchema = IntegrationConfigSchemas.eightbyeight_cc.secrets as unknown as z.ZodType<EightByEightCcSecrets>;
+  readonly configSchema = IntegrationConfigSchemas.eightbyeight_cc
+    .config as unknown as z.ZodType<EightByEightCcConfig>;
+  readonly secretsSchema = IntegrationConfigSchemas.eightbyeight_cc
+    .secrets as unknown as z.ZodType<EightByEightCcSecrets>;
   private readonly http: OutboundHttp;
 
   constructor(opts: EightByEightCcTargetOptions = {}) {
     this.http =
       opts.http ??
-      new OutboundHttp(new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }));
+      new OutboundHttp(
+        new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
+      );
   }
 
   /**
@@ -73,7 +84,8 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<EightByEigh
    */
   async start(ctx: HandoffContext, integration: Integration): Promise<ExternalContact> {
     const channelId = integration.config.channelId;
-    if (!channelId) throw new TargetError('invalid', 'the Chat API channel is not set up', 'config.channelId');
+    if (!channelId)
+      throw new TargetError('invalid', 'the Chat API channel is not set up', 'config.channelId');
     const assignment = resolveEightByEightAssignment(ctx, integration.config);
     const history = eightByEightHistory(ctx);
     const res = await this.gateway(integration).call('POST', '/chat-gateway/v1/conversations', {
@@ -127,21 +139,26 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<EightByEigh
    * queues only known by id are their ids.)
    */
   async listQueues(integration: Integration): Promise<PlatformQueue[]> {
-    const res = Channels.parse((await this.gateway(integration).call('GET', '/chat-gateway/v1/channels?size=100')).json ?? {});
+    const res = Channels.parse(
+      (await this.gateway(integration).call('GET', '/chat-gateway/v1/channels?size=100')).json ?? {},
+    );
     const out = new Map<string, PlatformQueue>();
     for (const c of res._embedded?.channels ?? []) {
       const q = c.routingOptions?.id;
-      if (q && !out.has(`queue:${q}`)) out.set(`queue:${q}`, { id: q, name: `${q} (channel ${c.name ?? c.id})`, kind: 'queue' });
+      if (q && !out.has(`queue:${q}`))
+        out.set(`queue:${q}`, { id: q, name: `${q} (channel ${c.name ?? c.id})`, kind: 'queue' });
     }
     const cfg = integration.config;
     for (const q of [
       ...(cfg.defaultQueueId ? [{ queueId: cfg.defaultQueueId, name: undefined as string | undefined }] : []),
       ...cfg.queueMappings,
     ]) {
-      if (!out.has(`queue:${q.queueId}`)) out.set(`queue:${q.queueId}`, { id: q.queueId, name: q.name ?? q.queueId, kind: 'queue' });
+      if (!out.has(`queue:${q.queueId}`))
+        out.set(`queue:${q.queueId}`, { id: q.queueId, name: q.name ?? q.queueId, kind: 'queue' });
     }
     for (const g of cfg.skillGroups) {
-      if (!out.has(`script:${g.scriptId}`)) out.set(`script:${g.scriptId}`, { id: g.scriptId, name: g.name ?? g.value, kind: 'skill_group' });
+      if (!out.has(`script:${g.scriptId}`))
+        out.set(`script:${g.scriptId}`, { id: g.scriptId, name: g.name ?? g.value, kind: 'skill_group' });
     }
     return [...out.values()];
   }
@@ -160,12 +177,20 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<EightByEigh
     const gw = this.gateway(integration);
     try {
       await gw.call('GET', '/chat-gateway/v1/webhooks?size=1');
-      steps.push({ step: 'credentials', ok: true }, { step: 'region', ok: true }, { step: 'permission', ok: true });
+      steps.push(
+        { step: 'credentials', ok: true },
+        { step: 'region', ok: true },
+        { step: 'permission', ok: true },
+      );
     } catch (e) {
-      if (e instanceof EightByEightCallError && e.status === 401) return fail('credentials', 'the API key was refused');
+      if (e instanceof EightByEightCallError && e.status === 401)
+        return fail('credentials', 'the API key was refused');
       if (e instanceof EightByEightCallError && e.status === 403) {
         steps.push({ step: 'credentials', ok: true }, { step: 'region', ok: true });
-        return fail('permission', `the key may not use the Chat Gateway for tenant ${integration.config.tenantId}`);
+        return fail(
+          'permission',
+          `the key may not use the Chat Gateway for tenant ${integration.config.tenantId}`,
+        );
       }
       return fail('region', describe(e));
     }
@@ -179,7 +204,9 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<EightByEigh
     }
     if (!channelId) return fail('queues', 'config.channelId is not set (run the setup)');
     try {
-      const c = Channel.parse((await gw.call('GET', `/chat-gateway/v1/channels/${encodeURIComponent(channelId)}`)).json);
+      const c = Channel.parse(
+        (await gw.call('GET', `/chat-gateway/v1/channels/${encodeURIComponent(channelId)}`)).json,
+      );
       if (!c.routingOptions?.id) return fail('queues', `channel ${channelId} routes to no queue`);
       steps.push({ step: 'queues', ok: true, detail: `channel ${channelId} → queue ${c.routingOptions.id}` });
     } catch (e) {
@@ -199,24 +226,26 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<EightByEigh
     opts: { name: string; webhookUrl: string; queueId: string },
   ): Promise<{ webhookId: string; channelId: string }> {
     const gw = this.gateway(integration);
-    const wh = z
-      .looseObject({ id: z.string().min(1) })
-      .safeParse(
-        (await gw.call('POST', '/chat-gateway/v1/webhooks', { name: opts.name, uri: opts.webhookUrl, version: EIGHTBYEIGHT_NOTIFICATION_VERSION })).json,
-      );
+    const wh = z.looseObject({ id: z.string().min(1) }).safeParse(
+      (
+        await gw.call('POST', '/chat-gateway/v1/webhooks', {
+          name: opts.name,
+          uri: opts.webhookUrl,
+          version: EIGHTBYEIGHT_NOTIFICATION_VERSION,
+        })
+      ).json,
+    );
     if (!wh.success) throw new TargetError('unavailable', '8x8 returned no webhook id');
-    const ch = z
-      .looseObject({ id: z.string().min(1) })
-      .safeParse(
-        (
-          await gw.call('POST', '/chat-gateway/v1/channels', {
-            name: opts.name,
-            type: 'ChatAPI',
-            webHookId: wh.data.id,
-            routingOptions: { type: 'queue', id: opts.queueId },
-          })
-        ).json,
-      );
+    const ch = z.looseObject({ id: z.string().min(1) }).safeParse(
+      (
+        await gw.call('POST', '/chat-gateway/v1/channels', {
+          name: opts.name,
+          type: 'ChatAPI',
+          webHookId: wh.data.id,
+          routingOptions: { type: 'queue', id: opts.queueId },
+        })
+      ).json,
+    );
     if (!ch.success) throw new TargetError('unavailable', '8x8 returned no channel id');
     return { webhookId: wh.data.id, channelId: ch.data.id };
   }

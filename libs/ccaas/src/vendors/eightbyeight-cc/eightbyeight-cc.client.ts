@@ -46,7 +46,12 @@ export class EightByEightChatGateway {
   ) {}
 
   /** `GET`/`POST`/… `{baseUrl}{path}`. @throws EightByEightCallError */
-  async call(method: string, path: string, body?: unknown, opts: { auth?: boolean } = {}): Promise<EightByEightResponse> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { auth?: boolean } = {},
+  ): Promise<EightByEightResponse> {
     const url = `${this.config.baseUrl.replace(/\/+$/, '')}${path}`;
     const headers: Record<string, string> = { accept: 'application/hal+json, application/json' };
     if (opts.auth !== false) {
@@ -64,19 +69,34 @@ export class EightByEightChatGateway {
       });
     } catch (e) {
       if (e instanceof OutboundUrlRefusedError) {
-        throw new EightByEightCallError('invalid', `URL refused by the outbound policy: ${e.message}`, undefined, 'config.baseUrl');
+        throw new EightByEightCallError(
+          'invalid',
+          `URL refused by the outbound policy: ${e.message}`,
+          undefined,
+          'config.baseUrl',
+        );
       }
-      if (e instanceof OutboundRedirectRefusedError) throw new EightByEightCallError('unavailable', e.message, e.status, 'config.baseUrl');
+      if (e instanceof OutboundRedirectRefusedError)
+        throw new EightByEightCallError('unavailable', e.message, e.status, 'config.baseUrl');
       const code = (e as { code?: string }).code;
-      throw new EightByEightCallError('unavailable', `8x8 host unreachable (${code ?? (e as Error).name})`, undefined, 'config.baseUrl');
+      throw new EightByEightCallError(
+        'unavailable',
+        `8x8 host unreachable (${code ?? (e as Error).name})`,
+        undefined,
+        'config.baseUrl',
+      );
     }
     const text = await res.text();
     const json = parseJson(text);
     if (res.ok) return { status: res.status, json };
     const b = json as { message?: unknown; errors?: unknown } | undefined;
-    const first = Array.isArray(b?.errors) ? (b.errors[0] as { code?: unknown } | string | undefined) : undefined;
+    const first = Array.isArray(b?.errors)
+      ? (b.errors[0] as { code?: unknown } | string | undefined)
+      : undefined;
     const vendorCode = typeof first === 'object' && typeof first?.code === 'string' ? first.code : undefined;
-    const detail = redactVendorText(typeof b?.message === 'string' ? b.message : text, { secrets: [this.secrets.apiKey] });
+    const detail = redactVendorText(typeof b?.message === 'string' ? b.message : text, {
+      secrets: [this.secrets.apiKey],
+    });
     const kind: TargetError['kind'] =
       res.status === 429
         ? 'throttled'

@@ -28,7 +28,12 @@ export function resolveEightByEightAssignment(
   if (skill) return { type: 'script', id: skill.scriptId };
   const q = config.queueMappings.find((m) => of(m.match) === m.value.toLowerCase());
   const id = q?.queueId ?? config.defaultQueueId;
-  if (!id) throw new TargetError('invalid', 'no queue mapping matches and no default queue is set', 'config.defaultQueueId');
+  if (!id)
+    throw new TargetError(
+      'invalid',
+      'no queue mapping matches and no default queue is set',
+      'config.defaultQueueId',
+    );
   return { type: 'queue', id };
 }
 
@@ -80,12 +85,18 @@ export function eightByEightHistory(ctx: HandoffContext): { authorType: 'user' |
     .filter((m) => m.text.trim() !== '')
     .map((m) => ({
       authorType: m.role === 'customer' ? ('user' as const) : ('bot' as const),
-      text: cut(m.role === 'agent' || m.role === 'system' ? `[${m.role}] ${m.text}` : m.text, EIGHTBYEIGHT_MAX_MESSAGE_CHARS),
+      text: cut(
+        m.role === 'agent' || m.role === 'system' ? `[${m.role}] ${m.text}` : m.text,
+        EIGHTBYEIGHT_MAX_MESSAGE_CHARS,
+      ),
     }));
   if (lines.length <= EIGHTBYEIGHT_MAX_HISTORY_MESSAGES) return lines;
   const kept = lines.slice(-(EIGHTBYEIGHT_MAX_HISTORY_MESSAGES - 1));
   return [
-    { authorType: 'bot', text: `[${lines.length - kept.length} earlier message(s) omitted; full transcript in the hub]` },
+    {
+      authorType: 'bot',
+      text: `[${lines.length - kept.length} earlier message(s) omitted; full transcript in the hub]`,
+    },
     ...kept,
   ];
 }

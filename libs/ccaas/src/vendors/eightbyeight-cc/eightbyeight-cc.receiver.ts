@@ -52,7 +52,11 @@ const Event = z.looseObject({
   timestamp: z.number().optional(),
   data: z.unknown().optional(),
 });
-const MembersChanged = z.looseObject({ memberType: z.string(), change: z.string(), id: z.string().optional() });
+const MembersChanged = z.looseObject({
+  memberType: z.string(),
+  change: z.string(),
+  id: z.string().optional(),
+});
 const Queued = z.looseObject({ queueId: z.string().optional(), queueName: z.string().optional() });
 const ConversationUpdate = z.looseObject({ state: z.string().optional() });
 const Message = z.looseObject({
@@ -62,7 +66,9 @@ const Message = z.looseObject({
 });
 const Activity = z.looseObject({
   name: z.string(),
-  value: z.looseObject({ users: z.array(z.looseObject({ type: z.string().optional() })).optional() }).optional(),
+  value: z
+    .looseObject({ users: z.array(z.looseObject({ type: z.string().optional() })).optional() })
+    .optional(),
 });
 
 /** Options of {@link EightByEightCcWebhookReceiver}. */
@@ -93,7 +99,10 @@ export interface EightByEightCcReceiverOptions {
  * agent_message (echoes of our own lines ignored); `ACTIVITY` typing with an agent → agent_typing;
  * `WEB_HOOK_VERIFY` → no event (answered 2xx, as 8x8 requires).
  */
-export class EightByEightCcWebhookReceiver implements WebhookReceiver<EightByEightCcConfig, EightByEightCcSecrets> {
+export class EightByEightCcWebhookReceiver implements WebhookReceiver<
+  EightByEightCcConfig,
+  EightByEightCcSecrets
+> {
   readonly type = 'eightbyeight_cc';
   private readonly http: OutboundHttp;
   private readonly now: () => number;
@@ -128,7 +137,12 @@ export class EightByEightCcWebhookReceiver implements WebhookReceiver<EightByEig
       transmissionTime: Number(h('x-8x8-transmission-time')),
       retry: Number(h('x-8x8-retry') ?? '0'),
     };
-    if (!signature || !signed.eventId || !Number.isFinite(signed.transmissionTime) || !Number.isInteger(signed.retry)) {
+    if (
+      !signature ||
+      !signed.eventId ||
+      !Number.isFinite(signed.transmissionTime) ||
+      !Number.isInteger(signed.retry)
+    ) {
       throw new WebhookRejectedError('signature');
     }
     await this.verifySignature(signature, eightByEightSigningPayload(rawBody, signed), integration);
@@ -214,7 +228,8 @@ function mapEvent(e: z.infer<typeof Event>, eventId: string, now: () => number):
       if (d.data.memberType === 'agent' && d.data.change === 'joined') {
         return { kind: 'accepted', at, agent: d.data.id ? { id: d.data.id } : {} };
       }
-      if (d.data.memberType === 'user' && d.data.change === 'left') return { kind: 'ended', at, by: 'customer' };
+      if (d.data.memberType === 'user' && d.data.change === 'left')
+        return { kind: 'ended', at, by: 'customer' };
       return null;
     }
     case 'TRANSFER':
@@ -237,7 +252,9 @@ function mapEvent(e: z.infer<typeof Event>, eventId: string, now: () => number):
     case 'ACTIVITY': {
       const d = Activity.safeParse(e.data);
       if (!d.success || d.data.name !== 'typing') return null;
-      return (d.data.value?.users ?? []).some((u) => u.type === 'agent') ? { kind: 'agent_typing', at } : null;
+      return (d.data.value?.users ?? []).some((u) => u.type === 'agent')
+        ? { kind: 'agent_typing', at }
+        : null;
     }
     default:
       return null;

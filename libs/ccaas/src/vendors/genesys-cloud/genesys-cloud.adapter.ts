@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import {
-  IntegrationConfigSchemas,
-  OutboundHttp,
-  OutboundUrlPolicy,
-} from '@hub/integrations';
+import { IntegrationConfigSchemas, OutboundHttp, OutboundUrlPolicy } from '@hub/integrations';
 import {
   TargetError,
   type EscalationTargetAdapter,
@@ -68,7 +64,9 @@ export interface GenesysCloudTargetOptions {
 
 /** The strictest outbound policy: the default of vendors constructed without the service's policy. */
 export function strictOutboundHttp(): OutboundHttp {
-  return new OutboundHttp(new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }));
+  return new OutboundHttp(
+    new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
+  );
 }
 
 /**
@@ -88,8 +86,10 @@ export function strictOutboundHttp(): OutboundHttp {
  */
 export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudConfig, GenesysCloudSecrets> {
   readonly type = 'genesys_cloud';
-  readonly configSchema = IntegrationConfigSchemas.genesys_cloud.config as unknown as z.ZodType<GenesysCloudConfig>;
-  readonly secretsSchema = IntegrationConfigSchemas.genesys_cloud.secrets as unknown as z.ZodType<GenesysCloudSecrets>;
+  readonly configSchema = IntegrationConfigSchemas.genesys_cloud
+    .config as unknown as z.ZodType<GenesysCloudConfig>;
+  readonly secretsSchema = IntegrationConfigSchemas.genesys_cloud
+    .secrets as unknown as z.ZodType<GenesysCloudSecrets>;
   private readonly http: OutboundHttp;
   private readonly tokens: GenesysTokenCache;
   private readonly defaultNickname: string;
@@ -131,7 +131,10 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
     );
     const parsed = OpenMessageResponse.safeParse(res.json ?? {});
     const conversationId = parsed.success ? parsed.data.conversationId : undefined;
-    return { externalContactId: state.customerId, state: { ...state, ...(conversationId ? { conversationId } : {}) } };
+    return {
+      externalContactId: state.customerId,
+      state: { ...state, ...(conversationId ? { conversationId } : {}) },
+    };
   }
 
   /** Posts one customer line as an inbound open message (`channel.messageId` = `message.messageId`: Genesys dedupes). */
@@ -166,9 +169,13 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
     const s = contactState(contact);
     if (!s.conversationId) return;
     try {
-      await this.api(integration).call('PATCH', `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}`, {
-        state: 'disconnected',
-      });
+      await this.api(integration).call(
+        'PATCH',
+        `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}`,
+        {
+          state: 'disconnected',
+        },
+      );
     } catch (e) {
       if (e instanceof GenesysCallError && (e.status === 404 || e.status === 409)) return;
       throw e;
@@ -182,14 +189,16 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
    */
   async saveSummary(contact: ExternalContact, summary: string, integration: Integration): Promise<void> {
     const code = integration.config.wrapUpCodeId;
-    if (!code) throw new TargetError('invalid', 'set a wrap-up code to save summaries', 'config.wrapUpCodeId');
+    if (!code)
+      throw new TargetError('invalid', 'set a wrap-up code to save summaries', 'config.wrapUpCodeId');
     const s = contactState(contact);
     if (!s.conversationId) {
       throw new TargetError('invalid', 'the Genesys conversation id is unknown', 'state.conversationId');
     }
     const api = this.api(integration);
     const conv = Conversation.parse(
-      (await api.call('GET', `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}`)).json ?? {},
+      (await api.call('GET', `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}`))
+        .json ?? {},
     );
     const agent = [...conv.participants].reverse().find((p) => p.purpose === 'agent' && p.messages?.length);
     if (!agent?.messages?.length) {
@@ -210,7 +219,9 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
     const api = this.api(integration);
     const out: PlatformQueue[] = [];
     for (let page = 1; page <= 50; page++) {
-      const res = QueuePage.parse((await api.call('GET', `/api/v2/routing/queues?pageSize=100&pageNumber=${page}`)).json ?? {});
+      const res = QueuePage.parse(
+        (await api.call('GET', `/api/v2/routing/queues?pageSize=100&pageNumber=${page}`)).json ?? {},
+      );
       out.push(...res.entities.map((q) => ({ id: q.id, name: q.name, kind: 'queue' as const })));
       if (!res.pageCount || page >= res.pageCount || res.entities.length === 0) break;
     }
@@ -234,7 +245,8 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       await this.tokens.get(this.http, integration.id, integration.config, integration.secrets);
       steps.push({ step: 'credentials', ok: true });
     } catch (e) {
-      if (e instanceof GenesysCallError && e.kind === 'auth') return fail('credentials', 'the OAuth client id or secret was refused');
+      if (e instanceof GenesysCallError && e.kind === 'auth')
+        return fail('credentials', 'the OAuth client id or secret was refused');
       if (e instanceof GenesysCallError && e.status === 400) return fail('credentials', describe(e));
       return fail('region', `login host: ${describe(e)}`);
     }
@@ -249,12 +261,17 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       }
     }
     const omId = integration.config.openMessagingIntegrationId;
-    if (!omId) return fail('permission', 'config.openMessagingIntegrationId is not set (run the Open Messaging setup)');
+    if (!omId)
+      return fail(
+        'permission',
+        'config.openMessagingIntegrationId is not set (run the Open Messaging setup)',
+      );
     try {
       await api.call('GET', `/api/v2/conversations/messaging/integrations/open/${encodeURIComponent(omId)}`);
       steps.push({ step: 'permission', ok: true });
     } catch (e) {
-      if (e instanceof GenesysCallError && e.status === 404) return fail('permission', 'the Open Messaging integration does not exist');
+      if (e instanceof GenesysCallError && e.status === 404)
+        return fail('permission', 'the Open Messaging integration does not exist');
       return fail('permission', `messaging integrations: ${describe(e)}`);
     }
     try {
@@ -268,7 +285,10 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       if (missing.length) return fail('queues', `mapped queue(s) not found: ${missing.join(', ')}`);
       steps.push({ step: 'queues', ok: true, detail: `${queues.length} queue(s)` });
     } catch (e) {
-      return fail(e instanceof GenesysCallError && e.kind === 'auth' ? 'permission' : 'queues', `routing queues: ${describe(e)}`);
+      return fail(
+        e instanceof GenesysCallError && e.kind === 'auth' ? 'permission' : 'queues',
+        `routing queues: ${describe(e)}`,
+      );
     }
     return { ok: true, steps };
   }
@@ -283,11 +303,15 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
     integration: Integration,
     opts: { name: string; webhookUrl: string },
   ): Promise<{ openMessagingIntegrationId: string }> {
-    const res = await this.api(integration).call('POST', '/api/v2/conversations/messaging/integrations/open', {
-      name: opts.name,
-      outboundNotificationWebhookUrl: opts.webhookUrl,
-      outboundNotificationWebhookSignatureSecretToken: integration.secrets.webhookSignatureSecret,
-    });
+    const res = await this.api(integration).call(
+      'POST',
+      '/api/v2/conversations/messaging/integrations/open',
+      {
+        name: opts.name,
+        outboundNotificationWebhookUrl: opts.webhookUrl,
+        outboundNotificationWebhookSignatureSecretToken: integration.secrets.webhookSignatureSecret,
+      },
+    );
     const id = z.object({ id: z.string().min(1) }).safeParse(res.json);
     if (!id.success) throw new TargetError('unavailable', 'Genesys returned no integration id');
     return { openMessagingIntegrationId: id.data.id };

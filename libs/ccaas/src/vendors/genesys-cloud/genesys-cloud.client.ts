@@ -213,7 +213,13 @@ async function send(
     res = await http.request(url, { ...init, signal: AbortSignal.timeout(config.requestTimeoutMs) });
   } catch (e) {
     if (e instanceof OutboundUrlRefusedError) {
-      throw new GenesysCallError('invalid', `URL refused by the outbound policy: ${e.message}`, stage, undefined, hostField);
+      throw new GenesysCallError(
+        'invalid',
+        `URL refused by the outbound policy: ${e.message}`,
+        stage,
+        undefined,
+        hostField,
+      );
     }
     if (e instanceof OutboundRedirectRefusedError) {
       throw new GenesysCallError('unavailable', e.message, stage, e.status, hostField);
@@ -230,7 +236,8 @@ async function send(
   const text = await res.text();
   if (res.ok) return { status: res.status, json: parseJson(text) };
   const body = parseJson(text) as { code?: unknown; message?: unknown; error?: unknown } | undefined;
-  const vendorCode = typeof body?.code === 'string' ? body.code : typeof body?.error === 'string' ? body.error : undefined;
+  const vendorCode =
+    typeof body?.code === 'string' ? body.code : typeof body?.error === 'string' ? body.error : undefined;
   const detail = redactVendorText(typeof body?.message === 'string' ? body.message : text, { secrets });
   const msg = `Genesys ${stage} ${init.method} ${new URL(url).pathname} → ${res.status}${detail ? `: ${detail}` : ''}`;
   const kind: TargetError['kind'] =

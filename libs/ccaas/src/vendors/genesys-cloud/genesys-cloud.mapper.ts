@@ -18,10 +18,16 @@ export function resolveGenesysQueue(
   ctx: Pick<HandoffContext, 'intent' | 'category'>,
   config: GenesysCloudConfig,
 ): string {
-  const hit = config.queueMappings.find((m) => eqi(m.match === 'intent' ? ctx.intent : ctx.category, m.value));
+  const hit = config.queueMappings.find((m) =>
+    eqi(m.match === 'intent' ? ctx.intent : ctx.category, m.value),
+  );
   const queueId = hit?.queueId ?? config.defaultQueueId;
   if (!queueId) {
-    throw new TargetError('invalid', 'no queue mapping matches and no default queue is set', 'config.defaultQueueId');
+    throw new TargetError(
+      'invalid',
+      'no queue mapping matches and no default queue is set',
+      'config.defaultQueueId',
+    );
   }
   return queueId;
 }
@@ -72,7 +78,9 @@ export function genesysCustomAttributes(ctx: HandoffContext, queueId: string): R
 export function genesysRecap(ctx: HandoffContext): string {
   const head = [
     `[Handoff from the bot${ctx.escalationReason ? `: ${ctx.escalationReason}` : ''}]`,
-    ...(ctx.summary ? [`Summary: ${ctx.summary.length > 1000 ? `${ctx.summary.slice(0, 1000)}${CUT}` : ctx.summary}`] : []),
+    ...(ctx.summary
+      ? [`Summary: ${ctx.summary.length > 1000 ? `${ctx.summary.slice(0, 1000)}${CUT}` : ctx.summary}`]
+      : []),
   ];
   const lines = ctx.transcript.map((m) => `${m.role}: ${m.text}`);
   const budget = GENESYS_RECAP_MAX_CHARS - head.join('\n').length - 64;
@@ -84,8 +92,13 @@ export function genesysRecap(ctx: HandoffContext): string {
     used += lines[i].length + 1;
   }
   const omitted = lines.length - kept.length;
-  const body = [...(omitted ? [`[${omitted} earlier message(s) omitted; full transcript in the hub]`] : []), ...kept];
-  return [...head, ...(body.length ? ['Transcript:', ...body] : [])].join('\n').slice(0, GENESYS_RECAP_MAX_CHARS);
+  const body = [
+    ...(omitted ? [`[${omitted} earlier message(s) omitted; full transcript in the hub]`] : []),
+    ...kept,
+  ];
+  return [...head, ...(body.length ? ['Transcript:', ...body] : [])]
+    .join('\n')
+    .slice(0, GENESYS_RECAP_MAX_CHARS);
 }
 
 function bytes(o: Record<string, string>): number {

@@ -67,7 +67,11 @@ export class GenesysCloudWebhookReceiver implements WebhookReceiver<GenesysCloud
     headers: Record<string, string | string[] | undefined>,
     integration: TargetIntegration<GenesysCloudConfig, GenesysCloudSecrets>,
   ): Promise<{ externalContactId: string; eventId: string; event: TargetEvent }[]> {
-    verifyGenesysSignature(rawBody, header(headers, 'x-hub-signature-256'), integration.secrets.webhookSignatureSecret);
+    verifyGenesysSignature(
+      rawBody,
+      header(headers, 'x-hub-signature-256'),
+      integration.secrets.webhookSignatureSecret,
+    );
     let json: unknown;
     try {
       json = JSON.parse(rawBody.toString('utf8'));
@@ -77,15 +81,26 @@ export class GenesysCloudWebhookReceiver implements WebhookReceiver<GenesysCloud
     const parsed = OutboundMessage.safeParse(json);
     if (!parsed.success) throw new WebhookRejectedError('malformed');
     const m = parsed.data;
-    const at = m.channel.time && !Number.isNaN(Date.parse(m.channel.time)) ? new Date(m.channel.time).toISOString() : new Date(this.now()).toISOString();
+    const at =
+      m.channel.time && !Number.isNaN(Date.parse(m.channel.time))
+        ? new Date(m.channel.time).toISOString()
+        : new Date(this.now()).toISOString();
     if (this.now() - Date.parse(at) > GENESYS_WEBHOOK_MAX_AGE_MS) throw new WebhookRejectedError('stale');
     if (m.direction && m.direction !== 'Outbound') return [];
     const contact = m.channel.to.id;
     const human = (m.originatingEntity ?? 'Human') === 'Human';
-    const agent = { ...(m.channel.from?.id ? { id: m.channel.from.id } : {}), ...(m.channel.from?.nickname ? { name: m.channel.from.nickname } : {}) };
+    const agent = {
+      ...(m.channel.from?.id ? { id: m.channel.from.id } : {}),
+      ...(m.channel.from?.nickname ? { name: m.channel.from.nickname } : {}),
+    };
     const out: { externalContactId: string; eventId: string; event: TargetEvent }[] = [];
     const accepted = () => {
-      if (human) out.push({ externalContactId: contact, eventId: `accepted:${contact}`, event: { kind: 'accepted', at, agent } });
+      if (human)
+        out.push({
+          externalContactId: contact,
+          eventId: `accepted:${contact}`,
+          event: { kind: 'accepted', at, agent },
+        });
     };
     if (m.type === 'Text' && m.text) {
       accepted();
