@@ -4,6 +4,7 @@ import { GenesysCloudTarget } from './genesys-cloud';
 
 export * from './genesys-cloud';
 export * from './eightbyeight-cc';
+export * from './vendor-http';
 
 /** Every external platform adapter, by integration type. A new vendor adds its folder and one line here. */
 export const escalationTargets: readonly EscalationTargetAdapter<never, never>[] = [

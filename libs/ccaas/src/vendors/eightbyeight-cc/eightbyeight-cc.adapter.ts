@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { IntegrationConfigSchemas, OutboundHttp, OutboundUrlPolicy } from '@hub/integrations';
+import { IntegrationConfigSchemas, type OutboundHttp } from '@hub/integrations';
+import { VendorCallError, strictOutboundHttp } from '../vendor-http';
 import {
   TargetError,
   type EscalationTargetAdapter,
@@ -11,7 +12,6 @@ import {
   type TestConnectionStep,
 } from '../../core/target';
 import {
-  EightByEightCallError,
   EightByEightChatGateway,
   type EightByEightCcConfig,
   type EightByEightCcSecrets,
@@ -70,11 +70,7 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
   private readonly http: OutboundHttp;
 
   constructor(opts: EightByEightCcTargetOptions = {}) {
-    this.http =
-      opts.http ??
-      new OutboundHttp(
-        new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
-      );
+    this.http = opts.http ?? strictOutboundHttp();
   }
 
   /**
@@ -128,7 +124,7 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
         { removed: true },
       );
     } catch (e) {
-      if (e instanceof EightByEightCallError && (e.status === 404 || e.status === 409)) return;
+      if (e instanceof VendorCallError && (e.status === 404 || e.status === 409)) return;
       throw e;
     }
   }
@@ -183,9 +179,9 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
         { step: 'permission', ok: true },
       );
     } catch (e) {
-      if (e instanceof EightByEightCallError && e.status === 401)
+      if (e instanceof VendorCallError && e.status === 401)
         return fail('credentials', 'the API key was refused');
-      if (e instanceof EightByEightCallError && e.status === 403) {
+      if (e instanceof VendorCallError && e.status === 403) {
         steps.push({ step: 'credentials', ok: true }, { step: 'region', ok: true });
         return fail(
           'permission',

@@ -3,6 +3,7 @@ import { flattenedVerify, importJWK, errors as joseErrors, type JWK } from 'jose
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { OutboundHttp } from '@hub/integrations';
+import { VendorCallError } from '../vendor-http';
 import {
   TargetError,
   WebhookRejectedError,
@@ -11,7 +12,6 @@ import {
   type WebhookReceiver,
 } from '../../core/target';
 import {
-  EightByEightCallError,
   EightByEightChatGateway,
   type EightByEightCcConfig,
   type EightByEightCcSecrets,
@@ -191,7 +191,7 @@ export class EightByEightCcWebhookReceiver implements WebhookReceiver<
         { auth: false },
       );
     } catch (e) {
-      if (e instanceof EightByEightCallError && (e.status === 404 || e.status === 400)) {
+      if (e instanceof VendorCallError && (e.status === 404 || e.status === 400)) {
         throw new WebhookRejectedError('signature');
       }
       throw e;

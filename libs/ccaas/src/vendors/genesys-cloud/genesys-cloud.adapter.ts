@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { IntegrationConfigSchemas, OutboundHttp, OutboundUrlPolicy } from '@hub/integrations';
+import { IntegrationConfigSchemas, type OutboundHttp } from '@hub/integrations';
+import { VendorCallError, strictOutboundHttp } from '../vendor-http';
 import {
   TargetError,
   type EscalationTargetAdapter,
@@ -12,7 +13,6 @@ import {
 } from '../../core/target';
 import {
   GenesysApi,
-  GenesysCallError,
   GenesysTokenCache,
   type GenesysCloudConfig,
   type GenesysCloudSecrets,
@@ -60,13 +60,6 @@ export interface GenesysCloudTargetOptions {
   now?: () => number;
   /** Name of the customer when the bot has none. */
   defaultNickname?: string;
-}
-
-/** The strictest outbound policy: the default of vendors constructed without the service's policy. */
-export function strictOutboundHttp(): OutboundHttp {
-  return new OutboundHttp(
-    new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
-  );
 }
 
 /**
@@ -177,7 +170,7 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
         },
       );
     } catch (e) {
-      if (e instanceof GenesysCallError && (e.status === 404 || e.status === 409)) return;
+      if (e instanceof VendorCallError && (e.status === 404 || e.status === 409)) return;
       throw e;
     }
   }
@@ -245,16 +238,16 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       await this.tokens.get(this.http, integration.id, integration.config, integration.secrets);
       steps.push({ step: 'credentials', ok: true });
     } catch (e) {
-      if (e instanceof GenesysCallError && e.kind === 'auth')
+      if (e instanceof VendorCallError && e.kind === 'auth')
         return fail('credentials', 'the OAuth client id or secret was refused');
-      if (e instanceof GenesysCallError && e.status === 400) return fail('credentials', describe(e));
+      if (e instanceof VendorCallError && e.status === 400) return fail('credentials', describe(e));
       return fail('region', `login host: ${describe(e)}`);
     }
     try {
       await api.call('GET', '/api/v2/organizations/me');
       steps.push({ step: 'region', ok: true });
     } catch (e) {
-      if (e instanceof GenesysCallError && e.status === 403) {
+      if (e instanceof VendorCallError && e.status === 403) {
         steps.push({ step: 'region', ok: true });
       } else {
         return fail('region', `API host: ${describe(e)}`);
@@ -270,7 +263,7 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       await api.call('GET', `/api/v2/conversations/messaging/integrations/open/${encodeURIComponent(omId)}`);
       steps.push({ step: 'permission', ok: true });
     } catch (e) {
-      if (e instanceof GenesysCallError && e.status === 404)
+      if (e instanceof VendorCallError && e.status === 404)
         return fail('permission', 'the Open Messaging integration does not exist');
       return fail('permission', `messaging integrations: ${describe(e)}`);
     }
@@ -286,7 +279,7 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       steps.push({ step: 'queues', ok: true, detail: `${queues.length} queue(s)` });
     } catch (e) {
       return fail(
-        e instanceof GenesysCallError && e.kind === 'auth' ? 'permission' : 'queues',
+        e instanceof VendorCallError && e.kind === 'auth' ? 'permission' : 'queues',
         `routing queues: ${describe(e)}`,
       );
     }

@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import {
-  OutboundRedirectRefusedError,
-  OutboundUrlRefusedError,
-  redactVendorText,
-  type IntegrationConfig,
-  type IntegrationSecrets,
-  type OutboundHttp,
-} from '@hub/integrations';
-import { TargetError } from '../../core/target';
+import type { IntegrationConfig, IntegrationSecrets, OutboundHttp } from '@hub/integrations';
+import { VendorCallError, vendorRequest } from '../vendor-http';
 
 export type GenesysCloudConfig = IntegrationConfig<'genesys_cloud'>;
 export type GenesysCloudSecrets = IntegrationSecrets<'genesys_cloud'>;
@@ -40,24 +33,6 @@ interface CachedToken {
   refreshAt: number;
 }
 
-/** Where a failed call went wrong, for Test Connection. */
-export type GenesysCallStage = 'login' | 'api';
-
-/** A {@link TargetError} that also says which host failed (network errors on `login` mean a wrong region). */
-export class GenesysCallError extends TargetError {
-  constructor(
-    kind: TargetError['kind'],
-    message: string,
-    readonly stage: GenesysCallStage,
-    readonly status: number | undefined,
-    field?: string,
-    vendorCode?: string,
-  ) {
-    super(kind, message, field, vendorCode);
-    this.name = 'GenesysCallError';
-  }
-}
-
 /**
  * OAuth 2.0 client-credentials tokens (RFC 6749 §4.4) of Genesys Cloud, cached per integration: the key is the
  * integration id plus a hash of client id, secret and login host, so two tenants never share a token and a rotated
@@ -76,7 +51,7 @@ export class GenesysTokenCache {
 
   /**
    * A valid access token for the integration.
-   * @throws GenesysCallError (stage `login`): `auth` for a refused client, `unavailable`/`throttled` otherwise
+   * @throws VendorCallError: `auth` for a refused client, `unavailable`/`throttled` otherwise
    */
   async get(
     http: OutboundHttp,
@@ -113,26 +88,23 @@ export class GenesysTokenCache {
   ): Promise<CachedToken> {
     const started = this.now();
     const basic = Buffer.from(`${config.clientId}:${secrets.clientSecret}`, 'utf8').toString('base64');
-    const res = await send(
-      http,
-      'login',
-      `${loginBaseUrl}/oauth/token`,
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${basic}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        body: 'grant_type=client_credentials',
+    const res = await vendorRequest(http, `${loginBaseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
       },
-      config,
-      [secrets.clientSecret],
-      config.loginBaseUrl ? 'config.loginBaseUrl' : 'config.region',
-    );
+      body: 'grant_type=client_credentials',
+      timeoutMs: config.requestTimeoutMs,
+      label: 'Genesys login',
+      hostField: config.loginBaseUrl ? 'config.loginBaseUrl' : 'config.region',
+      secrets: [secrets.clientSecret],
+      errorCode: genesysErrorCode,
+    });
     const parsed = TokenResponse.safeParse(res.json);
     if (!parsed.success) {
-      throw new GenesysCallError('unavailable', 'Genesys token response is malformed', 'login', res.status);
+      throw new VendorCallError('unavailable', 'Genesys token response is malformed', res.status);
     }
     const lifetimeMs = parsed.data.expires_in * 1000;
     const margin = Math.max(60_000, lifetimeMs * 0.1);
@@ -141,16 +113,13 @@ export class GenesysTokenCache {
 }
 
 /** A response: status and JSON body (undefined when empty or not JSON). */
-export interface GenesysResponse {
-  status: number;
-  json: unknown;
-}
+export type GenesysResponse = Awaited<ReturnType<typeof vendorRequest>>;
 
 /**
  * Genesys Cloud Platform API v2 client for one integration: bearer token from the {@link GenesysTokenCache},
  * JSON in and out, every call through `OutboundHttp` (SSRF policy, pinned addresses, no redirects), one retry
- * with a fresh token after a 401. Errors are {@link GenesysCallError}s: 429 → `throttled`, 5xx/network/timeout
- * → `unavailable`, 401/403 → `auth`, other 4xx → `invalid` (vendor text redacted).
+ * with a fresh token after a 401. Errors are {@link VendorCallError}s (429 → `throttled`, 5xx/network/timeout →
+ * `unavailable`, 401/403 → `auth`, other 4xx → `invalid`; vendor text redacted).
  */
 export class GenesysApi {
   constructor(
@@ -164,31 +133,28 @@ export class GenesysApi {
   /**
    * One API call, `path` starting with `/api/v2/`.
    * @returns status and parsed body of a 2xx answer
-   * @throws GenesysCallError
+   * @throws VendorCallError
    */
   async call(method: string, path: string, body?: unknown): Promise<GenesysResponse> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.get(this.http, this.integrationId, this.config, this.secrets);
       try {
-        return await send(
-          this.http,
-          'api',
-          `${genesysHosts(this.config).apiBaseUrl}${path}`,
-          {
-            method,
-            headers: {
-              authorization: `Bearer ${token}`,
-              accept: 'application/json',
-              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-            },
-            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        return await vendorRequest(this.http, `${genesysHosts(this.config).apiBaseUrl}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          this.config,
-          [this.secrets.clientSecret, token],
-          this.config.apiBaseUrl ? 'config.apiBaseUrl' : 'config.region',
-        );
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          timeoutMs: this.config.requestTimeoutMs,
+          label: 'Genesys api',
+          hostField: this.config.apiBaseUrl ? 'config.apiBaseUrl' : 'config.region',
+          secrets: [this.secrets.clientSecret, token],
+          errorCode: genesysErrorCode,
+        });
       } catch (e) {
-        if (attempt === 0 && e instanceof GenesysCallError && e.status === 401) {
+        if (attempt === 0 && e instanceof VendorCallError && e.status === 401) {
           this.tokens.invalidate(this.integrationId);
           continue;
         }
@@ -198,66 +164,10 @@ export class GenesysApi {
   }
 }
 
-/** Sends one request and maps failures to {@link GenesysCallError}. */
-async function send(
-  http: OutboundHttp,
-  stage: GenesysCallStage,
-  url: string,
-  init: { method: string; headers: Record<string, string>; body?: string },
-  config: GenesysCloudConfig,
-  secrets: readonly string[],
-  hostField: string,
-): Promise<GenesysResponse> {
-  let res;
-  try {
-    res = await http.request(url, { ...init, signal: AbortSignal.timeout(config.requestTimeoutMs) });
-  } catch (e) {
-    if (e instanceof OutboundUrlRefusedError) {
-      throw new GenesysCallError(
-        'invalid',
-        `URL refused by the outbound policy: ${e.message}`,
-        stage,
-        undefined,
-        hostField,
-      );
-    }
-    if (e instanceof OutboundRedirectRefusedError) {
-      throw new GenesysCallError('unavailable', e.message, stage, e.status, hostField);
-    }
-    const code = (e as { code?: string }).code;
-    throw new GenesysCallError(
-      'unavailable',
-      `Genesys ${stage} host unreachable (${code ?? (e as Error).name})`,
-      stage,
-      undefined,
-      hostField,
-    );
-  }
-  const text = await res.text();
-  if (res.ok) return { status: res.status, json: parseJson(text) };
-  const body = parseJson(text) as { code?: unknown; message?: unknown; error?: unknown } | undefined;
-  const vendorCode =
-    typeof body?.code === 'string' ? body.code : typeof body?.error === 'string' ? body.error : undefined;
-  const detail = redactVendorText(typeof body?.message === 'string' ? body.message : text, { secrets });
-  const msg = `Genesys ${stage} ${init.method} ${new URL(url).pathname} → ${res.status}${detail ? `: ${detail}` : ''}`;
-  const kind: TargetError['kind'] =
-    res.status === 429
-      ? 'throttled'
-      : res.status >= 500 || res.status === 408
-        ? 'unavailable'
-        : res.status === 401 || res.status === 403
-          ? 'auth'
-          : 'invalid';
-  throw new GenesysCallError(kind, msg, stage, res.status, undefined, vendorCode);
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+/** Genesys' error code: `code` of Platform API errors, `error` of OAuth errors. */
+function genesysErrorCode(body: unknown): string | undefined {
+  const b = body as { code?: unknown; error?: unknown } | undefined;
+  return typeof b?.code === 'string' ? b.code : typeof b?.error === 'string' ? b.error : undefined;
 }
 
 function sha256(s: string): string {
