@@ -5,7 +5,7 @@ import {
   OutboundUrlRefusedError,
   redactVendorText,
 } from '@hub/integrations';
-import { TargetError } from '../core/target';
+import { TargetError, type TestConnectionReport, type TestConnectionStep } from '../core/target';
 
 /**
  * A failed vendor REST call: a {@link TargetError} with the HTTP status (undefined when no answer came). Kinds:
@@ -120,4 +120,30 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Collects the steps of a Test Connection run (`POST /v1/integrations/{id}/test`); stops at the first failure. */
+export class ConnectionTest {
+  readonly steps: TestConnectionStep[] = [];
+
+  /** Records passed steps, in order. */
+  pass(step: string, detail?: string): void {
+    this.steps.push({ step, ok: true, ...(detail ? { detail } : {}) });
+  }
+
+  /** Records the failing step. @returns the final report (not ok, `failedStep` = `step`) */
+  fail(step: string, detail: string): TestConnectionReport {
+    this.steps.push({ step, ok: false, detail });
+    return { ok: false, steps: this.steps, failedStep: step };
+  }
+
+  /** The report when every step passed. */
+  done(): TestConnectionReport {
+    return { ok: true, steps: this.steps };
+  }
+}
+
+/** An error's message (redacted already when it is a {@link VendorCallError}). */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

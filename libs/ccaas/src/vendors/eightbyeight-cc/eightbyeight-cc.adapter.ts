@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IntegrationConfigSchemas, type OutboundHttp } from '@hub/integrations';
-import { VendorCallError, strictOutboundHttp } from '../vendor-http';
+import { ConnectionTest, VendorCallError, errorText, strictOutboundHttp } from '../vendor-http';
 import {
   TargetError,
   type EscalationTargetAdapter,
@@ -9,7 +9,6 @@ import {
   type PlatformQueue,
   type TargetIntegration,
   type TestConnectionReport,
-  type TestConnectionStep,
 } from '../../core/target';
 import {
   EightByEightChatGateway,
@@ -165,50 +164,45 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
    * `webhook` (the registered webhook exists), `queues` (the channel exists and routes to a queue). Never throws.
    */
   async testConnection(integration: Integration): Promise<TestConnectionReport> {
-    const steps: TestConnectionStep[] = [];
-    const fail = (step: string, detail: string): TestConnectionReport => {
-      steps.push({ step, ok: false, detail });
-      return { ok: false, steps, failedStep: step };
-    };
+    const t = new ConnectionTest();
     const gw = this.gateway(integration);
     try {
       await gw.call('GET', '/chat-gateway/v1/webhooks?size=1');
-      steps.push(
-        { step: 'credentials', ok: true },
-        { step: 'region', ok: true },
-        { step: 'permission', ok: true },
-      );
+      t.pass('credentials');
+      t.pass('region');
+      t.pass('permission');
     } catch (e) {
       if (e instanceof VendorCallError && e.status === 401)
-        return fail('credentials', 'the API key was refused');
+        return t.fail('credentials', 'the API key was refused');
       if (e instanceof VendorCallError && e.status === 403) {
-        steps.push({ step: 'credentials', ok: true }, { step: 'region', ok: true });
-        return fail(
+        t.pass('credentials');
+        t.pass('region');
+        return t.fail(
           'permission',
           `the key may not use the Chat Gateway for tenant ${integration.config.tenantId}`,
         );
       }
-      return fail('region', describe(e));
+      return t.fail('region', errorText(e));
     }
     const { webhookId, channelId } = integration.config;
-    if (!webhookId) return fail('webhook', 'config.webhookId is not set (run the setup)');
+    if (!webhookId) return t.fail('webhook', 'config.webhookId is not set (run the setup)');
     try {
       await gw.call('GET', `/chat-gateway/v1/webhooks/${encodeURIComponent(webhookId)}`);
-      steps.push({ step: 'webhook', ok: true });
+      t.pass('webhook');
     } catch (e) {
-      return fail('webhook', describe(e));
+      return t.fail('webhook', errorText(e));
     }
-    if (!channelId) return fail('queues', 'config.channelId is not set (run the setup)');
+    if (!channelId) return t.fail('queues', 'config.channelId is not set (run the setup)');
     try {
       const c = Channel.parse(
         (await gw.call('GET', `/chat-gateway/v1/channels/${encodeURIComponent(channelId)}`)).json,
       );
-      if (!c.routingOptions?.id) return fail('queues', `channel ${channelId} routes to no queue`);
-      steps.push({ step: 'queues', ok: true, detail: `channel ${channelId} → queue ${c.routingOptions.id}` });
+      if (!c.routingOptions?.id) return t.fail('queues', `channel ${channelId} routes to no queue`);
+      t.pass('queues', `channel ${channelId} → queue ${c.routingOptions.id}`);
     } catch (e) {
-      return fail('queues', describe(e));
+      return t.fail('queues', errorText(e));
     }
-    return { ok: true, steps };
+    return t.done();
   }
 
   /**
@@ -249,8 +243,4 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
   private gateway(integration: Integration): EightByEightChatGateway {
     return new EightByEightChatGateway(this.http, integration.config, integration.secrets);
   }
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IntegrationConfigSchemas, type OutboundHttp } from '@hub/integrations';
-import { VendorCallError, strictOutboundHttp } from '../vendor-http';
+import { ConnectionTest, VendorCallError, errorText, strictOutboundHttp } from '../vendor-http';
 import {
   TargetError,
   type EscalationTargetAdapter,
@@ -9,7 +9,6 @@ import {
   type PlatformQueue,
   type TargetIntegration,
   type TestConnectionReport,
-  type TestConnectionStep,
 } from '../../core/target';
 import {
   GenesysApi,
@@ -228,44 +227,40 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
    * mapped queue exists). Stops at the first failing step. Never throws.
    */
   async testConnection(integration: Integration): Promise<TestConnectionReport> {
-    const steps: TestConnectionStep[] = [];
-    const fail = (step: string, detail: string): TestConnectionReport => {
-      steps.push({ step, ok: false, detail });
-      return { ok: false, steps, failedStep: step };
-    };
+    const t = new ConnectionTest();
     const api = this.api(integration);
     try {
       await this.tokens.get(this.http, integration.id, integration.config, integration.secrets);
-      steps.push({ step: 'credentials', ok: true });
+      t.pass('credentials');
     } catch (e) {
       if (e instanceof VendorCallError && e.kind === 'auth')
-        return fail('credentials', 'the OAuth client id or secret was refused');
-      if (e instanceof VendorCallError && e.status === 400) return fail('credentials', describe(e));
-      return fail('region', `login host: ${describe(e)}`);
+        return t.fail('credentials', 'the OAuth client id or secret was refused');
+      if (e instanceof VendorCallError && e.status === 400) return t.fail('credentials', errorText(e));
+      return t.fail('region', `login host: ${errorText(e)}`);
     }
     try {
       await api.call('GET', '/api/v2/organizations/me');
-      steps.push({ step: 'region', ok: true });
+      t.pass('region');
     } catch (e) {
       if (e instanceof VendorCallError && e.status === 403) {
-        steps.push({ step: 'region', ok: true });
+        t.pass('region');
       } else {
-        return fail('region', `API host: ${describe(e)}`);
+        return t.fail('region', `API host: ${errorText(e)}`);
       }
     }
     const omId = integration.config.openMessagingIntegrationId;
     if (!omId)
-      return fail(
+      return t.fail(
         'permission',
         'config.openMessagingIntegrationId is not set (run the Open Messaging setup)',
       );
     try {
       await api.call('GET', `/api/v2/conversations/messaging/integrations/open/${encodeURIComponent(omId)}`);
-      steps.push({ step: 'permission', ok: true });
+      t.pass('permission');
     } catch (e) {
       if (e instanceof VendorCallError && e.status === 404)
-        return fail('permission', 'the Open Messaging integration does not exist');
-      return fail('permission', `messaging integrations: ${describe(e)}`);
+        return t.fail('permission', 'the Open Messaging integration does not exist');
+      return t.fail('permission', `messaging integrations: ${errorText(e)}`);
     }
     try {
       const queues = await this.listQueues(integration);
@@ -275,15 +270,15 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
         ...integration.config.queueMappings.map((m) => m.queueId),
       ];
       const missing = [...new Set(wanted.filter((q) => !known.has(q)))];
-      if (missing.length) return fail('queues', `mapped queue(s) not found: ${missing.join(', ')}`);
-      steps.push({ step: 'queues', ok: true, detail: `${queues.length} queue(s)` });
+      if (missing.length) return t.fail('queues', `mapped queue(s) not found: ${missing.join(', ')}`);
+      t.pass('queues', `${queues.length} queue(s)`);
     } catch (e) {
-      return fail(
+      return t.fail(
         e instanceof VendorCallError && e.kind === 'auth' ? 'permission' : 'queues',
-        `routing queues: ${describe(e)}`,
+        `routing queues: ${errorText(e)}`,
       );
     }
-    return { ok: true, steps };
+    return t.done();
   }
 
   /**
@@ -330,8 +325,4 @@ function contactState(contact: ExternalContact): ContactState {
   const s = ContactState.safeParse(contact.state);
   if (!s.success) throw new TargetError('invalid', 'the contact state is not a Genesys contact', 'state');
   return s.data;
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
