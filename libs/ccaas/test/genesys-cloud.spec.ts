@@ -310,6 +310,11 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     expect(fake.tokensIssued).toBe(4);
   });
 
+  it('concurrent callers on a cold cache share one token request', async () => {
+    await Promise.all(Array.from({ length: 5 }, () => target.listQueues(integration)));
+    expect(fake.tokensIssued).toBe(1);
+  });
+
   it('lists every queue across pages', async () => {
     const queues = await target.listQueues(integration);
     expect(queues).toHaveLength(130);
