@@ -298,6 +298,20 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
     expect(fake.server.find('GET', /\/jwk\//).filter((r) => r.path.includes(fake.kid))).toHaveLength(1);
   });
 
+  it('accepts a signature computed by hand from 8x8’s description (not by jose), over a body with non-ASCII text', async () => {
+    const contact = await target.start(ctx(), integration);
+    const body = JSON.stringify({
+      eventType: 'MESSAGE',
+      conversationId: contact.externalContactId,
+      timestamp: Date.now(),
+      data: { isEcho: false, sender: { type: 'agent', id: 'a-1' }, text: 'Grüße — ¿qué tal? 😊' },
+    });
+    expect((await postWebhook(endpoint.url, body, fake.signByHand(body))).status).toBe(200);
+    expect(endpoint.events.map((e) => e.event)).toEqual([
+      expect.objectContaining({ kind: 'agent_message', text: 'Grüße — ¿qué tal? 😊' }),
+    ]);
+  });
+
   it('a JWK endpoint that is down is a retriable error (5xx), not a rejection', async () => {
     const contact = await target.start(ctx(), integration);
     fake.server.failNext({ path: /\/jwk\//, status: 503 });

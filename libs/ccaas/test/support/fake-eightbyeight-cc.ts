@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { KeyObject, randomBytes, randomUUID, sign as rsaSign } from 'node:crypto';
 import { exportJWK, FlattenedSign, generateKeyPair, type JWK } from 'jose';
 import { eightByEightSigningPayload } from '../../src/vendors/eightbyeight-cc/eightbyeight-cc.receiver';
 import { FakeHttpServer, postWebhook, type FakeResponse, type RecordedRequest } from './fake-http-server';
@@ -143,6 +143,31 @@ export class FakeEightByEightCc {
       'x-8x8-transmission-time': String(h.transmissionTime),
       'x-8x8-retry': String(h.retry),
       'x-8x8-signature': `${jws.protected}..${jws.signature}`,
+    };
+  }
+
+  /**
+   * {@link sign} computed by hand with node:crypto, exactly as 8x8's page describes it (signing input
+   * `BASE64URL(protected header) || '.' || payload`, RSASSA-PKCS1-v1_5 SHA-256) — independent of jose's signer.
+   */
+  signByHand(rawBody: string, eventId = randomBytes(16).toString('base64url')): Record<string, string> {
+    const tt = Date.now();
+    const payload = `{"checksum":${new Uint32Array([crc32(Buffer.from(rawBody, 'utf8'))])[0]},"cid":"${this.customerId}","eid":"${eventId}","retry":0,"tid":"${this.tenantId}","tt":${tt}}`;
+    const header = Buffer.from(
+      JSON.stringify({ b64: false, crit: ['b64'], kid: this.kid, alg: 'RS256' }),
+    ).toString('base64url');
+    const sig = rsaSign(
+      'sha256',
+      Buffer.from(`${header}.${payload}`, 'ascii'),
+      KeyObject.from(this.mustKey()),
+    ).toString('base64url');
+    return {
+      'x-8x8-customer-id': this.customerId,
+      'x-8x8-tenant-id': this.tenantId,
+      'x-8x8-event-id': eventId,
+      'x-8x8-transmission-time': String(tt),
+      'x-8x8-retry': '0',
+      'x-8x8-signature': `${header}..${sig}`,
     };
   }
 
@@ -358,4 +383,14 @@ export class FakeEightByEightCc {
     }
     return { status: 404, body: { message: `${r.method} ${r.path}` } };
   }
+}
+
+/** CRC-32 (IEEE 802.3, the zlib / java.util.zip.CRC32 polynomial), bit by bit: an independent check of crc-32. */
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
 }
