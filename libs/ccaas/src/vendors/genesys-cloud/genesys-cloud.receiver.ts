@@ -50,7 +50,7 @@ const OutboundMessage = z.looseObject({
  * - Dedupe: `eventId` is Genesys' message id (`id`), the same on every retry, so the orchestrator's sink drops
  *   redeliveries; the first human message or typing of a conversation also yields `accepted` with the stable id
  *   `accepted:{to.id}` (Open Messaging has no "agent joined" notification).
- * - Mapping: outbound `Text` → `agent_message`; `Event` with `Typing` → `agent_typing`; `Event` with
+ * - Mapping: outbound `Text` (and `Structured` with text: quick replies) → `agent_message` (attachments not carried); `Event` with `Typing` → `agent_typing`; `Event` with
  *   `Presence`/`Disconnect` (the agent ended the conversation) → `ended` by agent; receipts and inbound echoes → none.
  * Pure and fast (no I/O): answers well within Genesys' 10 s.
  */
@@ -102,7 +102,7 @@ export class GenesysCloudWebhookReceiver implements WebhookReceiver<GenesysCloud
           event: { kind: 'accepted', at, agent },
         });
     };
-    if (m.type === 'Text' && m.text) {
+    if ((m.type === 'Text' || m.type === 'Structured') && m.text) {
       accepted();
       out.push({
         externalContactId: contact,
