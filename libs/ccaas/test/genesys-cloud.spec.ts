@@ -186,7 +186,7 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     });
   });
 
-  it('runs the conversation loop: customer lines in, agent text / typing / end out through the signed webhook', async () => {
+  it('runs the loop: customer lines in, agent text / typing out through the signed webhook, the agent’s end read back', async () => {
     const c = ctx();
     const contact = await target.start(c, integration);
     await target.sendCustomerMessage(
@@ -205,21 +205,48 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     expect((await fake.agentTyping(contact.externalContactId)).status).toBe(200);
     const reply = await fake.agentMessage(contact.externalContactId, 'Hi Ada, I can help with that.');
     expect(reply.status).toBe(200);
-    expect((await fake.agentDisconnect(contact.externalContactId)).status).toBe(200);
+    expect(await target.pollEnded(contact, integration)).toBeNull();
+    fake.agentDisconnect(contact.externalContactId);
+    expect(await target.pollEnded(contact, integration)).toMatchObject({
+      externalContactId: contact.externalContactId,
+      eventId: `ended:${String(contact.state['conversationId'])}`,
+      event: { kind: 'ended', by: 'agent' },
+    });
 
-    expect(endpoint.events.map((e) => e.event.kind)).toEqual([
-      'accepted',
-      'agent_typing',
-      'agent_message',
-      'ended',
-    ]);
+    expect(endpoint.events.map((e) => e.event.kind)).toEqual(['accepted', 'agent_typing', 'agent_message']);
     expect(endpoint.events.every((e) => e.externalContactId === contact.externalContactId)).toBe(true);
     expect(endpoint.events[0].event).toMatchObject({ kind: 'accepted', agent: { name: 'Dana Agent' } });
     expect(endpoint.events[2]).toMatchObject({
       eventId: reply.body.id,
       event: { kind: 'agent_message', text: 'Hi Ada, I can help with that.', messageId: reply.body.id },
     });
-    expect(endpoint.events[3].event).toMatchObject({ kind: 'ended', by: 'agent' });
+  });
+
+  it('maps a Presence Disconnect event, should Genesys send one, to ended by agent', async () => {
+    const contact = await target.start(ctx(), integration);
+    const w = fake.buildWebhook(contact.externalContactId, {
+      type: 'Event',
+      events: [{ eventType: 'Presence', presence: { type: 'Disconnect' } }],
+    });
+    expect((await postWebhook(w.url, w.rawBody, w.headers)).status).toBe(200);
+    expect(endpoint.events.map((e) => e.event)).toEqual([
+      expect.objectContaining({ kind: 'ended', by: 'agent' }),
+    ]);
+  });
+
+  it('reads a conversation that is gone as ended by system, one the customer left as ended by customer', async () => {
+    const contact = await target.start(ctx(), integration);
+    const conv = fake.conversationOf(contact.externalContactId);
+    for (const m of conv?.participants[0].messages ?? []) m.state = 'disconnected';
+    expect((await target.pollEnded(contact, integration))?.event).toMatchObject({
+      kind: 'ended',
+      by: 'customer',
+    });
+    fake.conversations.clear();
+    expect((await target.pollEnded(contact, integration))?.event).toMatchObject({
+      kind: 'ended',
+      by: 'system',
+    });
   });
 
   it('rejects forged, unsigned, tampered and stale webhooks; a retried one keeps its event id (dropped by the sink)', async () => {

@@ -18,7 +18,12 @@ export interface FakeGenesysConversation {
   state: 'connected' | 'disconnected';
   /** Inbound messages as Genesys stored them (request bodies). */
   inbound: Record<string, unknown>[];
-  participants: { id: string; purpose: 'customer' | 'agent'; name?: string; messages: { id: string }[] }[];
+  participants: {
+    id: string;
+    purpose: 'customer' | 'agent';
+    name?: string;
+    messages: { id: string; state: string }[];
+  }[];
   wrapups: { participantId: string; communicationId: string; body: unknown }[];
 }
 
@@ -38,10 +43,12 @@ export interface FakeGenesysCloudOptions {
  * - `/api/v2/*` — bearer tokens it issued (401 otherwise): `GET organizations/me`, `GET routing/queues`
  *   (paged), `POST/GET conversations/messaging/integrations/open[/{id}]`,
  *   `POST conversations/messages/{integrationId}/inbound/open/message[?prefetchConversationId=true]`,
+ *   `GET conversations/{conversationId}` (participants with their message communications and states),
  *   `GET/PATCH conversations/messages/{conversationId}`,
  *   `POST conversations/messages/{id}/participants/{pid}/communications/{cid}/wrapup`;
- * - the agent's side: {@link agentMessage}, {@link agentTyping}, {@link agentDisconnect} POST outbound normalized
- *   messages to the integration's `outboundNotificationWebhookUrl`, signed `X-Hub-Signature-256` (base64 HMAC);
+ * - the agent's side: {@link agentMessage}, {@link agentTyping} POST outbound normalized messages to the
+ *   integration's `outboundNotificationWebhookUrl`, signed `X-Hub-Signature-256` (base64 HMAC);
+ *   {@link agentDisconnect} marks the agent's communication disconnected (no webhook: Open Messaging sends none);
  * - `failNext` injects 5xx/429 answers. Every request is recorded (`requests`).
  */
 export class FakeGenesysCloud {
@@ -122,15 +129,14 @@ export class FakeGenesysCloud {
     );
   }
 
-  /** The agent ends the conversation (an outbound `Presence` `Disconnect` event). */
-  agentDisconnect(customerId: string, agentName = 'Dana Agent') {
+  /**
+   * The agent ends the conversation: its communication becomes `disconnected` (visible through
+   * `GET /api/v2/conversations/{id}`; Open Messaging sends no webhook for it).
+   */
+  agentDisconnect(customerId: string): void {
     const conv = this.mustConversation(customerId);
-    conv.state = 'disconnected';
-    return this.deliver(
-      conv,
-      { type: 'Event', events: [{ eventType: 'Presence', presence: { type: 'Disconnect' } }] },
-      agentName,
-    );
+    for (const p of conv.participants.filter((x) => x.purpose === 'agent'))
+      for (const m of p.messages) m.state = 'disconnected';
   }
 
   /** Builds (without sending) a signed outbound webhook for a conversation: `{ rawBody, headers }`. */
@@ -181,7 +187,12 @@ export class FakeGenesysCloud {
 
   private join(conv: FakeGenesysConversation, name: string): void {
     if (!conv.participants.some((p) => p.purpose === 'agent')) {
-      conv.participants.push({ id: randomUUID(), purpose: 'agent', name, messages: [{ id: randomUUID() }] });
+      conv.participants.push({
+        id: randomUUID(),
+        purpose: 'agent',
+        name,
+        messages: [{ id: randomUUID(), state: 'connected' }],
+      });
     }
   }
 
@@ -271,6 +282,11 @@ export class FakeGenesysCloud {
     if ((m = /^\/conversations\/messages\/([^/]+)\/inbound\/open\/message$/.exec(p)) && r.method === 'POST') {
       return this.inbound(decodeURIComponent(m[1]), r);
     }
+    if ((m = /^\/conversations\/([^/]+)$/.exec(p)) && r.method === 'GET') {
+      const conv = this.conversations.get(decodeURIComponent(m[1]));
+      if (!conv) return { status: 404, body: { code: 'not.found', message: 'conversation not found' } };
+      return { status: 200, body: { id: conv.id, participants: conv.participants } };
+    }
     if ((m = /^\/conversations\/messages\/([^/]+)$/.exec(p))) {
       const conv = this.conversations.get(decodeURIComponent(m[1]));
       if (!conv) return { status: 404, body: { code: 'not.found', message: 'conversation not found' } };
@@ -279,6 +295,7 @@ export class FakeGenesysCloud {
         if ((r.body as { state?: string })?.state !== 'disconnected')
           return { status: 400, body: { code: 'bad.request', message: 'state' } };
         conv.state = 'disconnected';
+        for (const x of conv.participants) for (const c of x.messages) c.state = 'disconnected';
         return { status: 202, body: { id: conv.id } };
       }
     }
@@ -333,7 +350,9 @@ export class FakeGenesysCloud {
         customerId: b.channel.from.id,
         state: 'connected',
         inbound: [],
-        participants: [{ id: randomUUID(), purpose: 'customer', messages: [{ id: randomUUID() }] }],
+        participants: [
+          { id: randomUUID(), purpose: 'customer', messages: [{ id: randomUUID(), state: 'connected' }] },
+        ],
         wrapups: [],
       };
       this.conversations.set(conv.id, conv);

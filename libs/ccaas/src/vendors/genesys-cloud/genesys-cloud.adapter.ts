@@ -7,6 +7,7 @@ import {
   type ExternalContact,
   type HandoffContext,
   type PlatformQueue,
+  type TargetEvent,
   type TargetIntegration,
   type TestConnectionReport,
 } from '../../core/target';
@@ -36,17 +37,22 @@ const QueuePage = z.object({
   entities: z.array(z.object({ id: z.string(), name: z.string() })).default([]),
   pageCount: z.number().int().optional(),
 });
+/**
+ * `GET /api/v2/conversations/{conversationId}` (Platform API `Conversation`): each participant's `messages[]` are its
+ * message communications (`id` = communication id, `state` e.g. `connected` / `disconnected` / `terminated`).
+ */
 const Conversation = z.object({
   participants: z
     .array(
       z.object({
         id: z.string(),
         purpose: z.string().optional(),
-        messages: z.array(z.object({ id: z.string() })).optional(),
+        messages: z.array(z.object({ id: z.string(), state: z.string().optional() })).optional(),
       }),
     )
     .default([]),
 });
+const ENDED_STATES = new Set(['disconnected', 'terminated']);
 
 /** Options of {@link GenesysCloudTarget}. */
 export interface GenesysCloudTargetOptions {
@@ -70,7 +76,8 @@ export interface GenesysCloudTargetOptions {
  *   sentiment, the mapped queue (`hub_queue_id`, read by the Architect inbound message flow's Transfer to ACD) and
  *   the bot's attributes; its text is the recap the agent reads first.
  * - Customer lines after the handoff are further inbound messages (`channel.messageId` = our message id).
- * - The agent's side arrives on the Open Messaging webhook ({@link GenesysCloudWebhookReceiver}).
+ * - The agent's side arrives on the Open Messaging webhook ({@link GenesysCloudWebhookReceiver}); the agent's end is
+ *   read with {@link pollEnded} (the webhook has no documented disconnect notification).
  * - {@link end} disconnects the conversation (`PATCH /api/v2/conversations/messages/{conversationId}`
  *   `{ state: "disconnected" }`); {@link saveSummary} writes the wrap-up note of the agent's communication
  *   (`POST …/participants/{participantId}/communications/{communicationId}/wrapup`).
@@ -188,10 +195,7 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       throw new TargetError('invalid', 'the Genesys conversation id is unknown', 'state.conversationId');
     }
     const api = this.api(integration);
-    const conv = Conversation.parse(
-      (await api.call('GET', `/api/v2/conversations/messages/${encodeURIComponent(s.conversationId)}`))
-        .json ?? {},
-    );
+    const conv = await this.conversation(api, s.conversationId);
     const agent = [...conv.participants].reverse().find((p) => p.purpose === 'agent' && p.messages?.length);
     if (!agent?.messages?.length) {
       throw new TargetError('invalid', 'no agent took part in the conversation', 'state.conversationId');
@@ -204,6 +208,44 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
       )}/communications/${encodeURIComponent(communicationId)}/wrapup`,
       { code, notes: summary.slice(0, 4000) },
     );
+  }
+
+  /**
+   * Whether the Genesys conversation has ended, read from the platform (`GET /api/v2/conversations/{id}`): the
+   * Open Messaging webhook carries agent text and typing but no "agent disconnected" notification in the documented
+   * outbound event types (`OpenMessageEvent.eventType`: `Typing`), so the hub polls this (e.g. on its durable timer)
+   * while a Genesys handoff is accepted. Every agent communication disconnected/terminated → ended by agent; the
+   * customer's → ended by customer; the conversation gone (404) → ended by system.
+   * @returns the `ended` event with the stable id `ended:{conversationId}`, or null while the conversation lives
+   * @throws TargetError
+   */
+  async pollEnded(
+    contact: ExternalContact,
+    integration: Integration,
+  ): Promise<{ externalContactId: string; eventId: string; event: TargetEvent } | null> {
+    const s = contactState(contact);
+    if (!s.conversationId) return null;
+    let by: 'agent' | 'customer' | 'system' | null = null;
+    try {
+      const conv = await this.conversation(this.api(integration), s.conversationId);
+      const ended = (purpose: string) =>
+        conv.participants.some(
+          (p) =>
+            p.purpose === purpose &&
+            !!p.messages?.length &&
+            p.messages.every((m) => ENDED_STATES.has(m.state ?? '')),
+        );
+      by = ended('agent') ? 'agent' : ended('customer') ? 'customer' : null;
+    } catch (e) {
+      if (!(e instanceof VendorCallError && e.status === 404)) throw e;
+      by = 'system';
+    }
+    if (!by) return null;
+    return {
+      externalContactId: contact.externalContactId,
+      eventId: `ended:${s.conversationId}`,
+      event: { kind: 'ended', at: new Date().toISOString(), by },
+    };
   }
 
   /** Every routing queue of the org (`GET /api/v2/routing/queues`, all pages of 100). */
@@ -303,6 +345,12 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
     const id = z.object({ id: z.string().min(1) }).safeParse(res.json);
     if (!id.success) throw new TargetError('unavailable', 'Genesys returned no integration id');
     return { openMessagingIntegrationId: id.data.id };
+  }
+
+  private async conversation(api: GenesysApi, conversationId: string) {
+    return Conversation.parse(
+      (await api.call('GET', `/api/v2/conversations/${encodeURIComponent(conversationId)}`)).json ?? {},
+    );
   }
 
   private api(integration: Integration): GenesysApi {
