@@ -119,8 +119,6 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     expect(String(req.headers['authorization'])).toMatch(/^Bearer /);
     const body = req.body as InboundBody;
     expect(body).toMatchObject({
-      type: 'Text',
-      direction: 'Inbound',
       channel: {
         messageId: `${c.handoffId}:handoff`,
         from: { id: `hub-${c.handoffId}`, idType: 'Opaque', nickname: 'Ada Lovelace' },
@@ -197,7 +195,6 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
     const sent = fake.server.find('POST', /\/inbound\/open\/message$/)[1];
     expect(sent.query.get('prefetchConversationId')).toBeNull();
     expect(sent.body).toMatchObject({
-      type: 'Text',
       text: 'Are you there?',
       channel: { messageId: 'm-2', from: { id: contact.externalContactId, idType: 'Opaque' } },
     });

@@ -323,20 +323,31 @@ export class FakeGenesysCloud {
       return { status: 404, body: { code: 'not.found', message: 'integration not found' } };
     const b = r.body as
       | {
-          channel?: { from?: { id?: string; idType?: string }; messageId?: string };
+          channel?: { from?: { id?: string; idType?: string }; messageId?: string; time?: string };
           text?: string;
           type?: string;
         }
       | undefined;
+    // OpenInboundNormalizedMessage: { channel: { from, time, messageId?, metadata? }, text?, content?, metadata? }
+    const unknown = [
+      ...Object.keys(b ?? {}).filter((k) => !['channel', 'text', 'content', 'metadata'].includes(k)),
+      ...Object.keys(b?.channel ?? {})
+        .filter((k) => !['from', 'time', 'messageId', 'metadata'].includes(k))
+        .map((k) => `channel.${k}`),
+    ];
     if (
+      unknown.length ||
       !b?.channel?.from?.id ||
       b.channel.from.idType !== 'Opaque' ||
-      b.type !== 'Text' ||
+      typeof b.channel.time !== 'string' ||
       typeof b.text !== 'string'
     ) {
       return {
         status: 400,
-        body: { code: 'bad.request', message: 'channel.from.id/idType, type and text are required' },
+        body: {
+          code: 'bad.request',
+          message: `channel.from.id/idType, channel.time and text are required${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+        },
       };
     }
     const msgKey = `${integrationId}:${b.channel.messageId ?? randomUUID()}`;

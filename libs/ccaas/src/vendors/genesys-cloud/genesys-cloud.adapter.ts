@@ -72,7 +72,7 @@ export interface GenesysCloudTargetOptions {
  *
  * - The customer is an Open Messaging sender: {@link start} posts the handoff as an inbound open message
  *   (`POST /api/v2/conversations/messages/{integrationId}/inbound/open/message?prefetchConversationId=true`,
- *   Genesys "Open Messaging — inbound messages") whose `channel.metadata.customAttributes` carry summary, intent,
+ *   body `OpenInboundNormalizedMessage`: `channel { from, time, messageId, metadata.customAttributes }`, `text`) whose `channel.metadata.customAttributes` carry summary, intent,
  *   sentiment, the mapped queue (`hub_queue_id`, read by the Architect inbound message flow's Transfer to ACD) and
  *   the bot's attributes; its text is the recap the agent reads first.
  * - Customer lines after the handoff are further inbound messages (`channel.messageId` = our message id).
@@ -123,9 +123,7 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
           time: new Date().toISOString(),
           metadata: { customAttributes: genesysCustomAttributes(ctx, queueId) },
         },
-        type: 'Text',
         text: genesysRecap(ctx),
-        direction: 'Inbound',
       },
     );
     const parsed = OpenMessageResponse.safeParse(res.json ?? {});
@@ -152,9 +150,7 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
           from: { id: s.customerId, idType: 'Opaque', nickname: s.nickname },
           time: message.at,
         },
-        type: 'Text',
         text: message.text,
-        direction: 'Inbound',
       },
     );
   }
