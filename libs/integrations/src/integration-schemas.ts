@@ -1,6 +1,36 @@
 import { z } from 'zod';
 
 /**
+ * Genesys Cloud region domains (https://developer.genesys.cloud/platform/api/ "Regions"): the login host is
+ * `login.{domain}`, the API host `api.{domain}`.
+ */
+export const GENESYS_CLOUD_REGIONS = [
+  'mypurecloud.com',
+  'use2.us-gov-pure.cloud',
+  'usw2.pure.cloud',
+  'cac1.pure.cloud',
+  'sae1.pure.cloud',
+  'mypurecloud.ie',
+  'euw2.pure.cloud',
+  'mypurecloud.de',
+  'euc2.pure.cloud',
+  'mec1.pure.cloud',
+  'aps1.pure.cloud',
+  'apne2.pure.cloud',
+  'apne3.pure.cloud',
+  'mypurecloud.com.au',
+  'mypurecloud.jp',
+] as const;
+
+/** A CCaaS queue mapping: the handoff's `intent` or `category` equal to `value` (case-insensitive) → `queueId`. */
+const ccaasQueueMapping = z.object({
+  match: z.enum(['intent', 'category']),
+  value: z.string().min(1),
+  queueId: z.string().min(1),
+  name: z.string().min(1).optional(),
+});
+
+/**
  * Typed integration records (table `integrations`, one row per tenant integration, owned by
  * {@link IntegrationStore}). `config` holds the non-secret settings and `secrets` the credentials
  * (stored encrypted); both are validated by the schema of the integration's `type`. New CCaaS adapters
@@ -97,6 +127,78 @@ export const IntegrationConfigSchemas = {
         .optional(),
     }),
   },
+  /**
+   * Genesys Cloud as an escalation target over Open Messaging (`@hub/ccaas` vendor `genesys-cloud`): an OAuth
+   * client-credentials client (Admin > Integrations > OAuth), its region (→ `login.{region}` / `api.{region}`),
+   * the Open Messaging integration created for the hub, and queue mappings. `loginBaseUrl`/`apiBaseUrl` replace
+   * the region's hosts (local test servers; vetted by the outbound URL policy like every other URL).
+   */
+  genesys_cloud: {
+    config: z.object({
+      /** Genesys Cloud region domain, e.g. `mypurecloud.com` (us-east-1), `mypurecloud.ie`, `euw2.pure.cloud`. */
+      region: z.enum(GENESYS_CLOUD_REGIONS),
+      /** OAuth client id (grant type Client Credentials). */
+      clientId: z.string().min(1),
+      /** Id of the Open Messaging integration the hub posts into (created by the setup step). */
+      openMessagingIntegrationId: z.string().min(1).optional(),
+      /** Queue when no mapping matches. */
+      defaultQueueId: z.string().min(1).optional(),
+      /** First match wins: by the handoff's intent or category (case-insensitive). */
+      queueMappings: z.array(ccaasQueueMapping).max(200).default([]),
+      /** Wrap-up code used when the hub's final summary is written back as the wrap-up note. */
+      wrapUpCodeId: z.string().min(1).optional(),
+      /** Replaces `https://login.{region}` (tests with a local server only). */
+      loginBaseUrl: z.url().optional(),
+      /** Replaces `https://api.{region}` (tests with a local server only). */
+      apiBaseUrl: z.url().optional(),
+      /** Per-request timeout, ms. */
+      requestTimeoutMs: z.number().int().min(500).max(60000).default(10000),
+    }),
+    secrets: z.object({
+      clientSecret: z.string().min(1),
+      /** The Open Messaging `outboundNotificationWebhookSignatureSecretToken` (HMAC key of `X-Hub-Signature-256`). */
+      webhookSignatureSecret: z.string().min(16),
+    }),
+  },
+  /**
+   * 8x8 Contact Center as an escalation target over the Chat Gateway API (`@hub/ccaas` vendor `eightbyeight-cc`;
+   * not the `eightbyeight` Agent Assist event stream): API key (Admin Console, product "Chat Gateway"), the CC
+   * tenant, the API base URL, the webhook and Chat API channel registered for the hub, and routing.
+   */
+  eightbyeight_cc: {
+    config: z.object({
+      /** Contact Center tenant id (Configuration Manager > Profile > Tenant Label): `X-8x8-Tenant`, `x-8x8-tenant-id`. */
+      tenantId: z.string().min(1),
+      /** 8x8 customer id expected in `x-8x8-customer-id` of webhooks (optional extra check). */
+      customerId: z.string().min(1).optional(),
+      /** API base URL (region), `https://api.8x8.com` unless 8x8 gave you another. */
+      baseUrl: z.url().default('https://api.8x8.com'),
+      /** Chat API channel the hub creates conversations in (created by the setup step). */
+      channelId: z.string().min(1).optional(),
+      /** Webhook registered for the channel (created by the setup step). */
+      webhookId: z.string().min(1).optional(),
+      defaultQueueId: z.string().min(1).optional(),
+      /** First match wins: by the handoff's intent or category (case-insensitive). */
+      queueMappings: z.array(ccaasQueueMapping).max(200).default([]),
+      /** Skill-based routing: a match assigns the conversation to an 8x8 script (which routes by skill). */
+      skillGroups: z
+        .array(
+          z.object({
+            match: z.enum(['intent', 'category']),
+            value: z.string().min(1),
+            scriptId: z.string().min(1),
+            name: z.string().min(1).optional(),
+          }),
+        )
+        .max(200)
+        .default([]),
+      /** Per-request timeout, ms. */
+      requestTimeoutMs: z.number().int().min(500).max(60000).default(10000),
+      /** Webhooks whose `x-8x8-transmission-time` is further than this from now are refused (replays), ms. */
+      maxWebhookAgeMs: z.number().int().min(10000).max(3600000).default(300000),
+    }),
+    secrets: z.object({ apiKey: z.string().min(8) }),
+  },
   /** OpenAI-compatible chat completions / embeddings provider (summaries, answer generation). */
   llm: {
     config: z.object({
@@ -133,10 +235,18 @@ export function outboundUrlsOf(
   const fields: Partial<Record<IntegrationType, readonly string[]>> = {
     llm: ['baseUrl'],
     genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
+    genesys_cloud: ['loginBaseUrl', 'apiBaseUrl'],
+    eightbyeight_cc: ['baseUrl'],
   };
   const out = (fields[type] ?? [])
     .filter((f) => typeof config[f] === 'string')
     .map((f) => ({ field: `config.${f}`, url: config[f] as string }));
+  if (type === 'genesys_cloud' && typeof config['region'] === 'string') {
+    if (typeof config['loginBaseUrl'] !== 'string')
+      out.push({ field: 'config.region', url: `https://login.${config['region']}/` });
+    if (typeof config['apiBaseUrl'] !== 'string')
+      out.push({ field: 'config.region', url: `https://api.${config['region']}/` });
+  }
   if (type === 'eightbyeight' && typeof config['host'] === 'string') {
     out.push({ field: 'config.host', url: `${String(config['scheme'] ?? 'wss')}://${config['host']}/` });
   }

@@ -1,0 +1,5 @@
+export * from './fake-http-server';
+export * from './fake-genesys-cloud';
+export * from './fake-eightbyeight-cc';
+export * from './receiver-endpoint';
+export * from './real-transcript';
