@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AmazonConnectConfigSchema, AmazonConnectSecretsSchema } from './ccaas/amazon-connect.schema';
 
 /**
  * Typed integration records (table `integrations`, one row per tenant integration, owned by
@@ -108,6 +109,8 @@ export const IntegrationConfigSchemas = {
     }),
     secrets: z.object({ apiKey: z.string().optional() }).default({}),
   },
+  /** Amazon Connect contact center (escalation target of @hub/ccaas, seed 004). */
+  amazon_connect: { config: AmazonConnectConfigSchema, secrets: AmazonConnectSecretsSchema },
 } as const;
 
 export type IntegrationType = keyof typeof IntegrationConfigSchemas;
@@ -132,6 +135,7 @@ export function outboundUrlsOf(
 ): { field: string; url: string }[] {
   const fields: Partial<Record<IntegrationType, readonly string[]>> = {
     llm: ['baseUrl'],
+    amazon_connect: ['endpoint'],
     genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
   };
   const out = (fields[type] ?? [])

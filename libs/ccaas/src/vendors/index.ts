@@ -1,4 +1,15 @@
-import type { EscalationTargetAdapter } from '../core/target';
+import type { EscalationTargetRegistration } from '../core/target';
+import { AMAZON_CONNECT, AmazonConnectAdapter } from './amazon-connect/adapter';
 
-/** Every external platform adapter, by integration type. A new vendor adds its folder and one line here. */
-export const escalationTargets: readonly EscalationTargetAdapter<never, never>[] = [];
+/**
+ * Every external platform, by integration type. A new vendor adds its folder and one entry here:
+ * `{ type, createAdapter, createWebhookReceiver? }` (factories, since adapters need `OutboundHttp`).
+ */
+export const escalationTargets: readonly EscalationTargetRegistration[] = [
+  { type: AMAZON_CONNECT, createAdapter: (deps) => new AmazonConnectAdapter(deps.http) as never },
+];
+
+/** The registration of an integration type, or undefined (`internal` and non-CCaaS types). */
+export function escalationTargetOf(type: string): EscalationTargetRegistration | undefined {
+  return escalationTargets.find((t) => t.type === type);
+}
