@@ -106,6 +106,8 @@ export class FakeAmazonConnect {
   private readonly roles = new Map<string, { externalId?: string }>();
   private readonly failures = new Map<string, Failure[]>();
   private isDown = false;
+  /** Requests answered 503 while {@link down}. */
+  refusedWhileDown = 0;
   private server?: Server;
   private wss?: WebSocketServer;
   url = '';
@@ -277,6 +279,7 @@ export class FakeAmazonConnect {
     const awsError = (status: number, type: string, message: string) =>
       send(status, { message, Message: message }, { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazonaws.connect/` });
     try {
+      if (this.isDown) this.refusedWhileDown++;
       if (this.isDown) return awsError(503, 'ServiceUnavailableException', 'service unavailable');
       const route = this.route(req.method ?? 'GET', url.pathname, raw);
       if (!route) return awsError(404, 'UnknownOperationException', `no route ${req.method} ${url.pathname}`);

@@ -157,9 +157,9 @@ export class IntegrationsService {
 
   /**
    * External contact centers: the adapter checks the configuration against the platform (Amazon Connect:
-   * `DescribeContactFlow`, unpublished flows refused).
-   * @throws UnprocessableProblem (422) naming the field the platform refused, or `secrets` / `config.endpoint`
-   *         when it could not be asked (credentials refused, unreachable)
+   * `DescribeContactFlow`, unpublished flows refused). A platform that cannot be asked (credentials
+   * refused, unreachable, throttling) does not block saving: Test Connection names that step.
+   * @throws UnprocessableProblem (422) naming the field the platform refused (`config.defaultContactFlowId` …)
    */
   private async checkPlatform(
     tenantId: string,
@@ -175,6 +175,7 @@ export class IntegrationsService {
       await adapter.checkConfiguration({ id, tenantId, config, secrets });
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
+      if (e.kind !== 'invalid') return;
       throw new UnprocessableProblem(`the platform refused this configuration: ${e.message}`, e.field ?? 'config');
     }
   }

@@ -117,11 +117,11 @@ export class WorldKafka {
     );
   }
 
-  /** Call after the service provisioned the topics. */
-  async start(): Promise<void> {
+  /** Call after the service provisioned the topics; `extra` topics are probed too. */
+  async start(extra: TopicKey[] = []): Promise<void> {
     await this.producer.connect();
     await this.probe.start(
-      (['workItemCommands', 'workItemEvents', 'handoffOutcomes', 'handoffRequested'] as TopicKey[]).map((t) =>
+      (['workItemCommands', 'workItemEvents', 'handoffOutcomes', 'handoffRequested', ...extra] as TopicKey[]).map((t) =>
         this.namer.physical(Topics[t].name),
       ),
     );
