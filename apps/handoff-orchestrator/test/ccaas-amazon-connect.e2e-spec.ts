@@ -81,14 +81,20 @@ describe('Amazon Connect escalation (e2e)', () => {
 
   const outcomes = (id: string) => kafka.events('handoffOutcomes').filter((e) => e.data.handoffId === id);
   const waitOutcome = (id: string, status: string) =>
-    waitFor(() => outcomes(id).find((e) => e.data.status === status), { what: `${status} outcome`, timeoutMs: 40_000 });
+    waitFor(() => outcomes(id).find((e) => e.data.status === status), {
+      what: `${status} outcome`,
+      timeoutMs: 40_000,
+    });
   const contactOf = (handoffId: string) =>
     waitFor(() => [...fake.contacts.values()].find((c) => c.clientToken === handoffId), {
       what: 'the Connect contact',
       timeoutMs: 30_000,
     });
   const request = async (over: Record<string, unknown> = {}, integration = integrationId) => {
-    const r = await http(svc.url, 'POST', '/v1/handoffs', { tenant: T, body: handoffBody(integration, over) });
+    const r = await http(svc.url, 'POST', '/v1/handoffs', {
+      tenant: T,
+      body: handoffBody(integration, over),
+    });
     expect(r.status).toBe(201);
     return r.body as { id: string; conversationId: string };
   };
@@ -122,7 +128,10 @@ describe('Amazon Connect escalation (e2e)', () => {
 
     await waitOutcome(h.id, 'routed');
     expect(contact.customerConnected).toBe(true);
-    await waitFor(() => fake.subscribed(contact.contactId), { what: 'the participant websocket', timeoutMs: 30_000 });
+    await waitFor(() => fake.subscribed(contact.contactId), {
+      what: 'the participant websocket',
+      timeoutMs: 30_000,
+    });
 
     // The contact's state (participant/connection tokens) is stored encrypted.
     const [row] = await sql<{ state_ciphertext: Buffer; external_contact_id: string }>(
@@ -153,10 +162,13 @@ describe('Amazon Connect escalation (e2e)', () => {
         },
       }) as TopicEvent<'conversationMessages'>,
     );
-    await waitFor(() => contact.customerMessages.find((m) => m.content === 'Hello? I still need that refund.'), {
-      what: 'the customer line at Connect',
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      () => contact.customerMessages.find((m) => m.content === 'Hello? I still need that refund.'),
+      {
+        what: 'the customer line at Connect',
+        timeoutMs: 30_000,
+      },
+    );
 
     fake.agentJoins(contact.contactId, 'Alex (Connect)');
     const accepted = await waitOutcome(h.id, 'accepted');
@@ -166,9 +178,20 @@ describe('Amazon Connect escalation (e2e)', () => {
     const relayed = (kind: string) =>
       kafka
         .events('conversationMessages')
-        .filter((e) => e.data.conversationId === h.conversationId && e.data.direction === 'outbound' && e.data.kind === kind);
-    const reply = await waitFor(() => relayed('text')[0], { what: 'the agent reply on the bot channel', timeoutMs: 30_000 });
-    expect(reply.data).toMatchObject({ text: 'Hi Dana, I can see the double charge.', sender: { role: 'agent', name: 'Alex (Connect)' } });
+        .filter(
+          (e) =>
+            e.data.conversationId === h.conversationId &&
+            e.data.direction === 'outbound' &&
+            e.data.kind === kind,
+        );
+    const reply = await waitFor(() => relayed('text')[0], {
+      what: 'the agent reply on the bot channel',
+      timeoutMs: 30_000,
+    });
+    expect(reply.data).toMatchObject({
+      text: 'Hi Dana, I can see the double charge.',
+      sender: { role: 'agent', name: 'Alex (Connect)' },
+    });
     // Our own customer line echoed on the websocket is not relayed back.
     expect(relayed('text').some((e) => e.data.text === 'Hello? I still need that refund.')).toBe(false);
 
@@ -177,13 +200,24 @@ describe('Amazon Connect escalation (e2e)', () => {
     const view = await waitFor(
       async () => {
         const v = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
-        return v.body.transitions?.some((t: { detail?: string }) => /ended \(by agent\)/.test(t.detail ?? '')) ? v : null;
+        return v.body.transitions?.some((t: { detail?: string }) => /ended \(by agent\)/.test(t.detail ?? ''))
+          ? v
+          : null;
       },
       { what: 'the end on the audit trail', timeoutMs: 30_000 },
     );
     expect(view.body.status).toBe('accepted');
-    expect(view.body.transitions.map((t: { to: string }) => t.to)).toEqual(['requested', 'routed', 'accepted', 'accepted']);
-    const [c] = await sql<{ status: string }>(world, 'SELECT status FROM ccaas_contacts WHERE handoff_id = $1', [h.id]);
+    expect(view.body.transitions.map((t: { to: string }) => t.to)).toEqual([
+      'requested',
+      'routed',
+      'accepted',
+      'accepted',
+    ]);
+    const [c] = await sql<{ status: string }>(
+      world,
+      'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
+      [h.id],
+    );
     expect(c.status).toBe('ended');
   });
 
@@ -221,7 +255,12 @@ describe('Amazon Connect escalation (e2e)', () => {
       body: {
         type: 'amazon_connect',
         name: `Connect ${randomUUID().slice(0, 6)}`,
-        config: { instanceId: fake.instanceId, region: fake.region, defaultContactFlowId: flow, endpoint: fake.url },
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: flow,
+          endpoint: fake.url,
+        },
         secrets: { accessKeyId: KEY, secretAccessKey: SECRET },
       },
     });
@@ -281,7 +320,12 @@ describe('Amazon Connect escalation (e2e)', () => {
       body: {
         type: 'amazon_connect',
         name: 'Connect wrong key',
-        config: { instanceId: fake.instanceId, region: fake.region, defaultContactFlowId: fake.defaultFlowId, endpoint: fake.url },
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: fake.defaultFlowId,
+          endpoint: fake.url,
+        },
         secrets: { accessKeyId: KEY, secretAccessKey: 'not-the-right-secret-000' },
       },
     });
@@ -295,7 +339,12 @@ describe('Amazon Connect escalation (e2e)', () => {
       body: {
         type: 'amazon_connect',
         name: 'Connect no ListQueues',
-        config: { instanceId: fake.instanceId, region: fake.region, defaultContactFlowId: fake.defaultFlowId, endpoint: fake.url },
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: fake.defaultFlowId,
+          endpoint: fake.url,
+        },
         secrets: { accessKeyId: 'AKIAE2ENOLISTQUEUES1', secretAccessKey: SECRET },
       },
     });
@@ -304,7 +353,9 @@ describe('Amazon Connect escalation (e2e)', () => {
     expect(JSON.stringify(p.body)).toContain('connect:ListQueues');
 
     // another tenant cannot test or list this tenant's integration
-    expect((await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: 'other-co' })).status).toBe(404);
+    expect(
+      (await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: 'other-co' })).status,
+    ).toBe(404);
   });
 
   it('the signed-webhook route refuses what no receiver verifies (401), changing nothing', async () => {
@@ -314,7 +365,10 @@ describe('Amazon Connect escalation (e2e)', () => {
       body: JSON.stringify({ forged: true }),
     });
     expect(r.status).toBe(401);
-    const unknown = await fetch(`${svc.url}/v1/ccaas/webhooks/${randomUUID()}`, { method: 'POST', body: '{}' });
+    const unknown = await fetch(`${svc.url}/v1/ccaas/webhooks/${randomUUID()}`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(unknown.status).toBe(401);
   });
 });

@@ -14,7 +14,11 @@ const SECRET = 'fake-secret-access-key-0001';
 
 describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson1, participant websocket)', () => {
   const fake = new FakeAmazonConnect();
-  const policy = new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] });
+  const policy = new OutboundUrlPolicy({
+    allowHttp: true,
+    allowPrivateNetworks: true,
+    allowedHostSuffixes: [],
+  });
   const adapter = new AmazonConnectAdapter({ policy } as never, { heartbeatMs: 200 });
 
   beforeAll(async () => {
@@ -26,7 +30,10 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
     await fake.stop();
   });
 
-  const integration = (config: Partial<AmazonConnectConfig> = {}, secrets: Record<string, string> = { accessKeyId: KEY, secretAccessKey: SECRET }): ConnectIntegration => ({
+  const integration = (
+    config: Partial<AmazonConnectConfig> = {},
+    secrets: Record<string, string> = { accessKeyId: KEY, secretAccessKey: SECRET },
+  ): ConnectIntegration => ({
     id: randomUUID(),
     tenantId: 't-connect',
     config: AmazonConnectConfigSchema.parse({
@@ -86,7 +93,11 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
       },
     });
     await waitFor(() => fake.subscribed(contact.externalContactId));
-    await adapter.sendCustomerMessage(contact, { messageId: 'm-1', text: 'are you there?', at: new Date().toISOString() }, i);
+    await adapter.sendCustomerMessage(
+      contact,
+      { messageId: 'm-1', text: 'are you there?', at: new Date().toISOString() },
+      i,
+    );
     expect(fc.customerMessages.map((m) => m.content)).toEqual(['are you there?']);
     fake.agentJoins(contact.externalContactId);
     fake.agentTyping(contact.externalContactId);
@@ -99,7 +110,9 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
     expect(events[2].event).toMatchObject({ text: 'Hi Dana, Alex here' });
     expect(events[3].event).toMatchObject({ by: 'agent' });
     // our own CUSTOMER line echoed on the socket is not relayed
-    expect(events.some((e) => e.event.kind === 'agent_message' && e.event.text === 'are you there?')).toBe(false);
+    expect(events.some((e) => e.event.kind === 'agent_message' && e.event.text === 'are you there?')).toBe(
+      false,
+    );
   });
 
   it('keeps the attribute map within 32,768 bytes, cutting the transcript to its newest lines with a marker', async () => {
@@ -119,17 +132,29 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
 
   it('places a voice handoff with a phone number through StartOutboundVoiceContact with the mapped queue', async () => {
     const i = integration({ queueMappings: [{ category: 'billing', queueId: fake.queues[0].Id }] });
-    const contact = await adapter.start(ctx({ channel: 'voice', customer: { name: 'V', phone: '+1 (206) 555-0100' } }), i);
+    const contact = await adapter.start(
+      ctx({ channel: 'voice', customer: { name: 'V', phone: '+1 (206) 555-0100' } }),
+      i,
+    );
     const fc = fake.contacts.get(contact.externalContactId)!;
-    expect(fc).toMatchObject({ kind: 'voice', destinationPhoneNumber: '+12065550100', queueId: fake.queues[0].Id });
+    expect(fc).toMatchObject({
+      kind: 'voice',
+      destinationPhoneNumber: '+12065550100',
+      queueId: fake.queues[0].Id,
+    });
   });
 
   it('maps throttling to a retriable error and an unknown flow to invalid naming the field', async () => {
     fake.failNext('StartChatContact', 'TooManyRequestsException', 429);
-    await expect(adapter.start(ctx(), integration())).rejects.toMatchObject({ kind: 'throttled', vendorCode: 'TooManyRequestsException' });
+    await expect(adapter.start(ctx(), integration())).rejects.toMatchObject({
+      kind: 'throttled',
+      vendorCode: 'TooManyRequestsException',
+    });
     fake.failNext('StartChatContact', 'LimitExceededException', 429);
     await expect(adapter.start(ctx(), integration())).rejects.toMatchObject({ kind: 'throttled' });
-    await expect(adapter.start(ctx(), integration({ defaultContactFlowId: randomUUID() }))).rejects.toMatchObject({
+    await expect(
+      adapter.start(ctx(), integration({ defaultContactFlowId: randomUUID() })),
+    ).rejects.toMatchObject({
       kind: 'invalid',
       field: 'config.defaultContactFlowId',
       vendorCode: 'ResourceNotFoundException',
@@ -138,7 +163,9 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
 
   it('refuses unpublished flows at configuration time', async () => {
     const draft = fake.addFlow('SAVED', 'draft');
-    await expect(adapter.checkConfiguration(integration({ flowMappings: [{ intent: 'x', contactFlowId: draft }] }))).rejects.toMatchObject({
+    await expect(
+      adapter.checkConfiguration(integration({ flowMappings: [{ intent: 'x', contactFlowId: draft }] })),
+    ).rejects.toMatchObject({
       kind: 'invalid',
       field: 'config.flowMappings.0.contactFlowId',
     });
@@ -147,11 +174,19 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
 
   it('Test Connection names the failing step', async () => {
     expect(await adapter.testConnection(integration())).toMatchObject({ ok: true });
-    expect(await adapter.testConnection(integration({}, { accessKeyId: KEY, secretAccessKey: 'wrong-secret-0000000' }))).toMatchObject({
+    expect(
+      await adapter.testConnection(
+        integration({}, { accessKeyId: KEY, secretAccessKey: 'wrong-secret-0000000' }),
+      ),
+    ).toMatchObject({
       ok: false,
       failedStep: 'credentials',
     });
-    expect(await adapter.testConnection(integration({}, { accessKeyId: 'AKIAUNKNOWNKEY000001', secretAccessKey: SECRET }))).toMatchObject({
+    expect(
+      await adapter.testConnection(
+        integration({}, { accessKeyId: 'AKIAUNKNOWNKEY000001', secretAccessKey: SECRET }),
+      ),
+    ).toMatchObject({
       ok: false,
       failedStep: 'credentials',
     });
@@ -160,8 +195,12 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
     const r = await adapter.testConnection(integration({}, { accessKeyId: denied, secretAccessKey: SECRET }));
     expect(r).toMatchObject({ ok: false, failedStep: 'permission' });
     expect(r.steps.at(-1)?.detail).toContain('connect:ListQueues');
-    expect(await adapter.testConnection(integration({ instanceId: randomUUID() }))).toMatchObject({ failedStep: 'instance' });
-    expect(await adapter.testConnection(integration({ endpoint: 'http://127.0.0.1:1' }))).toMatchObject({ failedStep: 'region' });
+    expect(await adapter.testConnection(integration({ instanceId: randomUUID() }))).toMatchObject({
+      failedStep: 'instance',
+    });
+    expect(await adapter.testConnection(integration({ endpoint: 'http://127.0.0.1:1' }))).toMatchObject({
+      failedStep: 'region',
+    });
   });
 
   it('assumes a role through STS (with external id) and signs with the temporary credentials', async () => {

@@ -102,7 +102,10 @@ export class FakeAmazonConnect {
   readonly contacts = new Map<string, FakeContact>();
   readonly requests: FakeConnectRequest[] = [];
   /** Access key id → secret (and session token for assumed-role keys). */
-  private readonly keys = new Map<string, { secret: string; sessionToken?: string; deniedActions: Set<string> }>();
+  private readonly keys = new Map<
+    string,
+    { secret: string; sessionToken?: string; deniedActions: Set<string> }
+  >();
   private readonly roles = new Map<string, { externalId?: string }>();
   private readonly failures = new Map<string, Failure[]>();
   private isDown = false;
@@ -113,7 +116,12 @@ export class FakeAmazonConnect {
   url = '';
 
   constructor() {
-    const published = { id: randomUUID(), name: 'Default inbound', status: 'PUBLISHED' as const, state: 'ACTIVE' as const };
+    const published = {
+      id: randomUUID(),
+      name: 'Default inbound',
+      status: 'PUBLISHED' as const,
+      state: 'ACTIVE' as const,
+    };
     this.flows.set(published.id, published);
   }
 
@@ -215,7 +223,9 @@ export class FakeAmazonConnect {
 
   /** Whether a customer socket is subscribed to the contact's chat. */
   subscribed(contactId: string): boolean {
-    return [...(this.contacts.get(contactId)?.sockets ?? [])].some((s) => (s as WebSocket & { subscribed?: boolean }).subscribed);
+    return [...(this.contacts.get(contactId)?.sockets ?? [])].some(
+      (s) => (s as WebSocket & { subscribed?: boolean }).subscribed,
+    );
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -243,7 +253,11 @@ export class FakeAmazonConnect {
   private push(contactId: string, item: Record<string, unknown>): void {
     const c = this.contacts.get(contactId);
     if (!c) throw new Error(`no contact ${contactId}`);
-    const frame = JSON.stringify({ topic: 'aws/chat', contentType: 'application/json', content: JSON.stringify(item) });
+    const frame = JSON.stringify({
+      topic: 'aws/chat',
+      contentType: 'application/json',
+      content: JSON.stringify(item),
+    });
     for (const s of c.sockets) if ((s as WebSocket & { subscribed?: boolean }).subscribed) s.send(frame);
   }
 
@@ -260,7 +274,12 @@ export class FakeAmazonConnect {
       if (m.topic === 'aws/subscribe') {
         const ok = m.content?.topics?.includes('aws/chat');
         (ws as WebSocket & { subscribed?: boolean }).subscribed = !!ok;
-        ws.send(JSON.stringify({ topic: 'aws/subscribe', content: { status: ok ? 'success' : 'failure', topics: m.content?.topics ?? [] } }));
+        ws.send(
+          JSON.stringify({
+            topic: 'aws/subscribe',
+            content: { status: ok ? 'success' : 'failure', topics: m.content?.topics ?? [] },
+          }),
+        );
       } else if (m.topic === 'aws/heartbeat') {
         ws.send(JSON.stringify({ topic: 'aws/heartbeat' }));
       }
@@ -277,7 +296,11 @@ export class FakeAmazonConnect {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     const awsError = (status: number, type: string, message: string) =>
-      send(status, { message, Message: message }, { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazonaws.connect/` });
+      send(
+        status,
+        { message, Message: message },
+        { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazonaws.connect/` },
+      );
     try {
       if (this.isDown) this.refusedWhileDown++;
       if (this.isDown) return awsError(503, 'ServiceUnavailableException', 'service unavailable');
@@ -296,15 +319,27 @@ export class FakeAmazonConnect {
         accessKeyId = verdict.accessKeyId;
         const key = this.keys.get(accessKeyId);
         if (key?.deniedActions.has(`${route.service}:${route.operation}`)) {
-          return awsError(403, 'AccessDeniedException', `not authorized to perform ${route.service}:${route.operation}`);
+          return awsError(
+            403,
+            'AccessDeniedException',
+            `not authorized to perform ${route.service}:${route.operation}`,
+          );
         }
       }
-      this.requests.push({ operation: route.operation, method: req.method ?? '', path: url.pathname, body, accessKeyId });
+      this.requests.push({
+        operation: route.operation,
+        method: req.method ?? '',
+        path: url.pathname,
+        body,
+        accessKeyId,
+      });
       const failures = this.failures.get(route.operation);
       if (failures?.length) {
         const f = failures[0];
         if (--f.times <= 0) failures.shift();
-        return route.service === 'sts' ? this.stsError(res, f.status, f.errorType, f.message) : awsError(f.status, f.errorType, f.message);
+        return route.service === 'sts'
+          ? this.stsError(res, f.status, f.errorType, f.message)
+          : awsError(f.status, f.errorType, f.message);
       }
       const out = await route.run(body, url, req, raw);
       if (out.xml) {
@@ -334,16 +369,30 @@ export class FakeAmazonConnect {
     service: string,
   ): Promise<{ accessKeyId: string } | { error: string; message: string }> {
     const auth = String(req.headers['authorization'] ?? '');
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-    if (!m) return { error: 'MissingAuthenticationTokenException', message: 'missing or malformed SigV4 Authorization' };
+    const m =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+        auth,
+      );
+    if (!m)
+      return {
+        error: 'MissingAuthenticationTokenException',
+        message: 'missing or malformed SigV4 Authorization',
+      };
     const [, accessKeyId, , region, signedService, signedHeaders, signature] = m;
     const key = this.keys.get(accessKeyId);
-    if (!key) return { error: service === 'sts' ? 'InvalidClientTokenId' : 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' };
+    if (!key)
+      return {
+        error: service === 'sts' ? 'InvalidClientTokenId' : 'UnrecognizedClientException',
+        message: 'The security token included in the request is invalid.',
+      };
     if (key.sessionToken && req.headers['x-amz-security-token'] !== key.sessionToken) {
       return { error: 'UnrecognizedClientException', message: 'session token mismatch' };
     }
     if (signedService !== service || region !== this.region) {
-      return { error: 'InvalidSignatureException', message: `credential scope ${region}/${signedService} is not ${this.region}/${service}` };
+      return {
+        error: 'InvalidSignatureException',
+        message: `credential scope ${region}/${signedService} is not ${this.region}/${service}`,
+      };
     }
     const headers: Record<string, string> = {};
     for (const h of signedHeaders.split(';')) headers[h] = String(req.headers[h] ?? '');
@@ -377,7 +426,10 @@ export class FakeAmazonConnect {
     );
     const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers['authorization']))?.[1];
     if (expected !== signature) {
-      return { error: service === 'sts' ? 'SignatureDoesNotMatch' : 'InvalidSignatureException', message: 'The request signature we calculated does not match the signature you provided.' };
+      return {
+        error: service === 'sts' ? 'SignatureDoesNotMatch' : 'InvalidSignatureException',
+        message: 'The request signature we calculated does not match the signature you provided.',
+      };
     }
     return { accessKeyId };
   }
@@ -402,26 +454,53 @@ export class FakeAmazonConnect {
     if (method === 'POST' && path === '/' && /Action=AssumeRole/.test(raw)) {
       return { service: 'sts', operation: 'AssumeRole', run: async () => this.assumeRole(raw) };
     }
-    if (method === 'PUT' && path === '/contact/chat') return { service: 'connect', operation: 'StartChatContact', run: async (b) => this.startChat(b) };
-    if (method === 'PUT' && path === '/contact/outbound-voice') return { service: 'connect', operation: 'StartOutboundVoiceContact', run: async (b) => this.startVoice(b) };
-    if (method === 'POST' && path === '/contact/stop') return { service: 'connect', operation: 'StopContact', run: async (b) => this.stopContact(b) };
+    if (method === 'PUT' && path === '/contact/chat')
+      return { service: 'connect', operation: 'StartChatContact', run: async (b) => this.startChat(b) };
+    if (method === 'PUT' && path === '/contact/outbound-voice')
+      return {
+        service: 'connect',
+        operation: 'StartOutboundVoiceContact',
+        run: async (b) => this.startVoice(b),
+      };
+    if (method === 'POST' && path === '/contact/stop')
+      return { service: 'connect', operation: 'StopContact', run: async (b) => this.stopContact(b) };
     if (method === 'GET' && seg[0] === 'contact-flows' && seg.length === 3) {
-      return { service: 'connect', operation: 'DescribeContactFlow', run: async () => this.describeFlow(seg[1], seg[2]) };
+      return {
+        service: 'connect',
+        operation: 'DescribeContactFlow',
+        run: async () => this.describeFlow(seg[1], seg[2]),
+      };
     }
     if (method === 'GET' && seg[0] === 'queues-summary' && seg.length === 2) {
       return { service: 'connect', operation: 'ListQueues', run: async () => this.listQueues(seg[1]) };
     }
     if (method === 'GET' && seg[0] === 'contact' && seg[1] === 'attributes' && seg.length === 4) {
-      return { service: 'connect', operation: 'GetContactAttributes', run: async () => this.getAttributes(seg[2], seg[3]) };
+      return {
+        service: 'connect',
+        operation: 'GetContactAttributes',
+        run: async () => this.getAttributes(seg[2], seg[3]),
+      };
     }
     if (method === 'POST' && path === '/participant/connection') {
-      return { service: 'participant', operation: 'CreateParticipantConnection', run: async (b, _u, req) => this.createConnection(b, req) };
+      return {
+        service: 'participant',
+        operation: 'CreateParticipantConnection',
+        run: async (b, _u, req) => this.createConnection(b, req),
+      };
     }
     if (method === 'POST' && path === '/participant/message') {
-      return { service: 'participant', operation: 'SendMessage', run: async (b, _u, req) => this.sendMessage(b, req) };
+      return {
+        service: 'participant',
+        operation: 'SendMessage',
+        run: async (b, _u, req) => this.sendMessage(b, req),
+      };
     }
     if (method === 'POST' && path === '/participant/disconnect') {
-      return { service: 'participant', operation: 'DisconnectParticipant', run: async (_b, _u, req) => this.disconnect(req) };
+      return {
+        service: 'participant',
+        operation: 'DisconnectParticipant',
+        run: async (_b, _u, req) => this.disconnect(req),
+      };
     }
     return undefined;
   }
@@ -446,22 +525,52 @@ export class FakeAmazonConnect {
   }
 
   private checkInstanceAndFlow(b: Record<string, unknown>) {
-    if (b['InstanceId'] !== this.instanceId) return { status: 404, error: 'ResourceNotFoundException', message: `Instance ${String(b['InstanceId'])} not found` };
+    if (b['InstanceId'] !== this.instanceId)
+      return {
+        status: 404,
+        error: 'ResourceNotFoundException',
+        message: `Instance ${String(b['InstanceId'])} not found`,
+      };
     const flow = this.flows.get(String(b['ContactFlowId']));
-    if (!flow) return { status: 404, error: 'ResourceNotFoundException', message: `ContactFlow ${String(b['ContactFlowId'])} not found` };
-    if (flow.status !== 'PUBLISHED') return { status: 400, error: 'InvalidParameterException', message: `ContactFlow ${flow.id} is not published` };
+    if (!flow)
+      return {
+        status: 404,
+        error: 'ResourceNotFoundException',
+        message: `ContactFlow ${String(b['ContactFlowId'])} not found`,
+      };
+    if (flow.status !== 'PUBLISHED')
+      return {
+        status: 400,
+        error: 'InvalidParameterException',
+        message: `ContactFlow ${flow.id} is not published`,
+      };
     const attrs = (b['Attributes'] ?? {}) as Record<string, string>;
-    const size = Object.entries(attrs).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-    if (size > 32_768) return { status: 400, error: 'InvalidParameterException', message: `Attributes exceed 32768 bytes (${size})` };
+    const size = Object.entries(attrs).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
+    if (size > 32_768)
+      return {
+        status: 400,
+        error: 'InvalidParameterException',
+        message: `Attributes exceed 32768 bytes (${size})`,
+      };
     const bad = Object.keys(attrs).find((k) => !/^[A-Za-z0-9_-]+$/.test(k));
-    if (bad !== undefined) return { status: 400, error: 'InvalidParameterException', message: `Attribute key has invalid characters` };
+    if (bad !== undefined)
+      return {
+        status: 400,
+        error: 'InvalidParameterException',
+        message: `Attribute key has invalid characters`,
+      };
     return null;
   }
 
   private startChat(b: Record<string, unknown>) {
     const bad = this.checkInstanceAndFlow(b);
     if (bad) return bad;
-    const existing = [...this.contacts.values()].find((c) => c.clientToken && c.clientToken === b['ClientToken']);
+    const existing = [...this.contacts.values()].find(
+      (c) => c.clientToken && c.clientToken === b['ClientToken'],
+    );
     const c: FakeContact = existing ?? {
       contactId: randomUUID(),
       kind: 'chat',
@@ -476,16 +585,28 @@ export class FakeAmazonConnect {
       sockets: new Set(),
     };
     this.contacts.set(c.contactId, c);
-    return { body: { ContactId: c.contactId, ParticipantId: `customer-${c.contactId.slice(0, 8)}`, ParticipantToken: c.participantToken } };
+    return {
+      body: {
+        ContactId: c.contactId,
+        ParticipantId: `customer-${c.contactId.slice(0, 8)}`,
+        ParticipantToken: c.participantToken,
+      },
+    };
   }
 
   private startVoice(b: Record<string, unknown>) {
     const bad = this.checkInstanceAndFlow(b);
     if (bad) return bad;
     if (!/^\+[1-9]\d{1,14}$/.test(String(b['DestinationPhoneNumber']))) {
-      return { status: 400, error: 'InvalidParameterException', message: 'DestinationPhoneNumber is not E.164' };
+      return {
+        status: 400,
+        error: 'InvalidParameterException',
+        message: 'DestinationPhoneNumber is not E.164',
+      };
     }
-    const existing = [...this.contacts.values()].find((c) => c.clientToken && c.clientToken === b['ClientToken']);
+    const existing = [...this.contacts.values()].find(
+      (c) => c.clientToken && c.clientToken === b['ClientToken'],
+    );
     const c: FakeContact = existing ?? {
       contactId: randomUUID(),
       kind: 'voice',
@@ -506,7 +627,8 @@ export class FakeAmazonConnect {
 
   private stopContact(b: Record<string, unknown>) {
     const c = this.contacts.get(String(b['ContactId']));
-    if (!c || b['InstanceId'] !== this.instanceId) return { status: 404, error: 'ContactNotFoundException', message: 'Contact not found' };
+    if (!c || b['InstanceId'] !== this.instanceId)
+      return { status: 404, error: 'ContactNotFoundException', message: 'Contact not found' };
     if (c.stopped) return { status: 400, error: 'InvalidRequestException', message: 'Contact already ended' };
     if (c.kind === 'chat') this.endChat(c.contactId);
     c.stopped = true;
@@ -514,9 +636,11 @@ export class FakeAmazonConnect {
   }
 
   private describeFlow(instanceId: string, flowId: string) {
-    if (instanceId !== this.instanceId) return { status: 404, error: 'ResourceNotFoundException', message: 'Instance not found' };
+    if (instanceId !== this.instanceId)
+      return { status: 404, error: 'ResourceNotFoundException', message: 'Instance not found' };
     const f = this.flows.get(flowId);
-    if (!f) return { status: 404, error: 'ResourceNotFoundException', message: `ContactFlow ${flowId} not found` };
+    if (!f)
+      return { status: 404, error: 'ResourceNotFoundException', message: `ContactFlow ${flowId} not found` };
     return {
       body: {
         ContactFlow: {
@@ -533,7 +657,8 @@ export class FakeAmazonConnect {
   }
 
   private listQueues(instanceId: string) {
-    if (instanceId !== this.instanceId) return { status: 404, error: 'ResourceNotFoundException', message: 'Instance not found' };
+    if (instanceId !== this.instanceId)
+      return { status: 404, error: 'ResourceNotFoundException', message: 'Instance not found' };
     return {
       body: {
         QueueSummaryList: this.queues.map((q) => ({
@@ -546,7 +671,8 @@ export class FakeAmazonConnect {
 
   private getAttributes(instanceId: string, contactId: string) {
     const c = this.contacts.get(contactId);
-    if (!c || instanceId !== this.instanceId) return { status: 404, error: 'ResourceNotFoundException', message: 'Contact not found' };
+    if (!c || instanceId !== this.instanceId)
+      return { status: 404, error: 'ResourceNotFoundException', message: 'Contact not found' };
     return { body: { Attributes: c.attributes } };
   }
 
@@ -563,21 +689,34 @@ export class FakeAmazonConnect {
     const expiry = new Date(Date.now() + 100_000).toISOString();
     return {
       body: {
-        Websocket: { Url: `${this.url.replace(/^http/, 'ws')}/ws/${encodeURIComponent(c.connectionToken)}`, ConnectionExpiry: expiry },
-        ConnectionCredentials: { ConnectionToken: c.connectionToken, Expiry: new Date(Date.now() + 86_400_000).toISOString() },
+        Websocket: {
+          Url: `${this.url.replace(/^http/, 'ws')}/ws/${encodeURIComponent(c.connectionToken)}`,
+          ConnectionExpiry: expiry,
+        },
+        ConnectionCredentials: {
+          ConnectionToken: c.connectionToken,
+          Expiry: new Date(Date.now() + 86_400_000).toISOString(),
+        },
       },
     };
   }
 
   private sendMessage(b: Record<string, unknown>, req: IncomingMessage) {
-    const c = [...this.contacts.values()].find((x) => x.connectionToken && x.connectionToken === this.bearer(req));
+    const c = [...this.contacts.values()].find(
+      (x) => x.connectionToken && x.connectionToken === this.bearer(req),
+    );
     if (!c) return { status: 403, error: 'AccessDeniedException', message: 'invalid connection token' };
-    if (!c.customerConnected) return { status: 403, error: 'AccessDeniedException', message: 'participant not connected' };
+    if (!c.customerConnected)
+      return { status: 403, error: 'AccessDeniedException', message: 'participant not connected' };
     if (c.stopped) return { status: 403, error: 'AccessDeniedException', message: 'chat has ended' };
     const dup = c.customerMessages.find((m) => m.clientToken && m.clientToken === b['ClientToken']);
     if (dup) return { body: { Id: dup.id, AbsoluteTime: new Date().toISOString() } };
     const id = randomUUID();
-    c.customerMessages.push({ id, content: String(b['Content']), clientToken: b['ClientToken'] as string | undefined });
+    c.customerMessages.push({
+      id,
+      content: String(b['Content']),
+      clientToken: b['ClientToken'] as string | undefined,
+    });
     // Connect echoes the customer's own message on the customer's websocket.
     this.push(c.contactId, {
       AbsoluteTime: new Date().toISOString(),
@@ -594,7 +733,9 @@ export class FakeAmazonConnect {
   }
 
   private disconnect(req: IncomingMessage) {
-    const c = [...this.contacts.values()].find((x) => x.connectionToken && x.connectionToken === this.bearer(req));
+    const c = [...this.contacts.values()].find(
+      (x) => x.connectionToken && x.connectionToken === this.bearer(req),
+    );
     if (!c) return { status: 403, error: 'AccessDeniedException', message: 'invalid connection token' };
     this.push(c.contactId, this.event(c.contactId, 'participant.left', 'CUSTOMER', 'Customer'));
     this.endChat(c.contactId);

@@ -86,14 +86,19 @@ export class CcaasBridges implements OnApplicationBootstrap, OnApplicationShutdo
       this.logger.warn({ err: (e as Error).message }, 'bridge lease: redis unavailable');
       return;
     }
-    const renew = setInterval(() => {
-      redis.eval(RENEW, 1, key, this.replica, String(this.opts.leaseMs)).catch(() => undefined);
-    }, Math.max(100, Math.floor(this.opts.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        redis.eval(RENEW, 1, key, this.replica, String(this.opts.leaseMs)).catch(() => undefined);
+      },
+      Math.max(100, Math.floor(this.opts.leaseMs / 3)),
+    );
     renew.unref();
     const entry: { stream?: TargetStream; renew: NodeJS.Timeout } = { renew };
     this.streams.set(c.handoffId, entry);
     try {
-      const integration = await this.targets.load(c.tenantId, c.integrationId, c.target, { enabledOnly: false });
+      const integration = await this.targets.load(c.tenantId, c.integrationId, c.target, {
+        enabledOnly: false,
+      });
       if (!integration) throw new Error(`integration ${c.integrationId} not found`);
       const stream = await adapter.openStream(c.contact, integration, this.sink);
       entry.stream = stream;
@@ -101,12 +106,18 @@ export class CcaasBridges implements OnApplicationBootstrap, OnApplicationShutdo
       stream.done.then(
         () => void this.release(c.handoffId),
         (e: Error) => {
-          this.logger.warn({ handoffId: c.handoffId, err: e.message }, 'contact-center stream lost; the next scan re-opens it');
+          this.logger.warn(
+            { handoffId: c.handoffId, err: e.message },
+            'contact-center stream lost; the next scan re-opens it',
+          );
           void this.release(c.handoffId);
         },
       );
     } catch (e) {
-      this.logger.warn({ handoffId: c.handoffId, err: (e as Error).message }, 'contact-center stream could not be opened');
+      this.logger.warn(
+        { handoffId: c.handoffId, err: (e as Error).message },
+        'contact-center stream could not be opened',
+      );
       await this.release(c.handoffId);
     }
   }

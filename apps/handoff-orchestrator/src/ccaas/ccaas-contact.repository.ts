@@ -91,7 +91,11 @@ export class CcaasContactRepository {
   }
 
   /** The contact with this platform id of an integration, or null. */
-  async byExternalId(tenantId: string, integrationId: string, externalContactId: string): Promise<StoredContact | null> {
+  async byExternalId(
+    tenantId: string,
+    integrationId: string,
+    externalContactId: string,
+  ): Promise<StoredContact | null> {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
       db.query<Row>(
         `SELECT ${COLUMNS} FROM ccaas_contacts WHERE tenant_id = $1 AND integration_id = $2::uuid AND external_contact_id = $3`,

@@ -4,7 +4,12 @@ import { Outbox, type OutboxMessage } from '@hub/persistence';
 import { SERVICE, type Cause } from '../handoffs/handoff-events';
 
 /** A contact-center bridge command (`hub.ccaas.commands.v1`, key: handoff id) as an outbox row. */
-export function ccaasCommand(tenantId: string, conversationId: string, data: CcaasCommand, cause: Cause): OutboxMessage {
+export function ccaasCommand(
+  tenantId: string,
+  conversationId: string,
+  data: CcaasCommand,
+  cause: Cause,
+): OutboxMessage {
   return Outbox.kafka(
     'ccaasCommands',
     newEnvelope({

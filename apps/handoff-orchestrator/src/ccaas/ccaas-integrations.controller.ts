@@ -44,7 +44,8 @@ export class CcaasIntegrationsController {
 
   private async load(tenantId: string, id: string) {
     const summary = isUuid(id) ? await this.store.get(tenantId, id) : null;
-    if (!summary || summary.type === 'webhook_signing') throw new NotFoundProblem(`integration ${id} not found`);
+    if (!summary || summary.type === 'webhook_signing')
+      throw new NotFoundProblem(`integration ${id} not found`);
     if (!this.targets.isExternal(summary.type)) {
       throw new UnprocessableProblem(
         `integration ${id} is of type ${summary.type}; live checks are for external contact-center integrations`,
@@ -59,11 +60,19 @@ export class CcaasIntegrationsController {
   @RequireScopes('integrations:admin')
   @Post(':id/test')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Test Connection: authenticate, reach the platform, list queues; names the failing step' })
-  @ApiJsonResponse(200, TestConnectionReportSchema, { name: 'TestConnectionReport', description: 'The steps and the first failing one' })
+  @ApiOperation({
+    summary: 'Test Connection: authenticate, reach the platform, list queues; names the failing step',
+  })
+  @ApiJsonResponse(200, TestConnectionReportSchema, {
+    name: 'TestConnectionReport',
+    description: 'The steps and the first failing one',
+  })
   @ApiProblem(404, 'Unknown integration')
   @ApiProblem(422, 'Not an external contact-center integration')
-  async test(@TenantId() tenantId: string, @Param('id') id: string): Promise<z.infer<typeof TestConnectionReportSchema>> {
+  async test(
+    @TenantId() tenantId: string,
+    @Param('id') id: string,
+  ): Promise<z.infer<typeof TestConnectionReportSchema>> {
     const { adapter, integration } = await this.load(tenantId, id);
     return adapter.testConnection(integration);
   }
@@ -75,7 +84,10 @@ export class CcaasIntegrationsController {
   @ApiProblem(404, 'Unknown integration')
   @ApiProblem(422, 'Not an external integration, or the platform refused (the field to fix is named)')
   @ApiProblem(503, 'The platform is unreachable or throttling')
-  async queues(@TenantId() tenantId: string, @Param('id') id: string): Promise<z.infer<typeof PlatformQueueSchema>[]> {
+  async queues(
+    @TenantId() tenantId: string,
+    @Param('id') id: string,
+  ): Promise<z.infer<typeof PlatformQueueSchema>[]> {
     const { adapter, integration } = await this.load(tenantId, id);
     try {
       return await adapter.listQueues(integration);

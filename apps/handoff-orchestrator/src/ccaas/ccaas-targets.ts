@@ -75,7 +75,11 @@ export class CcaasTargets implements OnApplicationShutdown {
         secrets: i.secrets as Record<string, unknown>,
       };
     } catch (e) {
-      throw new TargetError('invalid', `integration ${integrationId}: ${(e as Error).message}`, 'integrationId');
+      throw new TargetError(
+        'invalid',
+        `integration ${integrationId}: ${(e as Error).message}`,
+        'integrationId',
+      );
     }
   }
 

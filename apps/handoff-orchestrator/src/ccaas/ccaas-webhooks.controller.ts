@@ -20,7 +20,9 @@ import { LOGGER } from '@hub/observability';
 import { ApplyTargetEventUseCase } from './apply-target-event.usecase';
 import { CcaasTargets } from './ccaas-targets';
 
-export const WebhookAckSchema = z.object({ accepted: z.number().int().describe('Normalized events taken from the delivery') });
+export const WebhookAckSchema = z.object({
+  accepted: z.number().int().describe('Normalized events taken from the delivery'),
+});
 
 /**
  * `POST /v1/ccaas/webhooks/{integrationId}`: the one signed-webhook endpoint of every contact-center

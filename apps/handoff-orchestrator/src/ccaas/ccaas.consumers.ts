@@ -5,7 +5,12 @@ import { MessagingService, PermanentError } from '@hub/messaging';
 import { LOGGER } from '@hub/observability';
 import { CcaasContactRepository } from './ccaas-contact.repository';
 import { CcaasTargets } from './ccaas-targets';
-import { CCAAS_RETRY_OPTIONS, ExternalHandoffService, vendorRetryPolicy, type CcaasRetryOptions } from './external-handoff.service';
+import {
+  CCAAS_RETRY_OPTIONS,
+  ExternalHandoffService,
+  vendorRetryPolicy,
+  type CcaasRetryOptions,
+} from './external-handoff.service';
 
 /**
  * Consumer group of the contact-center bridge (namespaced in test worlds). `hub.ccaas.commands.v1` is keyed
@@ -63,12 +68,19 @@ export class CcaasConsumers implements OnApplicationBootstrap {
         try {
           await withHeartbeat(ctx.heartbeat, () =>
             policy.execute(() =>
-              adapter.sendCustomerMessage(stored.contact, { messageId: m.messageId, text: m.text ?? '', at: m.sentAt }, integration),
+              adapter.sendCustomerMessage(
+                stored.contact,
+                { messageId: m.messageId, text: m.text ?? '', at: m.sentAt },
+                integration,
+              ),
             ),
           );
         } catch (e) {
           if (e instanceof TargetError && !e.retriable) {
-            this.logger.warn({ handoffId: stored.handoffId, err: e.message }, 'customer line refused by the platform');
+            this.logger.warn(
+              { handoffId: stored.handoffId, err: e.message },
+              'customer line refused by the platform',
+            );
             throw new PermanentError(`platform refused the customer line: ${e.message}`);
           }
           throw e;

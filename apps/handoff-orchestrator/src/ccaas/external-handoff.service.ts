@@ -50,7 +50,8 @@ export function handoffContext(h: Handoff): HandoffContext {
   const contact = (h.contact ?? {}) as { name?: string; email?: string; phone?: string };
   const attributes: Record<string, string> = {};
   for (const [k, v] of Object.entries(attrs)) if (v !== null) attributes[k] = String(v);
-  const category = typeof attrs['category'] === 'string' ? attrs['category'] : (routing.queue ?? routing.queue_name);
+  const category =
+    typeof attrs['category'] === 'string' ? attrs['category'] : (routing.queue ?? routing.queue_name);
   return {
     tenantId: h.tenantId,
     handoffId: h.id,
@@ -69,7 +70,10 @@ export function handoffContext(h: Handoff): HandoffContext {
     sentiment:
       h.sentiment == null
         ? undefined
-        : { score: h.sentiment, label: h.sentiment > 0.2 ? 'positive' : h.sentiment < -0.2 ? 'negative' : 'neutral' },
+        : {
+            score: h.sentiment,
+            label: h.sentiment > 0.2 ? 'positive' : h.sentiment < -0.2 ? 'negative' : 'neutral',
+          },
     escalationReason: h.escalationReason ?? undefined,
     attributes,
     category: category ?? undefined,
@@ -126,7 +130,12 @@ export class ExternalHandoffService {
       let integration: TargetIntegration<Record<string, unknown>, Record<string, unknown>> | null;
       try {
         integration = await this.targets.load(tenantId, h.integrationId, h.target, { enabledOnly: false });
-        if (!integration) throw new TargetError('invalid', `integration ${h.integrationId} no longer exists`, 'integrationId');
+        if (!integration)
+          throw new TargetError(
+            'invalid',
+            `integration ${h.integrationId} no longer exists`,
+            'integrationId',
+          );
         const adapter = this.targets.adapter(h.target);
         const ctx = handoffContext(h);
         const target = integration;
@@ -141,7 +150,10 @@ export class ExternalHandoffService {
         });
       } catch (e) {
         if (!(e instanceof TargetError)) throw e;
-        this.logger.warn({ handoffId, kind: e.kind, field: e.field, err: e.message }, 'external contact could not be started');
+        this.logger.warn(
+          { handoffId, kind: e.kind, field: e.field, err: e.message },
+          'external contact could not be started',
+        );
         await this.events.apply(tenantId, handoffId, `start-failed:${handoffId}`, {
           kind: 'failed',
           at: new Date().toISOString(),
@@ -165,16 +177,27 @@ export class ExternalHandoffService {
     if (stored.status === 'open') await this.bridges.open(stored);
   }
 
-  private async end(tenantId: string, handoffId: string, reason: 'timeout' | 'withdrawn' | 'customer_left'): Promise<void> {
+  private async end(
+    tenantId: string,
+    handoffId: string,
+    reason: 'timeout' | 'withdrawn' | 'customer_left',
+  ): Promise<void> {
     const stored = await this.contacts.byHandoff(tenantId, handoffId);
     if (!stored || stored.status === 'ended') return;
-    const integration = await this.targets.load(tenantId, stored.integrationId, stored.target, { enabledOnly: false });
+    const integration = await this.targets.load(tenantId, stored.integrationId, stored.target, {
+      enabledOnly: false,
+    });
     if (integration) {
       try {
-        await this.policy.execute(() => this.targets.adapter(stored.target).end(stored.contact, reason, integration));
+        await this.policy.execute(() =>
+          this.targets.adapter(stored.target).end(stored.contact, reason, integration),
+        );
       } catch (e) {
         if (!(e instanceof TargetError)) throw e;
-        this.logger.warn({ handoffId, kind: e.kind, err: e.message }, 'external contact could not be ended; marked ended');
+        this.logger.warn(
+          { handoffId, kind: e.kind, err: e.message },
+          'external contact could not be ended; marked ended',
+        );
       }
     }
     await this.contacts.markEnded(tenantId, handoffId);

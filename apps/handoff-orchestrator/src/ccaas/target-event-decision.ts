@@ -16,7 +16,10 @@ export interface TargetEventDecision {
   /** Announce this status (outcome event + callback). */
   announce?: 'routed' | 'accepted' | 'failed';
   /** Relay to the bot channel (`hub.conversation.messages.v1`, outbound). */
-  relay?: { kind: 'text'; text: string; agent?: { id?: string; name?: string } } | { kind: 'typing' } | { kind: 'ended' };
+  relay?:
+    | { kind: 'text'; text: string; agent?: { id?: string; name?: string } }
+    | { kind: 'typing' }
+    | { kind: 'ended' };
   /** End the platform contact (an agent joined a handoff that had already failed). */
   endContact?: boolean;
   /** The platform contact is over (mark it ended). */
@@ -49,7 +52,11 @@ export function decideTargetEvent(status: HandoffState, event: TargetEvent): Tar
     case 'queued':
       return status === 'requested'
         ? {
-            change: { from: status, to: 'routed', note: `queued at the platform${event.queue ? ` (${event.queue})` : ''}` },
+            change: {
+              from: status,
+              to: 'routed',
+              note: `queued at the platform${event.queue ? ` (${event.queue})` : ''}`,
+            },
             announce: 'routed',
           }
         : null;
@@ -78,7 +85,13 @@ export function decideTargetEvent(status: HandoffState, event: TargetEvent): Tar
       return status === 'failed' ? null : { change: null, relay: { kind: 'typing' } };
     case 'transferred':
       return status === 'accepted'
-        ? { change: { from: status, to: status, note: `transferred${event.queue ? ` to ${event.queue}` : ''}` } }
+        ? {
+            change: {
+              from: status,
+              to: status,
+              note: `transferred${event.queue ? ` to ${event.queue}` : ''}`,
+            },
+          }
         : null;
     case 'ended':
       if (status === 'accepted') {

@@ -373,9 +373,7 @@ export class HandoffRepository {
     id: string,
     consumer: string,
     eventId: string,
-    decide: (
-      h: Handoff,
-    ) => { change: StateChange | null; effects: (updated: Handoff) => SideEffects } | null,
+    decide: (h: Handoff) => { change: StateChange | null; effects: (updated: Handoff) => SideEffects } | null,
   ): Promise<{ handoff: Handoff; claimed: boolean } | null> {
     return inTenantTransaction(this.pool, tenantId, async (db) => {
       const { rows } = await db.query<Handoff & { claimed: boolean }>(
@@ -394,7 +392,8 @@ export class HandoffRepository {
       if (!claimed) return { handoff: h, claimed: false };
       const d = decide(h);
       if (!d) return { handoff: h, claimed: true };
-      if (d.change) return { handoff: await this.apply(db, h, { eventId, ...d.change }, d.effects), claimed: true };
+      if (d.change)
+        return { handoff: await this.apply(db, h, { eventId, ...d.change }, d.effects), claimed: true };
       const e = d.effects(h);
       for (const m of e.outbox) {
         if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);

@@ -176,7 +176,10 @@ export class IntegrationsService {
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
       if (e.kind !== 'invalid') return;
-      throw new UnprocessableProblem(`the platform refused this configuration: ${e.message}`, e.field ?? 'config');
+      throw new UnprocessableProblem(
+        `the platform refused this configuration: ${e.message}`,
+        e.field ?? 'config',
+      );
     }
   }
 

@@ -121,9 +121,9 @@ export class WorldKafka {
   async start(extra: TopicKey[] = []): Promise<void> {
     await this.producer.connect();
     await this.probe.start(
-      (['workItemCommands', 'workItemEvents', 'handoffOutcomes', 'handoffRequested', ...extra] as TopicKey[]).map((t) =>
-        this.namer.physical(Topics[t].name),
-      ),
+      (
+        ['workItemCommands', 'workItemEvents', 'handoffOutcomes', 'handoffRequested', ...extra] as TopicKey[]
+      ).map((t) => this.namer.physical(Topics[t].name)),
     );
   }
 

@@ -88,7 +88,10 @@ export function toE164(phone: string | undefined): string | null {
  * - errors → {@link TargetError} ({@link toTargetError}): throttling and outages retriable, bad
  *   parameters / unknown resources `invalid` naming the field.
  */
-export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConnectConfig, AmazonConnectSecrets> {
+export class AmazonConnectAdapter implements EscalationTargetAdapter<
+  AmazonConnectConfig,
+  AmazonConnectSecrets
+> {
   readonly type = AMAZON_CONNECT;
   readonly configSchema = AmazonConnectConfigSchema;
   readonly secretsSchema = AmazonConnectSecretsSchema;
@@ -137,7 +140,8 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
         .catch((e: unknown) => {
           throw toTargetError(e, 'StartOutboundVoiceContact', 'contact.phone');
         });
-      if (!out.ContactId) throw new TargetError('unavailable', 'StartOutboundVoiceContact returned no ContactId');
+      if (!out.ContactId)
+        throw new TargetError('unavailable', 'StartOutboundVoiceContact returned no ContactId');
       const state: ConnectContactState = { mode: 'voice', contactId: out.ContactId, ...base };
       return { externalContactId: out.ContactId, state: { ...state } };
     }
@@ -203,7 +207,12 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
     if (!url || !s.websocketExpiry || Date.parse(s.websocketExpiry) - 10_000 < Date.now()) {
       const { participant } = await this.clients.clients(integration);
       const conn = await participant
-        .send(new CreateParticipantConnectionCommand({ ParticipantToken: s.participantToken, Type: ['WEBSOCKET'] }))
+        .send(
+          new CreateParticipantConnectionCommand({
+            ParticipantToken: s.participantToken,
+            Type: ['WEBSOCKET'],
+          }),
+        )
         .catch((e: unknown) => {
           throw toTargetError(e, 'CreateParticipantConnection');
         });
@@ -215,7 +224,11 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
       await this.http.policy.resolve(new URL(url));
     } catch (e) {
       if (e instanceof OutboundUrlRefusedError) {
-        throw new TargetError('invalid', `participant websocket URL refused: ${e.message}`, 'config.endpoint');
+        throw new TargetError(
+          'invalid',
+          `participant websocket URL refused: ${e.message}`,
+          'config.endpoint',
+        );
       }
       throw new TargetError('unavailable', `participant websocket: ${(e as Error).message}`);
     }
@@ -245,7 +258,11 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
   ): Promise<void> {
     const s = contact.state as unknown as ConnectContactState;
     if (s.mode !== 'chat' || !s.connectionToken) {
-      throw new TargetError('invalid', 'this Connect contact is a voice call: it takes no chat messages', 'channel');
+      throw new TargetError(
+        'invalid',
+        'this Connect contact is a voice call: it takes no chat messages',
+        'channel',
+      );
     }
     const { participant } = await this.clients.clients(integration);
     await participant
@@ -280,7 +297,10 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
   }
 
   /** `GetContactAttributes` of the contact (readable after the handoff; admin/debug). */
-  async contactAttributes(contact: ExternalContact, integration: ConnectIntegration): Promise<Record<string, string>> {
+  async contactAttributes(
+    contact: ExternalContact,
+    integration: ConnectIntegration,
+  ): Promise<Record<string, string>> {
     const s = contact.state as unknown as ConnectContactState;
     const { connect } = await this.clients.clients(integration);
     const out = await connect
@@ -312,7 +332,11 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
       out.push(
         ...(page.QueueSummaryList ?? [])
           .filter((q: QueueSummary) => q.Id)
-          .map((q: QueueSummary) => ({ id: q.Id as string, name: q.Name ?? q.Id ?? '', kind: 'queue' as const })),
+          .map((q: QueueSummary) => ({
+            id: q.Id as string,
+            name: q.Name ?? q.Id ?? '',
+            kind: 'queue' as const,
+          })),
       );
       next = page.NextToken;
     } while (next && out.length < 10_000);
@@ -335,7 +359,9 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
     ];
     for (const [field, id] of flows) {
       const out = await connect
-        .send(new DescribeContactFlowCommand({ InstanceId: integration.config.instanceId, ContactFlowId: id }))
+        .send(
+          new DescribeContactFlowCommand({ InstanceId: integration.config.instanceId, ContactFlowId: id }),
+        )
         .catch((e: unknown) => {
           const t = toTargetError(e, 'DescribeContactFlow', field);
           throw t.kind === 'invalid' ? new TargetError('invalid', t.message, field, t.vendorCode) : t;
@@ -372,7 +398,9 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
       steps.push({
         step: 'credentials',
         ok: true,
-        detail: integration.config.roleArn ? `assumed ${integration.config.roleArn}` : 'access key configured',
+        detail: integration.config.roleArn
+          ? `assumed ${integration.config.roleArn}`
+          : 'access key configured',
       });
     } catch (e) {
       const t = toTargetError(e, 'credentials');
@@ -380,13 +408,17 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<AmazonConne
       return fail(t.kind === 'unavailable' ? 'region' : 'credentials', t.message);
     }
     const classify = (t: TargetError, action: string): TestConnectionReport => {
-      if (t.vendorCode === 'AccessDeniedException') return fail('permission', `${t.message} (needs ${action})`);
+      if (t.vendorCode === 'AccessDeniedException')
+        return fail('permission', `${t.message} (needs ${action})`);
       if (t.kind === 'auth') return fail('credentials', t.message);
       if (t.kind === 'unavailable' || t.kind === 'throttled') {
         return fail('region', `cannot reach Amazon Connect in ${integration.config.region}: ${t.message}`);
       }
       if (t.vendorCode === 'ResourceNotFoundException' && action === 'connect:ListQueues') {
-        return fail('instance', `instance ${integration.config.instanceId} not found in ${integration.config.region}`);
+        return fail(
+          'instance',
+          `instance ${integration.config.instanceId} not found in ${integration.config.region}`,
+        );
       }
       return fail(action === 'connect:ListQueues' ? 'queues' : 'flow', t.message);
     };

@@ -1,5 +1,10 @@
 import type { HandoffContext } from '../../core/target';
-import { attributeBytes, buildContactAttributes, CONNECT_ATTRIBUTES_MAX_BYTES, sanitizeAttributeKey } from './attributes';
+import {
+  attributeBytes,
+  buildContactAttributes,
+  CONNECT_ATTRIBUTES_MAX_BYTES,
+  sanitizeAttributeKey,
+} from './attributes';
 import { toTargetError } from './errors';
 import { mapChatItem } from './participant-stream';
 
@@ -65,8 +70,12 @@ describe('Connect contact attributes', () => {
 
 describe('Connect chat items and errors', () => {
   it('maps agent items, ignores our CUSTOMER echoes and system lines', () => {
-    expect(mapChatItem({ Id: '1', Type: 'MESSAGE', ParticipantRole: 'CUSTOMER', Content: 'echo' })).toBeNull();
-    expect(mapChatItem({ Id: '2', Type: 'MESSAGE', ParticipantRole: 'SYSTEM', Content: 'queued' })).toBeNull();
+    expect(
+      mapChatItem({ Id: '1', Type: 'MESSAGE', ParticipantRole: 'CUSTOMER', Content: 'echo' }),
+    ).toBeNull();
+    expect(
+      mapChatItem({ Id: '2', Type: 'MESSAGE', ParticipantRole: 'SYSTEM', Content: 'queued' }),
+    ).toBeNull();
     expect(
       mapChatItem({ Id: '3', Type: 'MESSAGE', ParticipantRole: 'AGENT', Content: 'hi', AbsoluteTime: 't' }),
     ).toMatchObject({ kind: 'agent_message', text: 'hi' });
@@ -94,12 +103,14 @@ describe('Connect chat items and errors', () => {
     ).toBe('unavailable');
     expect(toTargetError(new Error('connect ECONNREFUSED'), 'op').kind).toBe('unavailable');
     expect(toTargetError({ name: 'AccessDeniedException' }, 'op').kind).toBe('auth');
-    expect(toTargetError({ name: 'ResourceNotFoundException', message: 'Queue x not found' }, 'op')).toMatchObject({
+    expect(
+      toTargetError({ name: 'ResourceNotFoundException', message: 'Queue x not found' }, 'op'),
+    ).toMatchObject({
       kind: 'invalid',
       field: 'config.queueMappings',
     });
-    expect(toTargetError({ name: 'InvalidParameterException', message: 'bad' }, 'op', 'contact.phone').field).toBe(
-      'contact.phone',
-    );
+    expect(
+      toTargetError({ name: 'InvalidParameterException', message: 'bad' }, 'op', 'contact.phone').field,
+    ).toBe('contact.phone');
   });
 });

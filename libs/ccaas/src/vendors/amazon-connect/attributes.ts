@@ -149,7 +149,10 @@ export function buildContactAttributes(
   return {
     attributes,
     totalBytes: used,
-    transcript: { kept: omitted > 0 && kept.length === 0 ? 1 : kept.length, omitted: omitted > 0 && kept.length === 0 ? omitted - 1 : omitted },
+    transcript: {
+      kept: omitted > 0 && kept.length === 0 ? 1 : kept.length,
+      omitted: omitted > 0 && kept.length === 0 ? omitted - 1 : omitted,
+    },
     droppedKeys,
   };
 }

@@ -105,12 +105,18 @@ export class ConnectClientFactory {
    */
   async clients(integration: ConnectIntegration): Promise<ConnectClients> {
     const { config, secrets } = integration;
-    const key = createHash('sha256').update(JSON.stringify([config, secrets])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([config, secrets]))
+      .digest('hex');
     const hit = this.cache.get(integration.id);
     if (hit && hit.key === key) return hit.clients;
     const endpoint = config.endpoint ? await this.vetEndpoint(config.endpoint) : undefined;
     if (!config.roleArn && !secrets.accessKeyId) {
-      throw new TargetError('auth', 'set secrets.accessKeyId + secrets.secretAccessKey, or config.roleArn', 'secrets');
+      throw new TargetError(
+        'auth',
+        'set secrets.accessKeyId + secrets.secretAccessKey, or config.roleArn',
+        'secrets',
+      );
     }
     const base: AwsCredentialIdentity | undefined =
       secrets.accessKeyId && secrets.secretAccessKey

@@ -1,7 +1,12 @@
 import { TargetError } from '../../core/target';
 
 /** Connect / Participant Service / STS error names (the `x-amzn-errortype` of restJson1, the STS `Code`). */
-const THROTTLED = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'Throttling']);
+const THROTTLED = new Set([
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'Throttling',
+]);
 const AUTH = new Set([
   'AccessDeniedException',
   'AccessDenied',
@@ -46,12 +51,18 @@ function fieldOf(message: string, hint?: string): string | undefined {
  */
 export function toTargetError(e: unknown, operation: string, fieldHint?: string): TargetError {
   if (e instanceof TargetError) return e;
-  const err = e as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const err = e as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const name = err?.name ?? 'Error';
   const status = err?.$metadata?.httpStatusCode;
   const message = `${operation}: ${name}${err?.message ? `: ${String(err.message).slice(0, 300)}` : ''}`;
   if (THROTTLED.has(name) || status === 429) return new TargetError('throttled', message, undefined, name);
-  if (AUTH.has(name) || status === 401 || status === 403) return new TargetError('auth', message, 'secrets', name);
+  if (AUTH.has(name) || status === 401 || status === 403)
+    return new TargetError('auth', message, 'secrets', name);
   if (INVALID.has(name) || (status !== undefined && status >= 400 && status < 500)) {
     return new TargetError('invalid', message, fieldOf(String(err?.message ?? ''), fieldHint), name);
   }

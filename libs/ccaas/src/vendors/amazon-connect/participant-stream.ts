@@ -2,7 +2,11 @@ import WebSocket from 'ws';
 import type { TargetEvent, TargetStream } from '../../core/target';
 
 /** Connect participant websocket topics (Participant Service "CreateParticipantConnection" → `Websocket.Url`). */
-export const WS_TOPICS = { subscribe: 'aws/subscribe', heartbeat: 'aws/heartbeat', chat: 'aws/chat' } as const;
+export const WS_TOPICS = {
+  subscribe: 'aws/subscribe',
+  heartbeat: 'aws/heartbeat',
+  chat: 'aws/chat',
+} as const;
 
 /** Content types of the chat events Connect pushes (`Type: EVENT`). */
 export const CONNECT_EVENT = {
@@ -123,7 +127,9 @@ export async function openParticipantStream(opts: ParticipantStreamOptions): Pro
       ws.send(JSON.stringify({ topic: WS_TOPICS.subscribe, content: { topics: [WS_TOPICS.chat] } }));
     });
     ws.once('error', reject);
-    ws.once('close', (code) => reject(new Error(`participant websocket closed (${code}) before subscribing`)));
+    ws.once('close', (code) =>
+      reject(new Error(`participant websocket closed (${code}) before subscribing`)),
+    );
   }).catch((e: Error) => {
     finish(e);
     throw e;
