@@ -127,7 +127,9 @@ export class FakeAmazonConnect {
 
   /** The published default flow's id. */
   get defaultFlowId(): string {
-    return [...this.flows.values()].find((f) => f.status === 'PUBLISHED')!.id;
+    const f = [...this.flows.values()].find((x) => x.status === 'PUBLISHED');
+    if (!f) throw new Error('the fake has no published flow');
+    return f.id;
   }
 
   /** Registers IAM user keys; `deniedActions` (e.g. `connect:ListQueues`) answer AccessDeniedException. */
@@ -165,19 +167,21 @@ export class FakeAmazonConnect {
   }
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.wss = new WebSocketServer({ noServer: true });
-    this.server.on('upgrade', (req, socket, head) => {
+    const server = createServer((req, res) => void this.handle(req, res));
+    const wss = new WebSocketServer({ noServer: true });
+    this.server = server;
+    this.wss = wss;
+    server.on('upgrade', (req, socket, head) => {
       const token = decodeURIComponent((req.url ?? '').replace(/^\/ws\//, ''));
       const contact = [...this.contacts.values()].find((c) => c.connectionToken === token);
       if (!contact || contact.stopped) {
         socket.destroy();
         return;
       }
-      this.wss!.handleUpgrade(req, socket, head, (ws) => this.attach(contact, ws));
+      wss.handleUpgrade(req, socket, head, (ws) => this.attach(contact, ws));
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {

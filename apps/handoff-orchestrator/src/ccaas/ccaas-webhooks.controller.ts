@@ -54,9 +54,9 @@ export class CcaasWebhooksController {
   ): Promise<{ accepted: number }> {
     const denied = () => new UnauthorizedException('webhook signature could not be verified');
     for (const t of this.targets.webhookTypes()) {
-      const i = await this.store.loadAnyTenant(integrationId, t as IntegrationType);
-      if (!i) continue;
-      const receiver = this.targets.receiver(t)!;
+      const receiver = this.targets.receiver(t);
+      const i = receiver ? await this.store.loadAnyTenant(integrationId, t as IntegrationType) : null;
+      if (!i || !receiver) continue;
       let events;
       try {
         events = await receiver.verifyAndParse(req.rawBody ?? Buffer.alloc(0), req.headers, {
