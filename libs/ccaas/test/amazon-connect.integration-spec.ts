@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { OutboundUrlPolicy, type AmazonConnectConfig, AmazonConnectConfigSchema } from '@hub/integrations';
 import { FakeAmazonConnect, waitFor } from '@hub/testing';
+import { STSClient } from '@aws-sdk/client-sts';
 import {
   AmazonConnectAdapter,
+  assumeRoleProvider,
+  CREDENTIALS_REFRESH_BEFORE_MS,
   attributeBytes,
   type ConnectIntegration,
   type HandoffContext,
@@ -224,5 +227,34 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
     await adapter.end(contact, 'timeout', i);
     expect(fake.contacts.get(contact.externalContactId)!.stopped).toBe(true);
     await expect(adapter.end(contact, 'timeout', i)).resolves.toBeUndefined();
+  });
+
+  it('refreshes assumed-role credentials before they expire, not on every call', async () => {
+    const role = 'arn:aws:iam::123456789012:role/refresh-test';
+    fake.addRole(role);
+    let now = Date.now();
+    const sts = new STSClient({
+      region: fake.region,
+      endpoint: fake.url,
+      credentials: { accessKeyId: KEY, secretAccessKey: SECRET },
+    });
+    const provider = assumeRoleProvider(sts, role, undefined, 'refresh-test', () => now);
+    const first = await provider();
+    await provider();
+    expect(provider.refreshes()).toBe(1);
+    // 1 h credentials: still fresh 50 min later, refreshed inside the last 5 minutes
+    now += 50 * 60_000;
+    expect((await provider()).accessKeyId).toBe(first.accessKeyId);
+    now = (first.expiration as Date).getTime() - CREDENTIALS_REFRESH_BEFORE_MS + 1000;
+    const second = await provider();
+    expect(provider.refreshes()).toBe(2);
+    expect(second.accessKeyId).not.toBe(first.accessKeyId);
+    sts.destroy();
+  });
+
+  it('reads the contact attributes back after the handoff (GetContactAttributes)', async () => {
+    const i = integration();
+    const contact = await adapter.start(ctx({ attributes: { tier: 'gold' } }), i);
+    expect(await adapter.contactAttributes(contact, i)).toMatchObject({ tier: 'gold', ob_channel: 'web' });
   });
 });
