@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newEnvelope, type TopicEvent } from '@hub/contracts';
 import { createTestWorld, FakeAmazonConnect, waitFor, type TestWorld } from '@hub/testing';
+import { CcaasBridges } from '../src/ccaas/ccaas-bridges.service';
 import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
 
 jest.setTimeout(120_000);
@@ -37,20 +38,22 @@ describe('Amazon Connect escalation (e2e)', () => {
   let kafka: WorldKafka;
   const fake = new FakeAmazonConnect();
   let integrationId: string;
+  const env = {
+    OUTBOUND_ALLOW_HTTP: 'true',
+    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+    CCAAS_MAX_ATTEMPTS: '3',
+    CCAAS_RETRY_BASE_MS: '100',
+    CCAAS_RETRY_MAX_MS: '300',
+    CCAAS_BRIDGE_SCAN_MS: '500',
+    CCAAS_BRIDGE_LEASE_MS: '3000',
+  };
+  let replica2: RunningService | undefined;
 
   beforeAll(async () => {
     await fake.start();
     fake.addKey(KEY, SECRET);
     world = await createTestWorld();
-    svc = await startService(world, {
-      OUTBOUND_ALLOW_HTTP: 'true',
-      OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-      CCAAS_MAX_ATTEMPTS: '3',
-      CCAAS_RETRY_BASE_MS: '100',
-      CCAAS_RETRY_MAX_MS: '300',
-      CCAAS_BRIDGE_SCAN_MS: '500',
-      CCAAS_BRIDGE_LEASE_MS: '3000',
-    });
+    svc = await startService(world, env);
     kafka = new WorldKafka(world);
     await kafka.start(['conversationMessages', 'ccaasCommands']);
     const r = await http(svc.url, 'POST', '/v1/integrations', {
@@ -74,6 +77,7 @@ describe('Amazon Connect escalation (e2e)', () => {
 
   afterAll(async () => {
     await kafka?.stop();
+    await replica2?.close();
     await svc?.close();
     await world?.drop();
     await fake.stop();
@@ -370,5 +374,41 @@ describe('Amazon Connect escalation (e2e)', () => {
       body: '{}',
     });
     expect(unknown.status).toBe(401);
+  });
+
+  it('two replicas: one holds the Connect websocket (Redis lease); when it stops, the other takes over and replays what it missed', async () => {
+    replica2 = await startService(world, env);
+    const h = await request();
+    const contact = await contactOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    const holders = () =>
+      [svc, replica2].filter(
+        (r): r is RunningService => !!r && r.app.get(CcaasBridges).held().includes(h.id),
+      );
+    const [holder] = await waitFor(() => (holders().length ? holders() : null), {
+      what: 'a stream holder',
+      timeoutMs: 30_000,
+    });
+    expect(holders()).toHaveLength(1);
+    const other = (holder === svc ? replica2 : svc) as RunningService;
+    await holder.close();
+    if (holder === svc) svc = replica2;
+    replica2 = undefined;
+    // The agent joins while no replica holds the websocket: the takeover replays the transcript
+    // (GetTranscript), so the join is not lost.
+    fake.agentJoins(contact.contactId);
+    await waitFor(() => other.app.get(CcaasBridges).held().includes(h.id), {
+      what: 'the takeover',
+      timeoutMs: 30_000,
+    });
+    await waitOutcome(h.id, 'accepted');
+    fake.agentSays(contact.contactId, 'after the takeover');
+    await waitFor(
+      () =>
+        kafka
+          .events('conversationMessages')
+          .find((e) => e.data.conversationId === h.conversationId && e.data.text === 'after the takeover'),
+      { what: 'the relayed line after the takeover', timeoutMs: 30_000 },
+    );
   });
 });

@@ -57,6 +57,8 @@ export interface FakeContact {
   queueId?: string;
   stopped: boolean;
   sockets: Set<WebSocket>;
+  /** Every chat item so far (what `GetTranscript` returns). */
+  transcript: Record<string, unknown>[];
 }
 
 /** A request the fake received (after signature checks). */
@@ -257,6 +259,7 @@ export class FakeAmazonConnect {
   private push(contactId: string, item: Record<string, unknown>): void {
     const c = this.contacts.get(contactId);
     if (!c) throw new Error(`no contact ${contactId}`);
+    c.transcript.push(item);
     const frame = JSON.stringify({
       topic: 'aws/chat',
       contentType: 'application/json',
@@ -499,6 +502,13 @@ export class FakeAmazonConnect {
         run: async (b, _u, req) => this.sendMessage(b, req),
       };
     }
+    if (method === 'POST' && path === '/participant/transcript') {
+      return {
+        service: 'participant',
+        operation: 'GetTranscript',
+        run: async (_b, _u, req) => this.getTranscript(req),
+      };
+    }
     if (method === 'POST' && path === '/participant/disconnect') {
       return {
         service: 'participant',
@@ -587,6 +597,7 @@ export class FakeAmazonConnect {
       customerMessages: [],
       stopped: false,
       sockets: new Set(),
+      transcript: [],
     };
     this.contacts.set(c.contactId, c);
     return {
@@ -624,6 +635,7 @@ export class FakeAmazonConnect {
       queueId: b['QueueId'] as string | undefined,
       stopped: false,
       sockets: new Set(),
+      transcript: [],
     };
     this.contacts.set(c.contactId, c);
     return { body: { ContactId: c.contactId } };
@@ -734,6 +746,14 @@ export class FakeAmazonConnect {
       ContactId: c.contactId,
     });
     return { body: { Id: id, AbsoluteTime: new Date().toISOString() } };
+  }
+
+  private getTranscript(req: IncomingMessage) {
+    const c = [...this.contacts.values()].find(
+      (x) => x.connectionToken && x.connectionToken === this.bearer(req),
+    );
+    if (!c) return { status: 403, error: 'AccessDeniedException', message: 'invalid connection token' };
+    return { body: { InitialContactId: c.contactId, Transcript: c.transcript } };
   }
 
   private disconnect(req: IncomingMessage) {

@@ -7,7 +7,11 @@ import {
   StopContactCommand,
   type QueueSummary,
 } from '@aws-sdk/client-connect';
-import { CreateParticipantConnectionCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import {
+  CreateParticipantConnectionCommand,
+  GetTranscriptCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-connectparticipant';
 import {
   AmazonConnectConfigSchema,
   AmazonConnectSecretsSchema,
@@ -30,7 +34,7 @@ import {
 import { buildContactAttributes } from './attributes';
 import { ConnectClientFactory, type ConnectIntegration } from './aws-clients';
 import { toTargetError } from './errors';
-import { openParticipantStream } from './participant-stream';
+import { openParticipantStream, type ConnectChatItem } from './participant-stream';
 
 export const AMAZON_CONNECT = 'amazon_connect';
 
@@ -232,9 +236,31 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<
       }
       throw new TargetError('unavailable', `participant websocket: ${(e as Error).message}`);
     }
+    const { participant } = await this.clients.clients(integration);
+    const connectionToken = s.connectionToken;
+    const replay = async (): Promise<ConnectChatItem[]> => {
+      if (!connectionToken) return [];
+      const items: ConnectChatItem[] = [];
+      let next: string | undefined;
+      do {
+        const page = await participant.send(
+          new GetTranscriptCommand({
+            ConnectionToken: connectionToken,
+            SortOrder: 'ASCENDING',
+            ScanDirection: 'FORWARD',
+            MaxResults: 100,
+            NextToken: next,
+          }),
+        );
+        items.push(...((page.Transcript ?? []) as ConnectChatItem[]));
+        next = page.NextToken;
+      } while (next && items.length < 5000);
+      return items;
+    };
     try {
       return await openParticipantStream({
         url,
+        replay,
         heartbeatMs: this.opts.heartbeatMs,
         onEvent: (eventId, event) =>
           sink.report({

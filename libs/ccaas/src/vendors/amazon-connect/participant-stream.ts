@@ -71,13 +71,19 @@ export interface ParticipantStreamOptions {
   deadAfterMs?: number;
   /** Called for every normalized event, in order; a rejection closes the stream (done rejects). */
   onEvent: (eventId: string, event: TargetEvent) => Promise<void>;
+  /**
+   * The chat so far, oldest first (Participant Service `GetTranscript`), fetched once subscribed and
+   * processed before any live item: what happened while no socket was open (first connect, a takeover
+   * by another replica, a reconnect) is not lost. Items seen before are dropped by the sink's inbox.
+   */
+  replay?: () => Promise<ConnectChatItem[]>;
 }
 
 /**
  * Opens Connect's participant websocket: subscribes to `aws/chat` (`{"topic":"aws/subscribe",
  * "content":{"topics":["aws/chat"]}}`), sends `aws/heartbeat` every `heartbeatMs`, decodes the doubly
  * encoded `content` of `aws/chat` messages, maps them ({@link mapChatItem}) and hands them to `onEvent`
- * one at a time. `done` resolves after `chat.ended` (or {@link TargetStream.close}) and rejects when the
+ * one at a time, after the {@link ParticipantStreamOptions.replay} of the transcript so far. `done` resolves after `chat.ended` (or {@link TargetStream.close}) and rejects when the
  * socket closes otherwise or goes silent for `deadAfterMs`.
  * @throws Error when the socket cannot be opened or the subscription is refused
  */
@@ -135,6 +141,26 @@ export async function openParticipantStream(opts: ParticipantStreamOptions): Pro
     throw e;
   });
 
+  const handle = (item: ConnectChatItem) => {
+    if (item.Type === 'EVENT' && item.ContentType === CONNECT_EVENT.left) lastLeaver = item.ParticipantRole;
+    const event = mapChatItem(item, lastLeaver);
+    if (!event) return;
+    chain = chain
+      .then(() => (finished ? undefined : opts.onEvent(item.Id, event)))
+      .then(
+        () => {
+          if (event.kind === 'ended') finish();
+        },
+        (e: Error) => finish(e),
+      );
+  };
+  if (opts.replay) {
+    const replay = opts.replay;
+    chain = chain.then(replay).then(
+      (items) => items.forEach(handle),
+      (e: Error) => finish(new Error(`transcript replay failed: ${e.message}`)),
+    );
+  }
   ws.on('message', (raw) => {
     lastHeard = Date.now();
     let m: { topic?: string; content?: unknown };
@@ -150,17 +176,8 @@ export async function openParticipantStream(opts: ParticipantStreamOptions): Pro
     } catch {
       return;
     }
-    if (item.Type === 'EVENT' && item.ContentType === CONNECT_EVENT.left) lastLeaver = item.ParticipantRole;
-    const event = mapChatItem(item, lastLeaver);
-    if (!event) return;
-    chain = chain
-      .then(() => opts.onEvent(item.Id, event))
-      .then(
-        () => {
-          if (event.kind === 'ended') finish();
-        },
-        (e: Error) => finish(e),
-      );
+    // Live items queue behind the replay (the chain is sequential).
+    chain = chain.then(() => handle(item));
   });
   ws.on('close', (code) => {
     void chain.then(() => finish(new Error(`participant websocket closed (${code})`)));
