@@ -293,6 +293,19 @@ describe('Amazon Connect escalation (e2e)', () => {
     expect(view.body).toMatchObject({ status: 'failed', reason: 'timeout' });
   });
 
+  it('the bot cancels: failed(withdrawn) at once and the Connect contact is stopped', async () => {
+    const h = await request();
+    const contact = await contactOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    const w = await http(svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} });
+    expect(w.status).toBe(202);
+    expect((await waitOutcome(h.id, 'failed')).data.reason).toBe('withdrawn');
+    await waitFor(() => contact.stopped, { what: 'StopContact', timeoutMs: 30_000 });
+    expect(
+      (await http(svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} })).status,
+    ).toBe(409);
+  });
+
   it('refuses an unpublished flow when the integration is configured (422 naming the field)', async () => {
     const draft = fake.addFlow('SAVED', 'draft');
     const r = await http(svc.url, 'PATCH', `/v1/integrations/${integrationId}`, {

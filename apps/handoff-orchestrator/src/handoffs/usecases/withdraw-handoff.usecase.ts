@@ -74,7 +74,8 @@ export class WithdrawHandoffUseCase {
   }
 
   /**
-   * The bot cancels its handoff. Idempotent: an already-withdrawing handoff is returned unchanged.
+   * The bot cancels its handoff. Idempotent: an already-withdrawing handoff is returned unchanged. An
+   * external handoff fails with `withdrawn` at once and its platform contact is ended.
    * @throws NotFoundProblem (404) unknown id in this tenant; ConflictProblem (409) already accepted/failed
    */
   async cancel(tenantId: string, id: string): Promise<Handoff> {
@@ -90,7 +91,8 @@ export class WithdrawHandoffUseCase {
     });
     if (kicked) this.callbacks.kick();
     if (!r) throw new NotFoundProblem(`handoff ${id} not found`);
-    if (isFinal(r.handoff.status as HandoffState)) {
+    // (an external handoff this call cancelled is final at once: not a conflict)
+    if (!r.changed && isFinal(r.handoff.status as HandoffState)) {
       throw new ConflictProblem(`handoff ${id} is already ${r.handoff.status}`);
     }
     return r.handoff;
