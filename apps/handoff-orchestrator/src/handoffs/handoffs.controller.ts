@@ -98,7 +98,8 @@ export class HandoffsController {
   })
   @ApiJsonResponse(202, HandoffViewSchema, {
     name: 'HandoffView',
-    description: 'Withdrawal requested (status `withdrawing`; `failed` for an external contact-center handoff)',
+    description:
+      'Withdrawal requested (status `withdrawing`; `failed` for an external contact-center handoff)',
   })
   @ApiProblem(404, 'Unknown id in this tenant')
   @ApiProblem(409, 'Already accepted or failed')
