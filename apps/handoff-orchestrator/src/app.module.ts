@@ -34,6 +34,14 @@ import { IntegrationsService } from './integrations/integrations.service';
 import { HandoffMetrics } from './metrics/handoff-metrics';
 import { QueueRepository } from './routing/queue.repository';
 import { HandoffTimerService, TIMER_OPTIONS } from './timers/handoff-timer.service';
+import { ApplyTargetEventUseCase } from './ccaas/apply-target-event.usecase';
+import { BRIDGE_OPTIONS, CcaasBridges } from './ccaas/ccaas-bridges.service';
+import { CcaasContactRepository } from './ccaas/ccaas-contact.repository';
+import { CcaasIntegrationsController } from './ccaas/ccaas-integrations.controller';
+import { CcaasTargets } from './ccaas/ccaas-targets';
+import { CcaasWebhooksController } from './ccaas/ccaas-webhooks.controller';
+import { CcaasConsumers } from './ccaas/ccaas.consumers';
+import { CCAAS_RETRY_OPTIONS, ExternalHandoffService } from './ccaas/external-handoff.service';
 
 export const SERVICE_NAME = 'handoff-orchestrator';
 
@@ -64,7 +72,14 @@ export class AppModule {
         RealtimeModule.forRoot({ config }),
         IntegrationsModule.forRoot({ config, migrateOnStart: true }),
       ],
-      controllers: [HandoffsController, IntegrationsController, WebhookSecretController],
+      controllers: [
+        HandoffsController,
+        // before IntegrationsController: `:id/test` and `:id/queues` are more specific than `:id`
+        CcaasIntegrationsController,
+        IntegrationsController,
+        WebhookSecretController,
+        CcaasWebhooksController,
+      ],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
         { provide: ANNOUNCER_OPTIONS, useValue: { callbackIntermediate: config.CALLBACK_INTERMEDIATE } },
@@ -98,6 +113,24 @@ export class AppModule {
           useFactory: (store: IntegrationStore) => new WebhookSigningSecrets(store),
         },
         { provide: LibrarySummarizer, useFactory: () => new LibrarySummarizer(config.SUMMARY_MAX_SENTENCES) },
+        {
+          provide: CCAAS_RETRY_OPTIONS,
+          useValue: {
+            maxAttempts: config.CCAAS_MAX_ATTEMPTS,
+            baseMs: config.CCAAS_RETRY_BASE_MS,
+            maxMs: config.CCAAS_RETRY_MAX_MS,
+          },
+        },
+        {
+          provide: BRIDGE_OPTIONS,
+          useValue: { leaseMs: config.CCAAS_BRIDGE_LEASE_MS, scanMs: config.CCAAS_BRIDGE_SCAN_MS },
+        },
+        CcaasTargets,
+        CcaasContactRepository,
+        ApplyTargetEventUseCase,
+        CcaasBridges,
+        ExternalHandoffService,
+        CcaasConsumers,
         HandoffMetrics,
         OpenAiChatRepository,
         SentimentAnalyzer,

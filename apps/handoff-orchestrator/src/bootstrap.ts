@@ -23,6 +23,8 @@ export async function startHandoffOrchestrator(
     logger,
     port: config.PORT,
     host: config.HOST,
+    // Signed contact-center webhooks (POST /v1/ccaas/webhooks/:integrationId) verify the raw body.
+    rawBody: true,
     configure: async (app) => {
       const pool = app.get<Pool>(PG_POOL, { strict: false });
       await protectHttp(app, {

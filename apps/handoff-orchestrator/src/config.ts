@@ -39,6 +39,18 @@ export const HandoffOrchestratorConfigSchema = z.object({
    * stored `withdraw_requested_at`).
    */
   HANDOFF_WITHDRAW_GRACE_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /**
+   * External contact centers (docs/ccaas.md): attempts of one vendor call (start / end / customer message)
+   * on throttling or an outage, exponential backoff from CCAAS_RETRY_BASE_MS capped at CCAAS_RETRY_MAX_MS;
+   * then the handoff fails with `error` (start) or the call is given up (logged, counted).
+   */
+  CCAAS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  CCAAS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  CCAAS_RETRY_MAX_MS: z.coerce.number().int().min(10).max(300_000).default(15_000),
+  /** Redis lease of a vendor stream (Connect participant websocket) held by one replica, ms (renewed at 1/3). */
+  CCAAS_BRIDGE_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** How often each replica looks for open contacts whose stream nobody holds, ms. */
+  CCAAS_BRIDGE_SCAN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Due callback deliveries are scanned at most this often, ms. */
   CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** Timeout of one callback POST, ms. */

@@ -28,8 +28,20 @@ const OPERATIONS: RouteKey[] = [
   'GET /v1/webhook-secret',
   'POST /v1/webhook-secret',
   'DELETE /v1/integrations/{id}',
+  'POST /v1/integrations/{id}/test',
+  'GET /v1/integrations/{id}/queues',
+  'POST /v1/ccaas/webhooks/{integrationId}',
 ];
-const PUBLIC: RouteKey[] = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
+/**
+ * Routes without a hub credential: probes, and the contact-center webhook (authenticated by the vendor's
+ * signature; refused with 401 — tested in ccaas-amazon-connect.e2e-spec.ts).
+ */
+const PUBLIC: RouteKey[] = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'POST /v1/ccaas/webhooks/{integrationId}',
+];
 
 describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
   let world: TestWorld;

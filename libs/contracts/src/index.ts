@@ -6,5 +6,6 @@ export * from './events/handoff.schema';
 export * from './events/work-item.schema';
 export * from './events/conversation.schema';
 export * from './events/assist.schema';
+export * from './events/ccaas.schema';
 export * from './asyncapi';
 export * from './encode';

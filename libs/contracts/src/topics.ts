@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AssistSuggestionsTopicSchema } from './events/assist.schema';
+import { CcaasCommandEventSchema } from './events/ccaas.schema';
 import {
   ConversationEventEnvelopeSchema,
   ConversationMessageEventSchema,
@@ -69,9 +70,23 @@ export const Topics = {
     name: 'hub.conversation.messages.v1',
     schema: ConversationMessageEventSchema,
     key: (e) => e.data.conversationId,
-    description: 'Live chat relay between customer (via the bot platform) and agent: text, typing, files.',
-    producers: ['bot platforms (inbound)', 'agent-gateway (outbound)'],
-    consumers: ['agent-gateway', 'bot platforms'],
+    description:
+      'Live chat relay between customer (via the bot platform) and agent: text, typing, files, and the end of the conversation (`ended`). External contact centers are bridged by the handoff orchestrator.',
+    producers: [
+      'bot platforms (inbound)',
+      'agent-gateway (outbound)',
+      'handoff-orchestrator (outbound, from external contact centers)',
+    ],
+    consumers: ['agent-gateway', 'bot platforms', 'handoff-orchestrator (to external contact centers)'],
+  }),
+  ccaasCommands: topic({
+    name: 'hub.ccaas.commands.v1',
+    schema: CcaasCommandEventSchema,
+    key: (e) => e.data.handoffId,
+    description:
+      'Start / end the external contact-center contact of a handoff (Amazon Connect, Genesys Cloud, 8x8): written with the handoff (outbox), executed by the bridge with retries.',
+    producers: ['handoff-orchestrator'],
+    consumers: ['handoff-orchestrator (contact-center bridge)'],
   }),
   conversationEvents: topic({
     name: 'hub.conversation.events.v1',

@@ -13,3 +13,4 @@ export * from './outbound/outbound-config';
 export * from './outbound/redact';
 export * from './integrations.module';
 export * from './webhooks/webhook-signing';
+export * from './ccaas/amazon-connect.schema';

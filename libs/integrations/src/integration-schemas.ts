@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AmazonConnectConfigSchema, AmazonConnectSecretsSchema } from './ccaas/amazon-connect.schema';
 
 /**
  * Genesys Cloud region domains (https://developer.genesys.cloud/platform/api/ "Regions"): the login host is
@@ -210,6 +211,8 @@ export const IntegrationConfigSchemas = {
     }),
     secrets: z.object({ apiKey: z.string().optional() }).default({}),
   },
+  /** Amazon Connect contact center (escalation target of @hub/ccaas, seed 004). */
+  amazon_connect: { config: AmazonConnectConfigSchema, secrets: AmazonConnectSecretsSchema },
 } as const;
 
 export type IntegrationType = keyof typeof IntegrationConfigSchemas;
@@ -234,6 +237,7 @@ export function outboundUrlsOf(
 ): { field: string; url: string }[] {
   const fields: Partial<Record<IntegrationType, readonly string[]>> = {
     llm: ['baseUrl'],
+    amazon_connect: ['endpoint'],
     genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
     genesys_cloud: ['loginBaseUrl', 'apiBaseUrl'],
     eightbyeight_cc: ['baseUrl'],

@@ -15,6 +15,8 @@ export interface BootstrapOptions {
   configure?: (app: INestApplication) => void | Promise<void>;
   /** Serve HTTPS (TLS 1.2+, Node defaults) with this PEM certificate chain and private key instead of HTTP. */
   httpsOptions?: { cert: string | Buffer; key: string | Buffer };
+  /** Keep each request's raw body as `req.rawBody` (Buffer) beside the parsed one: signed webhooks. */
+  rawBody?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function bootstrapService(
     logger: new PinoNestLogger(opts.logger),
     bufferLogs: true,
     ...(opts.httpsOptions ? { httpsOptions: opts.httpsOptions } : {}),
+    ...(opts.rawBody ? { rawBody: true } : {}),
   });
   app.enableShutdownHooks();
   await opts.configure?.(app);

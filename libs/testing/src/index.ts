@@ -7,3 +7,4 @@ export * from './openapi-checks';
 export * from './auth';
 export * from './route-walker';
 export * from './oauth-idp';
+export * from './fake-amazon-connect';

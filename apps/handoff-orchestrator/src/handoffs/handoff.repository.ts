@@ -13,6 +13,7 @@ import {
   type HandoffModel as Handoff,
   type HandoffTransitionModel as HandoffTransition,
   outboxRowsJson,
+  OUTBOX_INSERT_SQL,
   type OutboxMessage,
   type PrismaClient,
   setTransactionTenant,
@@ -81,7 +82,7 @@ const HANDOFF_COLUMNS = `id::text AS id, tenant_id AS "tenantId", integration_id
    queue_id::text AS "queueId", agent_id AS "agentId", callback_url AS "callbackUrl",
    timeout_seconds AS "timeoutSeconds", timeout_at AS "timeoutAt", withdraw_requested_at AS "withdrawRequestedAt",
    created_at AS "createdAt", updated_at AS "updatedAt", routed_at AS "routedAt", offered_at AS "offeredAt",
-   accepted_at AS "acceptedAt", failed_at AS "failedAt"`;
+   accepted_at AS "acceptedAt", failed_at AS "failedAt", target`;
 
 /** Columns a state change may set besides status/reason/detail ({@link StateChange.set}), by model name. */
 const SETTABLE_COLUMNS = {
@@ -160,6 +161,7 @@ function newHandoffModel(d: Prisma.HandoffUncheckedCreateInput & { createdAt: Da
     offeredAt: date(d.offeredAt),
     acceptedAt: date(d.acceptedAt),
     failedAt: date(d.failedAt),
+    target: d.target ?? 'internal',
   };
 }
 
@@ -202,6 +204,7 @@ function toHandoffRow(h: Handoff): Record<string, unknown> {
     offered_at: h.offeredAt,
     accepted_at: h.acceptedAt,
     failed_at: h.failedAt,
+    target: h.target,
   };
 }
 
@@ -355,6 +358,48 @@ export class HandoffRepository {
       const d = decide(h);
       if (!d) return null;
       return this.apply(db, h, { ...d.change, eventId }, d.effects);
+    });
+  }
+
+  /**
+   * Locks one handoff by id, claims `eventId` for `consumer` in the inbox, and applies what `decide` picks:
+   * a state change with its effects, or (`change: null`) only outbox rows (e.g. an external agent's chat
+   * message relayed to the bot). Used by the contact-center event sink (docs/ccaas.md).
+   * @returns `{handoff, claimed}` — claimed false: the event was seen before (nothing done); null when the
+   *          handoff does not exist in this tenant
+   */
+  async changeByIdOnEvent(
+    tenantId: string,
+    id: string,
+    consumer: string,
+    eventId: string,
+    decide: (h: Handoff) => { change: StateChange | null; effects: (updated: Handoff) => SideEffects } | null,
+  ): Promise<{ handoff: Handoff; claimed: boolean } | null> {
+    return inTenantTransaction(this.pool, tenantId, async (db) => {
+      const { rows } = await db.query<Handoff & { claimed: boolean }>(
+        `WITH c AS (
+          INSERT INTO processed_events (consumer, event_id)
+          SELECT $1::text, $2::text
+          WHERE EXISTS (SELECT 1 FROM handoffs WHERE tenant_id = $3 AND id = $4::uuid)
+          ON CONFLICT DO NOTHING RETURNING 1
+        )
+        SELECT ${HANDOFF_COLUMNS}, EXISTS (SELECT 1 FROM c) AS claimed
+        FROM handoffs WHERE tenant_id = $3 AND id = $4::uuid FOR UPDATE`,
+        [consumer, eventId, tenantId, id],
+      );
+      if (!rows.length) return null;
+      const { claimed, ...h } = rows[0];
+      if (!claimed) return { handoff: h, claimed: false };
+      const d = decide(h);
+      if (!d) return { handoff: h, claimed: true };
+      if (d.change)
+        return { handoff: await this.apply(db, h, { eventId, ...d.change }, d.effects), claimed: true };
+      const e = d.effects(h);
+      for (const m of e.outbox) {
+        if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);
+      }
+      if (e.outbox.length) await db.query(OUTBOX_INSERT_SQL, [outboxRowsJson(e.outbox)]);
+      return { handoff: h, claimed: true };
     });
   }
 

@@ -94,11 +94,12 @@ export class HandoffsController {
   @ApiOperation({
     summary: 'Cancel a handoff (the bot moved on)',
     description:
-      'Asks the router to withdraw the work item; the outcome (failed/withdrawn, or accepted if an agent was faster) follows asynchronously.',
+      'Asks the router to withdraw the work item; the outcome (failed/withdrawn, or accepted if an agent was faster) follows asynchronously. An external contact-center handoff fails with `withdrawn` at once and its platform contact is ended.',
   })
   @ApiJsonResponse(202, HandoffViewSchema, {
     name: 'HandoffView',
-    description: 'Withdrawal requested (status `withdrawing`)',
+    description:
+      'Withdrawal requested (status `withdrawing`; `failed` for an external contact-center handoff)',
   })
   @ApiProblem(404, 'Unknown id in this tenant')
   @ApiProblem(409, 'Already accepted or failed')

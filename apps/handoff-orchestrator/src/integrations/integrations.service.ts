@@ -12,6 +12,8 @@ import {
 import { badRequest, fieldErrors } from '@hub/http';
 import { ConflictProblem, NotFoundProblem, UnprocessableProblem } from '../http/problems';
 import { QueueRepository } from '../routing/queue.repository';
+import { CcaasTargets } from '../ccaas/ccaas-targets';
+import { TargetError } from '@hub/ccaas';
 import { presentIntegration, type IntegrationView } from './integration.presenter';
 import type { CreateIntegrationBody, UpdateIntegrationBody } from './integrations.schema';
 
@@ -33,6 +35,7 @@ export class IntegrationsService {
     private readonly store: IntegrationStore,
     private readonly outbound: OutboundHttp,
     private readonly queues: QueueRepository,
+    private readonly targets: CcaasTargets,
   ) {}
 
   /**
@@ -43,6 +46,7 @@ export class IntegrationsService {
   async create(tenantId: string, body: CreateIntegrationBody): Promise<IntegrationView> {
     const { config, secrets } = this.validate(body.type, body.config, body.secrets);
     await this.checkReferences(tenantId, body.type, config);
+    await this.checkPlatform(tenantId, body.type, config, secrets);
     try {
       return presentIntegration(
         await this.store.create(tenantId, {
@@ -86,6 +90,15 @@ export class IntegrationsService {
       { checkSecrets: body.secrets !== undefined || body.config !== undefined },
     );
     if (body.config) await this.checkReferences(tenantId, type, config);
+    if (body.config || body.secrets) {
+      await this.checkPlatform(
+        tenantId,
+        type,
+        config,
+        body.secrets ? secrets : ((await this.store.readSecrets(tenantId, id)) ?? {}),
+        id,
+      );
+    }
     try {
       const updated = await this.store.update(tenantId, id, {
         name: body.name,
@@ -140,6 +153,34 @@ export class IntegrationsService {
       config: c.data as Record<string, unknown>,
       secrets: (k.success ? k.data : {}) as Record<string, unknown>,
     };
+  }
+
+  /**
+   * External contact centers: the adapter checks the configuration against the platform (Amazon Connect:
+   * `DescribeContactFlow`, unpublished flows refused). A platform that cannot be asked (credentials
+   * refused, unreachable, throttling) does not block saving: Test Connection names that step.
+   * @throws UnprocessableProblem (422) naming the field the platform refused (`config.defaultContactFlowId` …)
+   */
+  private async checkPlatform(
+    tenantId: string,
+    type: IntegrationType,
+    config: Record<string, unknown>,
+    secrets: Record<string, unknown>,
+    id = '00000000-0000-0000-0000-000000000000',
+  ): Promise<void> {
+    if (!this.targets.isExternal(type)) return;
+    const adapter = this.targets.adapter(type);
+    if (!adapter.checkConfiguration) return;
+    try {
+      await adapter.checkConfiguration({ id, tenantId, config, secrets });
+    } catch (e) {
+      if (!(e instanceof TargetError)) throw e;
+      if (e.kind !== 'invalid') return;
+      throw new UnprocessableProblem(
+        `the platform refused this configuration: ${e.message}`,
+        e.field ?? 'config',
+      );
+    }
   }
 
   private async checkReferences(tenantId: string, type: IntegrationType, config: Record<string, unknown>) {

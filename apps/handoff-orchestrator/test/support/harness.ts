@@ -117,13 +117,13 @@ export class WorldKafka {
     );
   }
 
-  /** Call after the service provisioned the topics. */
-  async start(): Promise<void> {
+  /** Call after the service provisioned the topics; `extra` topics are probed too. */
+  async start(extra: TopicKey[] = []): Promise<void> {
     await this.producer.connect();
     await this.probe.start(
-      (['workItemCommands', 'workItemEvents', 'handoffOutcomes', 'handoffRequested'] as TopicKey[]).map((t) =>
-        this.namer.physical(Topics[t].name),
-      ),
+      (
+        ['workItemCommands', 'workItemEvents', 'handoffOutcomes', 'handoffRequested', ...extra] as TopicKey[]
+      ).map((t) => this.namer.physical(Topics[t].name)),
     );
   }
 

@@ -169,12 +169,52 @@ export interface EscalationTargetAdapter<C = Record<string, unknown>, S = Record
   /** Authenticate, check region/host and permissions, list queues; names the failing step. Never throws. */
   testConnection(integration: TargetIntegration<C, S>): Promise<TestConnectionReport>;
   listQueues(integration: TargetIntegration<C, S>): Promise<PlatformQueue[]>;
+  /**
+   * Checks a configuration against the platform when an integration is created or changed (e.g. Connect's
+   * `DescribeContactFlow`: unpublished flows are refused). Optional.
+   * @throws TargetError `invalid` naming the field → 422; other kinds → the write is refused as unverifiable
+   */
+  checkConfiguration?(integration: TargetIntegration<C, S>): Promise<void>;
+  /**
+   * For platforms that push events over a connection WE hold (Amazon Connect's participant websocket),
+   * opens it for one contact and reports its normalized events to `sink` until the contact ends or
+   * {@link TargetStream.close}. Platforms that call our webhook instead leave this out (their
+   * {@link WebhookReceiver} feeds the sink). The orchestrator decides which replica holds the stream.
+   * @throws TargetError when the connection cannot be opened (retriable kinds are retried by the caller)
+   */
+  openStream?(
+    contact: ExternalContact,
+    integration: TargetIntegration<C, S>,
+    sink: TargetEventSink,
+  ): Promise<TargetStream>;
   /** Writes the hub's final summary back as the wrap-up note, where the platform has one (Genesys). */
   saveSummary?(
     contact: ExternalContact,
     summary: string,
     integration: TargetIntegration<C, S>,
   ): Promise<void>;
+}
+
+/** A live stream of one contact's events (see {@link EscalationTargetAdapter.openStream}). */
+export interface TargetStream {
+  /** Settles when the stream is over: the contact ended (resolves) or the connection was lost (rejects). */
+  readonly done: Promise<void>;
+  /** Closes the connection (idempotent); `done` resolves. */
+  close(): Promise<void>;
+}
+
+/** What a vendor's adapter and receiver are built with (the orchestrator provides them). */
+export interface TargetDeps {
+  /** `OutboundHttp` of `@hub/integrations`: every call to a tenant-configured host goes through it or its `policy`. */
+  http: import('@hub/integrations').OutboundHttp;
+}
+
+/** One vendor in the registry (`src/vendors/index.ts`). */
+export interface EscalationTargetRegistration {
+  type: string;
+  createAdapter: (deps: TargetDeps) => EscalationTargetAdapter<never, never>;
+  /** For vendors that call our webhook (`POST /v1/ccaas/webhooks/{integrationId}`). */
+  createWebhookReceiver?: (deps: TargetDeps) => WebhookReceiver<never, never>;
 }
 
 /**

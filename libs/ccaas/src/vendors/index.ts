@@ -1,13 +1,31 @@
-import type { EscalationTargetAdapter } from '../core/target';
-import { EightByEightCcTarget } from './eightbyeight-cc';
-import { GenesysCloudTarget } from './genesys-cloud';
+import type { EscalationTargetRegistration } from '../core/target';
+import { AMAZON_CONNECT, AmazonConnectAdapter } from './amazon-connect/adapter';
+import { EightByEightCcTarget, EightByEightCcWebhookReceiver } from './eightbyeight-cc';
+import { GenesysCloudTarget, GenesysCloudWebhookReceiver } from './genesys-cloud';
 
 export * from './genesys-cloud';
 export * from './eightbyeight-cc';
 export * from './vendor-http';
 
-/** Every external platform adapter, by integration type. A new vendor adds its folder and one line here. */
-export const escalationTargets: readonly EscalationTargetAdapter<never, never>[] = [
-  new GenesysCloudTarget() as unknown as EscalationTargetAdapter<never, never>,
-  new EightByEightCcTarget() as unknown as EscalationTargetAdapter<never, never>,
+/**
+ * Every external platform, by integration type. A new vendor adds its folder and one entry here:
+ * `{ type, createAdapter, createWebhookReceiver? }` (factories, since adapters need `OutboundHttp`).
+ */
+export const escalationTargets: readonly EscalationTargetRegistration[] = [
+  { type: AMAZON_CONNECT, createAdapter: (deps) => new AmazonConnectAdapter(deps.http) as never },
+  {
+    type: 'genesys_cloud',
+    createAdapter: (deps) => new GenesysCloudTarget({ http: deps.http }) as never,
+    createWebhookReceiver: () => new GenesysCloudWebhookReceiver() as never,
+  },
+  {
+    type: 'eightbyeight_cc',
+    createAdapter: (deps) => new EightByEightCcTarget({ http: deps.http }) as never,
+    createWebhookReceiver: (deps) => new EightByEightCcWebhookReceiver({ http: deps.http }) as never,
+  },
 ];
+
+/** The registration of an integration type, or undefined (`internal` and non-CCaaS types). */
+export function escalationTargetOf(type: string): EscalationTargetRegistration | undefined {
+  return escalationTargets.find((t) => t.type === type);
+}

@@ -16,7 +16,8 @@ export const ConversationMessageSchema = z.object({
     id: z.string().max(200).optional(),
     name: z.string().max(200).optional(),
   }),
-  kind: z.enum(['text', 'typing', 'file']),
+  /** `ended`: the agent side closed the conversation (e.g. an external contact center's agent ended the chat). */
+  kind: z.enum(['text', 'typing', 'file', 'ended']),
   text: z.string().max(20_000).optional(),
   /** For kind=typing: true when typing started, false when it stopped. */
   typing: z.boolean().optional(),

@@ -18,6 +18,8 @@ import { DuplicateHandoffError, HandoffRepository } from '../handoff.repository'
 import { OutcomeAnnouncer } from '../outcome-announcer';
 import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
+import { CcaasTargets } from '../../ccaas/ccaas-targets';
+import { ccaasCommand } from '../../ccaas/ccaas-events';
 
 /** One handoff request from either intake (REST or Kafka). */
 export interface RequestHandoffCommand {
@@ -47,13 +49,16 @@ export function requestHash(request: HandoffRequest): string {
  * The intake use case shared by `POST /v1/handoffs` and `hub.handoff.requested.v1`:
  *  1. same (tenant, idempotency key) seen before → that handoff, nothing new (REST: a different body
  *     under the same key is a 422, as draft-ietf-httpapi-idempotency-key-header recommends);
- *  2. checks: integration exists in the tenant (404), is an enabled `internal` integration (422),
- *     `routing.queue_id` is a queue of the tenant (422), callback URL passes the SSRF policy (400:
+ *  2. checks: integration exists in the tenant (404), is enabled (422) and either `internal` or an
+ *     external contact center with a registered adapter (`@hub/ccaas`; other types 422); for `internal`,
+ *     `routing.queue_id` is a queue of the tenant (422); callback URL passes the SSRF policy (400:
  *     https — http only if configured —, no userinfo, allow-listed host, no IP literal in a blocked range;
  *     host names are resolved and vetted again at delivery, {@link OutboundUrlPolicy});
  *  3. derives summary and sentiment (with their sources);
- *  4. one transaction: handoff `requested` + audit row + `create` work item command + `requested`
- *     outcome (outbox). The unique (tenant, key) constraint makes concurrent duplicates collapse to one.
+ *  4. one transaction: handoff `requested` (with its `target`) + audit row + the target's command
+ *     (`internal`: the router's `create` work item command; external: a `start` command on
+ *     `hub.ccaas.commands.v1` — the vendor is called by the bridge, never inside this request) +
+ *     `requested` outcome (outbox). The unique (tenant, key) constraint makes concurrent duplicates collapse to one.
  * @throws Problem (400/404/422) for unusable requests
  */
 @Injectable()
@@ -67,6 +72,7 @@ export class RequestHandoffUseCase {
     private readonly callbacks: CallbackDispatcher,
     private readonly metrics: HandoffMetrics,
     @Inject(CALLBACK_URL_POLICY) private readonly callbackUrls: OutboundUrlPolicy,
+    private readonly targets: CcaasTargets,
   ) {}
 
   /**
@@ -87,7 +93,7 @@ export class RequestHandoffUseCase {
       return existing;
     }
 
-    const defaultQueueId = await this.check(tenantId, request);
+    const { defaultQueueId, target } = await this.check(tenantId, request);
     const endTimer = this.metrics.enrichmentSeconds.startTimer();
     const derived = await this.enrichment.enrich(tenantId, request);
     endTimer({ summary_source: derived.summarySource });
@@ -122,35 +128,44 @@ export class RequestHandoffUseCase {
       timeoutSeconds: request.timeoutSeconds ?? null,
       timeoutAt: request.timeoutSeconds ? new Date(now.getTime() + request.timeoutSeconds * 1000) : null,
       createdAt: now,
+      target,
     };
-    const create = workItemCommand(
-      tenantId,
-      request.conversationId,
-      {
-        command: 'create',
-        workItemId,
-        handoffId: id,
-        conversationId: request.conversationId,
-        integrationId: request.integrationId,
-        routing: request.routing,
-        integrationDefaultQueueId: defaultQueueId,
-        type: workItemTypeForChannel(request.channel),
-        priority: request.priority,
-        context: {
-          channel: request.channel,
-          transcript: request.transcript,
-          summary: derived.summary,
-          summarySource: derived.summarySource,
-          intent: request.intent ?? null,
-          escalationReason: request.escalationReason ?? null,
-          sentiment: derived.sentiment,
-          sentimentSource: derived.sentimentSource,
-          attributes: request.attributes,
-          contact: request.contact,
-        },
-      },
-      cmd.cause,
-    );
+    const create =
+      target !== 'internal'
+        ? ccaasCommand(
+            tenantId,
+            request.conversationId,
+            { command: 'start', handoffId: id, integrationId: request.integrationId, target },
+            cmd.cause,
+          )
+        : workItemCommand(
+            tenantId,
+            request.conversationId,
+            {
+              command: 'create',
+              workItemId,
+              handoffId: id,
+              conversationId: request.conversationId,
+              integrationId: request.integrationId,
+              routing: request.routing,
+              integrationDefaultQueueId: defaultQueueId,
+              type: workItemTypeForChannel(request.channel),
+              priority: request.priority,
+              context: {
+                channel: request.channel,
+                transcript: request.transcript,
+                summary: derived.summary,
+                summarySource: derived.summarySource,
+                intent: request.intent ?? null,
+                escalationReason: request.escalationReason ?? null,
+                sentiment: derived.sentiment,
+                sentimentSource: derived.sentimentSource,
+                attributes: request.attributes,
+                contact: request.contact,
+              },
+            },
+            cmd.cause,
+          );
     try {
       const effects = this.announcer.announce(
         { ...row, queueId: null, agentId: null } as unknown as Handoff,
@@ -259,8 +274,14 @@ export class RequestHandoffUseCase {
     return { handoff: existing, created: false };
   }
 
-  /** Validates references; returns the integration's default queue id (resolution level 3). */
-  private async check(tenantId: string, r: HandoffRequest): Promise<string | null> {
+  /**
+   * Validates references; returns the target (`internal` or the external integration type) and, for
+   * `internal`, the integration's default queue id (resolution level 3).
+   */
+  private async check(
+    tenantId: string,
+    r: HandoffRequest,
+  ): Promise<{ defaultQueueId: string | null; target: string }> {
     if (r.callbackUrl) {
       try {
         this.callbackUrls.checkUrl(r.callbackUrl);
@@ -271,15 +292,17 @@ export class RequestHandoffUseCase {
     }
     const integration = await this.integrations.get(tenantId, r.integrationId);
     if (!integration) throw new NotFoundProblem(`integration ${r.integrationId} not found`, 'integrationId');
-    if (integration.type !== 'internal') {
+    const external = this.targets.isExternal(integration.type);
+    if (integration.type !== 'internal' && !external) {
       throw new UnprocessableProblem(
-        `integration ${r.integrationId} is of type ${integration.type}; handoffs to the Agent Desktop need an internal integration`,
+        `integration ${r.integrationId} is of type ${integration.type}; handoffs need an internal or a contact-center integration`,
         'integrationId',
       );
     }
     if (!integration.enabled) {
       throw new UnprocessableProblem(`integration ${r.integrationId} is disabled`, 'integrationId');
     }
+    if (external) return { defaultQueueId: null, target: integration.type };
     const { config } = parseIntegration('internal', integration.config, {});
     if (r.routing.queue_id && !(await this.queues.exists(tenantId, r.routing.queue_id))) {
       throw new UnprocessableProblem(
@@ -287,6 +310,6 @@ export class RequestHandoffUseCase {
         'routing.queue_id',
       );
     }
-    return config.defaultQueueId;
+    return { defaultQueueId: config.defaultQueueId, target: 'internal' };
   }
 }

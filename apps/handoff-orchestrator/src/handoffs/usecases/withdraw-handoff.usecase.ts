@@ -8,6 +8,7 @@ import { HandoffMetrics } from '../../metrics/handoff-metrics';
 import { workItemCommand } from '../handoff-events';
 import { HandoffRepository, type SideEffects, type StateChange } from '../handoff.repository';
 import { OutcomeAnnouncer } from '../outcome-announcer';
+import { ccaasCommand } from '../../ccaas/ccaas-events';
 
 /** Injection token of {@link WithdrawOptions}. */
 export const WITHDRAW_OPTIONS = Symbol('WITHDRAW_OPTIONS');
@@ -51,6 +52,10 @@ export class WithdrawHandoffUseCase {
   async fireDueTimeouts(limit = 100): Promise<TimerScanResult> {
     let kicked = false;
     const r = await this.handoffs.changeDueTimeouts(limit, this.opts.graceMs, (h) => {
+      if (h.target !== 'internal') {
+        if (h.callbackUrl) kicked = true;
+        return this.externalFailure(h, 'timeout', 'timer');
+      }
       if (h.status !== 'withdrawing') return this.withdrawal(h, 'timeout', 'timer');
       if (h.callbackUrl) kicked = true;
       return this.graceExpired(h);
@@ -69,17 +74,25 @@ export class WithdrawHandoffUseCase {
   }
 
   /**
-   * The bot cancels its handoff. Idempotent: an already-withdrawing handoff is returned unchanged.
+   * The bot cancels its handoff. Idempotent: an already-withdrawing handoff is returned unchanged. An
+   * external handoff fails with `withdrawn` at once and its platform contact is ended.
    * @throws NotFoundProblem (404) unknown id in this tenant; ConflictProblem (409) already accepted/failed
    */
   async cancel(tenantId: string, id: string): Promise<Handoff> {
+    let kicked = false;
     const r = await this.handoffs.changeById(tenantId, id, (h) => {
       const s = h.status as HandoffState;
       if (isFinal(s) || s === 'withdrawing') return null;
+      if (h.target !== 'internal') {
+        if (h.callbackUrl) kicked = true;
+        return this.externalFailure(h, 'withdrawn', null);
+      }
       return this.withdrawal(h, 'withdrawn', null);
     });
+    if (kicked) this.callbacks.kick();
     if (!r) throw new NotFoundProblem(`handoff ${id} not found`);
-    if (isFinal(r.handoff.status as HandoffState)) {
+    // (an external handoff this call cancelled is final at once: not a conflict)
+    if (!r.changed && isFinal(r.handoff.status as HandoffState)) {
       throw new ConflictProblem(`handoff ${id} is already ${r.handoff.status}`);
     }
     return r.handoff;
@@ -110,6 +123,42 @@ export class WithdrawHandoffUseCase {
           ),
         ],
       }),
+    };
+  }
+
+  /**
+   * An external handoff (contact center) times out or is cancelled: no router to ask — it fails at once
+   * with the reason, the outcome is announced, and an `end` command (outbox → the bridge) ends the
+   * platform contact. An agent joining afterwards is noted on the audit trail and the contact is ended
+   * again (the failure wins, as for a late internal assignment).
+   */
+  private externalFailure(
+    h: Handoff,
+    reason: 'timeout' | 'withdrawn',
+    eventId: string | null,
+  ): { change: StateChange; effects: (u: Handoff) => SideEffects } {
+    const detail =
+      reason === 'timeout'
+        ? `no agent of the contact center joined within ${h.timeoutSeconds ?? '?'} s; the platform contact is ended`
+        : 'cancelled by the bot; the platform contact is ended';
+    return {
+      change: {
+        from: h.status as HandoffState,
+        to: 'failed',
+        reason,
+        detail,
+        eventId,
+        set: { failedAt: new Date() },
+      },
+      effects: (u) =>
+        this.announcer.announce(u, 'failed', { causationId: h.id }, { reason, detail }, [
+          ccaasCommand(
+            h.tenantId,
+            h.conversationId,
+            { command: 'end', handoffId: h.id, integrationId: h.integrationId, target: h.target, reason },
+            { causationId: h.id },
+          ),
+        ]),
     };
   }
 

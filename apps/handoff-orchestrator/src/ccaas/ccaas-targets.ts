@@ -1,0 +1,89 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  escalationTargets,
+  TargetError,
+  type EscalationTargetAdapter,
+  type TargetIntegration,
+  type WebhookReceiver,
+} from '@hub/ccaas';
+import { IntegrationStore, OutboundHttp, type IntegrationType } from '@hub/integrations';
+
+/** A vendor adapter with loosened generics (the integration's config/secrets were parsed by its type's schema). */
+export type AnyAdapter = EscalationTargetAdapter<Record<string, unknown>, Record<string, unknown>>;
+export type AnyReceiver = WebhookReceiver<Record<string, unknown>, Record<string, unknown>>;
+
+/**
+ * The escalation targets of this service: one adapter (and webhook receiver, where the vendor calls us)
+ * per registered integration type of `@hub/ccaas`, built once with the service's `OutboundHttp`, and the
+ * loading of an integration as an adapter sees it (config and decrypted secrets parsed by its type).
+ */
+@Injectable()
+export class CcaasTargets implements OnApplicationShutdown {
+  private readonly adapters = new Map<string, AnyAdapter>();
+  private readonly receivers = new Map<string, AnyReceiver>();
+
+  constructor(
+    http: OutboundHttp,
+    private readonly store: IntegrationStore,
+  ) {
+    for (const t of escalationTargets) {
+      this.adapters.set(t.type, t.createAdapter({ http }) as unknown as AnyAdapter);
+      if (t.createWebhookReceiver) {
+        this.receivers.set(t.type, t.createWebhookReceiver({ http }) as unknown as AnyReceiver);
+      }
+    }
+  }
+
+  /** Whether `type` is an external target (a registered vendor). */
+  isExternal(type: string): boolean {
+    return this.adapters.has(type);
+  }
+
+  /** @throws Error for a type with no adapter (a programming error: callers check {@link isExternal}) */
+  adapter(type: string): AnyAdapter {
+    const a = this.adapters.get(type);
+    if (!a) throw new Error(`no escalation target adapter for integration type ${type}`);
+    return a;
+  }
+
+  /** Integration types whose vendor calls our webhook. */
+  webhookTypes(): string[] {
+    return [...this.receivers.keys()];
+  }
+
+  receiver(type: string): AnyReceiver | undefined {
+    return this.receivers.get(type);
+  }
+
+  /**
+   * The tenant's integration as a {@link TargetIntegration}, or null when missing / disabled / another type.
+   * @throws TargetError `invalid` (field `integrationId`) when the stored row no longer parses
+   */
+  async load(
+    tenantId: string,
+    integrationId: string,
+    type: string,
+    opts: { enabledOnly?: boolean } = {},
+  ): Promise<TargetIntegration<Record<string, unknown>, Record<string, unknown>> | null> {
+    try {
+      const i = await this.store.load(tenantId, integrationId, type as IntegrationType, opts);
+      if (!i) return null;
+      return {
+        id: i.id,
+        tenantId: i.tenantId,
+        config: i.config as Record<string, unknown>,
+        secrets: i.secrets as Record<string, unknown>,
+      };
+    } catch (e) {
+      throw new TargetError(
+        'invalid',
+        `integration ${integrationId}: ${(e as Error).message}`,
+        'integrationId',
+      );
+    }
+  }
+
+  onApplicationShutdown(): void {
+    for (const a of this.adapters.values()) (a as { destroy?: () => void }).destroy?.();
+  }
+}

@@ -1,0 +1,427 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { newEnvelope, type TopicEvent } from '@hub/contracts';
+import { createTestWorld, FakeAmazonConnect, waitFor, type TestWorld } from '@hub/testing';
+import { CcaasBridges } from '../src/ccaas/ccaas-bridges.service';
+import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
+
+jest.setTimeout(120_000);
+
+const T = 'connect-co';
+const KEY = 'AKIAE2ECONNECTKEY001';
+const SECRET = 'e2e-connect-secret-key-0001';
+
+/** 575 real customer/agent turns (DSTC11, fixtures/README.md) as one long bot transcript (≈ 42 KB of text). */
+function longRealTranscript() {
+  const f = JSON.parse(readFileSync(join(__dirname, 'fixtures/dstc11-long-transcript.json'), 'utf8')) as {
+    turns: { speaker: string; text: string }[];
+  };
+  const t0 = Date.parse('2026-01-01T09:00:00Z');
+  return f.turns.map((t, i) => ({
+    role: t.speaker === 'customer' ? 'user' : 'bot',
+    text: t.text,
+    timestamp: new Date(t0 + i * 1000).toISOString(),
+  }));
+}
+
+/**
+ * End to end through the real orchestrator (PostgreSQL, Kafka, Redis) and a local Amazon Connect that
+ * verifies every SigV4 signature: bot handoff (REST) → StartChatContact with the ob_* attributes (32 KB
+ * cut on a long real transcript) → the participant websocket → customer line to the agent → agent reply
+ * on the bot channel topic → agent ends → handoff final with its audit trail. Also Test Connection,
+ * vendor outage/throttling with retries, timeouts, unpublished flows, and the webhook route's 401.
+ */
+describe('Amazon Connect escalation (e2e)', () => {
+  let world: TestWorld;
+  let svc: RunningService;
+  let kafka: WorldKafka;
+  const fake = new FakeAmazonConnect();
+  let integrationId: string;
+  const env = {
+    OUTBOUND_ALLOW_HTTP: 'true',
+    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+    CCAAS_MAX_ATTEMPTS: '3',
+    CCAAS_RETRY_BASE_MS: '100',
+    CCAAS_RETRY_MAX_MS: '300',
+    CCAAS_BRIDGE_SCAN_MS: '500',
+    CCAAS_BRIDGE_LEASE_MS: '3000',
+  };
+  let replica2: RunningService | undefined;
+
+  beforeAll(async () => {
+    await fake.start();
+    fake.addKey(KEY, SECRET);
+    world = await createTestWorld();
+    svc = await startService(world, env);
+    kafka = new WorldKafka(world);
+    await kafka.start(['conversationMessages', 'ccaasCommands']);
+    const r = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'amazon_connect',
+        name: 'Connect prod',
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: fake.defaultFlowId,
+          endpoint: fake.url,
+          queueMappings: [{ category: 'billing', queueId: fake.queues[0].Id }],
+        },
+        secrets: { accessKeyId: KEY, secretAccessKey: SECRET },
+      },
+    });
+    expect(r.status).toBe(201);
+    integrationId = r.body.id;
+  });
+
+  afterAll(async () => {
+    await kafka?.stop();
+    await replica2?.close();
+    await svc?.close();
+    await world?.drop();
+    await fake.stop();
+  });
+
+  const outcomes = (id: string) => kafka.events('handoffOutcomes').filter((e) => e.data.handoffId === id);
+  const waitOutcome = (id: string, status: string) =>
+    waitFor(() => outcomes(id).find((e) => e.data.status === status), {
+      what: `${status} outcome`,
+      timeoutMs: 40_000,
+    });
+  const contactOf = (handoffId: string) =>
+    waitFor(() => [...fake.contacts.values()].find((c) => c.clientToken === handoffId), {
+      what: 'the Connect contact',
+      timeoutMs: 30_000,
+    });
+  const request = async (over: Record<string, unknown> = {}, integration = integrationId) => {
+    const r = await http(svc.url, 'POST', '/v1/handoffs', {
+      tenant: T,
+      body: handoffBody(integration, over),
+    });
+    expect(r.status).toBe(201);
+    return r.body as { id: string; conversationId: string };
+  };
+
+  it('bot handoff → Connect chat with context → both directions relayed → agent ends → final with its audit trail', async () => {
+    const transcript = longRealTranscript();
+    const h = await request({
+      transcript,
+      contact: { name: 'Dana Doe' },
+      attributes: { 'order #': 'A-17', category: 'billing' },
+    });
+    const contact = await contactOf(h.id);
+
+    // The attributes: ob_* keys, sanitized custom key, and the transcript cut to fit 32,768 bytes.
+    const a = contact.attributes;
+    expect(a).toMatchObject({
+      ob_customer_name: 'Dana Doe',
+      ob_intent: 'billing_refund',
+      ob_channel: 'web',
+      ob_handoff_id: h.id,
+      order__: 'A-17',
+      ob_queue_id: fake.queues[0].Id,
+    });
+    const total = Object.entries(a).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+    expect(transcript.reduce((n, t) => n + Buffer.byteLength(t.text), 0)).toBeGreaterThan(40_000);
+    expect(total).toBeLessThanOrEqual(32_768);
+    expect(total).toBeGreaterThan(30_000);
+    expect(a['ob_transcript']).toMatch(/^\[\d+ earlier message\(s\) omitted/);
+    expect(a['ob_transcript']).toContain(transcript.at(-1)!.text.replace(/\r?\n/g, ' '));
+    expect(a['ob_transcript']).not.toContain(`] Customer: ${transcript[0].text}`);
+
+    await waitOutcome(h.id, 'routed');
+    expect(contact.customerConnected).toBe(true);
+    await waitFor(() => fake.subscribed(contact.contactId), {
+      what: 'the participant websocket',
+      timeoutMs: 30_000,
+    });
+
+    // The contact's state (participant/connection tokens) is stored encrypted.
+    const [row] = await sql<{ state_ciphertext: Buffer; external_contact_id: string }>(
+      world,
+      'SELECT state_ciphertext, external_contact_id FROM ccaas_contacts WHERE handoff_id = $1',
+      [h.id],
+    );
+    expect(row.external_contact_id).toBe(contact.contactId);
+    expect(row.state_ciphertext.toString('latin1')).not.toContain(contact.participantToken!);
+
+    // The customer's line after the handoff reaches the Connect agent.
+    await kafka.producer.publish(
+      'conversationMessages',
+      newEnvelope({
+        type: 'conversation.message' as const,
+        version: 1 as const,
+        tenantId: T,
+        source: 'test-bot',
+        correlationId: h.conversationId,
+        data: {
+          conversationId: h.conversationId,
+          messageId: `m-${randomUUID()}`,
+          direction: 'inbound' as const,
+          sender: { role: 'customer' as const },
+          kind: 'text' as const,
+          text: 'Hello? I still need that refund.',
+          sentAt: new Date().toISOString(),
+        },
+      }) as TopicEvent<'conversationMessages'>,
+    );
+    await waitFor(
+      () => contact.customerMessages.find((m) => m.content === 'Hello? I still need that refund.'),
+      {
+        what: 'the customer line at Connect',
+        timeoutMs: 30_000,
+      },
+    );
+
+    fake.agentJoins(contact.contactId, 'Alex (Connect)');
+    const accepted = await waitOutcome(h.id, 'accepted');
+    expect(accepted.data.agentId).toBe('Alex (Connect)');
+
+    fake.agentSays(contact.contactId, 'Hi Dana, I can see the double charge.');
+    const relayed = (kind: string) =>
+      kafka
+        .events('conversationMessages')
+        .filter(
+          (e) =>
+            e.data.conversationId === h.conversationId &&
+            e.data.direction === 'outbound' &&
+            e.data.kind === kind,
+        );
+    const reply = await waitFor(() => relayed('text')[0], {
+      what: 'the agent reply on the bot channel',
+      timeoutMs: 30_000,
+    });
+    expect(reply.data).toMatchObject({
+      text: 'Hi Dana, I can see the double charge.',
+      sender: { role: 'agent', name: 'Alex (Connect)' },
+    });
+    // Our own customer line echoed on the websocket is not relayed back.
+    expect(relayed('text').some((e) => e.data.text === 'Hello? I still need that refund.')).toBe(false);
+
+    fake.agentEnds(contact.contactId);
+    await waitFor(() => relayed('ended')[0], { what: 'the end on the bot channel', timeoutMs: 30_000 });
+    const view = await waitFor(
+      async () => {
+        const v = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
+        return v.body.transitions?.some((t: { detail?: string }) => /ended \(by agent\)/.test(t.detail ?? ''))
+          ? v
+          : null;
+      },
+      { what: 'the end on the audit trail', timeoutMs: 30_000 },
+    );
+    expect(view.body.status).toBe('accepted');
+    expect(view.body.transitions.map((t: { to: string }) => t.to)).toEqual([
+      'requested',
+      'routed',
+      'accepted',
+      'accepted',
+    ]);
+    const [c] = await sql<{ status: string }>(
+      world,
+      'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
+      [h.id],
+    );
+    expect(c.status).toBe('ended');
+  });
+
+  it('retries throttling and a short outage, then starts the contact', async () => {
+    fake.failNext('StartChatContact', 'TooManyRequestsException', 429, 1);
+    fake.failNext('StartChatContact', 'ServiceUnavailableException', 503, 1);
+    const before = fake.calls('StartChatContact').length;
+    const h = await request();
+    await waitOutcome(h.id, 'routed');
+    expect(fake.calls('StartChatContact').length - before).toBe(3);
+  });
+
+  it('vendor down → retried, then failed(error); nothing lost (outcome announced, audit trail kept)', async () => {
+    fake.down(true);
+    try {
+      const before = fake.refusedWhileDown;
+      const h = await request();
+      const failed = await waitOutcome(h.id, 'failed');
+      expect(failed.data.reason).toBe('error');
+      expect(failed.data.detail).toMatch(/ServiceUnavailableException/);
+      // every attempt reached the platform (CCAAS_MAX_ATTEMPTS = 3)
+      expect(fake.refusedWhileDown - before).toBeGreaterThanOrEqual(3);
+      const view = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
+      expect(view.body).toMatchObject({ status: 'failed', reason: 'error' });
+      expect(view.body.transitions.map((t: { to: string }) => t.to)).toEqual(['requested', 'failed']);
+    } finally {
+      fake.down(false);
+    }
+  });
+
+  it('an unknown contact flow fails at once with error naming the field (no retries)', async () => {
+    const flow = fake.addFlow('PUBLISHED', 'soon deleted');
+    const r = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'amazon_connect',
+        name: `Connect ${randomUUID().slice(0, 6)}`,
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: flow,
+          endpoint: fake.url,
+        },
+        secrets: { accessKeyId: KEY, secretAccessKey: SECRET },
+      },
+    });
+    expect(r.status).toBe(201);
+    fake.flows.delete(flow);
+    const before = fake.calls('StartChatContact').length;
+    const h = await request({}, r.body.id);
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data).toMatchObject({ reason: 'error' });
+    expect(failed.data.detail).toMatch(/^config\.defaultContactFlowId: /);
+    expect(fake.calls('StartChatContact').length - before).toBe(1);
+  });
+
+  it('timeout: no agent joined → the Connect contact is ended and the bot told failed(timeout)', async () => {
+    const h = await request({ timeoutSeconds: 2 });
+    const contact = await contactOf(h.id);
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data.reason).toBe('timeout');
+    await waitFor(() => fake.calls('StopContact').some((c) => c.body['ContactId'] === contact.contactId), {
+      what: 'StopContact',
+      timeoutMs: 30_000,
+    });
+    expect(contact.stopped).toBe(true);
+    // An agent accepting afterwards does not resurrect it.
+    const view = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
+    expect(view.body).toMatchObject({ status: 'failed', reason: 'timeout' });
+  });
+
+  it('the bot cancels: failed(withdrawn) at once and the Connect contact is stopped', async () => {
+    const h = await request();
+    const contact = await contactOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    const w = await http(svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} });
+    expect(w.status).toBe(202);
+    expect((await waitOutcome(h.id, 'failed')).data.reason).toBe('withdrawn');
+    await waitFor(() => contact.stopped, { what: 'StopContact', timeoutMs: 30_000 });
+    expect(
+      (await http(svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} })).status,
+    ).toBe(409);
+  });
+
+  it('refuses an unpublished flow when the integration is configured (422 naming the field)', async () => {
+    const draft = fake.addFlow('SAVED', 'draft');
+    const r = await http(svc.url, 'PATCH', `/v1/integrations/${integrationId}`, {
+      tenant: T,
+      body: {
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: fake.defaultFlowId,
+          endpoint: fake.url,
+          flowMappings: [{ intent: 'billing_refund', contactFlowId: draft }],
+        },
+      },
+    });
+    expect(r.status).toBe(422);
+    expect(JSON.stringify(r.body)).toContain('config.flowMappings.0.contactFlowId');
+  });
+
+  it('Test Connection names the failing step; queues are listed for the admin UI', async () => {
+    const ok = await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ ok: true });
+    const queues = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
+    expect(queues.status).toBe(200);
+    expect(queues.body.map((q: { name: string }) => q.name)).toEqual(['Billing', 'Tech Support']);
+
+    const wrong = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'amazon_connect',
+        name: 'Connect wrong key',
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: fake.defaultFlowId,
+          endpoint: fake.url,
+        },
+        secrets: { accessKeyId: KEY, secretAccessKey: 'not-the-right-secret-000' },
+      },
+    });
+    expect(wrong.status).toBe(201);
+    const t = await http(svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
+    expect(t.body).toMatchObject({ ok: false, failedStep: 'credentials' });
+
+    fake.addKey('AKIAE2ENOLISTQUEUES1', SECRET, ['connect:ListQueues']);
+    const denied = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'amazon_connect',
+        name: 'Connect no ListQueues',
+        config: {
+          instanceId: fake.instanceId,
+          region: fake.region,
+          defaultContactFlowId: fake.defaultFlowId,
+          endpoint: fake.url,
+        },
+        secrets: { accessKeyId: 'AKIAE2ENOLISTQUEUES1', secretAccessKey: SECRET },
+      },
+    });
+    const p = await http(svc.url, 'POST', `/v1/integrations/${denied.body.id}/test`, { tenant: T });
+    expect(p.body).toMatchObject({ ok: false, failedStep: 'permission' });
+    expect(JSON.stringify(p.body)).toContain('connect:ListQueues');
+
+    // another tenant cannot test or list this tenant's integration
+    expect(
+      (await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: 'other-co' })).status,
+    ).toBe(404);
+  });
+
+  it('the signed-webhook route refuses what no receiver verifies (401), changing nothing', async () => {
+    const r = await fetch(`${svc.url}/v1/ccaas/webhooks/${integrationId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ forged: true }),
+    });
+    expect(r.status).toBe(401);
+    const unknown = await fetch(`${svc.url}/v1/ccaas/webhooks/${randomUUID()}`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(unknown.status).toBe(401);
+  });
+
+  it('two replicas: one holds the Connect websocket (Redis lease); when it stops, the other takes over and replays what it missed', async () => {
+    replica2 = await startService(world, env);
+    const h = await request();
+    const contact = await contactOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    const holders = () =>
+      [svc, replica2].filter(
+        (r): r is RunningService => !!r && r.app.get(CcaasBridges).held().includes(h.id),
+      );
+    const [holder] = await waitFor(() => (holders().length ? holders() : null), {
+      what: 'a stream holder',
+      timeoutMs: 30_000,
+    });
+    expect(holders()).toHaveLength(1);
+    const other = (holder === svc ? replica2 : svc) as RunningService;
+    await holder.close();
+    if (holder === svc) svc = replica2;
+    replica2 = undefined;
+    // The agent joins while no replica holds the websocket: the takeover replays the transcript
+    // (GetTranscript), so the join is not lost.
+    fake.agentJoins(contact.contactId);
+    await waitFor(() => other.app.get(CcaasBridges).held().includes(h.id), {
+      what: 'the takeover',
+      timeoutMs: 30_000,
+    });
+    await waitOutcome(h.id, 'accepted');
+    fake.agentSays(contact.contactId, 'after the takeover');
+    await waitFor(
+      () =>
+        kafka
+          .events('conversationMessages')
+          .find((e) => e.data.conversationId === h.conversationId && e.data.text === 'after the takeover'),
+      { what: 'the relayed line after the takeover', timeoutMs: 30_000 },
+    );
+  });
+});

@@ -1,0 +1,5 @@
+export * from './adapter';
+export * from './attributes';
+export * from './aws-clients';
+export * from './errors';
+export * from './participant-stream';
