@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
 import { io, type Socket } from 'socket.io-client';
 import { SignJWT } from 'jose';
 import { allTopics, dlqTopicName } from '@hub/contracts';
@@ -45,6 +46,12 @@ export interface CaseResult {
   recoveryMs: number;
   /** From the end of the fault until the first offer accepted after it (routing resumed), ms; -1 if none. */
   routingResumedMs: number;
+  /**
+   * SIGKILL of the orchestrator: from the new process answering HTTP (`/healthz`) to its first intake answer
+   * 201/200 (a restarted service serves intake at once, not after the consumer group dropped its predecessor),
+   * ms; -1 for other cases.
+   */
+  intakeServedMs: number;
 }
 
 /** A simulated agent: accepts every offer (live or from a `sync`), wraps up every assignment. */
@@ -187,6 +194,7 @@ export class FaultHarness {
       `${ns}hub.workitem.events.v1`,
       `${ns}hub.workitem.commands.v1`,
       `${ns}hub.handoff.outcomes.v1`,
+      `${ns}hub.handoff.requested.v1`,
     ]);
     await this.seed();
   }
@@ -200,9 +208,17 @@ export class FaultHarness {
   /** Services that exited without being killed by the suite (a crash is a failure of the case). */
   readonly crashes: { service: ServiceName; output: string }[] = [];
 
-  async startService(s: ServiceName): Promise<void> {
+  /**
+   * Starts a service and waits for `ready` (default `/readyz` 200).
+   * @param extraEnv added to the suite's env (e.g. `HUB_FAILPOINTS`)
+   */
+  async startService(
+    s: ServiceName,
+    extraEnv: Record<string, string> = {},
+    ready: 'readyz' | 'healthz' = 'readyz',
+  ): Promise<RunningService> {
     // generous: a cold start compiles TypeScript, slow on a busy 2-core machine
-    const svc = await startService(s, this.env, { ready: 'readyz', timeoutMs: 300_000 });
+    const svc = await startService(s, { ...this.env, ...extraEnv }, { ready, timeoutMs: 300_000 });
     this.services.set(s, svc);
     svc.child.once('exit', (code, signal) => {
       if (signal === 'SIGKILL' || signal === 'SIGTERM' || this.services.get(s) !== svc) return;
@@ -214,13 +230,31 @@ export class FaultHarness {
       // like a supervisor (Kubernetes) would; the case still fails on the crash
       void this.startService(s).catch(() => undefined);
     });
+    return svc;
   }
+
+  /** When the restarted orchestrator answered HTTP (see {@link CaseResult.intakeServedMs}). */
+  private restartedAt = 0;
+  /** Times of intake answers 200/201, and from which instance. */
+  private readonly intakeOk: { t: number; url: string }[] = [];
 
   /** SIGKILLs a service and starts a new instance (new port; agents reconnect to a new gateway). */
   async killAndRestart(s: ServiceName): Promise<void> {
     await this.services.get(s)?.kill();
     this.services.delete(s);
-    await this.startService(s);
+    if (s === 'handoff-orchestrator') {
+      // HTTP first: intake must be served while the consumer group still holds the dead member
+      const svc = await this.startService(s, {}, 'healthz');
+      this.restartedAt = Date.now();
+      await waitFor(
+        () =>
+          fetch(`${svc.url}/readyz`, { signal: AbortSignal.timeout(3000) }).then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+        { what: `${s} ready`, timeoutMs: 120_000, intervalMs: 250 },
+      );
+    } else await this.startService(s);
     if (s === 'agent-gateway') {
       for (const a of this.agents) {
         await a.connect();
@@ -228,6 +262,67 @@ export class FaultHarness {
       }
     }
   }
+
+  private admin?: ReturnType<Kafka['admin']>;
+  /** Members of the service's consumer group (`<namespace><service>`) on the private broker. */
+  async groupMembers(s: ServiceName): Promise<number> {
+    if (!this.admin) {
+      this.admin = new Kafka({
+        clientId: 'fault-admin',
+        brokers: [this.kafka.brokers],
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await this.admin.connect();
+    }
+    const { groups } = await this.admin.describeGroups([`${this.world.kafkaNamespace}${s}`]);
+    return groups[0]?.members.length ?? 0;
+  }
+
+  /**
+   * Stops a service gracefully (SIGTERM: Nest shutdown hooks) and starts it again with `extraEnv`.
+   * @returns members left in its consumer group right after the old process exited (a graceful stop sends
+   *          LeaveGroup: 0), and how long the stop took, ms
+   */
+  async restartWith(
+    s: ServiceName,
+    extraEnv: Record<string, string>,
+  ): Promise<{ membersAfterStop: number; stopMs: number }> {
+    const t = Date.now();
+    const old = this.services.get(s);
+    this.services.delete(s);
+    await old?.stop();
+    const stopMs = Date.now() - t;
+    const membersAfterStop = await this.groupMembers(s);
+    await this.startService(s, extraEnv);
+    return { membersAfterStop, stopMs };
+  }
+
+  /**
+   * Waits for the running instance of `s` (started with `HUB_FAILPOINTS`) to SIGKILL itself at its failpoint,
+   * then starts a new instance without failpoints, like a supervisor would.
+   * @throws when the failpoint did not fire within `timeoutMs`
+   */
+  async failpointCrash(s: ServiceName, timeoutMs = 60_000): Promise<void> {
+    const svc = this.services.get(s);
+    if (!svc) throw new Error(`${s} not running`);
+    const signal = await new Promise<string | null>((resolve, reject) => {
+      if (svc.child.exitCode !== null || svc.child.signalCode !== null) return resolve(svc.child.signalCode);
+      const t = setTimeout(() => reject(new Error(`${s}: failpoint did not fire in ${timeoutMs} ms`)), timeoutMs);
+      svc.child.once('exit', (_code, sig) => {
+        clearTimeout(t);
+        resolve(sig);
+      });
+    });
+    if (signal !== 'SIGKILL') throw new Error(`${s} exited with ${signal}, not by its failpoint's SIGKILL`);
+    if (!/failpoint relay\.\w+ hit \d+: SIGKILL/.test(svc.output()))
+      throw new Error(`${s} was SIGKILLed, but not by a failpoint`);
+    this.failpointsFired.push(s);
+    this.services.delete(s);
+    await this.startService(s);
+  }
+
+  /** Services whose failpoint fired (in order). */
+  readonly failpointsFired: ServiceName[] = [];
 
   private async query<R extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<R[]> {
     for (let i = 0; ; i++) {
@@ -408,6 +503,9 @@ export class FaultHarness {
         WHERE w.conversation_id LIKE $1 AND o.status = 'accepted' AND o.resolved_at > to_timestamp($2::double precision / 1000)`,
       [`${prefix}%`, faultEnd],
     );
+    const restartedUrl = this.restartedAt >= faultStart ? this.services.get('handoff-orchestrator')?.url : undefined;
+    const firstServed = this.intakeOk.find((x) => x.t >= this.restartedAt && x.url === restartedUrl);
+    const intakeServed = restartedUrl && firstServed ? firstServed.t - this.restartedAt : -1;
     const fresh = this.probe!.messages.slice(probeStart);
     const dlq = fresh.filter((m) => m.topic.endsWith('.dlq'));
     const ids = new Map<string, number>();
@@ -445,6 +543,7 @@ export class FaultHarness {
       recoveryMs: final ? Math.max(0, finalAt - faultEnd) : -1,
       crashed: this.crashes.slice(crashesBefore).map((c) => c.service),
       routingResumedMs: resumed ? Math.max(0, Number(resumed) - faultEnd) : -1,
+      intakeServedMs: intakeServed,
     };
   }
 
@@ -480,7 +579,10 @@ export class FaultHarness {
             () => 0,
           )
         : 0;
-      if (status === 200 || status === 201) return;
+      if (status === 200 || status === 201) {
+        this.intakeOk.push({ t: Date.now(), url: base! });
+        return;
+      }
       await sleep(500);
     }
   }
@@ -488,6 +590,7 @@ export class FaultHarness {
   async stop(): Promise<void> {
     for (const a of this.agents) a.close();
     await this.probe?.stop().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
     await Promise.allSettled([...this.services.values()].map((s) => s.stop()));
     await this.db?.end().catch(() => undefined);
     await this.proxy.stop().catch(() => undefined);

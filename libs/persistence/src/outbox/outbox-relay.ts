@@ -270,8 +270,14 @@ export class OutboxRelay {
     const signal = this.abort.signal;
     const client = new Client({
       connectionString: this.opts.databaseUrl,
+      // `<producer>-relay`: visible in pg_stat_activity (the relay writes no outbox rows itself)
+      application_name: `${this.producer || 'hub'}-relay`,
       connectionTimeoutMillis: this.queryTimeoutMs,
       query_timeout: this.queryTimeoutMs,
+      // the server gives up too (a lock wait), 1 s before the client does; a transaction the relay leaves
+      // open (it hung between statements) is rolled back by the server
+      statement_timeout: Math.max(1000, this.queryTimeoutMs - 1000),
+      idle_in_transaction_session_timeout: this.queryTimeoutMs * 2,
       keepAlive: true,
     });
     let lost: Error | undefined;
