@@ -12,6 +12,15 @@ export interface KafkaOutboxSinkOptions {
   logger: Logger;
 }
 
+/** Errors after which the transactional producer cannot go on (fenced by a newer instance, bad state). */
+const FATAL_TXN_ERRORS = new Set([
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_TXN_STATE',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
+
 /** Logical name of the one-partition topic the progress offsets are committed against. */
 export const OUTBOX_PROGRESS_TOPIC = 'hub.outbox.progress';
 
@@ -53,7 +62,10 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
     await admin.connect();
     try {
       // false (not an error) when it exists; one partition, it never holds records
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: this.progressTopic, numPartitions: 1 }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: this.progressTopic, numPartitions: 1 }],
+      });
       this.topicReady = true;
     } finally {
       await admin.disconnect();
@@ -122,12 +134,22 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
       });
       await txn.commit();
     } catch (e) {
-      if (txn?.isActive()) await txn.abort().catch(() => undefined);
+      // Abort and keep the producer: a new one would re-initialise the transactional id (InitProducerId),
+      // and every re-initialisation makes the coordinator finish the previous transaction first
+      // (CONCURRENT_TRANSACTIONS for a while after a broker restart). Only a fenced producer, or one whose
+      // abort failed (its transaction state is unknown), is replaced.
+      const type = (e as { type?: string }).type ?? '';
+      let replace = FATAL_TXN_ERRORS.has(type);
+      if (!replace && txn?.isActive())
+        replace = await txn.abort().then(
+          () => false,
+          () => true,
+        );
       this.opts.logger.warn(
-        { err: (e as Error).message, transactionalId: this.transactionalId },
-        'outbox kafka transaction failed; producer reset',
+        { err: (e as Error).message, transactionalId: this.transactionalId, replaced: replace },
+        'outbox kafka transaction failed',
       );
-      await this.reset();
+      if (replace) await this.reset();
       throw e;
     }
   }

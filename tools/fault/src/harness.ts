@@ -23,6 +23,8 @@ export const SERVICES = ['handoff-orchestrator', 'work-item-router', 'agent-gate
 export type ServiceName = (typeof SERVICES)[number];
 const SECRET = 'fault-suite-secret-0123456789-abcdefghijkl';
 const TENANT = 'fault';
+/** `DATABASE_STATEMENT_TIMEOUT_MS` (and the router's `ROUTER_TX_TIMEOUT_MS`) of the services in the suite. */
+export const STATEMENT_TIMEOUT_MS = 8000;
 
 /** Per-case figures (one row of the table in docs/reliability.md). */
 export interface CaseResult {
@@ -52,6 +54,8 @@ export interface CaseResult {
    * ms; -1 for other cases.
    */
   intakeServedMs: number;
+  /** Up to 10 duplicated events (diagnosis): topic, event id, where each copy is (partition/offset). */
+  duplicates: { topic: string; id: string; at: string[] }[];
 }
 
 /** A simulated agent: accepts every offer (live or from a `sync`), wraps up every assignment. */
@@ -178,6 +182,10 @@ export class FaultHarness {
       ...this.world.env,
       DATABASE_URL: direct.toString(),
       DATABASE_POOL_SIZE: '8',
+      // shorter than the defaults (15 s / 20 s) so that the slow-queries case (tables locked) is short: every
+      // pool of every service must cancel a statement after this long (asserted there)
+      DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      ROUTER_TX_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       AGENT_JWT_SECRET: SECRET,
       PRESENCE_ON_CONNECT: 'none',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
@@ -307,7 +315,10 @@ export class FaultHarness {
     if (!svc) throw new Error(`${s} not running`);
     const signal = await new Promise<string | null>((resolve, reject) => {
       if (svc.child.exitCode !== null || svc.child.signalCode !== null) return resolve(svc.child.signalCode);
-      const t = setTimeout(() => reject(new Error(`${s}: failpoint did not fire in ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`${s}: failpoint did not fire in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       svc.child.once('exit', (_code, sig) => {
         clearTimeout(t);
         resolve(sig);
@@ -319,6 +330,19 @@ export class FaultHarness {
     this.failpointsFired.push(s);
     this.services.delete(s);
     await this.startService(s);
+  }
+
+  /** What {@link lockTables} saw: application name → longest lock wait, ms. */
+  lockWaits = new Map<string, number>();
+
+  /** Slow queries: locks the hot tables of the suite's database for `ms` (see PrivatePostgres.lockTables). */
+  async lockTables(ms: number): Promise<void> {
+    const db = new URL(this.world.databaseUrl).pathname.slice(1);
+    this.lockWaits = await this.pg.lockTables(
+      db,
+      ['handoffs', 'work_items', 'offers', 'agents', 'outbox_events', 'processed_events'],
+      ms,
+    );
   }
 
   /** Services whose failpoint fired (in order). */
@@ -503,21 +527,37 @@ export class FaultHarness {
         WHERE w.conversation_id LIKE $1 AND o.status = 'accepted' AND o.resolved_at > to_timestamp($2::double precision / 1000)`,
       [`${prefix}%`, faultEnd],
     );
-    const restartedUrl = this.restartedAt >= faultStart ? this.services.get('handoff-orchestrator')?.url : undefined;
+    const restartedUrl =
+      this.restartedAt >= faultStart ? this.services.get('handoff-orchestrator')?.url : undefined;
     const firstServed = this.intakeOk.find((x) => x.t >= this.restartedAt && x.url === restartedUrl);
     const intakeServed = restartedUrl && firstServed ? firstServed.t - this.restartedAt : -1;
     const fresh = this.probe!.messages.slice(probeStart);
     const dlq = fresh.filter((m) => m.topic.endsWith('.dlq'));
     const ids = new Map<string, number>();
+    const where = new Map<string, string[]>();
+    // one record read twice (the probe's own consumer restarted during a broker restart and re-read from its
+    // last committed offset) is not a duplicate: count each topic/partition/offset once
+    const seen = new Set<string>();
     for (const m of fresh.filter((x) => !x.topic.endsWith('.dlq') && !x.headers['x-redriven-from'])) {
+      const rec = `${m.topic}/${m.partition}/${m.offset}`;
+      if (seen.has(rec)) continue;
+      seen.add(rec);
       try {
         const id = (m.json() as { id: string }).id;
         const k = `${m.topic}:${id}`;
         ids.set(k, (ids.get(k) ?? 0) + 1);
+        where.set(k, [...(where.get(k) ?? []), `${m.partition}/${m.offset}`]);
       } catch {
         /* not JSON: not ours */
       }
     }
+    const duplicates = [...ids]
+      .filter(([, c]) => c > 1)
+      .slice(0, 10)
+      .map(([k]) => {
+        const i = k.lastIndexOf(':');
+        return { topic: k.slice(0, i), id: k.slice(i + 1), at: where.get(k) ?? [] };
+      });
     const windowEnd = faultEnd + 5000;
     const notReadySeen = SERVICES.filter((s) =>
       samples.some((x) => x.s === s && !x.ok && x.t >= faultStart && x.t <= windowEnd),
@@ -544,6 +584,7 @@ export class FaultHarness {
       crashed: this.crashes.slice(crashesBefore).map((c) => c.service),
       routingResumedMs: resumed ? Math.max(0, Number(resumed) - faultEnd) : -1,
       intakeServedMs: intakeServed,
+      duplicates,
     };
   }
 
@@ -588,6 +629,10 @@ export class FaultHarness {
   }
 
   async stop(): Promise<void> {
+    // the services' logs (FAULT_LOG_LEVEL, default warn), for a failed case's diagnosis
+    const dir = join(__dirname, '..', 'results');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, svc] of this.services) writeFileSync(join(dir, `${name}.log`), svc.output());
     for (const a of this.agents) a.close();
     await this.probe?.stop().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);

@@ -1,6 +1,12 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FaultHarness, resultsTable, type CaseResult, type ServiceName } from '../src/harness';
+import {
+  FaultHarness,
+  resultsTable,
+  STATEMENT_TIMEOUT_MS,
+  type CaseResult,
+  type ServiceName,
+} from '../src/harness';
 
 /**
  * Fault injection against private PostgreSQL / Redis / Kafka instances (never the shared ones), with the
@@ -101,6 +107,25 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
 
   it('network partition to PostgreSQL (8 s, TCP proxy)', async () => {
     expectClean(await h.runCase('network partition to PostgreSQL (8 s)', (x) => x.proxy.partition(8000)), []);
+  });
+
+  it('slow network to PostgreSQL (every packet 2 s late, 10 s)', async () => {
+    expectClean(
+      await h.runCase('slow network to PostgreSQL (2 s per packet, 10 s)', (x) => x.proxy.slow(10_000, 2000)),
+      all,
+    );
+  });
+
+  it('slow queries (writes wait on table locks longer than statement_timeout): every pool cancels them', async () => {
+    const lockMs = STATEMENT_TIMEOUT_MS + 6000;
+    const r = await h.runCase('slow queries (hot tables locked 14 s)', (x) => x.lockTables(lockMs));
+    expectClean(r, []);
+    // every service's sessions were seen waiting, and none waited longer than its statement_timeout (+ 2 s of
+    // sampling slack): Prisma's pool, PG_POOL, the auth pool and the relay's connection all set one
+    const waits = Object.fromEntries(h.lockWaits);
+    for (const s of ['handoff-orchestrator', 'work-item-router']) expect(Object.keys(waits)).toContain(s);
+    const over = Object.entries(waits).filter(([, ms]) => ms > STATEMENT_TIMEOUT_MS + 2000);
+    expect(over).toEqual([]);
   });
 
   for (const s of all) {

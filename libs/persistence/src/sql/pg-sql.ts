@@ -116,7 +116,12 @@ async function runTransaction<T>(
   client.on('error', onError);
   const release = (err?: Error) => {
     client.off('error', onError);
-    client.release(err ?? broken);
+    const e = err ?? broken;
+    // A connection released with an error is destroyed, and the pool no longer listens on it: the FATAL
+    // message of a terminated backend (57P01) that arrives after this point would be an unheard 'error'
+    // event and crash the process (seen in the fault suite's pg_terminate_backend row).
+    if (e) client.on('error', () => undefined);
+    client.release(e);
   };
   try {
     await client.query(begin(client));
