@@ -146,8 +146,18 @@ export class PrivatePostgres {
     await watcher.connect();
     const longest = new Map<string, number>();
     try {
-      await locker.query('BEGIN');
-      await locker.query(`LOCK TABLE ${tables.join(', ')} IN EXCLUSIVE MODE`);
+      // LOCK TABLE takes the tables one by one: a service transaction holding one of them while waiting for
+      // another can make the server pick this session as a deadlock victim (40P01) — take them again
+      for (let attempt = 1; ; attempt++) {
+        await locker.query('BEGIN');
+        try {
+          await locker.query(`LOCK TABLE ${tables.join(', ')} IN EXCLUSIVE MODE`);
+          break;
+        } catch (e) {
+          await locker.query('ROLLBACK');
+          if ((e as { code?: string }).code !== '40P01' || attempt >= 20) throw e;
+        }
+      }
       const end = Date.now() + ms;
       while (Date.now() < end) {
         const { rows } = await watcher.query<{ app: string; ms: string }>(
