@@ -148,12 +148,16 @@ export class MessagingModule {
           useFactory:
             (m: MessagingService): OutboxSink =>
             (rows, batch) =>
-              m.outboxSink.deliver(rows, batch),
+              opts.config.KAFKA_OUTBOX_EXACTLY_ONCE
+                ? m.outboxSink.deliver(rows, batch)
+                : kafkaOutboxSink(m.producer, rows),
         },
         {
+          // without it (KAFKA_OUTBOX_EXACTLY_ONCE off) the relay has no delivery log: at-least-once across a crash
           provide: OUTBOX_KAFKA_DELIVERY_LOG,
           inject: [MessagingService],
-          useFactory: (m: MessagingService): OutboxDeliveryLog => m.outboxSink,
+          useFactory: (m: MessagingService): OutboxDeliveryLog | null =>
+            opts.config.KAFKA_OUTBOX_EXACTLY_ONCE ? m.outboxSink : null,
         },
       ],
       exports: [KAFKA, MessagingService, OUTBOX_KAFKA_SINK, OUTBOX_KAFKA_DELIVERY_LOG],

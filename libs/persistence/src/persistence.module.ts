@@ -89,7 +89,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     health: HealthRegistry,
     @Optional() @Inject(OUTBOX_KAFKA_SINK) kafka?: OutboxSink,
     @Optional() @Inject(OUTBOX_REDIS_SINK) redis?: OutboxSink,
-    @Optional() @Inject(OUTBOX_KAFKA_DELIVERY_LOG) kafkaLog?: OutboxDeliveryLog,
+    @Optional() @Inject(OUTBOX_KAFKA_DELIVERY_LOG) kafkaLog?: OutboxDeliveryLog | null,
   ) {
     if (enabled) {
       const relay = new OutboxRelay({

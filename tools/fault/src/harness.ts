@@ -310,7 +310,11 @@ export class FaultHarness {
    * then starts a new instance without failpoints, like a supervisor would.
    * @throws when the failpoint did not fire within `timeoutMs`
    */
-  async failpointCrash(s: ServiceName, timeoutMs = 60_000): Promise<void> {
+  async failpointCrash(
+    s: ServiceName,
+    extraEnv: Record<string, string> = {},
+    timeoutMs = 60_000,
+  ): Promise<void> {
     const svc = this.services.get(s);
     if (!svc) throw new Error(`${s} not running`);
     const signal = await new Promise<string | null>((resolve, reject) => {
@@ -329,7 +333,7 @@ export class FaultHarness {
       throw new Error(`${s} was SIGKILLed, but not by a failpoint`);
     this.failpointsFired.push(s);
     this.services.delete(s);
-    await this.startService(s);
+    await this.startService(s, extraEnv);
   }
 
   /** What {@link lockTables} saw: application name → longest lock wait, ms. */

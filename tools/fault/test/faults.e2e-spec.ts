@@ -153,9 +153,11 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
     const step = fp.split('=')[0];
     it(`SIGKILL ${s} at ${step} (failpoint)`, async () => {
       // arm it: a graceful restart, which also shows that a stopped service leaves its group at once
-      const { membersAfterStop } = await h.restartWith(s, { HUB_FAILPOINTS: fp });
+      // exactly-once outbox delivery (opt-in, KAFKA_OUTBOX_EXACTLY_ONCE) for the armed and the new instance
+      const eos = { KAFKA_OUTBOX_EXACTLY_ONCE: 'true' };
+      const { membersAfterStop } = await h.restartWith(s, { ...eos, HUB_FAILPOINTS: fp });
       expect(membersAfterStop).toBe(0);
-      const r = await h.runCase(`SIGKILL ${s} at ${step}`, (x) => x.failpointCrash(s), {
+      const r = await h.runCase(`SIGKILL ${s} at ${step}`, (x) => x.failpointCrash(s, eos), {
         loadSeconds: 10,
         faultAtSeconds: 0,
       });
