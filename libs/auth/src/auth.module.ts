@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createPgPool } from '@hub/persistence';
 import { assertAuthConfig, type AuthConfig } from './auth.config';
 import { ApiKeyVerifier } from './api-keys/api-key.verifier';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
@@ -16,7 +17,12 @@ export interface AuthModuleOptions {
   /** Service name (error messages). */
   service: string;
   /** The service's validated config: `DATABASE_URL` plus {@link AuthConfig}. */
-  config: AuthConfig & { DATABASE_URL: string };
+  config: AuthConfig & {
+    DATABASE_URL: string;
+    DATABASE_STATEMENT_TIMEOUT_MS?: number;
+    DATABASE_IDLE_IN_TX_TIMEOUT_MS?: number;
+    DATABASE_CONNECT_TIMEOUT_MS?: number;
+  };
   /** Mount the API-key admin API (`/v1/api-keys`); work-item-router, the owner of tenants, does. */
   adminApi?: boolean;
 }
@@ -45,8 +51,16 @@ export class AuthModule {
       providers: [
         {
           provide: AUTH_PG_POOL,
+          // the service's pool timeouts (statement, idle-in-transaction, connect, client-side query) and an
+          // error listener: an idle connection killed by a database restart must not crash the process
           useFactory: () =>
-            new Pool({ connectionString: c.DATABASE_URL, max: 3, application_name: `${opts.service}-auth` }),
+            createPgPool(c.DATABASE_URL, {
+              max: 3,
+              applicationName: `${opts.service}-auth`,
+              statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+              idleInTransactionTimeoutMs: c.DATABASE_IDLE_IN_TX_TIMEOUT_MS,
+              connectionTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+            }),
         },
         PoolCloser,
         {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Topics, dlqTopicName, type TopicEvent, type TopicKey } from '@hub/contracts';
 import { withLogContext } from '@hub/observability';
 import { formatIssues, isPermanent, isTransientError } from './errors';
-import type { TopicNamer } from './kafka-client';
+import { leaveGroupAsMember, type TopicNamer } from './kafka-client';
 import type { HubProducer } from './producer';
 
 /** Where a message came from, and which attempt this is (1-based). */
@@ -113,10 +113,19 @@ export class ConsumerRunner {
   private joined = false;
   private crashed?: string;
   private lastAlive = 0;
+  /** This member's id in the group (from the last join). */
+  private memberId?: string;
+  /** Member ids lost by a crash that the coordinator may still hold, being removed by {@link leaveStale}. */
+  private readonly stale = new Set<string>();
+  /** Stale members removed by a LeaveGroup since start (tests, metrics). */
+  staleMembersLeft = 0;
   /** Partitions held by an outage: key `topic/partition` → since (ms) and the error. */
   private readonly blocked = new Map<string, { since: number; error: string }>();
 
-  constructor(kafka: Kafka, options: ConsumerRunnerOptions) {
+  constructor(
+    private readonly kafka: Kafka,
+    options: ConsumerRunnerOptions,
+  ) {
     this.opts = {
       maxAttempts: 5,
       initialDelayMs: 50,
@@ -142,9 +151,11 @@ export class ConsumerRunner {
       rebalanceTimeout: this.opts.sessionTimeoutMs,
       allowAutoTopicCreation: false,
       retry: {
+        // ≤ 1 s between attempts (join, sync, fetch, commit): a returned broker / loaded coordinator is
+        // noticed within a second; 30 retries ≈ 28 s before kafkajs gives up and restarts the consumer.
         initialRetryTime: 200,
-        maxRetryTime: 3000,
-        retries: 20,
+        maxRetryTime: 1000,
+        retries: 30,
         // After a crash (broker gone longer than the retries) kafkajs restarts the consumer: always, the
         // broker coming back is the only way forward.
         restartOnFailure: async (e: Error) => {
@@ -157,7 +168,8 @@ export class ConsumerRunner {
     const alive = () => {
       this.lastAlive = Date.now();
     };
-    this.consumer.on(ev.GROUP_JOIN, () => {
+    this.consumer.on(ev.GROUP_JOIN, (e) => {
+      this.memberId = e.payload.memberId;
       this.joined = true;
       this.crashed = undefined;
       alive();
@@ -168,6 +180,10 @@ export class ConsumerRunner {
       this.joined = false;
       this.crashed = e.payload.error.message;
       this.crashes += 1;
+      // kafkajs forgets the member id on a crash and rejoins as a new member; the coordinator would hold
+      // that join until the lost member's rebalance timeout (the session timeout) ran out. Leave it instead.
+      if (this.memberId) this.leaveStale(this.memberId);
+      this.memberId = undefined;
       // kafkajs restarts by itself only after retriable errors; after a non-retriable one (e.g. "Failed to
       // find group coordinator" while a restarted broker loads its offsets topic) it stays dead: restart it.
       if (!e.payload.restart && this.running) void this.restartAfterCrash();
@@ -288,6 +304,38 @@ export class ConsumerRunner {
     }
     // crashed again while this restart was running (its CRASH event found `restarting` set): go again
     if (this.running && this.crashes !== seen) setTimeout(() => void this.restartAfterCrash(), 1000);
+  }
+
+  /**
+   * Removes a member id this consumer lost in a crash from the group (LeaveGroup to the coordinator,
+   * {@link leaveGroupAsMember}), retried every 250 ms – 1 s while the broker is down or the coordinator is
+   * loading (`COORDINATOR_LOAD_IN_PROGRESS`, `NOT_COORDINATOR`), until it is gone or this runner stops.
+   * Without it, after a broker restart the rejoin waited for the coordinator to time the old member out
+   * (`sessionTimeoutMs`, measured 8–11 s); with it the group rebalances as soon as the coordinator is up.
+   */
+  private leaveStale(memberId: string): void {
+    if (this.stale.has(memberId)) return;
+    this.stale.add(memberId);
+    const signal = this.stopping.signal;
+    const policy = retry(
+      handleWhen(() => this.running && !signal.aborted),
+      {
+        maxAttempts: Number.MAX_SAFE_INTEGER,
+        backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 1000 }),
+      },
+    );
+    void policy
+      .execute(async () => {
+        if (!this.running) return;
+        const r = await leaveGroupAsMember(this.kafka, this.opts.groupId, memberId);
+        if (r === 'left') this.staleMembersLeft += 1;
+        this.opts.logger.info(
+          { groupId: this.opts.groupId, memberId, result: r },
+          'removed the member lost in a consumer crash from the group',
+        );
+      }, signal)
+      .catch(() => undefined)
+      .finally(() => this.stale.delete(memberId));
   }
 
   /** Stops fetching, waits for in-flight handlers, commits processed offsets, leaves the group. */

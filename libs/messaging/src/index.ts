@@ -5,3 +5,4 @@ export * from './consumer-runner';
 export * from './topic-provisioner';
 export * from './messaging.module';
 export * from './redrive';
+export * from './outbox-kafka-sink';

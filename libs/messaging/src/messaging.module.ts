@@ -10,12 +10,18 @@ import {
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '@hub/config';
-import { HealthRegistry, LOGGER } from '@hub/observability';
+import { HealthRegistry, LOGGER, SERVICE_NAME } from '@hub/observability';
 import { createKafka, TopicNamer } from './kafka-client';
 import { HubProducer } from './producer';
 import { ConsumerRunner, type ConsumerRunnerOptions } from './consumer-runner';
 import { provisionTopics } from './topic-provisioner';
-import { OUTBOX_KAFKA_SINK, type OutboxSink } from '@hub/persistence';
+import { KafkaOutboxSink } from './outbox-kafka-sink';
+import {
+  OUTBOX_KAFKA_DELIVERY_LOG,
+  OUTBOX_KAFKA_SINK,
+  type OutboxDeliveryLog,
+  type OutboxSink,
+} from '@hub/persistence';
 
 export const KAFKA_CONFIG = Symbol('KAFKA_CONFIG');
 export const KAFKA = Symbol('KAFKA');
@@ -31,15 +37,19 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
   private readonly consumers: ConsumerRunner[] = [];
   readonly namer: TopicNamer;
   readonly producer: HubProducer;
+  /** The outbox relay's transactional Kafka destination (exactly-once across a relay crash). */
+  readonly outboxSink: KafkaOutboxSink;
 
   constructor(
     @Inject(KAFKA) readonly kafka: Kafka,
     @Inject(KAFKA_CONFIG) private readonly config: KafkaConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_NAME) service: string,
     health: HealthRegistry,
   ) {
     this.namer = new TopicNamer(config.KAFKA_TOPIC_NAMESPACE);
     this.producer = new HubProducer(kafka, this.namer);
+    this.outboxSink = new KafkaOutboxSink({ kafka, namer: this.namer, producer: service, logger });
     health.register({
       name: 'kafka',
       check: async () => {
@@ -104,6 +114,7 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.consumers.map((c) => c.stop()));
+    await this.outboxSink.disconnect();
     await this.producer.disconnect();
   }
 }
@@ -136,16 +147,28 @@ export class MessagingModule {
           inject: [MessagingService],
           useFactory:
             (m: MessagingService): OutboxSink =>
-            (rows) =>
-              kafkaOutboxSink(m.producer, rows),
+            (rows, batch) =>
+              opts.config.KAFKA_OUTBOX_EXACTLY_ONCE
+                ? m.outboxSink.deliver(rows, batch)
+                : kafkaOutboxSink(m.producer, rows),
+        },
+        {
+          // without it (KAFKA_OUTBOX_EXACTLY_ONCE off) the relay has no delivery log: at-least-once across a crash
+          provide: OUTBOX_KAFKA_DELIVERY_LOG,
+          inject: [MessagingService],
+          useFactory: (m: MessagingService): OutboxDeliveryLog | null =>
+            opts.config.KAFKA_OUTBOX_EXACTLY_ONCE ? m.outboxSink : null,
         },
       ],
-      exports: [KAFKA, MessagingService, OUTBOX_KAFKA_SINK],
+      exports: [KAFKA, MessagingService, OUTBOX_KAFKA_SINK, OUTBOX_KAFKA_DELIVERY_LOG],
     };
   }
 }
 
-/** Delivers outbox rows to Kafka in one sendBatch (acks=-1), grouped by topic, order kept per topic. */
+/**
+ * Delivers outbox rows to Kafka in one sendBatch (acks=-1), grouped by topic, order kept per topic — without
+ * a transaction (at-least-once across a relay crash; the services use {@link KafkaOutboxSink}).
+ */
 export async function kafkaOutboxSink(producer: HubProducer, rows: Parameters<OutboxSink>[0]): Promise<void> {
   const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
   for (const r of rows) {

@@ -29,8 +29,9 @@ export class HubProducer {
       allowAutoTopicCreation: false,
       // murmur2 like the Java client, so keys land on the same partitions as other-language producers
       createPartitioner: Partitioners.DefaultPartitioner,
-      // A broker restart: retry a send for ~20 s (then the caller — the outbox relay — backs off and retries).
-      retry: { initialRetryTime: 200, maxRetryTime: 3000, retries: 10 },
+      // A broker restart: retry a send for ~20 s (then the caller — the outbox relay — backs off and retries),
+      // at most 1 s apart so that a returned broker is used within a second (a 3 s cap left sends waiting).
+      retry: { initialRetryTime: 200, maxRetryTime: 1000, retries: 22 },
     });
     this.producer.on(this.producer.events.DISCONNECT, () => {
       // kafkajs reconnects on the next send; note it only if we did not ask for it.

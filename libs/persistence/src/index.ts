@@ -9,3 +9,4 @@ export * from './tenancy/tenant-scope';
 export * from './persistence.module';
 export { Prisma } from './generated/prisma/client';
 export type * from './generated/prisma/models';
+export * from './failpoints';

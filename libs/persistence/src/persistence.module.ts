@@ -14,7 +14,7 @@ import { HealthRegistry, LOGGER, SERVICE_NAME } from '@hub/observability';
 import type { Pool } from 'pg';
 import { createPrismaClient, type PrismaClient } from './prisma-client';
 import { createPgPool, type PgPoolOptions } from './sql/pg-sql';
-import { OutboxRelay, type OutboxSink } from './outbox/outbox-relay';
+import { OutboxRelay, type OutboxDeliveryLog, type OutboxSink } from './outbox/outbox-relay';
 import { InboxPruner } from './inbox/inbox-pruner';
 
 export const PRISMA = Symbol('PRISMA');
@@ -28,6 +28,8 @@ export const PG_POOL = Symbol('PG_POOL');
 /** Provide these (MessagingModule / RealtimeModule do) to let the relay deliver to Kafka / Redis. */
 export const OUTBOX_KAFKA_SINK = Symbol('OUTBOX_KAFKA_SINK');
 export const OUTBOX_REDIS_SINK = Symbol('OUTBOX_REDIS_SINK');
+/** Provide this (MessagingModule does) for exactly-once Kafka delivery across a relay crash ({@link OutboxDeliveryLog}). */
+export const OUTBOX_KAFKA_DELIVERY_LOG = Symbol('OUTBOX_KAFKA_DELIVERY_LOG');
 const RELAY_ENABLED = Symbol('RELAY_ENABLED');
 
 /** Owns the Prisma client's lifecycle and registers the `postgres` readiness check. */
@@ -87,12 +89,14 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     health: HealthRegistry,
     @Optional() @Inject(OUTBOX_KAFKA_SINK) kafka?: OutboxSink,
     @Optional() @Inject(OUTBOX_REDIS_SINK) redis?: OutboxSink,
+    @Optional() @Inject(OUTBOX_KAFKA_DELIVERY_LOG) kafkaLog?: OutboxDeliveryLog | null,
   ) {
     if (enabled) {
       const relay = new OutboxRelay({
         databaseUrl: config.DATABASE_URL,
         producer: service,
         sinks: { kafka, redis },
+        deliveryLogs: kafkaLog ? { kafka: kafkaLog } : {},
         logger,
         queryTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS || 10_000,
       });

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
 import { io, type Socket } from 'socket.io-client';
 import { SignJWT } from 'jose';
 import { allTopics, dlqTopicName } from '@hub/contracts';
@@ -22,6 +23,8 @@ export const SERVICES = ['handoff-orchestrator', 'work-item-router', 'agent-gate
 export type ServiceName = (typeof SERVICES)[number];
 const SECRET = 'fault-suite-secret-0123456789-abcdefghijkl';
 const TENANT = 'fault';
+/** `DATABASE_STATEMENT_TIMEOUT_MS` (and the router's `ROUTER_TX_TIMEOUT_MS`) of the services in the suite. */
+export const STATEMENT_TIMEOUT_MS = 8000;
 
 /** Per-case figures (one row of the table in docs/reliability.md). */
 export interface CaseResult {
@@ -45,6 +48,14 @@ export interface CaseResult {
   recoveryMs: number;
   /** From the end of the fault until the first offer accepted after it (routing resumed), ms; -1 if none. */
   routingResumedMs: number;
+  /**
+   * SIGKILL of the orchestrator: from the new process answering HTTP (`/healthz`) to its first intake answer
+   * 201/200 (a restarted service serves intake at once, not after the consumer group dropped its predecessor),
+   * ms; -1 for other cases.
+   */
+  intakeServedMs: number;
+  /** Up to 10 duplicated events (diagnosis): topic, event id, where each copy is (partition/offset). */
+  duplicates: { topic: string; id: string; at: string[] }[];
 }
 
 /** A simulated agent: accepts every offer (live or from a `sync`), wraps up every assignment. */
@@ -171,6 +182,10 @@ export class FaultHarness {
       ...this.world.env,
       DATABASE_URL: direct.toString(),
       DATABASE_POOL_SIZE: '8',
+      // shorter than the defaults (15 s / 20 s) so that the slow-queries case (tables locked) is short: every
+      // pool of every service must cancel a statement after this long (asserted there)
+      DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      ROUTER_TX_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       AGENT_JWT_SECRET: SECRET,
       PRESENCE_ON_CONNECT: 'none',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
@@ -187,6 +202,7 @@ export class FaultHarness {
       `${ns}hub.workitem.events.v1`,
       `${ns}hub.workitem.commands.v1`,
       `${ns}hub.handoff.outcomes.v1`,
+      `${ns}hub.handoff.requested.v1`,
     ]);
     await this.seed();
   }
@@ -200,9 +216,17 @@ export class FaultHarness {
   /** Services that exited without being killed by the suite (a crash is a failure of the case). */
   readonly crashes: { service: ServiceName; output: string }[] = [];
 
-  async startService(s: ServiceName): Promise<void> {
+  /**
+   * Starts a service and waits for `ready` (default `/readyz` 200).
+   * @param extraEnv added to the suite's env (e.g. `HUB_FAILPOINTS`)
+   */
+  async startService(
+    s: ServiceName,
+    extraEnv: Record<string, string> = {},
+    ready: 'readyz' | 'healthz' = 'readyz',
+  ): Promise<RunningService> {
     // generous: a cold start compiles TypeScript, slow on a busy 2-core machine
-    const svc = await startService(s, this.env, { ready: 'readyz', timeoutMs: 300_000 });
+    const svc = await startService(s, { ...this.env, ...extraEnv }, { ready, timeoutMs: 300_000 });
     this.services.set(s, svc);
     svc.child.once('exit', (code, signal) => {
       if (signal === 'SIGKILL' || signal === 'SIGTERM' || this.services.get(s) !== svc) return;
@@ -214,13 +238,31 @@ export class FaultHarness {
       // like a supervisor (Kubernetes) would; the case still fails on the crash
       void this.startService(s).catch(() => undefined);
     });
+    return svc;
   }
+
+  /** When the restarted orchestrator answered HTTP (see {@link CaseResult.intakeServedMs}). */
+  private restartedAt = 0;
+  /** Times of intake answers 200/201, and from which instance. */
+  private readonly intakeOk: { t: number; url: string }[] = [];
 
   /** SIGKILLs a service and starts a new instance (new port; agents reconnect to a new gateway). */
   async killAndRestart(s: ServiceName): Promise<void> {
     await this.services.get(s)?.kill();
     this.services.delete(s);
-    await this.startService(s);
+    if (s === 'handoff-orchestrator') {
+      // HTTP first: intake must be served while the consumer group still holds the dead member
+      const svc = await this.startService(s, {}, 'healthz');
+      this.restartedAt = Date.now();
+      await waitFor(
+        () =>
+          fetch(`${svc.url}/readyz`, { signal: AbortSignal.timeout(3000) }).then(
+            (r) => r.status === 200,
+            () => false,
+          ),
+        { what: `${s} ready`, timeoutMs: 120_000, intervalMs: 250 },
+      );
+    } else await this.startService(s);
     if (s === 'agent-gateway') {
       for (const a of this.agents) {
         await a.connect();
@@ -228,6 +270,87 @@ export class FaultHarness {
       }
     }
   }
+
+  private admin?: ReturnType<Kafka['admin']>;
+  /** Members of the service's consumer group (`<namespace><service>`) on the private broker. */
+  async groupMembers(s: ServiceName): Promise<number> {
+    if (!this.admin) {
+      this.admin = new Kafka({
+        clientId: 'fault-admin',
+        brokers: [this.kafka.brokers],
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await this.admin.connect();
+    }
+    const { groups } = await this.admin.describeGroups([`${this.world.kafkaNamespace}${s}`]);
+    return groups[0]?.members.length ?? 0;
+  }
+
+  /**
+   * Stops a service gracefully (SIGTERM: Nest shutdown hooks) and starts it again with `extraEnv`.
+   * @returns members left in its consumer group right after the old process exited (a graceful stop sends
+   *          LeaveGroup: 0), and how long the stop took, ms
+   */
+  async restartWith(
+    s: ServiceName,
+    extraEnv: Record<string, string>,
+  ): Promise<{ membersAfterStop: number; stopMs: number }> {
+    const t = Date.now();
+    const old = this.services.get(s);
+    this.services.delete(s);
+    await old?.stop();
+    const stopMs = Date.now() - t;
+    const membersAfterStop = await this.groupMembers(s);
+    await this.startService(s, extraEnv);
+    return { membersAfterStop, stopMs };
+  }
+
+  /**
+   * Waits for the running instance of `s` (started with `HUB_FAILPOINTS`) to SIGKILL itself at its failpoint,
+   * then starts a new instance without failpoints, like a supervisor would.
+   * @throws when the failpoint did not fire within `timeoutMs`
+   */
+  async failpointCrash(
+    s: ServiceName,
+    extraEnv: Record<string, string> = {},
+    timeoutMs = 60_000,
+  ): Promise<void> {
+    const svc = this.services.get(s);
+    if (!svc) throw new Error(`${s} not running`);
+    const signal = await new Promise<string | null>((resolve, reject) => {
+      if (svc.child.exitCode !== null || svc.child.signalCode !== null) return resolve(svc.child.signalCode);
+      const t = setTimeout(
+        () => reject(new Error(`${s}: failpoint did not fire in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      svc.child.once('exit', (_code, sig) => {
+        clearTimeout(t);
+        resolve(sig);
+      });
+    });
+    if (signal !== 'SIGKILL') throw new Error(`${s} exited with ${signal}, not by its failpoint's SIGKILL`);
+    if (!/failpoint relay\.\w+ hit \d+: SIGKILL/.test(svc.output()))
+      throw new Error(`${s} was SIGKILLed, but not by a failpoint`);
+    this.failpointsFired.push(s);
+    this.services.delete(s);
+    await this.startService(s, extraEnv);
+  }
+
+  /** What {@link lockTables} saw: application name → longest lock wait, ms. */
+  lockWaits = new Map<string, number>();
+
+  /** Slow queries: locks the hot tables of the suite's database for `ms` (see PrivatePostgres.lockTables). */
+  async lockTables(ms: number): Promise<void> {
+    const db = new URL(this.world.databaseUrl).pathname.slice(1);
+    this.lockWaits = await this.pg.lockTables(
+      db,
+      ['handoffs', 'work_items', 'offers', 'agents', 'outbox_events', 'processed_events'],
+      ms,
+    );
+  }
+
+  /** Services whose failpoint fired (in order). */
+  readonly failpointsFired: ServiceName[] = [];
 
   private async query<R extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<R[]> {
     for (let i = 0; ; i++) {
@@ -408,18 +531,37 @@ export class FaultHarness {
         WHERE w.conversation_id LIKE $1 AND o.status = 'accepted' AND o.resolved_at > to_timestamp($2::double precision / 1000)`,
       [`${prefix}%`, faultEnd],
     );
+    const restartedUrl =
+      this.restartedAt >= faultStart ? this.services.get('handoff-orchestrator')?.url : undefined;
+    const firstServed = this.intakeOk.find((x) => x.t >= this.restartedAt && x.url === restartedUrl);
+    const intakeServed = restartedUrl && firstServed ? firstServed.t - this.restartedAt : -1;
     const fresh = this.probe!.messages.slice(probeStart);
     const dlq = fresh.filter((m) => m.topic.endsWith('.dlq'));
     const ids = new Map<string, number>();
+    const where = new Map<string, string[]>();
+    // one record read twice (the probe's own consumer restarted during a broker restart and re-read from its
+    // last committed offset) is not a duplicate: count each topic/partition/offset once
+    const seen = new Set<string>();
     for (const m of fresh.filter((x) => !x.topic.endsWith('.dlq') && !x.headers['x-redriven-from'])) {
+      const rec = `${m.topic}/${m.partition}/${m.offset}`;
+      if (seen.has(rec)) continue;
+      seen.add(rec);
       try {
         const id = (m.json() as { id: string }).id;
         const k = `${m.topic}:${id}`;
         ids.set(k, (ids.get(k) ?? 0) + 1);
+        where.set(k, [...(where.get(k) ?? []), `${m.partition}/${m.offset}`]);
       } catch {
         /* not JSON: not ours */
       }
     }
+    const duplicates = [...ids]
+      .filter(([, c]) => c > 1)
+      .slice(0, 10)
+      .map(([k]) => {
+        const i = k.lastIndexOf(':');
+        return { topic: k.slice(0, i), id: k.slice(i + 1), at: where.get(k) ?? [] };
+      });
     const windowEnd = faultEnd + 5000;
     const notReadySeen = SERVICES.filter((s) =>
       samples.some((x) => x.s === s && !x.ok && x.t >= faultStart && x.t <= windowEnd),
@@ -445,6 +587,8 @@ export class FaultHarness {
       recoveryMs: final ? Math.max(0, finalAt - faultEnd) : -1,
       crashed: this.crashes.slice(crashesBefore).map((c) => c.service),
       routingResumedMs: resumed ? Math.max(0, Number(resumed) - faultEnd) : -1,
+      intakeServedMs: intakeServed,
+      duplicates,
     };
   }
 
@@ -480,14 +624,22 @@ export class FaultHarness {
             () => 0,
           )
         : 0;
-      if (status === 200 || status === 201) return;
+      if (status === 200 || status === 201) {
+        this.intakeOk.push({ t: Date.now(), url: base! });
+        return;
+      }
       await sleep(500);
     }
   }
 
   async stop(): Promise<void> {
+    // the services' logs (FAULT_LOG_LEVEL, default warn), for a failed case's diagnosis
+    const dir = join(__dirname, '..', 'results');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, svc] of this.services) writeFileSync(join(dir, `${name}.log`), svc.output());
     for (const a of this.agents) a.close();
     await this.probe?.stop().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
     await Promise.allSettled([...this.services.values()].map((s) => s.stop()));
     await this.db?.end().catch(() => undefined);
     await this.proxy.stop().catch(() => undefined);

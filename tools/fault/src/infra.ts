@@ -134,6 +134,48 @@ export class PrivatePostgres {
     });
   }
 
+  /**
+   * Slow queries: holds `LOCK TABLE … IN EXCLUSIVE MODE` on `tables` of database `db` for `ms` (reads go on,
+   * every write waits for the lock) and samples `pg_stat_activity` every 250 ms meanwhile.
+   * @returns per `application_name` of the sessions seen waiting for a lock, the longest wait observed, ms
+   */
+  async lockTables(db: string, tables: string[], ms: number): Promise<Map<string, number>> {
+    const locker = new Client({ connectionString: `${this.url}/${db}` });
+    const watcher = new Client({ connectionString: `${this.url}/${db}` });
+    await locker.connect();
+    await watcher.connect();
+    const longest = new Map<string, number>();
+    try {
+      // LOCK TABLE takes the tables one by one: a service transaction holding one of them while waiting for
+      // another can make the server pick this session as a deadlock victim (40P01) — take them again
+      for (let attempt = 1; ; attempt++) {
+        await locker.query('BEGIN');
+        try {
+          await locker.query(`LOCK TABLE ${tables.join(', ')} IN EXCLUSIVE MODE`);
+          break;
+        } catch (e) {
+          await locker.query('ROLLBACK');
+          if ((e as { code?: string }).code !== '40P01' || attempt >= 20) throw e;
+        }
+      }
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        const { rows } = await watcher.query<{ app: string; ms: string }>(
+          `SELECT application_name app, (extract(epoch FROM clock_timestamp() - query_start) * 1000)::bigint::text ms
+             FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND backend_type = 'client backend'`,
+        );
+        for (const r of rows) longest.set(r.app, Math.max(longest.get(r.app) ?? 0, Number(r.ms)));
+        await sleep(250);
+      }
+      await locker.query('COMMIT');
+    } finally {
+      await locker.end().catch(() => undefined);
+      await watcher.end().catch(() => undefined);
+    }
+    return longest;
+  }
+
   /** `ALTER SYSTEM SET default_transaction_read_only` + reload (every session, existing ones included). */
   readOnly(on: boolean): Promise<void> {
     return this.admin(async (c) => {
@@ -260,6 +302,8 @@ export class PrivateKafka {
         'offsets.topic.num.partitions=3',
         'transaction.state.log.replication.factor=1',
         'transaction.state.log.min.isr=1',
+        // the outbox relays' transaction coordinator reloads these after a restart: 3, not 50
+        'transaction.state.log.num.partitions=3',
         'share.coordinator.state.topic.replication.factor=1',
         'share.coordinator.state.topic.min.isr=1',
         'group.initial.rebalance.delay.ms=0',
@@ -361,6 +405,7 @@ export class TcpProxy {
       client.pipe(upstream);
       upstream.pipe(client);
       if (this.partitioned) this.pause(pair);
+      else if (this.delayMs) this.startSlow(pair);
       const close = () => {
         this.pairs.delete(pair);
         client.destroy();
@@ -377,6 +422,53 @@ export class TcpProxy {
     b.unpipe(a);
     a.pause();
     b.pause();
+  }
+
+  private delayMs = 0;
+  private readonly slowListeners = new Map<Socket, (d: Buffer) => void>();
+
+  /** Forwards every chunk of `pair` `delayMs` late (order kept: equal timers fire in order). */
+  private startSlow([a, b]: [Socket, Socket]): void {
+    a.unpipe(b);
+    b.unpipe(a);
+    const delay = this.delayMs;
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const fwd = (d: Buffer) => void setTimeout(() => to.writable && to.write(d), delay);
+      this.slowListeners.set(from, fwd);
+      from.on('data', fwd);
+    }
+  }
+
+  /**
+   * Slow network: for `ms`, every chunk in either direction (existing and new connections) is delivered
+   * `delayMs` late — each round trip takes ≥ 2 × `delayMs`, a connection handshake several; then traffic
+   * flows normally again (chunks in flight are delivered first, in order).
+   */
+  async slow(ms: number, delayMs: number): Promise<void> {
+    this.delayMs = delayMs;
+    for (const p of this.pairs) this.startSlow(p);
+    await sleep(ms);
+    this.delayMs = 0;
+    const pairs = [...this.pairs].filter(([a]) => this.slowListeners.has(a));
+    for (const [a, b] of pairs) {
+      a.pause();
+      b.pause();
+      for (const x of [a, b]) {
+        const l = this.slowListeners.get(x);
+        if (l) x.off('data', l);
+        this.slowListeners.delete(x);
+      }
+    }
+    await sleep(delayMs + 100); // the delayed chunks are written before anything newer
+    for (const [a, b] of pairs) {
+      a.pipe(b);
+      b.pipe(a);
+      a.resume();
+      b.resume();
+    }
   }
 
   /** Holds all traffic for `ms`, then lets it flow again. */

@@ -2,11 +2,72 @@ import { Client } from 'pg';
 import { ExponentialBackoff, type IBackoff } from 'cockatiel';
 import type { Logger } from 'pino';
 import type { OutboxMessage } from './outbox-writer';
+import { failpoint, failpointArmed } from '../failpoints';
 
-/** Delivers outbox rows of one destination, in order. Throwing leaves the rows for the next attempt. */
-export type OutboxSink = (messages: OutboxMessage[]) => Promise<void>;
+/** What the relay tells a sink about the batch it delivers. */
+export interface OutboxBatch {
+  /**
+   * Compact id of the batch (its rows' `seq`s, {@link encodeBatchId}). A sink with a delivery log records it
+   * atomically with the delivery (the Kafka sink: in the same Kafka transaction) so that
+   * {@link OutboxDeliveryLog.lastDelivered} can answer "was this batch delivered?" after a crash.
+   */
+  id: string;
+}
+
+/**
+ * Delivers outbox rows of one destination, in order. Throwing leaves the rows for the next attempt.
+ * `batch` is for sinks with an {@link OutboxDeliveryLog}; others ignore it.
+ */
+export type OutboxSink = (messages: OutboxMessage[], batch: OutboxBatch) => Promise<void>;
+
+/**
+ * Where a destination durably records the last batch it committed, atomically with the batch (Kafka: a
+ * transactional offset commit in the same transaction as the messages). The relay asks it after every
+ * event that may have left a delivered batch undeleted — a new session (process crash, lost connection,
+ * new leader) and a failed delivery (the acknowledgement may have been lost) — and drops the rows of that
+ * batch instead of delivering them again. That is what makes Kafka delivery exactly-once across a crash
+ * between delivery and the delete's COMMIT.
+ */
+export interface OutboxDeliveryLog {
+  /** The {@link OutboxBatch.id} of the last batch delivered, or undefined if none. Throws when unreachable. */
+  lastDelivered(): Promise<string | undefined>;
+}
+
+/**
+ * Encodes a batch's row seqs (ascending) as `s1.<first>.<delta>…` in base 36 (≈ 2–4 characters a row, well
+ * under Kafka's 4 KB offset-metadata limit for the Kafka relay's batches of ≤ 500 rows with small gaps).
+ */
+export function encodeBatchId(seqs: readonly bigint[]): string {
+  const parts = ['s1'];
+  let prev = 0n;
+  seqs.forEach((s, i) => {
+    parts.push((i === 0 ? s : s - prev).toString(36));
+    prev = s;
+  });
+  return parts.join('.');
+}
+
+/**
+ * Decodes {@link encodeBatchId}.
+ * @returns the seqs as decimal strings; empty for undefined or an id of another format
+ */
+export function decodeBatchId(id: string | undefined): Set<string> {
+  const out = new Set<string>();
+  const parts = id?.split('.') ?? [];
+  if (parts[0] !== 's1') return out;
+  let prev = 0n;
+  for (const p of parts.slice(1)) {
+    let v = 0n;
+    for (const ch of p) v = v * 36n + BigInt(parseInt(ch, 36));
+    prev = out.size === 0 ? v : prev + v;
+    out.add(prev.toString());
+  }
+  return out;
+}
 
 type Destination = OutboxMessage['destination'];
+/** Largest batch of a destination with a delivery log: 250 × ≤ 14 characters of batch id < 4096 bytes. */
+const MAX_LOGGED_BATCH = 250;
 /** Kafka first (the record of what happened), then Redis (the fast notification). */
 const DESTINATIONS: readonly Destination[] = ['kafka', 'redis'];
 
@@ -18,6 +79,8 @@ export interface OutboxRelayOptions {
    */
   producer?: string;
   sinks: Partial<Record<Destination, OutboxSink>>;
+  /** Delivery logs of destinations that keep one (Kafka, see {@link OutboxDeliveryLog}): exactly-once delivery. */
+  deliveryLogs?: Partial<Record<Destination, OutboxDeliveryLog>>;
   logger: Logger;
   /** Rows per transaction. Default 500. */
   batchSize?: number;
@@ -74,7 +137,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * acks=-1 / Redis pipeline), commit (a failed delivery rolls that delete back). A Redis outage therefore
  * never re-publishes Kafka rows (and vice versa); each destination backs off on its own.
  *
- * Delivery is at-least-once only across a crash between delivery and commit; consumers dedupe by event id.
+ * A crash (or a lost connection) between delivery and the delete's COMMIT leaves delivered rows in the table.
+ * With a destination's {@link OutboxDeliveryLog} (Kafka: the batch id is committed in the same Kafka
+ * transaction as the messages) the next session drops them instead of delivering them again: exactly-once
+ * for read_committed consumers. Without one (Redis) delivery is at-least-once there; consumers dedupe by event
+ * id. Failpoints `relay.beforeClaim` / `relay.afterClaim` / `relay.afterSend` ({@link failpoint}) let tests
+ * crash the process at each step.
  * Each service relays its own rows; among a service's replicas only the one holding the producer's
  * advisory lock relays (standbys take over on failure), which keeps per-key order.
  *
@@ -108,8 +176,12 @@ export class OutboxRelay {
    * connection does not duplicate events on Kafka. (Only a process crash in that window can still re-deliver.)
    */
   private readonly deliveredNotCommitted = new Set<string>();
+  /** Destinations whose delivery log must be consulted before the next delivery (see {@link OutboxDeliveryLog}). */
+  private readonly reconcile = new Set<Destination>();
   /** Rows delivered since start (for tests and metrics). */
   delivered = 0;
+  /** Rows found delivered by a destination's delivery log and dropped instead of being delivered again. */
+  reconciled = 0;
   /** Sessions opened since start (1 + reconnects). */
   sessions = 0;
 
@@ -119,6 +191,7 @@ export class OutboxRelay {
     this.queryTimeoutMs = opts.queryTimeoutMs ?? 10_000;
     this.unhealthyAfterMs = opts.unhealthyAfterMs ?? 3000;
     this.producer = opts.producer ?? '';
+    failpointArmed(); // a malformed HUB_FAILPOINTS fails at start-up, not at the first batch
     this.backoff = new ExponentialBackoff({
       initialDelay: opts.retryDelayMs ?? 100,
       maxDelay: opts.maxRetryDelayMs ?? 5000,
@@ -197,8 +270,14 @@ export class OutboxRelay {
     const signal = this.abort.signal;
     const client = new Client({
       connectionString: this.opts.databaseUrl,
+      // `<producer>-relay`: visible in pg_stat_activity (the relay writes no outbox rows itself)
+      application_name: `${this.producer || 'hub'}-relay`,
       connectionTimeoutMillis: this.queryTimeoutMs,
       query_timeout: this.queryTimeoutMs,
+      // the server gives up too (a lock wait), 1 s before the client does; a transaction the relay leaves
+      // open (it hung between statements) is rolled back by the server
+      statement_timeout: Math.max(1000, this.queryTimeoutMs - 1000),
+      idle_in_transaction_session_timeout: this.queryTimeoutMs * 2,
       keepAlive: true,
     });
     let lost: Error | undefined;
@@ -220,6 +299,9 @@ export class OutboxRelay {
     let leader = await this.tryLead(client);
     this.role = leader ? 'leader' : 'standby';
     this.lastError = undefined;
+    // Whatever happened before this session (a crash of the previous leader, a lost COMMIT) may have left a
+    // delivered batch in the table: ask the delivery logs before delivering anything.
+    for (const d of DESTINATIONS) if (this.opts.deliveryLogs?.[d]) this.reconcile.add(d);
     up();
     this.dirty = true;
     while (!signal.aborted) {
@@ -286,13 +368,15 @@ export class OutboxRelay {
         let n: number;
         do {
           n = await this.drainBatch(client, dest);
-        } while (n === this.batchSize && !this.abort.signal.aborted);
+        } while (n === this.batchLimit(dest) && !this.abort.signal.aborted);
         if (f) {
           this.failing.delete(dest);
           this.opts.logger.info({ destination: dest }, 'outbox delivery recovered');
         }
       } catch (e) {
         if (!(e instanceof SinkError)) throw e;
+        // the destination may have committed the batch before the failure was seen (lost acknowledgement)
+        if (this.opts.deliveryLogs?.[dest]) this.reconcile.add(dest);
         const backoff = f ? f.backoff.next() : this.backoff.next();
         this.failing.set(dest, {
           since: f?.since ?? Date.now(),
@@ -305,7 +389,22 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Rows per batch of `dest`: `batchSize`, at most {@link MAX_LOGGED_BATCH} with a delivery log (the batch id
+   * must fit Kafka's offset metadata, 4096 bytes by default: ≤ 14 characters a row).
+   */
+  private batchLimit(dest: Destination): number {
+    return this.opts.deliveryLogs?.[dest] ? Math.min(this.batchSize, MAX_LOGGED_BATCH) : this.batchSize;
+  }
+
   private async drainBatch(client: Client, dest: Destination): Promise<number> {
+    if (failpointArmed('relay.beforeClaim')) {
+      const { rows } = await client.query(
+        'SELECT 1 FROM outbox_events WHERE producer = $1 AND destination = $2 LIMIT 1',
+        [this.producer, dest],
+      );
+      if (rows.length) failpoint('relay.beforeClaim');
+    }
     await client.query('BEGIN');
     try {
       // Take and delete the batch in one statement (prepared once per connection); the delete commits
@@ -324,7 +423,7 @@ export class OutboxRelay {
                  SELECT seq FROM outbox_events WHERE producer = $2 AND destination = $3
                  ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
                RETURNING seq, id, tenant_id, target, key, payload, headers`,
-        values: [this.batchSize, this.producer, dest],
+        values: [this.batchLimit(dest), this.producer, dest],
       });
       if (!rows.length) {
         await client.query('COMMIT');
@@ -335,9 +434,21 @@ export class OutboxRelay {
         const d = BigInt(a.seq) - BigInt(b.seq);
         return d < 0n ? -1 : d > 0n ? 1 : 0;
       });
-      const already = rows.filter((r) => this.deliveredNotCommitted.has(r.id)).map((r) => r.id);
-      const list: OutboxMessage[] = rows
-        .filter((r) => !this.deliveredNotCommitted.has(r.id))
+      failpoint('relay.afterClaim');
+      const log = this.opts.deliveryLogs?.[dest];
+      let loggedDelivered = new Set<string>();
+      if (log && this.reconcile.has(dest)) {
+        try {
+          loggedDelivered = decodeBatchId(await log.lastDelivered());
+        } catch (e) {
+          throw new SinkError(dest, e as Error);
+        }
+      }
+      const isDelivered = (r: { id: string; seq: string }) =>
+        this.deliveredNotCommitted.has(r.id) || loggedDelivered.has(r.seq);
+      const already = rows.filter(isDelivered).map((r) => r.id);
+      const pending = rows.filter((r) => !isDelivered(r));
+      const list: OutboxMessage[] = pending
         .map((r) => ({
           id: r.id,
           tenantId: r.tenant_id,
@@ -350,18 +461,21 @@ export class OutboxRelay {
       const sink = this.opts.sinks[dest];
       try {
         if (!sink) throw new Error(`no outbox sink for destination ${dest}`);
-        if (list.length) await sink(list);
+        if (list.length) await sink(list, { id: encodeBatchId(pending.map((r) => BigInt(r.seq))) });
       } catch (e) {
         throw new SinkError(dest, e as Error);
       }
+      this.reconcile.delete(dest);
+      if (list.length) failpoint('relay.afterSend');
       for (const m of list) this.deliveredNotCommitted.add(m.id);
       await client.query('COMMIT');
+      this.reconciled += loggedDelivered.size ? already.length : 0;
       for (const m of list) this.deliveredNotCommitted.delete(m.id);
       for (const id of already) this.deliveredNotCommitted.delete(id);
       if (already.length)
         this.opts.logger.info(
           { rows: already.length, destination: dest },
-          'dropped rows delivered before a lost COMMIT',
+          'dropped rows delivered before a lost COMMIT or a crash',
         );
       this.delivered += list.length;
       return rows.length;

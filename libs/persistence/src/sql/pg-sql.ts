@@ -45,6 +45,12 @@ export interface PgPoolOptions {
    * Default 30000.
    */
   idleInTransactionTimeoutMs?: number;
+  /**
+   * Client-side timeout of every query, ms (node-postgres `query_timeout`; 0 = none): a partitioned server
+   * (no answer, no RST) fails the query after this long instead of hanging it until TCP gives up; the pool
+   * then destroys that connection. Default `statementTimeoutMs + 5000` (none when `statementTimeoutMs` is 0).
+   */
+  queryTimeoutMs?: number;
   /** Called when an idle pooled connection fails (server restart, backend terminated); default: ignored. */
   onError?: (err: Error) => void;
 }
@@ -55,12 +61,14 @@ export interface PgPoolOptions {
  * @param databaseUrl postgresql:// URL
  */
 export function createPgPool(databaseUrl: string, opts: PgPoolOptions = {}): Pool {
+  const statementTimeout = opts.statementTimeoutMs ?? 15_000;
   const pool = new Pool({
     connectionString: databaseUrl,
     max: opts.max ?? 10,
     application_name: opts.applicationName,
     connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
-    statement_timeout: opts.statementTimeoutMs ?? 15_000,
+    statement_timeout: statementTimeout,
+    query_timeout: opts.queryTimeoutMs ?? clientQueryTimeout(statementTimeout),
     idle_in_transaction_session_timeout: opts.idleInTransactionTimeoutMs ?? 30_000,
     // TCP keepalive: a silently partitioned server is noticed by the OS instead of never.
     keepAlive: true,
@@ -69,6 +77,14 @@ export function createPgPool(databaseUrl: string, opts: PgPoolOptions = {}): Poo
   // opens a new one on the next checkout. Without a listener the 'error' event would crash the process.
   pool.on('error', (e) => opts.onError?.(e));
   return pool;
+}
+
+/**
+ * The client-side query timeout that goes with a server-side `statement_timeout`, ms: 5 s more (the server
+ * cancels first when it can answer at all); 0 (none) when there is no statement timeout.
+ */
+export function clientQueryTimeout(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + 5000 : 0;
 }
 
 /**
@@ -100,7 +116,12 @@ async function runTransaction<T>(
   client.on('error', onError);
   const release = (err?: Error) => {
     client.off('error', onError);
-    client.release(err ?? broken);
+    const e = err ?? broken;
+    // A connection released with an error is destroyed, and the pool no longer listens on it: the FATAL
+    // message of a terminated backend (57P01) that arrives after this point would be an unheard 'error'
+    // event and crash the process (seen in the fault suite's pg_terminate_backend row).
+    if (e) client.on('error', () => undefined);
+    client.release(e);
   };
   try {
     await client.query(begin(client));
