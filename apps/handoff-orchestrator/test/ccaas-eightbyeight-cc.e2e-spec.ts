@@ -309,4 +309,53 @@ describe('8x8 Contact Center escalation (e2e)', () => {
     expect(outcomes(h.id).filter((e) => e.data.status === 'accepted')).toHaveLength(1);
     expect(outcomes(h.id).find((e) => e.data.agentId === 'mallory')).toBeUndefined();
   });
+
+  it('vendor down → retried, then failed(error); nothing lost (outcome announced, audit trail kept)', async () => {
+    const creates = () => fake.server.find('POST', /^\/chat-gateway\/v1\/conversations$/).length;
+    const before = creates();
+    fake.server.failNext({
+      method: 'POST',
+      path: /^\/chat-gateway\/v1\/conversations$/,
+      status: 503,
+      times: 3,
+    });
+    const h = await request();
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data.reason).toBe('error');
+    expect(creates() - before).toBe(3);
+    const v = await view(h.id);
+    expect(v.status).toBe('failed');
+    expect(v.transitions.map((t) => t.to)).toEqual(['requested', 'failed']);
+  });
+
+  it('timeout: no agent joined → the user leaves the 8x8 conversation and the bot is told failed(timeout)', async () => {
+    const h = await request({ timeoutSeconds: 2 });
+    const conv = await conversationOf(h.id);
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data.reason).toBe('timeout');
+    await waitFor(() => conv.userRemoved, { what: 'the user removed at 8x8', timeoutMs: 30_000 });
+    expect((await view(h.id)).status).toBe('failed');
+  });
+
+  it('Test Connection names the failing step; queues are listed for the admin UI; the OpenAPI document lists the type', async () => {
+    const queues = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
+    expect(queues.status).toBe(200);
+    expect(queues.body.map((q: { id: string }) => q.id)).toEqual(
+      expect.arrayContaining([QUEUE_DEFAULT, QUEUE_BILLING]),
+    );
+    const wrong = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'eightbyeight_cc',
+        name: '8x8 wrong key',
+        config: config(),
+        secrets: { apiKey: 'not-the-api-key' },
+      },
+    });
+    expect(wrong.status).toBe(201);
+    const t = await http(svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
+    expect(t.body).toMatchObject({ ok: false, failedStep: 'credentials' });
+    const doc = await http(svc.url, 'GET', '/docs-json');
+    expect(JSON.stringify(doc.body)).toContain('"eightbyeight_cc"');
+  });
 });

@@ -270,4 +270,61 @@ describe('Genesys Cloud escalation (e2e)', () => {
     expect(view.transitions.map((t) => t.to)).toEqual(['requested', 'routed', 'accepted']);
     expect(outcomes(h.id).filter((e) => e.data.status === 'accepted')).toHaveLength(1);
   });
+
+  it('vendor down → retried, then failed(error); nothing lost (outcome announced, audit trail kept)', async () => {
+    const inbound = () => fake.server.find('POST', /\/inbound\/open\/message$/).length;
+    const before = inbound();
+    fake.server.failNext({ method: 'POST', path: /\/inbound\/open\/message$/, status: 503, times: 3 });
+    const h = await request();
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data.reason).toBe('error');
+    // every attempt reached the platform (CCAAS_MAX_ATTEMPTS = 3)
+    expect(inbound() - before).toBe(3);
+    const v = await transitions(h.id);
+    expect(v).toMatchObject({ status: 'failed' });
+    expect(v.transitions.map((t) => t.to)).toEqual(['requested', 'failed']);
+  });
+
+  it('timeout: no agent joined → the Genesys conversation is disconnected and the bot told failed(timeout)', async () => {
+    const h = await request({ timeoutSeconds: 2 });
+    const conv = await conversationOf(h.id);
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data.reason).toBe('timeout');
+    await waitFor(() => conv.state === 'disconnected', {
+      what: 'the disconnect at Genesys',
+      timeoutMs: 30_000,
+    });
+    expect(
+      fake.server
+        .find('PATCH', /^\/api\/v2\/conversations\/messages\/[^/]+$/)
+        .some((r) => r.path.endsWith(conv.id)),
+    ).toBe(true);
+    expect((await transitions(h.id)).status).toBe('failed');
+  });
+
+  it('Test Connection names the failing step; queues are listed for the admin UI; the OpenAPI document lists the type', async () => {
+    const ok = await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ ok: true });
+    const queues = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
+    expect(queues.status).toBe(200);
+    expect(queues.body).toHaveLength(fake.queues.length);
+    expect(queues.body.slice(0, 2).map((q: { name: string }) => q.name)).toEqual(['Billing', 'Support']);
+
+    const wrong = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'genesys_cloud',
+        name: 'Genesys wrong secret',
+        config: config(),
+        secrets: { clientSecret: 'not-the-client-secret', webhookSignatureSecret: WEBHOOK_SECRET },
+      },
+    });
+    expect(wrong.status).toBe(201);
+    const t = await http(svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
+    expect(t.body).toMatchObject({ ok: false, failedStep: 'credentials' });
+
+    const doc = await http(svc.url, 'GET', '/docs-json');
+    expect(JSON.stringify(doc.body)).toContain('"genesys_cloud"');
+  });
 });
