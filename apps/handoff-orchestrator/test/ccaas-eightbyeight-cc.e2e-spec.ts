@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { newEnvelope, type TopicEvent } from '@hub/contracts';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
-import { FakeEightByEightCc, postWebhook } from '../../../libs/ccaas/test/support';
+import { FakeEightByEightCc, postWebhook } from '@hub/ccaas/testing';
 import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
 
 jest.setTimeout(120_000);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newEnvelope, type TopicEvent } from '@hub/contracts';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
-import { FakeGenesysCloud, postWebhook } from '../../../libs/ccaas/test/support';
+import { FakeGenesysCloud, postWebhook } from '@hub/ccaas/testing';
 import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
 
 jest.setTimeout(120_000);

@@ -133,7 +133,8 @@ export class ExternalHandoffService {
     const stored = await this.contacts.byHandoff(tenantId, handoffId);
     const adapter =
       stored && this.targets.isExternal(stored.target) ? this.targets.adapter(stored.target) : null;
-    if (!stored || !adapter?.saveSummary) return;
+    const save = adapter?.saveSummary?.bind(adapter);
+    if (!stored || !save) return;
     const found = await this.handoffs.findWithTransitions(tenantId, handoffId);
     const summary = found?.handoff.summary;
     if (!summary) return;
@@ -142,7 +143,7 @@ export class ExternalHandoffService {
     });
     if (!integration) return;
     try {
-      await this.policy.execute(() => adapter.saveSummary!(stored.contact, summary, integration));
+      await this.policy.execute(() => save(stored.contact, summary, integration));
       this.logger.info({ handoffId, target: stored.target }, 'summary saved as the wrap-up note');
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
