@@ -37,6 +37,7 @@ import { HandoffTimerService, TIMER_OPTIONS } from './timers/handoff-timer.servi
 import { ApplyTargetEventUseCase } from './ccaas/apply-target-event.usecase';
 import { BRIDGE_OPTIONS, CcaasBridges } from './ccaas/ccaas-bridges.service';
 import { CcaasContactRepository } from './ccaas/ccaas-contact.repository';
+import { CcaasEndPoller, END_POLL_OPTIONS } from './ccaas/ccaas-end-poller.service';
 import { CcaasIntegrationsController } from './ccaas/ccaas-integrations.controller';
 import { CcaasTargets } from './ccaas/ccaas-targets';
 import { CcaasWebhooksController } from './ccaas/ccaas-webhooks.controller';
@@ -125,6 +126,8 @@ export class AppModule {
           provide: BRIDGE_OPTIONS,
           useValue: { leaseMs: config.CCAAS_BRIDGE_LEASE_MS, scanMs: config.CCAAS_BRIDGE_SCAN_MS },
         },
+        { provide: END_POLL_OPTIONS, useValue: { pollMs: config.CCAAS_POLL_ENDED_MS } },
+        CcaasEndPoller,
         CcaasTargets,
         CcaasContactRepository,
         ApplyTargetEventUseCase,

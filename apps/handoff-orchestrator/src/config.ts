@@ -51,6 +51,11 @@ export const HandoffOrchestratorConfigSchema = z.object({
   CCAAS_BRIDGE_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** How often each replica looks for open contacts whose stream nobody holds, ms. */
   CCAAS_BRIDGE_SCAN_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * How often the platform is asked whether the agent ended an accepted contact, for vendors that do not
+   * notify it (Genesys Cloud `pollEnded`), ms.
+   */
+  CCAAS_POLL_ENDED_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** Due callback deliveries are scanned at most this often, ms. */
   CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** Timeout of one callback POST, ms. */

@@ -34,7 +34,7 @@ const OPERATIONS: RouteKey[] = [
 ];
 /**
  * Routes without a hub credential: probes, and the contact-center webhook (authenticated by the vendor's
- * signature; refused with 401 — tested in ccaas-amazon-connect.e2e-spec.ts).
+ * signature; refused with 401 — tested in the ccaas-*.e2e-spec.ts).
  */
 const PUBLIC: RouteKey[] = [
   'GET /healthz',

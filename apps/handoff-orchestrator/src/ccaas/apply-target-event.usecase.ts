@@ -10,6 +10,7 @@ import { HandoffRepository, type HandoffColumnsSet, type SideEffects } from '../
 import { OutcomeAnnouncer } from '../handoffs/outcome-announcer';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
 import { CcaasContactRepository } from './ccaas-contact.repository';
+import { CcaasTargets } from './ccaas-targets';
 import { ccaasCommand, outboundConversationMessage } from './ccaas-events';
 import { decideTargetEvent } from './target-event-decision';
 
@@ -21,7 +22,8 @@ export const CCAAS_INBOX_CONSUMER = 'handoff-orchestrator-ccaas';
  * reports normalized events here. For the handoff owning the contact (looked up in the event's tenant —
  * another tenant's contact is invisible), {@link decideTargetEvent} picks the change; the change, its
  * audit row, the outcome event, the callback delivery, the relayed chat line (outbox →
- * `hub.conversation.messages.v1`) and the inbox claim of `integrationId:eventId` commit in ONE
+ * `hub.conversation.messages.v1`), the `save_summary` command when the agent's side of an accepted contact
+ * ended on a platform with wrap-up notes, and the inbox claim of `integrationId:eventId` commit in ONE
  * transaction, so a vendor retry or a duplicate delivery changes nothing.
  */
 @Injectable()
@@ -32,6 +34,7 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
     private readonly announcer: OutcomeAnnouncer,
     private readonly callbacks: CallbackDispatcher,
     private readonly metrics: HandoffMetrics,
+    private readonly targets: CcaasTargets,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -120,6 +123,16 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
             ),
           );
         }
+        if (d.relay?.kind === 'ended' && h.summary && this.canSaveSummary(h.target)) {
+          extra.push(
+            ccaasCommand(
+              h.tenantId,
+              h.conversationId,
+              { command: 'save_summary', handoffId: h.id, integrationId: h.integrationId, target: h.target },
+              cause,
+            ),
+          );
+        }
         const effects = (u: Handoff): SideEffects => {
           if (!d.announce) return { outbox: extra };
           announced = d.announce;
@@ -161,5 +174,10 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
       if (r.handoff.callbackUrl) this.callbacks.kick();
     }
     return r.handoff;
+  }
+
+  /** Whether the target's adapter writes summaries back (wrap-up note). */
+  private canSaveSummary(target: string): boolean {
+    return this.targets.isExternal(target) && !!this.targets.adapter(target).saveSummary;
   }
 }

@@ -51,6 +51,11 @@ export class CcaasTargets implements OnApplicationShutdown {
     return [...this.receivers.keys()];
   }
 
+  /** Integration types whose adapter is polled for the agent's end (`pollEnded`: Genesys Cloud). */
+  pollingTypes(): string[] {
+    return [...this.adapters.entries()].filter(([, a]) => !!a.pollEnded).map(([t]) => t);
+  }
+
   receiver(type: string): AnyReceiver | undefined {
     return this.receivers.get(type);
   }

@@ -95,7 +95,9 @@ export function describeTargetError(e: TargetError): string {
  *   at the platform) and the vendor stream, if any, is opened ({@link CcaasBridges}). A non-retriable
  *   error or exhausted retries fail the handoff with `error` and the detail naming the field. A handoff
  *   that became final meanwhile (timeout) gets its new contact ended at once;
- * - `end`: the platform contact is ended (retried; an already ended contact is fine) and marked ended.
+ * - `end`: the platform contact is ended (retried; an already ended contact is fine) and marked ended;
+ * - `save_summary`: the hub's summary is written back as the wrap-up note where the adapter can
+ *   (`saveSummary`; given up with a warning when the platform refuses it).
  * Database errors propagate (the consumer retries without limit: nothing is lost).
  */
 @Injectable()
@@ -117,7 +119,39 @@ export class ExternalHandoffService {
   /** Runs one command of `tenantId`. */
   async execute(tenantId: string, cmd: CcaasCommand): Promise<void> {
     if (cmd.command === 'start') await this.start(tenantId, cmd.handoffId);
+    else if (cmd.command === 'save_summary') await this.saveSummary(tenantId, cmd.handoffId);
     else await this.end(tenantId, cmd.handoffId, cmd.reason);
+  }
+
+  /**
+   * Writes the handoff's summary (fixed at intake by the enrichment: the hub's final summary) back to the
+   * platform as the wrap-up note of the agent's communication (`saveSummary`: Genesys Cloud). Retried per
+   * the vendor policy; a refusal for good (`invalid`, e.g. no `config.wrapUpCodeId`; `auth`) or exhausted
+   * retries are logged and given up — the handoff's outcome does not depend on it.
+   */
+  private async saveSummary(tenantId: string, handoffId: string): Promise<void> {
+    const stored = await this.contacts.byHandoff(tenantId, handoffId);
+    const adapter =
+      stored && this.targets.isExternal(stored.target) ? this.targets.adapter(stored.target) : null;
+    const save = adapter?.saveSummary?.bind(adapter);
+    if (!stored || !save) return;
+    const found = await this.handoffs.findWithTransitions(tenantId, handoffId);
+    const summary = found?.handoff.summary;
+    if (!summary) return;
+    const integration = await this.targets.load(tenantId, stored.integrationId, stored.target, {
+      enabledOnly: false,
+    });
+    if (!integration) return;
+    try {
+      await this.policy.execute(() => save(stored.contact, summary, integration));
+      this.logger.info({ handoffId, target: stored.target }, 'summary saved as the wrap-up note');
+    } catch (e) {
+      if (!(e instanceof TargetError)) throw e;
+      this.logger.warn(
+        { handoffId, kind: e.kind, field: e.field, err: e.message },
+        'summary could not be saved at the platform; given up',
+      );
+    }
   }
 
   private async start(tenantId: string, handoffId: string): Promise<void> {

@@ -187,6 +187,17 @@ export interface EscalationTargetAdapter<C = Record<string, unknown>, S = Record
     integration: TargetIntegration<C, S>,
     sink: TargetEventSink,
   ): Promise<TargetStream>;
+  /**
+   * For platforms that notify neither a webhook nor a stream when the agent ends the conversation (Genesys Open
+   * Messaging): reads the contact's state from the platform. The orchestrator calls it on its durable poll
+   * schedule while the handoff is accepted and reports a non-null result to its sink (deduped by `eventId`).
+   * @returns the `ended` event (stable `eventId`), or null while the contact lives
+   * @throws TargetError
+   */
+  pollEnded?(
+    contact: ExternalContact,
+    integration: TargetIntegration<C, S>,
+  ): Promise<{ externalContactId: string; eventId: string; event: TargetEvent } | null>;
   /** Writes the hub's final summary back as the wrap-up note, where the platform has one (Genesys). */
   saveSummary?(
     contact: ExternalContact,

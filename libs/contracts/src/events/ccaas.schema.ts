@@ -7,7 +7,9 @@ import { envelopeOf } from '../envelope';
  * - `start`: create the platform contact of an external handoff (Amazon Connect, Genesys Cloud, 8x8) with
  *   its context; written with the handoff in the intake transaction (outbox), never a vendor call inside
  *   an HTTP request;
- * - `end`: end the platform contact (Handoff node timeout, bot cancel, customer left).
+ * - `end`: end the platform contact (Handoff node timeout, bot cancel, customer left);
+ * - `save_summary`: write the hub's final summary of the handoff back to the platform as the wrap-up note
+ *   (Genesys Cloud, seed 001 "Save summary"), once the agent's side of an accepted contact ended.
  * The integration's type picks the vendor adapter (`@hub/ccaas`).
  */
 export const CcaasCommandSchema = z.discriminatedUnion('command', [
@@ -24,6 +26,12 @@ export const CcaasCommandSchema = z.discriminatedUnion('command', [
     integrationId: z.uuid(),
     target: z.string().min(1).max(64),
     reason: z.enum(['timeout', 'withdrawn', 'customer_left']),
+  }),
+  z.object({
+    command: z.literal('save_summary'),
+    handoffId: z.uuid(),
+    integrationId: z.uuid(),
+    target: z.string().min(1).max(64),
   }),
 ]);
 export type CcaasCommand = z.infer<typeof CcaasCommandSchema>;

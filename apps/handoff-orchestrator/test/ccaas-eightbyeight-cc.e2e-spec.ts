@@ -1,0 +1,361 @@
+import { randomUUID } from 'node:crypto';
+import { generateKeyPair } from 'jose';
+import { newEnvelope, type TopicEvent } from '@hub/contracts';
+import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
+import { FakeEightByEightCc, postWebhook } from '@hub/ccaas/testing';
+import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
+
+jest.setTimeout(120_000);
+
+const T = 'eightbyeight-co';
+
+/**
+ * End to end through the real orchestrator (PostgreSQL, Kafka, Redis) and a local 8x8 Chat Gateway (`x-api-key`,
+ * `X-8x8-Tenant`, JWK endpoint, detached-RS256-JWS-signed webhooks): the webhook registration's `WEB_HOOK_VERIFY`
+ * answered by the orchestrator's route → bot handoff (REST) → conversation with the customer's fields, case id,
+ * `additionalProperties`, history and the mapped queue → customer line to the conversation → agent joins, replies
+ * (signed webhooks) → the reply on the bot channel topic → agent left + transfer is not an end → idle (the agent
+ * closed it) → `ended` for the bot and the audit trail. Also: a forged webhook → 401 and nothing changes; a
+ * replayed one (same `x-8x8-event-id`) changes nothing.
+ */
+describe('8x8 Contact Center escalation (e2e)', () => {
+  let world: TestWorld;
+  let svc: RunningService;
+  let kafka: WorldKafka;
+  const fake = new FakeEightByEightCc();
+  let integrationId: string;
+  const QUEUE_BILLING = 'queue-billing-1';
+  const QUEUE_DEFAULT = 'queue-general-1';
+  const env = {
+    OUTBOUND_ALLOW_HTTP: 'true',
+    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+    CCAAS_MAX_ATTEMPTS: '3',
+    CCAAS_RETRY_BASE_MS: '100',
+    CCAAS_RETRY_MAX_MS: '300',
+  };
+  let setup: { webhookId?: string; channelId?: string } = {};
+  const config = () => ({
+    tenantId: fake.tenantId,
+    customerId: fake.customerId,
+    baseUrl: fake.baseUrl,
+    defaultQueueId: QUEUE_DEFAULT,
+    queueMappings: [{ match: 'intent', value: 'billing_refund', queueId: QUEUE_BILLING }],
+    ...setup,
+  });
+  /** A Chat Gateway API call as an admin's setup would make it. */
+  const gateway = async (path: string, body: unknown) => {
+    const r = await fetch(`${fake.baseUrl}/chat-gateway/v1${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': fake.apiKey,
+        'x-8x8-tenant': fake.tenantId,
+      },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, body: (await r.json()) as { id: string } };
+  };
+
+  beforeAll(async () => {
+    await fake.listen();
+    world = await createTestWorld();
+    svc = await startService(world, env);
+    kafka = new WorldKafka(world);
+    await kafka.start(['conversationMessages', 'ccaasCommands']);
+    const r = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'eightbyeight_cc',
+        name: '8x8 prod',
+        config: config(),
+        secrets: { apiKey: fake.apiKey },
+      },
+    });
+    expect(r.status).toBe(201);
+    integrationId = r.body.id;
+  });
+
+  afterAll(async () => {
+    await kafka?.stop();
+    await svc?.close();
+    await world?.drop();
+    await fake.close();
+  });
+
+  const outcomes = (id: string) => kafka.events('handoffOutcomes').filter((e) => e.data.handoffId === id);
+  const waitOutcome = (id: string, status: string) =>
+    waitFor(() => outcomes(id).find((e) => e.data.status === status), {
+      what: `${status} outcome`,
+      timeoutMs: 40_000,
+    });
+  const relayed = (conversationId: string, kind: string) =>
+    kafka
+      .events('conversationMessages')
+      .filter(
+        (e) =>
+          e.data.conversationId === conversationId && e.data.direction === 'outbound' && e.data.kind === kind,
+      );
+  const view = async (id: string) =>
+    (await http(svc.url, 'GET', `/v1/handoffs/${id}`, { tenant: T })).body as {
+      status: string;
+      transitions: { to: string; detail?: string }[];
+    };
+  const request = async (over: Record<string, unknown> = {}) => {
+    const r = await http(svc.url, 'POST', '/v1/handoffs', {
+      tenant: T,
+      body: handoffBody(integrationId, over),
+    });
+    expect(r.status).toBe(201);
+    return r.body as { id: string; conversationId: string };
+  };
+  const conversationOf = (handoffId: string) =>
+    waitFor(() => [...fake.conversations.values()].find((c) => c.request.user?.['caseId'] === handoffId), {
+      what: 'the 8x8 conversation',
+      timeoutMs: 30_000,
+    });
+  const customerSays = (conversationId: string, text: string) =>
+    kafka.producer.publish(
+      'conversationMessages',
+      newEnvelope({
+        type: 'conversation.message' as const,
+        version: 1 as const,
+        tenantId: T,
+        source: 'test-bot',
+        correlationId: conversationId,
+        data: {
+          conversationId,
+          messageId: `m-${randomUUID()}`,
+          direction: 'inbound' as const,
+          sender: { role: 'customer' as const },
+          kind: 'text' as const,
+          text,
+          sentAt: new Date().toISOString(),
+        },
+      }) as TopicEvent<'conversationMessages'>,
+    );
+
+  it("registering the webhook: 8x8's signed WEB_HOOK_VERIFY is answered 2xx by the orchestrator's route", async () => {
+    const wh = await gateway('/webhooks', {
+      name: 'hub',
+      uri: `${svc.url}/v1/ccaas/webhooks/${integrationId}`,
+      version: 'Chat Gateway v1.0',
+    });
+    // The fake refuses the registration (400) unless the verification POST got a 2xx.
+    expect(wh.status).toBe(200);
+    const ch = await gateway('/channels', {
+      name: 'hub',
+      type: 'ChatAPI',
+      webHookId: wh.body.id,
+      routingOptions: { type: 'queue', id: QUEUE_DEFAULT },
+    });
+    expect(ch.status).toBe(200);
+    setup = { webhookId: wh.body.id, channelId: ch.body.id };
+    const p = await http(svc.url, 'PATCH', `/v1/integrations/${integrationId}`, {
+      tenant: T,
+      body: { config: config() },
+    });
+    expect(p.status).toBe(200);
+    const t = await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
+    expect(t.body).toMatchObject({ ok: true });
+  });
+
+  it('bot handoff → conversation with context → both directions relayed → transfer is not an end → idle → final with its audit trail', async () => {
+    const h = await request({
+      contact: { name: 'Dana Doe', email: 'dana@example.com', phone: '+15551234567' },
+      attributes: { order_id: 'A-17' },
+    });
+    const conv = await conversationOf(h.id);
+    expect(conv.request.channelId).toBe(setup.channelId);
+    expect(conv.request.assignment).toEqual({ type: 'queue', id: QUEUE_BILLING });
+    expect(conv.request.user).toMatchObject({
+      name: 'Dana Doe',
+      email: 'dana@example.com',
+      phone: '+15551234567',
+      caseId: h.id,
+    });
+    const props = Object.fromEntries(
+      (conv.request.user?.additionalProperties ?? []).map((p) => [p.key, p.value]),
+    );
+    expect(props).toMatchObject({
+      'Media Type': 'web',
+      Intent: 'billing_refund',
+      'Hub Conversation': h.conversationId,
+      order_id: 'A-17',
+    });
+    expect(conv.request.history?.messages).toEqual([
+      { authorType: 'user', text: 'I was charged twice for my order and I want a refund.' },
+      { authorType: 'bot', text: 'I can connect you with an agent.' },
+    ]);
+    await waitOutcome(h.id, 'routed');
+    expect((await fake.queued(conv.id, QUEUE_BILLING, 'Billing')).status).toBe(200);
+
+    // The customer's line after the handoff reaches the 8x8 conversation.
+    await customerSays(h.conversationId, 'Hello? I still need that refund.');
+    await waitFor(() => conv.messages.find((m) => m.text === 'Hello? I still need that refund.'), {
+      what: 'the customer line at 8x8',
+      timeoutMs: 30_000,
+    });
+    expect(conv.messages.find((m) => m.text === 'Hello? I still need that refund.')?.authorType).toBe('user');
+
+    expect((await fake.agentJoined(conv.id, 'agent-7')).status).toBe(200);
+    const accepted = await waitOutcome(h.id, 'accepted');
+    expect(accepted.data.agentId).toBe('agent-7');
+    expect((await fake.agentTyping(conv.id, 'agent-7')).status).toBe(200);
+    expect(
+      (await fake.agentMessage(conv.id, 'Hi Dana, I can see the double charge.', 'agent-7')).status,
+    ).toBe(200);
+    const line = await waitFor(() => relayed(h.conversationId, 'text')[0], {
+      what: 'the agent reply on the bot channel',
+      timeoutMs: 30_000,
+    });
+    expect(line.data).toMatchObject({
+      text: 'Hi Dana, I can see the double charge.',
+      sender: { role: 'agent', id: 'agent-7' },
+    });
+    await waitFor(() => relayed(h.conversationId, 'typing')[0], {
+      what: 'typing on the bot channel',
+      timeoutMs: 30_000,
+    });
+
+    // The agent leaves and the conversation is transferred: noted, not an end.
+    expect((await fake.agentLeft(conv.id, 'agent-7')).status).toBe(200);
+    expect((await fake.transfer(conv.id)).status).toBe(200);
+    await waitFor(
+      async () =>
+        (await view(h.id)).transitions.some((t) => /transferred/.test(t.detail ?? '')) ? true : null,
+      { what: 'the transfer on the audit trail', timeoutMs: 30_000 },
+    );
+    expect(relayed(h.conversationId, 'ended')).toHaveLength(0);
+    expect((await fake.agentJoined(conv.id, 'agent-9')).status).toBe(200);
+
+    // The agent closes it: CONVERSATION_UPDATE idle → ended for the bot.
+    expect((await fake.idle(conv.id)).status).toBe(200);
+    await waitFor(() => relayed(h.conversationId, 'ended')[0], {
+      what: 'the end on the bot channel',
+      timeoutMs: 30_000,
+    });
+    const v = await waitFor(
+      async () => {
+        const x = await view(h.id);
+        return x.transitions.some((t) => /ended \(by agent\)/.test(t.detail ?? '')) ? x : null;
+      },
+      { what: 'the end on the audit trail', timeoutMs: 30_000 },
+    );
+    expect(v.status).toBe('accepted');
+    expect(v.transitions.map((t) => t.to)).toEqual([
+      'requested',
+      'routed',
+      'accepted',
+      'accepted',
+      'accepted',
+    ]);
+    const [c] = await sql<{ status: string; external_contact_id: string }>(
+      world,
+      'SELECT status, external_contact_id FROM ccaas_contacts WHERE handoff_id = $1',
+      [h.id],
+    );
+    expect(c).toEqual({ status: 'ended', external_contact_id: conv.id });
+    expect(outcomes(h.id).filter((e) => e.data.status === 'accepted')).toHaveLength(1);
+  });
+
+  it('a forged webhook → 401 and nothing changes; a replayed event id changes nothing', async () => {
+    const h = await request();
+    const conv = await conversationOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    const uri = `${svc.url}/v1/ccaas/webhooks/${integrationId}`;
+
+    // Signed with a key that is not 8x8's (same kid): refused.
+    const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
+    const forgedBody = JSON.stringify({
+      eventType: 'MEMBERS_CHANGED',
+      conversationId: conv.id,
+      timestamp: Date.now(),
+      data: { memberType: 'agent', change: 'joined', id: 'mallory' },
+    });
+    expect((await postWebhook(uri, forgedBody, await fake.sign(forgedBody, {}, privateKey))).status).toBe(
+      401,
+    );
+    // Validly signed, but for another 8x8 tenant: refused.
+    expect(
+      (await postWebhook(uri, forgedBody, await fake.sign(forgedBody, { tenantId: 'vccOther' }))).status,
+    ).toBe(401);
+    // Unsigned: refused.
+    expect((await postWebhook(uri, forgedBody, {})).status).toBe(401);
+    // Body changed after signing: refused.
+    const signed = await fake.sign(forgedBody);
+    expect((await postWebhook(uri, forgedBody.replace('mallory', 'mallory2'), signed)).status).toBe(401);
+    expect((await view(h.id)).transitions.map((t) => t.to)).toEqual(['requested', 'routed']);
+
+    expect((await fake.agentJoined(conv.id, 'agent-7')).status).toBe(200);
+    await waitOutcome(h.id, 'accepted');
+    const real = await fake.agentMessage(conv.id, 'the one real line', 'agent-7');
+    expect(real.status).toBe(200);
+    await waitFor(() => relayed(h.conversationId, 'text').find((e) => e.data.text === 'the one real line'), {
+      what: 'the real line on the bot channel',
+      timeoutMs: 30_000,
+    });
+    // 8x8 retries the same event (same x-8x8-event-id): acknowledged, applied once.
+    expect((await postWebhook(real.uri, real.rawBody, real.headers)).status).toBe(200);
+    await fake.agentMessage(conv.id, 'a later line', 'agent-7');
+    await waitFor(() => relayed(h.conversationId, 'text').find((e) => e.data.text === 'a later line'), {
+      what: 'the later line',
+      timeoutMs: 30_000,
+    });
+    expect(relayed(h.conversationId, 'text').filter((e) => e.data.text === 'the one real line')).toHaveLength(
+      1,
+    );
+    const after = await view(h.id);
+    expect(after.transitions.map((t) => t.to)).toEqual(['requested', 'routed', 'accepted']);
+    expect(outcomes(h.id).filter((e) => e.data.status === 'accepted')).toHaveLength(1);
+    expect(outcomes(h.id).find((e) => e.data.agentId === 'mallory')).toBeUndefined();
+  });
+
+  it('vendor down → retried, then failed(error); nothing lost (outcome announced, audit trail kept)', async () => {
+    const creates = () => fake.server.find('POST', /^\/chat-gateway\/v1\/conversations$/).length;
+    const before = creates();
+    fake.server.failNext({
+      method: 'POST',
+      path: /^\/chat-gateway\/v1\/conversations$/,
+      status: 503,
+      times: 3,
+    });
+    const h = await request();
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data.reason).toBe('error');
+    expect(creates() - before).toBe(3);
+    const v = await view(h.id);
+    expect(v.status).toBe('failed');
+    expect(v.transitions.map((t) => t.to)).toEqual(['requested', 'failed']);
+  });
+
+  it('timeout: no agent joined → the user leaves the 8x8 conversation and the bot is told failed(timeout)', async () => {
+    const h = await request({ timeoutSeconds: 2 });
+    const conv = await conversationOf(h.id);
+    const failed = await waitOutcome(h.id, 'failed');
+    expect(failed.data.reason).toBe('timeout');
+    await waitFor(() => conv.userRemoved, { what: 'the user removed at 8x8', timeoutMs: 30_000 });
+    expect((await view(h.id)).status).toBe('failed');
+  });
+
+  it('Test Connection names the failing step; queues are listed for the admin UI; the OpenAPI document lists the type', async () => {
+    const queues = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
+    expect(queues.status).toBe(200);
+    expect(queues.body.map((q: { id: string }) => q.id)).toEqual(
+      expect.arrayContaining([QUEUE_DEFAULT, QUEUE_BILLING]),
+    );
+    const wrong = await http(svc.url, 'POST', '/v1/integrations', {
+      tenant: T,
+      body: {
+        type: 'eightbyeight_cc',
+        name: '8x8 wrong key',
+        config: config(),
+        secrets: { apiKey: 'not-the-api-key' },
+      },
+    });
+    expect(wrong.status).toBe(201);
+    const t = await http(svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
+    expect(t.body).toMatchObject({ ok: false, failedStep: 'credentials' });
+    const doc = await http(svc.url, 'GET', '/docs-json');
+    expect(JSON.stringify(doc.body)).toContain('"eightbyeight_cc"');
+  });
+});
