@@ -50,7 +50,11 @@ describe('KafkaOutboxSink (exactly-once outbox delivery)', () => {
 
   beforeAll(async () => {
     world = await createTestWorld();
-    kafka = createKafka({ config: loadConfig('test', KafkaConfigSchema, world.env), clientId: 'sink-test', logger });
+    kafka = createKafka({
+      config: loadConfig('test', KafkaConfigSchema, world.env),
+      clientId: 'sink-test',
+      logger,
+    });
     namer = new TopicNamer(world.kafkaNamespace);
     await provisionTopics(kafka, namer, 3, 1);
     const owner = createPrismaClient(world.databaseUrl, 1);
@@ -128,8 +132,9 @@ describe('KafkaOutboxSink (exactly-once outbox delivery)', () => {
     await relay.start();
     await waitFor(
       async () =>
-        Number((await db.query('SELECT count(*) n FROM outbox_events WHERE producer = $1', [PRODUCER])).rows[0].n) ===
-        0,
+        Number(
+          (await db.query('SELECT count(*) n FROM outbox_events WHERE producer = $1', [PRODUCER])).rows[0].n,
+        ) === 0,
       { what: 'outbox drained', timeoutMs: 30_000 },
     );
     const topic = namer.physical(Topics.handoffOutcomes.name);

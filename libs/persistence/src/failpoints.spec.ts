@@ -13,7 +13,9 @@ describe('failpoints (HUB_FAILPOINTS)', () => {
 
   it('names the bad entry, and refuses production', () => {
     expect(() => parseFailpoints('relay.nope', 'test')).toThrow(/unknown failpoint "relay.nope"/);
-    expect(() => parseFailpoints('relay.afterClaim=0', 'test')).toThrow(/relay.afterClaim=0.*positive integer/);
+    expect(() => parseFailpoints('relay.afterClaim=0', 'test')).toThrow(
+      /relay.afterClaim=0.*positive integer/,
+    );
     expect(() => parseFailpoints('relay.afterClaim', 'production')).toThrow(/must not be set in production/);
   });
 });

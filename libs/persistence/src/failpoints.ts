@@ -32,7 +32,10 @@ export function parseFailpoints(
   if (!value?.trim()) return out;
   if (nodeEnv === 'production')
     throw new Error('HUB_FAILPOINTS: failpoints are for tests and must not be set in production');
-  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, n = '1'] = entry.split('=');
     if (!NAMES.includes(name as FailpointName))
       throw new Error(`HUB_FAILPOINTS: unknown failpoint "${name}" (known: ${NAMES.join(', ')})`);

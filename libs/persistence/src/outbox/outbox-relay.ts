@@ -448,16 +448,15 @@ export class OutboxRelay {
         this.deliveredNotCommitted.has(r.id) || loggedDelivered.has(r.seq);
       const already = rows.filter(isDelivered).map((r) => r.id);
       const pending = rows.filter((r) => !isDelivered(r));
-      const list: OutboxMessage[] = pending
-        .map((r) => ({
-          id: r.id,
-          tenantId: r.tenant_id,
-          destination: dest,
-          target: r.target,
-          key: r.key,
-          payload: r.payload,
-          headers: r.headers ?? {},
-        }));
+      const list: OutboxMessage[] = pending.map((r) => ({
+        id: r.id,
+        tenantId: r.tenant_id,
+        destination: dest,
+        target: r.target,
+        key: r.key,
+        payload: r.payload,
+        headers: r.headers ?? {},
+      }));
       const sink = this.opts.sinks[dest];
       try {
         if (!sink) throw new Error(`no outbox sink for destination ${dest}`);
