@@ -34,6 +34,20 @@ import { IntegrationsService } from './integrations/integrations.service';
 import { HandoffMetrics } from './metrics/handoff-metrics';
 import { QueueRepository } from './routing/queue.repository';
 import { HandoffTimerService, TIMER_OPTIONS } from './timers/handoff-timer.service';
+import { AgentAvailabilityRepository } from './escalation/agent-availability.repository';
+import { EscalationConfigController } from './escalation/escalation-config.controller';
+import { EscalationConfigService } from './escalation/escalation-config.service';
+import { ESCALATION_MODELS_OPTIONS, EscalationModels } from './escalation/escalation-models';
+import { EscalationController } from './escalation/escalation.controller';
+import { EscalationRepository } from './escalation/escalation.repository';
+import {
+  KnowledgeSearchPort,
+  SuggestionServiceKnowledgeSearch,
+} from './escalation/knowledge-search.repository';
+import { DecideEscalationUseCase } from './escalation/usecases/decide-escalation.usecase';
+import { HandoffReportRepository } from './reports/handoff-report.repository';
+import { HandoffReportUseCase } from './reports/handoff-report.usecase';
+import { ReportsController } from './reports/reports.controller';
 
 export const SERVICE_NAME = 'handoff-orchestrator';
 
@@ -64,7 +78,14 @@ export class AppModule {
         RealtimeModule.forRoot({ config }),
         IntegrationsModule.forRoot({ config, migrateOnStart: true }),
       ],
-      controllers: [HandoffsController, IntegrationsController, WebhookSecretController],
+      controllers: [
+        HandoffsController,
+        IntegrationsController,
+        WebhookSecretController,
+        EscalationController,
+        EscalationConfigController,
+        ReportsController,
+      ],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
         { provide: ANNOUNCER_OPTIONS, useValue: { callbackIntermediate: config.CALLBACK_INTERMEDIATE } },
@@ -114,6 +135,27 @@ export class AppModule {
         GetHandoffUseCase,
         HandoffTimerService,
         HandoffConsumers,
+        {
+          provide: ESCALATION_MODELS_OPTIONS,
+          useValue: {
+            model: config.ESCALATION_MODEL,
+            scopeTrainingWaitMs: config.ESCALATION_SCOPE_TRAINING_WAIT_MS,
+          },
+        },
+        {
+          provide: KnowledgeSearchPort,
+          useValue: new SuggestionServiceKnowledgeSearch({
+            baseUrl: config.ESCALATION_SUGGESTION_URL,
+            timeoutMs: config.ESCALATION_RETRIEVAL_TIMEOUT_MS,
+          }),
+        },
+        EscalationRepository,
+        EscalationConfigService,
+        EscalationModels,
+        AgentAvailabilityRepository,
+        DecideEscalationUseCase,
+        HandoffReportRepository,
+        HandoffReportUseCase,
       ],
     };
   }

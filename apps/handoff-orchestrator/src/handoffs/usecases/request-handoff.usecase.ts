@@ -18,6 +18,7 @@ import { DuplicateHandoffError, HandoffRepository } from '../handoff.repository'
 import { OutcomeAnnouncer } from '../outcome-announcer';
 import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
+import { EscalationRepository } from '../../escalation/escalation.repository';
 
 /** One handoff request from either intake (REST or Kafka). */
 export interface RequestHandoffCommand {
@@ -50,7 +51,8 @@ export function requestHash(request: HandoffRequest): string {
  *  2. checks: integration exists in the tenant (404), is an enabled `internal` integration (422),
  *     `routing.queue_id` is a queue of the tenant (422), callback URL passes the SSRF policy (400:
  *     https — http only if configured —, no userinfo, allow-listed host, no IP literal in a blocked range;
- *     host names are resolved and vetted again at delivery, {@link OutboundUrlPolicy});
+ *     host names are resolved and vetted again at delivery, {@link OutboundUrlPolicy}); a `decisionId` names a
+ *     decision of the tenant (422) whose intent and first reason fill the missing `intent`/`escalationReason`;
  *  3. derives summary and sentiment (with their sources);
  *  4. one transaction: handoff `requested` + audit row + `create` work item command + `requested`
  *     outcome (outbox). The unique (tenant, key) constraint makes concurrent duplicates collapse to one.
@@ -67,6 +69,7 @@ export class RequestHandoffUseCase {
     private readonly callbacks: CallbackDispatcher,
     private readonly metrics: HandoffMetrics,
     @Inject(CALLBACK_URL_POLICY) private readonly callbackUrls: OutboundUrlPolicy,
+    private readonly decisions: EscalationRepository,
   ) {}
 
   /**
@@ -88,6 +91,7 @@ export class RequestHandoffUseCase {
     }
 
     const defaultQueueId = await this.check(tenantId, request);
+    const { intent, escalationReason } = await this.fromDecision(tenantId, request);
     const endTimer = this.metrics.enrichmentSeconds.startTimer();
     const derived = await this.enrichment.enrich(tenantId, request);
     endTimer({ summary_source: derived.summarySource });
@@ -107,8 +111,9 @@ export class RequestHandoffUseCase {
       channel: request.channel,
       routing: request.routing,
       transcript: request.transcript,
-      intent: request.intent ?? null,
-      escalationReason: request.escalationReason ?? null,
+      intent,
+      escalationReason,
+      decisionId: request.decisionId ?? null,
       attributes: request.attributes,
       contact: request.contact,
       priority: request.priority,
@@ -141,8 +146,8 @@ export class RequestHandoffUseCase {
           transcript: request.transcript,
           summary: derived.summary,
           summarySource: derived.summarySource,
-          intent: request.intent ?? null,
-          escalationReason: request.escalationReason ?? null,
+          intent,
+          escalationReason,
           sentiment: derived.sentiment,
           sentimentSource: derived.sentimentSource,
           attributes: request.attributes,
@@ -257,6 +262,27 @@ export class RequestHandoffUseCase {
       );
     }
     return { handoff: existing, created: false };
+  }
+
+  /**
+   * The escalation decision a handoff follows (`decisionId`, transfer_to_human): its detected intent fills
+   * `intent` when the bot sent none, and its first reason (`rule:<id>`, `model:<class>`, …) fills
+   * `escalationReason`; the full reasons stay on the decision, joined by `handoffs.decision_id`.
+   * @throws UnprocessableProblem (422, field decisionId) for a decision the tenant does not have
+   */
+  private async fromDecision(
+    tenantId: string,
+    r: HandoffRequest,
+  ): Promise<{ intent: string | null; escalationReason: string | null }> {
+    const decision = r.decisionId ? await this.decisions.getDecision(tenantId, r.decisionId) : null;
+    if (r.decisionId && !decision) {
+      throw new UnprocessableProblem(`decision ${r.decisionId} does not exist in this tenant`, 'decisionId');
+    }
+    return {
+      intent: r.intent ?? decision?.intent ?? null,
+      escalationReason:
+        r.escalationReason ?? (decision && decision.primaryReason !== 'none' ? decision.primaryReason : null),
+    };
   }
 
   /** Validates references; returns the integration's default queue id (resolution level 3). */
