@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { workItemTypeForChannel } from '@hub/contracts';
 import {
   decide,
+  ESCALATION_PROTOTYPES,
   evaluateRules,
   type ClassSignal,
   type Decision,
@@ -186,7 +187,8 @@ export class DecideEscalationUseCase {
     text: string,
     unavailable: DecisionView['unavailableSignals'],
   ): Promise<ClassSignal[] | undefined> {
-    if (Object.values(config.detectors).every((d) => d?.enabled === false)) return undefined;
+    const all = Object.keys(ESCALATION_PROTOTYPES) as (keyof EscalationConfig['detectors'])[];
+    if (all.every((c) => config.detectors[c]?.enabled === false)) return undefined;
     try {
       return await (await this.models.prototypeDetector(tenantId, revision, config)).detect(text);
     } catch (e) {
