@@ -43,6 +43,20 @@ import { CcaasTargets } from './ccaas/ccaas-targets';
 import { CcaasWebhooksController } from './ccaas/ccaas-webhooks.controller';
 import { CcaasConsumers } from './ccaas/ccaas.consumers';
 import { CCAAS_RETRY_OPTIONS, ExternalHandoffService } from './ccaas/external-handoff.service';
+import { AgentAvailabilityRepository } from './escalation/agent-availability.repository';
+import { EscalationConfigController } from './escalation/escalation-config.controller';
+import { EscalationConfigService } from './escalation/escalation-config.service';
+import { ESCALATION_MODELS_OPTIONS, EscalationModels } from './escalation/escalation-models';
+import { EscalationController } from './escalation/escalation.controller';
+import { EscalationRepository } from './escalation/escalation.repository';
+import {
+  KnowledgeSearchPort,
+  SuggestionServiceKnowledgeSearch,
+} from './escalation/knowledge-search.repository';
+import { DecideEscalationUseCase } from './escalation/usecases/decide-escalation.usecase';
+import { HandoffReportRepository } from './reports/handoff-report.repository';
+import { HandoffReportUseCase } from './reports/handoff-report.usecase';
+import { ReportsController } from './reports/reports.controller';
 
 export const SERVICE_NAME = 'handoff-orchestrator';
 
@@ -80,6 +94,9 @@ export class AppModule {
         IntegrationsController,
         WebhookSecretController,
         CcaasWebhooksController,
+        EscalationController,
+        EscalationConfigController,
+        ReportsController,
       ],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
@@ -150,6 +167,27 @@ export class AppModule {
         GetHandoffUseCase,
         HandoffTimerService,
         HandoffConsumers,
+        {
+          provide: ESCALATION_MODELS_OPTIONS,
+          useValue: {
+            model: config.ESCALATION_MODEL,
+            scopeTrainingWaitMs: config.ESCALATION_SCOPE_TRAINING_WAIT_MS,
+          },
+        },
+        {
+          provide: KnowledgeSearchPort,
+          useValue: new SuggestionServiceKnowledgeSearch({
+            baseUrl: config.ESCALATION_SUGGESTION_URL,
+            timeoutMs: config.ESCALATION_RETRIEVAL_TIMEOUT_MS,
+          }),
+        },
+        EscalationRepository,
+        EscalationConfigService,
+        EscalationModels,
+        AgentAvailabilityRepository,
+        DecideEscalationUseCase,
+        HandoffReportRepository,
+        HandoffReportUseCase,
       ],
     };
   }

@@ -93,6 +93,18 @@ export const HandoffOrchestratorConfigSchema = z.object({
   SUMMARY_MAX_SENTENCES: z.coerce.number().int().min(1).max(20).default(3),
   /** Upper bound on the LLM summary call, ms (the integration's own `timeoutMs` applies if lower). */
   SUMMARY_LLM_MAX_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /**
+   * Base URL of the suggestion service for the retrieval-confidence signal of escalation decisions
+   * (`POST {url}/v1/knowledge-bases/{id}/search`, called with the decision request's own credential). Absent →
+   * only the bot's own retrieval result is used.
+   */
+  ESCALATION_SUGGESTION_URL: z.url().optional(),
+  /** Upper bound on that search call, ms; on timeout the retrieval signal is reported unavailable. */
+  ESCALATION_RETRIEVAL_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
+  /** Local embedding model of the escalation detectors (tools/models/fetch-models.sh installs both). */
+  ESCALATION_MODEL: z.enum(['all-minilm-l6-v2', 'all-minilm-l6-v2-q']).default('all-minilm-l6-v2'),
+  /** How long a decision waits for a tenant's scope classifier still being trained, ms (then: signal unavailable). */
+  ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */
   OPENAPI_ENABLED: bool().default(true),
 });

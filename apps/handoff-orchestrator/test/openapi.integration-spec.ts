@@ -31,6 +31,14 @@ const OPERATIONS: RouteKey[] = [
   'POST /v1/integrations/{id}/test',
   'GET /v1/integrations/{id}/queues',
   'POST /v1/ccaas/webhooks/{integrationId}',
+  'POST /v1/escalation/decisions',
+  'GET /v1/escalation/decisions/{id}',
+  'PATCH /v1/escalation/decisions/{id}',
+  'GET /v1/escalation/tools',
+  'POST /v1/escalation/conversation-totals',
+  'GET /v1/escalation/config',
+  'PUT /v1/escalation/config',
+  'GET /v1/reports/handoffs',
 ];
 /**
  * Routes without a hub credential: probes, and the contact-center webhook (authenticated by the vendor's
@@ -41,6 +49,14 @@ const PUBLIC: RouteKey[] = [
   'GET /readyz',
   'GET /metrics',
   'POST /v1/ccaas/webhooks/{integrationId}',
+];
+const DETECTORS = [
+  'human_request',
+  'complaint',
+  'frustration',
+  'legal_advice',
+  'medical_advice',
+  'financial_advice',
 ];
 
 describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
@@ -91,6 +107,19 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       body: handoffBody(integration.body.id),
     });
     expect(handoff.status).toBe(201);
+    // a decision of T (rules only: no model needed), for the {id} routes of /v1/escalation/decisions
+    await http(svc.url, 'PUT', '/v1/escalation/config', {
+      tenant: T,
+      body: { detectors: Object.fromEntries(DETECTORS.map((d) => [d, { enabled: false }])) },
+    });
+    const decision = await http(svc.url, 'POST', '/v1/escalation/decisions', {
+      tenant: T,
+      body: {
+        conversationId: 'walk',
+        transcript: [{ role: 'user', text: 'hi', timestamp: '2026-12-02T10:00:00Z' }],
+      },
+    });
+    expect(decision.status).toBe(201);
     const walk = await walkGuardedRoutes({
       baseUrl: svc.url,
       doc,
@@ -99,9 +128,15 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       params: {
         'GET /v1/handoffs/{id}': { id: handoff.body.id },
         'POST /v1/handoffs/{id}/withdraw': { id: handoff.body.id },
+        'GET /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
+        'PATCH /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
         id: integration.body.id,
       },
-      bodies: { 'POST /v1/handoffs/{id}/withdraw': {}, 'PATCH /v1/integrations/{id}': { name: 'Renamed' } },
+      bodies: {
+        'POST /v1/handoffs/{id}/withdraw': {},
+        'PATCH /v1/integrations/{id}': { name: 'Renamed' },
+        'PATCH /v1/escalation/decisions/{id}': { pathPicked: 'none' },
+      },
     });
     expect(walk.problems).toEqual([]);
     expect(walk.unguarded.sort()).toEqual([...PUBLIC].sort());
@@ -173,6 +208,23 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('channel');
     expect(mismatch('POST /v1/handoffs', 400, bad.body)).toBeNull();
+    const tools = await http(svc.url, 'GET', '/v1/escalation/tools', { tenant: T });
+    expect(mismatch('GET /v1/escalation/tools', 200, tools.body)).toBeNull();
+    const config = await http(svc.url, 'GET', '/v1/escalation/config', { tenant: T });
+    expect(mismatch('GET /v1/escalation/config', 200, config.body)).toBeNull();
+    const report = await http(
+      svc.url,
+      'GET',
+      '/v1/reports/handoffs?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z&groupBy=day',
+      { tenant: T },
+    );
+    expect(mismatch('GET /v1/reports/handoffs', 200, report.body)).toBeNull();
+    const badConfig = await http(svc.url, 'PUT', '/v1/escalation/config', {
+      tenant: T,
+      body: { retrieval: { threshold: 7 } },
+    });
+    expect(badConfig.body.errors[0].field).toBe('retrieval.threshold');
+    expect(mismatch('PUT /v1/escalation/config', 400, badConfig.body)).toBeNull();
     const missing = await http(svc.url, 'GET', `/v1/integrations/${randomUUID()}`, { tenant: T });
     expect(missing.status).toBe(404);
     expect(mismatch('GET /v1/integrations/{id}', 404, missing.body)).toBeNull();

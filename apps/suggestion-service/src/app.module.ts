@@ -26,6 +26,7 @@ import { ASSIST_METRICS, AssistMetrics } from './metrics';
 import { DENSE_RETRIEVAL_OPTIONS, DenseRetriever } from './retrieval/dense-retriever';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { RetrieveUseCase } from './retrieval/retrieve.usecase';
+import { KNOWLEDGE_SEARCH_OPTIONS, KnowledgeSearchController } from './retrieval/knowledge-search.controller';
 
 /** suggestion-service: knowledge bases, queue mapping, retrieval, answer generation, suggestions. */
 @Module({})
@@ -45,7 +46,12 @@ export class AppModule {
         IntegrationsModule.forRoot({ config }),
         MessagingModule.forRoot({ clientId: 'suggestion-service', config }),
       ],
-      controllers: [KnowledgeBaseController, AssistSettingsController, UtteranceController],
+      controllers: [
+        KnowledgeBaseController,
+        AssistSettingsController,
+        UtteranceController,
+        KnowledgeSearchController,
+      ],
       providers: [
         {
           provide: INGEST_LIMITS,
@@ -82,6 +88,10 @@ export class AppModule {
                 }
               : {}),
           },
+        },
+        {
+          provide: KNOWLEDGE_SEARCH_OPTIONS,
+          useValue: { confidenceThreshold: config.ASSIST_RETRIEVAL_CONFIDENCE_THRESHOLD },
         },
         { provide: CONSUMER_GROUP, useValue: config.ASSIST_CONSUMER_GROUP },
         { provide: CONSUMER_MEMBERS, useValue: config.ASSIST_CONSUMER_MEMBERS },

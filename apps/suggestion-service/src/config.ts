@@ -28,6 +28,11 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
     /** Sources returned with a suggestion. */
     ASSIST_TOP_K: z.coerce.number().int().min(1).max(50).default(5),
     /**
+     * Retrieval confidence in [0, 1] below which a bot should not answer from the knowledge base (returned by
+     * `POST /v1/knowledge-bases/{id}/search`; the escalation policy's retrieval signal, docs/escalation-policy.md).
+     */
+    ASSIST_RETRIEVAL_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.3),
+    /**
      * Max body size of any knowledge-base upload (JSON Lines included), bytes: counted while streaming,
      * 413 problem+json naming the limit (docs/security/abuse.md).
      */

@@ -31,6 +31,7 @@ const OPERATIONS: RouteKey[] = [
   'DELETE /v1/knowledge-bases/{id}/documents/{documentId}',
   'GET /v1/knowledge-bases/{id}/uploads',
   'GET /v1/knowledge-bases/{id}/uploads/{uploadId}',
+  'POST /v1/knowledge-bases/{id}/search',
   'GET /v1/queue-mappings',
   'GET /v1/queue-mappings/{queue}',
   'PUT /v1/queue-mappings/{queue}',
@@ -111,6 +112,7 @@ describe('suggestion-service OpenAPI document (/docs-json)', () => {
       params: { id: kb.body.id, uploadId, documentId: docs.body.items[0].id, queue: 'Walk' },
       bodies: {
         'PUT /v1/queue-mappings/{queue}': { knowledgeBaseId: kb.body.id },
+        'POST /v1/knowledge-bases/{id}/search': { query: 'opening hours' },
         'POST /v1/knowledge-bases/{id}/documents': {
           contentType: 'application/x-ndjson',
           raw: JSON.stringify(knowledgeRows(1)[0]),

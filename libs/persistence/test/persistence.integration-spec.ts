@@ -526,6 +526,8 @@ describe('persistence against real PostgreSQL', () => {
           return '0';
         case 'timestamp with time zone':
           return 'now()';
+        case 'date':
+          return 'current_date';
         case 'tsvector':
           return `''::tsvector`;
         case 'bytea':

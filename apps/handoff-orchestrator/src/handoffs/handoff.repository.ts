@@ -82,7 +82,7 @@ const HANDOFF_COLUMNS = `id::text AS id, tenant_id AS "tenantId", integration_id
    queue_id::text AS "queueId", agent_id AS "agentId", callback_url AS "callbackUrl",
    timeout_seconds AS "timeoutSeconds", timeout_at AS "timeoutAt", withdraw_requested_at AS "withdrawRequestedAt",
    created_at AS "createdAt", updated_at AS "updatedAt", routed_at AS "routedAt", offered_at AS "offeredAt",
-   accepted_at AS "acceptedAt", failed_at AS "failedAt", target`;
+   accepted_at AS "acceptedAt", failed_at AS "failedAt", target, decision_id::text AS "decisionId"`;
 
 /** Columns a state change may set besides status/reason/detail ({@link StateChange.set}), by model name. */
 const SETTABLE_COLUMNS = {
@@ -162,6 +162,7 @@ function newHandoffModel(d: Prisma.HandoffUncheckedCreateInput & { createdAt: Da
     acceptedAt: date(d.acceptedAt),
     failedAt: date(d.failedAt),
     target: d.target ?? 'internal',
+    decisionId: d.decisionId ?? null,
   };
 }
 
@@ -181,6 +182,7 @@ function toHandoffRow(h: Handoff): Record<string, unknown> {
     transcript: h.transcript,
     intent: h.intent,
     escalation_reason: h.escalationReason,
+    decision_id: h.decisionId,
     attributes: h.attributes,
     contact: h.contact,
     priority: h.priority,

@@ -33,6 +33,11 @@ export const HandoffRequestSchema = z.object({
   priority: z.number().int().min(0).max(100).default(0),
   /** Same key → same handoff (dedupe). Kafka intake uses this or the envelope id. */
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /**
+   * The escalation decision (`POST /v1/escalation/decisions`) this handoff follows (`transfer_to_human`): its
+   * reasons become the handoff's, and its detected intent fills `intent` when the bot sent none.
+   */
+  decisionId: z.uuid().optional(),
 });
 export type HandoffRequest = z.infer<typeof HandoffRequestSchema>;
 export type HandoffRequestInput = z.input<typeof HandoffRequestSchema>;

@@ -48,6 +48,12 @@ export interface ScopeDetectorOptions {
   similarityRejectRate?: number;
   /** Training examples averaged for the similarity (default 3). */
   neighbours?: number;
+  /**
+   * After the thresholds are chosen on the held-out examples, train the final classifier and the neighbour index
+   * on every example, held-out ones included (default true): the usual "choose on a split, refit on everything"
+   * step; the held-out tenth otherwise never informs the intent classifier.
+   */
+  refit?: boolean;
   /** Fixed thresholds instead (skip the choice; the similarity gate is then off unless given). */
   threshold?: number;
   similarityThreshold?: number;
@@ -142,12 +148,23 @@ export class ScopeDetector {
     );
     const correct = (t: number, st: number) =>
       preds.filter((x) => x.s.intent === x.gold && x.s.score >= t && x.s.similarity >= st).length;
-    return new ScopeDetector(model, classifier, index, dims, neighbours, {
+    const refit = options.refit ?? true;
+    const finalClassifier = refit
+      ? SoftmaxRegression.train(
+          vectors,
+          examples.map((e) => e.intent),
+          options.training,
+        )
+      : classifier;
+    const finalIndex = refit ? new Float32Array(vectors.length * dims) : index;
+    if (refit) vectors.forEach((v, row) => finalIndex.set(v, row * dims));
+    return new ScopeDetector(model, finalClassifier, finalIndex, dims, neighbours, {
       threshold,
       similarityThreshold,
       method:
         `quantile ${rejectRate} of the top-intent probabilities and quantile ${simRate} of the mean similarity to ` +
-        `the ${neighbours} nearest training examples, over every ${every}th example per intent, held out of training`,
+        `the ${neighbours} nearest training examples, over every ${every}th example per intent, held out of training` +
+        (refit ? '; then refitted on every example' : ''),
       heldOut: held.length,
       heldOutAccuracy: correct(-Infinity, -Infinity) / held.length,
       heldOutAccuracyWithThreshold: correct(threshold, similarityThreshold) / held.length,

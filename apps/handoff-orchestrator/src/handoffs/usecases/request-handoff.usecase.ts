@@ -20,6 +20,7 @@ import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service'
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
 import { CcaasTargets } from '../../ccaas/ccaas-targets';
 import { ccaasCommand } from '../../ccaas/ccaas-events';
+import { EscalationRepository } from '../../escalation/escalation.repository';
 
 /** One handoff request from either intake (REST or Kafka). */
 export interface RequestHandoffCommand {
@@ -53,7 +54,8 @@ export function requestHash(request: HandoffRequest): string {
  *     external contact center with a registered adapter (`@hub/ccaas`; other types 422); for `internal`,
  *     `routing.queue_id` is a queue of the tenant (422); callback URL passes the SSRF policy (400:
  *     https — http only if configured —, no userinfo, allow-listed host, no IP literal in a blocked range;
- *     host names are resolved and vetted again at delivery, {@link OutboundUrlPolicy});
+ *     host names are resolved and vetted again at delivery, {@link OutboundUrlPolicy}); a `decisionId` names a
+ *     decision of the tenant (422) whose intent and first reason fill the missing `intent`/`escalationReason`;
  *  3. derives summary and sentiment (with their sources);
  *  4. one transaction: handoff `requested` (with its `target`) + audit row + the target's command
  *     (`internal`: the router's `create` work item command; external: a `start` command on
@@ -73,6 +75,7 @@ export class RequestHandoffUseCase {
     private readonly metrics: HandoffMetrics,
     @Inject(CALLBACK_URL_POLICY) private readonly callbackUrls: OutboundUrlPolicy,
     private readonly targets: CcaasTargets,
+    private readonly decisions: EscalationRepository,
   ) {}
 
   /**
@@ -94,6 +97,7 @@ export class RequestHandoffUseCase {
     }
 
     const { defaultQueueId, target } = await this.check(tenantId, request);
+    const { intent, escalationReason } = await this.fromDecision(tenantId, request);
     const endTimer = this.metrics.enrichmentSeconds.startTimer();
     const derived = await this.enrichment.enrich(tenantId, request);
     endTimer({ summary_source: derived.summarySource });
@@ -113,8 +117,9 @@ export class RequestHandoffUseCase {
       channel: request.channel,
       routing: request.routing,
       transcript: request.transcript,
-      intent: request.intent ?? null,
-      escalationReason: request.escalationReason ?? null,
+      intent,
+      escalationReason,
+      decisionId: request.decisionId ?? null,
       attributes: request.attributes,
       contact: request.contact,
       priority: request.priority,
@@ -156,8 +161,8 @@ export class RequestHandoffUseCase {
                 transcript: request.transcript,
                 summary: derived.summary,
                 summarySource: derived.summarySource,
-                intent: request.intent ?? null,
-                escalationReason: request.escalationReason ?? null,
+                intent,
+                escalationReason,
                 sentiment: derived.sentiment,
                 sentimentSource: derived.sentimentSource,
                 attributes: request.attributes,
@@ -272,6 +277,27 @@ export class RequestHandoffUseCase {
       );
     }
     return { handoff: existing, created: false };
+  }
+
+  /**
+   * The escalation decision a handoff follows (`decisionId`, transfer_to_human): its detected intent fills
+   * `intent` when the bot sent none, and its first reason (`rule:<id>`, `model:<class>`, …) fills
+   * `escalationReason`; the full reasons stay on the decision, joined by `handoffs.decision_id`.
+   * @throws UnprocessableProblem (422, field decisionId) for a decision the tenant does not have
+   */
+  private async fromDecision(
+    tenantId: string,
+    r: HandoffRequest,
+  ): Promise<{ intent: string | null; escalationReason: string | null }> {
+    const decision = r.decisionId ? await this.decisions.getDecision(tenantId, r.decisionId) : null;
+    if (r.decisionId && !decision) {
+      throw new UnprocessableProblem(`decision ${r.decisionId} does not exist in this tenant`, 'decisionId');
+    }
+    return {
+      intent: r.intent ?? decision?.intent ?? null,
+      escalationReason:
+        r.escalationReason ?? (decision && decision.primaryReason !== 'none' ? decision.primaryReason : null),
+    };
   }
 
   /**

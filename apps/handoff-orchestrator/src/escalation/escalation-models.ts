@@ -1,0 +1,122 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { OnnxSentenceEmbedder, type MiniLmVariant } from '@hub/embeddings';
+import { PrototypeDetector, ScopeDetector, type ClassSettings, type EscalationClass } from '@hub/escalation';
+import type { EscalationConfig } from './escalation-config';
+
+/** Options of {@link EscalationModels}. */
+export interface EscalationModelsOptions {
+  /** ESCALATION_MODEL: the local embedding model (installed by tools/models/fetch-models.sh). */
+  model: MiniLmVariant;
+  /** ESCALATION_SCOPE_TRAINING_WAIT_MS: how long a decision waits for a scope classifier being trained. */
+  scopeTrainingWaitMs: number;
+}
+export const ESCALATION_MODELS_OPTIONS = Symbol('ESCALATION_MODELS_OPTIONS');
+
+/** A model signal that could not be computed, and why (reported with the decision). */
+export class ModelUnavailable extends Error {
+  constructor(
+    /** `model_not_loaded | scope_training | scope_training_failed` */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelUnavailable';
+  }
+}
+
+/** Entries kept per cache (tenants × revisions); the oldest is dropped first. */
+const MAX_CACHED = 200;
+
+/**
+ * The in-process escalation models: the embedding model (loaded once, on the first decision, so services and
+ * tests that make no decision never load it), each tenant's {@link PrototypeDetector} (its detector settings) and
+ * {@link ScopeDetector} (trained on its scope examples), cached per (tenant, configuration revision). Training a
+ * large scope takes minutes: a decision waits at most `scopeTrainingWaitMs` for it and reports the scope signal
+ * unavailable meanwhile; training continues and later decisions use it.
+ */
+@Injectable()
+export class EscalationModels implements OnModuleDestroy {
+  private embedder: Promise<OnnxSentenceEmbedder> | null = null;
+  private readonly prototypes = new Map<string, Promise<PrototypeDetector>>();
+  private readonly scopes = new Map<string, Promise<ScopeDetector>>();
+
+  constructor(@Inject(ESCALATION_MODELS_OPTIONS) private readonly options: EscalationModelsOptions) {}
+
+  /** The embedding model (loads it on first use). @throws ModelUnavailable when the model files are missing. */
+  async model(): Promise<OnnxSentenceEmbedder> {
+    this.embedder ??= OnnxSentenceEmbedder.loadMiniLm(this.options.model);
+    try {
+      return await this.embedder;
+    } catch (e) {
+      this.embedder = null;
+      throw new ModelUnavailable('model_not_loaded', (e as Error).message);
+    }
+  }
+
+  /** The tenant's intent detectors for this configuration revision. @throws ModelUnavailable */
+  async prototypeDetector(
+    tenantId: string,
+    revision: number,
+    config: EscalationConfig,
+  ): Promise<PrototypeDetector> {
+    const key = `${tenantId}\u0000${revision}`;
+    let p = this.prototypes.get(key);
+    if (!p) {
+      const model = await this.model();
+      const classes: Partial<Record<EscalationClass, ClassSettings>> = {};
+      for (const [cls, s] of Object.entries(config.detectors)) if (s) classes[cls as EscalationClass] = s;
+      p = PrototypeDetector.create(model, { classes });
+      remember(this.prototypes, key, p);
+      p.catch(() => this.prototypes.delete(key));
+    }
+    return p;
+  }
+
+  /**
+   * The tenant's scope classifier for this revision, or null when the configuration has no scope examples.
+   * @throws ModelUnavailable `scope_training` when training has not finished within the wait, `scope_training_failed`
+   */
+  async scopeDetector(
+    tenantId: string,
+    revision: number,
+    config: EscalationConfig,
+  ): Promise<ScopeDetector | null> {
+    if (!config.scope.enabled || !config.scope.examples.length) return null;
+    const key = `${tenantId}\u0000${revision}`;
+    let p = this.scopes.get(key);
+    if (!p) {
+      const model = await this.model();
+      p = ScopeDetector.train(model, config.scope.examples, {
+        rejectRate: config.scope.rejectRate,
+        similarityRejectRate: config.scope.rejectRate,
+      });
+      remember(this.scopes, key, p);
+      p.catch(() => this.scopes.delete(key));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'waiting'>((resolve) => {
+      timer = setTimeout(() => resolve('waiting'), this.options.scopeTrainingWaitMs);
+    });
+    try {
+      const r = await Promise.race([p, waited]);
+      if (r === 'waiting')
+        throw new ModelUnavailable('scope_training', 'the scope classifier is still being trained');
+      return r;
+    } catch (e) {
+      if (e instanceof ModelUnavailable) throw e;
+      throw new ModelUnavailable('scope_training_failed', (e as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const m = await this.embedder?.catch(() => null);
+    await m?.close();
+  }
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.set(key, value);
+  while (map.size > MAX_CACHED) map.delete(map.keys().next().value as string);
+}

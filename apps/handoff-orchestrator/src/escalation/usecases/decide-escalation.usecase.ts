@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { workItemTypeForChannel } from '@hub/contracts';
+import {
+  decide,
+  ESCALATION_PROTOTYPES,
+  evaluateRules,
+  type ClassSignal,
+  type Decision,
+  type DecisionReason,
+  type EscalationPath,
+  type RetrievalSignal,
+  type ScopeSignal,
+} from '@hub/escalation';
+import { BadRequestProblem } from '../../http/problems';
+import { AgentAvailabilityRepository } from '../agent-availability.repository';
+import type { DecisionRequest, DecisionView, RecommendedPath } from '../decision.schemas';
+import { EscalationConfigService } from '../escalation-config.service';
+import { PATH_ORDER, type EscalationConfig } from '../escalation-config';
+import { EscalationModels, ModelUnavailable } from '../escalation-models';
+import { EscalationRepository } from '../escalation.repository';
+import { intentPhrase, renderTemplate, shorten } from '../handoff-message';
+import { KnowledgeSearchPort, KnowledgeSearchUnavailable } from '../knowledge-search.repository';
+
+/** Input of {@link DecideEscalationUseCase}. */
+export interface DecideEscalationCommand {
+  tenantId: string;
+  request: DecisionRequest;
+  /** The caller's `Authorization` header, forwarded to the knowledge search (same tenant, same scopes). */
+  credential?: string;
+}
+
+const TOOL_OF: Record<EscalationPath, RecommendedPath['tool']> = {
+  form: 'send_secure_form',
+  live_agent: 'transfer_to_human',
+  callback: 'schedule_callback',
+};
+
+/** The report key of a decision's first reason: `rule:<id> | model:<class> | out_of_scope | retrieval | none`. */
+export function primaryReasonOf(reasons: DecisionReason[]): string {
+  const r = reasons[0];
+  if (!r) return 'none';
+  if (r.signal === 'rule') return `rule:${r.ruleId}`;
+  if (r.signal === 'model') return `model:${r.class}`;
+  return r.signal;
+}
+
+/**
+ * `POST /v1/escalation/decisions` (issue 10, seed 003): should the bot step aside, why, and which paths to offer.
+ *  1. the tenant's configuration (defaults when it has none);
+ *  2. the three signals of @hub/escalation on the last customer turn: retrieval confidence (the bot's own result
+ *     if it sent one, else the suggestion service's search of the tenant's knowledge base, bounded by a timeout),
+ *     the intent detectors and the scope classifier (in-process embedding model), and the tenant's rules
+ *     (keywords, routing conditions on intent/channel/sentiment/attributes/time); a signal that cannot be computed
+ *     is listed in `unavailableSignals` and the decision is made without it;
+ *  3. `decide()` (regulated rules win over the model), the recommended paths with their availability (live agent:
+ *     agents online with free capacity in the router's tables; form and callback: enabled by the tenant, not
+ *     checked — issue 11), the handoff message rendered from the tenant's template;
+ *  4. the decision is stored (`escalation_decisions`, the audit the handoff report reads).
+ * @throws BadRequestProblem (400, field `retrieval.threshold`) when the bot sent a retrieval result without a
+ *         threshold and the tenant configured none
+ */
+@Injectable()
+export class DecideEscalationUseCase {
+  constructor(
+    private readonly configs: EscalationConfigService,
+    private readonly models: EscalationModels,
+    private readonly search: KnowledgeSearchPort,
+    private readonly agents: AgentAvailabilityRepository,
+    private readonly repo: EscalationRepository,
+  ) {}
+
+  async execute(cmd: DecideEscalationCommand): Promise<DecisionView> {
+    const { tenantId, request: r } = cmd;
+    const { config, revision } = await this.configs.get(tenantId);
+    const text = lastCustomerTurn(r);
+    const unavailable: DecisionView['unavailableSignals'] = [];
+
+    const [retrieval, classes, scope] = await Promise.all([
+      this.retrievalSignal(cmd, config, unavailable),
+      this.classSignals(tenantId, revision, config, text, unavailable),
+      this.scopeSignal(tenantId, revision, config, text, unavailable),
+    ]);
+    const detectedIntent = scope?.inScope ? scope.intent : undefined;
+    const rules = evaluateRules(config.rules, {
+      text,
+      intent: r.intent ?? detectedIntent,
+      channel: r.channel,
+      sentiment: r.sentimentScore,
+      attributes: Object.fromEntries(
+        Object.entries(r.attributes).filter((e): e is [string, string | number | boolean] => e[1] !== null),
+      ),
+      now: new Date(),
+    });
+    const decision = decide({ retrieval, scope, classes, rules, botIntent: r.intent });
+    const recommendedPaths = await this.paths(tenantId, config, r, decision);
+    const handoffMessage = this.handoffMessage(config, r, decision.intent, text);
+    const offerMessage = renderTemplate(
+      config.templates.offerMessage,
+      this.values(config, r, decision.intent, text),
+    );
+    const id = randomUUID();
+    const createdAt = new Date();
+    await this.repo.insertDecision({
+      id,
+      tenantId,
+      conversationId: r.conversationId,
+      botSessionId: r.botSessionId ?? null,
+      channel: r.channel,
+      escalate: decision.escalate,
+      decidedBy: decision.decidedBy,
+      intent: decision.intent,
+      reasons: decision.reasons,
+      primaryReason: primaryReasonOf(decision.reasons),
+      pathsOffered: decision.escalate ? recommendedPaths.filter((p) => p.available).map((p) => p.path) : [],
+      recommendedPaths,
+      handoffMessage,
+      context: {
+        lastCustomerMessage: shorten(text, 500),
+        turns: r.transcript.length,
+        transcript: r.transcript.slice(-20),
+        intent: decision.intent,
+        sentiment: r.sentimentScore ?? null,
+        attributes: r.attributes,
+        channel: r.channel,
+        unavailableSignals: unavailable,
+      },
+      createdAt,
+    });
+    return {
+      decisionId: id,
+      escalate: decision.escalate,
+      decidedBy: decision.decidedBy,
+      reasons: decision.reasons,
+      intent: decision.intent,
+      intentSource: r.intent ? 'bot' : decision.intent ? 'detected' : null,
+      forcedPath: decision.forcedPath,
+      recommendedPaths,
+      handoffMessage,
+      offerMessage,
+      unavailableSignals: unavailable,
+      createdAt: createdAt.toISOString(),
+    };
+  }
+
+  private async retrievalSignal(
+    cmd: DecideEscalationCommand,
+    config: EscalationConfig,
+    unavailable: DecisionView['unavailableSignals'],
+  ): Promise<RetrievalSignal | undefined> {
+    if (!config.retrieval.enabled) return undefined;
+    const own = cmd.request.retrieval;
+    if (own) {
+      const threshold = own.threshold ?? config.retrieval.threshold;
+      if (threshold === undefined) {
+        throw new BadRequestProblem(
+          'required when the tenant configuration sets no retrieval.threshold',
+          'retrieval.threshold',
+        );
+      }
+      const score = own.score ?? (own.chunks.length ? Math.max(...own.chunks.map((c) => c.score)) : 0);
+      return { score, threshold };
+    }
+    const kb = cmd.request.knowledgeBaseId ?? config.retrieval.knowledgeBaseId;
+    if (!kb) return undefined;
+    try {
+      const turns = cmd.request.transcript
+        .filter((t) => t.role === 'user' || t.role === 'bot' || t.role === 'agent')
+        .map((t) => ({
+          speaker: t.role === 'user' ? ('customer' as const) : ('agent' as const),
+          text: t.text,
+        }))
+        .filter((t) => t.text.trim());
+      const res = await this.search.search(kb, turns, cmd.credential);
+      return { score: res.confidence, threshold: config.retrieval.threshold ?? res.threshold };
+    } catch (e) {
+      if (!(e instanceof KnowledgeSearchUnavailable)) throw e;
+      unavailable.push({ signal: 'retrieval', code: e.code, message: e.message });
+      return undefined;
+    }
+  }
+
+  private async classSignals(
+    tenantId: string,
+    revision: number,
+    config: EscalationConfig,
+    text: string,
+    unavailable: DecisionView['unavailableSignals'],
+  ): Promise<ClassSignal[] | undefined> {
+    const all = Object.keys(ESCALATION_PROTOTYPES) as (keyof EscalationConfig['detectors'])[];
+    if (all.every((c) => config.detectors[c]?.enabled === false)) return undefined;
+    try {
+      return await (await this.models.prototypeDetector(tenantId, revision, config)).detect(text);
+    } catch (e) {
+      if (!(e instanceof ModelUnavailable)) throw e;
+      unavailable.push({ signal: 'model', code: e.code, message: e.message });
+      return undefined;
+    }
+  }
+
+  private async scopeSignal(
+    tenantId: string,
+    revision: number,
+    config: EscalationConfig,
+    text: string,
+    unavailable: DecisionView['unavailableSignals'],
+  ): Promise<ScopeSignal | undefined> {
+    try {
+      const detector = await this.models.scopeDetector(tenantId, revision, config);
+      return detector ? await detector.classify(text) : undefined;
+    } catch (e) {
+      if (!(e instanceof ModelUnavailable)) throw e;
+      unavailable.push({ signal: 'out_of_scope', code: e.code, message: e.message });
+      return undefined;
+    }
+  }
+
+  /** The three paths in seed order (a forced path first), each with its availability. */
+  private async paths(
+    tenantId: string,
+    config: EscalationConfig,
+    r: DecisionRequest,
+    decision: Decision,
+  ): Promise<RecommendedPath[]> {
+    const out: RecommendedPath[] = [];
+    for (const path of PATH_ORDER) {
+      const enabled = config.paths[path].enabled;
+      const base = { path, tool: TOOL_OF[path], forced: decision.forcedPath === path };
+      if (!enabled) {
+        out.push({ ...base, available: false, unavailableReason: 'disabled_by_tenant', checked: true });
+      } else if (path === 'live_agent') {
+        const queueId = r.queueId ?? config.paths.live_agent.queueId ?? null;
+        const a = await this.agents.liveAgents(tenantId, queueId, workItemTypeForChannel(r.channel));
+        const reason =
+          a.queues === 0
+            ? 'no_queue'
+            : a.agentsOnline === 0
+              ? 'no_agent_online'
+              : a.agentsWithCapacity === 0
+                ? 'team_at_capacity'
+                : null;
+        out.push({
+          ...base,
+          available: reason === null,
+          unavailableReason: reason,
+          checked: true,
+          detail: { queueId, agentsOnline: a.agentsOnline, agentsWithCapacity: a.agentsWithCapacity },
+        });
+      } else {
+        out.push({
+          ...base,
+          available: true,
+          unavailableReason: null,
+          checked: false,
+          ...(path === 'form' && config.paths.form.templateId
+            ? { detail: { templateId: config.paths.form.templateId } }
+            : {}),
+        });
+      }
+    }
+    return out.sort((a, b) => Number(b.forced) - Number(a.forced));
+  }
+
+  private values(config: EscalationConfig, r: DecisionRequest, intent: string | null, text: string) {
+    return {
+      intent: intent ? intentPhrase(intent, config.templates.intentLabels) : '',
+      lastCustomerMessage: shorten(text),
+      customerName: r.contact.name ?? '',
+      channel: r.channel,
+    };
+  }
+
+  private handoffMessage(
+    config: EscalationConfig,
+    r: DecisionRequest,
+    intent: string | null,
+    text: string,
+  ): string {
+    const t = intent ? config.templates.handoffMessage : config.templates.handoffMessageWithoutIntent;
+    return renderTemplate(t, this.values(config, r, intent, text));
+  }
+}
+
+/** The last non-empty customer (`user`) turn of the transcript (the schema guarantees one). */
+function lastCustomerTurn(r: DecisionRequest): string {
+  for (let i = r.transcript.length - 1; i >= 0; i--) {
+    const t = r.transcript[i];
+    if (t.role === 'user' && t.text.trim()) return t.text;
+  }
+  return '';
+}
