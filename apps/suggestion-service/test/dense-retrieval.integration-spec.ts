@@ -124,6 +124,9 @@ describe('dense retrieval (OpenAI-compatible embeddings → hybrid ranking)', ()
     ({ app, url } = await startService(world, {
       ASSIST_EMBEDDING_BATCH_SIZE: '3',
       ASSIST_QUERY_EMBEDDING_TIMEOUT_MS: String(QUERY_EMBEDDING_TIMEOUT_MS),
+      // the specs change integrations from the test process (another "replica"): without the read cache the
+      // service sees each change at once instead of within HUB_INTEGRATIONS_CACHE_TTL_MS
+      HUB_INTEGRATIONS_CACHE_TTL_MS: '0',
     }));
     await probe.start([`${world.kafkaNamespace}hub.assist.suggestions.v1`]);
     embedId = randomUUID();
