@@ -53,9 +53,15 @@ describe('handoff intake under overload: fast 503 + Retry-After, then recovery',
       expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(r.body).toMatchObject({ status: 503, title: 'Service Unavailable' });
     }
-    // shedding is the cheap path: its median is well under the admitted requests' median
-    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-    expect(median(shed.map((r) => r.ms))).toBeLessThan(Math.max(50, median(admitted.map((r) => r.ms))));
+    // shedding is the cheap path: every 503 was answered by the admission gate on the HTTP server, before
+    // express, the guard and the body parser (its counter), not by a handler. Latency under overload is a
+    // benchmark figure (npm run bench:handoff, docs/benchmarks.md), not a wall-clock assertion here.
+    const metrics = await fetch(`${svc.url}/metrics`).then((r) => r.text());
+    const shedCount = [...metrics.matchAll(/^http_requests_shed_total\{[^}]*\} (\d+)$/gm)].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+    expect(shedCount).toBe(shed.length);
     const rows = await sql<{ n: string }>(
       world,
       'SELECT count(*)::text AS n FROM handoffs WHERE tenant_id = $1',
