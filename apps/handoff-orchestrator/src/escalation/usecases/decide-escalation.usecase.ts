@@ -163,7 +163,7 @@ export class DecideEscalationUseCase {
     }
     const kb = cmd.request.knowledgeBaseId ?? config.retrieval.knowledgeBaseId;
     if (!kb) return undefined;
-    try {
+    return orUnavailable(unavailable, 'retrieval', KnowledgeSearchUnavailable, async () => {
       const turns = cmd.request.transcript
         .filter((t) => t.role === 'user' || t.role === 'bot' || t.role === 'agent')
         .map((t) => ({
@@ -173,11 +173,7 @@ export class DecideEscalationUseCase {
         .filter((t) => t.text.trim());
       const res = await this.search.search(kb, turns, cmd.credential);
       return { score: res.confidence, threshold: config.retrieval.threshold ?? res.threshold };
-    } catch (e) {
-      if (!(e instanceof KnowledgeSearchUnavailable)) throw e;
-      unavailable.push({ signal: 'retrieval', code: e.code, message: e.message });
-      return undefined;
-    }
+    });
   }
 
   private async classSignals(
@@ -189,13 +185,9 @@ export class DecideEscalationUseCase {
   ): Promise<ClassSignal[] | undefined> {
     const all = Object.keys(ESCALATION_PROTOTYPES) as (keyof EscalationConfig['detectors'])[];
     if (all.every((c) => config.detectors[c]?.enabled === false)) return undefined;
-    try {
-      return await (await this.models.prototypeDetector(tenantId, revision, config)).detect(text);
-    } catch (e) {
-      if (!(e instanceof ModelUnavailable)) throw e;
-      unavailable.push({ signal: 'model', code: e.code, message: e.message });
-      return undefined;
-    }
+    return orUnavailable(unavailable, 'model', ModelUnavailable, async () =>
+      (await this.models.prototypeDetector(tenantId, revision, config)).detect(text),
+    );
   }
 
   private async scopeSignal(
@@ -205,14 +197,10 @@ export class DecideEscalationUseCase {
     text: string,
     unavailable: DecisionView['unavailableSignals'],
   ): Promise<ScopeSignal | undefined> {
-    try {
+    return orUnavailable(unavailable, 'out_of_scope', ModelUnavailable, async () => {
       const detector = await this.models.scopeDetector(tenantId, revision, config);
       return detector ? await detector.classify(text) : undefined;
-    } catch (e) {
-      if (!(e instanceof ModelUnavailable)) throw e;
-      unavailable.push({ signal: 'out_of_scope', code: e.code, message: e.message });
-      return undefined;
-    }
+    });
   }
 
   /** The three paths in seed order (a forced path first), each with its availability. */
@@ -288,4 +276,24 @@ function lastCustomerTurn(r: DecisionRequest): string {
     if (t.role === 'user' && t.text.trim()) return t.text;
   }
   return '';
+}
+
+/**
+ * Runs one signal; when it fails with `unavailable` (the model or the knowledge search could not answer), records
+ * the signal in `unavailable` (code and message) and returns undefined, so the decision is made without it.
+ * Any other error propagates.
+ */
+async function orUnavailable<T>(
+  unavailable: DecisionView['unavailableSignals'],
+  signal: DecisionView['unavailableSignals'][number]['signal'],
+  unavailableError: new (...args: never[]) => Error & { code: string },
+  run: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof unavailableError)) throw e;
+    unavailable.push({ signal, code: e.code, message: e.message });
+    return undefined;
+  }
 }
