@@ -6,10 +6,10 @@ import { ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { RealtimeModule } from '@hub/realtime';
 import type { HandoffOrchestratorConfig } from './config';
-import { CallbackDispatcher, CALLBACK_OPTIONS } from './callbacks/callback-dispatcher.service';
-import { CallbackRepository } from './callbacks/callback.repository';
-import { CALLBACK_URL_POLICY, WEBHOOK_SIGNING_OPTIONS } from './callbacks/callback-tokens';
-import { WebhookSecretController } from './callbacks/webhook-secret.controller';
+import { BotWebhookDispatcher, BOT_WEBHOOK_OPTIONS } from './bot-webhooks/bot-webhook-dispatcher.service';
+import { BotWebhookRepository } from './bot-webhooks/bot-webhook.repository';
+import { BOT_WEBHOOK_URL_POLICY, WEBHOOK_SIGNING_OPTIONS } from './bot-webhooks/bot-webhook-tokens';
+import { WebhookSecretController } from './bot-webhooks/webhook-secret.controller';
 import {
   IntegrationsModule,
   OutboundUrlPolicy,
@@ -104,7 +104,7 @@ export class AppModule {
         { provide: TIMER_OPTIONS, useValue: { pollMs: config.HANDOFF_TIMER_POLL_MS } },
         { provide: WITHDRAW_OPTIONS, useValue: { graceMs: config.HANDOFF_WITHDRAW_GRACE_MS } },
         {
-          provide: CALLBACK_OPTIONS,
+          provide: BOT_WEBHOOK_OPTIONS,
           useValue: {
             pollMs: config.CALLBACK_POLL_MS,
             timeoutMs: config.CALLBACK_TIMEOUT_MS,
@@ -113,7 +113,7 @@ export class AppModule {
           },
         },
         {
-          provide: CALLBACK_URL_POLICY,
+          provide: BOT_WEBHOOK_URL_POLICY,
           useValue: new OutboundUrlPolicy({
             allowHttp: config.HANDOFF_CALLBACK_ALLOW_HTTP,
             allowPrivateNetworks: config.HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS,
@@ -159,8 +159,8 @@ export class AppModule {
         QueueRepository,
         HandoffRepository,
         OutcomeAnnouncer,
-        CallbackRepository,
-        CallbackDispatcher,
+        BotWebhookRepository,
+        BotWebhookDispatcher,
         RequestHandoffUseCase,
         ApplyWorkItemEventUseCase,
         WithdrawHandoffUseCase,

@@ -5,7 +5,7 @@ import type { HandoffFailureReason } from '@hub/contracts';
 import { LOGGER } from '@hub/observability';
 import type { HandoffModel as Handoff, OutboxMessage } from '@hub/persistence';
 import type { HandoffState } from '../domain/handoff-state-machine';
-import { CallbackDispatcher } from '../callbacks/callback-dispatcher.service';
+import { BotWebhookDispatcher } from '../bot-webhooks/bot-webhook-dispatcher.service';
 import { HandoffRepository, type HandoffColumnsSet, type SideEffects } from '../handoffs/handoff.repository';
 import { OutcomeAnnouncer } from '../handoffs/outcome-announcer';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
@@ -32,7 +32,7 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
     private readonly handoffs: HandoffRepository,
     private readonly contacts: CcaasContactRepository,
     private readonly announcer: OutcomeAnnouncer,
-    private readonly callbacks: CallbackDispatcher,
+    private readonly callbacks: BotWebhookDispatcher,
     private readonly metrics: HandoffMetrics,
     private readonly targets: CcaasTargets,
     @Inject(LOGGER) private readonly logger: Logger,

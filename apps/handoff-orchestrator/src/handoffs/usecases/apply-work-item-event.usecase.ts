@@ -11,7 +11,7 @@ import {
 import { workItemCommand } from '../handoff-events';
 import { HandoffRepository, type HandoffColumnsSet } from '../handoff.repository';
 import { OutcomeAnnouncer } from '../outcome-announcer';
-import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
+import { BotWebhookDispatcher } from '../../bot-webhooks/bot-webhook-dispatcher.service';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
 
 /**
@@ -28,7 +28,7 @@ export class ApplyWorkItemEventUseCase {
   constructor(
     private readonly handoffs: HandoffRepository,
     private readonly announcer: OutcomeAnnouncer,
-    private readonly callbacks: CallbackDispatcher,
+    private readonly callbacks: BotWebhookDispatcher,
     private readonly metrics: HandoffMetrics,
   ) {}
 

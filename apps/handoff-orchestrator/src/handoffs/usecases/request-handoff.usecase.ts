@@ -11,12 +11,12 @@ import {
 import type { HandoffModel as Handoff } from '@hub/persistence';
 import { BadRequestProblem, NotFoundProblem, Problem, UnprocessableProblem } from '../../http/problems';
 import { EnrichmentService } from '../../enrichment/enrichment.service';
-import { CALLBACK_URL_POLICY } from '../../callbacks/callback-tokens';
+import { BOT_WEBHOOK_URL_POLICY } from '../../bot-webhooks/bot-webhook-tokens';
 import { QueueRepository } from '../../routing/queue.repository';
 import { workItemCommand, type Cause } from '../handoff-events';
 import { DuplicateHandoffError, HandoffRepository } from '../handoff.repository';
 import { OutcomeAnnouncer } from '../outcome-announcer';
-import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
+import { BotWebhookDispatcher } from '../../bot-webhooks/bot-webhook-dispatcher.service';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
 import { CcaasTargets } from '../../ccaas/ccaas-targets';
 import { ccaasCommand } from '../../ccaas/ccaas-events';
@@ -71,9 +71,9 @@ export class RequestHandoffUseCase {
     private readonly queues: QueueRepository,
     private readonly enrichment: EnrichmentService,
     private readonly announcer: OutcomeAnnouncer,
-    private readonly callbacks: CallbackDispatcher,
+    private readonly callbacks: BotWebhookDispatcher,
     private readonly metrics: HandoffMetrics,
-    @Inject(CALLBACK_URL_POLICY) private readonly callbackUrls: OutboundUrlPolicy,
+    @Inject(BOT_WEBHOOK_URL_POLICY) private readonly callbackUrls: OutboundUrlPolicy,
     private readonly targets: CcaasTargets,
     private readonly decisions: EscalationRepository,
   ) {}

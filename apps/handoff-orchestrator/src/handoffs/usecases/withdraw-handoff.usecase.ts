@@ -3,7 +3,7 @@ import type { HandoffFailureReason } from '@hub/contracts';
 import type { HandoffModel as Handoff } from '@hub/persistence';
 import { isFinal, TIMED_STATES, type HandoffState } from '../../domain/handoff-state-machine';
 import { ConflictProblem, NotFoundProblem } from '../../http/problems';
-import { CallbackDispatcher } from '../../callbacks/callback-dispatcher.service';
+import { BotWebhookDispatcher } from '../../bot-webhooks/bot-webhook-dispatcher.service';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
 import { workItemCommand } from '../handoff-events';
 import { HandoffRepository, type SideEffects, type StateChange } from '../handoff.repository';
@@ -40,7 +40,7 @@ export class WithdrawHandoffUseCase {
   constructor(
     private readonly handoffs: HandoffRepository,
     private readonly announcer: OutcomeAnnouncer,
-    private readonly callbacks: CallbackDispatcher,
+    private readonly callbacks: BotWebhookDispatcher,
     private readonly metrics: HandoffMetrics,
     @Inject(WITHDRAW_OPTIONS) private readonly opts: WithdrawOptions,
   ) {}

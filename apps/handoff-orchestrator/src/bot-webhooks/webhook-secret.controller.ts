@@ -4,7 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { WebhookSigningSecrets, type WebhookSecretStatus } from '@hub/integrations';
 import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId, ZodValidationPipe } from '@hub/http';
-import { WEBHOOK_SIGNING_OPTIONS, type WebhookSigningOptions } from './callback-tokens';
+import { WEBHOOK_SIGNING_OPTIONS, type WebhookSigningOptions } from './bot-webhook-tokens';
 
 const instant = z.iso.datetime();
 

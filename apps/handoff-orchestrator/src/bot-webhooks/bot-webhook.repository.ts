@@ -18,7 +18,7 @@ export interface LeasedDelivery {
  * share the work); a crash mid-attempt leaves it to be retried when the lease runs out.
  */
 @Injectable()
-export class CallbackRepository {
+export class BotWebhookRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   /**

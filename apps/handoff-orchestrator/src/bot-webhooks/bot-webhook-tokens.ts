@@ -2,7 +2,7 @@
  * Injection token of the callback URLs' {@link OutboundUrlPolicy} (@hub/integrations), configured by the
  * HANDOFF_CALLBACK_* variables (callbacks have their own allow-list and switches).
  */
-export const CALLBACK_URL_POLICY = Symbol('CALLBACK_URL_POLICY');
+export const BOT_WEBHOOK_URL_POLICY = Symbol('BOT_WEBHOOK_URL_POLICY');
 
 /** Injection token of {@link WebhookSigningOptions}. */
 export const WEBHOOK_SIGNING_OPTIONS = Symbol('WEBHOOK_SIGNING_OPTIONS');

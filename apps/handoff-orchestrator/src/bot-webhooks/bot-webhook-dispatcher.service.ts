@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
 import { callbackRetryDelayMs } from '../domain/retry-schedule';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
-import { CallbackRepository, type LeasedDelivery } from './callback.repository';
+import { BotWebhookRepository, type LeasedDelivery } from './bot-webhook.repository';
 import {
   OutboundUrlPolicy,
   OutboundUrlRefusedError,
@@ -20,11 +20,11 @@ import {
   signWebhook,
   WebhookSigningSecrets,
 } from '@hub/integrations';
-import { CALLBACK_URL_POLICY } from './callback-tokens';
+import { BOT_WEBHOOK_URL_POLICY } from './bot-webhook-tokens';
 
 /** Injection token of the callback dispatcher's options. */
-export const CALLBACK_OPTIONS = Symbol('CALLBACK_OPTIONS');
-export interface CallbackOptions {
+export const BOT_WEBHOOK_OPTIONS = Symbol('BOT_WEBHOOK_OPTIONS');
+export interface BotWebhookOptions {
   /** Scan interval, ms. */
   pollMs: number;
   /** Timeout of one POST, ms. */
@@ -36,7 +36,7 @@ export interface CallbackOptions {
 }
 
 /** A callback receiver answered with a non-2xx status. */
-class CallbackHttpError extends Error {
+class BotWebhookHttpError extends Error {
   constructor(readonly status: number) {
     super(`HTTP ${status}`);
   }
@@ -60,7 +60,7 @@ class CallbackHttpError extends Error {
  * Redirects are not followed.
  */
 @Injectable()
-export class CallbackDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BotWebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -68,11 +68,11 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
   private readonly policy: IPolicy;
 
   constructor(
-    private readonly repo: CallbackRepository,
-    @Inject(CALLBACK_OPTIONS) private readonly opts: CallbackOptions,
+    private readonly repo: BotWebhookRepository,
+    @Inject(BOT_WEBHOOK_OPTIONS) private readonly opts: BotWebhookOptions,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: HandoffMetrics,
-    @Inject(CALLBACK_URL_POLICY) private readonly urls: OutboundUrlPolicy,
+    @Inject(BOT_WEBHOOK_URL_POLICY) private readonly urls: OutboundUrlPolicy,
     private readonly http: PinnedHttpClient,
     private readonly signing: WebhookSigningSecrets,
   ) {
@@ -81,7 +81,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
         handleWhen(
           (e) =>
             !(e instanceof OutboundUrlRefusedError) &&
-            (!(e instanceof CallbackHttpError) || e.status >= 500 || e.status === 408 || e.status === 429),
+            (!(e instanceof BotWebhookHttpError) || e.status >= 500 || e.status === 408 || e.status === 429),
         ),
         {
           maxAttempts: 2 /* retries: 3 tries in all */,
@@ -164,7 +164,7 @@ export class CallbackDispatcher implements OnApplicationBootstrap, OnApplication
           body,
           signal,
         });
-        if (status < 200 || status >= 300) throw new CallbackHttpError(status);
+        if (status < 200 || status >= 300) throw new BotWebhookHttpError(status);
       });
       await this.repo.markDelivered(d.tenantId, d.id);
       this.metrics.callbacks.inc({ result: 'delivered' });
