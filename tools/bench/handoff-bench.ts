@@ -11,10 +11,13 @@
  *   npm run bench:handoff -- --rates 500,2000 --duration 30 [--agents 40] [--queues 4] [--no-complete]
  *
  * Writes docs/bench/handoff-<date>.json and the "Handoff" section of docs/benchmarks.md.
+ * `BENCH_TRACE=<file>`: also writes one TSV row per request (index, status, issued at ms into the stage,
+ * latency from issue ms, on the wire ms) — to see which requests were slow.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { loadavg } from 'node:os';
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { Client } from 'pg';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,6 +49,24 @@ interface PostResult {
   retryAfter: string | undefined;
   /** Request written on a socket → response read, ms (the server's share, without the client's own queue). */
   wireMs: number;
+}
+
+/** Opens up to `n` keep-alive sockets of the client's agent with concurrent GETs of `url` (their bodies read). */
+async function warmConnections(url: string, n: number): Promise<void> {
+  await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<void>((resolve) => {
+          const req = request(url, { agent: httpAgent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          });
+          req.on('error', () => resolve());
+          req.end();
+        }),
+    ),
+  );
 }
 
 /**
@@ -267,15 +288,22 @@ async function main(): Promise<void> {
     let httpOk = 0;
     let abandoned = false;
     const n = Math.round(rate * durationS);
+    // A bot platform keeps a warm keep-alive pool to the intake; open the client's 256 sockets before the stage
+    // so the figures measure the intake, not 256 TCP handshakes racing the first burst.
+    await warmConnections(`${env.ORCHESTRATOR_URL}/healthz`, 256);
     log(`▶ stage: ${rate} handoffs/s for ${durationS} s (${n} requests)`);
     const load0 = loadavg()[0];
     const cpu0 = cpuSnapshot(servicePids);
     const t0 = performance.now();
     const inflight: Promise<void>[] = [];
+    const traceRows: string[] = [];
     for (let i = 0; i < n; i++) {
       const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
+      // Yield to the event loop on every request, also when behind schedule: without it a generator that cannot
+      // keep up never yields, reads no response until the stage ends, and the 503s look 5 s slow.
       if (wait > 1) await sleep(wait);
+      else await setImmediatePromise();
       const script = scripts[i % scripts.length];
       const conversationId = `bench-${run}-${i}`;
       const body = {
@@ -300,6 +328,10 @@ async function main(): Promise<void> {
           JSON.stringify(body),
         ).then(
           ({ status, retryAfter, wireMs }) => {
+            if (process.env['BENCH_TRACE'])
+              traceRows.push(
+                `${i}\t${status}\t${(t - t0).toFixed(1)}\t${(performance.now() - t).toFixed(1)}\t${wireMs.toFixed(1)}`,
+              );
             if (status === 503) {
               shed += 1;
               if (!retryAfter) shedWithoutRetryAfter += 1;
@@ -319,6 +351,9 @@ async function main(): Promise<void> {
       );
     }
     const sendEnd = performance.now();
+    void Promise.allSettled(inflight).then(() => {
+      if (process.env['BENCH_TRACE']) writeFileSync(process.env['BENCH_TRACE'], traceRows.join('\n'));
+    });
     // Requests not answered 30 s after the last one was issued are abandoned (counted as errors), so an
     // overloaded intake cannot stall the run for the length of its backlog.
     let settled = 0;

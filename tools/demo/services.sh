@@ -4,6 +4,7 @@
 #   services.sh stop <run>
 #   services.sh status <run>
 # Each service is `node --require @swc-node/register apps/<svc>/src/main.ts`; start waits for /readyz.
+# HUB_NODE_PROF="--cpu-prof --cpu-prof-dir=DIR" adds node flags to every service (a CPU profile each, written at stop).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "${ROOT}"
@@ -32,7 +33,7 @@ start() {
       echo "  ${svc} already running (pid $(cat "var/run/${RUN}-${svc}.pid"))"
       continue
     fi
-    PORT="$(port_of "${svc}")" nohup node --require @swc-node/register "apps/${svc}/src/main.ts" \
+    PORT="$(port_of "${svc}")" nohup node ${HUB_NODE_PROF:-} --require @swc-node/register "apps/${svc}/src/main.ts" \
       >"var/log/${RUN}-${svc}.log" 2>&1 &
     echo $! >"var/run/${RUN}-${svc}.pid"
     echo "  ${svc}: pid $!, port $(port_of "${svc}"), log var/log/${RUN}-${svc}.log"

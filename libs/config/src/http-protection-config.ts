@@ -12,7 +12,7 @@ const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
  *   seconds per credential and per tenant, separately for the *intake* route class (bot flows' hot path,
  *   e.g. `POST /v1/handoffs`) and the *admin* class (everything else under the REST API).
  * - Admission control of intake routes (per replica): at most `OVERLOAD_MAX_IN_FLIGHT` requests in
- *   flight, event-loop delay below `OVERLOAD_MAX_EVENT_LOOP_DELAY_MS`; otherwise 503 + `Retry-After`.
+ *   flight, none of them older than `OVERLOAD_MAX_ADMITTED_AGE_MS`, event-loop delay below `OVERLOAD_MAX_EVENT_LOOP_DELAY_MS`; otherwise 503 + `Retry-After`.
  */
 export const HttpProtectionConfigSchema = z.object({
   /** Largest JSON / urlencoded request body, bytes (express `limit`). */
@@ -36,6 +36,11 @@ export const HttpProtectionConfigSchema = z.object({
    * (default: on a CPU-starved host the delay trips long before intake is saturated — enable it per deployment).
    */
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /**
+   * Age (ms) of the oldest admitted intake request still unanswered above which new ones are shed with 503; 0 =
+   * off. Bounds admitted latency: admission stops while admitted work ages, before `OVERLOAD_MAX_IN_FLIGHT`.
+   */
+  OVERLOAD_MAX_ADMITTED_AGE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   /** Clients waiting for a PostgreSQL pool connection above which intake requests are shed (where the service reports its pool). */
   OVERLOAD_MAX_DB_POOL_WAITING: positiveInt(100_000).default(32),
   /** `Retry-After` of a shed (503) request, seconds. */

@@ -23,6 +23,12 @@ export interface AdmissionOptions {
   maxInFlight: number;
   /** Mean event-loop delay, ms, above which new ones get 503; 0 = not checked. */
   maxEventLoopDelayMs: number;
+  /**
+   * Age, ms, of the oldest admitted request still unanswered above which new ones get 503; 0 = not checked.
+   * Bounds the latency of admitted requests: when the process (or what it waits on) answers fewer requests per
+   * second than arrive, the admitted ones age, and shedding starts before `maxInFlight` is reached.
+   */
+  maxAdmittedAgeMs?: number;
   /** `Retry-After` of a 503, seconds. */
   retryAfterSeconds: number;
   probes?: readonly PressureProbe[];
@@ -33,7 +39,8 @@ export interface AdmissionOptions {
 
 /**
  * Admission control for intake routes (load shedding): a request is admitted only while fewer than
- * `maxInFlight` admitted requests are unanswered, the event loop's mean delay over the last sample
+ * `maxInFlight` admitted requests are unanswered, the oldest of them is younger than `maxAdmittedAgeMs` (the
+ * queueing-delay signal of CoDel-style shedders: admitted work is not keeping up), the event loop's mean delay over the last sample
  * (Node's `perf_hooks.monitorEventLoopDelay`, 10 ms resolution, the signal `@fastify/under-pressure` uses)
  * is below `maxEventLoopDelayMs`, and every probe is under its max. Otherwise it answers at once — before
  * the body is read or anything is queried — with **503** `application/problem+json` and `Retry-After`.
@@ -41,6 +48,9 @@ export interface AdmissionOptions {
  */
 export class AdmissionControl {
   private inFlight = 0;
+  /** Admission time (performance.now(), ms) of every unanswered admitted request, oldest first (Map order). */
+  private readonly admittedAt = new Map<number, number>();
+  private admittedSeq = 0;
   private delayMs = 0;
   private readonly histogram: IntervalHistogram;
   private readonly timer: NodeJS.Timeout;
@@ -90,11 +100,19 @@ export class AdmissionControl {
     return this.inFlight;
   }
 
+  /** How long, ms, the oldest admitted request still unanswered has been in flight (0 when none is). */
+  oldestAdmittedAgeMs(): number {
+    for (const at of this.admittedAt.values()) return performance.now() - at;
+    return 0;
+  }
+
   /** Why a new request would be shed now, or null when it would be admitted. */
   pressure(): string | null {
     if (this.inFlight >= this.opts.maxInFlight) return 'in_flight';
     if (this.opts.maxEventLoopDelayMs > 0 && this.delayMs > this.opts.maxEventLoopDelayMs)
       return 'event_loop_delay';
+    const maxAge = this.opts.maxAdmittedAgeMs ?? 0;
+    if (maxAge > 0 && this.oldestAdmittedAgeMs() > maxAge) return 'admitted_age';
     for (const p of this.opts.probes ?? []) if (p.value() > p.max) return p.name;
     return null;
   }
@@ -161,11 +179,14 @@ export class AdmissionControl {
 
   private track(res: ServerResponse): void {
     this.inFlight += 1;
+    const id = this.admittedSeq++;
+    this.admittedAt.set(id, performance.now());
     let done = false;
     const release = () => {
       if (done) return;
       done = true;
       this.inFlight -= 1;
+      this.admittedAt.delete(id);
     };
     res.once('finish', release);
     res.once('close', release);

@@ -4,10 +4,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import Redis from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { HttpProtectionConfig } from '@hub/config';
+import { isTransientError } from '@hub/messaging';
 import { METRICS } from '@hub/observability';
 import { AdmissionControl, type PressureProbe } from './admission';
 import { bodyParserProblems } from './body-limits';
-import { ProblemResponseFilter, type ProblemMapper } from './problem-response';
+import {
+  problemBody,
+  ProblemResponseException,
+  ProblemResponseFilter,
+  type ProblemMapper,
+} from './problem-response';
 import { HttpRateLimiter, RateLimitInterceptor } from './rate-limit';
 
 /** Options of {@link protectHttp}. */
@@ -64,6 +70,7 @@ export async function protectHttp(app: INestApplication, opts: ProtectHttpOption
     routes: opts.intakeRoutes,
     maxInFlight: c.OVERLOAD_MAX_IN_FLIGHT,
     maxEventLoopDelayMs: c.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    maxAdmittedAgeMs: c.OVERLOAD_MAX_ADMITTED_AGE_MS,
     retryAfterSeconds: c.OVERLOAD_RETRY_AFTER_S,
     probes: opts.probes,
     registry,
@@ -75,7 +82,20 @@ export async function protectHttp(app: INestApplication, opts: ProtectHttpOption
   express.useBodyParser('urlencoded', { limit: c.HTTP_JSON_LIMIT_BYTES, extended: true });
   app.use(bodyParserProblems());
   // the one problem+json filter of the service: auth, protection and the app's own domain problems
-  app.useGlobalFilters(new ProblemResponseFilter(opts.problems ?? [], app.getHttpAdapter()));
+  // an infrastructure error nobody mapped (pool timeout, connection lost, read-only, broker unavailable) is not a
+  // bug of the request: 503 + Retry-After, so the caller retries instead of giving up on a 500
+  const transient: ProblemMapper = (e) =>
+    isTransientError(e)
+      ? new ProblemResponseException(
+          problemBody(503, 'a dependency of this service is unavailable; retry later', {
+            extensions: { reason: 'dependency_unavailable' },
+          }),
+          { 'retry-after': c.OVERLOAD_RETRY_AFTER_S },
+        )
+      : null;
+  app.useGlobalFilters(
+    new ProblemResponseFilter([...(opts.problems ?? []), transient], app.getHttpAdapter()),
+  );
 
   let rateLimiter: HttpRateLimiter | null = null;
   let redis: Redis | null = null;

@@ -6,6 +6,7 @@ import {
   Get,
   Injectable,
   Module,
+  Param,
   Post,
   type CanActivate,
   type ExecutionContext,
@@ -40,6 +41,12 @@ class TestController {
   @Get('admin')
   admin() {
     return { ok: true };
+  }
+  /** Fails the way a saturated pg pool does (a transient infrastructure error), or with a plain bug. */
+  @Get('fails/:kind')
+  fails(@Param('kind') kind: string) {
+    if (kind === 'pool') throw new Error('timeout exceeded when trying to connect');
+    throw new Error('a bug');
   }
 }
 
@@ -247,6 +254,38 @@ describe('protectHttp (rate limits shared through Redis, admission control, body
     );
   });
 
+  it('sheds once the oldest admitted request is older than OVERLOAD_MAX_ADMITTED_AGE_MS, below the in-flight cap', async () => {
+    const c = await replica(namespace, {
+      OVERLOAD_MAX_IN_FLIGHT: '100',
+      OVERLOAD_MAX_ADMITTED_AGE_MS: '500',
+      OVERLOAD_RETRY_AFTER_S: '2',
+    });
+    replicas.push(c);
+    closeGate();
+    const headers = { 'x-test-credential': 'hooli/intake' };
+    const held = call(`${c.url}/v1/intake`, 'POST', headers, JSON.stringify({ i: 1 }));
+    for (let i = 0; i < 200 && c.protection.admission.admittedInFlight < 1; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(c.protection.admission.admittedInFlight).toBe(1);
+    // young: a second request is still admitted (it waits at the gate too)
+    const young = call(`${c.url}/v1/intake`, 'POST', headers, JSON.stringify({ i: 2 }));
+    for (let i = 0; i < 200 && c.protection.admission.admittedInFlight < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(c.protection.admission.admittedInFlight).toBe(2);
+    while (c.protection.admission.oldestAdmittedAgeMs() <= 500) await new Promise((r) => setTimeout(r, 50));
+    const shed = await call(`${c.url}/v1/intake`, 'POST', headers, JSON.stringify({ i: 3 }));
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('2');
+    expect(shed.body).toMatchObject({ status: 503, reason: 'admitted_age' });
+    openGate();
+    expect((await Promise.all([held, young])).map((r) => r.status)).toEqual([201, 201]);
+    expect(c.protection.admission.oldestAdmittedAgeMs()).toBe(0);
+    expect((await call(`${c.url}/v1/intake`, 'POST', headers, JSON.stringify({ i: 4 }))).status).toBe(201);
+    expect(await c.registry.getSingleMetricAsString('http_requests_shed_total')).toMatch(
+      /reason="admitted_age"} 1/,
+    );
+  });
+
   it('a burst on a saturated gate: every request answered, the shed ones before any admitted one finishes, without reaching Nest', async () => {
     closeGate();
     const headers = { 'x-test-credential': 'hooli/burst' };
@@ -311,6 +350,19 @@ describe('protectHttp (rate limits shared through Redis, admission control, body
     // the same keep-alive connections carry admitted requests afterwards
     expect((await post(JSON.stringify({ after: true }))).status).toBe(201);
     agent.destroy();
+  });
+
+  it('an unmapped transient infrastructure error is 503 + Retry-After (retry later), a bug stays a bare 500', async () => {
+    const headers = { 'x-test-credential': 'hooli/admin2' };
+    const pool = await call(`${a.url}/v1/fails/pool`, 'GET', headers);
+    expect(pool.status).toBe(503);
+    expect(pool.headers.get('retry-after')).toBe('2');
+    expect(pool.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(pool.body).toMatchObject({ status: 503, reason: 'dependency_unavailable' });
+    expect(JSON.stringify(pool.body)).not.toContain('timeout exceeded');
+    const bug = await call(`${a.url}/v1/fails/bug`, 'GET', headers);
+    expect(bug.status).toBe(500);
+    expect(JSON.stringify(bug.body)).not.toContain('a bug');
   });
 
   it('a JSON body over HTTP_JSON_LIMIT_BYTES is 413 naming the limit; malformed JSON is 400 naming body', async () => {
