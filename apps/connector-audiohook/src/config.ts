@@ -35,6 +35,12 @@ export const AudioHookConfigSchema = z.object({
   AUDIOHOOK_OPEN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** After `disconnect` or `closed`, how long the client has to close the WebSocket before it is dropped, ms. */
   AUDIOHOOK_CLOSE_GRACE_MS: z.coerce.number().int().min(10).max(60_000).default(3000),
+  /**
+   * Shutdown (rolling update): how long open sessions get to move to another instance after `reconnect`
+   * (the client opens a continuation elsewhere, then closes here with reason `reconnect`), ms; sessions still
+   * here afterwards get `disconnect`. 0 = no reconnect, `disconnect` at once.
+   */
+  AUDIOHOOK_RECONNECT_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Most concurrent sessions; further upgrades get HTTP 503. */
   AUDIOHOOK_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(2000),
   /**

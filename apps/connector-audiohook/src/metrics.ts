@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** How a session ended. */
 export type SessionOutcome =
-  'closed' | 'unauthorized' | 'protocol_error' | 'shutdown' | 'aborted' | 'timeout';
+  'closed' | 'reconnected' | 'unauthorized' | 'protocol_error' | 'shutdown' | 'aborted' | 'timeout';
 
 /** Prometheus metrics of connector-audiohook (names prefixed `audiohook_`). */
 export class AudioHookMetrics {
@@ -86,7 +86,7 @@ export class AudioHookMetrics {
     });
     this.flowControl = new Counter({
       name: 'audiohook_flow_control_total',
-      help: "Server flow-control messages sent: 'pause' (no recognizer free) and 'resume' (one freed up).",
+      help: "Server flow-control: 'pause' (no recognizer free), 'resume' (one freed up), 'reconnect' (sent at shutdown), 'continued' (a session opened as the continuation of another).",
       labelNames: ['type'],
       registers,
     });

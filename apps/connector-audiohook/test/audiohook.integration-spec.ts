@@ -47,6 +47,7 @@ describe('connector-audiohook protocol (integration)', () => {
       AUDIOHOOK_STT: 'none',
       AUDIOHOOK_AUTH_FAILURE_DELAY_MS: String(AUTH_DELAY_MS),
       AUDIOHOOK_CLOSE_GRACE_MS: '300',
+      AUDIOHOOK_RECONNECT_WAIT_MS: '1500',
     }));
     await probe.start([`${world.kafkaNamespace}${Topics.conversationEvents.name}`]);
   }, 120_000);
@@ -267,7 +268,7 @@ describe('connector-audiohook protocol (integration)', () => {
   });
 
   // last: closes the app
-  it('on shutdown disconnects open sessions, answers their close, and exits', async () => {
+  it('on shutdown asks open sessions to reconnect; one that does not move gets disconnect, its close answered; exits', async () => {
     const c = connect(signed);
     await c.opened;
     const conversationId = randomUUID();
@@ -277,6 +278,7 @@ describe('connector-audiohook protocol (integration)', () => {
       if (m.type === 'disconnect') c.send('close', { reason: 'disconnect' });
     };
     const closing = app.close();
+    await c.waitType('reconnect'); // ignored by this client: it stays until AUDIOHOOK_RECONNECT_WAIT_MS
     const d = await c.waitType('disconnect');
     expect(d.parameters).toMatchObject({ reason: 'completed' });
     await c.waitType('closed');

@@ -21,6 +21,8 @@ export interface ConnectionDeps {
   publisher: ConversationEventsPublisher;
   openTimeoutMs: number;
   closeGraceMs: number;
+  /** Shutdown: time sessions get to move elsewhere after `reconnect` before `disconnect`, ms; 0 = none. */
+  reconnectWaitMs: number;
 }
 
 interface ChannelState {
@@ -51,6 +53,10 @@ export class AudioHookConnection {
   private readonly publishing = new Set<Promise<void>>();
   private auth?: Extract<AuthResult, { ok: true }>;
   private interactionId?: string;
+  /** Ids of the sessions this one continues (`open.continuedSessions`): the interaction did not start here. */
+  private continues: string[] = [];
+  /** The client closed with reason `reconnect`: the interaction goes on in its continuation, not ended here. */
+  private movedToContinuation = false;
   private language = 'en-US';
   private probe = false;
   /** Audio samples per channel received since the last metrics update. */
@@ -197,6 +203,7 @@ export class AudioHookConnection {
       return;
     }
     this.interactionId = step.open.conversationId.toLowerCase();
+    this.continues = (step.open.continuedSessions ?? []).map((c) => c.id.toLowerCase());
     this.language = step.open.language ?? auth.tenant.language;
     this.send(this.session.accept(medium, { supportedLanguages }));
     this.provider = provider;
@@ -210,9 +217,16 @@ export class AudioHookConnection {
         medium,
         stt: provider.name,
         paused: saturated,
+        continues: this.continues.length ? this.continues : undefined,
       },
       'session opened',
     );
+    // a continuation (reconnection) carries on an interaction that already started in the continued session
+    if (this.continues.length) {
+      this.deps.metrics.flowControl.inc({ type: 'continued' });
+      this.log.info({ continues: this.continues }, 'session continues an earlier session (reconnect)');
+      return;
+    }
     this.track(
       this.publish(
         {
@@ -337,7 +351,9 @@ export class AudioHookConnection {
       this.cancelWait?.(); // a session still waiting for a recognizer leaves the queue
       this.cancelWait = undefined;
       await Promise.all([...this.channels.values()].map((c) => c.stream?.end()));
-      if (this.interactionId && this.auth) {
+      // no `ended` when the client moved the interaction to a continuation session (reconnect): the
+      // suggestion service would drop the conversation's context while the call goes on
+      if (this.interactionId && this.auth && !this.movedToContinuation) {
         this.track(
           this.publish(
             {
@@ -359,6 +375,10 @@ export class AudioHookConnection {
 
   private async onClose(reason: string): Promise<void> {
     this.log.info({ reason }, 'client close');
+    if (reason === 'reconnect') {
+      this.movedToContinuation = true;
+      this.outcome ??= 'reconnected';
+    }
     this.outcome ??= 'closed';
     await this.flush();
     this.send(this.session.closed());
@@ -374,10 +394,27 @@ export class AudioHookConnection {
   }
 
   /**
-   * Graceful shutdown: `disconnect` (reason `completed`), flush speech to text, then wait for the
-   * client's `close` → `closed` and WebSocket close, dropping the socket after the grace period.
+   * Graceful shutdown (AudioHook protocol v2, "reconnection"): an open session first gets `reconnect`; a
+   * client that follows it opens a continuation on another instance and closes this session with reason
+   * `reconnect` (its last utterances are flushed and published, no `ended`). A session still here after
+   * `reconnectWaitMs` (or at once when 0) gets `disconnect` (reason `completed`), is flushed, and the
+   * client's `close` → `closed`; the socket is dropped after the grace period.
    */
   async shutdown(): Promise<void> {
+    if (this.deps.reconnectWaitMs > 0 && !this.probe && this.interactionId) {
+      const msg = this.session.reconnect('server shutting down');
+      if (msg) {
+        this.send(msg);
+        this.deps.metrics.flowControl.inc({ type: 'reconnect' });
+        let timer: NodeJS.Timeout | undefined;
+        const moved = await Promise.race([
+          this.done.then(() => true),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.deps.reconnectWaitMs))),
+        ]);
+        clearTimeout(timer);
+        if (moved) return;
+      }
+    }
     this.outcome ??= 'shutdown';
     const msg = this.session.disconnect('completed', 'server shutting down');
     if (msg) {

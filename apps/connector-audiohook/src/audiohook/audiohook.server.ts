@@ -24,8 +24,10 @@ import { AuthenticateConnectionUseCase } from './usecases/authenticate-connectio
  * is awaited by `open`) and hand the socket to an {@link AudioHookConnection}. Other paths get 404,
  * upgrades beyond `AUDIOHOOK_MAX_SESSIONS` or during shutdown 503.
  *
- * Shutdown (SIGTERM → Nest `beforeApplicationShutdown`, before Kafka disconnects): every session
- * gets `disconnect`, its recognizers are flushed and its utterances published, then the sockets close.
+ * Shutdown (SIGTERM → Nest `beforeApplicationShutdown`, before Kafka disconnects): new upgrades get 503
+ * and every session gets `reconnect`, so the client moves it to another instance (rolling update) within
+ * `AUDIOHOOK_RECONNECT_WAIT_MS`; the rest get `disconnect`; recognizers are flushed and utterances published,
+ * then the sockets close.
  */
 @Injectable()
 export class AudioHookServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -81,6 +83,7 @@ export class AudioHookServer implements OnApplicationBootstrap, BeforeApplicatio
           publisher: this.publisher,
           openTimeoutMs: this.config.AUDIOHOOK_OPEN_TIMEOUT_MS,
           closeGraceMs: this.config.AUDIOHOOK_CLOSE_GRACE_MS,
+          reconnectWaitMs: this.config.AUDIOHOOK_RECONNECT_WAIT_MS,
         },
         typeof sessionHeader === 'string' && /^[0-9a-f-]{36}$/i.test(sessionHeader)
           ? sessionHeader

@@ -267,6 +267,17 @@ export class AudioHookSession {
   }
 
   /**
+   * Asks the client to reconnect (AudioHook reconnection, e.g. before this server instance stops): the client
+   * opens a new session with `continuedSessions` naming this one, then closes this one with reason
+   * `reconnect`. The state does not change; audio keeps flowing here until the client's `close`.
+   * @returns the message, or null unless active/paused
+   */
+  reconnect(info?: string): ServerMessage<'reconnect'> | null {
+    if (this._state !== 'active' && this._state !== 'paused') return null;
+    return this.build('reconnect', info ? { info } : {});
+  }
+
+  /**
    * An `event` message (e.g. transcripts), allowed while active, paused or closing.
    * @returns null in other states, and while the client's `429` `retryAfter` has not elapsed
    */

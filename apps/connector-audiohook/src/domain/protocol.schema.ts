@@ -64,7 +64,20 @@ export const OpenParametersSchema = z.looseObject({
   media: z.array(OfferedMediumSchema),
   language: z.string().max(35).optional(),
   supportedLanguages: z.boolean().optional(),
-  continuedSessions: z.array(z.unknown()).optional(),
+  /**
+   * Sessions this one continues (AudioHook reconnection: the client answered a server `reconnect` by opening
+   * this session, possibly on another server instance, and then closes the old one with reason `reconnect`).
+   */
+  continuedSessions: z
+    .array(
+      z.looseObject({
+        id: UuidSchema,
+        serverseq: z.number().int().min(0),
+        clientseq: z.number().int().min(0),
+      }),
+    )
+    .max(16)
+    .optional(),
   customConfig: z.record(z.string(), z.unknown()).optional(),
 });
 export type OpenParameters = z.infer<typeof OpenParametersSchema>;
@@ -150,6 +163,7 @@ export interface ServerParameters {
   event: { entities: TranscriptEntity[] };
   pause: Record<string, never>;
   resume: Record<string, never>;
+  reconnect: { info?: string };
   disconnect: { reason: DisconnectReason; info?: string };
 }
 export type ServerMessageType = keyof ServerParameters;

@@ -131,6 +131,11 @@ export class FakeGenesysClient {
     });
   }
 
+  /** `seq` of the last client message sent, `seq` of the last server message received (for `continuedSessions`). */
+  get sequence(): { clientseq: number; serverseq: number } {
+    return { clientseq: this.seq, serverseq: this.serverseq };
+  }
+
   /** Stream position of the audio sent so far (ISO 8601 duration). */
   get position(): string {
     return `PT${Number((this.samples / 8000).toFixed(3))}S`;
@@ -164,6 +169,8 @@ export class FakeGenesysClient {
     language?: string;
     /** Ask for the server's languages (`opened.supportedLanguages`). */
     supportedLanguages?: boolean;
+    /** Reconnection: the sessions this one continues. */
+    continuedSessions?: { id: string; serverseq: number; clientseq: number }[];
   }): Record<string, unknown> {
     return this.send('open', {
       organizationId: p.organizationId,
@@ -181,6 +188,7 @@ export class FakeGenesysClient {
       ],
       language: p.language ?? 'en-US',
       ...(p.supportedLanguages !== undefined ? { supportedLanguages: p.supportedLanguages } : {}),
+      ...(p.continuedSessions ? { continuedSessions: p.continuedSessions } : {}),
     });
   }
 
