@@ -40,6 +40,12 @@ export const AudioHookConfigSchema = z.object({
    * (the client opens a continuation elsewhere, then closes here with reason `reconnect`), ms; sessions still
    * here afterwards get `disconnect`. 0 = no reconnect, `disconnect` at once.
    */
+  /**
+   * The client's \`close\` is answered with \`closed\` after at most this long, ms, even when the recognizers are
+   * still flushing (Genesys gives up on the close transaction after ~10 s, error 408); their late final
+   * utterances are still published afterwards.
+   */
+  AUDIOHOOK_CLOSE_FLUSH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   AUDIOHOOK_RECONNECT_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Most concurrent sessions; further upgrades get HTTP 503. */
   AUDIOHOOK_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(2000),

@@ -18,6 +18,10 @@ export class AudioHookMetrics {
   readonly clientErrors: Counter<'code'>;
   readonly sttWaitingSessions: Gauge<'provider'>;
   readonly flowControl: Counter<'type'>;
+  /** Recognizers killed at `STT_FLUSH_TIMEOUT_MS` (their last words lost), by provider. */
+  readonly sttFlushTimeouts: Counter<'provider'>;
+  /** Final utterances published after the session's `closed` (recognized late, never silently lost). */
+  readonly lateUtterances: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -82,6 +86,17 @@ export class AudioHookMetrics {
       name: 'audiohook_stt_waiting_sessions',
       help: 'Sessions paused (server pause) because their speech-to-text provider has no stream left, by provider.',
       labelNames: ['provider'],
+      registers,
+    });
+    this.sttFlushTimeouts = new Counter({
+      name: 'audiohook_stt_flush_timeouts_total',
+      help: 'Recognizers killed at STT_FLUSH_TIMEOUT_MS while flushing (their last words are lost), by provider.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.lateUtterances = new Counter({
+      name: 'audiohook_late_utterances_total',
+      help: "Final utterances recognized after the session's closed was sent; published, not sent to the client.",
       registers,
     });
     this.flowControl = new Counter({

@@ -24,7 +24,12 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
   beforeAll(async () => {
     world = await createTestWorld();
     tenant = await seedAudioHookTenant(world, { tenantId: 'acme-speech', sendTranscriptEvents: true });
-    ({ app, url } = await startAudioHook(world, { AUDIOHOOK_STT: 'tenant', POCKETSPHINX_MAX_STREAMS: '4' }));
+    ({ app, url } = await startAudioHook(world, {
+      AUDIOHOOK_STT: 'tenant',
+      POCKETSPHINX_MAX_STREAMS: '4',
+      // `closed` answers `close` at once; recognizers still flushing publish their utterances afterwards
+      AUDIOHOOK_CLOSE_FLUSH_WAIT_MS: '0',
+    }));
     await probe.start([`${world.kafkaNamespace}${Topics.conversationEvents.name}`]);
   }, 120_000);
 
@@ -145,5 +150,44 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
         .map((m) => m.json() as { data: Record<string, unknown> })
         .filter((e) => e.data.interactionId === conversationId && e.data.speaker === 'agent'),
     ).toHaveLength(0);
+  }, 90_000);
+
+  it('answers close at once while the recognizer is still flushing, and publishes the late utterance after closed', async () => {
+    const speech = synthesizePcmu(SENTENCE, 300, 100);
+    const frames = stereoPcmuFrames(speech, pcmuSilence((speech.length / 8000) * 1000));
+    const c = (client = new FakeGenesysClient({
+      url,
+      organizationId: tenant.organizationId,
+      apiKey: tenant.apiKey,
+      clientSecret: tenant.clientSecret,
+    }));
+    await c.opened;
+    const conversationId = randomUUID();
+    c.open({ organizationId: tenant.organizationId, conversationId });
+    await c.waitType('opened', 5000);
+    // the whole sentence at once (it runs to the end of the stream: a hang-up mid-sentence), then `close` right
+    // away: the recognizer has not finished it yet
+    for (const f of frames) c.sendAudio(f, f.length / 2);
+    c.send('close', { reason: 'end' });
+    await c.waitType('closed', 15_000);
+    const topic = `${world.kafkaNamespace}${Topics.conversationEvents.name}`;
+    const utterance = (await waitFor(
+      () =>
+        probe
+          .on(topic)
+          .map((m) => m.json() as { data: Record<string, unknown> })
+          .find((e) => e.data.kind === 'utterance' && e.data.interactionId === conversationId),
+      { timeoutMs: 30_000, what: 'late utterance event' },
+    ))!;
+    expect(String(utterance.data.text)).toMatch(/\bpassword\b/);
+    c.ws.terminate();
+    const metrics = await (
+      await fetch(`${url.replace('ws://', 'http://').split('/audiohook')[0]}/metrics`)
+    ).text();
+    // recognized after `closed` was sent: counted as late, published all the same
+    expect(metrics).toMatch(/audiohook_late_utterances_total\S* [1-9]/);
+    expect(metrics).toMatch(
+      /audiohook_stt_flush_timeouts_total\{provider="pocketsphinx"\} 0|audiohook_stt_flush_timeouts_total 0|^(?![\s\S]*audiohook_stt_flush_timeouts_total\{)/m,
+    );
   }, 90_000);
 });

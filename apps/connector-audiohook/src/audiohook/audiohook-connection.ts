@@ -23,6 +23,8 @@ export interface ConnectionDeps {
   closeGraceMs: number;
   /** Shutdown: time sessions get to move elsewhere after `reconnect` before `disconnect`, ms; 0 = none. */
   reconnectWaitMs: number;
+  /** Longest wait for the recognizers before `closed` answers the client's `close`, ms. */
+  closeFlushWaitMs: number;
 }
 
 interface ChannelState {
@@ -340,6 +342,7 @@ export class AudioHookConnection {
     };
     const data = utteranceEvent(ctx, u);
     this.deps.metrics.utterances.inc({ speaker: speakerOf(channel), provider: auth.tenant.sttProvider });
+    if (this.session.state === 'closed') this.deps.metrics.lateUtterances.inc();
     this.log.info({ channel, n, text: u.text, offsetMs: u.startMs }, 'utterance');
     if (data.kind === 'utterance') this.track(this.publish(data, data.utteranceId));
     if (auth.tenant.sendTranscriptEvents) this.send(this.session.event([transcriptEntity(ctx, u)]));
@@ -380,7 +383,14 @@ export class AudioHookConnection {
       this.outcome ??= 'reconnected';
     }
     this.outcome ??= 'closed';
-    await this.flush();
+    // answer within the client's close timeout: a recognizer still flushing goes on after `closed`, and its late
+    // final utterances are published then (counted in audiohook_late_utterances_total), never dropped silently
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush(),
+      new Promise<void>((r) => (timer = setTimeout(r, this.deps.closeFlushWaitMs))),
+    ]);
+    clearTimeout(timer);
     this.send(this.session.closed());
     this.startGrace();
   }

@@ -84,6 +84,7 @@ export class AudioHookServer implements OnApplicationBootstrap, BeforeApplicatio
           openTimeoutMs: this.config.AUDIOHOOK_OPEN_TIMEOUT_MS,
           closeGraceMs: this.config.AUDIOHOOK_CLOSE_GRACE_MS,
           reconnectWaitMs: this.config.AUDIOHOOK_RECONNECT_WAIT_MS,
+          closeFlushWaitMs: this.config.AUDIOHOOK_CLOSE_FLUSH_WAIT_MS,
         },
         typeof sessionHeader === 'string' && /^[0-9a-f-]{36}$/i.test(sessionHeader)
           ? sessionHeader

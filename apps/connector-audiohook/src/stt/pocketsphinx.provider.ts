@@ -24,6 +24,8 @@ export interface PocketSphinxOptions {
   logger: Logger;
   /** Called when frames are dropped because a recognizer fell behind (metrics). */
   onDropped?: (ms: number) => void;
+  /** Called when a recognizer had to be killed at `flushTimeoutMs` (its last words, if any, are lost). */
+  onFlushTimeout?: () => void;
 }
 
 /**
@@ -150,6 +152,9 @@ class PocketSphinxStream implements SpeechStream {
   async end(): Promise<void> {
     if (!this.ended) {
       this.ended = true;
+      // 1 s of trailing silence (16 kHz, 16-bit): the engine endpoints an utterance on silence, so speech that
+      // runs up to the end of the stream (the caller hung up mid-sentence) still comes out as a final utterance
+      if (this.proc.stdin.writable) this.proc.stdin.write(Buffer.alloc(16_000 * 2));
       this.proc.stdin.end();
     }
     let timer: NodeJS.Timeout | undefined;
@@ -158,6 +163,7 @@ class PocketSphinxStream implements SpeechStream {
       new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           this.opts.logger.warn({ stream: this.stream.label }, 'pocketsphinx: flush timed out; killing');
+          this.opts.onFlushTimeout?.();
           this.kill();
           resolve();
         }, this.opts.flushTimeoutMs);

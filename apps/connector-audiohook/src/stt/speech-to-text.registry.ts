@@ -38,6 +38,7 @@ export class SpeechToTextRegistry {
       flushTimeoutMs: config.STT_FLUSH_TIMEOUT_MS,
       logger,
       onDropped: (ms) => metrics.sttDroppedSeconds.inc(ms / 1000),
+      onFlushTimeout: () => metrics.sttFlushTimeouts.inc({ provider: 'pocketsphinx' }),
     });
     this.google = new GoogleSpeechToText({
       // Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS or workload identity)
