@@ -30,6 +30,9 @@ const OPERATIONS: RouteKey[] = [
   'DELETE /v1/integrations/{id}',
   'POST /v1/integrations/{id}/test',
   'GET /v1/integrations/{id}/queues',
+  'GET /v1/integrations/{id}/flows',
+  'GET /v1/integrations/{id}/handoffs/{handoffId}/contact-attributes',
+  'POST /v1/integrations/{id}/setup',
   'POST /v1/ccaas/webhooks/{integrationId}',
   'POST /v1/escalation/decisions',
   'GET /v1/escalation/decisions/{id}',
@@ -131,10 +134,12 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
         'GET /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
         'PATCH /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
         id: integration.body.id,
+        handoffId: handoff.body.id,
       },
       bodies: {
         'POST /v1/handoffs/{id}/withdraw': {},
         'PATCH /v1/integrations/{id}': { name: 'Renamed' },
+        'POST /v1/integrations/{id}/setup': { publicBaseUrl: 'https://hub.example.com' },
         'PATCH /v1/escalation/decisions/{id}': { pathPicked: 'none' },
       },
     });
