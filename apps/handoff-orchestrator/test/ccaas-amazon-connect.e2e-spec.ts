@@ -389,6 +389,206 @@ describe('Amazon Connect escalation (e2e)', () => {
     expect(unknown.status).toBe(401);
   });
 
+  describe('voice progress from Connect contact events (EventBridge rule → API destination)', () => {
+    const EVENTS_KEY = 'evb-api-key-0123456789abcdef0123';
+    let voiceIntegration: string;
+    const status = async (id: string) =>
+      (await http(svc.url, 'GET', `/v1/handoffs/${id}`, { tenant: T })).body as {
+        status: string;
+        reason?: string;
+        agentId?: string;
+        transitions: { to: string; detail?: string }[];
+      };
+
+    beforeAll(async () => {
+      const r = await http(svc.url, 'POST', '/v1/integrations', {
+        tenant: T,
+        body: {
+          type: 'amazon_connect',
+          name: 'Connect voice',
+          config: {
+            instanceId: fake.instanceId,
+            region: fake.region,
+            defaultContactFlowId: fake.defaultFlowId,
+            endpoint: fake.url,
+            sourcePhoneNumber: '+15550100000',
+            queueMappings: [{ category: 'billing', queueId: fake.queues[0].Id }],
+            contactEvents: { auth: 'api_key', headerName: 'x-hub-connect-events-key' },
+          },
+          secrets: { accessKeyId: KEY, secretAccessKey: SECRET, contactEventsSecret: EVENTS_KEY },
+        },
+      });
+      expect(r.status).toBe(201);
+      voiceIntegration = r.body.id;
+      // The view never shows the secret.
+      expect(JSON.stringify(r.body)).not.toContain(EVENTS_KEY);
+      fake.eventDestination = {
+        url: `${svc.url}/v1/ccaas/webhooks/${voiceIntegration}`,
+        headers: { 'x-hub-connect-events-key': EVENTS_KEY },
+      };
+    });
+
+    const voiceHandoff = async () => {
+      const h = await request(
+        { channel: 'voice', contact: { name: 'Vic Voice', phone: '+1 (555) 010-0199' } },
+        voiceIntegration,
+      );
+      const contact = await contactOf(h.id);
+      expect(contact).toMatchObject({ kind: 'voice', destinationPhoneNumber: '+15550100199' });
+      await waitOutcome(h.id, 'routed');
+      return { h, contact };
+    };
+
+    it('voice handoff → outbound call → signed events → accepted → ended, deduped, with its audit trail; attributes readable after', async () => {
+      const { h, contact } = await voiceHandoff();
+      const id = contact.contactId;
+      expect(await fake.deliverEvent(fake.contactEvent(id, 'INITIATED'))).toBe(200);
+      expect(await fake.deliverEvent(fake.contactEvent(id, 'QUEUED'))).toBe(200);
+      const joined = fake.contactEvent(id, 'CONNECTED_TO_AGENT');
+      expect(await fake.deliverEvent(joined)).toBe(200);
+      const accepted = await waitOutcome(h.id, 'accepted');
+      expect(accepted.data.agentId).toBe('11111111-2222-4333-8444-555555555555');
+      // EventBridge retries the same event (same id): nothing changes.
+      expect(await fake.deliverEvent(joined)).toBe(200);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(id, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'CUSTOMER_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      const view = await waitFor(
+        async () => {
+          const v = await status(h.id);
+          return v.transitions.some((t) => /ended \(by customer\)/.test(t.detail ?? '')) ? v : null;
+        },
+        { what: 'the end on the audit trail', timeoutMs: 30_000 },
+      );
+      expect(view.status).toBe('accepted');
+      expect(view.transitions.map((t) => t.to)).toEqual(['requested', 'routed', 'accepted', 'accepted']);
+      expect(outcomes(h.id).filter((e) => e.data.status === 'accepted')).toHaveLength(1);
+      const [c] = await sql<{ status: string }>(
+        world,
+        'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
+        [h.id],
+      );
+      expect(c.status).toBe('ended');
+
+      // GetContactAttributes after the handoff.
+      const attrs = await http(
+        svc.url,
+        'GET',
+        `/v1/integrations/${voiceIntegration}/handoffs/${h.id}/contact-attributes`,
+        { tenant: T },
+      );
+      expect(attrs.status).toBe(200);
+      expect(attrs.body).toMatchObject({
+        handoffId: h.id,
+        externalContactId: id,
+        attributes: { ob_handoff_id: h.id, ob_channel: 'voice', ob_customer_name: 'Vic Voice' },
+      });
+      expect(fake.calls('GetContactAttributes').at(-1)?.path).toContain(id);
+      // another integration of the tenant, or another tenant, does not reach it
+      expect(
+        (
+          await http(
+            svc.url,
+            'GET',
+            `/v1/integrations/${integrationId}/handoffs/${h.id}/contact-attributes`,
+            { tenant: T },
+          )
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await http(
+            svc.url,
+            'GET',
+            `/v1/integrations/${voiceIntegration}/handoffs/${h.id}/contact-attributes`,
+            { tenant: 'other-co' },
+          )
+        ).status,
+      ).toBe(404);
+    });
+
+    it('forged, unsigned, other-instance or stale contact events → 401 and nothing changes', async () => {
+      const { h, contact } = await voiceHandoff();
+      const joined = fake.contactEvent(contact.contactId, 'CONNECTED_TO_AGENT');
+      expect(await fake.deliverEvent(joined, {})).toBe(401);
+      expect(
+        await fake.deliverEvent(joined, { 'x-hub-connect-events-key': 'evb-api-key-guessed-000000000000' }),
+      ).toBe(401);
+      expect(
+        await fake.deliverEvent(joined, {
+          authorization: `Basic ${Buffer.from(`u:${EVENTS_KEY}`).toString('base64')}`,
+        }),
+      ).toBe(401);
+      const otherInstance = JSON.parse(JSON.stringify(joined)) as { detail: { instanceArn: string } };
+      otherInstance.detail.instanceArn = `arn:aws:connect:us-east-1:123456789012:instance/${randomUUID()}`;
+      expect(await fake.deliverEvent(otherInstance)).toBe(401);
+      expect(await fake.deliverEvent({ ...joined, id: randomUUID(), time: '2026-01-01T00:00:00Z' })).toBe(
+        401,
+      );
+      // the integration without contactEvents configured refuses even a well-formed event
+      const saved = fake.eventDestination;
+      fake.eventDestination = {
+        url: `${svc.url}/v1/ccaas/webhooks/${integrationId}`,
+        headers: saved!.headers,
+      };
+      expect(await fake.deliverEvent(joined)).toBe(401);
+      fake.eventDestination = saved;
+      const view = await status(h.id);
+      expect(view.status).toBe('routed');
+      expect(view.transitions.map((t) => t.to)).toEqual(['requested', 'routed']);
+      expect(outcomes(h.id).some((e) => e.data.status === 'accepted')).toBe(false);
+      // the genuine event still applies afterwards (the refusals left no inbox claim)
+      expect(await fake.deliverEvent(joined)).toBe(200);
+      await waitOutcome(h.id, 'accepted');
+    });
+
+    it('the call ends before an agent joined (no answer) → failed(error) naming the disconnect reason', async () => {
+      const { h, contact } = await voiceHandoff();
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(contact.contactId, 'DISCONNECTED', { disconnectReason: 'TELECOM_PROBLEM' }),
+        ),
+      ).toBe(200);
+      const failed = await waitOutcome(h.id, 'failed');
+      expect(failed.data.reason).toBe('error');
+      expect(failed.data.detail).toMatch(/before an agent joined \(disconnectReason TELECOM_PROBLEM\)/);
+    });
+  });
+
+  it('contact flows are listed for the flow mappings (ListContactFlows, every page)', async () => {
+    const draft = fake.addFlow('SAVED', 'Draft flow');
+    const before = fake.calls('ListContactFlows').length;
+    const r = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/flows`, { tenant: T });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual(
+      expect.arrayContaining([
+        { id: fake.defaultFlowId, name: 'Default inbound', kind: 'flow', published: true },
+        { id: draft, name: 'Draft flow', kind: 'flow', published: false },
+      ]),
+    );
+    expect(r.body).toHaveLength(fake.flows.size);
+    // the fake pages by 2: every page was followed
+    expect(fake.calls('ListContactFlows').length - before).toBe(Math.ceil(fake.flows.size / 2));
+    expect(fake.calls('ListContactFlows').at(-1)?.path).toBe(`/contact-flows-summary/${fake.instanceId}`);
+    expect(
+      (await http(svc.url, 'GET', `/v1/integrations/${integrationId}/flows`, { tenant: 'other-co' })).status,
+    ).toBe(404);
+  });
+
+  it('setup is not a Connect route: 422 "not supported by amazon_connect"', async () => {
+    const r = await http(svc.url, 'POST', `/v1/integrations/${integrationId}/setup`, {
+      tenant: T,
+      body: { publicBaseUrl: 'https://hub.example.com' },
+    });
+    expect(r.status).toBe(422);
+    expect(JSON.stringify(r.body)).toContain('not supported by amazon_connect');
+  });
+
   it('two replicas: one holds the Connect websocket (Redis lease); when it stops, the other takes over and replays what it missed', async () => {
     replica2 = await startService(world, env);
     const h = await request();

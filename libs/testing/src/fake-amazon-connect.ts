@@ -766,13 +766,13 @@ export class FakeAmazonConnect {
     };
   }
 
-  /** `ListContactFlows`, one flow per page when `maxResults` is 1 (pagination is exercised). */
+  /** `ListContactFlows`; pages hold at most 2 flows whatever `maxResults` asks (so clients must follow `NextToken`). */
   private listFlows(instanceId: string, url: URL) {
     if (instanceId !== this.instanceId)
       return { status: 404, error: 'ResourceNotFoundException', message: 'Instance not found' };
     const all = [...this.flows.values()];
     const start = Number(url.searchParams.get('nextToken') ?? 0);
-    const size = Number(url.searchParams.get('maxResults') ?? 100);
+    const size = Math.min(2, Number(url.searchParams.get('maxResults') ?? 100));
     const page = all.slice(start, start + size);
     return {
       body: {
