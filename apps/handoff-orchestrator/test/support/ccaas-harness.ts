@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newEnvelope, type TopicEvent } from '@hub/contracts';
+import { newEnvelope, type CcaasCommand, type TopicEvent } from '@hub/contracts';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
 import { handoffBody, http, startService, WorldKafka, type Json, type RunningService } from './harness';
 
@@ -100,6 +100,20 @@ export class CcaasHarness {
     return r.body as { id: string; conversationId: string };
   };
 
+  /** Publishes a contact-center bridge command (`hub.ccaas.commands.v1`) as the orchestrator's outbox would. */
+  command = (conversationId: string, data: CcaasCommand) =>
+    this.kafka.producer.publish(
+      'ccaasCommands',
+      newEnvelope({
+        type: 'ccaas.command' as const,
+        version: 1 as const,
+        tenantId: this.tenant,
+        source: 'test',
+        correlationId: conversationId,
+        data,
+      }) as TopicEvent<'ccaasCommands'>,
+    );
+
   /** JSON over HTTP to the service as the tenant. */
   api = (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> =>
     http(this.svc.url, method, path, { tenant: this.tenant, body });
@@ -127,8 +141,11 @@ export class CcaasHarness {
     (await http(this.svc.url, 'GET', `/v1/handoffs/${handoffId}`, { tenant: this.tenant }))
       .body as HandoffView;
 
-  /** The customer's line after the handoff, as the bot platform publishes it. */
-  customerSays = (conversationId: string, text: string) =>
+  /**
+   * The customer's line after the handoff, as the bot platform publishes it (a fresh envelope each call; pass the
+   * same `messageId` to model the bot platform redelivering one line).
+   */
+  customerSays = (conversationId: string, text: string, messageId = `m-${randomUUID()}`) =>
     this.kafka.producer.publish(
       'conversationMessages',
       newEnvelope({
@@ -139,7 +156,7 @@ export class CcaasHarness {
         correlationId: conversationId,
         data: {
           conversationId,
-          messageId: `m-${randomUUID()}`,
+          messageId,
           direction: 'inbound' as const,
           sender: { role: 'customer' as const },
           kind: 'text' as const,
