@@ -160,6 +160,15 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       expect.arrayContaining(['transcript', 'routing', 'timeoutSeconds', 'callbackUrl']),
     );
     expect(requestSchema('POST /v1/integrations').required).toEqual(['type', 'name']);
+    expect(requestSchema('POST /v1/integrations/{id}/setup').required).toEqual(['publicBaseUrl']);
+    // the contact-center webhook documents what vendors post (Amazon Connect contact events among them)
+    expect(
+      JSON.stringify(
+        (operationOf(doc, 'POST /v1/ccaas/webhooks/{integrationId}') as Record<string, unknown>)[
+          'x-vendor-deliveries'
+        ],
+      ),
+    ).toContain('Amazon Connect Contact Event');
     expect(requestSchema('PATCH /v1/integrations/{id}').required ?? []).toEqual([]);
     expect(operationOf(doc, 'POST /v1/handoffs').parameters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
