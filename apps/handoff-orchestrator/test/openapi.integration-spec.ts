@@ -164,7 +164,7 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
     // the contact-center webhook documents what vendors post (Amazon Connect contact events among them)
     expect(
       JSON.stringify(
-        (operationOf(doc, 'POST /v1/ccaas/webhooks/{integrationId}') as Record<string, unknown>)[
+        (operationOf(doc, 'POST /v1/ccaas/webhooks/{integrationId}') as unknown as Record<string, unknown>)[
           'x-vendor-deliveries'
         ],
       ),

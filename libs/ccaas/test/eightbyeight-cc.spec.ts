@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import type { HandoffContext, TargetIntegration } from '../src/core/target';
 import {

@@ -35,7 +35,7 @@ export interface HandoffView {
   status: string;
   reason?: string;
   agentId?: string;
-  summary?: { text: string | null };
+  summary: { text: string | null };
   transitions: { to: string; detail?: string }[];
 }
 
