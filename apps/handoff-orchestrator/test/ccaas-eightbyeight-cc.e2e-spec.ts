@@ -63,6 +63,13 @@ describe('8x8 Contact Center escalation (e2e)', () => {
     });
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0].field).toBe('queueId');
+    // the origin 8x8 will call is vetted by the outbound policy
+    const refused = await hub.api('POST', `/v1/integrations/${integrationId}/setup`, {
+      publicBaseUrl: 'ftp://hub.example.com',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].field).toBe('publicBaseUrl');
+    expect(fake.server.find('POST', /^\/chat-gateway\/v1\/webhooks$/)).toHaveLength(0);
     const r = await hub.api('POST', `/v1/integrations/${integrationId}/setup`, {
       publicBaseUrl: hub.svc.url,
       name: 'hub',

@@ -3,8 +3,16 @@ import { Body, Controller, Get, HttpCode, Param, Post, ServiceUnavailableExcepti
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { TargetError } from '@hub/ccaas';
-import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId, ZodValidationPipe } from '@hub/http';
-import { IntegrationStore } from '@hub/integrations';
+import {
+  ApiJsonBody,
+  ApiJsonResponse,
+  ApiProblem,
+  ApiTenant,
+  TenantId,
+  ZodValidationPipe,
+  badRequest,
+} from '@hub/http';
+import { IntegrationStore, OutboundHttp } from '@hub/integrations';
 import { IntegrationViewSchema } from '../http/openapi';
 import { NotFoundProblem, UnprocessableProblem } from '../http/problems';
 import type { IntegrationView } from '../integrations/integration.presenter';
@@ -74,6 +82,7 @@ export class CcaasIntegrationsController {
     private readonly targets: CcaasTargets,
     private readonly contacts: CcaasContactRepository,
     private readonly integrations: IntegrationsService,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   private static refused(e: unknown): never {
@@ -220,6 +229,9 @@ export class CcaasIntegrationsController {
   ): Promise<{ webhookUrl: string; stored: Record<string, string>; integration: IntegrationView }> {
     const { adapter, integration, type } = await this.load(tenantId, id);
     if (!adapter.setup) throw CcaasIntegrationsController.unsupported(type, 'platform setup');
+    // The platform will call this origin: the outbound policy's rules apply (https, public addresses in production).
+    const refusal = this.outbound.refusal(body.publicBaseUrl);
+    if (refusal) throw badRequest([{ field: 'publicBaseUrl', message: refusal }]);
     const webhookUrl = `${body.publicBaseUrl.replace(/\/+$/, '')}/v1/ccaas/webhooks/${integration.id}`;
     let stored: Record<string, string>;
     try {
