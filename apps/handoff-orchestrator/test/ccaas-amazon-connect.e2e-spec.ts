@@ -1,29 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { newEnvelope, type TopicEvent } from '@hub/contracts';
-import { createTestWorld, FakeAmazonConnect, waitFor, type TestWorld } from '@hub/testing';
+import { FakeAmazonConnect, waitFor } from '@hub/testing';
 import { CcaasBridges } from '../src/ccaas/ccaas-bridges.service';
-import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
+import { CcaasHarness, longRealTranscript } from './support/ccaas-harness';
+import { http, sql, startService, type RunningService } from './support/harness';
 
 jest.setTimeout(120_000);
 
 const T = 'connect-co';
 const KEY = 'AKIAE2ECONNECTKEY001';
 const SECRET = 'e2e-connect-secret-key-0001';
-
-/** 575 real customer/agent turns (DSTC11, fixtures/README.md) as one long bot transcript (≈ 42 KB of text). */
-function longRealTranscript() {
-  const f = JSON.parse(readFileSync(join(__dirname, 'fixtures/dstc11-long-transcript.json'), 'utf8')) as {
-    turns: { speaker: string; text: string }[];
-  };
-  const t0 = Date.parse('2026-01-01T09:00:00Z');
-  return f.turns.map((t, i) => ({
-    role: t.speaker === 'customer' ? 'user' : 'bot',
-    text: t.text,
-    timestamp: new Date(t0 + i * 1000).toISOString(),
-  }));
-}
 
 /**
  * End to end through the real orchestrator (PostgreSQL, Kafka, Redis) and a local Amazon Connect that
@@ -33,75 +18,43 @@ function longRealTranscript() {
  * vendor outage/throttling with retries, timeouts, unpublished flows, and the webhook route's 401.
  */
 describe('Amazon Connect escalation (e2e)', () => {
-  let world: TestWorld;
-  let svc: RunningService;
-  let kafka: WorldKafka;
+  const hub = new CcaasHarness(T, { CCAAS_BRIDGE_SCAN_MS: '500', CCAAS_BRIDGE_LEASE_MS: '3000' });
+  const { outcomes, waitOutcome, relayed } = hub;
   const fake = new FakeAmazonConnect();
   let integrationId: string;
-  const env = {
-    OUTBOUND_ALLOW_HTTP: 'true',
-    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-    CCAAS_MAX_ATTEMPTS: '3',
-    CCAAS_RETRY_BASE_MS: '100',
-    CCAAS_RETRY_MAX_MS: '300',
-    CCAAS_BRIDGE_SCAN_MS: '500',
-    CCAAS_BRIDGE_LEASE_MS: '3000',
-  };
   let replica2: RunningService | undefined;
 
   beforeAll(async () => {
     await fake.start();
     fake.addKey(KEY, SECRET);
-    world = await createTestWorld();
-    svc = await startService(world, env);
-    kafka = new WorldKafka(world);
-    await kafka.start(['conversationMessages', 'ccaasCommands']);
-    const r = await http(svc.url, 'POST', '/v1/integrations', {
-      tenant: T,
-      body: {
-        type: 'amazon_connect',
-        name: 'Connect prod',
-        config: {
-          instanceId: fake.instanceId,
-          region: fake.region,
-          defaultContactFlowId: fake.defaultFlowId,
-          endpoint: fake.url,
-          queueMappings: [{ category: 'billing', queueId: fake.queues[0].Id }],
-        },
-        secrets: { accessKeyId: KEY, secretAccessKey: SECRET },
+    await hub.start();
+    integrationId = await hub.createIntegration({
+      type: 'amazon_connect',
+      name: 'Connect prod',
+      config: {
+        instanceId: fake.instanceId,
+        region: fake.region,
+        defaultContactFlowId: fake.defaultFlowId,
+        endpoint: fake.url,
+        queueMappings: [{ category: 'billing', queueId: fake.queues[0].Id }],
       },
+      secrets: { accessKeyId: KEY, secretAccessKey: SECRET },
     });
-    expect(r.status).toBe(201);
-    integrationId = r.body.id;
   });
 
   afterAll(async () => {
-    await kafka?.stop();
     await replica2?.close();
-    await svc?.close();
-    await world?.drop();
+    await hub.stop();
     await fake.stop();
   });
 
-  const outcomes = (id: string) => kafka.events('handoffOutcomes').filter((e) => e.data.handoffId === id);
-  const waitOutcome = (id: string, status: string) =>
-    waitFor(() => outcomes(id).find((e) => e.data.status === status), {
-      what: `${status} outcome`,
-      timeoutMs: 40_000,
-    });
   const contactOf = (handoffId: string) =>
     waitFor(() => [...fake.contacts.values()].find((c) => c.clientToken === handoffId), {
       what: 'the Connect contact',
       timeoutMs: 30_000,
     });
-  const request = async (over: Record<string, unknown> = {}, integration = integrationId) => {
-    const r = await http(svc.url, 'POST', '/v1/handoffs', {
-      tenant: T,
-      body: handoffBody(integration, over),
-    });
-    expect(r.status).toBe(201);
-    return r.body as { id: string; conversationId: string };
-  };
+  const request = (over: Record<string, unknown> = {}, integration = integrationId) =>
+    hub.request(integration, over);
 
   it('bot handoff → Connect chat with context → both directions relayed → agent ends → final with its audit trail', async () => {
     const transcript = longRealTranscript();
@@ -139,7 +92,7 @@ describe('Amazon Connect escalation (e2e)', () => {
 
     // The contact's state (participant/connection tokens) is stored encrypted.
     const [row] = await sql<{ state_ciphertext: Buffer; external_contact_id: string }>(
-      world,
+      hub.world,
       'SELECT state_ciphertext, external_contact_id FROM ccaas_contacts WHERE handoff_id = $1',
       [h.id],
     );
@@ -147,25 +100,7 @@ describe('Amazon Connect escalation (e2e)', () => {
     expect(row.state_ciphertext.toString('latin1')).not.toContain(contact.participantToken!);
 
     // The customer's line after the handoff reaches the Connect agent.
-    await kafka.producer.publish(
-      'conversationMessages',
-      newEnvelope({
-        type: 'conversation.message' as const,
-        version: 1 as const,
-        tenantId: T,
-        source: 'test-bot',
-        correlationId: h.conversationId,
-        data: {
-          conversationId: h.conversationId,
-          messageId: `m-${randomUUID()}`,
-          direction: 'inbound' as const,
-          sender: { role: 'customer' as const },
-          kind: 'text' as const,
-          text: 'Hello? I still need that refund.',
-          sentAt: new Date().toISOString(),
-        },
-      }) as TopicEvent<'conversationMessages'>,
-    );
+    await hub.customerSays(h.conversationId, 'Hello? I still need that refund.');
     await waitFor(
       () => contact.customerMessages.find((m) => m.content === 'Hello? I still need that refund.'),
       {
@@ -179,16 +114,7 @@ describe('Amazon Connect escalation (e2e)', () => {
     expect(accepted.data.agentId).toBe('Alex (Connect)');
 
     fake.agentSays(contact.contactId, 'Hi Dana, I can see the double charge.');
-    const relayed = (kind: string) =>
-      kafka
-        .events('conversationMessages')
-        .filter(
-          (e) =>
-            e.data.conversationId === h.conversationId &&
-            e.data.direction === 'outbound' &&
-            e.data.kind === kind,
-        );
-    const reply = await waitFor(() => relayed('text')[0], {
+    const reply = await waitFor(() => relayed(h.conversationId, 'text')[0], {
       what: 'the agent reply on the bot channel',
       timeoutMs: 30_000,
     });
@@ -197,13 +123,18 @@ describe('Amazon Connect escalation (e2e)', () => {
       sender: { role: 'agent', name: 'Alex (Connect)' },
     });
     // Our own customer line echoed on the websocket is not relayed back.
-    expect(relayed('text').some((e) => e.data.text === 'Hello? I still need that refund.')).toBe(false);
+    expect(
+      relayed(h.conversationId, 'text').some((e) => e.data.text === 'Hello? I still need that refund.'),
+    ).toBe(false);
 
     fake.agentEnds(contact.contactId);
-    await waitFor(() => relayed('ended')[0], { what: 'the end on the bot channel', timeoutMs: 30_000 });
+    await waitFor(() => relayed(h.conversationId, 'ended')[0], {
+      what: 'the end on the bot channel',
+      timeoutMs: 30_000,
+    });
     const view = await waitFor(
       async () => {
-        const v = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
+        const v = await http(hub.svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
         return v.body.transitions?.some((t: { detail?: string }) => /ended \(by agent\)/.test(t.detail ?? ''))
           ? v
           : null;
@@ -218,7 +149,7 @@ describe('Amazon Connect escalation (e2e)', () => {
       'accepted',
     ]);
     const [c] = await sql<{ status: string }>(
-      world,
+      hub.world,
       'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
       [h.id],
     );
@@ -244,7 +175,7 @@ describe('Amazon Connect escalation (e2e)', () => {
       expect(failed.data.detail).toMatch(/ServiceUnavailableException/);
       // every attempt reached the platform (CCAAS_MAX_ATTEMPTS = 3)
       expect(fake.refusedWhileDown - before).toBeGreaterThanOrEqual(3);
-      const view = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
+      const view = await http(hub.svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
       expect(view.body).toMatchObject({ status: 'failed', reason: 'error' });
       expect(view.body.transitions.map((t: { to: string }) => t.to)).toEqual(['requested', 'failed']);
     } finally {
@@ -254,7 +185,7 @@ describe('Amazon Connect escalation (e2e)', () => {
 
   it('an unknown contact flow fails at once with error naming the field (no retries)', async () => {
     const flow = fake.addFlow('PUBLISHED', 'soon deleted');
-    const r = await http(svc.url, 'POST', '/v1/integrations', {
+    const r = await http(hub.svc.url, 'POST', '/v1/integrations', {
       tenant: T,
       body: {
         type: 'amazon_connect',
@@ -289,7 +220,7 @@ describe('Amazon Connect escalation (e2e)', () => {
     });
     expect(contact.stopped).toBe(true);
     // An agent accepting afterwards does not resurrect it.
-    const view = await http(svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
+    const view = await http(hub.svc.url, 'GET', `/v1/handoffs/${h.id}`, { tenant: T });
     expect(view.body).toMatchObject({ status: 'failed', reason: 'timeout' });
   });
 
@@ -297,18 +228,18 @@ describe('Amazon Connect escalation (e2e)', () => {
     const h = await request();
     const contact = await contactOf(h.id);
     await waitOutcome(h.id, 'routed');
-    const w = await http(svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} });
+    const w = await http(hub.svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} });
     expect(w.status).toBe(202);
     expect((await waitOutcome(h.id, 'failed')).data.reason).toBe('withdrawn');
     await waitFor(() => contact.stopped, { what: 'StopContact', timeoutMs: 30_000 });
     expect(
-      (await http(svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} })).status,
+      (await http(hub.svc.url, 'POST', `/v1/handoffs/${h.id}/withdraw`, { tenant: T, body: {} })).status,
     ).toBe(409);
   });
 
   it('refuses an unpublished flow when the integration is configured (422 naming the field)', async () => {
     const draft = fake.addFlow('SAVED', 'draft');
-    const r = await http(svc.url, 'PATCH', `/v1/integrations/${integrationId}`, {
+    const r = await http(hub.svc.url, 'PATCH', `/v1/integrations/${integrationId}`, {
       tenant: T,
       body: {
         config: {
@@ -325,14 +256,14 @@ describe('Amazon Connect escalation (e2e)', () => {
   });
 
   it('Test Connection names the failing step; queues are listed for the admin UI', async () => {
-    const ok = await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
+    const ok = await http(hub.svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ ok: true });
-    const queues = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
+    const queues = await http(hub.svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
     expect(queues.status).toBe(200);
     expect(queues.body.map((q: { name: string }) => q.name)).toEqual(['Billing', 'Tech Support']);
 
-    const wrong = await http(svc.url, 'POST', '/v1/integrations', {
+    const wrong = await http(hub.svc.url, 'POST', '/v1/integrations', {
       tenant: T,
       body: {
         type: 'amazon_connect',
@@ -347,11 +278,11 @@ describe('Amazon Connect escalation (e2e)', () => {
       },
     });
     expect(wrong.status).toBe(201);
-    const t = await http(svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
+    const t = await http(hub.svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
     expect(t.body).toMatchObject({ ok: false, failedStep: 'credentials' });
 
     fake.addKey('AKIAE2ENOLISTQUEUES1', SECRET, ['connect:ListQueues']);
-    const denied = await http(svc.url, 'POST', '/v1/integrations', {
+    const denied = await http(hub.svc.url, 'POST', '/v1/integrations', {
       tenant: T,
       body: {
         type: 'amazon_connect',
@@ -365,37 +296,233 @@ describe('Amazon Connect escalation (e2e)', () => {
         secrets: { accessKeyId: 'AKIAE2ENOLISTQUEUES1', secretAccessKey: SECRET },
       },
     });
-    const p = await http(svc.url, 'POST', `/v1/integrations/${denied.body.id}/test`, { tenant: T });
+    const p = await http(hub.svc.url, 'POST', `/v1/integrations/${denied.body.id}/test`, { tenant: T });
     expect(p.body).toMatchObject({ ok: false, failedStep: 'permission' });
     expect(JSON.stringify(p.body)).toContain('connect:ListQueues');
 
     // another tenant cannot test or list this tenant's integration
     expect(
-      (await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: 'other-co' })).status,
+      (await http(hub.svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: 'other-co' }))
+        .status,
     ).toBe(404);
   });
 
   it('the signed-webhook route refuses what no receiver verifies (401), changing nothing', async () => {
-    const r = await fetch(`${svc.url}/v1/ccaas/webhooks/${integrationId}`, {
+    const r = await fetch(`${hub.svc.url}/v1/ccaas/webhooks/${integrationId}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ forged: true }),
     });
     expect(r.status).toBe(401);
-    const unknown = await fetch(`${svc.url}/v1/ccaas/webhooks/${randomUUID()}`, {
+    const unknown = await fetch(`${hub.svc.url}/v1/ccaas/webhooks/${randomUUID()}`, {
       method: 'POST',
       body: '{}',
     });
     expect(unknown.status).toBe(401);
   });
 
+  describe('voice progress from Connect contact events (EventBridge rule → API destination)', () => {
+    const EVENTS_KEY = 'evb-api-key-0123456789abcdef0123';
+    let voiceIntegration: string;
+    const status = hub.view;
+
+    beforeAll(async () => {
+      const r = await http(hub.svc.url, 'POST', '/v1/integrations', {
+        tenant: T,
+        body: {
+          type: 'amazon_connect',
+          name: 'Connect voice',
+          config: {
+            instanceId: fake.instanceId,
+            region: fake.region,
+            defaultContactFlowId: fake.defaultFlowId,
+            endpoint: fake.url,
+            sourcePhoneNumber: '+15550100000',
+            queueMappings: [{ category: 'billing', queueId: fake.queues[0].Id }],
+            contactEvents: { auth: 'api_key', headerName: 'x-hub-connect-events-key' },
+          },
+          secrets: { accessKeyId: KEY, secretAccessKey: SECRET, contactEventsSecret: EVENTS_KEY },
+        },
+      });
+      expect(r.status).toBe(201);
+      voiceIntegration = r.body.id;
+      // The view never shows the secret.
+      expect(JSON.stringify(r.body)).not.toContain(EVENTS_KEY);
+      fake.eventDestination = {
+        url: `${hub.svc.url}/v1/ccaas/webhooks/${voiceIntegration}`,
+        headers: { 'x-hub-connect-events-key': EVENTS_KEY },
+      };
+    });
+
+    const voiceHandoff = async () => {
+      const h = await request(
+        { channel: 'voice', contact: { name: 'Vic Voice', phone: '+1 (555) 010-0199' } },
+        voiceIntegration,
+      );
+      const contact = await contactOf(h.id);
+      expect(contact).toMatchObject({ kind: 'voice', destinationPhoneNumber: '+15550100199' });
+      await waitOutcome(h.id, 'routed');
+      return { h, contact };
+    };
+
+    it('voice handoff → outbound call → signed events → accepted → ended, deduped, with its audit trail; attributes readable after', async () => {
+      const { h, contact } = await voiceHandoff();
+      const id = contact.contactId;
+      expect(await fake.deliverEvent(fake.contactEvent(id, 'INITIATED'))).toBe(200);
+      expect(await fake.deliverEvent(fake.contactEvent(id, 'QUEUED'))).toBe(200);
+      const joined = fake.contactEvent(id, 'CONNECTED_TO_AGENT');
+      expect(await fake.deliverEvent(joined)).toBe(200);
+      const accepted = await waitOutcome(h.id, 'accepted');
+      expect(accepted.data.agentId).toBe('11111111-2222-4333-8444-555555555555');
+      // EventBridge retries the same event (same id): nothing changes.
+      expect(await fake.deliverEvent(joined)).toBe(200);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(id, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'CUSTOMER_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      const view = await waitFor(
+        async () => {
+          const v = await status(h.id);
+          return v.transitions.some((t) => /ended \(by customer\)/.test(t.detail ?? '')) ? v : null;
+        },
+        { what: 'the end on the audit trail', timeoutMs: 30_000 },
+      );
+      expect(view.status).toBe('accepted');
+      expect(view.transitions.map((t) => t.to)).toEqual(['requested', 'routed', 'accepted', 'accepted']);
+      expect(outcomes(h.id).filter((e) => e.data.status === 'accepted')).toHaveLength(1);
+      const [c] = await sql<{ status: string }>(
+        hub.world,
+        'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
+        [h.id],
+      );
+      expect(c.status).toBe('ended');
+
+      // GetContactAttributes after the handoff.
+      const attrs = await http(
+        hub.svc.url,
+        'GET',
+        `/v1/integrations/${voiceIntegration}/handoffs/${h.id}/contact-attributes`,
+        { tenant: T },
+      );
+      expect(attrs.status).toBe(200);
+      expect(attrs.body).toMatchObject({
+        handoffId: h.id,
+        externalContactId: id,
+        attributes: { ob_handoff_id: h.id, ob_channel: 'voice', ob_customer_name: 'Vic Voice' },
+      });
+      expect(fake.calls('GetContactAttributes').at(-1)?.path).toContain(id);
+      // another integration of the tenant, or another tenant, does not reach it
+      expect(
+        (
+          await http(
+            hub.svc.url,
+            'GET',
+            `/v1/integrations/${integrationId}/handoffs/${h.id}/contact-attributes`,
+            { tenant: T },
+          )
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await http(
+            hub.svc.url,
+            'GET',
+            `/v1/integrations/${voiceIntegration}/handoffs/${h.id}/contact-attributes`,
+            { tenant: 'other-co' },
+          )
+        ).status,
+      ).toBe(404);
+    });
+
+    it('forged, unsigned, other-instance or stale contact events → 401 and nothing changes', async () => {
+      const { h, contact } = await voiceHandoff();
+      const joined = fake.contactEvent(contact.contactId, 'CONNECTED_TO_AGENT');
+      expect(await fake.deliverEvent(joined, {})).toBe(401);
+      expect(
+        await fake.deliverEvent(joined, { 'x-hub-connect-events-key': 'evb-api-key-guessed-000000000000' }),
+      ).toBe(401);
+      expect(
+        await fake.deliverEvent(joined, {
+          authorization: `Basic ${Buffer.from(`u:${EVENTS_KEY}`).toString('base64')}`,
+        }),
+      ).toBe(401);
+      const otherInstance = JSON.parse(JSON.stringify(joined)) as { detail: { instanceArn: string } };
+      otherInstance.detail.instanceArn = `arn:aws:connect:us-east-1:123456789012:instance/${randomUUID()}`;
+      expect(await fake.deliverEvent(otherInstance)).toBe(401);
+      expect(await fake.deliverEvent({ ...joined, id: randomUUID(), time: '2026-01-01T00:00:00Z' })).toBe(
+        401,
+      );
+      // the integration without contactEvents configured refuses even a well-formed event
+      const saved = fake.eventDestination;
+      fake.eventDestination = {
+        url: `${hub.svc.url}/v1/ccaas/webhooks/${integrationId}`,
+        headers: saved!.headers,
+      };
+      expect(await fake.deliverEvent(joined)).toBe(401);
+      fake.eventDestination = saved;
+      const view = await status(h.id);
+      expect(view.status).toBe('routed');
+      expect(view.transitions.map((t) => t.to)).toEqual(['requested', 'routed']);
+      expect(outcomes(h.id).some((e) => e.data.status === 'accepted')).toBe(false);
+      // the genuine event still applies afterwards (the refusals left no inbox claim)
+      expect(await fake.deliverEvent(joined)).toBe(200);
+      await waitOutcome(h.id, 'accepted');
+    });
+
+    it('the call ends before an agent joined (no answer) → failed(error) naming the disconnect reason', async () => {
+      const { h, contact } = await voiceHandoff();
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(contact.contactId, 'DISCONNECTED', { disconnectReason: 'TELECOM_PROBLEM' }),
+        ),
+      ).toBe(200);
+      const failed = await waitOutcome(h.id, 'failed');
+      expect(failed.data.reason).toBe('error');
+      expect(failed.data.detail).toMatch(/before an agent joined \(disconnectReason TELECOM_PROBLEM\)/);
+    });
+  });
+
+  it('contact flows are listed for the flow mappings (ListContactFlows, every page)', async () => {
+    const draft = fake.addFlow('SAVED', 'Draft flow');
+    const before = fake.calls('ListContactFlows').length;
+    const r = await http(hub.svc.url, 'GET', `/v1/integrations/${integrationId}/flows`, { tenant: T });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual(
+      expect.arrayContaining([
+        { id: fake.defaultFlowId, name: 'Default inbound', kind: 'flow', published: true },
+        { id: draft, name: 'Draft flow', kind: 'flow', published: false },
+      ]),
+    );
+    expect(r.body).toHaveLength(fake.flows.size);
+    // the fake pages by 2: every page was followed
+    expect(fake.calls('ListContactFlows').length - before).toBe(Math.ceil(fake.flows.size / 2));
+    expect(fake.calls('ListContactFlows').at(-1)?.path).toBe(`/contact-flows-summary/${fake.instanceId}`);
+    expect(
+      (await http(hub.svc.url, 'GET', `/v1/integrations/${integrationId}/flows`, { tenant: 'other-co' }))
+        .status,
+    ).toBe(404);
+  });
+
+  it('setup is not a Connect route: 422 "not supported by amazon_connect"', async () => {
+    const r = await http(hub.svc.url, 'POST', `/v1/integrations/${integrationId}/setup`, {
+      tenant: T,
+      body: { publicBaseUrl: 'https://hub.example.com' },
+    });
+    expect(r.status).toBe(422);
+    expect(JSON.stringify(r.body)).toContain('not supported by amazon_connect');
+  });
+
   it('two replicas: one holds the Connect websocket (Redis lease); when it stops, the other takes over and replays what it missed', async () => {
-    replica2 = await startService(world, env);
+    replica2 = await startService(hub.world, hub.serviceEnv);
     const h = await request();
     const contact = await contactOf(h.id);
     await waitOutcome(h.id, 'routed');
     const holders = () =>
-      [svc, replica2].filter(
+      [hub.svc, replica2].filter(
         (r): r is RunningService => !!r && r.app.get(CcaasBridges).held().includes(h.id),
       );
     const [holder] = await waitFor(() => (holders().length ? holders() : null), {
@@ -403,9 +530,9 @@ describe('Amazon Connect escalation (e2e)', () => {
       timeoutMs: 30_000,
     });
     expect(holders()).toHaveLength(1);
-    const other = (holder === svc ? replica2 : svc) as RunningService;
+    const other = (holder === hub.svc ? replica2 : hub.svc) as RunningService;
     await holder.close();
-    if (holder === svc) svc = replica2;
+    if (holder === hub.svc) hub.svc = replica2 as RunningService;
     replica2 = undefined;
     // The agent joins while no replica holds the websocket: the takeover replays the transcript
     // (GetTranscript), so the join is not lost.
@@ -418,7 +545,7 @@ describe('Amazon Connect escalation (e2e)', () => {
     fake.agentSays(contact.contactId, 'after the takeover');
     await waitFor(
       () =>
-        kafka
+        hub.kafka
           .events('conversationMessages')
           .find((e) => e.data.conversationId === h.conversationId && e.data.text === 'after the takeover'),
       { what: 'the relayed line after the takeover', timeoutMs: 30_000 },

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
-import { newEnvelope, type TopicEvent } from '@hub/contracts';
-import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
+import { EIGHTBYEIGHT_MAX_ADDITIONAL_PROPERTIES, EIGHTBYEIGHT_MAX_HISTORY_MESSAGES } from '@hub/ccaas';
 import { FakeEightByEightCc, postWebhook } from '@hub/ccaas/testing';
-import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
+import { waitFor } from '@hub/testing';
+import { CcaasHarness, longRealTranscript } from './support/ccaas-harness';
+import { http, sql } from './support/harness';
 
 jest.setTimeout(120_000);
 
@@ -19,20 +19,12 @@ const T = 'eightbyeight-co';
  * replayed one (same `x-8x8-event-id`) changes nothing.
  */
 describe('8x8 Contact Center escalation (e2e)', () => {
-  let world: TestWorld;
-  let svc: RunningService;
-  let kafka: WorldKafka;
+  const hub = new CcaasHarness(T);
+  const { outcomes, waitOutcome, relayed, customerSays, view } = hub;
   const fake = new FakeEightByEightCc();
   let integrationId: string;
   const QUEUE_BILLING = 'queue-billing-1';
   const QUEUE_DEFAULT = 'queue-general-1';
-  const env = {
-    OUTBOUND_ALLOW_HTTP: 'true',
-    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-    CCAAS_MAX_ATTEMPTS: '3',
-    CCAAS_RETRY_BASE_MS: '100',
-    CCAAS_RETRY_MAX_MS: '300',
-  };
   let setup: { webhookId?: string; channelId?: string } = {};
   const config = () => ({
     tenantId: fake.tenantId,
@@ -42,120 +34,61 @@ describe('8x8 Contact Center escalation (e2e)', () => {
     queueMappings: [{ match: 'intent', value: 'billing_refund', queueId: QUEUE_BILLING }],
     ...setup,
   });
-  /** A Chat Gateway API call as an admin's setup would make it. */
-  const gateway = async (path: string, body: unknown) => {
-    const r = await fetch(`${fake.baseUrl}/chat-gateway/v1${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-api-key': fake.apiKey,
-        'x-8x8-tenant': fake.tenantId,
-      },
-      body: JSON.stringify(body),
-    });
-    return { status: r.status, body: (await r.json()) as { id: string } };
-  };
-
   beforeAll(async () => {
     await fake.listen();
-    world = await createTestWorld();
-    svc = await startService(world, env);
-    kafka = new WorldKafka(world);
-    await kafka.start(['conversationMessages', 'ccaasCommands']);
-    const r = await http(svc.url, 'POST', '/v1/integrations', {
-      tenant: T,
-      body: {
-        type: 'eightbyeight_cc',
-        name: '8x8 prod',
-        config: config(),
-        secrets: { apiKey: fake.apiKey },
-      },
+    await hub.start();
+    integrationId = await hub.createIntegration({
+      type: 'eightbyeight_cc',
+      name: '8x8 prod',
+      config: config(),
+      secrets: { apiKey: fake.apiKey },
     });
-    expect(r.status).toBe(201);
-    integrationId = r.body.id;
   });
 
   afterAll(async () => {
-    await kafka?.stop();
-    await svc?.close();
-    await world?.drop();
+    await hub.stop();
     await fake.close();
   });
 
-  const outcomes = (id: string) => kafka.events('handoffOutcomes').filter((e) => e.data.handoffId === id);
-  const waitOutcome = (id: string, status: string) =>
-    waitFor(() => outcomes(id).find((e) => e.data.status === status), {
-      what: `${status} outcome`,
-      timeoutMs: 40_000,
-    });
-  const relayed = (conversationId: string, kind: string) =>
-    kafka
-      .events('conversationMessages')
-      .filter(
-        (e) =>
-          e.data.conversationId === conversationId && e.data.direction === 'outbound' && e.data.kind === kind,
-      );
-  const view = async (id: string) =>
-    (await http(svc.url, 'GET', `/v1/handoffs/${id}`, { tenant: T })).body as {
-      status: string;
-      transitions: { to: string; detail?: string }[];
-    };
-  const request = async (over: Record<string, unknown> = {}) => {
-    const r = await http(svc.url, 'POST', '/v1/handoffs', {
-      tenant: T,
-      body: handoffBody(integrationId, over),
-    });
-    expect(r.status).toBe(201);
-    return r.body as { id: string; conversationId: string };
-  };
+  const request = (over: Record<string, unknown> = {}) => hub.request(integrationId, over);
   const conversationOf = (handoffId: string) =>
     waitFor(() => [...fake.conversations.values()].find((c) => c.request.user?.['caseId'] === handoffId), {
       what: 'the 8x8 conversation',
       timeoutMs: 30_000,
     });
-  const customerSays = (conversationId: string, text: string) =>
-    kafka.producer.publish(
-      'conversationMessages',
-      newEnvelope({
-        type: 'conversation.message' as const,
-        version: 1 as const,
-        tenantId: T,
-        source: 'test-bot',
-        correlationId: conversationId,
-        data: {
-          conversationId,
-          messageId: `m-${randomUUID()}`,
-          direction: 'inbound' as const,
-          sender: { role: 'customer' as const },
-          kind: 'text' as const,
-          text,
-          sentAt: new Date().toISOString(),
-        },
-      }) as TopicEvent<'conversationMessages'>,
-    );
-
-  it("registering the webhook: 8x8's signed WEB_HOOK_VERIFY is answered 2xx by the orchestrator's route", async () => {
-    const wh = await gateway('/webhooks', {
-      name: 'hub',
-      uri: `${svc.url}/v1/ccaas/webhooks/${integrationId}`,
-      version: 'Chat Gateway v1.0',
+  it("setup route: webhook + Chat API channel registered at 8x8 (its signed WEB_HOOK_VERIFY answered 2xx by the orchestrator's route), ids stored", async () => {
+    const missing = await hub.api('POST', `/v1/integrations/${integrationId}/setup`, {
+      publicBaseUrl: hub.svc.url,
+      queueId: '',
     });
-    // The fake refuses the registration (400) unless the verification POST got a 2xx.
-    expect(wh.status).toBe(200);
-    const ch = await gateway('/channels', {
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0].field).toBe('queueId');
+    // the origin 8x8 will call is vetted by the outbound policy
+    const refused = await hub.api('POST', `/v1/integrations/${integrationId}/setup`, {
+      publicBaseUrl: 'ftp://hub.example.com',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].field).toBe('publicBaseUrl');
+    expect(fake.server.find('POST', /^\/chat-gateway\/v1\/webhooks$/)).toHaveLength(0);
+    const r = await hub.api('POST', `/v1/integrations/${integrationId}/setup`, {
+      publicBaseUrl: hub.svc.url,
       name: 'hub',
+    });
+    // The fake refuses the webhook registration (400 → 422 here) unless the verification POST got a 2xx.
+    expect(r.status).toBe(200);
+    setup = { webhookId: r.body.stored.webhookId, channelId: r.body.stored.channelId };
+    expect(setup.webhookId).toBeTruthy();
+    expect(setup.channelId).toBeTruthy();
+    expect(r.body.integration.config).toMatchObject(setup);
+    const registered = fake.server.find('POST', /^\/chat-gateway\/v1\/webhooks$/).at(-1);
+    expect(registered?.body).toMatchObject({ uri: `${hub.svc.url}/v1/ccaas/webhooks/${integrationId}` });
+    const channel = fake.server.find('POST', /^\/chat-gateway\/v1\/channels$/).at(-1);
+    expect(channel?.body).toMatchObject({
       type: 'ChatAPI',
-      webHookId: wh.body.id,
+      webHookId: setup.webhookId,
       routingOptions: { type: 'queue', id: QUEUE_DEFAULT },
     });
-    expect(ch.status).toBe(200);
-    setup = { webhookId: wh.body.id, channelId: ch.body.id };
-    const p = await http(svc.url, 'PATCH', `/v1/integrations/${integrationId}`, {
-      tenant: T,
-      body: { config: config() },
-    });
-    expect(p.status).toBe(200);
-    const t = await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
+    const t = await hub.api('POST', `/v1/integrations/${integrationId}/test`);
     expect(t.body).toMatchObject({ ok: true });
   });
 
@@ -250,7 +183,7 @@ describe('8x8 Contact Center escalation (e2e)', () => {
       'accepted',
     ]);
     const [c] = await sql<{ status: string; external_contact_id: string }>(
-      world,
+      hub.world,
       'SELECT status, external_contact_id FROM ccaas_contacts WHERE handoff_id = $1',
       [h.id],
     );
@@ -262,7 +195,7 @@ describe('8x8 Contact Center escalation (e2e)', () => {
     const h = await request();
     const conv = await conversationOf(h.id);
     await waitOutcome(h.id, 'routed');
-    const uri = `${svc.url}/v1/ccaas/webhooks/${integrationId}`;
+    const uri = `${hub.svc.url}/v1/ccaas/webhooks/${integrationId}`;
 
     // Signed with a key that is not 8x8's (same kid): refused.
     const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048 });
@@ -338,12 +271,12 @@ describe('8x8 Contact Center escalation (e2e)', () => {
   });
 
   it('Test Connection names the failing step; queues are listed for the admin UI; the OpenAPI document lists the type', async () => {
-    const queues = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
+    const queues = await http(hub.svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
     expect(queues.status).toBe(200);
     expect(queues.body.map((q: { id: string }) => q.id)).toEqual(
       expect.arrayContaining([QUEUE_DEFAULT, QUEUE_BILLING]),
     );
-    const wrong = await http(svc.url, 'POST', '/v1/integrations', {
+    const wrong = await http(hub.svc.url, 'POST', '/v1/integrations', {
       tenant: T,
       body: {
         type: 'eightbyeight_cc',
@@ -353,9 +286,88 @@ describe('8x8 Contact Center escalation (e2e)', () => {
       },
     });
     expect(wrong.status).toBe(201);
-    const t = await http(svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
+    const t = await http(hub.svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
     expect(t.body).toMatchObject({ ok: false, failedStep: 'credentials' });
-    const doc = await http(svc.url, 'GET', '/docs-json');
+    const doc = await http(hub.svc.url, 'GET', '/docs-json');
     expect(JSON.stringify(doc.body)).toContain('"eightbyeight_cc"');
+  });
+
+  it('history and custom fields cut to the Chat Gateway limits on a long real transcript (full transcript kept in the hub)', async () => {
+    const transcript = longRealTranscript();
+    const h = await request({
+      transcript,
+      attributes: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field_${i}`, `value ${i}`])),
+    });
+    const conv = await conversationOf(h.id);
+    const history = conv.request.history?.messages ?? [];
+    const lines = transcript.filter((t) => t.text.trim() !== '');
+    expect(lines.length).toBeGreaterThan(EIGHTBYEIGHT_MAX_HISTORY_MESSAGES);
+    expect(history).toHaveLength(EIGHTBYEIGHT_MAX_HISTORY_MESSAGES);
+    expect(history[0]).toEqual({
+      authorType: 'bot',
+      text: `[${lines.length - (EIGHTBYEIGHT_MAX_HISTORY_MESSAGES - 1)} earlier message(s) omitted; full transcript in the hub]`,
+    });
+    // the most recent lines, in order, as user / bot
+    expect(history.at(-1)?.text).toBe(lines.at(-1)!.text);
+    expect(history.slice(1).map((m) => m.authorType)).toEqual(
+      lines.slice(-(EIGHTBYEIGHT_MAX_HISTORY_MESSAGES - 1)).map((t) => (t.role === 'user' ? 'user' : 'bot')),
+    );
+    const props = conv.request.user?.additionalProperties ?? [];
+    expect(props).toHaveLength(EIGHTBYEIGHT_MAX_ADDITIONAL_PROPERTIES);
+    expect(props.map((p) => p.key)).toEqual(expect.arrayContaining(['Media Type', 'Hub Conversation']));
+    await waitOutcome(h.id, 'routed');
+    const [row] = await sql<{ n: number }>(
+      hub.world,
+      'SELECT jsonb_array_length(transcript) AS n FROM handoffs WHERE id = $1',
+      [h.id],
+    );
+    expect(Number(row.n)).toBe(transcript.length);
+  });
+
+  it('no idempotency key at 8x8: a retried start after a lost store re-uses the conversation, a redelivered line is not re-sent', async () => {
+    const creates = () => fake.server.find('POST', /^\/chat-gateway\/v1\/conversations$/).length;
+    const h = await request();
+    const conv = await conversationOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    const before = creates();
+    // The crash window: 8x8 created the conversation but our row is gone; the start command comes again.
+    expect(
+      await sql(hub.world, 'DELETE FROM ccaas_contacts WHERE handoff_id = $1 RETURNING handoff_id', [h.id]),
+    ).toHaveLength(1);
+    await hub.command(h.conversationId, {
+      command: 'start',
+      handoffId: h.id,
+      integrationId,
+      target: 'eightbyeight_cc',
+    });
+    const [row] = await waitFor(
+      async () => {
+        const rows = await sql<{ external_contact_id: string }>(
+          hub.world,
+          'SELECT external_contact_id FROM ccaas_contacts WHERE handoff_id = $1',
+          [h.id],
+        );
+        return rows.length ? rows : null;
+      },
+      { what: 'the contact stored again', timeoutMs: 30_000 },
+    );
+    expect(row.external_contact_id).toBe(conv.id);
+    expect(creates()).toBe(before);
+
+    // The bot platform redelivers one customer line (new envelope, same message id): sent once.
+    await customerSays(h.conversationId, 'only once please', 'm-redelivered-1');
+    await customerSays(h.conversationId, 'only once please', 'm-redelivered-1');
+    await customerSays(h.conversationId, 'a later line', 'm-later-1');
+    await waitFor(() => conv.messages.find((m) => m.text === 'a later line'), {
+      what: 'the later line at 8x8',
+      timeoutMs: 30_000,
+    });
+    expect(conv.messages.filter((m) => m.text === 'only once please')).toHaveLength(1);
+  });
+
+  it('flows and contact attributes: not supported by eightbyeight_cc (422)', async () => {
+    const flows = await hub.api('GET', `/v1/integrations/${integrationId}/flows`);
+    expect(flows.status).toBe(422);
+    expect(JSON.stringify(flows.body)).toContain('not supported by eightbyeight_cc');
   });
 });

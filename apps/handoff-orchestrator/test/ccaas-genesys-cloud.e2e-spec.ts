@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { newEnvelope, type TopicEvent } from '@hub/contracts';
-import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
+import { GENESYS_CUSTOM_ATTRIBUTES_MAX_BYTES, GENESYS_RECAP_MAX_CHARS } from '@hub/ccaas';
 import { FakeGenesysCloud, postWebhook } from '@hub/ccaas/testing';
-import { handoffBody, http, sql, startService, WorldKafka, type RunningService } from './support/harness';
+import { waitFor } from '@hub/testing';
+import { CcaasHarness, longRealTranscript } from './support/ccaas-harness';
+import { http, sql } from './support/harness';
 
 jest.setTimeout(120_000);
 
@@ -19,20 +19,12 @@ const WRAP_UP_CODE = 'wrapup-resolved-01';
  * Also: a forged webhook → 401 and nothing changes; a replayed one changes nothing.
  */
 describe('Genesys Cloud escalation (e2e)', () => {
-  let world: TestWorld;
-  let svc: RunningService;
-  let kafka: WorldKafka;
+  const hub = new CcaasHarness(T, { CCAAS_POLL_ENDED_MS: '300' });
+  const { outcomes, waitOutcome, relayed, customerSays } = hub;
+  const transitions = hub.view;
   const fake = new FakeGenesysCloud();
   let integrationId: string;
   let openMessagingIntegrationId: string;
-  const env = {
-    OUTBOUND_ALLOW_HTTP: 'true',
-    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-    CCAAS_MAX_ATTEMPTS: '3',
-    CCAAS_RETRY_BASE_MS: '100',
-    CCAAS_RETRY_MAX_MS: '300',
-    CCAAS_POLL_ENDED_MS: '300',
-  };
   const config = () => ({
     region: 'mypurecloud.com',
     clientId: fake.clientId,
@@ -46,93 +38,43 @@ describe('Genesys Cloud escalation (e2e)', () => {
 
   beforeAll(async () => {
     await fake.listen();
-    world = await createTestWorld();
-    svc = await startService(world, env);
-    kafka = new WorldKafka(world);
-    await kafka.start(['conversationMessages', 'ccaasCommands']);
-    const r = await http(svc.url, 'POST', '/v1/integrations', {
-      tenant: T,
-      body: {
-        type: 'genesys_cloud',
-        name: 'Genesys prod',
-        config: config(),
-        secrets: { clientSecret: fake.clientSecret, webhookSignatureSecret: WEBHOOK_SECRET },
-      },
+    await hub.start();
+    integrationId = await hub.createIntegration({
+      type: 'genesys_cloud',
+      name: 'Genesys prod',
+      config: config(),
+      secrets: { clientSecret: fake.clientSecret, webhookSignatureSecret: WEBHOOK_SECRET },
     });
-    expect(r.status).toBe(201);
-    integrationId = r.body.id;
-    // The Open Messaging integration posts the agent's side to the orchestrator's webhook route.
-    openMessagingIntegrationId = fake.addIntegration(
-      `${svc.url}/v1/ccaas/webhooks/${integrationId}`,
-      WEBHOOK_SECRET,
-    ).id;
-    const p = await http(svc.url, 'PATCH', `/v1/integrations/${integrationId}`, {
-      tenant: T,
-      body: { config: config() },
+    // Setup route: the Open Messaging integration posting the agent's side to the orchestrator's webhook route,
+    // created at Genesys and its id stored in the integration.
+    const setup = await hub.api('POST', `/v1/integrations/${integrationId}/setup`, {
+      publicBaseUrl: hub.svc.url,
+      name: 'Engagement Hub e2e',
     });
-    expect(p.status).toBe(200);
+    expect(setup.status).toBe(200);
+    openMessagingIntegrationId = setup.body.stored.openMessagingIntegrationId;
+    expect(setup.body).toMatchObject({
+      webhookUrl: `${hub.svc.url}/v1/ccaas/webhooks/${integrationId}`,
+      integration: { config: { openMessagingIntegrationId } },
+    });
+    const created = fake.integrations.get(openMessagingIntegrationId);
+    expect(created).toMatchObject({
+      name: 'Engagement Hub e2e',
+      outboundNotificationWebhookUrl: `${hub.svc.url}/v1/ccaas/webhooks/${integrationId}`,
+    });
   });
 
   afterAll(async () => {
-    await kafka?.stop();
-    await svc?.close();
-    await world?.drop();
+    await hub.stop();
     await fake.close();
   });
 
-  const outcomes = (id: string) => kafka.events('handoffOutcomes').filter((e) => e.data.handoffId === id);
-  const waitOutcome = (id: string, status: string) =>
-    waitFor(() => outcomes(id).find((e) => e.data.status === status), {
-      what: `${status} outcome`,
-      timeoutMs: 40_000,
-    });
-  const relayed = (conversationId: string, kind: string) =>
-    kafka
-      .events('conversationMessages')
-      .filter(
-        (e) =>
-          e.data.conversationId === conversationId && e.data.direction === 'outbound' && e.data.kind === kind,
-      );
-  const transitions = async (id: string) =>
-    (await http(svc.url, 'GET', `/v1/handoffs/${id}`, { tenant: T })).body as {
-      status: string;
-      summary: { text: string | null };
-      transitions: { to: string; detail?: string }[];
-    };
-  const request = async (over: Record<string, unknown> = {}) => {
-    const r = await http(svc.url, 'POST', '/v1/handoffs', {
-      tenant: T,
-      body: handoffBody(integrationId, over),
-    });
-    expect(r.status).toBe(201);
-    return r.body as { id: string; conversationId: string };
-  };
+  const request = (over: Record<string, unknown> = {}) => hub.request(integrationId, over);
   const conversationOf = (handoffId: string) =>
     waitFor(() => fake.conversationOf(`hub-${handoffId}`), {
       what: 'the Genesys conversation',
       timeoutMs: 30_000,
     });
-  const customerSays = (conversationId: string, text: string) =>
-    kafka.producer.publish(
-      'conversationMessages',
-      newEnvelope({
-        type: 'conversation.message' as const,
-        version: 1 as const,
-        tenantId: T,
-        source: 'test-bot',
-        correlationId: conversationId,
-        data: {
-          conversationId,
-          messageId: `m-${randomUUID()}`,
-          direction: 'inbound' as const,
-          sender: { role: 'customer' as const },
-          kind: 'text' as const,
-          text,
-          sentAt: new Date().toISOString(),
-        },
-      }) as TopicEvent<'conversationMessages'>,
-    );
-
   it('bot handoff → open message with context → both directions relayed → agent disconnects (polled) → final with its audit trail and the wrap-up note', async () => {
     const h = await request({
       contact: { name: 'Dana Doe', email: 'dana@example.com' },
@@ -162,7 +104,7 @@ describe('Genesys Cloud escalation (e2e)', () => {
 
     // The contact's state is stored encrypted, keyed by the Opaque customer id Genesys addresses.
     const [row] = await sql<{ external_contact_id: string; state_ciphertext: Buffer }>(
-      world,
+      hub.world,
       'SELECT external_contact_id, state_ciphertext FROM ccaas_contacts WHERE handoff_id = $1',
       [h.id],
     );
@@ -215,7 +157,7 @@ describe('Genesys Cloud escalation (e2e)', () => {
     expect(view.status).toBe('accepted');
     expect(view.transitions.map((t) => t.to)).toEqual(['requested', 'routed', 'accepted', 'accepted']);
     const [c] = await sql<{ status: string }>(
-      world,
+      hub.world,
       'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
       [h.id],
     );
@@ -303,15 +245,15 @@ describe('Genesys Cloud escalation (e2e)', () => {
   });
 
   it('Test Connection names the failing step; queues are listed for the admin UI; the OpenAPI document lists the type', async () => {
-    const ok = await http(svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
+    const ok = await http(hub.svc.url, 'POST', `/v1/integrations/${integrationId}/test`, { tenant: T });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ ok: true });
-    const queues = await http(svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
+    const queues = await http(hub.svc.url, 'GET', `/v1/integrations/${integrationId}/queues`, { tenant: T });
     expect(queues.status).toBe(200);
     expect(queues.body).toHaveLength(fake.queues.length);
     expect(queues.body.slice(0, 2).map((q: { name: string }) => q.name)).toEqual(['Billing', 'Support']);
 
-    const wrong = await http(svc.url, 'POST', '/v1/integrations', {
+    const wrong = await http(hub.svc.url, 'POST', '/v1/integrations', {
       tenant: T,
       body: {
         type: 'genesys_cloud',
@@ -321,10 +263,65 @@ describe('Genesys Cloud escalation (e2e)', () => {
       },
     });
     expect(wrong.status).toBe(201);
-    const t = await http(svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
+    const t = await http(hub.svc.url, 'POST', `/v1/integrations/${wrong.body.id}/test`, { tenant: T });
     expect(t.body).toMatchObject({ ok: false, failedStep: 'credentials' });
 
-    const doc = await http(svc.url, 'GET', '/docs-json');
+    const doc = await http(hub.svc.url, 'GET', '/docs-json');
     expect(JSON.stringify(doc.body)).toContain('"genesys_cloud"');
+  });
+
+  it('the 2 KB custom-attribute and 4,000-character recap cuts on a long real transcript (full transcript kept in the hub)', async () => {
+    const transcript = longRealTranscript();
+    const h = await request({
+      transcript,
+      attributes: Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [
+          `note_${i}`,
+          `${transcript[i].text} `.repeat(3).slice(0, 1000),
+        ]),
+      ),
+    });
+    const conv = await conversationOf(h.id);
+    const first = conv.inbound[0] as {
+      text: string;
+      channel: { metadata: { customAttributes: Record<string, string> } };
+    };
+    const attrs = first.channel.metadata.customAttributes;
+    expect(transcript.reduce((n, t) => n + Buffer.byteLength(t.text), 0)).toBeGreaterThan(40_000);
+    expect(Buffer.byteLength(JSON.stringify(attrs))).toBeLessThanOrEqual(GENESYS_CUSTOM_ATTRIBUTES_MAX_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(attrs))).toBeGreaterThan(
+      GENESYS_CUSTOM_ATTRIBUTES_MAX_BYTES - 200,
+    );
+    // the hub's routing keys come first and survive; the bot's attributes fill the rest
+    expect(attrs).toMatchObject({ hub_handoff_id: h.id, hub_queue_id: fake.queues[0].id });
+    expect(Object.values(attrs).some((v) => v.endsWith('…[cut]'))).toBe(true);
+    expect(Object.keys(attrs).filter((k) => k.startsWith('note_')).length).toBeLessThan(40);
+    // the recap: most recent lines after a marker, within the limit
+    expect(first.text.length).toBeLessThanOrEqual(GENESYS_RECAP_MAX_CHARS);
+    expect(first.text).toMatch(/\[\d+ earlier message\(s\) omitted; full transcript in the hub\]/);
+    expect(first.text).toContain(transcript.at(-1)!.text);
+    expect(first.text).not.toContain(`customer: ${transcript[0].text}`);
+    await waitOutcome(h.id, 'routed');
+    // the full transcript stays in the hub's record of the handoff
+    const [row] = await sql<{ n: number }>(
+      hub.world,
+      'SELECT jsonb_array_length(transcript) AS n FROM handoffs WHERE id = $1',
+      [h.id],
+    );
+    expect(Number(row.n)).toBe(transcript.length);
+  });
+
+  it('flows: not supported by genesys_cloud (422); contact attributes likewise', async () => {
+    const flows = await hub.api('GET', `/v1/integrations/${integrationId}/flows`);
+    expect(flows.status).toBe(422);
+    expect(JSON.stringify(flows.body)).toContain('not supported by genesys_cloud');
+    const h = await request();
+    await waitOutcome(h.id, 'routed');
+    const attrs = await hub.api(
+      'GET',
+      `/v1/integrations/${integrationId}/handoffs/${h.id}/contact-attributes`,
+    );
+    expect(attrs.status).toBe(422);
+    expect(JSON.stringify(attrs.body)).toContain('not supported by genesys_cloud');
   });
 });

@@ -30,6 +30,9 @@ const OPERATIONS: RouteKey[] = [
   'DELETE /v1/integrations/{id}',
   'POST /v1/integrations/{id}/test',
   'GET /v1/integrations/{id}/queues',
+  'GET /v1/integrations/{id}/flows',
+  'GET /v1/integrations/{id}/handoffs/{handoffId}/contact-attributes',
+  'POST /v1/integrations/{id}/setup',
   'POST /v1/ccaas/webhooks/{integrationId}',
   'POST /v1/escalation/decisions',
   'GET /v1/escalation/decisions/{id}',
@@ -131,10 +134,12 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
         'GET /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
         'PATCH /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
         id: integration.body.id,
+        handoffId: handoff.body.id,
       },
       bodies: {
         'POST /v1/handoffs/{id}/withdraw': {},
         'PATCH /v1/integrations/{id}': { name: 'Renamed' },
+        'POST /v1/integrations/{id}/setup': { publicBaseUrl: 'https://hub.example.com' },
         'PATCH /v1/escalation/decisions/{id}': { pathPicked: 'none' },
       },
     });
@@ -155,6 +160,15 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       expect.arrayContaining(['transcript', 'routing', 'timeoutSeconds', 'callbackUrl']),
     );
     expect(requestSchema('POST /v1/integrations').required).toEqual(['type', 'name']);
+    expect(requestSchema('POST /v1/integrations/{id}/setup').required).toEqual(['publicBaseUrl']);
+    // the contact-center webhook documents what vendors post (Amazon Connect contact events among them)
+    expect(
+      JSON.stringify(
+        (operationOf(doc, 'POST /v1/ccaas/webhooks/{integrationId}') as unknown as Record<string, unknown>)[
+          'x-vendor-deliveries'
+        ],
+      ),
+    ).toContain('Amazon Connect Contact Event');
     expect(requestSchema('PATCH /v1/integrations/{id}').required ?? []).toEqual([]);
     expect(operationOf(doc, 'POST /v1/handoffs').parameters).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),

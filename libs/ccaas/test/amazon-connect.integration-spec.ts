@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OutboundUrlPolicy, type AmazonConnectConfig, AmazonConnectConfigSchema } from '@hub/integrations';
+import { type AmazonConnectConfig, AmazonConnectConfigSchema } from '@hub/integrations';
 import { FakeAmazonConnect, waitFor } from '@hub/testing';
 import { STSClient } from '@aws-sdk/client-sts';
 import {
@@ -11,18 +11,14 @@ import {
   type HandoffContext,
   type TargetEvent,
 } from '../src';
+import { testContext, testPolicy } from './support/adapter-harness';
 
 const KEY = 'AKIAFAKECONNECT00001';
 const SECRET = 'fake-secret-access-key-0001';
 
 describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson1, participant websocket)', () => {
   const fake = new FakeAmazonConnect();
-  const policy = new OutboundUrlPolicy({
-    allowHttp: true,
-    allowPrivateNetworks: true,
-    allowedHostSuffixes: [],
-  });
-  const adapter = new AmazonConnectAdapter({ policy } as never, { heartbeatMs: 200 });
+  const adapter = new AmazonConnectAdapter({ policy: testPolicy } as never, { heartbeatMs: 200 });
 
   beforeAll(async () => {
     await fake.start();
@@ -49,24 +45,20 @@ describe('Amazon Connect adapter against a local Amazon Connect (SigV4, restJson
     secrets: secrets as never,
   });
 
-  const ctx = (over: Partial<HandoffContext> = {}): HandoffContext => ({
-    tenantId: 't-connect',
-    handoffId: randomUUID(),
-    integrationId: randomUUID(),
-    conversationId: 'conv-1',
-    botSessionId: 'bot-session-1',
-    channel: 'web',
-    customer: { name: 'Dana Doe' },
-    transcript: [
-      { role: 'customer', text: 'my invoice is wrong', at: '2026-01-01T10:00:00.000Z' },
-      { role: 'bot', text: 'let me get a human', at: '2026-01-01T10:00:01.000Z' },
-    ],
-    intent: 'billing_dispute',
-    attributes: { 'order id': 'A-17', plan: 'gold' },
-    category: 'billing',
-    priority: 10,
-    ...over,
-  });
+  const ctx = (over: Partial<HandoffContext> = {}): HandoffContext =>
+    testContext(
+      { id: randomUUID(), tenantId: 't-connect' },
+      {
+        conversationId: 'conv-1',
+        botSessionId: 'bot-session-1',
+        customer: { name: 'Dana Doe' },
+        intent: 'billing_dispute',
+        attributes: { 'order id': 'A-17', plan: 'gold' },
+        category: 'billing',
+        priority: 10,
+        ...over,
+      },
+    );
 
   it('starts a chat with the ob_* attributes, connects the customer and relays both directions', async () => {
     const i = integration();

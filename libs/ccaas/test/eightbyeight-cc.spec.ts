@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
-import { OutboundHttp, OutboundUrlPolicy, parseIntegration } from '@hub/integrations';
 import type { HandoffContext, TargetIntegration } from '../src/core/target';
 import {
   EIGHTBYEIGHT_MAX_ADDITIONAL_PROPERTIES,
@@ -11,14 +9,10 @@ import {
   type EightByEightCcSecrets,
 } from '../src/vendors/eightbyeight-cc';
 import { FakeEightByEightCc } from './support/fake-eightbyeight-cc';
+import { testContext, testHttp, testIntegration } from './support/adapter-harness';
 import { postWebhook } from './support/fake-http-server';
 import { realTranscript } from './support/real-transcript';
 import { ReceiverEndpoint } from './support/receiver-endpoint';
-
-// Local fakes listen on 127.0.0.1 over http: the test policy allows both (production refuses them).
-const testHttp = new OutboundHttp(
-  new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }),
-);
 
 describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
   let fake: FakeEightByEightCc;
@@ -26,33 +20,27 @@ describe('8x8 Contact Center (Chat Gateway) against a local 8x8', () => {
   let integration: TargetIntegration<EightByEightCcConfig, EightByEightCcSecrets>;
   const target = new EightByEightCcTarget({ http: testHttp });
 
-  const make = (config: Record<string, unknown>, secrets: Record<string, unknown> = {}) => {
-    const p = parseIntegration(
+  const make = (config: Record<string, unknown>, secrets: Record<string, unknown> = {}) =>
+    testIntegration(
       'eightbyeight_cc',
       { tenantId: fake.tenantId, customerId: fake.customerId, baseUrl: fake.baseUrl, ...config },
       { apiKey: fake.apiKey, ...secrets },
     );
-    return { id: randomUUID(), tenantId: randomUUID(), config: p.config, secrets: p.secrets };
-  };
 
-  const ctx = (over: Partial<HandoffContext> = {}): HandoffContext => ({
-    tenantId: integration.tenantId,
-    handoffId: randomUUID(),
-    integrationId: integration.id,
-    conversationId: randomUUID(),
-    botSessionId: randomUUID(),
-    channel: 'whatsapp',
-    customer: { id: 'cust-9', name: 'Grace Hopper', email: 'grace@example.com', phone: '+15551234567' },
-    transcript: realTranscript(4).slice(0, 4),
-    summary: 'Wants to change the hotel booking dates.',
-    intent: 'change_booking',
-    sentiment: { label: 'neutral', score: 0.05 },
-    escalationReason: 'asked for a human',
-    attributes: { loyalty: 'platinum' },
-    category: 'bookings',
-    priority: 80,
-    ...over,
-  });
+  const ctx = (over: Partial<HandoffContext> = {}): HandoffContext =>
+    testContext(integration, {
+      channel: 'whatsapp',
+      customer: { id: 'cust-9', name: 'Grace Hopper', email: 'grace@example.com', phone: '+15551234567' },
+      transcript: realTranscript(4).slice(0, 4),
+      summary: 'Wants to change the hotel booking dates.',
+      intent: 'change_booking',
+      sentiment: { label: 'neutral', score: 0.05 },
+      escalationReason: 'asked for a human',
+      attributes: { loyalty: 'platinum' },
+      category: 'bookings',
+      priority: 80,
+      ...over,
+    });
 
   beforeEach(async () => {
     fake = new FakeEightByEightCc();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { OutboundHttp, OutboundUrlPolicy, parseIntegration } from '@hub/integrations';
 import { TargetError, type HandoffContext, type TargetIntegration } from '../src/core/target';
 import {
   GENESYS_CUSTOM_ATTRIBUTES_MAX_BYTES,
@@ -10,14 +9,11 @@ import {
   type GenesysCloudSecrets,
 } from '../src/vendors/genesys-cloud';
 import { FakeGenesysCloud } from './support/fake-genesys-cloud';
+import { testContext, testHttp, testIntegration } from './support/adapter-harness';
 import { postWebhook } from './support/fake-http-server';
 import { realTranscript } from './support/real-transcript';
 import { ReceiverEndpoint } from './support/receiver-endpoint';
 
-// Local fakes listen on 127.0.0.1 over http: the test policy allows both (production refuses them).
-const testHttp = new OutboundHttp(
-  new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }),
-);
 const SECRET = 'whk-signature-secret-0123456789';
 
 /** The inbound open message body as the fake recorded it. */
@@ -34,8 +30,8 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
   let clock: number;
   let target: GenesysCloudTarget;
 
-  const make = (config: Record<string, unknown>, secrets: Record<string, unknown> = {}) => {
-    const p = parseIntegration(
+  const make = (config: Record<string, unknown>, secrets: Record<string, unknown> = {}) =>
+    testIntegration(
       'genesys_cloud',
       {
         region: 'mypurecloud.ie',
@@ -46,27 +42,21 @@ describe('Genesys Cloud (Open Messaging) against a local Genesys', () => {
       },
       { clientSecret: fake.clientSecret, webhookSignatureSecret: SECRET, ...secrets },
     );
-    return { id: randomUUID(), tenantId: randomUUID(), config: p.config, secrets: p.secrets };
-  };
 
-  const ctx = (over: Partial<HandoffContext> = {}): HandoffContext => ({
-    tenantId: integration.tenantId,
-    handoffId: randomUUID(),
-    integrationId: integration.id,
-    conversationId: randomUUID(),
-    botSessionId: randomUUID(),
-    channel: 'web',
-    customer: { id: 'cust-1', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+441234567890' },
-    transcript: realTranscript(6).slice(0, 6),
-    summary: 'Customer wants a cheap 4-star hotel with free parking in the centre.',
-    intent: 'billing_dispute',
-    sentiment: { label: 'negative', score: -0.62 },
-    escalationReason: 'asked for a human',
-    attributes: { plan: 'gold', orderId: 'A-1001' },
-    category: 'hotels',
-    priority: 70,
-    ...over,
-  });
+  const ctx = (over: Partial<HandoffContext> = {}): HandoffContext =>
+    testContext(integration, {
+      channel: 'web',
+      customer: { id: 'cust-1', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+441234567890' },
+      transcript: realTranscript(6).slice(0, 6),
+      summary: 'Customer wants a cheap 4-star hotel with free parking in the centre.',
+      intent: 'billing_dispute',
+      sentiment: { label: 'negative', score: -0.62 },
+      escalationReason: 'asked for a human',
+      attributes: { plan: 'gold', orderId: 'A-1001' },
+      category: 'hotels',
+      priority: 70,
+      ...over,
+    });
 
   beforeEach(async () => {
     clock = Date.now();

@@ -227,6 +227,80 @@ export class FakeAmazonConnect {
     this.endChat(contactId);
   }
 
+  // ---- contact events (EventBridge rule → API destination) -------------------------------------
+
+  /**
+   * Where contact events go, as an EventBridge API destination delivers them: `url` (the hub's
+   * `/v1/ccaas/webhooks/{integrationId}`) and the headers its connection adds (`API_KEY`: `{ [name]: value }`;
+   * `BASIC`: `{ authorization: 'Basic …' }`).
+   */
+  eventDestination?: { url: string; headers: Record<string, string> };
+
+  /**
+   * Builds one "Amazon Connect Contact Event" (EventBridge envelope, source `aws.connect`) of a contact.
+   * `agentConnected` adds `agentInfo` (as Connect does once an agent was connected).
+   */
+  contactEvent(
+    contactId: string,
+    eventType:
+      'INITIATED' | 'CONNECTED_TO_SYSTEM' | 'QUEUED' | 'CONNECTED_TO_AGENT' | 'DISCONNECTED' | 'COMPLETED',
+    opts: { disconnectReason?: string; agentConnected?: boolean; queueId?: string } = {},
+  ): Record<string, unknown> {
+    const c = this.contacts.get(contactId);
+    const instanceArn = `arn:aws:connect:${this.region}:123456789012:instance/${this.instanceId}`;
+    const agentArn = `${instanceArn}/agent/11111111-2222-4333-8444-555555555555`;
+    const queueId = opts.queueId ?? c?.queueId ?? this.queues[0].Id;
+    const now = new Date().toISOString();
+    return {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Amazon Connect Contact Event',
+      source: 'aws.connect',
+      account: '123456789012',
+      time: now,
+      region: this.region,
+      resources: [`${instanceArn}/contact/${contactId}`, instanceArn],
+      detail: {
+        eventType,
+        contactId,
+        initialContactId: contactId,
+        channel: c?.kind === 'chat' ? 'CHAT' : 'VOICE',
+        instanceArn,
+        initiationMethod: 'API',
+        initiationTimestamp: now,
+        ...(eventType === 'QUEUED' || opts.agentConnected
+          ? { queueInfo: { queueArn: `${instanceArn}/queue/${queueId}`, enqueueTimestamp: now } }
+          : {}),
+        ...(eventType === 'CONNECTED_TO_AGENT' || opts.agentConnected
+          ? { agentInfo: { agentArn, connectedToAgentTimestamp: now } }
+          : {}),
+        ...(eventType === 'DISCONNECTED'
+          ? { disconnectTimestamp: now, disconnectReason: opts.disconnectReason ?? 'CUSTOMER_DISCONNECT' }
+          : {}),
+      },
+    };
+  }
+
+  /**
+   * POSTs an event to {@link eventDestination} the way an API destination does (JSON body, the connection's
+   * auth header, EventBridge's user agent); `headers` override them (forgeries). Returns the HTTP status.
+   */
+  async deliverEvent(event: Record<string, unknown>, headers?: Record<string, string>): Promise<number> {
+    const d = this.eventDestination;
+    if (!d) throw new Error('set eventDestination first');
+    const r = await fetch(d.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'user-agent': 'Amazon/EventBridge/ApiDestinations',
+        ...(headers ?? d.headers),
+      },
+      body: JSON.stringify(event),
+    });
+    await r.arrayBuffer();
+    return r.status;
+  }
+
   /** Whether a customer socket is subscribed to the contact's chat. */
   subscribed(contactId: string): boolean {
     return [...(this.contacts.get(contactId)?.sockets ?? [])].some(
@@ -478,6 +552,13 @@ export class FakeAmazonConnect {
         run: async () => this.describeFlow(seg[1], seg[2]),
       };
     }
+    if (method === 'GET' && seg[0] === 'contact-flows-summary' && seg.length === 2) {
+      return {
+        service: 'connect',
+        operation: 'ListContactFlows',
+        run: async (_b, u) => this.listFlows(seg[1], u),
+      };
+    }
     if (method === 'GET' && seg[0] === 'queues-summary' && seg.length === 2) {
       return { service: 'connect', operation: 'ListQueues', run: async () => this.listQueues(seg[1]) };
     }
@@ -681,6 +762,29 @@ export class FakeAmazonConnect {
           ...q,
           Arn: `arn:aws:connect:${this.region}:123456789012:instance/${instanceId}/queue/${q.Id}`,
         })),
+      },
+    };
+  }
+
+  /** `ListContactFlows`; pages hold at most 2 flows whatever `maxResults` asks (so clients must follow `NextToken`). */
+  private listFlows(instanceId: string, url: URL) {
+    if (instanceId !== this.instanceId)
+      return { status: 404, error: 'ResourceNotFoundException', message: 'Instance not found' };
+    const all = [...this.flows.values()];
+    const start = Number(url.searchParams.get('nextToken') ?? 0);
+    const size = Math.min(2, Number(url.searchParams.get('maxResults') ?? 100));
+    const page = all.slice(start, start + size);
+    return {
+      body: {
+        ContactFlowSummaryList: page.map((f) => ({
+          Id: f.id,
+          Arn: `arn:aws:connect:${this.region}:123456789012:instance/${instanceId}/contact-flow/${f.id}`,
+          Name: f.name,
+          ContactFlowType: 'CONTACT_FLOW',
+          ContactFlowState: f.state ?? 'ACTIVE',
+          ContactFlowStatus: f.status,
+        })),
+        ...(start + size < all.length ? { NextToken: String(start + size) } : {}),
       },
     };
   }

@@ -1,8 +1,10 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { REALTIME_BUS, type RealtimeBus } from '@hub/realtime';
 import {
   escalationTargets,
   TargetError,
   type EscalationTargetAdapter,
+  type StartJournal,
   type TargetIntegration,
   type WebhookReceiver,
 } from '@hub/ccaas';
@@ -25,9 +27,11 @@ export class CcaasTargets implements OnApplicationShutdown {
   constructor(
     http: OutboundHttp,
     private readonly store: IntegrationStore,
+    @Inject(REALTIME_BUS) bus: RealtimeBus,
   ) {
+    const journal = redisJournal(bus);
     for (const t of escalationTargets) {
-      this.adapters.set(t.type, t.createAdapter({ http }) as unknown as AnyAdapter);
+      this.adapters.set(t.type, t.createAdapter({ http, journal }) as unknown as AnyAdapter);
       if (t.createWebhookReceiver) {
         this.receivers.set(t.type, t.createWebhookReceiver({ http }) as unknown as AnyReceiver);
       }
@@ -91,4 +95,21 @@ export class CcaasTargets implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     for (const a of this.adapters.values()) (a as { destroy?: () => void }).destroy?.();
   }
+}
+
+/** How long the vendor journal keeps an entry, s (longer than any handoff and its retries). */
+export const CCAAS_JOURNAL_TTL_S = 7 * 24 * 3600;
+
+/**
+ * The vendors' {@link StartJournal} in Redis (`<namespace>ccaas:journal:<key>`, TTL {@link CCAAS_JOURNAL_TTL_S}).
+ * Redis errors propagate (the command is retried by its consumer).
+ */
+export function redisJournal(bus: RealtimeBus): StartJournal {
+  const k = (key: string) => `${bus.namespace}ccaas:journal:${key}`;
+  return {
+    get: (key) => bus.publisher.get(k(key)),
+    put: async (key, value) => {
+      await bus.publisher.set(k(key), value, 'EX', CCAAS_JOURNAL_TTL_S);
+    },
+  };
 }

@@ -113,6 +113,8 @@ export interface PlatformQueue {
   id: string;
   name: string;
   kind?: 'queue' | 'flow' | 'skill_group' | 'script';
+  /** Flows: whether it is published (only published flows can be mapped). */
+  published?: boolean;
 }
 
 /** Errors an adapter throws; the orchestrator's failure policy keys on `kind`. */
@@ -198,6 +200,31 @@ export interface EscalationTargetAdapter<C = Record<string, unknown>, S = Record
     contact: ExternalContact,
     integration: TargetIntegration<C, S>,
   ): Promise<{ externalContactId: string; eventId: string; event: TargetEvent } | null>;
+  /**
+   * The platform's contact flows (Amazon Connect `ListContactFlows`), for the flow-mapping pickers. Platforms
+   * without a flow directory the hub can route to leave it out (the route answers 422 "not supported by <type>").
+   * @throws TargetError
+   */
+  listFlows?(integration: TargetIntegration<C, S>): Promise<PlatformQueue[]>;
+  /**
+   * The contact's attributes as the platform holds them now (Amazon Connect `GetContactAttributes`: readable
+   * after the handoff, including what the contact flow added). Optional.
+   * @throws TargetError
+   */
+  contactAttributes?(
+    contact: ExternalContact,
+    integration: TargetIntegration<C, S>,
+  ): Promise<Record<string, string>>;
+  /**
+   * One-time setup at the platform for the hub (Genesys: the Open Messaging integration; 8x8: webhook + Chat API
+   * channel), pointing the platform's webhooks at `webhookUrl` (`POST /v1/ccaas/webhooks/{integrationId}`).
+   * @returns the config fields to store in the integration (ids the platform assigned)
+   * @throws TargetError (`invalid` naming the missing field, e.g. `queueId`)
+   */
+  setup?(
+    integration: TargetIntegration<C, S>,
+    opts: { name: string; webhookUrl: string; queueId?: string },
+  ): Promise<Record<string, string>>;
   /** Writes the hub's final summary back as the wrap-up note, where the platform has one (Genesys). */
   saveSummary?(
     contact: ExternalContact,
@@ -218,6 +245,19 @@ export interface TargetStream {
 export interface TargetDeps {
   /** `OutboundHttp` of `@hub/integrations`: every call to a tenant-configured host goes through it or its `policy`. */
   http: import('@hub/integrations').OutboundHttp;
+  /**
+   * A durable key/value journal (the orchestrator: Redis, 7 days) for vendors without idempotency keys (8x8 Chat
+   * Gateway): what a call created is written right after the vendor answered and read before a retry re-creates it.
+   * Without it the adapter keeps no journal (retries may duplicate).
+   */
+  journal?: StartJournal;
+}
+
+/** See {@link TargetDeps.journal}. Keys are namespaced by the adapter (`<type>:<integration>:…`). */
+export interface StartJournal {
+  get(key: string): Promise<string | null>;
+  /** Stores `value` under `key` (overwrites). */
+  put(key: string, value: string): Promise<void>;
 }
 
 /** One vendor in the registry (`src/vendors/index.ts`). */

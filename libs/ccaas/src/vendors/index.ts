@@ -1,5 +1,6 @@
 import type { EscalationTargetRegistration } from '../core/target';
 import { AMAZON_CONNECT, AmazonConnectAdapter } from './amazon-connect/adapter';
+import { AmazonConnectContactEventsReceiver } from './amazon-connect/contact-events.receiver';
 import { EightByEightCcTarget, EightByEightCcWebhookReceiver } from './eightbyeight-cc';
 import { GenesysCloudTarget, GenesysCloudWebhookReceiver } from './genesys-cloud';
 
@@ -12,7 +13,12 @@ export * from './vendor-http';
  * `{ type, createAdapter, createWebhookReceiver? }` (factories, since adapters need `OutboundHttp`).
  */
 export const escalationTargets: readonly EscalationTargetRegistration[] = [
-  { type: AMAZON_CONNECT, createAdapter: (deps) => new AmazonConnectAdapter(deps.http) as never },
+  {
+    type: AMAZON_CONNECT,
+    createAdapter: (deps) => new AmazonConnectAdapter(deps.http) as never,
+    // Voice progress: Connect contact events via EventBridge → API destination (chat uses the websocket).
+    createWebhookReceiver: () => new AmazonConnectContactEventsReceiver() as never,
+  },
   {
     type: 'genesys_cloud',
     createAdapter: (deps) => new GenesysCloudTarget({ http: deps.http }) as never,
@@ -20,7 +26,7 @@ export const escalationTargets: readonly EscalationTargetRegistration[] = [
   },
   {
     type: 'eightbyeight_cc',
-    createAdapter: (deps) => new EightByEightCcTarget({ http: deps.http }) as never,
+    createAdapter: (deps) => new EightByEightCcTarget({ http: deps.http, journal: deps.journal }) as never,
     createWebhookReceiver: (deps) => new EightByEightCcWebhookReceiver({ http: deps.http }) as never,
   },
 ];

@@ -63,6 +63,26 @@ export const AmazonConnectConfigSchema = z
      * or a local test server. Vetted by the outbound URL policy when written and before use.
      */
     endpoint: z.url().optional(),
+    /**
+     * Contact events (voice progress) delivered by an EventBridge rule → API destination to
+     * `POST /v1/ccaas/webhooks/{integrationId}`: how its connection authenticates. `api_key` — header
+     * `headerName` carries `secrets.contactEventsSecret`; `basic` — `Authorization: Basic` of
+     * `username` : `secrets.contactEventsSecret`. Without it every contact event is refused (401).
+     */
+    contactEvents: z
+      .object({
+        auth: z.enum(['api_key', 'basic']).default('api_key'),
+        headerName: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,128}$/, 'an HTTP header name')
+          .default('x-hub-connect-events-key'),
+        username: z.string().min(1).max(512).optional(),
+      })
+      .refine((e) => e.auth !== 'basic' || e.username !== undefined, {
+        message: 'basic auth needs username',
+        path: ['username'],
+      })
+      .optional(),
   })
   .refine((c) => c.externalId === undefined || c.roleArn !== undefined, {
     message: 'externalId needs roleArn',
@@ -77,6 +97,8 @@ export const AmazonConnectSecretsSchema = z
       .regex(/^(AKIA|ASIA)[A-Z0-9]{12,124}$/, 'an AWS access key id (AKIA…)')
       .optional(),
     secretAccessKey: z.string().min(16).max(128).optional(),
+    /** The API destination connection's API key value / Basic password (see `config.contactEvents`). */
+    contactEventsSecret: z.string().min(24).max(512).optional(),
   })
   .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
     message: 'accessKeyId and secretAccessKey go together',

@@ -1,6 +1,8 @@
 import {
   DescribeContactFlowCommand,
   GetContactAttributesCommand,
+  ListContactFlowsCommand,
+  type ContactFlowSummary,
   ListQueuesCommand,
   StartChatContactCommand,
   StartOutboundVoiceContactCommand,
@@ -335,6 +337,42 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<
         throw toTargetError(e, 'GetContactAttributes');
       });
     return out.Attributes ?? {};
+  }
+
+  /**
+   * `ListContactFlows` (type `CONTACT_FLOW`, all pages): id, name and — in `name` — whether it is published,
+   * so the admin UI offers only flows `checkConfiguration` will accept. @throws TargetError
+   */
+  async listFlows(integration: ConnectIntegration): Promise<PlatformQueue[]> {
+    const { connect } = await this.clients.clients(integration);
+    const out: PlatformQueue[] = [];
+    let next: string | undefined;
+    do {
+      const page = await connect
+        .send(
+          new ListContactFlowsCommand({
+            InstanceId: integration.config.instanceId,
+            ContactFlowTypes: ['CONTACT_FLOW'],
+            NextToken: next,
+            MaxResults: 100,
+          }),
+        )
+        .catch((e: unknown) => {
+          throw toTargetError(e, 'ListContactFlows', 'config.instanceId');
+        });
+      out.push(
+        ...(page.ContactFlowSummaryList ?? [])
+          .filter((f: ContactFlowSummary) => f.Id && f.ContactFlowState !== 'ARCHIVED')
+          .map((f: ContactFlowSummary) => ({
+            id: f.Id as string,
+            name: f.Name ?? f.Id ?? '',
+            kind: 'flow' as const,
+            published: f.ContactFlowStatus === 'PUBLISHED',
+          })),
+      );
+      next = page.NextToken;
+    } while (next && out.length < 10_000);
+    return out;
   }
 
   /** `ListQueues` (standard queues, all pages). @throws TargetError */

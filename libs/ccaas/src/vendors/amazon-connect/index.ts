@@ -3,3 +3,4 @@ export * from './attributes';
 export * from './aws-clients';
 export * from './errors';
 export * from './participant-stream';
+export * from './contact-events.receiver';

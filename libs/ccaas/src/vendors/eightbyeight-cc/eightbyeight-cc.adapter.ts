@@ -7,6 +7,7 @@ import {
   type ExternalContact,
   type HandoffContext,
   type PlatformQueue,
+  type StartJournal,
   type TargetIntegration,
   type TestConnectionReport,
 } from '../../core/target';
@@ -41,6 +42,12 @@ const Channels = z.looseObject({
 export interface EightByEightCcTargetOptions {
   /** Outbound HTTP of the hosting service (its `OUTBOUND_*` policy). Default: https only, public addresses only. */
   http?: OutboundHttp;
+  /**
+   * Durable journal making retries safe (the Chat Gateway API has no idempotency key and no conversation
+   * search): the conversation created for a handoff and the customer lines already sent are recorded right
+   * after 8x8 answered, and looked up before a retry re-creates / re-sends them.
+   */
+  journal?: StartJournal;
 }
 
 /**
@@ -67,13 +74,16 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
   readonly secretsSchema = IntegrationConfigSchemas.eightbyeight_cc
     .secrets as unknown as z.ZodType<EightByEightCcSecrets>;
   private readonly http: OutboundHttp;
+  private readonly journal?: StartJournal;
 
   constructor(opts: EightByEightCcTargetOptions = {}) {
     this.http = opts.http ?? strictOutboundHttp();
+    this.journal = opts.journal;
   }
 
   /**
-   * Creates the conversation.
+   * Creates the conversation — or, when the journal has the one already created for this handoff (a retried
+   * `start` command after a crash or a failed store), returns it without calling 8x8.
    * @returns contact id = 8x8 `conversationId`; state `{ conversationId, assignment }`
    * @throws TargetError (`invalid` naming `config.channelId` / `config.defaultQueueId`, …)
    */
@@ -82,6 +92,9 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
     if (!channelId)
       throw new TargetError('invalid', 'the Chat API channel is not set up', 'config.channelId');
     const assignment = resolveEightByEightAssignment(ctx, integration.config);
+    const key = `eightbyeight_cc:${integration.id}:conversation:${ctx.handoffId}`;
+    const known = await this.journal?.get(key);
+    if (known) return { externalContactId: known, state: { conversationId: known, assignment } };
     const history = eightByEightHistory(ctx);
     const res = await this.gateway(integration).call('POST', '/chat-gateway/v1/conversations', {
       channelId,
@@ -91,23 +104,30 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
     });
     const created = Created.safeParse(res.json);
     if (!created.success) throw new TargetError('unavailable', '8x8 returned no conversation id');
+    await this.journal?.put(key, created.data.conversationId);
     return {
       externalContactId: created.data.conversationId,
       state: { conversationId: created.data.conversationId, assignment },
     };
   }
 
-  /** Adds the customer's line to the conversation (`authorType: user`). */
+  /**
+   * Adds the customer's line to the conversation (`authorType: user`); a line the journal records as sent
+   * (a redelivered Kafka message) is not sent again.
+   */
   async sendCustomerMessage(
     contact: ExternalContact,
     message: { messageId: string; text: string; at: string },
     integration: Integration,
   ): Promise<void> {
+    const key = `eightbyeight_cc:${integration.id}:message:${contact.externalContactId}:${message.messageId}`;
+    if (await this.journal?.get(key)) return;
     await this.gateway(integration).call(
       'POST',
       `/chat-gateway/v1/conversations/${encodeURIComponent(contact.externalContactId)}/messages`,
       { authorType: 'user', text: message.text },
     );
+    await this.journal?.put(key, '1');
   }
 
   /** The user leaves the conversation (terminates the interaction); a conversation that is gone (404) counts as ended. */
@@ -238,6 +258,27 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
     );
     if (!ch.success) throw new TargetError('unavailable', '8x8 returned no channel id');
     return { webhookId: wh.data.id, channelId: ch.data.id };
+  }
+
+  /**
+   * Setup route (`POST /v1/integrations/{id}/setup`): {@link registerWebhookAndChannel}, the channel routed to
+   * `queueId` (default `config.defaultQueueId`).
+   * @returns `{ webhookId, channelId }` to store in the config
+   * @throws TargetError `invalid` (field `queueId`) without a queue
+   */
+  async setup(
+    integration: Integration,
+    opts: { name: string; webhookUrl: string; queueId?: string },
+  ): Promise<Record<string, string>> {
+    const queueId = opts.queueId ?? integration.config.defaultQueueId;
+    if (!queueId) {
+      throw new TargetError(
+        'invalid',
+        'the channel needs a queue: give queueId or set config.defaultQueueId',
+        'queueId',
+      );
+    }
+    return this.registerWebhookAndChannel(integration, { ...opts, queueId });
   }
 
   private gateway(integration: Integration): EightByEightChatGateway {

@@ -343,6 +343,17 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
     return { openMessagingIntegrationId: id.data.id };
   }
 
+  /**
+   * Setup route (`POST /v1/integrations/{id}/setup`): {@link createOpenMessagingIntegration}.
+   * @returns `{ openMessagingIntegrationId }` to store in the config
+   */
+  async setup(
+    integration: Integration,
+    opts: { name: string; webhookUrl: string },
+  ): Promise<Record<string, string>> {
+    return this.createOpenMessagingIntegration(integration, opts);
+  }
+
   private async conversation(api: GenesysApi, conversationId: string) {
     return Conversation.parse(
       (await api.call('GET', `/api/v2/conversations/${encodeURIComponent(conversationId)}`)).json ?? {},
