@@ -181,7 +181,7 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
       { signal: 'rule', ruleId: 'refund', category: 'general', path: 'form', evidence: 'keyword "refund"' },
     ]);
     // forced, but nobody is online in the queue yet: the fall-through target (callback) comes first, then the
-    // forced live agent (offered first once available: the scope test below with B)
+    // forced live agent (first once an agent is free: the availability test below)
     expect(res.body.fallthrough).toMatchObject({ reason: 'no_agent_online', to: 'callback' });
     expect(res.body.recommendedPaths.map((p: { path: string }) => p.path)).toEqual([
       'callback',
@@ -251,6 +251,13 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
     expect(d.live.message).toBeUndefined();
     expect(d.body.fallthrough).toBeNull();
     expect(d.order).toEqual(['form', 'live_agent', 'callback']);
+    const forced = await decide(A, { transcript: [turn('Someone used my stolen card, this is fraud.')] });
+    expect(forced.body.fallthrough).toBeNull();
+    expect(forced.body.recommendedPaths.map((p: { path: string }) => p.path)).toEqual([
+      'live_agent',
+      'form',
+      'callback',
+    ]);
 
     // the queue's recent time to pickup (a chat picked up after six minutes, as the router recorded it)
     await sql(
