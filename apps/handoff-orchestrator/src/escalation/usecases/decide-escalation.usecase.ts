@@ -242,9 +242,9 @@ export class DecideEscalationUseCase {
         });
       }
     }
-    const live = out.find((p) => p.path === 'live_agent')!;
+    const live = out.find((p) => p.path === 'live_agent');
     let fallthrough: DecisionView['fallthrough'] = null;
-    if (config.paths.live_agent.enabled && !live.available) {
+    if (live && config.paths.live_agent.enabled && !live.available) {
       const to = config.fallthrough.find((p) => out.find((o) => o.path === p)?.available) ?? null;
       fallthrough = {
         from: 'live_agent',
