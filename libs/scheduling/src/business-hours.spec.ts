@@ -113,6 +113,18 @@ describe('BusinessHours', () => {
     expect(bh.isOpen(ms('2027-01-27T10:00:00+05:30'))).toBe(true);
   });
 
+  it('closesAt: the end of the current stretch; null when closed or open past the horizon (24/7)', () => {
+    const bh = BusinessHours.from(weekdays9to17('Europe/Berlin'));
+    expect(bh.closesAt(ms('2027-03-26T10:00:00+01:00'))).toBe(ms('2027-03-26T17:00:00+01:00'));
+    expect(bh.closesAt(ms('2027-03-27T10:00:00+01:00'))).toBeNull();
+    const always = BusinessHours.from({
+      timeZone: 'Europe/Berlin',
+      weekly: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '24:00' })),
+    });
+    expect(always.isOpen(ms('2027-03-28T02:30:00+02:00'))).toBe(true);
+    expect(always.closesAt(ms('2027-03-28T10:00:00+02:00'))).toBeNull();
+  });
+
   it('a schedule with no intervals never opens', () => {
     const bh = BusinessHours.from({ timeZone: 'UTC', weekly: [] });
     expect(bh.nextOpening(0)).toBeNull();

@@ -158,13 +158,16 @@ export class BusinessHours {
   }
 
   /**
-   * When the open stretch containing `at` ends (epoch ms), or null when closed at `at`. Follows merged
-   * intervals across midnight, up to `horizonDays`.
+   * When the open stretch containing `at` ends (epoch ms). Follows merged intervals across midnight.
+   * @returns null when closed at `at`, or when the stretch is still open `horizonDays` (default 7) later
+   *          (e.g. a 24/7 schedule)
    */
   closesAt(at: Instant, horizonDays = 7): number | null {
     const ms = toMillis(at);
-    const found = this.openIntervals(ms, ms + horizonDays * 86_400_000);
-    return found.length > 0 && found[0].start === ms ? found[0].end : null;
+    const limit = ms + horizonDays * 86_400_000;
+    const found = this.openIntervals(ms, limit);
+    if (found.length === 0 || found[0].start !== ms || found[0].end >= limit) return null;
+    return found[0].end;
   }
 
   /** A local interval on `day` (start of a local date) → absolute [start, end) epoch ms. */
