@@ -8,6 +8,7 @@ import {
   RedisConfigSchema,
   bool,
   csv,
+  signingSecret,
 } from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
@@ -107,5 +108,25 @@ export const HandoffOrchestratorConfigSchema = z.object({
   ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */
   OPENAPI_ENABLED: bool().default(true),
+  /**
+   * Secure forms (docs/forms.md): HS256 key of form links (≥ 32 bytes, shared by every replica). Unset → a
+   * random per-process key (links die with the process; development only); required with NODE_ENV=production.
+   */
+  FORM_LINK_SECRET: signingSecret().optional(),
+  /** `production` makes FORM_LINK_SECRET mandatory. */
+  NODE_ENV: z.string().optional(),
+  /** Origin of the hub-hosted form page in issued links (`https://forms.example.com`); unset → the API request's origin. */
+  FORMS_PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Form page requests (GET + POST `/forms/{token}`) per client IP per minute. */
+  FORM_PAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Submit attempts per form link per 10 minutes (invalid ones included). */
+  FORM_SUBMIT_ATTEMPTS_PER_LINK: z.coerce.number().int().min(1).max(1000).default(10),
+}).superRefine((c, ctx) => {
+  if (c.NODE_ENV === 'production' && !c.FORM_LINK_SECRET)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FORM_LINK_SECRET'],
+      message: 'is required in production (signs form links; every replica must share it)',
+    });
 });
 export type HandoffOrchestratorConfig = z.infer<typeof HandoffOrchestratorConfigSchema>;
