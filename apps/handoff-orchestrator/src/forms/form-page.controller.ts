@@ -1,6 +1,6 @@
 import { AuthenticatedBy } from '@hub/auth';
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { problemBody, sendProblem } from '@hub/http';
@@ -53,12 +53,11 @@ export class FormPageController {
       'problem+json naming each field).',
   })
   @ApiParam({ name: 'token', description: 'The link’s JWT' })
+  @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({
     required: true,
-    content: {
-      'application/x-www-form-urlencoded': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
-      'application/json': { schema: { type: 'object', additionalProperties: { type: 'string' } } },
-    },
+    description: 'The form fields by name (strings)',
+    schema: { type: 'object', additionalProperties: { type: 'string' } },
   })
   @ApiProduces('text/html', 'application/json')
   @ApiResponse({ status: 200, description: 'Submitted (success page)', content: html })
