@@ -67,6 +67,10 @@ export function buildToolManifest(config: EscalationConfig): ToolManifest {
               type: 'string',
               description: 'decisionId of the escalation decision, for the audit',
             },
+            conversation_id: {
+              type: 'string',
+              description: 'The conversation the submit note goes to (default: the decision’s)',
+            },
           },
           required: ['template_id', 'prefilled_data'],
           additionalProperties: false,
