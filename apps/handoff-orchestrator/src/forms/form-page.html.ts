@@ -142,7 +142,7 @@ export function renderFormPage(
       }</h2><ul>${errors
         .map((e) => {
           const f = template.fields.find((x) => x.name === e.field);
-          return `<li><a href="#f-${esc(e.field)}">${esc(f?.label ?? e.field)}: ${esc(e.message)}</a></li>`;
+          return `<li><a id="summary-${esc(e.field)}" href="#f-${esc(e.field)}">${esc(f?.label ?? e.field)}: ${esc(e.message)}</a></li>`;
         })
         .join('')}</ul></div>`
     : '';
@@ -160,7 +160,7 @@ ${summary}
 <p class="hint">Fields marked * are required.</p>
 <form method="post" action="${esc(action)}" novalidate>
 ${fields}
-<button type="submit">Send</button>
+<button type="submit" id="form-send">Send</button>
 </form>`,
   );
 }
