@@ -13,7 +13,7 @@ CREATE TABLE "form_templates" (
   -- { "type": "hosted" } | { "type": "external", "url": "https://…" }
   "target" JSONB NOT NULL,
   "webhook_url" TEXT NOT NULL,
-  "link_ttl_seconds" INTEGER NOT NULL,
+  "link_ttl_seconds" INTEGER NOT NULL DEFAULT 86400,
   -- the internal note posted to the conversation on submit ("form address-change submitted")
   "note_text" TEXT,
   "revision" INTEGER NOT NULL DEFAULT 1,
@@ -44,7 +44,7 @@ CREATE TABLE "form_links" (
   CONSTRAINT "form_links_pkey" PRIMARY KEY ("id"),
   CONSTRAINT "form_links_template_fkey" FOREIGN KEY ("template_id") REFERENCES "form_templates" ("id") ON DELETE CASCADE
 );
-CREATE UNIQUE INDEX "form_links_jti_hash_key" ON "form_links" ("jti_hash");
+CREATE UNIQUE INDEX "form_links_jti_hash_key" ON "form_links" ("tenant_id", "jti_hash");
 CREATE INDEX "form_links_conversation_idx" ON "form_links" ("tenant_id", "conversation_id");
 
 -- One accepted submission and its durable webhook delivery to the tenant's backend (like callback_deliveries).
