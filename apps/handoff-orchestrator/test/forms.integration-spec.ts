@@ -50,8 +50,11 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
 
   beforeAll(async () => {
     world = await createTestWorld();
-    receiver = await fakeServer((_req: Recorded, res: ServerResponse) => {
-      res.writeHead(204).end();
+    let flaky = 0;
+    receiver = await fakeServer((req: Recorded, res: ServerResponse) => {
+      // `/flaky` answers 503 to its first 4 POSTs (more than one attempt's in-process tries)
+      if (req.url === '/flaky' && flaky++ < 4) res.writeHead(503).end();
+      else res.writeHead(204).end();
     });
     svc = await startFormsService(world, { FORM_SUBMIT_ATTEMPTS_PER_LINK: '8' });
     kafka = new WorldKafka(world);
@@ -260,6 +263,36 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     expect((await getPage(url)).status).toBe(410);
     await new Promise((res) => setTimeout(res, 300)); // a second delivery would have been leased by now
     expect(receiver.requests.filter((q) => q.body?.linkId === r.body.linkId)).toHaveLength(1);
+  });
+
+  it('delivery is durable: a failing backend is retried with the same webhook-id until it accepts', async () => {
+    const t = await http(svc.url, 'POST', '/v1/forms/templates', {
+      tenant: T,
+      body: addressChangeTemplate(`${receiver.url}/flaky`, { name: 'address-change-flaky' }),
+    });
+    expect(t.status).toBe(201);
+    const r = await http(svc.url, 'POST', '/v1/forms/links', {
+      tenant: T,
+      body: { template_id: t.body.id, prefilled_data: {} },
+    });
+    expect((await postForm(r.body.url, filled())).status).toBe(200);
+    await waitFor(
+      async () => {
+        const [s] = await sql<{ status: string; attempts: number }>(
+          world,
+          'SELECT status, attempts FROM form_submissions WHERE link_id = $1',
+          [r.body.linkId],
+        );
+        return s?.status === 'delivered' && s.attempts >= 2;
+      },
+      { what: 'delivered after a durable retry', timeoutMs: 30_000 },
+    );
+    const hits = receiver.requests.filter((q) => q.url === '/flaky');
+    expect(hits.length).toBe(5);
+    expect(new Set(hits.map((h) => h.headers['webhook-id'])).size).toBe(1);
+    for (const h of hits) expect(() => new Webhook(secret).verify(h.raw, h.headers as Record<string, string>)).not.toThrow();
+    expect(svc.logs.join('')).toContain('form webhook delivery failed');
+    expect(svc.logs.join('')).not.toContain(SENSITIVE);
   });
 
   it('single use is the database’s: parallel submits of one link → exactly one succeeds', async () => {
