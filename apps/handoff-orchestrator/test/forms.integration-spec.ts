@@ -51,9 +51,11 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
   beforeAll(async () => {
     world = await createTestWorld();
     let flaky = 0;
+    let slow = 0;
     receiver = await fakeServer((req: Recorded, res: ServerResponse) => {
       // `/flaky` answers 503 to its first 4 POSTs (more than one attempt's in-process tries)
       if (req.url === '/flaky' && flaky++ < 4) res.writeHead(503).end();
+      else if (req.url === '/slow' && slow++ < 3) res.writeHead(503).end();
       else res.writeHead(204).end();
     });
     svc = await startFormsService(world, { FORM_SUBMIT_ATTEMPTS_PER_LINK: '8' });
@@ -295,6 +297,30 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     expect(svc.logs.join('')).not.toContain(SENSITIVE);
   });
 
+  it('deleting a template: its open links answer 404, a pending delivery is still made', async () => {
+    const t = await http(svc.url, 'POST', '/v1/forms/templates', {
+      tenant: T,
+      body: addressChangeTemplate(`${receiver.url}/slow`, { name: 'address-change-old' }),
+    });
+    const issueFor = () =>
+      http(svc.url, 'POST', '/v1/forms/links', { tenant: T, body: { template_id: t.body.id, prefilled_data: {} } });
+    const [used, open] = [await issueFor(), await issueFor()];
+    expect((await postForm(used.body.url, filled())).status).toBe(200);
+    expect((await http(svc.url, 'DELETE', `/v1/forms/templates/${t.body.id}`, { tenant: T })).status).toBe(204);
+    expect((await http(svc.url, 'DELETE', `/v1/forms/templates/${t.body.id}`, { tenant: T })).status).toBe(404);
+    expect((await getPage(open.body.url)).status).toBe(404);
+    await waitFor(
+      async () => {
+        const [s] = await sql<{ status: string }>(world, 'SELECT status FROM form_submissions WHERE link_id = $1', [
+          used.body.linkId,
+        ]);
+        return s?.status === 'delivered';
+      },
+      { what: 'the pending delivery made after the delete', timeoutMs: 30_000 },
+    );
+    expect(receiver.requests.filter((q) => q.url === '/slow' && q.body?.linkId === used.body.linkId)).toHaveLength(4);
+  });
+
   it('single use is the database’s: parallel submits of one link → exactly one succeeds', async () => {
     const r = await issue({ prefilled_data: {} });
     const results = await Promise.all(Array.from({ length: 5 }, () => postForm(r.body.url, filled())));
@@ -386,7 +412,7 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
           ),
         ),
         rules: [{ id: 'address', kind: 'keyword', keywords: ['new address'], path: 'form' }],
-        paths: { form: { enabled: true, templateId } },
+        paths: { form: { enabled: true, templateId: 'address-change' } },
       },
     });
     const tools = await http(svc.url, 'GET', '/v1/escalation/tools', { tenant: T });
@@ -404,8 +430,12 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
       },
     });
     expect(decision.status).toBe(201);
-    const link = await issue({ prefilled_data: {}, decision_id: decision.body.decisionId });
+    // the bot passes the config's default template (its name) through, as the tool manifest offers it
+    const form = tools.body.tools.find((t: { function: { name: string } }) => t.function.name === 'send_secure_form');
+    expect(form.function.parameters.properties.template_id.default).toBe('address-change');
+    const link = await issue({ template_id: 'address-change', prefilled_data: {}, decision_id: decision.body.decisionId });
     expect(link.status).toBe(201);
+    expect(link.body.templateId).toBe(templateId);
     expect(link.body.conversationId).toBe(conversationId);
     const after = await http(svc.url, 'GET', `/v1/escalation/decisions/${decision.body.decisionId}`, { tenant: T });
     expect(after.body.pathPicked).toBe('form');

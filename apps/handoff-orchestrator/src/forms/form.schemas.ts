@@ -164,7 +164,8 @@ const prefilledValue = z.union([z.string().max(10_000), z.number(), z.boolean()]
  */
 export const IssueFormLinkBodySchema = z
   .object({
-    template_id: z.uuid(),
+    /** The template's id, or its name (`address-change`, as the escalation config's `paths.form.templateId`). */
+    template_id: z.string().min(1).max(200),
     prefilled_data: z.record(z.string(), prefilledValue).default({}),
     /** Where the success page links back to (the chat). */
     return_url: z.url({ protocol: /^https?$/ }).optional(),
@@ -180,7 +181,7 @@ export type IssueFormLinkBody = z.infer<typeof IssueFormLinkBodySchema>;
 
 export const IssuedFormLinkSchema = z.object({
   linkId: z.uuid(),
-  templateId: z.uuid(),
+  templateId: z.uuid().describe('The template’s id (also when the request named it)'),
   /** The link to send to the customer (single use, expires at `expiresAt`). */
   url: z.string(),
   expiresAt: z.iso.datetime(),

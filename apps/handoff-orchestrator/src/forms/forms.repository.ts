@@ -182,6 +182,16 @@ export class FormsRepository {
     return rows[0] ? template(rows[0]) : null;
   }
 
+  async getTemplateByName(tenantId: string, name: string): Promise<FormTemplate | null> {
+    const { rows } = await this.tx(tenantId, (db) =>
+      db.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 AND name = $2`, [
+        tenantId,
+        name,
+      ]),
+    );
+    return rows[0] ? template(rows[0]) : null;
+  }
+
   async listTemplates(tenantId: string): Promise<FormTemplate[]> {
     const { rows } = await this.tx(tenantId, (db) =>
       db.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 ORDER BY name`, [

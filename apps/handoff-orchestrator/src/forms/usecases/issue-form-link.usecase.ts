@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import { EscalationRepository } from '../../escalation/escalation.repository';
 import { BadRequestProblem, NotFoundProblem } from '../../http/problems';
 import { FORM_LINK_SIGNER, jtiHash, type FormLinkSigner } from '../form-link.signer';
@@ -8,7 +9,7 @@ import { FormsRepository } from '../forms.repository';
 import { FORMS_OPTIONS, type FormsOptions } from '../forms.tokens';
 
 /**
- * `send_secure_form(template_id, prefilled_data, return_url)`: validates the prefilled data against the
+ * `send_secure_form(template_id, prefilled_data, return_url)` (`template_id`: id or name): validates the prefilled data against the
  * template (unknown / sensitive / invalid field → 400 `prefilled_data.<field>`), stores the link (prefilled
  * data, conversation, jti hash, expiry) and returns a signed single-use URL. With a `decision_id` the
  * decision's conversation is used (unless given) and the decision records `pathPicked: form`.
@@ -27,7 +28,9 @@ export class IssueFormLinkUseCase {
    * @throws NotFoundProblem (`template_id`, `decision_id`), BadRequestProblem (`prefilled_data.<field>`)
    */
   async issue(tenantId: string, body: IssueFormLinkBody, baseUrl: string): Promise<IssuedFormLink> {
-    const template = await this.repo.getTemplate(tenantId, body.template_id);
+    const template = z.uuid().safeParse(body.template_id).success
+      ? await this.repo.getTemplate(tenantId, body.template_id)
+      : await this.repo.getTemplateByName(tenantId, body.template_id);
     if (!template) throw new NotFoundProblem(`form template ${body.template_id} not found`, 'template_id');
     const prefilled = validatePrefilled(template.fields, body.prefilled_data);
     if (!prefilled.ok) {

@@ -49,7 +49,8 @@ CREATE INDEX "form_links_conversation_idx" ON "form_links" ("tenant_id", "conver
 
 -- One accepted submission and its durable webhook delivery to the tenant's backend (like callback_deliveries).
 -- The submitted values (sensitive ones included) are envelope-encrypted (AES-256-GCM, data key wrapped by the
--- integrations' KEK, AAD = tenant + `form-submission/<id>`). One submission per link (unique link_id).
+-- integrations' KEK, AAD = tenant + `form-submission/<id>`). One submission per link (unique link_id). No
+-- foreign key to form_links on purpose: deleting a template deletes its links, never a pending delivery.
 CREATE TABLE "form_submissions" (
   "id" UUID NOT NULL,
   "tenant_id" TEXT NOT NULL,
@@ -69,7 +70,6 @@ CREATE TABLE "form_submissions" (
   "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
   "delivered_at" TIMESTAMPTZ(3),
   CONSTRAINT "form_submissions_pkey" PRIMARY KEY ("id"),
-  CONSTRAINT "form_submissions_link_fkey" FOREIGN KEY ("link_id") REFERENCES "form_links" ("id") ON DELETE CASCADE,
   CONSTRAINT "form_submissions_status_check" CHECK ("status" IN ('pending', 'delivered', 'failed'))
 );
 CREATE UNIQUE INDEX "form_submissions_link_key" ON "form_submissions" ("link_id");
