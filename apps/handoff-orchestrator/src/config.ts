@@ -12,11 +12,24 @@ import {
 } from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
 
+/** With NODE_ENV=production FORM_LINK_SECRET must be set (every replica must verify every form link). */
+function requireFormLinkSecretInProduction(
+  c: { NODE_ENV?: string; FORM_LINK_SECRET?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.NODE_ENV === 'production' && !c.FORM_LINK_SECRET)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FORM_LINK_SECRET'],
+      message: 'is required in production (signs form links; every replica must share it)',
+    });
+}
+
 /**
  * Environment of the handoff orchestrator (validated once in main.ts by `loadConfig`; a bad value
  * stops the service at start with a message naming the variable).
  */
-export const HandoffOrchestratorConfigSchema = z.object({
+const HandoffOrchestratorConfigFields = z.object({
   ...HttpConfigSchema.shape,
   ...HttpProtectionConfigSchema.shape,
   ...AuthConfigSchema.shape,
@@ -86,7 +99,9 @@ export const HandoffOrchestratorConfigSchema = z.object({
     .transform((list) => list.map((h) => h.toLowerCase().replace(/^\*?\./, '')))
     .pipe(
       z.array(
-        z.hostname({ error: 'each entry must be a host name or suffix such as example.com or .example.com' }),
+        z.hostname({
+          error: 'each entry must be a host name or suffix such as example.com or .example.com',
+        }),
       ),
     )
     .optional(),
@@ -121,12 +136,10 @@ export const HandoffOrchestratorConfigSchema = z.object({
   FORM_PAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** Submit attempts per form link per 10 minutes (invalid ones included). */
   FORM_SUBMIT_ATTEMPTS_PER_LINK: z.coerce.number().int().min(1).max(1000).default(10),
-}).superRefine((c, ctx) => {
-  if (c.NODE_ENV === 'production' && !c.FORM_LINK_SECRET)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['FORM_LINK_SECRET'],
-      message: 'is required in production (signs form links; every replica must share it)',
-    });
 });
+
+/** {@link HandoffOrchestratorConfigFields} with the cross-variable checks. */
+export const HandoffOrchestratorConfigSchema = HandoffOrchestratorConfigFields.superRefine(
+  requireFormLinkSecretInProduction,
+);
 export type HandoffOrchestratorConfig = z.infer<typeof HandoffOrchestratorConfigSchema>;

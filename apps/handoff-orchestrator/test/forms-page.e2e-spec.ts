@@ -153,7 +153,9 @@ describe('the hosted secure form in headless Chromium (keyboard only, axe-core, 
     // the summary's link takes keyboard focus to the field
     await tabTo(page, 'summary-postcode');
     await page.keyboard.press('Enter');
-    await waitFor(async () => (await activeId(page)) === 'f-postcode', { what: 'focus on the postcode field' });
+    await waitFor(async () => (await activeId(page)) === 'f-postcode', {
+      what: 'focus on the postcode field',
+    });
     await page.keyboard.press('Control+A');
     await page.keyboard.type('10115');
     await tabTo(page, 'f-national_id');

@@ -116,7 +116,9 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     expect(replaced.body).toMatchObject({ revision: 2, linkTtlSeconds: 3600 });
     const list = await http(svc.url, 'GET', '/v1/forms/templates', { tenant: T });
     expect(list.body.items.map((t: { id: string }) => t.id)).toEqual([templateId]);
-    expect((await http(svc.url, 'GET', `/v1/forms/templates/${templateId}`, { tenant: OTHER })).status).toBe(404);
+    expect((await http(svc.url, 'GET', `/v1/forms/templates/${templateId}`, { tenant: OTHER })).status).toBe(
+      404,
+    );
     expect((await http(svc.url, 'GET', '/v1/forms/templates/not-a-uuid', { tenant: T })).status).toBe(404);
     expect((await http(svc.url, 'GET', '/v1/forms/templates', { tenant: OTHER })).body.items).toEqual([]);
   });
@@ -154,7 +156,12 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     expect(r.body.url).not.toContain('Ann');
     const token = tokenOf(r.body.url);
     const claims = claimsOf(token);
-    expect(claims).toMatchObject({ aud: FORM_LINK_AUDIENCE, iss: FORM_LINK_ISSUER, sub: r.body.linkId, tid: T });
+    expect(claims).toMatchObject({
+      aud: FORM_LINK_AUDIENCE,
+      iss: FORM_LINK_ISSUER,
+      sub: r.body.linkId,
+      tid: T,
+    });
     expect(typeof claims.jti).toBe('string');
     expect((claims.exp as number) - Date.now() / 1000).toBeLessThanOrEqual(3600); // template's lifetime
     expect(JSON.stringify(claims)).not.toMatch(/Ann|PN-204518/);
@@ -180,9 +187,11 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
       expect(page.html).toContain('value="Ann Example"');
       expect(page.html).not.toContain('<script');
     }
-    const [after] = await sql<{ consumed_at: Date | null }>(world, 'SELECT consumed_at FROM form_links WHERE id = $1', [
-      r.body.linkId,
-    ]);
+    const [after] = await sql<{ consumed_at: Date | null }>(
+      world,
+      'SELECT consumed_at FROM form_links WHERE id = $1',
+      [r.body.linkId],
+    );
     expect(after!.consumed_at).toBeNull();
   });
 
@@ -196,14 +205,18 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     // each error is tied to its field; the sensitive value typed is never echoed back
     for (const f of ['postcode', 'email', 'national_id']) {
       expect(invalid.html).toMatch(new RegExp(`<p class="error" id="f-${f}-error">Error: `));
-      expect(invalid.html).toMatch(new RegExp(`id="f-${f}"[^>]*aria-describedby="[^"]*f-${f}-error"[^>]*aria-invalid="true"`));
+      expect(invalid.html).toMatch(
+        new RegExp(`id="f-${f}"[^>]*aria-describedby="[^"]*f-${f}-error"[^>]*aria-invalid="true"`),
+      );
     }
     expect(invalid.html).toContain('role="alert"');
     expect(invalid.html).toContain('value="12 Harbour Road"');
     expect(invalid.html).not.toContain('value="x1"');
-    const [open] = await sql<{ consumed_at: Date | null }>(world, 'SELECT consumed_at FROM form_links WHERE id = $1', [
-      r.body.linkId,
-    ]);
+    const [open] = await sql<{ consumed_at: Date | null }>(
+      world,
+      'SELECT consumed_at FROM form_links WHERE id = $1',
+      [r.body.linkId],
+    );
     expect(open!.consumed_at).toBeNull();
 
     const ok = await postForm(url, filled());
@@ -227,9 +240,11 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     });
     expect(hit.headers['webhook-id']).toBe(verified.id);
     await waitFor(async () => {
-      const [s] = await sql<{ status: string }>(world, 'SELECT status FROM form_submissions WHERE link_id = $1', [
-        r.body.linkId,
-      ]);
+      const [s] = await sql<{ status: string }>(
+        world,
+        'SELECT status FROM form_submissions WHERE link_id = $1',
+        [r.body.linkId],
+      );
       return s?.status === 'delivered';
     });
     // stored encrypted: the plaintext is nowhere in the row
@@ -249,7 +264,11 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
           .find((e) => e.data.conversationId === conversationId && e.data.sender.role === 'system'),
       { what: 'conversation note' },
     );
-    expect(note.data).toMatchObject({ direction: 'inbound', kind: 'text', text: 'form address-change submitted' });
+    expect(note.data).toMatchObject({
+      direction: 'inbound',
+      kind: 'text',
+      text: 'form address-change submitted',
+    });
     const transcript = JSON.stringify(kafka.events('conversationMessages'));
     expect(transcript).not.toContain(SENSITIVE);
     expect(kafka.events('conversationMessages').some((e) => e.data.kind === 'ended')).toBe(false);
@@ -292,7 +311,8 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     const hits = receiver.requests.filter((q) => q.url === '/flaky');
     expect(hits.length).toBe(5);
     expect(new Set(hits.map((h) => h.headers['webhook-id'])).size).toBe(1);
-    for (const h of hits) expect(() => new Webhook(secret).verify(h.raw, h.headers as Record<string, string>)).not.toThrow();
+    for (const h of hits)
+      expect(() => new Webhook(secret).verify(h.raw, h.headers as Record<string, string>)).not.toThrow();
     expect(svc.logs.join('')).toContain('form webhook delivery failed');
     expect(svc.logs.join('')).not.toContain(SENSITIVE);
   });
@@ -303,31 +323,44 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
       body: addressChangeTemplate(`${receiver.url}/slow`, { name: 'address-change-old' }),
     });
     const issueFor = () =>
-      http(svc.url, 'POST', '/v1/forms/links', { tenant: T, body: { template_id: t.body.id, prefilled_data: {} } });
+      http(svc.url, 'POST', '/v1/forms/links', {
+        tenant: T,
+        body: { template_id: t.body.id, prefilled_data: {} },
+      });
     const [used, open] = [await issueFor(), await issueFor()];
     expect((await postForm(used.body.url, filled())).status).toBe(200);
-    expect((await http(svc.url, 'DELETE', `/v1/forms/templates/${t.body.id}`, { tenant: T })).status).toBe(204);
-    expect((await http(svc.url, 'DELETE', `/v1/forms/templates/${t.body.id}`, { tenant: T })).status).toBe(404);
+    expect((await http(svc.url, 'DELETE', `/v1/forms/templates/${t.body.id}`, { tenant: T })).status).toBe(
+      204,
+    );
+    expect((await http(svc.url, 'DELETE', `/v1/forms/templates/${t.body.id}`, { tenant: T })).status).toBe(
+      404,
+    );
     expect((await getPage(open.body.url)).status).toBe(404);
     await waitFor(
       async () => {
-        const [s] = await sql<{ status: string }>(world, 'SELECT status FROM form_submissions WHERE link_id = $1', [
-          used.body.linkId,
-        ]);
+        const [s] = await sql<{ status: string }>(
+          world,
+          'SELECT status FROM form_submissions WHERE link_id = $1',
+          [used.body.linkId],
+        );
         return s?.status === 'delivered';
       },
       { what: 'the pending delivery made after the delete', timeoutMs: 30_000 },
     );
-    expect(receiver.requests.filter((q) => q.url === '/slow' && q.body?.linkId === used.body.linkId)).toHaveLength(4);
+    expect(
+      receiver.requests.filter((q) => q.url === '/slow' && q.body?.linkId === used.body.linkId),
+    ).toHaveLength(4);
   });
 
   it('single use is the database’s: parallel submits of one link → exactly one succeeds', async () => {
     const r = await issue({ prefilled_data: {} });
     const results = await Promise.all(Array.from({ length: 5 }, () => postForm(r.body.url, filled())));
     expect(results.map((x) => x.status).sort()).toEqual([200, 410, 410, 410, 410]);
-    const [n] = await sql<{ n: number }>(world, 'SELECT count(*)::int AS n FROM form_submissions WHERE link_id = $1', [
-      r.body.linkId,
-    ]);
+    const [n] = await sql<{ n: number }>(
+      world,
+      'SELECT count(*)::int AS n FROM form_submissions WHERE link_id = $1',
+      [r.body.linkId],
+    );
     expect(n!.n).toBe(1);
   });
 
@@ -345,13 +378,19 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
         .setExpirationTime(exp)
         .sign(key);
 
-    const expired = await getPage(`${svc.url}/forms/${await sign({ tid: T }, Math.floor(Date.now() / 1000) - 5)}`);
+    const expired = await getPage(
+      `${svc.url}/forms/${await sign({ tid: T }, Math.floor(Date.now() / 1000) - 5)}`,
+    );
     expect(expired.status).toBe(410);
     expect(expired.html).toContain('expired');
-    const wrongAud = await getPage(`${svc.url}/forms/${await sign({ tid: T }, c.exp as number, 'agent-gateway')}`);
+    const wrongAud = await getPage(
+      `${svc.url}/forms/${await sign({ tid: T }, c.exp as number, 'agent-gateway')}`,
+    );
     expect(wrongAud.status).toBe(401);
     expect(wrongAud.html).toContain('not a valid form link');
-    const tampered = await getPage(`${svc.url}/forms/${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`);
+    const tampered = await getPage(
+      `${svc.url}/forms/${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`,
+    );
     expect(tampered.status).toBe(401);
     const otherKey = await new SignJWT({ tid: T })
       .setProtectedHeader({ alg: 'HS256' })
@@ -365,17 +404,21 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     // the same link id and jti claimed for another tenant: RLS finds no such link there
     const foreign = await getPage(`${svc.url}/forms/${await sign({ tid: OTHER }, c.exp as number)}`);
     expect(foreign.status).toBe(404);
-    expect((await postForm(`${svc.url}/forms/${await sign({ tid: OTHER }, c.exp as number)}`, filled())).status).toBe(
-      404,
-    );
+    expect(
+      (await postForm(`${svc.url}/forms/${await sign({ tid: OTHER }, c.exp as number)}`, filled())).status,
+    ).toBe(404);
 
     // expired in the database (the JWT's exp still ahead): 410 on GET and POST, nothing stored
-    await sql(world, "UPDATE form_links SET expires_at = now() - interval '1 second' WHERE id = $1", [r.body.linkId]);
-    expect((await getPage(r.body.url)).status).toBe(410);
-    expect((await postForm(r.body.url, filled())).status).toBe(410);
-    const [n] = await sql<{ n: number }>(world, 'SELECT count(*)::int AS n FROM form_submissions WHERE link_id = $1', [
+    await sql(world, "UPDATE form_links SET expires_at = now() - interval '1 second' WHERE id = $1", [
       r.body.linkId,
     ]);
+    expect((await getPage(r.body.url)).status).toBe(410);
+    expect((await postForm(r.body.url, filled())).status).toBe(410);
+    const [n] = await sql<{ n: number }>(
+      world,
+      'SELECT count(*)::int AS n FROM form_submissions WHERE link_id = $1',
+      [r.body.linkId],
+    );
     expect(n!.n).toBe(0);
   });
 
@@ -407,9 +450,14 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
       tenant: T,
       body: {
         detectors: Object.fromEntries(
-          ['human_request', 'complaint', 'frustration', 'legal_advice', 'medical_advice', 'financial_advice'].map(
-            (d) => [d, { enabled: false }],
-          ),
+          [
+            'human_request',
+            'complaint',
+            'frustration',
+            'legal_advice',
+            'medical_advice',
+            'financial_advice',
+          ].map((d) => [d, { enabled: false }]),
         ),
         rules: [{ id: 'address', kind: 'keyword', keywords: ['new address'], path: 'form' }],
         paths: { form: { enabled: true, templateId: 'address-change' } },
@@ -426,18 +474,28 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
       tenant: T,
       body: {
         conversationId,
-        transcript: [{ role: 'user', text: 'I moved, here is my new address', timestamp: '2026-12-02T10:00:00Z' }],
+        transcript: [
+          { role: 'user', text: 'I moved, here is my new address', timestamp: '2026-12-02T10:00:00Z' },
+        ],
       },
     });
     expect(decision.status).toBe(201);
     // the bot passes the config's default template (its name) through, as the tool manifest offers it
-    const form = tools.body.tools.find((t: { function: { name: string } }) => t.function.name === 'send_secure_form');
+    const form = tools.body.tools.find(
+      (t: { function: { name: string } }) => t.function.name === 'send_secure_form',
+    );
     expect(form.function.parameters.properties.template_id.default).toBe('address-change');
-    const link = await issue({ template_id: 'address-change', prefilled_data: {}, decision_id: decision.body.decisionId });
+    const link = await issue({
+      template_id: 'address-change',
+      prefilled_data: {},
+      decision_id: decision.body.decisionId,
+    });
     expect(link.status).toBe(201);
     expect(link.body.templateId).toBe(templateId);
     expect(link.body.conversationId).toBe(conversationId);
-    const after = await http(svc.url, 'GET', `/v1/escalation/decisions/${decision.body.decisionId}`, { tenant: T });
+    const after = await http(svc.url, 'GET', `/v1/escalation/decisions/${decision.body.decisionId}`, {
+      tenant: T,
+    });
     expect(after.body.pathPicked).toBe('form');
     const unknownDecision = await issue({ prefilled_data: {}, decision_id: randomUUID() });
     expect(unknownDecision.status).toBe(404);

@@ -78,7 +78,12 @@ export class FormLinkSigner {
       const tid = payload['tid'];
       if (typeof tid !== 'string' || !tid || !payload.sub || !payload.jti || !payload.exp)
         throw new FormLinkTokenError('invalid', 'the link is incomplete');
-      return { tenantId: tid, linkId: payload.sub, jti: payload.jti, expiresAt: new Date(payload.exp * 1000) };
+      return {
+        tenantId: tid,
+        linkId: payload.sub,
+        jti: payload.jti,
+        expiresAt: new Date(payload.exp * 1000),
+      };
     } catch (e) {
       if (e instanceof FormLinkTokenError) throw e;
       if (e instanceof joseErrors.JWTExpired) throw new FormLinkTokenError('expired', 'the link has expired');

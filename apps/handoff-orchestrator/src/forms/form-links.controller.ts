@@ -3,7 +3,12 @@ import { Body, Controller, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId, ZodValidationPipe } from '@hub/http';
-import { IssueFormLinkBodySchema, IssuedFormLinkSchema, type IssueFormLinkBody, type IssuedFormLink } from './form.schemas';
+import {
+  IssueFormLinkBodySchema,
+  IssuedFormLinkSchema,
+  type IssueFormLinkBody,
+  type IssuedFormLink,
+} from './form.schemas';
 import { IssueFormLinkUseCase } from './usecases/issue-form-link.usecase';
 
 /**

@@ -27,7 +27,11 @@ export class FormPageRateLimiter implements OnApplicationShutdown {
   private readonly perLink: RateLimiterRedis;
 
   constructor(opts: FormPageRateLimiterOptions) {
-    this.redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, lazyConnect: false, maxRetriesPerRequest: 1 });
+    this.redis = new Redis(opts.redisUrl, {
+      enableOfflineQueue: false,
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+    });
     this.redis.on('error', () => undefined); // the insurance limiter answers meanwhile
     const make = (name: string, points: number, duration: number) =>
       new RateLimiterRedis({

@@ -105,7 +105,10 @@ function fieldHtml(f: FormField, value: string | undefined, error: string | unde
     control = `<textarea ${common} rows="4"${attrs}>${esc(value ?? '')}</textarea>`;
   } else if (f.type === 'select') {
     const opts = (f.options ?? [])
-      .map((o) => `<option value="${esc(o.value)}"${o.value === value ? ' selected' : ''}>${esc(o.label)}</option>`)
+      .map(
+        (o) =>
+          `<option value="${esc(o.value)}"${o.value === value ? ' selected' : ''}>${esc(o.label)}</option>`,
+      )
       .join('');
     control = `<select ${common}><option value="">Choose…</option>${opts}</select>`;
   } else {

@@ -108,9 +108,7 @@ export const LINK_TTL_MAX_S = 604_800;
 export const FormTemplateBodySchema = z
   .object({
     /** Slug, unique per tenant (`address-change`). */
-    name: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and - (≤ 63)'),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and - (≤ 63)'),
     title: z.string().trim().min(1).max(200),
     description: z.string().max(2000).optional(),
     fields: z.array(FormFieldSchema).min(1).max(50),
@@ -130,7 +128,11 @@ export const FormTemplateBodySchema = z
     const seen = new Set<string>();
     t.fields.forEach((f, i) => {
       if (seen.has(f.name))
-        ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `duplicate field name ${f.name}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'name'],
+          message: `duplicate field name ${f.name}`,
+        });
       seen.add(f.name);
     });
   });

@@ -136,7 +136,9 @@ export class FormsRepository {
           ],
         ),
       );
-      return template(rows[0]!);
+      const [row] = rows;
+      if (!row) throw new Error('INSERT … RETURNING returned no row');
+      return template(row);
     } catch (e) {
       if (isUniqueViolation(e)) throw new DuplicateTemplateNameError(t.name);
       throw e;
@@ -174,29 +176,30 @@ export class FormsRepository {
 
   async getTemplate(tenantId: string, id: string): Promise<FormTemplate | null> {
     const { rows } = await this.tx(tenantId, (db) =>
-      db.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 AND id = $2::uuid`, [
-        tenantId,
-        id,
-      ]),
+      db.query<TemplateRow>(
+        `SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 AND id = $2::uuid`,
+        [tenantId, id],
+      ),
     );
     return rows[0] ? template(rows[0]) : null;
   }
 
   async getTemplateByName(tenantId: string, name: string): Promise<FormTemplate | null> {
     const { rows } = await this.tx(tenantId, (db) =>
-      db.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 AND name = $2`, [
-        tenantId,
-        name,
-      ]),
+      db.query<TemplateRow>(
+        `SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 AND name = $2`,
+        [tenantId, name],
+      ),
     );
     return rows[0] ? template(rows[0]) : null;
   }
 
   async listTemplates(tenantId: string): Promise<FormTemplate[]> {
     const { rows } = await this.tx(tenantId, (db) =>
-      db.query<TemplateRow>(`SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 ORDER BY name`, [
-        tenantId,
-      ]),
+      db.query<TemplateRow>(
+        `SELECT ${TEMPLATE_COLUMNS} FROM form_templates WHERE tenant_id = $1 ORDER BY name`,
+        [tenantId],
+      ),
     );
     return rows.map(template);
   }
@@ -299,7 +302,10 @@ export class FormsRepository {
           `SELECT consumed_at IS NOT NULL AS consumed FROM form_links WHERE tenant_id = $1 AND id = $2::uuid AND jti_hash = $3`,
           [s.tenantId, s.linkId, s.jtiHash],
         );
-        return { ok: false as const, reason: !rows[0] ? 'not_found' : rows[0].consumed ? 'consumed' : 'expired' };
+        return {
+          ok: false as const,
+          reason: !rows[0] ? 'not_found' : rows[0].consumed ? 'consumed' : 'expired',
+        };
       }
       await db.query(
         `INSERT INTO form_submissions (id, tenant_id, link_id, template_id, webhook_url, data_ciphertext, data_iv, data_tag,

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { ConfigError, loadConfig } from '@hub/config';
 import { HandoffOrchestratorConfigSchema } from '../config';
-import { FORM_LINK_AUDIENCE, FORM_LINK_ISSUER, FormLinkSigner, FormLinkTokenError, jtiHash } from './form-link.signer';
+import {
+  FORM_LINK_AUDIENCE,
+  FORM_LINK_ISSUER,
+  FormLinkSigner,
+  FormLinkTokenError,
+  jtiHash,
+} from './form-link.signer';
 import { esc, renderFormPage } from './form-page.html';
 import {
   FormTemplateBodySchema,
@@ -53,7 +59,14 @@ describe('form templates (zod)', () => {
     });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path.join('.')).sort()).toEqual(
-      ['fields.0.pattern', 'fields.1.options', 'fields.1.name', 'fields.2.min', 'fields.3.name', 'target.url'].sort(),
+      [
+        'fields.0.pattern',
+        'fields.1.options',
+        'fields.1.name',
+        'fields.2.min',
+        'fields.3.name',
+        'target.url',
+      ].sort(),
     );
   });
 });
@@ -156,7 +169,9 @@ describe('FormLinkSigner (jose)', () => {
       );
     expect(await reason(signer.verify(await mint(FORM_LINK_AUDIENCE, now - 1)))).toBe('expired');
     expect(await reason(signer.verify(await mint('other', now + 60)))).toBe('invalid');
-    expect(await reason(signer.verify(await mint(FORM_LINK_AUDIENCE, now + 60, randomBytes(32))))).toBe('invalid');
+    expect(await reason(signer.verify(await mint(FORM_LINK_AUDIENCE, now + 60, randomBytes(32))))).toBe(
+      'invalid',
+    );
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(
       JSON.stringify({ tid: 'acme', sub: linkId, jti: 'j', aud: FORM_LINK_AUDIENCE, exp: now + 60 }),
     ).toString('base64url')}.`;
@@ -201,7 +216,11 @@ describe('forms configuration (fail-fast)', () => {
     expect(problems({})).toEqual([]);
     expect(problems({ NODE_ENV: 'production' })).toEqual(['FORM_LINK_SECRET']);
     expect(problems({ FORM_LINK_SECRET: 'short' })).toEqual(['FORM_LINK_SECRET']);
-    expect(problems({ FORM_LINK_SECRET: 'change-me-at-least-32-characters-long' })).toEqual(['FORM_LINK_SECRET']);
-    expect(problems({ NODE_ENV: 'production', FORM_LINK_SECRET: randomBytes(32).toString('base64') })).toEqual([]);
+    expect(problems({ FORM_LINK_SECRET: 'change-me-at-least-32-characters-long' })).toEqual([
+      'FORM_LINK_SECRET',
+    ]);
+    expect(
+      problems({ NODE_ENV: 'production', FORM_LINK_SECRET: randomBytes(32).toString('base64') }),
+    ).toEqual([]);
   });
 });

@@ -15,7 +15,10 @@ export interface LoggedService extends RunningService {
 }
 
 /** Starts the orchestrator in-process with fast timers, local webhooks allowed, and a capturing logger. */
-export async function startFormsService(world: TestWorld, env: Record<string, string> = {}): Promise<LoggedService> {
+export async function startFormsService(
+  world: TestWorld,
+  env: Record<string, string> = {},
+): Promise<LoggedService> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -60,7 +63,13 @@ export function addressChangeTemplate(webhookUrl: string, over: Record<string, u
         pattern: 'PN-[0-9]{6}',
         patternHint: 'PN- and six digits, such as PN-123456',
       },
-      { name: 'street', label: 'Street and number', type: 'text', required: true, autocomplete: 'street-address' },
+      {
+        name: 'street',
+        label: 'Street and number',
+        type: 'text',
+        required: true,
+        autocomplete: 'street-address',
+      },
       {
         name: 'postcode',
         label: 'Postcode',

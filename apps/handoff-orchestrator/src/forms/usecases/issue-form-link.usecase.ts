@@ -34,8 +34,10 @@ export class IssueFormLinkUseCase {
     if (!template) throw new NotFoundProblem(`form template ${body.template_id} not found`, 'template_id');
     const prefilled = validatePrefilled(template.fields, body.prefilled_data);
     if (!prefilled.ok) {
-      const first = prefilled.errors[0]!;
-      throw new BadRequestProblem(prefilled.errors.map((e) => `${e.field}: ${e.message}`).join('; '), first.field);
+      throw new BadRequestProblem(
+        prefilled.errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+        prefilled.errors[0]?.field,
+      );
     }
     let conversationId = body.conversation_id ?? null;
     if (body.decision_id) {

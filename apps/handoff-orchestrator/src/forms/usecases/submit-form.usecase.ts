@@ -64,9 +64,17 @@ export class SubmitFormUseCase {
     const link = await this.repo.findLink(claims.tenantId, claims.linkId, hash);
     if (!link) throw new FormLinkProblem(404, 'Form not found', 'This form link does not exist (any more).');
     if (link.consumedAt)
-      throw new FormLinkProblem(410, 'Form already sent', 'This form has already been submitted. Each link works once.');
+      throw new FormLinkProblem(
+        410,
+        'Form already sent',
+        'This form has already been submitted. Each link works once.',
+      );
     if (link.expiresAt.getTime() <= Date.now())
-      throw new FormLinkProblem(410, 'Link expired', 'This form link has expired. Please ask for a new one in the chat.');
+      throw new FormLinkProblem(
+        410,
+        'Link expired',
+        'This form link has expired. Please ask for a new one in the chat.',
+      );
     const template = await this.repo.getTemplate(claims.tenantId, link.templateId);
     if (!template) throw new FormLinkProblem(404, 'Form not found', 'This form does not exist (any more).');
     const sensitive = new Set(template.fields.filter((f) => f.sensitive).map((f) => f.name));
@@ -123,9 +131,17 @@ export class SubmitFormUseCase {
     });
     if (!stored.ok) {
       throw stored.reason === 'consumed'
-        ? new FormLinkProblem(410, 'Form already sent', 'This form has already been submitted. Each link works once.')
+        ? new FormLinkProblem(
+            410,
+            'Form already sent',
+            'This form has already been submitted. Each link works once.',
+          )
         : stored.reason === 'expired'
-          ? new FormLinkProblem(410, 'Link expired', 'This form link has expired. Please ask for a new one in the chat.')
+          ? new FormLinkProblem(
+              410,
+              'Link expired',
+              'This form link has expired. Please ask for a new one in the chat.',
+            )
           : new FormLinkProblem(404, 'Form not found', 'This form link does not exist (any more).');
     }
     this.logger.info(
@@ -141,7 +157,11 @@ export class SubmitFormUseCase {
       return await this.signer.verify(token);
     } catch (e) {
       if (e instanceof FormLinkTokenError && e.reason === 'expired')
-        throw new FormLinkProblem(410, 'Link expired', 'This form link has expired. Please ask for a new one in the chat.');
+        throw new FormLinkProblem(
+          410,
+          'Link expired',
+          'This form link has expired. Please ask for a new one in the chat.',
+        );
       throw new FormLinkProblem(401, 'Invalid link', 'This is not a valid form link.');
     }
   }
