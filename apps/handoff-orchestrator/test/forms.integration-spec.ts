@@ -276,6 +276,9 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     // nothing sensitive in any log line of the service
     expect(svc.logs.join('')).toContain('form submitted');
     expect(svc.logs.join('')).not.toContain(SENSITIVE);
+    expect(svc.logs.join('')).not.toContain(tokenOf(url)); // the link is a credential: never logged
+    const metrics = await fetch(`${svc.url}/metrics`).then((m) => m.text());
+    expect(metrics).not.toContain(tokenOf(url));
 
     // replay: refused with a clear page, nothing sent twice
     const replay = await postForm(url, filled());
