@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { createTestWorld, waitFor, type TestWorld } from '@hub/testing';
 import { FORM_LINK_AUDIENCE, FORM_LINK_ISSUER } from '../src/forms/form-link.signer';
+import { FormPageRateLimiter } from '../src/forms/form-page-rate-limiter';
 import {
   FORM_SECRET,
   addressChangeTemplate,
@@ -446,6 +447,29 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     const limited = await postForm(r.body.url, filled());
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('the page limiter (real Redis): requests per IP per minute, submits per link, shared by replicas', async () => {
+    const opts = {
+      redisUrl: world.env.REDIS_URL,
+      keyPrefix: `forms-rl-${randomUUID().slice(0, 8)}:`,
+      perIpPerMinute: 3,
+      submitsPerLink: 2,
+    };
+    const [a, b] = [new FormPageRateLimiter(opts), new FormPageRateLimiter(opts)];
+    try {
+      await waitFor(() => a.shared && b.shared, { what: 'both limiters connected to Redis' });
+      expect(await a.hit('10.0.0.1')).toBeNull();
+      expect(await b.hit('10.0.0.1')).toBeNull();
+      expect(await a.hit('10.0.0.1')).toBeNull();
+      expect(await b.hit('10.0.0.1')).toBeGreaterThan(0); // the 4th of that IP, counted across both replicas
+      expect(await a.hit('10.0.0.2', 'link-1')).toBeNull();
+      expect(await a.hit('10.0.0.3', 'link-1')).toBeNull();
+      expect(await b.hit('10.0.0.4', 'link-1')).toBeGreaterThan(0); // 3rd submit of that link, other IPs
+    } finally {
+      a.onApplicationShutdown();
+      b.onApplicationShutdown();
+    }
   });
 
   it('the decision: send_secure_form is bound to POST /v1/forms/links and records pathPicked form', async () => {

@@ -46,6 +46,11 @@ export class FormPageRateLimiter implements OnApplicationShutdown {
     this.perLink = make('link', opts.submitsPerLink, 600);
   }
 
+  /** True while Redis answers (else each replica counts on its own, in memory). */
+  get shared(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** Counts a page request of `ip` (and a submit of `linkKey` when given). */
   async hit(ip: string, linkKey?: string): Promise<number | null> {
     try {
