@@ -426,6 +426,41 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     expect(n!.n).toBe(0);
   });
 
+  it('a tenant’s own page (external target): linked with form_token, reads the form as JSON, submits JSON', async () => {
+    const t = await http(svc.url, 'POST', '/v1/forms/templates', {
+      tenant: T,
+      body: addressChangeTemplate(`${receiver.url}/forms-hook`, {
+        name: 'address-change-portal',
+        target: { type: 'external', url: 'https://portal.example.com/address?lang=en' },
+      }),
+    });
+    expect(t.status).toBe(201);
+    const r = await http(svc.url, 'POST', '/v1/forms/links', {
+      tenant: T,
+      body: { template_id: t.body.id, prefilled_data: { full_name: 'Ann Example' } },
+    });
+    const portal = new URL(r.body.url);
+    expect(`${portal.origin}${portal.pathname}`).toBe('https://portal.example.com/address');
+    expect(portal.searchParams.get('lang')).toBe('en');
+    const token = portal.searchParams.get('form_token')!;
+    const form = await fetch(`${svc.url}/forms/${token}`, { headers: { accept: 'application/json' } });
+    expect(form.status).toBe(200);
+    const body = await form.json();
+    expect(body.values).toEqual({ full_name: 'Ann Example' });
+    expect(body.fields.map((f: { name: string }) => f.name)).toContain('national_id');
+    const sent = await fetch(`${svc.url}/forms/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(filled()),
+    });
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toEqual({ status: 'submitted' });
+    const again = await fetch(`${svc.url}/forms/${token}`, { headers: { accept: 'application/json' } });
+    expect(again.status).toBe(410);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    await waitFor(() => receiver.requests.find((q) => q.body?.linkId === r.body.linkId), { what: 'webhook' });
+  });
+
   it('JSON submit (a tenant’s own page) answers problem+json naming each field', async () => {
     const r = await issue({ prefilled_data: {} });
     const res = await fetch(r.body.url, {

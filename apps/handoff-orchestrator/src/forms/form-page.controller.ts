@@ -22,7 +22,7 @@ const html = { 'text/html': { schema: { type: 'string' as const } } };
  * `/forms/{token}`: the hub-hosted form page. No API credential — the signed link is the credential
  * (`@AuthenticatedBy('signed-link')`, exempt from the hub guard). GET shows the form and never consumes the
  * link; POST (urlencoded from the page, or JSON from a tenant's own page) validates on the server and
- * consumes it. Unusable links get a page (or problem+json) with 401 / 404 / 410; too many requests 429.
+ * consumes it. A tenant's own page (target `external`) reads the form with `Accept: application/json`. Unusable links get a page (or problem+json) with 401 / 404 / 410; too many requests 429.
  */
 @ApiTags('forms')
 @AuthenticatedBy('signed-link')
@@ -36,8 +36,17 @@ export class FormPageController {
   @Get(':token')
   @ApiOperation({ summary: 'The form page of a link (never consumes it)' })
   @ApiParam({ name: 'token', description: 'The link’s JWT' })
-  @ApiProduces('text/html')
-  @ApiResponse({ status: 200, description: 'The form', content: html })
+  @ApiProduces('text/html', 'application/json')
+  @ApiResponse({
+    status: 200,
+    description:
+      'The form (HTML); with `Accept: application/json` its description for a tenant’s own page: ' +
+      '`{title, description, fields, values, expiresAt}` (values = the prefilled, never sensitive ones)',
+    content: {
+      ...html,
+      'application/json': { schema: { type: 'object', additionalProperties: true } },
+    },
+  })
   @ApiResponse({ status: 401, description: 'Not a valid link (signature, audience, issuer)', content: html })
   @ApiResponse({ status: 404, description: 'No such link (deleted, or another tenant’s)', content: html })
   @ApiResponse({ status: 410, description: 'Expired or already submitted', content: html })
@@ -46,6 +55,17 @@ export class FormPageController {
     if (await this.limited(req, res)) return;
     try {
       const form = await this.forms.open(token);
+      if (this.wantsJson(req)) {
+        res.setHeader('cache-control', 'no-store');
+        res.status(200).json({
+          title: form.template.title,
+          description: form.template.description,
+          fields: form.template.fields,
+          values: form.values,
+          expiresAt: form.link.expiresAt.toISOString(),
+        });
+        return;
+      }
       this.html(res, 200, renderFormPage(form.template, `/forms/${token}`, form.values));
     } catch (e) {
       this.fail(e, req, res);
@@ -82,7 +102,7 @@ export class FormPageController {
   ): Promise<void> {
     const linkKey = createHash('sha256').update(token).digest('base64url');
     if (await this.limited(req, res, linkKey)) return;
-    const json = !!req.is('application/json');
+    const json = this.wantsJson(req);
     const raw = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     try {
       const out = await this.forms.submit(token, raw);
@@ -112,9 +132,16 @@ export class FormPageController {
     return true;
   }
 
+  /** A tenant's own page (server side) asking for JSON rather than the hub's HTML page. */
+  private wantsJson(req: Request): boolean {
+    return req.method === 'POST'
+      ? !!req.is('application/json')
+      : req.accepts(['text/html', 'application/json']) === 'application/json';
+  }
+
   private fail(e: unknown, req: Request, res: Response): void {
     if (!(e instanceof FormLinkProblem)) throw e;
-    if (req.method === 'POST' && req.is('application/json')) {
+    if (this.wantsJson(req)) {
       sendProblem(res, problemBody(e.status, e.message));
       return;
     }
