@@ -58,6 +58,7 @@ import { HandoffReportRepository } from './reports/handoff-report.repository';
 import { HandoffReportUseCase } from './reports/handoff-report.usecase';
 import { ReportsController } from './reports/reports.controller';
 import { FormLinksController } from './forms/form-links.controller';
+import { FormMetrics } from './forms/form-metrics';
 import { FORM_LINK_SIGNER, FormLinkSigner } from './forms/form-link.signer';
 import { FormPageController } from './forms/form-page.controller';
 import { FormPageRateLimiter } from './forms/form-page-rate-limiter';
@@ -227,6 +228,7 @@ export class AppModule {
             }),
         },
         FormsRepository,
+        FormMetrics,
         FormWebhookDispatcher,
         ManageFormTemplatesUseCase,
         IssueFormLinkUseCase,

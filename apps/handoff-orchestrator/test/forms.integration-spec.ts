@@ -280,6 +280,11 @@ describe('secure forms: templates, single-use links, hosted page, signed webhook
     expect(svc.logs.join('')).not.toContain(tokenOf(url)); // the link is a credential: never logged
     const metrics = await fetch(`${svc.url}/metrics`).then((m) => m.text());
     expect(metrics).not.toContain(tokenOf(url));
+    expect(metrics).toMatch(
+      /hub_form_page_requests_total\{[^}]*method="POST",result="submitted"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(/hub_form_page_requests_total\{[^}]*method="POST",result="invalid"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/hub_form_webhook_attempts_total\{[^}]*result="delivered"[^}]*\} [1-9]/);
 
     // replay: refused with a clear page, nothing sent twice
     const replay = await postForm(url, filled());

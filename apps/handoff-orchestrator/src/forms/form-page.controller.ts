@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { problemBody, sendProblem } from '@hub/http';
 import { FORM_PAGE_HEADERS, renderFormPage, renderProblemPage, renderSuccessPage } from './form-page.html';
+import { FormMetrics } from './form-metrics';
 import { FormPageRateLimiter } from './form-page-rate-limiter';
 import { FormLinkProblem, SubmitFormUseCase } from './usecases/submit-form.usecase';
 
@@ -31,6 +32,7 @@ export class FormPageController {
   constructor(
     private readonly forms: SubmitFormUseCase,
     private readonly limiter: FormPageRateLimiter,
+    private readonly metrics: FormMetrics,
   ) {}
 
   @Get(':token')
@@ -55,6 +57,7 @@ export class FormPageController {
     if (await this.limited(req, res)) return;
     try {
       const form = await this.forms.open(token);
+      this.metrics.page.inc({ method: 'GET', result: 'shown' });
       if (this.wantsJson(req)) {
         res.setHeader('cache-control', 'no-store');
         res.status(200).json({
@@ -106,6 +109,7 @@ export class FormPageController {
     const raw = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
     try {
       const out = await this.forms.submit(token, raw);
+      this.metrics.page.inc({ method: 'POST', result: out.ok ? 'submitted' : 'invalid' });
       if (out.ok) {
         if (json) res.status(200).json({ status: 'submitted' });
         else this.html(res, 200, renderSuccessPage(out.template, out.returnUrl));
@@ -127,6 +131,7 @@ export class FormPageController {
   private async limited(req: Request, res: Response, linkKey?: string): Promise<boolean> {
     const wait = await this.limiter.hit(req.ip ?? req.socket.remoteAddress ?? 'unknown', linkKey);
     if (wait === null) return false;
+    this.metrics.page.inc({ method: req.method, result: 'rate_limited' });
     res.setHeader('retry-after', String(wait));
     this.html(res, 429, renderProblemPage('Too many requests', `Please wait ${wait} seconds and try again.`));
     return true;
@@ -141,6 +146,7 @@ export class FormPageController {
 
   private fail(e: unknown, req: Request, res: Response): void {
     if (!(e instanceof FormLinkProblem)) throw e;
+    this.metrics.page.inc({ method: req.method, result: `refused_${e.status}` });
     if (this.wantsJson(req)) {
       sendProblem(res, problemBody(e.status, e.message));
       return;

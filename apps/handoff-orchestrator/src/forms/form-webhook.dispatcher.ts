@@ -19,6 +19,7 @@ import {
 import { LOGGER } from '@hub/observability';
 import { BOT_WEBHOOK_URL_POLICY } from '../bot-webhooks/bot-webhook-tokens';
 import { callbackRetryDelayMs } from '../domain/retry-schedule';
+import { FormMetrics } from './form-metrics';
 import { FormsRepository, type LeasedFormDelivery } from './forms.repository';
 import { FORMS_OPTIONS, type FormsOptions } from './forms.tokens';
 
@@ -55,6 +56,7 @@ export class FormWebhookDispatcher implements OnApplicationBootstrap, OnApplicat
     @Inject(BOT_WEBHOOK_URL_POLICY) private readonly urls: OutboundUrlPolicy,
     private readonly http: PinnedHttpClient,
     private readonly signing: WebhookSigningSecrets,
+    private readonly metrics: FormMetrics,
   ) {
     this.policy = wrap(
       retry(
@@ -136,12 +138,14 @@ export class FormWebhookDispatcher implements OnApplicationBootstrap, OnApplicat
         if (status < 200 || status >= 300) throw new FormWebhookHttpError(status);
       });
       await this.repo.markDelivered(d.tenantId, d.id);
+      this.metrics.webhooks.inc({ result: 'delivered' });
     } catch (e) {
       if (e instanceof OutboundUrlRefusedError) {
         this.logger.warn(
           { submissionId: d.id, tenantId: d.tenantId, reason: e.reason },
           'form webhook refused (outbound policy)',
         );
+        this.metrics.webhooks.inc({ result: 'refused' });
         await this.repo
           .markFailed(d.tenantId, d.id, `refused (${e.reason}): ${e.message}`, null)
           .catch(() => undefined);
@@ -156,6 +160,7 @@ export class FormWebhookDispatcher implements OnApplicationBootstrap, OnApplicat
         { submissionId: d.id, tenantId: d.tenantId, attempt: d.attempts, err, giveUp: !retryAt },
         'form webhook delivery failed',
       );
+      this.metrics.webhooks.inc({ result: retryAt ? 'retry' : 'failed' });
       await this.repo.markFailed(d.tenantId, d.id, err, retryAt).catch(() => undefined);
     }
   }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { EscalationRepository } from '../../escalation/escalation.repository';
 import { BadRequestProblem, NotFoundProblem } from '../../http/problems';
 import { FORM_LINK_SIGNER, jtiHash, type FormLinkSigner } from '../form-link.signer';
+import { FormMetrics } from '../form-metrics';
 import { validatePrefilled, type IssueFormLinkBody, type IssuedFormLink } from '../form.schemas';
 import { FormsRepository } from '../forms.repository';
 import { FORMS_OPTIONS, type FormsOptions } from '../forms.tokens';
@@ -21,6 +22,7 @@ export class IssueFormLinkUseCase {
     private readonly decisions: EscalationRepository,
     @Inject(FORM_LINK_SIGNER) private readonly signer: FormLinkSigner,
     @Inject(FORMS_OPTIONS) private readonly opts: FormsOptions,
+    private readonly metrics: FormMetrics,
   ) {}
 
   /**
@@ -62,6 +64,7 @@ export class IssueFormLinkUseCase {
       templateRevision: template.revision,
       expiresAt,
     });
+    this.metrics.linksIssued.inc();
     if (body.decision_id) await this.decisions.followUp(tenantId, body.decision_id, { pathPicked: 'form' });
     const base = (this.opts.publicBaseUrl ?? baseUrl).replace(/\/+$/, '');
     const url =
