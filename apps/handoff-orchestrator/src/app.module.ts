@@ -57,6 +57,18 @@ import { DecideEscalationUseCase } from './escalation/usecases/decide-escalation
 import { HandoffReportRepository } from './reports/handoff-report.repository';
 import { HandoffReportUseCase } from './reports/handoff-report.usecase';
 import { ReportsController } from './reports/reports.controller';
+import { FormLinksController } from './forms/form-links.controller';
+import { FormMetrics } from './forms/form-metrics';
+import { FORM_LINK_SIGNER, FormLinkSigner } from './forms/form-link.signer';
+import { FormPageController } from './forms/form-page.controller';
+import { FormPageRateLimiter } from './forms/form-page-rate-limiter';
+import { FormTemplatesController } from './forms/form-templates.controller';
+import { FormWebhookDispatcher } from './forms/form-webhook.dispatcher';
+import { FormsRepository } from './forms/forms.repository';
+import { FORMS_OPTIONS } from './forms/forms.tokens';
+import { IssueFormLinkUseCase } from './forms/usecases/issue-form-link.usecase';
+import { ManageFormTemplatesUseCase } from './forms/usecases/manage-form-templates.usecase';
+import { SubmitFormUseCase } from './forms/usecases/submit-form.usecase';
 
 export const SERVICE_NAME = 'handoff-orchestrator';
 
@@ -97,6 +109,9 @@ export class AppModule {
         EscalationController,
         EscalationConfigController,
         ReportsController,
+        FormTemplatesController,
+        FormLinksController,
+        FormPageController,
       ],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
@@ -194,6 +209,36 @@ export class AppModule {
         DecideEscalationUseCase,
         HandoffReportRepository,
         HandoffReportUseCase,
+        // secure forms (src/forms, docs/forms.md)
+        {
+          provide: FORMS_OPTIONS,
+          useValue: {
+            publicBaseUrl: config.FORMS_PUBLIC_BASE_URL,
+            pageRateLimitPerMinute: config.FORM_PAGE_RATE_LIMIT_PER_MINUTE,
+            submitAttemptsPerLink: config.FORM_SUBMIT_ATTEMPTS_PER_LINK,
+            pollMs: config.CALLBACK_POLL_MS,
+            timeoutMs: config.CALLBACK_TIMEOUT_MS,
+            maxAttempts: config.CALLBACK_MAX_ATTEMPTS,
+            retryBaseMs: config.CALLBACK_RETRY_BASE_MS,
+          },
+        },
+        { provide: FORM_LINK_SIGNER, useValue: new FormLinkSigner(config.FORM_LINK_SECRET) },
+        {
+          provide: FormPageRateLimiter,
+          useFactory: () =>
+            new FormPageRateLimiter({
+              redisUrl: config.REDIS_URL,
+              keyPrefix: config.REDIS_NAMESPACE,
+              perIpPerMinute: config.FORM_PAGE_RATE_LIMIT_PER_MINUTE,
+              submitsPerLink: config.FORM_SUBMIT_ATTEMPTS_PER_LINK,
+            }),
+        },
+        FormsRepository,
+        FormMetrics,
+        FormWebhookDispatcher,
+        ManageFormTemplatesUseCase,
+        IssueFormLinkUseCase,
+        SubmitFormUseCase,
       ],
     };
   }

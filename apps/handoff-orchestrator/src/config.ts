@@ -8,14 +8,28 @@ import {
   RedisConfigSchema,
   bool,
   csv,
+  signingSecret,
 } from '@hub/config';
 import { OutboundConfigSchema, SecretsConfigSchema } from '@hub/integrations';
+
+/** With NODE_ENV=production FORM_LINK_SECRET must be set (every replica must verify every form link). */
+function requireFormLinkSecretInProduction(
+  c: { NODE_ENV?: string; FORM_LINK_SECRET?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.NODE_ENV === 'production' && !c.FORM_LINK_SECRET)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FORM_LINK_SECRET'],
+      message: 'is required in production (signs form links; every replica must share it)',
+    });
+}
 
 /**
  * Environment of the handoff orchestrator (validated once in main.ts by `loadConfig`; a bad value
  * stops the service at start with a message naming the variable).
  */
-export const HandoffOrchestratorConfigSchema = z.object({
+const HandoffOrchestratorConfigFields = z.object({
   ...HttpConfigSchema.shape,
   ...HttpProtectionConfigSchema.shape,
   ...AuthConfigSchema.shape,
@@ -85,7 +99,9 @@ export const HandoffOrchestratorConfigSchema = z.object({
     .transform((list) => list.map((h) => h.toLowerCase().replace(/^\*?\./, '')))
     .pipe(
       z.array(
-        z.hostname({ error: 'each entry must be a host name or suffix such as example.com or .example.com' }),
+        z.hostname({
+          error: 'each entry must be a host name or suffix such as example.com or .example.com',
+        }),
       ),
     )
     .optional(),
@@ -116,5 +132,23 @@ export const HandoffOrchestratorConfigSchema = z.object({
   ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */
   OPENAPI_ENABLED: bool().default(true),
+  /**
+   * Secure forms (docs/forms.md): HS256 key of form links (≥ 32 bytes, shared by every replica). Unset → a
+   * random per-process key (links die with the process; development only); required with NODE_ENV=production.
+   */
+  FORM_LINK_SECRET: signingSecret().optional(),
+  /** `production` makes FORM_LINK_SECRET mandatory. */
+  NODE_ENV: z.string().optional(),
+  /** Origin of the hub-hosted form page in issued links (`https://forms.example.com`); unset → the API request's origin. */
+  FORMS_PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Form page requests (GET + POST `/forms/{token}`) per client IP per minute. */
+  FORM_PAGE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Submit attempts per form link per 10 minutes (invalid ones included). */
+  FORM_SUBMIT_ATTEMPTS_PER_LINK: z.coerce.number().int().min(1).max(1000).default(10),
 });
+
+/** {@link HandoffOrchestratorConfigFields} with the cross-variable checks. */
+export const HandoffOrchestratorConfigSchema = HandoffOrchestratorConfigFields.superRefine(
+  requireFormLinkSecretInProduction,
+);
 export type HandoffOrchestratorConfig = z.infer<typeof HandoffOrchestratorConfigSchema>;

@@ -42,6 +42,14 @@ const OPERATIONS: RouteKey[] = [
   'GET /v1/escalation/config',
   'PUT /v1/escalation/config',
   'GET /v1/reports/handoffs',
+  'POST /v1/forms/templates',
+  'GET /v1/forms/templates',
+  'GET /v1/forms/templates/{id}',
+  'PUT /v1/forms/templates/{id}',
+  'DELETE /v1/forms/templates/{id}',
+  'POST /v1/forms/links',
+  'GET /forms/{token}',
+  'POST /forms/{token}',
 ];
 /**
  * Routes without a hub credential: probes, and the contact-center webhook (authenticated by the vendor's
@@ -52,6 +60,9 @@ const PUBLIC: RouteKey[] = [
   'GET /readyz',
   'GET /metrics',
   'POST /v1/ccaas/webhooks/{integrationId}',
+  // the secure form page: the signed link is the credential (forms.integration-spec.ts: 401/404/410)
+  'GET /forms/{token}',
+  'POST /forms/{token}',
 ];
 const DETECTORS = [
   'human_request',
@@ -123,6 +134,16 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       },
     });
     expect(decision.status).toBe(201);
+    const template = await http(svc.url, 'POST', '/v1/forms/templates', {
+      tenant: T,
+      body: {
+        name: 'walk',
+        title: 'Walk',
+        webhookUrl: 'https://hooks.example.com/forms',
+        fields: [{ name: 'a', label: 'A', type: 'text' }],
+      },
+    });
+    expect(template.status).toBe(201);
     const walk = await walkGuardedRoutes({
       baseUrl: svc.url,
       doc,
@@ -133,6 +154,9 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
         'POST /v1/handoffs/{id}/withdraw': { id: handoff.body.id },
         'GET /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
         'PATCH /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
+        'GET /v1/forms/templates/{id}': { id: template.body.id },
+        'PUT /v1/forms/templates/{id}': { id: template.body.id },
+        'DELETE /v1/forms/templates/{id}': { id: template.body.id },
         id: integration.body.id,
         handoffId: handoff.body.id,
       },
@@ -141,6 +165,13 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
         'PATCH /v1/integrations/{id}': { name: 'Renamed' },
         'POST /v1/integrations/{id}/setup': { publicBaseUrl: 'https://hub.example.com' },
         'PATCH /v1/escalation/decisions/{id}': { pathPicked: 'none' },
+        'PUT /v1/forms/templates/{id}': {
+          name: 'walk',
+          title: 'Walk',
+          webhookUrl: 'https://hooks.example.com/forms',
+          fields: [{ name: 'a', label: 'A', type: 'text' }],
+        },
+        'POST /v1/forms/links': { template_id: template.body.id },
       },
     });
     expect(walk.problems).toEqual([]);

@@ -76,6 +76,7 @@ export const Topics = {
       'bot platforms (inbound)',
       'agent-gateway (outbound)',
       'handoff-orchestrator (outbound, from external contact centers)',
+      'handoff-orchestrator (inbound system notes for agents and the transcript, e.g. "form address-change submitted")',
     ],
     consumers: ['agent-gateway', 'bot platforms', 'handoff-orchestrator (to external contact centers)'],
   }),

@@ -43,6 +43,8 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'integrations:admin': 'Manage integrations and their connectors',
   'reports:read': 'Read reports',
   'keys:admin': "Create, list, rotate and revoke the tenant's API keys",
+  'forms:admin': 'Manage self-service form templates (Settings → Forms)',
+  'forms:send': 'Issue single-use secure form links (send_secure_form)',
   'platform:admin': "Cross-tenant operations (creating tenants, managing any tenant's keys)",
 };
 

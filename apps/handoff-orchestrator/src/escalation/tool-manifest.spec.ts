@@ -47,6 +47,11 @@ describe('tool manifest (GET /v1/escalation/tools)', () => {
     expect(m.guardrailPrompt).toMatch(/^When you encounter a request that is sensitive, complex/);
     expect(m.guardrailPrompt).toMatch(/Always present all three; let the customer choose\.$/);
     expect(m.bindings.find((b) => b.tool === 'transfer_to_human')).toMatchObject({ path: '/v1/handoffs' });
+    expect(m.bindings.find((b) => b.tool === 'send_secure_form')).toMatchObject({
+      status: 'hub',
+      method: 'POST',
+      path: '/v1/forms/links',
+    });
   });
 
   it('per tenant: disabled paths drop their tools; the guardrail block and form template are the tenant’s', () => {

@@ -67,6 +67,10 @@ export function buildToolManifest(config: EscalationConfig): ToolManifest {
               type: 'string',
               description: 'decisionId of the escalation decision, for the audit',
             },
+            conversation_id: {
+              type: 'string',
+              description: 'The conversation the submit note goes to (default: the decision’s)',
+            },
           },
           required: ['template_id', 'prefilled_data'],
           additionalProperties: false,
@@ -75,8 +79,12 @@ export function buildToolManifest(config: EscalationConfig): ToolManifest {
     });
     bindings.push({
       tool: 'send_secure_form',
-      status: 'pending',
-      note: 'Form links are issue 11; report the pick with PATCH /v1/escalation/decisions/{id} {"pathPicked":"form"}',
+      status: 'hub',
+      method: 'POST',
+      path: '/v1/forms/links',
+      note:
+        'POST the arguments as the body (scope forms:send), plus conversation_id unless decision_id is given; ' +
+        'send the returned url to the customer. With decision_id the decision records pathPicked "form".',
     });
   }
   if (config.paths.live_agent.enabled) {
