@@ -63,7 +63,8 @@ export class CalDavCalendar implements CalendarPort {
       throw new CalendarError('caldav', `free-busy-query failed: ${(e as Error).message}`);
     }
     if (!res.ok) throw new CalendarError('caldav', `free-busy-query answered ${res.status}`, res.status);
-    if (typeof res.raw !== 'string') throw new CalendarError('caldav', 'free-busy-query answered no VFREEBUSY');
+    if (typeof res.raw !== 'string')
+      throw new CalendarError('caldav', 'free-busy-query answered no VFREEBUSY');
     return parseFreeBusy(res.raw);
   }
 

@@ -17,7 +17,8 @@ export interface ICalendarOptions {
  */
 export function buildICalendar(event: CalendarEventInput, opts: ICalendarOptions = {}): string {
   const cal = ical({ prodId: { company: 'Engagement Hub', product: 'callbacks', language: 'EN' } });
-  if (opts.method) cal.method(opts.method === 'REQUEST' ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.CANCEL);
+  if (opts.method)
+    cal.method(opts.method === 'REQUEST' ? ICalCalendarMethod.REQUEST : ICalCalendarMethod.CANCEL);
   const ev = cal.createEvent({
     id: event.uid,
     start: event.start,
@@ -26,7 +27,9 @@ export function buildICalendar(event: CalendarEventInput, opts: ICalendarOptions
     ...(event.description ? { description: event.description } : {}),
     sequence: opts.sequence ?? 0,
     stamp: new Date(),
-    ...(opts.organizer ? { organizer: { email: opts.organizer.email, name: opts.organizer.name ?? opts.organizer.email } } : {}),
+    ...(opts.organizer
+      ? { organizer: { email: opts.organizer.email, name: opts.organizer.name ?? opts.organizer.email } }
+      : {}),
   });
   for (const a of event.attendees ?? []) {
     ev.createAttendee({

@@ -95,7 +95,10 @@ export class MicrosoftGraphCalendar implements CalendarPort {
     const item = body.value?.find((v) => v.scheduleId.toLowerCase() === schedule.toLowerCase());
     if (!item) throw new CalendarError('microsoft_graph', 'getSchedule answered without the schedule');
     if (item.error) {
-      throw new CalendarError('microsoft_graph', `getSchedule: ${item.error.responseCode ?? ''} ${item.error.message ?? ''}`);
+      throw new CalendarError(
+        'microsoft_graph',
+        `getSchedule: ${item.error.responseCode ?? ''} ${item.error.message ?? ''}`,
+      );
     }
     return mergeRanges(
       (item.scheduleItems ?? [])
@@ -132,13 +135,17 @@ export class MicrosoftGraphCalendar implements CalendarPort {
 
 /** A UTC instant as Graph's `dateTimeTimeZone` (local date-time without offset + zone name). */
 function toGraph(d: Date): GraphDateTime {
-  return { dateTime: DateTime.fromJSDate(d, { zone: 'UTC' }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS"), timeZone: 'UTC' };
+  return {
+    dateTime: DateTime.fromJSDate(d, { zone: 'UTC' }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS"),
+    timeZone: 'UTC',
+  };
 }
 
 /** Graph's `dateTimeTimeZone` (fractional seconds up to 7 digits, zone IANA or `UTC`) as an instant. */
 function fromGraph(v: GraphDateTime): Date {
   const zone = v.timeZone === 'UTC' || !v.timeZone ? 'UTC' : v.timeZone;
   const dt = DateTime.fromISO(v.dateTime.replace(/(\.\d{3})\d+$/, '$1'), { zone });
-  if (!dt.isValid) throw new CalendarError('microsoft_graph', `unreadable dateTime ${v.dateTime} ${v.timeZone}`);
+  if (!dt.isValid)
+    throw new CalendarError('microsoft_graph', `unreadable dateTime ${v.dateTime} ${v.timeZone}`);
   return dt.toJSDate();
 }

@@ -65,7 +65,10 @@ export function proposeSlots(input: ProposeSlotsInput): ProposedSlot[] {
   const buffer = Math.max(0, input.bufferMin) * MIN;
   const earliest = input.now.getTime() + Math.max(0, input.minNoticeMin) * MIN;
   const busy = mergeRanges(
-    input.busy.map((b) => ({ start: new Date(b.start.getTime() - buffer), end: new Date(b.end.getTime() + buffer) })),
+    input.busy.map((b) => ({
+      start: new Date(b.start.getTime() - buffer),
+      end: new Date(b.end.getTime() + buffer),
+    })),
   );
   const open = [...input.openIntervals].sort((a, b) => a.start.getTime() - b.start.getTime());
   const out: ProposedSlot[] = [];
@@ -114,10 +117,16 @@ export interface WeeklyHours {
  * holidays, built on branch feat/hours): no overrides or holidays here.
  * @throws UnknownTimeZoneError; RangeError for a malformed `HH:mm` or weekday
  */
-export function weeklyOpenIntervals(rules: readonly WeeklyHours[], zone: string, from: Date, to: Date): TimeRange[] {
+export function weeklyOpenIntervals(
+  rules: readonly WeeklyHours[],
+  zone: string,
+  from: Date,
+  to: Date,
+): TimeRange[] {
   assertZone(zone);
   const parsed = rules.map((r) => {
-    if (!Number.isInteger(r.day) || r.day < 1 || r.day > 7) throw new RangeError(`weekday ${r.day} must be 1..7`);
+    if (!Number.isInteger(r.day) || r.day < 1 || r.day > 7)
+      throw new RangeError(`weekday ${r.day} must be 1..7`);
     return { day: r.day, from: hhmm(r.from), to: hhmm(r.to) };
   });
   const out: TimeRange[] = [];
@@ -125,9 +134,9 @@ export function weeklyOpenIntervals(rules: readonly WeeklyHours[], zone: string,
   const last = DateTime.fromJSDate(to, { zone }).endOf('day');
   while (day <= last) {
     for (const r of parsed.filter((p) => p.day === day.weekday)) {
-      const start = day.set({ hour: r.from.h, minute: r.from.m });
+      const start = wallClock(day, r.from.h, r.from.m);
       const endDay = r.to.h * 60 + r.to.m <= r.from.h * 60 + r.from.m ? day.plus({ days: 1 }) : day;
-      const end = r.to.h === 24 ? endDay.plus({ days: 1 }).startOf('day') : endDay.set({ hour: r.to.h, minute: r.to.m });
+      const end = r.to.h === 24 ? endDay.plus({ days: 1 }).startOf('day') : wallClock(endDay, r.to.h, r.to.m);
       const s = Math.max(start.toMillis(), from.getTime());
       const e = Math.min(end.toMillis(), to.getTime());
       if (e > s) out.push({ start: new Date(s), end: new Date(e) });
@@ -135,6 +144,21 @@ export function weeklyOpenIntervals(rules: readonly WeeklyHours[], zone: string,
     day = day.plus({ days: 1 });
   }
   return mergeRanges(out);
+}
+
+/**
+ * `h:m` local on `day`. A wall-clock time that does not exist (inside a spring-forward gap) is the instant the
+ * clocks jump (luxon alone would shift it forward by the gap, making 02:00–02:30 an open half hour at 03:00–03:30).
+ */
+function wallClock(day: DateTime, h: number, m: number): DateTime {
+  let dt = day.set({ hour: h, minute: m });
+  if (dt.hour === h && dt.minute === m) return dt;
+  for (let i = 0; i < 180; i++) {
+    const p = dt.minus({ minutes: 1 });
+    if (p.hour * 60 + p.minute < h * 60 + m || !p.hasSame(dt, 'day')) break;
+    dt = p;
+  }
+  return dt;
 }
 
 function hhmm(v: string): { h: number; m: number } {
@@ -171,7 +195,7 @@ export interface QueuePromise {
 export function queueCallbackPromise(q: QueueModelInput): QueuePromise {
   const agents = Math.max(0, Math.floor(q.agentsOnline));
   const estimate =
-    agents === 0 ? q.slaMin : Math.max(5, Math.ceil((((q.waiting + 1) * q.avgHandleMin) / agents) / 5) * 5);
+    agents === 0 ? q.slaMin : Math.max(5, Math.ceil(((q.waiting + 1) * q.avgHandleMin) / agents / 5) * 5);
   const slaAtRisk = estimate > q.slaMin;
   return { withinMinutes: slaAtRisk ? estimate : q.slaMin, slaMin: q.slaMin, slaAtRisk };
 }

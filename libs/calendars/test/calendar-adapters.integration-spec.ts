@@ -7,10 +7,18 @@ import {
   type CalendarFetch,
   type CalendarPort,
 } from '@hub/calendars';
-import { startFakeGoogleCalendar, startFakeMicrosoftGraph, startXandikos, type FakeCalendarApi, type XandikosServer } from '@hub/calendars/testing';
+import {
+  startFakeGoogleCalendar,
+  startFakeMicrosoftGraph,
+  startXandikos,
+  type FakeCalendarApi,
+  type XandikosServer,
+} from '@hub/calendars/testing';
 
 // Local servers listen on 127.0.0.1 over http: a policy that allows that, as a test-only setting.
-const testHttp = new OutboundHttp(new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }));
+const testHttp = new OutboundHttp(
+  new OutboundUrlPolicy({ allowHttp: true, allowPrivateNetworks: true, allowedHostSuffixes: [] }),
+);
 const viaPolicy: CalendarFetch = (url, init) => testHttp.fetch(url, init);
 
 const at = (iso: string) => new Date(iso);
@@ -37,16 +45,39 @@ afterAll(async () => {
 });
 
 const subjects: Subject[] = [
-  { name: 'CalDAV (xandikos)', make: () => new CalDavCalendar({ calendarUrl: xandikos.calendarUrl }, viaPolicy) },
+  {
+    name: 'CalDAV (xandikos)',
+    make: () => new CalDavCalendar({ calendarUrl: xandikos.calendarUrl }, viaPolicy),
+  },
   {
     name: 'Google Calendar',
-    make: () => new GoogleCalendar({ calendarId: 'support@group.calendar.google.com', baseUrl: google.baseUrl }, async () => google.token, viaPolicy),
-    makeUnauthorized: () => new GoogleCalendar({ calendarId: 'support@group.calendar.google.com', baseUrl: google.baseUrl }, async () => 'stale', viaPolicy),
+    make: () =>
+      new GoogleCalendar(
+        { calendarId: 'support@group.calendar.google.com', baseUrl: google.baseUrl },
+        async () => google.token,
+        viaPolicy,
+      ),
+    makeUnauthorized: () =>
+      new GoogleCalendar(
+        { calendarId: 'support@group.calendar.google.com', baseUrl: google.baseUrl },
+        async () => 'stale',
+        viaPolicy,
+      ),
   },
   {
     name: 'Microsoft Graph',
-    make: () => new MicrosoftGraphCalendar({ user: 'support-team@contoso.com', baseUrl: graph.baseUrl }, async () => graph.token, viaPolicy),
-    makeUnauthorized: () => new MicrosoftGraphCalendar({ user: 'support-team@contoso.com', baseUrl: graph.baseUrl }, async () => 'stale', viaPolicy),
+    make: () =>
+      new MicrosoftGraphCalendar(
+        { user: 'support-team@contoso.com', baseUrl: graph.baseUrl },
+        async () => graph.token,
+        viaPolicy,
+      ),
+    makeUnauthorized: () =>
+      new MicrosoftGraphCalendar(
+        { user: 'support-team@contoso.com', baseUrl: graph.baseUrl },
+        async () => 'stale',
+        viaPolicy,
+      ),
   },
 ];
 
@@ -59,7 +90,13 @@ describe.each(subjects)('$name adapter', (s) => {
     const end = at('2027-03-14T14:15:00Z');
     const before = await cal.freeBusy(at('2027-03-14T00:00:00Z'), at('2027-03-15T00:00:00Z'));
     expect(before).toEqual([]);
-    const created = await cal.createEvent({ uid, start, end, summary: 'Callback: Ada', attendees: [{ email: 'ada@example.com', name: 'Ada' }] });
+    const created = await cal.createEvent({
+      uid,
+      start,
+      end,
+      summary: 'Callback: Ada',
+      attendees: [{ email: 'ada@example.com', name: 'Ada' }],
+    });
     expect(created.id).toBeTruthy();
     const busy = await cal.freeBusy(at('2027-03-14T00:00:00Z'), at('2027-03-15T00:00:00Z'));
     expect(busy).toEqual([{ start, end }]);
@@ -73,7 +110,9 @@ describe.each(subjects)('$name adapter', (s) => {
   if (s.makeUnauthorized) {
     it('sends the bearer token; a wrong one is a CalendarError with status 401', async () => {
       const cal = s.makeUnauthorized!();
-      await expect(cal.freeBusy(at('2027-03-14T00:00:00Z'), at('2027-03-15T00:00:00Z'))).rejects.toMatchObject({
+      await expect(
+        cal.freeBusy(at('2027-03-14T00:00:00Z'), at('2027-03-15T00:00:00Z')),
+      ).rejects.toMatchObject({
         name: 'CalendarError',
         status: 401,
       });
@@ -89,7 +128,12 @@ describe('wire format details', () => {
       return viaPolicy(url, init);
     };
     const cal = new CalDavCalendar({ calendarUrl: xandikos.calendarUrl }, spyFetch);
-    const ev = { uid: `dup-${Date.now()}`, start: at('2027-03-28T08:00:00Z'), end: at('2027-03-28T08:30:00Z'), summary: 'x' };
+    const ev = {
+      uid: `dup-${Date.now()}`,
+      start: at('2027-03-28T08:00:00Z'),
+      end: at('2027-03-28T08:30:00Z'),
+      summary: 'x',
+    };
     const created = await cal.createEvent(ev);
     await expect(cal.createEvent(ev)).rejects.toMatchObject({ status: 412 });
     await cal.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'));
@@ -99,10 +143,19 @@ describe('wire format details', () => {
 
   it('Google: freeBusy asks for the configured calendar with RFC 3339 bounds; events.insert carries iCalUID', async () => {
     const cal = subjects[1].make();
-    const created = await cal.createEvent({ uid: 'uid-g-1', start: at('2027-03-28T09:00:00Z'), end: at('2027-03-28T09:30:00Z'), summary: 'cb' });
+    const created = await cal.createEvent({
+      uid: 'uid-g-1',
+      start: at('2027-03-28T09:00:00Z'),
+      end: at('2027-03-28T09:30:00Z'),
+      summary: 'cb',
+    });
     await cal.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'));
     const fb = google.requests.filter((r) => r.path === '/freeBusy').pop();
-    expect(fb?.body).toEqual({ timeMin: '2027-03-28T00:00:00.000Z', timeMax: '2027-03-29T00:00:00.000Z', items: [{ id: 'support@group.calendar.google.com' }] });
+    expect(fb?.body).toEqual({
+      timeMin: '2027-03-28T00:00:00.000Z',
+      timeMax: '2027-03-29T00:00:00.000Z',
+      items: [{ id: 'support@group.calendar.google.com' }],
+    });
     const ins = google.requests.filter((r) => r.method === 'POST' && r.path.includes('/events')).pop();
     expect(ins?.path).toBe('/calendars/support%40group.calendar.google.com/events?sendUpdates=none');
     expect(ins?.body).toMatchObject({ iCalUID: 'uid-g-1', start: { dateTime: '2027-03-28T09:00:00.000Z' } });
@@ -110,27 +163,60 @@ describe('wire format details', () => {
   });
 
   it('Google: a per-calendar error (unknown calendar) is raised, not read as free', async () => {
-    const cal = new GoogleCalendar({ calendarId: 'nobody@example.com', baseUrl: google.baseUrl }, async () => google.token, viaPolicy);
-    await expect(cal.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'))).rejects.toThrow(/notFound/);
+    const cal = new GoogleCalendar(
+      { calendarId: 'nobody@example.com', baseUrl: google.baseUrl },
+      async () => google.token,
+      viaPolicy,
+    );
+    await expect(cal.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'))).rejects.toThrow(
+      /notFound/,
+    );
   });
 
   it('Graph: getSchedule in UTC with the schedule; an unknown mailbox is raised; transactionId dedupes', async () => {
-    const cal = new MicrosoftGraphCalendar({ user: 'support-team@contoso.com', baseUrl: graph.baseUrl }, async () => graph.token, viaPolicy);
-    const a = await cal.createEvent({ uid: 'tx-1', start: at('2027-03-28T10:00:00Z'), end: at('2027-03-28T10:15:00Z'), summary: 'cb' });
-    const b = await cal.createEvent({ uid: 'tx-1', start: at('2027-03-28T10:00:00Z'), end: at('2027-03-28T10:15:00Z'), summary: 'cb' });
+    const cal = new MicrosoftGraphCalendar(
+      { user: 'support-team@contoso.com', baseUrl: graph.baseUrl },
+      async () => graph.token,
+      viaPolicy,
+    );
+    const a = await cal.createEvent({
+      uid: 'tx-1',
+      start: at('2027-03-28T10:00:00Z'),
+      end: at('2027-03-28T10:15:00Z'),
+      summary: 'cb',
+    });
+    const b = await cal.createEvent({
+      uid: 'tx-1',
+      start: at('2027-03-28T10:00:00Z'),
+      end: at('2027-03-28T10:15:00Z'),
+      summary: 'cb',
+    });
     expect(b.id).toBe(a.id);
     await cal.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'));
     const gs = graph.requests.filter((r) => r.path.endsWith('/getSchedule')).pop();
-    expect(gs?.body).toMatchObject({ schedules: ['support-team@contoso.com'], startTime: { dateTime: '2027-03-28T00:00:00.000', timeZone: 'UTC' } });
-    const other = new MicrosoftGraphCalendar({ user: 'support-team@contoso.com', schedule: 'ghost@contoso.com', baseUrl: graph.baseUrl }, async () => graph.token, viaPolicy);
-    await expect(other.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'))).rejects.toBeInstanceOf(CalendarError);
+    expect(gs?.body).toMatchObject({
+      schedules: ['support-team@contoso.com'],
+      startTime: { dateTime: '2027-03-28T00:00:00.000', timeZone: 'UTC' },
+    });
+    const other = new MicrosoftGraphCalendar(
+      { user: 'support-team@contoso.com', schedule: 'ghost@contoso.com', baseUrl: graph.baseUrl },
+      async () => graph.token,
+      viaPolicy,
+    );
+    await expect(
+      other.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z')),
+    ).rejects.toBeInstanceOf(CalendarError);
     await cal.deleteEvent(a.id);
   });
 
   it('the production outbound policy refuses a calendar on a private address before any request', async () => {
-    const strict = new OutboundHttp(new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }));
+    const strict = new OutboundHttp(
+      new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
+    );
     const cal = new CalDavCalendar({ calendarUrl: xandikos.calendarUrl }, (u, i) => strict.fetch(u, i));
-    await expect(cal.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'))).rejects.toThrow(/https/);
+    await expect(cal.freeBusy(at('2027-03-28T00:00:00Z'), at('2027-03-29T00:00:00Z'))).rejects.toThrow(
+      /https/,
+    );
     await expect(strict.fetch('https://127.0.0.1/x')).rejects.toBeInstanceOf(OutboundUrlRefusedError);
   });
 });

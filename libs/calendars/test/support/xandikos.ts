@@ -30,9 +30,13 @@ async function freePort(): Promise<number> {
 export async function startXandikos(): Promise<XandikosServer> {
   const dir = mkdtempSync(join(tmpdir(), 'xandikos-'));
   const port = await freePort();
-  const child: ChildProcess = spawn('xandikos', ['--defaults', '-d', dir, '-l', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    'xandikos',
+    ['--defaults', '-d', dir, '-l', '127.0.0.1', '-p', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
