@@ -2,7 +2,7 @@ import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
-import { ObservabilityModule } from '@hub/observability';
+import { LOGGER, ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { RealtimeModule } from '@hub/realtime';
 import type { HandoffOrchestratorConfig } from './config';
@@ -57,6 +57,25 @@ import { DecideEscalationUseCase } from './escalation/usecases/decide-escalation
 import { HandoffReportRepository } from './reports/handoff-report.repository';
 import { HandoffReportUseCase } from './reports/handoff-report.usecase';
 import { ReportsController } from './reports/reports.controller';
+import {
+  CALLBACK_NOTIFIER_OPTIONS,
+  CallbackNotifier,
+  LoggingSmsStub,
+  SMS_PORT,
+} from './customer-callbacks/callback-notifier';
+import {
+  CALLBACK_DISPATCHER_OPTIONS,
+  CallbackNotificationDispatcher,
+} from './customer-callbacks/callback-notification-dispatcher.service';
+import { CustomerCallbackRepository } from './customer-callbacks/customer-callback.repository';
+import { CustomerCallbacksController } from './customer-callbacks/customer-callbacks.controller';
+import { TeamCalendars } from './customer-callbacks/team-calendars';
+import { CallbackAvailability } from './customer-callbacks/usecases/callback-availability';
+import { ProposeCallbackSlotsUseCase } from './customer-callbacks/usecases/propose-callback-slots.usecase';
+import {
+  CALLBACK_BOOKING_OPTIONS,
+  ScheduleCallbackUseCase,
+} from './customer-callbacks/usecases/schedule-callback.usecase';
 
 export const SERVICE_NAME = 'handoff-orchestrator';
 
@@ -97,6 +116,7 @@ export class AppModule {
         EscalationController,
         EscalationConfigController,
         ReportsController,
+        CustomerCallbacksController,
       ],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
@@ -188,6 +208,21 @@ export class AppModule {
         DecideEscalationUseCase,
         HandoffReportRepository,
         HandoffReportUseCase,
+        {
+          provide: CALLBACK_NOTIFIER_OPTIONS,
+          useValue: { smtpUrl: config.CUSTOMER_CALLBACK_SMTP_URL ?? null, from: config.CUSTOMER_CALLBACK_MAIL_FROM },
+        },
+        // STAND-IN: no SMS provider adapter yet (docs/callbacks.md)
+        { provide: SMS_PORT, inject: [LOGGER], useFactory: (logger: Logger) => new LoggingSmsStub(logger) },
+        { provide: CALLBACK_DISPATCHER_OPTIONS, useValue: { pollMs: config.CUSTOMER_CALLBACK_POLL_MS } },
+        { provide: CALLBACK_BOOKING_OPTIONS, useValue: { reminderLeadMin: config.CUSTOMER_CALLBACK_REMINDER_LEAD_MIN } },
+        CustomerCallbackRepository,
+        TeamCalendars,
+        CallbackAvailability,
+        ProposeCallbackSlotsUseCase,
+        ScheduleCallbackUseCase,
+        CallbackNotifier,
+        CallbackNotificationDispatcher,
       ],
     };
   }
