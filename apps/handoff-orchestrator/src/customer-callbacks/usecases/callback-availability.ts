@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
 import {
   CalendarError,
   mergeRanges,
@@ -64,7 +65,10 @@ export class CallbackAvailability {
   /** Up to `max` slots from `now` over the horizon. */
   async slots(team: CallbackTeam, calendar: CalendarPort | null, durationMin: number, now: Date, max = 3): Promise<ProposedSlot[]> {
     const to = new Date(now.getTime() + SLOT_HORIZON_DAYS * 24 * 60 * MIN);
-    const open = weeklyOpenIntervals(team.weeklyHours, team.zone, now, to);
+    // from the team's local midnight a day back, so each interval starts at its real opening (or a local
+    // midnight when rules touch): the slot grid counts from there, never from `now`
+    const dayBack = DateTime.fromJSDate(now, { zone: team.zone }).startOf('day').minus({ days: 1 }).toJSDate();
+    const open = weeklyOpenIntervals(team.weeklyHours, team.zone, dayBack, to);
     const busy = await this.busy(team, calendar, now, to);
     return proposeSlots({
       openIntervals: open,
