@@ -39,6 +39,12 @@ const OPERATIONS: RouteKey[] = [
   'GET /v1/escalation/config',
   'PUT /v1/escalation/config',
   'GET /v1/reports/handoffs',
+  'PUT /v1/callbacks/teams/{queueId}',
+  'GET /v1/callbacks/teams/{queueId}',
+  'POST /v1/callbacks/slots',
+  'POST /v1/callbacks',
+  'GET /v1/callbacks/{id}',
+  'PATCH /v1/callbacks/{id}',
 ];
 /**
  * Routes without a hub credential: probes, and the contact-center webhook (authenticated by the vendor's
@@ -120,6 +126,18 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       },
     });
     expect(decision.status).toBe(201);
+    // a callback team and booking of T, for the /v1/callbacks routes
+    const team = {
+      zone: 'UTC',
+      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, from: '00:00', to: '00:00' })),
+      minNoticeMin: 0,
+    };
+    expect((await http(svc.url, 'PUT', `/v1/callbacks/teams/${queue}`, { tenant: T, body: team })).status).toBe(200);
+    const slotsBody = { queueId: queue, customerId: 'walk', channel: 'voice' };
+    const slots = await http(svc.url, 'POST', '/v1/callbacks/slots', { tenant: T, body: slotsBody });
+    const bookBody = { ...slotsBody, startsAt: slots.body.slots[2].start };
+    const callback = await http(svc.url, 'POST', '/v1/callbacks', { tenant: T, body: bookBody });
+    expect(callback.status).toBe(201);
     const walk = await walkGuardedRoutes({
       baseUrl: svc.url,
       doc,
@@ -130,12 +148,20 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
         'POST /v1/handoffs/{id}/withdraw': { id: handoff.body.id },
         'GET /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
         'PATCH /v1/escalation/decisions/{id}': { id: decision.body.decisionId },
+        'PUT /v1/callbacks/teams/{queueId}': { queueId: queue },
+        'GET /v1/callbacks/teams/{queueId}': { queueId: queue },
+        'GET /v1/callbacks/{id}': { id: callback.body.id },
+        'PATCH /v1/callbacks/{id}': { id: callback.body.id },
         id: integration.body.id,
       },
       bodies: {
         'POST /v1/handoffs/{id}/withdraw': {},
         'PATCH /v1/integrations/{id}': { name: 'Renamed' },
         'PATCH /v1/escalation/decisions/{id}': { pathPicked: 'none' },
+        'PUT /v1/callbacks/teams/{queueId}': team,
+        'POST /v1/callbacks/slots': slotsBody,
+        'POST /v1/callbacks': { ...bookBody, startsAt: slots.body.slots[0].start },
+        'PATCH /v1/callbacks/{id}': { action: 'cancel' },
       },
     });
     expect(walk.problems).toEqual([]);
