@@ -35,7 +35,7 @@ CREATE TABLE "customer_callbacks" (
   "customer_id" TEXT NOT NULL,
   "conversation_id" TEXT,
   "decision_id" UUID,
-  -- voice | video | chat
+  -- voice | video | chat (validated by the API's schema)
   "channel" TEXT NOT NULL,
   "starts_at" TIMESTAMPTZ(3) NOT NULL,
   "ends_at" TIMESTAMPTZ(3) NOT NULL,
@@ -52,9 +52,9 @@ CREATE TABLE "customer_callbacks" (
   "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
   "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
   CONSTRAINT "customer_callbacks_pkey" PRIMARY KEY ("id"),
-  CONSTRAINT "customer_callbacks_channel_check" CHECK ("channel" IN ('voice', 'video', 'chat')),
   CONSTRAINT "customer_callbacks_status_check" CHECK ("status" IN ('booked', 'completed', 'missed', 'rescheduled', 'canceled')),
-  CONSTRAINT "customer_callbacks_range_check" CHECK ("ends_at" > "starts_at"),
+  -- (the API always books end > start; an empty range would overlap nothing)
+  CONSTRAINT "customer_callbacks_range_check" CHECK ("ends_at" >= "starts_at"),
   CONSTRAINT "customer_callbacks_no_double_booking" EXCLUDE USING gist ("tenant_id" WITH =, "queue_id" WITH =, "slot" WITH &&) WHERE ("status" = 'booked')
 );
 CREATE INDEX "customer_callbacks_decision_idx" ON "customer_callbacks" ("tenant_id", "decision_id");
@@ -67,7 +67,7 @@ CREATE TABLE "customer_callback_notifications" (
   "id" UUID NOT NULL,
   "tenant_id" TEXT NOT NULL,
   "callback_id" UUID NOT NULL,
-  -- confirmation | reminder | cancellation
+  -- confirmation | reminder | cancellation (written by the booking use cases only)
   "kind" TEXT NOT NULL,
   -- customer | agent
   "recipient" TEXT NOT NULL,
@@ -79,7 +79,6 @@ CREATE TABLE "customer_callback_notifications" (
   "last_error" TEXT,
   CONSTRAINT "customer_callback_notifications_pkey" PRIMARY KEY ("id"),
   CONSTRAINT "customer_callback_notifications_callback_fkey" FOREIGN KEY ("callback_id") REFERENCES "customer_callbacks" ("id") ON DELETE CASCADE,
-  CONSTRAINT "customer_callback_notifications_kind_check" CHECK ("kind" IN ('confirmation', 'reminder', 'cancellation')),
   CONSTRAINT "customer_callback_notifications_once" UNIQUE ("callback_id", "kind", "recipient", "medium")
 );
 CREATE INDEX "customer_callback_notifications_due_idx" ON "customer_callback_notifications" ("due_at") WHERE "sent_at" IS NULL;
