@@ -119,6 +119,10 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     const starts = after.slots.map((s: Json) => new Date(s.start).getTime());
     // meeting [s0, s0+15) + 10 min buffer either side: nothing starts before s0 + 25 min (→ grid s0 + 30)
     for (const st of starts) expect(st >= s0.getTime() + 25 * 60_000 || st + 15 * 60_000 + 10 * 60_000 <= s0.getTime()).toBe(true);
+    // booking the meeting's time anyway: 409, the calendar's busy time counts (not only our own bookings)
+    const clash = await book(first.slots[0].start);
+    expect(clash.status).toBe(409);
+    expect(clash.body.errors?.[0]?.field ?? clash.body.field).toBe('startsAt');
     await calendar.deleteEvent(meeting.id);
   });
 
