@@ -72,6 +72,7 @@ import { CustomerCallbacksController } from './customer-callbacks/customer-callb
 import { TeamCalendars } from './customer-callbacks/team-calendars';
 import { CallbackAvailability } from './customer-callbacks/usecases/callback-availability';
 import { ProposeCallbackSlotsUseCase } from './customer-callbacks/usecases/propose-callback-slots.usecase';
+import { StartCallbackWorkItemUseCase } from './customer-callbacks/usecases/start-callback-work-item.usecase';
 import {
   CALLBACK_BOOKING_OPTIONS,
   ScheduleCallbackUseCase,
@@ -221,6 +222,7 @@ export class AppModule {
         CallbackAvailability,
         ProposeCallbackSlotsUseCase,
         ScheduleCallbackUseCase,
+        StartCallbackWorkItemUseCase,
         CallbackNotifier,
         CallbackNotificationDispatcher,
       ],

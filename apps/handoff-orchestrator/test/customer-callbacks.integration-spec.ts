@@ -211,6 +211,44 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     expect(again.status).toBe(409);
   });
 
+  it('at the slot time the callback becomes a work item on the team queue with the conversation context, once; it follows a reschedule', async () => {
+    const bot = await api('POST', '/v1/integrations', { type: 'internal', name: 'Bot', config: {} });
+    expect(bot.status).toBe(201);
+    const { slots } = await proposeSlots();
+    const b = await book(slots[0].start, {
+      integrationId: bot.body.id,
+      conversationId: 'conv-wi',
+      customerId: 'cust-wi',
+      context: {
+        intent: 'change_beneficiary',
+        policyNumber: 'P-123',
+        transcript: [{ role: 'user', text: 'I want to change the beneficiary', timestamp: '2026-12-02T10:00:00Z' }],
+      },
+    });
+    expect(b.status).toBe(201);
+    const due = async (id: string) =>
+      (await sql(world, `SELECT due_at FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'work_item'`, [id])).map((r) => new Date(r.due_at as string).getTime());
+    expect(await due(b.body.id)).toEqual([new Date(slots[0].start).getTime()]);
+    const moved = await api('PATCH', `/v1/callbacks/${b.body.id}`, { action: 'reschedule', startsAt: slots[2].start });
+    expect(moved.status).toBe(200);
+    expect(await due(b.body.id)).toEqual([]);
+    expect(await due(moved.body.id)).toEqual([new Date(slots[2].start).getTime()]);
+    // the clock reaches the slot (moved, not waited for)
+    await sql(world, `UPDATE customer_callback_notifications SET due_at = now() WHERE callback_id = $1 AND kind = 'work_item'`, [moved.body.id]);
+    const handoff = await waitFor(async () => {
+      const rows = await sql(world, `SELECT id, channel, routing, attributes, intent, transcript, work_item_id, queue_id FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`, [T, `callback:${moved.body.id}`]);
+      return rows.length ? rows : null;
+    }, { timeoutMs: 30_000 });
+    expect(handoff).toHaveLength(1);
+    expect(handoff[0]).toMatchObject({ channel: 'voice', routing: { queue_id: queue }, intent: 'change_beneficiary' });
+    expect(handoff[0].attributes).toMatchObject({ callbackId: moved.body.id, policyNumber: 'P-123', customerId: 'cust-wi' });
+    expect((handoff[0].transcript as Json[])[0].text).toBe('I want to change the beneficiary');
+    expect(handoff[0].work_item_id).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 1_000)); // more scans: still one handoff
+    const again = await sql(world, `SELECT count(*)::int AS n FROM handoffs WHERE idempotency_key = $1`, [`callback:${moved.body.id}`]);
+    expect(again[0].n).toBe(1);
+  });
+
   it('the outcome feeds the handoff report’s callback fulfilment rate', async () => {
     const decisionId = randomUUID();
     await sql(

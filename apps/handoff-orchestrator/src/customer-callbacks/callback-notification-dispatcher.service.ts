@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
 import { CallbackNotifier } from './callback-notifier';
+import { StartCallbackWorkItemUseCase } from './usecases/start-callback-work-item.usecase';
 import { CustomerCallbackRepository, type ClaimedNotification } from './customer-callback.repository';
 
 /** Injection token of {@link CallbackDispatcherOptions}. */
@@ -13,7 +14,8 @@ export interface CallbackDispatcherOptions {
 }
 
 /**
- * The durable timer of customer callbacks: confirmations, reminders (slot − 15 min) and cancellations are rows
+ * The durable timer of customer callbacks: confirmations, reminders (slot − 15 min), cancellations and the
+ * slot-time work item (a handoff on the team's queue, {@link StartCallbackWorkItemUseCase}) are rows
  * with a due time (`customer_callback_notifications`). Every `pollMs` this loop finds the due ones of every tenant
  * (`hub_due_callback_notifications`, a SECURITY DEFINER system path) and delivers each inside its tenant's
  * transaction under `FOR UPDATE SKIP LOCKED`, marking it sent in that transaction: it survives restarts,
@@ -29,6 +31,7 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
   constructor(
     private readonly repo: CustomerCallbackRepository,
     private readonly notifier: CallbackNotifier,
+    private readonly workItems: StartCallbackWorkItemUseCase,
     @Inject(CALLBACK_DISPATCHER_OPTIONS) private readonly opts: CallbackDispatcherOptions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -71,6 +74,7 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
 
   private async send(n: ClaimedNotification): Promise<void> {
     const cb = n.callback;
+    if (n.kind === 'work_item') return this.workItems.execute(cb);
     const team = await this.repo.team(cb.tenantId, cb.queueId);
     const zone = team?.zone ?? 'UTC';
     const to =

@@ -43,8 +43,9 @@ export class LoggingSmsStub implements SmsPort {
 
 const TITLES = {
   confirmation: 'Your callback is booked',
-  reminder: 'Reminder: we will call you in 15 minutes',
+  reminder: 'Reminder: your callback is coming up',
   cancellation: 'Your callback is canceled',
+  work_item: 'Your callback is starting',
 } as const;
 
 /** Human wording of a booking's time in the team's zone, e.g. "Mon 15 Mar 2027, 10:00 (America/New_York)". */

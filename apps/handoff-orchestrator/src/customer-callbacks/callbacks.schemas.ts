@@ -52,6 +52,10 @@ export const BookCallbackSchema = z.object({
   durationMin: z.number().int().min(5).max(240).optional(),
   conversationId: z.string().min(1).max(200).optional(),
   decisionId: z.uuid().optional().describe('The escalation decision this callback follows (handoff report)'),
+  integrationId: z
+    .uuid()
+    .optional()
+    .describe("The bot's integration (type internal): at the slot time the callback becomes a handoff (work item) on the team's queue"),
   customer: Contact.default({}),
   context: z.record(z.string(), z.unknown()).default({}).describe('Conversation context handed to the agent'),
 });

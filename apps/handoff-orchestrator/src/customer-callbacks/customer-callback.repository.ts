@@ -30,6 +30,7 @@ export interface CustomerCallback {
   customerId: string;
   conversationId: string | null;
   decisionId: string | null;
+  integrationId: string | null;
   channel: 'voice' | 'video' | 'chat';
   startsAt: Date;
   endsAt: Date;
@@ -45,9 +46,10 @@ export interface CustomerCallback {
 
 /** A notification row to write with a booking. */
 export interface NewNotification {
-  kind: 'confirmation' | 'reminder' | 'cancellation';
-  recipient: 'customer' | 'agent';
-  medium: 'email' | 'sms';
+  /** `work_item`: at the slot time the callback becomes a handoff on the team's queue. */
+  kind: 'confirmation' | 'reminder' | 'cancellation' | 'work_item';
+  recipient: 'customer' | 'agent' | 'queue';
+  medium: 'email' | 'sms' | 'handoff';
   dueAt: Date;
 }
 
@@ -74,7 +76,7 @@ const TEAM_COLUMNS = `tenant_id AS "tenantId", queue_id AS "queueId", zone, week
   calendar_integration_id AS "calendarIntegrationId", queue_sla_min AS "queueSlaMin", agent_email AS "agentEmail"`;
 
 const CALLBACK_COLUMNS = `id, tenant_id AS "tenantId", queue_id AS "queueId", customer_id AS "customerId",
-  conversation_id AS "conversationId", decision_id AS "decisionId", channel, starts_at AS "startsAt",
+  conversation_id AS "conversationId", decision_id AS "decisionId", integration_id AS "integrationId", channel, starts_at AS "startsAt",
   ends_at AS "endsAt", status, customer_name AS "customerName", customer_email AS "customerEmail",
   customer_phone AS "customerPhone", context, calendar_event_id AS "calendarEventId",
   rescheduled_from AS "rescheduledFrom", sequence`;
@@ -164,7 +166,7 @@ export class CustomerCallbackRepository {
   /**
    * Inserts a `booked` row and its notifications in one transaction, then runs `afterInsert` (the calendar
    * write) inside it — a failure there rolls the booking back. With `replaces`, that row is first closed as
-   * `rescheduled` and its unsent reminders are deleted.
+   * `rescheduled` and its unsent reminders and slot-time work item are deleted.
    * @throws SlotTakenError when another booked row of the team overlaps (also for parallel requests)
    */
   async book(
@@ -178,12 +180,14 @@ export class CustomerCallbackRepository {
       return await inTenantTransaction(this.pool, cb.tenantId, async (db) => {
         if (replaces) {
           await db.query(`UPDATE customer_callbacks SET status = 'rescheduled', updated_at = CURRENT_TIMESTAMP WHERE id = $1::uuid`, [replaces]);
-          await db.query(`DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind = 'reminder'`, [replaces]);
+          await db.query(`DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind IN ('reminder', 'work_item')`, [replaces]);
         }
         const { rows } = await db.query<CustomerCallback>(
           `INSERT INTO customer_callbacks (id, tenant_id, queue_id, customer_id, conversation_id, decision_id, channel,
-             starts_at, ends_at, customer_name, customer_email, customer_phone, context, rescheduled_from, sequence)
-           VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::uuid, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::uuid, $15)
+             starts_at, ends_at, customer_name, customer_email, customer_phone, context, rescheduled_from, sequence,
+             integration_id)
+           VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::uuid, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::uuid, $15,
+             $16::uuid)
            RETURNING ${CALLBACK_COLUMNS}`,
           [
             id,
@@ -201,6 +205,7 @@ export class CustomerCallbackRepository {
             JSON.stringify(cb.context),
             cb.rescheduledFrom,
             cb.sequence ?? 0,
+            cb.integrationId,
           ],
         );
         await this.insertNotifications(db, cb.tenantId, id, notifications);
@@ -237,7 +242,7 @@ export class CustomerCallbackRepository {
 
   /**
    * Moves a `booked` row to a final status (canceled / completed / missed); a cancel deletes unsent reminders and
-   * queues the cancellations. Runs `inside` in the same transaction (the calendar delete).
+   * queues the cancellations; completed / missed drop the pending slot-time work item too. Runs `inside` in the same transaction (the calendar delete).
    * @returns the updated row, or null when it was not `booked` (already final, or unknown)
    */
   async close(
@@ -254,10 +259,8 @@ export class CustomerCallbackRepository {
         [id, status],
       );
       if (!rows[0]) return null;
-      if (status === 'canceled') {
-        await db.query(`DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind = 'reminder'`, [id]);
-        await this.insertNotifications(db, tenantId, id, notifications);
-      }
+      await db.query(`DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind IN ('reminder', 'work_item')`, [id]);
+      await this.insertNotifications(db, tenantId, id, notifications);
       await inside(rows[0]);
       return rows[0];
     });

@@ -27,11 +27,11 @@ const MIN = 60_000;
 
 /** The confirmation (now) and reminder (start − lead) rows of a booking, for every reachable side. */
 export function notificationsFor(
-  cb: Pick<CustomerCallback, 'customerEmail' | 'customerPhone' | 'startsAt'>,
+  cb: Pick<CustomerCallback, 'customerEmail' | 'customerPhone' | 'startsAt' | 'integrationId'>,
   team: Pick<CallbackTeam, 'agentEmail'>,
   now: Date,
   reminderLeadMin: number,
-  kinds: ('confirmation' | 'reminder' | 'cancellation')[] = ['confirmation', 'reminder'],
+  kinds: ('confirmation' | 'reminder' | 'cancellation' | 'work_item')[] = ['confirmation', 'reminder', 'work_item'],
 ): NewNotification[] {
   const sides: Pick<NewNotification, 'recipient' | 'medium'>[] = [];
   if (cb.customerEmail) sides.push({ recipient: 'customer', medium: 'email' });
@@ -40,6 +40,11 @@ export function notificationsFor(
   const reminderAt = new Date(cb.startsAt.getTime() - reminderLeadMin * MIN);
   const out: NewNotification[] = [];
   for (const kind of kinds) {
+    if (kind === 'work_item') {
+      // at the slot time the callback becomes a handoff on the team's queue (needs the bot's integration)
+      if (cb.integrationId) out.push({ kind, recipient: 'queue', medium: 'handoff', dueAt: cb.startsAt });
+      continue;
+    }
     if (kind === 'reminder' && reminderAt.getTime() <= now.getTime()) continue;
     for (const s of sides) out.push({ ...s, kind, dueAt: kind === 'reminder' ? reminderAt : now });
   }
@@ -82,6 +87,7 @@ export class ScheduleCallbackUseCase {
       customerId: body.customerId,
       conversationId: body.conversationId ?? null,
       decisionId: body.decisionId ?? null,
+      integrationId: body.integrationId ?? null,
       channel: body.channel,
       startsAt: start,
       endsAt: new Date(start.getTime() + durationMin * MIN),

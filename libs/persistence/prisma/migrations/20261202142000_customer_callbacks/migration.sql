@@ -35,6 +35,8 @@ CREATE TABLE "customer_callbacks" (
   "customer_id" TEXT NOT NULL,
   "conversation_id" TEXT,
   "decision_id" UUID,
+  -- the bot's integration (type internal): at the slot time the callback becomes a handoff through it
+  "integration_id" UUID,
   -- voice | video | chat (validated by the API's schema)
   "channel" TEXT NOT NULL,
   "starts_at" TIMESTAMPTZ(3) NOT NULL,
@@ -67,11 +69,11 @@ CREATE TABLE "customer_callback_notifications" (
   "id" UUID NOT NULL,
   "tenant_id" TEXT NOT NULL,
   "callback_id" UUID NOT NULL,
-  -- confirmation | reminder | cancellation (written by the booking use cases only)
+  -- confirmation | reminder | cancellation | work_item (the slot-time handoff; written by the booking use cases only)
   "kind" TEXT NOT NULL,
-  -- customer | agent
+  -- customer | agent | queue
   "recipient" TEXT NOT NULL,
-  -- email | sms
+  -- email | sms | handoff
   "medium" TEXT NOT NULL,
   "due_at" TIMESTAMPTZ(3) NOT NULL,
   "sent_at" TIMESTAMPTZ(3),
