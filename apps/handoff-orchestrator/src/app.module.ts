@@ -211,12 +211,18 @@ export class AppModule {
         HandoffReportUseCase,
         {
           provide: CALLBACK_NOTIFIER_OPTIONS,
-          useValue: { smtpUrl: config.CUSTOMER_CALLBACK_SMTP_URL ?? null, from: config.CUSTOMER_CALLBACK_MAIL_FROM },
+          useValue: {
+            smtpUrl: config.CUSTOMER_CALLBACK_SMTP_URL ?? null,
+            from: config.CUSTOMER_CALLBACK_MAIL_FROM,
+          },
         },
         // STAND-IN: no SMS provider adapter yet (docs/callbacks.md)
         { provide: SMS_PORT, inject: [LOGGER], useFactory: (logger: Logger) => new LoggingSmsStub(logger) },
         { provide: CALLBACK_DISPATCHER_OPTIONS, useValue: { pollMs: config.CUSTOMER_CALLBACK_POLL_MS } },
-        { provide: CALLBACK_BOOKING_OPTIONS, useValue: { reminderLeadMin: config.CUSTOMER_CALLBACK_REMINDER_LEAD_MIN } },
+        {
+          provide: CALLBACK_BOOKING_OPTIONS,
+          useValue: { reminderLeadMin: config.CUSTOMER_CALLBACK_REMINDER_LEAD_MIN },
+        },
         CustomerCallbackRepository,
         TeamCalendars,
         CallbackAvailability,

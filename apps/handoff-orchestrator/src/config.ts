@@ -117,7 +117,12 @@ export const HandoffOrchestratorConfigSchema = z.object({
   /** Sender of those e-mails (and ORGANIZER of their iCalendar invites). */
   CUSTOMER_CALLBACK_MAIL_FROM: z.email().default('callbacks@engagement-hub.invalid'),
   /** The reminder fires this long before the slot, minutes (seed 003: 15). */
-  CUSTOMER_CALLBACK_REMINDER_LEAD_MIN: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  CUSTOMER_CALLBACK_REMINDER_LEAD_MIN: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
   /** Pause between scans for due callback notifications, ms. */
   CUSTOMER_CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */

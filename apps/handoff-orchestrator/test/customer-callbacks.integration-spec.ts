@@ -17,9 +17,7 @@ const CUSTOMER = 'ada@example.com';
 
 /** The VEVENT of a mail's iCalendar part (mailparser's text/calendar alternative or .ics attachment). */
 function inviteOf(m: ReceivedMail): { method: string; uid: string; start: Date; sequence: number } {
-  const part =
-    m.parsed.attachments.find((a) => a.contentType.startsWith('text/calendar')) ??
-    null;
+  const part = m.parsed.attachments.find((a) => a.contentType.startsWith('text/calendar')) ?? null;
   const text = part ? part.content.toString('utf8') : '';
   const cal = new ICAL.Component(ICAL.parse(text));
   const ev = cal.getFirstSubcomponent('vevent')!;
@@ -43,7 +41,11 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
   const api = (method: string, path: string, body?: unknown, tenant = T, scopes?: string[]) =>
     http(svc.url, method, path, { tenant, body, ...(scopes ? { scopes } : {}) });
   const mailsFor = (id: string, kind: string) =>
-    smtp.mails.filter((m) => m.parsed.headers.get('x-hub-callback-id') === id && m.parsed.headers.get('x-hub-notification') === kind);
+    smtp.mails.filter(
+      (m) =>
+        m.parsed.headers.get('x-hub-callback-id') === id &&
+        m.parsed.headers.get('x-hub-notification') === kind,
+    );
   const proposeSlots = async (q = queue, channel = 'voice') => {
     const r = await api('POST', '/v1/callbacks/slots', { queueId: q, customerId: 'cust-1', channel });
     expect(r.status).toBe(200);
@@ -114,11 +116,17 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     expect(DateTime.fromISO(first.slots[0].local, { setZone: true }).minute % 15).toBe(0);
     expect(first.slots[0].local).toMatch(/-0[45]:00$/); // New York offset
     // someone else's meeting over the first slot, written straight to the CalDAV server
-    const meeting = await calendar.createEvent({ uid: `meeting-${randomUUID()}`, start: s0, end: new Date(s0.getTime() + 15 * 60_000), summary: 'Team meeting' });
+    const meeting = await calendar.createEvent({
+      uid: `meeting-${randomUUID()}`,
+      start: s0,
+      end: new Date(s0.getTime() + 15 * 60_000),
+      summary: 'Team meeting',
+    });
     const after = await proposeSlots();
     const starts = after.slots.map((s: Json) => new Date(s.start).getTime());
     // meeting [s0, s0+15) + 10 min buffer either side: nothing starts before s0 + 25 min (→ grid s0 + 30)
-    for (const st of starts) expect(st >= s0.getTime() + 25 * 60_000 || st + 15 * 60_000 + 10 * 60_000 <= s0.getTime()).toBe(true);
+    for (const st of starts)
+      expect(st >= s0.getTime() + 25 * 60_000 || st + 15 * 60_000 + 10 * 60_000 <= s0.getTime()).toBe(true);
     // booking the meeting's time anyway: 409, the calendar's busy time counts (not only our own bookings)
     const clash = await book(first.slots[0].start);
     expect(clash.status).toBe(409);
@@ -141,11 +149,19 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     const cb = created[0].body;
     // the guarantee is the database's: an overlapping booked row is refused by the exclusion constraint itself
     await expect(
-      sql(world, `INSERT INTO customer_callbacks (id, tenant_id, queue_id, customer_id, channel, starts_at, ends_at)
-                  VALUES ($1, $2, $3, 'sneaky', 'voice', $4::timestamptz + interval '5 minutes', $5)`, [randomUUID(), T, queue, slot.start, slot.end]),
+      sql(
+        world,
+        `INSERT INTO customer_callbacks (id, tenant_id, queue_id, customer_id, channel, starts_at, ends_at)
+                  VALUES ($1, $2, $3, 'sneaky', 'voice', $4::timestamptz + interval '5 minutes', $5)`,
+        [randomUUID(), T, queue, slot.start, slot.end],
+      ),
     ).rejects.toMatchObject({ code: '23P01', constraint: 'customer_callbacks_no_double_booking' });
     expect(cb).toMatchObject({ status: 'booked', channel: 'voice', startsAt: slot.start, local: slot.local });
-    const rows = await sql(world, `SELECT count(*)::int AS n FROM customer_callbacks WHERE tenant_id = $1 AND status = 'booked' AND starts_at = $2`, [T, slot.start]);
+    const rows = await sql(
+      world,
+      `SELECT count(*)::int AS n FROM customer_callbacks WHERE tenant_id = $1 AND status = 'booked' AND starts_at = $2`,
+      [T, slot.start],
+    );
     expect(rows[0].n).toBe(1);
     // written to the team calendar (the real CalDAV server reports it busy)
     const busy = await calendar.freeBusy(new Date(slot.start), new Date(slot.end));
@@ -155,26 +171,45 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     expect(again.slots.map((s: Json) => s.start)).not.toContain(slot.start);
 
     // confirmations: the customer and the agent get an e-mail with an iCalendar REQUEST for this booking
-    const confirmations = await waitFor(() => (mailsFor(cb.id, 'confirmation').length === 2 ? mailsFor(cb.id, 'confirmation') : null), { timeoutMs: 30_000 });
+    const confirmations = await waitFor(
+      () => (mailsFor(cb.id, 'confirmation').length === 2 ? mailsFor(cb.id, 'confirmation') : null),
+      { timeoutMs: 30_000 },
+    );
     expect(confirmations.flatMap((m) => m.to).sort()).toEqual([CUSTOMER, AGENT].sort());
     for (const m of confirmations) {
       expect(inviteOf(m)).toMatchObject({ method: 'REQUEST', uid: cb.id, start: new Date(slot.start) });
       expect(m.parsed.subject).toMatch(/booked/);
     }
     // the reminder is a durable row due 15 minutes before the slot, for both sides (e-mail ×2 + SMS)
-    const reminders = await sql(world, `SELECT recipient, medium, due_at, sent_at FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder' ORDER BY recipient, medium`, [cb.id]);
-    expect(reminders.map((r) => `${r.recipient}/${r.medium}`)).toEqual(['agent/email', 'customer/email', 'customer/sms']);
+    const reminders = await sql(
+      world,
+      `SELECT recipient, medium, due_at, sent_at FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder' ORDER BY recipient, medium`,
+      [cb.id],
+    );
+    expect(reminders.map((r) => `${r.recipient}/${r.medium}`)).toEqual([
+      'agent/email',
+      'customer/email',
+      'customer/sms',
+    ]);
     for (const r of reminders) {
       expect(new Date(r.due_at as string).getTime()).toBe(new Date(slot.start).getTime() - 15 * 60_000);
       expect(r.sent_at).toBeNull();
     }
 
     // the clock reaches the reminder (moved, not waited for): it is sent once, to both sides
-    await sql(world, `UPDATE customer_callback_notifications SET due_at = now() WHERE callback_id = $1 AND kind = 'reminder'`, [cb.id]);
+    await sql(
+      world,
+      `UPDATE customer_callback_notifications SET due_at = now() WHERE callback_id = $1 AND kind = 'reminder'`,
+      [cb.id],
+    );
     await waitFor(() => (mailsFor(cb.id, 'reminder').length === 2 ? true : null), { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1_000)); // several more scans: nothing is sent twice
     expect(mailsFor(cb.id, 'reminder')).toHaveLength(2);
-    const sent = await sql(world, `SELECT count(*)::int AS n FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder' AND sent_at IS NOT NULL`, [cb.id]);
+    const sent = await sql(
+      world,
+      `SELECT count(*)::int AS n FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder' AND sent_at IS NOT NULL`,
+      [cb.id],
+    );
     expect(sent[0].n).toBe(3);
   });
 
@@ -182,15 +217,32 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     const { slots } = await proposeSlots();
     const b = await book(slots[0].start);
     expect(b.status).toBe(201);
-    const moved = await api('PATCH', `/v1/callbacks/${b.body.id}`, { action: 'reschedule', startsAt: slots[2].start });
+    const moved = await api('PATCH', `/v1/callbacks/${b.body.id}`, {
+      action: 'reschedule',
+      startsAt: slots[2].start,
+    });
     expect(moved.status).toBe(200);
-    expect(moved.body).toMatchObject({ status: 'booked', startsAt: slots[2].start, rescheduledFrom: b.body.id });
+    expect(moved.body).toMatchObject({
+      status: 'booked',
+      startsAt: slots[2].start,
+      rescheduledFrom: b.body.id,
+    });
     expect((await api('GET', `/v1/callbacks/${b.body.id}`)).body.status).toBe('rescheduled');
     // the old reminder is gone, the new one follows the new time
-    const oldRem = await sql(world, `SELECT count(*)::int AS n FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder'`, [b.body.id]);
+    const oldRem = await sql(
+      world,
+      `SELECT count(*)::int AS n FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder'`,
+      [b.body.id],
+    );
     expect(oldRem[0].n).toBe(0);
-    const newRem = await sql(world, `SELECT DISTINCT due_at FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder'`, [moved.body.id]);
-    expect(newRem.map((r) => new Date(r.due_at as string).getTime())).toEqual([new Date(slots[2].start).getTime() - 15 * 60_000]);
+    const newRem = await sql(
+      world,
+      `SELECT DISTINCT due_at FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder'`,
+      [moved.body.id],
+    );
+    expect(newRem.map((r) => new Date(r.due_at as string).getTime())).toEqual([
+      new Date(slots[2].start).getTime() - 15 * 60_000,
+    ]);
     // calendar: busy at the new time only
     expect(await calendar.freeBusy(new Date(slots[0].start), new Date(slots[0].end))).toEqual([]);
     expect(await calendar.freeBusy(new Date(slots[2].start), new Date(slots[2].end))).toHaveLength(1);
@@ -201,10 +253,18 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     const canceled = await api('PATCH', `/v1/callbacks/${moved.body.id}`, { action: 'cancel' });
     expect(canceled.status).toBe(200);
     expect(canceled.body.status).toBe('canceled');
-    const remAfter = await sql(world, `SELECT count(*)::int AS n FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder'`, [moved.body.id]);
+    const remAfter = await sql(
+      world,
+      `SELECT count(*)::int AS n FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder'`,
+      [moved.body.id],
+    );
     expect(remAfter[0].n).toBe(0);
     expect(await calendar.freeBusy(new Date(slots[2].start), new Date(slots[2].end))).toEqual([]);
-    const cancelMails = await waitFor(() => (mailsFor(moved.body.id, 'cancellation').length === 2 ? mailsFor(moved.body.id, 'cancellation') : null), { timeoutMs: 30_000 });
+    const cancelMails = await waitFor(
+      () =>
+        mailsFor(moved.body.id, 'cancellation').length === 2 ? mailsFor(moved.body.id, 'cancellation') : null,
+      { timeoutMs: 30_000 },
+    );
     expect(inviteOf(cancelMails[0])).toMatchObject({ method: 'CANCEL', uid: moved.body.id, sequence: 1 });
     // a canceled callback cannot be changed again
     const again = await api('PATCH', `/v1/callbacks/${moved.body.id}`, { action: 'cancel' });
@@ -222,30 +282,62 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
       context: {
         intent: 'change_beneficiary',
         policyNumber: 'P-123',
-        transcript: [{ role: 'user', text: 'I want to change the beneficiary', timestamp: '2026-12-02T10:00:00Z' }],
+        transcript: [
+          { role: 'user', text: 'I want to change the beneficiary', timestamp: '2026-12-02T10:00:00Z' },
+        ],
       },
     });
     expect(b.status).toBe(201);
     const due = async (id: string) =>
-      (await sql(world, `SELECT due_at FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'work_item'`, [id])).map((r) => new Date(r.due_at as string).getTime());
+      (
+        await sql(
+          world,
+          `SELECT due_at FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'work_item'`,
+          [id],
+        )
+      ).map((r) => new Date(r.due_at as string).getTime());
     expect(await due(b.body.id)).toEqual([new Date(slots[0].start).getTime()]);
-    const moved = await api('PATCH', `/v1/callbacks/${b.body.id}`, { action: 'reschedule', startsAt: slots[2].start });
+    const moved = await api('PATCH', `/v1/callbacks/${b.body.id}`, {
+      action: 'reschedule',
+      startsAt: slots[2].start,
+    });
     expect(moved.status).toBe(200);
     expect(await due(b.body.id)).toEqual([]);
     expect(await due(moved.body.id)).toEqual([new Date(slots[2].start).getTime()]);
     // the clock reaches the slot (moved, not waited for)
-    await sql(world, `UPDATE customer_callback_notifications SET due_at = now() WHERE callback_id = $1 AND kind = 'work_item'`, [moved.body.id]);
-    const handoff = await waitFor(async () => {
-      const rows = await sql(world, `SELECT id, channel, routing, attributes, intent, transcript, work_item_id, queue_id FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`, [T, `callback:${moved.body.id}`]);
-      return rows.length ? rows : null;
-    }, { timeoutMs: 30_000 });
+    await sql(
+      world,
+      `UPDATE customer_callback_notifications SET due_at = now() WHERE callback_id = $1 AND kind = 'work_item'`,
+      [moved.body.id],
+    );
+    const handoff = await waitFor(
+      async () => {
+        const rows = await sql(
+          world,
+          `SELECT id, channel, routing, attributes, intent, transcript, work_item_id, queue_id FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`,
+          [T, `callback:${moved.body.id}`],
+        );
+        return rows.length ? rows : null;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(handoff).toHaveLength(1);
-    expect(handoff[0]).toMatchObject({ channel: 'voice', routing: { queue_id: queue }, intent: 'change_beneficiary' });
-    expect(handoff[0].attributes).toMatchObject({ callbackId: moved.body.id, policyNumber: 'P-123', customerId: 'cust-wi' });
+    expect(handoff[0]).toMatchObject({
+      channel: 'voice',
+      routing: { queue_id: queue },
+      intent: 'change_beneficiary',
+    });
+    expect(handoff[0].attributes).toMatchObject({
+      callbackId: moved.body.id,
+      policyNumber: 'P-123',
+      customerId: 'cust-wi',
+    });
     expect((handoff[0].transcript as Json[])[0].text).toBe('I want to change the beneficiary');
     expect(handoff[0].work_item_id).toBeTruthy();
     await new Promise((r) => setTimeout(r, 1_000)); // more scans: still one handoff
-    const again = await sql(world, `SELECT count(*)::int AS n FROM handoffs WHERE idempotency_key = $1`, [`callback:${moved.body.id}`]);
+    const again = await sql(world, `SELECT count(*)::int AS n FROM handoffs WHERE idempotency_key = $1`, [
+      `callback:${moved.body.id}`,
+    ]);
     expect(again[0].n).toBe(1);
   });
 
@@ -258,11 +350,18 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
       [decisionId, T],
     );
     const { slots } = await proposeSlots();
-    const done = await book(slots[0].start, { decisionId, conversationId: 'conv-report', customerId: 'cust-r' });
+    const done = await book(slots[0].start, {
+      decisionId,
+      conversationId: 'conv-report',
+      customerId: 'cust-r',
+    });
     expect(done.status).toBe(201);
     const decision = await api('GET', `/v1/escalation/decisions/${decisionId}`);
     expect(decision.body.pathPicked).toBe('callback');
-    expect((await api('PATCH', `/v1/callbacks/${done.body.id}`, { action: 'outcome', outcome: 'completed' })).body.status).toBe('completed');
+    expect(
+      (await api('PATCH', `/v1/callbacks/${done.body.id}`, { action: 'outcome', outcome: 'completed' })).body
+        .status,
+    ).toBe('completed');
     // a second decision whose callback was missed
     const missedDecision = randomUUID();
     await sql(
@@ -272,11 +371,22 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
       [missedDecision, T],
     );
     // slots[1] is inside the 10-minute buffer after slots[0] now that slots[0] is booked
-    const missed = await book(slots[2].start, { decisionId: missedDecision, conversationId: 'conv-report-2', customerId: 'cust-m' });
+    const missed = await book(slots[2].start, {
+      decisionId: missedDecision,
+      conversationId: 'conv-report-2',
+      customerId: 'cust-m',
+    });
     expect(missed.status).toBe(201);
-    expect((await api('PATCH', `/v1/callbacks/${missed.body.id}`, { action: 'outcome', outcome: 'missed' })).status).toBe(200);
+    expect(
+      (await api('PATCH', `/v1/callbacks/${missed.body.id}`, { action: 'outcome', outcome: 'missed' }))
+        .status,
+    ).toBe(200);
     // time passes: both slots are in the past (the report counts callbacks already due)
-    await sql(world, `UPDATE customer_callbacks SET starts_at = now() - interval '2 hours', ends_at = now() - interval '105 minutes' WHERE id = ANY($1::uuid[])`, [[done.body.id, missed.body.id]]);
+    await sql(
+      world,
+      `UPDATE customer_callbacks SET starts_at = now() - interval '2 hours', ends_at = now() - interval '105 minutes' WHERE id = ANY($1::uuid[])`,
+      [[done.body.id, missed.body.id]],
+    );
     const from = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
     const to = encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString());
     const report = await api('GET', `/v1/reports/handoffs?from=${from}&to=${to}`);
@@ -295,7 +405,10 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
 
   it('bad input → 4xx naming the field; nothing is booked', async () => {
     const before = await sql(world, 'SELECT count(*)::int AS n FROM customer_callbacks');
-    const zone = await api('PUT', `/v1/callbacks/teams/${queue}`, { zone: 'Mars/Olympus_Mons', weeklyHours: [{ day: 1, from: '09:00', to: '17:00' }] });
+    const zone = await api('PUT', `/v1/callbacks/teams/${queue}`, {
+      zone: 'Mars/Olympus_Mons',
+      weeklyHours: [{ day: 1, from: '09:00', to: '17:00' }],
+    });
     expect(zone.status).toBe(400);
     expect(zone.body.errors.map((e: Json) => e.field)).toContain('zone');
     const past = await book(new Date(Date.now() - 3_600_000).toISOString());
@@ -306,18 +419,36 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     expect(notice.status).toBe(422);
     expect(notice.body.detail ?? notice.body.message).toMatch(/notice/);
     // the queue-model team is open Mondays 09:00–10:00 Kolkata: a Tuesday noon is outside its hours
-    const tuesdayNoon = DateTime.now().setZone('Asia/Kolkata').plus({ weeks: 1 }).set({ weekday: 2, hour: 12, minute: 0, second: 0, millisecond: 0 });
-    const outside = await api('POST', '/v1/callbacks', { queueId: queueModelQueue, customerId: 'c', channel: 'chat', startsAt: tuesdayNoon.toISO() });
+    const tuesdayNoon = DateTime.now()
+      .setZone('Asia/Kolkata')
+      .plus({ weeks: 1 })
+      .set({ weekday: 2, hour: 12, minute: 0, second: 0, millisecond: 0 });
+    const outside = await api('POST', '/v1/callbacks', {
+      queueId: queueModelQueue,
+      customerId: 'c',
+      channel: 'chat',
+      startsAt: tuesdayNoon.toISO(),
+    });
     expect(outside.status).toBe(422);
     expect(outside.body.errors?.[0]?.field ?? outside.body.field).toBe('startsAt');
     expect(outside.body.detail ?? outside.body.message).toMatch(/outside the team's hours/);
-    const channel = await api('POST', '/v1/callbacks/slots', { queueId: queue, customerId: 'c', channel: 'fax' });
+    const channel = await api('POST', '/v1/callbacks/slots', {
+      queueId: queue,
+      customerId: 'c',
+      channel: 'fax',
+    });
     expect(channel.status).toBe(400);
     expect(channel.body.errors.map((e: Json) => e.field)).toContain('channel');
-    const unknownTeam = await api('POST', '/v1/callbacks/slots', { queueId: randomUUID(), customerId: 'c', channel: 'voice' });
+    const unknownTeam = await api('POST', '/v1/callbacks/slots', {
+      queueId: randomUUID(),
+      customerId: 'c',
+      channel: 'voice',
+    });
     expect(unknownTeam.status).toBe(404);
     expect(unknownTeam.body.errors?.[0]?.field ?? unknownTeam.body.field).toBe('queueId');
-    const decision = await book(new Date(Date.now() + 3 * 3_600_000).toISOString(), { decisionId: randomUUID() });
+    const decision = await book(new Date(Date.now() + 3 * 3_600_000).toISOString(), {
+      decisionId: randomUUID(),
+    });
     expect(decision.status).toBe(422);
     const after = await sql(world, 'SELECT count(*)::int AS n FROM customer_callbacks');
     expect(after[0].n).toBe(before[0].n);
@@ -328,10 +459,25 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     const mine = await book(slots[2].start, { customerId: 'cust-iso' });
     expect(mine.status).toBe(201);
     expect((await api('GET', `/v1/callbacks/${mine.body.id}`, undefined, OTHER)).status).toBe(404);
-    expect((await api('PATCH', `/v1/callbacks/${mine.body.id}`, { action: 'cancel' }, OTHER)).status).toBe(404);
-    expect((await api('POST', '/v1/callbacks/slots', { queueId: queue, customerId: 'c', channel: 'voice' }, OTHER)).status).toBe(404);
-    expect((await api('GET', `/v1/callbacks/${mine.body.id}`, undefined, T, ['callbacks:read'])).status).toBe(200);
-    expect((await api('POST', '/v1/callbacks/slots', { queueId: queue, customerId: 'c', channel: 'voice' }, T, ['callbacks:read'])).status).toBe(403);
-    expect((await api('GET', `/v1/callbacks/${mine.body.id}`, undefined, T, ['handoffs:read'])).status).toBe(403);
+    expect((await api('PATCH', `/v1/callbacks/${mine.body.id}`, { action: 'cancel' }, OTHER)).status).toBe(
+      404,
+    );
+    expect(
+      (await api('POST', '/v1/callbacks/slots', { queueId: queue, customerId: 'c', channel: 'voice' }, OTHER))
+        .status,
+    ).toBe(404);
+    expect((await api('GET', `/v1/callbacks/${mine.body.id}`, undefined, T, ['callbacks:read'])).status).toBe(
+      200,
+    );
+    expect(
+      (
+        await api('POST', '/v1/callbacks/slots', { queueId: queue, customerId: 'c', channel: 'voice' }, T, [
+          'callbacks:read',
+        ])
+      ).status,
+    ).toBe(403);
+    expect((await api('GET', `/v1/callbacks/${mine.body.id}`, undefined, T, ['handoffs:read'])).status).toBe(
+      403,
+    );
   });
 });

@@ -132,7 +132,9 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, from: '00:00', to: '00:00' })),
       minNoticeMin: 0,
     };
-    expect((await http(svc.url, 'PUT', `/v1/callbacks/teams/${queue}`, { tenant: T, body: team })).status).toBe(200);
+    expect(
+      (await http(svc.url, 'PUT', `/v1/callbacks/teams/${queue}`, { tenant: T, body: team })).status,
+    ).toBe(200);
     const slotsBody = { queueId: queue, customerId: 'walk', channel: 'voice' };
     const slots = await http(svc.url, 'POST', '/v1/callbacks/slots', { tenant: T, body: slotsBody });
     const bookBody = { ...slotsBody, startsAt: slots.body.slots[2].start };

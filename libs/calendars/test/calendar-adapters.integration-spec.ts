@@ -6,14 +6,14 @@ import {
   MicrosoftGraphCalendar,
   type CalendarFetch,
   type CalendarPort,
-} from '@hub/calendars';
+} from '../src';
 import {
   startFakeGoogleCalendar,
   startFakeMicrosoftGraph,
   startXandikos,
   type FakeCalendarApi,
   type XandikosServer,
-} from '@hub/calendars/testing';
+} from './support';
 
 // Local servers listen on 127.0.0.1 over http: a policy that allows that, as a test-only setting.
 const testHttp = new OutboundHttp(

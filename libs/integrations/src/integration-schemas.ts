@@ -219,7 +219,9 @@ export const IntegrationConfigSchemas = {
    */
   calendar_caldav: {
     config: z.object({ calendarUrl: z.url() }),
-    secrets: z.object({ username: z.string().min(1).optional(), password: z.string().optional() }).default({}),
+    secrets: z
+      .object({ username: z.string().min(1).optional(), password: z.string().optional() })
+      .default({}),
   },
   /**
    * A team calendar in Google Calendar (API v3 freeBusy / events). `accessToken` is an OAuth 2.0 bearer token
@@ -234,7 +236,11 @@ export const IntegrationConfigSchemas = {
    * for Google (no refresh flow yet).
    */
   calendar_microsoft: {
-    config: z.object({ user: z.string().min(1), schedule: z.string().min(1).optional(), baseUrl: z.url().optional() }),
+    config: z.object({
+      user: z.string().min(1),
+      schedule: z.string().min(1).optional(),
+      baseUrl: z.url().optional(),
+    }),
     secrets: z.object({ accessToken: z.string().min(1) }),
   },
 } as const;

@@ -83,7 +83,10 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
     try {
       await this.notifier.send(n, to, zone);
     } catch (e) {
-      this.logger.warn({ callbackId: cb.id, kind: n.kind, medium: n.medium, err: (e as Error).message }, 'callback notification failed');
+      this.logger.warn(
+        { callbackId: cb.id, kind: n.kind, medium: n.medium, err: (e as Error).message },
+        'callback notification failed',
+      );
       throw e;
     }
   }

@@ -90,9 +90,14 @@ export class CallbackNotifier implements OnApplicationShutdown {
         uid: cb.id,
         start: cb.startsAt,
         end: cb.endsAt,
-        summary: n.recipient === 'agent' ? `Callback ${cb.channel}: ${cb.customerName ?? cb.customerId}` : `Callback from our team (${cb.channel})`,
+        summary:
+          n.recipient === 'agent'
+            ? `Callback ${cb.channel}: ${cb.customerName ?? cb.customerId}`
+            : `Callback from our team (${cb.channel})`,
         description: text,
-        attendees: cb.customerEmail ? [{ email: cb.customerEmail, ...(cb.customerName ? { name: cb.customerName } : {}) }] : [],
+        attendees: cb.customerEmail
+          ? [{ email: cb.customerEmail, ...(cb.customerName ? { name: cb.customerName } : {}) }]
+          : [],
       },
       { method, organizer: { email: this.opts.from }, sequence: cb.sequence },
     );

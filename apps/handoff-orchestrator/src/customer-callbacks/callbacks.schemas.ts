@@ -2,19 +2,32 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 
 const Hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00–24:00)');
-const Zone = z.string().refine((z) => IANAZone.isValidZone(z), { message: 'unknown time zone (IANA name expected, e.g. Europe/Berlin)' });
+const Zone = z.string().refine((z) => IANAZone.isValidZone(z), {
+  message: 'unknown time zone (IANA name expected, e.g. Europe/Berlin)',
+});
 export const ChannelSchema = z.enum(['voice', 'video', 'chat']);
 
 /** `PUT /v1/callbacks/teams/{queueId}`: a team's callback set-up (docs/callbacks.md). */
 export const CallbackTeamSchema = z.object({
   zone: Zone.describe('IANA time zone of the team, e.g. America/New_York'),
   weeklyHours: z
-    .array(z.object({ day: z.number().int().min(1).max(7).describe('ISO weekday, 1 = Monday'), from: Hhmm, to: Hhmm }))
+    .array(
+      z.object({
+        day: z.number().int().min(1).max(7).describe('ISO weekday, 1 = Monday'),
+        from: Hhmm,
+        to: Hhmm,
+      }),
+    )
     .min(1)
     .describe('When callbacks are taken; `to` ≤ `from` runs past midnight'),
   slotIntervalMin: z.number().int().min(5).max(240).default(15),
   bufferMin: z.number().int().min(0).max(240).default(0),
-  minNoticeMin: z.number().int().min(0).max(7 * 24 * 60).default(60),
+  minNoticeMin: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(60),
   durations: z
     .object({
       voice: z.number().int().min(5).max(240).default(15),
@@ -22,8 +35,18 @@ export const CallbackTeamSchema = z.object({
       chat: z.number().int().min(5).max(240).default(30),
     })
     .default({ voice: 15, video: 30, chat: 30 }),
-  calendarIntegrationId: z.uuid().nullable().default(null).describe('calendar_caldav | calendar_google | calendar_microsoft integration; null = queue model'),
-  queueSlaMin: z.number().int().min(5).max(7 * 24 * 60).default(60).describe('Soft SLA of the queue model'),
+  calendarIntegrationId: z
+    .uuid()
+    .nullable()
+    .default(null)
+    .describe('calendar_caldav | calendar_google | calendar_microsoft integration; null = queue model'),
+  queueSlaMin: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(60)
+    .describe('Soft SLA of the queue model'),
   agentEmail: z.email().nullable().default(null).describe('Where the team’s confirmations and reminders go'),
 });
 export type CallbackTeamInput = z.infer<typeof CallbackTeamSchema>;
@@ -33,14 +56,23 @@ export const ProposeSlotsSchema = z.object({
   queueId: z.uuid(),
   customerId: z.string().min(1).max(200),
   channel: ChannelSchema,
-  durationMin: z.number().int().min(5).max(240).optional().describe('Default: the team’s duration of the channel'),
+  durationMin: z
+    .number()
+    .int()
+    .min(5)
+    .max(240)
+    .optional()
+    .describe('Default: the team’s duration of the channel'),
 });
 export type ProposeSlotsBody = z.infer<typeof ProposeSlotsSchema>;
 
 const Contact = z.object({
   name: z.string().min(1).max(200).optional(),
   email: z.email().optional(),
-  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164 number expected, e.g. +14155550100').optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'E.164 number expected, e.g. +14155550100')
+    .optional(),
 });
 
 /** `POST /v1/callbacks` — schedule_callback. */
@@ -55,7 +87,9 @@ export const BookCallbackSchema = z.object({
   integrationId: z
     .uuid()
     .optional()
-    .describe("The bot's integration (type internal): at the slot time the callback becomes a handoff (work item) on the team's queue"),
+    .describe(
+      "The bot's integration (type internal): at the slot time the callback becomes a handoff (work item) on the team's queue",
+    ),
   customer: Contact.default({}),
   context: z.record(z.string(), z.unknown()).default({}).describe('Conversation context handed to the agent'),
 });
@@ -68,8 +102,14 @@ export const UpdateCallbackSchema = z
     startsAt: z.iso.datetime({ offset: true }).optional(),
     outcome: z.enum(['completed', 'missed']).optional(),
   })
-  .refine((b) => b.action !== 'reschedule' || b.startsAt, { message: 'required for reschedule', path: ['startsAt'] })
-  .refine((b) => b.action !== 'outcome' || b.outcome, { message: 'required for action outcome', path: ['outcome'] });
+  .refine((b) => b.action !== 'reschedule' || b.startsAt, {
+    message: 'required for reschedule',
+    path: ['startsAt'],
+  })
+  .refine((b) => b.action !== 'outcome' || b.outcome, {
+    message: 'required for action outcome',
+    path: ['outcome'],
+  });
 export type UpdateCallbackBody = z.infer<typeof UpdateCallbackSchema>;
 
 export const SlotSchema = z.object({ start: z.iso.datetime(), end: z.iso.datetime(), local: z.string() });

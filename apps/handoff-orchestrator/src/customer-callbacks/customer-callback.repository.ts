@@ -127,7 +127,9 @@ export class CustomerCallbackRepository {
   /** The team's settings, or null when the tenant has none for `queueId`. */
   async team(tenantId: string, queueId: string): Promise<CallbackTeam | null> {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
-      db.query<CallbackTeam>(`SELECT ${TEAM_COLUMNS} FROM callback_teams WHERE queue_id = $1::uuid`, [queueId]),
+      db.query<CallbackTeam>(`SELECT ${TEAM_COLUMNS} FROM callback_teams WHERE queue_id = $1::uuid`, [
+        queueId,
+      ]),
     );
     return rows[0] ?? null;
   }
@@ -170,7 +172,10 @@ export class CustomerCallbackRepository {
    * @throws SlotTakenError when another booked row of the team overlaps (also for parallel requests)
    */
   async book(
-    cb: Omit<CustomerCallback, 'id' | 'status' | 'calendarEventId' | 'sequence'> & { id?: string; sequence?: number },
+    cb: Omit<CustomerCallback, 'id' | 'status' | 'calendarEventId' | 'sequence'> & {
+      id?: string;
+      sequence?: number;
+    },
     notifications: NewNotification[],
     afterInsert: (row: CustomerCallback) => Promise<string | null>,
     replaces?: string,
@@ -179,8 +184,14 @@ export class CustomerCallbackRepository {
     try {
       return await inTenantTransaction(this.pool, cb.tenantId, async (db) => {
         if (replaces) {
-          await db.query(`UPDATE customer_callbacks SET status = 'rescheduled', updated_at = CURRENT_TIMESTAMP WHERE id = $1::uuid`, [replaces]);
-          await db.query(`DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind IN ('reminder', 'work_item')`, [replaces]);
+          await db.query(
+            `UPDATE customer_callbacks SET status = 'rescheduled', updated_at = CURRENT_TIMESTAMP WHERE id = $1::uuid`,
+            [replaces],
+          );
+          await db.query(
+            `DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind IN ('reminder', 'work_item')`,
+            [replaces],
+          );
         }
         const { rows } = await db.query<CustomerCallback>(
           `INSERT INTO customer_callbacks (id, tenant_id, queue_id, customer_id, conversation_id, decision_id, channel,
@@ -211,7 +222,10 @@ export class CustomerCallbackRepository {
         await this.insertNotifications(db, cb.tenantId, id, notifications);
         const eventId = await afterInsert(rows[0]);
         if (eventId) {
-          await db.query('UPDATE customer_callbacks SET calendar_event_id = $2 WHERE id = $1::uuid', [id, eventId]);
+          await db.query('UPDATE customer_callbacks SET calendar_event_id = $2 WHERE id = $1::uuid', [
+            id,
+            eventId,
+          ]);
           rows[0].calendarEventId = eventId;
         }
         return rows[0];
@@ -222,7 +236,12 @@ export class CustomerCallbackRepository {
     }
   }
 
-  private async insertNotifications(db: PoolClient, tenantId: string, callbackId: string, ns: NewNotification[]): Promise<void> {
+  private async insertNotifications(
+    db: PoolClient,
+    tenantId: string,
+    callbackId: string,
+    ns: NewNotification[],
+  ): Promise<void> {
     for (const n of ns) {
       await db.query(
         `INSERT INTO customer_callback_notifications (id, tenant_id, callback_id, kind, recipient, medium, due_at)
@@ -235,7 +254,9 @@ export class CustomerCallbackRepository {
   /** One booking, or null (other tenants' rows are invisible). */
   async get(tenantId: string, id: string): Promise<CustomerCallback | null> {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
-      db.query<CustomerCallback>(`SELECT ${CALLBACK_COLUMNS} FROM customer_callbacks WHERE id = $1::uuid`, [id]),
+      db.query<CustomerCallback>(`SELECT ${CALLBACK_COLUMNS} FROM customer_callbacks WHERE id = $1::uuid`, [
+        id,
+      ]),
     );
     return rows[0] ?? null;
   }
@@ -259,7 +280,10 @@ export class CustomerCallbackRepository {
         [id, status],
       );
       if (!rows[0]) return null;
-      await db.query(`DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind IN ('reminder', 'work_item')`, [id]);
+      await db.query(
+        `DELETE FROM customer_callback_notifications WHERE callback_id = $1::uuid AND sent_at IS NULL AND kind IN ('reminder', 'work_item')`,
+        [id],
+      );
       await this.insertNotifications(db, tenantId, id, notifications);
       await inside(rows[0]);
       return rows[0];
@@ -280,18 +304,41 @@ export class CustomerCallbackRepository {
    * and pushes it back with backoff — in the same transaction: replicas never send it twice.
    * @returns whether it was sent (false: claimed elsewhere, already sent, or failed)
    */
-  async deliver(tenantId: string, id: string, send: (n: ClaimedNotification) => Promise<void>): Promise<boolean> {
+  async deliver(
+    tenantId: string,
+    id: string,
+    send: (n: ClaimedNotification) => Promise<void>,
+  ): Promise<boolean> {
     return inTenantTransaction(this.pool, tenantId, async (db) => {
-      const { rows } = await db.query<{ id: string; kind: NewNotification['kind']; recipient: NewNotification['recipient']; medium: NewNotification['medium']; attempts: number; callbackId: string }>(
+      const { rows } = await db.query<{
+        id: string;
+        kind: NewNotification['kind'];
+        recipient: NewNotification['recipient'];
+        medium: NewNotification['medium'];
+        attempts: number;
+        callbackId: string;
+      }>(
         `SELECT id, kind, recipient, medium, attempts, callback_id AS "callbackId" FROM customer_callback_notifications
          WHERE id = $1::uuid AND sent_at IS NULL FOR UPDATE SKIP LOCKED`,
         [id],
       );
       const n = rows[0];
       if (!n) return false;
-      const cb = (await db.query<CustomerCallback>(`SELECT ${CALLBACK_COLUMNS} FROM customer_callbacks WHERE id = $1::uuid`, [n.callbackId])).rows[0];
+      const cb = (
+        await db.query<CustomerCallback>(
+          `SELECT ${CALLBACK_COLUMNS} FROM customer_callbacks WHERE id = $1::uuid`,
+          [n.callbackId],
+        )
+      ).rows[0];
       try {
-        await send({ id: n.id, kind: n.kind, recipient: n.recipient, medium: n.medium, attempts: n.attempts, callback: cb });
+        await send({
+          id: n.id,
+          kind: n.kind,
+          recipient: n.recipient,
+          medium: n.medium,
+          attempts: n.attempts,
+          callback: cb,
+        });
       } catch (e) {
         await db.query(
           `UPDATE customer_callback_notifications SET attempts = attempts + 1, last_error = $2,
@@ -301,13 +348,19 @@ export class CustomerCallbackRepository {
         );
         return false;
       }
-      await db.query('UPDATE customer_callback_notifications SET sent_at = clock_timestamp(), attempts = attempts + 1 WHERE id = $1::uuid', [id]);
+      await db.query(
+        'UPDATE customer_callback_notifications SET sent_at = clock_timestamp(), attempts = attempts + 1 WHERE id = $1::uuid',
+        [id],
+      );
       return true;
     });
   }
 
   /** The notifications of a booking (tests, the callback view). */
-  async notificationsOf(tenantId: string, callbackId: string): Promise<{ kind: string; recipient: string; medium: string; dueAt: Date; sentAt: Date | null }[]> {
+  async notificationsOf(
+    tenantId: string,
+    callbackId: string,
+  ): Promise<{ kind: string; recipient: string; medium: string; dueAt: Date; sentAt: Date | null }[]> {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
       db.query(
         `SELECT kind, recipient, medium, due_at AS "dueAt", sent_at AS "sentAt" FROM customer_callback_notifications

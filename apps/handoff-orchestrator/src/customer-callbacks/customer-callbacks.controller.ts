@@ -18,7 +18,11 @@ import {
   type ProposeSlotsBody,
   type UpdateCallbackBody,
 } from './callbacks.schemas';
-import { CustomerCallbackRepository, type CallbackTeam, type CustomerCallback } from './customer-callback.repository';
+import {
+  CustomerCallbackRepository,
+  type CallbackTeam,
+  type CustomerCallback,
+} from './customer-callback.repository';
 import { ProposeCallbackSlotsUseCase } from './usecases/propose-callback-slots.usecase';
 import { ScheduleCallbackUseCase } from './usecases/schedule-callback.usecase';
 
@@ -75,7 +79,10 @@ export class CustomerCallbacksController {
 
   @RequireScopes('integrations:admin')
   @Put('teams/:queueId')
-  @ApiOperation({ summary: 'Set up callbacks for a team (router queue): zone, hours, grid, buffers, notice, durations, calendar' })
+  @ApiOperation({
+    summary:
+      'Set up callbacks for a team (router queue): zone, hours, grid, buffers, notice, durations, calendar',
+  })
   @ApiParam({ name: 'queueId', format: 'uuid' })
   @ApiJsonBody(CallbackTeamSchema, { name: 'CallbackTeam' })
   @ApiJsonResponse(200, CallbackTeamViewSchema, { name: 'CallbackTeamView', description: 'Stored' })
@@ -87,7 +94,8 @@ export class CustomerCallbacksController {
     @Body(new ZodValidationPipe(CallbackTeamSchema)) body: CallbackTeamInput,
   ): Promise<CallbackTeamView> {
     uuidOr404(queueId, 'queueId');
-    if (!(await this.repo.queueExists(tenantId, queueId))) throw new NotFoundProblem(`queue ${queueId} not found`, 'queueId');
+    if (!(await this.repo.queueExists(tenantId, queueId)))
+      throw new NotFoundProblem(`queue ${queueId} not found`, 'queueId');
     return presentTeam(await this.repo.putTeam(tenantId, queueId, body));
   }
 
@@ -109,7 +117,8 @@ export class CustomerCallbacksController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'propose_callback_slots: up to 3 slots (or the queue model without a calendar)',
-    description: 'Team hours, slot interval, buffers and minimum notice, minus the calendar’s busy time and booked callbacks.',
+    description:
+      'Team hours, slot interval, buffers and minimum notice, minus the calendar’s busy time and booked callbacks.',
   })
   @ApiJsonBody(ProposeSlotsSchema, { name: 'ProposeCallbackSlots' })
   @ApiJsonResponse(200, SlotsResponseSchema, { name: 'CallbackSlots', description: 'The proposal' })
@@ -166,11 +175,15 @@ export class CustomerCallbacksController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Reschedule, cancel, or record the outcome (completed / missed) of a booked callback',
-    description: 'A reschedule closes this booking as `rescheduled` and answers the new one (`rescheduledFrom`).',
+    description:
+      'A reschedule closes this booking as `rescheduled` and answers the new one (`rescheduledFrom`).',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiJsonBody(UpdateCallbackSchema, { name: 'UpdateCallback' })
-  @ApiJsonResponse(200, CallbackViewSchema, { name: 'CustomerCallback', description: 'The resulting booking' })
+  @ApiJsonResponse(200, CallbackViewSchema, {
+    name: 'CustomerCallback',
+    description: 'The resulting booking',
+  })
   @ApiProblem(400, 'Invalid request; `errors[].field` names the field')
   @ApiProblem(404, 'Unknown callback')
   @ApiProblem(409, 'Not booked any more (`action`), or the new slot is taken (`startsAt`)')
@@ -185,4 +198,3 @@ export class CustomerCallbacksController {
     return presentCallback(callback, zone);
   }
 }
-

@@ -37,7 +37,8 @@ export class TeamCalendars {
   async forTeam(tenantId: string, integrationId: string | null): Promise<CalendarPort | null> {
     if (!integrationId) return null;
     const caldav = await this.store.load(tenantId, integrationId, 'calendar_caldav');
-    if (caldav) return new CalDavCalendar({ calendarUrl: caldav.config.calendarUrl, ...caldav.secrets }, this.fetch);
+    if (caldav)
+      return new CalDavCalendar({ calendarUrl: caldav.config.calendarUrl, ...caldav.secrets }, this.fetch);
     const google = await this.store.load(tenantId, integrationId, 'calendar_google');
     if (google) {
       const token = google.secrets.accessToken;

@@ -180,7 +180,7 @@ export function buildToolManifest(config: EscalationConfig): ToolManifest {
         method: 'POST',
         path: '/v1/callbacks',
         note:
-          "Body: {queueId, customerId: customer_id, channel, startsAt: slot_start, durationMin: duration, " +
+          'Body: {queueId, customerId: customer_id, channel, startsAt: slot_start, durationMin: duration, ' +
           'decisionId: decision_id, conversationId, customer: {name, email, phone}, context}; 409 = slot taken',
       },
     );

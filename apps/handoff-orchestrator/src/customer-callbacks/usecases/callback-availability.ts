@@ -36,7 +36,11 @@ export class CallbackAvailability {
    */
   async team(tenantId: string, queueId: string): Promise<CallbackTeam> {
     const team = await this.repo.team(tenantId, queueId);
-    if (!team) throw new NotFoundProblem(`queue ${queueId} has no callback set-up (PUT /v1/callbacks/teams/${queueId})`, 'queueId');
+    if (!team)
+      throw new NotFoundProblem(
+        `queue ${queueId} has no callback set-up (PUT /v1/callbacks/teams/${queueId})`,
+        'queueId',
+      );
     return team;
   }
 
@@ -45,7 +49,8 @@ export class CallbackAvailability {
     try {
       return await this.calendars.forTeam(team.tenantId, team.calendarIntegrationId);
     } catch (e) {
-      if (e instanceof CalendarIntegrationMissingError) throw new UnprocessableProblem(e.message, 'calendarIntegrationId');
+      if (e instanceof CalendarIntegrationMissingError)
+        throw new UnprocessableProblem(e.message, 'calendarIntegrationId');
       throw e;
     }
   }
@@ -57,17 +62,30 @@ export class CallbackAvailability {
     try {
       return mergeRanges([...booked, ...(await calendar.freeBusy(from, to))]);
     } catch (e) {
-      if (e instanceof CalendarError) throw new CalendarUnavailableProblem(`the team's calendar failed: ${e.message}`, 'calendarIntegrationId');
+      if (e instanceof CalendarError)
+        throw new CalendarUnavailableProblem(
+          `the team's calendar failed: ${e.message}`,
+          'calendarIntegrationId',
+        );
       throw e;
     }
   }
 
   /** Up to `max` slots from `now` over the horizon. */
-  async slots(team: CallbackTeam, calendar: CalendarPort | null, durationMin: number, now: Date, max = 3): Promise<ProposedSlot[]> {
+  async slots(
+    team: CallbackTeam,
+    calendar: CalendarPort | null,
+    durationMin: number,
+    now: Date,
+    max = 3,
+  ): Promise<ProposedSlot[]> {
     const to = new Date(now.getTime() + SLOT_HORIZON_DAYS * 24 * 60 * MIN);
     // from the team's local midnight a day back, so each interval starts at its real opening (or a local
     // midnight when rules touch): the slot grid counts from there, never from `now`
-    const dayBack = DateTime.fromJSDate(now, { zone: team.zone }).startOf('day').minus({ days: 1 }).toJSDate();
+    const dayBack = DateTime.fromJSDate(now, { zone: team.zone })
+      .startOf('day')
+      .minus({ days: 1 })
+      .toJSDate();
     const open = weeklyOpenIntervals(team.weeklyHours, team.zone, dayBack, to);
     const busy = await this.busy(team, calendar, now, to);
     return proposeSlots({
@@ -89,19 +107,43 @@ export class CallbackAvailability {
    * @throws UnprocessableProblem (`startsAt`: in the past / too short notice / outside hours), ConflictProblem
    *         (`startsAt`: slot taken)
    */
-  async assertBookable(team: CallbackTeam, calendar: CalendarPort | null, start: Date, durationMin: number, now: Date): Promise<void> {
+  async assertBookable(
+    team: CallbackTeam,
+    calendar: CalendarPort | null,
+    start: Date,
+    durationMin: number,
+    now: Date,
+  ): Promise<void> {
     const end = new Date(start.getTime() + durationMin * MIN);
-    if (start.getTime() <= now.getTime()) throw new UnprocessableProblem('the slot is in the past', 'startsAt');
+    if (start.getTime() <= now.getTime())
+      throw new UnprocessableProblem('the slot is in the past', 'startsAt');
     if (start.getTime() < now.getTime() + team.minNoticeMin * MIN) {
-      throw new UnprocessableProblem(`the slot needs at least ${team.minNoticeMin} minutes notice`, 'startsAt');
+      throw new UnprocessableProblem(
+        `the slot needs at least ${team.minNoticeMin} minutes notice`,
+        'startsAt',
+      );
     }
-    const open = weeklyOpenIntervals(team.weeklyHours, team.zone, new Date(start.getTime() - 24 * 60 * MIN), new Date(end.getTime() + 24 * 60 * MIN));
+    const open = weeklyOpenIntervals(
+      team.weeklyHours,
+      team.zone,
+      new Date(start.getTime() - 24 * 60 * MIN),
+      new Date(end.getTime() + 24 * 60 * MIN),
+    );
     if (!open.some((o) => o.start.getTime() <= start.getTime() && end.getTime() <= o.end.getTime())) {
       throw new UnprocessableProblem(`the slot is outside the team's hours (${team.zone})`, 'startsAt');
     }
     const buffer = team.bufferMin * MIN;
-    const busy = await this.busy(team, calendar, new Date(start.getTime() - buffer), new Date(end.getTime() + buffer));
-    if (busy.some((b) => b.start.getTime() < end.getTime() + buffer && start.getTime() - buffer < b.end.getTime())) {
+    const busy = await this.busy(
+      team,
+      calendar,
+      new Date(start.getTime() - buffer),
+      new Date(end.getTime() + buffer),
+    );
+    if (
+      busy.some(
+        (b) => b.start.getTime() < end.getTime() + buffer && start.getTime() - buffer < b.end.getTime(),
+      )
+    ) {
       throw new ConflictProblem('the slot is taken', 'startsAt');
     }
   }

@@ -16,7 +16,6 @@ export interface SlotProposal {
   queue: QueuePromise | null;
 }
 
-
 /**
  * `propose_callback_slots(customer_id, channel, duration)`: up to 3 slots from the team's hours, grid, buffers and
  * notice minus its calendar's busy time and booked callbacks. A team without a calendar gets the queue model
@@ -38,7 +37,11 @@ export class ProposeCallbackSlotsUseCase {
     const slots = await this.availability.slots(team, calendar, durationMin, now);
     if (calendar) return { mode: 'calendar', zone: team.zone, durationMin, slots, queue: null };
     const waiting = await this.repo.waitingCount(tenantId, team.queueId);
-    const live = await this.agents.liveAgents(tenantId, team.queueId, body.channel === 'chat' ? 'chat' : 'call');
+    const live = await this.agents.liveAgents(
+      tenantId,
+      team.queueId,
+      body.channel === 'chat' ? 'chat' : 'call',
+    );
     const queue = queueCallbackPromise({
       waiting,
       agentsOnline: live.agentsOnline,

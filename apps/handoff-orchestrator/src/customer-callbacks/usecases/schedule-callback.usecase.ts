@@ -31,7 +31,11 @@ export function notificationsFor(
   team: Pick<CallbackTeam, 'agentEmail'>,
   now: Date,
   reminderLeadMin: number,
-  kinds: ('confirmation' | 'reminder' | 'cancellation' | 'work_item')[] = ['confirmation', 'reminder', 'work_item'],
+  kinds: ('confirmation' | 'reminder' | 'cancellation' | 'work_item')[] = [
+    'confirmation',
+    'reminder',
+    'work_item',
+  ],
 ): NewNotification[] {
   const sides: Pick<NewNotification, 'recipient' | 'medium'>[] = [];
   if (cb.customerEmail) sides.push({ recipient: 'customer', medium: 'email' });
@@ -72,7 +76,11 @@ export class ScheduleCallbackUseCase {
    * @throws NotFoundProblem (`queueId`), UnprocessableProblem (`startsAt`, `decisionId`, `calendarIntegrationId`),
    *         ConflictProblem (`startsAt`: taken)
    */
-  async book(tenantId: string, body: BookCallbackBody, now = new Date()): Promise<{ callback: CustomerCallback; zone: string }> {
+  async book(
+    tenantId: string,
+    body: BookCallbackBody,
+    now = new Date(),
+  ): Promise<{ callback: CustomerCallback; zone: string }> {
     const team = await this.availability.team(tenantId, body.queueId);
     if (body.decisionId && !(await this.decisions.getDecision(tenantId, body.decisionId))) {
       throw new UnprocessableProblem(`unknown escalation decision ${body.decisionId}`, 'decisionId');
@@ -99,7 +107,10 @@ export class ScheduleCallbackUseCase {
     };
     const callback = await this.insert(team, calendar, draft, now);
     if (callback.decisionId) {
-      await this.decisions.followUp(tenantId, callback.decisionId, { pathPicked: 'callback', callbackDueAt: callback.startsAt });
+      await this.decisions.followUp(tenantId, callback.decisionId, {
+        pathPicked: 'callback',
+        callbackDueAt: callback.startsAt,
+      });
     }
     return { callback, zone: team.zone };
   }
@@ -124,7 +135,9 @@ export class ScheduleCallbackUseCase {
             end: row.endsAt,
             summary: `Callback (${row.channel}): ${row.customerName ?? row.customerId}`,
             description: `Customer ${row.customerId}${row.conversationId ? `, conversation ${row.conversationId}` : ''}. Local time ${DateTime.fromJSDate(row.startsAt, { zone: team.zone }).toISO()}.`,
-            attendees: row.customerEmail ? [{ email: row.customerEmail, ...(row.customerName ? { name: row.customerName } : {}) }] : [],
+            attendees: row.customerEmail
+              ? [{ email: row.customerEmail, ...(row.customerName ? { name: row.customerName } : {}) }]
+              : [],
           });
           return ev.id;
         },
@@ -133,7 +146,10 @@ export class ScheduleCallbackUseCase {
     } catch (e) {
       if (e instanceof SlotTakenError) throw new ConflictProblem('the slot is taken', 'startsAt');
       if (e instanceof CalendarError) {
-        throw new UnprocessableProblem(`the team's calendar refused the event: ${e.message}`, 'calendarIntegrationId');
+        throw new UnprocessableProblem(
+          `the team's calendar refused the event: ${e.message}`,
+          'calendarIntegrationId',
+        );
       }
       throw e;
     }
@@ -145,14 +161,23 @@ export class ScheduleCallbackUseCase {
    * @throws NotFoundProblem (`id`), ConflictProblem (`action`: not booked any more; `startsAt`: taken),
    *         UnprocessableProblem (`startsAt`)
    */
-  async update(tenantId: string, id: string, body: UpdateCallbackBody, now = new Date()): Promise<{ callback: CustomerCallback; zone: string }> {
+  async update(
+    tenantId: string,
+    id: string,
+    body: UpdateCallbackBody,
+    now = new Date(),
+  ): Promise<{ callback: CustomerCallback; zone: string }> {
     const current = await this.repo.get(tenantId, id);
     if (!current) throw new NotFoundProblem(`callback ${id} not found`, 'id');
-    if (current.status !== 'booked') throw new ConflictProblem(`callback ${id} is ${current.status}, not booked`, 'action');
+    if (current.status !== 'booked')
+      throw new ConflictProblem(`callback ${id} is ${current.status}, not booked`, 'action');
     const team = await this.availability.team(tenantId, current.queueId);
     const calendar = await this.availability.calendar(team);
     if (body.action === 'reschedule') {
-      const start = new Date(body.startsAt!);
+      // the schema requires startsAt for a reschedule
+      const start = new Date(body.startsAt ?? Number.NaN);
+      if (Number.isNaN(start.getTime()))
+        throw new UnprocessableProblem('required for reschedule', 'startsAt');
       const durationMin = Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MIN);
       // the booking being moved is not busy time for its own new slot
       await this.availability.assertBookable(team, calendar, start, durationMin, now).catch((e) => {
@@ -162,26 +187,40 @@ export class ScheduleCallbackUseCase {
       const callback = await this.insert(
         team,
         calendar,
-        { ...current, id: undefined, startsAt: start, endsAt: new Date(start.getTime() + durationMin * MIN), rescheduledFrom: current.id, sequence: current.sequence + 1 },
+        {
+          ...current,
+          id: undefined,
+          startsAt: start,
+          endsAt: new Date(start.getTime() + durationMin * MIN),
+          rescheduledFrom: current.id,
+          sequence: current.sequence + 1,
+        },
         now,
         current,
       );
-      if (callback.decisionId) await this.decisions.followUp(tenantId, callback.decisionId, { callbackDueAt: callback.startsAt });
+      if (callback.decisionId)
+        await this.decisions.followUp(tenantId, callback.decisionId, { callbackDueAt: callback.startsAt });
       return { callback, zone: team.zone };
     }
-    const status = body.action === 'cancel' ? 'canceled' : body.outcome!;
+    const status = body.action === 'cancel' ? 'canceled' : body.outcome;
+    if (!status) throw new UnprocessableProblem('required for action outcome', 'outcome');
     const closed = await this.repo.close(
       tenantId,
       id,
       status,
-      status === 'canceled' ? notificationsFor(current, team, now, this.opts.reminderLeadMin, ['cancellation']) : [],
+      status === 'canceled'
+        ? notificationsFor(current, team, now, this.opts.reminderLeadMin, ['cancellation'])
+        : [],
       async (row) => {
-        if (status === 'canceled' && calendar && row.calendarEventId) await calendar.deleteEvent(row.calendarEventId);
+        if (status === 'canceled' && calendar && row.calendarEventId)
+          await calendar.deleteEvent(row.calendarEventId);
       },
     );
     if (!closed) throw new ConflictProblem(`callback ${id} is no longer booked`, 'action');
     if (closed.decisionId) {
-      await this.decisions.followUp(tenantId, closed.decisionId, { callbackOutcome: status === 'canceled' ? 'cancelled' : status });
+      await this.decisions.followUp(tenantId, closed.decisionId, {
+        callbackOutcome: status === 'canceled' ? 'cancelled' : status,
+      });
     }
     this.logger.info({ callbackId: id, status }, 'customer callback closed');
     return { callback: closed, zone: team.zone };

@@ -28,7 +28,12 @@ export class StartCallbackWorkItemUseCase {
       const one = AttributesSchema.safeParse({ [k]: v });
       if (one.success) Object.assign(attributes, one.data);
     }
-    Object.assign(attributes, { callbackId: cb.id, customerId: cb.customerId, callbackChannel: cb.channel, callbackStartsAt: new Date(cb.startsAt).toISOString() });
+    Object.assign(attributes, {
+      callbackId: cb.id,
+      customerId: cb.customerId,
+      callbackChannel: cb.channel,
+      callbackStartsAt: new Date(cb.startsAt).toISOString(),
+    });
     const transcript = Transcript.safeParse(ctx['transcript']);
     const conversationId = cb.conversationId ?? `callback-${cb.id}`;
     await this.intake.execute({
