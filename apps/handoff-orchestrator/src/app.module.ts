@@ -43,7 +43,6 @@ import { CcaasTargets } from './ccaas/ccaas-targets';
 import { CcaasWebhooksController } from './ccaas/ccaas-webhooks.controller';
 import { CcaasConsumers } from './ccaas/ccaas.consumers';
 import { CCAAS_RETRY_OPTIONS, ExternalHandoffService } from './ccaas/external-handoff.service';
-import { AgentAvailabilityRepository } from './escalation/agent-availability.repository';
 import { EscalationConfigController } from './escalation/escalation-config.controller';
 import { EscalationConfigService } from './escalation/escalation-config.service';
 import { ESCALATION_MODELS_OPTIONS, EscalationModels } from './escalation/escalation-models';
@@ -53,6 +52,7 @@ import {
   KnowledgeSearchPort,
   SuggestionServiceKnowledgeSearch,
 } from './escalation/knowledge-search.repository';
+import { LiveAvailabilityPort, RouterLiveAvailability } from './escalation/live-availability.repository';
 import { DecideEscalationUseCase } from './escalation/usecases/decide-escalation.usecase';
 import { HandoffReportRepository } from './reports/handoff-report.repository';
 import { HandoffReportUseCase } from './reports/handoff-report.usecase';
@@ -205,7 +205,13 @@ export class AppModule {
         EscalationRepository,
         EscalationConfigService,
         EscalationModels,
-        AgentAvailabilityRepository,
+        {
+          provide: LiveAvailabilityPort,
+          useValue: new RouterLiveAvailability({
+            baseUrl: config.ESCALATION_ROUTER_URL,
+            timeoutMs: config.ESCALATION_ROUTER_TIMEOUT_MS,
+          }),
+        },
         DecideEscalationUseCase,
         HandoffReportRepository,
         HandoffReportUseCase,

@@ -101,6 +101,15 @@ export const HandoffOrchestratorConfigSchema = z.object({
   ESCALATION_SUGGESTION_URL: z.url().optional(),
   /** Upper bound on that search call, ms; on timeout the retrieval signal is reported unavailable. */
   ESCALATION_RETRIEVAL_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
+  /**
+   * Base URL of the work-item router for the live-agent path of escalation decisions
+   * (`GET {url}/v1/queues/{id}/availability`: business hours, online agents, capacity, estimated wait; called
+   * with the decision request's own credential, which needs `routing:read`). Absent → the live path is reported
+   * unavailable (`router_unavailable`, code `not_configured`).
+   */
+  ESCALATION_ROUTER_URL: z.url().optional(),
+  /** Upper bound on that availability call, ms; on timeout the live path is reported unavailable. */
+  ESCALATION_ROUTER_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
   /** Local embedding model of the escalation detectors (tools/models/fetch-models.sh installs both). */
   ESCALATION_MODEL: z.enum(['all-minilm-l6-v2', 'all-minilm-l6-v2-q']).default('all-minilm-l6-v2'),
   /** How long a decision waits for a tenant's scope classifier still being trained, ms (then: signal unavailable). */

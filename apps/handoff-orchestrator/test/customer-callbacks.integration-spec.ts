@@ -84,7 +84,7 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     // open around the clock every day, so the test does not depend on when it runs
     const team = await api('PUT', `/v1/callbacks/teams/${queue}`, {
       zone: ZONE,
-      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, from: '00:00', to: '00:00' })),
+      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '24:00' })),
       slotIntervalMin: 15,
       bufferMin: 10,
       minNoticeMin: 30,
@@ -95,7 +95,7 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     expect(team.body.durations).toEqual({ voice: 15, video: 30, chat: 30 });
     const qm = await api('PUT', `/v1/callbacks/teams/${queueModelQueue}`, {
       zone: 'Asia/Kolkata',
-      weeklyHours: [{ day: 1, from: '09:00', to: '10:00' }],
+      weeklyHours: [{ day: 1, start: '09:00', end: '10:00' }],
       queueSlaMin: 45,
     });
     expect(qm.status).toBe(200);
@@ -407,7 +407,7 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
     const before = await sql(world, 'SELECT count(*)::int AS n FROM customer_callbacks');
     const zone = await api('PUT', `/v1/callbacks/teams/${queue}`, {
       zone: 'Mars/Olympus_Mons',
-      weeklyHours: [{ day: 1, from: '09:00', to: '17:00' }],
+      weeklyHours: [{ day: 1, start: '09:00', end: '17:00' }],
     });
     expect(zone.status).toBe(400);
     expect(zone.body.errors.map((e: Json) => e.field)).toContain('zone');

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import {
   createTestWorld,
   knowledgeJsonl,
@@ -25,10 +26,11 @@ const SCOPE = readFileSync(join(__dirname, '../../../libs/escalation/test/fixtur
 
 const turn = (text: string, role = 'user') => ({ role, text, timestamp: '2026-12-02T10:00:00Z' });
 
-describe('POST /v1/escalation/decisions (real model, real suggestion service, real router tables)', () => {
+describe('POST /v1/escalation/decisions (real model, real suggestion service, real work-item router)', () => {
   let world: TestWorld;
   let svc: RunningService;
   let suggestion: ChildService;
+  let router: ChildService;
   let kb: string;
   let queue: string;
 
@@ -41,8 +43,11 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
   beforeAll(async () => {
     world = await createTestWorld();
     suggestion = await startChild('suggestion-service', world.env);
+    router = await startChild('work-item-router', world.env);
     svc = await startService(world, {
       ESCALATION_SUGGESTION_URL: suggestion.url,
+      ESCALATION_ROUTER_URL: router.url,
+      ESCALATION_ROUTER_TIMEOUT_MS: '10000',
       ESCALATION_RETRIEVAL_TIMEOUT_MS: '10000',
       ESCALATION_SCOPE_TRAINING_WAIT_MS: '240000',
     });
@@ -52,12 +57,23 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
       'Guest houses',
       knowledgeJsonl(['A AND B GUEST HOUSE']),
     );
-    queue = await seedQueue(world, A, 'Licensed agents');
+    // The router owns tenants' queues and agents: set them up through its API (each tenant gets a "Default").
+    for (const t of [A, B]) {
+      const created = await http(router.url, 'POST', '/v1/tenants', {
+        admin: true,
+        body: { id: t, name: t },
+      });
+      expect(created.status).toBe(201);
+    }
+    const q = await http(router.url, 'POST', '/v1/queues', { tenant: A, body: { name: 'Licensed agents' } });
+    expect(q.status).toBe(201);
+    queue = q.body.id;
   });
 
   afterAll(async () => {
     await svc?.close();
     await suggestion?.stop();
+    await router?.stop();
     await world?.drop();
   });
 
@@ -154,7 +170,7 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
     );
   });
 
-  it('a regulated rule wins over the model and forces its path, offered first', async () => {
+  it('a regulated rule wins over the model and forces its path', async () => {
     const res = await decide(A, {
       transcript: [turn('Someone used my stolen card, this is fraud. I need a refund now!')],
     });
@@ -164,43 +180,146 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
       { signal: 'rule', ruleId: 'fraud', category: 'fraud', path: 'live_agent', evidence: 'keyword "fraud"' },
       { signal: 'rule', ruleId: 'refund', category: 'general', path: 'form', evidence: 'keyword "refund"' },
     ]);
-    expect(res.body.recommendedPaths[0]).toMatchObject({
+    // forced, but nobody is online in the queue yet: the fall-through target (callback) comes first, then the
+    // forced live agent (first once an agent is free: the availability test below)
+    expect(res.body.fallthrough).toMatchObject({ reason: 'no_agent_online', to: 'callback' });
+    expect(res.body.recommendedPaths.map((p: { path: string }) => p.path)).toEqual([
+      'callback',
+      'live_agent',
+      'form',
+    ]);
+    expect(res.body.recommendedPaths[1]).toMatchObject({
       path: 'live_agent',
       forced: true,
       tool: 'transfer_to_human',
     });
   });
 
-  it('live agent availability comes from the router’s tables: no agent online, at capacity, available', async () => {
-    const live = async () =>
-      (
-        await decide(A, { transcript: [turn('I want to speak to a human agent')] })
-      ).body.recommendedPaths.find((p: { path: string }) => p.path === 'live_agent');
-    expect(await live()).toMatchObject({
+  it('live agent availability comes from the router: no agent online, at capacity, estimated wait, outside hours, fallthrough', async () => {
+    const decideHuman = async () => {
+      const res = await decide(A, { transcript: [turn('I want to speak to a human agent')] });
+      expect(res.status).toBe(201);
+      const live = res.body.recommendedPaths.find((p: { path: string }) => p.path === 'live_agent');
+      return { body: res.body, live, order: res.body.recommendedPaths.map((p: { path: string }) => p.path) };
+    };
+    const routerCall = async (method: string, path: string, body?: unknown) => {
+      const r = await http(router.url, method, path, { tenant: A, body });
+      expect([method, path, r.status]).toEqual([method, path, 200 + (method === 'POST' ? 1 : 0)]);
+      return r.body;
+    };
+
+    // nobody online in the queue: live unavailable, the tenant's fallthrough (default callback, form) comes first
+    let d = await decideHuman();
+    expect(d.live).toMatchObject({
       available: false,
       unavailableReason: 'no_agent_online',
       checked: true,
+      detail: { queueId: queue, agentsOnline: 0, openNow: true },
     });
-    await sql(
-      world,
-      `INSERT INTO agents (tenant_id, id, display_name, presence, capacity_chat, load_chat) VALUES ($1, 'ann', 'Ann', 'online', 1, 1)`,
-      [A],
-    );
-    await sql(world, `INSERT INTO agent_queues (tenant_id, agent_id, queue_id) VALUES ($1, 'ann', $2)`, [
-      A,
-      queue,
-    ]);
-    expect(await live()).toMatchObject({ available: false, unavailableReason: 'team_at_capacity' });
-    await sql(world, `UPDATE agents SET load_chat = 0 WHERE tenant_id = $1 AND id = 'ann'`, [A]);
-    expect(await live()).toMatchObject({
+    expect(d.body.fallthrough).toEqual({
+      from: 'live_agent',
+      reason: 'no_agent_online',
+      to: 'callback',
+      nextOpening: null,
+    });
+    expect(d.order).toEqual(['callback', 'form', 'live_agent']);
+
+    // online but no free chat slot
+    await routerCall('POST', '/v1/agents', {
+      id: 'ann',
+      displayName: 'Ann',
+      queueIds: [queue],
+      capacity: { chat: 0, call: 1 },
+    });
+    await routerCall('PUT', '/v1/agents/ann/presence', { presence: 'online' });
+    d = await decideHuman();
+    expect(d.live).toMatchObject({
+      available: false,
+      unavailableReason: 'at_capacity',
+      detail: { agentsOnline: 1, freeCapacity: 0 },
+    });
+    expect(d.body.fallthrough).toMatchObject({ reason: 'at_capacity', to: 'callback' });
+
+    // a free slot: available, no fallthrough, seed order; no recent pickups → no estimated wait
+    await routerCall('PATCH', '/v1/agents/ann', { capacity: { chat: 1, call: 1 } });
+    d = await decideHuman();
+    expect(d.live).toMatchObject({
       available: true,
       unavailableReason: null,
-      detail: { agentsWithCapacity: 1 },
+      detail: { freeCapacity: 1, estimatedWaitMs: null },
     });
-    // form and callback: enabled by the tenant, not checked yet (issue 11)
-    const paths = (await decide(A, { transcript: [turn('I want to speak to a human agent')] })).body
-      .recommendedPaths;
-    expect(paths.find((p: { path: string }) => p.path === 'callback')).toMatchObject({
+    expect(d.live.message).toBeUndefined();
+    expect(d.body.fallthrough).toBeNull();
+    expect(d.order).toEqual(['form', 'live_agent', 'callback']);
+    const forced = await decide(A, { transcript: [turn('Someone used my stolen card, this is fraud.')] });
+    expect(forced.body.fallthrough).toBeNull();
+    expect(forced.body.recommendedPaths.map((p: { path: string }) => p.path)).toEqual([
+      'live_agent',
+      'form',
+      'callback',
+    ]);
+
+    // the queue's recent time to pickup (a chat picked up after six minutes, as the router recorded it)
+    await sql(
+      world,
+      `INSERT INTO work_items (id, tenant_id, conversation_id, type, status, queue_id, channel, summary_source,
+                               sentiment_source, enqueued_at, assigned_at, completed_at)
+       VALUES ($1, $2, 'conv-picked', 'chat', 'completed', $3, 'web', 'none', 'none',
+               now() - interval '8 minutes', now() - interval '2 minutes', now() - interval '1 minute')`,
+      [randomUUID(), A, queue],
+    );
+    d = await decideHuman();
+    expect(d.live).toMatchObject({
+      available: true,
+      message: 'The average wait is six minutes.',
+      detail: { estimatedWaitMs: 360_000, estimatedWait: 'six minutes' },
+    });
+
+    // outside the queue's business hours (closed today in Kolkata, open tomorrow 09:00): next opening reported
+    const today = DateTime.now().setZone('Asia/Kolkata').startOf('day');
+    await routerCall('PUT', `/v1/queues/${queue}/business-hours`, {
+      timeZone: 'Asia/Kolkata',
+      weekly: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '09:00', end: '17:00' })),
+      overrides: [{ date: today.toISODate(), closed: true }],
+    });
+    const nextOpening = today.plus({ days: 1, hours: 9 }).toISO();
+    d = await decideHuman();
+    expect(d.live).toMatchObject({
+      available: false,
+      unavailableReason: 'outside_hours',
+      detail: { openNow: false, nextOpening },
+    });
+    expect(d.body.fallthrough).toEqual({
+      from: 'live_agent',
+      reason: 'outside_hours',
+      to: 'callback',
+      nextOpening,
+    });
+
+    // the tenant's fallthrough order says form first
+    const config = (await http(svc.url, 'GET', '/v1/escalation/config', { tenant: A })).body.config;
+    const put = await http(svc.url, 'PUT', '/v1/escalation/config', {
+      tenant: A,
+      body: { ...config, fallthrough: ['form', 'callback'] },
+    });
+    expect(put.status).toBe(200);
+    d = await decideHuman();
+    expect(d.body.fallthrough).toMatchObject({ reason: 'outside_hours', to: 'form' });
+    expect(d.order).toEqual(['form', 'live_agent', 'callback']);
+    const badOrder = await http(svc.url, 'PUT', '/v1/escalation/config', {
+      tenant: A,
+      body: { ...config, fallthrough: ['live_agent'] },
+    });
+    expect(badOrder.status).toBe(400);
+    expect(badOrder.body.errors.map((e: { field: string }) => e.field)).toEqual(['fallthrough.0']);
+
+    // back to open hours and the default order for the tests below
+    await routerCall('DELETE', `/v1/queues/${queue}/business-hours`);
+    await http(svc.url, 'PUT', '/v1/escalation/config', { tenant: A, body: config });
+    // form and callback: enabled by the tenant, not checked
+    d = await decideHuman();
+    expect(d.live.available).toBe(true);
+    expect(d.body.recommendedPaths.find((p: { path: string }) => p.path === 'callback')).toMatchObject({
       available: true,
       checked: false,
     });
@@ -289,9 +408,11 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
         ruleId: 'hotel-desk',
         evidence: 'intent=book_hotel',
       });
+      // nobody online in B's default queue: the forced live agent falls through to the form (callback is off)
+      expect(d.body.fallthrough).toMatchObject({ from: 'live_agent', reason: 'no_agent_online', to: 'form' });
       expect(d.body.recommendedPaths.map((p: { path: string }) => p.path)).toEqual([
-        'live_agent',
         'form',
+        'live_agent',
         'callback',
       ]);
       expect(d.body.recommendedPaths[2]).toMatchObject({

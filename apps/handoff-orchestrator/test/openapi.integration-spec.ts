@@ -129,7 +129,7 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
     // a callback team and booking of T, for the /v1/callbacks routes
     const team = {
       zone: 'UTC',
-      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, from: '00:00', to: '00:00' })),
+      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '24:00' })),
       minNoticeMin: 0,
     };
     expect(

@@ -14,6 +14,12 @@ import {
 } from './admin/admin.controllers';
 import { AgentsService } from './admin/agents.service';
 import { QueuesService } from './admin/queues.service';
+import {
+  QueueBusinessHoursController,
+  WorkItemPositionController,
+} from './business-hours/business-hours.controller';
+import { BusinessHoursRepository } from './business-hours/business-hours.repository';
+import { BusinessHoursService } from './business-hours/business-hours.service';
 import type { RouterConfig } from './config';
 import { CrashHook } from './routing/crash-hook';
 import { Dispatcher } from './routing/dispatcher';
@@ -63,7 +69,14 @@ export class AppModule {
         MessagingModule.forRoot({ clientId: SERVICE_NAME, config }),
         RealtimeModule.forRoot({ config }),
       ],
-      controllers: [TenantsController, QueuesController, AgentsController, WorkItemsController],
+      controllers: [
+        TenantsController,
+        QueuesController,
+        AgentsController,
+        WorkItemsController,
+        QueueBusinessHoursController,
+        WorkItemPositionController,
+      ],
       providers: [
         { provide: ROUTER_CONFIG, useValue: config },
         RoutingRepository,
@@ -85,6 +98,8 @@ export class AppModule {
         AdminRepository,
         QueuesService,
         AgentsService,
+        BusinessHoursRepository,
+        BusinessHoursService,
       ],
     };
   }

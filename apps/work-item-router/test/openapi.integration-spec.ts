@@ -20,6 +20,10 @@ const OPERATIONS: RouteKey[] = [
   'GET /v1/queues',
   'GET /v1/queues/{id}',
   'PATCH /v1/queues/{id}',
+  'GET /v1/queues/{id}/business-hours',
+  'PUT /v1/queues/{id}/business-hours',
+  'DELETE /v1/queues/{id}/business-hours',
+  'GET /v1/queues/{id}/availability',
   'POST /v1/agents',
   'GET /v1/agents',
   'GET /v1/agents/{id}',
@@ -27,6 +31,7 @@ const OPERATIONS: RouteKey[] = [
   'PUT /v1/agents/{id}/presence',
   'GET /v1/work-items',
   'GET /v1/work-items/{id}',
+  'GET /v1/work-items/{id}/position',
   'POST /v1/api-keys',
   'GET /v1/api-keys',
   'GET /v1/api-keys/{id}',
@@ -95,6 +100,11 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
       params: {
         'GET /v1/queues/{id}': { id: String(queue.body.id) },
         'PATCH /v1/queues/{id}': { id: String(queue.body.id) },
+        'GET /v1/queues/{id}/business-hours': { id: String(queue.body.id) },
+        'PUT /v1/queues/{id}/business-hours': { id: String(queue.body.id) },
+        'DELETE /v1/queues/{id}/business-hours': { id: String(queue.body.id) },
+        'GET /v1/queues/{id}/availability': { id: String(queue.body.id) },
+        'GET /v1/work-items/{id}/position': { id: item.workItemId },
         'GET /v1/agents/{id}': { id: 'walk-agent' },
         'PATCH /v1/agents/{id}': { id: 'walk-agent' },
         'PUT /v1/agents/{id}/presence': { id: 'walk-agent' },
@@ -103,6 +113,7 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
       },
       bodies: {
         'PATCH /v1/queues/{id}': { name: 'Renamed' },
+        'PUT /v1/queues/{id}/business-hours': { timeZone: 'Europe/Berlin', weekly: [] },
         'PATCH /v1/agents/{id}': { displayName: 'Renamed' },
         'PUT /v1/agents/{id}/presence': { presence: 'online' },
         'POST /v1/api-keys/{id}/rotate': { graceSeconds: 60 },
@@ -170,6 +181,22 @@ describe('work-item-router OpenAPI document (/docs-json)', () => {
     });
     expect(unknownQueue.status).toBe(422);
     expect(mismatch('POST /v1/agents', 422, unknownQueue.body)).toBeNull();
+    const hoursBody = { timeZone: 'America/New_York', weekly: [{ day: 5, start: '22:00', end: '02:00' }] };
+    const hours = await bus.http('PUT', `/v1/queues/${queueId}/business-hours`, {
+      tenant: T,
+      body: hoursBody,
+    });
+    expect(mismatch('PUT /v1/queues/{id}/business-hours', 200, hours.body)).toBeNull();
+    const badHours = await bus.http('PUT', `/v1/queues/${queueId}/business-hours`, {
+      tenant: T,
+      body: { ...hoursBody, timeZone: 'Nowhere/Else' },
+    });
+    expect(badHours.status).toBe(400);
+    expect(mismatch('PUT /v1/queues/{id}/business-hours', 400, badHours.body)).toBeNull();
+    const availability = await bus.http('GET', `/v1/queues/${queueId}/availability`, { tenant: T });
+    expect(mismatch('GET /v1/queues/{id}/availability', 200, availability.body)).toBeNull();
+    const position = await bus.http('GET', `/v1/work-items/${item.workItemId}/position`, { tenant: T });
+    expect(mismatch('GET /v1/work-items/{id}/position', 200, position.body)).toBeNull();
     const missing = await bus.http('GET', `/v1/queues/${randomUUID()}`, { tenant: T });
     expect(missing.status).toBe(404);
     expect(mismatch('GET /v1/queues/{id}', 404, missing.body)).toBeNull();

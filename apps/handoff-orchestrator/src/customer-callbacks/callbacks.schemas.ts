@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { DateOverrideSchema, HolidayRuleSchema, WeeklyIntervalSchema } from '@hub/scheduling';
 
-const Hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00–24:00)');
 const Zone = z.string().refine((z) => IANAZone.isValidZone(z), {
   message: 'unknown time zone (IANA name expected, e.g. Europe/Berlin)',
 });
@@ -11,15 +11,19 @@ export const ChannelSchema = z.enum(['voice', 'video', 'chat']);
 export const CallbackTeamSchema = z.object({
   zone: Zone.describe('IANA time zone of the team, e.g. America/New_York'),
   weeklyHours: z
-    .array(
-      z.object({
-        day: z.number().int().min(1).max(7).describe('ISO weekday, 1 = Monday'),
-        from: Hhmm,
-        to: Hhmm,
-      }),
-    )
+    .array(WeeklyIntervalSchema)
     .min(1)
-    .describe('When callbacks are taken; `to` ≤ `from` runs past midnight'),
+    .describe(
+      'When callbacks are taken (@hub/scheduling): ISO weekday, local start/end; end ≤ start runs past midnight, 00:00–24:00 = all day',
+    ),
+  overrides: z
+    .array(DateOverrideSchema)
+    .max(400)
+    .default([])
+    .describe('Date overrides (closed, or other intervals)'),
+  holidays: HolidayRuleSchema.nullable()
+    .default(null)
+    .describe('Public holidays that close the team (date-holidays codes)'),
   slotIntervalMin: z.number().int().min(5).max(240).default(15),
   bufferMin: z.number().int().min(0).max(240).default(0),
   minNoticeMin: z
@@ -50,6 +54,9 @@ export const CallbackTeamSchema = z.object({
   agentEmail: z.email().nullable().default(null).describe('Where the team’s confirmations and reminders go'),
 });
 export type CallbackTeamInput = z.infer<typeof CallbackTeamSchema>;
+export type WeeklyIntervalInput = CallbackTeamInput['weeklyHours'][number];
+export type DateOverrideInput = CallbackTeamInput['overrides'][number];
+export type HolidayRuleInput = NonNullable<CallbackTeamInput['holidays']>;
 
 /** `POST /v1/callbacks/slots` — propose_callback_slots(customer_id, channel, duration). */
 export const ProposeSlotsSchema = z.object({

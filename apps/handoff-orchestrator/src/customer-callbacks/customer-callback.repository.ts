@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import type { TimeRange, WeeklyHours } from '@hub/calendars';
+import type { TimeRange } from '@hub/calendars';
+import type { DateOverrideInput, HolidayRuleInput, WeeklyIntervalInput } from './callbacks.schemas';
 import { inTenantTransaction, PG_POOL } from '@hub/persistence';
 import type { CallbackTeamInput } from './callbacks.schemas';
 
@@ -10,7 +11,9 @@ export interface CallbackTeam {
   tenantId: string;
   queueId: string;
   zone: string;
-  weeklyHours: WeeklyHours[];
+  weeklyHours: WeeklyIntervalInput[];
+  overrides: DateOverrideInput[];
+  holidays: HolidayRuleInput | null;
   slotIntervalMin: number;
   bufferMin: number;
   minNoticeMin: number;
@@ -72,6 +75,7 @@ export class SlotTakenError extends Error {
 }
 
 const TEAM_COLUMNS = `tenant_id AS "tenantId", queue_id AS "queueId", zone, weekly_hours AS "weeklyHours",
+  date_overrides AS overrides, holidays,
   slot_interval_min AS "slotIntervalMin", buffer_min AS "bufferMin", min_notice_min AS "minNoticeMin", durations,
   calendar_integration_id AS "calendarIntegrationId", queue_sla_min AS "queueSlaMin", agent_email AS "agentEmail"`;
 
@@ -98,13 +102,16 @@ export class CustomerCallbackRepository {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
       db.query<CallbackTeam>(
         `INSERT INTO callback_teams (tenant_id, queue_id, zone, weekly_hours, slot_interval_min, buffer_min,
-           min_notice_min, durations, calendar_integration_id, queue_sla_min, agent_email, updated_at)
-         VALUES ($1, $2::uuid, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::uuid, $10, $11, CURRENT_TIMESTAMP)
+           min_notice_min, durations, calendar_integration_id, queue_sla_min, agent_email, date_overrides, holidays,
+           updated_at)
+         VALUES ($1, $2::uuid, $3, $4::jsonb, $5, $6, $7, $8::jsonb, $9::uuid, $10, $11, $12::jsonb, $13::jsonb,
+           CURRENT_TIMESTAMP)
          ON CONFLICT (tenant_id, queue_id) DO UPDATE SET zone = EXCLUDED.zone, weekly_hours = EXCLUDED.weekly_hours,
            slot_interval_min = EXCLUDED.slot_interval_min, buffer_min = EXCLUDED.buffer_min,
            min_notice_min = EXCLUDED.min_notice_min, durations = EXCLUDED.durations,
            calendar_integration_id = EXCLUDED.calendar_integration_id, queue_sla_min = EXCLUDED.queue_sla_min,
-           agent_email = EXCLUDED.agent_email, updated_at = CURRENT_TIMESTAMP
+           agent_email = EXCLUDED.agent_email, date_overrides = EXCLUDED.date_overrides,
+           holidays = EXCLUDED.holidays, updated_at = CURRENT_TIMESTAMP
          RETURNING ${TEAM_COLUMNS}`,
         [
           tenantId,
@@ -118,6 +125,8 @@ export class CustomerCallbackRepository {
           t.calendarIntegrationId,
           t.queueSlaMin,
           t.agentEmail,
+          JSON.stringify(t.overrides),
+          t.holidays === null ? null : JSON.stringify(t.holidays),
         ],
       ),
     );

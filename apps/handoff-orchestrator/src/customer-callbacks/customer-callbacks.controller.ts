@@ -1,5 +1,5 @@
 import { RequireScopes } from '@hub/auth';
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
@@ -33,6 +33,8 @@ const presentTeam = (t: CallbackTeam): CallbackTeamView => ({
   queueId: t.queueId,
   zone: t.zone,
   weeklyHours: t.weeklyHours,
+  overrides: t.overrides,
+  holidays: t.holidays,
   slotIntervalMin: t.slotIntervalMin,
   bufferMin: t.bufferMin,
   minNoticeMin: t.minNoticeMin,
@@ -128,8 +130,9 @@ export class CustomerCallbacksController {
   async slots(
     @TenantId() tenantId: string,
     @Body(new ZodValidationPipe(ProposeSlotsSchema)) body: ProposeSlotsBody,
+    @Headers('authorization') credential: string | undefined,
   ): Promise<z.infer<typeof SlotsResponseSchema>> {
-    const p = await this.propose.execute(tenantId, body);
+    const p = await this.propose.execute(tenantId, body, credential);
     return {
       ...p,
       slots: p.slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString(), local: s.local })),

@@ -86,12 +86,21 @@ export const RecommendedPathSchema = z.object({
   path: z.enum(['form', 'live_agent', 'callback']),
   tool: z.enum(['send_secure_form', 'transfer_to_human', 'schedule_callback']),
   available: z.boolean(),
-  /** Why not available: `disabled_by_tenant | no_queue | no_agent_online | team_at_capacity`; null when available. */
+  /**
+   * Why not available: `disabled_by_tenant | router_unavailable | no_queue | queue_inactive | outside_hours |
+   * no_agent_online | at_capacity`; null when available.
+   */
   unavailableReason: z.string().nullable(),
-  /** False when availability was not checked (form, callback: issue 11 adds hours and calendars). */
+  /** False when availability was not checked (form, callback; live agent when the router could not answer). */
   checked: z.boolean(),
   /** The path a rule forced (offer it first). */
   forced: z.boolean(),
+  /** A line for the customer about this path (live agent: "The average wait is six minutes."). */
+  message: z.string().optional(),
+  /**
+   * live_agent: `{ queueId, openNow, nextOpening, timeZone, agentsOnline, freeCapacity, waiting, estimatedWaitMs,
+   * estimatedWait }` (or `{ queueId, code, message }` when the router could not answer); form: `{ templateId }`.
+   */
   detail: z.record(z.string(), z.unknown()).optional(),
 });
 export type RecommendedPath = z.infer<typeof RecommendedPathSchema>;
@@ -106,6 +115,18 @@ export const DecisionViewSchema = z.object({
   intentSource: z.enum(['bot', 'detected']).nullable(),
   forcedPath: z.enum(['form', 'live_agent', 'callback']).nullable(),
   recommendedPaths: z.array(RecommendedPathSchema),
+  fallthrough: z
+    .object({
+      from: z.literal('live_agent'),
+      reason: z.string().describe('The live path’s unavailableReason (outside_hours, at_capacity, …)'),
+      to: z
+        .enum(['callback', 'form'])
+        .nullable()
+        .describe('First enabled path of the tenant’s fallthrough order'),
+      nextOpening: z.string().nullable().describe('When the queue opens again (outside_hours)'),
+    })
+    .nullable()
+    .describe('Set when the live agent is enabled but unavailable: what to offer instead, first'),
   handoffMessage: z.string().describe('The AI handoff message the human agent reads (tenant template)'),
   offerMessage: z.string(),
   /** Signals that could not be computed (the decision was made without them). */

@@ -19,6 +19,19 @@ describe('escalation configuration (PUT /v1/escalation/config)', () => {
       "I'm taking over for the assistant — I see you're trying to {{intent}}.",
     );
     expect(c.rules).toEqual([]);
+    expect(c.fallthrough).toEqual(['callback', 'form']);
+    expect(c.templates.liveAgentWait).toBe('The average wait is {{estimatedWait}}.');
+  });
+
+  it('fallthrough: an order of callback / form, each at most once (400 names `fallthrough`)', () => {
+    expect(EscalationConfigSchema.parse({ fallthrough: ['form'] }).fallthrough).toEqual(['form']);
+    expect(fields({ fallthrough: ['form', 'callback'] })).toEqual([]);
+    expect(fields({ fallthrough: [] })).toEqual(['fallthrough']);
+    expect(fields({ fallthrough: ['live_agent'] })).toEqual(['fallthrough.0']);
+    expect(fields({ fallthrough: ['form', 'form'] })).toEqual(['fallthrough']);
+    expect(fields({ templates: { liveAgentWait: 'Wait: {{estimatedWait}} ({{queue}})' } })).toEqual([
+      'templates.liveAgentWait',
+    ]);
   });
 
   it('names the offending field of each mistake', () => {

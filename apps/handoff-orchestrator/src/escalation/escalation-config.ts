@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { ESCALATION_PATHS, EscalationRulesSchema, type EscalationClass } from '@hub/escalation';
 
 /** Placeholders a message template may use (anything else in `{{…}}` is a 400 naming the template). */
-export const TEMPLATE_PLACEHOLDERS = ['intent', 'lastCustomerMessage', 'customerName', 'channel'] as const;
+export const TEMPLATE_PLACEHOLDERS = [
+  'intent',
+  'lastCustomerMessage',
+  'customerName',
+  'channel',
+  /** The live queue's estimated wait in words ("six minutes"); empty when unknown. */
+  'estimatedWait',
+] as const;
 export type TemplatePlaceholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
 
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -48,7 +55,12 @@ export const DEFAULT_TEMPLATES = {
     'I\'m taking over for the assistant — I see you asked: "{{lastCustomerMessage}}". Let me help.',
   offerMessage:
     'That is a request I want to make sure we get exactly right. I can offer you these options — which works best?',
+  /** The live path's `message` when the queue has an estimated wait (docs/business-hours.md). */
+  liveAgentWait: 'The average wait is {{estimatedWait}}.',
 } as const;
+
+/** Paths the live agent may fall through to when it is unavailable (outside hours, at capacity, …). */
+export const FALLTHROUGH_PATHS = ['callback', 'form'] as const;
 
 /** The seed's guardrail prompt block (seed 003, "Tune the agent prompt"), the default of `guardrailPrompt`. */
 export const DEFAULT_GUARDRAIL_PROMPT =
@@ -71,6 +83,10 @@ export const DEFAULT_GUARDRAIL_PROMPT =
  *   `{{intent}}`, `{{lastCustomerMessage}}`, `{{customerName}}`, `{{channel}}`; `intentLabels` turns intent ids
  *   into phrases ("change_beneficiary" → "change your beneficiary"; default: underscores → spaces).
  * - `guardrailPrompt`: the system-prompt block served with the tool manifest.
+ * - `fallthrough`: when the live agent is unavailable (outside the queue's business hours, at capacity, no agent
+ *   online, …), the paths offered instead, in order (default callback, then form); the first enabled one is the
+ *   decision's `fallthrough.to` and is offered first. `templates.liveAgentWait` renders the live path's
+ *   estimated wait (`{{estimatedWait}}`, "six minutes").
  */
 export const EscalationConfigSchema = z
   .object({
@@ -144,11 +160,18 @@ export const EscalationConfigSchema = z
         handoffMessage: template.default(DEFAULT_TEMPLATES.handoffMessage),
         handoffMessageWithoutIntent: template.default(DEFAULT_TEMPLATES.handoffMessageWithoutIntent),
         offerMessage: template.default(DEFAULT_TEMPLATES.offerMessage),
+        liveAgentWait: template.default(DEFAULT_TEMPLATES.liveAgentWait),
         intentLabels: z.record(z.string().min(1).max(200), z.string().min(1).max(300)).default({}),
       })
       .strict()
       .default({ ...DEFAULT_TEMPLATES, intentLabels: {} }),
     guardrailPrompt: z.string().min(1).max(8000).default(DEFAULT_GUARDRAIL_PROMPT),
+    fallthrough: z
+      .array(z.enum(FALLTHROUGH_PATHS))
+      .min(1)
+      .max(FALLTHROUGH_PATHS.length)
+      .refine((a) => new Set(a).size === a.length, { message: 'each path at most once' })
+      .default([...FALLTHROUGH_PATHS]),
   })
   .strict();
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
+import { BusinessHours } from '@hub/scheduling';
 import {
   CalendarError,
   mergeRanges,
   proposeSlots,
-  weeklyOpenIntervals,
   type CalendarPort,
   type ProposedSlot,
   type TimeRange,
@@ -20,9 +20,19 @@ export const SLOT_HORIZON_DAYS = 14;
 /** 502-class failure of the team's calendar, reported as 422 naming the team's calendar integration. */
 export class CalendarUnavailableProblem extends UnprocessableProblem {}
 
+/** The team's open intervals in `[from, to)` from its @hub/scheduling business hours (weekly, overrides, holidays). */
+export function openIntervals(team: CallbackTeam, from: Date, to: Date): TimeRange[] {
+  const hours = BusinessHours.from({
+    timeZone: team.zone,
+    weekly: team.weeklyHours,
+    overrides: team.overrides,
+    ...(team.holidays ? { holidays: team.holidays } : {}),
+  });
+  return hours.openIntervals(from, to).map((i) => ({ start: new Date(i.start), end: new Date(i.end) }));
+}
+
 /**
- * A team's availability: its settings, open intervals (weekly hours in the team's zone — the stand-in for
- * `@hub/scheduling`), busy time (calendar free-busy ∪ booked callbacks) and the slot rules.
+ * A team's availability: its settings, open intervals (@hub/scheduling business hours in the team's zone), busy time (calendar free-busy ∪ booked callbacks) and the slot rules.
  */
 @Injectable()
 export class CallbackAvailability {
@@ -86,7 +96,7 @@ export class CallbackAvailability {
       .startOf('day')
       .minus({ days: 1 })
       .toJSDate();
-    const open = weeklyOpenIntervals(team.weeklyHours, team.zone, dayBack, to);
+    const open = openIntervals(team, dayBack, to);
     const busy = await this.busy(team, calendar, now, to);
     return proposeSlots({
       openIntervals: open,
@@ -123,9 +133,8 @@ export class CallbackAvailability {
         'startsAt',
       );
     }
-    const open = weeklyOpenIntervals(
-      team.weeklyHours,
-      team.zone,
+    const open = openIntervals(
+      team,
       new Date(start.getTime() - 24 * 60 * MIN),
       new Date(end.getTime() + 24 * 60 * MIN),
     );

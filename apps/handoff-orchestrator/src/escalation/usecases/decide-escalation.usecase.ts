@@ -13,14 +13,19 @@ import {
   type ScopeSignal,
 } from '@hub/escalation';
 import { BadRequestProblem } from '../../http/problems';
-import { AgentAvailabilityRepository } from '../agent-availability.repository';
 import type { DecisionRequest, DecisionView, RecommendedPath } from '../decision.schemas';
 import { EscalationConfigService } from '../escalation-config.service';
 import { PATH_ORDER, type EscalationConfig } from '../escalation-config';
+import {
+  LiveAvailabilityPort,
+  LiveAvailabilityUnavailable,
+  type QueueAvailability,
+} from '../live-availability.repository';
 import { EscalationModels, ModelUnavailable } from '../escalation-models';
 import { EscalationRepository } from '../escalation.repository';
 import { intentPhrase, renderTemplate, shorten } from '../handoff-message';
 import { KnowledgeSearchPort, KnowledgeSearchUnavailable } from '../knowledge-search.repository';
+import { waitPhrase } from '../wait-phrase';
 
 /** Input of {@link DecideEscalationUseCase}. */
 export interface DecideEscalationCommand {
@@ -54,8 +59,10 @@ export function primaryReasonOf(reasons: DecisionReason[]): string {
  *     (keywords, routing conditions on intent/channel/sentiment/attributes/time); a signal that cannot be computed
  *     is listed in `unavailableSignals` and the decision is made without it;
  *  3. `decide()` (regulated rules win over the model), the recommended paths with their availability (live agent:
- *     agents online with free capacity in the router's tables; form and callback: enabled by the tenant, not
- *     checked — issue 11), the handoff message rendered from the tenant's template;
+ *     the work-item router's `GET /v1/queues/{id}/availability` — business hours, online agents, free capacity
+ *     of the channel's work-item type, estimated wait; form and callback: enabled by the tenant, not checked),
+ *     the fall-through when the live agent is unavailable (the tenant's `fallthrough` order), the handoff message
+ *     rendered from the tenant's template;
  *  4. the decision is stored (`escalation_decisions`, the audit the handoff report reads).
  * @throws BadRequestProblem (400, field `retrieval.threshold`) when the bot sent a retrieval result without a
  *         threshold and the tenant configured none
@@ -66,7 +73,7 @@ export class DecideEscalationUseCase {
     private readonly configs: EscalationConfigService,
     private readonly models: EscalationModels,
     private readonly search: KnowledgeSearchPort,
-    private readonly agents: AgentAvailabilityRepository,
+    private readonly availability: LiveAvailabilityPort,
     private readonly repo: EscalationRepository,
   ) {}
 
@@ -93,7 +100,7 @@ export class DecideEscalationUseCase {
       now: new Date(),
     });
     const decision = decide({ retrieval, scope, classes, rules, botIntent: r.intent });
-    const recommendedPaths = await this.paths(tenantId, config, r, decision);
+    const { paths: recommendedPaths, fallthrough } = await this.paths(config, r, decision, cmd.credential);
     const handoffMessage = this.handoffMessage(config, r, decision.intent, text);
     const offerMessage = renderTemplate(
       config.templates.offerMessage,
@@ -136,6 +143,7 @@ export class DecideEscalationUseCase {
       intentSource: r.intent ? 'bot' : decision.intent ? 'detected' : null,
       forcedPath: decision.forcedPath,
       recommendedPaths,
+      fallthrough,
       handoffMessage,
       offerMessage,
       unavailableSignals: unavailable,
@@ -203,13 +211,17 @@ export class DecideEscalationUseCase {
     });
   }
 
-  /** The three paths in seed order (a forced path first), each with its availability. */
+  /**
+   * The three paths, each with its availability, and the fall-through when the live agent is unavailable.
+   * Order: the fall-through target first (when the live agent is unavailable), then a forced path, then seed
+   * order (form, live agent, callback).
+   */
   private async paths(
-    tenantId: string,
     config: EscalationConfig,
     r: DecisionRequest,
     decision: Decision,
-  ): Promise<RecommendedPath[]> {
+    credential: string | undefined,
+  ): Promise<{ paths: RecommendedPath[]; fallthrough: DecisionView['fallthrough'] }> {
     const out: RecommendedPath[] = [];
     for (const path of PATH_ORDER) {
       const enabled = config.paths[path].enabled;
@@ -217,23 +229,7 @@ export class DecideEscalationUseCase {
       if (!enabled) {
         out.push({ ...base, available: false, unavailableReason: 'disabled_by_tenant', checked: true });
       } else if (path === 'live_agent') {
-        const queueId = r.queueId ?? config.paths.live_agent.queueId ?? null;
-        const a = await this.agents.liveAgents(tenantId, queueId, workItemTypeForChannel(r.channel));
-        const reason =
-          a.queues === 0
-            ? 'no_queue'
-            : a.agentsOnline === 0
-              ? 'no_agent_online'
-              : a.agentsWithCapacity === 0
-                ? 'team_at_capacity'
-                : null;
-        out.push({
-          ...base,
-          available: reason === null,
-          unavailableReason: reason,
-          checked: true,
-          detail: { queueId, agentsOnline: a.agentsOnline, agentsWithCapacity: a.agentsWithCapacity },
-        });
+        out.push({ ...base, ...(await this.livePath(config, r, credential)) });
       } else {
         out.push({
           ...base,
@@ -246,7 +242,84 @@ export class DecideEscalationUseCase {
         });
       }
     }
-    return out.sort((a, b) => Number(b.forced) - Number(a.forced));
+    const live = out.find((p) => p.path === 'live_agent');
+    let fallthrough: DecisionView['fallthrough'] = null;
+    if (live && config.paths.live_agent.enabled && !live.available) {
+      const to = config.fallthrough.find((p) => out.find((o) => o.path === p)?.available) ?? null;
+      fallthrough = {
+        from: 'live_agent',
+        reason: live.unavailableReason ?? 'unavailable',
+        to,
+        nextOpening: (live.detail?.nextOpening as string | null | undefined) ?? null,
+      };
+    }
+    const rank = (p: RecommendedPath) =>
+      fallthrough?.to === p.path ? 0 : p.forced ? 1 : 2 + PATH_ORDER.indexOf(p.path);
+    return { paths: out.sort((a, b) => rank(a) - rank(b)), fallthrough };
+  }
+
+  /**
+   * The live path from the router's availability of the target queue (the request's `queueId`, else the tenant's
+   * configured queue, else the tenant's default queue). Reasons, in this order: `router_unavailable` (with the
+   * code), `no_queue`, `queue_inactive`, `outside_hours` (with `nextOpening`), `no_agent_online`, `at_capacity`
+   * (no free slot of the channel's work-item type).
+   */
+  private async livePath(
+    config: EscalationConfig,
+    r: DecisionRequest,
+    credential: string | undefined,
+  ): Promise<Omit<RecommendedPath, 'path' | 'tool' | 'forced'>> {
+    const queueRef = r.queueId ?? config.paths.live_agent.queueId ?? 'default';
+    const type = workItemTypeForChannel(r.channel);
+    let a: QueueAvailability | null;
+    try {
+      a = await this.availability.queue(queueRef, credential);
+    } catch (e) {
+      if (!(e instanceof LiveAvailabilityUnavailable)) throw e;
+      return {
+        available: false,
+        unavailableReason: 'router_unavailable',
+        checked: false,
+        detail: { queueId: queueRef === 'default' ? null : queueRef, code: e.code, message: e.message },
+      };
+    }
+    if (!a) {
+      return {
+        available: false,
+        unavailableReason: 'no_queue',
+        checked: true,
+        detail: { queueId: queueRef === 'default' ? null : queueRef },
+      };
+    }
+    const reason = !a.active
+      ? 'queue_inactive'
+      : !a.openNow
+        ? 'outside_hours'
+        : a.onlineAgents === 0
+          ? 'no_agent_online'
+          : a.freeCapacity[type] === 0
+            ? 'at_capacity'
+            : null;
+    const estimatedWait = waitPhrase(a.estimatedWaitMs);
+    return {
+      available: reason === null,
+      unavailableReason: reason,
+      checked: true,
+      ...(reason === null && estimatedWait
+        ? { message: renderTemplate(config.templates.liveAgentWait, { estimatedWait }) }
+        : {}),
+      detail: {
+        queueId: a.queueId,
+        openNow: a.openNow,
+        nextOpening: a.openNow ? null : a.nextOpening,
+        timeZone: a.timeZone,
+        agentsOnline: a.onlineAgents,
+        freeCapacity: a.freeCapacity[type],
+        waiting: a.waiting,
+        estimatedWaitMs: a.estimatedWaitMs,
+        estimatedWait,
+      },
+    };
   }
 
   private values(config: EscalationConfig, r: DecisionRequest, intent: string | null, text: string) {

@@ -11,8 +11,11 @@ CREATE TABLE "callback_teams" (
   "tenant_id" TEXT NOT NULL,
   "queue_id" UUID NOT NULL,
   "zone" TEXT NOT NULL,
-  -- [{ "day": 1..7, "from": "HH:mm", "to": "HH:mm" }]
+  -- @hub/scheduling business hours of the callback team: weekly [{ "day": 1..7, "start": "HH:mm", "end": "HH:mm" }],
+  -- date overrides [{ "date", "closed" | "intervals" }], holidays { "country", "state", "types" } (date-holidays)
   "weekly_hours" JSONB NOT NULL,
+  "date_overrides" JSONB NOT NULL DEFAULT '[]',
+  "holidays" JSONB,
   "slot_interval_min" INTEGER NOT NULL DEFAULT 15,
   "buffer_min" INTEGER NOT NULL DEFAULT 0,
   "min_notice_min" INTEGER NOT NULL DEFAULT 60,

@@ -1,0 +1,3 @@
+export * from './schema';
+export * from './holidays';
+export * from './business-hours';
