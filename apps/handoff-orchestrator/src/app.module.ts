@@ -2,7 +2,7 @@ import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
-import { ObservabilityModule } from '@hub/observability';
+import { LOGGER, ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { RealtimeModule } from '@hub/realtime';
 import type { HandoffOrchestratorConfig } from './config';
@@ -69,6 +69,26 @@ import { FORMS_OPTIONS } from './forms/forms.tokens';
 import { IssueFormLinkUseCase } from './forms/usecases/issue-form-link.usecase';
 import { ManageFormTemplatesUseCase } from './forms/usecases/manage-form-templates.usecase';
 import { SubmitFormUseCase } from './forms/usecases/submit-form.usecase';
+import {
+  CALLBACK_NOTIFIER_OPTIONS,
+  CallbackNotifier,
+  LoggingSmsStub,
+  SMS_PORT,
+} from './customer-callbacks/callback-notifier';
+import {
+  CALLBACK_DISPATCHER_OPTIONS,
+  CallbackNotificationDispatcher,
+} from './customer-callbacks/callback-notification-dispatcher.service';
+import { CustomerCallbackRepository } from './customer-callbacks/customer-callback.repository';
+import { CustomerCallbacksController } from './customer-callbacks/customer-callbacks.controller';
+import { TeamCalendars } from './customer-callbacks/team-calendars';
+import { CallbackAvailability } from './customer-callbacks/usecases/callback-availability';
+import { ProposeCallbackSlotsUseCase } from './customer-callbacks/usecases/propose-callback-slots.usecase';
+import { StartCallbackWorkItemUseCase } from './customer-callbacks/usecases/start-callback-work-item.usecase';
+import {
+  CALLBACK_BOOKING_OPTIONS,
+  ScheduleCallbackUseCase,
+} from './customer-callbacks/usecases/schedule-callback.usecase';
 
 export const SERVICE_NAME = 'handoff-orchestrator';
 
@@ -112,6 +132,7 @@ export class AppModule {
         FormTemplatesController,
         FormLinksController,
         FormPageController,
+        CustomerCallbacksController,
       ],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
@@ -239,6 +260,28 @@ export class AppModule {
         ManageFormTemplatesUseCase,
         IssueFormLinkUseCase,
         SubmitFormUseCase,
+        {
+          provide: CALLBACK_NOTIFIER_OPTIONS,
+          useValue: {
+            smtpUrl: config.CUSTOMER_CALLBACK_SMTP_URL ?? null,
+            from: config.CUSTOMER_CALLBACK_MAIL_FROM,
+          },
+        },
+        // STAND-IN: no SMS provider adapter yet (docs/callbacks.md)
+        { provide: SMS_PORT, inject: [LOGGER], useFactory: (logger: Logger) => new LoggingSmsStub(logger) },
+        { provide: CALLBACK_DISPATCHER_OPTIONS, useValue: { pollMs: config.CUSTOMER_CALLBACK_POLL_MS } },
+        {
+          provide: CALLBACK_BOOKING_OPTIONS,
+          useValue: { reminderLeadMin: config.CUSTOMER_CALLBACK_REMINDER_LEAD_MIN },
+        },
+        CustomerCallbackRepository,
+        TeamCalendars,
+        CallbackAvailability,
+        ProposeCallbackSlotsUseCase,
+        ScheduleCallbackUseCase,
+        StartCallbackWorkItemUseCase,
+        CallbackNotifier,
+        CallbackNotificationDispatcher,
       ],
     };
   }

@@ -130,6 +130,26 @@ const HandoffOrchestratorConfigFields = z.object({
   ESCALATION_MODEL: z.enum(['all-minilm-l6-v2', 'all-minilm-l6-v2-q']).default('all-minilm-l6-v2'),
   /** How long a decision waits for a tenant's scope classifier still being trained, ms (then: signal unavailable). */
   ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /**
+   * Scheduled customer callbacks (docs/callbacks.md): SMTP server of the confirmation / reminder e-mails
+   * (`smtp://host:port`, `smtps://user:pass@host:465`; nodemailer URL syntax). Unset → e-mail notifications stay
+   * queued and are retried (logged).
+   */
+  CUSTOMER_CALLBACK_SMTP_URL: z
+    .url()
+    .refine((u) => /^smtps?:\/\//.test(u), { message: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  /** Sender of those e-mails (and ORGANIZER of their iCalendar invites). */
+  CUSTOMER_CALLBACK_MAIL_FROM: z.email().default('callbacks@engagement-hub.invalid'),
+  /** The reminder fires this long before the slot, minutes (seed 003: 15). */
+  CUSTOMER_CALLBACK_REMINDER_LEAD_MIN: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  /** Pause between scans for due callback notifications, ms. */
+  CUSTOMER_CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */
   OPENAPI_ENABLED: bool().default(true),
   /**

@@ -50,6 +50,12 @@ const OPERATIONS: RouteKey[] = [
   'POST /v1/forms/links',
   'GET /forms/{token}',
   'POST /forms/{token}',
+  'PUT /v1/callbacks/teams/{queueId}',
+  'GET /v1/callbacks/teams/{queueId}',
+  'POST /v1/callbacks/slots',
+  'POST /v1/callbacks',
+  'GET /v1/callbacks/{id}',
+  'PATCH /v1/callbacks/{id}',
 ];
 /**
  * Routes without a hub credential: probes, and the contact-center webhook (authenticated by the vendor's
@@ -144,6 +150,20 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
       },
     });
     expect(template.status).toBe(201);
+    // a callback team and booking of T, for the /v1/callbacks routes
+    const team = {
+      zone: 'UTC',
+      weeklyHours: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '24:00' })),
+      minNoticeMin: 0,
+    };
+    expect(
+      (await http(svc.url, 'PUT', `/v1/callbacks/teams/${queue}`, { tenant: T, body: team })).status,
+    ).toBe(200);
+    const slotsBody = { queueId: queue, customerId: 'walk', channel: 'voice' };
+    const slots = await http(svc.url, 'POST', '/v1/callbacks/slots', { tenant: T, body: slotsBody });
+    const bookBody = { ...slotsBody, startsAt: slots.body.slots[2].start };
+    const callback = await http(svc.url, 'POST', '/v1/callbacks', { tenant: T, body: bookBody });
+    expect(callback.status).toBe(201);
     const walk = await walkGuardedRoutes({
       baseUrl: svc.url,
       doc,
@@ -157,6 +177,10 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
         'GET /v1/forms/templates/{id}': { id: template.body.id },
         'PUT /v1/forms/templates/{id}': { id: template.body.id },
         'DELETE /v1/forms/templates/{id}': { id: template.body.id },
+        'PUT /v1/callbacks/teams/{queueId}': { queueId: queue },
+        'GET /v1/callbacks/teams/{queueId}': { queueId: queue },
+        'GET /v1/callbacks/{id}': { id: callback.body.id },
+        'PATCH /v1/callbacks/{id}': { id: callback.body.id },
         id: integration.body.id,
         handoffId: handoff.body.id,
       },
@@ -172,6 +196,10 @@ describe('handoff-orchestrator OpenAPI document (/docs-json)', () => {
           fields: [{ name: 'a', label: 'A', type: 'text' }],
         },
         'POST /v1/forms/links': { template_id: template.body.id },
+        'PUT /v1/callbacks/teams/{queueId}': team,
+        'POST /v1/callbacks/slots': slotsBody,
+        'POST /v1/callbacks': { ...bookBody, startsAt: slots.body.slots[0].start },
+        'PATCH /v1/callbacks/{id}': { action: 'cancel' },
       },
     });
     expect(walk.problems).toEqual([]);

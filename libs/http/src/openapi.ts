@@ -42,6 +42,8 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'conversations:write': 'Forward conversation utterances for agent assist',
   'integrations:admin': 'Manage integrations and their connectors',
   'reports:read': 'Read reports',
+  'callbacks:write': 'Propose callback slots, book, reschedule and cancel customer callbacks',
+  'callbacks:read': 'Read customer callbacks',
   'keys:admin': "Create, list, rotate and revoke the tenant's API keys",
   'forms:admin': 'Manage self-service form templates (Settings → Forms)',
   'forms:send': 'Issue single-use secure form links (send_secure_form)',

@@ -213,6 +213,36 @@ export const IntegrationConfigSchemas = {
   },
   /** Amazon Connect contact center (escalation target of @hub/ccaas, seed 004). */
   amazon_connect: { config: AmazonConnectConfigSchema, secrets: AmazonConnectSecretsSchema },
+  /**
+   * A team calendar over CalDAV (RFC 4791; `@hub/calendars` CalDavCalendar) for scheduled callbacks: the calendar
+   * collection URL and optional HTTP Basic credentials.
+   */
+  calendar_caldav: {
+    config: z.object({ calendarUrl: z.url() }),
+    secrets: z
+      .object({ username: z.string().min(1).optional(), password: z.string().optional() })
+      .default({}),
+  },
+  /**
+   * A team calendar in Google Calendar (API v3 freeBusy / events). `accessToken` is an OAuth 2.0 bearer token
+   * stored as given (no refresh flow yet); `baseUrl` replaces the API root (local test servers).
+   */
+  calendar_google: {
+    config: z.object({ calendarId: z.string().min(1), baseUrl: z.url().optional() }),
+    secrets: z.object({ accessToken: z.string().min(1) }),
+  },
+  /**
+   * A team calendar in Microsoft 365 through Microsoft Graph (getSchedule / calendar events). `accessToken` as
+   * for Google (no refresh flow yet).
+   */
+  calendar_microsoft: {
+    config: z.object({
+      user: z.string().min(1),
+      schedule: z.string().min(1).optional(),
+      baseUrl: z.url().optional(),
+    }),
+    secrets: z.object({ accessToken: z.string().min(1) }),
+  },
 } as const;
 
 export type IntegrationType = keyof typeof IntegrationConfigSchemas;
@@ -241,6 +271,9 @@ export function outboundUrlsOf(
     genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
     genesys_cloud: ['loginBaseUrl', 'apiBaseUrl'],
     eightbyeight_cc: ['baseUrl'],
+    calendar_caldav: ['calendarUrl'],
+    calendar_google: ['baseUrl'],
+    calendar_microsoft: ['baseUrl'],
   };
   const out = (fields[type] ?? [])
     .filter((f) => typeof config[f] === 'string')

@@ -175,13 +175,21 @@ export function buildToolManifest(config: EscalationConfig): ToolManifest {
       },
     );
     bindings.push(
-      { tool: 'propose_callback_slots', status: 'pending', note: 'Callback slots are issue 11 (part 2)' },
+      {
+        tool: 'propose_callback_slots',
+        status: 'hub',
+        method: 'POST',
+        path: '/v1/callbacks/slots',
+        note: "Body: {queueId: the team's queue, customerId: customer_id, channel, durationMin: duration}",
+      },
       {
         tool: 'schedule_callback',
-        status: 'pending',
+        status: 'hub',
+        method: 'POST',
+        path: '/v1/callbacks',
         note:
-          'Booking is issue 11; report it with PATCH /v1/escalation/decisions/{id} ' +
-          '{"pathPicked":"callback","callbackDueAt":…}',
+          'Body: {queueId, customerId: customer_id, channel, startsAt: slot_start, durationMin: duration, ' +
+          'decisionId: decision_id, conversationId, customer: {name, email, phone}, context}; 409 = slot taken',
       },
     );
   }

@@ -21,8 +21,13 @@ FROM handoffs h LEFT JOIN escalation_decisions d ON d.id = h.decision_id
 WHERE h.created_at >= $1 AND h.created_at < $2
 UNION ALL
 SELECT d.path_picked, d.conversation_id, d.created_at, NULL, d.intent, NULLIF(d.primary_reason, 'none'),
-       NULL, NULL, NULL, d.callback_due_at, d.callback_outcome
+       NULL, NULL, NULL, COALESCE(cb.starts_at, d.callback_due_at),
+       COALESCE(CASE cb.status WHEN 'booked' THEN NULL WHEN 'canceled' THEN 'cancelled' ELSE cb.status END,
+                d.callback_outcome)
 FROM escalation_decisions d
+-- the booking the decision led to (src/customer-callbacks), its latest version after reschedules
+LEFT JOIN LATERAL (SELECT c.starts_at, c.status FROM customer_callbacks c
+                   WHERE c.decision_id = d.id ORDER BY c.created_at DESC, c.sequence DESC LIMIT 1) cb ON true
 WHERE d.path_picked IN ('form', 'callback') AND d.created_at >= $1 AND d.created_at < $2
   AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.decision_id = d.id)`;
 

@@ -28,7 +28,8 @@ export interface RequestHandoffCommand {
   request: HandoffRequest;
   /** Dedupe key: `Idempotency-Key` header / body field / Kafka envelope id, or a generated one. */
   idempotencyKey: string;
-  intake: 'rest' | 'kafka';
+  /** `callback`: a scheduled customer callback reaching its slot (src/customer-callbacks). */
+  intake: 'rest' | 'kafka' | 'callback';
   cause: Cause;
 }
 

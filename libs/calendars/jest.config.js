@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'calendars',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  testTimeout: 60000,
+};

@@ -1,0 +1,2 @@
+export * from './xandikos';
+export * from './fake-calendar-apis';
