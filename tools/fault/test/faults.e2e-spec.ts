@@ -153,7 +153,8 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
     const step = fp.split('=')[0];
     it(`SIGKILL ${s} at ${step} (failpoint)`, async () => {
       // arm it: a graceful restart, which also shows that a stopped service leaves its group at once
-      // exactly-once outbox delivery (opt-in, KAFKA_OUTBOX_EXACTLY_ONCE) for the armed and the new instance
+      // exactly-once outbox delivery (KAFKA_OUTBOX_EXACTLY_ONCE, the default — stated here so that a changed
+      // default cannot pass this row unnoticed) for the armed and the new instance
       const eos = { KAFKA_OUTBOX_EXACTLY_ONCE: 'true' };
       const { membersAfterStop } = await h.restartWith(s, { ...eos, HUB_FAILPOINTS: fp });
       expect(membersAfterStop).toBe(0);
