@@ -241,9 +241,7 @@ export async function lastCommittedValue(kafka: Kafka, topic: string): Promise<s
           maxWaitTime: 0,
           minBytes: 0,
           maxBytes: 4 << 20,
-          topics: [
-            { topic, partitions: [{ partition: 0, fetchOffset: String(next), maxBytes: 4 << 20 }] },
-          ],
+          topics: [{ topic, partitions: [{ partition: 0, fetchOffset: String(next), maxBytes: 4 << 20 }] }],
         })) as { responses: { partitions: { partition: number; messages: FetchedRecord[] }[] }[] };
         const records = (res.responses[0]?.partitions.find((p) => p.partition === 0)?.messages ?? [])
           .filter((m) => BigInt(m.offset) >= next && BigInt(m.offset) < end)
