@@ -161,11 +161,16 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
     } catch (e) {
       // Abort and keep the producer: a new one would re-initialise the transactional id (InitProducerId),
       // and every re-initialisation makes the coordinator finish the previous transaction first
-      // (CONCURRENT_TRANSACTIONS for a while after a broker restart). Only a fenced producer, or one whose
-      // abort failed (its transaction state is unknown), is replaced.
+      // (CONCURRENT_TRANSACTIONS for a while after a broker restart). The producer is kept ONLY when that
+      // abort succeeded; it is replaced when it was fenced, when the abort failed, and when the transaction is
+      // no longer abortable — a commit that failed half-way leaves kafkajs' transaction state machine in
+      // COMMITTING for good ("Cannot call beginTransaction in state COMMITTING" on every later batch: the
+      // fault suite's Kafka row once stalled for minutes on it), and so does an error before the transaction
+      // began. A new producer's InitProducerId makes the coordinator finish that transaction either way, and
+      // the relay then asks lastDelivered() whether it committed.
       const type = (e as { type?: string }).type ?? '';
-      let replace = FATAL_TXN_ERRORS.has(type);
-      if (!replace && txn?.isActive())
+      let replace = true;
+      if (!FATAL_TXN_ERRORS.has(type) && txn?.isActive())
         replace = await txn.abort().then(
           () => false,
           () => true,

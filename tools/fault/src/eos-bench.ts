@@ -24,7 +24,6 @@ const { values: args } = parseArgs({
     batches: { type: 'string', default: '200' },
     down: { type: 'string', default: '3000' },
     restarts: { type: 'string', default: '3' },
-    variant: { type: 'string', default: 'record' },
   },
 });
 const port = Number(process.env['EOS_BENCH_KAFKA_PORT'] ?? 59392);
@@ -72,11 +71,7 @@ async function main(): Promise<void> {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: 3 }] });
     await admin.disconnect();
     const namer = new TopicNamer('');
-    const sink: Sink =
-      args.variant === 'offsets'
-        ? // eslint-disable-next-line @typescript-eslint/no-require-imports
-          new (require('./old-sink.tmp').KafkaOutboxSink)({ kafka, namer, producer: 'bench', logger })
-        : new KafkaOutboxSink({ kafka, namer, producer: 'bench', logger });
+    const sink: Sink = new KafkaOutboxSink({ kafka, namer, producer: 'bench', logger });
     const rows = Number(args.rows);
     const n = Number(args.batches);
 
@@ -103,7 +98,6 @@ async function main(): Promise<void> {
     await plain.disconnect();
     console.log(
       JSON.stringify({
-        variant: args.variant,
         rows,
         batches: n,
         idempotentSendBatchMs: { p50: pct(tPlain, 50), p95: pct(tPlain, 95), max: pct(tPlain, 100) },
@@ -147,7 +141,6 @@ async function main(): Promise<void> {
       const read = await sink.lastDelivered();
       console.log(
         JSON.stringify({
-          variant: args.variant,
           restart: r + 1,
           brokerDownMs: Math.round(back - tStop),
           firstCommitAfterBrokerBackMs: first === undefined ? null : Math.round(first - back),

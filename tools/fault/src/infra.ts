@@ -360,6 +360,7 @@ export class PrivateKafka {
       },
       120_000,
     );
+    process.stderr.write(`[fault] kafka on ${this.port} answering at ${new Date().toISOString()}\n`);
   }
 
   /** SIGTERM (controlled shutdown), wait for exit. */
