@@ -87,6 +87,11 @@ offsets.topic.replication.factor=1
 offsets.topic.num.partitions=6
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+# the outbox relays' transaction coordinator (exactly-once outbox, docs/reliability.md) reloads these
+# partitions after a restart: 3, not 50; a transaction left open by a producer that never comes back is
+# aborted <= 1 s after its timeout (default: checked every 10 s)
+transaction.state.log.num.partitions=3
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0

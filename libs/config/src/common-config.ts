@@ -32,12 +32,12 @@ export const KafkaConfigSchema = z.object({
   /** Consumer heartbeat interval, ms (≤ a third of the session timeout). */
   KAFKA_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(100_000).default(1000),
   /**
-   * Outbox → Kafka in Kafka transactions with the batch id committed alongside (@hub/messaging KafkaOutboxSink):
-   * no re-publication after a relay crash between delivery and its COMMIT. Off by default until the transactional
-   * producer recovers quickly from a broker restart (docs/reliability.md "Not covered yet"); off = idempotent
-   * sendBatch, at-least-once across such a crash (consumers dedupe by event id).
+   * Outbox → Kafka in Kafka transactions with the batch id recorded alongside (@hub/messaging KafkaOutboxSink):
+   * no re-publication after a relay crash between delivery and its COMMIT (docs/reliability.md). On by
+   * default; `false` = idempotent sendBatch, at-least-once across such a crash (consumers dedupe by event id),
+   * for a cluster without transactions (e.g. no `__transaction_state`).
    */
-  KAFKA_OUTBOX_EXACTLY_ONCE: bool().default(false),
+  KAFKA_OUTBOX_EXACTLY_ONCE: bool().default(true),
 });
 
 /** PostgreSQL: `DATABASE_URL` (postgresql://…). */

@@ -56,13 +56,39 @@ export class TopicNamer {
   }
 }
 
-/** The part of kafkajs' internal cluster used by {@link leaveGroupAsMember}. */
-interface KafkaJsCluster {
+/** The part of kafkajs' internal cluster used by {@link leaveGroupAsMember} and the outbox sink. */
+export interface KafkaJsCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   findGroupCoordinator(req: { groupId: string }): Promise<{
     leaveGroup(req: { groupId: string; memberId: string }): Promise<unknown>;
   }>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadataIfNecessary(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
+  fetchTopicsOffset(
+    req: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+  findBroker(req: { nodeId: string }): Promise<{ fetch(req: object): Promise<unknown> }>;
+}
+
+/**
+ * A new kafkajs internal cluster (its own connections) from the client's cluster factory
+ * (`private:Kafka:createCluster`, kafkajs 2.2.4 — the code path its own producers, consumers and admin use),
+ * for protocol requests kafkajs has no public API for. `isolationLevel` 1 = READ_COMMITTED (ListOffsets
+ * answers the last stable offset). Undefined when this kafkajs version does not expose the factory.
+ */
+export function kafkaJsCluster(
+  kafka: Kafka,
+  opts: { allowAutoTopicCreation: boolean; isolationLevel?: 0 | 1 },
+): KafkaJsCluster | undefined {
+  const factory = Object.getOwnPropertySymbols(kafka).find(
+    (s) => s.description === 'private:Kafka:createCluster',
+  );
+  const create = factory
+    ? (kafka as unknown as Record<symbol, (o: object) => KafkaJsCluster>)[factory]
+    : undefined;
+  return typeof create === 'function' ? create.call(kafka, opts) : undefined;
 }
 
 /**
@@ -85,14 +111,8 @@ export async function leaveGroupAsMember(
   groupId: string,
   memberId: string,
 ): Promise<'left' | 'unknown' | 'unsupported'> {
-  const factory = Object.getOwnPropertySymbols(kafka).find(
-    (s) => s.description === 'private:Kafka:createCluster',
-  );
-  const create = factory
-    ? (kafka as unknown as Record<symbol, (o: object) => KafkaJsCluster>)[factory]
-    : undefined;
-  if (typeof create !== 'function') return 'unsupported';
-  const cluster = create({ allowAutoTopicCreation: false });
+  const cluster = kafkaJsCluster(kafka, { allowAutoTopicCreation: false });
+  if (!cluster) return 'unsupported';
   await cluster.connect();
   try {
     const coordinator = await cluster.findGroupCoordinator({ groupId });

@@ -2,14 +2,21 @@ import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { OutboxBatch, OutboxDeliveryLog, OutboxMessage } from '@hub/persistence';
 import type { TopicNamer } from './kafka-client';
+import { kafkaJsCluster } from './kafka-client';
 
 /** Options of {@link KafkaOutboxSink}. */
 export interface KafkaOutboxSinkOptions {
   kafka: Kafka;
   namer: TopicNamer;
-  /** The relay's producer (the service name): names the transactional id and the progress group. */
+  /** The relay's producer (the service name): names the transactional id and the progress topic. */
   producer: string;
   logger: Logger;
+  /**
+   * Kafka transaction timeout (ms, kafkajs `transactionTimeout`): how long the coordinator lets a transaction
+   * this producer left open (a process killed mid-batch, a broker restart mid-batch) block the transactional
+   * id before aborting it itself. Default {@link OUTBOX_TXN_TIMEOUT_MS}.
+   */
+  transactionTimeoutMs?: number;
 }
 
 /** Errors after which the transactional producer cannot go on (fenced by a newer instance, bad state). */
@@ -21,39 +28,56 @@ const FATAL_TXN_ERRORS = new Set([
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
 ]);
 
-/** Logical name of the one-partition topic the progress offsets are committed against. */
+/**
+ * Logical name prefix of the one-partition progress topics: `hub.outbox.progress.<producer>` holds one record
+ * per delivered batch (value = the batch id), written in the batch's transaction.
+ */
 export const OUTBOX_PROGRESS_TOPIC = 'hub.outbox.progress';
+
+/**
+ * Default {@link KafkaOutboxSinkOptions.transactionTimeoutMs}: 10 s (kafkajs' default is 60 s). A batch's
+ * transaction takes well under a second; the producer's own retries of a send (≈ 20 s) are not inside one
+ * transaction attempt that long because a failed attempt is aborted and retried as a new transaction.
+ */
+export const OUTBOX_TXN_TIMEOUT_MS = 10_000;
+
+/** Control record type (key bytes 2–3) of a transaction marker: 0 = ABORT, 1 = COMMIT (Kafka protocol). */
+const CONTROL_COMMIT = 1;
+
+/** Initial number of offsets read back from the end of the progress topic ({@link lastCommittedValue}). */
+const PROGRESS_WINDOW = 64;
 
 /**
  * The outbox relay's Kafka destination, **exactly-once across a crash**: every batch is one Kafka
  * transaction (kafkajs transactional producer, `transactionalId` = `<namespace>hub-outbox-<producer>`,
- * idempotent, acks = all) that holds the batch's messages AND a transactional offset commit
- * (TxnOffsetCommit, KIP-98) of group `<namespace>hub-outbox-<producer>` on {@link OUTBOX_PROGRESS_TOPIC}
- * partition 0 whose metadata is the batch id ({@link OutboxBatch.id}: the rows' seqs). Both become visible
- * together on commit, or not at all.
+ * idempotent, acks = all) that holds the batch's messages AND one record on the one-partition topic
+ * `<namespace>hub.outbox.progress.<producer>` whose value is the batch id ({@link OutboxBatch.id}: the rows'
+ * seqs). Both become visible together on commit, or not at all. One produce request carries both, so a
+ * batch costs three round trips (AddPartitionsToTxn, Produce, EndTxn) and needs only the transaction
+ * coordinator — no group coordinator (an earlier version used a transactional offset commit, TxnOffsetCommit:
+ * five round trips, and after a broker restart the group coordinator's reload stalled it).
  *
  * Why this is needed: the relay deletes a batch's rows in a PostgreSQL transaction that commits *after*
  * Kafka acknowledged the batch. A process crash between the two leaves the rows, and a new relay would send
  * them again — with a new producer id, so the idempotent producer cannot dedupe them (its sequence numbers
- * are per producer session). With this sink the new relay ({@link lastDelivered}) reads the committed
- * batch id and drops those rows; a transaction the crashed process left open is aborted by the broker when
- * the new producer initialises the same transactional id (fencing), so read_committed consumers (kafkajs'
- * default, every ConsumerRunner) never see it and its rows are sent again once. A zombie leader (lost its
- * advisory lock but still sending) is fenced the same way (`PRODUCER_FENCED`); the producer is then
- * recreated for the next batch.
+ * are per producer session). With this sink the new relay ({@link lastDelivered}) reads the last committed
+ * progress record (read_committed) and drops those rows; a transaction the crashed process left open is
+ * aborted by the broker when the new producer initialises the same transactional id (fencing), so
+ * read_committed consumers (kafkajs' default, every ConsumerRunner) never see it and its rows are sent again
+ * once. A zombie leader (lost its advisory lock but still sending) is fenced the same way
+ * (`PRODUCER_FENCED`); the producer is then recreated for the next batch.
  */
 export class KafkaOutboxSink implements OutboxDeliveryLog {
   private producer?: Producer;
   private connecting?: Promise<Producer>;
   private readonly transactionalId: string;
-  private readonly group: string;
-  private readonly progressTopic: string;
+  /** Physical name of this producer's progress topic. */
+  readonly progressTopic: string;
   private topicReady = false;
 
   constructor(private readonly opts: KafkaOutboxSinkOptions) {
     this.transactionalId = opts.namer.physical(`hub-outbox-${opts.producer}`);
-    this.group = this.transactionalId;
-    this.progressTopic = opts.namer.physical(OUTBOX_PROGRESS_TOPIC);
+    this.progressTopic = opts.namer.physical(`${OUTBOX_PROGRESS_TOPIC}.${opts.producer}`);
   }
 
   private async ensureTopic(): Promise<void> {
@@ -61,10 +85,20 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
     const admin = this.opts.kafka.admin();
     await admin.connect();
     try {
-      // false (not an error) when it exists; one partition, it never holds records
+      // false (not an error) when it exists; one partition, one small record per batch, kept a day
       await admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic: this.progressTopic, numPartitions: 1 }],
+        topics: [
+          {
+            topic: this.progressTopic,
+            numPartitions: 1,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'delete' },
+              { name: 'retention.ms', value: String(24 * 3600_000) },
+              { name: 'segment.ms', value: String(3600_000) },
+            ],
+          },
+        ],
       });
       this.topicReady = true;
     } finally {
@@ -81,10 +115,10 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        // a transaction the relay left open (it crashed) is aborted by the coordinator after this long at the
-        // latest; a new producer with the same id aborts it at once (fencing)
-        transactionTimeout: 30_000,
-        retry: { initialRetryTime: 200, maxRetryTime: 1000, retries: 22 },
+        // a transaction the relay left open (crashed, or the broker restarted mid-batch) is aborted by the
+        // coordinator after this long at the latest; a new producer with the same id aborts it at once (fencing)
+        transactionTimeout: this.opts.transactionTimeoutMs ?? OUTBOX_TXN_TIMEOUT_MS,
+        retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 22 },
       });
       await p.connect();
       this.producer = p;
@@ -101,7 +135,8 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
   }
 
   /**
-   * Delivers `rows` (grouped by topic, order kept per topic) and records `batch.id`, in one Kafka transaction.
+   * Delivers `rows` (grouped by topic, order kept per topic) and the progress record `batch.id`, in one
+   * Kafka transaction.
    * @throws kafkajs errors (the transaction is aborted, or left for the coordinator to abort): the relay
    *         rolls its delete back and asks {@link lastDelivered} before trying again
    */
@@ -109,38 +144,33 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
     const producer = await this.connected();
     const byTopic = new Map<string, { key: string | null; value: string; headers: IHeaders }[]>();
     for (const r of rows) {
-      const list = byTopic.get(r.target) ?? [];
+      const topic = this.opts.namer.physical(r.target);
+      const list = byTopic.get(topic) ?? [];
       list.push({ key: r.key, value: r.payload, headers: r.headers });
-      byTopic.set(r.target, list);
+      byTopic.set(topic, list);
     }
+    byTopic.set(this.progressTopic, [{ key: this.transactionalId, value: batch.id, headers: {} }]);
     let txn: Awaited<ReturnType<Producer['transaction']>> | undefined;
     try {
       txn = await producer.transaction();
       await txn.sendBatch({
         acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({
-          topic: this.opts.namer.physical(topic),
-          messages,
-        })),
-      });
-      await txn.sendOffsets({
-        consumerGroupId: this.group,
-        topics: [
-          {
-            topic: this.progressTopic,
-            partitions: [{ partition: 0, offset: String(rows.length), metadata: batch.id } as never],
-          },
-        ],
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
       await txn.commit();
     } catch (e) {
       // Abort and keep the producer: a new one would re-initialise the transactional id (InitProducerId),
       // and every re-initialisation makes the coordinator finish the previous transaction first
-      // (CONCURRENT_TRANSACTIONS for a while after a broker restart). Only a fenced producer, or one whose
-      // abort failed (its transaction state is unknown), is replaced.
+      // (CONCURRENT_TRANSACTIONS for a while after a broker restart). The producer is kept ONLY when that
+      // abort succeeded; it is replaced when it was fenced, when the abort failed, and when the transaction is
+      // no longer abortable — a commit that failed half-way leaves kafkajs' transaction state machine in
+      // COMMITTING for good ("Cannot call beginTransaction in state COMMITTING" on every later batch: the
+      // fault suite's Kafka row once stalled for minutes on it), and so does an error before the transaction
+      // began. A new producer's InitProducerId makes the coordinator finish that transaction either way, and
+      // the relay then asks lastDelivered() whether it committed.
       const type = (e as { type?: string }).type ?? '';
-      let replace = FATAL_TXN_ERRORS.has(type);
-      if (!replace && txn?.isActive())
+      let replace = true;
+      if (!FATAL_TXN_ERRORS.has(type) && txn?.isActive())
         replace = await txn.abort().then(
           () => false,
           () => true,
@@ -154,23 +184,89 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
     }
   }
 
-  /** The batch id committed by the last transaction ({@link OutboxDeliveryLog}). */
+  /** The batch id of the last committed transaction ({@link OutboxDeliveryLog}). */
   async lastDelivered(): Promise<string | undefined> {
     // initialise the transactional id first: that fences a previous leader and aborts the transaction it
-    // left open, so the committed batch id read next cannot change behind our back
+    // left open, so the last committed record read next cannot change behind our back
     await this.connected();
-    const admin = this.opts.kafka.admin();
-    await admin.connect();
-    try {
-      const res = await admin.fetchOffsets({ groupId: this.group, topics: [this.progressTopic] });
-      const p = res.find((t) => t.topic === this.progressTopic)?.partitions.find((x) => x.partition === 0);
-      return (p as { metadata?: string | null } | undefined)?.metadata ?? undefined;
-    } finally {
-      await admin.disconnect();
-    }
+    return lastCommittedValue(this.opts.kafka, this.progressTopic);
   }
 
   async disconnect(): Promise<void> {
     await this.reset();
+  }
+}
+
+/** The part of a kafkajs fetch response {@link lastCommittedValue} reads. */
+interface FetchedRecord {
+  offset: string;
+  value: Buffer | null;
+  key: Buffer | null;
+  isControlRecord: boolean;
+  batchContext: { producerId: string; inTransaction: boolean };
+}
+
+/**
+ * Value of the last **committed** record of partition 0 of `topic` (a read_committed read: records of aborted
+ * transactions and control records are skipped), or undefined when it has none.
+ *
+ * Reads backwards from the partition's last stable offset (ListOffsets, READ_COMMITTED) in growing windows
+ * (64 offsets, ×8 each time) with plain Fetch requests (isolation level READ_COMMITTED) sent to the leader —
+ * no consumer group, so no group coordinator. A record counts as committed when it is not transactional, or
+ * when a COMMIT control record of the same producer id follows it (Kafka's transaction markers, KIP-98).
+ * @throws kafkajs errors (broker unreachable, `UNKNOWN_TOPIC_OR_PARTITION`, …); an Error when this kafkajs
+ *         version does not expose its cluster factory
+ */
+export async function lastCommittedValue(kafka: Kafka, topic: string): Promise<string | undefined> {
+  const cluster = kafkaJsCluster(kafka, { allowAutoTopicCreation: false, isolationLevel: 1 });
+  if (!cluster) throw new Error('kafkajs cluster factory not available: cannot read the outbox progress');
+  await cluster.connect();
+  try {
+    await cluster.addTargetTopic(topic);
+    await cluster.refreshMetadataIfNecessary();
+    const [meta] = cluster.findTopicPartitionMetadata(topic).filter((p) => p.partitionId === 0);
+    if (!meta) throw new Error(`no partition 0 of ${topic}`);
+    const offset = async (fromBeginning: boolean) => {
+      const [t] = await cluster.fetchTopicsOffset([{ topic, fromBeginning, partitions: [{ partition: 0 }] }]);
+      return BigInt(t?.partitions[0]?.offset ?? '0');
+    };
+    const end = await offset(false); // last stable offset (READ_COMMITTED)
+    const low = await offset(true);
+    const broker = await cluster.findBroker({ nodeId: String(meta.leader) });
+    let window = BigInt(PROGRESS_WINDOW);
+    for (;;) {
+      const start = end - window > low ? end - window : low;
+      let last: string | undefined;
+      const pending = new Map<string, string | undefined>();
+      let next = start;
+      while (next < end) {
+        const res = (await broker.fetch({
+          replicaId: -1,
+          isolationLevel: 1,
+          maxWaitTime: 0,
+          minBytes: 0,
+          maxBytes: 4 << 20,
+          topics: [{ topic, partitions: [{ partition: 0, fetchOffset: String(next), maxBytes: 4 << 20 }] }],
+        })) as { responses: { partitions: { partition: number; messages: FetchedRecord[] }[] }[] };
+        const records = (res.responses[0]?.partitions.find((p) => p.partition === 0)?.messages ?? [])
+          .filter((m) => BigInt(m.offset) >= next && BigInt(m.offset) < end)
+          .sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+        if (!records.length) break;
+        for (const m of records) {
+          const pid = m.batchContext.producerId;
+          if (m.isControlRecord) {
+            const type = m.key && m.key.length >= 4 ? m.key.readInt16BE(2) : -1;
+            if (type === CONTROL_COMMIT && pending.has(pid)) last = pending.get(pid);
+            pending.delete(pid);
+          } else if (m.batchContext.inTransaction) pending.set(pid, m.value?.toString() ?? undefined);
+          else last = m.value?.toString() ?? undefined;
+        }
+        next = BigInt(records[records.length - 1]!.offset) + 1n;
+      }
+      if (last !== undefined || start === low) return last;
+      window *= 8n;
+    }
+  } finally {
+    await cluster.disconnect().catch(() => undefined);
   }
 }

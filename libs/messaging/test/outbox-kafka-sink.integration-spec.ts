@@ -13,7 +13,7 @@ import {
 import { createTestWorld, KafkaProbe, waitFor, type TestWorld } from '@hub/testing';
 import { KafkaConfigSchema, loadConfig } from '@hub/config';
 import type { Kafka } from 'kafkajs';
-import { createKafka, KafkaOutboxSink, provisionTopics, TopicNamer } from '../src';
+import { createKafka, KafkaOutboxSink, lastCommittedValue, provisionTopics, TopicNamer } from '../src';
 
 const logger = createLogger('outbox-kafka-sink-test', 'silent');
 const PRODUCER = 'sink-test-service';
@@ -147,6 +147,39 @@ describe('KafkaOutboxSink (exactly-once outbox delivery)', () => {
     expect(relay.reconciled).toBe(3);
     expect(relay.delivered).toBe(1);
     expect(decodeLater(await sink.lastDelivered())).toHaveLength(1);
+  });
+
+  it('reads the last committed progress record past aborted transactions, beyond its first window', async () => {
+    const topic = namer.physical('hub.outbox.progress.window-test');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await admin.disconnect();
+    expect(await lastCommittedValue(kafka, topic)).toBeUndefined();
+    const p = kafka.producer({
+      transactionalId: namer.physical('window-test'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await p.connect();
+    try {
+      const txn = async (value: string, commit: boolean) => {
+        const t = await p.transaction();
+        await t.send({ topic, acks: -1, messages: [{ value }] });
+        await (commit ? t.commit() : t.abort());
+      };
+      await txn('committed-1', true);
+      await txn('committed-2', true);
+      expect(await lastCommittedValue(kafka, topic)).toBe('committed-2');
+      // 40 aborted transactions = 80 offsets (record + ABORT marker), more than the first 64-offset window
+      for (let i = 0; i < 40; i++) await txn(`aborted-${i}`, false);
+      expect(await lastCommittedValue(kafka, topic)).toBe('committed-2');
+      await txn('committed-3', true);
+      await txn('aborted-last', false);
+      expect(await lastCommittedValue(kafka, topic)).toBe('committed-3');
+    } finally {
+      await p.disconnect();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { io, type Socket } from 'socket.io-client';
 import { SignJWT } from 'jose';
 import { allTopics, dlqTopicName } from '@hub/contracts';
+import { lastCommittedValue, OUTBOX_PROGRESS_TOPIC } from '@hub/messaging';
 import {
   authHeaders,
   createTestWorld,
@@ -284,6 +285,29 @@ export class FaultHarness {
     }
     const { groups } = await this.admin.describeGroups([`${this.world.kafkaNamespace}${s}`]);
     return groups[0]?.members.length ?? 0;
+  }
+
+  /**
+   * The service's exactly-once outbox progress on the private broker: the end offset of
+   * `<namespace>hub.outbox.progress.<service>` (2 a committed batch: record + marker; 0 when the topic does
+   * not exist — the relay delivered without transactions) and its last committed batch id.
+   */
+  async outboxProgress(s: ServiceName): Promise<{ endOffset: number; lastBatch?: string }> {
+    const kafka = new Kafka({
+      clientId: 'fault-progress',
+      brokers: [this.kafka.brokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const topic = `${this.world.kafkaNamespace}${OUTBOX_PROGRESS_TOPIC}.${s}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      if (!(await admin.listTopics()).includes(topic)) return { endOffset: 0 };
+      const [p] = await admin.fetchTopicOffsets(topic);
+      return { endOffset: Number(p?.high ?? 0), lastBatch: await lastCommittedValue(kafka, topic) };
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /**

@@ -304,6 +304,9 @@ export class PrivateKafka {
         'transaction.state.log.min.isr=1',
         // the outbox relays' transaction coordinator reloads these after a restart: 3, not 50
         'transaction.state.log.num.partitions=3',
+        // a transaction left open by a killed producer that never comes back is aborted ≤ 1 s after its
+        // timeout (default check every 10 s); the relays' producers come back and abort it at once
+        'transaction.abort.timed.out.transaction.cleanup.interval.ms=1000',
         'share.coordinator.state.topic.replication.factor=1',
         'share.coordinator.state.topic.min.isr=1',
         'group.initial.rebalance.delay.ms=0',
@@ -357,6 +360,7 @@ export class PrivateKafka {
       },
       120_000,
     );
+    process.stderr.write(`[fault] kafka on ${this.port} answering at ${new Date().toISOString()}\n`);
   }
 
   /** SIGTERM (controlled shutdown), wait for exit. */

@@ -105,6 +105,16 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
     expect(r.routingResumedMs).toBeLessThanOrEqual(KAFKA_ROUTING_BOUND_MS);
   });
 
+  it('by default every relay delivers to Kafka in transactions with its progress record (exactly-once)', async () => {
+    // the services run with the default configuration here (KAFKA_OUTBOX_EXACTLY_ONCE unset): each relay
+    // that publishes to Kafka committed progress records, and the last one reads back as a batch id
+    for (const s of ['handoff-orchestrator', 'work-item-router'] as const) {
+      const p = await h.outboxProgress(s);
+      expect({ s, committed: p.endOffset > 10 }).toEqual({ s, committed: true });
+      expect(p.lastBatch).toMatch(/^s1\./);
+    }
+  });
+
   it('network partition to PostgreSQL (8 s, TCP proxy)', async () => {
     expectClean(await h.runCase('network partition to PostgreSQL (8 s)', (x) => x.proxy.partition(8000)), []);
   });
@@ -153,8 +163,10 @@ describe('fault injection: nothing lost, stuck or duplicated', () => {
     const step = fp.split('=')[0];
     it(`SIGKILL ${s} at ${step} (failpoint)`, async () => {
       // arm it: a graceful restart, which also shows that a stopped service leaves its group at once
-      // exactly-once outbox delivery (opt-in, KAFKA_OUTBOX_EXACTLY_ONCE) for the armed and the new instance
-      const eos = { KAFKA_OUTBOX_EXACTLY_ONCE: 'true' };
+      // exactly-once outbox delivery (KAFKA_OUTBOX_EXACTLY_ONCE, the default — stated here so that a changed
+      // default cannot pass this row unnoticed) for the armed and the new instance; FAULT_OUTBOX_EXACTLY_ONCE=false
+      // is the negative control (the relay.afterSend rows then fail with the re-published batch)
+      const eos = { KAFKA_OUTBOX_EXACTLY_ONCE: process.env['FAULT_OUTBOX_EXACTLY_ONCE'] ?? 'true' };
       const { membersAfterStop } = await h.restartWith(s, { ...eos, HUB_FAILPOINTS: fp });
       expect(membersAfterStop).toBe(0);
       const r = await h.runCase(`SIGKILL ${s} at ${step}`, (x) => x.failpointCrash(s, eos), {

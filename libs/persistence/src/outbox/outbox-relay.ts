@@ -22,7 +22,7 @@ export type OutboxSink = (messages: OutboxMessage[], batch: OutboxBatch) => Prom
 
 /**
  * Where a destination durably records the last batch it committed, atomically with the batch (Kafka: a
- * transactional offset commit in the same transaction as the messages). The relay asks it after every
+ * progress record in the same transaction as the messages, @hub/messaging KafkaOutboxSink). The relay asks it after every
  * event that may have left a delivered batch undeleted — a new session (process crash, lost connection,
  * new leader) and a failed delivery (the acknowledgement may have been lost) — and drops the rows of that
  * batch instead of delivering them again. That is what makes Kafka delivery exactly-once across a crash
@@ -66,7 +66,11 @@ export function decodeBatchId(id: string | undefined): Set<string> {
 }
 
 type Destination = OutboxMessage['destination'];
-/** Largest batch of a destination with a delivery log: 250 × ≤ 14 characters of batch id < 4096 bytes. */
+/**
+ * Largest batch of a destination with a delivery log (250 × ≤ 14 characters of batch id ≈ 3.5 KB). Sized for
+ * Kafka's 4 KB offset-metadata limit when the log was a transactional offset commit; the Kafka sink now
+ * writes the id as a record (1 MB limit) and keeps it: a smaller transaction is aborted and resent faster.
+ */
 const MAX_LOGGED_BATCH = 250;
 /** Kafka first (the record of what happened), then Redis (the fast notification). */
 const DESTINATIONS: readonly Destination[] = ['kafka', 'redis'];
@@ -390,8 +394,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Rows per batch of `dest`: `batchSize`, at most {@link MAX_LOGGED_BATCH} with a delivery log (the batch id
-   * must fit Kafka's offset metadata, 4096 bytes by default: ≤ 14 characters a row).
+   * Rows per batch of `dest`: `batchSize`, at most {@link MAX_LOGGED_BATCH} with a delivery log.
    */
   private batchLimit(dest: Destination): number {
     return this.opts.deliveryLogs?.[dest] ? Math.min(this.batchSize, MAX_LOGGED_BATCH) : this.batchSize;
