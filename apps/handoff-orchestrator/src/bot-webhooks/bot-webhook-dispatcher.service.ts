@@ -1,50 +1,26 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  timeout,
-  TimeoutStrategy,
-  wrap,
-  type IPolicy,
-} from 'cockatiel';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { OutboundUrlPolicy, PinnedHttpClient, WebhookSigningSecrets } from '@hub/integrations';
 import { LOGGER } from '@hub/observability';
-import { callbackRetryDelayMs } from '../domain/retry-schedule';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
-import { BotWebhookRepository, type LeasedDelivery } from './bot-webhook.repository';
-import {
-  OutboundUrlPolicy,
-  OutboundUrlRefusedError,
-  PinnedHttpClient,
-  signWebhook,
-  WebhookSigningSecrets,
-} from '@hub/integrations';
+import { BotWebhookRepository } from './bot-webhook.repository';
 import { BOT_WEBHOOK_URL_POLICY } from './bot-webhook-tokens';
+import {
+  DurableWebhookSender,
+  type LeasedWebhook,
+  type WebhookResult,
+  type WebhookSenderOptions,
+} from './durable-webhook-sender';
 
 /** Injection token of the callback dispatcher's options. */
 export const BOT_WEBHOOK_OPTIONS = Symbol('BOT_WEBHOOK_OPTIONS');
-export interface BotWebhookOptions {
-  /** Scan interval, ms. */
-  pollMs: number;
-  /** Timeout of one POST, ms. */
-  timeoutMs: number;
-  /** Durable attempts before giving up. */
-  maxAttempts: number;
-  /** First durable retry delay, ms. */
-  retryBaseMs: number;
-}
-
-/** A callback receiver answered with a non-2xx status. */
-class BotWebhookHttpError extends Error {
-  constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-  }
-}
+/** Timing of the bot webhook deliveries (`CALLBACK_POLL_MS`, `CALLBACK_TIMEOUT_MS`, …). */
+export type BotWebhookOptions = WebhookSenderOptions;
 
 /**
- * Delivers handoff outcomes to callback URLs at least once, durably (rows of
- * `callback_deliveries`, written in the same transaction as the outcome): each attempt is a JSON
+ * Delivers handoff outcomes to the bot's callback URLs at least once, durably (rows of
+ * `callback_deliveries`, written in the same transaction as the outcome), through the shared
+ * {@link DurableWebhookSender}: each attempt is a JSON
  * POST of the outcome envelope with `Idempotency-Key` / `X-Hub-Event-Id` / `webhook-id` = event id
  * (receivers dedupe on it), signed per the Standard Webhooks spec (`webhook-timestamp`,
  * `webhook-signature`: one `v1,` HMAC per active tenant secret — two during a rotation; never unsigned: a
@@ -60,138 +36,48 @@ class BotWebhookHttpError extends Error {
  * Redirects are not followed.
  */
 @Injectable()
-export class BotWebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
-  private readonly policy: IPolicy;
-
+export class BotWebhookDispatcher extends DurableWebhookSender<LeasedWebhook> {
   constructor(
-    private readonly repo: BotWebhookRepository,
-    @Inject(BOT_WEBHOOK_OPTIONS) private readonly opts: BotWebhookOptions,
-    @Inject(LOGGER) private readonly logger: Logger,
+    repo: BotWebhookRepository,
+    @Inject(BOT_WEBHOOK_OPTIONS) opts: BotWebhookOptions,
+    @Inject(LOGGER) logger: Logger,
     private readonly metrics: HandoffMetrics,
-    @Inject(BOT_WEBHOOK_URL_POLICY) private readonly urls: OutboundUrlPolicy,
-    private readonly http: PinnedHttpClient,
-    private readonly signing: WebhookSigningSecrets,
+    @Inject(BOT_WEBHOOK_URL_POLICY) urls: OutboundUrlPolicy,
+    http: PinnedHttpClient,
+    signing: WebhookSigningSecrets,
   ) {
-    this.policy = wrap(
-      retry(
-        handleWhen(
-          (e) =>
-            !(e instanceof OutboundUrlRefusedError) &&
-            (!(e instanceof BotWebhookHttpError) || e.status >= 500 || e.status === 408 || e.status === 429),
-        ),
-        {
-          maxAttempts: 2 /* retries: 3 tries in all */,
-          backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
-        },
-      ),
-      timeout(opts.timeoutMs, TimeoutStrategy.Aggressive),
+    super(
+      {
+        // the webhook id of an outcome delivery is the outcome event's id
+        leaseDue: async (limit, leaseMs) =>
+          (await repo.leaseDue(limit, leaseMs)).map((d) => ({ ...d, webhookId: d.eventId })),
+        markDelivered: (tenantId, id) => repo.markDelivered(tenantId, id),
+        markFailed: (tenantId, id, error, retryAt) => repo.markFailed(tenantId, id, error, retryAt),
+      },
+      opts,
+      logger,
+      urls,
+      http,
+      signing,
+      'callback',
     );
   }
 
-  onApplicationBootstrap(): void {
+  override onApplicationBootstrap(): void {
     if (this.urls.allowsPrivateNetworks) {
       this.logger.warn(
         'HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS=true: callbacks may reach internal addresses (development only)',
       );
     }
-    this.stopped = false;
-    this.schedule(0);
+    super.onApplicationBootstrap();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  protected onResult(result: WebhookResult, _d: LeasedWebhook, reason?: string): void {
+    this.metrics.callbacks.inc({ result });
+    if (result === 'refused' && reason) this.metrics.callbacksRefused.inc({ reason });
   }
 
-  /** Asks for a scan now (after a transaction that wrote a delivery committed). */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.scan().finally(() => {
-        this.running = undefined;
-        this.schedule(this.again ? 0 : this.opts.pollMs);
-        this.again = false;
-      });
-    }, ms);
-  }
-
-  private async scan(): Promise<void> {
-    try {
-      // Lease covers the in-process tries (2 × timeout + backoff) with margin.
-      const leaseMs = this.opts.timeoutMs * 3 + 5000;
-      for (;;) {
-        const batch = await this.repo.leaseDue(20, leaseMs);
-        if (!batch.length) return;
-        await Promise.all(batch.map((d) => this.deliver(d)));
-        if (this.stopped) return;
-      }
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'callback scan failed');
-    }
-  }
-
-  private async deliver(d: LeasedDelivery): Promise<void> {
-    try {
-      const body = JSON.stringify(d.payload);
-      // never unsigned: a tenant without a secret gets one now (atomically; it rotates to learn a secret)
-      const secrets = await this.signing.ensureActiveSecrets(d.tenantId);
-      await this.policy.execute(async ({ signal }) => {
-        const target = await this.urls.resolve(this.urls.checkUrl(d.url));
-        const status = await this.http.post(target, {
-          headers: {
-            'content-type': 'application/json',
-            'idempotency-key': d.eventId,
-            'x-hub-event-id': d.eventId,
-            'x-hub-tenant-id': d.tenantId,
-            // a fresh timestamp per try (receivers reject stale ones); the id stays the event id
-            ...signWebhook(d.eventId, body, secrets),
-          },
-          body,
-          signal,
-        });
-        if (status < 200 || status >= 300) throw new BotWebhookHttpError(status);
-      });
-      await this.repo.markDelivered(d.tenantId, d.id);
-      this.metrics.callbacks.inc({ result: 'delivered' });
-    } catch (e) {
-      if (e instanceof OutboundUrlRefusedError) {
-        this.logger.warn(
-          { deliveryId: d.id, tenantId: d.tenantId, reason: e.reason, err: e.message },
-          'callback delivery refused (SSRF policy)',
-        );
-        this.metrics.callbacks.inc({ result: 'refused' });
-        this.metrics.callbacksRefused.inc({ reason: e.reason });
-        await this.repo
-          .markFailed(d.tenantId, d.id, `refused (${e.reason}): ${e.message}`, null)
-          .catch(() => undefined);
-        return;
-      }
-      const err = (e as Error).message || String(e);
-      const retryAt =
-        d.attempts >= this.opts.maxAttempts
-          ? null
-          : new Date(Date.now() + callbackRetryDelayMs(d.attempts, this.opts.retryBaseMs));
-      this.logger.warn(
-        { deliveryId: d.id, url: d.url, attempt: d.attempts, err, giveUp: !retryAt },
-        'callback delivery failed',
-      );
-      this.metrics.callbacks.inc({ result: retryAt ? 'retry' : 'failed' });
-      await this.repo.markFailed(d.tenantId, d.id, err, retryAt).catch(() => undefined);
-    }
+  protected logFields(d: LeasedWebhook): Record<string, unknown> {
+    return { deliveryId: d.id, url: d.url };
   }
 }
