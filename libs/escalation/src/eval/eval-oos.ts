@@ -5,13 +5,14 @@
  * and the out-of-scope recall (Larson et al. 2019, CLINC150), with the threshold and how it was chosen.
  *
  * Options: --reject-rate R (default 0.005) · --similarity-reject-rate R (default 0.005) · --hold-out-every N (default 10) · --threshold T (fixed instead)
- * · --model all-minilm-l6-v2|all-minilm-l6-v2-q · --predictions PATH · --json PATH. Exit 2 on bad input.
+ * · --model NAME (default {@link SCOPE_EMBEDDING_MODEL}, all-MiniLM-L6-v2 ⊕ e5-small-v2; any `loadEmbeddingModel` name,
+ * e.g. `all-minilm-l6-v2` alone for comparison) · --predictions PATH · --json PATH. Exit 2 on bad input.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { OnnxSentenceEmbedder, type MiniLmVariant } from '@hub/embeddings';
-import { ScopeDetector } from '../detectors/scope-detector';
+import { loadEmbeddingModel } from '@hub/embeddings';
+import { SCOPE_EMBEDDING_MODEL, ScopeDetector } from '../detectors/scope-detector';
 import { fmt, oosMetrics } from './metrics';
 import { EvalInputError, readJsonl } from './read-jsonl';
 
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
       'similarity-reject-rate': { type: 'string' },
       'hold-out-every': { type: 'string' },
       threshold: { type: 'string' },
-      model: { type: 'string', default: 'all-minilm-l6-v2' },
+      model: { type: 'string', default: SCOPE_EMBEDDING_MODEL },
       predictions: { type: 'string' },
       json: { type: 'string' },
     },
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const scope = readJsonl(values.scope, ScopeLine);
   const data = readJsonl(values.data, DataLine);
   const started = performance.now();
-  const model = await OnnxSentenceEmbedder.loadMiniLm(values.model as MiniLmVariant);
+  const model = await loadEmbeddingModel(values.model);
   const detector = await ScopeDetector.train(model, scope, {
     rejectRate: number('reject-rate', values['reject-rate']),
     similarityRejectRate: number('similarity-reject-rate', values['similarity-reject-rate']),
@@ -83,6 +84,10 @@ async function main(): Promise<void> {
   }
   console.log(
     `in_scope_accuracy=${fmt(m.inScopeAccuracy)} oos_recall=${fmt(m.oosRecall)} oos_precision=${fmt(m.oosPrecision)}`,
+  );
+  const rss = process.memoryUsage().rss / 2 ** 20;
+  console.log(
+    `memory: rss ${rss.toFixed(0)} MiB after classification (models + ${scope.length} indexed examples)`,
   );
   console.log(
     `time: training ${((trained - started) / 1000).toFixed(1)} s, ` +
