@@ -101,7 +101,10 @@ export const HandoffOrchestratorConfigSchema = z.object({
   ESCALATION_SUGGESTION_URL: z.url().optional(),
   /** Upper bound on that search call, ms; on timeout the retrieval signal is reported unavailable. */
   ESCALATION_RETRIEVAL_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
-  /** Local embedding model of the escalation detectors (tools/models/fetch-models.sh installs both). */
+  /**
+   * Local embedding model of the intent detectors (tools/models/fetch-models.sh installs both). The scope detector
+   * always runs over all-MiniLM-L6-v2 ⊕ e5-small-v2 (SCOPE_EMBEDDING_MODEL of @hub/escalation); both are checked at start.
+   */
   ESCALATION_MODEL: z.enum(['all-minilm-l6-v2', 'all-minilm-l6-v2-q']).default('all-minilm-l6-v2'),
   /** How long a decision waits for a tenant's scope classifier still being trained, ms (then: signal unavailable). */
   ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),

@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { loadEmbeddingModel } from '@hub/embeddings';
+import { isLocalModelName, LOCAL_MODELS, loadEmbeddingModel } from '@hub/embeddings';
 import { SCOPE_EMBEDDING_MODEL, ScopeDetector } from '../detectors/scope-detector';
 import { fmt, oosMetrics } from './metrics';
 import { EvalInputError, readJsonl } from './read-jsonl';
@@ -47,6 +47,11 @@ async function main(): Promise<void> {
   });
   if (!values.scope) throw new EvalInputError('--scope <jsonl> is required');
   if (!values.data) throw new EvalInputError('--data <jsonl> is required');
+  if (!values.model.split('+').every(isLocalModelName)) {
+    throw new EvalInputError(
+      `--model: unknown model ${values.model}; known: ${Object.keys(LOCAL_MODELS).join(', ')}, joined by "+"`,
+    );
+  }
   const scope = readJsonl(values.scope, ScopeLine);
   const data = readJsonl(values.data, DataLine);
   const started = performance.now();
