@@ -106,6 +106,12 @@ export const HandoffOrchestratorConfigSchema = z.object({
    * always runs over all-MiniLM-L6-v2 ⊕ e5-small-v2 (SCOPE_EMBEDDING_MODEL of @hub/escalation); both are checked at start.
    */
   ESCALATION_MODEL: z.enum(['all-minilm-l6-v2', 'all-minilm-l6-v2-q']).default('all-minilm-l6-v2'),
+  /**
+   * Load both embedding models at start (default) so the first decision does not wait ~1–3 s for them; false →
+   * on the first decision (the test harness, whose in-process services mostly make no decision). The model files
+   * are checked at start either way.
+   */
+  ESCALATION_PRELOAD_MODELS: bool().default(true),
   /** How long a decision waits for a tenant's scope classifier still being trained, ms (then: signal unavailable). */
   ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */

@@ -20,6 +20,8 @@ import type { EscalationConfig } from './escalation-config';
 export interface EscalationModelsOptions {
   /** ESCALATION_MODEL: the local embedding model (installed by tools/models/fetch-models.sh). */
   model: MiniLmVariant;
+  /** ESCALATION_PRELOAD_MODELS: start loading both models at start (else on the first decision). Default true. */
+  preload?: boolean;
   /** ESCALATION_SCOPE_TRAINING_WAIT_MS: how long a decision waits for a scope classifier being trained. */
   scopeTrainingWaitMs: number;
 }
@@ -45,7 +47,8 @@ const MAX_CACHED = 200;
  * detector's {@link SCOPE_EMBEDDING_MODEL} (MiniLM ⊕ e5-small-v2), each tenant's {@link PrototypeDetector} (its
  * detector settings) and {@link ScopeDetector} (trained on its scope examples), cached per (tenant, configuration
  * revision). At start the model files are checked (a missing one fails the start, naming the file and
- * `bash tools/models/fetch-models.sh`) and both models start loading, so the first decision does not pay for it.
+ * `bash tools/models/fetch-models.sh`) and both models start loading (`preload`), so the first decision does not
+ * pay for it.
  * The fp32 MiniLM is loaded once when both uses need it. Training a large scope takes minutes: a decision waits
  * at most `scopeTrainingWaitMs` for it and reports the scope signal unavailable meanwhile; training continues
  * and later decisions use it.
@@ -60,13 +63,15 @@ export class EscalationModels implements OnApplicationBootstrap, OnModuleDestroy
   constructor(@Inject(ESCALATION_MODELS_OPTIONS) private readonly options: EscalationModelsOptions) {}
 
   /**
-   * Fails the start when a model file is missing (the error names it and the fetch command), then starts loading
-   * both models in the background (a load failure is reported by the decisions as `model_not_loaded`).
+   * Fails the start when a model file is missing (the error names it and the fetch command), then (unless
+   * `preload` is false) starts loading both models in the background; a load failure is reported by the
+   * decisions as `model_not_loaded`.
    * @throws Error naming the missing model files
    */
   onApplicationBootstrap(): void {
     assertEmbeddingModelPresent(this.options.model);
     assertEmbeddingModelPresent(SCOPE_EMBEDDING_MODEL);
+    if (this.options.preload === false) return;
     this.model().catch(() => undefined);
     this.scopeModel().catch(() => undefined);
   }
