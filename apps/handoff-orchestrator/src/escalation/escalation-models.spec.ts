@@ -1,5 +1,5 @@
 /**
- * @jest-environment ../../../../libs/embeddings/test/onnx-jest-environment.js
+ * @jest-environment ../../../libs/embeddings/test/onnx-jest-environment.js
  */
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
