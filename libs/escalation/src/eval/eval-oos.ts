@@ -5,6 +5,7 @@
  * and the out-of-scope recall (Larson et al. 2019, CLINC150), with the threshold and how it was chosen.
  *
  * Options: --reject-rate R (default 0.005) · --similarity-reject-rate R (default 0.005) · --hold-out-every N (default 10) · --threshold T (fixed instead)
+ * · --seed N (shuffling seed of the classifier's training, default 1: to see how much the figures move)
  * · --model NAME (default {@link SCOPE_EMBEDDING_MODEL}, all-MiniLM-L6-v2 ⊕ e5-small-v2; any `loadEmbeddingModel` name,
  * e.g. `all-minilm-l6-v2` alone for comparison) · --predictions PATH · --json PATH. Exit 2 on bad input.
  */
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
       'similarity-reject-rate': { type: 'string' },
       'hold-out-every': { type: 'string' },
       threshold: { type: 'string' },
+      seed: { type: 'string' },
       model: { type: 'string', default: SCOPE_EMBEDDING_MODEL },
       predictions: { type: 'string' },
       json: { type: 'string' },
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     similarityRejectRate: number('similarity-reject-rate', values['similarity-reject-rate']),
     holdOutEvery: number('hold-out-every', values['hold-out-every']),
     threshold: number('threshold', values.threshold),
+    training: values.seed === undefined ? undefined : { seed: number('seed', values.seed) },
   });
   const trained = performance.now();
   const preds = await detector.classifyAll(data.map((d) => d.text));
