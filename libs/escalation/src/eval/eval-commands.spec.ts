@@ -107,8 +107,13 @@ describe('npm run eval:oos', () => {
       join(fixtures, 'oos-data.jsonl'),
       '--predictions',
       predictions,
+      '--also-seeds',
+      '2',
     ]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^seed=2 threshold=0\.\d{4} similarity_threshold=0\.\d{4} in_scope_accuracy=\d\.\d{4} oos_recall=\d\.\d{4}$/m,
+    );
     expect(r.stdout).toMatch(
       /threshold=0\.\d{4} similarity_threshold=0\.\d{4} chosen by: quantile 0\.005 of .* held out of training/,
     );
