@@ -207,6 +207,7 @@ export class AppModule {
           provide: ESCALATION_MODELS_OPTIONS,
           useValue: {
             model: config.ESCALATION_MODEL,
+            preload: config.ESCALATION_PRELOAD_MODELS,
             scopeTrainingWaitMs: config.ESCALATION_SCOPE_TRAINING_WAIT_MS,
           },
         },

@@ -126,8 +126,17 @@ const HandoffOrchestratorConfigFields = z.object({
   ESCALATION_ROUTER_URL: z.url().optional(),
   /** Upper bound on that availability call, ms; on timeout the live path is reported unavailable. */
   ESCALATION_ROUTER_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
-  /** Local embedding model of the escalation detectors (tools/models/fetch-models.sh installs both). */
+  /**
+   * Local embedding model of the intent detectors (tools/models/fetch-models.sh installs both). The scope detector
+   * always runs over all-MiniLM-L6-v2 ⊕ e5-small-v2 (SCOPE_EMBEDDING_MODEL of @hub/escalation); both are checked at start.
+   */
   ESCALATION_MODEL: z.enum(['all-minilm-l6-v2', 'all-minilm-l6-v2-q']).default('all-minilm-l6-v2'),
+  /**
+   * Load both embedding models at start (default) so the first decision does not wait ~1–3 s for them; false →
+   * on the first decision (the test harness, whose in-process services mostly make no decision). The model files
+   * are checked at start either way.
+   */
+  ESCALATION_PRELOAD_MODELS: bool().default(true),
   /** How long a decision waits for a tenant's scope classifier still being trained, ms (then: signal unavailable). */
   ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   /**

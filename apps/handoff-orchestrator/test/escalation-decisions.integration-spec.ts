@@ -50,6 +50,7 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
       ESCALATION_ROUTER_TIMEOUT_MS: '10000',
       ESCALATION_RETRIEVAL_TIMEOUT_MS: '10000',
       ESCALATION_SCOPE_TRAINING_WAIT_MS: '240000',
+      ESCALATION_PRELOAD_MODELS: 'true',
     });
     kb = await seedDefaultKnowledgeBase(
       suggestion.url,

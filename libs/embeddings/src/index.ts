@@ -1,2 +1,3 @@
 export * from './embedding-model';
 export * from './onnx-sentence-embedder';
+export * from './concatenated-embedding-model';

@@ -5,8 +5,39 @@ import * as ort from 'onnxruntime-node';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { l2Normalize, type EmbeddingModel } from './embedding-model';
 
-/** The models `tools/models/fetch-models.sh` installs. `-q` is the 8-bit quantized export (faster, batch-dependent). */
+/** The MiniLM models `tools/models/fetch-models.sh` installs. `-q` is the 8-bit quantized export (faster, batch-dependent). */
 export type MiniLmVariant = 'all-minilm-l6-v2-q' | 'all-minilm-l6-v2';
+
+/** Every model `tools/models/fetch-models.sh` installs, by folder name under {@link defaultModelsDir}. */
+export type LocalModelName = MiniLmVariant | 'e5-small-v2-q';
+
+/** How a local model is run: what its model card prescribes. */
+export interface LocalModelRecipe {
+  /** Text prepended to every input before tokenizing (e5: `"query: "`). */
+  prefix: string;
+  /** Default texts per ONNX run (1 for the dynamically quantized `-q` exports, whose vectors depend on the batch). */
+  batchSize: number;
+  /** Word pieces per text including [CLS]/[SEP] (the model's training length). */
+  maxTokens: number;
+}
+
+/**
+ * The recipes of the local models. All are BERT encoders used with mean pooling over the attention mask and L2
+ * normalisation. all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0): no prefix, 256 word pieces.
+ * e5-small-v2 (intfloat, MIT; int8 ONNX export of Xenova/e5-small-v2 in the LangChain4j jar): its model card asks
+ * for the `"query: "` prefix on every input for symmetric tasks and when the embeddings are used as features
+ * (linear probing, clustering) — the scope classifier's use — with average pooling and normalisation; 512 positions.
+ */
+export const LOCAL_MODELS: Readonly<Record<LocalModelName, LocalModelRecipe>> = {
+  'all-minilm-l6-v2': { prefix: '', batchSize: 32, maxTokens: 256 },
+  'all-minilm-l6-v2-q': { prefix: '', batchSize: 1, maxTokens: 256 },
+  'e5-small-v2-q': { prefix: 'query: ', batchSize: 1, maxTokens: 512 },
+};
+
+/** True when `name` is one of {@link LOCAL_MODELS}. */
+export function isLocalModelName(name: string): name is LocalModelName {
+  return Object.prototype.hasOwnProperty.call(LOCAL_MODELS, name);
+}
 
 /** Options of {@link OnnxSentenceEmbedder.load}. */
 export interface OnnxSentenceEmbedderOptions {
@@ -20,6 +51,8 @@ export interface OnnxSentenceEmbedderOptions {
   maxTokens?: number;
   /** ONNX Runtime intra-op threads (default 1: services share the CPU). */
   threads?: number;
+  /** Text prepended to every input before tokenizing (default none; e5 models need `"query: "`). */
+  prefix?: string;
 }
 
 /** Folder where `tools/models/fetch-models.sh` puts models: `$HUB_MODELS_DIR`, else `~/.cache/engagement-hub/models`. */
@@ -36,8 +69,8 @@ interface TokenizerJson {
 
 /**
  * In-process sentence embeddings with ONNX Runtime (CPU) and a Hugging Face `tokenizer.json`, following the
- * sentence-transformers recipe for all-MiniLM-L6-v2: WordPiece tokens → BERT `last_hidden_state` → mean
- * pooling over the attention mask → L2 normalisation. Deterministic: the same text gives the same vector
+ * sentence-transformers recipe for all-MiniLM-L6-v2 (also e5-small-v2's, after its `"query: "` prefix): WordPiece
+ * tokens → BERT `last_hidden_state` → mean pooling over the attention mask → L2 normalisation. Deterministic: the same text gives the same vector
  * alone or in any batch (texts of a batch are padded; padding is masked out of the pooling).
  * No network access: model and tokenizer are read from disk.
  */
@@ -51,6 +84,7 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
     dimensions: number,
     private readonly batchSize: number,
     private readonly maxTokens: number,
+    private readonly prefix: string,
   ) {
     this.dimensions = dimensions;
   }
@@ -80,6 +114,7 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
       0,
       Math.max(1, options.batchSize ?? 32),
       Math.max(2, options.maxTokens ?? 256),
+      options.prefix ?? '',
     );
     const [probe] = await embedder.embedBatch(['dimension probe']);
     (embedder as { dimensions: number }).dimensions = probe.length;
@@ -96,11 +131,30 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
     variant: MiniLmVariant = 'all-minilm-l6-v2',
     options: Omit<OnnxSentenceEmbedderOptions, 'modelDir' | 'id'> & { modelsDir?: string } = {},
   ): Promise<OnnxSentenceEmbedder> {
+    return OnnxSentenceEmbedder.loadLocal(variant, options);
+  }
+
+  /**
+   * Loads a model `tools/models/fetch-models.sh` installs, by name, from `options.modelsDir` (default
+   * {@link defaultModelsDir}), with its {@link LOCAL_MODELS} recipe (prefix, batch size, length); `options`
+   * override the recipe.
+   * @throws Error for an unknown name (listing the known ones), or naming the missing file and the fetch command.
+   */
+  static loadLocal(
+    name: LocalModelName,
+    options: Omit<OnnxSentenceEmbedderOptions, 'modelDir' | 'id'> & { modelsDir?: string } = {},
+  ): Promise<OnnxSentenceEmbedder> {
+    if (!isLocalModelName(name)) {
+      return Promise.reject(
+        new Error(`unknown local model "${String(name)}"; known: ${Object.keys(LOCAL_MODELS).join(', ')}`),
+      );
+    }
+    const { modelsDir, ...rest } = options;
     return OnnxSentenceEmbedder.load({
-      batchSize: variant === 'all-minilm-l6-v2-q' ? 1 : undefined,
-      ...options,
-      id: variant,
-      modelDir: join(options.modelsDir ?? defaultModelsDir(), variant),
+      ...LOCAL_MODELS[name],
+      ...rest,
+      id: name,
+      modelDir: join(modelsDir ?? defaultModelsDir(), name),
     });
   }
 
@@ -119,7 +173,7 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
   }
 
   private tokenize(text: string): number[] {
-    const ids = this.tokenizer.encode(text).ids;
+    const ids = this.tokenizer.encode(this.prefix + text).ids;
     if (ids.length <= this.maxTokens) return ids;
     // Keep [CLS] + the first word pieces + the final [SEP] (right truncation, as the tokenizer.json declares).
     return [...ids.slice(0, this.maxTokens - 1), ids[ids.length - 1]];

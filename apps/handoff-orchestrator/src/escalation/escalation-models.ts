@@ -1,12 +1,27 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { OnnxSentenceEmbedder, type MiniLmVariant } from '@hub/embeddings';
-import { PrototypeDetector, ScopeDetector, type ClassSettings, type EscalationClass } from '@hub/escalation';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  assertEmbeddingModelPresent,
+  ConcatenatedEmbeddingModel,
+  OnnxSentenceEmbedder,
+  type EmbeddingModel,
+  type LocalModelName,
+  type MiniLmVariant,
+} from '@hub/embeddings';
+import {
+  PrototypeDetector,
+  SCOPE_EMBEDDING_MODEL,
+  ScopeDetector,
+  type ClassSettings,
+  type EscalationClass,
+} from '@hub/escalation';
 import type { EscalationConfig } from './escalation-config';
 
 /** Options of {@link EscalationModels}. */
 export interface EscalationModelsOptions {
   /** ESCALATION_MODEL: the local embedding model (installed by tools/models/fetch-models.sh). */
   model: MiniLmVariant;
+  /** ESCALATION_PRELOAD_MODELS: start loading both models at start (else on the first decision). Default true. */
+  preload?: boolean;
   /** ESCALATION_SCOPE_TRAINING_WAIT_MS: how long a decision waits for a scope classifier being trained. */
   scopeTrainingWaitMs: number;
 }
@@ -28,27 +43,73 @@ export class ModelUnavailable extends Error {
 const MAX_CACHED = 200;
 
 /**
- * The in-process escalation models: the embedding model (loaded once, on the first decision, so services and
- * tests that make no decision never load it), each tenant's {@link PrototypeDetector} (its detector settings) and
- * {@link ScopeDetector} (trained on its scope examples), cached per (tenant, configuration revision). Training a
- * large scope takes minutes: a decision waits at most `scopeTrainingWaitMs` for it and reports the scope signal
- * unavailable meanwhile; training continues and later decisions use it.
+ * The in-process escalation models: the detectors' embedding model (`ESCALATION_MODEL`, MiniLM) and the scope
+ * detector's {@link SCOPE_EMBEDDING_MODEL} (MiniLM ⊕ e5-small-v2), each tenant's {@link PrototypeDetector} (its
+ * detector settings) and {@link ScopeDetector} (trained on its scope examples), cached per (tenant, configuration
+ * revision). At start the model files are checked (a missing one fails the start, naming the file and
+ * `bash tools/models/fetch-models.sh`) and both models start loading (`preload`), so the first decision does not
+ * pay for it.
+ * The fp32 MiniLM is loaded once when both uses need it. Training a large scope takes minutes: a decision waits
+ * at most `scopeTrainingWaitMs` for it and reports the scope signal unavailable meanwhile; training continues
+ * and later decisions use it.
  */
 @Injectable()
-export class EscalationModels implements OnModuleDestroy {
-  private embedder: Promise<OnnxSentenceEmbedder> | null = null;
+export class EscalationModels implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly local = new Map<LocalModelName, Promise<OnnxSentenceEmbedder>>();
+  private scopeEmbedder: Promise<EmbeddingModel> | null = null;
   private readonly prototypes = new Map<string, Promise<PrototypeDetector>>();
   private readonly scopes = new Map<string, Promise<ScopeDetector>>();
 
   constructor(@Inject(ESCALATION_MODELS_OPTIONS) private readonly options: EscalationModelsOptions) {}
 
-  /** The embedding model (loads it on first use). @throws ModelUnavailable when the model files are missing. */
+  /**
+   * Fails the start when a model file is missing (the error names it and the fetch command), then (unless
+   * `preload` is false) starts loading both models in the background; a load failure is reported by the
+   * decisions as `model_not_loaded`.
+   * @throws Error naming the missing model files
+   */
+  onApplicationBootstrap(): void {
+    assertEmbeddingModelPresent(this.options.model);
+    assertEmbeddingModelPresent(SCOPE_EMBEDDING_MODEL);
+    if (this.options.preload === false) return;
+    this.model().catch(() => undefined);
+    this.scopeModel().catch(() => undefined);
+  }
+
+  /** The detectors' embedding model (loads it on first use). @throws ModelUnavailable when it cannot be loaded. */
   async model(): Promise<OnnxSentenceEmbedder> {
-    this.embedder ??= OnnxSentenceEmbedder.loadMiniLm(this.options.model);
+    return this.loadLocal(this.options.model);
+  }
+
+  /**
+   * The scope detector's embedding model, {@link SCOPE_EMBEDDING_MODEL}: every part required, no fallback.
+   * @throws ModelUnavailable when a part cannot be loaded.
+   */
+  async scopeModel(): Promise<EmbeddingModel> {
+    this.scopeEmbedder ??= (async () => {
+      const parts: OnnxSentenceEmbedder[] = [];
+      for (const name of SCOPE_EMBEDDING_MODEL.split('+') as LocalModelName[])
+        parts.push(await this.loadLocal(name));
+      return new ConcatenatedEmbeddingModel(parts);
+    })();
     try {
-      return await this.embedder;
+      return await this.scopeEmbedder;
     } catch (e) {
-      this.embedder = null;
+      this.scopeEmbedder = null;
+      throw e;
+    }
+  }
+
+  private async loadLocal(name: LocalModelName): Promise<OnnxSentenceEmbedder> {
+    let p = this.local.get(name);
+    if (!p) {
+      p = OnnxSentenceEmbedder.loadLocal(name);
+      this.local.set(name, p);
+    }
+    try {
+      return await p;
+    } catch (e) {
+      this.local.delete(name);
       throw new ModelUnavailable('model_not_loaded', (e as Error).message);
     }
   }
@@ -85,7 +146,7 @@ export class EscalationModels implements OnModuleDestroy {
     const key = `${tenantId}\u0000${revision}`;
     let p = this.scopes.get(key);
     if (!p) {
-      const model = await this.model();
+      const model = await this.scopeModel();
       p = ScopeDetector.train(model, config.scope.examples, {
         rejectRate: config.scope.rejectRate,
         similarityRejectRate: config.scope.rejectRate,
@@ -111,8 +172,10 @@ export class EscalationModels implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    const m = await this.embedder?.catch(() => null);
-    await m?.close();
+    const loaded = [...this.local.values()];
+    this.local.clear();
+    this.scopeEmbedder = null;
+    for (const p of loaded) await (await p.catch(() => null))?.close();
   }
 }
 

@@ -34,6 +34,7 @@ export async function startService(
     CALLBACK_POLL_MS: '100',
     CALLBACK_RETRY_BASE_MS: '200',
     CALLBACK_TIMEOUT_MS: '2000',
+    ESCALATION_PRELOAD_MODELS: 'false', // most specs make no decision; the escalation spec turns it on
     ...env,
   });
   const { app, port } = await startHandoffOrchestrator(config);

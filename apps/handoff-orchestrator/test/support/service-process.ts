@@ -9,7 +9,8 @@ export function spawnService(
   world: TestWorld,
   extra: Record<string, string> = {},
 ): Promise<ServiceProcess> {
-  return startService(app, { ...world.env, LOG_LEVEL: 'info', ...extra });
+  // the crash-safety spec makes no escalation decision: the orchestrator's models load on demand
+  return startService(app, { ...world.env, LOG_LEVEL: 'info', ESCALATION_PRELOAD_MODELS: 'false', ...extra });
 }
 
 /** The work-item router as a child process (fast offer-expiry scans). */

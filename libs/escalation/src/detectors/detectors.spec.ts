@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OnnxSentenceEmbedder } from '@hub/embeddings';
+import { defaultModelsDir, OnnxSentenceEmbedder, type EmbeddingModel } from '@hub/embeddings';
 import { decide } from '../decide';
 import { evaluateRules, parseRules } from '../rules/rules';
 import { NEEDS_HUMAN_CLASSES, PrototypeDetector } from './prototype-detector';
-import { ScopeDetector } from './scope-detector';
+import { loadScopeEmbeddingModel, SCOPE_EMBEDDING_MODEL, ScopeDetector } from './scope-detector';
 
 // Real model, real utterances (test/fixtures, sampled from ../shared/data with their licences).
 const fixture = <T>(name: string): T[] =>
@@ -75,8 +76,25 @@ describe('PrototypeDetector', () => {
 
 describe('ScopeDetector', () => {
   let detector: ScopeDetector;
+  let scopeModel: EmbeddingModel & { close(): Promise<void> };
   beforeAll(async () => {
-    detector = await ScopeDetector.train(model, fixture('oos-scope.jsonl'), { training: { epochs: 30 } });
+    scopeModel = await loadScopeEmbeddingModel();
+    detector = await ScopeDetector.train(scopeModel, fixture('oos-scope.jsonl'), {
+      training: { epochs: 30 },
+    });
+  });
+  afterAll(() => scopeModel.close());
+
+  it('runs over all-MiniLM-L6-v2 ⊕ e5-small-v2, both required', async () => {
+    expect(scopeModel.id).toBe(SCOPE_EMBEDDING_MODEL);
+    expect(scopeModel.dimensions).toBe(768);
+    // a models folder with MiniLM but without e5: no MiniLM-only fallback, the error names e5's file
+    const onlyMiniLm = mkdtempSync(join(tmpdir(), 'models-'));
+    symlinkSync(join(defaultModelsDir(), 'all-minilm-l6-v2'), join(onlyMiniLm, 'all-minilm-l6-v2'));
+    await expect(loadScopeEmbeddingModel({ modelsDir: onlyMiniLm })).rejects.toThrow(
+      /e5-small-v2-q\/model\.onnx not found: run `bash tools\/models\/fetch-models\.sh`/,
+    );
+    rmSync(onlyMiniLm, { recursive: true });
   });
 
   it('chooses the threshold on scope examples held out of training and says how', () => {
@@ -100,7 +118,7 @@ describe('ScopeDetector', () => {
   });
 
   it('refuses a scope of one intent', async () => {
-    await expect(ScopeDetector.train(model, [{ text: 'hi', intent: 'greet' }])).rejects.toThrow(
+    await expect(ScopeDetector.train(scopeModel, [{ text: 'hi', intent: 'greet' }])).rejects.toThrow(
       'at least two intents',
     );
   });

@@ -107,12 +107,19 @@ describe('npm run eval:oos', () => {
       join(fixtures, 'oos-data.jsonl'),
       '--predictions',
       predictions,
+      '--also-seeds',
+      '2',
     ]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^seed=2 threshold=0\.\d{4} similarity_threshold=0\.\d{4} in_scope_accuracy=\d\.\d{4} oos_recall=\d\.\d{4}$/m,
+    );
     expect(r.stdout).toMatch(
       /threshold=0\.\d{4} similarity_threshold=0\.\d{4} chosen by: quantile 0\.005 of .* held out of training/,
     );
     expect(r.stdout).toContain('held-out scope examples: 12');
+    expect(r.stdout).toContain('softmax regression over all-minilm-l6-v2+e5-small-v2-q embeddings');
+    expect(r.stdout).toMatch(/memory: rss \d+ MiB/);
     const p = lines<{
       label: string;
       intent: string | null;
@@ -134,5 +141,8 @@ describe('npm run eval:oos', () => {
     const r = await command('eval-oos.ts', ['--scope', join(fixtures, 'oos-scope.jsonl'), '--data', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}:1: intent: is required for in_scope lines`);
+    const unknown = await command('eval-oos.ts', ['--scope', bad, '--data', bad, '--model', 'bert-base']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--model: unknown model bert-base; known: all-minilm-l6-v2,');
   }, 60_000);
 });

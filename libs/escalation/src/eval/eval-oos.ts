@@ -5,13 +5,16 @@
  * and the out-of-scope recall (Larson et al. 2019, CLINC150), with the threshold and how it was chosen.
  *
  * Options: --reject-rate R (default 0.005) · --similarity-reject-rate R (default 0.005) · --hold-out-every N (default 10) · --threshold T (fixed instead)
- * · --model all-minilm-l6-v2|all-minilm-l6-v2-q · --predictions PATH · --json PATH. Exit 2 on bad input.
+ * · --seed N (shuffling seed of the classifier's training, default 1) · --also-seeds N,M,… (after the main run,
+ * train again with each seed on the same embeddings and print one line of figures per seed: how much they move)
+ * · --model NAME (default {@link SCOPE_EMBEDDING_MODEL}, all-MiniLM-L6-v2 ⊕ e5-small-v2; any `loadEmbeddingModel` name,
+ * e.g. `all-minilm-l6-v2` alone for comparison) · --predictions PATH · --json PATH. Exit 2 on bad input.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { OnnxSentenceEmbedder, type MiniLmVariant } from '@hub/embeddings';
-import { ScopeDetector } from '../detectors/scope-detector';
+import { isLocalModelName, LOCAL_MODELS, loadEmbeddingModel, type EmbeddingModel } from '@hub/embeddings';
+import { SCOPE_EMBEDDING_MODEL, ScopeDetector, type ScopeSignal } from '../detectors/scope-detector';
 import { fmt, oosMetrics } from './metrics';
 import { EvalInputError, readJsonl } from './read-jsonl';
 
@@ -39,33 +42,50 @@ async function main(): Promise<void> {
       'similarity-reject-rate': { type: 'string' },
       'hold-out-every': { type: 'string' },
       threshold: { type: 'string' },
-      model: { type: 'string', default: 'all-minilm-l6-v2' },
+      seed: { type: 'string' },
+      'also-seeds': { type: 'string' },
+      model: { type: 'string', default: SCOPE_EMBEDDING_MODEL },
       predictions: { type: 'string' },
       json: { type: 'string' },
     },
   });
   if (!values.scope) throw new EvalInputError('--scope <jsonl> is required');
   if (!values.data) throw new EvalInputError('--data <jsonl> is required');
+  if (!values.model.split('+').every(isLocalModelName)) {
+    throw new EvalInputError(
+      `--model: unknown model ${values.model}; known: ${Object.keys(LOCAL_MODELS).join(', ')}, joined by "+"`,
+    );
+  }
   const scope = readJsonl(values.scope, ScopeLine);
   const data = readJsonl(values.data, DataLine);
   const started = performance.now();
-  const model = await OnnxSentenceEmbedder.loadMiniLm(values.model as MiniLmVariant);
-  const detector = await ScopeDetector.train(model, scope, {
-    rejectRate: number('reject-rate', values['reject-rate']),
-    similarityRejectRate: number('similarity-reject-rate', values['similarity-reject-rate']),
-    holdOutEvery: number('hold-out-every', values['hold-out-every']),
-    threshold: number('threshold', values.threshold),
-  });
+  const alsoSeeds = (values['also-seeds'] ?? '')
+    .split(',')
+    .filter((x) => x.trim())
+    .map((x) => number('also-seeds', x) as number);
+  const loaded = await loadEmbeddingModel(values.model);
+  const model = alsoSeeds.length ? new MemoizedModel(loaded) : loaded;
+  const train = (seed: number | undefined) =>
+    ScopeDetector.train(model, scope, {
+      rejectRate: number('reject-rate', values['reject-rate']),
+      similarityRejectRate: number('similarity-reject-rate', values['similarity-reject-rate']),
+      holdOutEvery: number('hold-out-every', values['hold-out-every']),
+      threshold: number('threshold', values.threshold),
+      training: seed === undefined ? undefined : { seed },
+    });
+  const measure = (preds: ScopeSignal[]) =>
+    oosMetrics(
+      data.map((d, i) => ({
+        gold: d.label,
+        goldIntent: d.intent ?? undefined,
+        predictedInScope: preds[i].inScope,
+        predictedIntent: preds[i].intent,
+      })),
+    );
+  const detector = await train(number('seed', values.seed));
   const trained = performance.now();
   const preds = await detector.classifyAll(data.map((d) => d.text));
-  const m = oosMetrics(
-    data.map((d, i) => ({
-      gold: d.label,
-      goldIntent: d.intent ?? undefined,
-      predictedInScope: preds[i].inScope,
-      predictedIntent: preds[i].intent,
-    })),
-  );
+  const m = measure(preds);
   const t = detector.thresholdChoice;
   console.log(`scope: ${values.scope} (${scope.length} examples, ${detector.intents.length} intents)`);
   console.log(`data: ${values.data} (${m.inScope} in_scope, ${m.oos} oos)`);
@@ -84,10 +104,23 @@ async function main(): Promise<void> {
   console.log(
     `in_scope_accuracy=${fmt(m.inScopeAccuracy)} oos_recall=${fmt(m.oosRecall)} oos_precision=${fmt(m.oosPrecision)}`,
   );
+  const rss = process.memoryUsage().rss / 2 ** 20;
+  console.log(
+    `memory: rss ${rss.toFixed(0)} MiB after classification (models + ${scope.length} indexed examples)`,
+  );
   console.log(
     `time: training ${((trained - started) / 1000).toFixed(1)} s, ` +
       `classification ${((performance.now() - trained) / data.length).toFixed(2)} ms per line`,
   );
+  for (const seed of alsoSeeds) {
+    const d = await train(seed);
+    const ms = measure(await d.classifyAll(data.map((x) => x.text)));
+    console.log(
+      `seed=${seed} threshold=${d.threshold.toFixed(4)} similarity_threshold=` +
+        `${d.thresholdChoice.similarityThreshold.toFixed(4)} in_scope_accuracy=${fmt(ms.inScopeAccuracy)} ` +
+        `oos_recall=${fmt(ms.oosRecall)}`,
+    );
+  }
   if (values.predictions) {
     writeFileSync(
       values.predictions,
@@ -95,7 +128,25 @@ async function main(): Promise<void> {
     );
   }
   if (values.json) writeFileSync(values.json, JSON.stringify({ ...m, threshold: t }, null, 2));
-  await model.close();
+  await loaded.close();
+}
+
+/** Embeds each distinct text once (for --also-seeds: every seed trains on the same vectors). */
+class MemoizedModel implements EmbeddingModel {
+  private readonly cache = new Map<string, Float32Array>();
+  constructor(private readonly inner: EmbeddingModel) {}
+  get id(): string {
+    return this.inner.id;
+  }
+  get dimensions(): number {
+    return this.inner.dimensions;
+  }
+  async embed(texts: string[]): Promise<Float32Array[]> {
+    const missing = [...new Set(texts.filter((t) => !this.cache.has(t)))];
+    const vectors = await this.inner.embed(missing);
+    missing.forEach((t, i) => this.cache.set(t, vectors[i]));
+    return texts.map((t) => this.cache.get(t) as Float32Array);
+  }
 }
 
 main().catch((e: unknown) => {

@@ -1,0 +1,51 @@
+/**
+ * @jest-environment ../../../libs/embeddings/test/onnx-jest-environment.js
+ */
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConcatenatedEmbeddingModel, cosine, defaultModelsDir } from '@hub/embeddings';
+import { SCOPE_EMBEDDING_MODEL } from '@hub/escalation';
+import { EscalationModels } from './escalation-models';
+
+// Real models (tools/models/fetch-models.sh, run by `npm test`).
+describe('EscalationModels start-up', () => {
+  it('fails the start naming the missing e5 files and the fetch command (no MiniLM-only fallback)', () => {
+    const onlyMiniLm = mkdtempSync(join(tmpdir(), 'models-'));
+    const before = process.env['HUB_MODELS_DIR'];
+    try {
+      symlinkSync(join(defaultModelsDir(), 'all-minilm-l6-v2'), join(onlyMiniLm, 'all-minilm-l6-v2'));
+      process.env['HUB_MODELS_DIR'] = onlyMiniLm;
+      const models = new EscalationModels({ model: 'all-minilm-l6-v2', scopeTrainingWaitMs: 0 });
+      expect(() => models.onApplicationBootstrap()).toThrow(
+        `${onlyMiniLm}/e5-small-v2-q/model.onnx, ${onlyMiniLm}/e5-small-v2-q/tokenizer.json not found: ` +
+          'run `bash tools/models/fetch-models.sh` first',
+      );
+    } finally {
+      if (before === undefined) delete process.env['HUB_MODELS_DIR'];
+      else process.env['HUB_MODELS_DIR'] = before;
+      rmSync(onlyMiniLm, { recursive: true });
+    }
+  });
+
+  it('loads both models at start; the scope model is MiniLM ⊕ e5 sharing the detectors’ MiniLM', async () => {
+    const models = new EscalationModels({ model: 'all-minilm-l6-v2', scopeTrainingWaitMs: 0 });
+    try {
+      models.onApplicationBootstrap();
+      const scope = await models.scopeModel();
+      const miniLm = await models.model();
+      expect(scope).toBeInstanceOf(ConcatenatedEmbeddingModel);
+      expect(scope.id).toBe(SCOPE_EMBEDDING_MODEL);
+      expect(scope.dimensions).toBe(768);
+      expect((scope as ConcatenatedEmbeddingModel).parts[0]).toBe(miniLm);
+      const [a, b] = await scope.embed([
+        'what is my bank balance',
+        'how much money is in my checking account',
+      ]);
+      expect(cosine(a, a)).toBeCloseTo(1, 5);
+      expect(cosine(a, b)).toBeGreaterThan(0.6);
+    } finally {
+      await models.onModuleDestroy();
+    }
+  });
+});
