@@ -64,7 +64,8 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
   let socket: Socket | undefined;
   const agentEvents: AgentChannelMessage[] = [];
 
-  const api = (method: string, path: string, body?: unknown) => http(svc.url, method, path, { tenant: T, body });
+  const api = (method: string, path: string, body?: unknown) =>
+    http(svc.url, method, path, { tenant: T, body });
   const routerCall = async (method: string, path: string, body?: unknown, admin = false) => {
     const r = await http(router.url, method, path, admin ? { admin: true, body } : { tenant: T, body });
     if (r.status >= 300) throw new Error(`router ${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
@@ -73,7 +74,8 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
   const mailsFor = (id: string, kind: string) =>
     smtp.mails.filter(
       (m) =>
-        m.parsed.headers.get('x-hub-callback-id') === id && m.parsed.headers.get('x-hub-notification') === kind,
+        m.parsed.headers.get('x-hub-callback-id') === id &&
+        m.parsed.headers.get('x-hub-notification') === kind,
     );
 
   beforeAll(async () => {
@@ -113,7 +115,8 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
 
   afterAll(async () => {
     if (process.env['E2E_ROUTER_LOG']) writeFileSync(process.env['E2E_ROUTER_LOG'], router?.output() ?? '');
-    if (process.env['E2E_GATEWAY_LOG']) writeFileSync(process.env['E2E_GATEWAY_LOG'], gateway?.output() ?? '');
+    if (process.env['E2E_GATEWAY_LOG'])
+      writeFileSync(process.env['E2E_GATEWAY_LOG'], gateway?.output() ?? '');
     socket?.disconnect();
     await svc?.close();
     await Promise.allSettled([router?.stop(), gateway?.stop()]);
@@ -142,7 +145,11 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
     });
 
     // the tenant's form template, callback team (calendar on the CalDAV server) and escalation policy
-    const template = await api('POST', '/v1/forms/templates', addressChangeTemplate(`${hook.url}/forms-hook`));
+    const template = await api(
+      'POST',
+      '/v1/forms/templates',
+      addressChangeTemplate(`${hook.url}/forms-hook`),
+    );
     expect(template.status).toBe(201);
     const bot = await api('POST', '/v1/integrations', { type: 'internal', name: 'Bot', config: {} });
     expect(bot.status).toBe(201);
@@ -165,11 +172,16 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
     expect(team.status).toBe(200);
     const policy = await api('PUT', '/v1/escalation/config', {
       detectors: Object.fromEntries(
-        ['human_request', 'complaint', 'frustration', 'legal_advice', 'medical_advice', 'financial_advice'].map(
-          (d) => [d, { enabled: false }],
-        ),
+        [
+          'human_request',
+          'complaint',
+          'frustration',
+          'legal_advice',
+          'medical_advice',
+          'financial_advice',
+        ].map((d) => [d, { enabled: false }]),
       ),
-      rules: [{ id: 'human', kind: 'keyword', keywords: ['speak to someone'], path: 'live_agent' }],
+      rules: [],
       paths: {
         live_agent: { queueId: queue },
         form: { enabled: true, templateId: 'address-change' },
@@ -183,9 +195,12 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
     const decision = await api('POST', '/v1/escalation/decisions', {
       conversationId,
       transcript: [turn('I moved and need to change my beneficiary, can I speak to someone?')],
+      // the bot's own knowledge search found nothing good enough: escalate (no rule forces a path)
+      retrieval: { score: 0.1, threshold: 0.5 },
     });
     expect(decision.status).toBe(201);
-    expect(decision.body.escalate).toBe(true);
+    expect(decision.body).toMatchObject({ escalate: true, forcedPath: null });
+    expect(decision.body.reasons).toEqual([{ signal: 'retrieval', score: 0.1, threshold: 0.5 }]);
     const nextOpening = today.plus({ days: 1, hours: 9 }).toISO();
     const live = decision.body.recommendedPaths.find((p: Json) => p.path === 'live_agent');
     expect(live).toMatchObject({
@@ -200,15 +215,24 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
       nextOpening,
     });
     const order = decision.body.recommendedPaths.map((p: Json) => p.path);
-    expect(order.slice(0, 2).sort()).toEqual(['callback', 'form']);
-    expect(order[2]).toBe('live_agent');
+    // offered form and callback first, live agent last (and unavailable)
+    expect(order).toEqual(['callback', 'form', 'live_agent']);
     const formPath = decision.body.recommendedPaths.find((p: Json) => p.path === 'form');
-    expect(formPath).toMatchObject({ available: true, tool: 'send_secure_form' });
+    expect(formPath).toMatchObject({
+      available: true,
+      tool: 'send_secure_form',
+      detail: { templateId: 'address-change' },
+    });
+    expect(decision.body.recommendedPaths[0]).toMatchObject({
+      path: 'callback',
+      available: true,
+      tool: 'schedule_callback',
+    });
     const decisionId: string = decision.body.decisionId;
 
     // ── 2. the form path: a single-use link to the decision's template for this conversation; GET shows it
     const link = await api('POST', '/v1/forms/links', {
-      template_id: 'address-change',
+      template_id: formPath.detail.templateId,
       prefilled_data: { full_name: 'Grace Hopper' },
       conversation_id: conversationId,
     });
@@ -309,19 +333,25 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
 
     // ── 7. the agent accepts; the handoff is accepted and the callback outcome recorded completed
     const ack = await new Promise<{ ok: boolean }>((resolve) =>
-      socket!.emit('offer:accept', { workItemId: offer.workItem.workItemId, offerId: offer.offerId }, resolve),
+      socket!.emit(
+        'offer:accept',
+        { workItemId: offer.workItem.workItemId, offerId: offer.offerId },
+        resolve,
+      ),
     );
     expect(ack.ok).toBe(true);
     await waitFor(
-      () => agentEvents.find((e) => e.kind === 'assigned' && e.workItem.workItemId === offer.workItem.workItemId),
+      () =>
+        agentEvents.find((e) => e.kind === 'assigned' && e.workItem.workItemId === offer.workItem.workItemId),
       { what: 'assigned on the agent socket', timeoutMs: 30_000 },
     );
     await waitFor(
       async () => {
-        const rows = await sql(world, `SELECT status FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`, [
-          T,
-          `callback:${cb.id}`,
-        ]);
+        const rows = await sql(
+          world,
+          `SELECT status FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`,
+          [T, `callback:${cb.id}`],
+        );
         return rows[0]?.status === 'accepted' ? rows : null;
       },
       { what: 'handoff accepted', timeoutMs: 30_000 },
