@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ICAL from 'ical.js';
+import { SignJWT } from 'jose';
 import { DateTime } from 'luxon';
 import { io, type Socket } from 'socket.io-client';
 import type { AgentChannelMessage } from '@hub/contracts';
@@ -14,7 +15,6 @@ import {
   type RunningService as ChildService,
   type TestWorld,
 } from '@hub/testing';
-import { mintAgentToken } from '../../agent-gateway/src/auth/agent-token.verifier';
 import { CallbackClock } from '../src/customer-callbacks/callback-clock';
 import { addressChangeTemplate, FORM_SECRET, getPage } from './support/forms';
 import { fakeServer, http, sql, startService, type Json, type RunningService } from './support/harness';
@@ -28,6 +28,17 @@ const AGENT_EMAIL = 'team-lead@example.com';
 const CUSTOMER = 'grace@example.com';
 const AGENT_SECRET = 'e2e-paths-agent-secret-0123456789-abcdef';
 const turn = (text: string) => ({ role: 'user', text, timestamp: '2026-12-02T10:00:00Z' });
+
+/** An agent token as the gateway verifies it (HS256 over AGENT_JWT_SECRET; apps/agent-gateway/src/auth). */
+const agentToken = (agentId: string) =>
+  new SignJWT({ tid: T })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(agentId)
+    .setIssuer('engagement-hub')
+    .setAudience('agent-gateway')
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(AGENT_SECRET));
 
 /** The VEVENT of a mail's iCalendar part. */
 function inviteOf(m: ReceivedMail): { method: string; uid: string; start: Date } {
@@ -139,7 +150,7 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
       weekly: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '09:00', end: '17:00' })),
       overrides: [{ date: today.toISODate(), closed: true }],
     });
-    const token = await mintAgentToken({ secret: AGENT_SECRET, tenantId: T, agentId: 'ann' });
+    const token = await agentToken('ann');
     socket = io(`${gateway.url}/agents`, { auth: { token }, transports: ['websocket'], reconnection: true });
     socket.on('agent:event', (m: AgentChannelMessage) => agentEvents.push(m));
     await new Promise<void>((resolve, reject) => {
