@@ -96,7 +96,9 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
 
   beforeAll(async () => {
     [world, dav, smtp] = await Promise.all([createTestWorld(), startXandikos(), startSmtpSink()]);
-    hook = await fakeServer((_req, res) => res.writeHead(204).end());
+    hook = await fakeServer((_req, res) => {
+      res.writeHead(204).end();
+    });
     files = mkdtempSync(join(tmpdir(), 'e2e-paths-files-'));
     [router, gateway] = await Promise.all([
       startChild('work-item-router', world.env, { ready: 'readyz' }),
