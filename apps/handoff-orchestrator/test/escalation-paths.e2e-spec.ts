@@ -16,7 +16,7 @@ import {
   type TestWorld,
 } from '@hub/testing';
 import { CallbackClock } from '../src/customer-callbacks/callback-clock';
-import { addressChangeTemplate, FORM_SECRET, getPage } from './support/forms';
+import { addressChangeTemplate, FORM_SECRET, getPage, postForm } from './support/forms';
 import { fakeServer, http, sql, startService, type Json, type RunningService } from './support/harness';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from './support/smtp-sink';
 
@@ -55,7 +55,8 @@ function inviteOf(m: ReceivedMail): { method: string; uid: string; start: Date }
 /**
  * Issue 11's "Tests and done", end to end through the decision API: this service in-process, the real
  * work-item router and agent gateway as child processes on one world, a real CalDAV server (xandikos) and a
- * local SMTP server. An out-of-hours conversation is offered form and callback (not live), gets a form link,
+ * local SMTP server. An out-of-hours conversation is offered form and callback (not live), gets a form link
+ * (opened, submitted once, replay refused),
  * books a slot on the CalDAV calendar, receives the e-mail invite, the reminder fires once, at the slot time the
  * callback work item reaches the agent's socket with the conversation's context, the agent accepts, the outcome
  * is recorded completed and the handoff report counts it as fulfilled.
@@ -165,6 +166,7 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
     });
 
     // the tenant's form template, callback team (calendar on the CalDAV server) and escalation policy
+    expect((await api('POST', '/v1/webhook-secret')).status).toBe(201);
     const template = await api(
       'POST',
       '/v1/forms/templates',
@@ -262,6 +264,27 @@ describe('escalation paths end to end: out of hours → form + callback → CalD
     expect(page.status).toBe(200);
     expect(page.html).toContain('Change of address');
     expect(page.html).toContain('Grace Hopper');
+    // submitted once: the tenant's backend gets the data; a replay of the link is refused
+    const fields = {
+      full_name: 'Grace Hopper',
+      policy_number: 'PN-123456',
+      street: '1 Navy Yard',
+      postcode: '20374',
+      email: CUSTOMER,
+      moving_date: '2027-01-15',
+      national_id: 'US1234567',
+      contact_by: 'email',
+    };
+    const submitted = await postForm(link.body.url, fields);
+    expect(submitted.status).toBe(200);
+    expect(submitted.html).toContain('your form was sent');
+    await waitFor(() => hook.requests.find((q) => q.body?.linkId === link.body.linkId), {
+      what: 'form webhook',
+      timeoutMs: 30_000,
+    });
+    const replay = await postForm(link.body.url, fields);
+    expect(replay.status).toBeGreaterThanOrEqual(400);
+    expect(replay.status).toBeLessThan(500);
 
     // ── 3. callback: slots from the real CalDAV calendar, then the booking (tied to the decision)
     const proposed = await api('POST', '/v1/callbacks/slots', {
