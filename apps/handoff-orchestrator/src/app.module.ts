@@ -89,6 +89,7 @@ import {
   CALLBACK_BOOKING_OPTIONS,
   ScheduleCallbackUseCase,
 } from './customer-callbacks/usecases/schedule-callback.usecase';
+import { CallbackClock } from './customer-callbacks/callback-clock';
 
 export const SERVICE_NAME = 'handoff-orchestrator';
 
@@ -231,6 +232,8 @@ export class AppModule {
         DecideEscalationUseCase,
         HandoffReportRepository,
         HandoffReportUseCase,
+        // customer callbacks' "now" (adjustable only in tests: HUB_TEST_CLOCK_ADJUSTABLE, docs/callbacks.md)
+        { provide: CallbackClock, useValue: new CallbackClock(config.HUB_TEST_CLOCK_ADJUSTABLE) },
         // secure forms (src/forms, docs/forms.md)
         {
           provide: FORMS_OPTIONS,

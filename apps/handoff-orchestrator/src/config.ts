@@ -25,6 +25,19 @@ function requireFormLinkSecretInProduction(
     });
 }
 
+/** HUB_TEST_CLOCK_ADJUSTABLE is a test seam: refused with NODE_ENV=production. */
+function refuseTestClockInProduction(
+  c: { NODE_ENV?: string; HUB_TEST_CLOCK_ADJUSTABLE?: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.NODE_ENV === 'production' && c.HUB_TEST_CLOCK_ADJUSTABLE)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HUB_TEST_CLOCK_ADJUSTABLE'],
+      message: 'is a test seam and is refused in production',
+    });
+}
+
 /**
  * Environment of the handoff orchestrator (validated once in main.ts by `loadConfig`; a bad value
  * stops the service at start with a message naming the variable).
@@ -159,6 +172,11 @@ const HandoffOrchestratorConfigFields = z.object({
     .default(15),
   /** Pause between scans for due callback notifications, ms. */
   CUSTOMER_CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
+  /**
+   * Tests only (refused with NODE_ENV=production): lets in-process tests move the customer-callback clock forward
+   * (`CallbackClock.advance`) to reach reminder and slot times without waiting. Default false.
+   */
+  HUB_TEST_CLOCK_ADJUSTABLE: bool().default(false),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */
   OPENAPI_ENABLED: bool().default(true),
   /**
@@ -177,7 +195,8 @@ const HandoffOrchestratorConfigFields = z.object({
 });
 
 /** {@link HandoffOrchestratorConfigFields} with the cross-variable checks. */
-export const HandoffOrchestratorConfigSchema = HandoffOrchestratorConfigFields.superRefine(
-  requireFormLinkSecretInProduction,
-);
+export const HandoffOrchestratorConfigSchema = HandoffOrchestratorConfigFields.superRefine((c, ctx) => {
+  requireFormLinkSecretInProduction(c, ctx);
+  refuseTestClockInProduction(c, ctx);
+});
 export type HandoffOrchestratorConfig = z.infer<typeof HandoffOrchestratorConfigSchema>;

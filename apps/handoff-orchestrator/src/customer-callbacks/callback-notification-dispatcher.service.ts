@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
+import { CallbackClock } from './callback-clock';
 import { CallbackNotifier } from './callback-notifier';
 import { StartCallbackWorkItemUseCase } from './usecases/start-callback-work-item.usecase';
 import { CustomerCallbackRepository, type ClaimedNotification } from './customer-callback.repository';
@@ -16,7 +17,7 @@ export interface CallbackDispatcherOptions {
 /**
  * The durable timer of customer callbacks: confirmations, reminders (slot − 15 min), cancellations and the
  * slot-time work item (a handoff on the team's queue, {@link StartCallbackWorkItemUseCase}) are rows
- * with a due time (`customer_callback_notifications`). Every `pollMs` this loop finds the due ones of every tenant
+ * with a due time (`customer_callback_notifications`), due by {@link CallbackClock}. Every `pollMs` this loop finds the due ones of every tenant
  * (`hub_due_callback_notifications`, a SECURITY DEFINER system path) and delivers each inside its tenant's
  * transaction under `FOR UPDATE SKIP LOCKED`, marking it sent in that transaction: it survives restarts,
  * replicas never send one twice, and a failed send is retried with exponential backoff (≤ 5 min, 10 attempts).
@@ -34,6 +35,7 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
     private readonly workItems: StartCallbackWorkItemUseCase,
     @Inject(CALLBACK_DISPATCHER_OPTIONS) private readonly opts: CallbackDispatcherOptions,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly clock: CallbackClock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,7 +63,7 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
   async tick(): Promise<number> {
     let sent = 0;
     try {
-      const due = await this.repo.dueNotifications(50);
+      const due = await this.repo.dueNotifications(50, this.clock.now());
       for (const d of due) {
         if (this.stopped) break;
         if (await this.repo.deliver(d.tenant_id, d.id, (n) => this.send(n))) sent++;

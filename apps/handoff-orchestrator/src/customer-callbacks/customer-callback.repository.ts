@@ -299,11 +299,15 @@ export class CustomerCallbackRepository {
     });
   }
 
-  /** (tenant, id) of due unsent notifications of every tenant (SECURITY DEFINER system path). */
-  async dueNotifications(limit: number): Promise<{ tenant_id: string; id: string }[]> {
+  /**
+   * (tenant, id) of unsent notifications of every tenant due at `now` (`due_at <= now`; SECURITY DEFINER system
+   * path), oldest first.
+   * @param now the callback clock's instant (CallbackClock; the system clock outside tests)
+   */
+  async dueNotifications(limit: number, now: Date): Promise<{ tenant_id: string; id: string }[]> {
     const { rows } = await this.pool.query<{ tenant_id: string; id: string }>(
-      'SELECT * FROM hub_due_callback_notifications($1)',
-      [limit],
+      'SELECT * FROM hub_due_callback_notifications($1, $2::timestamptz)',
+      [limit, now],
     );
     return rows;
   }

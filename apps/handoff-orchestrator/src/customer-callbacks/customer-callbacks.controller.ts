@@ -24,6 +24,7 @@ import {
   type CustomerCallback,
 } from './customer-callback.repository';
 import { ProposeCallbackSlotsUseCase } from './usecases/propose-callback-slots.usecase';
+import { CallbackClock } from './callback-clock';
 import { ScheduleCallbackUseCase } from './usecases/schedule-callback.usecase';
 
 const CallbackTeamViewSchema = CallbackTeamSchema.extend({ queueId: z.uuid() });
@@ -77,6 +78,7 @@ export class CustomerCallbacksController {
     private readonly propose: ProposeCallbackSlotsUseCase,
     private readonly schedule: ScheduleCallbackUseCase,
     private readonly repo: CustomerCallbackRepository,
+    private readonly clock: CallbackClock,
   ) {}
 
   @RequireScopes('integrations:admin')
@@ -132,7 +134,7 @@ export class CustomerCallbacksController {
     @Body(new ZodValidationPipe(ProposeSlotsSchema)) body: ProposeSlotsBody,
     @Headers('authorization') credential: string | undefined,
   ): Promise<z.infer<typeof SlotsResponseSchema>> {
-    const p = await this.propose.execute(tenantId, body, credential);
+    const p = await this.propose.execute(tenantId, body, credential, this.clock.now());
     return {
       ...p,
       slots: p.slots.map((s) => ({ start: s.start.toISOString(), end: s.end.toISOString(), local: s.local })),
@@ -156,7 +158,7 @@ export class CustomerCallbacksController {
     @TenantId() tenantId: string,
     @Body(new ZodValidationPipe(BookCallbackSchema)) body: BookCallbackBody,
   ): Promise<CallbackView> {
-    const { callback, zone } = await this.schedule.book(tenantId, body);
+    const { callback, zone } = await this.schedule.book(tenantId, body, this.clock.now());
     return presentCallback(callback, zone);
   }
 
@@ -197,7 +199,7 @@ export class CustomerCallbacksController {
     @Body(new ZodValidationPipe(UpdateCallbackSchema)) body: UpdateCallbackBody,
   ): Promise<CallbackView> {
     uuidOr404(id, 'id');
-    const { callback, zone } = await this.schedule.update(tenantId, id, body);
+    const { callback, zone } = await this.schedule.update(tenantId, id, body, this.clock.now());
     return presentCallback(callback, zone);
   }
 }
