@@ -1,4 +1,4 @@
-import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { KafkaJSError, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { OutboxBatch, OutboxDeliveryLog, OutboxMessage } from '@hub/persistence';
 import type { TopicNamer } from './kafka-client';
@@ -197,6 +197,26 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
   }
 }
 
+/** Longest wait, ms, for a partition's open transaction to be decided before {@link lastCommittedValue} gives up. */
+const PROGRESS_STABLE_WAIT_MS = 10_000;
+
+/** High watermark (READ_UNCOMMITTED end offset) of partition 0 of `topic`. */
+async function highWatermark(kafka: Kafka, topic: string): Promise<bigint> {
+  const cluster = kafkaJsCluster(kafka, { allowAutoTopicCreation: false, isolationLevel: 0 });
+  if (!cluster) throw new Error('kafkajs cluster factory not available: cannot read the outbox progress');
+  await cluster.connect();
+  try {
+    await cluster.addTargetTopic(topic);
+    await cluster.refreshMetadataIfNecessary();
+    const [t] = await cluster.fetchTopicsOffset([
+      { topic, fromBeginning: false, partitions: [{ partition: 0 }] },
+    ]);
+    return BigInt(t?.partitions[0]?.offset ?? '0');
+  } finally {
+    await cluster.disconnect().catch(() => undefined);
+  }
+}
+
 /** The part of a kafkajs fetch response {@link lastCommittedValue} reads. */
 interface FetchedRecord {
   offset: string;
@@ -230,7 +250,24 @@ export async function lastCommittedValue(kafka: Kafka, topic: string): Promise<s
       const [t] = await cluster.fetchTopicsOffset([{ topic, fromBeginning, partitions: [{ partition: 0 }] }]);
       return BigInt(t?.partitions[0]?.offset ?? '0');
     };
-    const end = await offset(false); // last stable offset (READ_COMMITTED)
+    // EndTxn is answered once the coordinator has logged PrepareCommit; the COMMIT markers reach the partition a
+    // moment later, and until then the last stable offset (what a READ_COMMITTED read sees) stays below the
+    // transaction's records. Reading then would miss a committed batch (and the relay would send it twice), so
+    // wait until the partition has no open transaction: LSO = high watermark (after fencing, this service's own
+    // producer is the only writer of its progress topic).
+    const hw = await highWatermark(kafka, topic);
+    let end = await offset(false); // last stable offset (READ_COMMITTED)
+    for (let waited = 0; end < hw; waited += 50) {
+      if (waited >= PROGRESS_STABLE_WAIT_MS)
+        throw new KafkaJSError(
+          `outbox progress ${topic}: transaction markers still pending after ${waited} ms`,
+          {
+            retriable: true,
+          },
+        );
+      await new Promise((r) => setTimeout(r, 50));
+      end = await offset(false);
+    }
     const low = await offset(true);
     const broker = await cluster.findBroker({ nodeId: String(meta.leader) });
     let window = BigInt(PROGRESS_WINDOW);
