@@ -21,6 +21,26 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
   const probe = new KafkaProbe();
   let client: FakeGenesysClient | undefined;
 
+  /**
+   * An opened session (one new client, kept in `client` for clean-up) and the sentence as stereo PCMU frames:
+   * speech on the customer channel with `leadMs` / `tailMs` of silence around it, silence on the agent channel.
+   */
+  const openSpokenSession = async (leadMs: number, tailMs: number) => {
+    const speech = synthesizePcmu(SENTENCE, leadMs, tailMs);
+    const frames = stereoPcmuFrames(speech, pcmuSilence((speech.length / 8000) * 1000));
+    const c = (client = new FakeGenesysClient({
+      url,
+      organizationId: tenant.organizationId,
+      apiKey: tenant.apiKey,
+      clientSecret: tenant.clientSecret,
+    }));
+    await c.opened;
+    const conversationId = randomUUID();
+    c.open({ organizationId: tenant.organizationId, conversationId });
+    await c.waitType('opened', 5000);
+    return { speech, frames, c, conversationId };
+  };
+
   beforeAll(async () => {
     world = await createTestWorld();
     tenant = await seedAudioHookTenant(world, { tenantId: 'acme-speech', sendTranscriptEvents: true });
@@ -64,18 +84,7 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
   });
 
   it('turns a spoken customer sentence into a final utterance event with speaker and ms offsets', async () => {
-    const speech = synthesizePcmu(SENTENCE, 500, 1500);
-    const frames = stereoPcmuFrames(speech, pcmuSilence((speech.length / 8000) * 1000));
-    const c = (client = new FakeGenesysClient({
-      url,
-      organizationId: tenant.organizationId,
-      apiKey: tenant.apiKey,
-      clientSecret: tenant.clientSecret,
-    }));
-    await c.opened;
-    const conversationId = randomUUID();
-    c.open({ organizationId: tenant.organizationId, conversationId });
-    await c.waitType('opened', 5000);
+    const { speech, frames, c, conversationId } = await openSpokenSession(500, 1500);
 
     // real time: one 200 ms frame every 200 ms, with a ping every 2 s as Genesys does
     for (let i = 0; i < frames.length; i++) {
@@ -153,18 +162,7 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
   }, 90_000);
 
   it('answers close at once while the recognizer is still flushing, and publishes the late utterance after closed', async () => {
-    const speech = synthesizePcmu(SENTENCE, 300, 100);
-    const frames = stereoPcmuFrames(speech, pcmuSilence((speech.length / 8000) * 1000));
-    const c = (client = new FakeGenesysClient({
-      url,
-      organizationId: tenant.organizationId,
-      apiKey: tenant.apiKey,
-      clientSecret: tenant.clientSecret,
-    }));
-    await c.opened;
-    const conversationId = randomUUID();
-    c.open({ organizationId: tenant.organizationId, conversationId });
-    await c.waitType('opened', 5000);
+    const { frames, c, conversationId } = await openSpokenSession(300, 100);
     // the whole sentence at once (it runs to the end of the stream: a hang-up mid-sentence), then `close` right
     // away: the recognizer has not finished it yet
     for (const f of frames) c.sendAudio(f, f.length / 2);
