@@ -69,7 +69,10 @@ export interface KafkaJsCluster {
   fetchTopicsOffset(
     req: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
   ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
-  findBroker(req: { nodeId: string }): Promise<{ fetch(req: object): Promise<unknown> }>;
+  findBroker(req: { nodeId: string }): Promise<{
+    fetch(req: object): Promise<unknown>;
+    listOffsets(req: object): Promise<unknown>;
+  }>;
 }
 
 /**

@@ -200,23 +200,6 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
 /** Longest wait, ms, for a partition's open transaction to be decided before {@link lastCommittedValue} gives up. */
 const PROGRESS_STABLE_WAIT_MS = 10_000;
 
-/** High watermark (READ_UNCOMMITTED end offset) of partition 0 of `topic`. */
-async function highWatermark(kafka: Kafka, topic: string): Promise<bigint> {
-  const cluster = kafkaJsCluster(kafka, { allowAutoTopicCreation: false, isolationLevel: 0 });
-  if (!cluster) throw new Error('kafkajs cluster factory not available: cannot read the outbox progress');
-  await cluster.connect();
-  try {
-    await cluster.addTargetTopic(topic);
-    await cluster.refreshMetadataIfNecessary();
-    const [t] = await cluster.fetchTopicsOffset([
-      { topic, fromBeginning: false, partitions: [{ partition: 0 }] },
-    ]);
-    return BigInt(t?.partitions[0]?.offset ?? '0');
-  } finally {
-    await cluster.disconnect().catch(() => undefined);
-  }
-}
-
 /** The part of a kafkajs fetch response {@link lastCommittedValue} reads. */
 interface FetchedRecord {
   offset: string;
@@ -255,7 +238,16 @@ export async function lastCommittedValue(kafka: Kafka, topic: string): Promise<s
     // transaction's records. Reading then would miss a committed batch (and the relay would send it twice), so
     // wait until the partition has no open transaction: LSO = high watermark (after fencing, this service's own
     // producer is the only writer of its progress topic).
-    const hw = await highWatermark(kafka, topic);
+    const broker = await cluster.findBroker({ nodeId: String(meta.leader) });
+    const [hwPartition] =
+      (
+        (await broker.listOffsets({
+          replicaId: -1,
+          isolationLevel: 0, // READ_UNCOMMITTED: the high watermark
+          topics: [{ topic, partitions: [{ partition: 0, timestamp: -1 }] }],
+        })) as { responses: { partitions: { offset: string }[] }[] }
+      ).responses[0]?.partitions ?? [];
+    const hw = BigInt(hwPartition?.offset ?? '0');
     let end = await offset(false); // last stable offset (READ_COMMITTED)
     for (let waited = 0; end < hw; waited += 50) {
       if (waited >= PROGRESS_STABLE_WAIT_MS)
@@ -269,7 +261,6 @@ export async function lastCommittedValue(kafka: Kafka, topic: string): Promise<s
       end = await offset(false);
     }
     const low = await offset(true);
-    const broker = await cluster.findBroker({ nodeId: String(meta.leader) });
     let window = BigInt(PROGRESS_WINDOW);
     for (;;) {
       const start = end - window > low ? end - window : low;
