@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { OutboxBatch, OutboxDeliveryLog, OutboxMessage } from '@hub/persistence';
 import type { TopicNamer } from './kafka-client';
 import { kafkaJsCluster } from './kafka-client';
+import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 
 /** Options of {@link KafkaOutboxSink}. */
 export interface KafkaOutboxSinkOptions {
@@ -85,9 +86,11 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
     const admin = this.opts.kafka.admin();
     await admin.connect();
     try {
-      // false (not an error) when it exists; one partition, one small record per batch, kept a day
+      // false (not an error) when it exists; one partition, one small record per batch, kept a day. Not
+      // kafkajs' waitForLeaders: on a fresh broker it fails with UNKNOWN_TOPIC_OR_PARTITION while metadata lags
+      // (see provisionTopics); instead wait below until the leader serves the partition.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [
           {
             topic: this.progressTopic,
@@ -100,6 +103,10 @@ export class KafkaOutboxSink implements OutboxDeliveryLog {
           },
         ],
       });
+      await retry(handleAll, {
+        maxAttempts: 12,
+        backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 3000 }),
+      }).execute(() => admin.fetchTopicOffsets(this.progressTopic));
       this.topicReady = true;
     } finally {
       await admin.disconnect();
