@@ -69,12 +69,10 @@ import { FORMS_OPTIONS } from './forms/forms.tokens';
 import { IssueFormLinkUseCase } from './forms/usecases/issue-form-link.usecase';
 import { ManageFormTemplatesUseCase } from './forms/usecases/manage-form-templates.usecase';
 import { SubmitFormUseCase } from './forms/usecases/submit-form.usecase';
-import {
-  CALLBACK_NOTIFIER_OPTIONS,
-  CallbackNotifier,
-  LoggingSmsStub,
-  SMS_PORT,
-} from './customer-callbacks/callback-notifier';
+import { CALLBACK_NOTIFIER_OPTIONS, CallbackNotifier } from './customer-callbacks/callback-notifier';
+import { SMS_PORT } from './customer-callbacks/sms/sms-port';
+import { TENANT_SMS_OPTIONS, TenantSmsGateway } from './customer-callbacks/sms/tenant-sms';
+import { TwilioStatusController } from './customer-callbacks/sms/twilio-status.controller';
 import {
   CALLBACK_DISPATCHER_OPTIONS,
   CallbackNotificationDispatcher,
@@ -134,6 +132,7 @@ export class AppModule {
         FormLinksController,
         FormPageController,
         CustomerCallbacksController,
+        TwilioStatusController,
       ],
       providers: [
         { provide: ENRICHMENT_OPTIONS, useValue: { llmMaxTimeoutMs: config.SUMMARY_LLM_MAX_TIMEOUT_MS } },
@@ -271,8 +270,9 @@ export class AppModule {
             from: config.CUSTOMER_CALLBACK_MAIL_FROM,
           },
         },
-        // STAND-IN: no SMS provider adapter yet (docs/callbacks.md)
-        { provide: SMS_PORT, inject: [LOGGER], useFactory: (logger: Logger) => new LoggingSmsStub(logger) },
+        { provide: TENANT_SMS_OPTIONS, useValue: { statusCallbackBaseUrl: config.SMS_STATUS_CALLBACK_BASE_URL } },
+        TenantSmsGateway,
+        { provide: SMS_PORT, useExisting: TenantSmsGateway },
         { provide: CALLBACK_DISPATCHER_OPTIONS, useValue: { pollMs: config.CUSTOMER_CALLBACK_POLL_MS } },
         {
           provide: CALLBACK_BOOKING_OPTIONS,

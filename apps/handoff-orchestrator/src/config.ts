@@ -170,6 +170,12 @@ const HandoffOrchestratorConfigFields = z.object({
     .min(1)
     .max(24 * 60)
     .default(15),
+  /**
+   * Public origin of this service as the tenants' SMS provider reaches it (`https://hub.example.com`): Twilio posts
+   * delivery statuses of callback SMS to `{origin}/v1/sms/twilio/{integrationId}/status?n=…` and signs that exact
+   * URL. Unset → no status callbacks are requested (and the route refuses every post).
+   */
+  SMS_STATUS_CALLBACK_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Pause between scans for due callback notifications, ms. */
   CUSTOMER_CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(1000),
   /**

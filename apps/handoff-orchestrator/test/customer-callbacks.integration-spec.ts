@@ -196,7 +196,7 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
       expect(r.sent_at).toBeNull();
     }
 
-    // the clock reaches the reminder (moved, not waited for): it is sent once, to both sides
+    // the clock reaches the reminder (moved, not waited for): it is sent once, to both sides (e-mail; SMS below)
     await sql(
       world,
       `UPDATE customer_callback_notifications SET due_at = now() WHERE callback_id = $1 AND kind = 'reminder'`,
@@ -210,7 +210,15 @@ describe('scheduled customer callbacks (real CalDAV server, real SMTP server, re
       `SELECT count(*)::int AS n FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder' AND sent_at IS NOT NULL`,
       [cb.id],
     );
-    expect(sent[0].n).toBe(3);
+    expect(sent[0].n).toBe(2);
+    // this tenant has no SMS provider integration: the SMS reminder fails clearly (never "sent"), once
+    const sms = await sql(
+      world,
+      `SELECT sent_at, failed_at, last_error FROM customer_callback_notifications WHERE callback_id = $1 AND kind = 'reminder' AND medium = 'sms'`,
+      [cb.id],
+    );
+    expect(sms[0]).toMatchObject({ sent_at: null, failed_at: expect.any(Date) });
+    expect(sms[0].last_error).toMatch(/no SMS provider is configured/);
   });
 
   it('reschedule moves the booking, the calendar event and the reminder; cancel removes them and mails a CANCEL', async () => {

@@ -214,6 +214,48 @@ export const IntegrationConfigSchemas = {
   /** Amazon Connect contact center (escalation target of @hub/ccaas, seed 004). */
   amazon_connect: { config: AmazonConnectConfigSchema, secrets: AmazonConnectSecretsSchema },
   /**
+   * Twilio Programmable Messaging (https://www.twilio.com/docs/messaging/api/message-resource) for the SMS of
+   * scheduled callbacks (`POST /2010-04-01/Accounts/{accountSid}/Messages.json`). Sender: `from` (an E.164 Twilio
+   * number) or `messagingServiceSid`. Requests authenticate with HTTP Basic `apiKeySid:apiKeySecret` when an API key
+   * is set, else `accountSid:authToken`; `authToken` (the account's primary Auth Token) always verifies the
+   * `X-Twilio-Signature` of delivery-status callbacks. `baseUrl` replaces `https://api.twilio.com` (local test
+   * servers; vetted by the outbound URL policy).
+   */
+  sms_twilio: {
+    config: z
+      .object({
+        accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC + 32 hex digits)'),
+        from: z
+          .string()
+          .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number')
+          .optional(),
+        messagingServiceSid: z
+          .string()
+          .regex(/^MG[0-9a-fA-F]{32}$/, 'a Messaging Service SID (MG + 32 hex digits)')
+          .optional(),
+        baseUrl: z.url().default('https://api.twilio.com'),
+        /** Per-request timeout, ms. */
+        requestTimeoutMs: z.number().int().min(500).max(60000).default(10000),
+      })
+      .refine((c) => Boolean(c.from) !== Boolean(c.messagingServiceSid), {
+        message: 'set exactly one of from or messagingServiceSid',
+        path: ['from'],
+      }),
+    secrets: z
+      .object({
+        authToken: z.string().min(16),
+        apiKeySid: z
+          .string()
+          .regex(/^SK[0-9a-fA-F]{32}$/, 'a Twilio API key SID (SK + 32 hex digits)')
+          .optional(),
+        apiKeySecret: z.string().min(1).optional(),
+      })
+      .refine((s) => Boolean(s.apiKeySid) === Boolean(s.apiKeySecret), {
+        message: 'set apiKeySid and apiKeySecret together',
+        path: ['apiKeySecret'],
+      }),
+  },
+  /**
    * A team calendar over CalDAV (RFC 4791; `@hub/calendars` CalDavCalendar) for scheduled callbacks: the calendar
    * collection URL and optional HTTP Basic credentials.
    */
@@ -274,6 +316,7 @@ export function outboundUrlsOf(
     calendar_caldav: ['calendarUrl'],
     calendar_google: ['baseUrl'],
     calendar_microsoft: ['baseUrl'],
+    sms_twilio: ['baseUrl'],
   };
   const out = (fields[type] ?? [])
     .filter((f) => typeof config[f] === 'string')

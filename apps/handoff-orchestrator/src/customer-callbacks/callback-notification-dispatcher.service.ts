@@ -4,7 +4,11 @@ import { LOGGER } from '@hub/observability';
 import { CallbackClock } from './callback-clock';
 import { CallbackNotifier } from './callback-notifier';
 import { StartCallbackWorkItemUseCase } from './usecases/start-callback-work-item.usecase';
-import { CustomerCallbackRepository, type ClaimedNotification } from './customer-callback.repository';
+import {
+  CustomerCallbackRepository,
+  type ClaimedNotification,
+  type DeliveryReceipt,
+} from './customer-callback.repository';
 
 /** Injection token of {@link CallbackDispatcherOptions}. */
 export const CALLBACK_DISPATCHER_OPTIONS = Symbol('CALLBACK_DISPATCHER_OPTIONS');
@@ -21,7 +25,8 @@ export interface CallbackDispatcherOptions {
  * (`hub_due_callback_notifications`, a SECURITY DEFINER system path) and delivers each inside its tenant's
  * transaction under `FOR UPDATE SKIP LOCKED`, marking it sent in that transaction: it survives restarts,
  * replicas never send one twice, and a failed send is retried with exponential backoff (≤ 5 min, 10 attempts).
- * A crash between the SMTP answer and the commit re-sends that one message (at-least-once).
+ * A crash between the SMTP answer and the commit re-sends that one message (at-least-once). A
+ * `PermanentDeliveryError` (no SMS provider, invalid number …) marks the row failed at once, never retried.
  */
 @Injectable()
 export class CallbackNotificationDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -74,7 +79,7 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
     return sent;
   }
 
-  private async send(n: ClaimedNotification): Promise<void> {
+  private async send(n: ClaimedNotification): Promise<DeliveryReceipt | void> {
     const cb = n.callback;
     if (n.kind === 'work_item') return this.workItems.execute(cb);
     const team = await this.repo.team(cb.tenantId, cb.queueId);
@@ -83,7 +88,7 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
       n.recipient === 'agent' ? team?.agentEmail : n.medium === 'sms' ? cb.customerPhone : cb.customerEmail;
     if (!to) return; // the address was removed since: nothing to send
     try {
-      await this.notifier.send(n, to, zone);
+      return await this.notifier.send(n, to, zone);
     } catch (e) {
       this.logger.warn(
         { callbackId: cb.id, kind: n.kind, medium: n.medium, err: (e as Error).message },

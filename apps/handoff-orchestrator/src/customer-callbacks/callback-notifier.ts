@@ -4,7 +4,8 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { buildICalendar } from '@hub/calendars';
 import { LOGGER } from '@hub/observability';
-import type { ClaimedNotification, CustomerCallback } from './customer-callback.repository';
+import type { ClaimedNotification, CustomerCallback, DeliveryReceipt } from './customer-callback.repository';
+import { SMS_PORT, type SmsPort } from './sms/sms-port';
 
 /** Injection token of {@link CallbackNotifierOptions}. */
 export const CALLBACK_NOTIFIER_OPTIONS = Symbol('CALLBACK_NOTIFIER_OPTIONS');
@@ -14,31 +15,6 @@ export interface CallbackNotifierOptions {
   /** `smtp://host:port` or `smtps://user:pass@host:port`; null = e-mail disabled (notifications fail and retry). */
   smtpUrl: string | null;
   from: string;
-}
-
-/** Sends text messages. Production adapters (Twilio, Vonage …) are not built; see {@link LoggingSmsStub}. */
-export interface SmsPort {
-  /**
-   * Sends `text` to an E.164 number.
-   * @throws on refusal (the notification is retried with backoff)
-   */
-  send(to: string, text: string): Promise<void>;
-}
-/** Injection token of the {@link SmsPort}. */
-export const SMS_PORT = Symbol('SMS_PORT');
-
-/**
- * STAND-IN SMS adapter: logs the message (number masked to its last 4 digits) and keeps the last 100 in memory
- * (`sent`, for tests). Sends nothing. Replace with a provider adapter behind {@link SmsPort}.
- */
-export class LoggingSmsStub implements SmsPort {
-  readonly sent: { to: string; text: string }[] = [];
-  constructor(private readonly logger?: Logger) {}
-  async send(to: string, text: string): Promise<void> {
-    this.sent.push({ to, text });
-    if (this.sent.length > 100) this.sent.shift();
-    this.logger?.info({ to: `…${to.slice(-4)}` }, 'callback SMS (stub adapter: not sent)');
-  }
 }
 
 const TITLES = {
@@ -56,7 +32,8 @@ export function describeSlot(cb: CustomerCallback, zone: string): string {
 /**
  * Sends one callback notification: e-mail through nodemailer (SMTP) with the booking as an iCalendar
  * attachment and `text/calendar` alternative (METHOD:REQUEST for confirmation/reminder, CANCEL for a
- * cancellation; UID = booking id, SEQUENCE = reschedule count), or SMS through the {@link SmsPort}.
+ * cancellation; UID = booking id, SEQUENCE = reschedule count), or SMS through the {@link SmsPort} (the tenant's
+ * provider integration, e.g. Twilio).
  */
 @Injectable()
 export class CallbackNotifier implements OnApplicationShutdown {
@@ -76,13 +53,19 @@ export class CallbackNotifier implements OnApplicationShutdown {
 
   /**
    * @param to the recipient's address (e-mail or E.164)
-   * @throws when the medium is not configured or the server refuses
+   * @returns the SMS provider's receipt (message id, status); nothing for e-mail
+   * @throws PermanentDeliveryError (never retried: no SMS provider, invalid number …); any other error when the
+   *         medium is not configured or the server refuses (retried)
    */
-  async send(n: ClaimedNotification, to: string, zone: string): Promise<void> {
+  async send(n: ClaimedNotification, to: string, zone: string): Promise<DeliveryReceipt | void> {
     const cb = n.callback;
     const when = describeSlot(cb, zone);
     const text = `${TITLES[n.kind]}: ${cb.channel} callback ${n.kind === 'cancellation' ? 'that was planned for' : 'on'} ${when}. Reference ${cb.id}.`;
-    if (n.medium === 'sms') return this.sms.send(to, text);
+    if (n.medium === 'sms') {
+      const r = await this.sms.send({ tenantId: cb.tenantId, to, text, notificationId: n.id });
+      this.logger.debug({ callbackId: cb.id, kind: n.kind, messageId: r.messageId }, 'callback SMS accepted');
+      return { provider: r.provider, providerMessageId: r.messageId, deliveryStatus: r.status };
+    }
     if (!this.transport) throw new Error('e-mail is not configured (CUSTOMER_CALLBACK_SMTP_URL)');
     const method = n.kind === 'cancellation' ? 'CANCEL' : 'REQUEST';
     const ics = buildICalendar(

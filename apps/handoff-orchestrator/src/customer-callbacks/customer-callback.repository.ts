@@ -5,6 +5,7 @@ import type { TimeRange } from '@hub/calendars';
 import type { DateOverrideInput, HolidayRuleInput, WeeklyIntervalInput } from './callbacks.schemas';
 import { inTenantTransaction, PG_POOL } from '@hub/persistence';
 import type { CallbackTeamInput } from './callbacks.schemas';
+import { PermanentDeliveryError } from './sms/sms-port';
 
 /** A team's stored callback settings (`callback_teams`). */
 export interface CallbackTeam {
@@ -65,6 +66,26 @@ export interface ClaimedNotification {
   attempts: number;
   callback: CustomerCallback;
 }
+
+/** What a provider answered when it accepted a notification (SMS), stored on the row. */
+export interface DeliveryReceipt {
+  provider: string;
+  providerMessageId: string;
+  deliveryStatus: string;
+}
+
+/** Delivery statuses of a provider's status callbacks (Twilio `MessageStatus`), in the order they can follow. */
+export const DELIVERY_STATUS_RANK: Record<string, number> = {
+  accepted: 1,
+  scheduled: 1,
+  queued: 2,
+  sending: 3,
+  sent: 4,
+  delivered: 5,
+  undelivered: 5,
+  failed: 5,
+  read: 6,
+};
 
 /** The booking overlaps another `booked` row of the team (exclusion constraint `customer_callbacks_no_double_booking`). */
 export class SlotTakenError extends Error {
@@ -313,14 +334,15 @@ export class CustomerCallbackRepository {
   }
 
   /**
-   * Claims one due notification (`FOR UPDATE SKIP LOCKED`), runs `send` and marks it sent — or records the error
-   * and pushes it back with backoff — in the same transaction: replicas never send it twice.
+   * Claims one due notification (`FOR UPDATE SKIP LOCKED`), runs `send` and marks it sent (with the provider's
+   * receipt, if any) — or records the error and pushes it back with backoff, or, for a {@link PermanentDeliveryError},
+   * marks it failed for good (`failed_at`) — in the same transaction: replicas never send it twice.
    * @returns whether it was sent (false: claimed elsewhere, already sent, or failed)
    */
   async deliver(
     tenantId: string,
     id: string,
-    send: (n: ClaimedNotification) => Promise<void>,
+    send: (n: ClaimedNotification) => Promise<DeliveryReceipt | void>,
   ): Promise<boolean> {
     return inTenantTransaction(this.pool, tenantId, async (db) => {
       const { rows } = await db.query<{
@@ -343,8 +365,9 @@ export class CustomerCallbackRepository {
           [n.callbackId],
         )
       ).rows[0];
+      let receipt: DeliveryReceipt | void;
       try {
-        await send({
+        receipt = await send({
           id: n.id,
           kind: n.kind,
           recipient: n.recipient,
@@ -353,6 +376,15 @@ export class CustomerCallbackRepository {
           callback: cb,
         });
       } catch (e) {
+        if (e instanceof PermanentDeliveryError) {
+          await db.query(
+            `UPDATE customer_callback_notifications SET attempts = attempts + 1, last_error = $2,
+               failed_at = clock_timestamp(), delivery_error_code = $3
+             WHERE id = $1::uuid`,
+            [id, `${e.field}: ${e.message}`.slice(0, 500), e.providerCode ?? null],
+          );
+          return false;
+        }
         await db.query(
           `UPDATE customer_callback_notifications SET attempts = attempts + 1, last_error = $2,
              due_at = clock_timestamp() + make_interval(secs => least(300, power(2, attempts + 1)))
@@ -362,21 +394,77 @@ export class CustomerCallbackRepository {
         return false;
       }
       await db.query(
-        'UPDATE customer_callback_notifications SET sent_at = clock_timestamp(), attempts = attempts + 1 WHERE id = $1::uuid',
-        [id],
+        `UPDATE customer_callback_notifications SET sent_at = clock_timestamp(), attempts = attempts + 1,
+           provider = $2, provider_message_id = $3, delivery_status = $4,
+           delivery_updated_at = CASE WHEN $4::text IS NULL THEN NULL ELSE clock_timestamp() END
+         WHERE id = $1::uuid`,
+        [id, receipt?.provider ?? null, receipt?.providerMessageId ?? null, receipt?.deliveryStatus ?? null],
       );
       return true;
     });
+  }
+
+  /**
+   * Records a provider's delivery-status callback on the notification it names (tenant transaction). The row is
+   * updated only when `providerMessageId` matches the one stored at sending (a callback racing the sending
+   * transaction waits for its row lock and then sees the stored id) and the status does not step back
+   * ({@link DELIVERY_STATUS_RANK}: a late `sent` never overwrites `delivered`).
+   * @returns whether the row changed
+   */
+  async recordDeliveryStatus(
+    tenantId: string,
+    notificationId: string,
+    update: { provider: string; providerMessageId: string; status: string; errorCode: string | null },
+  ): Promise<boolean> {
+    if (!/^[0-9a-f-]{36}$/i.test(notificationId)) return false;
+    const rank = DELIVERY_STATUS_RANK[update.status] ?? 0;
+    // the row's status may not step back: statuses ranked above the new one block the update
+    const later = Object.keys(DELIVERY_STATUS_RANK).filter((k) => (DELIVERY_STATUS_RANK[k] ?? 0) > rank);
+    const { rowCount } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      db.query(
+        `UPDATE customer_callback_notifications n SET delivery_status = $4, delivery_error_code = $5,
+           delivery_updated_at = clock_timestamp()
+         WHERE n.id = $1::uuid AND n.provider = $2 AND n.provider_message_id = $3
+           AND (n.delivery_status IS NULL OR NOT (n.delivery_status = ANY($6::text[])))`,
+        [
+          notificationId,
+          update.provider,
+          update.providerMessageId,
+          update.status,
+          update.errorCode,
+          later,
+        ],
+      ),
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   /** The notifications of a booking (tests, the callback view). */
   async notificationsOf(
     tenantId: string,
     callbackId: string,
-  ): Promise<{ kind: string; recipient: string; medium: string; dueAt: Date; sentAt: Date | null }[]> {
+  ): Promise<
+    {
+      id: string;
+      kind: string;
+      recipient: string;
+      medium: string;
+      dueAt: Date;
+      sentAt: Date | null;
+      failedAt: Date | null;
+      lastError: string | null;
+      provider: string | null;
+      providerMessageId: string | null;
+      deliveryStatus: string | null;
+      deliveryErrorCode: string | null;
+    }[]
+  > {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
       db.query(
-        `SELECT kind, recipient, medium, due_at AS "dueAt", sent_at AS "sentAt" FROM customer_callback_notifications
+        `SELECT id, kind, recipient, medium, due_at AS "dueAt", sent_at AS "sentAt", failed_at AS "failedAt",
+           last_error AS "lastError", provider, provider_message_id AS "providerMessageId",
+           delivery_status AS "deliveryStatus", delivery_error_code AS "deliveryErrorCode"
+         FROM customer_callback_notifications
          WHERE callback_id = $1::uuid ORDER BY due_at, kind, recipient`,
         [callbackId],
       ),
