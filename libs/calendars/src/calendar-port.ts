@@ -81,8 +81,29 @@ export type CalendarFetch = (
   init: { method: string; headers: Record<string, string>; body?: string },
 ) => Promise<Response>;
 
-/** Supplies a current OAuth 2.0 access token (RFC 6750 bearer) for Google / Microsoft Graph. */
-export type AccessTokenProvider = () => Promise<string>;
+/**
+ * Supplies a current OAuth 2.0 access token (RFC 6750 bearer) for Google / Microsoft Graph. The adapters call it
+ * with `forceRefresh: true` once after a 401 and retry with the new token (when it differs). A stored static token
+ * may ignore the argument; {@link OAuthTokenSource} refreshes.
+ */
+export type AccessTokenProvider = (opts?: { forceRefresh?: boolean }) => Promise<string>;
+
+/**
+ * Sends `request(token)` with the provider's token; on a 401 asks once for a fresh token and, when it differs,
+ * sends again (RFC 6750 §3.1 `invalid_token`: the token expired or was revoked early).
+ */
+export async function withBearerRetry(
+  token: AccessTokenProvider,
+  request: (bearer: string) => Promise<Response>,
+): Promise<Response> {
+  const first = await token();
+  const res = await request(first);
+  if (res.status !== 401) return res;
+  const fresh = await token({ forceRefresh: true });
+  if (fresh === first) return res;
+  await res.body?.cancel().catch(() => undefined);
+  return request(fresh);
+}
 
 /** Merges overlapping or touching ranges; input in any order, output sorted by start. */
 export function mergeRanges(ranges: readonly TimeRange[]): TimeRange[] {

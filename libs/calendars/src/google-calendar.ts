@@ -7,6 +7,7 @@ import {
   type CalendarPort,
   type CreatedCalendarEvent,
   type TimeRange,
+  withBearerRetry,
 } from './calendar-port';
 
 /** A Google calendar (Calendar API v3). */
@@ -26,7 +27,7 @@ interface FreeBusyResponse {
  * answer `calendars[id].busy[]`, per-calendar `errors[]` raised), events by `POST /calendars/{id}/events`
  * (`iCalUID` = booking id, `sendUpdates=none`: the hub sends its own invites) and
  * `DELETE /calendars/{id}/events/{eventId}` (410 Gone = already deleted). Every call carries
- * `Authorization: Bearer <token>` (RFC 6750) from the token provider.
+ * `Authorization: Bearer <token>` (RFC 6750) from the token provider; a 401 gets one retry with a refreshed token.
  */
 export class GoogleCalendar implements CalendarPort {
   private readonly base: string;
@@ -39,17 +40,18 @@ export class GoogleCalendar implements CalendarPort {
     this.base = (config.baseUrl ?? 'https://www.googleapis.com/calendar/v3').replace(/\/+$/, '');
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
-    const res = await this.fetchImpl(`${this.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${await this.token()}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return res;
+  private call(method: string, path: string, body?: unknown): Promise<Response> {
+    return withBearerRetry(this.token, (bearer) =>
+      this.fetchImpl(`${this.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    );
   }
 
   private async fail(res: Response, what: string): Promise<never> {

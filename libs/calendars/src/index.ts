@@ -4,3 +4,4 @@ export * from './caldav-calendar';
 export * from './google-calendar';
 export * from './microsoft-graph-calendar';
 export * from './slots';
+export * from './oauth-token-source';

@@ -8,6 +8,7 @@ import {
   type CalendarPort,
   type CreatedCalendarEvent,
   type TimeRange,
+  withBearerRetry,
 } from './calendar-port';
 
 /** A Microsoft 365 / Outlook calendar through Microsoft Graph v1.0. */
@@ -40,7 +41,8 @@ const BUSY_STATUSES = new Set(['busy', 'tentative', 'oof', 'workingElsewhere']);
  * Microsoft Graph v1.0: busy time from `POST /users/{user}/calendar/getSchedule` (times asked and answered in
  * UTC; items with status busy / tentative / oof / workingElsewhere count as busy; a per-schedule `error` is
  * raised), events by `POST /users/{user}/calendar/events` (`transactionId` = booking id, so a retried create is
- * not duplicated) and `DELETE /users/{user}/events/{id}`. Every call carries `Authorization: Bearer <token>`.
+ * not duplicated) and `DELETE /users/{user}/events/{id}`. Every call carries `Authorization: Bearer <token>`; a 401
+ * gets one retry with a refreshed token.
  */
 export class MicrosoftGraphCalendar implements CalendarPort {
   private readonly base: string;
@@ -57,17 +59,19 @@ export class MicrosoftGraphCalendar implements CalendarPort {
     return `/users/${encodeURIComponent(this.config.user)}`;
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
-    return this.fetchImpl(`${this.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${await this.token()}`,
-        accept: 'application/json',
-        prefer: 'outlook.timezone="UTC"',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  private call(method: string, path: string, body?: unknown): Promise<Response> {
+    return withBearerRetry(this.token, (bearer) =>
+      this.fetchImpl(`${this.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          accept: 'application/json',
+          prefer: 'outlook.timezone="UTC"',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+    );
   }
 
   private async fail(res: Response, what: string): Promise<never> {

@@ -1,2 +1,3 @@
 export * from './xandikos';
 export * from './fake-calendar-apis';
+export * from './fake-token-server';
