@@ -266,24 +266,62 @@ export const IntegrationConfigSchemas = {
       .default({}),
   },
   /**
-   * A team calendar in Google Calendar (API v3 freeBusy / events). `accessToken` is an OAuth 2.0 bearer token
-   * stored as given (no refresh flow yet); `baseUrl` replaces the API root (local test servers).
+   * A team calendar in Google Calendar (API v3 freeBusy / events). Secrets: an OAuth 2.0 web client (`clientId`,
+   * `clientSecret`) with the `refreshToken` of the calendar owner's consent — access tokens are then fetched from
+   * `tokenUrl` (default `https://oauth2.googleapis.com/token`), cached and refreshed — or, for compatibility, a
+   * static `accessToken` used as stored (≈ 1 h). `baseUrl` replaces the API root (local test servers).
    */
   calendar_google: {
-    config: z.object({ calendarId: z.string().min(1), baseUrl: z.url().optional() }),
-    secrets: z.object({ accessToken: z.string().min(1) }),
+    config: z.object({
+      calendarId: z.string().min(1),
+      baseUrl: z.url().optional(),
+      tokenUrl: z.url().optional(),
+    }),
+    secrets: z
+      .object({
+        accessToken: z.string().min(1).optional(),
+        clientId: z.string().min(1).optional(),
+        clientSecret: z.string().min(1).optional(),
+        refreshToken: z.string().min(1).optional(),
+      })
+      .refine((s) => s.accessToken || (s.clientId && s.clientSecret && s.refreshToken), {
+        message: 'set clientId, clientSecret and refreshToken (or a static accessToken)',
+        path: ['refreshToken'],
+      }),
   },
   /**
-   * A team calendar in Microsoft 365 through Microsoft Graph (getSchedule / calendar events). `accessToken` as
-   * for Google (no refresh flow yet).
+   * A team calendar in Microsoft 365 through Microsoft Graph (getSchedule / calendar events). Secrets, one of:
+   * delegated — `clientId`, `clientSecret`, `refreshToken` (scope `config.scope`, default
+   * `offline_access https://graph.microsoft.com/Calendars.ReadWrite`); app-only — `clientId`, `clientSecret`
+   * (client credentials, scope `https://graph.microsoft.com/.default`; needs `config.tenantId` or `tokenUrl`); or a
+   * static `accessToken` (compatibility). `tokenUrl` defaults to
+   * `https://login.microsoftonline.com/{tenantId}/oauth2/v2.0/token` (`common` without `tenantId`).
    */
   calendar_microsoft: {
     config: z.object({
       user: z.string().min(1),
       schedule: z.string().min(1).optional(),
       baseUrl: z.url().optional(),
+      /** Entra ID (Azure AD) tenant: GUID or domain. */
+      tenantId: z
+        .string()
+        .regex(/^[A-Za-z0-9.-]{1,100}$/, 'an Entra ID tenant id (GUID) or domain')
+        .optional(),
+      tokenUrl: z.url().optional(),
+      /** Scopes of a delegated refresh (space-separated). */
+      scope: z.string().min(1).optional(),
     }),
-    secrets: z.object({ accessToken: z.string().min(1) }),
+    secrets: z
+      .object({
+        accessToken: z.string().min(1).optional(),
+        clientId: z.string().min(1).optional(),
+        clientSecret: z.string().min(1).optional(),
+        refreshToken: z.string().min(1).optional(),
+      })
+      .refine((s) => s.accessToken || (s.clientId && s.clientSecret), {
+        message: 'set clientId and clientSecret (+ refreshToken for delegated access), or a static accessToken',
+        path: ['clientSecret'],
+      }),
   },
 } as const;
 
@@ -314,8 +352,8 @@ export function outboundUrlsOf(
     genesys_cloud: ['loginBaseUrl', 'apiBaseUrl'],
     eightbyeight_cc: ['baseUrl'],
     calendar_caldav: ['calendarUrl'],
-    calendar_google: ['baseUrl'],
-    calendar_microsoft: ['baseUrl'],
+    calendar_google: ['baseUrl', 'tokenUrl'],
+    calendar_microsoft: ['baseUrl', 'tokenUrl'],
     sms_twilio: ['baseUrl'],
   };
   const out = (fields[type] ?? [])
