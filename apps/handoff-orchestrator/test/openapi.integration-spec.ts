@@ -56,6 +56,7 @@ const OPERATIONS: RouteKey[] = [
   'POST /v1/callbacks',
   'GET /v1/callbacks/{id}',
   'PATCH /v1/callbacks/{id}',
+  'POST /v1/sms/twilio/{integrationId}/status',
 ];
 /**
  * Routes without a hub credential: probes, and the contact-center webhook (authenticated by the vendor's
@@ -69,6 +70,8 @@ const PUBLIC: RouteKey[] = [
   // the secure form page: the signed link is the credential (forms.integration-spec.ts: 401/404/410)
   'GET /forms/{token}',
   'POST /forms/{token}',
+  // Twilio's delivery-status callbacks: X-Twilio-Signature is the credential (callback-sms.integration-spec.ts: 401)
+  'POST /v1/sms/twilio/{integrationId}/status',
 ];
 const DETECTORS = [
   'human_request',

@@ -11,7 +11,7 @@ import {
   UnauthorizedException,
   type RawBodyRequest,
 } from '@nestjs/common';
-import { ApiExtension, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtension, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { Logger } from 'pino';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
@@ -68,6 +68,7 @@ export class TwilioStatusController {
   @HttpCode(204)
   @ApiOperation({ summary: "Twilio's signed SMS delivery-status callback (form-encoded, X-Twilio-Signature)" })
   @ApiExtension('x-vendor-deliveries', jsonSchemaOf(TwilioStatusCallbackSchema, 'input'))
+  @ApiResponse({ status: 204, description: 'Verified; the status is recorded (or ignored when stale / unknown)' })
   @ApiProblem(401, 'Unknown integration, or X-Twilio-Signature does not verify (nothing changed)')
   async status(
     @Param('integrationId') integrationId: string,
