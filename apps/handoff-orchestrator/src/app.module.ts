@@ -2,7 +2,7 @@ import { AuthModule } from '@hub/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { MessagingModule } from '@hub/messaging';
-import { LOGGER, ObservabilityModule } from '@hub/observability';
+import { ObservabilityModule } from '@hub/observability';
 import { PersistenceModule } from '@hub/persistence';
 import { RealtimeModule } from '@hub/realtime';
 import type { HandoffOrchestratorConfig } from './config';
@@ -270,7 +270,10 @@ export class AppModule {
             from: config.CUSTOMER_CALLBACK_MAIL_FROM,
           },
         },
-        { provide: TENANT_SMS_OPTIONS, useValue: { statusCallbackBaseUrl: config.SMS_STATUS_CALLBACK_BASE_URL } },
+        {
+          provide: TENANT_SMS_OPTIONS,
+          useValue: { statusCallbackBaseUrl: config.SMS_STATUS_CALLBACK_BASE_URL },
+        },
         TenantSmsGateway,
         { provide: SMS_PORT, useExisting: TenantSmsGateway },
         { provide: CALLBACK_DISPATCHER_OPTIONS, useValue: { pollMs: config.CUSTOMER_CALLBACK_POLL_MS } },

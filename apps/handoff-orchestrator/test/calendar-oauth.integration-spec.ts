@@ -30,7 +30,8 @@ describe('calendar OAuth token refresh (local token endpoints, real service and 
   let googleIntegration: string;
   const queues: Record<string, string> = {};
 
-  const api = (method: string, path: string, body?: unknown) => http(svc.url, method, path, { tenant: T, body });
+  const api = (method: string, path: string, body?: unknown) =>
+    http(svc.url, method, path, { tenant: T, body });
   const slots = (q: string) =>
     api('POST', '/v1/callbacks/slots', { queueId: q, customerId: 'c1', channel: 'voice' });
   const storedSecrets = (id: string) =>

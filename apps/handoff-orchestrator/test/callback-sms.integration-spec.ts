@@ -139,7 +139,9 @@ describe('callback SMS through Twilio (local Twilio wire-format server, real Pos
     const cb = await book(PHONE);
     const msg = await messageFor(cb.id);
     expect(msg).toMatchObject({ to: PHONE, from: FROM, messagingServiceSid: null, authUser: API_KEY.sid });
-    expect(msg.body).toMatch(/^Your callback is booked: voice callback on .+ \(Europe\/Berlin\)\. Reference /);
+    expect(msg.body).toMatch(
+      /^Your callback is booked: voice callback on .+ \(Europe\/Berlin\)\. Reference /,
+    );
     const row = await waitFor(async () => {
       const r = await smsRow(cb.id);
       return r?.sent_at ? r : null;
@@ -188,7 +190,10 @@ describe('callback SMS through Twilio (local Twilio wire-format server, real Pos
     const msg = await messageFor(cb.id);
     await waitFor(async () => ((await smsRow(cb.id))?.sent_at ? true : null));
     expect(await twilio.postStatus(msg, 'undelivered', { errorCode: '30003' })).toBe(204);
-    expect(await smsRow(cb.id)).toMatchObject({ delivery_status: 'undelivered', delivery_error_code: '30003' });
+    expect(await smsRow(cb.id)).toMatchObject({
+      delivery_status: 'undelivered',
+      delivery_error_code: '30003',
+    });
   });
 
   it('a 429 from Twilio is transient: the notification is retried with backoff and sent once', async () => {

@@ -170,7 +170,9 @@ describe('OAuth token source (openid-client) against a local RFC 6749 token endp
       expect(err).toBeInstanceOf(CalendarReconsentRequiredError);
       expect(err).toBeInstanceOf(CalendarError);
       expect(err).toMatchObject({ integrationId: 'int-needs-consent', oauthError: 'invalid_grant' });
-      expect((err as Error).message).toMatch(/calendar integration int-needs-consent needs re-consent.*invalid_grant/);
+      expect((err as Error).message).toMatch(
+        /calendar integration int-needs-consent needs re-consent.*invalid_grant/,
+      );
       const wrongSecret = new OAuthTokenSource({
         provider: 'google',
         integrationId: 'int-2',

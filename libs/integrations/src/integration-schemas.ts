@@ -319,7 +319,8 @@ export const IntegrationConfigSchemas = {
         refreshToken: z.string().min(1).optional(),
       })
       .refine((s) => s.accessToken || (s.clientId && s.clientSecret), {
-        message: 'set clientId and clientSecret (+ refreshToken for delegated access), or a static accessToken',
+        message:
+          'set clientId and clientSecret (+ refreshToken for delegated access), or a static accessToken',
         path: ['clientSecret'],
       }),
   },

@@ -426,14 +426,7 @@ export class CustomerCallbackRepository {
            delivery_updated_at = clock_timestamp()
          WHERE n.id = $1::uuid AND n.provider = $2 AND n.provider_message_id = $3
            AND (n.delivery_status IS NULL OR NOT (n.delivery_status = ANY($6::text[])))`,
-        [
-          notificationId,
-          update.provider,
-          update.providerMessageId,
-          update.status,
-          update.errorCode,
-          later,
-        ],
+        [notificationId, update.provider, update.providerMessageId, update.status, update.errorCode, later],
       ),
     );
     return (rowCount ?? 0) > 0;

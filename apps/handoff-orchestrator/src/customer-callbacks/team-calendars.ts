@@ -94,7 +94,11 @@ export class TeamCalendars {
       let oauth: OAuthSettings | null = null;
       if (s.clientId && s.clientSecret) {
         const grant: OAuthGrant = s.refreshToken
-          ? { type: 'refresh_token', refreshToken: s.refreshToken, scope: c.scope ?? MICROSOFT_DELEGATED_SCOPE }
+          ? {
+              type: 'refresh_token',
+              refreshToken: s.refreshToken,
+              scope: c.scope ?? MICROSOFT_DELEGATED_SCOPE,
+            }
           : { type: 'client_credentials', scope: c.scope ?? MICROSOFT_GRAPH_DEFAULT_SCOPE };
         if (grant.type === 'client_credentials' && !c.tenantId && !c.tokenUrl)
           throw new CalendarError(
@@ -129,7 +133,9 @@ export class TeamCalendars {
       return async () => token;
     }
     const fingerprint = createHash('sha256')
-      .update(JSON.stringify([tenantId, oauth.tokenUrl, oauth.clientId, oauth.clientSecret, oauth.grant.scope]))
+      .update(
+        JSON.stringify([tenantId, oauth.tokenUrl, oauth.clientId, oauth.clientSecret, oauth.grant.scope]),
+      )
       .digest('hex');
     const stored = oauth.grant.type === 'refresh_token' ? oauth.grant.refreshToken : null;
     const hit = this.sources.get(integrationId);

@@ -71,7 +71,8 @@ export async function startFakeTwilio(account: FakeTwilioAccount): Promise<{
         res.end(body);
       };
       const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? '');
-      if (req.method !== 'POST' || !m) return send(404, error(404, 20404, 'The requested resource was not found'));
+      if (req.method !== 'POST' || !m)
+        return send(404, error(404, 20404, 'The requested resource was not found'));
       const [user, pass] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64')
         .toString('utf8')
         .split(':');

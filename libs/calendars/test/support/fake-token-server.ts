@@ -51,14 +51,19 @@ export async function startFakeTokenServer(opts: {
         });
         res.end(JSON.stringify(body));
       };
-      if (req.method !== 'POST' || !String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded'))
+      if (
+        req.method !== 'POST' ||
+        !String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')
+      )
         return send(400, { error: 'invalid_request', error_description: 'POST form-encoded only' });
       const p = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       let clientId = p.get('client_id') ?? '';
       let clientSecret = p.get('client_secret') ?? '';
       const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
       if (basic) {
-        const [u, s] = Buffer.from(basic[1] as string, 'base64').toString('utf8').split(':');
+        const [u, s] = Buffer.from(basic[1] as string, 'base64')
+          .toString('utf8')
+          .split(':');
         clientId = decodeURIComponent(u ?? '');
         clientSecret = decodeURIComponent(s ?? '');
       }
@@ -75,7 +80,10 @@ export async function startFakeTokenServer(opts: {
       if (grantType === 'refresh_token') {
         const rt = p.get('refresh_token') ?? '';
         if (!valid.has(rt))
-          return send(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
+          return send(400, {
+            error: 'invalid_grant',
+            error_description: 'Token has been expired or revoked.',
+          });
         let newRt: string | undefined;
         if (rotate) {
           valid.delete(rt);
@@ -95,7 +103,12 @@ export async function startFakeTokenServer(opts: {
       if (grantType === 'client_credentials') {
         issued.push(access);
         opts.onIssue?.(access);
-        return send(200, { access_token: access, token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn });
+        return send(200, {
+          access_token: access,
+          token_type: 'Bearer',
+          expires_in: expiresIn,
+          ext_expires_in: expiresIn,
+        });
       }
       return send(400, { error: 'unsupported_grant_type', error_description: `grant_type ${grantType}` });
     });

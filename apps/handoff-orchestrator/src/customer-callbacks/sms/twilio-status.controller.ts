@@ -66,9 +66,14 @@ export class TwilioStatusController {
   @AuthenticatedBy('twilio-signature')
   @Post(':integrationId/status')
   @HttpCode(204)
-  @ApiOperation({ summary: "Twilio's signed SMS delivery-status callback (form-encoded, X-Twilio-Signature)" })
+  @ApiOperation({
+    summary: "Twilio's signed SMS delivery-status callback (form-encoded, X-Twilio-Signature)",
+  })
   @ApiExtension('x-vendor-deliveries', jsonSchemaOf(TwilioStatusCallbackSchema, 'input'))
-  @ApiResponse({ status: 204, description: 'Verified; the status is recorded (or ignored when stale / unknown)' })
+  @ApiResponse({
+    status: 204,
+    description: 'Verified; the status is recorded (or ignored when stale / unknown)',
+  })
   @ApiProblem(401, 'Unknown integration, or X-Twilio-Signature does not verify (nothing changed)')
   async status(
     @Param('integrationId') integrationId: string,
