@@ -183,6 +183,20 @@ describe('callback SMS through Twilio (local Twilio wire-format server, real Pos
     };
     expect(await twilio.postStatus(wrongIntegration, 'failed')).toBe(401);
     expect(await smsRow(cb.id)).toMatchObject({ delivery_status: 'delivered', delivery_error_code: null });
+    // the booking's view shows it
+    const view = await api('GET', `/v1/callbacks/${cb.id}`);
+    expect(view.status).toBe(200);
+    expect(view.body.notifications).toContainEqual(
+      expect.objectContaining({
+        kind: 'confirmation',
+        medium: 'sms',
+        provider: 'twilio',
+        providerMessageId: msg.sid,
+        deliveryStatus: 'delivered',
+        failedAt: null,
+        sentAt: expect.any(String),
+      }),
+    );
   });
 
   it('records an undelivered status with its Twilio error code', async () => {
@@ -230,6 +244,17 @@ describe('callback SMS through Twilio (local Twilio wire-format server, real Pos
     await new Promise((r) => setTimeout(r, 2_500)); // the first backoff would have passed: no second attempt
     expect((await smsRow(cb.id)).attempts).toBe(1);
     expect(twilio.attempts.filter((a) => a.to === '+15005550001')).toHaveLength(1);
+    const view = await api('GET', `/v1/callbacks/${cb.id}`);
+    expect(view.body.notifications).toContainEqual(
+      expect.objectContaining({
+        kind: 'confirmation',
+        medium: 'sms',
+        sentAt: null,
+        failedAt: expect.any(String),
+        error: expect.stringMatching(/^customer\.phone: /),
+        deliveryErrorCode: '21211',
+      }),
+    );
   });
 
   it('a tenant without an SMS provider: the SMS notification fails clearly (never "sent"), nothing reaches Twilio', async () => {

@@ -145,3 +145,26 @@ export const CallbackViewSchema = z.object({
   rescheduledFrom: z.string().nullable(),
 });
 export type CallbackView = z.infer<typeof CallbackViewSchema>;
+
+/** One confirmation / reminder / cancellation / work item of a booking, with its delivery state. */
+export const CallbackNotificationViewSchema = z.object({
+  kind: z.enum(['confirmation', 'reminder', 'cancellation', 'work_item']),
+  recipient: z.enum(['customer', 'agent', 'queue']),
+  medium: z.enum(['email', 'sms', 'handoff']),
+  dueAt: z.iso.datetime(),
+  sentAt: z.iso.datetime().nullable(),
+  /** Set when it failed for good (never retried): the provider refused it, or no SMS provider is configured. */
+  failedAt: z.iso.datetime().nullable(),
+  /** The last failure, starting with the field to fix for a permanent one (e.g. `customer.phone: Twilio 400 …`). */
+  error: z.string().nullable(),
+  /** SMS: `twilio`, its message sid, the latest delivery status and error code from its status callbacks. */
+  provider: z.string().nullable(),
+  providerMessageId: z.string().nullable(),
+  deliveryStatus: z.string().nullable(),
+  deliveryErrorCode: z.string().nullable(),
+});
+/** `GET /v1/callbacks/{id}`: the booking and its notifications. */
+export const CallbackDetailSchema = CallbackViewSchema.extend({
+  notifications: z.array(CallbackNotificationViewSchema),
+});
+export type CallbackDetail = z.infer<typeof CallbackDetailSchema>;

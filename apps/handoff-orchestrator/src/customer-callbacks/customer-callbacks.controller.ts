@@ -7,6 +7,8 @@ import { ApiJsonBody, ApiJsonResponse, ApiProblem, ApiTenant, TenantId, ZodValid
 import { NotFoundProblem } from '../http/problems';
 import {
   BookCallbackSchema,
+  CallbackDetailSchema,
+  type CallbackDetail,
   CallbackTeamSchema,
   CallbackViewSchema,
   ProposeSlotsSchema,
@@ -166,14 +168,31 @@ export class CustomerCallbacksController {
   @Get(':id')
   @ApiOperation({ summary: 'A callback booking' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiJsonResponse(200, CallbackViewSchema, { name: 'CustomerCallback', description: 'The booking' })
+  @ApiJsonResponse(200, CallbackDetailSchema, {
+    name: 'CustomerCallbackDetail',
+    description: 'The booking and its notifications (sent, failed, SMS delivery status)',
+  })
   @ApiProblem(404, 'Unknown callback (or another tenant’s)')
-  async get(@TenantId() tenantId: string, @Param('id') id: string): Promise<CallbackView> {
+  async get(@TenantId() tenantId: string, @Param('id') id: string): Promise<CallbackDetail> {
     uuidOr404(id, 'id');
     const c = await this.repo.get(tenantId, id);
     if (!c) throw new NotFoundProblem(`callback ${id} not found`, 'id');
     const team = await this.repo.team(tenantId, c.queueId);
-    return presentCallback(c, team?.zone ?? 'UTC');
+    const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+    const notifications = (await this.repo.notificationsOf(tenantId, id)).map((n) => ({
+      kind: n.kind as CallbackDetail['notifications'][number]['kind'],
+      recipient: n.recipient as CallbackDetail['notifications'][number]['recipient'],
+      medium: n.medium as CallbackDetail['notifications'][number]['medium'],
+      dueAt: new Date(n.dueAt).toISOString(),
+      sentAt: iso(n.sentAt),
+      failedAt: iso(n.failedAt),
+      error: n.lastError,
+      provider: n.provider,
+      providerMessageId: n.providerMessageId,
+      deliveryStatus: n.deliveryStatus,
+      deliveryErrorCode: n.deliveryErrorCode,
+    }));
+    return { ...presentCallback(c, team?.zone ?? 'UTC'), notifications };
   }
 
   @RequireScopes('callbacks:write')
