@@ -62,6 +62,33 @@ describe('integrations API: outbound URL policy, unique vendor identifiers, encr
     expect(g.body.errors[0].field).toBe('config.tokenUrl');
   });
 
+  it('refuses a calendar token URL and a Twilio base URL on internal addresses, naming the field', async () => {
+    const google = await post('acme', {
+      type: 'calendar_google',
+      name: 'Google calendar',
+      config: { calendarId: 'team@example.com', tokenUrl: 'https://169.254.169.254/token' },
+      secrets: { clientId: 'c', clientSecret: 's', refreshToken: 'r' },
+    });
+    expect(google.status).toBe(400);
+    expect(google.body.errors[0].field).toBe('config.tokenUrl');
+    const ms = await post('acme', {
+      type: 'calendar_microsoft',
+      name: 'Graph calendar',
+      config: { user: 'team@example.com', tokenUrl: 'http://login.example.com/token' },
+      secrets: { clientId: 'c', clientSecret: 's' },
+    });
+    expect(ms.status).toBe(400);
+    expect(ms.body.errors[0].field).toBe('config.tokenUrl');
+    const twilio = await post('acme', {
+      type: 'sms_twilio',
+      name: 'Twilio',
+      config: { accountSid: `AC${'0'.repeat(32)}`, from: '+15017122661', baseUrl: 'https://10.1.2.3' },
+      secrets: { authToken: 'twilio-auth-token-0123456789' },
+    });
+    expect(twilio.status).toBe(400);
+    expect(twilio.body.errors[0].field).toBe('config.baseUrl');
+  });
+
   it('a second tenant cannot register the same CCAI subscription or AudioHook API key (409 naming the field)', async () => {
     const ccai = {
       type: 'ccai',
