@@ -20,6 +20,11 @@ export class HandoffMetrics {
    * `scheme`, `userinfo`, `invalid_url`).
    */
   readonly callbacksRefused: Counter<'reason'>;
+  /**
+   * Contact-center reconciliations by integration type and outcome (`adopted`, `duplicate_closed`,
+   * `uncertain_send`; see `TargetDeps.reconciliation` of `@hub/ccaas`).
+   */
+  readonly ccaasReconciliations: Counter<'type' | 'outcome'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     this.requests = new Counter({
@@ -50,6 +55,12 @@ export class HandoffMetrics {
       name: 'hub_handoff_callback_attempts_total',
       help: 'Callback delivery attempts',
       labelNames: ['result'],
+      registers: [registry],
+    });
+    this.ccaasReconciliations = new Counter({
+      name: 'hub_ccaas_reconciliations_total',
+      help: 'Contact-center reconciliations (lost answers adopted, duplicates closed, uncertain re-sends)',
+      labelNames: ['type', 'outcome'],
       registers: [registry],
     });
     this.callbacksRefused = new Counter({

@@ -251,7 +251,17 @@ export interface TargetDeps {
    * Without it the adapter keeps no journal (retries may duplicate).
    */
   journal?: StartJournal;
+  /**
+   * Counts what a vendor's reconciliation did (the orchestrator: `hub_ccaas_reconciliations_total{type,outcome}`):
+   * `adopted` (a create whose answer was lost turned out to exist and is used), `duplicate_closed` (a second
+   * platform contact of one handoff was closed), `uncertain_send` (a customer line whose answer was lost is sent
+   * again: it may show twice at the platform — a residual risk made visible).
+   */
+  reconciliation?: (e: { type: string; outcome: ReconciliationOutcome }) => void;
 }
+
+/** See {@link TargetDeps.reconciliation}. */
+export type ReconciliationOutcome = 'adopted' | 'duplicate_closed' | 'uncertain_send';
 
 /** See {@link TargetDeps.journal}. Keys are namespaced by the adapter (`<type>:<integration>:…`). */
 export interface StartJournal {
