@@ -473,6 +473,111 @@ describe('Amazon Connect escalation (e2e)', () => {
       await waitOutcome(h.id, 'accepted');
     });
 
+    const ended = (handoffId: string) =>
+      waitFor(
+        async () => {
+          const v = await status(handoffId);
+          return v.transitions.some((t) => /the platform contact ended/.test(t.detail ?? '')) ? v : null;
+        },
+        { what: 'the end on the audit trail', timeoutMs: 30_000 },
+      );
+    const noted = (handoffId: string, re: RegExp) =>
+      waitFor(
+        async () => {
+          const v = await status(handoffId);
+          return v.transitions.some((t) => re.test(t.detail ?? '')) ? v : null;
+        },
+        { what: `${re} on the audit trail`, timeoutMs: 30_000 },
+      );
+
+    it('a transferred call is followed: the old leg disconnecting is no end; StopContact and the end address the new leg', async () => {
+      const { h, contact } = await voiceHandoff();
+      const a = contact.contactId;
+      expect(await fake.deliverEvent(fake.contactEvent(a, 'CONNECTED_TO_AGENT'))).toBe(200);
+      await waitOutcome(h.id, 'accepted');
+      // The agent transfers the call (quick connect): Connect creates leg B (initiationMethod TRANSFER,
+      // previousContactId A, initialContactId A), then leg A disconnects from the agent.
+      const b = fake.transferLeg(a, 'TRANSFER');
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'INITIATED'))).toBe(200);
+      await noted(h.id, /transferred/);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(a, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'AGENT_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'QUEUED'))).toBe(200);
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'CONNECTED_TO_AGENT'))).toBe(200);
+      // (the route applies an event before it answers 200)
+      const mid = await status(h.id);
+      expect(mid.status).toBe('accepted');
+      expect(mid.transitions.some((t) => /the platform contact ended/.test(t.detail ?? ''))).toBe(false);
+      expect(relayed(h.conversationId, 'ended')).toHaveLength(0);
+      const [open] = await sql<{ status: string }>(
+        hub.world,
+        'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
+        [h.id],
+      );
+      expect(open.status).toBe('open');
+      // The hub ends the contact (e.g. the bot withdraws): StopContact goes to the leg the customer is on.
+      await hub.command(h.conversationId, {
+        command: 'end',
+        handoffId: h.id,
+        integrationId: voiceIntegration,
+        target: 'amazon_connect',
+        reason: 'withdrawn',
+      });
+      await waitFor(() => fake.contacts.get(b)?.stopped || null, {
+        what: 'StopContact of leg B',
+        timeoutMs: 30_000,
+      });
+      expect(fake.calls('StopContact').at(-1)?.body['ContactId']).toBe(b);
+    });
+
+    it('transfer events out of order: the new leg ending before its INITIATED arrived is followed and ends the handoff; nothing twice', async () => {
+      const { h, contact } = await voiceHandoff();
+      const a = contact.contactId;
+      expect(await fake.deliverEvent(fake.contactEvent(a, 'CONNECTED_TO_AGENT'))).toBe(200);
+      await waitOutcome(h.id, 'accepted');
+      const b = fake.transferLeg(a, 'QUEUE_TRANSFER');
+      const initiatedB = fake.contactEvent(b, 'INITIATED');
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'CONNECTED_TO_AGENT'))).toBe(200);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(b, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'CUSTOMER_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      const v = await ended(h.id);
+      expect(v.transitions.find((t) => /the platform contact ended/.test(t.detail ?? ''))?.detail).toMatch(
+        /by customer/,
+      );
+      // The late INITIATED of B and A's own disconnect change nothing more.
+      expect(await fake.deliverEvent(initiatedB)).toBe(200);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(a, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'AGENT_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      await waitFor(() => relayed(h.conversationId, 'ended')[0], {
+        what: 'the end on the bot channel',
+        timeoutMs: 30_000,
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(relayed(h.conversationId, 'ended')).toHaveLength(1);
+      const after = await status(h.id);
+      expect(after.transitions.filter((t) => /the platform contact ended/.test(t.detail ?? ''))).toHaveLength(
+        1,
+      );
+    });
+
     it('the call ends before an agent joined (no answer) → failed(error) naming the disconnect reason', async () => {
       const { h, contact } = await voiceHandoff();
       expect(

@@ -59,6 +59,10 @@ export interface FakeContact {
   sockets: Set<WebSocket>;
   /** Every chat item so far (what `GetTranscript` returns). */
   transcript: Record<string, unknown>[];
+  /** Transfer legs: the first contact of the chain and the one this leg was transferred from. */
+  initialContactId?: string;
+  previousContactId?: string;
+  initiationMethod?: string;
 }
 
 /** A request the fake received (after signature checks). */
@@ -247,6 +251,13 @@ export class FakeAmazonConnect {
     opts: { disconnectReason?: string; agentConnected?: boolean; queueId?: string } = {},
   ): Record<string, unknown> {
     const c = this.contacts.get(contactId);
+    const leg = c?.previousContactId
+      ? {
+          initialContactId: c.initialContactId ?? c.previousContactId,
+          previousContactId: c.previousContactId,
+          initiationMethod: c.initiationMethod ?? 'TRANSFER',
+        }
+      : { initialContactId: contactId, initiationMethod: 'API' };
     const instanceArn = `arn:aws:connect:${this.region}:123456789012:instance/${this.instanceId}`;
     const agentArn = `${instanceArn}/agent/11111111-2222-4333-8444-555555555555`;
     const queueId = opts.queueId ?? c?.queueId ?? this.queues[0].Id;
@@ -263,10 +274,9 @@ export class FakeAmazonConnect {
       detail: {
         eventType,
         contactId,
-        initialContactId: contactId,
+        ...leg,
         channel: c?.kind === 'chat' ? 'CHAT' : 'VOICE',
         instanceArn,
-        initiationMethod: 'API',
         initiationTimestamp: now,
         ...(eventType === 'QUEUED' || opts.agentConnected
           ? { queueInfo: { queueArn: `${instanceArn}/queue/${queueId}`, enqueueTimestamp: now } }
@@ -279,6 +289,32 @@ export class FakeAmazonConnect {
           : {}),
       },
     };
+  }
+
+  /**
+   * The agent (or a flow) transfers a voice contact: Connect creates a NEW contact for the next leg, with
+   * `initiationMethod` `TRANSFER` (agent transfer, quick connect) or `QUEUE_TRANSFER` (transfer to queue),
+   * `previousContactId` = the leg it came from and `initialContactId` = the chain's first contact (Connect
+   * "contact events data model"; `Contact` of DescribeContact). Its events come from {@link contactEvent}.
+   * @returns the new leg's contact id
+   */
+  transferLeg(fromContactId: string, method: 'TRANSFER' | 'QUEUE_TRANSFER' = 'TRANSFER'): string {
+    const from = this.contacts.get(fromContactId);
+    if (!from) throw new Error(`no contact ${fromContactId}`);
+    const c: FakeContact = {
+      ...from,
+      contactId: randomUUID(),
+      clientToken: undefined,
+      customerMessages: [],
+      stopped: false,
+      sockets: new Set(),
+      transcript: [],
+      initialContactId: from.initialContactId ?? from.contactId,
+      previousContactId: from.contactId,
+      initiationMethod: method,
+    };
+    this.contacts.set(c.contactId, c);
+    return c.contactId;
   }
 
   /**

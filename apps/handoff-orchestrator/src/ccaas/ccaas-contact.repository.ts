@@ -117,6 +117,22 @@ export class CcaasContactRepository {
     return rows[0] ? this.open(rows[0]) : null;
   }
 
+  /**
+   * Replaces the adapter state of a handoff's contact (sealed again with a fresh data key; e.g. the transfer legs
+   * it follows). @returns whether the row exists
+   */
+  async updateState(tenantId: string, handoffId: string, state: Record<string, unknown>): Promise<boolean> {
+    const sealed = await this.cipher.seal(state, this.ctx(tenantId, handoffId));
+    const { rowCount } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      db.query(
+        `UPDATE ccaas_contacts SET state_ciphertext = $3, state_iv = $4, state_tag = $5, state_wrapped_key = $6,
+           state_key_id = $7 WHERE tenant_id = $1 AND handoff_id = $2::uuid`,
+        [tenantId, handoffId, sealed.ciphertext, sealed.iv, sealed.tag, sealed.wrappedKey, sealed.keyId],
+      ),
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
   /** Marks the contact ended. @returns whether it was open */
   async markEnded(tenantId: string, handoffId: string): Promise<boolean> {
     const { rowCount } = await inTenantTransaction(this.pool, tenantId, (db) =>

@@ -74,9 +74,47 @@ export type TargetEvent =
       agent?: { id?: string; name?: string };
     }
   | { kind: 'agent_typing'; at: string }
-  | { kind: 'transferred'; at: string; queue?: string }
-  | { kind: 'ended'; at: string; by: 'agent' | 'customer' | 'system' }
-  | { kind: 'failed'; at: string; reason: 'error' | 'timeout' | 'rejected'; detail: string };
+  | {
+      kind: 'transferred';
+      at: string;
+      queue?: string;
+      /**
+       * Platforms that make a new contact per transfer leg (Amazon Connect voice): the leg the customer is on now.
+       * The orchestrator follows it ({@link contactLegs}); later calls (`end`) address it.
+       */
+      toLeg?: string;
+    }
+  | {
+      kind: 'ended';
+      at: string;
+      by: 'agent' | 'customer' | 'system';
+      /** The leg that ended (per-leg platforms): the end of a leg the handoff was transferred away from is no end. */
+      leg?: string;
+    }
+  | {
+      kind: 'failed';
+      at: string;
+      reason: 'error' | 'timeout' | 'rejected';
+      detail: string;
+      /** As for `ended`. */
+      leg?: string;
+    };
+
+/**
+ * The transfer legs of a contact the orchestrator follows, oldest first (`state.legs`, kept in the encrypted
+ * contact state; absent = no transfer yet: the only leg is `externalContactId`).
+ */
+export function contactLegs(contact: ExternalContact): string[] {
+  const legs = contact.state['legs'];
+  return Array.isArray(legs) && legs.length && legs.every((l) => typeof l === 'string')
+    ? (legs as string[])
+    : [contact.externalContactId];
+}
+
+/** The leg the customer is on now (the last of {@link contactLegs}). */
+export function currentLeg(contact: ExternalContact): string {
+  return contactLegs(contact).at(-1) ?? contact.externalContactId;
+}
 
 /** Where receivers (webhooks, websockets, streams) deliver normalized events. Implemented by the orchestrator. */
 export interface TargetEventSink {

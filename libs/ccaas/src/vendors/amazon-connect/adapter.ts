@@ -32,6 +32,7 @@ import {
   type TargetStream,
   type TestConnectionReport,
   type TestConnectionStep,
+  currentLeg,
 } from '../../core/target';
 import { buildContactAttributes } from './attributes';
 import { ConnectClientFactory, type ConnectIntegration } from './aws-clients';
@@ -316,7 +317,10 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<
     const s = contact.state as unknown as ConnectContactState;
     const { connect } = await this.clients.clients(integration);
     try {
-      await connect.send(new StopContactCommand({ InstanceId: s.instanceId, ContactId: s.contactId }));
+      // After a voice transfer the customer is on the newest leg (followed from the contact events).
+      await connect.send(
+        new StopContactCommand({ InstanceId: s.instanceId, ContactId: currentLeg(contact) ?? s.contactId }),
+      );
     } catch (e) {
       const t = toTargetError(e, 'StopContact');
       if (t.vendorCode === 'ContactNotFoundException' || t.vendorCode === 'InvalidRequestException') return;
