@@ -25,6 +25,8 @@ export class HandoffMetrics {
    * `uncertain_send`; see `TargetDeps.reconciliation` of `@hub/ccaas`).
    */
   readonly ccaasReconciliations: Counter<'type' | 'outcome'>;
+  /** Wrap-up-note ("save summary") attempts by integration type and result (`saved`, `retry`, `failed`). */
+  readonly ccaasSummarySaves: Counter<'type' | 'result'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     this.requests = new Counter({
@@ -55,6 +57,12 @@ export class HandoffMetrics {
       name: 'hub_handoff_callback_attempts_total',
       help: 'Callback delivery attempts',
       labelNames: ['result'],
+      registers: [registry],
+    });
+    this.ccaasSummarySaves = new Counter({
+      name: 'hub_ccaas_summary_saves_total',
+      help: 'Wrap-up-note (save summary) attempts at the contact center, by result',
+      labelNames: ['type', 'result'],
       registers: [registry],
     });
     this.ccaasReconciliations = new Counter({
