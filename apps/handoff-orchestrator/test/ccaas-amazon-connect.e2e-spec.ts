@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FakeAmazonConnect, waitFor } from '@hub/testing';
 import { CcaasBridges } from '../src/ccaas/ccaas-bridges.service';
 import { CcaasHarness, longRealTranscript } from './support/ccaas-harness';
@@ -154,6 +156,110 @@ describe('Amazon Connect escalation (e2e)', () => {
       [h.id],
     );
     expect(c.status).toBe('ended');
+  });
+
+  it('customer typing (SendEvent) and files (StartAttachmentUpload → PUT → CompleteAttachmentUpload) reach Connect; agent files come back with a GetAttachment URL; files past the limits are refused', async () => {
+    // The bot platform's file store (what `file.url` points at).
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2048, 7)]);
+    const files = createServer((req, res) => {
+      if (req.url === '/files/receipt.pdf') {
+        res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(pdf.length) });
+        res.end(pdf);
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const fileUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}/files/receipt.pdf`;
+    try {
+      const h = await request();
+      const contact = await contactOf(h.id);
+      await waitOutcome(h.id, 'routed');
+      await waitFor(() => fake.subscribed(contact.contactId), { what: 'the websocket', timeoutMs: 30_000 });
+
+      await hub.customerSends(h.conversationId, { kind: 'typing', typing: true });
+      await waitFor(() => contact.customerEvents[0], {
+        what: 'customer typing at Connect',
+        timeoutMs: 30_000,
+      });
+      expect(contact.customerEvents).toEqual(['application/vnd.amazonaws.connect.event.typing']);
+
+      const starts = () => fake.calls('StartAttachmentUpload').length;
+      // Refused by the platform's documented limits before any download: too large, and a type Connect refuses.
+      await hub.customerSends(h.conversationId, {
+        kind: 'file',
+        file: {
+          fileId: 'f-big',
+          name: 'big.pdf',
+          contentType: 'application/pdf',
+          sizeBytes: 21 * 1024 * 1024,
+          url: fileUrl,
+        },
+      });
+      await hub.customerSends(h.conversationId, {
+        kind: 'file',
+        file: {
+          fileId: 'f-exe',
+          name: 'tool.exe',
+          contentType: 'application/x-msdownload',
+          sizeBytes: 10,
+          url: fileUrl,
+        },
+      });
+      await hub.customerSends(
+        h.conversationId,
+        {
+          kind: 'file',
+          file: {
+            fileId: 'f-1',
+            name: 'receipt.pdf',
+            contentType: 'application/pdf',
+            sizeBytes: pdf.length,
+            url: fileUrl,
+          },
+        },
+        'm-file-1',
+      );
+      const att = await waitFor(() => contact.customerAttachments[0], {
+        what: 'the customer file at Connect',
+        timeoutMs: 30_000,
+      });
+      expect(att).toMatchObject({ name: 'receipt.pdf', contentType: 'application/pdf' });
+      expect(att.bytes.equals(pdf)).toBe(true);
+      expect(starts()).toBe(1);
+      expect(fake.calls('StartAttachmentUpload')[0].body).toMatchObject({
+        AttachmentName: 'receipt.pdf',
+        AttachmentSizeInBytes: pdf.length,
+        ClientToken: 'm-file-1',
+      });
+      expect(fake.calls('CompleteAttachmentUpload')).toHaveLength(1);
+
+      // The agent sends a file: relayed as kind=file with the GetAttachment URL, which serves its bytes.
+      fake.agentJoins(contact.contactId, 'Alex (Connect)');
+      await waitOutcome(h.id, 'accepted');
+      const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+      const sent = fake.agentSendsFile(contact.contactId, 'label.png', 'image/png', png);
+      const relayedFile = await waitFor(() => relayed(h.conversationId, 'file')[0], {
+        what: 'the agent file on the bot channel',
+        timeoutMs: 30_000,
+      });
+      expect(relayedFile.data).toMatchObject({
+        sender: { role: 'agent', name: 'Alex (Connect)' },
+        file: {
+          fileId: sent.attachmentId,
+          name: 'label.png',
+          contentType: 'image/png',
+          sizeBytes: png.length,
+        },
+      });
+      expect(fake.calls('GetAttachment').at(-1)?.body).toMatchObject({ AttachmentId: sent.attachmentId });
+      const got = Buffer.from(await (await fetch(relayedFile.data.file!.url)).arrayBuffer());
+      expect(got.equals(png)).toBe(true);
+    } finally {
+      files.closeAllConnections();
+      await new Promise((r) => files.close(r));
+    }
   });
 
   it('retries throttling and a short outage, then starts the contact', async () => {

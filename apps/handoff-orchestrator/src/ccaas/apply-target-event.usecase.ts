@@ -92,16 +92,27 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
                 messageId: eventId.slice(0, 200),
                 sender: {
                   role: 'agent',
-                  ...(d.relay.kind === 'text' && d.relay.agent?.id
+                  ...((d.relay.kind === 'text' || d.relay.kind === 'file') && d.relay.agent?.id
                     ? { id: d.relay.agent.id.slice(0, 200) }
                     : {}),
-                  ...(d.relay.kind === 'text' && d.relay.agent?.name
+                  ...((d.relay.kind === 'text' || d.relay.kind === 'file') && d.relay.agent?.name
                     ? { name: d.relay.agent.name.slice(0, 200) }
                     : {}),
                 },
                 kind: d.relay.kind,
                 ...(d.relay.kind === 'text' ? { text: d.relay.text.slice(0, 20_000) } : {}),
                 ...(d.relay.kind === 'typing' ? { typing: true } : {}),
+                ...(d.relay.kind === 'file'
+                  ? {
+                      file: {
+                        fileId: d.relay.file.id.slice(0, 500),
+                        name: d.relay.file.name.slice(0, 255) || 'attachment',
+                        contentType: d.relay.file.contentType.slice(0, 200) || 'application/octet-stream',
+                        sizeBytes: Math.max(0, Math.trunc(d.relay.file.sizeBytes)),
+                        url: d.relay.file.url,
+                      },
+                    }
+                  : {}),
                 sentAt: event.at,
               },
               cause,

@@ -75,6 +75,18 @@ export type TargetEvent =
     }
   | { kind: 'agent_typing'; at: string }
   | {
+      kind: 'agent_file';
+      at: string;
+      /** Vendor message/item id (dedupe key). */
+      messageId: string;
+      /**
+       * The agent's attachment: the platform's id, name, MIME type, size in bytes (0 when the platform does not
+       * report it) and a download URL (Connect: `GetAttachment`'s pre-signed URL, valid for a limited time).
+       */
+      file: { id: string; name: string; contentType: string; sizeBytes: number; url: string };
+      agent?: { id?: string; name?: string };
+    }
+  | {
       kind: 'transferred';
       at: string;
       queue?: string;
@@ -114,6 +126,44 @@ export function contactLegs(contact: ExternalContact): string[] {
 /** The leg the customer is on now (the last of {@link contactLegs}). */
 export function currentLeg(contact: ExternalContact): string {
   return contactLegs(contact).at(-1) ?? contact.externalContactId;
+}
+
+/** A customer's file after the handoff (`hub.conversation.messages.v1` `kind: file`). */
+export interface CustomerFile {
+  messageId: string;
+  name: string;
+  contentType: string;
+  /** Size in bytes, as the bot platform declared it. */
+  sizeBytes: number;
+  /** Where the file is fetched from (vetted by the outbound policy before any byte is read). */
+  url: string;
+  at: string;
+}
+
+/** What a platform accepts as a customer file (checked by the orchestrator before {@link EscalationTargetAdapter.sendCustomerFile}). */
+export interface FileLimits {
+  /** Largest file, bytes. */
+  maxBytes: number;
+  /** Accepted MIME types (exact, lower case). */
+  contentTypes: readonly string[];
+}
+
+/**
+ * Checks a customer file against a platform's limits.
+ * @returns null when accepted, else `{ field, message }` naming `file.sizeBytes` or `file.contentType`
+ */
+export function checkFileLimits(
+  file: Pick<CustomerFile, 'contentType' | 'sizeBytes'>,
+  limits: FileLimits,
+): { field: string; message: string } | null {
+  if (file.sizeBytes > limits.maxBytes) {
+    return { field: 'file.sizeBytes', message: `larger than the platform's ${limits.maxBytes} bytes` };
+  }
+  const type = file.contentType.split(';')[0].trim().toLowerCase();
+  if (!limits.contentTypes.includes(type)) {
+    return { field: 'file.contentType', message: `${type} is not a type the platform accepts` };
+  }
+  return null;
 }
 
 /** Where receivers (webhooks, websockets, streams) deliver normalized events. Implemented by the orchestrator. */
@@ -198,6 +248,24 @@ export interface EscalationTargetAdapter<C = Record<string, unknown>, S = Record
   sendCustomerMessage(
     contact: ExternalContact,
     message: { messageId: string; text: string; at: string },
+    integration: TargetIntegration<C, S>,
+  ): Promise<void>;
+  /**
+   * Tells the agent the customer is typing (best effort: the orchestrator does not retry it). Optional: platforms
+   * without a documented customer-typing call leave it out.
+   * @throws TargetError
+   */
+  sendCustomerTyping?(contact: ExternalContact, integration: TargetIntegration<C, S>): Promise<void>;
+  /** Limits of {@link sendCustomerFile} (size, MIME types), per the platform's documentation. */
+  readonly fileLimits?: FileLimits;
+  /**
+   * Forwards one customer file (already checked against {@link fileLimits}); its URL is fetched (or handed to the
+   * platform) only after the outbound policy vetted it. Idempotent per `file.messageId` where the platform allows.
+   * @throws TargetError (`invalid` naming `file.url` when the policy refuses it)
+   */
+  sendCustomerFile?(
+    contact: ExternalContact,
+    file: CustomerFile,
     integration: TargetIntegration<C, S>,
   ): Promise<void>;
   /** Ends the platform contact (timeout, withdrawal, customer left). Idempotent. */
