@@ -232,6 +232,78 @@ describe('Genesys Cloud escalation (e2e)', () => {
     expect(due.n).toBe(0);
   });
 
+  it('customer typing (inbound open event) and files (Attachment content, URL vetted) reach Genesys; agent files come back; files past the limits are refused', async () => {
+    const h = await request();
+    const conv = await conversationOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    await hub.customerSends(h.conversationId, { kind: 'typing', typing: true });
+    await waitFor(() => conv.events[0], { what: 'customer typing at Genesys', timeoutMs: 30_000 });
+    expect(conv.events[0]).toMatchObject({
+      channel: { from: { id: `hub-${h.id}`, idType: 'Opaque' } },
+      events: [{ eventType: 'Typing', typing: { type: 'On' } }],
+    });
+    const inboundBefore = conv.inbound.length;
+    const url = `${fake.baseUrl}/files/receipt.png`;
+    await hub.customerSends(h.conversationId, {
+      kind: 'file',
+      file: { fileId: 'f-big', name: 'big.png', contentType: 'image/png', sizeBytes: 11 * 1024 * 1024, url },
+    });
+    // a URL the outbound policy refuses (credentials in it) is never handed to Genesys
+    await hub.customerSends(h.conversationId, {
+      kind: 'file',
+      file: {
+        fileId: 'f-cred',
+        name: 'x.png',
+        contentType: 'image/png',
+        sizeBytes: 10,
+        url: url.replace('http://', 'http://user:pw@'),
+      },
+    });
+    await hub.customerSends(
+      h.conversationId,
+      {
+        kind: 'file',
+        file: { fileId: 'f-1', name: 'receipt.png', contentType: 'image/png', sizeBytes: 1234, url },
+      },
+      'm-gen-file-1',
+    );
+    const sent = await waitFor(
+      () => conv.inbound.slice(inboundBefore).find((m) => Array.isArray(m['content'])),
+      { what: 'the customer file at Genesys', timeoutMs: 30_000 },
+    );
+    expect(sent).toMatchObject({
+      channel: { messageId: 'm-gen-file-1', from: { id: `hub-${h.id}` } },
+      content: [
+        {
+          contentType: 'Attachment',
+          attachment: { mediaType: 'Image', url, mime: 'image/png', filename: 'receipt.png' },
+        },
+      ],
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(conv.inbound.slice(inboundBefore).filter((m) => Array.isArray(m['content']))).toHaveLength(1);
+
+    const agentUrl = 'https://api.mypurecloud.com/api/v2/downloads/abc123';
+    expect(
+      (
+        await fake.agentFile(
+          `hub-${h.id}`,
+          { url: agentUrl, mime: 'application/pdf', filename: 'invoice.pdf' },
+          'Alex (Genesys)',
+        )
+      ).status,
+    ).toBe(200);
+    const file = await waitFor(() => relayed(h.conversationId, 'file')[0], {
+      what: 'the agent file on the bot channel',
+      timeoutMs: 30_000,
+    });
+    expect(file.data).toMatchObject({
+      sender: { role: 'agent', name: 'Alex (Genesys)' },
+      file: { name: 'invoice.pdf', contentType: 'application/pdf', url: agentUrl },
+    });
+    await waitOutcome(h.id, 'accepted');
+  });
+
   it('a forged webhook → 401 and nothing changes; a replayed one changes nothing', async () => {
     const h = await request();
     await conversationOf(h.id);
