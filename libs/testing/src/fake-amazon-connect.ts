@@ -1050,14 +1050,14 @@ export class FakeAmazonConnect {
         return { status: 409, error: 'ConflictException', message: `attachment ${id} not uploaded` };
     }
     for (const id of ids) {
-      const a = this.attachments.get(id)!;
-      if (a.completed) continue;
+      const a = this.attachments.get(id);
+      if (!a?.bytes || a.completed) continue;
       a.completed = true;
       c.customerAttachments.push({
         attachmentId: id,
         name: a.name,
         contentType: a.contentType,
-        bytes: a.bytes!,
+        bytes: a.bytes,
       });
     }
     return { body: {} };

@@ -103,11 +103,12 @@ export class CcaasConsumers implements OnApplicationBootstrap {
           }
         }
         const file = m.kind === 'file' ? m.file : undefined;
+        const sendFile = adapter.sendCustomerFile?.bind(adapter);
         try {
           await withHeartbeat(ctx.heartbeat, () =>
             policy.execute(() =>
-              file
-                ? adapter.sendCustomerFile!(
+              file && sendFile
+                ? sendFile(
                     stored.contact,
                     {
                       messageId: m.messageId,

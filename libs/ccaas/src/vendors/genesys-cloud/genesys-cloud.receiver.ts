@@ -121,7 +121,9 @@ export class GenesysCloudWebhookReceiver implements WebhookReceiver<GenesysCloud
           event: { kind: 'accepted', at, agent },
         });
     };
-    const files = (m.content ?? []).filter((c) => c.contentType === 'Attachment' && c.attachment?.url);
+    const files = (m.content ?? []).flatMap((c) =>
+      c.contentType === 'Attachment' && c.attachment?.url ? [{ ...c.attachment, url: c.attachment.url }] : [],
+    );
     if ((m.type === 'Text' || m.type === 'Structured') && (m.text || files.length)) {
       accepted();
       if (m.text) {
@@ -131,8 +133,7 @@ export class GenesysCloudWebhookReceiver implements WebhookReceiver<GenesysCloud
           event: { kind: 'agent_message', at, messageId: m.id, text: m.text, agent },
         });
       }
-      files.forEach((c, i) => {
-        const a = c.attachment!;
+      files.forEach((a, i) => {
         const eventId = `${m.id}:file:${i}`;
         out.push({
           externalContactId: contact,
@@ -146,7 +147,7 @@ export class GenesysCloudWebhookReceiver implements WebhookReceiver<GenesysCloud
               name: a.filename ?? 'attachment',
               contentType: a.mime ?? 'application/octet-stream',
               sizeBytes: 0,
-              url: a.url!,
+              url: a.url,
             },
             agent,
           },
