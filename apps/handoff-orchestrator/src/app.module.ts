@@ -42,6 +42,7 @@ import { CcaasIntegrationsController } from './ccaas/ccaas-integrations.controll
 import { CcaasTargets } from './ccaas/ccaas-targets';
 import { CcaasWebhooksController } from './ccaas/ccaas-webhooks.controller';
 import { CcaasConsumers } from './ccaas/ccaas.consumers';
+import { CcaasSummaryRetries } from './ccaas/ccaas-summary-retries';
 import { CCAAS_RETRY_OPTIONS, ExternalHandoffService } from './ccaas/external-handoff.service';
 import { EscalationConfigController } from './escalation/escalation-config.controller';
 import { EscalationConfigService } from './escalation/escalation-config.service';
@@ -173,6 +174,8 @@ export class AppModule {
             maxAttempts: config.CCAAS_MAX_ATTEMPTS,
             baseMs: config.CCAAS_RETRY_BASE_MS,
             maxMs: config.CCAAS_RETRY_MAX_MS,
+            summaryMaxAttempts: config.CCAAS_SUMMARY_MAX_ATTEMPTS,
+            summaryRetryBaseMs: config.CCAAS_SUMMARY_RETRY_BASE_MS,
           },
         },
         {
@@ -181,6 +184,7 @@ export class AppModule {
         },
         { provide: END_POLL_OPTIONS, useValue: { pollMs: config.CCAAS_POLL_ENDED_MS } },
         CcaasEndPoller,
+        CcaasSummaryRetries,
         CcaasTargets,
         CcaasContactRepository,
         ApplyTargetEventUseCase,

@@ -83,6 +83,13 @@ const HandoffOrchestratorConfigFields = z.object({
    * notify it (Genesys Cloud `pollEnded`), ms.
    */
   CCAAS_POLL_ENDED_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /**
+   * Wrap-up note ("save summary", Genesys): durable attempts (each one runs the CCAAS_MAX_ATTEMPTS in-process
+   * retries) before it is given up, and the first delay between them, ms (exponential, jittered, capped at 1 h;
+   * fired by the handoff timer loop from `ccaas_contacts.summary_retry_at`).
+   */
+  CCAAS_SUMMARY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  CCAAS_SUMMARY_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
   /** Due callback deliveries are scanned at most this often, ms. */
   CALLBACK_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** Timeout of one callback POST, ms. */

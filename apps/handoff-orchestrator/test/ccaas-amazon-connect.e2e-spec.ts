@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FakeAmazonConnect, waitFor } from '@hub/testing';
 import { CcaasBridges } from '../src/ccaas/ccaas-bridges.service';
 import { CcaasHarness, longRealTranscript } from './support/ccaas-harness';
@@ -154,6 +156,110 @@ describe('Amazon Connect escalation (e2e)', () => {
       [h.id],
     );
     expect(c.status).toBe('ended');
+  });
+
+  it('customer typing (SendEvent) and files (StartAttachmentUpload → PUT → CompleteAttachmentUpload) reach Connect; agent files come back with a GetAttachment URL; files past the limits are refused', async () => {
+    // The bot platform's file store (what `file.url` points at).
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2048, 7)]);
+    const files = createServer((req, res) => {
+      if (req.url === '/files/receipt.pdf') {
+        res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(pdf.length) });
+        res.end(pdf);
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const fileUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}/files/receipt.pdf`;
+    try {
+      const h = await request();
+      const contact = await contactOf(h.id);
+      await waitOutcome(h.id, 'routed');
+      await waitFor(() => fake.subscribed(contact.contactId), { what: 'the websocket', timeoutMs: 30_000 });
+
+      await hub.customerSends(h.conversationId, { kind: 'typing', typing: true });
+      await waitFor(() => contact.customerEvents[0], {
+        what: 'customer typing at Connect',
+        timeoutMs: 30_000,
+      });
+      expect(contact.customerEvents).toEqual(['application/vnd.amazonaws.connect.event.typing']);
+
+      const starts = () => fake.calls('StartAttachmentUpload').length;
+      // Refused by the platform's documented limits before any download: too large, and a type Connect refuses.
+      await hub.customerSends(h.conversationId, {
+        kind: 'file',
+        file: {
+          fileId: 'f-big',
+          name: 'big.pdf',
+          contentType: 'application/pdf',
+          sizeBytes: 21 * 1024 * 1024,
+          url: fileUrl,
+        },
+      });
+      await hub.customerSends(h.conversationId, {
+        kind: 'file',
+        file: {
+          fileId: 'f-exe',
+          name: 'tool.exe',
+          contentType: 'application/x-msdownload',
+          sizeBytes: 10,
+          url: fileUrl,
+        },
+      });
+      await hub.customerSends(
+        h.conversationId,
+        {
+          kind: 'file',
+          file: {
+            fileId: 'f-1',
+            name: 'receipt.pdf',
+            contentType: 'application/pdf',
+            sizeBytes: pdf.length,
+            url: fileUrl,
+          },
+        },
+        'm-file-1',
+      );
+      const att = await waitFor(() => contact.customerAttachments[0], {
+        what: 'the customer file at Connect',
+        timeoutMs: 30_000,
+      });
+      expect(att).toMatchObject({ name: 'receipt.pdf', contentType: 'application/pdf' });
+      expect(att.bytes.equals(pdf)).toBe(true);
+      expect(starts()).toBe(1);
+      expect(fake.calls('StartAttachmentUpload')[0].body).toMatchObject({
+        AttachmentName: 'receipt.pdf',
+        AttachmentSizeInBytes: pdf.length,
+        ClientToken: 'm-file-1',
+      });
+      expect(fake.calls('CompleteAttachmentUpload')).toHaveLength(1);
+
+      // The agent sends a file: relayed as kind=file with the GetAttachment URL, which serves its bytes.
+      fake.agentJoins(contact.contactId, 'Alex (Connect)');
+      await waitOutcome(h.id, 'accepted');
+      const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+      const sent = fake.agentSendsFile(contact.contactId, 'label.png', 'image/png', png);
+      const relayedFile = await waitFor(() => relayed(h.conversationId, 'file')[0], {
+        what: 'the agent file on the bot channel',
+        timeoutMs: 30_000,
+      });
+      expect(relayedFile.data).toMatchObject({
+        sender: { role: 'agent', name: 'Alex (Connect)' },
+        file: {
+          fileId: sent.attachmentId,
+          name: 'label.png',
+          contentType: 'image/png',
+          sizeBytes: png.length,
+        },
+      });
+      expect(fake.calls('GetAttachment').at(-1)?.body).toMatchObject({ AttachmentId: sent.attachmentId });
+      const got = Buffer.from(await (await fetch(relayedFile.data.file!.url)).arrayBuffer());
+      expect(got.equals(png)).toBe(true);
+    } finally {
+      files.closeAllConnections();
+      await new Promise((r) => files.close(r));
+    }
   });
 
   it('retries throttling and a short outage, then starts the contact', async () => {
@@ -471,6 +577,111 @@ describe('Amazon Connect escalation (e2e)', () => {
       // the genuine event still applies afterwards (the refusals left no inbox claim)
       expect(await fake.deliverEvent(joined)).toBe(200);
       await waitOutcome(h.id, 'accepted');
+    });
+
+    const ended = (handoffId: string) =>
+      waitFor(
+        async () => {
+          const v = await status(handoffId);
+          return v.transitions.some((t) => /the platform contact ended/.test(t.detail ?? '')) ? v : null;
+        },
+        { what: 'the end on the audit trail', timeoutMs: 30_000 },
+      );
+    const noted = (handoffId: string, re: RegExp) =>
+      waitFor(
+        async () => {
+          const v = await status(handoffId);
+          return v.transitions.some((t) => re.test(t.detail ?? '')) ? v : null;
+        },
+        { what: `${re} on the audit trail`, timeoutMs: 30_000 },
+      );
+
+    it('a transferred call is followed: the old leg disconnecting is no end; StopContact and the end address the new leg', async () => {
+      const { h, contact } = await voiceHandoff();
+      const a = contact.contactId;
+      expect(await fake.deliverEvent(fake.contactEvent(a, 'CONNECTED_TO_AGENT'))).toBe(200);
+      await waitOutcome(h.id, 'accepted');
+      // The agent transfers the call (quick connect): Connect creates leg B (initiationMethod TRANSFER,
+      // previousContactId A, initialContactId A), then leg A disconnects from the agent.
+      const b = fake.transferLeg(a, 'TRANSFER');
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'INITIATED'))).toBe(200);
+      await noted(h.id, /transferred/);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(a, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'AGENT_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'QUEUED'))).toBe(200);
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'CONNECTED_TO_AGENT'))).toBe(200);
+      // (the route applies an event before it answers 200)
+      const mid = await status(h.id);
+      expect(mid.status).toBe('accepted');
+      expect(mid.transitions.some((t) => /the platform contact ended/.test(t.detail ?? ''))).toBe(false);
+      expect(relayed(h.conversationId, 'ended')).toHaveLength(0);
+      const [open] = await sql<{ status: string }>(
+        hub.world,
+        'SELECT status FROM ccaas_contacts WHERE handoff_id = $1',
+        [h.id],
+      );
+      expect(open.status).toBe('open');
+      // The hub ends the contact (e.g. the bot withdraws): StopContact goes to the leg the customer is on.
+      await hub.command(h.conversationId, {
+        command: 'end',
+        handoffId: h.id,
+        integrationId: voiceIntegration,
+        target: 'amazon_connect',
+        reason: 'withdrawn',
+      });
+      await waitFor(() => fake.contacts.get(b)?.stopped || null, {
+        what: 'StopContact of leg B',
+        timeoutMs: 30_000,
+      });
+      expect(fake.calls('StopContact').at(-1)?.body['ContactId']).toBe(b);
+    });
+
+    it('transfer events out of order: the new leg ending before its INITIATED arrived is followed and ends the handoff; nothing twice', async () => {
+      const { h, contact } = await voiceHandoff();
+      const a = contact.contactId;
+      expect(await fake.deliverEvent(fake.contactEvent(a, 'CONNECTED_TO_AGENT'))).toBe(200);
+      await waitOutcome(h.id, 'accepted');
+      const b = fake.transferLeg(a, 'QUEUE_TRANSFER');
+      const initiatedB = fake.contactEvent(b, 'INITIATED');
+      expect(await fake.deliverEvent(fake.contactEvent(b, 'CONNECTED_TO_AGENT'))).toBe(200);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(b, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'CUSTOMER_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      const v = await ended(h.id);
+      expect(v.transitions.find((t) => /the platform contact ended/.test(t.detail ?? ''))?.detail).toMatch(
+        /by customer/,
+      );
+      // The late INITIATED of B and A's own disconnect change nothing more.
+      expect(await fake.deliverEvent(initiatedB)).toBe(200);
+      expect(
+        await fake.deliverEvent(
+          fake.contactEvent(a, 'DISCONNECTED', {
+            agentConnected: true,
+            disconnectReason: 'AGENT_DISCONNECT',
+          }),
+        ),
+      ).toBe(200);
+      await waitFor(() => relayed(h.conversationId, 'ended')[0], {
+        what: 'the end on the bot channel',
+        timeoutMs: 30_000,
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(relayed(h.conversationId, 'ended')).toHaveLength(1);
+      const after = await status(h.id);
+      expect(after.transitions.filter((t) => /the platform contact ended/.test(t.detail ?? ''))).toHaveLength(
+        1,
+      );
     });
 
     it('the call ends before an agent joined (no answer) → failed(error) naming the disconnect reason', async () => {

@@ -21,7 +21,7 @@ const T = 'eightbyeight-co';
 describe('8x8 Contact Center escalation (e2e)', () => {
   const hub = new CcaasHarness(T);
   const { outcomes, waitOutcome, relayed, customerSays, view } = hub;
-  const fake = new FakeEightByEightCc();
+  const fake = new FakeEightByEightCc({ reportCreated: true });
   let integrationId: string;
   const QUEUE_BILLING = 'queue-billing-1';
   const QUEUE_DEFAULT = 'queue-general-1';
@@ -51,6 +51,19 @@ describe('8x8 Contact Center escalation (e2e)', () => {
   });
 
   const request = (over: Record<string, unknown> = {}) => hub.request(integrationId, over);
+  /** `hub_ccaas_reconciliations_total{type="eightbyeight_cc",<label>}` from /metrics (0 if absent). */
+  const metric = async (label: string) => {
+    const text = await (await fetch(`${hub.svc.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('hub_ccaas_reconciliations_total{') &&
+          l.includes('type="eightbyeight_cc"') &&
+          l.includes(label),
+      );
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
   const conversationOf = (handoffId: string) =>
     waitFor(() => [...fake.conversations.values()].find((c) => c.request.user?.['caseId'] === handoffId), {
       what: 'the 8x8 conversation',
@@ -363,6 +376,65 @@ describe('8x8 Contact Center escalation (e2e)', () => {
       timeoutMs: 30_000,
     });
     expect(conv.messages.filter((m) => m.text === 'only once please')).toHaveLength(1);
+  });
+
+  it('an answer lost in transit, 8x8 reports the conversation: the retry adopts it, no second conversation (counted)', async () => {
+    const creates = () => fake.server.find('POST', /^\/chat-gateway\/v1\/conversations$/).length;
+    const before = creates();
+    const adoptedBefore = await metric('outcome="adopted"');
+    fake.loseCreateAnswers(1, 'at_once');
+    const h = await request();
+    await waitOutcome(h.id, 'routed');
+    const convs = [...fake.conversations.values()].filter((c) => c.request.user?.['caseId'] === h.id);
+    expect(convs).toHaveLength(1);
+    expect(creates() - before).toBe(1);
+    const [row] = await sql<{ external_contact_id: string }>(
+      hub.world,
+      'SELECT external_contact_id FROM ccaas_contacts WHERE handoff_id = $1',
+      [h.id],
+    );
+    expect(row.external_contact_id).toBe(convs[0].id);
+    expect(convs[0].userRemoved).toBe(false);
+    expect(await metric('outcome="adopted"')).toBe(adoptedBefore + 1);
+    // and the conversation works: the agent's line reaches the bot channel
+    expect((await fake.agentJoined(convs[0].id, 'agent-7')).status).toBe(200);
+    await waitOutcome(h.id, 'accepted');
+  });
+
+  it("an answer lost in transit, 8x8's report late: the second conversation is used, the first closed and never shown to the bot", async () => {
+    const closedBefore = await metric('outcome="duplicate_closed"');
+    fake.loseCreateAnswers(1, 'held');
+    const h = await request();
+    await waitOutcome(h.id, 'routed');
+    const convs = [...fake.conversations.values()].filter((c) => c.request.user?.['caseId'] === h.id);
+    expect(convs).toHaveLength(2);
+    const [row] = await sql<{ external_contact_id: string }>(
+      hub.world,
+      'SELECT external_contact_id FROM ccaas_contacts WHERE handoff_id = $1',
+      [h.id],
+    );
+    const kept = convs.find((c) => c.id === row.external_contact_id)!;
+    const extra = convs.find((c) => c.id !== row.external_contact_id)!;
+    expect(kept).toBeDefined();
+    expect(extra).toBeDefined();
+    // 8x8's late CONVERSATION_UPDATE (created, caseId = handoff) for the first one: the hub closes it.
+    expect(await fake.releaseHeldReports()).toEqual([200]);
+    await waitFor(() => extra.userRemoved, { what: 'the duplicate closed at 8x8', timeoutMs: 30_000 });
+    expect(kept.userRemoved).toBe(false);
+    expect(await metric('outcome="duplicate_closed"')).toBe(closedBefore + 1);
+    // Whatever happens on the duplicate never reaches the handoff or the bot.
+    expect((await fake.agentJoined(extra.id, 'agent-dup')).status).toBe(200);
+    expect((await fake.agentMessage(extra.id, 'from the duplicate', 'agent-dup')).status).toBe(200);
+    expect((await fake.agentJoined(kept.id, 'agent-7')).status).toBe(200);
+    const accepted = await waitOutcome(h.id, 'accepted');
+    expect(accepted.data.agentId).toBe('agent-7');
+    expect((await fake.agentMessage(kept.id, 'from the real one', 'agent-7')).status).toBe(200);
+    await waitFor(() => relayed(h.conversationId, 'text').find((e) => e.data.text === 'from the real one'), {
+      what: 'the real line on the bot channel',
+      timeoutMs: 30_000,
+    });
+    expect(relayed(h.conversationId, 'text').map((e) => e.data.text)).toEqual(['from the real one']);
+    expect(outcomes(h.id).filter((e) => e.data.status === 'accepted')).toHaveLength(1);
   });
 
   it('flows and contact attributes: not supported by eightbyeight_cc (422)', async () => {

@@ -19,7 +19,7 @@ const WRAP_UP_CODE = 'wrapup-resolved-01';
  * Also: a forged webhook → 401 and nothing changes; a replayed one changes nothing.
  */
 describe('Genesys Cloud escalation (e2e)', () => {
-  const hub = new CcaasHarness(T, { CCAAS_POLL_ENDED_MS: '300' });
+  const hub = new CcaasHarness(T, { CCAAS_POLL_ENDED_MS: '300', CCAAS_SUMMARY_RETRY_BASE_MS: '1500' });
   const { outcomes, waitOutcome, relayed, customerSays } = hub;
   const transitions = hub.view;
   const fake = new FakeGenesysCloud();
@@ -174,6 +174,134 @@ describe('Genesys Cloud escalation (e2e)', () => {
     });
     // The end was polled once and applied once (the poll stops once the contact is over).
     expect(relayed(h.conversationId, 'ended')).toHaveLength(1);
+  });
+
+  it('a failed wrap-up note is retried durably later (timer + outbox), then saved once; the state is in ccaas_contacts', async () => {
+    const h = await request();
+    const conv = await conversationOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    expect((await fake.agentMessage(`hub-${h.id}`, 'Hello from Genesys', 'Alex (Genesys)')).status).toBe(200);
+    await waitOutcome(h.id, 'accepted');
+    const summaryRow = async () =>
+      (
+        await sql<{ summary_status: string | null; summary_attempts: number; summary_error: string | null }>(
+          hub.world,
+          'SELECT summary_status, summary_attempts, summary_error FROM ccaas_contacts WHERE handoff_id = $1',
+          [h.id],
+        )
+      )[0];
+    // Genesys is down for every in-process try of the first attempt (CCAAS_MAX_ATTEMPTS = 3).
+    const wrapupPath = /\/wrapup$/;
+    const tries = () => fake.requests.filter((r) => r.method === 'POST' && wrapupPath.test(r.path)).length;
+    const before = tries();
+    fake.server.failNext({ method: 'POST', path: wrapupPath, status: 503, times: 3 });
+    fake.agentDisconnect(`hub-${h.id}`);
+    const pending = await waitFor(
+      async () => {
+        const r = await summaryRow();
+        return r?.summary_status === 'pending' ? r : null;
+      },
+      { what: 'the wrap-up note scheduled for a retry', timeoutMs: 30_000 },
+    );
+    expect(pending.summary_attempts).toBe(1);
+    expect(pending.summary_error).toMatch(/503/);
+    expect(tries() - before).toBe(3);
+    expect(conv.wrapups).toHaveLength(0);
+    // The handoff timer loop fires the due retry as a save_summary command: saved on the second attempt.
+    const wrapup = await waitFor(() => conv.wrapups[0], {
+      what: 'the retried wrap-up note',
+      timeoutMs: 30_000,
+    });
+    expect(wrapup.body).toMatchObject({ code: WRAP_UP_CODE });
+    const saved = await waitFor(
+      async () => {
+        const r = await summaryRow();
+        return r?.summary_status === 'saved' ? r : null;
+      },
+      { what: 'the wrap-up note recorded as saved', timeoutMs: 30_000 },
+    );
+    expect(saved.summary_attempts).toBe(2);
+    expect(tries() - before).toBe(4);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(conv.wrapups).toHaveLength(1);
+    const [due] = await sql<{ n: number }>(
+      hub.world,
+      'SELECT count(*)::int AS n FROM ccaas_contacts WHERE handoff_id = $1 AND summary_retry_at IS NOT NULL',
+      [h.id],
+    );
+    expect(due.n).toBe(0);
+  });
+
+  it('customer typing (inbound open event) and files (Attachment content, URL vetted) reach Genesys; agent files come back; files past the limits are refused', async () => {
+    const h = await request();
+    const conv = await conversationOf(h.id);
+    await waitOutcome(h.id, 'routed');
+    await hub.customerSends(h.conversationId, { kind: 'typing', typing: true });
+    await waitFor(() => conv.events[0], { what: 'customer typing at Genesys', timeoutMs: 30_000 });
+    expect(conv.events[0]).toMatchObject({
+      channel: { from: { id: `hub-${h.id}`, idType: 'Opaque' } },
+      events: [{ eventType: 'Typing', typing: { type: 'On' } }],
+    });
+    const inboundBefore = conv.inbound.length;
+    const url = `${fake.baseUrl}/files/receipt.png`;
+    await hub.customerSends(h.conversationId, {
+      kind: 'file',
+      file: { fileId: 'f-big', name: 'big.png', contentType: 'image/png', sizeBytes: 11 * 1024 * 1024, url },
+    });
+    // a URL the outbound policy refuses (credentials in it) is never handed to Genesys
+    await hub.customerSends(h.conversationId, {
+      kind: 'file',
+      file: {
+        fileId: 'f-cred',
+        name: 'x.png',
+        contentType: 'image/png',
+        sizeBytes: 10,
+        url: url.replace('http://', 'http://user:pw@'),
+      },
+    });
+    await hub.customerSends(
+      h.conversationId,
+      {
+        kind: 'file',
+        file: { fileId: 'f-1', name: 'receipt.png', contentType: 'image/png', sizeBytes: 1234, url },
+      },
+      'm-gen-file-1',
+    );
+    const sent = await waitFor(
+      () => conv.inbound.slice(inboundBefore).find((m) => Array.isArray(m['content'])),
+      { what: 'the customer file at Genesys', timeoutMs: 30_000 },
+    );
+    expect(sent).toMatchObject({
+      channel: { messageId: 'm-gen-file-1', from: { id: `hub-${h.id}` } },
+      content: [
+        {
+          contentType: 'Attachment',
+          attachment: { mediaType: 'Image', url, mime: 'image/png', filename: 'receipt.png' },
+        },
+      ],
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(conv.inbound.slice(inboundBefore).filter((m) => Array.isArray(m['content']))).toHaveLength(1);
+
+    const agentUrl = 'https://api.mypurecloud.com/api/v2/downloads/abc123';
+    expect(
+      (
+        await fake.agentFile(
+          `hub-${h.id}`,
+          { url: agentUrl, mime: 'application/pdf', filename: 'invoice.pdf' },
+          'Alex (Genesys)',
+        )
+      ).status,
+    ).toBe(200);
+    const file = await waitFor(() => relayed(h.conversationId, 'file')[0], {
+      what: 'the agent file on the bot channel',
+      timeoutMs: 30_000,
+    });
+    expect(file.data).toMatchObject({
+      sender: { role: 'agent', name: 'Alex (Genesys)' },
+      file: { name: 'invoice.pdf', contentType: 'application/pdf', url: agentUrl },
+    });
+    await waitOutcome(h.id, 'accepted');
   });
 
   it('a forged webhook → 401 and nothing changes; a replayed one changes nothing', async () => {

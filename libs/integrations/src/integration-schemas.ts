@@ -197,6 +197,11 @@ export const IntegrationConfigSchemas = {
       requestTimeoutMs: z.number().int().min(500).max(60000).default(10000),
       /** Webhooks whose `x-8x8-transmission-time` is further than this from now are refused (replays), ms. */
       maxWebhookAgeMs: z.number().int().min(10000).max(3600000).default(300000),
+      /**
+       * After a create whose answer was lost (timeout, connection reset, 502/504), how long the retry waits for 8x8's
+       * `CONVERSATION_UPDATE` carrying our `caseId` before creating again, ms (docs/vendors/8x8.md → Reconciliation).
+       */
+      reconcileWaitMs: z.number().int().min(0).max(60000).default(5000),
     }),
     secrets: z.object({ apiKey: z.string().min(8) }),
   },

@@ -59,6 +59,14 @@ export interface FakeContact {
   sockets: Set<WebSocket>;
   /** Every chat item so far (what `GetTranscript` returns). */
   transcript: Record<string, unknown>[];
+  /** Participant `SendEvent`s of the customer (content type), in order. */
+  customerEvents: string[];
+  /** Customer attachments completed through Start/CompleteAttachmentUpload. */
+  customerAttachments: { attachmentId: string; name: string; contentType: string; bytes: Buffer }[];
+  /** Transfer legs: the first contact of the chain and the one this leg was transferred from. */
+  initialContactId?: string;
+  previousContactId?: string;
+  initiationMethod?: string;
 }
 
 /** A request the fake received (after signature checks). */
@@ -102,6 +110,22 @@ export class FakeAmazonConnect {
     { Id: randomUUID(), Name: 'Tech Support', QueueType: 'STANDARD' },
   ];
   readonly contacts = new Map<string, FakeContact>();
+  /**
+   * Attachments by id (the fake's "S3 bucket"): uploads to the pre-signed URL of `StartAttachmentUpload`, and
+   * agent attachments served at `GetAttachment`'s URL.
+   */
+  readonly attachments = new Map<
+    string,
+    {
+      contactId: string;
+      name: string;
+      contentType: string;
+      sizeBytes: number;
+      bytes?: Buffer;
+      uploadHeaders?: Record<string, string>;
+      completed: boolean;
+    }
+  >();
   readonly requests: FakeConnectRequest[] = [];
   /** Access key id → secret (and session token for assumed-role keys). */
   private readonly keys = new Map<
@@ -221,6 +245,41 @@ export class FakeAmazonConnect {
     return id;
   }
 
+  /**
+   * The agent sends a file: stored in the fake's bucket and pushed as an `ATTACHMENT` item (`Attachments[]` with
+   * `AttachmentId`, `AttachmentName`, `ContentType`, `Status: APPROVED`). @returns the item id and attachment id
+   */
+  agentSendsFile(
+    contactId: string,
+    name: string,
+    contentType: string,
+    bytes: Buffer,
+  ): { id: string; attachmentId: string } {
+    const id = randomUUID();
+    const attachmentId = `att-${randomUUID()}`;
+    this.attachments.set(attachmentId, {
+      contactId,
+      name,
+      contentType,
+      sizeBytes: bytes.length,
+      bytes,
+      completed: true,
+    });
+    this.push(contactId, {
+      AbsoluteTime: new Date().toISOString(),
+      Id: id,
+      Type: 'ATTACHMENT',
+      ParticipantId: 'agent-participant',
+      DisplayName: 'Alex (Connect)',
+      ParticipantRole: 'AGENT',
+      ContactId: contactId,
+      Attachments: [
+        { ContentType: contentType, AttachmentId: attachmentId, AttachmentName: name, Status: 'APPROVED' },
+      ],
+    });
+    return { id, attachmentId };
+  }
+
   /** The agent leaves and the chat ends (`participant.left` AGENT, then `chat.ended`). */
   agentEnds(contactId: string): void {
     this.push(contactId, this.event(contactId, 'participant.left', 'AGENT', 'Alex (Connect)'));
@@ -247,6 +306,13 @@ export class FakeAmazonConnect {
     opts: { disconnectReason?: string; agentConnected?: boolean; queueId?: string } = {},
   ): Record<string, unknown> {
     const c = this.contacts.get(contactId);
+    const leg = c?.previousContactId
+      ? {
+          initialContactId: c.initialContactId ?? c.previousContactId,
+          previousContactId: c.previousContactId,
+          initiationMethod: c.initiationMethod ?? 'TRANSFER',
+        }
+      : { initialContactId: contactId, initiationMethod: 'API' };
     const instanceArn = `arn:aws:connect:${this.region}:123456789012:instance/${this.instanceId}`;
     const agentArn = `${instanceArn}/agent/11111111-2222-4333-8444-555555555555`;
     const queueId = opts.queueId ?? c?.queueId ?? this.queues[0].Id;
@@ -263,10 +329,9 @@ export class FakeAmazonConnect {
       detail: {
         eventType,
         contactId,
-        initialContactId: contactId,
+        ...leg,
         channel: c?.kind === 'chat' ? 'CHAT' : 'VOICE',
         instanceArn,
-        initiationMethod: 'API',
         initiationTimestamp: now,
         ...(eventType === 'QUEUED' || opts.agentConnected
           ? { queueInfo: { queueArn: `${instanceArn}/queue/${queueId}`, enqueueTimestamp: now } }
@@ -279,6 +344,34 @@ export class FakeAmazonConnect {
           : {}),
       },
     };
+  }
+
+  /**
+   * The agent (or a flow) transfers a voice contact: Connect creates a NEW contact for the next leg, with
+   * `initiationMethod` `TRANSFER` (agent transfer, quick connect) or `QUEUE_TRANSFER` (transfer to queue),
+   * `previousContactId` = the leg it came from and `initialContactId` = the chain's first contact (Connect
+   * "contact events data model"; `Contact` of DescribeContact). Its events come from {@link contactEvent}.
+   * @returns the new leg's contact id
+   */
+  transferLeg(fromContactId: string, method: 'TRANSFER' | 'QUEUE_TRANSFER' = 'TRANSFER'): string {
+    const from = this.contacts.get(fromContactId);
+    if (!from) throw new Error(`no contact ${fromContactId}`);
+    const c: FakeContact = {
+      ...from,
+      contactId: randomUUID(),
+      clientToken: undefined,
+      customerMessages: [],
+      customerEvents: [],
+      customerAttachments: [],
+      stopped: false,
+      sockets: new Set(),
+      transcript: [],
+      initialContactId: from.initialContactId ?? from.contactId,
+      previousContactId: from.contactId,
+      initiationMethod: method,
+    };
+    this.contacts.set(c.contactId, c);
+    return c.contactId;
   }
 
   /**
@@ -372,6 +465,7 @@ export class FakeAmazonConnect {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.startsWith('/s3/')) return this.bucket(req, res, url, Buffer.concat(chunks));
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
@@ -433,6 +527,35 @@ export class FakeAmazonConnect {
     } catch (e) {
       awsError(500, 'InternalServiceException', (e as Error).message);
     }
+  }
+
+  /**
+   * The pre-signed S3 URLs: `PUT /s3/{attachmentId}?X-Amz-Expires=…` (the upload of `StartAttachmentUpload`; the
+   * `HeadersToInclude` must be sent, the size must match) and `GET /s3/{attachmentId}` (`GetAttachment`'s download).
+   */
+  private bucket(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): void {
+    const a = this.attachments.get(decodeURIComponent(url.pathname.slice('/s3/'.length)));
+    const fail = (status: number, code: string) => {
+      res.writeHead(status, { 'content-type': 'application/xml' });
+      res.end(`<Error><Code>${code}</Code></Error>`);
+    };
+    if (!a) return fail(404, 'NoSuchKey');
+    if (req.method === 'PUT') {
+      for (const [k, v] of Object.entries(a.uploadHeaders ?? {})) {
+        if (req.headers[k.toLowerCase()] !== v) return fail(403, 'SignatureDoesNotMatch');
+      }
+      if (body.length !== a.sizeBytes) return fail(400, 'IncompleteBody');
+      a.bytes = body;
+      res.writeHead(200);
+      res.end();
+      return;
+    }
+    if (req.method === 'GET' && a.bytes && a.completed) {
+      res.writeHead(200, { 'content-type': a.contentType, 'content-length': String(a.bytes.length) });
+      res.end(a.bytes);
+      return;
+    }
+    fail(403, 'AccessDenied');
   }
 
   private stsError(res: ServerResponse, status: number, code: string, message: string): void {
@@ -590,6 +713,34 @@ export class FakeAmazonConnect {
         run: async (_b, _u, req) => this.getTranscript(req),
       };
     }
+    if (method === 'POST' && path === '/participant/event') {
+      return {
+        service: 'participant',
+        operation: 'SendEvent',
+        run: async (b, _u, req) => this.sendEvent(b, req),
+      };
+    }
+    if (method === 'POST' && path === '/participant/start-attachment-upload') {
+      return {
+        service: 'participant',
+        operation: 'StartAttachmentUpload',
+        run: async (b, _u, req) => this.startAttachmentUpload(b, req),
+      };
+    }
+    if (method === 'POST' && path === '/participant/complete-attachment-upload') {
+      return {
+        service: 'participant',
+        operation: 'CompleteAttachmentUpload',
+        run: async (b, _u, req) => this.completeAttachmentUpload(b, req),
+      };
+    }
+    if (method === 'POST' && path === '/participant/attachment') {
+      return {
+        service: 'participant',
+        operation: 'GetAttachment',
+        run: async (b, _u, req) => this.getAttachment(b, req),
+      };
+    }
     if (method === 'POST' && path === '/participant/disconnect') {
       return {
         service: 'participant',
@@ -676,6 +827,8 @@ export class FakeAmazonConnect {
       participantToken: `pt-${randomUUID()}`,
       customerConnected: false,
       customerMessages: [],
+      customerEvents: [],
+      customerAttachments: [],
       stopped: false,
       sockets: new Set(),
       transcript: [],
@@ -712,6 +865,8 @@ export class FakeAmazonConnect {
       clientToken: b['ClientToken'] as string | undefined,
       customerConnected: false,
       customerMessages: [],
+      customerEvents: [],
+      customerAttachments: [],
       destinationPhoneNumber: String(b['DestinationPhoneNumber']),
       queueId: b['QueueId'] as string | undefined,
       stopped: false,
@@ -817,6 +972,111 @@ export class FakeAmazonConnect {
           ConnectionToken: c.connectionToken,
           Expiry: new Date(Date.now() + 86_400_000).toISOString(),
         },
+      },
+    };
+  }
+
+  /** The contact of a connected customer's `X-Amz-Bearer` connection token, or an error answer. */
+  private connected(req: IncomingMessage): FakeContact | { status: number; error: string; message: string } {
+    const c = [...this.contacts.values()].find(
+      (x) => x.connectionToken && x.connectionToken === this.bearer(req),
+    );
+    if (!c) return { status: 403, error: 'AccessDeniedException', message: 'invalid connection token' };
+    if (!c.customerConnected)
+      return { status: 403, error: 'AccessDeniedException', message: 'participant not connected' };
+    if (c.stopped) return { status: 403, error: 'AccessDeniedException', message: 'chat has ended' };
+    return c;
+  }
+
+  /** Participant `SendEvent` (`ContentType` e.g. `application/vnd.amazonaws.connect.event.typing`). */
+  private sendEvent(b: Record<string, unknown>, req: IncomingMessage) {
+    const c = this.connected(req);
+    if ('error' in c) return c;
+    const type = String(b['ContentType'] ?? '');
+    if (!/^application\/vnd\.amazonaws\.connect\.event\./.test(type))
+      return { status: 400, error: 'ValidationException', message: 'ContentType is not an event type' };
+    c.customerEvents.push(type);
+    return { body: { Id: randomUUID(), AbsoluteTime: new Date().toISOString() } };
+  }
+
+  /** Documented limits: 20 MB, the admin guide's file types (here: the MIME types the hub maps them to). */
+  static readonly ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024;
+
+  /** `StartAttachmentUpload` → `{ AttachmentId, UploadMetadata: { Url, UrlExpiry, HeadersToInclude } }`. */
+  private startAttachmentUpload(b: Record<string, unknown>, req: IncomingMessage) {
+    const c = this.connected(req);
+    if ('error' in c) return c;
+    const size = Number(b['AttachmentSizeInBytes']);
+    if (!b['AttachmentName'] || !b['ContentType'] || !b['ClientToken'] || !Number.isInteger(size) || size < 1)
+      return {
+        status: 400,
+        error: 'ValidationException',
+        message: 'AttachmentName/ContentType/size/ClientToken',
+      };
+    if (size > FakeAmazonConnect.ATTACHMENT_MAX_BYTES)
+      return { status: 402, error: 'ServiceQuotaExceededException', message: 'attachment too large' };
+    const id = `att-${randomUUID()}`;
+    const headers = { 'Content-Type': String(b['ContentType']), 'x-amz-server-side-encryption': 'AES256' };
+    this.attachments.set(id, {
+      contactId: c.contactId,
+      name: String(b['AttachmentName']),
+      contentType: String(b['ContentType']),
+      sizeBytes: size,
+      uploadHeaders: headers,
+      completed: false,
+    });
+    return {
+      body: {
+        AttachmentId: id,
+        UploadMetadata: {
+          Url: `${this.url}/s3/${encodeURIComponent(id)}?X-Amz-Expires=300&X-Amz-Signature=fake`,
+          UrlExpiry: new Date(Date.now() + 300_000).toISOString(),
+          HeadersToInclude: headers,
+        },
+      },
+    };
+  }
+
+  /** `CompleteAttachmentUpload` `{ AttachmentIds, ClientToken }`: the uploads must be there. */
+  private completeAttachmentUpload(b: Record<string, unknown>, req: IncomingMessage) {
+    const c = this.connected(req);
+    if ('error' in c) return c;
+    const ids = (b['AttachmentIds'] ?? []) as string[];
+    for (const id of ids) {
+      const a = this.attachments.get(id);
+      if (!a || a.contactId !== c.contactId)
+        return { status: 400, error: 'ValidationException', message: `unknown attachment ${id}` };
+      if (!a.bytes)
+        return { status: 409, error: 'ConflictException', message: `attachment ${id} not uploaded` };
+    }
+    for (const id of ids) {
+      const a = this.attachments.get(id);
+      if (!a?.bytes || a.completed) continue;
+      a.completed = true;
+      c.customerAttachments.push({
+        attachmentId: id,
+        name: a.name,
+        contentType: a.contentType,
+        bytes: a.bytes,
+      });
+    }
+    return { body: {} };
+  }
+
+  /** `GetAttachment` `{ AttachmentId }` → `{ Url, UrlExpiry, AttachmentSizeInBytes }`. */
+  private getAttachment(b: Record<string, unknown>, req: IncomingMessage) {
+    const c = [...this.contacts.values()].find(
+      (x) => x.connectionToken && x.connectionToken === this.bearer(req),
+    );
+    if (!c) return { status: 403, error: 'AccessDeniedException', message: 'invalid connection token' };
+    const a = this.attachments.get(String(b['AttachmentId']));
+    if (!a || a.contactId !== c.contactId)
+      return { status: 404, error: 'ResourceNotFoundException', message: 'attachment not found' };
+    return {
+      body: {
+        Url: `${this.url}/s3/${encodeURIComponent(String(b['AttachmentId']))}?X-Amz-Expires=300`,
+        UrlExpiry: new Date(Date.now() + 300_000).toISOString(),
+        AttachmentSizeInBytes: a.sizeBytes,
       },
     };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { TargetEvent, TargetEventSink } from '@hub/ccaas';
+import { contactLegs, type TargetEvent, type TargetEventSink } from '@hub/ccaas';
 import type { HandoffFailureReason } from '@hub/contracts';
 import { LOGGER } from '@hub/observability';
 import type { HandoffModel as Handoff, OutboxMessage } from '@hub/persistence';
@@ -9,7 +9,7 @@ import { BotWebhookDispatcher } from '../bot-webhooks/bot-webhook-dispatcher.ser
 import { HandoffRepository, type HandoffColumnsSet, type SideEffects } from '../handoffs/handoff.repository';
 import { OutcomeAnnouncer } from '../handoffs/outcome-announcer';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
-import { CcaasContactRepository } from './ccaas-contact.repository';
+import { CcaasContactRepository, type StoredContact } from './ccaas-contact.repository';
 import { CcaasTargets } from './ccaas-targets';
 import { ccaasCommand, outboundConversationMessage } from './ccaas-events';
 import { decideTargetEvent } from './target-event-decision';
@@ -56,6 +56,7 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
       );
       return;
     }
+    if (!(await this.followLegs(e.tenantId, stored, e.eventId, e.event))) return;
     await this.apply(e.tenantId, stored.handoffId, `${e.integrationId}:${e.eventId}`, e.event);
   }
 
@@ -91,16 +92,27 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
                 messageId: eventId.slice(0, 200),
                 sender: {
                   role: 'agent',
-                  ...(d.relay.kind === 'text' && d.relay.agent?.id
+                  ...((d.relay.kind === 'text' || d.relay.kind === 'file') && d.relay.agent?.id
                     ? { id: d.relay.agent.id.slice(0, 200) }
                     : {}),
-                  ...(d.relay.kind === 'text' && d.relay.agent?.name
+                  ...((d.relay.kind === 'text' || d.relay.kind === 'file') && d.relay.agent?.name
                     ? { name: d.relay.agent.name.slice(0, 200) }
                     : {}),
                 },
                 kind: d.relay.kind,
                 ...(d.relay.kind === 'text' ? { text: d.relay.text.slice(0, 20_000) } : {}),
                 ...(d.relay.kind === 'typing' ? { typing: true } : {}),
+                ...(d.relay.kind === 'file'
+                  ? {
+                      file: {
+                        fileId: d.relay.file.id.slice(0, 500),
+                        name: d.relay.file.name.slice(0, 255) || 'attachment',
+                        contentType: d.relay.file.contentType.slice(0, 200) || 'application/octet-stream',
+                        sizeBytes: Math.max(0, Math.trunc(d.relay.file.sizeBytes)),
+                        url: d.relay.file.url,
+                      },
+                    }
+                  : {}),
                 sentAt: event.at,
               },
               cause,
@@ -174,6 +186,52 @@ export class ApplyTargetEventUseCase implements TargetEventSink {
       if (r.handoff.callbackUrl) this.callbacks.kick();
     }
     return r.handoff;
+  }
+
+  /**
+   * Transfer legs (platforms with a new contact per leg: Amazon Connect voice). A `transferred` event's `toLeg` is
+   * appended to the legs the contact follows (`state.legs`, encrypted with the contact; `end` then stops the newest
+   * leg). An `ended` / `failed` of a leg the handoff was transferred away from is no end (dropped, logged); one of a
+   * leg not seen yet (its INITIATED still on the way) is followed first. A transfer reported after the contact was
+   * already over (EventBridge delivered the old leg's DISCONNECTED first) is counted
+   * (`hub_ccaas_reconciliations_total{outcome="transfer_after_end"}`) and logged: the handoff already ended.
+   * @returns whether the event is to be applied
+   */
+  private async followLegs(
+    tenantId: string,
+    stored: StoredContact,
+    eventId: string,
+    event: TargetEvent,
+  ): Promise<boolean> {
+    const legs = contactLegs(stored.contact);
+    const follow = async (leg: string) => {
+      await this.contacts.updateState(tenantId, stored.handoffId, {
+        ...stored.contact.state,
+        legs: [...legs, leg],
+      });
+    };
+    if (event.kind === 'transferred' && event.toLeg && !legs.includes(event.toLeg)) {
+      if (stored.status === 'ended') {
+        this.metrics.ccaasReconciliations.inc({ type: stored.target, outcome: 'transfer_after_end' });
+        this.logger.warn(
+          { handoffId: stored.handoffId, eventId, leg: event.toLeg },
+          'transfer leg reported after the platform contact had ended; the handoff stays ended',
+        );
+        return true;
+      }
+      await follow(event.toLeg);
+    }
+    if ((event.kind === 'ended' || event.kind === 'failed') && event.leg) {
+      if (legs.slice(0, -1).includes(event.leg)) {
+        this.logger.info(
+          { handoffId: stored.handoffId, eventId, leg: event.leg },
+          'a transferred-away leg ended; the handoff follows the newer leg',
+        );
+        return false;
+      }
+      if (!legs.includes(event.leg)) await follow(event.leg);
+    }
+    return true;
   }
 
   /** Whether the target's adapter writes summaries back (wrap-up note). */

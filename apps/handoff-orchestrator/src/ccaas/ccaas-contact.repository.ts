@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { ExternalContact } from '@hub/ccaas';
 import { KEY_ENCRYPTION_KEYS, SecretsCipher, type KeyEncryptionKeyProvider } from '@hub/integrations';
-import { inTenantTransaction, PG_POOL } from '@hub/persistence';
+import {
+  inTenantTransaction,
+  OUTBOX_INSERT_SQL,
+  outboxRowsJson,
+  PG_POOL,
+  type OutboxMessage,
+} from '@hub/persistence';
 
 /** A stored external contact (state decrypted). */
 export interface StoredContact {
@@ -115,6 +121,85 @@ export class CcaasContactRepository {
       ),
     );
     return rows[0] ? this.open(rows[0]) : null;
+  }
+
+  /**
+   * Replaces the adapter state of a handoff's contact (sealed again with a fresh data key; e.g. the transfer legs
+   * it follows). @returns whether the row exists
+   */
+  async updateState(tenantId: string, handoffId: string, state: Record<string, unknown>): Promise<boolean> {
+    const sealed = await this.cipher.seal(state, this.ctx(tenantId, handoffId));
+    const { rowCount } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      db.query(
+        `UPDATE ccaas_contacts SET state_ciphertext = $3, state_iv = $4, state_tag = $5, state_wrapped_key = $6,
+           state_key_id = $7 WHERE tenant_id = $1 AND handoff_id = $2::uuid`,
+        [tenantId, handoffId, sealed.ciphertext, sealed.iv, sealed.tag, sealed.wrappedKey, sealed.keyId],
+      ),
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Records the result of one wrap-up-note attempt ("save summary"): `saved`, `failed` (given up), or `pending`
+   * with the next durable attempt due at `retryAt` (fired by the handoff timer loop, {@link claimDueSummary}).
+   * `attempts` counts the durable attempts made so far.
+   */
+  async recordSummary(
+    tenantId: string,
+    handoffId: string,
+    r: { status: 'pending' | 'saved' | 'failed'; attempts: number; retryAt?: Date; error?: string },
+  ): Promise<void> {
+    await inTenantTransaction(this.pool, tenantId, (db) =>
+      db.query(
+        `UPDATE ccaas_contacts SET summary_status = $3, summary_attempts = $4, summary_retry_at = $5,
+           summary_error = $6 WHERE tenant_id = $1 AND handoff_id = $2::uuid`,
+        [tenantId, handoffId, r.status, r.attempts, r.retryAt ?? null, r.error?.slice(0, 1000) ?? null],
+      ),
+    );
+  }
+
+  /** Durable wrap-up-note attempts made so far for the handoff (0 when none or no contact). */
+  async summaryAttempts(tenantId: string, handoffId: string): Promise<number> {
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      db.query<{ n: number }>(
+        'SELECT summary_attempts AS n FROM ccaas_contacts WHERE tenant_id = $1 AND handoff_id = $2::uuid',
+        [tenantId, handoffId],
+      ),
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Due wrap-up-note retries of every tenant (system path `hub_due_ccaas_summaries`): (tenant, handoff) pairs. */
+  async listDueSummaries(limit: number): Promise<{ tenantId: string; handoffId: string }[]> {
+    const { rows } = await this.pool.query<{ tenantId: string; handoffId: string }>(
+      'SELECT tenant_id AS "tenantId", handoff_id::text AS "handoffId" FROM hub_due_ccaas_summaries($1)',
+      [limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Claims one due retry inside its tenant — clears `summary_retry_at` only if it is still due (so one replica
+   * wins) — and, in the same transaction, writes the outbox row `command(row)` returns (the `save_summary`
+   * command): a crash leaves either both or neither.
+   * @returns whether this call claimed it
+   */
+  async claimDueSummary(
+    tenantId: string,
+    handoffId: string,
+    command: (row: { conversationId: string; integrationId: string; target: string }) => OutboxMessage,
+  ): Promise<boolean> {
+    return inTenantTransaction(this.pool, tenantId, async (db) => {
+      const { rows } = await db.query<{ conversationId: string; integrationId: string; target: string }>(
+        `UPDATE ccaas_contacts SET summary_retry_at = NULL
+         WHERE tenant_id = $1 AND handoff_id = $2::uuid AND summary_retry_at IS NOT NULL AND summary_retry_at <= now()
+         RETURNING conversation_id AS "conversationId", integration_id::text AS "integrationId", target`,
+        [tenantId, handoffId],
+      );
+      if (!rows[0]) return false;
+      await db.query(OUTBOX_INSERT_SQL, [outboxRowsJson([command(rows[0])])]);
+      return true;
+    });
   }
 
   /** Marks the contact ended. @returns whether it was open */

@@ -9,6 +9,7 @@ import {
   type WebhookReceiver,
 } from '@hub/ccaas';
 import { IntegrationStore, OutboundHttp, type IntegrationType } from '@hub/integrations';
+import { HandoffMetrics } from '../metrics/handoff-metrics';
 
 /** A vendor adapter with loosened generics (the integration's config/secrets were parsed by its type's schema). */
 export type AnyAdapter = EscalationTargetAdapter<Record<string, unknown>, Record<string, unknown>>;
@@ -28,12 +29,17 @@ export class CcaasTargets implements OnApplicationShutdown {
     http: OutboundHttp,
     private readonly store: IntegrationStore,
     @Inject(REALTIME_BUS) bus: RealtimeBus,
+    metrics: HandoffMetrics,
   ) {
-    const journal = redisJournal(bus);
+    const deps = {
+      http,
+      journal: redisJournal(bus),
+      reconciliation: (e: { type: string; outcome: string }) => metrics.ccaasReconciliations.inc(e),
+    };
     for (const t of escalationTargets) {
-      this.adapters.set(t.type, t.createAdapter({ http, journal }) as unknown as AnyAdapter);
+      this.adapters.set(t.type, t.createAdapter(deps) as unknown as AnyAdapter);
       if (t.createWebhookReceiver) {
-        this.receivers.set(t.type, t.createWebhookReceiver({ http }) as unknown as AnyReceiver);
+        this.receivers.set(t.type, t.createWebhookReceiver(deps) as unknown as AnyReceiver);
       }
     }
   }

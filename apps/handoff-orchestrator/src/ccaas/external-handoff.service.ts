@@ -6,7 +6,9 @@ import type { CcaasCommand, TranscriptEntry } from '@hub/contracts';
 import { LOGGER } from '@hub/observability';
 import type { HandoffModel as Handoff } from '@hub/persistence';
 import { isFinal, type HandoffState } from '../domain/handoff-state-machine';
+import { callbackRetryDelayMs } from '../domain/retry-schedule';
 import { HandoffRepository } from '../handoffs/handoff.repository';
+import { HandoffMetrics } from '../metrics/handoff-metrics';
 import { ApplyTargetEventUseCase } from './apply-target-event.usecase';
 import { CcaasBridges } from './ccaas-bridges.service';
 import { CcaasContactRepository } from './ccaas-contact.repository';
@@ -19,6 +21,10 @@ export interface CcaasRetryOptions {
   maxAttempts: number;
   baseMs: number;
   maxMs: number;
+  /** Durable attempts of the wrap-up note (default 8). */
+  summaryMaxAttempts?: number;
+  /** First delay between durable wrap-up-note attempts, ms (default 60 000; exponential, capped at 1 h). */
+  summaryRetryBaseMs?: number;
 }
 
 /**
@@ -97,7 +103,7 @@ export function describeTargetError(e: TargetError): string {
  *   that became final meanwhile (timeout) gets its new contact ended at once;
  * - `end`: the platform contact is ended (retried; an already ended contact is fine) and marked ended;
  * - `save_summary`: the hub's summary is written back as the wrap-up note where the adapter can
- *   (`saveSummary`; given up with a warning when the platform refuses it).
+ *   (`saveSummary`; a failure is retried durably later, see {@link saveSummary}).
  * Database errors propagate (the consumer retries without limit: nothing is lost).
  */
 @Injectable()
@@ -110,7 +116,8 @@ export class ExternalHandoffService {
     private readonly targets: CcaasTargets,
     private readonly events: ApplyTargetEventUseCase,
     private readonly bridges: CcaasBridges,
-    @Inject(CCAAS_RETRY_OPTIONS) opts: CcaasRetryOptions,
+    private readonly metrics: HandoffMetrics,
+    @Inject(CCAAS_RETRY_OPTIONS) private readonly opts: CcaasRetryOptions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.policy = vendorRetryPolicy(opts);
@@ -125,9 +132,13 @@ export class ExternalHandoffService {
 
   /**
    * Writes the handoff's summary (fixed at intake by the enrichment: the hub's final summary) back to the
-   * platform as the wrap-up note of the agent's communication (`saveSummary`: Genesys Cloud). Retried per
-   * the vendor policy; a refusal for good (`invalid`, e.g. no `config.wrapUpCodeId`; `auth`) or exhausted
-   * retries are logged and given up — the handoff's outcome does not depend on it.
+   * platform as the wrap-up note of the agent's communication (`saveSummary`: Genesys Cloud). Retried in process
+   * per the vendor policy; when that fails — retriable kinds and `auth` (credentials an admin can fix) — the next
+   * durable attempt is scheduled (`ccaas_contacts.summary_retry_at`, {@link callbackRetryDelayMs} from
+   * `summaryRetryBaseMs`, capped at 1 h), fired by the handoff timer loop ({@link CcaasSummaryRetries}) as a new
+   * `save_summary` command through the outbox, until `summaryMaxAttempts`; then, and at once for `invalid` (e.g. no
+   * `config.wrapUpCodeId`), it is given up (`summary_status = failed`). Counted in
+   * `hub_ccaas_summary_saves_total{type,result}`. The handoff's outcome does not depend on it.
    */
   private async saveSummary(tenantId: string, handoffId: string): Promise<void> {
     const stored = await this.contacts.byHandoff(tenantId, handoffId);
@@ -138,20 +149,51 @@ export class ExternalHandoffService {
     const found = await this.handoffs.findWithTransitions(tenantId, handoffId);
     const summary = found?.handoff.summary;
     if (!summary) return;
-    const integration = await this.targets.load(tenantId, stored.integrationId, stored.target, {
-      enabledOnly: false,
-    });
-    if (!integration) return;
+    const attempts = (await this.contacts.summaryAttempts(tenantId, handoffId)) + 1;
+    const count = (result: 'saved' | 'retry' | 'failed') =>
+      this.metrics.ccaasSummarySaves.inc({ type: stored.target, result });
+    let error: string;
+    let retriable: boolean;
     try {
+      const integration = await this.targets.load(tenantId, stored.integrationId, stored.target, {
+        enabledOnly: false,
+      });
+      if (!integration)
+        throw new TargetError(
+          'invalid',
+          `integration ${stored.integrationId} no longer exists`,
+          'integrationId',
+        );
       await this.policy.execute(() => save(stored.contact, summary, integration));
-      this.logger.info({ handoffId, target: stored.target }, 'summary saved as the wrap-up note');
+      await this.contacts.recordSummary(tenantId, handoffId, { status: 'saved', attempts });
+      count('saved');
+      this.logger.info({ handoffId, target: stored.target, attempts }, 'summary saved as the wrap-up note');
+      return;
     } catch (e) {
       if (!(e instanceof TargetError)) throw e;
-      this.logger.warn(
-        { handoffId, kind: e.kind, field: e.field, err: e.message },
-        'summary could not be saved at the platform; given up',
-      );
+      error = describeTargetError(e);
+      retriable = e.retriable || e.kind === 'auth';
     }
+    const max = this.opts.summaryMaxAttempts ?? 8;
+    if (retriable && attempts < max) {
+      const retryAt = new Date(
+        Date.now() +
+          callbackRetryDelayMs(attempts, this.opts.summaryRetryBaseMs ?? 60_000, { capMs: 3_600_000 }),
+      );
+      await this.contacts.recordSummary(tenantId, handoffId, { status: 'pending', attempts, retryAt, error });
+      count('retry');
+      this.logger.warn(
+        { handoffId, attempts, retryAt: retryAt.toISOString(), err: error },
+        'summary could not be saved at the platform; retried later',
+      );
+      return;
+    }
+    await this.contacts.recordSummary(tenantId, handoffId, { status: 'failed', attempts, error });
+    count('failed');
+    this.logger.warn(
+      { handoffId, attempts, err: error },
+      'summary could not be saved at the platform; given up',
+    );
   }
 
   private async start(tenantId: string, handoffId: string): Promise<void> {

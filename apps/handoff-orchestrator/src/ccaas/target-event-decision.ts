@@ -19,6 +19,11 @@ export interface TargetEventDecision {
   relay?:
     | { kind: 'text'; text: string; agent?: { id?: string; name?: string } }
     | { kind: 'typing' }
+    | {
+        kind: 'file';
+        file: { id: string; name: string; contentType: string; sizeBytes: number; url: string };
+        agent?: { id?: string; name?: string };
+      }
     | { kind: 'ended' };
   /** End the platform contact (an agent joined a handoff that had already failed). */
   endContact?: boolean;
@@ -39,6 +44,7 @@ const agentLabel = (a?: { id?: string; name?: string }) => (a?.name ?? a?.id ?? 
  * | accepted       | failed                   | note failed → failed, and the contact is ended            |
  * | agent_message  | not failed               | relayed to the bot channel                                |
  * | agent_typing   | not failed               | relayed (typing)                                          |
+ * | agent_file     | not failed               | relayed (`kind: file`, the platform's download URL)       |
  * | transferred    | accepted                 | note accepted → accepted                                  |
  * | ended          | accepted                 | note accepted → accepted, `ended` relayed, contact over   |
  * | ended          | not final                | → failed(error) "ended before an agent joined"            |
@@ -81,6 +87,10 @@ export function decideTargetEvent(status: HandoffState, event: TargetEvent): Tar
       return status === 'failed'
         ? null
         : { change: null, relay: { kind: 'text', text: event.text, agent: event.agent } };
+    case 'agent_file':
+      return status === 'failed'
+        ? null
+        : { change: null, relay: { kind: 'file', file: event.file, agent: event.agent } };
     case 'agent_typing':
       return status === 'failed' ? null : { change: null, relay: { kind: 'typing' } };
     case 'transferred':

@@ -20,6 +20,13 @@ export class HandoffMetrics {
    * `scheme`, `userinfo`, `invalid_url`).
    */
   readonly callbacksRefused: Counter<'reason'>;
+  /**
+   * Contact-center reconciliations by integration type and outcome (`adopted`, `duplicate_closed`,
+   * `uncertain_send`; see `TargetDeps.reconciliation` of `@hub/ccaas`).
+   */
+  readonly ccaasReconciliations: Counter<'type' | 'outcome'>;
+  /** Wrap-up-note ("save summary") attempts by integration type and result (`saved`, `retry`, `failed`). */
+  readonly ccaasSummarySaves: Counter<'type' | 'result'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     this.requests = new Counter({
@@ -50,6 +57,18 @@ export class HandoffMetrics {
       name: 'hub_handoff_callback_attempts_total',
       help: 'Callback delivery attempts',
       labelNames: ['result'],
+      registers: [registry],
+    });
+    this.ccaasSummarySaves = new Counter({
+      name: 'hub_ccaas_summary_saves_total',
+      help: 'Wrap-up-note (save summary) attempts at the contact center, by result',
+      labelNames: ['type', 'result'],
+      registers: [registry],
+    });
+    this.ccaasReconciliations = new Counter({
+      name: 'hub_ccaas_reconciliations_total',
+      help: 'Contact-center reconciliations (lost answers adopted, duplicates closed, uncertain re-sends)',
+      labelNames: ['type', 'outcome'],
       registers: [registry],
     });
     this.callbacksRefused = new Counter({

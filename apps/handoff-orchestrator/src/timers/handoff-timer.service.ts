@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
+import { CcaasSummaryRetries } from '../ccaas/ccaas-summary-retries';
 import { WithdrawHandoffUseCase } from '../handoffs/usecases/withdraw-handoff.usecase';
 import { HandoffMetrics } from '../metrics/handoff-metrics';
 
@@ -18,6 +19,8 @@ export interface TimerOptions {
  * restarts: this loop fires every due timer (`FOR UPDATE SKIP LOCKED`, safe with many replicas),
  * then sleeps until the nearest pending `timeout_at` — at most `pollMs`, so timers created by
  * other replicas are seen within that bound — giving millisecond precision without busy polling.
+ * The same scan fires the contact centers' due wrap-up-note retries ({@link CcaasSummaryRetries}:
+ * `ccaas_contacts.summary_retry_at`), seen within `pollMs`.
  */
 @Injectable()
 export class HandoffTimerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -27,6 +30,7 @@ export class HandoffTimerService implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly withdraw: WithdrawHandoffUseCase,
+    private readonly summaries: CcaasSummaryRetries,
     @Inject(TIMER_OPTIONS) private readonly opts: TimerOptions,
     private readonly metrics: HandoffMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -63,6 +67,8 @@ export class HandoffTimerService implements OnApplicationBootstrap, OnApplicatio
         if (r.withdrawn || r.failed) this.logger.info(r, 'handoff timers fired');
         more = r.withdrawn === 100 || r.failed === 100;
       } while (more && !this.stopped);
+      const summaries = await this.summaries.fireDue(100);
+      if (summaries) this.logger.info({ summaries }, 'wrap-up note retries fired');
       const next = await this.withdraw.nextDue();
       if (!next) return this.opts.pollMs;
       // 5 ms floor: an overdue row locked by another replica must not make this loop spin.

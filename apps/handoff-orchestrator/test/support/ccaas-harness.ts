@@ -145,6 +145,30 @@ export class CcaasHarness {
    * The customer's line after the handoff, as the bot platform publishes it (a fresh envelope each call; pass the
    * same `messageId` to model the bot platform redelivering one line).
    */
+  /**
+   * Publishes a customer message of any kind (`typing`, `file` …) as the bot platform would: `data` is merged
+   * over `{ conversationId, messageId, direction: inbound, sender: customer, sentAt }`.
+   */
+  customerSends = (conversationId: string, data: Record<string, unknown>, messageId = `m-${randomUUID()}`) =>
+    this.kafka.producer.publish(
+      'conversationMessages',
+      newEnvelope({
+        type: 'conversation.message' as const,
+        version: 1 as const,
+        tenantId: this.tenant,
+        source: 'test-bot',
+        correlationId: conversationId,
+        data: {
+          conversationId,
+          messageId,
+          direction: 'inbound' as const,
+          sender: { role: 'customer' as const },
+          sentAt: new Date().toISOString(),
+          ...data,
+        },
+      }) as TopicEvent<'conversationMessages'>,
+    );
+
   customerSays = (conversationId: string, text: string, messageId = `m-${randomUUID()}`) =>
     this.kafka.producer.publish(
       'conversationMessages',

@@ -74,9 +74,97 @@ export type TargetEvent =
       agent?: { id?: string; name?: string };
     }
   | { kind: 'agent_typing'; at: string }
-  | { kind: 'transferred'; at: string; queue?: string }
-  | { kind: 'ended'; at: string; by: 'agent' | 'customer' | 'system' }
-  | { kind: 'failed'; at: string; reason: 'error' | 'timeout' | 'rejected'; detail: string };
+  | {
+      kind: 'agent_file';
+      at: string;
+      /** Vendor message/item id (dedupe key). */
+      messageId: string;
+      /**
+       * The agent's attachment: the platform's id, name, MIME type, size in bytes (0 when the platform does not
+       * report it) and a download URL (Connect: `GetAttachment`'s pre-signed URL, valid for a limited time).
+       */
+      file: { id: string; name: string; contentType: string; sizeBytes: number; url: string };
+      agent?: { id?: string; name?: string };
+    }
+  | {
+      kind: 'transferred';
+      at: string;
+      queue?: string;
+      /**
+       * Platforms that make a new contact per transfer leg (Amazon Connect voice): the leg the customer is on now.
+       * The orchestrator follows it ({@link contactLegs}); later calls (`end`) address it.
+       */
+      toLeg?: string;
+    }
+  | {
+      kind: 'ended';
+      at: string;
+      by: 'agent' | 'customer' | 'system';
+      /** The leg that ended (per-leg platforms): the end of a leg the handoff was transferred away from is no end. */
+      leg?: string;
+    }
+  | {
+      kind: 'failed';
+      at: string;
+      reason: 'error' | 'timeout' | 'rejected';
+      detail: string;
+      /** As for `ended`. */
+      leg?: string;
+    };
+
+/**
+ * The transfer legs of a contact the orchestrator follows, oldest first (`state.legs`, kept in the encrypted
+ * contact state; absent = no transfer yet: the only leg is `externalContactId`).
+ */
+export function contactLegs(contact: ExternalContact): string[] {
+  const legs = contact.state['legs'];
+  return Array.isArray(legs) && legs.length && legs.every((l) => typeof l === 'string')
+    ? (legs as string[])
+    : [contact.externalContactId];
+}
+
+/** The leg the customer is on now (the last of {@link contactLegs}). */
+export function currentLeg(contact: ExternalContact): string {
+  return contactLegs(contact).at(-1) ?? contact.externalContactId;
+}
+
+/** A customer's file after the handoff (`hub.conversation.messages.v1` `kind: file`). */
+export interface CustomerFile {
+  messageId: string;
+  name: string;
+  contentType: string;
+  /** Size in bytes, as the bot platform declared it. */
+  sizeBytes: number;
+  /** Where the file is fetched from (vetted by the outbound policy before any byte is read). */
+  url: string;
+  at: string;
+}
+
+/** What a platform accepts as a customer file (checked by the orchestrator before {@link EscalationTargetAdapter.sendCustomerFile}). */
+export interface FileLimits {
+  /** Largest file, bytes. */
+  maxBytes: number;
+  /** Accepted MIME types (exact, lower case). */
+  contentTypes: readonly string[];
+}
+
+/**
+ * Checks a customer file against a platform's limits.
+ * @returns null when accepted, else `{ field, message }` naming `file.sizeBytes` or `file.contentType`
+ */
+export function checkFileLimits(
+  file: Pick<CustomerFile, 'contentType' | 'sizeBytes'>,
+  limits: FileLimits,
+): { field: string; message: string } | null {
+  if (file.sizeBytes > limits.maxBytes) {
+    return { field: 'file.sizeBytes', message: `larger than the platform's ${limits.maxBytes} bytes` };
+  }
+  const type = file.contentType.split(';')[0].trim().toLowerCase();
+  if (!limits.contentTypes.includes(type)) {
+    return { field: 'file.contentType', message: `${type} is not a type the platform accepts` };
+  }
+  return null;
+}
 
 /** Where receivers (webhooks, websockets, streams) deliver normalized events. Implemented by the orchestrator. */
 export interface TargetEventSink {
@@ -160,6 +248,24 @@ export interface EscalationTargetAdapter<C = Record<string, unknown>, S = Record
   sendCustomerMessage(
     contact: ExternalContact,
     message: { messageId: string; text: string; at: string },
+    integration: TargetIntegration<C, S>,
+  ): Promise<void>;
+  /**
+   * Tells the agent the customer is typing (best effort: the orchestrator does not retry it). Optional: platforms
+   * without a documented customer-typing call leave it out.
+   * @throws TargetError
+   */
+  sendCustomerTyping?(contact: ExternalContact, integration: TargetIntegration<C, S>): Promise<void>;
+  /** Limits of {@link sendCustomerFile} (size, MIME types), per the platform's documentation. */
+  readonly fileLimits?: FileLimits;
+  /**
+   * Forwards one customer file (already checked against {@link fileLimits}); its URL is fetched (or handed to the
+   * platform) only after the outbound policy vetted it. Idempotent per `file.messageId` where the platform allows.
+   * @throws TargetError (`invalid` naming `file.url` when the policy refuses it)
+   */
+  sendCustomerFile?(
+    contact: ExternalContact,
+    file: CustomerFile,
     integration: TargetIntegration<C, S>,
   ): Promise<void>;
   /** Ends the platform contact (timeout, withdrawal, customer left). Idempotent. */
@@ -251,7 +357,17 @@ export interface TargetDeps {
    * Without it the adapter keeps no journal (retries may duplicate).
    */
   journal?: StartJournal;
+  /**
+   * Counts what a vendor's reconciliation did (the orchestrator: `hub_ccaas_reconciliations_total{type,outcome}`):
+   * `adopted` (a create whose answer was lost turned out to exist and is used), `duplicate_closed` (a second
+   * platform contact of one handoff was closed), `uncertain_send` (a customer line whose answer was lost is sent
+   * again: it may show twice at the platform — a residual risk made visible).
+   */
+  reconciliation?: (e: { type: string; outcome: ReconciliationOutcome }) => void;
 }
+
+/** See {@link TargetDeps.reconciliation}. */
+export type ReconciliationOutcome = 'adopted' | 'duplicate_closed' | 'uncertain_send';
 
 /** See {@link TargetDeps.journal}. Keys are namespaced by the adapter (`<type>:<integration>:…`). */
 export interface StartJournal {

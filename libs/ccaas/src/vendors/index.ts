@@ -1,4 +1,4 @@
-import type { EscalationTargetRegistration } from '../core/target';
+import type { EscalationTargetRegistration, TargetDeps } from '../core/target';
 import { AMAZON_CONNECT, AmazonConnectAdapter } from './amazon-connect/adapter';
 import { AmazonConnectContactEventsReceiver } from './amazon-connect/contact-events.receiver';
 import { EightByEightCcTarget, EightByEightCcWebhookReceiver } from './eightbyeight-cc';
@@ -26,10 +26,24 @@ export const escalationTargets: readonly EscalationTargetRegistration[] = [
   },
   {
     type: 'eightbyeight_cc',
-    createAdapter: (deps) => new EightByEightCcTarget({ http: deps.http, journal: deps.journal }) as never,
-    createWebhookReceiver: (deps) => new EightByEightCcWebhookReceiver({ http: deps.http }) as never,
+    createAdapter: (deps) => eightByEightTarget(deps) as never,
+    // The receiver journals 8x8's conversation reports and closes duplicates (reconciliation of lost answers).
+    createWebhookReceiver: (deps) =>
+      new EightByEightCcWebhookReceiver({
+        http: deps.http,
+        journal: deps.journal,
+        target: eightByEightTarget(deps),
+      }) as never,
   },
 ];
+
+function eightByEightTarget(deps: TargetDeps): EightByEightCcTarget {
+  return new EightByEightCcTarget({
+    http: deps.http,
+    journal: deps.journal,
+    count: (outcome) => deps.reconciliation?.({ type: 'eightbyeight_cc', outcome }),
+  });
+}
 
 /** The registration of an integration type, or undefined (`internal` and non-CCaaS types). */
 export function escalationTargetOf(type: string): EscalationTargetRegistration | undefined {

@@ -147,3 +147,45 @@ export class ConnectionTest {
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * Downloads a customer file through `http` (the outbound policy vets `url` and every address it resolves to;
+ * redirects refused), reading at most `maxBytes`.
+ * @returns the bytes
+ * @throws VendorCallError `invalid` naming `file.url` (refused by the policy, not 2xx, larger than `maxBytes`),
+ *         `unavailable` (unreachable, timeout)
+ */
+export async function fetchCustomerFile(
+  http: OutboundHttp,
+  url: string,
+  maxBytes: number,
+  timeoutMs = 30_000,
+): Promise<Buffer> {
+  let res;
+  try {
+    res = await http.request(url, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    if (e instanceof OutboundUrlRefusedError || e instanceof OutboundRedirectRefusedError) {
+      throw new VendorCallError('invalid', `file URL refused: ${e.message}`, undefined, 'file.url');
+    }
+    throw new VendorCallError(
+      'unavailable',
+      `file URL unreachable (${(e as Error).name})`,
+      undefined,
+      'file.url',
+    );
+  }
+  if (!res.ok) {
+    res.discard();
+    throw new VendorCallError('invalid', `file URL answered ${res.status}`, res.status, 'file.url');
+  }
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of res.body) {
+    n += c.length;
+    if (n > maxBytes)
+      throw new VendorCallError('invalid', `file larger than ${maxBytes} bytes`, undefined, 'file.url');
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}

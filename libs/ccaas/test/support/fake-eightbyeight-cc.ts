@@ -33,6 +33,11 @@ export interface FakeEightByEightCcOptions {
   apiKey?: string;
   tenantId?: string;
   customerId?: string;
+  /**
+   * Send 8x8's `CONVERSATION_UPDATE` (state `created`, with the `user` and so its `caseId`) right after answering
+   * every create, as 8x8 documents (default false: adapter tests count deliveries exactly).
+   */
+  reportCreated?: boolean;
 }
 
 /**
@@ -53,6 +58,7 @@ export class FakeEightByEightCc {
   readonly apiKey: string;
   readonly tenantId: string;
   readonly customerId: string;
+  private readonly reportCreates: boolean;
   readonly kid = randomBytes(16).toString('base64url');
   readonly webhooks = new Map<string, { id: string; name: string; uri: string; version: string }>();
   readonly channels = new Map<
@@ -66,6 +72,10 @@ export class FakeEightByEightCc {
     }
   >();
   readonly conversations = new Map<string, FakeEightByEightConversation>();
+  /** Creates whose answer is lost (see {@link loseCreateAnswers}). */
+  private lostAnswers: { left: number; report: 'at_once' | 'held' } = { left: 0, report: 'at_once' };
+  /** `CONVERSATION_UPDATE created` reports held back ({@link releaseHeldReports}). */
+  private heldReports: string[] = [];
   private privateKey?: CryptoKey;
   private publicJwk?: JWK;
 
@@ -73,6 +83,7 @@ export class FakeEightByEightCc {
     this.apiKey = opts.apiKey ?? 'eght-api-key-0123456789abcdef';
     this.tenantId = opts.tenantId ?? 'vccHubTenant01';
     this.customerId = opts.customerId ?? 'vccHubCustomer01';
+    this.reportCreates = opts.reportCreated ?? false;
     this.server = new FakeHttpServer((r) => this.route(r));
   }
 
@@ -190,6 +201,34 @@ export class FakeEightByEightCc {
     });
     const headers = await this.sign(rawBody, over);
     return { ...(await postWebhook(uri, rawBody, headers)), rawBody, headers, uri };
+  }
+
+  /**
+   * The next `times` conversation creates are carried out but their answer is lost (the connection is reset after
+   * the conversation exists: what a client timeout looks like). 8x8's `CONVERSATION_UPDATE` (state `created`, with
+   * the request's `user`, so its `caseId`) for such a conversation is sent `at_once` (before the answer would have
+   * gone) or `held` until {@link releaseHeldReports} (a late webhook). Other creates report right after answering.
+   */
+  loseCreateAnswers(times = 1, report: 'at_once' | 'held' = 'at_once'): void {
+    this.lostAnswers = { left: times, report };
+  }
+
+  /** Sends the held `CONVERSATION_UPDATE created` reports. @returns their webhook statuses */
+  async releaseHeldReports(): Promise<number[]> {
+    const ids = this.heldReports.splice(0);
+    const out: number[] = [];
+    for (const id of ids) out.push((await this.reportCreated(id)).status);
+    return out;
+  }
+
+  /** `CONVERSATION_UPDATE` state `created` of a conversation, with its `user` (8x8 "Webhooks Events Reference"). */
+  reportCreated(conversationId: string) {
+    const conv = this.conversations.get(conversationId);
+    return this.send(conversationId, 'CONVERSATION_UPDATE', {
+      state: 'created',
+      assignment: conv?.request.assignment ?? { type: 'queue', id: 'q' },
+      user: conv?.request.user ?? {},
+    });
   }
 
   queued(conversationId: string, queueId: string, queueName = 'Support') {
@@ -357,6 +396,13 @@ export class FakeEightByEightCc {
       if (errors.length) return { status: 400, body: { message: 'Invalid request', errors } };
       const id = randomBytes(16).toString('base64url');
       this.conversations.set(id, { id, request: b, messages: [], userRemoved: false });
+      if (this.lostAnswers.left > 0) {
+        this.lostAnswers.left--;
+        if (this.lostAnswers.report === 'held') this.heldReports.push(id);
+        else await this.reportCreated(id).catch(() => undefined);
+        return { status: 0, drop: true };
+      }
+      if (this.reportCreates) setImmediate(() => void this.reportCreated(id).catch(() => undefined));
       return { status: 202, body: { conversationId: id, createdAt: new Date().toISOString() } };
     }
     if ((m = /^\/conversations\/([^/]+)\/messages$/.exec(p)) && r.method === 'POST') {

@@ -18,6 +18,8 @@ export interface FakeGenesysConversation {
   state: 'connected' | 'disconnected';
   /** Inbound messages as Genesys stored them (request bodies). */
   inbound: Record<string, unknown>[];
+  /** Inbound events (`…/inbound/open/event` bodies: customer typing). */
+  events: Record<string, unknown>[];
   participants: {
     id: string;
     purpose: 'customer' | 'agent';
@@ -116,6 +118,39 @@ export class FakeGenesysCloud {
     const conv = this.mustConversation(customerId);
     this.join(conv, agentName);
     return this.deliver(conv, { type: 'Text', text }, agentName);
+  }
+
+  /**
+   * The agent sends a file: an outbound `Text` whose `content` holds one `Attachment` (`ConversationContentAttachment`:
+   * `id`, `mediaType`, `url` — Genesys' download URL —, `mime`, `filename`).
+   */
+  agentFile(
+    customerId: string,
+    a: { url: string; mime: string; filename: string; mediaType?: string },
+    agentName = 'Dana Agent',
+  ) {
+    const conv = this.mustConversation(customerId);
+    this.join(conv, agentName);
+    return this.deliver(
+      conv,
+      {
+        type: 'Text',
+        text: '',
+        content: [
+          {
+            contentType: 'Attachment',
+            attachment: {
+              id: randomUUID(),
+              mediaType: a.mediaType ?? 'File',
+              url: a.url,
+              mime: a.mime,
+              filename: a.filename,
+            },
+          },
+        ],
+      },
+      agentName,
+    );
   }
 
   /** The agent is typing (an outbound `Event` with a `Typing` event). */
@@ -279,6 +314,9 @@ export class FakeGenesysCloud {
           }
         : { status: 404, body: { code: 'not.found', message: 'integration not found' } };
     }
+    if ((m = /^\/conversations\/messages\/([^/]+)\/inbound\/open\/event$/.exec(p)) && r.method === 'POST') {
+      return this.inboundEvent(decodeURIComponent(m[1]), r);
+    }
     if ((m = /^\/conversations\/messages\/([^/]+)\/inbound\/open\/message$/.exec(p)) && r.method === 'POST') {
       return this.inbound(decodeURIComponent(m[1]), r);
     }
@@ -318,6 +356,42 @@ export class FakeGenesysCloud {
     return { status: 404, body: { code: 'not.found', message: `${r.method} ${r.path}` } };
   }
 
+  /**
+   * `POST …/inbound/open/event` (OpenInboundNormalizedEvent): `{ channel: { from, time }, events: [{ eventType:
+   * "Typing", typing: { type: "On" } }] }` on the customer's connected conversation.
+   */
+  private inboundEvent(integrationId: string, r: RecordedRequest): FakeResponse {
+    if (!this.integrations.has(integrationId))
+      return { status: 404, body: { code: 'not.found', message: 'integration not found' } };
+    const b = r.body as
+      { channel?: { from?: { id?: string; idType?: string }; time?: string }; events?: unknown } | undefined;
+    const events = Array.isArray(b?.events)
+      ? (b.events as { eventType?: string; typing?: { type?: string } }[])
+      : [];
+    if (
+      !b?.channel?.from?.id ||
+      b.channel.from.idType !== 'Opaque' ||
+      typeof b.channel.time !== 'string' ||
+      !events.length ||
+      events.some((e) => e.eventType !== 'Typing' || e.typing?.type !== 'On')
+    ) {
+      return {
+        status: 400,
+        body: { code: 'bad.request', message: 'channel.from, channel.time, events[Typing On]' },
+      };
+    }
+    const conv = [...this.conversations.values()].find(
+      (c) => c.customerId === b.channel?.from?.id && c.state === 'connected',
+    );
+    if (!conv)
+      return { status: 404, body: { code: 'not.found', message: 'no conversation for the customer' } };
+    conv.events.push(r.body as Record<string, unknown>);
+    return {
+      status: 200,
+      body: { id: randomUUID(), channel: b.channel, type: 'Event', events, direction: 'Inbound' },
+    };
+  }
+
   private inbound(integrationId: string, r: RecordedRequest): FakeResponse {
     if (!this.integrations.has(integrationId))
       return { status: 404, body: { code: 'not.found', message: 'integration not found' } };
@@ -326,8 +400,14 @@ export class FakeGenesysCloud {
           channel?: { from?: { id?: string; idType?: string }; messageId?: string; time?: string };
           text?: string;
           type?: string;
+          content?: unknown;
         }
       | undefined;
+    if (b?.content !== undefined && !validAttachments(b.content))
+      return {
+        status: 400,
+        body: { code: 'bad.request', message: 'content: Attachment with mediaType, url, mime' },
+      };
     // OpenInboundNormalizedMessage: { channel: { from, time, messageId?, metadata? }, text?, content?, metadata? }
     const unknown = [
       ...Object.keys(b ?? {}).filter((k) => !['channel', 'text', 'content', 'metadata'].includes(k)),
@@ -340,7 +420,7 @@ export class FakeGenesysCloud {
       !b?.channel?.from?.id ||
       b.channel.from.idType !== 'Opaque' ||
       typeof b.channel.time !== 'string' ||
-      typeof b.text !== 'string'
+      (typeof b.text !== 'string' && !validAttachments(b.content))
     ) {
       return {
         status: 400,
@@ -361,6 +441,7 @@ export class FakeGenesysCloud {
         customerId: b.channel.from.id,
         state: 'connected',
         inbound: [],
+        events: [],
         participants: [
           { id: randomUUID(), purpose: 'customer', messages: [{ id: randomUUID(), state: 'connected' }] },
         ],
@@ -384,4 +465,20 @@ export class FakeGenesysCloud {
       },
     };
   }
+}
+
+/** Whether `content` is a non-empty list of `Attachment` elements with `mediaType`, `url` and `mime`. */
+function validAttachments(content: unknown): boolean {
+  return (
+    Array.isArray(content) &&
+    content.length > 0 &&
+    content.every(
+      (c: { contentType?: string; attachment?: { mediaType?: string; url?: string; mime?: string } }) =>
+        c?.contentType === 'Attachment' &&
+        ['Image', 'Video', 'Audio', 'File'].includes(String(c.attachment?.mediaType)) &&
+        typeof c.attachment?.url === 'string' &&
+        /^https?:\/\//.test(c.attachment.url) &&
+        typeof c.attachment?.mime === 'string',
+    )
+  );
 }

@@ -17,6 +17,8 @@ export interface FakeResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Lose the answer: the connection is reset instead (the client sees no HTTP response). */
+  drop?: boolean;
 }
 
 /** A failure the next matching requests get instead of the real answer (vendor down, throttling). */
@@ -78,6 +80,10 @@ export class FakeHttpServer {
         answer
           .catch((e: unknown): FakeResponse => ({ status: 500, body: { message: String(e) } }))
           .then((r) => {
+            if (r.drop) {
+              res.socket?.destroy();
+              return;
+            }
             const text = r.body === undefined ? '' : JSON.stringify(r.body);
             res.writeHead(r.status, {
               ...(text ? { 'content-type': 'application/json' } : {}),

@@ -76,7 +76,12 @@ export class PinnedHttpClient {
    */
   request(target: VettedTarget, init: PinnedRequest): Promise<PinnedResponse> {
     const request = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const body = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+    const body =
+      init.body === undefined
+        ? undefined
+        : typeof init.body === 'string'
+          ? Buffer.from(init.body, 'utf8')
+          : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
     return new Promise<PinnedResponse>((resolve, reject) => {
       const req = request(
         target.url,
@@ -99,8 +104,8 @@ export class PinnedHttpClient {
 export interface PinnedRequest {
   method?: string;
   headers?: Record<string, string>;
-  /** UTF-8 text (e.g. JSON). */
-  body?: string;
+  /** UTF-8 text (e.g. JSON), or bytes (a file upload). */
+  body?: string | Uint8Array;
   /** Aborts the request and the body stream (timeout). */
   signal?: AbortSignal;
 }

@@ -10,9 +10,13 @@ import {
   type QueueSummary,
 } from '@aws-sdk/client-connect';
 import {
+  CompleteAttachmentUploadCommand,
   CreateParticipantConnectionCommand,
+  GetAttachmentCommand,
   GetTranscriptCommand,
+  SendEventCommand,
   SendMessageCommand,
+  StartAttachmentUploadCommand,
 } from '@aws-sdk/client-connectparticipant';
 import {
   AmazonConnectConfigSchema,
@@ -24,7 +28,9 @@ import {
 } from '@hub/integrations';
 import {
   TargetError,
+  type CustomerFile,
   type EscalationTargetAdapter,
+  type FileLimits,
   type ExternalContact,
   type HandoffContext,
   type PlatformQueue,
@@ -32,11 +38,13 @@ import {
   type TargetStream,
   type TestConnectionReport,
   type TestConnectionStep,
+  currentLeg,
 } from '../../core/target';
 import { buildContactAttributes } from './attributes';
 import { ConnectClientFactory, type ConnectIntegration } from './aws-clients';
 import { toTargetError } from './errors';
-import { openParticipantStream, type ConnectChatItem } from './participant-stream';
+import { fetchCustomerFile, VendorCallError } from '../vendor-http';
+import { CONNECT_EVENT, openParticipantStream, type ConnectChatItem } from './participant-stream';
 
 export const AMAZON_CONNECT = 'amazon_connect';
 
@@ -60,6 +68,34 @@ export interface ConnectContactState {
 
 /** Connect's largest `text/plain` message, characters. */
 const MAX_MESSAGE_CHARS = 16_384;
+
+/**
+ * Chat attachments Amazon Connect accepts (Administrator Guide "Enable attachments to share files using chat":
+ * at most 20 MB; .csv .doc .docx .heic .jfif .jpeg .jpg .mov .mp4 .pdf .png .ppt .pptx .rtf .txt .wav .xls .xlsx),
+ * as MIME types. Attachments must be enabled on the instance (an S3 bucket for them).
+ */
+export const CONNECT_FILE_LIMITS: FileLimits = {
+  maxBytes: 20 * 1024 * 1024,
+  contentTypes: [
+    'text/csv',
+    'application/msword',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    'image/heic',
+    'image/jpeg',
+    'video/quicktime',
+    'video/mp4',
+    'application/pdf',
+    'image/png',
+    'application/vnd.ms-powerpoint',
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    'application/rtf',
+    'text/plain',
+    'audio/wav',
+    'audio/x-wav',
+    'application/vnd.ms-excel',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  ],
+};
 
 const eq = (a?: string, b?: string) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 
@@ -104,12 +140,12 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<
   private readonly clients: ConnectClientFactory;
 
   /**
-   * @param http the outbound HTTP of `@hub/integrations`: its URL policy vets the `endpoint` override
-   *   and the participant websocket URL
+   * @param http the outbound HTTP of `@hub/integrations`: its URL policy vets the `endpoint` override, the
+   *   participant websocket URL, customer file downloads and attachment upload URLs
    * @param opts.heartbeatMs participant websocket heartbeat interval (default 10 s)
    */
   constructor(
-    private readonly http: Pick<OutboundHttp, 'policy'>,
+    private readonly http: OutboundHttp,
     private readonly opts: { heartbeatMs?: number; requestTimeoutMs?: number } = {},
   ) {
     this.clients = new ConnectClientFactory(http.policy, { requestTimeoutMs: opts.requestTimeoutMs });
@@ -264,13 +300,16 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<
         url,
         replay,
         heartbeatMs: this.opts.heartbeatMs,
-        onEvent: (eventId, event) =>
+        onEvent: async (eventId, event) =>
           sink.report({
             tenantId: integration.tenantId,
             integrationId: integration.id,
             externalContactId: contact.externalContactId,
             eventId: `aws-connect:${eventId}`,
-            event,
+            event:
+              event.kind === 'agent_file' && connectionToken
+                ? await this.resolveAttachment(event, connectionToken, integration)
+                : event,
           }),
       });
     } catch (e) {
@@ -307,6 +346,113 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<
       });
   }
 
+  /** An agent attachment's download URL and size (`GetAttachment`; the URL is pre-signed and expires). */
+  private async resolveAttachment(
+    event: Extract<import('../../core/target').TargetEvent, { kind: 'agent_file' }>,
+    connectionToken: string,
+    integration: ConnectIntegration,
+  ) {
+    const { participant } = await this.clients.clients(integration);
+    const out = await participant
+      .send(new GetAttachmentCommand({ AttachmentId: event.file.id, ConnectionToken: connectionToken }))
+      .catch((e: unknown) => {
+        throw toTargetError(e, 'GetAttachment');
+      });
+    if (!out.Url) throw new TargetError('unavailable', 'GetAttachment returned no URL');
+    return {
+      ...event,
+      file: { ...event.file, url: out.Url, sizeBytes: Number(out.AttachmentSizeInBytes ?? 0) },
+    };
+  }
+
+  readonly fileLimits = CONNECT_FILE_LIMITS;
+
+  /**
+   * Participant `SendEvent` with `application/vnd.amazonaws.connect.event.typing` (the agent sees "customer is
+   * typing"). Chat contacts only; a voice contact has no participant connection (no-op).
+   * @throws TargetError
+   */
+  async sendCustomerTyping(contact: ExternalContact, integration: ConnectIntegration): Promise<void> {
+    const s = contact.state as unknown as ConnectContactState;
+    if (s.mode !== 'chat' || !s.connectionToken) return;
+    const { participant } = await this.clients.clients(integration);
+    await participant
+      .send(new SendEventCommand({ ConnectionToken: s.connectionToken, ContentType: CONNECT_EVENT.typing }))
+      .catch((e: unknown) => {
+        throw toTargetError(e, 'SendEvent');
+      });
+  }
+
+  /**
+   * A customer file into the chat: the file is downloaded from `file.url` through the outbound policy (at most
+   * {@link CONNECT_FILE_LIMITS}.maxBytes), then `StartAttachmentUpload` (`ClientToken` = our message id) → `PUT` to the
+   * pre-signed `UploadMetadata.Url` with its `HeadersToInclude` (vetted by the policy too) →
+   * `CompleteAttachmentUpload`. Chat contacts only.
+   * @throws TargetError (`invalid` naming `file.url`, `channel` for a voice contact)
+   */
+  async sendCustomerFile(
+    contact: ExternalContact,
+    file: CustomerFile,
+    integration: ConnectIntegration,
+  ): Promise<void> {
+    const s = contact.state as unknown as ConnectContactState;
+    if (s.mode !== 'chat' || !s.connectionToken) {
+      throw new TargetError('invalid', 'this Connect contact is a voice call: it takes no files', 'channel');
+    }
+    const bytes = await fetchCustomerFile(this.http, file.url, CONNECT_FILE_LIMITS.maxBytes);
+    const { participant } = await this.clients.clients(integration);
+    const clientToken = file.messageId.slice(0, 500);
+    const started = await participant
+      .send(
+        new StartAttachmentUploadCommand({
+          ConnectionToken: s.connectionToken,
+          ContentType: file.contentType.split(';')[0].trim().toLowerCase(),
+          AttachmentSizeInBytes: bytes.length,
+          AttachmentName: file.name.slice(0, 256),
+          ClientToken: clientToken,
+        }),
+      )
+      .catch((e: unknown) => {
+        throw toTargetError(e, 'StartAttachmentUpload');
+      });
+    const upload = started.UploadMetadata;
+    if (!started.AttachmentId || !upload?.Url)
+      throw new TargetError('unavailable', 'StartAttachmentUpload returned no upload URL');
+    let res;
+    try {
+      res = await this.http.request(upload.Url, {
+        method: 'PUT',
+        headers: { ...(upload.HeadersToInclude ?? {}) },
+        body: bytes,
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch (e) {
+      if (e instanceof OutboundUrlRefusedError)
+        throw new TargetError('invalid', `attachment upload URL refused: ${e.message}`, 'config.endpoint');
+      throw new VendorCallError('unavailable', `attachment upload failed (${(e as Error).name})`, undefined);
+    }
+    res.discard();
+    if (!res.ok) {
+      throw new VendorCallError(
+        res.status >= 500 ? 'unavailable' : 'invalid',
+        `attachment upload answered ${res.status}`,
+        res.status,
+        'file',
+      );
+    }
+    await participant
+      .send(
+        new CompleteAttachmentUploadCommand({
+          ConnectionToken: s.connectionToken,
+          AttachmentIds: [started.AttachmentId],
+          ClientToken: clientToken,
+        }),
+      )
+      .catch((e: unknown) => {
+        throw toTargetError(e, 'CompleteAttachmentUpload');
+      });
+  }
+
   /** `StopContact`; a contact that is already over (`ContactNotFoundException`, `InvalidRequestException`) is success. */
   async end(
     contact: ExternalContact,
@@ -316,7 +462,10 @@ export class AmazonConnectAdapter implements EscalationTargetAdapter<
     const s = contact.state as unknown as ConnectContactState;
     const { connect } = await this.clients.clients(integration);
     try {
-      await connect.send(new StopContactCommand({ InstanceId: s.instanceId, ContactId: s.contactId }));
+      // After a voice transfer the customer is on the newest leg (followed from the contact events).
+      await connect.send(
+        new StopContactCommand({ InstanceId: s.instanceId, ContactId: currentLeg(contact) ?? s.contactId }),
+      );
     } catch (e) {
       const t = toTargetError(e, 'StopContact');
       if (t.vendorCode === 'ContactNotFoundException' || t.vendorCode === 'InvalidRequestException') return;

@@ -75,7 +75,7 @@ describe('Amazon Connect contact events (EventBridge API destination receiver)',
     expect(ended('CONTACT_FLOW_DISCONNECT')).toMatchObject({ kind: 'ended', by: 'system' });
   });
 
-  it('a call that ends before an agent joined is failed(rejected) naming the reason; other types, chats and transfer legs map to nothing', () => {
+  it('a call that ends before an agent joined is failed(rejected) naming the reason; other types and chats map to nothing', () => {
     expect(
       mapConnectContactEvent(
         event({ eventType: 'DISCONNECTED', disconnectReason: 'TELECOM_PROBLEM' }) as never,
@@ -94,11 +94,43 @@ describe('Amazon Connect contact events (EventBridge API destination receiver)',
     ])
       expect(mapConnectContactEvent(event({ eventType }) as never)).toEqual([]);
     expect(mapConnectContactEvent(event({ eventType: 'QUEUED', channel: 'CHAT' }) as never)).toEqual([]);
-    expect(
+  });
+
+  it('transfer legs: keyed by the initial contact; the new leg followed (toLeg); ends carry their leg', () => {
+    const leg = (eventType: string, over: Record<string, unknown> = {}) =>
       mapConnectContactEvent(
-        event({ eventType: 'QUEUED', contactId: 'c-2', initialContactId: 'c-1' }) as never,
-      ),
-    ).toEqual([]);
+        event({
+          eventType,
+          contactId: 'c-2',
+          initialContactId: 'c-1',
+          previousContactId: 'c-1',
+          initiationMethod: 'TRANSFER',
+          ...over,
+        }) as never,
+      );
+    expect(leg('INITIATED')).toEqual([
+      expect.objectContaining({
+        externalContactId: 'c-1',
+        event: expect.objectContaining({ kind: 'transferred', toLeg: 'c-2' }),
+      }),
+    ]);
+    expect(leg('INITIATED', { initiationMethod: 'QUEUE_TRANSFER' })[0]?.event).toMatchObject({
+      kind: 'transferred',
+      toLeg: 'c-2',
+    });
+    expect(leg('QUEUED')[0]).toMatchObject({ externalContactId: 'c-1', event: { kind: 'queued' } });
+    expect(leg('CONNECTED_TO_AGENT')[0]).toMatchObject({
+      externalContactId: 'c-1',
+      event: { kind: 'accepted' },
+    });
+    expect(
+      leg('DISCONNECTED', {
+        disconnectReason: 'AGENT_DISCONNECT',
+        agentInfo: { agentArn: 'arn:aws:connect:x:1:instance/i/agent/a-2' },
+      })[0],
+    ).toMatchObject({ externalContactId: 'c-1', event: { kind: 'ended', by: 'agent', leg: 'c-2' } });
+    // the first leg's own INITIATED is no transfer
+    expect(mapConnectContactEvent(event({ eventType: 'INITIATED' }) as never)).toEqual([]);
   });
 
   it('verifies the connection header: API key or Basic, constant-time; missing / wrong / unconfigured → rejected', async () => {

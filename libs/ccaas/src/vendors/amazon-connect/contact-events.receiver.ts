@@ -56,26 +56,43 @@ type Parsed = { externalContactId: string; eventId: string; event: TargetEvent }
 
 const lastSegment = (arn?: string) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : undefined);
 
+/** `initiationMethod`s of a transfer leg (a new contact Connect creates when a contact is transferred). */
+export const CONNECT_TRANSFER_METHODS: readonly string[] = ['TRANSFER', 'QUEUE_TRANSFER'];
+
 /**
  * Maps one contact event to the normalized {@link TargetEvent}s (pure). Only VOICE contacts: a chat contact's
- * progress comes from the participant websocket, and mapping both would report its end twice. Transfer legs
- * (`contactId` ≠ `initialContactId`) are not mapped. Keyed by the contact id `StartOutboundVoiceContact` returned.
+ * progress comes from the participant websocket, and mapping both would report its end twice.
  *
- * | detail.eventType    | normalized                                                                 |
- * |---------------------|----------------------------------------------------------------------------|
- * | QUEUED              | queued (queue id from `queueInfo.queueArn`)                                |
- * | CONNECTED_TO_AGENT  | accepted (agent id from `agentInfo.agentArn`)                              |
- * | DISCONNECTED        | ended (by customer / agent / system from `disconnectReason`) once an agent |
- * |                     | was connected; before that failed(rejected) naming the `disconnectReason`  |
- * | others              | none (INITIATED, CONNECTED_TO_SYSTEM, CONTACT_DATA_UPDATED, COMPLETED …)    |
+ * Transfers: Connect makes a NEW contact per transfer leg (`initiationMethod` `TRANSFER` / `QUEUE_TRANSFER`,
+ * `previousContactId` = the leg before, `initialContactId` = the chain's first contact — the one
+ * `StartOutboundVoiceContact` returned). Every event is therefore keyed by `initialContactId` (the handoff's
+ * contact), and carries the leg it is about:
+ *
+ * | detail.eventType                          | normalized                                                             |
+ * |-------------------------------------------|------------------------------------------------------------------------|
+ * | INITIATED of a transfer leg               | transferred (`toLeg` = the new contact id; queue when known)           |
+ * | QUEUED                                    | queued (queue id from `queueInfo.queueArn`)                            |
+ * | CONNECTED_TO_AGENT                        | accepted (agent id from `agentInfo.agentArn`)                          |
+ * | DISCONNECTED                              | ended (by customer / agent / system from `disconnectReason`, `leg`)    |
+ * |                                           | once an agent was connected; before that failed(rejected) (`leg`)      |
+ * | others                                    | none (INITIATED of the first leg, CONNECTED_TO_SYSTEM, COMPLETED …)    |
+ *
+ * The orchestrator follows `toLeg` and ignores the end of a leg it was transferred away from (docs/ccaas.md).
  */
 export function mapConnectContactEvent(e: ConnectContactEvent): Parsed[] {
   const d = e.detail;
   if (d.channel.toUpperCase() !== 'VOICE') return [];
-  if (d.initialContactId && d.initialContactId !== d.contactId) return [];
   const at = Number.isNaN(Date.parse(e.time)) ? new Date().toISOString() : new Date(e.time).toISOString();
-  const base = { externalContactId: d.contactId, eventId: `aws-connect-event:${e.id}` };
+  const root = d.initialContactId ?? d.contactId;
+  const leg = d.contactId;
+  const base = { externalContactId: root, eventId: `aws-connect-event:${e.id}` };
+  const transferLeg = leg !== root || CONNECT_TRANSFER_METHODS.includes(d.initiationMethod ?? '');
   switch (d.eventType) {
+    case 'INITIATED': {
+      if (!transferLeg || leg === root) return [];
+      const queue = lastSegment(d.queueInfo?.queueArn);
+      return [{ ...base, event: { kind: 'transferred', at, toLeg: leg, ...(queue ? { queue } : {}) } }];
+    }
     case 'QUEUED':
       return [{ ...base, event: { kind: 'queued', at, queue: lastSegment(d.queueInfo?.queueArn) } }];
     case 'CONNECTED_TO_AGENT': {
@@ -93,13 +110,14 @@ export function mapConnectContactEvent(e: ConnectContactEvent): Parsed[] {
               at,
               reason: 'rejected',
               detail: `the Connect voice contact ended before an agent joined (disconnectReason ${reason})`,
+              leg,
             },
           },
         ];
       }
       const by =
         reason === 'CUSTOMER_DISCONNECT' ? 'customer' : reason === 'AGENT_DISCONNECT' ? 'agent' : 'system';
-      return [{ ...base, event: { kind: 'ended', at, by } }];
+      return [{ ...base, event: { kind: 'ended', at, by, leg } }];
     }
     default:
       return [];

@@ -28,6 +28,13 @@ export interface ConnectChatItem {
   DisplayName?: string;
   ParticipantRole?: 'AGENT' | 'CUSTOMER' | 'SYSTEM' | 'CUSTOM_BOT' | string;
   ContactId?: string;
+  /** `Type: ATTACHMENT` items. */
+  Attachments?: {
+    ContentType?: string;
+    AttachmentId?: string;
+    AttachmentName?: string;
+    Status?: 'APPROVED' | 'REJECTED' | 'IN_PROGRESS' | string;
+  }[];
 }
 
 /**
@@ -42,6 +49,24 @@ export function mapChatItem(item: ConnectChatItem, lastLeaver?: string): TargetE
   if (item.Type === 'MESSAGE') {
     if (item.ParticipantRole !== 'AGENT' || !item.Content) return null;
     return { kind: 'agent_message', at, messageId: item.Id, text: item.Content, agent };
+  }
+  if (item.Type === 'ATTACHMENT') {
+    // An agent's file: its download URL is resolved by the adapter (`GetAttachment`) before it is reported.
+    const a = item.Attachments?.find((x) => x.AttachmentId && x.Status !== 'REJECTED');
+    if (item.ParticipantRole !== 'AGENT' || !a?.AttachmentId) return null;
+    return {
+      kind: 'agent_file',
+      at,
+      messageId: item.Id,
+      file: {
+        id: a.AttachmentId,
+        name: a.AttachmentName ?? 'attachment',
+        contentType: a.ContentType ?? 'application/octet-stream',
+        sizeBytes: 0,
+        url: '',
+      },
+      agent,
+    };
   }
   if (item.Type !== 'EVENT') return null;
   switch (item.ContentType) {

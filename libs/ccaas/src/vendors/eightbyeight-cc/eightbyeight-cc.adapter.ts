@@ -17,6 +17,12 @@ import {
   type EightByEightCcSecrets,
 } from './eightbyeight-cc.client';
 import {
+  awaitReportedConversation,
+  eightByEightKeys,
+  outcomeUnknown,
+  type ReconciliationCounter,
+} from './eightbyeight-cc.reconcile';
+import {
   eightByEightHistory,
   eightByEightUser,
   resolveEightByEightAssignment,
@@ -48,6 +54,8 @@ export interface EightByEightCcTargetOptions {
    * after 8x8 answered, and looked up before a retry re-creates / re-sends them.
    */
   journal?: StartJournal;
+  /** Counts reconciliation outcomes (`adopted`, `duplicate_closed`, `uncertain_send`). */
+  count?: ReconciliationCounter;
 }
 
 /**
@@ -75,15 +83,26 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
     .secrets as unknown as z.ZodType<EightByEightCcSecrets>;
   private readonly http: OutboundHttp;
   private readonly journal?: StartJournal;
+  private readonly count: ReconciliationCounter;
 
   constructor(opts: EightByEightCcTargetOptions = {}) {
     this.http = opts.http ?? strictOutboundHttp();
     this.journal = opts.journal;
+    this.count = opts.count ?? (() => undefined);
   }
 
   /**
    * Creates the conversation — or, when the journal has the one already created for this handoff (a retried
    * `start` command after a crash or a failed store), returns it without calling 8x8.
+   *
+   * Reconciliation of a lost answer (the Chat Gateway has no idempotency key): `caseId` is the handoff id, and 8x8
+   * reports every conversation's `user.caseId` in its `CONVERSATION_UPDATE` webhooks, which the receiver journals.
+   * Before a create, an `attempt` mark is journaled; when a later attempt finds it (an earlier answer may have been
+   * lost), it first waits up to `config.reconcileWaitMs` for the conversation 8x8 reported for the case and adopts
+   * it (counted `adopted`) instead of creating a second one. If a second one was created anyway (the webhook came
+   * late), whichever conversation is not the handoff's is closed (the user leaves it; counted `duplicate_closed`) —
+   * here when the report came before this answer, by the receiver when it comes after — and its events reach no
+   * handoff (the orchestrator knows only the handoff's conversation).
    * @returns contact id = 8x8 `conversationId`; state `{ conversationId, assignment }`
    * @throws TargetError (`invalid` naming `config.channelId` / `config.defaultQueueId`, …)
    */
@@ -92,23 +111,66 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
     if (!channelId)
       throw new TargetError('invalid', 'the Chat API channel is not set up', 'config.channelId');
     const assignment = resolveEightByEightAssignment(ctx, integration.config);
-    const key = `eightbyeight_cc:${integration.id}:conversation:${ctx.handoffId}`;
-    const known = await this.journal?.get(key);
-    if (known) return { externalContactId: known, state: { conversationId: known, assignment } };
-    const history = eightByEightHistory(ctx);
-    const res = await this.gateway(integration).call('POST', '/chat-gateway/v1/conversations', {
-      channelId,
-      user: eightByEightUser(ctx),
-      assignment,
-      ...(history.length ? { history: { messages: history } } : {}),
+    const contact = (id: string): ExternalContact => ({
+      externalContactId: id,
+      state: { conversationId: id, assignment },
     });
+    const key = eightByEightKeys.conversation(integration.id, ctx.handoffId);
+    const reportedKey = eightByEightKeys.reported(integration.id, ctx.handoffId);
+    const attemptKey = eightByEightKeys.attempt(integration.id, ctx.handoffId);
+    const journal = this.journal;
+    const known = await journal?.get(key);
+    if (known) return contact(known);
+    // '' = no create in doubt; 'sent' = a create left (a crash may have lost its answer); 'unknown' = one failed
+    // without an answer.
+    const mark = (await journal?.get(attemptKey)) ?? '';
+    if (journal && mark) {
+      const reported = await awaitReportedConversation(
+        journal,
+        reportedKey,
+        integration.config.reconcileWaitMs ?? 5000,
+      );
+      if (reported) {
+        await journal.put(key, reported);
+        this.count('adopted');
+        return contact(reported);
+      }
+    }
+    if (mark !== 'unknown') await journal?.put(attemptKey, 'sent');
+    const history = eightByEightHistory(ctx);
+    let res;
+    try {
+      res = await this.gateway(integration).call('POST', '/chat-gateway/v1/conversations', {
+        channelId,
+        user: eightByEightUser(ctx),
+        assignment,
+        ...(history.length ? { history: { messages: history } } : {}),
+      });
+    } catch (e) {
+      if (outcomeUnknown(e)) await journal?.put(attemptKey, 'unknown');
+      else if (mark !== 'unknown') await journal?.put(attemptKey, '');
+      throw e;
+    }
     const created = Created.safeParse(res.json);
     if (!created.success) throw new TargetError('unavailable', '8x8 returned no conversation id');
-    await this.journal?.put(key, created.data.conversationId);
-    return {
-      externalContactId: created.data.conversationId,
-      state: { conversationId: created.data.conversationId, assignment },
-    };
+    const id = created.data.conversationId;
+    if (journal) {
+      await journal.put(key, id);
+      // Written before read, as the receiver does the other way round: one of the two sees the other's key.
+      const reported = await journal.get(reportedKey);
+      if (reported && reported !== id) await this.closeDuplicate(reported, integration);
+    }
+    return contact(id);
+  }
+
+  /**
+   * Closes a conversation 8x8 created for a handoff that has another one (a create whose answer was lost): the
+   * user leaves it, so its interaction is terminated and no agent works it. Idempotent (404/409 = gone).
+   * @throws TargetError
+   */
+  async closeDuplicate(conversationId: string, integration: Integration): Promise<void> {
+    await this.end({ externalContactId: conversationId, state: {} }, 'withdrawn', integration);
+    this.count('duplicate_closed');
   }
 
   /**
@@ -120,13 +182,20 @@ export class EightByEightCcTarget implements EscalationTargetAdapter<
     message: { messageId: string; text: string; at: string },
     integration: Integration,
   ): Promise<void> {
-    const key = `eightbyeight_cc:${integration.id}:message:${contact.externalContactId}:${message.messageId}`;
+    const key = eightByEightKeys.message(integration.id, contact.externalContactId, message.messageId);
     if (await this.journal?.get(key)) return;
-    await this.gateway(integration).call(
-      'POST',
-      `/chat-gateway/v1/conversations/${encodeURIComponent(contact.externalContactId)}/messages`,
-      { authorType: 'user', text: message.text },
-    );
+    try {
+      await this.gateway(integration).call(
+        'POST',
+        `/chat-gateway/v1/conversations/${encodeURIComponent(contact.externalContactId)}/messages`,
+        { authorType: 'user', text: message.text },
+      );
+    } catch (e) {
+      // The message API takes no client id and 8x8 echoes nothing we could match: the retry may add the line
+      // twice. Counted, not silent (docs/vendors/8x8.md → Limits).
+      if (outcomeUnknown(e)) this.count('uncertain_send');
+      throw e;
+    }
     await this.journal?.put(key, '1');
   }
 

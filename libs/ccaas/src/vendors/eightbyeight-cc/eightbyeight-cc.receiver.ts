@@ -7,10 +7,13 @@ import { VendorCallError } from '../vendor-http';
 import {
   TargetError,
   WebhookRejectedError,
+  type StartJournal,
   type TargetEvent,
   type TargetIntegration,
   type WebhookReceiver,
 } from '../../core/target';
+import type { EightByEightCcTarget } from './eightbyeight-cc.adapter';
+import { eightByEightKeys } from './eightbyeight-cc.reconcile';
 import {
   EightByEightChatGateway,
   type EightByEightCcConfig,
@@ -58,7 +61,10 @@ const MembersChanged = z.looseObject({
   id: z.string().optional(),
 });
 const Queued = z.looseObject({ queueId: z.string().optional(), queueName: z.string().optional() });
-const ConversationUpdate = z.looseObject({ state: z.string().optional() });
+const ConversationUpdate = z.looseObject({
+  state: z.string().optional(),
+  user: z.looseObject({ caseId: z.string().optional() }).optional(),
+});
 const Message = z.looseObject({
   isEcho: z.boolean().optional(),
   sender: z.looseObject({ id: z.string().optional(), type: z.string().optional() }).optional(),
@@ -78,6 +84,14 @@ export interface EightByEightCcReceiverOptions {
   now?: () => number;
   /** How long a fetched public key is kept, ms (default 1 h). */
   keyTtlMs?: number;
+  /**
+   * The adapter's journal: `CONVERSATION_UPDATE`s carrying our `caseId` (= handoff id) are recorded for the
+   * reconciliation of lost create answers, and a conversation of a handoff that has another one is closed (see
+   * `EightByEightCcTarget.start`). Without it, nothing is reconciled.
+   */
+  journal?: StartJournal;
+  /** Closes duplicates (the adapter built with the same `http`, journal and counter). */
+  target?: EightByEightCcTarget;
 }
 
 /**
@@ -107,9 +121,13 @@ export class EightByEightCcWebhookReceiver implements WebhookReceiver<
   private readonly http: OutboundHttp;
   private readonly now: () => number;
   private readonly keys: LRUCache<string, Key>;
+  private readonly journal?: StartJournal;
+  private readonly target?: EightByEightCcTarget;
 
   constructor(opts: EightByEightCcReceiverOptions) {
     this.http = opts.http;
+    this.journal = opts.journal;
+    this.target = opts.target;
     this.now = opts.now ?? Date.now;
     this.keys = new LRUCache<string, Key>({ max: 500, ttl: opts.keyTtlMs ?? 3_600_000 });
   }
@@ -154,10 +172,31 @@ export class EightByEightCcWebhookReceiver implements WebhookReceiver<
       throw new WebhookRejectedError('stale');
     }
     if (!body) throw new WebhookRejectedError('malformed');
+    if (body.eventType === 'CONVERSATION_UPDATE' && body.conversationId) {
+      if (await this.reconcile(body.conversationId, body.data, integration)) return [];
+    }
     const event = mapEvent(body, signed.eventId, this.now);
     return event && body.conversationId
       ? [{ externalContactId: body.conversationId, eventId: signed.eventId, event }]
       : [];
+  }
+
+  /**
+   * A verified `CONVERSATION_UPDATE` carrying our `caseId`: journals the conversation as the one 8x8 reported for
+   * the handoff, then — when the handoff already has another conversation (a create whose answer was lost was
+   * repeated) — closes this one. Written before read, as `start` does the other way round.
+   * @returns true when the conversation is a closed duplicate (its event is dropped)
+   * @throws TargetError when 8x8 cannot be reached to close it (5xx: 8x8 retries the delivery)
+   */
+  private async reconcile(conversationId: string, data: unknown, integration: Integration): Promise<boolean> {
+    const d = ConversationUpdate.safeParse(data ?? {});
+    const caseId = d.success ? d.data.user?.caseId : undefined;
+    if (!caseId || !this.journal || d.data?.state === 'idle') return false;
+    await this.journal.put(eightByEightKeys.reported(integration.id, caseId), conversationId);
+    const own = await this.journal.get(eightByEightKeys.conversation(integration.id, caseId));
+    if (!own || own === conversationId) return false;
+    await this.target?.closeDuplicate(conversationId, integration);
+    return true;
   }
 
   private async verifySignature(jws: string, payload: string, integration: Integration): Promise<void> {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { IntegrationConfigSchemas, type OutboundHttp } from '@hub/integrations';
+import { IntegrationConfigSchemas, OutboundUrlRefusedError, type OutboundHttp } from '@hub/integrations';
 import { ConnectionTest, VendorCallError, errorText, strictOutboundHttp } from '../vendor-http';
 import {
   TargetError,
+  type CustomerFile,
   type EscalationTargetAdapter,
+  type FileLimits,
   type ExternalContact,
   type HandoffContext,
   type PlatformQueue,
@@ -65,6 +67,37 @@ export interface GenesysCloudTargetOptions {
   now?: () => number;
   /** Name of the customer when the bot has none. */
   defaultNickname?: string;
+}
+
+/**
+ * Customer files the hub hands to Genesys Open Messaging (an inbound message whose `content` is one `Attachment`
+ * with the file's URL, which Genesys downloads). These are the HUB's limits — Genesys' Open Messaging pages reachable
+ * here document the `ConversationContentAttachment` shape (`mediaType` Image / Video / Audio / File, `url`, `mime`,
+ * `filename`) but no size or type list for inbound Open Messaging media — kept to common types and 10 MB; check them
+ * against the org's messaging settings in a pilot.
+ */
+export const GENESYS_FILE_LIMITS: FileLimits = {
+  maxBytes: 10 * 1024 * 1024,
+  contentTypes: [
+    'image/jpeg',
+    'image/png',
+    'image/gif',
+    'application/pdf',
+    'text/plain',
+    'video/mp4',
+    'audio/mpeg',
+  ],
+};
+
+/** Open Messaging `mediaType` of a MIME type. */
+function genesysMediaType(mime: string): 'Image' | 'Video' | 'Audio' | 'File' {
+  return mime.startsWith('image/')
+    ? 'Image'
+    : mime.startsWith('video/')
+      ? 'Video'
+      : mime.startsWith('audio/')
+        ? 'Audio'
+        : 'File';
 }
 
 /**
@@ -151,6 +184,73 @@ export class GenesysCloudTarget implements EscalationTargetAdapter<GenesysCloudC
           time: message.at,
         },
         text: message.text,
+      },
+    );
+  }
+
+  readonly fileLimits = GENESYS_FILE_LIMITS;
+
+  /**
+   * The customer is typing: an inbound open event (`POST …/{integrationId}/inbound/open/event`
+   * `{ channel: { from, time }, events: [{ eventType: "Typing", typing: { type: "On" } }] }`).
+   * @throws TargetError
+   */
+  async sendCustomerTyping(contact: ExternalContact, integration: Integration): Promise<void> {
+    const s = contactState(contact);
+    await this.api(integration).call(
+      'POST',
+      `/api/v2/conversations/messages/${encodeURIComponent(s.openMessagingIntegrationId)}/inbound/open/event`,
+      {
+        channel: {
+          from: { id: s.customerId, idType: 'Opaque', nickname: s.nickname },
+          time: new Date().toISOString(),
+        },
+        events: [{ eventType: 'Typing', typing: { type: 'On' } }],
+      },
+    );
+  }
+
+  /**
+   * A customer file: an inbound open message whose `content` is one `Attachment` (`mediaType` from the MIME type,
+   * `url`, `mime`, `filename`); Genesys downloads the URL, so it is vetted first by the outbound policy (scheme,
+   * allow-list, every resolved address) — the hub never hands Genesys a URL it would not fetch itself.
+   * `channel.messageId` = our message id (Genesys dedupes).
+   * @throws TargetError `invalid` naming `file.url` when the policy refuses it
+   */
+  async sendCustomerFile(
+    contact: ExternalContact,
+    file: CustomerFile,
+    integration: Integration,
+  ): Promise<void> {
+    try {
+      await this.http.policy.resolve(this.http.policy.checkUrl(file.url));
+    } catch (e) {
+      if (e instanceof OutboundUrlRefusedError)
+        throw new TargetError('invalid', `file URL refused: ${e.message}`, 'file.url');
+      throw new TargetError('unavailable', `file URL: ${(e as Error).message}`, 'file.url');
+    }
+    const s = contactState(contact);
+    const mime = file.contentType.split(';')[0].trim().toLowerCase();
+    await this.api(integration).call(
+      'POST',
+      `/api/v2/conversations/messages/${encodeURIComponent(s.openMessagingIntegrationId)}/inbound/open/message`,
+      {
+        channel: {
+          messageId: file.messageId,
+          from: { id: s.customerId, idType: 'Opaque', nickname: s.nickname },
+          time: file.at,
+        },
+        content: [
+          {
+            contentType: 'Attachment',
+            attachment: {
+              mediaType: genesysMediaType(mime),
+              url: file.url,
+              mime,
+              filename: file.name.slice(0, 255),
+            },
+          },
+        ],
       },
     );
   }

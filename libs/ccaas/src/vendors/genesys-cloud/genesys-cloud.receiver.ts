@@ -30,6 +30,23 @@ const OutboundMessage = z.looseObject({
   direction: z.string().optional(),
   originatingEntity: z.string().optional(),
   conversationId: z.string().optional(),
+  /** `content[]`: `Attachment` elements (`ConversationContentAttachment`) carry the agent's files. */
+  content: z
+    .array(
+      z.looseObject({
+        contentType: z.string().optional(),
+        attachment: z
+          .looseObject({
+            id: z.string().optional(),
+            mediaType: z.string().optional(),
+            url: z.string().optional(),
+            mime: z.string().optional(),
+            filename: z.string().optional(),
+          })
+          .optional(),
+      }),
+    )
+    .optional(),
   events: z
     .array(
       z.looseObject({
@@ -50,7 +67,9 @@ const OutboundMessage = z.looseObject({
  * - Dedupe: `eventId` is Genesys' message id (`id`), the same on every retry, so the orchestrator's sink drops
  *   redeliveries; the first human message or typing of a conversation also yields `accepted` with the stable id
  *   `accepted:{to.id}` (Open Messaging has no "agent joined" notification).
- * - Mapping: outbound `Text` (and `Structured` with text: quick replies) → `agent_message` (attachments not carried); `Event` with `Typing` → `agent_typing`; `Event` with
+ * - Mapping: outbound `Text` (and `Structured` with text: quick replies) → `agent_message`; its `content[]`
+ *   `Attachment`s → `agent_file` (Genesys' download URL, `mime`, `filename`; size not reported → 0); `Event` with
+ *   `Typing` → `agent_typing`; `Event` with
  *   `Presence`/`Disconnect` (the agent ended the conversation) → `ended` by agent; receipts and inbound echoes → none.
  * Pure and fast (no I/O): answers well within Genesys' 10 s.
  */
@@ -102,12 +121,37 @@ export class GenesysCloudWebhookReceiver implements WebhookReceiver<GenesysCloud
           event: { kind: 'accepted', at, agent },
         });
     };
-    if ((m.type === 'Text' || m.type === 'Structured') && m.text) {
+    const files = (m.content ?? []).flatMap((c) =>
+      c.contentType === 'Attachment' && c.attachment?.url ? [{ ...c.attachment, url: c.attachment.url }] : [],
+    );
+    if ((m.type === 'Text' || m.type === 'Structured') && (m.text || files.length)) {
       accepted();
-      out.push({
-        externalContactId: contact,
-        eventId: m.id,
-        event: { kind: 'agent_message', at, messageId: m.id, text: m.text, agent },
+      if (m.text) {
+        out.push({
+          externalContactId: contact,
+          eventId: m.id,
+          event: { kind: 'agent_message', at, messageId: m.id, text: m.text, agent },
+        });
+      }
+      files.forEach((a, i) => {
+        const eventId = `${m.id}:file:${i}`;
+        out.push({
+          externalContactId: contact,
+          eventId,
+          event: {
+            kind: 'agent_file',
+            at,
+            messageId: eventId,
+            file: {
+              id: a.id ?? eventId,
+              name: a.filename ?? 'attachment',
+              contentType: a.mime ?? 'application/octet-stream',
+              sizeBytes: 0,
+              url: a.url,
+            },
+            agent,
+          },
+        });
       });
     } else if (m.type === 'Event') {
       (m.events ?? []).forEach((e, i) => {
