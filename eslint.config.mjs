@@ -16,6 +16,7 @@ const services = [
   'connector-audiohook',
   'connector-8x8',
   'connector-ccai',
+  'ops-service',
   'tools',
 ];
 
