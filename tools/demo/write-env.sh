@@ -53,4 +53,22 @@ export HUB_PLATFORM_ADMIN_KEY="${ADMIN_KEY}"
 export AUTH_PLATFORM_ADMIN_KEY_SHA256="${ADMIN_SHA}"
 ENV
 fi
+# Agent Assist and operations (issue 15): suggestion-service, assist-gateway, ops-service of this run; the
+# desktop's assist panel signs its widget tokens with assist-gateway's EMBED_TOKEN_SECRET.
+if ! grep -q EMBED_TOKEN_SECRET "${FILE}"; then
+  EMBED="$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')"
+  ASSIST_KEY="$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')"
+  cat >>"${FILE}" <<ENV
+export SUGGESTION_PORT=${DEMO_SUGGESTION_PORT:-3104}
+export ASSIST_PORT=${DEMO_ASSIST_PORT:-3105}
+export OPS_PORT=${DEMO_OPS_PORT:-3106}
+export SUGGESTION_URL="http://127.0.0.1:\${SUGGESTION_PORT}"
+export ASSIST_URL="http://127.0.0.1:\${ASSIST_PORT}"
+export OPS_URL="http://127.0.0.1:\${OPS_PORT}"
+export EMBED_TOKEN_SECRET="${EMBED}"
+export ASSIST_ADMIN_API_KEY="${ASSIST_KEY}"
+export ASSIST_EMBED_TOKEN_SECRET="${EMBED}"
+export ASSIST_GATEWAY_URL="http://127.0.0.1:\${ASSIST_PORT}"
+ENV
+fi
 echo "${FILE}"

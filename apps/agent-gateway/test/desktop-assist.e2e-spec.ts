@@ -255,6 +255,9 @@ describe('Agent Assist panel in the Agent Desktop (Chromium; router, orchestrato
 
     // --- accessibility of the desk with the panel filled
     expect(await seriousViolations(page)).toEqual([]);
+    // HUB_SCREENSHOT_DIR=docs/images refreshes the documentation's screenshot (off in CI)
+    if (process.env['HUB_SCREENSHOT_DIR'])
+      await page.screenshot({ path: join(process.env['HUB_SCREENSHOT_DIR'], 'agent-desktop-assist.png') });
 
     await input.press('Enter');
     await page.getByTestId('timeline').locator('li.agent').getByText(answer.slice(0, 40)).waitFor();
