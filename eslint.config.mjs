@@ -16,6 +16,7 @@ const services = [
   'connector-audiohook',
   'connector-8x8',
   'connector-ccai',
+  'admin-console',
   'tools',
 ];
 
@@ -94,7 +95,7 @@ export default [
     ],
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': boundaries(false),
       '@typescript-eslint/no-explicit-any': 'error',
