@@ -10,6 +10,7 @@ export const CONSOLE_UPSTREAMS = {
   orchestrator: 'CONSOLE_ORCHESTRATOR_URL',
   suggestion: 'CONSOLE_SUGGESTION_URL',
   'agent-gateway': 'CONSOLE_AGENT_GATEWAY_URL',
+  ops: 'CONSOLE_OPS_URL',
 } as const;
 export type UpstreamKey = keyof typeof CONSOLE_UPSTREAMS;
 
@@ -26,6 +27,8 @@ export const ConsoleConfigSchema = HttpConfigSchema.extend({
   CONSOLE_SUGGESTION_URL: upstreamUrl(),
   /** agent-gateway base URL (live presence). */
   CONSOLE_AGENT_GATEWAY_URL: upstreamUrl(),
+  /** ops-service base URL (service health, event inspector, dead-letter redrive). */
+  CONSOLE_OPS_URL: upstreamUrl(),
   /** Folder of the built web bundle (`vite build` output); default `dist/apps/admin-console/web`. */
   CONSOLE_STATIC_DIR: z.string().min(1).optional(),
   /** Upstream request timeout, ms. */

@@ -25,6 +25,8 @@ export const ADMIN_SCOPES = [
   'handoffs:read',
   'handoffs:write',
   'keys:admin',
+  'operations:read',
+  'operations:write',
 ];
 
 /**
@@ -37,6 +39,8 @@ export class ConsoleHarness {
   router!: RunningService;
   orchestrator!: RunningService;
   console!: RunningService;
+  /** ops-service, when started with `{ ops: true }`. */
+  ops?: RunningService;
   browser!: Browser;
   /** The tenant admin's API key (`hub_live_…`), shown once by `POST /v1/api-keys`. */
   apiKey!: string;
@@ -44,11 +48,14 @@ export class ConsoleHarness {
   constructor(readonly tenant: string) {}
 
   /** Starts everything and creates the tenant and its admin key. */
-  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+  async start(extraEnv: Record<string, string> = {}, opts: { ops?: boolean } = {}): Promise<void> {
     this.world = await createTestWorld('hub_console');
-    [this.router, this.orchestrator] = await Promise.all([
+    [this.router, this.orchestrator, this.ops] = await Promise.all([
       startService('work-item-router', this.world.env, { ready: 'readyz' }),
       startService('handoff-orchestrator', { ...this.world.env, ...extraEnv }, { ready: 'readyz' }),
+      opts.ops
+        ? startService('ops-service', this.world.env, { ready: 'readyz' })
+        : Promise.resolve(undefined),
     ]);
     this.console = await startService('admin-console', {
       ...this.world.env,
@@ -57,6 +64,7 @@ export class ConsoleHarness {
       // not started in these specs: the proxy answers 502 for them
       CONSOLE_SUGGESTION_URL: 'http://127.0.0.1:9',
       CONSOLE_AGENT_GATEWAY_URL: 'http://127.0.0.1:9',
+      CONSOLE_OPS_URL: this.ops?.url ?? 'http://127.0.0.1:9',
     });
     const admin = await platformAdminHeaders();
     const t = await api(
@@ -79,7 +87,12 @@ export class ConsoleHarness {
 
   async stop(): Promise<void> {
     await this.browser?.close();
-    await Promise.all([this.console?.stop(), this.router?.stop(), this.orchestrator?.stop()]);
+    await Promise.all([
+      this.console?.stop(),
+      this.router?.stop(),
+      this.orchestrator?.stop(),
+      this.ops?.stop(),
+    ]);
     await this.world?.drop();
   }
 

@@ -7,7 +7,7 @@
  */
 
 /** Services the console proxy knows (apps/admin-console/src/server/config.ts). */
-export type Service = 'router' | 'orchestrator' | 'suggestion' | 'agent-gateway';
+export type Service = 'router' | 'orchestrator' | 'suggestion' | 'agent-gateway' | 'ops';
 
 /** The signed-in caller: a tenant API key / OAuth access token, or a platform-admin key plus the tenant it acts on. */
 export interface Credential {

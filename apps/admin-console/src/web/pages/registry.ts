@@ -36,6 +36,18 @@ export const PAGES: PageDefinition[] = [
     component: lazy(() => import('./escalation')),
   },
   {
+    path: '/operations/health',
+    label: 'Service health',
+    section: 'Operations',
+    component: lazy(() => import('./service-health')),
+  },
+  {
+    path: '/operations/events',
+    label: 'Event inspector',
+    section: 'Operations',
+    component: lazy(() => import('./event-inspector')),
+  },
+  {
     path: '/reports/handoffs',
     label: 'Handoff report',
     section: 'Reports',
