@@ -29,6 +29,9 @@ source "${ENV_FILE}"
 step "migrations (${DATABASE_MIGRATION_URL:-${DATABASE_URL}})"
 npm run --silent db:migrate
 
+step "admin console bundle (nx run admin-console:build)"
+NX_DAEMON=false npx nx run admin-console:build --outputStyle=static >/dev/null
+
 step "services"
 bash tools/demo/services.sh start demo
 
@@ -44,5 +47,6 @@ echo "  bash tools/demo/next-handoff.sh). Vendor widget page: ${ASSIST_URL}/widg
 echo "  with 'Authorization: Bearer \$ASSIST_ADMIN_API_KEY' from var/demo/env.sh)."
 echo "Operations API (service health, event inspector, redrive): ${OPS_URL}/docs — platform admin key HUB_PLATFORM_ADMIN_KEY"
 echo "  in var/demo/env.sh, with 'X-Tenant-Id: demo'. Suggestion service: ${SUGGESTION_URL}/docs."
+echo "Admin console: ${CONSOLE_URL}/ — sign in with the platform-admin key HUB_PLATFORM_ADMIN_KEY (var/demo/env.sh), tenant demo."
 echo "Services keep running (logs in var/log/demo-*.log)."
 

@@ -71,4 +71,16 @@ export ASSIST_EMBED_TOKEN_SECRET="${EMBED}"
 export ASSIST_GATEWAY_URL="http://127.0.0.1:\${ASSIST_PORT}"
 ENV
 fi
+# The admin console (apps/admin-console) in front of the run's services (same-origin proxy).
+if ! grep -q CONSOLE_OPS_URL "${FILE}"; then
+  cat >>"${FILE}" <<ENV
+export CONSOLE_PORT=${DEMO_CONSOLE_PORT:-3107}
+export CONSOLE_ROUTER_URL="http://127.0.0.1:${RP}"
+export CONSOLE_ORCHESTRATOR_URL="http://127.0.0.1:${OP}"
+export CONSOLE_AGENT_GATEWAY_URL="http://127.0.0.1:${GP}"
+export CONSOLE_SUGGESTION_URL="\${SUGGESTION_URL}"
+export CONSOLE_OPS_URL="\${OPS_URL}"
+export CONSOLE_URL="http://127.0.0.1:\${CONSOLE_PORT}"
+ENV
+fi
 echo "${FILE}"
