@@ -16,6 +16,8 @@ const services = [
   'connector-audiohook',
   'connector-8x8',
   'connector-ccai',
+  'ops-service',
+  'admin-console',
   'tools',
 ];
 
@@ -94,7 +96,7 @@ export default [
     ],
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@nx/enforce-module-boundaries': boundaries(false),
       '@typescript-eslint/no-explicit-any': 'error',

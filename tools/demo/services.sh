@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts/stops the three hub services of a local run as background processes.
+# Starts/stops the hub services of a local run (demo: all six; bench: router, orchestrator, gateway) as background processes.
 #   services.sh start <run>   # run = demo | bench; reads var/<run>/env.sh, logs to var/log/<run>-<svc>.log
 #   services.sh stop <run>
 #   services.sh status <run>
@@ -12,12 +12,18 @@ CMD="${1:?start|stop|status}"
 RUN="${2:-demo}"
 ENV_FILE="var/${RUN}/env.sh"
 SERVICES=(work-item-router handoff-orchestrator agent-gateway)
+# the demo runs the whole product: Agent Assist (suggestion-service, assist-gateway) and the operations API too
+if [[ "${RUN}" == demo ]]; then SERVICES+=(suggestion-service assist-gateway ops-service admin-console); fi
 
 port_of() {
   case "$1" in
     handoff-orchestrator) echo "${ORCHESTRATOR_PORT}" ;;
     work-item-router) echo "${ROUTER_PORT}" ;;
     agent-gateway) echo "${GATEWAY_PORT}" ;;
+    suggestion-service) echo "${SUGGESTION_PORT:-3104}" ;;
+    assist-gateway) echo "${ASSIST_PORT:-3105}" ;;
+    ops-service) echo "${OPS_PORT:-3106}" ;;
+    admin-console) echo "${CONSOLE_PORT:-3107}" ;;
   esac
 }
 

@@ -53,4 +53,34 @@ export HUB_PLATFORM_ADMIN_KEY="${ADMIN_KEY}"
 export AUTH_PLATFORM_ADMIN_KEY_SHA256="${ADMIN_SHA}"
 ENV
 fi
+# Agent Assist and operations (issue 15): suggestion-service, assist-gateway, ops-service of this run; the
+# desktop's assist panel signs its widget tokens with assist-gateway's EMBED_TOKEN_SECRET.
+if ! grep -q EMBED_TOKEN_SECRET "${FILE}"; then
+  EMBED="$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')"
+  ASSIST_KEY="$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64url"))')"
+  cat >>"${FILE}" <<ENV
+export SUGGESTION_PORT=${DEMO_SUGGESTION_PORT:-3104}
+export ASSIST_PORT=${DEMO_ASSIST_PORT:-3105}
+export OPS_PORT=${DEMO_OPS_PORT:-3106}
+export SUGGESTION_URL="http://127.0.0.1:\${SUGGESTION_PORT}"
+export ASSIST_URL="http://127.0.0.1:\${ASSIST_PORT}"
+export OPS_URL="http://127.0.0.1:\${OPS_PORT}"
+export EMBED_TOKEN_SECRET="${EMBED}"
+export ASSIST_ADMIN_API_KEY="${ASSIST_KEY}"
+export ASSIST_EMBED_TOKEN_SECRET="${EMBED}"
+export ASSIST_GATEWAY_URL="http://127.0.0.1:\${ASSIST_PORT}"
+ENV
+fi
+# The admin console (apps/admin-console) in front of the run's services (same-origin proxy).
+if ! grep -q CONSOLE_OPS_URL "${FILE}"; then
+  cat >>"${FILE}" <<ENV
+export CONSOLE_PORT=${DEMO_CONSOLE_PORT:-3107}
+export CONSOLE_ROUTER_URL="http://127.0.0.1:${RP}"
+export CONSOLE_ORCHESTRATOR_URL="http://127.0.0.1:${OP}"
+export CONSOLE_AGENT_GATEWAY_URL="http://127.0.0.1:${GP}"
+export CONSOLE_SUGGESTION_URL="\${SUGGESTION_URL}"
+export CONSOLE_OPS_URL="\${OPS_URL}"
+export CONSOLE_URL="http://127.0.0.1:\${CONSOLE_PORT}"
+ENV
+fi
 echo "${FILE}"

@@ -28,6 +28,12 @@ import { AgentPresenceService } from './presence/agent-presence.service';
 import { PRESENCE_REGISTRY, RedisPresenceRegistry } from './presence/presence-registry';
 import { GATEWAY_CONFIG } from './tokens';
 import { AgentWorkItemsService } from './work-items/agent-work-items.service';
+import {
+  ASSIST_GATEWAY_URL,
+  ASSIST_TOKEN_ISSUER,
+  AssistSessionService,
+} from './assist/assist-session.service';
+import { AssistTokenIssuer } from './assist/assist-token.issuer';
 import { PrismaWorkItemReader } from './work-items/work-item.repository';
 import { WORK_ITEM_READER } from './work-items/work-item.reader';
 import { WorkItemsController } from './work-items/work-items.controller';
@@ -54,6 +60,18 @@ export class AppModule {
       controllers: [WorkItemsController, FilesController, DesktopController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
+        {
+          provide: ASSIST_TOKEN_ISSUER,
+          useValue: config.ASSIST_EMBED_TOKEN_SECRET
+            ? new AssistTokenIssuer({
+                secret: config.ASSIST_EMBED_TOKEN_SECRET,
+                issuer: config.ASSIST_EMBED_TOKEN_ISSUER,
+                ttlSeconds: config.ASSIST_TOKEN_TTL_S,
+              })
+            : null,
+        },
+        { provide: ASSIST_GATEWAY_URL, useValue: config.ASSIST_GATEWAY_URL?.replace(/\/+$/, '') ?? null },
+        AssistSessionService,
         {
           provide: AGENT_TOKEN_VERIFIER,
           useValue: new AgentTokenVerifier({

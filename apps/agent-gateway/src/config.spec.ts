@@ -83,3 +83,37 @@ describe('gateway config: files and the desktop page', () => {
     );
   });
 });
+
+describe('gateway config: Agent Assist panel', () => {
+  const secret = 'k7Qp2vX9mZ4tR8wL1nB6yH3cF5gJ0dSa-assist';
+  it('is off by default, on with both ASSIST_GATEWAY_URL and ASSIST_EMBED_TOKEN_SECRET (900 s tokens)', () => {
+    expect(loadGatewayConfig(base).ASSIST_GATEWAY_URL).toBeUndefined();
+    const on = loadGatewayConfig({
+      ...base,
+      ASSIST_GATEWAY_URL: 'https://assist.example.com',
+      ASSIST_EMBED_TOKEN_SECRET: secret,
+    });
+    expect([on.ASSIST_GATEWAY_URL, on.ASSIST_TOKEN_TTL_S, on.ASSIST_EMBED_TOKEN_ISSUER]).toEqual([
+      'https://assist.example.com',
+      900,
+      'engagement-hub',
+    ]);
+  });
+
+  it('refuses one without the other, naming the missing variable; refuses a short secret and a bad URL', () => {
+    expect(problems({ ASSIST_GATEWAY_URL: 'https://assist.example.com' })).toEqual([
+      { variable: 'ASSIST_EMBED_TOKEN_SECRET', message: expect.stringMatching(/set both/) },
+    ]);
+    expect(problems({ ASSIST_EMBED_TOKEN_SECRET: secret }).map((p) => p.variable)).toEqual([
+      'ASSIST_GATEWAY_URL',
+    ]);
+    expect(
+      problems({ ASSIST_GATEWAY_URL: 'https://assist.example.com', ASSIST_EMBED_TOKEN_SECRET: 'short' }).map(
+        (p) => p.variable,
+      ),
+    ).toContain('ASSIST_EMBED_TOKEN_SECRET');
+    expect(
+      problems({ ASSIST_GATEWAY_URL: 'not a url', ASSIST_EMBED_TOKEN_SECRET: secret }).map((p) => p.variable),
+    ).toContain('ASSIST_GATEWAY_URL');
+  });
+});

@@ -94,6 +94,17 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
     PRESENCE_ON_CONNECT: z.enum(['none', 'online', 'away']).default('none'),
     /** Realtime event ids remembered per gateway for duplicate suppression. */
     OFFER_DEDUPE_CAPACITY: z.coerce.number().int().min(100).max(10_000_000).default(50_000),
+    /**
+     * Agent Assist panel: the assist-gateway's URL as the agents' browsers reach it (its Socket.IO
+     * namespace `/assist`). Set together with ASSIST_EMBED_TOKEN_SECRET; unset = no assist panel.
+     */
+    ASSIST_GATEWAY_URL: z.url().optional(),
+    /** HS256 secret shared with assist-gateway (its EMBED_TOKEN_SECRET): the desktop's widget tokens (provider `hub`). */
+    ASSIST_EMBED_TOKEN_SECRET: signingSecret().optional(),
+    /** `iss` of the widget tokens (assist-gateway's EMBED_TOKEN_ISSUER). */
+    ASSIST_EMBED_TOKEN_ISSUER: z.string().min(1).default('engagement-hub'),
+    /** Lifetime of a desktop widget token, s (at most assist-gateway's EMBED_TOKEN_MAX_TTL_S; it renews sessions itself). */
+    ASSIST_TOKEN_TTL_S: z.coerce.number().int().min(10).max(86_400).default(900),
   })
   .superRefine((c, ctx) => {
     const n = Number(!!c.AGENT_JWT_SECRET) + Number(!!c.AGENT_JWKS_URL);
@@ -109,6 +120,13 @@ export const GatewayConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSchema
         code: 'custom',
         path: ['FILE_URL_SECRET'],
         message: 'is required in production (signs file links; every replica must share it)',
+      });
+    }
+    if (!c.ASSIST_GATEWAY_URL !== !c.ASSIST_EMBED_TOKEN_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.ASSIST_GATEWAY_URL ? 'ASSIST_EMBED_TOKEN_SECRET' : 'ASSIST_GATEWAY_URL'],
+        message: 'set both ASSIST_GATEWAY_URL and ASSIST_EMBED_TOKEN_SECRET (Agent Assist panel) or neither',
       });
     }
     if (c.PRESENCE_HEARTBEAT_MS * 2 > c.PRESENCE_CONNECTION_TTL_MS) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AgentWorkItemViewSchema, ConversationMessageSchema, TranscriptEntrySchema } from '@hub/contracts';
 import { responseSchemaOf, setupOpenApi } from '@hub/http';
 import type { AgentPrincipal } from './auth/agent-token.verifier';
+import type { AssistSession } from './assist/assist-session.service';
 import type { TimelineEntry } from './domain/timeline';
 import type { AgentOfferView, QueueView, WorkItemDetail } from './work-items/work-item.reader';
 
@@ -29,6 +30,17 @@ export const AgentOfferViewSchema = responseSchemaOf<AgentOfferView>()(
     offerId: z.uuid(),
     expiresAt: instant.describe('When the reservation lapses'),
     workItem: AgentWorkItemViewSchema,
+  }),
+);
+
+/** `POST /v1/agent/work-items/{id}/assist-session`: how the desktop opens the assist stream. */
+export const AssistSessionSchema = responseSchemaOf<AssistSession>()(
+  z.object({
+    gatewayUrl: z.string().describe('assist-gateway base URL (Socket.IO namespace `/assist`)'),
+    token: z.string().describe('Widget token (JWT, provider `hub`), `auth: {token}` on connect'),
+    expiresAt: instant,
+    interactionId: z.string().describe("The work item's conversation id"),
+    queue: z.string().nullable().describe('Queue name sent with forwarded lines (queue-to-KB mapping)'),
   }),
 );
 

@@ -16,12 +16,20 @@ export const DESKTOP_DIR = join(__dirname, 'desktop', 'public');
 
 /**
  * Security headers of the Agent Desktop (helmet): a strict Content-Security-Policy — scripts, styles,
- * fonts and fetch/WebSocket connections from this origin only, no inline code (the page has none), no
+ * fonts and fetch/WebSocket connections from this origin only (plus ASSIST_GATEWAY_URL's origin, http(s) and
+ * ws(s), for the Agent Assist panel), no inline code (the page has none), no
  * plugins, `base-uri 'none'` — with `frame-ancestors` from DESKTOP_FRAME_ANCESTORS (X-Frame-Options DENY
  * when that is `'none'`), `Referrer-Policy: no-referrer`, `nosniff`, HSTS and the other helmet defaults.
  */
-export function desktopSecurityHeaders(config: Pick<GatewayConfig, 'DESKTOP_FRAME_ANCESTORS'>) {
+export function desktopSecurityHeaders(
+  config: Pick<GatewayConfig, 'DESKTOP_FRAME_ANCESTORS'> & Partial<Pick<GatewayConfig, 'ASSIST_GATEWAY_URL'>>,
+) {
   const ancestors = config.DESKTOP_FRAME_ANCESTORS;
+  // the Agent Assist panel's Socket.IO connection to assist-gateway (WebSocket transport)
+  const assist = config.ASSIST_GATEWAY_URL ? new URL(config.ASSIST_GATEWAY_URL) : null;
+  const assistSources = assist
+    ? [assist.origin, `${assist.protocol === 'https:' ? 'wss' : 'ws'}://${assist.host}`]
+    : [];
   const framable = !(ancestors.length === 1 && ancestors[0] === "'none'");
   return helmet({
     contentSecurityPolicy: {
@@ -32,7 +40,7 @@ export function desktopSecurityHeaders(config: Pick<GatewayConfig, 'DESKTOP_FRAM
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", ...assistSources],
         manifestSrc: ["'self'"],
         baseUri: ["'none'"],
         formAction: ["'self'"],

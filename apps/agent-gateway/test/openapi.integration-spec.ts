@@ -22,6 +22,7 @@ const OPERATIONS: RouteKey[] = [
   'GET /v1/agent/work-items/{id}/messages',
   'POST /v1/agent/work-items/{id}/transfer',
   'POST /v1/agent/work-items/{id}/complete',
+  'POST /v1/agent/work-items/{id}/assist-session',
   'GET /v1/agent/queues',
   'POST /v1/agent/work-items/{id}/files',
   'GET /v1/files/{id}',
@@ -115,6 +116,14 @@ describe('agent-gateway OpenAPI document (/docs-json)', () => {
     const noFileBody = await noFile.json();
     expect(noFileBody.errors[0].field).toBe('file');
     expect(mismatch('POST /v1/agent/work-items/{id}/files', 400, noFileBody)).toBeNull();
+
+    // Agent Assist not configured on this harness: 503 problem (the 201/404/409 are checked in assist-session.integration-spec)
+    const assistOff = await fetch(`${h.baseUrl}/v1/agent/work-items/${w.workItemId}/assist-session`, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(assistOff.status).toBe(503);
+    expect(mismatch('POST /v1/agent/work-items/{id}/assist-session', 503, await assistOff.json())).toBeNull();
 
     const anonymous = await fetch(`${h.baseUrl}/v1/agent/me`);
     expect(anonymous.status).toBe(401);

@@ -26,6 +26,8 @@ export const AgentWorkItemViewSchema = z.object({
   priority: z.number().int(),
   context: WorkItemContextSchema,
   createdAt: z.iso.datetime({ offset: true }),
+  /** When it was assigned to its current agent (inbox "time since assignment"); null while waiting. Absent from older routers. */
+  assignedAt: z.iso.datetime({ offset: true }).nullable().optional(),
 });
 export type AgentWorkItemView = z.infer<typeof AgentWorkItemViewSchema>;
 

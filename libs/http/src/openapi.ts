@@ -47,6 +47,8 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'keys:admin': "Create, list, rotate and revoke the tenant's API keys",
   'forms:admin': 'Manage self-service form templates (Settings → Forms)',
   'forms:send': 'Issue single-use secure form links (send_secure_form)',
+  'operations:read': 'Read service health, recent events of conversations and dead-lettered messages',
+  'operations:write': 'Redrive dead-lettered messages to their topic',
   'platform:admin': "Cross-tenant operations (creating tenants, managing any tenant's keys)",
 };
 

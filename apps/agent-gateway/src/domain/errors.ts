@@ -19,3 +19,12 @@ export class WrongStateError extends Error {
     this.name = 'WrongStateError';
   }
 }
+
+/** The Agent Assist panel is not configured on this gateway (ASSIST_GATEWAY_URL unset): REST 503. */
+export class AssistUnavailableError extends Error {
+  readonly code = 'assist_unavailable';
+  constructor() {
+    super('Agent Assist is not configured on this gateway (ASSIST_GATEWAY_URL, ASSIST_EMBED_TOKEN_SECRET)');
+    this.name = 'AssistUnavailableError';
+  }
+}

@@ -180,5 +180,6 @@ export function toView(w: WorkItemModel, queue: Pick<QueueModel, 'name'> | null)
     priority: w.priority,
     context,
     createdAt: w.createdAt.toISOString(),
+    assignedAt: w.assignedAt?.toISOString() ?? null,
   };
 }

@@ -10,11 +10,13 @@ import {
   AgentPrincipalSchema,
   CommandAcceptedSchema,
   InboxSchema,
+  AssistSessionSchema,
   QueueViewSchema,
   TimelineSchema,
   WorkItemDetailSchema,
 } from '../openapi';
 import { ChatService } from '../conversations/chat.service';
+import { AssistSessionService, type AssistSession } from '../assist/assist-session.service';
 import type { TimelineEntry } from '../domain/timeline';
 import { AgentWorkItemsService } from './agent-work-items.service';
 import type { AgentOfferView, QueueView, WorkItemDetail } from './work-item.reader';
@@ -49,6 +51,7 @@ export class WorkItemsController {
   constructor(
     @Inject(AgentWorkItemsService) private readonly items: AgentWorkItemsService,
     @Inject(ChatService) private readonly chat: ChatService,
+    @Inject(AssistSessionService) private readonly assist: AssistSessionService,
   ) {}
 
   /** `GET /v1/agent/me` → the verified principal. */
@@ -92,6 +95,32 @@ export class WorkItemsController {
     @Param('id', workItemIdPipe) id: string,
   ): Promise<{ timeline: TimelineEntry[] }> {
     return { timeline: await this.chat.timeline(p, id) };
+  }
+
+  /**
+   * `POST /v1/agent/work-items/:id/assist-session` → 201 {@link AssistSession}: a widget token for
+   * assist-gateway bound to the caller and the item's conversation (the Agent Assist panel).
+   */
+  @Post('work-items/:id/assist-session')
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Agent Assist for an assigned work item: assist-gateway URL and a widget token (provider `hub`) bound to the caller, tenant and conversation',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiJsonResponse(201, AssistSessionSchema, {
+    name: 'AssistSession',
+    description: 'Connect to `<gatewayUrl>/assist` with `auth: {token}`',
+  })
+  @ApiProblem(400, '`id` is not a UUID (`errors[].field` = `id`)')
+  @ApiProblem(404, 'Not offered to / assigned to the caller (or unknown, or another tenant’s)')
+  @ApiProblem(409, 'Only offered to the caller, not assigned')
+  @ApiProblem(503, 'Agent Assist is not configured on this gateway (`error` = `assist_unavailable`)')
+  assistSession(
+    @Principal() p: AgentPrincipal,
+    @Param('id', workItemIdPipe) id: string,
+  ): Promise<AssistSession> {
+    return this.assist.open(p, id);
   }
 
   /** `POST /v1/agent/work-items/:id/transfer` `{ toQueueId, reason? }` → 202. */

@@ -52,9 +52,16 @@ export interface GatewayHarness {
   close: () => Promise<void>;
 }
 
-/** Starts the gateway (PORT=0) with small file limits and a Kafka probe on the topics it writes. */
-export async function startHarness(env: Record<string, string> = {}): Promise<GatewayHarness> {
-  const world = await createTestWorld();
+/**
+ * Starts the gateway (PORT=0) with small file limits and a Kafka probe on the topics it writes, in a new
+ * test world or in `opts.world` (other services started in it first, e.g. assist-gateway whose URL the
+ * gateway needs).
+ */
+export async function startHarness(
+  env: Record<string, string> = {},
+  opts: { world?: TestWorld } = {},
+): Promise<GatewayHarness> {
+  const world = opts.world ?? (await createTestWorld());
   const files = mkdtempSync(join(tmpdir(), 'gw-files-'));
   const config = loadGatewayConfig({
     ...world.env,

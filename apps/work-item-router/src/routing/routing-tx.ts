@@ -50,6 +50,7 @@ export function agentView(item: WorkItemModel, queueName: string | null): AgentW
     priority: item.priority,
     context: contextOf(item),
     createdAt: item.createdAt.toISOString(),
+    assignedAt: item.assignedAt?.toISOString() ?? null,
   };
 }
 

@@ -3,11 +3,12 @@
 // offers, chat, presence) and REST (`/v1/agent/...`: context, history, transfer, wrap-up, files).
 // All text from the server is inserted with textContent (never as HTML).
 import { io } from '/socket.io/socket.io.esm.min.js';
+import { AssistPanel } from './assist.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const TOKEN_KEY = 'hub.agentToken';
 
-/** @type {{ token: string|null, socket: any, me: any, offers: Map<string, any>, assigned: Map<string, any>, revoked: Set<string>, current: string|null, seenMessages: Set<string>, typingTimer: any, typingSent: boolean, queues: any[] }} */
+/** @type {{ token: string|null, socket: any, me: any, offers: Map<string, any>, assigned: Map<string, any>, revoked: Set<string>, current: string|null, seenMessages: Set<string>, typingTimer: any, typingSent: boolean, queues: any[], unread: Map<string, number>, assignedAt: Map<string, string> }} */
 const state = {
   token: null,
   socket: null,
@@ -20,6 +21,8 @@ const state = {
   typingTimer: null,
   typingSent: false,
   queues: [],
+  unread: new Map(), // workItemId → customer messages received while another item was open
+  assignedAt: new Map(), // workItemId → ISO instant (from the router, else when this page saw the assignment)
 };
 
 function el(tag, props = {}, ...children) {
@@ -129,11 +132,14 @@ function onAgentEvent(m) {
       break;
     case 'assigned':
       if (m.offerId) state.offers.delete(m.offerId);
+      if (!state.assignedAt.has(m.workItem.workItemId))
+        state.assignedAt.set(m.workItem.workItemId, new Date().toISOString());
       state.assigned.set(m.workItem.workItemId, { ...m.workItem, status: 'assigned' });
       if (!state.current) openWorkItem(m.workItem.workItemId);
       break;
     case 'unassigned':
       state.assigned.delete(m.workItemId);
+      state.unread.delete(m.workItemId);
       if (state.current === m.workItemId) {
         clearCurrent();
         setStatus('action-status', `Work item ${m.reason}.`);
@@ -155,16 +161,15 @@ function renderInbox() {
     const li = el(
       'li',
       { dataset: { offerId: o.offerId, workItemId: w.workItemId } },
+      el('div', {}, el('strong', { class: 'customer-name' }, customerName(w)), ' · ', channelLabel(w)),
+      el('div', {}, w.queueName ?? 'queue', ' · ', w.context.intent ?? 'no intent'),
+      reasonLine(w),
       el(
         'div',
-        {},
-        el('strong', {}, w.queueName ?? 'queue'),
-        ' · ',
-        w.context.channel,
-        ' · ',
-        w.context.intent ?? 'no intent',
+        { class: 'muted' },
+        'Waiting ',
+        el('span', { class: 'elapsed', dataset: { since: w.createdAt } }, elapsed(w.createdAt)),
       ),
-      el('div', { class: 'muted' }, w.context.contact?.name ?? w.conversationId),
       el(
         'div',
         {},
@@ -181,20 +186,69 @@ function renderInbox() {
   const assigned = $('assigned');
   assigned.replaceChildren();
   for (const w of state.assigned.values()) {
+    const unread = state.unread.get(w.workItemId) ?? 0;
+    const since = w.assignedAt ?? state.assignedAt.get(w.workItemId) ?? w.createdAt;
     assigned.append(
       el(
         'li',
-        { class: state.current === w.workItemId ? 'current' : '', dataset: { workItemId: w.workItemId } },
+        {
+          class: `${state.current === w.workItemId ? 'current' : ''}${unread ? ' unread' : ''}`,
+          dataset: { workItemId: w.workItemId },
+        },
         el(
           'button',
           { type: 'button', class: 'open', onclick: () => openWorkItem(w.workItemId) },
-          w.context.contact?.name ?? w.conversationId,
+          el('span', { class: 'customer-name' }, customerName(w)),
+          unread
+            ? el('span', { class: 'unread-badge', dataset: { testid: 'unread' } }, ` ${unread} unread`)
+            : null,
         ),
-        el('div', { class: 'muted' }, `${w.queueName ?? ''} · ${w.context.intent ?? ''}`),
+        el('div', {}, channelLabel(w), ' · ', w.queueName ?? '—', ' · ', w.context.intent ?? 'no intent'),
+        reasonLine(w),
+        el(
+          'div',
+          { class: 'muted' },
+          'Assigned ',
+          el('span', { class: 'elapsed', dataset: { since } }, elapsed(since)),
+          ' ago',
+        ),
       ),
     );
   }
   $('no-assigned').hidden = state.assigned.size > 0;
+}
+
+/** The customer's name from the bot's contact, else "Customer" with the end of the conversation id. */
+function customerName(w) {
+  const name = w.context.contact?.name;
+  return typeof name === 'string' && name.trim() ? name : `Customer …${String(w.conversationId).slice(-6)}`;
+}
+
+const CHANNELS = {
+  web: 'Web chat',
+  sms: 'SMS',
+  whatsapp: 'WhatsApp',
+  email: 'Email',
+  voice: 'Voice',
+  phone: 'Phone',
+};
+function channelLabel(w) {
+  return CHANNELS[w.context.channel] ?? w.context.channel;
+}
+
+function reasonLine(w) {
+  return w.context.escalationReason
+    ? el('div', { class: 'reason' }, 'Escalation: ', w.context.escalationReason)
+    : null;
+}
+
+/** Time since an ISO instant as "42 s", "3 min", "1 h 05 min". */
+function elapsed(since) {
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
 }
 
 function countdown(expiresAt) {
@@ -213,6 +267,9 @@ setInterval(() => {
   if (changed) renderInbox();
   for (const span of document.querySelectorAll('.countdown')) {
     span.textContent = countdown(/** @type {HTMLElement} */ (span).dataset.expiresAt);
+  }
+  for (const span of document.querySelectorAll('.elapsed')) {
+    span.textContent = elapsed(/** @type {HTMLElement} */ (span).dataset.since);
   }
 }, 1000);
 
@@ -236,6 +293,7 @@ async function decline(o) {
 // ---------- work item: context + chat ----------
 function clearCurrent() {
   state.current = null;
+  assist.close();
   $('context-body').hidden = true;
   $('no-context').hidden = false;
   $('timeline').replaceChildren();
@@ -251,6 +309,7 @@ function setChatEnabled(on) {
 
 async function openWorkItem(workItemId) {
   state.current = workItemId;
+  state.unread.delete(workItemId);
   state.seenMessages.clear();
   setStatus('action-status', '');
   renderInbox();
@@ -283,9 +342,48 @@ async function openWorkItem(workItemId) {
   }
   if (!divided) tl.append(el('li', { class: 'divider' }, '— live conversation —'));
   tl.scrollTop = tl.scrollHeight;
-  $('chat-title').textContent = detail.context.contact?.name ?? detail.conversationId;
+  $('chat-title').textContent = customerName(detail);
   setChatEnabled(detail.status === 'assigned');
-  if (detail.status === 'assigned') $('chat-input').focus();
+  if (detail.status === 'assigned') {
+    $('chat-input').focus();
+    void assist.open(workItemId, assistLines(workItemId, history.timeline));
+  } else assist.close('Agent Assist starts when you accept the offer.');
+}
+
+/**
+ * The lines Agent Assist needs when a conversation opens: the bot transcript's last customer line
+ * (so the first suggestion is there at once) and the live text messages since the handoff, each
+ * with a stable id (forwarding is idempotent per id).
+ */
+function assistLines(workItemId, timeline) {
+  /** @type {{speaker: 'customer'|'agent', text: string, messageId: string, occurredAt?: string}[]} */
+  const lines = [];
+  let lastBotCustomer = -1;
+  timeline.forEach((e, i) => {
+    if (e.source === 'bot_transcript' && e.role === 'user') lastBotCustomer = i;
+  });
+  timeline.forEach((e, i) => {
+    if (e.source === 'bot_transcript' && i === lastBotCustomer)
+      lines.push({
+        speaker: 'customer',
+        text: e.text,
+        messageId: `transcript:${workItemId}:${i}`,
+        occurredAt: e.at,
+      });
+    else if (e.source === 'live' && e.message.kind === 'text' && e.message.text?.trim())
+      lines.push(assistLine(e.message));
+  });
+  return lines;
+}
+
+/** A live chat message as an assist line. */
+function assistLine(m) {
+  return {
+    speaker: m.sender.role === 'agent' ? 'agent' : 'customer',
+    text: m.text,
+    messageId: m.messageId,
+    occurredAt: m.sentAt,
+  };
 }
 
 function renderContext(d) {
@@ -371,6 +469,10 @@ function onChatMessage(m) {
   if (m.workItemId && m.workItemId === state.current) {
     appendMessage(m);
     if (m.sender.role !== 'agent') setStatus('typing', '');
+    if (m.kind === 'text' && m.text?.trim()) void assist.forward(assistLine(m));
+  } else if (m.workItemId && state.assigned.has(m.workItemId) && m.sender.role !== 'agent') {
+    state.unread.set(m.workItemId, (state.unread.get(m.workItemId) ?? 0) + 1);
+    renderInbox();
   }
 }
 
@@ -395,7 +497,20 @@ async function sendMessage() {
     return setStatus('action-status', `Send failed: ${ack.error}`);
   }
   appendMessage(ack.message);
+  if (ack.message?.kind === 'text') void assist.forward(assistLine(ack.message));
 }
+
+/** "Insert into reply": the suggestion goes into the message box (after what is typed), focused. */
+function insertIntoReply(text) {
+  const input = /** @type {HTMLTextAreaElement} */ ($('chat-input'));
+  if (input.disabled) return;
+  input.value = input.value.trim() ? `${input.value.trimEnd()} ${text}` : text;
+  input.focus();
+  input.setSelectionRange(input.value.length, input.value.length);
+  setStatus('action-status', 'Suggestion inserted into the reply — edit it, then press Enter to send.');
+}
+
+const assist = new AssistPanel({ api, insertIntoReply });
 
 function typingKeystroke() {
   if (!state.current) return;
