@@ -43,6 +43,7 @@ const presentTeam = (t: CallbackTeam): CallbackTeamView => ({
   calendarIntegrationId: t.calendarIntegrationId,
   queueSlaMin: t.queueSlaMin,
   agentEmail: t.agentEmail,
+  members: t.members,
 });
 
 /** A booking as the API shows it (`local` = start in the team's zone). */
@@ -59,6 +60,7 @@ export const presentCallback = (c: CustomerCallback, zone: string): CallbackView
   status: c.status,
   calendarEventId: c.calendarEventId,
   rescheduledFrom: c.rescheduledFrom,
+  agentId: c.agentId,
 });
 
 const uuidOr404 = (id: string, field: string) => {

@@ -35,14 +35,13 @@ GRANT EXECUTE ON FUNCTION hub_due_target_fallbacks(integer) TO hub_app;
 GRANT EXECUTE ON FUNCTION hub_next_target_fallback() TO hub_app;
 
 -- Orchestrator (owner: apps/handoff-orchestrator, src/customer-callbacks): the members of a callback team
--- (router agents of the team's queue), each with an optional e-mail and own calendar integration (else the
--- team's calendar).
+-- (router agents of the team's queue), each with an optional e-mail (else the team's `agent_email`). The team's
+-- calendar is shared: its busy time blocks every member.
 CREATE TABLE "callback_team_members" (
   "tenant_id" TEXT NOT NULL,
   "queue_id" UUID NOT NULL,
   "agent_id" TEXT NOT NULL,
   "email" TEXT,
-  "calendar_integration_id" UUID,
   CONSTRAINT "callback_team_members_pkey" PRIMARY KEY ("tenant_id", "queue_id", "agent_id"),
   CONSTRAINT "callback_team_members_team_fkey" FOREIGN KEY ("tenant_id", "queue_id")
     REFERENCES "callback_teams" ("tenant_id", "queue_id") ON DELETE CASCADE
