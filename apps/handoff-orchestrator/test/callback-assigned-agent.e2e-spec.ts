@@ -85,7 +85,12 @@ describe('callback at the slot time reaches the assigned agent (targeted routing
     await routerCall('POST', '/v1/tenants', { id: T, name: 'E2E assigned agent' }, true);
     queue = (await routerCall('POST', '/v1/queues', { name: 'Advisers', offerTimeoutSeconds: 120 })).id;
     for (const id of ['ann', 'bob'])
-      await routerCall('POST', '/v1/agents', { id, displayName: id, queueIds: [queue], capacity: { chat: 1, call: 1 } });
+      await routerCall('POST', '/v1/agents', {
+        id,
+        displayName: id,
+        queueIds: [queue],
+        capacity: { chat: 1, call: 1 },
+      });
   });
 
   afterAll(async () => {
@@ -126,7 +131,11 @@ describe('callback at the slot time reaches the assigned agent (targeted routing
     });
     expect(team.status).toBe(200);
     const bookAt = async (n: number) => {
-      const p = await api('POST', '/v1/callbacks/slots', { queueId: queue, customerId: `c${n}`, channel: 'voice' });
+      const p = await api('POST', '/v1/callbacks/slots', {
+        queueId: queue,
+        customerId: `c${n}`,
+        channel: 'voice',
+      });
       expect(p.status).toBe(200);
       const slot = p.body.slots[0];
       const b = await api('POST', '/v1/callbacks', {
@@ -154,7 +163,11 @@ describe('callback at the slot time reaches the assigned agent (targeted routing
     expect(offer.workItem.context.attributes).toMatchObject({ callbackId: first.id });
     expect(offers('bob')).toEqual([]);
     const ack = await new Promise<{ ok: boolean }>((resolve) =>
-      sockets[1].emit('offer:accept', { workItemId: offer.workItem.workItemId, offerId: offer.offerId }, resolve),
+      sockets[1].emit(
+        'offer:accept',
+        { workItemId: offer.workItem.workItemId, offerId: offer.offerId },
+        resolve,
+      ),
     );
     expect(ack.ok).toBe(true);
     expect(

@@ -45,7 +45,10 @@ describe('customer callbacks: team members and per-agent booking', () => {
 
   beforeAll(async () => {
     [world, smtp] = await Promise.all([createTestWorld(), startSmtpSink()]);
-    svc = await startService(world, { CUSTOMER_CALLBACK_SMTP_URL: smtp.url, CUSTOMER_CALLBACK_POLL_MS: '100' });
+    svc = await startService(world, {
+      CUSTOMER_CALLBACK_SMTP_URL: smtp.url,
+      CUSTOMER_CALLBACK_POLL_MS: '100',
+    });
     queue = await seedQueue(world, T, 'Advisers');
     const team = await api('PUT', `/v1/callbacks/teams/${queue}`, {
       zone: ZONE,
@@ -136,7 +139,10 @@ describe('customer callbacks: team members and per-agent booking', () => {
     const s = await slots();
     const b = await book(s[0].start, { integrationId: bot.body.id, conversationId: 'conv-m' });
     expect(b.status).toBe(201);
-    const moved = await api('PATCH', `/v1/callbacks/${b.body.id}`, { action: 'reschedule', startsAt: s[2].start });
+    const moved = await api('PATCH', `/v1/callbacks/${b.body.id}`, {
+      action: 'reschedule',
+      startsAt: s[2].start,
+    });
     expect(moved.status).toBe(200);
     expect(MEMBERS.map((m) => m.agentId)).toContain(moved.body.agentId);
     await sql(
@@ -146,10 +152,11 @@ describe('customer callbacks: team members and per-agent booking', () => {
     );
     const handoff = await waitFor(
       async () => {
-        const rows = await sql(world, `SELECT routing FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`, [
-          T,
-          `callback:${moved.body.id}`,
-        ]);
+        const rows = await sql(
+          world,
+          `SELECT routing FROM handoffs WHERE tenant_id = $1 AND idempotency_key = $2`,
+          [T, `callback:${moved.body.id}`],
+        );
         return rows.length ? rows : null;
       },
       { timeoutMs: 30_000 },

@@ -102,7 +102,10 @@ export class OfferExpiryScheduler implements OnApplicationBootstrap, OnApplicati
           try {
             await this.fallback.run(tenantId, id);
           } catch (e) {
-            this.logger.warn({ workItemId: id, err: (e as Error).message }, 'target fallback failed; will retry');
+            this.logger.warn(
+              { workItemId: id, err: (e as Error).message },
+              'target fallback failed; will retry',
+            );
           }
         }
         if (due.length === 100 || fallbacks.length === 100) this.again = true;

@@ -143,7 +143,10 @@ export class ScheduleCallbackUseCase {
         return await this.insert(team, calendar, { ...draft, agentId }, now, replaces);
       } catch (e) {
         if (!(e instanceof ConflictProblem) || i === assignees.length - 1) throw e;
-        this.logger.info({ agentId, startsAt: draft.startsAt }, 'agent taken by a parallel booking: next one');
+        this.logger.info(
+          { agentId, startsAt: draft.startsAt },
+          'agent taken by a parallel booking: next one',
+        );
       }
     }
     throw new ConflictProblem('the slot is taken', 'startsAt');
