@@ -34,6 +34,7 @@ import { CompleteWorkItemUseCase } from './routing/usecases/complete-work-item.u
 import { CreateWorkItemUseCase } from './routing/usecases/create-work-item.usecase';
 import { ReleaseOfferUseCase } from './routing/usecases/release-offer.usecase';
 import { SetPresenceUseCase } from './routing/usecases/set-presence.usecase';
+import { TargetFallbackUseCase } from './routing/usecases/target-fallback.usecase';
 import { TransferWorkItemUseCase } from './routing/usecases/transfer-work-item.usecase';
 import { WithdrawWorkItemUseCase } from './routing/usecases/withdraw-work-item.usecase';
 import { WorkItemCommandsConsumer } from './routing/work-item-commands.consumer';
@@ -93,6 +94,7 @@ export class AppModule {
         CompleteWorkItemUseCase,
         WithdrawWorkItemUseCase,
         SetPresenceUseCase,
+        TargetFallbackUseCase,
         WorkItemCommandsConsumer,
         OfferExpiryScheduler,
         AdminRepository,

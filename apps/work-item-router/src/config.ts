@@ -29,6 +29,11 @@ export const RouterConfigSchema = z.object({
    * accept, a decline or any presence change ends the run. 0 = never.
    */
   ROUTER_MISSED_OFFERS_BEFORE_AWAY: z.coerce.number().int().min(0).max(1000).default(2),
+  /**
+   * Targeted routing (`routing.agent_id`): how long only the preferred agent is offered a work item before it
+   * falls back to the whole queue, ms, when the request gives no `routing.agent_wait_ms`.
+   */
+  ROUTER_TARGET_AGENT_WAIT_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   /** Interactive transaction timeout, ms (lock waits under a burst included). */
   ROUTER_TX_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   /** Serve the OpenAPI document at /docs (UI) and /docs-json. */

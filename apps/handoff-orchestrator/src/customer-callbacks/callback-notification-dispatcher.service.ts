@@ -1,3 +1,4 @@
+import { agentEmailFor } from './usecases/schedule-callback.usecase';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
@@ -85,7 +86,11 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
     const team = await this.repo.team(cb.tenantId, cb.queueId);
     const zone = team?.zone ?? 'UTC';
     const to =
-      n.recipient === 'agent' ? team?.agentEmail : n.medium === 'sms' ? cb.customerPhone : cb.customerEmail;
+      n.recipient === 'agent'
+        ? team && agentEmailFor(team, cb.agentId)
+        : n.medium === 'sms'
+          ? cb.customerPhone
+          : cb.customerEmail;
     if (!to) return; // the address was removed since: nothing to send
     try {
       return await this.notifier.send(n, to, zone);

@@ -51,7 +51,26 @@ export const CallbackTeamSchema = z.object({
     .max(7 * 24 * 60)
     .default(60)
     .describe('Soft SLA of the queue model'),
-  agentEmail: z.email().nullable().default(null).describe('Where the team’s confirmations and reminders go'),
+  agentEmail: z
+    .email()
+    .nullable()
+    .default(null)
+    .describe('Where the team’s confirmations and reminders go (members without an e-mail of their own too)'),
+  members: z
+    .array(
+      z.object({
+        agentId: z.string().min(1).max(200).describe('Router agent id (a member of the queue)'),
+        email: z.email().nullable().default(null).describe('The agent’s confirmations and reminders'),
+      }),
+    )
+    .max(500)
+    .default([])
+    .refine((ms) => new Set(ms.map((m) => m.agentId)).size === ms.length, {
+      message: 'agentId must be unique among members',
+    })
+    .describe(
+      'Agents who take callbacks: each booking is assigned to one free member (fewest bookings that local day, ties by agentId); empty = team-level bookings, one at a time',
+    ),
 });
 export type CallbackTeamInput = z.infer<typeof CallbackTeamSchema>;
 export type WeeklyIntervalInput = CallbackTeamInput['weeklyHours'][number];
@@ -143,6 +162,7 @@ export const CallbackViewSchema = z.object({
   status: z.enum(['booked', 'completed', 'missed', 'rescheduled', 'canceled']),
   calendarEventId: z.string().nullable(),
   rescheduledFrom: z.string().nullable(),
+  agentId: z.string().nullable().describe('The assigned agent (null for a team without members)'),
 });
 export type CallbackView = z.infer<typeof CallbackViewSchema>;
 

@@ -22,6 +22,15 @@ export interface CallbackTeam {
   calendarIntegrationId: string | null;
   queueSlaMin: number;
   agentEmail: string | null;
+  /** Agents who take the team's callbacks (`callback_team_members`), by agent id; empty = team-level bookings. */
+  members: CallbackTeamMember[];
+}
+
+/** A member of a callback team: a router agent of the team's queue. */
+export interface CallbackTeamMember {
+  agentId: string;
+  /** The agent's own address for confirmations / reminders; null = the team's `agentEmail`. */
+  email: string | null;
 }
 
 export type CallbackStatus = 'booked' | 'completed' | 'missed' | 'rescheduled' | 'canceled';
@@ -36,6 +45,8 @@ export interface CustomerCallback {
   decisionId: string | null;
   integrationId: string | null;
   channel: 'voice' | 'video' | 'chat';
+  /** The assigned agent (a team member), or null for a team without members. */
+  agentId: string | null;
   startsAt: Date;
   endsAt: Date;
   status: CallbackStatus;
@@ -87,7 +98,10 @@ export const DELIVERY_STATUS_RANK: Record<string, number> = {
   read: 6,
 };
 
-/** The booking overlaps another `booked` row of the team (exclusion constraint `customer_callbacks_no_double_booking`). */
+/**
+ * The booking overlaps another `booked` row of its agent — or, without an agent, of its team (exclusion constraint
+ * `customer_callbacks_no_double_booking`).
+ */
 export class SlotTakenError extends Error {
   constructor() {
     super('slot already booked');
@@ -98,10 +112,14 @@ export class SlotTakenError extends Error {
 const TEAM_COLUMNS = `tenant_id AS "tenantId", queue_id AS "queueId", zone, weekly_hours AS "weeklyHours",
   date_overrides AS overrides, holidays,
   slot_interval_min AS "slotIntervalMin", buffer_min AS "bufferMin", min_notice_min AS "minNoticeMin", durations,
-  calendar_integration_id AS "calendarIntegrationId", queue_sla_min AS "queueSlaMin", agent_email AS "agentEmail"`;
+  calendar_integration_id AS "calendarIntegrationId", queue_sla_min AS "queueSlaMin", agent_email AS "agentEmail",
+  COALESCE((SELECT json_agg(json_build_object('agentId', m.agent_id, 'email', m.email) ORDER BY m.agent_id)
+            FROM callback_team_members m WHERE m.tenant_id = callback_teams.tenant_id AND m.queue_id = callback_teams.queue_id),
+           '[]'::json) AS members`;
 
 const CALLBACK_COLUMNS = `id, tenant_id AS "tenantId", queue_id AS "queueId", customer_id AS "customerId",
-  conversation_id AS "conversationId", decision_id AS "decisionId", integration_id AS "integrationId", channel, starts_at AS "startsAt",
+  conversation_id AS "conversationId", decision_id AS "decisionId", integration_id AS "integrationId", channel,
+  agent_id AS "agentId", starts_at AS "startsAt",
   ends_at AS "endsAt", status, customer_name AS "customerName", customer_email AS "customerEmail",
   customer_phone AS "customerPhone", context, calendar_event_id AS "calendarEventId",
   rescheduled_from AS "rescheduledFrom", sequence`;
@@ -111,17 +129,17 @@ const isExclusionViolation = (e: unknown) =>
   (e as { constraint?: string }).constraint === 'customer_callbacks_no_double_booking';
 
 /**
- * The only owner of `callback_teams`, `customer_callbacks` and `customer_callback_notifications` (PostgreSQL,
+ * The only owner of `callback_teams`, `callback_team_members`, `customer_callbacks` and `customer_callback_notifications` (PostgreSQL,
  * every statement inside the tenant's RLS transaction).
  */
 @Injectable()
 export class CustomerCallbackRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  /** Creates or replaces the team's settings. */
+  /** Creates or replaces the team's settings and its members (one transaction). */
   async putTeam(tenantId: string, queueId: string, t: CallbackTeamInput): Promise<CallbackTeam> {
-    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
-      db.query<CallbackTeam>(
+    return inTenantTransaction(this.pool, tenantId, async (db) => {
+      await db.query<CallbackTeam>(
         `INSERT INTO callback_teams (tenant_id, queue_id, zone, weekly_hours, slot_interval_min, buffer_min,
            min_notice_min, durations, calendar_integration_id, queue_sla_min, agent_email, date_overrides, holidays,
            updated_at)
@@ -149,9 +167,65 @@ export class CustomerCallbackRepository {
           JSON.stringify(t.overrides),
           t.holidays === null ? null : JSON.stringify(t.holidays),
         ],
+      );
+      await db.query('DELETE FROM callback_team_members WHERE tenant_id = $1 AND queue_id = $2::uuid', [
+        tenantId,
+        queueId,
+      ]);
+      await db.query(
+        `INSERT INTO callback_team_members (tenant_id, queue_id, agent_id, email)
+         SELECT $1, $2::uuid, m->>'agentId', m->>'email' FROM jsonb_array_elements($3::jsonb) m`,
+        [tenantId, queueId, JSON.stringify(t.members)],
+      );
+      const { rows } = await db.query<CallbackTeam>(
+        `SELECT ${TEAM_COLUMNS} FROM callback_teams WHERE tenant_id = $1 AND queue_id = $2::uuid`,
+        [tenantId, queueId],
+      );
+      return rows[0];
+    });
+  }
+
+  /**
+   * `booked` callbacks of the given agents overlapping `[from, to)` (any team of the tenant: an agent is booked
+   * once), as busy time per agent.
+   * @param excludeId a booking not to count (the one being rescheduled)
+   */
+  async agentBookedRanges(
+    tenantId: string,
+    agentIds: string[],
+    from: Date,
+    to: Date,
+    excludeId?: string,
+  ): Promise<Map<string, TimeRange[]>> {
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      db.query<{ agentId: string; start: Date; end: Date }>(
+        `SELECT agent_id AS "agentId", starts_at AS start, ends_at AS "end" FROM customer_callbacks
+         WHERE tenant_id = $1 AND agent_id = ANY($2::text[]) AND status = 'booked' AND slot && tstzrange($3, $4, '[)')
+           AND ($5::uuid IS NULL OR id <> $5::uuid)`,
+        [tenantId, agentIds, from, to, excludeId ?? null],
       ),
     );
-    return rows[0];
+    const out = new Map<string, TimeRange[]>(agentIds.map((a) => [a, []]));
+    for (const r of rows) out.get(r.agentId)?.push({ start: r.start, end: r.end });
+    return out;
+  }
+
+  /** Booked callbacks per agent starting in `[from, to)` (the assignment policy's "bookings that day"). */
+  async agentBookingCounts(
+    tenantId: string,
+    agentIds: string[],
+    from: Date,
+    to: Date,
+  ): Promise<Map<string, number>> {
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      db.query<{ agentId: string; n: string }>(
+        `SELECT agent_id AS "agentId", count(*) AS n FROM customer_callbacks
+         WHERE tenant_id = $1 AND agent_id = ANY($2::text[]) AND status = 'booked' AND starts_at >= $3 AND starts_at < $4
+         GROUP BY agent_id`,
+        [tenantId, agentIds, from, to],
+      ),
+    );
+    return new Map(rows.map((r) => [r.agentId, Number(r.n)]));
   }
 
   /** The team's settings, or null when the tenant has none for `queueId`. */
@@ -172,13 +246,20 @@ export class CustomerCallbackRepository {
     return rows.length > 0;
   }
 
-  /** `booked` callbacks of the team overlapping `[from, to)`, as busy time. */
-  async bookedRanges(tenantId: string, queueId: string, from: Date, to: Date): Promise<TimeRange[]> {
+  /** `booked` callbacks of the team overlapping `[from, to)`, as busy time (teams without members). */
+  async bookedRanges(
+    tenantId: string,
+    queueId: string,
+    from: Date,
+    to: Date,
+    excludeId?: string,
+  ): Promise<TimeRange[]> {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
       db.query<{ start: Date; end: Date }>(
         `SELECT starts_at AS start, ends_at AS "end" FROM customer_callbacks
-         WHERE queue_id = $1::uuid AND status = 'booked' AND slot && tstzrange($2, $3, '[)')`,
-        [queueId, from, to],
+         WHERE queue_id = $1::uuid AND status = 'booked' AND slot && tstzrange($2, $3, '[)')
+           AND ($4::uuid IS NULL OR id <> $4::uuid)`,
+        [queueId, from, to, excludeId ?? null],
       ),
     );
     return rows;
@@ -199,7 +280,8 @@ export class CustomerCallbackRepository {
    * Inserts a `booked` row and its notifications in one transaction, then runs `afterInsert` (the calendar
    * write) inside it — a failure there rolls the booking back. With `replaces`, that row is first closed as
    * `rescheduled` and its unsent reminders and slot-time work item are deleted.
-   * @throws SlotTakenError when another booked row of the team overlaps (also for parallel requests)
+   * @throws SlotTakenError when another booked row of the agent (no agent: of the team) overlaps (also for
+   *         parallel requests)
    */
   async book(
     cb: Omit<CustomerCallback, 'id' | 'status' | 'calendarEventId' | 'sequence'> & {
@@ -226,9 +308,9 @@ export class CustomerCallbackRepository {
         const { rows } = await db.query<CustomerCallback>(
           `INSERT INTO customer_callbacks (id, tenant_id, queue_id, customer_id, conversation_id, decision_id, channel,
              starts_at, ends_at, customer_name, customer_email, customer_phone, context, rescheduled_from, sequence,
-             integration_id)
+             integration_id, agent_id)
            VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6::uuid, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::uuid, $15,
-             $16::uuid)
+             $16::uuid, $17)
            RETURNING ${CALLBACK_COLUMNS}`,
           [
             id,
@@ -247,6 +329,7 @@ export class CustomerCallbackRepository {
             cb.rescheduledFrom,
             cb.sequence ?? 0,
             cb.integrationId,
+            cb.agentId,
           ],
         );
         await this.insertNotifications(db, cb.tenantId, id, notifications);

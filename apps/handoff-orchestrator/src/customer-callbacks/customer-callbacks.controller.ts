@@ -45,6 +45,7 @@ const presentTeam = (t: CallbackTeam): CallbackTeamView => ({
   calendarIntegrationId: t.calendarIntegrationId,
   queueSlaMin: t.queueSlaMin,
   agentEmail: t.agentEmail,
+  members: t.members,
 });
 
 /** A booking as the API shows it (`local` = start in the team's zone). */
@@ -61,6 +62,7 @@ export const presentCallback = (c: CustomerCallback, zone: string): CallbackView
   status: c.status,
   calendarEventId: c.calendarEventId,
   rescheduledFrom: c.rescheduledFrom,
+  agentId: c.agentId,
 });
 
 const uuidOr404 = (id: string, field: string) => {

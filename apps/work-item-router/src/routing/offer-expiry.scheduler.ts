@@ -7,6 +7,7 @@ import { OfferTimers } from './offer-timers';
 import { RoutingRepository } from './routing.repository';
 import { RoutingTransactions } from './routing-transactions';
 import { ReleaseOfferUseCase } from './usecases/release-offer.usecase';
+import { TargetFallbackUseCase } from './usecases/target-fallback.usecase';
 
 /**
  * Durable offer-expiry timers. The timer is the row (`offers.expires_at`), so it survives restarts;
@@ -14,6 +15,9 @@ import { ReleaseOfferUseCase } from './usecases/release-offer.usecase';
  * arms a precise `setTimeout` for offers it has just created and for the nearest expiry it saw.
  * Replicas never double-fire: expiring locks the queue and the work item and re-checks that the
  * offer is still live and due, so a second replica finds nothing to do.
+ *
+ * The same loop runs targeted routing's fallbacks (`work_items.target_until`, {@link TargetFallbackUseCase}):
+ * a waiting item whose preferred agent's wait ran out goes to the whole queue.
  */
 @Injectable()
 export class OfferExpiryScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,6 +32,7 @@ export class OfferExpiryScheduler implements OnApplicationBootstrap, OnApplicati
     private readonly txs: RoutingTransactions,
     private readonly repo: RoutingRepository,
     private readonly release: ReleaseOfferUseCase,
+    private readonly fallback: TargetFallbackUseCase,
     private readonly timers: OfferTimers,
     @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -91,10 +96,24 @@ export class OfferExpiryScheduler implements OnApplicationBootstrap, OnApplicati
             this.logger.warn({ offerId: id, err: (e as Error).message }, 'offer expiry failed; will retry');
           }
         }
-        if (due.length === 100) this.again = true;
+        const fallbacks = await this.repo.dueTargetFallbacks(this.txs.sql, 100);
+        for (const { tenantId, id } of fallbacks) {
+          if (this.stopped) break;
+          try {
+            await this.fallback.run(tenantId, id);
+          } catch (e) {
+            this.logger.warn(
+              { workItemId: id, err: (e as Error).message },
+              'target fallback failed; will retry',
+            );
+          }
+        }
+        if (due.length === 100 || fallbacks.length === 100) this.again = true;
       } while (this.again && !this.stopped);
       const next = await this.repo.nextExpiry(this.txs.sql);
       if (next && next.getTime() > Date.now()) this.arm(next);
+      const nextFallback = await this.repo.nextTargetFallback(this.txs.sql);
+      if (nextFallback && nextFallback.getTime() > Date.now()) this.arm(nextFallback);
     } catch (e) {
       this.logger.warn({ err: (e as Error).message }, 'offer expiry scan failed');
     } finally {

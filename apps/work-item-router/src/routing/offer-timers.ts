@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * In-process notification that an offer was committed with a given expiry, so this replica's
- * expiry scheduler can arm a precise timer. Only a hint: the durable timer is `offers.expires_at`,
+ * In-process notification that an offer was committed with a given expiry (or a work item with a target
+ * fallback time), so this replica's expiry scheduler can arm a precise timer. Only a hint: the durable timer is `offers.expires_at`,
  * which every replica polls.
  */
 @Injectable()

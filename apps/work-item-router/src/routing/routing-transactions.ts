@@ -84,6 +84,7 @@ export class RoutingTransactions {
       this.crashHook.afterCommit('offer');
       for (const o of rt.offersCreated) this.timers.notify(o.expiresAt);
     }
+    for (const at of rt.wakeAt) this.timers.notify(at);
     return result;
   }
 }

@@ -64,6 +64,8 @@ export class RoutingTx {
   readonly outbox: OutboxMessage[] = [];
   /** Offers created in this transaction (crash hook, expiry timers). */
   readonly offersCreated: { offerId: string; expiresAt: Date }[] = [];
+  /** Other timer instants this transaction created (target fallbacks): the scheduler is woken for them. */
+  readonly wakeAt: Date[] = [];
 
   constructor(
     /** The transaction's connection: every statement of the use case runs on it. */

@@ -20,7 +20,8 @@ const WORK_ITEM_COLUMNS = `id::text AS id, tenant_id AS "tenantId", handoff_id::
    queue_resolution AS "queueResolution", routing, end_reason AS "endReason", channel, transcript, summary,
    summary_source AS "summarySource", intent, escalation_reason AS "escalationReason", sentiment,
    sentiment_source AS "sentimentSource", attributes, contact, wrap_up_note AS "wrapUpNote",
-   wrap_up_disposition AS "wrapUpDisposition", created_at AS "createdAt", enqueued_at AS "enqueuedAt",
+   wrap_up_disposition AS "wrapUpDisposition", target_agent_id AS "targetAgentId", target_until AS "targetUntil",
+   target_strict AS "targetStrict", created_at AS "createdAt", enqueued_at AS "enqueuedAt",
    assigned_at AS "assignedAt", completed_at AS "completedAt", ended_at AS "endedAt", updated_at AS "updatedAt"`;
 
 /** `offers` columns under their model names (all of OfferModel). */
@@ -50,7 +51,18 @@ export type NewWorkItem = Omit<NewWorkItemColumns, 'routing' | 'transcript' | 'a
   transcript: unknown;
   attributes: unknown;
   contact: unknown;
+  /** Targeted routing (docs/routing.md): the preferred agent, how long only it is offered the item, strict. */
+  target?: TargetRequest | null;
 };
+
+/** A work item's preferred agent ({@link RoutingRepository.insertWorkItem}). */
+export interface TargetRequest {
+  agentId: string;
+  /** Wait before the fallback to the queue, ms from the insert (database clock). */
+  waitMs: number;
+  /** Never fall back. */
+  strict: boolean;
+}
 
 type NewWorkItemColumns = Pick<
   WorkItemModel,
@@ -224,10 +236,13 @@ export class RoutingRepository {
       `WITH w AS (
         INSERT INTO work_items (id, tenant_id, handoff_id, conversation_id, integration_id, type, status, priority,
           queue_id, queue_resolution, routing, end_reason, channel, transcript, summary, summary_source, intent,
-          escalation_reason, sentiment, sentiment_source, attributes, contact, ended_at)
+          escalation_reason, sentiment, sentiment_source, attributes, contact, ended_at,
+          target_agent_id, target_until, target_strict)
         VALUES ($1::uuid, $2, $3::uuid, $4, $5::uuid, $6, $7, $8, $9::uuid, $10, COALESCE($11::jsonb, '{}'), $12, $13,
           COALESCE($14::jsonb, '[]'), $15, $16, $17, $18, $19, $20, COALESCE($21::jsonb, '{}'),
-          COALESCE($22::jsonb, '{}'), CASE WHEN $23::boolean THEN now() END)
+          COALESCE($22::jsonb, '{}'), CASE WHEN $23::boolean THEN now() END,
+          $24::text, CASE WHEN $24::text IS NOT NULL THEN clock_timestamp() + make_interval(secs => $25::float8 / 1000) END,
+          COALESCE($26::boolean, false))
         RETURNING ${WORK_ITEM_COLUMNS}
       ), q AS (
         SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $2 AND id = $9::uuid FOR SHARE
@@ -257,6 +272,9 @@ export class RoutingRepository {
         json(w.attributes),
         json(w.contact),
         w.ended,
+        w.target?.agentId ?? null,
+        w.target?.waitMs ?? 0,
+        w.target?.strict ?? false,
       ],
     );
     const r = rows[0];
@@ -447,7 +465,8 @@ export class RoutingRepository {
   /**
    * The agent's current snapshot (no lock) and, if it is online with a free slot, the waiting work
    * items it could take now, in one round trip: in the given (locked) queues the agent belongs to, of
-   * a type it has a free slot for, not excluded by its own earlier decline/expiry. Pre-ordered by the
+   * a type it has a free slot for, not excluded by its own earlier decline/expiry, not targeted at
+   * another agent while that target is active. Pre-ordered by the
    * waiting order and bounded (`limit`); the domain's `nextItemForAgent` makes the pick.
    * @returns agent null for an unknown agent
    */
@@ -471,6 +490,8 @@ export class RoutingRepository {
              AND wi.queue_id = ANY($3::uuid[])
              AND ((wi.type = 'chat' AND a.load_chat < a.capacity_chat) OR (wi.type = 'call' AND a.load_call < a.capacity_call))
              AND NOT (wi.id = ANY($4::uuid[]))
+             AND (wi.target_agent_id IS NULL OR wi.target_agent_id = a.id
+                  OR (NOT wi.target_strict AND wi.target_until <= clock_timestamp()))
              AND NOT EXISTS (
                SELECT 1 FROM offers o
                WHERE o.tenant_id = wi.tenant_id AND o.work_item_id = wi.id AND o.agent_id = a.id
@@ -528,7 +549,9 @@ export class RoutingRepository {
 
   /**
    * Online members of `queueId`, minus agents who declined or let expire an offer of this work item
-   * since it entered its current queue (and since their own last presence change).
+   * since it entered its current queue (and since their own last presence change). While the item's
+   * target is active (a `target_agent_id`, strict or before `target_until` on the database clock) only
+   * that agent is a candidate (targeted routing, docs/routing.md).
    */
   async candidateAgents(
     db: SqlExecutor,
@@ -542,7 +565,10 @@ export class RoutingRepository {
       `SELECT ${AGENT_COLUMNS}
       FROM agents a
       JOIN agent_queues aq ON aq.tenant_id = a.tenant_id AND aq.agent_id = a.id
+      JOIN work_items t ON t.tenant_id = a.tenant_id AND t.id = $3::uuid
       WHERE a.tenant_id = $1 AND aq.queue_id = $2::uuid AND a.presence = 'online'
+        AND (t.target_agent_id IS NULL OR t.target_agent_id = a.id
+             OR (NOT t.target_strict AND t.target_until <= clock_timestamp()))
         AND NOT EXISTS (
           SELECT 1 FROM offers o JOIN work_items wi ON wi.tenant_id = o.tenant_id AND wi.id = o.work_item_id
           WHERE o.tenant_id = $1 AND o.work_item_id = $3::uuid AND o.agent_id = a.id
@@ -786,7 +812,7 @@ export class RoutingRepository {
   }
 
   /**
-   * Moves a work item to waiting in `queueId` (transfer): clears the agent, `enqueued_at` = now()
+   * Moves a work item to waiting in `queueId` (transfer): clears the agent and any target, `enqueued_at` = now()
    * (database clock, like every timestamp the exclusion rules compare).
    */
   async moveToQueue(db: SqlExecutor, tenantId: string, id: string, queueId: string): Promise<WorkItemModel> {
@@ -794,7 +820,7 @@ export class RoutingRepository {
       db,
       'wir.moveToQueue',
       `UPDATE work_items SET status = 'waiting', queue_id = $2::uuid, agent_id = NULL, assigned_at = NULL,
-             enqueued_at = now(), updated_at = now()
+             target_agent_id = NULL, enqueued_at = now(), updated_at = now()
        WHERE tenant_id = $3 AND id = $1::uuid RETURNING ${WORK_ITEM_COLUMNS}`,
       [id, queueId, tenantId],
     );
@@ -880,6 +906,48 @@ export class RoutingRepository {
   }
 
   /**
+   * Ends the targeting of a (locked) work item: `target_agent_id` = NULL, so it is offered to the whole
+   * queue from now on. With `onlyIfDue`, only a non-strict target whose wait ran out (database clock).
+   * @returns whether the target was cleared
+   */
+  async clearTarget(db: SqlExecutor, tenantId: string, id: string, onlyIfDue: boolean): Promise<boolean> {
+    const { rowCount } = await preparedQuery(
+      db,
+      'wir.clearTarget',
+      `UPDATE work_items SET target_agent_id = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2::uuid AND target_agent_id IS NOT NULL
+         AND (NOT $3::boolean OR (NOT target_strict AND target_until <= clock_timestamp()))`,
+      [tenantId, id, onlyIfDue],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Tenant and id of waiting work items whose non-strict target wait ran out, oldest first — a system
+   * scan over all tenants through the SECURITY DEFINER function `hub_due_target_fallbacks`; each
+   * fallback then runs in its item's tenant.
+   */
+  async dueTargetFallbacks(db: SqlExecutor, limit: number): Promise<{ tenantId: string; id: string }[]> {
+    const { rows } = await preparedQuery<{ tenantId: string; id: string }>(
+      db,
+      'wir.dueTargetFallbacks',
+      `SELECT tenant_id AS "tenantId", id::text AS id FROM hub_due_target_fallbacks($1)`,
+      [limit],
+    );
+    return rows;
+  }
+
+  /** Earliest pending target fallback (any tenant, SECURITY DEFINER `hub_next_target_fallback`), or null. */
+  async nextTargetFallback(db: SqlExecutor): Promise<Date | null> {
+    const { rows } = await preparedQuery<{ at: Date | null }>(
+      db,
+      'wir.nextTargetFallback',
+      'SELECT hub_next_target_fallback() AS at',
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  /**
    * Tenant and id of live offers that are due, oldest first — a system scan over all tenants through
    * the SECURITY DEFINER function `hub_due_offers` (docs/security/tenancy.md "System paths"); each
    * expiry then runs in its offer's tenant.
@@ -916,6 +984,7 @@ function reviveItem(r: WorkItemModel): WorkItemModel {
     assignedAt: d(r.assignedAt),
     completedAt: d(r.completedAt),
     endedAt: d(r.endedAt),
+    targetUntil: d(r.targetUntil),
   };
 }
 

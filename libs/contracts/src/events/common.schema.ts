@@ -39,11 +39,23 @@ export const AttributesSchema = z.record(
 );
 export type Attributes = z.infer<typeof AttributesSchema>;
 
-/** Routing data of the Handoff node: explicit queue id, or a queue name (`queue` or `queue_name`). */
+/**
+ * Routing data of the Handoff node: explicit queue id, or a queue name (`queue` or `queue_name`); optionally a
+ * preferred agent (targeted routing, docs/routing.md): `agent_id` is offered the item alone while online with
+ * free capacity; after `agent_wait_ms` (default: the router's `ROUTER_TARGET_AGENT_WAIT_MS`) without an accept,
+ * or at once when that agent declines or lets the offer expire, the item falls back to the whole queue — unless
+ * `agent_strict`, which keeps it for that agent only.
+ */
 export const RoutingDataSchema = z.object({
   queue_id: z.uuid().optional(),
   queue: z.string().min(1).max(200).optional(),
   queue_name: z.string().min(1).max(200).optional(),
+  /** Preferred agent (router agent id) in the resolved queue. */
+  agent_id: z.string().min(1).max(200).optional(),
+  /** How long only `agent_id` is offered the item, ms (0 … 24 h). */
+  agent_wait_ms: z.number().int().min(0).max(86_400_000).optional(),
+  /** true: never fall back to the queue. */
+  agent_strict: z.boolean().optional(),
 });
 export type RoutingData = z.infer<typeof RoutingDataSchema>;
 

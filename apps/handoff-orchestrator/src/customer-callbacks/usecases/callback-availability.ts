@@ -65,23 +65,51 @@ export class CallbackAvailability {
     }
   }
 
-  /** Busy time of the team in `[from, to)`: its calendar's free-busy plus its booked callbacks. */
-  async busy(team: CallbackTeam, calendar: CalendarPort | null, from: Date, to: Date): Promise<TimeRange[]> {
-    const booked = await this.repo.bookedRanges(team.tenantId, team.queueId, from, to);
-    if (!calendar) return mergeRanges(booked);
-    try {
-      return mergeRanges([...booked, ...(await calendar.freeBusy(from, to))]);
-    } catch (e) {
-      if (e instanceof CalendarError)
-        throw new CalendarUnavailableProblem(
-          `the team's calendar failed: ${e.message}`,
-          'calendarIntegrationId',
-        );
-      throw e;
+  /**
+   * Busy time in `[from, to)` per assignee: for a team with members, each member's own booked callbacks (any team)
+   * plus the team calendar's free-busy (shared: it blocks every member), keyed by agent id; for a team without
+   * members one entry, key `null`: the team's booked callbacks plus its calendar.
+   * @param excludeId a booking not to count (the one being rescheduled)
+   * @throws CalendarUnavailableProblem (`calendarIntegrationId`) when the calendar fails
+   */
+  async busy(
+    team: CallbackTeam,
+    calendar: CalendarPort | null,
+    from: Date,
+    to: Date,
+    excludeId?: string,
+  ): Promise<Map<string | null, TimeRange[]>> {
+    let shared: TimeRange[] = [];
+    if (calendar) {
+      try {
+        shared = await calendar.freeBusy(from, to);
+      } catch (e) {
+        if (e instanceof CalendarError)
+          throw new CalendarUnavailableProblem(
+            `the team's calendar failed: ${e.message}`,
+            'calendarIntegrationId',
+          );
+        throw e;
+      }
     }
+    if (!team.members.length) {
+      const booked = await this.repo.bookedRanges(team.tenantId, team.queueId, from, to, excludeId);
+      return new Map([[null, mergeRanges([...booked, ...shared])]]);
+    }
+    const byAgent = await this.repo.agentBookedRanges(
+      team.tenantId,
+      team.members.map((m) => m.agentId),
+      from,
+      to,
+      excludeId,
+    );
+    return new Map([...byAgent].map(([a, booked]) => [a, mergeRanges([...booked, ...shared])]));
   }
 
-  /** Up to `max` slots from `now` over the horizon. */
+  /**
+   * Up to `max` slots from `now` over the horizon: times at which at least one assignee (a member, or the team
+   * without members) is free — the union of each assignee's slots, earliest first.
+   */
   async slots(
     team: CallbackTeam,
     calendar: CalendarPort | null,
@@ -97,25 +125,36 @@ export class CallbackAvailability {
       .minus({ days: 1 })
       .toJSDate();
     const open = openIntervals(team, dayBack, to);
-    const busy = await this.busy(team, calendar, now, to);
-    return proposeSlots({
-      openIntervals: open,
-      busy,
-      durationMin,
-      intervalMin: team.slotIntervalMin,
-      bufferMin: team.bufferMin,
-      minNoticeMin: team.minNoticeMin,
-      now,
-      zone: team.zone,
-      max,
-    });
+    const byStart = new Map<number, ProposedSlot>();
+    for (const busy of (await this.busy(team, calendar, now, to)).values()) {
+      // each assignee's first `max` slots hold the union's first `max`
+      for (const s of proposeSlots({
+        openIntervals: open,
+        busy,
+        durationMin,
+        intervalMin: team.slotIntervalMin,
+        bufferMin: team.bufferMin,
+        minNoticeMin: team.minNoticeMin,
+        now,
+        zone: team.zone,
+        max,
+      }))
+        byStart.set(new Date(s.start).getTime(), s);
+    }
+    return [...byStart.entries()]
+      .sort(([a], [b]) => a - b)
+      .slice(0, max)
+      .map(([, s]) => s);
   }
 
   /**
    * Checks that `[start, start + duration)` is bookable: not in the past, with the minimum notice, inside the
-   * team's hours, and free (calendar + buffers).
+   * team's hours, and free (calendar + buffers) for at least one assignee.
+   * @param excludeId a booking not to count as busy (the one being rescheduled)
+   * @returns the free assignees: member agent ids in the assignment order ({@link assignmentOrder}), or `[null]`
+   *          for a team without members
    * @throws UnprocessableProblem (`startsAt`: in the past / too short notice / outside hours), ConflictProblem
-   *         (`startsAt`: slot taken)
+   *         (`startsAt`: slot taken for every assignee)
    */
   async assertBookable(
     team: CallbackTeam,
@@ -123,7 +162,8 @@ export class CallbackAvailability {
     start: Date,
     durationMin: number,
     now: Date,
-  ): Promise<void> {
+    excludeId?: string,
+  ): Promise<(string | null)[]> {
     const end = new Date(start.getTime() + durationMin * MIN);
     if (start.getTime() <= now.getTime())
       throw new UnprocessableProblem('the slot is in the past', 'startsAt');
@@ -147,13 +187,37 @@ export class CallbackAvailability {
       calendar,
       new Date(start.getTime() - buffer),
       new Date(end.getTime() + buffer),
+      excludeId,
     );
-    if (
-      busy.some(
-        (b) => b.start.getTime() < end.getTime() + buffer && start.getTime() - buffer < b.end.getTime(),
+    const free = [...busy]
+      .filter(
+        ([, ranges]) =>
+          !ranges.some(
+            (b) => b.start.getTime() < end.getTime() + buffer && start.getTime() - buffer < b.end.getTime(),
+          ),
       )
-    ) {
-      throw new ConflictProblem('the slot is taken', 'startsAt');
-    }
+      .map(([a]) => a);
+    if (!free.length) throw new ConflictProblem('the slot is taken', 'startsAt');
+    if (free[0] === null) return [null];
+    const day = DateTime.fromJSDate(start, { zone: team.zone }).startOf('day');
+    const counts = await this.repo.agentBookingCounts(
+      team.tenantId,
+      free as string[],
+      day.toJSDate(),
+      day.plus({ days: 1 }).toJSDate(),
+    );
+    return assignmentOrder(free as string[], counts);
   }
+}
+
+/**
+ * The assignment policy of a callback team with members: of the members free for the slot, the one with the
+ * fewest booked callbacks starting that local day (team zone) goes first; ties by agent id (ascending). The
+ * booking tries them in this order — the exclusion constraint refuses an agent a parallel booking took first.
+ * @param counts booked callbacks per agent that day (absent = 0)
+ */
+export function assignmentOrder(free: readonly string[], counts: ReadonlyMap<string, number>): string[] {
+  return [...free].sort(
+    (a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0),
+  );
 }

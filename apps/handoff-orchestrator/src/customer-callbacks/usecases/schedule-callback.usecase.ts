@@ -25,6 +25,15 @@ export interface CallbackBookingOptions {
 
 const MIN = 60_000;
 
+/** Where the assigned agent's (else the team's) confirmations and reminders go: the member's e-mail, else the team's. */
+export function agentEmailFor(
+  team: Pick<CallbackTeam, 'agentEmail' | 'members'>,
+  agentId: string | null,
+): string | null {
+  const member = agentId ? team.members.find((m) => m.agentId === agentId) : undefined;
+  return member?.email ?? team.agentEmail;
+}
+
 /** The confirmation (now) and reminder (start − lead) rows of a booking, for every reachable side. */
 export function notificationsFor(
   cb: Pick<CustomerCallback, 'customerEmail' | 'customerPhone' | 'startsAt' | 'integrationId'>,
@@ -56,8 +65,9 @@ export function notificationsFor(
 }
 
 /**
- * `schedule_callback` and its follow-ups: book a slot (no double booking — the exclusion constraint decides
- * between parallel requests), write the event to the team's calendar inside the booking transaction, queue the
+ * `schedule_callback` and its follow-ups: book a slot, assigned to one free team member (`assignmentOrder`:
+ * fewest bookings that local day, ties by agent id; teams without members book team-level) — no double booking
+ * per agent: the exclusion constraint decides between parallel requests, write the event to the team's calendar inside the booking transaction, queue the
  * confirmations and the reminder; reschedule (close as `rescheduled`, book anew, move the calendar event and
  * the reminder), cancel, and record the outcome (completed / missed) that the handoff report reads.
  */
@@ -88,7 +98,7 @@ export class ScheduleCallbackUseCase {
     const calendar = await this.availability.calendar(team);
     const durationMin = body.durationMin ?? team.durations[body.channel];
     const start = new Date(body.startsAt);
-    await this.availability.assertBookable(team, calendar, start, durationMin, now);
+    const assignees = await this.availability.assertBookable(team, calendar, start, durationMin, now);
     const draft = {
       tenantId,
       queueId: team.queueId,
@@ -105,7 +115,7 @@ export class ScheduleCallbackUseCase {
       context: body.context,
       rescheduledFrom: null,
     };
-    const callback = await this.insert(team, calendar, draft, now);
+    const callback = await this.insertAssigned(team, calendar, draft, assignees, now);
     if (callback.decisionId) {
       await this.decisions.followUp(tenantId, callback.decisionId, {
         pathPicked: 'callback',
@@ -113,6 +123,33 @@ export class ScheduleCallbackUseCase {
       });
     }
     return { callback, zone: team.zone };
+  }
+
+  /**
+   * Books `draft` for the first of `assignees` (assignment order) the exclusion constraint accepts: a parallel
+   * booking may have taken an agent since the availability check, then the next one is tried.
+   * @throws ConflictProblem (`startsAt`) when every assignee is taken
+   */
+  private async insertAssigned(
+    team: CallbackTeam,
+    calendar: CalendarPort | null,
+    draft: Omit<Parameters<CustomerCallbackRepository['book']>[0], 'agentId'>,
+    assignees: (string | null)[],
+    now: Date,
+    replaces?: CustomerCallback,
+  ): Promise<CustomerCallback> {
+    for (const [i, agentId] of assignees.entries()) {
+      try {
+        return await this.insert(team, calendar, { ...draft, agentId }, now, replaces);
+      } catch (e) {
+        if (!(e instanceof ConflictProblem) || i === assignees.length - 1) throw e;
+        this.logger.info(
+          { agentId, startsAt: draft.startsAt },
+          'agent taken by a parallel booking: next one',
+        );
+      }
+    }
+    throw new ConflictProblem('the slot is taken', 'startsAt');
   }
 
   private async insert(
@@ -125,7 +162,12 @@ export class ScheduleCallbackUseCase {
     try {
       return await this.repo.book(
         draft,
-        notificationsFor(draft, team, now, this.opts.reminderLeadMin),
+        notificationsFor(
+          draft,
+          { agentEmail: agentEmailFor(team, draft.agentId) },
+          now,
+          this.opts.reminderLeadMin,
+        ),
         async (row) => {
           if (!calendar) return null;
           if (replaces?.calendarEventId) await calendar.deleteEvent(replaces.calendarEventId);
@@ -133,8 +175,8 @@ export class ScheduleCallbackUseCase {
             uid: row.id,
             start: row.startsAt,
             end: row.endsAt,
-            summary: `Callback (${row.channel}): ${row.customerName ?? row.customerId}`,
-            description: `Customer ${row.customerId}${row.conversationId ? `, conversation ${row.conversationId}` : ''}. Local time ${DateTime.fromJSDate(row.startsAt, { zone: team.zone }).toISO()}.`,
+            summary: `Callback (${row.channel}): ${row.customerName ?? row.customerId}${row.agentId ? ` — agent ${row.agentId}` : ''}`,
+            description: `Customer ${row.customerId}${row.conversationId ? `, conversation ${row.conversationId}` : ''}.${row.agentId ? ` Assigned agent: ${row.agentId}.` : ''} Local time ${DateTime.fromJSDate(row.startsAt, { zone: team.zone }).toISO()}.`,
             attendees: row.customerEmail
               ? [{ email: row.customerEmail, ...(row.customerName ? { name: row.customerName } : {}) }]
               : [],
@@ -179,12 +221,17 @@ export class ScheduleCallbackUseCase {
       if (Number.isNaN(start.getTime()))
         throw new UnprocessableProblem('required for reschedule', 'startsAt');
       const durationMin = Math.round((current.endsAt.getTime() - current.startsAt.getTime()) / MIN);
-      // the booking being moved is not busy time for its own new slot
-      await this.availability.assertBookable(team, calendar, start, durationMin, now).catch((e) => {
-        if (e instanceof ConflictProblem && overlapsSelf(current, start, durationMin)) return;
-        throw e;
-      });
-      const callback = await this.insert(
+      // the booking being moved is not busy time for its own new slot; the new slot is assigned anew (the
+      // current agent keeps it when the policy picks it again)
+      const assignees = await this.availability.assertBookable(
+        team,
+        calendar,
+        start,
+        durationMin,
+        now,
+        current.id,
+      );
+      const callback = await this.insertAssigned(
         team,
         calendar,
         {
@@ -195,6 +242,7 @@ export class ScheduleCallbackUseCase {
           rescheduledFrom: current.id,
           sequence: current.sequence + 1,
         },
+        assignees,
         now,
         current,
       );
@@ -209,7 +257,13 @@ export class ScheduleCallbackUseCase {
       id,
       status,
       status === 'canceled'
-        ? notificationsFor(current, team, now, this.opts.reminderLeadMin, ['cancellation'])
+        ? notificationsFor(
+            current,
+            { agentEmail: agentEmailFor(team, current.agentId) },
+            now,
+            this.opts.reminderLeadMin,
+            ['cancellation'],
+          )
         : [],
       async (row) => {
         if (status === 'canceled' && calendar && row.calendarEventId)
@@ -225,8 +279,4 @@ export class ScheduleCallbackUseCase {
     this.logger.info({ callbackId: id, status }, 'customer callback closed');
     return { callback: closed, zone: team.zone };
   }
-}
-
-function overlapsSelf(cb: CustomerCallback, start: Date, durationMin: number): boolean {
-  return start.getTime() < cb.endsAt.getTime() && cb.startsAt.getTime() < start.getTime() + durationMin * MIN;
 }

@@ -10,7 +10,8 @@ const Transcript = z.array(TranscriptEntrySchema).max(2000);
  * At the slot time a booked callback becomes a handoff on the team's queue, through the same intake as
  * `POST /v1/handoffs` (router `create` command from the intake transaction's outbox): channel `voice` for voice
  * and video callbacks (work item type `call`), `web` for chat (type `chat`); `routing.queue_id` = the team's
- * queue; the booking's context becomes the handoff's attributes (scalars) and transcript (`context.transcript`,
+ * queue and, for a booking assigned to an agent, `routing.agent_id` = that agent (the router offers it to that
+ * agent only, falling back to the queue after its target wait — docs/routing.md); the booking's context becomes the handoff's attributes (scalars) and transcript (`context.transcript`,
  * when it is a valid transcript), `intent` = `context.intent`. Idempotency key `callback:<id>`: a re-fired timer
  * (crash before the commit) finds the same handoff, so the work item is created once.
  */
@@ -46,7 +47,8 @@ export class StartCallbackWorkItemUseCase {
         botSessionId: `callback:${cb.id}`,
         conversationId,
         channel: cb.channel === 'chat' ? 'web' : 'voice',
-        routing: { queue_id: cb.queueId },
+        // the assigned agent gets it first (targeted routing; the router's ROUTER_TARGET_AGENT_WAIT_MS, then the queue)
+        routing: { queue_id: cb.queueId, ...(cb.agentId ? { agent_id: cb.agentId } : {}) },
         transcript: transcript.success ? transcript.data : [],
         ...(typeof ctx['intent'] === 'string' ? { intent: ctx['intent'].slice(0, 200) } : {}),
         escalationReason: 'scheduled_callback',

@@ -4,6 +4,8 @@ import { workItemTypeForChannel, type WorkItemCommand } from '@hub/contracts';
 import { PermanentError } from '@hub/messaging';
 import { claimEventSql } from '@hub/persistence';
 import { LOGGER } from '@hub/observability';
+import type { RouterConfig } from '../../config';
+import { ROUTER_CONFIG } from '../../tokens';
 import { resolveQueue } from '../../domain/queue-resolution';
 import { Dispatcher, type DispatchOutcome } from '../dispatcher';
 import { RoutingRepository } from '../routing.repository';
@@ -21,6 +23,11 @@ export type CreateResult = 'duplicate' | 'exists' | 'failed' | DispatchOutcome;
  * Idempotent twice over: on the command's event id (inbox) and on the work item id (a second
  * create for an existing item is a no-op). No active queue → the item is stored `failed` with
  * `no_active_queue` at once.
+ *
+ * Targeted routing (docs/routing.md): `routing.agent_id` makes the item the preferred agent's alone —
+ * offered only to it while it is online with a free slot — for `routing.agent_wait_ms` (default
+ * `ROUTER_TARGET_AGENT_WAIT_MS`), then it falls back to the whole queue (`TargetFallbackUseCase`); a
+ * decline or expiry of the targeted offer falls back at once; `routing.agent_strict` never falls back.
  */
 @Injectable()
 export class CreateWorkItemUseCase {
@@ -28,6 +35,7 @@ export class CreateWorkItemUseCase {
     private readonly txs: RoutingTransactions,
     private readonly repo: RoutingRepository,
     private readonly dispatcher: Dispatcher,
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -113,7 +121,15 @@ export class CreateWorkItemUseCase {
         queueId: resolution.queue.id,
         queueResolution: resolution.level,
         ended: false,
+        target: cmd.routing.agent_id
+          ? {
+              agentId: cmd.routing.agent_id,
+              waitMs: cmd.routing.agent_wait_ms ?? this.config.ROUTER_TARGET_AGENT_WAIT_MS,
+              strict: cmd.routing.agent_strict ?? false,
+            }
+          : null,
       });
+      if (item.targetAgentId && !item.targetStrict && item.targetUntil) rt.wakeAt.push(item.targetUntil);
       rt.itemEvent(item, { event: 'created', type, priority: item.priority });
       rt.itemEvent(item, { event: 'queued' });
       if (!queue) throw new PermanentError(`queue ${resolution.queue.id} vanished`, 'error');

@@ -26,6 +26,9 @@ export type DeclineCommand = Extract<WorkItemCommand, { command: 'decline' }>;
  * `ROUTER_MISSED_OFFERS_BEFORE_AWAY` (0 = never), the same transaction sets it `away` — announced as
  * `agent_presence_changed` (`reason: missed_offers`) and a `presence` message on its channel — before
  * anything is re-offered, so neither this item nor the freed slot goes back to it.
+ *
+ * Targeted routing: when the preferred agent of a non-strict targeted item declines or lets the offer
+ * expire, the targeting ends in the same transaction and the item moves on to the whole queue at once.
  */
 @Injectable()
 export class ReleaseOfferUseCase {
@@ -102,13 +105,18 @@ export class ReleaseOfferUseCase {
       offer: { status: how, reason, revokedAs: how },
     });
     if (how === 'expired' && freedAgent) await this.awayIfNotResponding(rt, offer.agentId, freedAgent);
+    let next = waiting;
+    if (waiting.targetAgentId === offer.agentId && !waiting.targetStrict) {
+      await this.repo.clearTarget(rt.db, rt.tenantId, waiting.id, false);
+      next = { ...waiting, targetAgentId: null };
+    }
     rt.itemEvent(
       waiting,
       how === 'declined'
         ? { event: 'offer_declined', offerId: offer.id, agentId: offer.agentId }
         : { event: 'offer_expired', offerId: offer.id, agentId: offer.agentId },
     );
-    await this.itemRelease.refill(rt, locked, waiting, freed);
+    await this.itemRelease.refill(rt, locked, next, freed);
   }
 
   /**
