@@ -10,6 +10,9 @@ import type { AssistGatewayConfig } from './config';
 import { ConversationEventsPublisher } from './forwarding/conversation-events.publisher';
 import { ForwardUtteranceUseCase } from './forwarding/usecases/forward-utterance.usecase';
 import { WidgetRateLimiter } from './forwarding/widget-rate-limiter';
+import { DesktopActionsUseCase } from './desktop/usecases/desktop-actions.usecase';
+import { GenesysAgentTokenRepository } from './genesys/genesys-agent-token.repository';
+import { GenesysConversationsClient } from './genesys/genesys-conversations.client';
 import { GenesysAuthController } from './genesys/genesys-auth.controller';
 import { GenesysIntegrationRepository } from './genesys/genesys-integration.repository';
 import { GenesysOAuthClient } from './genesys/genesys-oauth.client';
@@ -81,6 +84,9 @@ export class AppModule {
         PkceStateRepository,
         StartGenesysLoginUseCase,
         CompleteGenesysLoginUseCase,
+        GenesysAgentTokenRepository,
+        GenesysConversationsClient,
+        DesktopActionsUseCase,
       ],
     };
   }

@@ -104,6 +104,12 @@ export const IntegrationConfigSchemas = {
         /** Registered redirect URI: the assist gateway's `/v1/auth/genesys/callback`. */
         redirectUri: z.url(),
         scopes: z.array(z.string().min(1)).min(1).default(['openid']),
+        /**
+         * Wrap-up code id applied with the widget's "Save summary" note when the agent picks none
+         * (`POST …/communications/{communicationId}/wrapup {code, notes}`); needs `apiBaseUrl` and the
+         * `conversations` scope.
+         */
+        wrapupCodeId: z.string().min(1).max(200).optional(),
         /** Allow plain-http endpoints (local test providers only). */
         allowInsecureHttp: z.boolean().default(false),
       })

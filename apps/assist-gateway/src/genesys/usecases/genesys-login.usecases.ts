@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { ASSIST_CONFIG, WIDGET_TOKENS } from '../../tokens.di';
 import type { AssistGatewayConfig } from '../../config';
 import type { SignedToken, WidgetTokenService } from '../../tokens/widget-token.service';
+import { GenesysAgentTokenRepository } from '../genesys-agent-token.repository';
 import { GenesysIntegrationRepository } from '../genesys-integration.repository';
 import { GenesysLoginError, GenesysOAuthClient } from '../genesys-oauth.client';
 import { PkceStateRepository } from '../pkce-state.repository';
@@ -50,7 +51,9 @@ export class StartGenesysLoginUseCase {
 /**
  * Completes a sign-in at the callback: takes the pending login for `state` (single use), exchanges
  * the code with the code_verifier, identifies the agent, and issues the hub's widget session token
- * bound to tenant + Genesys user + conversation (SESSION_TOKEN_TTL_S).
+ * bound to tenant + Genesys user + conversation (SESSION_TOKEN_TTL_S). The agent's Genesys access
+ * token is kept server side, encrypted ({@link GenesysAgentTokenRepository}), for the widget's desktop
+ * actions (send message, save summary); it never reaches the browser.
  * @throws GenesysLoginError (`state_unknown` for an unknown/used/expired state, provider errors, failed checks)
  */
 @Injectable()
@@ -61,6 +64,7 @@ export class CompleteGenesysLoginUseCase {
     private readonly integrations: GenesysIntegrationRepository,
     private readonly oauth: GenesysOAuthClient,
     private readonly pending: PkceStateRepository,
+    private readonly grants: GenesysAgentTokenRepository,
   ) {}
 
   async execute(query: URLSearchParams): Promise<SignedToken> {
@@ -71,12 +75,17 @@ export class CompleteGenesysLoginUseCase {
     const integration = await this.integrations.find(login.tenantId, login.integrationId);
     if (!integration)
       throw new GenesysLoginError('not_configured', 'the Genesys integration is no longer enabled');
-    const identity = await this.oauth.complete(integration, query, {
+    const { identity, accessToken, expiresInSeconds } = await this.oauth.complete(integration, query, {
       state,
       codeVerifier: login.codeVerifier,
       conversationId: login.conversationId,
       ...(login.nonce ? { nonce: login.nonce } : {}),
     });
+    const gid = await this.grants.save(
+      { tenantId: login.tenantId, userId: identity.userId, conversationId: login.conversationId },
+      { integrationId: integration.id, accessToken },
+      expiresInSeconds,
+    );
     return this.tokens.sign(
       {
         tid: login.tenantId,
@@ -84,6 +93,7 @@ export class CompleteGenesysLoginUseCase {
         provider: 'genesys',
         interactionId: login.conversationId,
         use: 'session',
+        gid,
       },
       this.config.SESSION_TOKEN_TTL_S,
     );
