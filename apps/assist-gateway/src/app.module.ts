@@ -13,6 +13,8 @@ import { WidgetRateLimiter } from './forwarding/widget-rate-limiter';
 import { DesktopActionsUseCase } from './desktop/usecases/desktop-actions.usecase';
 import { GenesysAgentTokenRepository } from './genesys/genesys-agent-token.repository';
 import { GenesysConversationsClient } from './genesys/genesys-conversations.client';
+import { GenesysDigitalForwarder } from './genesys/genesys-digital-forwarder';
+import { GenesysNotificationsClient } from './genesys/genesys-notifications.client';
 import { GenesysAuthController } from './genesys/genesys-auth.controller';
 import { GenesysIntegrationRepository } from './genesys/genesys-integration.repository';
 import { GenesysOAuthClient } from './genesys/genesys-oauth.client';
@@ -86,6 +88,8 @@ export class AppModule {
         CompleteGenesysLoginUseCase,
         GenesysAgentTokenRepository,
         GenesysConversationsClient,
+        GenesysNotificationsClient,
+        GenesysDigitalForwarder,
         DesktopActionsUseCase,
       ],
     };

@@ -110,6 +110,13 @@ export const IntegrationConfigSchemas = {
          * `conversations` scope.
          */
         wrapupCodeId: z.string().min(1).max(200).optional(),
+        /**
+         * Digital path: after the agent's sign-in, the gateway subscribes to the conversation's
+         * message topic through the Genesys Notification API (the agent's token; needs the
+         * `notifications` and `conversations` scopes and `apiBaseUrl`) and forwards each customer and
+         * agent message to Agent Assist, without the desktop forwarding chat lines.
+         */
+        digitalForwarding: z.boolean().default(false),
         /** Allow plain-http endpoints (local test providers only). */
         allowInsecureHttp: z.boolean().default(false),
       })

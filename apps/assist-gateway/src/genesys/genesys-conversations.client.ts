@@ -41,10 +41,15 @@ export class GenesysApiError extends Error {
 export class GenesysConversationsClient {
   constructor(private readonly outbound: OutboundHttp) {}
 
-  private async call(
+  /**
+   * One Platform API request with the agent's bearer token.
+   * @returns status and parsed JSON body (`{}` when empty)
+   * @throws GenesysApiError on a 4xx/5xx answer; OutboundUrlRefusedError / network errors
+   */
+  async call(
     apiBaseUrl: string,
     accessToken: string,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body?: unknown,
   ): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -129,6 +134,25 @@ export class GenesysConversationsClient {
       { textBody: text },
     );
     return typeof json['id'] === 'string' ? { messageId: json['id'] } : {};
+  }
+
+  /**
+   * `GET /api/v2/conversations/messages/{conversationId}/messages/{messageId}` (`getConversationsMessageMessage`)
+   * → `MessageData {id, textBody?, direction: 'inbound' | 'outbound', timestamp?, …}`.
+   */
+  async getMessage(
+    apiBaseUrl: string,
+    accessToken: string,
+    conversationId: string,
+    messageId: string,
+  ): Promise<{ id: string; textBody?: string; direction?: string; timestamp?: string }> {
+    const { json } = await this.call(
+      apiBaseUrl,
+      accessToken,
+      'GET',
+      `/api/v2/conversations/messages/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}`,
+    );
+    return json as { id: string; textBody?: string; direction?: string; timestamp?: string };
   }
 
   /** Applies the wrap-up `{code, notes}` to the agent's communication. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /** A write call the stand-in accepted (message sent / wrap-up applied), as Genesys would record it. */
 export interface GenesysWrite {
@@ -21,7 +22,12 @@ export interface GenesysWrite {
  *  - `POST /api/v2/conversations/messages/{conversationId}/communications/{communicationId}/messages`
  *    `{textBody}` → 202 `MessageData {id, textBody, direction, status, timestamp}`;
  *  - `POST /api/v2/conversations/messages/{conversationId}/participants/{participantId}/communications/{communicationId}/wrapup`
- *    `{code, notes}` → 202 (400 without `code`).
+ *    `{code, notes}` → 202 (400 without `code`);
+ *  - `GET /api/v2/conversations/messages/{conversationId}/messages/{messageId}` → `MessageData {id, textBody, direction, timestamp}`;
+ *  - Notification API: `POST /api/v2/notifications/channels` → `{id, connectUri, expires}`,
+ *    `PUT /api/v2/notifications/channels/{id}/subscriptions` `[{id: topic}]`, and the channel WebSocket
+ *    (`{"message":"ping"}` → `channel.metadata` `{"message":"pong"}`; topic frames
+ *    `{topicName, version, eventBody}` pushed by {@link pushMessage}).
  * Bearer tokens are checked against the local OpenID provider's userinfo endpoint (the access
  * tokens it issued), so an invalid token gets 401 as from Genesys; a write on a communication that is
  * not the token user's gets 403 (`not.authorized`), on an unknown conversation 404.
@@ -33,6 +39,15 @@ export class FakeGenesysApi {
   readonly writes: GenesysWrite[] = [];
   /** Every Authorization header received (tests check the agent's own token is used). */
   readonly authorizations: string[] = [];
+  /** Channel id → subscribed topics and the sockets connected to it. */
+  readonly channels = new Map<string, { userId: string; topics: string[]; sockets: Set<WebSocket> }>();
+  /** `{"message":"ping"}` frames received on channel sockets. */
+  pings = 0;
+  private readonly messages = new Map<
+    string,
+    { id: string; textBody: string; direction: string; timestamp: string }[]
+  >();
+  private readonly wss = new WebSocketServer({ noServer: true });
 
   constructor(
     private readonly userinfoUrl: string,
@@ -54,6 +69,24 @@ export class FakeGenesysApi {
             res.end(body === undefined ? '' : JSON.stringify(body));
           },
         );
+      });
+    });
+    this.server.on('upgrade', (req, socket, head) => {
+      const m = /^\/channels\/([^/?]+)$/.exec(req.url ?? '');
+      const channel = m ? this.channels.get(decodeURIComponent(m[1]!)) : undefined;
+      if (!channel) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        channel.sockets.add(ws);
+        ws.on('close', () => channel.sockets.delete(ws));
+        ws.on('message', (data) => {
+          if ((JSON.parse(String(data)) as { message?: string }).message === 'ping') {
+            this.pings += 1;
+            ws.send(JSON.stringify({ topicName: 'channel.metadata', eventBody: { message: 'pong' } }));
+          }
+        });
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
@@ -95,6 +128,39 @@ export class FakeGenesysApi {
       status: 404,
       body: { status: 404, code: 'not.found', message: 'The requested conversation was not found.' },
     };
+    if (method === 'POST' && path === '/api/v2/notifications/channels') {
+      const id = `streaming-0-${randomUUID()}`;
+      this.channels.set(id, { userId, topics: [], sockets: new Set() });
+      return {
+        status: 200,
+        body: {
+          id,
+          connectUri: `${this.url.replace(/^http/, 'ws')}/channels/${id}`,
+          expires: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+      };
+    }
+    const subs = /^\/api\/v2\/notifications\/channels\/([^/]+)\/subscriptions$/.exec(path);
+    if (method === 'PUT' && subs) {
+      const channel = this.channels.get(decodeURIComponent(subs[1]!));
+      if (!channel || channel.userId !== userId) return notFound;
+      const topics = (JSON.parse(raw) as { id: string }[]).map((t) => t.id);
+      // a user may only subscribe to conversations it takes part in
+      for (const t of topics) {
+        const c = /^v2\.conversations\.([^.]+)\.messages$/.exec(t);
+        if (!c || !(this.conversations[c[1]!] ?? []).includes(userId))
+          return { status: 400, body: { status: 400, code: 'bad.request', message: `Invalid topic ${t}` } };
+      }
+      channel.topics = topics;
+      return { status: 200, body: { entities: topics.map((id) => ({ id })) } };
+    }
+    const getMsg = /^\/api\/v2\/conversations\/messages\/([^/]+)\/messages\/([^/?]+)$/.exec(path);
+    if (method === 'GET' && getMsg) {
+      const conv = decodeURIComponent(getMsg[1]!);
+      if (!(this.conversations[conv] ?? []).includes(userId)) return notFound;
+      const m = (this.messages.get(conv) ?? []).find((x) => x.id === decodeURIComponent(getMsg[2]!));
+      return m ? { status: 200, body: m } : notFound;
+    }
     if (method === 'GET' && path === '/api/v2/users/me')
       return { status: 200, body: { id: userId, name: user.name ?? user.sub, state: 'active' } };
     const get = /^\/api\/v2\/conversations\/([^/?]+)$/.exec(path);
@@ -167,7 +233,53 @@ export class FakeGenesysApi {
     return { status: 404, body: { status: 404, code: 'not.found', message: 'Not found' } };
   }
 
+  /**
+   * A message in the conversation (`inbound`: from the customer; `outbound`: from the agent), then the
+   * `v2.conversations.{id}.messages` notification to every channel subscribed to it: the conversation
+   * with `participants[].messages[]` (communications) listing their `messages[].messageId`.
+   * @returns the message id
+   */
+  pushMessage(
+    conversationId: string,
+    direction: 'inbound' | 'outbound',
+    textBody: string,
+    opts: { agentState?: 'connected' | 'disconnected' } = {},
+  ): string {
+    const id = randomUUID();
+    const list = this.messages.get(conversationId) ?? [];
+    list.push({ id, textBody, direction, timestamp: new Date().toISOString() });
+    this.messages.set(conversationId, list);
+    const ids = (d: string) =>
+      list.filter((m) => m.direction === d).map((m) => ({ messageId: m.id, messageStatus: 'delivered' }));
+    const [customer, ...agents] = this.participants(conversationId, this.conversations[conversationId] ?? []);
+    const eventBody = {
+      id: conversationId,
+      participants: [
+        { ...customer, messages: [{ ...customer!.messages[0], messages: ids('inbound') }] },
+        ...agents.map((a) => ({
+          ...a,
+          messages: [{ ...a.messages[0], state: opts.agentState ?? 'connected', messages: ids('outbound') }],
+        })),
+      ],
+    };
+    const topicName = `v2.conversations.${conversationId}.messages`;
+    for (const ch of this.channels.values())
+      if (ch.topics.includes(topicName))
+        for (const ws of ch.sockets) ws.send(JSON.stringify({ topicName, version: '2', eventBody }));
+    return id;
+  }
+
+  /** Sends `v2.system.socket_closing` and closes every channel socket (as before a Genesys deployment). */
+  closeSockets(): void {
+    for (const ch of this.channels.values())
+      for (const ws of ch.sockets) {
+        ws.send(JSON.stringify({ topicName: 'v2.system.socket_closing', eventBody: { message: 'closing' } }));
+        ws.close(1001);
+      }
+  }
+
   async stop(): Promise<void> {
+    for (const ch of this.channels.values()) for (const ws of ch.sockets) ws.terminate();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 }
