@@ -7,6 +7,20 @@ import {
   type KeyEncryptionKeyProvider,
 } from '@hub/integrations';
 import { REALTIME_BUS, type RealtimeBus } from '@hub/realtime';
+import { z } from 'zod';
+
+/** The Redis record: owner, integration and the sealed token (base64 fields). */
+const StoredGrantSchema = z.object({
+  tenantId: z.string(),
+  userId: z.string(),
+  conversationId: z.string(),
+  integrationId: z.string(),
+  keyId: z.string(),
+  ciphertext: z.string(),
+  iv: z.string(),
+  tag: z.string(),
+  wrappedKey: z.string(),
+});
 
 /** Whose grant it is: the session claims it was issued with. */
 export interface GrantOwner {
@@ -87,26 +101,24 @@ export class GenesysAgentTokenRepository {
   async find(gid: string, owner: GrantOwner): Promise<GenesysAgentGrant | null> {
     const raw = await this.bus.publisher.get(this.key(gid));
     if (!raw) return null;
-    const v = JSON.parse(raw) as Record<string, string>;
+    const parsed = StoredGrantSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) return null;
+    const v = parsed.data;
     const { tenantId } = owner;
-    if (
-      v['tenantId'] !== tenantId ||
-      v['userId'] !== owner.userId ||
-      v['conversationId'] !== owner.conversationId
-    )
+    if (v.tenantId !== tenantId || v.userId !== owner.userId || v.conversationId !== owner.conversationId)
       return null;
     try {
       const opened = (await this.cipher.open(
         {
-          keyId: v['keyId']!,
-          ciphertext: Buffer.from(v['ciphertext']!, 'base64'),
-          iv: Buffer.from(v['iv']!, 'base64'),
-          tag: Buffer.from(v['tag']!, 'base64'),
-          wrappedKey: Buffer.from(v['wrappedKey']!, 'base64'),
+          keyId: v.keyId,
+          ciphertext: Buffer.from(v.ciphertext, 'base64'),
+          iv: Buffer.from(v.iv, 'base64'),
+          tag: Buffer.from(v.tag, 'base64'),
+          wrappedKey: Buffer.from(v.wrappedKey, 'base64'),
         },
-        { tenantId, integrationId: v['integrationId']! },
+        { tenantId, integrationId: v.integrationId },
       )) as { accessToken: string };
-      return { integrationId: v['integrationId']!, accessToken: opened.accessToken };
+      return { integrationId: v.integrationId, accessToken: opened.accessToken };
     } catch (e) {
       if (e instanceof SecretsDecryptionError) return null;
       throw e;
