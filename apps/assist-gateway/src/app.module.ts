@@ -15,6 +15,11 @@ import { GenesysAgentTokenRepository } from './genesys/genesys-agent-token.repos
 import { GenesysConversationsClient } from './genesys/genesys-conversations.client';
 import { GenesysDigitalForwarder } from './genesys/genesys-digital-forwarder';
 import { GenesysNotificationsClient } from './genesys/genesys-notifications.client';
+import { SalesforceIdentityClient } from './salesforce/salesforce-identity.client';
+import {
+  ExchangeSalesforceTokenUseCase,
+  SalesforceAuthController,
+} from './salesforce/salesforce-token-exchange';
 import { GenesysAuthController } from './genesys/genesys-auth.controller';
 import { GenesysIntegrationRepository } from './genesys/genesys-integration.repository';
 import { GenesysOAuthClient } from './genesys/genesys-oauth.client';
@@ -60,7 +65,7 @@ export class AppModule {
         MessagingModule.forRoot({ clientId: 'assist-gateway', config }),
         RealtimeModule.forRoot({ config }),
       ],
-      controllers: [EmbedTokensController, GenesysAuthController, WidgetController],
+      controllers: [EmbedTokensController, GenesysAuthController, SalesforceAuthController, WidgetController],
       providers: [
         { provide: ASSIST_CONFIG, useValue: config },
         { provide: WIDGET_TOKENS, useFactory: () => WidgetTokenService.create(config) },
@@ -91,6 +96,8 @@ export class AppModule {
         GenesysNotificationsClient,
         GenesysDigitalForwarder,
         DesktopActionsUseCase,
+        SalesforceIdentityClient,
+        ExchangeSalesforceTokenUseCase,
       ],
     };
   }

@@ -5,7 +5,8 @@ import { TenantIdSchema, type AssistSuggestion } from '@hub/contracts';
 export const WidgetProviderSchema = z.enum(['8x8', 'five9', 'genesys', 'salesforce', 'hub']);
 export type WidgetProvider = z.infer<typeof WidgetProviderSchema>;
 
-const InteractionIdSchema = z.string().min(1).max(200);
+/** An interaction id as widget tokens carry it (1–200 characters). */
+export const InteractionIdSchema = z.string().min(1).max(200);
 const AgentIdSchema = z.string().min(1).max(128);
 
 /** 8x8 Agent Workspace context: interaction id `iid` and/or agent id `aid` (seed 001, 8x8). */
