@@ -83,8 +83,8 @@ export class SalesforceIdentityClient {
         'org_mismatch',
         `the token belongs to org ${orgId}, not ${config.orgId}`,
       );
-    const m = /\/id\/([A-Za-z0-9]{15,18})\/([A-Za-z0-9]{15,18})$/.exec(sub);
-    if (!m || !sameId(m[1]!, orgId) || !sameId(m[2]!, userId))
+    const [, subOrg = '', subUser = ''] = /\/id\/([A-Za-z0-9]{15,18})\/([A-Za-z0-9]{15,18})$/.exec(sub) ?? [];
+    if (!sameId(subOrg, orgId) || !sameId(subUser, userId))
       throw new SalesforceTokenError('identity_invalid', 'userinfo sub does not name the same org and user');
 
     if (secrets.clientSecret && config.clientId) {
