@@ -10,6 +10,16 @@ import type { AssistGatewayConfig } from './config';
 import { ConversationEventsPublisher } from './forwarding/conversation-events.publisher';
 import { ForwardUtteranceUseCase } from './forwarding/usecases/forward-utterance.usecase';
 import { WidgetRateLimiter } from './forwarding/widget-rate-limiter';
+import { DesktopActionsUseCase } from './desktop/usecases/desktop-actions.usecase';
+import { GenesysAgentTokenRepository } from './genesys/genesys-agent-token.repository';
+import { GenesysConversationsClient } from './genesys/genesys-conversations.client';
+import { GenesysDigitalForwarder } from './genesys/genesys-digital-forwarder';
+import { GenesysNotificationsClient } from './genesys/genesys-notifications.client';
+import { SalesforceIdentityClient } from './salesforce/salesforce-identity.client';
+import {
+  ExchangeSalesforceTokenUseCase,
+  SalesforceAuthController,
+} from './salesforce/salesforce-token-exchange';
 import { GenesysAuthController } from './genesys/genesys-auth.controller';
 import { GenesysIntegrationRepository } from './genesys/genesys-integration.repository';
 import { GenesysOAuthClient } from './genesys/genesys-oauth.client';
@@ -55,7 +65,7 @@ export class AppModule {
         MessagingModule.forRoot({ clientId: 'assist-gateway', config }),
         RealtimeModule.forRoot({ config }),
       ],
-      controllers: [EmbedTokensController, GenesysAuthController, WidgetController],
+      controllers: [EmbedTokensController, GenesysAuthController, SalesforceAuthController, WidgetController],
       providers: [
         { provide: ASSIST_CONFIG, useValue: config },
         { provide: WIDGET_TOKENS, useFactory: () => WidgetTokenService.create(config) },
@@ -81,6 +91,13 @@ export class AppModule {
         PkceStateRepository,
         StartGenesysLoginUseCase,
         CompleteGenesysLoginUseCase,
+        GenesysAgentTokenRepository,
+        GenesysConversationsClient,
+        GenesysNotificationsClient,
+        GenesysDigitalForwarder,
+        DesktopActionsUseCase,
+        SalesforceIdentityClient,
+        ExchangeSalesforceTokenUseCase,
       ],
     };
   }

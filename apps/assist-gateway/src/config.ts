@@ -90,6 +90,10 @@ export const AssistGatewayConfigSchema = z
     WIDGET_UTTERANCE_RATE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(120),
     /** Window of WIDGET_UTTERANCE_RATE_LIMIT, seconds. */
     WIDGET_UTTERANCE_RATE_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
+    /** Genesys Notification API: interval of the client's `{"message":"ping"}` heartbeat on the channel WebSocket, seconds. */
+    GENESYS_NOTIFICATIONS_PING_INTERVAL_S: z.coerce.number().int().min(1).max(300).default(30),
+    /** Genesys Notification API: the channel is treated as dead (and re-created) after this long without any frame, seconds. */
+    GENESYS_NOTIFICATIONS_IDLE_TIMEOUT_S: z.coerce.number().int().min(3).max(900).default(95),
     /** CSP `frame-ancestors` of the widget page: the vendor desktops allowed to embed it. */
     WIDGET_FRAME_ANCESTORS: frameAncestors().default(["'self'"]),
   })

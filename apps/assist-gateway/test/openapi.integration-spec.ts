@@ -20,6 +20,7 @@ const OPERATIONS: RouteKey[] = [
   'GET /.well-known/jwks.json',
   'GET /v1/auth/genesys/start',
   'GET /v1/auth/genesys/callback',
+  'POST /v1/auth/salesforce/token-exchange',
   'GET /widget',
   'GET /widget/widget.js',
   'GET /widget/widget.css',

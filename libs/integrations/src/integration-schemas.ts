@@ -83,6 +83,25 @@ export const IntegrationConfigSchemas = {
     secrets: z.object({ serviceAccountKeyJson: z.string().optional() }).default({}),
   },
   /**
+   * Salesforce token exchange for the assist widget (seed 001): the tenant's Lightning component sends
+   * the Salesforce user's access token; the assist gateway verifies it at the org's My Domain
+   * (`/services/oauth2/userinfo`, and `/services/oauth2/introspect` when a connected-app secret is set),
+   * checks the org id, and issues the widget session.
+   */
+  salesforce_identity: {
+    config: z.object({
+      /** The org's My Domain, e.g. `https://acme.my.salesforce.com` (userinfo + introspection endpoints). */
+      myDomainUrl: z.url(),
+      /** Salesforce org id (`00D…`, 15 or 18 characters): tokens of another org are refused. */
+      orgId: z.string().regex(/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be a Salesforce org id (00D…)'),
+      /** Connected app consumer key: with `clientSecret`, tokens are introspected and must be this app's. */
+      clientId: z.string().min(1).optional(),
+      /** Allow plain-http endpoints (local test servers only). */
+      allowInsecureHttp: z.boolean().default(false),
+    }),
+    secrets: z.object({ clientSecret: z.string().min(1).optional() }).default({}),
+  },
+  /**
    * Genesys Cloud agent sign-in for the assist widget: OAuth 2.0 Authorization Code with PKCE
    * (RFC 7636, S256) as a public client (no secret). Either an OpenID Connect `issuer` (discovery;
    * identity from the validated id_token) or the org's explicit Genesys Cloud endpoints
@@ -104,6 +123,19 @@ export const IntegrationConfigSchemas = {
         /** Registered redirect URI: the assist gateway's `/v1/auth/genesys/callback`. */
         redirectUri: z.url(),
         scopes: z.array(z.string().min(1)).min(1).default(['openid']),
+        /**
+         * Wrap-up code id applied with the widget's "Save summary" note when the agent picks none
+         * (`POST …/communications/{communicationId}/wrapup {code, notes}`); needs `apiBaseUrl` and the
+         * `conversations` scope.
+         */
+        wrapupCodeId: z.string().min(1).max(200).optional(),
+        /**
+         * Digital path: after the agent's sign-in, the gateway subscribes to the conversation's
+         * message topic through the Genesys Notification API (the agent's token; needs the
+         * `notifications` and `conversations` scopes and `apiBaseUrl`) and forwards each customer and
+         * agent message to Agent Assist, without the desktop forwarding chat lines.
+         */
+        digitalForwarding: z.boolean().default(false),
         /** Allow plain-http endpoints (local test providers only). */
         allowInsecureHttp: z.boolean().default(false),
       })
@@ -355,6 +387,7 @@ export function outboundUrlsOf(
     llm: ['baseUrl'],
     amazon_connect: ['endpoint'],
     genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
+    salesforce_identity: ['myDomainUrl'],
     genesys_cloud: ['loginBaseUrl', 'apiBaseUrl'],
     eightbyeight_cc: ['baseUrl'],
     calendar_caldav: ['calendarUrl'],

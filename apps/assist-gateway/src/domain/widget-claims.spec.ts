@@ -82,6 +82,19 @@ describe('WidgetClaimsSchema', () => {
   });
 });
 
+describe('WidgetClaimsSchema gid (vendor grant id)', () => {
+  const base = { tid: 'acme', sub: 'user-1', provider: 'genesys', interactionId: 'conv-1' } as const;
+  it('is accepted on session tokens only, and only as a 22–64 character url-safe id', () => {
+    const gid = 'AbCdEfGhIjKlMnOpQrStUv';
+    expect(WidgetClaimsSchema.safeParse({ ...base, use: 'session', gid }).success).toBe(true);
+    const embed = WidgetClaimsSchema.safeParse({ ...base, use: 'embed', gid });
+    expect(embed.success).toBe(false);
+    expect(embed.error?.issues.map((i) => i.path.join('.'))).toContain('gid');
+    expect(WidgetClaimsSchema.safeParse({ ...base, use: 'session', gid: 'short' }).success).toBe(false);
+    expect(WidgetClaimsSchema.safeParse({ ...base, use: 'session', gid: `${gid}/..` }).success).toBe(false);
+  });
+});
+
 describe('bindingFor', () => {
   it('fixed interaction from interactionId, 8x8 iid or Five9 callId; agent-follow for 8x8 aid only', () => {
     const base = { tid: 'acme', sub: 'a', use: 'embed' } as const;

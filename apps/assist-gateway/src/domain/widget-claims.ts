@@ -5,7 +5,8 @@ import { TenantIdSchema, type AssistSuggestion } from '@hub/contracts';
 export const WidgetProviderSchema = z.enum(['8x8', 'five9', 'genesys', 'salesforce', 'hub']);
 export type WidgetProvider = z.infer<typeof WidgetProviderSchema>;
 
-const InteractionIdSchema = z.string().min(1).max(200);
+/** An interaction id as widget tokens carry it (1–200 characters). */
+export const InteractionIdSchema = z.string().min(1).max(200);
 const AgentIdSchema = z.string().min(1).max(128);
 
 /** 8x8 Agent Workspace context: interaction id `iid` and/or agent id `aid` (seed 001, 8x8). */
@@ -29,7 +30,11 @@ export type Five9Context = z.infer<typeof Five9ContextSchema>;
  *  - `interactionId`: the interaction whose suggestions the widget receives; absent only for an
  *    8x8 agent-only token (`ctx.aid` without `ctx.iid`), resolved at connect time;
  *  - `ctx`: vendor context (8x8 `{iid?, aid}` or Five9 `{callId, agentId}`);
- *  - `use`: `embed` (minted by `POST /v1/embed-tokens` or the CLI) or `session` (issued by the gateway).
+ *  - `use`: `embed` (minted by `POST /v1/embed-tokens` or the CLI) or `session` (issued by the gateway);
+ *  - `gid`: vendor grant id — set only by the gateway, on a session issued after the agent signed in
+ *    with the vendor (Genesys PKCE); it names the agent's stored vendor token that the desktop actions
+ *    use. Embed tokens never carry one (`POST /v1/embed-tokens` cannot set it), so a backend that mints
+ *    tokens cannot act in the vendor desktop as an agent.
  */
 export const WidgetClaimsSchema = z
   .object({
@@ -39,9 +44,15 @@ export const WidgetClaimsSchema = z
     interactionId: InteractionIdSchema.optional(),
     ctx: z.union([EightByEightContextSchema, Five9ContextSchema]).optional(),
     use: z.enum(['embed', 'session']),
+    gid: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{22,64}$/)
+      .optional(),
   })
   .superRefine((c, ctx) => {
     for (const p of claimProblems(c)) ctx.addIssue({ code: 'custom', path: [p.field], message: p.message });
+    if (c.gid && c.use !== 'session')
+      ctx.addIssue({ code: 'custom', path: ['gid'], message: 'only session tokens carry a vendor grant' });
   });
 export type WidgetClaims = z.infer<typeof WidgetClaimsSchema>;
 

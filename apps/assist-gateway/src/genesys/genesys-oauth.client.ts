@@ -10,6 +10,15 @@ export interface GenesysIdentity {
   name?: string;
 }
 
+/** A completed sign-in: who signed in, and the agent's own Genesys access token (never logged). */
+export interface GenesysSignIn {
+  identity: GenesysIdentity;
+  /** The OAuth access token Genesys issued to the agent (bearer for the Platform API). */
+  accessToken: string;
+  /** `expires_in` of the token response, seconds (undefined when the provider did not say). */
+  expiresInSeconds?: number;
+}
+
 /** The provider refused or the response failed validation (state, PKCE, id_token, user). */
 export class GenesysLoginError extends Error {
   constructor(
@@ -102,13 +111,15 @@ export class GenesysOAuthClient {
   /**
    * Exchanges the authorization code (with the code_verifier) and identifies the agent.
    * @param callbackQuery the callback's query string (`code`, `state` or `error`)
+   * @returns the identity and the agent's access token (kept for the desktop actions: send message,
+   *   save summary — see GenesysAgentTokenRepository)
    * @throws GenesysLoginError when the provider refused or a check failed
    */
   async complete(
     i: GenesysOAuthIntegration,
     callbackQuery: URLSearchParams,
     checks: { state: string; codeVerifier: string; nonce?: string; conversationId: string },
-  ): Promise<GenesysIdentity> {
+  ): Promise<GenesysSignIn> {
     const config = await this.configuration(i);
     const currentUrl = new URL(i.config.redirectUri);
     currentUrl.search = callbackQuery.toString();
@@ -141,7 +152,12 @@ export class GenesysOAuthClient {
     }
     if (i.config.apiBaseUrl)
       await this.assertParticipant(config, i, tokens.access_token, checks.conversationId, identity);
-    return identity;
+    const expiresIn = tokens.expiresIn();
+    return {
+      identity,
+      accessToken: tokens.access_token,
+      ...(expiresIn !== undefined ? { expiresInSeconds: expiresIn } : {}),
+    };
   }
 
   private async getJson(

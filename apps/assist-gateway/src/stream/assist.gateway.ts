@@ -12,6 +12,8 @@ import {
 import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
 import { LOGGER } from '@hub/observability';
+import { DesktopActionsUseCase } from '../desktop/usecases/desktop-actions.usecase';
+import type { DesktopActionAck } from '../domain/desktop-actions';
 import { bindingFor } from '../domain/widget-claims';
 import {
   ForwardUtteranceUseCase,
@@ -34,7 +36,8 @@ export const ASSIST_NAMESPACE = '/assist';
  *  - `suggestion` `SuggestionView` as suggestions are produced.
  * Clients send `utterance` (with ack): a chat line of the bound interaction, forwarded to
  * `hub.conversation.events.v1` ({@link ForwardUtteranceUseCase}). Tenant, agent and interaction
- * never come from the client.
+ * never come from the client. `message.send` / `summary.save` (with ack) act in the vendor desktop as
+ * the signed-in agent ({@link DesktopActionsUseCase}).
  */
 @WebSocketGateway({ namespace: ASSIST_NAMESPACE, serveClient: false })
 export class AssistGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
@@ -44,6 +47,7 @@ export class AssistGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     private readonly authenticate: AuthenticateWidgetUseCase,
     private readonly sessions: WidgetSessionsService,
     private readonly forwardUtterance: ForwardUtteranceUseCase,
+    private readonly desktopActions: DesktopActionsUseCase,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -94,6 +98,27 @@ export class AssistGateway implements OnGatewayInit, OnGatewayConnection, OnGate
     const interactionId =
       binding.kind === 'interaction' ? binding.interactionId : (socket.data.interactionId ?? null);
     return this.forwardUtterance.execute(claims, interactionId, payload);
+  }
+
+  /**
+   * `message.send` `{text, requestId}` → ack {@link DesktopActionAck}: a message to the customer of the
+   * token's conversation, sent as the agent (Genesys web messaging).
+   */
+  @SubscribeMessage('message.send')
+  onSendMessage(
+    @ConnectedSocket() socket: WidgetSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<DesktopActionAck> {
+    return this.desktopActions.sendMessage(socket.data.session.claims, payload);
+  }
+
+  /** `summary.save` `{notes, wrapupCode?, requestId}` → ack: the agent's wrap-up note (Genesys wrap-up). */
+  @SubscribeMessage('summary.save')
+  onSaveSummary(
+    @ConnectedSocket() socket: WidgetSocket,
+    @MessageBody() payload: unknown,
+  ): Promise<DesktopActionAck> {
+    return this.desktopActions.saveSummary(socket.data.session.claims, payload);
   }
 
   /** Emits to every widget in a room, on every replica (Socket.IO Redis adapter). */

@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import type { DesktopAction, DesktopActionAck } from '../domain/desktop-actions';
 import type { SuggestionView, WidgetProvider } from '../domain/widget-claims';
 import type { ForwardUtteranceAck } from '../forwarding/usecases/forward-utterance.usecase';
 import type { SuggestionDeltaView } from './suggestion-delta-view';
@@ -12,6 +13,8 @@ export interface WidgetSessionInfo {
   tenantId: string;
   agentId: string;
   provider: WidgetProvider;
+  /** Desktop actions this widget may use (`message.send`, `summary.save` for Genesys; none otherwise). */
+  actions: DesktopAction[];
 }
 
 /** Events the gateway sends to widgets. */
@@ -26,10 +29,15 @@ export interface WidgetServerEvents {
 
 /**
  * Events widgets send, each with an acknowledgement: `utterance` forwards a chat line of the bound
- * interaction (payload: `ForwardedUtterance`; see ForwardUtteranceUseCase).
+ * interaction (payload: `ForwardedUtterance`; see ForwardUtteranceUseCase); `message.send` and
+ * `summary.save` act in the vendor desktop as the agent (DesktopActionsUseCase).
  */
 export interface WidgetClientEvents {
   utterance: (payload: unknown, ack: (a: ForwardUtteranceAck) => void) => void;
+  /** A message to the customer, sent in the vendor desktop as the agent (`SendMessage`). */
+  'message.send': (payload: unknown, ack: (a: DesktopActionAck) => void) => void;
+  /** The interaction summary saved as the agent's wrap-up note (`SaveSummary`). */
+  'summary.save': (payload: unknown, ack: (a: DesktopActionAck) => void) => void;
 }
 
 /** Data kept on an authenticated socket. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { desktopActionsFor } from '../domain/desktop-actions';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
 import { ASSIST_CONFIG, WIDGET_TOKENS } from '../tokens.di';
@@ -106,6 +107,7 @@ export class WidgetSessionsService implements OnApplicationBootstrap {
       tenantId: claims.tid,
       agentId: claims.sub,
       provider: claims.provider,
+      actions: desktopActionsFor(claims.provider),
     });
   }
 }

@@ -3,6 +3,10 @@ import * as oidc from 'openid-client';
 import { ASSIST_CONFIG, WIDGET_TOKENS } from '../../tokens.di';
 import type { AssistGatewayConfig } from '../../config';
 import type { SignedToken, WidgetTokenService } from '../../tokens/widget-token.service';
+import type { Logger } from 'pino';
+import { LOGGER } from '@hub/observability';
+import { GenesysAgentTokenRepository } from '../genesys-agent-token.repository';
+import { GenesysDigitalForwarder } from '../genesys-digital-forwarder';
 import { GenesysIntegrationRepository } from '../genesys-integration.repository';
 import { GenesysLoginError, GenesysOAuthClient } from '../genesys-oauth.client';
 import { PkceStateRepository } from '../pkce-state.repository';
@@ -50,7 +54,10 @@ export class StartGenesysLoginUseCase {
 /**
  * Completes a sign-in at the callback: takes the pending login for `state` (single use), exchanges
  * the code with the code_verifier, identifies the agent, and issues the hub's widget session token
- * bound to tenant + Genesys user + conversation (SESSION_TOKEN_TTL_S).
+ * bound to tenant + Genesys user + conversation (SESSION_TOKEN_TTL_S). The agent's Genesys access
+ * token is kept server side, encrypted ({@link GenesysAgentTokenRepository}), for the widget's desktop
+ * actions (send message, save summary); it never reaches the browser. With `digitalForwarding`, the
+ * conversation's messages are then forwarded through the Notification API ({@link GenesysDigitalForwarder}).
  * @throws GenesysLoginError (`state_unknown` for an unknown/used/expired state, provider errors, failed checks)
  */
 @Injectable()
@@ -61,6 +68,9 @@ export class CompleteGenesysLoginUseCase {
     private readonly integrations: GenesysIntegrationRepository,
     private readonly oauth: GenesysOAuthClient,
     private readonly pending: PkceStateRepository,
+    private readonly grants: GenesysAgentTokenRepository,
+    private readonly digital: GenesysDigitalForwarder,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async execute(query: URLSearchParams): Promise<SignedToken> {
@@ -71,12 +81,28 @@ export class CompleteGenesysLoginUseCase {
     const integration = await this.integrations.find(login.tenantId, login.integrationId);
     if (!integration)
       throw new GenesysLoginError('not_configured', 'the Genesys integration is no longer enabled');
-    const identity = await this.oauth.complete(integration, query, {
+    const { identity, accessToken, expiresInSeconds } = await this.oauth.complete(integration, query, {
       state,
       codeVerifier: login.codeVerifier,
       conversationId: login.conversationId,
       ...(login.nonce ? { nonce: login.nonce } : {}),
     });
+    const owner = { tenantId: login.tenantId, userId: identity.userId, conversationId: login.conversationId };
+    const gid = await this.grants.save(
+      owner,
+      { integrationId: integration.id, accessToken },
+      expiresInSeconds,
+    );
+    // digital path (integration `digitalForwarding`): the conversation's messages reach Agent Assist
+    // through the Notification API; a failure there does not fail the sign-in
+    this.digital
+      .start(owner, integration, accessToken, expiresInSeconds)
+      .catch((e: unknown) =>
+        this.logger.warn(
+          { err: (e as Error).message, tenantId: owner.tenantId, interactionId: owner.conversationId },
+          'Genesys digital forwarding could not start',
+        ),
+      );
     return this.tokens.sign(
       {
         tid: login.tenantId,
@@ -84,6 +110,7 @@ export class CompleteGenesysLoginUseCase {
         provider: 'genesys',
         interactionId: login.conversationId,
         use: 'session',
+        gid,
       },
       this.config.SESSION_TOKEN_TTL_S,
     );

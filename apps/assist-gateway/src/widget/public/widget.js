@@ -21,6 +21,11 @@
  * Code running in the widget frame itself can call `window.hubAssist.forwardUtterance(utterance)`,
  * which returns a Promise of the same ack. Tenant, agent and interaction are the token's: the payload
  * cannot name them.
+ *
+ * Desktop actions (the `session` event's `actions`; Genesys Cloud after the PKCE sign-in): each
+ * suggestion gets a "Send to customer" button (`message.send`: the answer goes into the customer's
+ * web-messaging conversation as the agent) and the summary form saves the wrap-up note
+ * (`summary.save`). Each click carries a fresh requestId, so a resend after a reconnect is one action.
  */
 (function () {
   'use strict';
@@ -38,6 +43,9 @@
   var listEl = document.getElementById('suggestions');
   var emptyEl = document.getElementById('empty');
   var seen = new Set();
+  var actionStatusEl = document.getElementById('action-status');
+  var summaryForm = document.getElementById('summary-form');
+  var actions = [];
   /** Answers being generated: suggestionId → {seq, text, li}. */
   var partials = new Map();
 
@@ -120,7 +128,47 @@
       article.appendChild(ul);
     }
     li.appendChild(article);
+    if (!partial && actions.indexOf('message.send') >= 0) li.appendChild(sendButton(s));
     return li;
+  }
+
+  function newRequestId() {
+    return window.crypto && window.crypto.randomUUID
+      ? window.crypto.randomUUID()
+      : String(Date.now()) + '-' + Math.random().toString(16).slice(2);
+  }
+
+  /** Emits a desktop action and resolves with its ack (a timeout is an ack with reason `timeout`). */
+  function desktopAction(event, payload) {
+    return new Promise(function (resolve) {
+      socket.timeout(15000).emit(event, payload, function (err, ack) {
+        resolve(err ? { ok: false, reason: 'timeout', error: 'no answer from the gateway' } : ack);
+      });
+    });
+  }
+
+  /** "Send to customer": the suggestion's answer as a message to the customer, as the agent. */
+  function sendButton(s) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'send-message';
+    b.textContent = 'Send to customer';
+    var requestId = newRequestId(); // one per suggestion: a second click is the same message
+    b.addEventListener('click', function () {
+      b.disabled = true;
+      desktopAction('message.send', { text: s.answer, requestId: requestId }).then(function (ack) {
+        if (ack.ok) {
+          b.textContent = 'Sent';
+          b.setAttribute('data-sent', 'true');
+          actionStatusEl.textContent = 'Message sent to the customer.';
+        } else {
+          b.disabled = false;
+          actionStatusEl.textContent = 'Could not send the message: ' + ack.error;
+        }
+        actionStatusEl.setAttribute('data-last', ack.ok ? 'ok' : ack.reason);
+      });
+    });
+    return b;
   }
 
   /** Inserts an item newest first (by production time; arrivals can be out of order across reconnects). */
@@ -191,6 +239,8 @@
   });
   socket.on('session', function (s) {
     currentToken = s.token; // used for reconnects
+    actions = s.actions || [];
+    summaryForm.hidden = actions.indexOf('summary.save') < 0;
     setState('connected', 'Connected as ' + s.agentId + ' (' + s.tenantId + ')');
   });
   socket.on('interaction', function (p) {
@@ -210,6 +260,26 @@
   });
   socket.on('suggestion.delta', renderDelta);
   socket.on('suggestion', render);
+
+  var summaryRequestId = newRequestId();
+  var summaryNotes = document.getElementById('summary-notes');
+  summaryNotes.addEventListener('input', function () {
+    summaryRequestId = newRequestId(); // an edited note is a new save
+  });
+  summaryForm.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var save = document.getElementById('save-summary');
+    save.disabled = true;
+    desktopAction('summary.save', { notes: summaryNotes.value, requestId: summaryRequestId }).then(
+      function (ack) {
+        save.disabled = false;
+        actionStatusEl.textContent = ack.ok
+          ? 'Summary saved as the wrap-up note.'
+          : 'Could not save the summary: ' + ack.error;
+        actionStatusEl.setAttribute('data-last', ack.ok ? 'ok' : ack.reason);
+      },
+    );
+  });
 
   var forwardEl = document.getElementById('forward-status');
   var forwarded = 0;
