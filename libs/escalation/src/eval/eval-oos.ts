@@ -20,7 +20,12 @@ import {
   loadEmbeddingModel,
   type EmbeddingModel,
 } from '@hub/embeddings';
-import { SCOPE_EMBEDDING_MODEL, ScopeDetector, type ScopeSignal } from '../detectors/scope-detector';
+import {
+  DEFAULT_SCOPE_CLASSIFIER,
+  SCOPE_EMBEDDING_MODEL,
+  ScopeDetector,
+  type ScopeSignal,
+} from '../detectors/scope-detector';
 import { fmt, oosMetrics } from './metrics';
 import { EvalInputError, readJsonl } from './read-jsonl';
 
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
       predictions: { type: 'string' },
       json: { type: 'string' },
       'embedding-cache': { type: 'string' },
-      classifier: { type: 'string', default: 'discriminant' },
+      classifier: { type: 'string', default: DEFAULT_SCOPE_CLASSIFIER },
       shrinkages: { type: 'string' },
     },
   });
