@@ -3,7 +3,6 @@ import {
   assertEmbeddingModelPresent,
   ConcatenatedEmbeddingModel,
   OnnxSentenceEmbedder,
-  type EmbeddingModel,
   type LocalModelName,
   type MiniLmVariant,
 } from '@hub/embeddings';
