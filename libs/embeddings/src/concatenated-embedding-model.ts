@@ -38,17 +38,33 @@ export class ConcatenatedEmbeddingModel implements EmbeddingModel {
     if (!texts.length) return [];
     const perPart: Float32Array[][] = [];
     for (const p of this.parts) perPart.push(await p.embed(texts));
+    return texts.map((_, i) => this.combine(perPart.map((vectors) => vectors[i])));
+  }
+
+  /**
+   * The vector of one text from its parts' vectors (in `parts` order, each as that part's `embed` returns it):
+   * for a caller that already has a part's vector (e.g. the same MiniLM vector used by another detector), so the
+   * text is not embedded twice. Equals `embed([text])[0]`.
+   * @throws Error when the number of vectors or a vector's length does not match the parts.
+   */
+  combine(partVectors: readonly Float32Array[]): Float32Array {
+    if (partVectors.length !== this.parts.length) {
+      throw new Error(`expected ${this.parts.length} part vectors, got ${partVectors.length}`);
+    }
     const scale = 1 / Math.sqrt(this.parts.length);
-    return texts.map((_, i) => {
-      const out = new Float32Array(this.dimensions);
-      let offset = 0;
-      perPart.forEach((vectors) => {
-        const v = l2Normalize(Float32Array.from(vectors[i]));
-        for (let d = 0; d < v.length; d++) out[offset + d] = v[d] * scale;
-        offset += v.length;
-      });
-      return out;
+    const out = new Float32Array(this.dimensions);
+    let offset = 0;
+    partVectors.forEach((raw, k) => {
+      if (raw.length !== this.parts[k].dimensions) {
+        throw new Error(
+          `part ${this.parts[k].id}: vector has ${raw.length} dimensions, expected ${this.parts[k].dimensions}`,
+        );
+      }
+      const v = l2Normalize(Float32Array.from(raw));
+      for (let d = 0; d < v.length; d++) out[offset + d] = v[d] * scale;
+      offset += v.length;
     });
+    return out;
   }
 
   /** Releases every part that can be released. */

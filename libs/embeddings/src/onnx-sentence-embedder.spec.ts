@@ -12,9 +12,19 @@ import { defaultModelsDir, OnnxSentenceEmbedder } from './onnx-sentence-embedder
 // Real models (fetched by tools/models/fetch-models.sh, which `npm test` runs first); no network here.
 // e5-small-v2's cosines are compressed (unrelated CLINC150 sentences ≈ 0.75, paraphrases ≈ 0.95), so the
 // paraphrase margins are per model.
-const MARGIN = { 'all-minilm-l6-v2-q': 0.3, 'all-minilm-l6-v2': 0.3, 'e5-small-v2-q': 0.1 };
-const FLOOR = { 'all-minilm-l6-v2-q': 0.5, 'all-minilm-l6-v2': 0.5, 'e5-small-v2-q': 0.9 };
-describe.each(['all-minilm-l6-v2-q', 'all-minilm-l6-v2', 'e5-small-v2-q'] as const)(
+const MARGIN = {
+  'all-minilm-l6-v2-q': 0.3,
+  'all-minilm-l6-v2': 0.3,
+  'e5-small-v2-q': 0.1,
+  'bge-small-en-v1.5-q': 0.1,
+};
+const FLOOR = {
+  'all-minilm-l6-v2-q': 0.5,
+  'all-minilm-l6-v2': 0.5,
+  'e5-small-v2-q': 0.9,
+  'bge-small-en-v1.5-q': 0.6,
+};
+describe.each(['all-minilm-l6-v2-q', 'all-minilm-l6-v2', 'e5-small-v2-q', 'bge-small-en-v1.5-q'] as const)(
   'OnnxSentenceEmbedder %s',
   (variant) => {
     let model: OnnxSentenceEmbedder;
@@ -103,6 +113,21 @@ describe('e5-small-v2 "query: " prefix (model card: every input of a symmetric /
   });
 });
 
+describe('bge-small-en-v1.5 [CLS] pooling (model card)', () => {
+  it('takes the [CLS] token vector, not the mean of the tokens', async () => {
+    const cls = await OnnxSentenceEmbedder.loadLocal('bge-small-en-v1.5-q');
+    const mean = await OnnxSentenceEmbedder.loadLocal('bge-small-en-v1.5-q', { pooling: 'mean' });
+    try {
+      const [a] = await cls.embed(['what is my bank balance']);
+      const [b] = await mean.embed(['what is my bank balance']);
+      expect(cosine(a, a)).toBeCloseTo(1, 5);
+      expect(cosine(a, b)).toBeLessThan(0.99);
+    } finally {
+      await Promise.all([cls.close(), mean.close()]);
+    }
+  });
+});
+
 describe('ConcatenatedEmbeddingModel / loadEmbeddingModel', () => {
   let pair: ConcatenatedEmbeddingModel;
   let miniLm: OnnxSentenceEmbedder;
@@ -127,6 +152,11 @@ describe('ConcatenatedEmbeddingModel / loadEmbeddingModel', () => {
     expect(p[384]).toBeCloseTo(e1[0] / Math.SQRT2, 6);
     expect(cosine(p, q)).toBeCloseTo((cosine(m1, m2) + cosine(e1, e2)) / 2, 5);
     expect(await pair.embed([])).toEqual([]);
+    // combine(): the same vector from vectors a caller already has (no second MiniLM run)
+    const combined = pair.combine([m1, e1]);
+    Array.from(p).forEach((x, d) => expect(combined[d]).toBeCloseTo(x, 6));
+    expect(() => pair.combine([m1])).toThrow('expected 2 part vectors');
+    expect(() => pair.combine([m1, e1.subarray(1)])).toThrow('e5-small-v2-q: vector has 383 dimensions');
   });
 
   it('loads one model by name, and refuses unknown names listing the known ones', async () => {
@@ -134,7 +164,8 @@ describe('ConcatenatedEmbeddingModel / loadEmbeddingModel', () => {
     expect(one.id).toBe('all-minilm-l6-v2-q');
     await one.close();
     await expect(loadEmbeddingModel('all-minilm-l6-v2+bert-base')).rejects.toThrow(
-      'unknown embedding model "bert-base"; known: all-minilm-l6-v2, all-minilm-l6-v2-q, e5-small-v2-q',
+      'unknown embedding model "bert-base"; known: all-minilm-l6-v2, all-minilm-l6-v2-q, e5-small-v2-q, ' +
+        'bge-small-en-v1.5-q',
     );
   });
 

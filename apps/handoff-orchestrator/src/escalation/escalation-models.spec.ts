@@ -48,4 +48,33 @@ describe('EscalationModels start-up', () => {
       await models.onModuleDestroy();
     }
   });
+
+  it('embeds a turn with MiniLM once for both detectors, the scope vector equal to the scope model’s', async () => {
+    const models = new EscalationModels({ model: 'all-minilm-l6-v2', scopeTrainingWaitMs: 0 });
+    try {
+      const text = 'I want to speak to a manager about my refund';
+      const scope = await models.scopeModel();
+      const [miniLm, e5] = scope.parts;
+      const calls = { miniLm: 0, e5: 0 };
+      const count = (m: typeof miniLm, key: keyof typeof calls) => {
+        const embed = m.embed.bind(m);
+        jest.spyOn(m, 'embed').mockImplementation((texts: string[]) => {
+          calls[key] += texts.length;
+          return embed(texts);
+        });
+      };
+      const [expected] = await scope.embed([text]);
+      const [expectedMiniLm] = await miniLm.embed([text]);
+      count(miniLm, 'miniLm');
+      count(e5, 'e5');
+      const turn = models.turnEmbeddings(text);
+      const [detectorVector, scopeVector] = await Promise.all([turn.detectors(), turn.scope()]);
+      expect(calls).toEqual({ miniLm: 1, e5: 1 });
+      expect(Array.from(detectorVector)).toEqual(Array.from(expectedMiniLm));
+      expect(scopeVector).toHaveLength(768);
+      Array.from(expected).forEach((x, d) => expect(scopeVector[d]).toBeCloseTo(x, 6));
+    } finally {
+      await models.onModuleDestroy();
+    }
+  });
 });

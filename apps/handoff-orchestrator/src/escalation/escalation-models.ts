@@ -3,7 +3,6 @@ import {
   assertEmbeddingModelPresent,
   ConcatenatedEmbeddingModel,
   OnnxSentenceEmbedder,
-  type EmbeddingModel,
   type LocalModelName,
   type MiniLmVariant,
 } from '@hub/embeddings';
@@ -39,6 +38,14 @@ export class ModelUnavailable extends Error {
   }
 }
 
+/** Lazily computed vectors of one customer turn ({@link EscalationModels.turnEmbeddings}). */
+export interface TurnEmbeddings {
+  /** The intent detectors' vector. @throws ModelUnavailable */
+  detectors(): Promise<Float32Array>;
+  /** The scope detector's vector. @throws ModelUnavailable */
+  scope(): Promise<Float32Array>;
+}
+
 /** Entries kept per cache (tenants × revisions); the oldest is dropped first. */
 const MAX_CACHED = 200;
 
@@ -56,7 +63,7 @@ const MAX_CACHED = 200;
 @Injectable()
 export class EscalationModels implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly local = new Map<LocalModelName, Promise<OnnxSentenceEmbedder>>();
-  private scopeEmbedder: Promise<EmbeddingModel> | null = null;
+  private scopeEmbedder: Promise<ConcatenatedEmbeddingModel> | null = null;
   private readonly prototypes = new Map<string, Promise<PrototypeDetector>>();
   private readonly scopes = new Map<string, Promise<ScopeDetector>>();
 
@@ -85,7 +92,7 @@ export class EscalationModels implements OnApplicationBootstrap, OnModuleDestroy
    * The scope detector's embedding model, {@link SCOPE_EMBEDDING_MODEL}: every part required, no fallback.
    * @throws ModelUnavailable when a part cannot be loaded.
    */
-  async scopeModel(): Promise<EmbeddingModel> {
+  async scopeModel(): Promise<ConcatenatedEmbeddingModel> {
     this.scopeEmbedder ??= (async () => {
       const parts: OnnxSentenceEmbedder[] = [];
       for (const name of SCOPE_EMBEDDING_MODEL.split('+') as LocalModelName[])
@@ -98,6 +105,32 @@ export class EscalationModels implements OnApplicationBootstrap, OnModuleDestroy
       this.scopeEmbedder = null;
       throw e;
     }
+  }
+
+  /**
+   * The vectors of one customer turn, each local model run at most once: the detectors' vector
+   * (`ESCALATION_MODEL`) and the scope detector's (every part of {@link SCOPE_EMBEDDING_MODEL}, combined) share the
+   * MiniLM run when `ESCALATION_MODEL` is the scope's MiniLM variant (the default, `all-minilm-l6-v2`). Each getter
+   * rejects on its own (ModelUnavailable), so one model failing leaves the other signal computable.
+   */
+  turnEmbeddings(text: string): TurnEmbeddings {
+    const runs = new Map<LocalModelName, Promise<Float32Array>>();
+    const once = (name: LocalModelName) => {
+      let p = runs.get(name);
+      if (!p) {
+        p = this.loadLocal(name).then(async (m) => (await m.embed([text]))[0]);
+        runs.set(name, p);
+      }
+      return p;
+    };
+    return {
+      detectors: () => once(this.options.model),
+      scope: async () => {
+        const model = await this.scopeModel();
+        const parts = await Promise.all(model.parts.map((p) => once(p.id as LocalModelName)));
+        return model.combine(parts);
+      },
+    };
   }
 
   private async loadLocal(name: LocalModelName): Promise<OnnxSentenceEmbedder> {

@@ -115,10 +115,10 @@ describe('npm run eval:oos', () => {
       /^seed=2 threshold=0\.\d{4} similarity_threshold=0\.\d{4} in_scope_accuracy=\d\.\d{4} oos_recall=\d\.\d{4}$/m,
     );
     expect(r.stdout).toMatch(
-      /threshold=0\.\d{4} similarity_threshold=0\.\d{4} chosen by: quantile 0\.005 of .* held out of training/,
+      /threshold=0\.\d{4} similarity_threshold=0\.\d{4} chosen by: softmax regression \(mini-batch Adam, seed 1\); quantile 0\.005 of .* held out of training/,
     );
     expect(r.stdout).toContain('held-out scope examples: 12');
-    expect(r.stdout).toContain('softmax regression over all-minilm-l6-v2+e5-small-v2-q embeddings');
+    expect(r.stdout).toContain('softmax classifier over all-minilm-l6-v2+e5-small-v2-q embeddings');
     expect(r.stdout).toMatch(/memory: rss \d+ MiB/);
     const p = lines<{
       label: string;
@@ -133,6 +133,41 @@ describe('npm run eval:oos', () => {
     expect(printed(r.stdout, 'in_scope_accuracy')).toBe(acc.toFixed(4));
     expect(printed(r.stdout, 'oos_recall')).toBe(rec.toFixed(4));
     expect(acc).toBeGreaterThanOrEqual(10 / 12);
+  }, 300_000);
+
+  it('runs the discriminant from an embedding cache file: same figures without embedding again', async () => {
+    const cache = join(dir, 'emb');
+    const args = [
+      '--scope',
+      join(fixtures, 'oos-scope.jsonl'),
+      '--data',
+      join(fixtures, 'oos-data.jsonl'),
+      '--classifier',
+      'discriminant',
+      '--embedding-cache',
+      cache,
+    ];
+    const first = await command('eval-oos.ts', args);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /chosen by: linear discriminant \(shared covariance\), shrinkage 0\.\d+ of \[/,
+    );
+    // one file per encoder, holding the 120 scope + 18 data texts
+    for (const id of ['all-minilm-l6-v2', 'e5-small-v2-q']) {
+      const buf = readFileSync(`${cache}.${id}`);
+      const head = JSON.parse(buf.subarray(0, buf.indexOf(10)).toString()) as { id: string; texts: string[] };
+      expect(head.id).toBe(id);
+      expect(head.texts).toHaveLength(138);
+      expect(buf.length - buf.indexOf(10) - 1).toBe(138 * 384 * 4);
+    }
+    const second = await command('eval-oos.ts', args);
+    expect(second.code).toBe(0);
+    for (const name of ['threshold', 'similarity_threshold', 'in_scope_accuracy', 'oos_recall']) {
+      expect(printed(second.stdout, name)).toBe(printed(first.stdout, name));
+    }
+    const bad = await command('eval-oos.ts', [...args.slice(0, 4), '--classifier', 'svm']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--classifier: unknown classifier svm');
   }, 300_000);
 
   it('exits 2 when an in-scope line has no intent', async () => {

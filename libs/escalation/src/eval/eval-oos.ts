@@ -8,13 +8,24 @@
  * · --seed N (shuffling seed of the classifier's training, default 1) · --also-seeds N,M,… (after the main run,
  * train again with each seed on the same embeddings and print one line of figures per seed: how much they move)
  * · --model NAME (default {@link SCOPE_EMBEDDING_MODEL}, all-MiniLM-L6-v2 ⊕ e5-small-v2; any `loadEmbeddingModel` name,
- * e.g. `all-minilm-l6-v2` alone for comparison) · --predictions PATH · --json PATH. Exit 2 on bad input.
+ * e.g. `all-minilm-l6-v2` alone for comparison) · --embedding-cache P (keep the vectors in the file `P.<model id>` across runs, e.g. under /tmp) · --predictions PATH · --json PATH. Exit 2 on bad input.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { isLocalModelName, LOCAL_MODELS, loadEmbeddingModel, type EmbeddingModel } from '@hub/embeddings';
-import { SCOPE_EMBEDDING_MODEL, ScopeDetector, type ScopeSignal } from '../detectors/scope-detector';
+import {
+  ConcatenatedEmbeddingModel,
+  isLocalModelName,
+  LOCAL_MODELS,
+  loadEmbeddingModel,
+  type EmbeddingModel,
+} from '@hub/embeddings';
+import {
+  DEFAULT_SCOPE_CLASSIFIER,
+  SCOPE_EMBEDDING_MODEL,
+  ScopeDetector,
+  type ScopeSignal,
+} from '../detectors/scope-detector';
 import { fmt, oosMetrics } from './metrics';
 import { EvalInputError, readJsonl } from './read-jsonl';
 
@@ -47,6 +58,9 @@ async function main(): Promise<void> {
       model: { type: 'string', default: SCOPE_EMBEDDING_MODEL },
       predictions: { type: 'string' },
       json: { type: 'string' },
+      'embedding-cache': { type: 'string' },
+      classifier: { type: 'string', default: DEFAULT_SCOPE_CLASSIFIER },
+      shrinkages: { type: 'string' },
     },
   });
   if (!values.scope) throw new EvalInputError('--scope <jsonl> is required');
@@ -56,6 +70,19 @@ async function main(): Promise<void> {
       `--model: unknown model ${values.model}; known: ${Object.keys(LOCAL_MODELS).join(', ')}, joined by "+"`,
     );
   }
+  const classifier = values.classifier;
+  if (classifier !== 'discriminant' && classifier !== 'softmax' && classifier !== 'softmax-ensemble') {
+    throw new EvalInputError(
+      `--classifier: unknown classifier ${classifier}; known: discriminant, softmax, softmax-ensemble`,
+    );
+  }
+  const shrinkages = values.shrinkages
+    ?.split(',')
+    .map((x) => number('shrinkages', x) as number)
+    .filter((x) => {
+      if (!(x > 0 && x <= 1)) throw new EvalInputError(`--shrinkages: ${x} is not in (0, 1]`);
+      return true;
+    });
   const scope = readJsonl(values.scope, ScopeLine);
   const data = readJsonl(values.data, DataLine);
   const started = performance.now();
@@ -64,7 +91,13 @@ async function main(): Promise<void> {
     .filter((x) => x.trim())
     .map((x) => number('also-seeds', x) as number);
   const loaded = await loadEmbeddingModel(values.model);
-  const model = alsoSeeds.length ? new MemoizedModel(loaded) : loaded;
+  const cachePath = values['embedding-cache'];
+  // memoized per encoder, so a cache file serves every combination of the models it holds
+  const memo = (m: EmbeddingModel) => new MemoizedModel(m, cachePath && `${cachePath}.${m.id}`);
+  const model =
+    loaded instanceof ConcatenatedEmbeddingModel
+      ? new ConcatenatedEmbeddingModel(loaded.parts.map(memo))
+      : memo(loaded);
   const train = (seed: number | undefined) =>
     ScopeDetector.train(model, scope, {
       rejectRate: number('reject-rate', values['reject-rate']),
@@ -72,6 +105,8 @@ async function main(): Promise<void> {
       holdOutEvery: number('hold-out-every', values['hold-out-every']),
       threshold: number('threshold', values.threshold),
       training: seed === undefined ? undefined : { seed },
+      classifier,
+      shrinkages,
     });
   const measure = (preds: ScopeSignal[]) =>
     oosMetrics(
@@ -90,7 +125,7 @@ async function main(): Promise<void> {
   console.log(`scope: ${values.scope} (${scope.length} examples, ${detector.intents.length} intents)`);
   console.log(`data: ${values.data} (${m.inScope} in_scope, ${m.oos} oos)`);
   console.log(
-    `detector: softmax regression over ${model.id} embeddings; out of scope = top-intent probability < threshold or mean similarity to the nearest scope examples < similarity_threshold`,
+    `detector: ${classifier} classifier over ${model.id} embeddings; out of scope = top-intent probability < threshold or mean similarity to the nearest scope examples < similarity_threshold`,
   );
   console.log(
     `threshold=${t.threshold.toFixed(4)} similarity_threshold=${t.similarityThreshold.toFixed(4)} chosen by: ${t.method}`,
@@ -131,10 +166,19 @@ async function main(): Promise<void> {
   await loaded.close();
 }
 
-/** Embeds each distinct text once (for --also-seeds: every seed trains on the same vectors). */
+/**
+ * Embeds each distinct text once (for --also-seeds: every seed trains on the same vectors). With a file path
+ * (--embedding-cache P; the file is `P.<model id>`, one per encoder of a concatenation), the vectors are also kept across runs: read at the first
+ * embed, written back when new texts were embedded. Format: a JSON line `{id, dimensions, texts}`, then the
+ * vectors as little-endian float32, one per text in that order. A file of another model or dimension is ignored.
+ */
 class MemoizedModel implements EmbeddingModel {
   private readonly cache = new Map<string, Float32Array>();
-  constructor(private readonly inner: EmbeddingModel) {}
+  private loaded = false;
+  constructor(
+    private readonly inner: EmbeddingModel,
+    private readonly file?: string,
+  ) {}
   get id(): string {
     return this.inner.id;
   }
@@ -142,10 +186,44 @@ class MemoizedModel implements EmbeddingModel {
     return this.inner.dimensions;
   }
   async embed(texts: string[]): Promise<Float32Array[]> {
+    this.readFile();
     const missing = [...new Set(texts.filter((t) => !this.cache.has(t)))];
-    const vectors = await this.inner.embed(missing);
-    missing.forEach((t, i) => this.cache.set(t, vectors[i]));
+    if (missing.length) {
+      const vectors = await this.inner.embed(missing);
+      missing.forEach((t, i) => this.cache.set(t, vectors[i]));
+      this.writeFile();
+    }
     return texts.map((t) => this.cache.get(t) as Float32Array);
+  }
+
+  private readFile(): void {
+    if (this.loaded || !this.file) return;
+    this.loaded = true;
+    if (!existsSync(this.file)) return;
+    const buf = readFileSync(this.file);
+    const nl = buf.indexOf(10);
+    const head = JSON.parse(buf.subarray(0, nl).toString('utf8')) as {
+      id: string;
+      dimensions: number;
+      texts: string[];
+    };
+    if (head.id !== this.inner.id || head.dimensions !== this.inner.dimensions) return;
+    const body = buf.subarray(nl + 1);
+    const all = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+    if (all.length !== head.texts.length * head.dimensions) return;
+    head.texts.forEach((t, i) =>
+      this.cache.set(t, all.subarray(i * head.dimensions, (i + 1) * head.dimensions)),
+    );
+  }
+
+  private writeFile(): void {
+    if (!this.file) return;
+    const texts = [...this.cache.keys()];
+    const dims = this.inner.dimensions;
+    const all = new Float32Array(texts.length * dims);
+    texts.forEach((t, i) => all.set(this.cache.get(t) as Float32Array, i * dims));
+    const head = Buffer.from(JSON.stringify({ id: this.inner.id, dimensions: dims, texts }) + '\n', 'utf8');
+    writeFileSync(this.file, Buffer.concat([head, Buffer.from(all.buffer)]));
   }
 }
 

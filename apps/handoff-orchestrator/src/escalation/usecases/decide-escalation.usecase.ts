@@ -21,7 +21,7 @@ import {
   LiveAvailabilityUnavailable,
   type QueueAvailability,
 } from '../live-availability.repository';
-import { EscalationModels, ModelUnavailable } from '../escalation-models';
+import { EscalationModels, ModelUnavailable, type TurnEmbeddings } from '../escalation-models';
 import { EscalationRepository } from '../escalation.repository';
 import { intentPhrase, renderTemplate, shorten } from '../handoff-message';
 import { KnowledgeSearchPort, KnowledgeSearchUnavailable } from '../knowledge-search.repository';
@@ -83,10 +83,11 @@ export class DecideEscalationUseCase {
     const text = lastCustomerTurn(r);
     const unavailable: DecisionView['unavailableSignals'] = [];
 
+    const vectors = this.models.turnEmbeddings(text); // MiniLM runs once for both detectors
     const [retrieval, classes, scope] = await Promise.all([
       this.retrievalSignal(cmd, config, unavailable),
-      this.classSignals(tenantId, revision, config, text, unavailable),
-      this.scopeSignal(tenantId, revision, config, text, unavailable),
+      this.classSignals(tenantId, revision, config, vectors, unavailable),
+      this.scopeSignal(tenantId, revision, config, vectors, unavailable),
     ]);
     const detectedIntent = scope?.inScope ? scope.intent : undefined;
     const rules = evaluateRules(config.rules, {
@@ -188,13 +189,15 @@ export class DecideEscalationUseCase {
     tenantId: string,
     revision: number,
     config: EscalationConfig,
-    text: string,
+    vectors: TurnEmbeddings,
     unavailable: DecisionView['unavailableSignals'],
   ): Promise<ClassSignal[] | undefined> {
     const all = Object.keys(ESCALATION_PROTOTYPES) as (keyof EscalationConfig['detectors'])[];
     if (all.every((c) => config.detectors[c]?.enabled === false)) return undefined;
     return orUnavailable(unavailable, 'model', ModelUnavailable, async () =>
-      (await this.models.prototypeDetector(tenantId, revision, config)).detect(text),
+      (await this.models.prototypeDetector(tenantId, revision, config)).detectVector(
+        await vectors.detectors(),
+      ),
     );
   }
 
@@ -202,12 +205,12 @@ export class DecideEscalationUseCase {
     tenantId: string,
     revision: number,
     config: EscalationConfig,
-    text: string,
+    vectors: TurnEmbeddings,
     unavailable: DecisionView['unavailableSignals'],
   ): Promise<ScopeSignal | undefined> {
     return orUnavailable(unavailable, 'out_of_scope', ModelUnavailable, async () => {
       const detector = await this.models.scopeDetector(tenantId, revision, config);
-      return detector ? await detector.classify(text) : undefined;
+      return detector ? detector.classifyVector(await vectors.scope()) : undefined;
     });
   }
 
