@@ -1,5 +1,5 @@
 import type { EntityIndex } from './entity-index';
-import { wordTokens } from './text';
+import { withWrittenForms, wordTokens } from './text';
 
 /** One final utterance of the context window. */
 export interface ContextUtterance {
@@ -39,7 +39,10 @@ export interface ConversationQuery {
  *    base decides which entities the question is about — customers say "does the hotel have …" after
  *    the name came up turns earlier;
  *  - the words: the last customer utterance weighs most, earlier turns decay geometrically, agent
- *    turns weigh little; words of the entity names are removed (the entity is a filter, not a term).
+ *    turns weigh little; words of the entity names are removed (the entity is a filter, not a term);
+ *  - spoken text (speech recognition: no case, no punctuation, numbers in words, names heard
+ *    approximately) works as written text does: entity mentions may be approximate
+ *    ({@link EntityIndex.find}) and number words get their digits ({@link withWrittenForms}).
  * @param window final utterances, oldest first; the last customer one is the question
  */
 export function buildConversationQuery(
@@ -69,12 +72,15 @@ export function buildConversationQuery(
     }
     for (const e of entities) for (const w of e.split(' ')) entityWords.add(w);
   }
+  // the database tokenizes, so missing punctuation and case do not matter; spoken numbers get their digits
   const strip = (text: string) =>
-    entityWords.size
-      ? wordTokens(text)
-          .filter((w) => !entityWords.has(w))
-          .join(' ')
-      : text;
+    withWrittenForms(
+      entityWords.size
+        ? wordTokens(text)
+            .filter((w) => !entityWords.has(w))
+            .join(' ')
+        : text,
+    );
 
   const texts: { text: string; weight: number }[] = [{ text: strip(question), weight: weights.last }];
   let customerSteps = 0;
