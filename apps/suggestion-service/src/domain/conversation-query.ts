@@ -63,12 +63,13 @@ export function buildConversationQuery(
   let entities: string[] = [];
   const entityWords = new Set<string>();
   if (index && index.size > 0) {
-    for (let i = lastCustomer; i >= 0; i--) {
-      const found = index.find(window[i].text);
-      if (found.length) {
-        entities = found.map((f) => f.key);
-        break;
+    // exact mentions first (the most recent one); approximate ones only when the window names none exactly
+    for (const approximate of [false, true]) {
+      for (let i = lastCustomer; i >= 0 && !entities.length; i--) {
+        const found = index.find(window[i].text, approximate);
+        if (found.length) entities = found.map((f) => f.key);
       }
+      if (entities.length) break;
     }
     for (const e of entities) for (const w of e.split(' ')) entityWords.add(w);
   }

@@ -122,7 +122,10 @@ describe('withWrittenForms', () => {
   });
 
   it('reaches the conversation query', () => {
-    const q = buildConversationQuery([{ utteranceId: '1', speaker: 'customer', text: 'is it a four star hotel' }], index);
+    const q = buildConversationQuery(
+      [{ utteranceId: '1', speaker: 'customer', text: 'is it a four star hotel' }],
+      index,
+    );
     expect(q.texts[0].text).toContain('four 4 star');
   });
 });

@@ -135,12 +135,13 @@ export class EntityIndex {
   /**
    * Entities mentioned in `text`, best first. Among mentions whose matched tokens are a subset of
    * another mention's, only the larger one is kept ("Holiday Inn" inside "Express by Holiday Inn").
+   * @param approximate also look for approximate mentions when there is no exact one (default: the `fuzzy` option)
    */
-  find(text: string): EntityMatch[] {
+  find(text: string, approximate: boolean = this.fuzzy): EntityMatch[] {
     const tokens = wordTokens(text);
     const words = new Set(tokens);
     const exact = this.match(words, new Map());
-    if (exact.length || !this.fuzzy) return exact;
+    if (exact.length || !approximate) return exact;
     const approx = this.approximate(tokens);
     return approx.size ? this.match(words, approx) : [];
   }
