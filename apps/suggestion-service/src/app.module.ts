@@ -24,6 +24,8 @@ import { AssistSettingsController } from './mapping/assist-settings.controller';
 import { AssistSettingsRepository } from './mapping/assist-settings.repository';
 import { ASSIST_METRICS, AssistMetrics } from './metrics';
 import { DENSE_RETRIEVAL_OPTIONS, DenseRetriever } from './retrieval/dense-retriever';
+import { LOCAL_EMBEDDING_MODEL } from './retrieval/local-embeddings';
+import { assertEmbeddingModelPresent, loadEmbeddingModel } from '@hub/embeddings';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { RetrieveUseCase } from './retrieval/retrieve.usecase';
 import { KNOWLEDGE_SEARCH_OPTIONS, KnowledgeSearchController } from './retrieval/knowledge-search.controller';
@@ -67,6 +69,15 @@ export class AppModule {
           useValue: {
             queryTimeoutMs: config.ASSIST_QUERY_EMBEDDING_TIMEOUT_MS,
             maxIndexBytes: config.ASSIST_DENSE_INDEX_MAX_MB * 1024 * 1024,
+          },
+        },
+        {
+          provide: LOCAL_EMBEDDING_MODEL,
+          useFactory: async () => {
+            const name = config.ASSIST_LOCAL_EMBEDDING_MODEL;
+            if (!name) return undefined;
+            assertEmbeddingModelPresent(name); // fail fast, naming the missing files and the fetch command
+            return loadEmbeddingModel(name);
           },
         },
         {

@@ -61,6 +61,13 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
      * and the suggestion says why (`retrieval.denseFallbackReason`).
      */
     ASSIST_QUERY_EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(1000),
+    /**
+     * In-process sentence-embedding model (`@hub/embeddings` local model name, e.g. `all-minilm-l6-v2`; files from
+     * `bash tools/models/fetch-models.sh`) for knowledge bases without an embedding integration: their chunks are
+     * embedded at upload and retrieval is hybrid (BM25F + dense, reciprocal rank fusion). Unset: lexical. The
+     * service does not start when the model's files are missing.
+     */
+    ASSIST_LOCAL_EMBEDDING_MODEL: z.string().min(1).optional(),
     /** Memory budget of the in-memory dense indexes (all knowledge bases), MiB. */
     ASSIST_DENSE_INDEX_MAX_MB: z.coerce.number().int().min(1).default(512),
     /** Consumer group of the conversation-events consumer. */

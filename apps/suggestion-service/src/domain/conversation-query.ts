@@ -1,5 +1,5 @@
 import type { EntityIndex } from './entity-index';
-import { wordTokens } from './text';
+import { withWrittenForms, wordTokens } from './text';
 
 /** One final utterance of the context window. */
 export interface ContextUtterance {
@@ -39,7 +39,10 @@ export interface ConversationQuery {
  *    base decides which entities the question is about — customers say "does the hotel have …" after
  *    the name came up turns earlier;
  *  - the words: the last customer utterance weighs most, earlier turns decay geometrically, agent
- *    turns weigh little; words of the entity names are removed (the entity is a filter, not a term).
+ *    turns weigh little; words of the entity names are removed (the entity is a filter, not a term);
+ *  - spoken text (speech recognition: no case, no punctuation, numbers in words, names heard
+ *    approximately) works as written text does: entity mentions may be approximate
+ *    ({@link EntityIndex.find}) and number words get their digits ({@link withWrittenForms}).
  * @param window final utterances, oldest first; the last customer one is the question
  */
 export function buildConversationQuery(
@@ -60,21 +63,25 @@ export function buildConversationQuery(
   let entities: string[] = [];
   const entityWords = new Set<string>();
   if (index && index.size > 0) {
-    for (let i = lastCustomer; i >= 0; i--) {
-      const found = index.find(window[i].text);
-      if (found.length) {
-        entities = found.map((f) => f.key);
-        break;
+    // exact mentions first (the most recent one); approximate ones only when the window names none exactly
+    for (const approximate of [false, true]) {
+      for (let i = lastCustomer; i >= 0 && !entities.length; i--) {
+        const found = index.find(window[i].text, approximate);
+        if (found.length) entities = found.map((f) => f.key);
       }
+      if (entities.length) break;
     }
     for (const e of entities) for (const w of e.split(' ')) entityWords.add(w);
   }
+  // the database tokenizes, so missing punctuation and case do not matter; spoken numbers get their digits
   const strip = (text: string) =>
-    entityWords.size
-      ? wordTokens(text)
-          .filter((w) => !entityWords.has(w))
-          .join(' ')
-      : text;
+    withWrittenForms(
+      entityWords.size
+        ? wordTokens(text)
+            .filter((w) => !entityWords.has(w))
+            .join(' ')
+        : text,
+    );
 
   const texts: { text: string; weight: number }[] = [{ text: strip(question), weight: weights.last }];
   let customerSteps = 0;

@@ -1,5 +1,6 @@
 import { buildConversationQuery } from './conversation-query';
 import { countDocumentFrequencies, EntityIndex } from './entity-index';
+import { withWrittenForms } from './text';
 
 const corpus = [
   'The Ashley Hotel has free parking for guests.',
@@ -70,5 +71,61 @@ describe('buildConversationQuery', () => {
     expect(
       buildConversationQuery([{ utteranceId: '1', speaker: 'agent', text: 'Hello' }], index).texts,
     ).toEqual([]);
+  });
+});
+
+describe('EntityIndex on speech-recognized text', () => {
+  const kb = [
+    ...corpus,
+    'Maharajah Tandoori serves Indian food.',
+    'Cityroomz is a cheap hotel in the centre.',
+    'The Tandoori Palace is in the west.',
+  ];
+  const f = countDocumentFrequencies(kb);
+  for (const w of ['a', 'and', 'the']) f.docFreq.set(w, f.docCount);
+  const names = ['ASHLEY HOTEL', 'ACORN GUEST HOUSE', 'MAHARAJAH TANDOORI', 'CITYROOMZ', 'TANDOORI PALACE'];
+  const fuzzyIndex = new EntityIndex(names, f.docFreq, f.docCount);
+
+  it('finds names heard approximately: sound-alike, misspelt, split by the recognizer', () => {
+    // "maharaja" (one edit) + "tandoori"
+    expect(fuzzyIndex.find('does maharaja tandoori have fun decor').map((m) => m.key)).toEqual([
+      'maharajah tandoori',
+    ]);
+    // "city rooms": two words glued, Double Metaphone STRM = cityroomz
+    const m = fuzzyIndex.find('is city rooms cheap');
+    expect(m.map((x) => x.key)).toEqual(['cityroomz']);
+    expect(m[0].fuzzy).toBe(true);
+    // "ashlee hotel": sounds like ashley
+    expect(fuzzyIndex.find('is the ashlee hotel nice').map((x) => x.key)).toEqual(['ashley hotel']);
+  });
+
+  it('prefers an exact mention and keeps approximate matching off when disabled', () => {
+    expect(fuzzyIndex.find('the maharajah tandoori').map((x) => x.fuzzy)).toEqual([undefined]);
+    const exactOnly = new EntityIndex(names, f.docFreq, f.docCount, { fuzzy: false });
+    expect(exactOnly.find('is city rooms cheap')).toEqual([]);
+  });
+
+  it('does not turn ordinary words into names', () => {
+    expect(fuzzyIndex.find('is there free parking at the hotel')).toEqual([]);
+    expect(fuzzyIndex.find('i would like a room for tonight')).toEqual([]);
+  });
+});
+
+describe('withWrittenForms', () => {
+  it('adds digits after spoken numbers and reads & as and', () => {
+    expect(withWrittenForms('a four star hotel for twenty one nights')).toBe(
+      'a four 4 star hotel for twenty one 21 nights',
+    );
+    expect(withWrittenForms('twenty-one people')).toBe('twenty-one 21 people');
+    expect(withWrittenForms('A & B')).toBe('A  and  B');
+    expect(withWrittenForms('no numbers here')).toBe('no numbers here');
+  });
+
+  it('reaches the conversation query', () => {
+    const q = buildConversationQuery(
+      [{ utteranceId: '1', speaker: 'customer', text: 'is it a four star hotel' }],
+      index,
+    );
+    expect(q.texts[0].text).toContain('four 4 star');
   });
 });

@@ -1,3 +1,5 @@
+import doubleMetaphone from 'talisman/phonetics/double-metaphone';
+import { distance } from 'fastest-levenshtein';
 import { entityKey, wordTokens } from './text';
 
 /** An entity the knowledge base knows about, with the document frequency of its tokens. */
@@ -8,6 +10,8 @@ export interface EntityMatch {
   coverage: number;
   /** Tokens of the name that were found. */
   matched: string[];
+  /** True when some token was found only approximately (sound-alike or misspelt; see {@link EntityIndexOptions.fuzzy}). */
+  fuzzy?: boolean;
 }
 
 /** Tuning of {@link EntityIndex}. */
@@ -19,6 +23,18 @@ export interface EntityIndexOptions {
    * token's idf (so "the hotel" never names "Ashley Hotel"). Default 0.75.
    */
   minSpecificShare?: number;
+  /**
+   * Approximate matching of name tokens, for speech-recognized or misspelt text — used only when no
+   * name is found exactly in the text. A name token (≥ 4 letters, idf > 0) is found approximately
+   * when a word of the text, or two adjacent words glued, either sounds the same (equal Double
+   * Metaphone codes, `talisman`, of ≥ 3 letters) or is within a Levenshtein distance
+   * (`fastest-levenshtein`) of ≤ 1 (≤ 2 from 7 letters on). Only text words that are rare in the
+   * knowledge base (in < 1 % of its documents) take part, so ordinary domain words never turn into
+   * names. Such a token counts `fuzzyWeight` of its idf. Default true.
+   */
+  fuzzy?: boolean;
+  /** Share of a token's idf an approximate match contributes. Default 0.8. */
+  fuzzyWeight?: number;
 }
 
 /**
@@ -39,6 +55,13 @@ export class EntityIndex {
   private readonly byGlued = new Map<string, number[]>();
   private readonly minCoverage: number;
   private readonly minSpecificShare: number;
+  private readonly fuzzy: boolean;
+  private readonly fuzzyWeight: number;
+  /** Double Metaphone code → [entity, token] pairs (name tokens of ≥ 4 letters with idf > 0). */
+  private readonly byCode = new Map<string, [number, number][]>();
+  /** Name tokens of ≥ 4 letters with idf > 0, for edit-distance matching. */
+  private readonly fuzzyTokens: { token: string; entity: number; at: number }[] = [];
+  private readonly rareDocCount: number;
 
   /**
    * @param names    entity names as stored on documents (duplicates ignored)
@@ -53,6 +76,10 @@ export class EntityIndex {
   ) {
     this.minCoverage = opts.minCoverage ?? 0.6;
     this.minSpecificShare = opts.minSpecificShare ?? 0.75;
+    this.fuzzy = opts.fuzzy ?? true;
+    this.fuzzyWeight = opts.fuzzyWeight ?? 0.8;
+    this.docFreq = docFreq;
+    this.rareDocCount = Math.max(1, docCount * 0.01);
     const seen = new Set<string>();
     this.entities = [];
     for (const name of names) {
@@ -80,6 +107,16 @@ export class EntityIndex {
         list.push(idx);
         this.byToken.set(t, list);
       }
+      tokens.forEach((t, j) => {
+        if (weights[j] <= 0 || t.length < 4 || /\d/.test(t)) return;
+        this.fuzzyTokens.push({ token: t, entity: idx, at: j });
+        for (const code of new Set(doubleMetaphone(t))) {
+          if (code.length < 3) continue;
+          const list = this.byCode.get(code) ?? [];
+          list.push([idx, j]);
+          this.byCode.set(code, list);
+        }
+      });
       for (let j = 0; j + 1 < tokens.length; j++) {
         const glued = tokens[j] + tokens[j + 1];
         const list = this.byGlued.get(glued) ?? [];
@@ -89,6 +126,8 @@ export class EntityIndex {
     }
   }
 
+  private readonly docFreq: ReadonlyMap<string, number>;
+
   get size(): number {
     return this.entities.length;
   }
@@ -96,17 +135,56 @@ export class EntityIndex {
   /**
    * Entities mentioned in `text`, best first. Among mentions whose matched tokens are a subset of
    * another mention's, only the larger one is kept ("Holiday Inn" inside "Express by Holiday Inn").
+   * @param approximate also look for approximate mentions when there is no exact one (default: the `fuzzy` option)
    */
-  find(text: string): EntityMatch[] {
-    const words = new Set(wordTokens(text));
+  find(text: string, approximate: boolean = this.fuzzy): EntityMatch[] {
+    const tokens = wordTokens(text);
+    const words = new Set(tokens);
+    const exact = this.match(words, new Map());
+    if (exact.length || !approximate) return exact;
+    const approx = this.approximate(tokens);
+    return approx.size ? this.match(words, approx) : [];
+  }
+
+  /**
+   * Name tokens found approximately in the text: `"entity:token"` → the text word(s). Candidates are
+   * the text's rare words and glued adjacent pairs of them (speech splits names: "city rooms").
+   */
+  private approximate(tokens: string[]): Map<string, string> {
+    const rare = (w: string) => (this.docFreq.get(w) ?? 0) < this.rareDocCount;
+    const probes: string[] = [];
+    tokens.forEach((w, i) => {
+      if (w.length >= 4 && rare(w) && !/\d/.test(w)) probes.push(w);
+      const next = tokens[i + 1];
+      if (next && (rare(w) || rare(next)) && !/\d/.test(w + next)) probes.push(w + next);
+    });
+    const found = new Map<string, string>();
+    for (const p of new Set(probes)) {
+      for (const code of new Set(doubleMetaphone(p))) {
+        if (code.length < 3) continue;
+        for (const [e, j] of this.byCode.get(code) ?? []) found.set(`${e}:${j}`, p);
+      }
+      const maxEdits = p.length >= 7 ? 2 : 1;
+      for (const f of this.fuzzyTokens) {
+        if (Math.abs(f.token.length - p.length) > maxEdits || found.has(`${f.entity}:${f.at}`)) continue;
+        if (distance(f.token, p) <= maxEdits) found.set(`${f.entity}:${f.at}`, p);
+      }
+    }
+    return found;
+  }
+
+  /** Mentions given the text's words and the approximately found name tokens (empty map: exact only). */
+  private match(words: ReadonlySet<string>, approx: ReadonlyMap<string, string>): EntityMatch[] {
     const candidates = new Set<number>();
     for (const w of words) for (const i of this.byToken.get(w) ?? []) candidates.add(i);
     for (const w of words) for (const i of this.byGlued.get(w) ?? []) candidates.add(i);
+    for (const k of approx.keys()) candidates.add(Number(k.split(':')[0]));
     const found: EntityMatch[] = [];
     for (const i of candidates) {
       const e = this.entities[i];
       let got = 0;
       let bestIdf = 0;
+      let fuzzy = false;
       const matched: string[] = [];
       // a token counts when said as such, or glued to its neighbour ("guesthouse" for "guest house")
       const hit = e.tokens.map(
@@ -116,15 +194,21 @@ export class EntityIndex {
           (j > 0 && words.has(e.tokens[j - 1] + t)),
       );
       e.tokens.forEach((t, j) => {
-        if (hit[j] && e.weights[j] > 0) {
+        if (e.weights[j] <= 0) return;
+        if (hit[j]) {
           got += e.weights[j];
           bestIdf = Math.max(bestIdf, e.weights[j]);
           matched.push(t);
+        } else if (approx.has(`${i}:${j}`)) {
+          got += e.weights[j] * this.fuzzyWeight;
+          bestIdf = Math.max(bestIdf, e.weights[j] * this.fuzzyWeight);
+          matched.push(t);
+          fuzzy = true;
         }
       });
       const coverage = e.total > 0 ? got / e.total : 0;
       if (coverage >= this.minCoverage && bestIdf >= this.minSpecificShare * e.maxIdf) {
-        found.push({ key: e.key, coverage, matched });
+        found.push({ key: e.key, coverage, matched, ...(fuzzy ? { fuzzy } : {}) });
       }
     }
     found.sort((a, b) => b.coverage - a.coverage || b.matched.length - a.matched.length);

@@ -9,13 +9,17 @@
  * `{id, turns: [{speaker: customer|agent, text}], gold: [document ids]}` (../shared/data/retrieval/dev.jsonl).
  *
  * Options: --top-k N (default 10) · --limit N (first N dialogues) · --database-url URL (keep data)
- * · --json PATH (write the figures) · --quiet.
+ * · --json PATH (write the figures) · --quiet · --local-embeddings NAME (a `@hub/embeddings` local model, e.g.
+ * `all-minilm-l6-v2`: chunks are embedded at upload and the service ranks hybrid — BM25F and dense fused by
+ * reciprocal rank fusion — exactly as with `ASSIST_LOCAL_EMBEDDING_MODEL`).
  */
 import { createReadStream, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import pino from 'pino';
+import { Registry } from 'prom-client';
+import { loadEmbeddingModel } from '@hub/embeddings';
 import { createPgPool, createPrismaClient, ensureDatabase, runMigrations } from '@hub/persistence';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository';
 import { IngestDocumentsUseCase } from '../knowledge/usecases/ingest-documents.usecase';
@@ -29,6 +33,8 @@ import {
 import { LlmRepository } from '../llm/llm.repository';
 import { RetrievalRepository } from '../retrieval/retrieval.repository';
 import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
+import { DenseRetriever } from '../retrieval/dense-retriever';
+import { AssistMetrics } from '../metrics';
 import type { ContextUtterance } from '../domain/conversation-query';
 import { Bm25Baseline, type BaselineDoc } from './bm25-baseline';
 import { scoreRanking, summarise, type Metrics } from './metrics';
@@ -68,6 +74,7 @@ async function main() {
       'database-url': { type: 'string' },
       json: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'local-embeddings': { type: 'string' },
     },
   });
   if (!values.kb || !values.dialogues) {
@@ -89,19 +96,24 @@ async function main() {
   const evalPool = createPgPool(databaseUrl, { max: 1 });
   try {
     const logger = pino({ level: 'warn' });
+    const localModel = values['local-embeddings']
+      ? await loadEmbeddingModel(values['local-embeddings'])
+      : undefined;
+    const metrics = new AssistMetrics(new Registry());
     const kbRepo = new KnowledgeRepository(prisma);
+    // the evaluation's throw-away database has no llm integration: a store with a one-off KEK
+    const llmRepo = new LlmRepository(
+      new IntegrationStore(
+        evalPool,
+        new SecretsCipher(new EnvKeyEncryptionKeyProvider({ id: 'eval', key: randomBytes(32) })),
+      ),
+      new OutboundHttp(
+        new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
+      ),
+    );
     const ingest = new IngestDocumentsUseCase(
       kbRepo,
-      // the evaluation's throw-away database has no llm integration: a store with a one-off KEK
-      new LlmRepository(
-        new IntegrationStore(
-          evalPool,
-          new SecretsCipher(new EnvKeyEncryptionKeyProvider({ id: 'eval', key: randomBytes(32) })),
-        ),
-        new OutboundHttp(
-          new OutboundUrlPolicy({ allowHttp: false, allowPrivateNetworks: false, allowedHostSuffixes: [] }),
-        ),
-      ),
+      llmRepo,
       {
         maxLineBytes: 1024 * 1024,
         maxDocumentBytes: 20 * 1024 * 1024,
@@ -109,6 +121,8 @@ async function main() {
         batchSize: 1000,
       },
       logger,
+      metrics,
+      localModel,
     );
     const kb = await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`);
     let t = performance.now();
@@ -126,7 +140,20 @@ async function main() {
     let dialogues = readJsonl<Dialogue>(values.dialogues);
     if (values.limit) dialogues = dialogues.slice(0, Number(values.limit));
 
-    const retrieve = new RetrieveUseCase(new RetrievalRepository(prisma));
+    const retrievalRepo = new RetrievalRepository(prisma);
+    const dense = localModel
+      ? new DenseRetriever(
+          retrievalRepo,
+          llmRepo,
+          // offline evaluation: wait for the index to load (the first query loads it)
+          { queryTimeoutMs: 60_000, maxIndexBytes: 1024 * 1024 * 1024 },
+          metrics,
+          logger,
+          localModel,
+        )
+      : undefined;
+    const retrieve = new RetrieveUseCase(retrievalRepo, dense);
+    const modes = new Map<string, number>();
     const ours: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
     const latencies: number[] = [];
     t = performance.now();
@@ -142,6 +169,10 @@ async function main() {
         }));
         const r = await retrieve.execute({ tenantId: 'eval', knowledgeBaseId: kb.id, window, topK });
         latencies.push(r.retrievalMs);
+        const mode = r.ranking.denseFallbackReason
+          ? `lexical (${r.ranking.denseFallbackReason.split(':')[0]})`
+          : r.ranking.mode;
+        modes.set(mode, (modes.get(mode) ?? 0) + 1);
         ours[i] = scoreRanking(
           r.passages.map((p) => p.documentId),
           d.gold,
@@ -149,7 +180,9 @@ async function main() {
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
-    log(`ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms`);
+    log(
+      `ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms; ranking: ${[...modes].map(([m, n]) => `${m} ${n}`).join(', ')}`,
+    );
 
     const docs = readJsonl<BaselineDoc>(values.kb).map((d) => ({ ...d, id: String(d.id) }));
     const baseline = new Bm25Baseline(docs);
@@ -160,7 +193,12 @@ async function main() {
       'BM25, query = whole dialogue': (d) => d.turns.map((x) => x.text).join(' '),
     };
     const rows: { name: string; m: Metrics }[] = [
-      { name: 'suggestion-service (PostgreSQL, conversation query)', m: summarise(ours) },
+      {
+        name: localModel
+          ? `suggestion-service (PostgreSQL BM25F + ${localModel.id} dense, RRF)`
+          : 'suggestion-service (PostgreSQL, conversation query)',
+        m: summarise(ours),
+      },
     ];
     for (const [name, q] of Object.entries(variants)) {
       rows.push({

@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { EmbeddingModel } from '@hub/embeddings';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
 import { LlmError, LlmRepository, type LlmIntegration } from '../llm/llm.repository';
 import { ASSIST_METRICS, AssistMetrics } from '../metrics';
 import { DenseIndexCache, type DenseIndex } from './dense-index';
+import { embedLocally, LOCAL_EMBEDDING_MODEL, localEmbeddingModelId } from './local-embeddings';
 import { cacheKey, RetrievalRepository, type KbRetrievalState } from './retrieval.repository';
 
 /** Tunables of {@link DenseRetriever}. */
@@ -34,6 +36,10 @@ const INTEGRATION_TTL_MS = 2000;
  * bounded by one deadline. Never throws: any failure (provider timeout or error, integration gone,
  * embedding model changed since the vectors were stored, index still loading or over the memory
  * budget) is a `fallback` with a reason, logged and counted in `suggestion_retrievals_total`.
+ *
+ * A KB without an embedding integration is ranked with the in-process model ({@link LOCAL_EMBEDDING_MODEL},
+ * `ASSIST_LOCAL_EMBEDDING_MODEL`) when one is configured and its vectors were made by it at upload
+ * (`embeddingModel` = `local:<model id>`); the query is embedded in process, no network.
  */
 @Injectable()
 export class DenseRetriever {
@@ -46,6 +52,7 @@ export class DenseRetriever {
     @Inject(DENSE_RETRIEVAL_OPTIONS) private readonly opts: DenseRetrievalOptions,
     @Inject(ASSIST_METRICS) private readonly metrics: AssistMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(LOCAL_EMBEDDING_MODEL) private readonly local?: EmbeddingModel,
   ) {
     // keyed by tenant and KB (cacheKey): the vectors are loaded inside the KB's tenant
     this.indexes = new DenseIndexCache((key) => {
@@ -60,6 +67,17 @@ export class DenseRetriever {
    * @param queryText text to embed ({@link denseQueryText})
    */
   async prepare(kb: KbRetrievalState & { id: string }, queryText: string): Promise<DensePlan> {
+    if (!kb.embeddingIntegrationId && this.local && kb.embeddingModel) {
+      const plan = await this.planLocal(kb, this.local, queryText);
+      if (plan.kind === 'fallback') {
+        this.metrics.retrievals.inc({ mode: 'lexical', reason: plan.reason.split(':')[0] });
+        this.logger.warn(
+          { knowledgeBaseId: kb.id, reason: plan.reason },
+          'dense retrieval unavailable; lexical ranking',
+        );
+      } else this.metrics.retrievals.inc({ mode: 'hybrid', reason: 'none' });
+      return plan;
+    }
     if (!kb.embeddingIntegrationId) {
       this.metrics.retrievals.inc({ mode: 'lexical', reason: 'none' });
       return { kind: 'off' };
@@ -125,6 +143,56 @@ export class DenseRetriever {
         reason: `embedding_dimensions_mismatch: query ${emb.vector.length}, stored ${idx.dims}`,
       };
     this.metrics.retrievals.inc({ mode: 'hybrid', reason: 'none' });
+    return { kind: 'ready', vector: emb.vector, index: idx, embeddingMs: emb.ms };
+  }
+
+  /**
+   * Dense plan with the in-process model, for a KB without an embedding integration whose vectors were made by a
+   * local model at upload (`embeddingModel` = `local:<id>`); same deadline and fallbacks as the integration path.
+   */
+  private async planLocal(
+    kb: KbRetrievalState & { id: string },
+    model: EmbeddingModel,
+    queryText: string,
+  ): Promise<DensePlan> {
+    const t0 = performance.now();
+    const id = localEmbeddingModelId(model);
+    if (kb.embeddingModel !== id)
+      return {
+        kind: 'fallback',
+        reason: `embedding_model_changed: stored vectors are ${kb.embeddingModel}, local model now ${id}`,
+      };
+    if (!queryText.trim()) return { kind: 'fallback', reason: 'embedding_no_query: no customer text' };
+    const deadline = t0 + this.opts.queryTimeoutMs;
+    const [emb, idx] = await Promise.all([
+      embedLocally(model, [queryText]).then(
+        (v) => {
+          this.metrics.embeddingRequests.inc({ phase: 'query', outcome: 'ok' });
+          return { vector: v[0], ms: performance.now() - t0 };
+        },
+        (e: unknown) => {
+          this.metrics.embeddingRequests.inc({ phase: 'query', outcome: 'model_error' });
+          return e instanceof Error ? e : new Error(String(e));
+        },
+      ),
+      this.indexes.get(cacheKey(kb.tenantId, kb.id), kb.revision, deadline).catch((e: unknown) => e as Error),
+    ]);
+    if (emb instanceof Error)
+      return { kind: 'fallback', reason: `embedding_model_error: ${emb.message}`.slice(0, 300) };
+    if (idx instanceof Error)
+      return { kind: 'fallback', reason: `dense_index_error: ${idx.message}`.slice(0, 300) };
+    if (idx === 'loading')
+      return {
+        kind: 'fallback',
+        reason: `dense_index_loading: vectors not loaded within ${this.opts.queryTimeoutMs} ms`,
+      };
+    if (idx === 'too_large')
+      return { kind: 'fallback', reason: 'dense_index_too_large: vectors exceed ASSIST_DENSE_INDEX_MAX_MB' };
+    if (idx.size && idx.dims !== emb.vector.length)
+      return {
+        kind: 'fallback',
+        reason: `embedding_dimensions_mismatch: query ${emb.vector.length}, stored ${idx.dims}`,
+      };
     return { kind: 'ready', vector: emb.vector, index: idx, embeddingMs: emb.ms };
   }
 

@@ -3,9 +3,11 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { BodyTooLargeError, TextContentGuard } from '@hub/http';
+import type { EmbeddingModel } from '@hub/embeddings';
 import { LOGGER } from '@hub/observability';
 import { LlmError, LlmRepository, type LlmIntegration } from '../../llm/llm.repository';
 import { ASSIST_METRICS, AssistMetrics } from '../../metrics';
+import { embedLocally, LOCAL_EMBEDDING_MODEL, localEmbeddingModelId } from '../../retrieval/local-embeddings';
 import { KnowledgeRepository, type KnowledgeBaseView } from '../knowledge.repository';
 import { DocumentFormatError, type DocumentFormat, type ParsedDocument } from '../parsers/document';
 import { parseJsonLines } from '../parsers/jsonl.parser';
@@ -76,6 +78,9 @@ export const INGEST_LIMITS = Symbol('INGEST_LIMITS');
  * chunk is embedded (`POST /embeddings`, `embeddingBatchSize` chunks per request, in order; a
  * transient failure — timeout, network, HTTP 408/409/429/5xx — is retried with exponential backoff,
  * 3 attempts) and the model is recorded on the knowledge base; a failed embedding fails the upload.
+ * A knowledge base without one is embedded in process by the local model when one is configured
+ * ({@link LOCAL_EMBEDDING_MODEL}; recorded as `local:<model id>`), unless it already holds chunks without
+ * such vectors.
  * Every format is text: the bytes must be UTF-8 without binary control bytes ({@link NotTextContentError})
  * and at most `maxUploadBytes` ({@link BodyTooLargeError}), both checked while streaming, before the
  * parser sees the offending chunk (nothing is stored).
@@ -95,6 +100,7 @@ export class IngestDocumentsUseCase {
     @Inject(INGEST_LIMITS) private readonly limits: IngestLimits,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(ASSIST_METRICS) private readonly metrics?: AssistMetrics,
+    @Optional() @Inject(LOCAL_EMBEDDING_MODEL) private readonly local?: EmbeddingModel,
   ) {}
 
   async execute(cmd: IngestDocumentsCommand): Promise<IngestResult> {
@@ -103,7 +109,7 @@ export class IngestDocumentsUseCase {
       cmd.body.resume();
       throw new KnowledgeBaseNotFoundError(cmd.knowledgeBaseId);
     }
-    let embedder: LlmIntegration | null = null;
+    let embedder: LlmIntegration | EmbeddingModel | null = null;
     try {
       embedder = await this.embedderFor(cmd.tenantId, kb);
     } catch (e) {
@@ -175,8 +181,10 @@ export class IngestDocumentsUseCase {
         await flush();
         if (!progress.processedDocuments)
           throw new DocumentFormatError('no documents in upload', undefined, 'body');
-        if (embedder?.config.embeddingModel)
-          await writer.recordEmbeddingModel(embedder.config.embeddingModel);
+        const model =
+          embedder &&
+          ('config' in embedder ? embedder.config.embeddingModel : localEmbeddingModelId(embedder));
+        if (model) await writer.recordEmbeddingModel(model);
       });
     } catch (e) {
       cmd.body.resume();
@@ -196,11 +204,21 @@ export class IngestDocumentsUseCase {
   }
 
   /**
-   * The KB's embedding integration, or null when it has none.
+   * The KB's embedding integration; for a KB without one, the in-process model ({@link LOCAL_EMBEDDING_MODEL}) when
+   * configured and the KB holds no chunks embedded otherwise; null when there is neither.
    * @throws EmbeddingConfigError when it is unusable or its model differs from the stored vectors'
    */
-  private async embedderFor(tenantId: string, kb: KnowledgeBaseView): Promise<LlmIntegration | null> {
-    if (!kb.embeddingIntegrationId) return null;
+  private async embedderFor(
+    tenantId: string,
+    kb: KnowledgeBaseView,
+  ): Promise<LlmIntegration | EmbeddingModel | null> {
+    if (!kb.embeddingIntegrationId) {
+      if (!this.local) return null;
+      // the in-process model, unless the KB already holds chunks without its vectors (they would be mixed)
+      const id = localEmbeddingModelId(this.local);
+      if (kb.chunkCount > 0 && kb.embeddingModel !== id) return null;
+      return this.local;
+    }
     const integration = await this.llm.findIntegration(tenantId, kb.embeddingIntegrationId).catch(() => null);
     const model = integration?.config.embeddingModel;
     if (!integration || !model)
@@ -215,7 +233,11 @@ export class IngestDocumentsUseCase {
   }
 
   /** Embeds chunk texts in requests of `embeddingBatchSize`, in order, each retried when transient. */
-  private async embedChunks(integration: LlmIntegration, texts: string[]): Promise<number[][]> {
+  private async embedChunks(
+    integration: LlmIntegration | EmbeddingModel,
+    texts: string[],
+  ): Promise<number[][]> {
+    if (!('config' in integration)) return embedLocally(integration, texts);
     const size = this.limits.embeddingBatchSize ?? 128;
     const out: number[][] = [];
     for (let i = 0; i < texts.length; i += size) {
