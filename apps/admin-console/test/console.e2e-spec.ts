@@ -224,7 +224,7 @@ describe('admin console (headless Chromium, real services)', () => {
     expect((await integrations()).map((i) => i.name)).toContain('Agent Desktop');
   });
 
-  it('Queues, agents, teams: create a queue and an agent with capacity per channel, see presence and load live, set business hours and callback team', async () => {
+  it('Queues, agents, teams: create a queue and an agent with capacity per channel, see presence and load live, set business hours', async () => {
     await page.goto(`${h.console.url}/routing`);
     await page.getByRole('tab', { name: 'Queues' }).waitFor();
     // a new tenant already has its default queue (router)
@@ -306,22 +306,6 @@ describe('admin console (headless Chromium, real services)', () => {
     expect(bh.schedule.timeZone).toBe('Europe/Berlin');
     expect(bh.schedule.weekly).toHaveLength(5);
     expect(bh.schedule.weekly[0]).toEqual({ day: 1, start: '09:00', end: '18:00' });
-
-    await page.getByLabel(lbl('Team time zone')).fill('Europe/Berlin');
-    await page
-      .getByRole('group', { name: 'Callback hours' })
-      .getByRole('button', { name: 'Mon–Fri 09–17' })
-      .click();
-    await page.getByLabel(lbl('Team e-mail (confirmations)')).fill('returns-team@example.com');
-    await page.getByRole('button', { name: 'Save callback settings' }).click();
-    await page.getByText('Callback settings saved').waitFor();
-    const team = (
-      await api(`${h.orchestrator.url}/v1/callbacks/teams/${returns.id}`, 'GET', undefined, h.headers())
-    ).body;
-    expect(team).toMatchObject({ zone: 'Europe/Berlin', agentEmail: 'returns-team@example.com' });
-    expect(team.weeklyHours).toHaveLength(5);
-    expect(await seriousViolations(page)).toEqual([]);
-    await screenshot(page, 'hours-callbacks');
   });
 
   it('Escalation policy: thresholds validated before sending, a keyword rule and a template stored, a form template checked before sending', async () => {
