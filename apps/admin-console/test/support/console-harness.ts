@@ -104,6 +104,7 @@ export class ConsoleHarness {
   /** A new page at `path` of the console, signed in with the tenant's API key through the sign-in form. */
   async signedInPage(path = '/'): Promise<Page> {
     const page = await this.browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.goto(`${this.console.url}${path}`);
     await page.getByLabel('Credential').fill(this.apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();

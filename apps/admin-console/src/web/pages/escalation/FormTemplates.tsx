@@ -292,7 +292,8 @@ export function FormTemplates() {
                   />
                   <Button
                     variant="subtle"
-                    color="red.8"
+                    color="red"
+                    c="red.9"
                     size="xs"
                     mt={4}
                     onClick={() => setD({ fields: d.fields.filter((_, j) => j !== i) })}

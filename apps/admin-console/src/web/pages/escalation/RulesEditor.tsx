@@ -85,7 +85,8 @@ export function RulesEditor({
               <Button
                 mt={26}
                 variant="subtle"
-                color="red.8"
+                color="red"
+                c="red.9"
                 size="xs"
                 onClick={() => onChange(rules.filter((_, j) => j !== i))}
               >
@@ -230,7 +231,7 @@ function ConditionFields({
         )}
       </Group>
       {err('when') && (
-        <Text size="sm" c="red.8" role="alert">
+        <Text size="sm" c="red.9" role="alert">
           {err('when')}
         </Text>
       )}

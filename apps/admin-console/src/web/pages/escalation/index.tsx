@@ -97,7 +97,7 @@ export default function EscalationPage() {
     <Stack gap="xs">
       <FormError errors={errors} shown={Object.keys(errors).filter(shown)} title="Policy not saved" />
       {Object.keys(errors).some(shown) && (
-        <Text size="sm" c="red.8" role="alert">
+        <Text size="sm" c="red.9" role="alert">
           Some fields need a fix (marked in red
           {Object.keys(errors).some((k) => k.startsWith('rules.')) ? ', see Rules' : ''}).
         </Text>
@@ -108,7 +108,7 @@ export default function EscalationPage() {
         </Button>
         {draft && <Text size="sm">Unsaved changes</Text>}
         {savedRevision !== null && (
-          <Text size="sm" c="green.9" role="status">
+          <Text size="sm" c="#1f6e34" role="status">
             Saved (revision {savedRevision})
           </Text>
         )}

@@ -192,7 +192,7 @@ export default function HandoffReportPage() {
           </Button>
         </Group>
         {errors['(form)'] && (
-          <Text c="red.8" size="sm" role="alert">
+          <Text c="red.9" size="sm" role="alert">
             {errors['(form)']}
           </Text>
         )}

@@ -242,7 +242,8 @@ export function Mappings({
                   <Table.Td>
                     <Button
                       variant="subtle"
-                      color="red.8"
+                      color="red"
+                      c="red.9"
                       size="xs"
                       onClick={() =>
                         setRules((x) => ({ ...x, [k.field]: x[k.field].filter((_, j) => j !== i) }))
@@ -280,7 +281,7 @@ export function Mappings({
           Save mappings
         </Button>
         {saved && (
-          <Text size="sm" c="green.9" role="status">
+          <Text size="sm" c="#1f6e34" role="status">
             Mappings saved
           </Text>
         )}

@@ -35,11 +35,11 @@ export default function IntegrationsPage() {
         </Text>
         <Button onClick={() => setEditing('new')}>Add integration</Button>
       </Group>
-      {list.loading && <Loading label="Loading integrations…" />}
+      {list.loading && !list.data && <Loading label="Loading integrations…" />}
       {!list.loading && list.error != null && (
         <ErrorState title="Integrations could not be loaded" error={list.error} onRetry={list.reload} />
       )}
-      {!list.loading && list.data?.length === 0 && (
+      {list.data?.length === 0 && (
         <EmptyState
           title="No integrations yet"
           action={<Button onClick={() => setEditing('new')}>Add integration</Button>}
@@ -48,7 +48,7 @@ export default function IntegrationsPage() {
           or event stream for Agent Assist, or an LLM provider.
         </EmptyState>
       )}
-      {!list.loading && !!list.data?.length && (
+      {!!list.data?.length && (
         <Accordion variant="separated" value={open} onChange={setOpen} data-testid="integration-list">
           {list.data.map((i) => (
             <Accordion.Item key={i.id} value={i.id}>
@@ -57,7 +57,7 @@ export default function IntegrationsPage() {
                   <Text fw={600}>{i.name}</Text>
                   <Group gap="xs">
                     <Badge variant="light">{typeLabel(i.type)}</Badge>
-                    <Badge color={i.enabled ? 'green.9' : 'gray.7'}>
+                    <Badge color={i.enabled ? '#1f6e34' : 'gray.7'}>
                       {i.enabled ? 'enabled' : 'disabled'}
                     </Badge>
                   </Group>
@@ -77,7 +77,7 @@ export default function IntegrationsPage() {
                     <Button variant="default" size="xs" onClick={() => setEditing(i)}>
                       Edit settings
                     </Button>
-                    <Button variant="subtle" color="red.8" size="xs" onClick={() => void remove(i)}>
+                    <Button variant="subtle" color="red" c="red.9" size="xs" onClick={() => void remove(i)}>
                       Delete
                     </Button>
                   </Group>
@@ -88,6 +88,7 @@ export default function IntegrationsPage() {
         </Accordion>
       )}
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing === 'new' ? 'Add integration' : `Edit ${editing?.name ?? ''}`}

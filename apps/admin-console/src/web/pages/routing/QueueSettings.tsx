@@ -95,7 +95,7 @@ function BusinessHours({ queue }: { queue: Queue }) {
         <Title order={3} size="h5">
           Business hours
         </Title>
-        <Badge color={view.data?.openNow ? 'green.9' : 'red.9'}>
+        <Badge color={view.data?.openNow ? '#1f6e34' : 'red.9'}>
           {view.data?.openNow ? 'open now' : 'closed now'}
         </Badge>
         {!s && (
@@ -255,7 +255,7 @@ function CallbackTeamSettings({ queue }: { queue: Queue }) {
         errors={errors}
       />
       {errors['weeklyHours'] && (
-        <Text c="red.8" size="sm" role="alert">
+        <Text c="red.9" size="sm" role="alert">
           {errors['weeklyHours']}
         </Text>
       )}
@@ -277,7 +277,7 @@ function CallbackTeamSettings({ queue }: { queue: Queue }) {
           Save callback settings
         </Button>
         {saved && (
-          <Text size="sm" c="green.9" role="status">
+          <Text size="sm" c="#1f6e34" role="status">
             Callback settings saved
           </Text>
         )}

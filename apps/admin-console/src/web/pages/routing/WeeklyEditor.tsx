@@ -48,7 +48,8 @@ export function WeeklyEditor({
           />
           <Button
             variant="subtle"
-            color="red.8"
+            color="red"
+            c="red.9"
             size="xs"
             mt={4}
             onClick={() => onChange(value.filter((_, j) => j !== i))}

@@ -24,12 +24,7 @@ import type { Agent, Queue } from './types';
 
 /** How often the agents' presence and load refresh, ms. */
 const LIVE_REFRESH_MS = 5000;
-const PRESENCE_COLOR: Record<string, string> = {
-  available: 'green.9',
-  busy: 'orange.9',
-  away: 'yellow.9',
-  offline: 'gray.7',
-};
+const PRESENCE_COLOR: Record<string, string> = { online: '#1f6e34', away: '#8a5a00', offline: 'gray.7' };
 
 function Load({ label, load, capacity }: { label: string; load: number; capacity: number }) {
   return (
@@ -183,7 +178,7 @@ export default function RoutingPage() {
                         {a.presence}
                       </Badge>
                       {a.missedOffers > 0 && (
-                        <Text size="xs" c="red.8">
+                        <Text size="xs" c="red.9">
                           {a.missedOffers} missed
                         </Text>
                       )}
@@ -238,6 +233,7 @@ export default function RoutingPage() {
       </Tabs.Panel>
 
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={!!editQueue}
         onClose={() => setEditQueue(null)}
         title={`Edit queue ${editQueue?.name ?? ''}`}
@@ -254,6 +250,7 @@ export default function RoutingPage() {
         )}
       </Modal>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={!!editAgent}
         onClose={() => setEditAgent(null)}
         title={`Edit agent ${editAgent?.displayName ?? ''}`}
