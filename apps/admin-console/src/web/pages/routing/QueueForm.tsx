@@ -50,7 +50,12 @@ export function QueueForm({ existing, onSaved }: { existing?: Queue; onSaved: (q
             label="Offer timeout (s)"
             name="offerTimeoutSeconds"
             value={v.offerTimeoutSeconds}
-            onChange={(n) => setV({ ...v, offerTimeoutSeconds: typeof n === 'number' ? n : n === '' ? Number.NaN : Number(n) })}
+            onChange={(n) =>
+              setV({
+                ...v,
+                offerTimeoutSeconds: typeof n === 'number' ? n : n === '' ? Number.NaN : Number(n),
+              })
+            }
             error={errors['offerTimeoutSeconds']}
           />
           <Select
