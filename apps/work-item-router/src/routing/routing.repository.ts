@@ -24,6 +24,17 @@ const WORK_ITEM_COLUMNS = `id::text AS id, tenant_id AS "tenantId", handoff_id::
    target_strict AS "targetStrict", created_at AS "createdAt", enqueued_at AS "enqueuedAt",
    assigned_at AS "assignedAt", completed_at AS "completedAt", ended_at AS "endedAt", updated_at AS "updatedAt"`;
 
+/**
+ * SQL: the non-strict target of work item `item` (a table alias) has waited out `target_until` (database clock),
+ * so the item falls back to its queue (targeted routing, docs/routing.md).
+ */
+const targetWaitOver = (item: string) =>
+  `(NOT ${item}.target_strict AND ${item}.target_until <= clock_timestamp())`;
+
+/** SQL: work item `item` may be offered to agent `agent` — no target, targeted at that agent, or its wait is over. */
+const targetAdmits = (item: string, agent: string) =>
+  `(${item}.target_agent_id IS NULL OR ${item}.target_agent_id = ${agent}.id OR ${targetWaitOver(item)})`;
+
 /** `offers` columns under their model names (all of OfferModel). */
 const OFFER_COLUMNS = `id::text AS id, tenant_id AS "tenantId", work_item_id::text AS "workItemId", agent_id AS "agentId",
    queue_id::text AS "queueId", status, event_id::text AS "eventId", created_at AS "createdAt",
@@ -490,8 +501,7 @@ export class RoutingRepository {
              AND wi.queue_id = ANY($3::uuid[])
              AND ((wi.type = 'chat' AND a.load_chat < a.capacity_chat) OR (wi.type = 'call' AND a.load_call < a.capacity_call))
              AND NOT (wi.id = ANY($4::uuid[]))
-             AND (wi.target_agent_id IS NULL OR wi.target_agent_id = a.id
-                  OR (NOT wi.target_strict AND wi.target_until <= clock_timestamp()))
+             AND ${targetAdmits('wi', 'a')}
              AND NOT EXISTS (
                SELECT 1 FROM offers o
                WHERE o.tenant_id = wi.tenant_id AND o.work_item_id = wi.id AND o.agent_id = a.id
@@ -567,8 +577,7 @@ export class RoutingRepository {
       JOIN agent_queues aq ON aq.tenant_id = a.tenant_id AND aq.agent_id = a.id
       JOIN work_items t ON t.tenant_id = a.tenant_id AND t.id = $3::uuid
       WHERE a.tenant_id = $1 AND aq.queue_id = $2::uuid AND a.presence = 'online'
-        AND (t.target_agent_id IS NULL OR t.target_agent_id = a.id
-             OR (NOT t.target_strict AND t.target_until <= clock_timestamp()))
+        AND ${targetAdmits('t', 'a')}
         AND NOT EXISTS (
           SELECT 1 FROM offers o JOIN work_items wi ON wi.tenant_id = o.tenant_id AND wi.id = o.work_item_id
           WHERE o.tenant_id = $1 AND o.work_item_id = $3::uuid AND o.agent_id = a.id
@@ -916,7 +925,7 @@ export class RoutingRepository {
       'wir.clearTarget',
       `UPDATE work_items SET target_agent_id = NULL, updated_at = now()
        WHERE tenant_id = $1 AND id = $2::uuid AND target_agent_id IS NOT NULL
-         AND (NOT $3::boolean OR (NOT target_strict AND target_until <= clock_timestamp()))`,
+         AND (NOT $3::boolean OR ${targetWaitOver('work_items')})`,
       [tenantId, id, onlyIfDue],
     );
     return rowCount === 1;
