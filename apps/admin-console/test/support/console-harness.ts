@@ -41,6 +41,8 @@ export class ConsoleHarness {
   console!: RunningService;
   /** ops-service, when started with `{ ops: true }`. */
   ops?: RunningService;
+  /** suggestion-service (knowledge bases, queue mappings), when started with `{ suggestion: true }`. */
+  suggestion?: RunningService;
   browser!: Browser;
   /** The tenant admin's API key (`hub_live_…`), shown once by `POST /v1/api-keys`. */
   apiKey!: string;
@@ -48,21 +50,27 @@ export class ConsoleHarness {
   constructor(readonly tenant: string) {}
 
   /** Starts everything and creates the tenant and its admin key. */
-  async start(extraEnv: Record<string, string> = {}, opts: { ops?: boolean } = {}): Promise<void> {
+  async start(
+    extraEnv: Record<string, string> = {},
+    opts: { ops?: boolean; suggestion?: boolean } = {},
+  ): Promise<void> {
     this.world = await createTestWorld('hub_console');
-    [this.router, this.orchestrator, this.ops] = await Promise.all([
+    [this.router, this.orchestrator, this.ops, this.suggestion] = await Promise.all([
       startService('work-item-router', this.world.env, { ready: 'readyz' }),
       startService('handoff-orchestrator', { ...this.world.env, ...extraEnv }, { ready: 'readyz' }),
       opts.ops
         ? startService('ops-service', this.world.env, { ready: 'readyz' })
+        : Promise.resolve(undefined),
+      opts.suggestion
+        ? startService('suggestion-service', this.world.env, { ready: 'readyz' })
         : Promise.resolve(undefined),
     ]);
     this.console = await startService('admin-console', {
       ...this.world.env,
       CONSOLE_ROUTER_URL: this.router.url,
       CONSOLE_ORCHESTRATOR_URL: this.orchestrator.url,
-      // not started in these specs: the proxy answers 502 for them
-      CONSOLE_SUGGESTION_URL: 'http://127.0.0.1:9',
+      // services not started in a spec: the proxy answers 502 for them
+      CONSOLE_SUGGESTION_URL: this.suggestion?.url ?? 'http://127.0.0.1:9',
       CONSOLE_AGENT_GATEWAY_URL: 'http://127.0.0.1:9',
       CONSOLE_OPS_URL: this.ops?.url ?? 'http://127.0.0.1:9',
     });
@@ -92,6 +100,7 @@ export class ConsoleHarness {
       this.router?.stop(),
       this.orchestrator?.stop(),
       this.ops?.stop(),
+      this.suggestion?.stop(),
     ]);
     await this.world?.drop();
   }

@@ -90,7 +90,10 @@ export interface ScopeDetectorOptions {
   classifier?: 'discriminant' | 'softmax' | 'softmax-ensemble';
   /** Shrinkage candidates of the discriminant (default {@link DEFAULT_SHRINKAGES}). */
   shrinkages?: number[];
-  /** Seeds of `softmax-ensemble` (default 1–5). */
+  /**
+   * Seeds of `softmax-ensemble` (default: five consecutive seeds from `training.seed`, i.e. 1–5 when no seed is given,
+   * 6–10 for seed 6 — so `eval:oos --seed/--also-seeds` measures whole seed sets of the ensemble).
+   */
   ensembleSeeds?: number[];
   training?: SoftmaxTrainOptions;
 }
@@ -315,7 +318,8 @@ async function fitClassifier(
     };
   }
   if (kind === 'softmax-ensemble') {
-    const seeds = options.ensembleSeeds ?? [1, 2, 3, 4, 5];
+    const base = options.training?.seed ?? 1;
+    const seeds = options.ensembleSeeds ?? [0, 1, 2, 3, 4].map((k) => base + k);
     const ensemble = (x: Float32Array[], y: string[]) =>
       new AveragedClassifier(
         seeds.map((seed) => SoftmaxRegression.train(x, y, { ...options.training, seed })),

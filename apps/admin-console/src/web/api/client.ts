@@ -56,6 +56,29 @@ export function useCredential(c: Credential | null, unauthorized?: () => void): 
   onUnauthorized = unauthorized ?? null;
 }
 
+/** `Authorization` (and `X-Tenant-Id`) of the signed-in credential, for requests {@link request} cannot make (uploads). */
+export function credentialHeaders(credential: Credential | null = current): Record<string, string> {
+  if (!credential) return {};
+  const h: Record<string, string> = { authorization: `Bearer ${credential.token}` };
+  if (credential.tenantId) h['x-tenant-id'] = credential.tenantId;
+  return h;
+}
+
+/**
+ * Parses a non-2xx body as problem+json into an {@link ApiError}; a 401 also signs the user out unless
+ * `signOut` is false (a sign-in check with a candidate credential).
+ */
+export function errorOf(status: number, text: string, signOut = true): ApiError {
+  let problem: ApiError['problem'] = null;
+  try {
+    problem = text ? JSON.parse(text) : null;
+  } catch {
+    problem = { detail: text.slice(0, 300) };
+  }
+  if (status === 401 && signOut) onUnauthorized?.();
+  return new ApiError(status, problem, messageOf(status, problem));
+}
+
 function messageOf(status: number, body: ApiError['problem']): string {
   if (!body) return `HTTP ${status}`;
   const m = body.detail ?? body.message ?? body.title;
@@ -86,11 +109,10 @@ export async function request<T>(
   { body, contentType, query, as = 'json', credential }: RequestOptions = {},
 ): Promise<T> {
   const cred = credential ?? current;
-  const headers: Record<string, string> = { accept: as === 'text' ? 'text/csv, */*' : 'application/json' };
-  if (cred) {
-    headers['authorization'] = `Bearer ${cred.token}`;
-    if (cred.tenantId) headers['x-tenant-id'] = cred.tenantId;
-  }
+  const headers: Record<string, string> = {
+    accept: as === 'text' ? 'text/csv, */*' : 'application/json',
+    ...credentialHeaders(cred),
+  };
   let payload: string | undefined;
   if (body !== undefined) {
     payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -108,16 +130,7 @@ export async function request<T>(
     throw new ApiError(0, null, `The console server is not reachable (${(e as Error).message})`);
   }
   const text = await res.text();
-  if (!res.ok) {
-    let problem: ApiError['problem'] = null;
-    try {
-      problem = text ? JSON.parse(text) : null;
-    } catch {
-      problem = { detail: text.slice(0, 300) };
-    }
-    if (res.status === 401 && !credential) onUnauthorized?.();
-    throw new ApiError(res.status, problem, messageOf(res.status, problem));
-  }
+  if (!res.ok) throw errorOf(res.status, text, !credential);
   if (res.status === 204 || !text) return undefined as T;
   return (as === 'text' ? text : JSON.parse(text)) as T;
 }

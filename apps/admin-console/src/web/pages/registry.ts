@@ -36,6 +36,18 @@ export const PAGES: PageDefinition[] = [
     component: lazy(() => import('./escalation')),
   },
   {
+    path: '/knowledge-bases',
+    label: 'Knowledge bases',
+    section: 'Assist',
+    component: lazy(() => import('./knowledge-bases')),
+  },
+  {
+    path: '/queue-mapping',
+    label: 'Queue mapping',
+    section: 'Assist',
+    component: lazy(() => import('./queue-mapping')),
+  },
+  {
     path: '/operations/health',
     label: 'Service health',
     section: 'Operations',
