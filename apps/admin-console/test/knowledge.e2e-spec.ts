@@ -66,6 +66,12 @@ describe('console: Knowledge bases and Queue mapping (Chromium, real suggestion-
     await upload.getByRole('button', { name: 'Upload' }).click();
     const bar = upload.getByRole('progressbar', { name: 'Upload progress' });
     const seen = new Set<number>();
+    const statusText = () =>
+      upload
+        .getByRole('status')
+        .first()
+        .innerText()
+        .catch(() => '(no status)');
     await waitFor(
       async () => {
         const v = Number(await bar.getAttribute('aria-valuenow').catch(() => null));
@@ -73,7 +79,9 @@ describe('console: Knowledge bases and Queue mapping (Chromium, real suggestion-
         return v === 100 ? v : null;
       },
       { timeoutMs: 240_000, intervalMs: 50 },
-    );
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}; progress seen ${[...seen].join(',')}; status: ${await statusText()}`);
+    });
     await upload.getByText('Done: 10882 documents').waitFor();
     expect([...seen].some((v) => v > 0 && v < 100)).toBe(true); // it showed progress, not only the end
     const stored = await api(

@@ -28,6 +28,8 @@ const FORWARDED_HEADERS = new Set([
   'accept',
   'idempotency-key',
   'if-match',
+  // the suggestion service's client-chosen id of a document upload, to poll its progress
+  'upload-id',
 ]);
 
 /**

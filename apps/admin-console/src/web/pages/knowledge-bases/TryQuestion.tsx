@@ -59,7 +59,7 @@ export function TryQuestion({ kb }: { kb: KnowledgeBase }) {
         <Stack gap="xs" data-testid="search-result">
           <Group gap="xs">
             <Text size="sm">Retrieval confidence</Text>
-            <Badge color={result.confident ? 'green.9' : 'orange.9'}>
+            <Badge color={result.confident ? '#1f6e34' : 'red.9'}>
               {result.confidence.toFixed(2)} {result.confident ? '≥' : '<'} threshold{' '}
               {result.threshold.toFixed(2)}
             </Badge>

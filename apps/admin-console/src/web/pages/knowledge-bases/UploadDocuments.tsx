@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Alert, Button, FileInput, Group, Progress, Stack, Text, TextInput } from '@mantine/core';
-import { api, formErrors } from '../../api/client';
+import { Button, FileInput, Group, Progress, Stack, Text, TextInput } from '@mantine/core';
+import { ApiError, api, formErrors } from '../../api/client';
 import { uploadFile, type SendProgress } from '../../api/upload';
 import { FormError } from '../../components/FormError';
 import { contentTypeOf, type IngestResult, type KnowledgeBase, type UploadView } from './types';
@@ -54,13 +54,26 @@ export function UploadDocuments({ kb, onDone }: { kb: KnowledgeBase; onDone: () 
         onSent: setSent,
       });
       setResult(r);
-      setServer(await api.get<UploadView>('suggestion', `/v1/knowledge-bases/${kb.id}/uploads/${uploadId}`));
+      // the final figures, under the id the service answered with (it is ours unless a proxy dropped the header)
+      setServer(
+        await api
+          .get<UploadView>('suggestion', `/v1/knowledge-bases/${kb.id}/uploads/${r.uploadId}`)
+          .catch(() => null),
+      );
       onDone();
     } catch (err) {
+      // a 400/413/415 is about the file's content (the service names the line and the row's field): show it on
+      // the file field; other errors (409, 502, network) above the button
       const fe = formErrors(err);
-      // the service names `body` or `line N` for a bad file: show it on the file field
-      const fileError = fe['body'] ?? Object.entries(fe).find(([k]) => k.startsWith('line '))?.[1];
-      setErrors(fileError ? { file: fileError, ...fe } : fe);
+      const status = err instanceof ApiError ? err.status : 0;
+      setErrors(
+        [400, 413, 415].includes(status)
+          ? {
+              file: Object.values(fe)[0] ?? 'The file was refused',
+              ...(fe['documentId'] ? { documentId: fe['documentId'] } : {}),
+            }
+          : fe,
+      );
     } finally {
       clearInterval(poll.current);
       setBusy(false);
@@ -70,7 +83,7 @@ export function UploadDocuments({ kb, onDone }: { kb: KnowledgeBase; onDone: () 
   const total = server?.totalBytes ?? file?.size ?? 0;
   const processedPct = server && total ? Math.min(100, (100 * server.processedBytes) / total) : 0;
   const sentPct = sent && sent.totalBytes ? (100 * sent.sentBytes) / sent.totalBytes : 0;
-  const done = server?.status === 'succeeded';
+  const done = server?.status === 'succeeded' || (!!result && !server);
   const pct = done ? 100 : Math.round(processedPct || sentPct * 0.99);
 
   return (
@@ -85,7 +98,6 @@ export function UploadDocuments({ kb, onDone }: { kb: KnowledgeBase; onDone: () 
             value={file}
             onChange={setFile}
             error={errors['file']}
-            clearable
           />
           <TextInput
             label="Document id (single-document files)"
@@ -106,13 +118,12 @@ export function UploadDocuments({ kb, onDone }: { kb: KnowledgeBase; onDone: () 
             <Progress
               value={pct}
               aria-label="Upload progress"
-              aria-valuetext={`${pct} %`}
               animated={busy}
               color={server?.status === 'failed' ? 'red' : undefined}
             />
             <Text size="sm" role="status" aria-live="polite">
               {done
-                ? `Done: ${server.processedDocuments} documents, ${server.chunks} chunks stored.`
+                ? `Done: ${server?.processedDocuments ?? result?.documents} documents, ${server?.chunks ?? result?.chunks} chunks stored.`
                 : server?.status === 'failed'
                   ? `Failed: ${server.error ?? 'see the error below'} — nothing was stored.`
                   : `Sent ${fmtBytes(sent.sentBytes)} of ${fmtBytes(sent.totalBytes)}` +
@@ -122,12 +133,7 @@ export function UploadDocuments({ kb, onDone }: { kb: KnowledgeBase; onDone: () 
             </Text>
           </Stack>
         )}
-        {result && !server && (
-          <Alert color="green" role="status">
-            Stored {result.documents} documents, {result.chunks} chunks.
-          </Alert>
-        )}
-        <FormError errors={errors} shown={['file', 'documentId', 'body']} title="Not uploaded" />
+        <FormError errors={errors} shown={['file', 'documentId']} title="Not uploaded" />
       </Stack>
     </form>
   );

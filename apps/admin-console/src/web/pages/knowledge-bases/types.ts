@@ -40,6 +40,7 @@ export interface UploadView {
 
 /** 201 of `POST /v1/knowledge-bases/{id}/documents`. */
 export interface IngestResult {
+  uploadId: string;
   documents: number;
   chunks: number;
 }
