@@ -115,6 +115,20 @@ async function main(): Promise<void> {
     log(`  queue ${queue} → ${knowledgeBaseId}`);
   }
   await tenantJson(suggestionUrl, 'PUT', '/v1/assist-settings', TENANT, { defaultKnowledgeBaseId: abcd });
+  // the escalation policy's retrieval-confidence signal searches the hotels KB when the bot sends no result
+  // of its own (the replayed DSTC11 conversations are hotel/restaurant questions)
+  const hotels = mappings.find(([q]) => q === 'Hotels')?.[1];
+  if (hotels) {
+    const current = await tenantJson<{
+      config: { retrieval?: Record<string, unknown> } & Record<string, unknown>;
+    }>(env.ORCHESTRATOR_URL, 'GET', '/v1/escalation/config', TENANT);
+    const config = current.body.config;
+    await tenantJson(env.ORCHESTRATOR_URL, 'PUT', '/v1/escalation/config', TENANT, {
+      ...config,
+      retrieval: { ...config.retrieval, enabled: true, knowledgeBaseId: hotels },
+    });
+    log(`  escalation policy: retrieval confidence searches ${hotels}`);
+  }
 }
 
 main().catch((e: Error) => {

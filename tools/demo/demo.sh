@@ -41,6 +41,9 @@ node --require @swc-node/register tools/demo/assist-setup.ts
 step "replay"
 node --require @swc-node/register tools/demo/replay.ts
 
+step "a Genesys AudioHook call → Agent Assist → vendor widget (tools/demo/audiohook-call.ts)"
+node --require @swc-node/register tools/demo/audiohook-call.ts
+
 echo
 echo "Agent Assist: the desktop's panel shows suggestions for the human's conversation (send one with"
 echo "  bash tools/demo/next-handoff.sh). Vendor widget page: ${ASSIST_URL}/widget/ (embed token: POST ${ASSIST_URL}/v1/embed-tokens"

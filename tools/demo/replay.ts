@@ -261,6 +261,7 @@ async function main(): Promise<void> {
     `▶ replaying ${scripts.length} real conversations (3 ABCD retail, ${scripts.length - 3} DSTC11 hotel/restaurant), one handoff every ${HANDOFF_INTERVAL_MS} ms`,
   );
   const started = Date.now();
+  const decisions = { escalated: 0, notEscalated: 0, failed: 0, lastError: '' };
   for (const script of scripts) {
     const t: Track = {
       script,
@@ -270,8 +271,37 @@ async function main(): Promise<void> {
       done: false,
     };
     tracks.set(t.conversationId, t);
+    // the bot asks the escalation policy first (seed 003): the decision's reasons, detected intent and paths go
+    // into the handoff report; the handoff follows it (`decisionId`) like a bot's transfer_to_human
+    const decision = await tenantJson<{ decisionId: string; escalate: boolean }>(
+      env.ORCHESTRATOR_URL,
+      'POST',
+      '/v1/escalation/decisions',
+      TENANT,
+      {
+        conversationId: t.conversationId,
+        botSessionId: `bot-${t.conversationId}`,
+        channel: 'web',
+        transcript: script.transcript,
+        ...(script.intent ? { intent: script.intent } : {}),
+        attributes: script.attributes,
+        contact: script.contact,
+      },
+      [200, 201],
+    ).then(
+      (r) => r.body,
+      (e: Error) => {
+        // the replay goes on without the decision (the handoff is what it demonstrates); counted and shown
+        decisions.failed += 1;
+        decisions.lastError = e.message;
+        return null;
+      },
+    );
+    if (decision?.escalate) decisions.escalated += 1;
+    else if (decision) decisions.notEscalated += 1;
     t.sentAt = performance.now();
     requestHandoff(env, TENANT, {
+      ...(decision ? { decisionId: decision.decisionId } : {}),
       integrationId,
       botSessionId: `bot-${t.conversationId}`,
       conversationId: t.conversationId,
@@ -290,6 +320,11 @@ async function main(): Promise<void> {
     );
     await sleep(HANDOFF_INTERVAL_MS);
   }
+
+  log(
+    `▶ escalation decisions before the handoffs: ${decisions.escalated} escalate, ${decisions.notEscalated} would not have` +
+      ` (the customer asked for a human anyway)${decisions.failed ? `, ${decisions.failed} failed: ${decisions.lastError}` : ''}`,
+  );
 
   // Wait until every handoff is final (accepted and wrapped up, or failed) or the deadline passes.
   const outcomes = new Map<string, { status: string; reason: string | null }>();
@@ -326,6 +361,7 @@ async function main(): Promise<void> {
     runId,
     tenant: TENANT,
     handoffs: tracks.size,
+    escalationDecisions: decisions,
     accepted,
     failedByReason,
     timeToOfferMs: timeToOffer.summary(),

@@ -13,7 +13,7 @@ RUN="${2:-demo}"
 ENV_FILE="var/${RUN}/env.sh"
 SERVICES=(work-item-router handoff-orchestrator agent-gateway)
 # the demo runs the whole product: Agent Assist (suggestion-service, assist-gateway) and the operations API too
-if [[ "${RUN}" == demo ]]; then SERVICES+=(suggestion-service assist-gateway ops-service admin-console); fi
+if [[ "${RUN}" == demo ]]; then SERVICES+=(suggestion-service assist-gateway ops-service admin-console connector-audiohook); fi
 
 port_of() {
   case "$1" in
@@ -24,6 +24,7 @@ port_of() {
     assist-gateway) echo "${ASSIST_PORT:-3105}" ;;
     ops-service) echo "${OPS_PORT:-3106}" ;;
     admin-console) echo "${CONSOLE_PORT:-3107}" ;;
+    connector-audiohook) echo "${AUDIOHOOK_PORT:-3108}" ;;
   esac
 }
 

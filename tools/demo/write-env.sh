@@ -83,4 +83,18 @@ export CONSOLE_OPS_URL="\${OPS_URL}"
 export CONSOLE_URL="http://127.0.0.1:\${CONSOLE_PORT}"
 ENV
 fi
+# The Genesys AudioHook connector (voice → Agent Assist): tools/demo/audiohook-call.ts streams one call into it.
+if ! grep -q AUDIOHOOK_PORT "${FILE}"; then
+  cat >>"${FILE}" <<ENV
+export AUDIOHOOK_PORT=${DEMO_AUDIOHOOK_PORT:-3108}
+ENV
+fi
+# Escalation decisions (seed 003): the orchestrator asks the router for live-agent availability and the suggestion
+# service for retrieval confidence.
+if ! grep -q ESCALATION_ROUTER_URL "${FILE}"; then
+  cat >>"${FILE}" <<ENV
+export ESCALATION_ROUTER_URL="http://127.0.0.1:${RP}"
+export ESCALATION_SUGGESTION_URL="http://127.0.0.1:\${SUGGESTION_PORT:-3104}"
+ENV
+fi
 echo "${FILE}"
