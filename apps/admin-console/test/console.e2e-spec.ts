@@ -21,7 +21,8 @@ describe('admin console (headless Chromium, real services)', () => {
   beforeAll(async () => {
     await fake.start();
     fake.addKey(CONNECT_KEY, CONNECT_SECRET);
-    await h.start();
+    // local webhook receivers in tests: plain http to loopback allowed, as the test world does for other outbound URLs
+    await h.start({ HANDOFF_CALLBACK_ALLOW_HTTP: 'true', HANDOFF_CALLBACK_ALLOW_PRIVATE_NETWORKS: 'true' });
   }, 240_000);
 
   afterAll(async () => {
@@ -306,6 +307,26 @@ describe('admin console (headless Chromium, real services)', () => {
     expect(bh.schedule.timeZone).toBe('Europe/Berlin');
     expect(bh.schedule.weekly).toHaveLength(5);
     expect(bh.schedule.weekly[0]).toEqual({ day: 1, start: '09:00', end: '18:00' });
+
+    // the queue's callback team (orchestrator, Settings › Teams): saved and read back through the API
+    await page.getByLabel('Team time zone').fill('Europe/Berlin');
+    await page.getByLabel('Team e-mail (confirmations)').fill('returns-team@example.com');
+    await page
+      .getByRole('group', { name: 'Callback hours' })
+      .getByRole('button', { name: 'Mon–Fri 09–17' })
+      .click();
+    await page.getByRole('button', { name: 'Save callback settings' }).click();
+    await page.getByText('Callback settings saved').waitFor();
+    const team = await api(
+      `${h.orchestrator.url}/v1/callbacks/teams/${returns.id}`,
+      'GET',
+      undefined,
+      h.headers(),
+    );
+    expect(team.status).toBe(200);
+    expect(team.body.zone).toBe('Europe/Berlin');
+    expect(team.body.agentEmail).toBe('returns-team@example.com');
+    expect(team.body.weeklyHours).toHaveLength(5);
   });
 
   it('Escalation policy: thresholds validated before sending, a keyword rule and a template stored, a form template checked before sending', async () => {
@@ -368,6 +389,21 @@ describe('admin console (headless Chromium, real services)', () => {
     await form.getByRole('button', { name: 'Save template' }).click();
     expect(await fieldError(form, 'Name (slug)')).toMatch(/lower-case/);
     expect(await seriousViolations(page)).toEqual([]);
+    await form.getByLabel(lbl('Name (slug)')).fill('address-change');
+    // corrected, it is stored
+    await form.getByLabel(lbl('Webhook URL (submissions, signed)')).fill('http://127.0.0.1:9/forms');
+    await form.getByRole('button', { name: 'Save template' }).click();
+    const templates = await waitFor(
+      async () => {
+        const r = await api(`${h.orchestrator.url}/v1/forms/templates`, 'GET', undefined, h.headers());
+        const items = (r.body.items ?? []) as { name: string; title: string }[];
+        return items.find((t) => t.name === 'address-change') ?? null;
+      },
+      { what: 'the form template stored', timeoutMs: 30_000 },
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}; the form shows: ${await form.innerText()}`);
+    });
+    expect(templates.title).toBe('Change your address');
   });
 
   it('Handoff report: seeded handoffs as figures, charts and a table; filters validated; CSV export', async () => {

@@ -19,6 +19,8 @@ export const ADMIN_SCOPES = [
   'routing:admin',
   'routing:read',
   'forms:admin',
+  'callbacks:read',
+  'callbacks:write',
   'reports:read',
   'knowledge:read',
   'knowledge:write',
