@@ -2,10 +2,12 @@ import { loadEmbeddingModel, type EmbeddingModel } from '@hub/embeddings';
 import {
   DiscriminantStatistics,
   fitTemperature,
+  LinearDiscriminant,
+  type DiscriminantSnapshot,
   type IntentClassifier,
   type IntentPrediction,
 } from './linear-discriminant';
-import { SoftmaxRegression, type SoftmaxTrainOptions } from './softmax-regression';
+import { SoftmaxRegression, type SoftmaxSnapshot, type SoftmaxTrainOptions } from './softmax-regression';
 
 /**
  * The embedding model of the scope detector: all-MiniLM-L6-v2 ⊕ e5-small-v2 (each vector L2-normalised, then
@@ -91,7 +93,7 @@ export interface ScopeDetectorOptions {
   /** Shrinkage candidates of the discriminant (default {@link DEFAULT_SHRINKAGES}). */
   shrinkages?: number[];
   /** Seeds of `softmax-ensemble` (default 1–5). */
-  ensembleSeeds?: number[];
+  ensembleSeeds?: readonly number[];
   training?: SoftmaxTrainOptions;
 }
 
@@ -104,11 +106,50 @@ export const DEFAULT_SCOPE_CLASSIFIER: NonNullable<ScopeDetectorOptions['classif
 /** The discriminant's shrinkage candidates, chosen among on the held-out examples. */
 export const DEFAULT_SHRINKAGES: readonly number[] = [0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7];
 
+/** The parameters of an intent classifier ({@link classifierSnapshot}). */
+export type ClassifierSnapshot =
+  SoftmaxSnapshot | DiscriminantSnapshot | { kind: 'ensemble'; members: ClassifierSnapshot[] };
+
+/**
+ * Everything a trained {@link ScopeDetector} needs to classify (no training data, no embedding model): the
+ * classifier's parameters, the neighbour index (the examples' vectors, [rows × dims] row-major) and the thresholds.
+ */
+export interface ScopeDetectorSnapshot {
+  /** Embedding model the vectors and the classifier belong to (`EmbeddingModel.id`). */
+  modelId: string;
+  dims: number;
+  neighbours: number;
+  classifier: ClassifierSnapshot;
+  index: Float32Array;
+  thresholdChoice: ThresholdChoice;
+}
+
+/** @throws Error for a classifier this module cannot store. */
+function classifierSnapshot(c: IntentClassifier): ClassifierSnapshot {
+  if (c instanceof SoftmaxRegression || c instanceof LinearDiscriminant) return c.toSnapshot();
+  if (c instanceof AveragedClassifier)
+    return { kind: 'ensemble', members: c.members.map(classifierSnapshot) };
+  throw new Error('this intent classifier cannot be stored');
+}
+
+function classifierFromSnapshot(s: ClassifierSnapshot): IntentClassifier {
+  switch (s.kind) {
+    case 'softmax':
+      return SoftmaxRegression.fromSnapshot(s);
+    case 'discriminant':
+      return LinearDiscriminant.fromSnapshot(s);
+    case 'ensemble':
+      return new AveragedClassifier(s.members.map(classifierFromSnapshot));
+    default:
+      throw new Error(`unknown classifier kind ${(s as { kind: string }).kind}`);
+  }
+}
+
 /** Mean of several classifiers' probabilities (same labels, same order): a variance-reducing ensemble. */
 export class AveragedClassifier implements IntentClassifier {
   readonly labels: readonly string[];
   /** @throws Error when there are no members or their labels differ. */
-  constructor(private readonly members: readonly IntentClassifier[]) {
+  constructor(readonly members: readonly IntentClassifier[]) {
     if (!members.length) throw new Error('an ensemble needs at least one member');
     this.labels = members[0].labels;
     if (members.some((m) => m.labels.join('\u0000') !== this.labels.join('\u0000'))) {
@@ -241,6 +282,37 @@ export class ScopeDetector {
       heldOut: held.length,
       heldOutAccuracy: correct(-Infinity, -Infinity) / held.length,
       heldOutAccuracyWithThreshold: correct(threshold, similarityThreshold) / held.length,
+    });
+  }
+
+  /** What the detector needs to classify, for storing it ({@link fromSnapshot}); arrays are shared, not copied. */
+  toSnapshot(): ScopeDetectorSnapshot {
+    return {
+      modelId: this.model.id,
+      dims: this.dims,
+      neighbours: this.neighbours,
+      classifier: classifierSnapshot(this.classifier),
+      index: this.index,
+      thresholdChoice: this.thresholdChoice,
+    };
+  }
+
+  /**
+   * A detector from a snapshot ({@link toSnapshot}) over `model` (used to embed the turns to classify).
+   * @throws Error when the snapshot belongs to another embedding model or its arrays do not match its dimensions.
+   */
+  static fromSnapshot(model: EmbeddingModel, s: ScopeDetectorSnapshot): ScopeDetector {
+    if (s.modelId !== model.id) {
+      throw new Error(`the stored scope detector is for model ${s.modelId}, not ${model.id}`);
+    }
+    if (s.dims !== model.dimensions || s.index.length % s.dims !== 0) {
+      throw new Error('the stored scope detector does not match the model dimensions');
+    }
+    const classifier = classifierFromSnapshot(s.classifier);
+    return new ScopeDetector(model, classifier, s.index, s.dims, s.neighbours, {
+      ...s.thresholdChoice,
+      heldOutAccuracy: s.thresholdChoice.heldOutAccuracy ?? NaN,
+      heldOutAccuracyWithThreshold: s.thresholdChoice.heldOutAccuracyWithThreshold ?? NaN,
     });
   }
 
