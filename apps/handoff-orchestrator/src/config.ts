@@ -1,4 +1,6 @@
 import { AuthConfigSchema } from '@hub/auth';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import {
   DatabaseConfigSchema,
@@ -159,6 +161,14 @@ const HandoffOrchestratorConfigFields = z.object({
   ESCALATION_PRELOAD_MODELS: bool().default(true),
   /** How long a decision waits for a tenant's scope classifier still being trained, ms (then: signal unavailable). */
   ESCALATION_SCOPE_TRAINING_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /**
+   * Folder of the trained scope detectors, one file per scope hash (ScopeDetectorStore of @hub/escalation): a
+   * start reads a tenant's detector instead of embedding its scope and training again (minutes for a large
+   * scope). Default `~/.cache/engagement-hub/scope-detectors`; empty → keep them in memory only.
+   */
+  ESCALATION_SCOPE_STORE_DIR: z
+    .string()
+    .default(join(homedir(), '.cache', 'engagement-hub', 'scope-detectors')),
   /**
    * Scheduled customer callbacks (docs/callbacks.md): SMTP server of the confirmation / reminder e-mails
    * (`smtp://host:port`, `smtps://user:pass@host:465`; nodemailer URL syntax). Unset → e-mail notifications stay

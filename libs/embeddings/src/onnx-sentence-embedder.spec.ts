@@ -16,15 +16,13 @@ const MARGIN = {
   'all-minilm-l6-v2-q': 0.3,
   'all-minilm-l6-v2': 0.3,
   'e5-small-v2-q': 0.1,
-  'bge-small-en-v1.5-q': 0.1,
 };
 const FLOOR = {
   'all-minilm-l6-v2-q': 0.5,
   'all-minilm-l6-v2': 0.5,
   'e5-small-v2-q': 0.9,
-  'bge-small-en-v1.5-q': 0.6,
 };
-describe.each(['all-minilm-l6-v2-q', 'all-minilm-l6-v2', 'e5-small-v2-q', 'bge-small-en-v1.5-q'] as const)(
+describe.each(['all-minilm-l6-v2-q', 'all-minilm-l6-v2', 'e5-small-v2-q'] as const)(
   'OnnxSentenceEmbedder %s',
   (variant) => {
     let model: OnnxSentenceEmbedder;
@@ -113,21 +111,6 @@ describe('e5-small-v2 "query: " prefix (model card: every input of a symmetric /
   });
 });
 
-describe('bge-small-en-v1.5 [CLS] pooling (model card)', () => {
-  it('takes the [CLS] token vector, not the mean of the tokens', async () => {
-    const cls = await OnnxSentenceEmbedder.loadLocal('bge-small-en-v1.5-q');
-    const mean = await OnnxSentenceEmbedder.loadLocal('bge-small-en-v1.5-q', { pooling: 'mean' });
-    try {
-      const [a] = await cls.embed(['what is my bank balance']);
-      const [b] = await mean.embed(['what is my bank balance']);
-      expect(cosine(a, a)).toBeCloseTo(1, 5);
-      expect(cosine(a, b)).toBeLessThan(0.99);
-    } finally {
-      await Promise.all([cls.close(), mean.close()]);
-    }
-  });
-});
-
 describe('ConcatenatedEmbeddingModel / loadEmbeddingModel', () => {
   let pair: ConcatenatedEmbeddingModel;
   let miniLm: OnnxSentenceEmbedder;
@@ -164,8 +147,7 @@ describe('ConcatenatedEmbeddingModel / loadEmbeddingModel', () => {
     expect(one.id).toBe('all-minilm-l6-v2-q');
     await one.close();
     await expect(loadEmbeddingModel('all-minilm-l6-v2+bert-base')).rejects.toThrow(
-      'unknown embedding model "bert-base"; known: all-minilm-l6-v2, all-minilm-l6-v2-q, e5-small-v2-q, ' +
-        'bge-small-en-v1.5-q',
+      'unknown embedding model "bert-base"; known: all-minilm-l6-v2, all-minilm-l6-v2-q, e5-small-v2-q',
     );
   });
 

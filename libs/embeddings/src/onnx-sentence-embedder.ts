@@ -9,10 +9,7 @@ import { l2Normalize, type EmbeddingModel } from './embedding-model';
 export type MiniLmVariant = 'all-minilm-l6-v2-q' | 'all-minilm-l6-v2';
 
 /** Every model `tools/models/fetch-models.sh` installs, by folder name under {@link defaultModelsDir}. */
-export type LocalModelName = MiniLmVariant | 'e5-small-v2-q' | 'bge-small-en-v1.5-q';
-
-/** How token vectors become the sentence vector: their mean over the attention mask, or the [CLS] token's. */
-export type Pooling = 'mean' | 'cls';
+export type LocalModelName = MiniLmVariant | 'e5-small-v2-q';
 
 /** How a local model is run: what its model card prescribes. */
 export interface LocalModelRecipe {
@@ -22,8 +19,6 @@ export interface LocalModelRecipe {
   batchSize: number;
   /** Word pieces per text including [CLS]/[SEP] (the model's training length). */
   maxTokens: number;
-  /** Pooling of the model card (default `mean`). */
-  pooling?: Pooling;
 }
 
 /**
@@ -32,14 +27,11 @@ export interface LocalModelRecipe {
  * e5-small-v2 (intfloat, MIT; int8 ONNX export of Xenova/e5-small-v2 in the LangChain4j jar): its model card asks
  * for the `"query: "` prefix on every input for symmetric tasks and when the embeddings are used as features
  * (linear probing, clustering) — the scope classifier's use — with average pooling and normalisation; 512 positions.
- * bge-small-en-v1.5 (BAAI, MIT; int8 ONNX export of Xenova/bge-small-en-v1.5 in the LangChain4j jar): its model
- * card pools the [CLS] token and normalises; the query instruction is only for short-query retrieval, so none here.
  */
 export const LOCAL_MODELS: Readonly<Record<LocalModelName, LocalModelRecipe>> = {
   'all-minilm-l6-v2': { prefix: '', batchSize: 32, maxTokens: 256 },
   'all-minilm-l6-v2-q': { prefix: '', batchSize: 1, maxTokens: 256 },
   'e5-small-v2-q': { prefix: 'query: ', batchSize: 1, maxTokens: 512 },
-  'bge-small-en-v1.5-q': { prefix: '', batchSize: 1, maxTokens: 512, pooling: 'cls' },
 };
 
 /** True when `name` is one of {@link LOCAL_MODELS}. */
@@ -61,8 +53,6 @@ export interface OnnxSentenceEmbedderOptions {
   threads?: number;
   /** Text prepended to every input before tokenizing (default none; e5 models need `"query: "`). */
   prefix?: string;
-  /** Sentence pooling (default `mean`; BGE models pool the [CLS] token). */
-  pooling?: Pooling;
 }
 
 /** Folder where `tools/models/fetch-models.sh` puts models: `$HUB_MODELS_DIR`, else `~/.cache/engagement-hub/models`. */
@@ -95,7 +85,6 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
     private readonly batchSize: number,
     private readonly maxTokens: number,
     private readonly prefix: string,
-    private readonly pooling: Pooling,
   ) {
     this.dimensions = dimensions;
   }
@@ -126,7 +115,6 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
       Math.max(1, options.batchSize ?? 32),
       Math.max(2, options.maxTokens ?? 256),
       options.prefix ?? '',
-      options.pooling ?? 'mean',
     );
     const [probe] = await embedder.embedBatch(['dimension probe']);
     (embedder as { dimensions: number }).dimensions = probe.length;
@@ -218,7 +206,7 @@ export class OnnxSentenceEmbedder implements EmbeddingModel {
     const vectors: Float32Array[] = [];
     for (let i = 0; i < batch; i++) {
       const v = new Float32Array(dim);
-      const n = this.pooling === 'cls' ? 1 : encoded[i].length;
+      const n = encoded[i].length;
       for (let j = 0; j < n; j++) {
         const base = (i * len + j) * dim;
         for (let d = 0; d < dim; d++) v[d] += data[base + d];

@@ -5,3 +5,4 @@ export * from './detectors/scope-detector';
 export * from './detectors/softmax-regression';
 export * from './eval/metrics';
 export * from './rules/rules';
+export * from './detectors/scope-detector-store';

@@ -1,11 +1,12 @@
 /**
  * @jest-environment ../../../libs/embeddings/test/onnx-jest-environment.js
  */
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConcatenatedEmbeddingModel, cosine, defaultModelsDir } from '@hub/embeddings';
-import { SCOPE_EMBEDDING_MODEL } from '@hub/escalation';
+import { SCOPE_EMBEDDING_MODEL, ScopeDetectorStore } from '@hub/escalation';
+import { EscalationConfigSchema } from './escalation-config';
 import { EscalationModels } from './escalation-models';
 
 // Real models (tools/models/fetch-models.sh, run by `npm test`).
@@ -75,6 +76,46 @@ describe('EscalationModels start-up', () => {
       Array.from(expected).forEach((x, d) => expect(scopeVector[d]).toBeCloseTo(x, 6));
     } finally {
       await models.onModuleDestroy();
+    }
+  });
+});
+
+describe('EscalationModels scope detector store (ESCALATION_SCOPE_STORE_DIR)', () => {
+  it('writes the trained detector per scope hash; a restarted service reads it instead of training', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scope-store-'));
+    const examples = readFileSync(
+      join(__dirname, '../../../../libs/escalation/test/fixtures/oos-scope.jsonl'),
+      'utf8',
+    )
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { text: string; intent: string });
+    const config = EscalationConfigSchema.parse({ scope: { examples } });
+    const options = { model: 'all-minilm-l6-v2', scopeTrainingWaitMs: 600_000, scopeStoreDir: dir } as const;
+    const first = new EscalationModels(options);
+    const second = new EscalationModels(options);
+    try {
+      const trained = await first.scopeDetector('t1', 1, config);
+      const files = readdirSync(dir).filter((f) => f.endsWith('.scope-detector'));
+      expect(files).toEqual([
+        `${ScopeDetectorStore.key(SCOPE_EMBEDDING_MODEL, examples, { rejectRate: undefined, similarityRejectRate: undefined })}.scope-detector`,
+      ]);
+      // the second instance (a restart) must not embed the scope: count the texts its models embed
+      const scope = await second.scopeModel();
+      let embedded = 0;
+      for (const part of scope.parts) {
+        const embed = part.embed.bind(part);
+        part.embed = (texts: string[]) => ((embedded += texts.length), embed(texts));
+      }
+      const stored = await second.scopeDetector('t1', 1, config);
+      expect(embedded).toBe(0);
+      expect(stored?.thresholdChoice).toEqual(trained?.thresholdChoice);
+      const turn = 'how do i reset my pin number';
+      expect(await stored?.classify(turn)).toEqual(await trained?.classify(turn));
+    } finally {
+      await first.onModuleDestroy();
+      await second.onModuleDestroy();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

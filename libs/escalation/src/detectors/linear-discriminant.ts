@@ -122,12 +122,48 @@ export class DiscriminantStatistics {
   }
 }
 
+/** The parameters of a {@link LinearDiscriminant}. */
+export interface DiscriminantSnapshot {
+  kind: 'discriminant';
+  labels: string[];
+  dims: number;
+  temperature: number;
+  shrinkage: number;
+  /** [labels × dims], row-major. */
+  weights: Float64Array;
+  bias: Float64Array;
+}
+
 /**
  * A linear discriminant classifier (Fisher/Gaussian LDA with a shared, shrunk covariance; Hastie, Tibshirani &
  * Friedman, *The Elements of Statistical Learning*, §4.3): closed-form, so the same data always give the same
  * weights (no seed, no iteration count). Built by {@link DiscriminantStatistics.solve}.
  */
 export class LinearDiscriminant implements IntentClassifier {
+  /** The trained parameters (shared, not copied), as stored by the scope head cache. */
+  toSnapshot(): DiscriminantSnapshot {
+    return {
+      kind: 'discriminant',
+      labels: [...this.labels],
+      dims: this.dims,
+      temperature: this.temperature,
+      shrinkage: this.shrinkage,
+      weights: this.weights,
+      bias: this.bias,
+    };
+  }
+
+  /**
+   * The classifier of a snapshot ({@link toSnapshot}).
+   * @throws Error when the arrays' lengths do not match the labels and dimensions.
+   */
+  static fromSnapshot(s: DiscriminantSnapshot): LinearDiscriminant {
+    if (s.weights.length !== s.labels.length * s.dims || s.bias.length !== s.labels.length) {
+      throw new Error('discriminant snapshot: weights or bias do not match labels × dims');
+    }
+    return new LinearDiscriminant(s.labels, s.weights, s.bias, s.dims, s.temperature, s.shrinkage);
+  }
+
   constructor(
     readonly labels: readonly string[],
     private readonly weights: Float64Array,

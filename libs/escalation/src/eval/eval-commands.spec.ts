@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -107,6 +107,8 @@ describe('npm run eval:oos', () => {
       join(fixtures, 'oos-data.jsonl'),
       '--predictions',
       predictions,
+      '--classifier',
+      'softmax',
       '--also-seeds',
       '2',
     ]);
@@ -168,6 +170,42 @@ describe('npm run eval:oos', () => {
     const bad = await command('eval-oos.ts', [...args.slice(0, 4), '--classifier', 'svm']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--classifier: unknown classifier svm');
+  }, 300_000);
+
+  it('trains the default five-seed ensemble once: a second run with --store reads it, same figures', async () => {
+    const store = join(dir, 'store');
+    const args = ['--scope', join(fixtures, 'oos-scope.jsonl'), '--data', join(fixtures, 'oos-data.jsonl')];
+    const first = await command('eval-oos.ts', [...args, '--store', store]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(
+      'softmax-ensemble classifier over all-minilm-l6-v2+e5-small-v2-q embeddings',
+    );
+    expect(first.stdout).toContain('chosen by: mean of 5 softmax regressions (seeds 1,2,3,4,5)');
+    expect(first.stdout).toMatch(
+      /time: detector trained, stored in \S+\.scope-detector, \d+\.\d s \(CPU \d+\.\d s, load average/,
+    );
+    const files = readdirSync(store).filter((f) => /^[0-9a-f]{64}\.scope-detector$/.test(f));
+    expect(files).toHaveLength(1);
+    const second = await command('eval-oos.ts', [...args, '--store', store]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`time: detector read from ${join(store, files[0])}`);
+    for (const name of [
+      'threshold',
+      'similarity_threshold',
+      'in_scope_accuracy',
+      'oos_recall',
+      'oos_precision',
+    ]) {
+      expect(printed(second.stdout, name)).toBe(printed(first.stdout, name));
+    }
+    // other ensemble members: another detector (another file)
+    const other = await command('eval-oos.ts', [...args, '--store', store, '--ensemble-seeds', '6,7']);
+    expect(other.code).toBe(0);
+    expect(other.stdout).toContain('mean of 2 softmax regressions (seeds 6,7)');
+    expect(readdirSync(store).filter((f) => f.endsWith('.scope-detector'))).toHaveLength(2);
+    const seeds = await command('eval-oos.ts', [...args, '--also-seeds', '2']);
+    expect(seeds.code).toBe(2);
+    expect(seeds.stderr).toContain('--also-seeds: the ensemble trains its own seeds');
   }, 300_000);
 
   it('exits 2 when an in-scope line has no intent', async () => {

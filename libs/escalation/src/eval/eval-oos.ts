@@ -7,10 +7,13 @@
  * Options: --reject-rate R (default 0.005) · --similarity-reject-rate R (default 0.005) · --hold-out-every N (default 10) · --threshold T (fixed instead)
  * · --seed N (shuffling seed of the classifier's training, default 1) · --also-seeds N,M,… (after the main run,
  * train again with each seed on the same embeddings and print one line of figures per seed: how much they move)
- * · --model NAME (default {@link SCOPE_EMBEDDING_MODEL}, all-MiniLM-L6-v2 ⊕ e5-small-v2; any `loadEmbeddingModel` name,
+ * · --classifier softmax|softmax-ensemble|discriminant · --ensemble-seeds N,M,… (members of softmax-ensemble, default 1–5)
+ * · --store DIR (read the trained detector of this scope + options from DIR, else train and write it there:
+ * {@link ScopeDetectorStore}) · --model NAME (default {@link SCOPE_EMBEDDING_MODEL}, all-MiniLM-L6-v2 ⊕ e5-small-v2; any `loadEmbeddingModel` name,
  * e.g. `all-minilm-l6-v2` alone for comparison) · --embedding-cache P (keep the vectors in the file `P.<model id>` across runs, e.g. under /tmp) · --predictions PATH · --json PATH. Exit 2 on bad input.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
@@ -24,8 +27,10 @@ import {
   DEFAULT_SCOPE_CLASSIFIER,
   SCOPE_EMBEDDING_MODEL,
   ScopeDetector,
+  type ScopeDetectorOptions,
   type ScopeSignal,
 } from '../detectors/scope-detector';
+import { ScopeDetectorStore } from '../detectors/scope-detector-store';
 import { fmt, oosMetrics } from './metrics';
 import { EvalInputError, readJsonl } from './read-jsonl';
 
@@ -61,6 +66,8 @@ async function main(): Promise<void> {
       'embedding-cache': { type: 'string' },
       classifier: { type: 'string', default: DEFAULT_SCOPE_CLASSIFIER },
       shrinkages: { type: 'string' },
+      'ensemble-seeds': { type: 'string' },
+      store: { type: 'string' },
     },
   });
   if (!values.scope) throw new EvalInputError('--scope <jsonl> is required');
@@ -83,13 +90,28 @@ async function main(): Promise<void> {
       if (!(x > 0 && x <= 1)) throw new EvalInputError(`--shrinkages: ${x} is not in (0, 1]`);
       return true;
     });
+  const ensembleSeeds = values['ensemble-seeds']
+    ?.split(',')
+    .filter((x) => x.trim())
+    .map((x) => number('ensemble-seeds', x) as number);
+  if (ensembleSeeds && !ensembleSeeds.length) throw new EvalInputError('--ensemble-seeds: no seed given');
+  if (ensembleSeeds && classifier !== 'softmax-ensemble') {
+    throw new EvalInputError('--ensemble-seeds: only with --classifier softmax-ensemble');
+  }
   const scope = readJsonl(values.scope, ScopeLine);
   const data = readJsonl(values.data, DataLine);
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const cpuAtStart = (cpu0.user + cpu0.system) / 1e6;
   const alsoSeeds = (values['also-seeds'] ?? '')
     .split(',')
     .filter((x) => x.trim())
     .map((x) => number('also-seeds', x) as number);
+  if (alsoSeeds.length && classifier === 'softmax-ensemble') {
+    throw new EvalInputError(
+      '--also-seeds: the ensemble trains its own seeds; run again with another --ensemble-seeds set instead',
+    );
+  }
   const loaded = await loadEmbeddingModel(values.model);
   const cachePath = values['embedding-cache'];
   // memoized per encoder, so a cache file serves every combination of the models it holds
@@ -98,16 +120,25 @@ async function main(): Promise<void> {
     loaded instanceof ConcatenatedEmbeddingModel
       ? new ConcatenatedEmbeddingModel(loaded.parts.map(memo))
       : memo(loaded);
-  const train = (seed: number | undefined) =>
-    ScopeDetector.train(model, scope, {
-      rejectRate: number('reject-rate', values['reject-rate']),
-      similarityRejectRate: number('similarity-reject-rate', values['similarity-reject-rate']),
-      holdOutEvery: number('hold-out-every', values['hold-out-every']),
-      threshold: number('threshold', values.threshold),
-      training: seed === undefined ? undefined : { seed },
-      classifier,
-      shrinkages,
-    });
+  const options = (seed: number | undefined): ScopeDetectorOptions => ({
+    rejectRate: number('reject-rate', values['reject-rate']),
+    similarityRejectRate: number('similarity-reject-rate', values['similarity-reject-rate']),
+    holdOutEvery: number('hold-out-every', values['hold-out-every']),
+    threshold: number('threshold', values.threshold),
+    training: seed === undefined ? undefined : { seed },
+    classifier,
+    shrinkages,
+    ensembleSeeds,
+  });
+  const store = values.store ? new ScopeDetectorStore(values.store) : undefined;
+  let source = 'trained';
+  const train = async (seed: number | undefined) => {
+    if (!store) return ScopeDetector.train(model, scope, options(seed));
+    const r = await store.trainOrLoad(model, scope, options(seed));
+    source =
+      r.source === 'stored' ? `read from ${store.path(r.key)}` : `trained, stored in ${store.path(r.key)}`;
+    return r.detector;
+  };
   const measure = (preds: ScopeSignal[]) =>
     oosMetrics(
       data.map((d, i) => ({
@@ -119,6 +150,7 @@ async function main(): Promise<void> {
     );
   const detector = await train(number('seed', values.seed));
   const trained = performance.now();
+  const cpuTrained = process.cpuUsage();
   const preds = await detector.classifyAll(data.map((d) => d.text));
   const m = measure(preds);
   const t = detector.thresholdChoice;
@@ -144,7 +176,9 @@ async function main(): Promise<void> {
     `memory: rss ${rss.toFixed(0)} MiB after classification (models + ${scope.length} indexed examples)`,
   );
   console.log(
-    `time: training ${((trained - started) / 1000).toFixed(1)} s, ` +
+    `time: ${source === 'trained' ? 'training' : `detector ${source},`} ${((trained - started) / 1000).toFixed(1)} s ` +
+      `(CPU ${((cpuTrained.user + cpuTrained.system) / 1e6 - cpuAtStart).toFixed(1)} s, load average ` +
+      `${loadavg()[0].toFixed(1)}), ` +
       `classification ${((performance.now() - trained) / data.length).toFixed(2)} ms per line`,
   );
   for (const seed of alsoSeeds) {
