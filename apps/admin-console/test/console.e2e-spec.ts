@@ -327,6 +327,49 @@ describe('admin console (headless Chromium, real services)', () => {
     expect(team.body.zone).toBe('Europe/Berlin');
     expect(team.body.agentEmail).toBe('returns-team@example.com');
     expect(team.body.weeklyHours).toHaveLength(5);
+    expect(team.body.members).toEqual([]);
+
+    // a date override set through the API (not edited on this page) survives the console's next save
+    const override = { date: '2031-12-24', closed: true };
+    const withOverride = await api(
+      `${h.orchestrator.url}/v1/callbacks/teams/${returns.id}`,
+      'PUT',
+      { ...team.body, queueId: undefined, overrides: [override] },
+      h.headers(),
+    );
+    expect(withOverride.status).toBe(200);
+    await page.reload();
+    await page.getByRole('tab', { name: 'Hours and callbacks' }).click();
+    await pick(page, 'Queue', 'Returns');
+    // members: the queue's agent joins the team with an e-mail of her own, checked before sending
+    await pick(page, 'Add member', 'Ada Lovelace');
+    const member = page.getByTestId('callback-member');
+    await member.waitFor();
+    await page.getByLabel('E-mail of Ada Lovelace').fill('ada@');
+    await page.getByRole('button', { name: 'Save callback settings' }).click();
+    expect(await fieldError(page, 'E-mail of Ada Lovelace')).toMatch(/e-mail/i);
+    await page.getByLabel('E-mail of Ada Lovelace').fill('ada@example.com');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Save callback settings' }).click();
+    await page.getByText('Callback settings saved').waitFor();
+    const withMember = (
+      await api(`${h.orchestrator.url}/v1/callbacks/teams/${returns.id}`, 'GET', undefined, h.headers())
+    ).body;
+    expect(withMember.members).toEqual([{ agentId: 'agent-ada', email: 'ada@example.com' }]);
+    expect(withMember.overrides).toEqual([expect.objectContaining(override)]);
+    expect(withMember.agentEmail).toBe('returns-team@example.com');
+    await screenshot(page, 'callback-team');
+    // and leaves it again
+    await page.getByRole('button', { name: 'Remove Ada Lovelace from the callback team' }).click();
+    await page.getByRole('button', { name: 'Save callback settings' }).click();
+    await waitFor(
+      async () =>
+        (
+          (await api(`${h.orchestrator.url}/v1/callbacks/teams/${returns.id}`, 'GET', undefined, h.headers()))
+            .body.members as unknown[]
+        ).length === 0,
+      { what: 'the member removed' },
+    );
   });
 
   it('Escalation policy: thresholds validated before sending, a keyword rule and a template stored, a form template checked before sending', async () => {

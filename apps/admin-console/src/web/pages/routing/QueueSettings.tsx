@@ -5,6 +5,7 @@ import {
   Card,
   Group,
   NumberInput,
+  Select,
   SimpleGrid,
   Stack,
   Text,
@@ -16,7 +17,7 @@ import { useApi } from '../../api/use-api';
 import { FormError } from '../../components/FormError';
 import { ErrorState, Loading } from '../../components/states';
 import { BusinessHoursFormSchema, CallbackTeamFormSchema } from './schemas';
-import type { Queue, WeeklyInterval } from './types';
+import type { Agent, Queue, WeeklyInterval } from './types';
 import { WeeklyEditor } from './WeeklyEditor';
 
 interface BusinessHoursView {
@@ -38,6 +39,14 @@ interface CallbackTeam {
   queueSlaMin: number;
   agentEmail: string | null;
   calendarIntegrationId: string | null;
+  /** Agents who take the team's callbacks (each booking goes to one free member); empty = team-level bookings. */
+  members: CallbackMember[];
+  /** Fields this page does not edit (overrides, holidays, buffer, durations) are kept as the API returned them. */
+  [kept: string]: unknown;
+}
+interface CallbackMember {
+  agentId: string;
+  email: string | null;
 }
 
 const notFoundIsNull = async <T,>(p: Promise<T>): Promise<T | null> => {
@@ -145,7 +154,88 @@ function BusinessHours({ queue }: { queue: Queue }) {
   );
 }
 
-function CallbackTeamSettings({ queue }: { queue: Queue }) {
+/**
+ * The callback team's members: agents of the queue who take callbacks, each with an optional e-mail of their own
+ * for confirmations and reminders (else the team's). Row fields are named `members.<i>.email` so the API's field
+ * errors land next to them.
+ */
+function CallbackMembers({
+  members,
+  agents,
+  errors,
+  onChange,
+}: {
+  members: CallbackMember[];
+  agents: Agent[];
+  errors: Record<string, string>;
+  onChange: (members: CallbackMember[]) => void;
+}) {
+  const name = new Map(agents.map((a) => [a.id, a.displayName]));
+  const candidates = agents.filter((a) => !members.some((m) => m.agentId === a.id));
+  const label = (id: string) => name.get(id) ?? id;
+  return (
+    <Stack gap="xs" role="group" aria-label="Callback team members">
+      <Text size="sm" fw={500}>
+        Members
+      </Text>
+      {members.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No members: bookings are made for the team, one at a time.
+        </Text>
+      ) : (
+        members.map((m, i) => (
+          <Group key={m.agentId} align="flex-end" data-testid="callback-member">
+            <Text size="sm" w={200}>
+              {label(m.agentId)}
+              {!name.has(m.agentId) && (
+                <Text span size="xs" c="dimmed">
+                  {' '}
+                  (not an agent of this queue)
+                </Text>
+              )}
+            </Text>
+            <TextInput
+              label={`E-mail of ${label(m.agentId)}`}
+              name={`members.${i}.email`}
+              description="Empty: the team e-mail"
+              value={m.email ?? ''}
+              onChange={(e) =>
+                onChange(
+                  members.map((x, j) => (j === i ? { ...x, email: e.currentTarget.value || null } : x)),
+                )
+              }
+              error={errors[`members.${i}.email`] ?? errors[`members.${i}.agentId`]}
+            />
+            <Button
+              variant="subtle"
+              color="red"
+              c="red.9"
+              aria-label={`Remove ${label(m.agentId)} from the callback team`}
+              onClick={() => onChange(members.filter((_, j) => j !== i))}
+            >
+              Remove
+            </Button>
+          </Group>
+        ))
+      )}
+      <Select
+        label="Add member"
+        name="addMember"
+        placeholder={
+          candidates.length ? 'Pick an agent of this queue' : 'Every agent of this queue is a member'
+        }
+        data={candidates.map((a) => ({ value: a.id, label: a.displayName }))}
+        value={null}
+        disabled={candidates.length === 0}
+        onChange={(id) => id && onChange([...members, { agentId: id, email: null }])}
+        maw={360}
+        error={errors['members']}
+      />
+    </Stack>
+  );
+}
+
+function CallbackTeamSettings({ queue, agents }: { queue: Queue; agents: Agent[] }) {
   const view = useApi(
     () => notFoundIsNull(api.get<CallbackTeam>('orchestrator', `/v1/callbacks/teams/${queue.id}`)),
     [queue.id],
@@ -168,6 +258,7 @@ function CallbackTeamSettings({ queue }: { queue: Queue }) {
       queueSlaMin: 60,
       agentEmail: null,
       calendarIntegrationId: null,
+      members: [],
     };
   const set = (p: Partial<CallbackTeam>) => {
     setSaved(false);
@@ -179,7 +270,9 @@ function CallbackTeamSettings({ queue }: { queue: Queue }) {
     setErrors({});
     setBusy(true);
     try {
-      await api.put('orchestrator', `/v1/callbacks/teams/${queue.id}`, parsed.data);
+      // PUT replaces the team: what this page does not edit is sent back as it was read
+      const { queueId: _id, ...kept }: Partial<CallbackTeam> = view.data ?? {};
+      await api.put('orchestrator', `/v1/callbacks/teams/${queue.id}`, { ...kept, ...parsed.data });
       setSaved(true);
       setDraft(null);
       view.reload();
@@ -254,6 +347,12 @@ function CallbackTeamSettings({ queue }: { queue: Queue }) {
         onChange={(weeklyHours) => set({ weeklyHours })}
         errors={errors}
       />
+      <CallbackMembers
+        members={d.members}
+        agents={agents}
+        errors={errors}
+        onChange={(members) => set({ members })}
+      />
       {errors['weeklyHours'] && (
         <Text c="red.9" size="sm" role="alert">
           {errors['weeklyHours']}
@@ -269,7 +368,8 @@ function CallbackTeamSettings({ queue }: { queue: Queue }) {
           'agentEmail',
           'calendarIntegrationId',
           'weeklyHours',
-          ...Object.keys(errors).filter((k) => k.startsWith('weeklyHours.')),
+          'members',
+          ...Object.keys(errors).filter((k) => k.startsWith('weeklyHours.') || k.startsWith('members.')),
         ]}
       />
       <Group>
@@ -286,13 +386,13 @@ function CallbackTeamSettings({ queue }: { queue: Queue }) {
   );
 }
 
-/** A queue's business hours (router) and callback team (orchestrator, Settings › Teams). */
-export function QueueSettings({ queue }: { queue: Queue }) {
+/** A queue's business hours (router) and callback team with its members (orchestrator, Settings › Teams). */
+export function QueueSettings({ queue, agents }: { queue: Queue; agents: Agent[] }) {
   return (
     <Card withBorder radius="md" component="section" aria-label={`Settings of ${queue.name}`}>
       <Stack gap="lg">
         <BusinessHours key={`bh-${queue.id}`} queue={queue} />
-        <CallbackTeamSettings key={`cb-${queue.id}`} queue={queue} />
+        <CallbackTeamSettings key={`cb-${queue.id}`} queue={queue} agents={agents} />
       </Stack>
     </Card>
   );

@@ -226,7 +226,13 @@ export default function RoutingPage() {
                 placeholder="Pick a queue"
                 maw={360}
               />
-              {selected && <QueueSettings key={selected.id} queue={selected} />}
+              {selected && (
+                <QueueSettings
+                  key={selected.id}
+                  queue={selected}
+                  agents={(agents.data ?? []).filter((a) => a.queueIds.includes(selected.id))}
+                />
+              )}
             </>
           )}
         </Stack>

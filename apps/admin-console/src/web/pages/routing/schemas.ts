@@ -61,4 +61,7 @@ export const CallbackTeamFormSchema = z.object({
   queueSlaMin: z.number().int().min(5).max(10080),
   agentEmail: z.email().nullable(),
   calendarIntegrationId: z.uuid().nullable(),
+  members: z
+    .array(z.object({ agentId: z.string().min(1), email: z.email('Not an e-mail address').nullable() }))
+    .max(500),
 });
