@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { newEnvelope, type ConversationMessage, type TopicEvent } from '@hub/contracts';
 import { HubProducer, TopicNamer } from '@hub/messaging';
-import { loadScripts, type ConversationScript } from './lib/conversations';
+import { loadBotSessions, loadScripts, type ConversationScript } from './lib/conversations';
 import {
   createDemoApiKey,
   mintToken,
@@ -78,6 +78,14 @@ const SIM_AGENTS: (AgentSpec & { behaviour: Behaviour })[] = [
     capacityChat: 2,
     behaviour: 'quick',
   },
+];
+/** How the replayed customers ask for a person at the end of their bot conversation. */
+const ASKS_FOR_A_HUMAN = [
+  'Can I talk to a real person, please?',
+  "I'd like to speak to an agent.",
+  'Please connect me with someone from your team.',
+  'Is there a human I can chat with?',
+  'Let me talk to a representative.',
 ];
 const HUMAN = { id: 'you', displayName: 'You (Agent Desktop)', queues: QUEUES, capacityChat: 2 };
 
@@ -262,25 +270,16 @@ async function main(): Promise<void> {
   );
   const started = Date.now();
   const decisions = { escalated: 0, notEscalated: 0, failed: 0, lastError: '' };
-  for (const script of scripts) {
-    const t: Track = {
-      script,
-      conversationId: `${script.key}-${runId}`,
-      sentAt: 0,
-      transferred: false,
-      done: false,
-    };
-    tracks.set(t.conversationId, t);
-    // the bot asks the escalation policy first (seed 003): the decision's reasons, detected intent and paths go
-    // into the handoff report; the handoff follows it (`decisionId`) like a bot's transfer_to_human
-    const decision = await tenantJson<{ decisionId: string; escalate: boolean }>(
+  /** The bot asks the escalation policy first (seed 003): reasons, detected intent and paths go into the report. */
+  const decide = (conversationId: string, script: ConversationScript) =>
+    tenantJson<{ decisionId: string; escalate: boolean; reasons: { signal: string }[] }>(
       env.ORCHESTRATOR_URL,
       'POST',
       '/v1/escalation/decisions',
       TENANT,
       {
-        conversationId: t.conversationId,
-        botSessionId: `bot-${t.conversationId}`,
+        conversationId,
+        botSessionId: `bot-${conversationId}`,
         channel: 'web',
         transcript: script.transcript,
         ...(script.intent ? { intent: script.intent } : {}),
@@ -289,7 +288,11 @@ async function main(): Promise<void> {
       },
       [200, 201],
     ).then(
-      (r) => r.body,
+      (r) => {
+        if (r.body.escalate) decisions.escalated += 1;
+        else decisions.notEscalated += 1;
+        return r.body;
+      },
       (e: Error) => {
         // the replay goes on without the decision (the handoff is what it demonstrates); counted and shown
         decisions.failed += 1;
@@ -297,33 +300,87 @@ async function main(): Promise<void> {
         return null;
       },
     );
-    if (decision?.escalate) decisions.escalated += 1;
-    else if (decision) decisions.notEscalated += 1;
-    t.sentAt = performance.now();
+  /** Hands a conversation to a human like a bot's transfer_to_human (following the decision, when there is one). */
+  const handOff = (
+    script: ConversationScript,
+    conversationId: string,
+    decisionId: string | null,
+    reason: string,
+  ) => {
+    const t: Track = { script, conversationId, sentAt: performance.now(), transferred: false, done: false };
+    tracks.set(conversationId, t);
     requestHandoff(env, TENANT, {
-      ...(decision ? { decisionId: decision.decisionId } : {}),
+      ...(decisionId ? { decisionId } : {}),
       integrationId,
-      botSessionId: `bot-${t.conversationId}`,
-      conversationId: t.conversationId,
+      botSessionId: `bot-${conversationId}`,
+      conversationId,
       channel: 'web',
       routing: { queue: script.queue },
       transcript: script.transcript,
       ...(script.intent ? { intent: script.intent } : {}),
-      escalationReason: 'customer asked for a human',
+      escalationReason: reason,
       attributes: script.attributes,
       contact: script.contact,
       timeoutSeconds: HANDOFF_TIMEOUT_S,
-      idempotencyKey: t.conversationId,
+      idempotencyKey: conversationId,
     }).then(
       (r) => (t.handoffId = r.id),
       (e: Error) => (t.error = e.message),
     );
+  };
+
+  // Meanwhile the bot serves other customers itself: each conversation is put to the policy; the bot answers
+  // where it sees no reason to step aside and hands off the rest with the policy's reasons.
+  const botSessions = loadBotSessions();
+  const selfService = { answeredByBot: 0, handedOff: 0 };
+  const botDone = (async () => {
+    for (const script of botSessions) {
+      const conversationId = `${script.key}-${runId}`;
+      const decision = await decide(conversationId, script);
+      if (decision?.escalate) {
+        selfService.handedOff += 1;
+        handOff(
+          script,
+          conversationId,
+          decision.decisionId,
+          `escalation policy: ${decision.reasons.map((r) => r.signal).join(', ') || 'escalate'}`,
+        );
+      } else selfService.answeredByBot += 1;
+      await sleep(HANDOFF_INTERVAL_MS / 3);
+    }
+  })();
+
+  for (const [i, replayed] of scripts.entries()) {
+    const conversationId = `${replayed.key}-${runId}`;
+    // these customers end their bot conversation by asking for a person (the policy's "asks for a human" signal)
+    const script: ConversationScript = {
+      ...replayed,
+      transcript: [
+        ...replayed.transcript,
+        {
+          role: 'user',
+          text: ASKS_FOR_A_HUMAN[i % ASKS_FOR_A_HUMAN.length]!,
+          timestamp: new Date().toISOString(),
+        },
+      ],
+    };
+    const decision = await decide(conversationId, script);
+    handOff(script, conversationId, decision?.decisionId ?? null, 'customer asked for a human');
     await sleep(HANDOFF_INTERVAL_MS);
   }
+  await botDone;
+  // the bot reports its conversation totals: the denominator of the report's handoff rate
+  const botConversations = scripts.length + botSessions.length;
+  await tenantJson(env.ORCHESTRATOR_URL, 'POST', '/v1/escalation/conversation-totals', TENANT, {
+    source: 'demo-bot',
+    days: [{ day: new Date().toISOString().slice(0, 10), conversations: botConversations }],
+  });
 
   log(
-    `▶ escalation decisions before the handoffs: ${decisions.escalated} escalate, ${decisions.notEscalated} would not have` +
-      ` (the customer asked for a human anyway)${decisions.failed ? `, ${decisions.failed} failed: ${decisions.lastError}` : ''}`,
+    `▶ escalation decisions: ${decisions.escalated} escalate, ${decisions.notEscalated} do not` +
+      `${decisions.failed ? `, ${decisions.failed} failed: ${decisions.lastError}` : ''}; the bot answered ` +
+      `${selfService.answeredByBot} of its ${botSessions.length} other conversations itself and handed off ` +
+      `${selfService.handedOff}; ${scripts.length} customers asked for a human; ${botConversations} bot conversations reported`,
   );
 
   // Wait until every handoff is final (accepted and wrapped up, or failed) or the deadline passes.
@@ -362,6 +419,8 @@ async function main(): Promise<void> {
     tenant: TENANT,
     handoffs: tracks.size,
     escalationDecisions: decisions,
+    botConversations,
+    selfService,
     accepted,
     failedByReason,
     timeToOfferMs: timeToOffer.summary(),
@@ -379,7 +438,9 @@ async function main(): Promise<void> {
 
   log('');
   log('══════════════════════ demo summary ══════════════════════');
-  log(`handoffs                 ${summary.handoffs}`);
+  log(
+    `handoffs                 ${summary.handoffs} of ${botConversations} bot conversations (handoff rate ${((100 * summary.handoffs) / botConversations).toFixed(1)} %)`,
+  );
   log(`accepted                 ${summary.accepted}`);
   log(
     `failed by reason         ${Object.keys(failedByReason).length ? JSON.stringify(failedByReason) : 'none'}`,

@@ -326,6 +326,29 @@ describe('POST /v1/escalation/decisions (real model, real suggestion service, re
     });
   });
 
+  it('a platform admin acting for the tenant (X-Tenant-Id) gets the same signals and availability', async () => {
+    // the orchestrator forwards the caller's tenant with its credential: a platform-admin key names the tenant
+    // only by the header, so without it the router and the suggestion service would refuse (400)
+    const res = await http(svc.url, 'POST', '/v1/escalation/decisions', {
+      admin: true,
+      headers: { 'x-tenant-id': A },
+      body: {
+        conversationId: `conv-${randomUUID().slice(0, 8)}`,
+        transcript: [turn('how do i reset my router password? I want to speak to a human agent')],
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.unavailableSignals).toEqual([]);
+    expect(res.body.reasons.find((x: { signal: string }) => x.signal === 'retrieval')).toMatchObject({
+      threshold: 0.3,
+    });
+    expect(res.body.recommendedPaths.find((p: { path: string }) => p.path === 'live_agent')).toMatchObject({
+      available: true,
+      checked: true,
+      detail: { queueId: queue },
+    });
+  });
+
   it('bad input is a 400 naming the field', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ transcript: [] }, 'transcript'],

@@ -76,17 +76,33 @@ export function loadScripts(maxLiveTurns = 4): ConversationScript[] {
       },
     };
   });
-  const dstcLines = readFileSync(join(DATA_DIR, 'dstc11-track5', 'dialogues-sample.jsonl'), 'utf8')
+  scripts.push(...readDstc('dialogues-sample.jsonl', t0, maxLiveTurns));
+  return scripts;
+}
+
+/**
+ * Loads the bot's self-service sample: 80 more DSTC11 hotel/restaurant dialogues (CDLA-Sharing-1.0,
+ * `dstc11-track5/bot-sessions-sample.jsonl`, disjoint from the replayed 40). The demo's bot asks the escalation
+ * policy about each: it answers those itself where the policy sees no reason to escalate and hands off the rest;
+ * all of them count in the bot's conversation totals (the handoff rate's denominator).
+ */
+export function loadBotSessions(maxLiveTurns = 4): ConversationScript[] {
+  return readDstc('bot-sessions-sample.jsonl', Date.now() - 10 * 60_000, maxLiveTurns);
+}
+
+/** DSTC11 dialogues (`{id, domain, turns}` lines) → scripts: the last 3 turns are the live part. */
+function readDstc(file: string, t0: number, maxLiveTurns: number): ConversationScript[] {
+  const lines = readFileSync(join(DATA_DIR, 'dstc11-track5', file), 'utf8')
     .trim()
     .split('\n');
-  for (const line of dstcLines) {
+  return lines.map((line) => {
     const d = JSON.parse(line) as {
       id: string;
       domain: string;
       turns: { speaker: 'customer' | 'agent'; text: string }[];
     };
     const cut = Math.max(1, d.turns.length - 3);
-    scripts.push({
+    return {
       key: d.id,
       source: 'dstc11',
       queue: DSTC_QUEUES[d.domain] ?? 'Hotels',
@@ -94,7 +110,6 @@ export function loadScripts(maxLiveTurns = 4): ConversationScript[] {
       live: d.turns.slice(cut, cut + maxLiveTurns),
       contact: {},
       attributes: { selected_queue: DSTC_QUEUES[d.domain] ?? 'Hotels', domain: d.domain },
-    });
-  }
-  return scripts;
+    };
+  });
 }

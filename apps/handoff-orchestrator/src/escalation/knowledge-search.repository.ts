@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forwardedHeaders, type ForwardedCaller } from './forwarded-caller';
 
 /** The retrieval result the decision needs: the best chunks' scores and the confidence with its threshold. */
 export interface KnowledgeSearchResult {
@@ -30,7 +31,7 @@ export abstract class KnowledgeSearchPort {
   abstract search(
     knowledgeBaseId: string,
     turns: { speaker: 'customer' | 'agent'; text: string }[],
-    credential: string | undefined,
+    caller: ForwardedCaller,
   ): Promise<KnowledgeSearchResult>;
 }
 
@@ -63,7 +64,7 @@ export class SuggestionServiceKnowledgeSearch extends KnowledgeSearchPort {
   async search(
     knowledgeBaseId: string,
     turns: { speaker: 'customer' | 'agent'; text: string }[],
-    credential: string | undefined,
+    caller: ForwardedCaller,
   ): Promise<KnowledgeSearchResult> {
     if (!this.options.baseUrl) {
       throw new KnowledgeSearchUnavailable('not_configured', 'ESCALATION_SUGGESTION_URL is not set');
@@ -76,7 +77,7 @@ export class SuggestionServiceKnowledgeSearch extends KnowledgeSearchPort {
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(credential ? { authorization: credential } : {}) },
+        headers: { 'content-type': 'application/json', ...forwardedHeaders(caller) },
         body: JSON.stringify({ turns: turns.slice(-50), topK: 3 }),
         signal: AbortSignal.timeout(this.options.timeoutMs),
         redirect: 'error',

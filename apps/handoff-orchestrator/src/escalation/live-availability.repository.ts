@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forwardedHeaders, type ForwardedCaller } from './forwarded-caller';
 
 /**
  * A queue's live-agent availability as the work-item router answers it (`GET /v1/queues/{id}/availability`,
@@ -37,12 +38,12 @@ export class LiveAvailabilityUnavailable extends Error {
 export abstract class LiveAvailabilityPort {
   /**
    * @param queueRef a queue id, or `default` (the tenant's default queue)
-   * @param credential the caller's `Authorization` header value, forwarded (the router scopes the answer by its
-   *                   tenant; it needs `routing:read`)
+   * @param caller the caller's tenant and `Authorization` header value, forwarded (the router scopes the answer by
+   *               its tenant; it needs `routing:read`)
    * @returns the availability, or null when the router knows no such queue of the tenant (404)
    * @throws LiveAvailabilityUnavailable when no usable answer came within the timeout
    */
-  abstract queue(queueRef: string, credential: string | undefined): Promise<QueueAvailability | null>;
+  abstract queue(queueRef: string, caller: ForwardedCaller): Promise<QueueAvailability | null>;
 }
 
 /** Options of {@link RouterLiveAvailability}. */
@@ -77,7 +78,7 @@ export class RouterLiveAvailability extends LiveAvailabilityPort {
     super();
   }
 
-  async queue(queueRef: string, credential: string | undefined): Promise<QueueAvailability | null> {
+  async queue(queueRef: string, caller: ForwardedCaller): Promise<QueueAvailability | null> {
     if (!this.options.baseUrl) {
       throw new LiveAvailabilityUnavailable('not_configured', 'ESCALATION_ROUTER_URL is not set');
     }
@@ -88,7 +89,7 @@ export class RouterLiveAvailability extends LiveAvailabilityPort {
     let res: Response;
     try {
       res = await fetch(url, {
-        headers: { accept: 'application/json', ...(credential ? { authorization: credential } : {}) },
+        headers: { accept: 'application/json', ...forwardedHeaders(caller) },
         signal: AbortSignal.timeout(this.options.timeoutMs),
         redirect: 'error',
       });

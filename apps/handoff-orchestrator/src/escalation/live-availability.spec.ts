@@ -12,11 +12,16 @@ describe('RouterLiveAvailability', () => {
   let server: Server;
   let base = '';
   let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
-  const seen: { url?: string; authorization?: string }[] = [];
+  const seen: { url?: string; authorization?: string; tenant?: string }[] = [];
+  const anonymous = { tenantId: 'acme', authorization: undefined };
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      seen.push({ url: req.url, authorization: req.headers.authorization });
+      seen.push({
+        url: req.url,
+        authorization: req.headers.authorization,
+        tenant: req.headers['x-tenant-id'] as string | undefined,
+      });
       handler(req, res);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -47,22 +52,26 @@ describe('RouterLiveAvailability', () => {
     at: '2027-03-28T20:00:00.000+02:00',
   };
 
-  it('GETs the queue’s availability with the caller’s credential', async () => {
+  it('GETs the queue’s availability with the caller’s credential and tenant (a platform admin names it)', async () => {
     handler = json(200, availability);
     const port = new RouterLiveAvailability({ baseUrl: `${base}/`, timeoutMs: 5000 });
-    const a = await port.queue('default', 'Bearer abc');
+    const a = await port.queue('default', { tenantId: 'acme', authorization: 'Bearer abc' });
     expect(a).toMatchObject({
       openNow: false,
       nextOpening: '2027-03-29T08:00:00.000+02:00',
       estimatedWaitMs: 360000,
     });
-    expect(seen.at(-1)).toEqual({ url: '/v1/queues/default/availability', authorization: 'Bearer abc' });
+    expect(seen.at(-1)).toEqual({
+      url: '/v1/queues/default/availability',
+      authorization: 'Bearer abc',
+      tenant: 'acme',
+    });
   });
 
   it('404 → null (no such queue of the tenant)', async () => {
     handler = json(404, { status: 404 });
     expect(
-      await new RouterLiveAvailability({ baseUrl: base, timeoutMs: 5000 }).queue('x', undefined),
+      await new RouterLiveAvailability({ baseUrl: base, timeoutMs: 5000 }).queue('x', anonymous),
     ).toBeNull();
   });
 
@@ -78,7 +87,7 @@ describe('RouterLiveAvailability', () => {
   ])('%s → LiveAvailabilityUnavailable(%s)', async (_name, h, code) => {
     handler = h;
     await expect(
-      new RouterLiveAvailability({ baseUrl: base, timeoutMs: 5000 }).queue('q', undefined),
+      new RouterLiveAvailability({ baseUrl: base, timeoutMs: 5000 }).queue('q', anonymous),
     ).rejects.toMatchObject({
       name: 'LiveAvailabilityUnavailable',
       code,
@@ -88,7 +97,7 @@ describe('RouterLiveAvailability', () => {
   it('no answer within the timeout → timeout', async () => {
     handler = () => undefined; // never answers
     const err = await new RouterLiveAvailability({ baseUrl: base, timeoutMs: 300 })
-      .queue('q', undefined)
+      .queue('q', anonymous)
       .catch((e) => e);
     expect(err).toBeInstanceOf(LiveAvailabilityUnavailable);
     expect(err.code).toBe('timeout');
@@ -102,10 +111,10 @@ describe('RouterLiveAvailability', () => {
     await expect(
       new RouterLiveAvailability({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000 }).queue(
         'q',
-        undefined,
+        anonymous,
       ),
     ).rejects.toMatchObject({ code: 'unreachable' });
-    await expect(new RouterLiveAvailability({ timeoutMs: 5000 }).queue('q', undefined)).rejects.toMatchObject(
+    await expect(new RouterLiveAvailability({ timeoutMs: 5000 }).queue('q', anonymous)).rejects.toMatchObject(
       {
         code: 'not_configured',
       },

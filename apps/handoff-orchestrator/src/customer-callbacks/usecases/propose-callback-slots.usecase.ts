@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { queueCallbackPromise, type QueuePromise } from '@hub/calendars';
 import type { ProposedSlot } from '@hub/calendars';
 import type { ProposeSlotsBody } from '../callbacks.schemas';
+import type { ForwardedCaller } from '../../escalation/forwarded-caller';
 import {
   LiveAvailabilityPort,
   LiveAvailabilityUnavailable,
@@ -51,7 +52,7 @@ export class ProposeCallbackSlotsUseCase {
     const waiting = await this.repo.waitingCount(tenantId, team.queueId);
     const queue = queueCallbackPromise({
       waiting,
-      agentsOnline: await this.onlineAgents(team.queueId, credential),
+      agentsOnline: await this.onlineAgents(team.queueId, { tenantId, authorization: credential }),
       avgHandleMin: durationMin,
       slaMin: team.queueSlaMin,
     });
@@ -59,9 +60,9 @@ export class ProposeCallbackSlotsUseCase {
   }
 
   /** Online agents of the queue from the router (0 when it cannot tell: the promise is then the SLA). */
-  private async onlineAgents(queueId: string, credential: string | undefined): Promise<number> {
+  private async onlineAgents(queueId: string, caller: ForwardedCaller): Promise<number> {
     try {
-      return (await this.live.queue(queueId, credential))?.onlineAgents ?? 0;
+      return (await this.live.queue(queueId, caller))?.onlineAgents ?? 0;
     } catch (e) {
       if (e instanceof LiveAvailabilityUnavailable) return 0;
       throw e;

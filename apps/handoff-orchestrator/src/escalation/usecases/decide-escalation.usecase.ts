@@ -24,6 +24,7 @@ import {
 import { EscalationModels, ModelUnavailable, type TurnEmbeddings } from '../escalation-models';
 import { EscalationRepository } from '../escalation.repository';
 import { intentPhrase, renderTemplate, shorten } from '../handoff-message';
+import type { ForwardedCaller } from '../forwarded-caller';
 import { KnowledgeSearchPort, KnowledgeSearchUnavailable } from '../knowledge-search.repository';
 import { waitPhrase } from '../wait-phrase';
 
@@ -79,13 +80,14 @@ export class DecideEscalationUseCase {
 
   async execute(cmd: DecideEscalationCommand): Promise<DecisionView> {
     const { tenantId, request: r } = cmd;
+    const caller: ForwardedCaller = { tenantId, authorization: cmd.credential };
     const { config, revision } = await this.configs.get(tenantId);
     const text = lastCustomerTurn(r);
     const unavailable: DecisionView['unavailableSignals'] = [];
 
     const vectors = this.models.turnEmbeddings(text); // MiniLM runs once for both detectors
     const [retrieval, classes, scope] = await Promise.all([
-      this.retrievalSignal(cmd, config, unavailable),
+      this.retrievalSignal(cmd, caller, config, unavailable),
       this.classSignals(tenantId, revision, config, vectors, unavailable),
       this.scopeSignal(tenantId, revision, config, vectors, unavailable),
     ]);
@@ -101,7 +103,7 @@ export class DecideEscalationUseCase {
       now: new Date(),
     });
     const decision = decide({ retrieval, scope, classes, rules, botIntent: r.intent });
-    const { paths: recommendedPaths, fallthrough } = await this.paths(config, r, decision, cmd.credential);
+    const { paths: recommendedPaths, fallthrough } = await this.paths(config, r, decision, caller);
     const handoffMessage = this.handoffMessage(config, r, decision.intent, text);
     const offerMessage = renderTemplate(
       config.templates.offerMessage,
@@ -154,6 +156,7 @@ export class DecideEscalationUseCase {
 
   private async retrievalSignal(
     cmd: DecideEscalationCommand,
+    caller: ForwardedCaller,
     config: EscalationConfig,
     unavailable: DecisionView['unavailableSignals'],
   ): Promise<RetrievalSignal | undefined> {
@@ -180,7 +183,7 @@ export class DecideEscalationUseCase {
           text: t.text,
         }))
         .filter((t) => t.text.trim());
-      const res = await this.search.search(kb, turns, cmd.credential);
+      const res = await this.search.search(kb, turns, caller);
       return { score: res.confidence, threshold: config.retrieval.threshold ?? res.threshold };
     });
   }
@@ -223,7 +226,7 @@ export class DecideEscalationUseCase {
     config: EscalationConfig,
     r: DecisionRequest,
     decision: Decision,
-    credential: string | undefined,
+    caller: ForwardedCaller,
   ): Promise<{ paths: RecommendedPath[]; fallthrough: DecisionView['fallthrough'] }> {
     const out: RecommendedPath[] = [];
     for (const path of PATH_ORDER) {
@@ -232,7 +235,7 @@ export class DecideEscalationUseCase {
       if (!enabled) {
         out.push({ ...base, available: false, unavailableReason: 'disabled_by_tenant', checked: true });
       } else if (path === 'live_agent') {
-        out.push({ ...base, ...(await this.livePath(config, r, credential)) });
+        out.push({ ...base, ...(await this.livePath(config, r, caller)) });
       } else {
         out.push({
           ...base,
@@ -270,13 +273,13 @@ export class DecideEscalationUseCase {
   private async livePath(
     config: EscalationConfig,
     r: DecisionRequest,
-    credential: string | undefined,
+    caller: ForwardedCaller,
   ): Promise<Omit<RecommendedPath, 'path' | 'tool' | 'forced'>> {
     const queueRef = r.queueId ?? config.paths.live_agent.queueId ?? 'default';
     const type = workItemTypeForChannel(r.channel);
     let a: QueueAvailability | null;
     try {
-      a = await this.availability.queue(queueRef, credential);
+      a = await this.availability.queue(queueRef, caller);
     } catch (e) {
       if (!(e instanceof LiveAvailabilityUnavailable)) throw e;
       return {
