@@ -33,6 +33,8 @@ step "admin console bundle (nx run admin-console:build)"
 NX_DAEMON=false npx nx run admin-console:build --outputStyle=static >/dev/null
 
 step "services"
+# a demo left running from an earlier `npm run demo` runs the code of then: restart it on the code of now
+bash tools/demo/services.sh stop demo >/dev/null 2>&1 || true
 bash tools/demo/services.sh start demo
 
 step "Agent Assist: knowledge bases and queue mapping (tools/demo/assist-setup.ts)"

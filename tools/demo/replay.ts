@@ -281,6 +281,8 @@ async function main(): Promise<void> {
         conversationId,
         botSessionId: `bot-${conversationId}`,
         channel: 'web',
+        // the live path's availability is the queue the Handoff node routes to
+        ...(queues.get(script.queue) ? { queueId: queues.get(script.queue) } : {}),
         transcript: script.transcript,
         ...(script.intent ? { intent: script.intent } : {}),
         attributes: script.attributes,
@@ -372,7 +374,8 @@ async function main(): Promise<void> {
   // the bot reports its conversation totals: the denominator of the report's handoff rate
   const botConversations = scripts.length + botSessions.length;
   await tenantJson(env.ORCHESTRATOR_URL, 'POST', '/v1/escalation/conversation-totals', TENANT, {
-    source: 'demo-bot',
+    // one source per run: a day reported again replaces that source's count, and the demo database keeps earlier runs
+    source: `demo-bot-${runId}`,
     days: [{ day: new Date().toISOString().slice(0, 10), conversations: botConversations }],
   });
 
