@@ -223,6 +223,24 @@ describe('admin console (headless Chromium, real services)', () => {
     await dialog.getByRole('button', { name: 'Create integration' }).click();
     await dialog.waitFor({ state: 'hidden' });
     expect((await integrations()).map((i) => i.name)).toContain('Agent Desktop');
+
+    // every integration type can be added, e.g. the SMS provider of callback reminders (its own refinement —
+    // exactly one of from / messaging service — shown on the field, the auth token write-only)
+    const SMS_TOKEN = 'twilio-auth-token-0123456789';
+    await page.getByRole('button', { name: 'Add integration' }).first().click();
+    const sms = page.getByRole('dialog');
+    await pick(sms, 'Type', 'SMS: Twilio (callback reminders)');
+    await sms.getByLabel(lbl('Name')).fill('Reminders');
+    await sms.getByLabel(lbl('Account SID')).fill(`AC${'0a'.repeat(16)}`);
+    await sms.getByLabel(lbl('Auth token')).fill(SMS_TOKEN);
+    await sms.getByRole('button', { name: 'Create integration' }).click();
+    expect(await fieldError(sms, 'From')).toMatch(/exactly one/);
+    await sms.getByLabel(lbl('From')).fill('+14155550100');
+    await sms.getByRole('button', { name: 'Create integration' }).click();
+    await sms.waitFor({ state: 'hidden' });
+    const reminders = (await integrations()).find((i) => i.name === 'Reminders');
+    expect(reminders).toMatchObject({ config: { from: '+14155550100' }, secretFields: ['authToken'] });
+    expect(JSON.stringify(reminders)).not.toContain(SMS_TOKEN);
   });
 
   it('Queues, agents, teams: create a queue and an agent with capacity per channel, see presence and load live, set business hours', async () => {

@@ -14,20 +14,32 @@ export interface FieldSpec {
 }
 
 /** Types an admin creates here (`webhook_signing` has its own API), with the seeds' names. */
-export const INTEGRATION_TYPES: { value: Exclude<IntegrationType, 'webhook_signing'>; label: string }[] = [
-  { value: 'internal', label: 'Internal (OmniBots Agent Desktop)' },
-  { value: 'amazon_connect', label: 'Amazon Connect' },
-  { value: 'eightbyeight_cc', label: '8x8 Contact Center (Chat Gateway)' },
-  { value: 'genesys_cloud', label: 'Genesys Cloud (Open Messaging)' },
-  { value: 'genesys_audiohook', label: 'Genesys AudioHook (voice)' },
-  { value: 'genesys_oauth', label: 'Genesys Cloud agent sign-in (PKCE)' },
-  { value: 'eightbyeight', label: '8x8 Event Streaming (Agent Assist)' },
-  { value: 'ccai', label: 'Google CCAI (Pub/Sub)' },
-  { value: 'llm', label: 'LLM provider (OpenAI-compatible)' },
-  { value: 'calendar_caldav', label: 'Team calendar: CalDAV' },
-  { value: 'calendar_google', label: 'Team calendar: Google Calendar' },
-  { value: 'calendar_microsoft', label: 'Team calendar: Microsoft 365' },
-];
+/**
+ * Label of every integration type an admin can add (all but `webhook_signing`, which the services manage). A
+ * `Record` over the type union: a type added to @hub/integrations fails the console's typecheck until it is named
+ * here, so the console never silently lacks one.
+ */
+const INTEGRATION_LABELS: Record<Exclude<IntegrationType, 'webhook_signing'>, string> = {
+  internal: 'Internal (OmniBots Agent Desktop)',
+  amazon_connect: 'Amazon Connect',
+  eightbyeight_cc: '8x8 Contact Center (Chat Gateway)',
+  genesys_cloud: 'Genesys Cloud (Open Messaging)',
+  genesys_audiohook: 'Genesys AudioHook (voice)',
+  genesys_oauth: 'Genesys Cloud agent sign-in (PKCE)',
+  eightbyeight: '8x8 Event Streaming (Agent Assist)',
+  ccai: 'Google CCAI (Pub/Sub)',
+  salesforce_identity: 'Salesforce agent sign-in (token exchange)',
+  llm: 'LLM provider (OpenAI-compatible)',
+  sms_twilio: 'SMS: Twilio (callback reminders)',
+  calendar_caldav: 'Team calendar: CalDAV',
+  calendar_google: 'Team calendar: Google Calendar',
+  calendar_microsoft: 'Team calendar: Microsoft 365',
+};
+
+/** The add-integration choices, in the order above. */
+export const INTEGRATION_TYPES = (
+  Object.entries(INTEGRATION_LABELS) as [Exclude<IntegrationType, 'webhook_signing'>, string][]
+).map(([value, label]) => ({ value, label }));
 
 /** Contact-center types with Test Connection and the platform's queue/flow lists. */
 export const EXTERNAL_TYPES = new Set(['amazon_connect', 'genesys_cloud', 'eightbyeight_cc']);
@@ -136,6 +148,6 @@ export function labelOf(key: string): string {
     words
       .slice(1)
       .toLowerCase()
-      .replace(/\b(url|id|api|llm|uri|stt|oidc|e164)\b/g, (m) => m.toUpperCase())
+      .replace(/\b(url|id|api|llm|uri|stt|oidc|e164|sid)\b/g, (m) => m.toUpperCase())
   );
 }
