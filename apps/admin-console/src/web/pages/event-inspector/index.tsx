@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { Badge, Button, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Code, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { ApiError, api } from '../../api/client';
 import { useApi } from '../../api/use-api';
-import { EmptyState, ErrorState, Loading } from '../../components/states';
+import { AsyncView, DataTable } from '../../components/DataTable';
+import { EmptyState } from '../../components/states';
 
 interface ObservedEvent {
   topic: string;
@@ -56,47 +57,46 @@ function DeadLetters({ conversationId }: { conversationId: string }) {
       <Text role="status" size="sm">
         {status}
       </Text>
-      {list.loading && <Loading label="Loading dead letters…" />}
-      {!list.loading && list.error != null && (
-        <ErrorState title="Dead letters could not be loaded" error={list.error} onRetry={list.reload} />
-      )}
-      {!list.loading && list.data?.items.length === 0 && (
-        <EmptyState title="No dead letters">Every message of this tenant was processed.</EmptyState>
-      )}
-      {!list.loading && !!list.data?.items.length && (
-        <Table withTableBorder data-testid="dead-letters">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Failed</Table.Th>
-              <Table.Th>Topic</Table.Th>
-              <Table.Th>Conversation</Table.Th>
-              <Table.Th>Reason</Table.Th>
-              <Table.Th>Action</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.items.map((d) => (
-              <Table.Tr key={`${d.dlqTopic}/${d.partition}/${d.offset}`} data-event-id={d.eventId ?? ''}>
-                <Table.Td>{new Date(d.failedAt).toLocaleString()}</Table.Td>
-                <Table.Td>{d.originalTopic}</Table.Td>
-                <Table.Td>{d.correlationId ?? '—'}</Table.Td>
-                <Table.Td>
-                  <Badge color="red.8">{d.reason}</Badge> <Text size="sm">{d.error}</Text>
-                </Table.Td>
-                <Table.Td>
-                  {d.redrive?.status === 'done' ? (
-                    <Text size="sm">Redriven by {d.redrive.requestedBy}</Text>
+      <AsyncView
+        state={list}
+        loadingLabel="Loading dead letters…"
+        errorTitle="Dead letters could not be loaded"
+        isEmpty={(d) => d.items.length === 0}
+        empty={<EmptyState title="No dead letters">Every message of this tenant was processed.</EmptyState>}
+      >
+        {(d) => (
+          <DataTable
+            testId="dead-letters"
+            rows={d.items}
+            rowKey={(x) => `${x.dlqTopic}/${x.partition}/${x.offset}`}
+            rowProps={(x) => ({ 'data-event-id': x.eventId ?? '' })}
+            columns={[
+              { header: 'Failed', cell: (x) => new Date(x.failedAt).toLocaleString() },
+              { header: 'Topic', cell: (x) => x.originalTopic },
+              { header: 'Conversation', cell: (x) => x.correlationId ?? '—' },
+              {
+                header: 'Reason',
+                cell: (x) => (
+                  <>
+                    <Badge color="red.8">{x.reason}</Badge> <Text size="sm">{x.error}</Text>
+                  </>
+                ),
+              },
+              {
+                header: 'Action',
+                cell: (x) =>
+                  x.redrive?.status === 'done' ? (
+                    <Text size="sm">Redriven by {x.redrive.requestedBy}</Text>
                   ) : (
-                    <Button size="xs" onClick={() => void redrive(d)}>
+                    <Button size="xs" onClick={() => void redrive(x)}>
                       Redrive
                     </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+                  ),
+              },
+            ]}
+          />
+        )}
+      </AsyncView>
     </Stack>
   );
 }
@@ -115,39 +115,28 @@ function ConversationEvents({ conversationId }: { conversationId: string }) {
       <Title order={2} size="h4">
         Events of {conversationId}
       </Title>
-      {list.loading && <Loading label="Loading events…" />}
-      {!list.loading && list.error != null && (
-        <ErrorState title="Events could not be loaded" error={list.error} onRetry={list.reload} />
-      )}
-      {!list.loading && list.data?.events.length === 0 && (
-        <EmptyState title="No events">No recent event of this conversation on any topic.</EmptyState>
-      )}
-      {!list.loading && !!list.data?.events.length && (
-        <Table withTableBorder data-testid="conversation-events">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Logged</Table.Th>
-              <Table.Th>Topic</Table.Th>
-              <Table.Th>Type</Table.Th>
-              <Table.Th>Source</Table.Th>
-              <Table.Th>Data</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.events.map((e) => (
-              <Table.Tr key={`${e.topic}/${e.partition}/${e.offset}`}>
-                <Table.Td>{new Date(e.loggedAt).toLocaleTimeString()}</Table.Td>
-                <Table.Td>{e.topic}</Table.Td>
-                <Table.Td>{e.type ?? '—'}</Table.Td>
-                <Table.Td>{e.source ?? '—'}</Table.Td>
-                <Table.Td>
-                  <Code block>{JSON.stringify(e.data).slice(0, 300)}</Code>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <AsyncView
+        state={list}
+        loadingLabel="Loading events…"
+        errorTitle="Events could not be loaded"
+        isEmpty={(d) => d.events.length === 0}
+        empty={<EmptyState title="No events">No recent event of this conversation on any topic.</EmptyState>}
+      >
+        {(d) => (
+          <DataTable
+            testId="conversation-events"
+            rows={d.events}
+            rowKey={(e) => `${e.topic}/${e.partition}/${e.offset}`}
+            columns={[
+              { header: 'Logged', cell: (e) => new Date(e.loggedAt).toLocaleTimeString() },
+              { header: 'Topic', cell: (e) => e.topic },
+              { header: 'Type', cell: (e) => e.type ?? '—' },
+              { header: 'Source', cell: (e) => e.source ?? '—' },
+              { header: 'Data', cell: (e) => <Code block>{JSON.stringify(e.data).slice(0, 300)}</Code> },
+            ]}
+          />
+        )}
+      </AsyncView>
     </Stack>
   );
 }

@@ -1,17 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import {
-  Button,
-  Card,
-  Group,
-  Paper,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Button, Card, Group, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import {
   Bar,
   BarChart,
@@ -26,6 +14,7 @@ import {
 } from 'recharts';
 import { api, ApiError, formErrors } from '../../api/client';
 import { useApi } from '../../api/use-api';
+import { DataTable } from '../../components/DataTable';
 import { EmptyState, ErrorState, Loading } from '../../components/states';
 import { GROUP_BY, type GroupBy, type HandoffReport, type Rate } from './types';
 
@@ -312,62 +301,41 @@ export default function HandoffReportPage() {
             <Title order={2} size="h4" mb="sm">
               By {filters.groupBy}
             </Title>
-            <Table striped highlightOnHover data-testid="report-groups">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{filters.groupBy}</Table.Th>
-                  <Table.Th>Handoffs</Table.Th>
-                  <Table.Th>Share</Table.Th>
-                  <Table.Th>Accepted</Table.Th>
-                  <Table.Th>Pickup p50</Table.Th>
-                  <Table.Th>Pickup p90</Table.Th>
-                  <Table.Th>Abandoned</Table.Th>
-                  <Table.Th>Callbacks done / due</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {r.main.groups.map((g) => (
-                  <Table.Tr key={g.key}>
-                    <Table.Td>{g.key}</Table.Td>
-                    <Table.Td>{g.handoffs}</Table.Td>
-                    <Table.Td>{pct(g.share)}</Table.Td>
-                    <Table.Td>{g.accepted}</Table.Td>
-                    <Table.Td>{secs(g.timeToPickupP50Seconds)}</Table.Td>
-                    <Table.Td>{secs(g.timeToPickupP90Seconds)}</Table.Td>
-                    <Table.Td>{pct(g.abandonedBeforePickup)}</Table.Td>
-                    <Table.Td>
-                      {g.completed} / {g.due}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <DataTable
+              striped
+              bordered={false}
+              testId="report-groups"
+              rows={r.main.groups}
+              rowKey={(g) => g.key}
+              columns={[
+                { header: filters.groupBy, cell: (g) => g.key },
+                { header: 'Handoffs', cell: (g) => g.handoffs },
+                { header: 'Share', cell: (g) => pct(g.share) },
+                { header: 'Accepted', cell: (g) => g.accepted },
+                { header: 'Pickup p50', cell: (g) => secs(g.timeToPickupP50Seconds) },
+                { header: 'Pickup p90', cell: (g) => secs(g.timeToPickupP90Seconds) },
+                { header: 'Abandoned', cell: (g) => pct(g.abandonedBeforePickup) },
+                { header: 'Callbacks done / due', cell: (g) => `${g.completed} / ${g.due}` },
+              ]}
+            />
           </Card>
           {r.main.knowledgeGaps.length > 0 && (
             <Card withBorder radius="md" component="section" aria-label="Knowledge gaps">
               <Title order={2} size="h4" mb="sm">
                 Knowledge gaps (intents most often handed off)
               </Title>
-              <Table striped>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Intent</Table.Th>
-                    <Table.Th>Conversations</Table.Th>
-                    <Table.Th>Handed off</Table.Th>
-                    <Table.Th>Rate</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {r.main.knowledgeGaps.map((k) => (
-                    <Table.Tr key={k.intent}>
-                      <Table.Td>{k.intent}</Table.Td>
-                      <Table.Td>{k.conversations}</Table.Td>
-                      <Table.Td>{k.handedOff}</Table.Td>
-                      <Table.Td>{pct(k.handoffRate)}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
+              <DataTable
+                striped
+                bordered={false}
+                rows={r.main.knowledgeGaps}
+                rowKey={(k) => k.intent}
+                columns={[
+                  { header: 'Intent', cell: (k) => k.intent },
+                  { header: 'Conversations', cell: (k) => k.conversations },
+                  { header: 'Handed off', cell: (k) => k.handedOff },
+                  { header: 'Rate', cell: (k) => pct(k.handoffRate) },
+                ]}
+              />
             </Card>
           )}
         </>

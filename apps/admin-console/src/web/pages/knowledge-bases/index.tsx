@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import { Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
 import { api, formErrors } from '../../api/client';
 import { useApi } from '../../api/use-api';
 import { FormError } from '../../components/FormError';
-import { EmptyState, ErrorState, Loading } from '../../components/states';
+import { AsyncView, DataTable } from '../../components/DataTable';
+import { EmptyState } from '../../components/states';
 import { TryQuestion } from './TryQuestion';
 import type { DocumentSummary, KnowledgeBase } from './types';
 import { UploadDocuments } from './UploadDocuments';
@@ -85,56 +86,59 @@ function Documents({
     await api.del('suggestion', `/v1/knowledge-bases/${kb.id}/documents/${encodeURIComponent(d.id)}`);
     onChange();
   }
-  if (docs.loading && !docs.data) return <Loading label="Loading documents…" />;
-  if (docs.error != null)
-    return <ErrorState title="Documents could not be loaded" error={docs.error} onRetry={docs.reload} />;
-  if (!docs.data?.items.length)
-    return (
-      <EmptyState title="No documents yet">
-        Upload a JSON Lines file of articles, or a Markdown, HTML or text document, above.
-      </EmptyState>
-    );
   return (
-    <Table withTableBorder data-testid="documents">
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>Title</Table.Th>
-          <Table.Th>About</Table.Th>
-          <Table.Th>Format</Table.Th>
-          <Table.Th>Chunks</Table.Th>
-          <Table.Th>Action</Table.Th>
-        </Table.Tr>
-      </Table.Thead>
-      <Table.Tbody>
-        {docs.data.items.map((d) => (
-          <Table.Tr key={d.id}>
-            <Table.Td>
-              <Text size="sm" fw={600}>
-                {d.title}
-              </Text>
-              <Text size="xs" c="dimmed">
-                {d.id}
-              </Text>
-            </Table.Td>
-            <Table.Td>{d.entity ?? '—'}</Table.Td>
-            <Table.Td>{d.format}</Table.Td>
-            <Table.Td>{d.chunks}</Table.Td>
-            <Table.Td>
-              <Button
-                size="xs"
-                variant="subtle"
-                color="red"
-                c="red.9"
-                aria-label={`Delete ${d.title}`}
-                onClick={() => void remove(d)}
-              >
-                Delete
-              </Button>
-            </Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
+    <AsyncView
+      state={docs}
+      loadingLabel="Loading documents…"
+      errorTitle="Documents could not be loaded"
+      isEmpty={(d) => d.items.length === 0}
+      empty={
+        <EmptyState title="No documents yet">
+          Upload a JSON Lines file of articles, or a Markdown, HTML or text document, above.
+        </EmptyState>
+      }
+    >
+      {(data) => (
+        <DataTable
+          testId="documents"
+          rows={data.items}
+          rowKey={(d) => d.id}
+          columns={[
+            {
+              header: 'Title',
+              cell: (d) => (
+                <>
+                  <Text size="sm" fw={600}>
+                    {d.title}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {d.id}
+                  </Text>
+                </>
+              ),
+            },
+            { header: 'About', cell: (d) => d.entity ?? '—' },
+            { header: 'Format', cell: (d) => d.format },
+            { header: 'Chunks', cell: (d) => d.chunks },
+            {
+              header: 'Action',
+              cell: (d) => (
+                <Button
+                  size="xs"
+                  variant="subtle"
+                  color="red"
+                  c="red.9"
+                  aria-label={`Delete ${d.title}`}
+                  onClick={() => void remove(d)}
+                >
+                  Delete
+                </Button>
+              ),
+            },
+          ]}
+        />
+      )}
+    </AsyncView>
   );
 }
 
@@ -165,56 +169,61 @@ export default function KnowledgeBasesPage() {
           list.reload();
         }}
       />
-      {list.loading && !list.data && <Loading label="Loading knowledge bases…" />}
-      {!list.loading && list.error != null && (
-        <ErrorState title="Knowledge bases could not be loaded" error={list.error} onRetry={list.reload} />
-      )}
-      {list.data && !items.length && (
-        <EmptyState title="No knowledge bases yet">
-          Create one above, then upload the articles agents and the bot should answer from.
-        </EmptyState>
-      )}
-      {!!items.length && (
-        <Table withTableBorder highlightOnHover data-testid="knowledge-bases">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Documents</Table.Th>
-              <Table.Th>Chunks</Table.Th>
-              <Table.Th>Retrieval</Table.Th>
-              <Table.Th>Action</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((k) => (
-              <Table.Tr key={k.id} aria-selected={k.id === selectedId}>
-                <Table.Td>
-                  <Text size="sm" fw={600}>
-                    {k.name}
-                  </Text>
-                  {k.description && (
-                    <Text size="xs" c="dimmed">
-                      {k.description}
+      <AsyncView
+        state={list}
+        loadingLabel="Loading knowledge bases…"
+        errorTitle="Knowledge bases could not be loaded"
+        isEmpty={(d) => d.items.length === 0}
+        empty={
+          <EmptyState title="No knowledge bases yet">
+            Create one above, then upload the articles agents and the bot should answer from.
+          </EmptyState>
+        }
+      >
+        {(d) => (
+          <DataTable
+            testId="knowledge-bases"
+            rows={d.items}
+            rowKey={(k) => k.id}
+            rowProps={(k) => ({ 'aria-selected': k.id === selectedId })}
+            columns={[
+              {
+                header: 'Name',
+                cell: (k) => (
+                  <>
+                    <Text size="sm" fw={600}>
+                      {k.name}
                     </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>{k.documentCount}</Table.Td>
-                <Table.Td>{k.chunkCount}</Table.Td>
-                <Table.Td>
+                    {k.description && (
+                      <Text size="xs" c="dimmed">
+                        {k.description}
+                      </Text>
+                    )}
+                  </>
+                ),
+              },
+              { header: 'Documents', cell: (k) => k.documentCount },
+              { header: 'Chunks', cell: (k) => k.chunkCount },
+              {
+                header: 'Retrieval',
+                cell: (k) => (
                   <Badge variant="light">
                     {k.embeddingModel ? `lexical + ${k.embeddingModel}` : 'lexical'}
                   </Badge>
-                </Table.Td>
-                <Table.Td>
+                ),
+              },
+              {
+                header: 'Action',
+                cell: (k) => (
                   <Button size="xs" variant="default" onClick={() => setSelectedId(k.id)}>
                     Open {k.name}
                   </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+                ),
+              },
+            ]}
+          />
+        )}
+      </AsyncView>
       {selected && (
         <Paper withBorder p="md" radius="md" data-testid="kb-detail">
           <Stack>

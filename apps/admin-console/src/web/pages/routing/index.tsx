@@ -8,7 +8,6 @@ import {
   Progress,
   Select,
   Stack,
-  Table,
   Tabs,
   Text,
   Title,
@@ -16,6 +15,7 @@ import {
 } from '@mantine/core';
 import { api } from '../../api/client';
 import { useApi } from '../../api/use-api';
+import { DataTable } from '../../components/DataTable';
 import { EmptyState, ErrorState, Loading } from '../../components/states';
 import { AgentForm } from './AgentForm';
 import { QueueForm } from './QueueForm';
@@ -86,43 +86,43 @@ export default function RoutingPage() {
               Create the first queue above; handoffs are routed to queues and offered to their agents.
             </EmptyState>
           ) : (
-            <Table striped data-testid="queue-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Queue</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Offer timeout</Table.Th>
-                  <Table.Th>Order</Table.Th>
-                  <Table.Th>Agents</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {qs.map((q) => (
-                  <Table.Tr key={q.id}>
-                    <Table.Td>
+            <DataTable
+              striped
+              bordered={false}
+              testId="queue-table"
+              rows={qs}
+              rowKey={(q) => q.id}
+              columns={[
+                {
+                  header: 'Queue',
+                  cell: (q) => (
+                    <>
                       {q.name} {q.isDefault && <Badge size="xs">default</Badge>}
-                    </Table.Td>
-                    <Table.Td>{q.active ? 'active' : 'inactive'}</Table.Td>
-                    <Table.Td>{q.offerTimeoutSeconds} s</Table.Td>
-                    <Table.Td>{q.priorityHandling}</Table.Td>
-                    <Table.Td>{(agents.data ?? []).filter((a) => a.queueIds.includes(q.id)).length}</Table.Td>
-                    <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        onClick={() => setEditQueue(q)}
-                        aria-label={`Edit ${q.name}`}
-                      >
-                        Edit
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+                    </>
+                  ),
+                },
+                { header: 'Status', cell: (q) => (q.active ? 'active' : 'inactive') },
+                { header: 'Offer timeout', cell: (q) => `${q.offerTimeoutSeconds} s` },
+                { header: 'Order', cell: (q) => q.priorityHandling },
+                {
+                  header: 'Agents',
+                  cell: (q) => (agents.data ?? []).filter((a) => a.queueIds.includes(q.id)).length,
+                },
+                {
+                  header: <VisuallyHidden>Actions</VisuallyHidden>,
+                  cell: (q) => (
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      onClick={() => setEditQueue(q)}
+                      aria-label={`Edit ${q.name}`}
+                    >
+                      Edit
+                    </Button>
+                  ),
+                },
+              ]}
+            />
           )}
         </Stack>
       </Tabs.Panel>
@@ -149,31 +149,31 @@ export default function RoutingPage() {
             </EmptyState>
           )}
           {!!agents.data?.length && (
-            <Table striped data-testid="agent-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Agent</Table.Th>
-                  <Table.Th>Presence</Table.Th>
-                  <Table.Th>Load</Table.Th>
-                  <Table.Th>Auto-accept</Table.Th>
-                  <Table.Th>Queues</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {agents.data.map((a) => (
-                  <Table.Tr key={a.id} data-agent={a.id}>
-                    <Table.Td>
+            <DataTable
+              striped
+              bordered={false}
+              testId="agent-table"
+              rows={agents.data}
+              rowKey={(a) => a.id}
+              rowProps={(a) => ({ 'data-agent': a.id })}
+              columns={[
+                {
+                  header: 'Agent',
+                  cell: (a) => (
+                    <>
                       <Text size="sm" fw={600}>
                         {a.displayName}
                       </Text>
                       <Text size="xs" c="dimmed">
                         {a.id}
                       </Text>
-                    </Table.Td>
-                    <Table.Td>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Presence',
+                  cell: (a) => (
+                    <>
                       <Badge color={PRESENCE_COLOR[a.presence] ?? 'gray.7'} data-testid="presence">
                         {a.presence}
                       </Badge>
@@ -182,29 +182,38 @@ export default function RoutingPage() {
                           {a.missedOffers} missed
                         </Text>
                       )}
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap="md">
-                        <Load label="chat" load={a.load.chat} capacity={a.capacity.chat} />
-                        <Load label="call" load={a.load.call} capacity={a.capacity.call} />
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>{a.autoAccept ? 'yes' : 'no'}</Table.Td>
-                    <Table.Td>{a.queueIds.map((id) => qName.get(id) ?? id).join(', ') || '—'}</Table.Td>
-                    <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        onClick={() => setEditAgent(a)}
-                        aria-label={`Edit ${a.displayName}`}
-                      >
-                        Edit
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Load',
+                  cell: (a) => (
+                    <Group gap="md">
+                      <Load label="chat" load={a.load.chat} capacity={a.capacity.chat} />
+                      <Load label="call" load={a.load.call} capacity={a.capacity.call} />
+                    </Group>
+                  ),
+                },
+                { header: 'Auto-accept', cell: (a) => (a.autoAccept ? 'yes' : 'no') },
+                {
+                  header: 'Queues',
+                  cell: (a) => a.queueIds.map((id) => qName.get(id) ?? id).join(', ') || '—',
+                },
+                {
+                  header: <VisuallyHidden>Actions</VisuallyHidden>,
+                  cell: (a) => (
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      onClick={() => setEditAgent(a)}
+                      aria-label={`Edit ${a.displayName}`}
+                    >
+                      Edit
+                    </Button>
+                  ),
+                },
+              ]}
+            />
           )}
         </Stack>
       </Tabs.Panel>

@@ -1,6 +1,7 @@
-import { Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Text, Title } from '@mantine/core';
 import { api } from '../../api/client';
 import { useApi } from '../../api/use-api';
+import { DataTable } from '../../components/DataTable';
 import { EmptyState, ErrorState, Loading } from '../../components/states';
 
 interface Series {
@@ -53,56 +54,39 @@ export default function ServiceHealthPage() {
         </EmptyState>
       )}
       {!health.loading && h && h.series.length > 0 && (
-        <Table striped withTableBorder data-testid="health-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Connector / service</Table.Th>
-              <Table.Th>Topic</Table.Th>
-              <Table.Th>Events</Table.Th>
-              <Table.Th>Rate (per min)</Table.Th>
-              <Table.Th>Last seen</Table.Th>
-              <Table.Th>Errors</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {h.series.map((s) => (
-              <Table.Tr key={`${s.source}|${s.topic}`} data-source={s.source}>
-                <Table.Td>{s.source}</Table.Td>
-                <Table.Td>{s.topic}</Table.Td>
-                <Table.Td>{s.events}</Table.Td>
-                <Table.Td>{s.ratePerMinute}</Table.Td>
-                <Table.Td>{s.lastSeen ? new Date(s.lastSeen).toLocaleString() : '—'}</Table.Td>
-                <Table.Td>
-                  <Badge color={s.errors ? 'red.8' : 'green.9'}>{s.errors}</Badge>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+        <DataTable
+          striped
+          testId="health-table"
+          rows={h.series}
+          rowKey={(s) => `${s.source}|${s.topic}`}
+          rowProps={(s) => ({ 'data-source': s.source })}
+          columns={[
+            { header: 'Connector / service', cell: (s) => s.source },
+            { header: 'Topic', cell: (s) => s.topic },
+            { header: 'Events', cell: (s) => s.events },
+            { header: 'Rate (per min)', cell: (s) => s.ratePerMinute },
+            { header: 'Last seen', cell: (s) => (s.lastSeen ? new Date(s.lastSeen).toLocaleString() : '—') },
+            {
+              header: 'Errors',
+              cell: (s) => <Badge color={s.errors ? 'red.8' : 'green.9'}>{s.errors}</Badge>,
+            },
+          ]}
+        />
       )}
       {h?.consumerLag && (
         <>
           <Title order={2} size="h4">
             Consumer lag
           </Title>
-          <Table withTableBorder>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Consumer group</Table.Th>
-                <Table.Th>Topic</Table.Th>
-                <Table.Th>Lag (messages)</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {h.consumerLag.map((l) => (
-                <Table.Tr key={`${l.group}|${l.topic}`}>
-                  <Table.Td>{l.group}</Table.Td>
-                  <Table.Td>{l.topic}</Table.Td>
-                  <Table.Td>{l.lag}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+          <DataTable
+            rows={h.consumerLag}
+            rowKey={(l) => `${l.group}|${l.topic}`}
+            columns={[
+              { header: 'Consumer group', cell: (l) => l.group },
+              { header: 'Topic', cell: (l) => l.topic },
+              { header: 'Lag (messages)', cell: (l) => l.lag },
+            ]}
+          />
         </>
       )}
       {h && h.consumerLag === null && (
