@@ -259,7 +259,7 @@ async function main(): Promise<void> {
   const scripts = loadScripts(0).filter((s) => s.source === 'dstc11');
   const servicePids: Record<string, number> = {};
   for (const svc of ['handoff-orchestrator', 'work-item-router', 'agent-gateway']) {
-    const f = join(ROOT, 'var', 'run', `bench-${svc}.pid`);
+    const f = join(ROOT, 'var', 'run', `${process.env['HANDOFF_BENCH_RUN'] ?? 'bench'}-${svc}.pid`);
     if (existsSync(f)) servicePids[svc] = Number(readFileSync(f, 'utf8'));
   }
 
