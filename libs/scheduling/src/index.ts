@@ -1,3 +1,4 @@
 export * from './schema';
 export * from './holidays';
 export * from './business-hours';
+export * from './scan-loop';

@@ -1,3 +1,4 @@
+import { ScanLoop } from '@hub/scheduling';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   ExponentialBackoff,
@@ -81,10 +82,7 @@ class WebhookHttpError extends Error {
 export abstract class DurableWebhookSender<D extends LeasedWebhook>
   implements OnApplicationBootstrap, OnApplicationShutdown
 {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
+  private readonly loop: ScanLoop;
   private readonly policy: IPolicy;
 
   protected constructor(
@@ -97,6 +95,10 @@ export abstract class DurableWebhookSender<D extends LeasedWebhook>
     /** Log wording: `what delivery failed`, e.g. "callback", "form webhook". */
     private readonly what: string,
   ) {
+    this.loop = new ScanLoop(() => this.scan(), {
+      pollMs: sender.pollMs,
+      onError: (e) => logger.warn({ err: e.message }, `${what} scan failed`),
+    });
     this.policy = wrap(
       retry(
         handleWhen(
@@ -120,36 +122,16 @@ export abstract class DurableWebhookSender<D extends LeasedWebhook>
   protected abstract logFields(d: D): Record<string, unknown>;
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Asks for a scan now (after a transaction that wrote a delivery committed). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.scan().finally(() => {
-        this.running = undefined;
-        this.schedule(this.again ? 0 : this.sender.pollMs);
-        this.again = false;
-      });
-    }, ms);
+    this.loop.kick();
   }
 
   private async scan(): Promise<void> {
@@ -160,7 +142,7 @@ export abstract class DurableWebhookSender<D extends LeasedWebhook>
         const batch = await this.queue.leaseDue(20, leaseMs);
         if (!batch.length) return;
         await Promise.all(batch.map((d) => this.deliver(d)));
-        if (this.stopped) return;
+        if (this.loop.stopped) return;
       }
     } catch (e) {
       this.logger.warn({ err: (e as Error).message }, `${this.what} scan failed`);

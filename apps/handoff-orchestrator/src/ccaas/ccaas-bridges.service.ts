@@ -1,3 +1,4 @@
+import { ScanLoop } from '@hub/scheduling';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -35,7 +36,7 @@ const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('
 export class CcaasBridges implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly replica = randomUUID();
   private readonly streams = new Map<string, { stream?: TargetStream; renew: NodeJS.Timeout }>();
-  private scanTimer?: NodeJS.Timeout;
+  private readonly loop: ScanLoop;
   private stopped = false;
 
   constructor(
@@ -45,17 +46,22 @@ export class CcaasBridges implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(REALTIME_BUS) private readonly bus: RealtimeBus,
     @Inject(BRIDGE_OPTIONS) private readonly opts: BridgeOptions,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // one scan at a time (a slow scan under load no longer overlaps the next, as setInterval let it)
+    this.loop = new ScanLoop(() => this.scan(), {
+      pollMs: opts.scanMs,
+      unref: true,
+      onError: (e) => logger.warn({ err: e.message }, 'contact-center bridge scan failed'),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.scanTimer = setInterval(() => void this.scan(), this.opts.scanMs);
-    this.scanTimer.unref();
-    void this.scan();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.scanTimer);
+    await this.loop.stop();
     await Promise.all([...this.streams.keys()].map((id) => this.close(id)));
   }
 

@@ -1,3 +1,4 @@
+import { ScanLoop } from '@hub/scheduling';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { TargetError, type ExternalContact } from '@hub/ccaas';
@@ -28,9 +29,7 @@ export interface EndPollOptions {
  */
 @Injectable()
 export class CcaasEndPoller implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
+  private readonly loop: ScanLoop;
 
   constructor(
     private readonly contacts: CcaasContactRepository,
@@ -40,30 +39,22 @@ export class CcaasEndPoller implements OnApplicationBootstrap, OnApplicationShut
     @Inject(REALTIME_BUS) private readonly bus: RealtimeBus,
     @Inject(END_POLL_OPTIONS) private readonly opts: EndPollOptions,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loop = new ScanLoop(() => this.tick(), {
+      pollMs: opts.pollMs,
+      initialDelayMs: opts.pollMs,
+      unref: true,
+      onError: (e) => logger.warn({ err: e.message }, 'contact-center end poll failed'),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
     // Nothing to poll unless a registered vendor needs it.
-    if (!this.targets.pollingTypes().length) return;
-    this.schedule();
+    if (this.targets.pollingTypes().length) this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        this.schedule();
-      });
-    }, this.opts.pollMs);
-    this.timer.unref();
+    await this.loop.stop();
   }
 
   /** One pass over the open contacts (never throws). */
@@ -71,7 +62,7 @@ export class CcaasEndPoller implements OnApplicationBootstrap, OnApplicationShut
     try {
       const polling = new Set(this.targets.pollingTypes());
       for (const { tenantId, handoffId } of await this.contacts.listOpen(500)) {
-        if (this.stopped) return;
+        if (this.loop.stopped) return;
         const c = await this.contacts.byHandoff(tenantId, handoffId);
         if (!c || c.status !== 'open' || !polling.has(c.target)) continue;
         const h = (await this.handoffs.findWithTransitions(tenantId, handoffId))?.handoff;

@@ -1,3 +1,4 @@
+import { ScanLoop } from '@hub/scheduling';
 import { agentEmailFor } from './usecases/schedule-callback.usecase';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -31,9 +32,7 @@ export interface CallbackDispatcherOptions {
  */
 @Injectable()
 export class CallbackNotificationDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
+  private readonly loop: ScanLoop;
 
   constructor(
     private readonly repo: CustomerCallbackRepository,
@@ -42,27 +41,19 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
     @Inject(CALLBACK_DISPATCHER_OPTIONS) private readonly opts: CallbackDispatcherOptions,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly clock: CallbackClock,
-  ) {}
+  ) {
+    this.loop = new ScanLoop(async () => void (await this.tick()), {
+      pollMs: opts.pollMs,
+      onError: (e) => logger.warn({ err: e.message }, 'callback notification scan failed'),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().then(() => {
-        this.running = undefined;
-        this.schedule(this.opts.pollMs);
-      });
-    }, ms);
+    await this.loop.stop();
   }
 
   /** Delivers every due notification once; returns how many were sent. */
@@ -71,7 +62,7 @@ export class CallbackNotificationDispatcher implements OnApplicationBootstrap, O
     try {
       const due = await this.repo.dueNotifications(50, this.clock.now());
       for (const d of due) {
-        if (this.stopped) break;
+        if (this.loop.stopped) break;
         if (await this.repo.deliver(d.tenant_id, d.id, (n) => this.send(n))) sent++;
       }
     } catch (e) {

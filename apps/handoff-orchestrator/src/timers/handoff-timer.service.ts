@@ -1,3 +1,4 @@
+import { ScanLoop } from '@hub/scheduling';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
@@ -24,9 +25,7 @@ export interface TimerOptions {
  */
 @Injectable()
 export class HandoffTimerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
+  private readonly loop: ScanLoop;
 
   constructor(
     private readonly withdraw: WithdrawHandoffUseCase,
@@ -34,27 +33,19 @@ export class HandoffTimerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(TIMER_OPTIONS) private readonly opts: TimerOptions,
     private readonly metrics: HandoffMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loop = new ScanLoop(() => this.tick(), {
+      pollMs: opts.pollMs,
+      onError: (e) => logger.warn({ err: e.message }, 'handoff timer scan failed'),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick().then((next) => {
-        this.running = undefined;
-        this.schedule(next);
-      });
-    }, ms);
+    await this.loop.stop();
   }
 
   /** Fires due timers; returns the delay until the next scan, ms. */
@@ -66,7 +57,7 @@ export class HandoffTimerService implements OnApplicationBootstrap, OnApplicatio
         if (r.withdrawn) this.metrics.timeoutsFired.inc(r.withdrawn);
         if (r.withdrawn || r.failed) this.logger.info(r, 'handoff timers fired');
         more = r.withdrawn === 100 || r.failed === 100;
-      } while (more && !this.stopped);
+      } while (more && !this.loop.stopped);
       const summaries = await this.summaries.fireDue(100);
       if (summaries) this.logger.info({ summaries }, 'wrap-up note retries fired');
       const next = await this.withdraw.nextDue();
