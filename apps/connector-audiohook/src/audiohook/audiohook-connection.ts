@@ -341,7 +341,7 @@ export class AudioHookConnection {
       language: this.language,
     };
     const data = utteranceEvent(ctx, u);
-    this.deps.metrics.utterances.inc({ speaker: speakerOf(channel), provider: auth.tenant.sttProvider });
+    this.deps.metrics.utterances.inc({ speaker: speakerOf(channel), provider: this.provider?.name ?? auth.tenant.sttProvider });
     if (this.session.state === 'closed') this.deps.metrics.lateUtterances.inc();
     this.log.info({ channel, n, text: u.text, offsetMs: u.startMs }, 'utterance');
     if (data.kind === 'utterance') this.track(this.publish(data, data.utteranceId));

@@ -18,7 +18,7 @@ export interface AudioHookTenant {
   sendTranscriptEvents: boolean;
   /** Default language when `open` has none (BCP 47). */
   language: string;
-  sttProvider: 'pocketsphinx' | 'google';
+  sttProvider: 'pocketsphinx' | 'google' | 'openai' | 'vosk';
 }
 
 const hashKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex');
