@@ -20,6 +20,8 @@ export class AudioHookMetrics {
   readonly flowControl: Counter<'type'>;
   /** Recognizers killed at `STT_FLUSH_TIMEOUT_MS` (their last words lost), by provider. */
   readonly sttFlushTimeouts: Counter<'provider'>;
+  /** Audio the client reported as never sent (`resumed` after a pause, `discarded`), seconds. */
+  readonly discardedAudioSeconds: Counter<'kind'>;
   /** Retried speech-to-text requests (429/5xx/network), by provider. */
   readonly sttRetries: Counter<'provider'>;
   /** Utterances detected but lost (never published), by provider and reason. */
@@ -96,6 +98,12 @@ export class AudioHookMetrics {
       name: 'audiohook_stt_flush_timeouts_total',
       help: 'Recognizers killed at STT_FLUSH_TIMEOUT_MS while flushing (their last words are lost), by provider.',
       labelNames: ['provider'],
+      registers,
+    });
+    this.discardedAudioSeconds = new Counter({
+      name: 'audiohook_discarded_audio_seconds_total',
+      help: "Audio the client reported as never sent, seconds: kind 'resumed' (discarded while paused, e.g. waiting for a recognizer, reported by resumed), 'closed_paused' (the call ended while still paused) or 'discarded'.",
+      labelNames: ['kind'],
       registers,
     });
     this.sttRetries = new Counter({
