@@ -265,6 +265,7 @@ export class AudioHookConnection {
       state.stream = provider.open({
         language: this.language,
         label: `${this.session.id}:${channel}`,
+        phrases: this.auth?.tenant.vocabulary,
         onUtterance: (u) => {
           state.n += 1;
           this.onUtterance(channel, state.n, this.toStreamTime(state, u));

@@ -36,9 +36,9 @@ describe('OpenAI-compatible transcription mapping', () => {
   });
 
   it('treats 408, 429 and 5xx as transient, other 4xx as permanent', () => {
-    expect([400, 401, 403, 404, 413, 415, 422].map((s) => new TranscriptionHttpError(s, '').transient)).toEqual(
-      new Array(7).fill(false),
-    );
+    expect(
+      [400, 401, 403, 404, 413, 415, 422].map((s) => new TranscriptionHttpError(s, '').transient),
+    ).toEqual(new Array(7).fill(false));
     expect([408, 429, 500, 502, 503].map((s) => new TranscriptionHttpError(s, '').transient)).toEqual(
       new Array(5).fill(true),
     );

@@ -145,7 +145,10 @@ export class OpenAiTranscriptionSpeechToText implements SpeechToTextProvider {
       handleWhen((e) => !(e instanceof TranscriptionHttpError) || e.transient),
       {
         maxAttempts: Math.max(0, opts.maxAttempts - 1),
-        backoff: new ExponentialBackoff({ initialDelay: opts.retryDelayMs, maxDelay: 10 * opts.retryDelayMs }),
+        backoff: new ExponentialBackoff({
+          initialDelay: opts.retryDelayMs,
+          maxDelay: 10 * opts.retryDelayMs,
+        }),
       },
     );
     this.policy.onRetry(() => opts.onRetry?.());

@@ -121,7 +121,8 @@ export class VadSegmenter {
   private emit(audio: Float32Array): void {
     const endMs = (this.frames * FRAME) / 16;
     const pcm = new Int16Array(audio.length);
-    for (let i = 0; i < audio.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(audio[i] * 32768)));
+    for (let i = 0; i < audio.length; i++)
+      pcm[i] = Math.max(-32768, Math.min(32767, Math.round(audio[i] * 32768)));
     this.opts.onSegment({ pcm, sampleRate: 16000, startMs: Math.max(0, endMs - audio.length / 16), endMs });
   }
 }

@@ -113,17 +113,28 @@ export async function startOpenAiTranscriptionServer(opts: OpenAiServerOptions):
         Object.assign(r, await parseMultipart(req));
         if (r.authorization !== `Bearer ${opts.apiKey}`)
           return answer(401, {
-            error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
+            error: {
+              message: 'Incorrect API key provided',
+              type: 'invalid_request_error',
+              code: 'invalid_api_key',
+            },
           });
         const forced = opts.failWith?.(n);
         if (forced) return answer(forced, { error: { message: `forced ${forced}`, type: 'server_error' } });
         if (!r.file || !r.fields['model']?.[0])
-          return answer(400, { error: { message: 'file and model are required', type: 'invalid_request_error' } });
+          return answer(400, {
+            error: { message: 'file and model are required', type: 'invalid_request_error' },
+          });
         const wav = new WaveFile(r.file.bytes);
         const fmt = wav.fmt as { numChannels: number; sampleRate: number; bitsPerSample: number };
         const pcm = wav.getSamples(false, Int16Array) as unknown as Int16Array;
         const samples = pcm.length;
-        r.wav = { channels: fmt.numChannels, sampleRate: fmt.sampleRate, bitsPerSample: fmt.bitsPerSample, samples };
+        r.wav = {
+          channels: fmt.numChannels,
+          sampleRate: fmt.sampleRate,
+          bitsPerSample: fmt.bitsPerSample,
+          samples,
+        };
         const text = await pocketsphinx(pcm, fmt.sampleRate);
         const duration = samples / fmt.sampleRate;
         const format = r.fields['response_format']?.[0] ?? 'json';
