@@ -51,9 +51,9 @@ export const AudioHookConfigSchema = z.object({
   AUDIOHOOK_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(2000),
   /**
    * Speech to text: `tenant` = the integration's `sttProvider`; `none` = no transcription (capacity
-   * runs); `pocketsphinx` / `google` = force one provider for every tenant.
+   * runs); `pocketsphinx` / `google` / `openai` / `vosk` = force one provider for every tenant.
    */
-  AUDIOHOOK_STT: z.enum(['tenant', 'none', 'pocketsphinx', 'google']).default('tenant'),
+  AUDIOHOOK_STT: z.enum(['tenant', 'none', 'pocketsphinx', 'google', 'openai', 'vosk']).default('tenant'),
   /** `pocketsphinx_continuous` executable (Debian `pocketsphinx`). */
   POCKETSPHINX_BIN: z.string().min(1).default('pocketsphinx_continuous'),
   /** Acoustic model dir, language model and dictionary; the engine's built-in en-us defaults when unset. */
@@ -89,5 +89,45 @@ export const AudioHookConfigSchema = z.object({
     ),
   /** Audio per Google streaming call before it is renewed (Google's limit is ≈305 s), ms. */
   GOOGLE_STT_MAX_STREAM_MS: z.coerce.number().int().min(1000).max(300_000).default(290_000),
+  /**
+   * OpenAI-compatible transcription server root (`POST {url}/v1/audio/transcriptions`), e.g. `https://api.openai.com`
+   * or an on-premise faster-whisper / whisper.cpp server; vetted by the outbound URL policy (`OUTBOUND_*`) at start
+   * and on every request. Unset: the `openai` provider has no capacity (its tenants are not transcribed).
+   */
+  OPENAI_STT_BASE_URL: z.url().optional(),
+  /** Bearer token for that server (secret; from the environment / secret store, never logged). */
+  OPENAI_STT_API_KEY: z.string().min(1).optional(),
+  /** `model` field (`whisper-1`, `gpt-4o-transcribe`, a local model id …). */
+  OPENAI_STT_MODEL: z.string().min(1).default('whisper-1'),
+  /** `response_format`: `verbose_json` (segments, word times) or `json` (text only). */
+  OPENAI_STT_RESPONSE_FORMAT: z.enum(['json', 'verbose_json']).default('verbose_json'),
+  /** Channels transcribed at once by the `openai` provider (each runs a VAD; one request in flight per channel). */
+  OPENAI_STT_MAX_STREAMS: z.coerce.number().int().min(0).max(100_000).default(200),
+  /** Deadline of one transcription request, ms. */
+  OPENAI_STT_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Attempts per utterance for 408/429/5xx and network errors (1 = no retry). */
+  OPENAI_STT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+  /** First retry delay, ms (exponential backoff with jitter, at most 10×). */
+  OPENAI_STT_RETRY_DELAY_MS: z.coerce.number().int().min(1).max(60_000).default(500),
+  /**
+   * Vosk server WebSocket URL (alphacep/vosk-server `asr_server.py` protocol), e.g. `ws://vosk:2700`; vetted by the
+   * outbound URL policy. Unset: the `vosk` provider has no capacity.
+   */
+  VOSK_STT_URL: z
+    .url()
+    .refine((u) => /^wss?:/i.test(u), 'must be a ws:// or wss:// URL')
+    .optional(),
+  /** Vosk connections at once (one per channel). */
+  VOSK_STT_MAX_STREAMS: z.coerce.number().int().min(0).max(100_000).default(200),
+  /**
+   * Send the tenant vocabulary as Vosk `phrase_list` (a Kaldi grammar: recognition is then restricted to those
+   * phrases plus `[unk]`, for menu-style input; off by default).
+   */
+  VOSK_STT_PHRASE_LIST: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .default(false),
+  /** Time to connect and get the config accepted, and to get the final result after `eof`, ms. */
+  VOSK_STT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 export type AudioHookConfig = z.infer<typeof AudioHookConfigSchema>;

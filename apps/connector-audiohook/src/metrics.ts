@@ -20,6 +20,12 @@ export class AudioHookMetrics {
   readonly flowControl: Counter<'type'>;
   /** Recognizers killed at `STT_FLUSH_TIMEOUT_MS` (their last words lost), by provider. */
   readonly sttFlushTimeouts: Counter<'provider'>;
+  /** Audio the client reported as never sent (`resumed` after a pause, `discarded`), seconds. */
+  readonly discardedAudioSeconds: Counter<'kind'>;
+  /** Retried speech-to-text requests (429/5xx/network), by provider. */
+  readonly sttRetries: Counter<'provider'>;
+  /** Utterances detected but lost (never published), by provider and reason. */
+  readonly sttDroppedUtterances: Counter<'provider' | 'reason'>;
   /** Final utterances published after the session's `closed` (recognized late, never silently lost). */
   readonly lateUtterances: Counter;
 
@@ -92,6 +98,24 @@ export class AudioHookMetrics {
       name: 'audiohook_stt_flush_timeouts_total',
       help: 'Recognizers killed at STT_FLUSH_TIMEOUT_MS while flushing (their last words are lost), by provider.',
       labelNames: ['provider'],
+      registers,
+    });
+    this.discardedAudioSeconds = new Counter({
+      name: 'audiohook_discarded_audio_seconds_total',
+      help: "Audio the client reported as never sent, seconds: kind 'resumed' (discarded while paused, e.g. waiting for a recognizer, reported by resumed), 'closed_paused' (the call ended while still paused) or 'discarded'.",
+      labelNames: ['kind'],
+      registers,
+    });
+    this.sttRetries = new Counter({
+      name: 'audiohook_stt_retries_total',
+      help: 'Speech-to-text requests retried after 408/429/5xx or a network error, by provider.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.sttDroppedUtterances = new Counter({
+      name: 'audiohook_stt_dropped_utterances_total',
+      help: 'Detected utterances that were never published, by provider and reason (rejected = permanent 4xx, retries_exhausted, bad_response, stream_destroyed, connection_lost, no_final, ...).',
+      labelNames: ['provider', 'reason'],
       registers,
     });
     this.lateUtterances = new Counter({

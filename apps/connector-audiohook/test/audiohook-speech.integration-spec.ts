@@ -49,6 +49,8 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
       POCKETSPHINX_MAX_STREAMS: '4',
       // `closed` answers `close` at once; recognizers still flushing publish their utterances afterwards
       AUDIOHOOK_CLOSE_FLUSH_WAIT_MS: '0',
+      // the late utterance must come out even when a loaded machine slows PocketSphinx far below real time
+      STT_FLUSH_TIMEOUT_MS: '60000',
     }));
     await probe.start([`${world.kafkaNamespace}${Topics.conversationEvents.name}`]);
   }, 120_000);
@@ -175,7 +177,7 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
           .on(topic)
           .map((m) => m.json() as { data: Record<string, unknown> })
           .find((e) => e.data.kind === 'utterance' && e.data.interactionId === conversationId),
-      { timeoutMs: 30_000, what: 'late utterance event' },
+      { timeoutMs: 90_000, what: 'late utterance event' },
     ))!;
     expect(String(utterance.data.text)).toMatch(/\bpassword\b/);
     c.ws.terminate();
@@ -187,5 +189,5 @@ describe('connector-audiohook speech to text (integration, PocketSphinx)', () =>
     expect(metrics).toMatch(
       /audiohook_stt_flush_timeouts_total\{provider="pocketsphinx"\} 0|audiohook_stt_flush_timeouts_total 0|^(?![\s\S]*audiohook_stt_flush_timeouts_total\{)/m,
     );
-  }, 90_000);
+  }, 150_000);
 });

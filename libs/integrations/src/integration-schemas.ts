@@ -51,8 +51,16 @@ export const IntegrationConfigSchemas = {
       /** Send final transcripts back to Genesys as AudioHook `event` messages. */
       sendTranscriptEvents: z.boolean().default(false),
       language: z.string().default('en-US'),
-      /** speech-to-text provider: offline pocketsphinx or Google Cloud Speech-to-Text. */
-      sttProvider: z.enum(['pocketsphinx', 'google']).default('pocketsphinx'),
+      /**
+       * speech-to-text provider: offline pocketsphinx, Google Cloud Speech-to-Text, the service's
+       * OpenAI-compatible transcription server (`OPENAI_STT_*`) or Vosk server (`VOSK_STT_*`).
+       */
+      sttProvider: z.enum(['pocketsphinx', 'google', 'openai', 'vosk']).default('pocketsphinx'),
+      /**
+       * Tenant vocabulary: entity and product names the callers say (hotel, product, place names), passed as
+       * recognition hints to engines that take them (OpenAI `prompt`, Google `speechContexts`, Vosk `phrase_list`).
+       */
+      vocabulary: z.array(z.string().trim().min(1).max(100)).max(500).default([]),
     }),
     secrets: z.object({ apiKey: z.string().min(8), clientSecret: z.base64().optional() }),
   },

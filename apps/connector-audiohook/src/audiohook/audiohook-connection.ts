@@ -150,6 +150,8 @@ export class AudioHookConnection {
       case 'discarded':
         // audio from `start` for `discarded` was never sent: later frames are that much further on
         this.timeline.gap(step.startMs, step.discardedMs);
+        // audio the client never sent (its stream ran on while paused): counted, so a lost turn is never silent
+        this.deps.metrics.discardedAudioSeconds.inc({ kind: step.kind }, step.discardedMs / 1000);
         this.log.info({ startMs: step.startMs, discardedMs: step.discardedMs }, `client ${step.kind}`);
         return;
       case 'client_error':
@@ -161,6 +163,12 @@ export class AudioHookConnection {
         );
         return;
       case 'close':
+        if (this.cancelWait) {
+          // closed while still paused for a recognizer: the audio since the last frame was never sent (counted)
+          const lastSentMs = this.timeline.toStreamMs(this.timeline.receivedMs);
+          const neverSentMs = Math.max(0, step.positionMs - lastSentMs);
+          this.deps.metrics.discardedAudioSeconds.inc({ kind: 'closed_paused' }, neverSentMs / 1000);
+        }
         return this.onClose(step.reason);
       case 'ignored':
         this.log.debug({ why: step.why }, 'message ignored');
@@ -257,6 +265,7 @@ export class AudioHookConnection {
       state.stream = provider.open({
         language: this.language,
         label: `${this.session.id}:${channel}`,
+        phrases: this.auth?.tenant.vocabulary,
         onUtterance: (u) => {
           state.n += 1;
           this.onUtterance(channel, state.n, this.toStreamTime(state, u));
@@ -341,7 +350,10 @@ export class AudioHookConnection {
       language: this.language,
     };
     const data = utteranceEvent(ctx, u);
-    this.deps.metrics.utterances.inc({ speaker: speakerOf(channel), provider: auth.tenant.sttProvider });
+    this.deps.metrics.utterances.inc({
+      speaker: speakerOf(channel),
+      provider: this.provider?.name ?? auth.tenant.sttProvider,
+    });
     if (this.session.state === 'closed') this.deps.metrics.lateUtterances.inc();
     this.log.info({ channel, n, text: u.text, offsetMs: u.startMs }, 'utterance');
     if (data.kind === 'utterance') this.track(this.publish(data, data.utteranceId));

@@ -27,6 +27,27 @@ class FakeSpeechClient implements StreamingSpeechClient {
 const logger = pino({ level: 'silent' });
 
 describe('GoogleSpeechToText (at the interface)', () => {
+  it('sends the tenant vocabulary as speechContexts phrase hints', () => {
+    const client = new FakeSpeechClient();
+    const provider = new GoogleSpeechToText({
+      clientFactory: () => client,
+      model: 'phone_call',
+      maxStreamMs: 290_000,
+      maxStreams: 1,
+      logger,
+    });
+    provider.open({
+      language: 'en-US',
+      label: 't',
+      phrases: ['A and B Guest House', 'Cityroomz'],
+      onUtterance: () => undefined,
+      onError: () => undefined,
+    });
+    expect(client.calls[0].config).toMatchObject({
+      config: { speechContexts: [{ phrases: ['A and B Guest House', 'Cityroomz'] }] },
+    });
+  });
+
   it('streams 8 kHz LINEAR16 little-endian audio with word offsets and maps final results to utterances', async () => {
     const client = new FakeSpeechClient();
     const provider = new GoogleSpeechToText({

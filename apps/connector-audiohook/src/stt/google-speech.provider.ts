@@ -46,7 +46,7 @@ export function protoDurationMs(d: ProtoDuration | null | undefined): number {
  * Cloud speech to text with Google Cloud Speech-to-Text v1 `streamingRecognize` (gRPC,
  * `@google-cloud/speech`): 8 kHz LINEAR16 mono, word time offsets, final results only. Each final
  * result becomes one utterance (times from its word offsets, shifted by the audio sent on earlier
- * calls of the same channel).
+ * calls of the same channel). The stream's vocabulary `phrases` are sent as `speechContexts` hints.
  */
 export class GoogleSpeechToText implements SpeechToTextProvider {
   readonly name = 'google';
@@ -113,6 +113,8 @@ class GoogleSpeechStream implements SpeechStream {
         enableWordTimeOffsets: true,
         enableAutomaticPunctuation: true,
         model: this.opts.model,
+        // tenant vocabulary as phrase hints (v1 SpeechContext)
+        ...(this.stream.phrases?.length ? { speechContexts: [{ phrases: [...this.stream.phrases] }] } : {}),
       },
       interimResults: false,
     });

@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { SpeechClient } from '@google-cloud/speech';
+import { OutboundHttp } from '@hub/integrations';
 import { LOGGER } from '@hub/observability';
 import type { AudioHookConfig } from '../config';
 import type { AudioHookMetrics } from '../metrics';
 import { AUDIOHOOK_CONFIG, AUDIOHOOK_METRICS } from '../tokens';
 import { GoogleSpeechToText, type StreamingSpeechClient } from './google-speech.provider';
+import { OpenAiTranscriptionSpeechToText } from './openai-transcription.provider';
+import { VoskSpeechToText } from './vosk.provider';
 import { PocketSphinxSpeechToText } from './pocketsphinx.provider';
 import { RecognizerWaitQueue } from './recognizer-wait-queue';
 import { NullSpeechToText, type SpeechToTextProvider } from './speech-to-text';
@@ -20,13 +23,24 @@ export class SpeechToTextRegistry {
   readonly none = new NullSpeechToText();
   readonly pocketsphinx: PocketSphinxSpeechToText;
   readonly google: GoogleSpeechToText;
+  readonly openai: OpenAiTranscriptionSpeechToText;
+  readonly vosk: VoskSpeechToText;
   private readonly queues = new Map<SpeechToTextProvider, RecognizerWaitQueue>();
 
   constructor(
     @Inject(AUDIOHOOK_CONFIG) private readonly config: AudioHookConfig,
     @Inject(AUDIOHOOK_METRICS) metrics: AudioHookMetrics,
     @Inject(LOGGER) logger: Logger,
+    http: OutboundHttp,
   ) {
+    // tenant-independent hosts from the environment, vetted like any outbound URL: a refused one stops the start
+    for (const [name, url] of [
+      ['OPENAI_STT_BASE_URL', config.OPENAI_STT_BASE_URL],
+      ['VOSK_STT_URL', config.VOSK_STT_URL],
+    ] as const) {
+      const refusal = url ? http.refusal(url) : null;
+      if (refusal) throw new Error(`${name}: ${refusal}`);
+    }
     this.pocketsphinx = new PocketSphinxSpeechToText({
       binary: config.POCKETSPHINX_BIN,
       hmm: config.POCKETSPHINX_HMM,
@@ -49,7 +63,31 @@ export class SpeechToTextRegistry {
       languages: config.GOOGLE_STT_LANGUAGES,
       logger,
     });
-    for (const p of [this.pocketsphinx, this.google]) {
+    this.openai = new OpenAiTranscriptionSpeechToText({
+      baseUrl: config.OPENAI_STT_BASE_URL ?? 'http://openai-stt.invalid',
+      apiKey: config.OPENAI_STT_API_KEY,
+      model: config.OPENAI_STT_MODEL,
+      responseFormat: config.OPENAI_STT_RESPONSE_FORMAT,
+      maxStreams: config.OPENAI_STT_BASE_URL ? config.OPENAI_STT_MAX_STREAMS : 0,
+      timeoutMs: config.OPENAI_STT_TIMEOUT_MS,
+      maxAttempts: config.OPENAI_STT_MAX_ATTEMPTS,
+      retryDelayMs: config.OPENAI_STT_RETRY_DELAY_MS,
+      http,
+      logger,
+      onRetry: () => metrics.sttRetries.inc({ provider: 'openai' }),
+      onDropped: (reason) => metrics.sttDroppedUtterances.inc({ provider: 'openai', reason }),
+    });
+    this.vosk = new VoskSpeechToText({
+      url: config.VOSK_STT_URL ?? 'ws://vosk-stt.invalid',
+      maxStreams: config.VOSK_STT_URL ? config.VOSK_STT_MAX_STREAMS : 0,
+      timeoutMs: config.VOSK_STT_TIMEOUT_MS,
+      phraseList: config.VOSK_STT_PHRASE_LIST,
+      maxBacklogMs: config.STT_MAX_BACKLOG_MS,
+      http,
+      logger,
+      onDropped: (reason) => metrics.sttDroppedUtterances.inc({ provider: 'vosk', reason }),
+    });
+    for (const p of [this.pocketsphinx, this.google, this.openai, this.vosk]) {
       this.queues.set(
         p,
         new RecognizerWaitQueue(p, (n) => metrics.sttWaitingSessions.set({ provider: p.name }, n)),
@@ -68,10 +106,9 @@ export class SpeechToTextRegistry {
   }
 
   /** @param tenantChoice the integration's `sttProvider` */
-  providerFor(tenantChoice: 'pocketsphinx' | 'google'): SpeechToTextProvider {
+  providerFor(tenantChoice: 'pocketsphinx' | 'google' | 'openai' | 'vosk'): SpeechToTextProvider {
     const mode = this.config.AUDIOHOOK_STT;
     const choice = mode === 'tenant' ? tenantChoice : mode;
-    if (choice === 'none') return this.none;
-    return choice === 'google' ? this.google : this.pocketsphinx;
+    return this[choice];
   }
 }

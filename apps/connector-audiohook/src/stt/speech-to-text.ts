@@ -1,7 +1,8 @@
 /**
  * Speech to text behind one small interface (one streaming recognizer per audio channel).
  * Implementations: PocketSphinx (offline default, Debian's `pocketsphinx` + `pocketsphinx-en-us`),
- * Google Cloud Speech-to-Text (`@google-cloud/speech` streamingRecognize), and a null provider
+ * Google Cloud Speech-to-Text (`@google-cloud/speech` streamingRecognize), any OpenAI-compatible
+ * `/v1/audio/transcriptions` server (per utterance, VAD-segmented), a Vosk server (WebSocket), and a null provider
  * (no transcription; capacity runs).
  */
 
@@ -32,6 +33,11 @@ export interface SpeechStreamOptions {
   language: string;
   /** For logs: AudioHook session id and channel. */
   label: string;
+  /**
+   * Tenant vocabulary (knowledge-base entity and product names) for engines that take hints: OpenAI `prompt`,
+   * Vosk `phrase_list`, Google `speechContexts`. Engines without hints ignore it.
+   */
+  phrases?: readonly string[];
   onUtterance: (u: RecognizedUtterance) => void;
   onError: (e: Error) => void;
 }

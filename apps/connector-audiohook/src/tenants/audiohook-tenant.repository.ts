@@ -18,7 +18,9 @@ export interface AudioHookTenant {
   sendTranscriptEvents: boolean;
   /** Default language when `open` has none (BCP 47). */
   language: string;
-  sttProvider: 'pocketsphinx' | 'google';
+  sttProvider: 'pocketsphinx' | 'google' | 'openai' | 'vosk';
+  /** Recognition hints (entity and product names) for engines that take them. */
+  vocabulary: readonly string[];
 }
 
 const hashKey = (apiKey: string) => createHash('sha256').update(apiKey).digest('hex');
@@ -85,6 +87,7 @@ export class AudioHookTenantRepository {
         sendTranscriptEvents: config.sendTranscriptEvents,
         language: config.language,
         sttProvider: config.sttProvider,
+        vocabulary: config.vocabulary,
       });
     }
     this.byKey = next;

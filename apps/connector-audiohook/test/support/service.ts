@@ -23,8 +23,9 @@ export async function seedAudioHookTenant(
   opts: {
     tenantId: string;
     signed?: boolean;
-    sttProvider?: 'pocketsphinx' | 'google';
+    sttProvider?: 'pocketsphinx' | 'google' | 'openai' | 'vosk';
     sendTranscriptEvents?: boolean;
+    vocabulary?: string[];
   },
 ): Promise<SeededTenant> {
   const prisma = createPrismaClient(world.databaseUrl, 2);
@@ -50,6 +51,7 @@ export async function seedAudioHookTenant(
           sttProvider: opts.sttProvider ?? 'pocketsphinx',
           sendTranscriptEvents: opts.sendTranscriptEvents ?? false,
           language: 'en-US',
+          ...(opts.vocabulary ? { vocabulary: opts.vocabulary } : {}),
         },
         secrets: t.clientSecret ? { apiKey: t.apiKey, clientSecret: t.clientSecret } : { apiKey: t.apiKey },
         enabled: true,
