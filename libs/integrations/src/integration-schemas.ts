@@ -83,6 +83,46 @@ export const IntegrationConfigSchemas = {
     secrets: z.object({ serviceAccountKeyJson: z.string().optional() }).default({}),
   },
   /**
+   * Dialogflow CX as the Agent Assist suggestion source (seed 001 "Dialogflow CX or RAG"): a tenant with an
+   * enabled `dialogflow_cx` integration is in `google_native` mode — suggestion-service answers each final
+   * customer utterance with `Sessions.DetectIntent` on this agent (one CX session per interaction) instead of
+   * retrieval from its knowledge bases, and publishes the result as the same `assist.suggestion`
+   * (`generator: dialogflow`). Credentials: a service account key with the "Dialogflow API Client" role.
+   */
+  dialogflow_cx: {
+    config: z
+      .object({
+        projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a Google Cloud project id'),
+        /** Agent location, e.g. `global`, `us-central1`, `europe-west1` (regional agents use a regional endpoint). */
+        location: z
+          .string()
+          .regex(/^[a-z0-9-]{2,40}$/)
+          .default('global'),
+        /** The CX agent id (a UUID, from the agent's resource name `projects/…/agents/<id>`). */
+        agentId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a Dialogflow CX agent id'),
+        /** Query language (BCP-47) sent with every query, unless the utterance names one. */
+        languageCode: z.string().min(2).max(35).default('en'),
+        /**
+         * gRPC host; default `dialogflow.googleapis.com` for `global`, `<location>-dialogflow.googleapis.com`
+         * otherwise. Must be a `dialogflow.googleapis.com` host unless `allowInsecure` (local test servers).
+         */
+        apiEndpoint: z.string().min(1).max(253).optional(),
+        port: z.number().int().min(1).max(65535).default(443),
+        /** Plaintext gRPC without credentials (local test servers only). */
+        allowInsecure: z.boolean().default(false),
+        /** DetectIntent deadline, ms. */
+        timeoutMs: z.number().int().min(200).max(60000).default(5000),
+      })
+      .refine(
+        (c) => c.allowInsecure || !c.apiEndpoint || /(^|\.)dialogflow\.googleapis\.com$/.test(c.apiEndpoint),
+        {
+          message: 'must be a dialogflow.googleapis.com host (or set allowInsecure for a local test server)',
+          path: ['apiEndpoint'],
+        },
+      ),
+    secrets: z.object({ serviceAccountKeyJson: z.string().min(2).optional() }).default({}),
+  },
+  /**
    * Salesforce token exchange for the assist widget (seed 001): the tenant's Lightning component sends
    * the Salesforce user's access token; the assist gateway verifies it at the org's My Domain
    * (`/services/oauth2/userinfo`, and `/services/oauth2/introspect` when a connected-app secret is set),
