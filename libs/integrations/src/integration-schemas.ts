@@ -123,6 +123,25 @@ export const IntegrationConfigSchemas = {
     secrets: z.object({ serviceAccountKeyJson: z.string().min(2).optional() }).default({}),
   },
   /**
+   * Google sign-in for the assist widget in Google CCAI agent desktops (seed 001 "Google CCAI: OAuth"): the
+   * desktop signs the agent in with Google (OpenID Connect) and sends the agent's ID token; the assist gateway
+   * verifies it (signature against the issuer's JWKS, `iss`, `aud` = `clientId`, `exp`) and issues the widget
+   * session bound to the Google account (`sub`).
+   */
+  google_oauth: {
+    config: z.object({
+      /** OpenID issuer; discovery at `<issuer>/.well-known/openid-configuration`. */
+      issuer: z.url().default('https://accounts.google.com'),
+      /** The OAuth 2.0 client id of the desktop's Google sign-in: the ID token's required `aud`. */
+      clientId: z.string().min(1),
+      /** Google Workspace domain the account must belong to (`hd` claim), if set. */
+      hostedDomain: z.string().min(1).max(253).optional(),
+      /** Allow plain-http endpoints (local test providers only). */
+      allowInsecureHttp: z.boolean().default(false),
+    }),
+    secrets: z.object({}).default({}),
+  },
+  /**
    * Salesforce token exchange for the assist widget (seed 001): the tenant's Lightning component sends
    * the Salesforce user's access token; the assist gateway verifies it at the org's My Domain
    * (`/services/oauth2/userinfo`, and `/services/oauth2/introspect` when a connected-app secret is set),
@@ -136,6 +155,25 @@ export const IntegrationConfigSchemas = {
       orgId: z.string().regex(/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be a Salesforce org id (00D…)'),
       /** Connected app consumer key: with `clientSecret`, tokens are introspected and must be this app's. */
       clientId: z.string().min(1).optional(),
+      /**
+       * "Save summary" from the widget: the work record field the note is written to with the agent's token
+       * (`PATCH /services/data/v{apiVersion}/sobjects/{workRecordObject}/{interactionId}`), e.g. a custom
+       * `Agent_Summary__c` or the field Einstein Work Summaries maps its summary to. Unset: no summary action.
+       */
+      summaryField: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'a Salesforce field API name')
+        .optional(),
+      /** sObject of the work record the widget's interaction id names (`MessagingSession`, `VoiceCall`, `Case`, …). */
+      workRecordObject: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'a Salesforce object API name')
+        .default('MessagingSession'),
+      /** REST API version of the record update. */
+      apiVersion: z
+        .string()
+        .regex(/^[1-9][0-9]\.0$/, 'a Salesforce API version such as 62.0')
+        .default('62.0'),
       /** Allow plain-http endpoints (local test servers only). */
       allowInsecureHttp: z.boolean().default(false),
     }),
@@ -428,6 +466,7 @@ export function outboundUrlsOf(
     amazon_connect: ['endpoint'],
     genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
     salesforce_identity: ['myDomainUrl'],
+    google_oauth: ['issuer'],
     genesys_cloud: ['loginBaseUrl', 'apiBaseUrl'],
     eightbyeight_cc: ['baseUrl'],
     calendar_caldav: ['calendarUrl'],

@@ -29,7 +29,7 @@
  *
  * Vendor desktops: `?provider=<name>` picks an adapter from `window.hubAssistVendors` (one file per vendor
  * in `vendors/`, loaded before this one). An adapter is `{provider, beforeConnect?(api) → Promise,
- * onSession?(api, session), performAction?(event, payload) → Promise<ack> | null}`: `beforeConnect` may add
+ * onSession?(api, session), performAction?(event, payload) → Promise<ack> | null, connectTimeoutMs?}`: `beforeConnect` may add
  * hints (checked by the gateway against the token, never trusted) before the socket connects, `performAction`
  * may carry a desktop action out through the host instead of the gateway (Salesforce LWC). Adapters only
  * activate for sessions of their own provider. The page is localized (`api.setLocale`) and themed
@@ -508,6 +508,10 @@
           hints[k] = String(h[k]);
       });
     },
+    /** The session token to connect with (a host that performed the token exchange hands it over). */
+    setToken: function (tk) {
+      if (typeof tk === 'string' && tk.length > 20) currentToken = tk;
+    },
     setLocale: setLocale,
     setTheme: setTheme,
     onSession: function (cb) {
@@ -530,7 +534,7 @@
       return undefined;
     }),
     new Promise(function (r) {
-      setTimeout(r, 3000);
+      setTimeout(r, (requestedVendor && requestedVendor.connectTimeoutMs) || 3000);
     }),
   ]).then(connect);
 })();
