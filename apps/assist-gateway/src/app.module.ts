@@ -11,6 +11,13 @@ import { ConversationEventsPublisher } from './forwarding/conversation-events.pu
 import { ForwardUtteranceUseCase } from './forwarding/usecases/forward-utterance.usecase';
 import { WidgetRateLimiter } from './forwarding/widget-rate-limiter';
 import { DesktopActionsUseCase } from './desktop/usecases/desktop-actions.usecase';
+import { GoogleIdTokenVerifier } from './google/google-id-token.verifier';
+import { ExchangeGoogleTokenUseCase, GoogleAuthController } from './google/google-token-exchange';
+import { DESKTOP_ACTION_VENDORS } from './desktop/vendor-desktop-actions';
+import { GenesysDesktopActions } from './genesys/genesys-desktop-actions';
+import { SalesforceAgentTokenRepository } from './salesforce/salesforce-agent-token.repository';
+import { SalesforceDesktopActions } from './salesforce/salesforce-desktop-actions';
+import { SalesforceRecordsClient } from './salesforce/salesforce-records.client';
 import { GenesysAgentTokenRepository } from './genesys/genesys-agent-token.repository';
 import { GenesysConversationsClient } from './genesys/genesys-conversations.client';
 import { GenesysDigitalForwarder } from './genesys/genesys-digital-forwarder';
@@ -65,7 +72,13 @@ export class AppModule {
         MessagingModule.forRoot({ clientId: 'assist-gateway', config }),
         RealtimeModule.forRoot({ config }),
       ],
-      controllers: [EmbedTokensController, GenesysAuthController, SalesforceAuthController, WidgetController],
+      controllers: [
+        EmbedTokensController,
+        GenesysAuthController,
+        SalesforceAuthController,
+        GoogleAuthController,
+        WidgetController,
+      ],
       providers: [
         { provide: ASSIST_CONFIG, useValue: config },
         { provide: WIDGET_TOKENS, useFactory: () => WidgetTokenService.create(config) },
@@ -95,9 +108,24 @@ export class AppModule {
         GenesysConversationsClient,
         GenesysNotificationsClient,
         GenesysDigitalForwarder,
+        GenesysDesktopActions,
+        SalesforceAgentTokenRepository,
+        SalesforceRecordsClient,
+        SalesforceDesktopActions,
+        {
+          // the vendor desktops with actions, by widget provider (a new vendor adds its folder + one line)
+          provide: DESKTOP_ACTION_VENDORS,
+          useFactory: (genesys: GenesysDesktopActions, salesforce: SalesforceDesktopActions) => ({
+            genesys,
+            salesforce,
+          }),
+          inject: [GenesysDesktopActions, SalesforceDesktopActions],
+        },
         DesktopActionsUseCase,
         SalesforceIdentityClient,
         ExchangeSalesforceTokenUseCase,
+        GoogleIdTokenVerifier,
+        ExchangeGoogleTokenUseCase,
       ],
     };
   }

@@ -31,7 +31,7 @@ export async function configureApp(app: INestApplication, config: AssistGatewayC
   setupOpenApi(app, {
     title: 'Engagement Hub — assist gateway',
     description:
-      'Embed tokens for the agent-assist widget, the widget page, and the Genesys Cloud sign-in. Suggestions ' +
+      'Embed tokens for the agent-assist widget, the widget page, the Genesys Cloud sign-in and the Salesforce / Google token exchanges. Suggestions ' +
       'stream to widgets over Socket.IO (namespace `/assist`), not here.',
     securitySchemes: {
       [ISSUER_SECURITY]: {
@@ -45,6 +45,44 @@ export async function configureApp(app: INestApplication, config: AssistGatewayC
       '/widget/widget.js': asset('Widget script', 'application/javascript'),
       '/widget/widget.css': asset('Widget styles', 'text/css'),
       '/widget/socket.io.min.js': asset('Socket.IO client', 'application/javascript'),
+      '/widget/vendors/{file}': {
+        get: {
+          ...asset(
+            'A vendor desktop adapter script (five9.js, eight-by-eight.js, salesforce.js)',
+            'application/javascript',
+          ).get,
+          parameters: [
+            {
+              name: 'file',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: '^[a-z0-9-]+\\.js$' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The adapter script',
+              content: { 'application/javascript': { schema: { type: 'string' } } },
+            },
+            '404': {
+              description: 'No such adapter (RFC 9457 problem)',
+              content: {
+                'application/problem+json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      type: { type: 'string' },
+                      title: { type: 'string' },
+                      status: { type: 'integer' },
+                      detail: { type: 'string' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
     },
   });
 }

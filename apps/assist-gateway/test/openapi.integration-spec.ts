@@ -21,10 +21,12 @@ const OPERATIONS: RouteKey[] = [
   'GET /v1/auth/genesys/start',
   'GET /v1/auth/genesys/callback',
   'POST /v1/auth/salesforce/token-exchange',
+  'POST /v1/auth/google/token-exchange',
   'GET /widget',
   'GET /widget/widget.js',
   'GET /widget/widget.css',
   'GET /widget/socket.io.min.js',
+  'GET /widget/vendors/{file}',
 ];
 const PUBLIC = OPERATIONS.filter((o) => o !== 'POST /v1/embed-tokens');
 

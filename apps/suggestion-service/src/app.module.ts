@@ -28,6 +28,8 @@ import { LOCAL_EMBEDDING_MODEL } from './retrieval/local-embeddings';
 import { assertEmbeddingModelPresent, loadEmbeddingModel } from '@hub/embeddings';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { RetrieveUseCase } from './retrieval/retrieve.usecase';
+import { DialogflowCxClient } from './sources/dialogflow-cx/dialogflow-cx.client';
+import { GoogleNativeSuggestions } from './sources/dialogflow-cx/google-native-suggestions';
 import { KNOWLEDGE_SEARCH_OPTIONS, KnowledgeSearchController } from './retrieval/knowledge-search.controller';
 
 /** suggestion-service: knowledge bases, queue mapping, retrieval, answer generation, suggestions. */
@@ -116,6 +118,8 @@ export class AppModule {
         DenseRetriever,
         RetrieveUseCase,
         SuggestUseCase,
+        DialogflowCxClient,
+        GoogleNativeSuggestions,
         ...(opts.consume === false ? [] : [ConversationEventsConsumer]),
       ],
     };

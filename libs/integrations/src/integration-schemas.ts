@@ -91,6 +91,65 @@ export const IntegrationConfigSchemas = {
     secrets: z.object({ serviceAccountKeyJson: z.string().optional() }).default({}),
   },
   /**
+   * Dialogflow CX as the Agent Assist suggestion source (seed 001 "Dialogflow CX or RAG"): a tenant with an
+   * enabled `dialogflow_cx` integration is in `google_native` mode — suggestion-service answers each final
+   * customer utterance with `Sessions.DetectIntent` on this agent (one CX session per interaction) instead of
+   * retrieval from its knowledge bases, and publishes the result as the same `assist.suggestion`
+   * (`generator: dialogflow`). Credentials: a service account key with the "Dialogflow API Client" role.
+   */
+  dialogflow_cx: {
+    config: z
+      .object({
+        projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a Google Cloud project id'),
+        /** Agent location, e.g. `global`, `us-central1`, `europe-west1` (regional agents use a regional endpoint). */
+        location: z
+          .string()
+          .regex(/^[a-z0-9-]{2,40}$/)
+          .default('global'),
+        /** The CX agent id (a UUID, from the agent's resource name `projects/…/agents/<id>`). */
+        agentId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a Dialogflow CX agent id'),
+        /** Query language (BCP-47) sent with every query, unless the utterance names one. */
+        languageCode: z.string().min(2).max(35).default('en'),
+        /**
+         * gRPC host; default `dialogflow.googleapis.com` for `global`, `<location>-dialogflow.googleapis.com`
+         * otherwise. Must be a `dialogflow.googleapis.com` host unless `allowInsecure` (local test servers).
+         */
+        apiEndpoint: z.string().min(1).max(253).optional(),
+        port: z.number().int().min(1).max(65535).default(443),
+        /** Plaintext gRPC without credentials (local test servers only). */
+        allowInsecure: z.boolean().default(false),
+        /** DetectIntent deadline, ms. */
+        timeoutMs: z.number().int().min(200).max(60000).default(5000),
+      })
+      .refine(
+        (c) => c.allowInsecure || !c.apiEndpoint || /(^|\.)dialogflow\.googleapis\.com$/.test(c.apiEndpoint),
+        {
+          message: 'must be a dialogflow.googleapis.com host (or set allowInsecure for a local test server)',
+          path: ['apiEndpoint'],
+        },
+      ),
+    secrets: z.object({ serviceAccountKeyJson: z.string().min(2).optional() }).default({}),
+  },
+  /**
+   * Google sign-in for the assist widget in Google CCAI agent desktops (seed 001 "Google CCAI: OAuth"): the
+   * desktop signs the agent in with Google (OpenID Connect) and sends the agent's ID token; the assist gateway
+   * verifies it (signature against the issuer's JWKS, `iss`, `aud` = `clientId`, `exp`) and issues the widget
+   * session bound to the Google account (`sub`).
+   */
+  google_oauth: {
+    config: z.object({
+      /** OpenID issuer; discovery at `<issuer>/.well-known/openid-configuration`. */
+      issuer: z.url().default('https://accounts.google.com'),
+      /** The OAuth 2.0 client id of the desktop's Google sign-in: the ID token's required `aud`. */
+      clientId: z.string().min(1),
+      /** Google Workspace domain the account must belong to (`hd` claim), if set. */
+      hostedDomain: z.string().min(1).max(253).optional(),
+      /** Allow plain-http endpoints (local test providers only). */
+      allowInsecureHttp: z.boolean().default(false),
+    }),
+    secrets: z.object({}).default({}),
+  },
+  /**
    * Salesforce token exchange for the assist widget (seed 001): the tenant's Lightning component sends
    * the Salesforce user's access token; the assist gateway verifies it at the org's My Domain
    * (`/services/oauth2/userinfo`, and `/services/oauth2/introspect` when a connected-app secret is set),
@@ -104,6 +163,25 @@ export const IntegrationConfigSchemas = {
       orgId: z.string().regex(/^00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?$/, 'must be a Salesforce org id (00D…)'),
       /** Connected app consumer key: with `clientSecret`, tokens are introspected and must be this app's. */
       clientId: z.string().min(1).optional(),
+      /**
+       * "Save summary" from the widget: the work record field the note is written to with the agent's token
+       * (`PATCH /services/data/v{apiVersion}/sobjects/{workRecordObject}/{interactionId}`), e.g. a custom
+       * `Agent_Summary__c` or the field Einstein Work Summaries maps its summary to. Unset: no summary action.
+       */
+      summaryField: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'a Salesforce field API name')
+        .optional(),
+      /** sObject of the work record the widget's interaction id names (`MessagingSession`, `VoiceCall`, `Case`, …). */
+      workRecordObject: z
+        .string()
+        .regex(/^[A-Za-z][A-Za-z0-9_]{0,79}$/, 'a Salesforce object API name')
+        .default('MessagingSession'),
+      /** REST API version of the record update. */
+      apiVersion: z
+        .string()
+        .regex(/^[1-9][0-9]\.0$/, 'a Salesforce API version such as 62.0')
+        .default('62.0'),
       /** Allow plain-http endpoints (local test servers only). */
       allowInsecureHttp: z.boolean().default(false),
     }),
@@ -396,6 +474,7 @@ export function outboundUrlsOf(
     amazon_connect: ['endpoint'],
     genesys_oauth: ['issuer', 'authorizeUrl', 'tokenUrl', 'apiBaseUrl'],
     salesforce_identity: ['myDomainUrl'],
+    google_oauth: ['issuer'],
     genesys_cloud: ['loginBaseUrl', 'apiBaseUrl'],
     eightbyeight_cc: ['baseUrl'],
     calendar_caldav: ['calendarUrl'],

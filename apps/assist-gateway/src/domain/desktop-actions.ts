@@ -32,9 +32,17 @@ export const SaveSummarySchema = z.strictObject({
 });
 export type SaveSummary = z.infer<typeof SaveSummarySchema>;
 
-/** The desktop actions a widget of each provider can perform (sent in the `session` event as `actions`). */
+/**
+ * The desktop actions a widget of each provider can perform (sent in the `session` event as `actions`).
+ * Salesforce's `message.send` is carried out by the Lightning component (the widget asks it over
+ * postMessage); `summary.save` by the gateway.
+ */
+const ACTIONS: Partial<Record<WidgetProvider, DesktopAction[]>> = {
+  genesys: ['message.send', 'summary.save'],
+  salesforce: ['message.send', 'summary.save'],
+};
 export function desktopActionsFor(provider: WidgetProvider): DesktopAction[] {
-  return provider === 'genesys' ? ['message.send', 'summary.save'] : [];
+  return ACTIONS[provider] ?? [];
 }
 export type DesktopAction = 'message.send' | 'summary.save';
 

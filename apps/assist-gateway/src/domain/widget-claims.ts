@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TenantIdSchema, type AssistSuggestion } from '@hub/contracts';
 
 /** Who embeds the widget: the vendor desktop, or our own Agent Desktop (`hub`). */
-export const WidgetProviderSchema = z.enum(['8x8', 'five9', 'genesys', 'salesforce', 'hub']);
+export const WidgetProviderSchema = z.enum(['8x8', 'five9', 'genesys', 'salesforce', 'ccai', 'hub']);
 export type WidgetProvider = z.infer<typeof WidgetProviderSchema>;
 
 /** An interaction id as widget tokens carry it (1–200 characters). */

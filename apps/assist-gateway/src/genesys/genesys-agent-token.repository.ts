@@ -61,8 +61,13 @@ export class GenesysAgentTokenRepository {
     this.cipher = new SecretsCipher(keks);
   }
 
+  /** Redis key family of the grants (`assist:<prefix>:<gid>`); a vendor reusing this store sets its own. */
+  protected readonly prefix: string = 'genesys-grant';
+  /** Longest grant lifetime, seconds. */
+  protected readonly maxTtlS: number = GENESYS_GRANT_MAX_TTL_S;
+
   private key(gid: string): string {
-    return this.bus.name(`assist:genesys-grant:${gid}`);
+    return this.bus.name(`assist:${this.prefix}:${gid}`);
   }
 
   /**
@@ -86,10 +91,7 @@ export class GenesysAgentTokenRepository {
       tag: sealed.tag.toString('base64'),
       wrappedKey: sealed.wrappedKey.toString('base64'),
     });
-    const ttl = Math.max(
-      1,
-      Math.min(Math.floor(ttlSeconds ?? GENESYS_GRANT_MAX_TTL_S), GENESYS_GRANT_MAX_TTL_S),
-    );
+    const ttl = Math.max(1, Math.min(Math.floor(ttlSeconds ?? this.maxTtlS), this.maxTtlS));
     await this.bus.publisher.set(this.key(gid), value, 'EX', ttl);
     return gid;
   }

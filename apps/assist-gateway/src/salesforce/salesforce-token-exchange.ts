@@ -21,6 +21,7 @@ import { ASSIST_CONFIG, WIDGET_TOKENS } from '../tokens.di';
 import type { AssistGatewayConfig } from '../config';
 import { InteractionIdSchema } from '../domain/widget-claims';
 import type { SignedToken, WidgetTokenService } from '../tokens/widget-token.service';
+import { SalesforceAgentTokenRepository } from './salesforce-agent-token.repository';
 import { SalesforceIdentityClient, SalesforceTokenError } from './salesforce-identity.client';
 
 /** Body of `POST /v1/auth/salesforce/token-exchange`. */
@@ -50,7 +51,9 @@ export class SalesforceNotConfiguredError extends Error {}
  * Salesforce token exchange (seed 001): verifies the Salesforce user's token at the tenant's org
  * ({@link SalesforceIdentityClient}: userinfo, org id, and introspection when configured) and issues
  * a widget session token bound to tenant + Salesforce user id + interaction (`provider: salesforce`,
- * SESSION_TOKEN_TTL_S). The Salesforce token is not stored and never logged.
+ * SESSION_TOKEN_TTL_S). When the integration has a `summaryField`, the verified token is kept sealed in Redis
+ * ({@link SalesforceAgentTokenRepository}, claim `gid`) for "Save summary"; otherwise it is not stored. It is
+ * never logged.
  * @throws SalesforceNotConfiguredError, SalesforceTokenError
  */
 @Injectable()
@@ -60,6 +63,7 @@ export class ExchangeSalesforceTokenUseCase {
     @Inject(WIDGET_TOKENS) private readonly tokens: WidgetTokenService,
     private readonly store: IntegrationStore,
     private readonly salesforce: SalesforceIdentityClient,
+    private readonly grants: SalesforceAgentTokenRepository,
   ) {}
 
   async execute(cmd: SalesforceTokenExchange): Promise<SignedToken & { agentId: string }> {
@@ -71,6 +75,13 @@ export class ExchangeSalesforceTokenUseCase {
     if (!row.config.allowInsecureHttp && new URL(row.config.myDomainUrl).protocol !== 'https:')
       throw new SalesforceNotConfiguredError('the salesforce_identity myDomainUrl must be https');
     const identity = await this.salesforce.verify(row.config, row.secrets, cmd.accessToken);
+    // with a summary field, keep the (verified) token sealed server side for "Save summary" as this user
+    const gid = row.config.summaryField
+      ? await this.grants.save(
+          { tenantId: cmd.tenantId, userId: identity.userId, conversationId: cmd.interactionId },
+          { integrationId: row.id, accessToken: cmd.accessToken },
+        )
+      : undefined;
     const signed = await this.tokens.sign(
       {
         tid: cmd.tenantId,
@@ -78,6 +89,7 @@ export class ExchangeSalesforceTokenUseCase {
         provider: 'salesforce',
         interactionId: cmd.interactionId,
         use: 'session',
+        ...(gid ? { gid } : {}),
       },
       this.config.SESSION_TOKEN_TTL_S,
     );

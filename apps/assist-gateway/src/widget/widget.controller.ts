@@ -1,11 +1,18 @@
 import { Public } from '@hub/auth';
 import { dirname, join } from 'node:path';
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { existsSync, readdirSync } from 'node:fs';
+import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ASSIST_CONFIG } from '../tokens.di';
 import type { AssistGatewayConfig } from '../config';
 
 const PUBLIC_DIR = join(__dirname, 'public');
+/** The vendor desktop adapters (`public/vendors/<vendor>.js`), listed once at start: only these are served. */
+const VENDOR_DIR = join(PUBLIC_DIR, 'vendors');
+const VENDOR_SCRIPTS = new Set(
+  existsSync(VENDOR_DIR) ? readdirSync(VENDOR_DIR).filter((f) => /^[a-z0-9-]+\.js$/.test(f)) : [],
+);
+
 const SOCKET_IO_CLIENT = join(
   dirname(require.resolve('socket.io-client/package.json')),
   'dist',
@@ -52,6 +59,13 @@ export class WidgetController {
   @Get('widget.css')
   style(@Res() res: Response): void {
     this.asset(res, join(PUBLIC_DIR, 'widget.css'));
+  }
+
+  /** A vendor adapter script (`vendors/five9.js`, …); 404 for any other name. */
+  @Get('vendors/:file')
+  vendorScript(@Param('file') file: string, @Res() res: Response): void {
+    if (!VENDOR_SCRIPTS.has(file)) throw new NotFoundException(`no vendor script ${file}`);
+    this.asset(res, join(VENDOR_DIR, file));
   }
 
   @Get('socket.io.min.js')

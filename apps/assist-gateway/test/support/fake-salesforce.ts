@@ -17,12 +17,20 @@ export interface FakeSalesforceToken {
  *    user_id, organization_id, preferred_username, …}`; 403 `Bad_OAuth_Token` for an unknown token;
  *  - `POST /services/oauth2/introspect` (form: token, token_type_hint, client_id, client_secret) →
  *    `{active, scope, client_id, username, sub, token_type, exp, iat, nbf}` (RFC 7662); 401
- *    `invalid_client` for wrong client credentials; `{active: false}` for unknown or revoked tokens.
+ *    `invalid_client` for wrong client credentials; `{active: false}` for unknown or revoked tokens;
+ *  - `PATCH /services/data/v{n}.0/sobjects/{object}/{id}` (REST API, "Update a record"): see
+ *    {@link FakeSalesforce.updateRecord}.
  */
 export class FakeSalesforce {
   private server?: Server;
   url = '';
   introspections = 0;
+  /** Work records by id (`MessagingSession` etc.): their object, owner and fields; updated by PATCH. */
+  readonly records = new Map<string, { sobject: string; ownerId: string; fields: Record<string, string> }>();
+  /** Fields each sObject has (an update naming another is `INVALID_FIELD`). */
+  readonly fieldsOf: Record<string, string[]> = {};
+  /** Every record update as received: path, token, content type and body. */
+  readonly updates: { path: string; token: string; contentType?: string; body: string }[] = [];
 
   constructor(
     private readonly tokens: Record<string, FakeSalesforceToken>,
@@ -39,7 +47,13 @@ export class FakeSalesforce {
           req.url ?? '',
           req.headers.authorization,
           Buffer.concat(chunks).toString(),
+          req.headers['content-type'],
         );
+        if (status === 204) {
+          res.writeHead(204);
+          res.end();
+          return;
+        }
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       });
@@ -53,7 +67,13 @@ export class FakeSalesforce {
     path: string,
     authorization: string | undefined,
     raw: string,
+    contentType?: string,
   ): { status: number; body: unknown } {
+    const update = /^\/services\/data\/v(\d+\.0)\/sobjects\/([A-Za-z0-9_]+)\/([A-Za-z0-9]{15,18})$/.exec(
+      path,
+    );
+    if (method === 'PATCH' && update)
+      return this.updateRecord(path, update[2], update[3], authorization, raw, contentType);
     if (method === 'GET' && path === '/services/oauth2/userinfo') {
       const t = this.tokens[(authorization ?? '').replace(/^Bearer /, '')];
       if (!t || t.active === false) return { status: 403, body: 'Bad_OAuth_Token' };
@@ -102,6 +122,67 @@ export class FakeSalesforce {
       status: 404,
       body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
     };
+  }
+
+  /**
+   * REST API "Update a record" (sObject Rows, PATCH): 204 No Content; errors as Salesforce sends them, a JSON
+   * array `[{message, errorCode, fields}]`: 401 `INVALID_SESSION_ID`, 415 for a non-JSON body, 404
+   * `NOT_FOUND`, 400 `INVALID_FIELD` (unknown field), 400 `INSUFFICIENT_ACCESS_OR_READONLY` (another
+   * user's record).
+   */
+  private updateRecord(
+    path: string,
+    sobject: string,
+    id: string,
+    authorization: string | undefined,
+    raw: string,
+    contentType?: string,
+  ): { status: number; body: unknown } {
+    const token = (authorization ?? '').replace(/^Bearer /, '');
+    this.updates.push({ path, token, contentType, body: raw });
+    const t = this.tokens[token];
+    if (!t || t.active === false)
+      return {
+        status: 401,
+        body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
+      };
+    if (!(contentType ?? '').startsWith('application/json'))
+      return {
+        status: 415,
+        body: [{ message: 'Unsupported media type', errorCode: 'UNSUPPORTED_MEDIA_TYPE' }],
+      };
+    const rec = this.records.get(id);
+    if (!rec || rec.sobject !== sobject)
+      return {
+        status: 404,
+        body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }],
+      };
+    const fields = JSON.parse(raw) as Record<string, string>;
+    for (const f of Object.keys(fields))
+      if (!(this.fieldsOf[sobject] ?? []).includes(f))
+        return {
+          status: 400,
+          body: [
+            {
+              message: `No such column '${f}' on sobject of type ${sobject}`,
+              errorCode: 'INVALID_FIELD',
+              fields: [],
+            },
+          ],
+        };
+    if (rec.ownerId.slice(0, 15) !== t.userId.slice(0, 15))
+      return {
+        status: 400,
+        body: [
+          {
+            message: 'insufficient access rights on object id',
+            errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY',
+            fields: [],
+          },
+        ],
+      };
+    Object.assign(rec.fields, fields);
+    return { status: 204, body: undefined };
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { OutboundRedirectRefusedError, OutboundUrlRefusedError } from '@hub/integrations';
 import { LOGGER } from '@hub/observability';
 import { REALTIME_BUS, type RealtimeBus } from '@hub/realtime';
 import {
@@ -11,40 +10,30 @@ import {
   type DesktopAction,
   type DesktopActionAck,
 } from '../../domain/desktop-actions';
-import type { WidgetClaims } from '../../domain/widget-claims';
-import {
-  GenesysAgentTokenRepository,
-  type GenesysAgentGrant,
-} from '../../genesys/genesys-agent-token.repository';
-import { GenesysApiError, GenesysConversationsClient } from '../../genesys/genesys-conversations.client';
-import {
-  GenesysIntegrationRepository,
-  type GenesysOAuthIntegration,
-} from '../../genesys/genesys-integration.repository';
+import type { WidgetClaims, WidgetProvider } from '../../domain/widget-claims';
+import { DESKTOP_ACTION_VENDORS, type VendorDesktopActions } from '../vendor-desktop-actions';
 
 /** How long an action's outcome is kept for retries with the same requestId, seconds. */
 export const DESKTOP_ACTION_DEDUPE_TTL_S = 600;
 
 /**
  * The widget's desktop actions, performed in the vendor desktop as the signed-in agent:
- *  - `message.send` `{text, requestId}`: a message to the customer of the bound conversation (Genesys web
- *    messaging: `POST …/communications/{communicationId}/messages`);
- *  - `summary.save` `{notes, wrapupCode?, requestId}`: the wrap-up note of the agent's communication
- *    (Genesys `POST …/participants/{participantId}/communications/{communicationId}/wrapup`).
- * Scoped by the session token only: tenant, agent and conversation are its claims (the payloads are
- * strict and cannot name them); the Genesys call carries the agent's own access token from the PKCE
- * sign-in ({@link GenesysAgentTokenRepository}), so Genesys applies that agent's permissions. A
- * request id is answered once: its outcome is kept for {@link DESKTOP_ACTION_DEDUPE_TTL_S} in Redis
+ *  - `message.send` `{text, requestId}`: a message to the customer of the bound conversation;
+ *  - `summary.save` `{notes, wrapupCode?, requestId}`: the interaction summary as the wrap-up note / work
+ *    record summary.
+ * Each vendor does them in its own folder behind {@link VendorDesktopActions} (Genesys: Platform API with
+ * the agent's PKCE token; Salesforce: REST API with the exchanged token); this use case validates, scopes
+ * by the session token only (the payloads are strict and cannot name tenant, agent or conversation) and
+ * answers a request id once: its outcome is kept for {@link DESKTOP_ACTION_DEDUPE_TTL_S} in Redis
  * (`<ns>assist:desktop-action:t:<tenant>:u:<agent>:<action>:<requestId>`, SET NX while running), so a
- * Socket.IO resend or a user's double click sends one message; retryable failures (`vendor_error`,
- * `unavailable`) are forgotten so the retry runs. Tokens are never logged.
+ * Socket.IO resend or a user's double click acts once; retryable failures (`vendor_error`, `unavailable`)
+ * are forgotten so the retry runs. Tokens are never logged.
  */
 @Injectable()
 export class DesktopActionsUseCase {
   constructor(
-    private readonly grants: GenesysAgentTokenRepository,
-    private readonly integrations: GenesysIntegrationRepository,
-    private readonly genesys: GenesysConversationsClient,
+    @Inject(DESKTOP_ACTION_VENDORS)
+    private readonly vendors: Partial<Record<WidgetProvider, VendorDesktopActions>>,
     @Inject(REALTIME_BUS) private readonly bus: RealtimeBus,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -54,22 +43,7 @@ export class DesktopActionsUseCase {
     const parsed = SendMessageSchema.safeParse(payload ?? {});
     if (!parsed.success) return invalidPayloadAck(parsed.error.issues);
     const { text, requestId } = parsed.data;
-    return this.once(claims, 'message.send', requestId, async (ctx) => {
-      const agent = await this.genesys.agentCommunication(
-        ctx.apiBaseUrl,
-        ctx.grant.accessToken,
-        ctx.conversationId,
-        claims.sub,
-      );
-      const sent = await this.genesys.sendMessage(
-        ctx.apiBaseUrl,
-        ctx.grant.accessToken,
-        ctx.conversationId,
-        agent.communicationId,
-        text,
-      );
-      return { ok: true, action: 'message.send', ...sent };
-    });
+    return this.once(claims, 'message.send', requestId, (vendor) => vendor.sendMessage(claims, text));
   }
 
   /** `summary.save`: see the class comment. */
@@ -77,48 +51,24 @@ export class DesktopActionsUseCase {
     const parsed = SaveSummarySchema.safeParse(payload ?? {});
     if (!parsed.success) return invalidPayloadAck(parsed.error.issues);
     const { notes, wrapupCode, requestId } = parsed.data;
-    return this.once(claims, 'summary.save', requestId, async (ctx) => {
-      const code = wrapupCode ?? ctx.integration.config.wrapupCodeId;
-      if (!code)
-        return {
-          ok: false,
-          reason: 'invalid_payload',
-          error: 'wrapupCode: required (the Genesys integration has no wrapupCodeId)',
-          errors: [
-            { field: 'wrapupCode', message: 'required (the Genesys integration has no wrapupCodeId)' },
-          ],
-        };
-      const agent = await this.genesys.agentCommunication(
-        ctx.apiBaseUrl,
-        ctx.grant.accessToken,
-        ctx.conversationId,
-        claims.sub,
-      );
-      await this.genesys.saveWrapup(ctx.apiBaseUrl, ctx.grant.accessToken, ctx.conversationId, agent, {
-        code,
-        notes,
-      });
-      return { ok: true, action: 'summary.save' };
-    });
+    return this.once(claims, 'summary.save', requestId, (vendor) =>
+      vendor.saveSummary(claims, { notes, ...(wrapupCode ? { wrapupCode } : {}) }),
+    );
   }
 
   private dedupeKey(claims: WidgetClaims, action: DesktopAction, requestId: string): string {
     return this.bus.name(`assist:desktop-action:t:${claims.tid}:u:${claims.sub}:${action}:${requestId}`);
   }
 
-  /** Resolves the vendor context, runs `fn` once per requestId, and maps vendor failures to acks. */
+  /** Picks the provider's vendor, runs `fn` once per requestId, and keeps the outcome. */
   private async once(
     claims: WidgetClaims,
     action: DesktopAction,
     requestId: string,
-    fn: (ctx: {
-      grant: GenesysAgentGrant;
-      integration: GenesysOAuthIntegration;
-      apiBaseUrl: string;
-      conversationId: string;
-    }) => Promise<DesktopActionAck>,
+    fn: (vendor: VendorDesktopActions) => Promise<DesktopActionAck>,
   ): Promise<DesktopActionAck> {
-    if (!desktopActionsFor(claims.provider).includes(action) || !claims.interactionId)
+    const vendor = this.vendors[claims.provider];
+    if (!vendor || !desktopActionsFor(claims.provider).includes(action) || !claims.interactionId)
       return {
         ok: false,
         reason: 'not_supported',
@@ -134,7 +84,7 @@ export class DesktopActionsUseCase {
     }
     let ack: DesktopActionAck;
     try {
-      ack = await this.perform(claims, conversationId, fn);
+      ack = await fn(vendor);
     } catch (e) {
       await this.bus.publisher.del(key);
       throw e;
@@ -147,6 +97,7 @@ export class DesktopActionsUseCase {
         tenantId: claims.tid,
         agentId: claims.sub,
         interactionId: conversationId,
+        provider: claims.provider,
         action,
         ok: ack.ok,
         ...(ack.ok ? {} : { reason: ack.reason }),
@@ -154,39 +105,5 @@ export class DesktopActionsUseCase {
       'desktop action',
     );
     return ack;
-  }
-
-  private async perform(
-    claims: WidgetClaims,
-    conversationId: string,
-    fn: Parameters<DesktopActionsUseCase['once']>[3],
-  ): Promise<DesktopActionAck> {
-    const owner = { tenantId: claims.tid, userId: claims.sub, conversationId };
-    const grant = claims.gid ? await this.grants.find(claims.gid, owner) : null;
-    if (!grant)
-      return {
-        ok: false,
-        reason: 'not_signed_in',
-        error: 'no Genesys sign-in for this agent and conversation: sign in with Genesys Cloud again',
-      };
-    const integration = await this.integrations.find(claims.tid, grant.integrationId);
-    if (!integration?.config.apiBaseUrl)
-      return {
-        ok: false,
-        reason: 'not_supported',
-        error: 'the Genesys integration has no apiBaseUrl (or is disabled)',
-      };
-    try {
-      return await fn({ grant, integration, apiBaseUrl: integration.config.apiBaseUrl, conversationId });
-    } catch (e) {
-      if (e instanceof GenesysApiError) {
-        if (e.reason === 'token_refused' && claims.gid) await this.grants.remove(claims.gid);
-        return { ok: false, reason: e.reason, error: e.message };
-      }
-      if (e instanceof OutboundUrlRefusedError || e instanceof OutboundRedirectRefusedError)
-        return { ok: false, reason: 'vendor_error', error: (e as Error).message };
-      this.logger.warn({ err: (e as Error).message, tenantId: claims.tid }, 'Genesys API unreachable');
-      return { ok: false, reason: 'unavailable', error: 'the Genesys API could not be reached; retry' };
-    }
   }
 }

@@ -26,12 +26,136 @@
  * suggestion gets a "Send to customer" button (`message.send`: the answer goes into the customer's
  * web-messaging conversation as the agent) and the summary form saves the wrap-up note
  * (`summary.save`). Each click carries a fresh requestId, so a resend after a reconnect is one action.
+ *
+ * Vendor desktops: `?provider=<name>` picks an adapter from `window.hubAssistVendors` (one file per vendor
+ * in `vendors/`, loaded before this one). An adapter is `{provider, beforeConnect?(api) → Promise,
+ * onSession?(api, session), performAction?(event, payload) → Promise<ack> | null, connectTimeoutMs?}`: `beforeConnect` may add
+ * hints (checked by the gateway against the token, never trusted) before the socket connects, `performAction`
+ * may carry a desktop action out through the host instead of the gateway (Salesforce LWC). Adapters only
+ * activate for sessions of their own provider. The page is localized (`api.setLocale`) and themed
+ * (`api.setTheme`: `light` | `dark`).
  */
 (function () {
   'use strict';
   var query = new URLSearchParams(window.location.search);
   var fragment = new URLSearchParams(window.location.hash.slice(1));
   var token = fragment.get('token') || query.get('token') || undefined;
+
+  /** UI strings per language (BCP-47 primary subtag); English is the fallback for any missing key. */
+  var STRINGS = {
+    en: {
+      title: 'Agent Assist',
+      connecting: 'Connecting…',
+      connected: 'Connected',
+      connectedAs: 'Connected as {agent} ({tenant})',
+      suggestionsHeading: 'Suggestions, newest first',
+      noSuggestions: 'No suggestions yet.',
+      summaryLabel: 'Interaction summary (saved as the wrap-up note)',
+      saveSummary: 'Save summary',
+      sendToCustomer: 'Send to customer',
+      sent: 'Sent',
+      sources: 'Sources',
+      confidence: 'Confidence',
+      generating: 'generating…',
+      interaction: 'Interaction {id}',
+      waiting: 'Waiting for an interaction…',
+      disconnected: 'Disconnected ({reason}), reconnecting…',
+      notConnected: 'Not connected: {error}',
+    },
+    de: {
+      title: 'Agent Assist',
+      connecting: 'Verbindung wird hergestellt…',
+      connected: 'Verbunden',
+      connectedAs: 'Verbunden als {agent} ({tenant})',
+      suggestionsHeading: 'Vorschläge, neueste zuerst',
+      noSuggestions: 'Noch keine Vorschläge.',
+      summaryLabel: 'Zusammenfassung (als Nachbearbeitungsnotiz gespeichert)',
+      saveSummary: 'Zusammenfassung speichern',
+      sendToCustomer: 'An Kunden senden',
+      sent: 'Gesendet',
+      sources: 'Quellen',
+      confidence: 'Konfidenz',
+      generating: 'wird erzeugt…',
+      interaction: 'Interaktion {id}',
+      waiting: 'Warte auf eine Interaktion…',
+      disconnected: 'Getrennt ({reason}), neue Verbindung…',
+      notConnected: 'Nicht verbunden: {error}',
+    },
+    fr: {
+      title: 'Agent Assist',
+      connecting: 'Connexion…',
+      connected: 'Connecté',
+      connectedAs: 'Connecté en tant que {agent} ({tenant})',
+      suggestionsHeading: 'Suggestions, les plus récentes d’abord',
+      noSuggestions: 'Pas encore de suggestion.',
+      summaryLabel: 'Résumé de l’interaction (enregistré comme note de clôture)',
+      saveSummary: 'Enregistrer le résumé',
+      sendToCustomer: 'Envoyer au client',
+      sent: 'Envoyé',
+      sources: 'Sources',
+      confidence: 'Confiance',
+      generating: 'en cours…',
+      interaction: 'Interaction {id}',
+      waiting: 'En attente d’une interaction…',
+      disconnected: 'Déconnecté ({reason}), reconnexion…',
+      notConnected: 'Non connecté : {error}',
+    },
+    es: {
+      title: 'Agent Assist',
+      connecting: 'Conectando…',
+      connected: 'Conectado',
+      connectedAs: 'Conectado como {agent} ({tenant})',
+      suggestionsHeading: 'Sugerencias, las más recientes primero',
+      noSuggestions: 'Todavía no hay sugerencias.',
+      summaryLabel: 'Resumen de la interacción (guardado como nota de cierre)',
+      saveSummary: 'Guardar resumen',
+      sendToCustomer: 'Enviar al cliente',
+      sent: 'Enviado',
+      sources: 'Fuentes',
+      confidence: 'Confianza',
+      generating: 'generando…',
+      interaction: 'Interacción {id}',
+      waiting: 'Esperando una interacción…',
+      disconnected: 'Desconectado ({reason}), reconectando…',
+      notConnected: 'No conectado: {error}',
+    },
+  };
+  var locale = 'en';
+  var strings = STRINGS.en;
+
+  /** The UI string `key` in the current locale, `{name}` placeholders replaced from `vars`. */
+  function t(key, vars) {
+    var text = strings[key] || STRINGS.en[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (_m, name) {
+      return vars && vars[name] !== undefined ? String(vars[name]) : '';
+    });
+  }
+
+  /**
+   * Switches the page to a BCP-47 locale (`de-DE` → German strings, `lang="de-DE"`); unknown languages keep
+   * English strings but still set `lang` and the time format. Returns the language used for the strings.
+   */
+  function setLocale(tag) {
+    if (typeof tag !== 'string' || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(tag)) return locale;
+    var lang = tag.split('-')[0].toLowerCase();
+    strings = STRINGS[lang] || STRINGS.en;
+    locale = tag;
+    document.documentElement.lang = tag;
+    document.documentElement.setAttribute('data-strings', STRINGS[lang] ? lang : 'en');
+    document.querySelectorAll('[data-i18n]').forEach(function (el) {
+      el.textContent = t(el.getAttribute('data-i18n'));
+    });
+    document.querySelectorAll('button.send-message:not([data-sent])').forEach(function (b) {
+      b.textContent = t('sendToCustomer');
+    });
+    return STRINGS[lang] ? lang : 'en';
+  }
+
+  /** `light` or `dark` (anything else is ignored): `data-theme` on the root element, styled by widget.css. */
+  function setTheme(theme) {
+    if (theme !== 'light' && theme !== 'dark') return;
+    document.documentElement.setAttribute('data-theme', theme);
+  }
   var hints = {};
   ['iid', 'aid', 'callId', 'agentId', 'conversationId', 'tenant'].forEach(function (k) {
     var v = query.get(k);
@@ -94,22 +218,22 @@
     var meta = document.createElement('p');
     meta.className = 'meta';
     if (s.confidence !== undefined) {
-      meta.appendChild(document.createTextNode('Confidence '));
+      meta.appendChild(document.createTextNode(t('confidence') + ' '));
       var conf = document.createElement('strong');
       conf.className = 'confidence';
       conf.textContent = percent(s.confidence);
       meta.appendChild(conf);
     }
-    meta.appendChild(document.createTextNode(partial ? ' · generating…' : ' · ' + s.generator));
+    meta.appendChild(document.createTextNode(partial ? ' · ' + t('generating') : ' · ' + s.generator));
     var time = document.createElement('time');
     time.dateTime = s.occurredAt;
-    time.textContent = ' · ' + new Date(s.occurredAt).toLocaleTimeString();
+    time.textContent = ' · ' + new Date(s.occurredAt).toLocaleTimeString(locale);
     meta.appendChild(time);
     article.appendChild(answer);
     article.appendChild(meta);
     if (s.sources && s.sources.length) {
       var h = document.createElement('h3');
-      h.textContent = 'Sources';
+      h.textContent = t('sources');
       var ul = document.createElement('ul');
       ul.className = 'sources';
       s.sources.forEach(function (src) {
@@ -138,8 +262,14 @@
       : String(Date.now()) + '-' + Math.random().toString(16).slice(2);
   }
 
-  /** Emits a desktop action and resolves with its ack (a timeout is an ack with reason `timeout`). */
+  /**
+   * Performs a desktop action and resolves with its ack (a timeout is an ack with reason `timeout`): through
+   * the vendor adapter when it carries this action out in the host (Salesforce LWC), else over the socket.
+   */
   function desktopAction(event, payload) {
+    var viaHost =
+      activeVendor && activeVendor.performAction ? activeVendor.performAction(event, payload) : null;
+    if (viaHost) return viaHost;
     return new Promise(function (resolve) {
       socket.timeout(15000).emit(event, payload, function (err, ack) {
         resolve(err ? { ok: false, reason: 'timeout', error: 'no answer from the gateway' } : ack);
@@ -152,13 +282,13 @@
     var b = document.createElement('button');
     b.type = 'button';
     b.className = 'send-message';
-    b.textContent = 'Send to customer';
+    b.textContent = t('sendToCustomer');
     var requestId = newRequestId(); // one per suggestion: a second click is the same message
     b.addEventListener('click', function () {
       b.disabled = true;
       desktopAction('message.send', { text: s.answer, requestId: requestId }).then(function (ack) {
         if (ack.ok) {
-          b.textContent = 'Sent';
+          b.textContent = t('sent');
           b.setAttribute('data-sent', 'true');
           actionStatusEl.textContent = 'Message sent to the customer.';
         } else {
@@ -227,39 +357,67 @@
   }
 
   var currentToken = token;
-  var socket = window.io('/assist', {
-    auth: function (cb) {
-      cb({ token: currentToken, hints: hints });
-    },
-  });
+  var socket = null;
   var FATAL = ['token_missing', 'token_expired', 'token_invalid', 'claims_invalid', 'url_param_mismatch'];
+  var vendors = window.hubAssistVendors || {};
+  var requestedVendor = Object.prototype.hasOwnProperty.call(vendors, query.get('provider'))
+    ? vendors[query.get('provider')]
+    : null;
+  /** The adapter of the session's provider, once the gateway confirmed it (`session` event). */
+  var activeVendor = null;
+  var sessionListeners = [];
 
-  socket.on('connect', function () {
-    setState('connected', 'Connected');
-  });
-  socket.on('session', function (s) {
-    currentToken = s.token; // used for reconnects
-    actions = s.actions || [];
-    summaryForm.hidden = actions.indexOf('summary.save') < 0;
-    setState('connected', 'Connected as ' + s.agentId + ' (' + s.tenantId + ')');
-  });
-  socket.on('interaction', function (p) {
-    if (interactionEl.getAttribute('data-interaction-id') !== String(p.interactionId)) {
-      listEl.textContent = '';
-      seen.clear();
-      partials.clear();
-      emptyEl.hidden = false;
-    }
-    interactionEl.setAttribute('data-interaction-id', String(p.interactionId));
-    interactionEl.textContent = p.interactionId
-      ? 'Interaction ' + p.interactionId
-      : 'Waiting for an interaction…';
-  });
-  socket.on('suggestions.snapshot', function (p) {
-    p.suggestions.forEach(render);
-  });
-  socket.on('suggestion.delta', renderDelta);
-  socket.on('suggestion', render);
+  function connect() {
+    socket = window.io('/assist', {
+      auth: function (cb) {
+        cb({ token: currentToken, hints: hints });
+      },
+    });
+    bindSocket(socket);
+    connected(socket);
+  }
+
+  function bindSocket(socket) {
+    socket.on('connect', function () {
+      setState('connected', t('connected'));
+    });
+    socket.on('session', function (s) {
+      currentToken = s.token; // used for reconnects
+      actions = s.actions || [];
+      summaryForm.hidden = actions.indexOf('summary.save') < 0;
+      setState('connected', t('connectedAs', { agent: s.agentId, tenant: s.tenantId }));
+      if (requestedVendor && requestedVendor.provider === s.provider && !activeVendor) {
+        activeVendor = requestedVendor;
+        if (activeVendor.onSession) activeVendor.onSession(api, s);
+      }
+      sessionListeners.forEach(function (cb) {
+        cb(s);
+      });
+    });
+    socket.on('interaction', function (p) {
+      if (interactionEl.getAttribute('data-interaction-id') !== String(p.interactionId)) {
+        listEl.textContent = '';
+        seen.clear();
+        partials.clear();
+        emptyEl.hidden = false;
+      }
+      interactionEl.setAttribute('data-interaction-id', String(p.interactionId));
+      interactionEl.textContent = p.interactionId ? t('interaction', { id: p.interactionId }) : t('waiting');
+    });
+    socket.on('suggestions.snapshot', function (p) {
+      p.suggestions.forEach(render);
+    });
+    socket.on('suggestion.delta', renderDelta);
+    socket.on('suggestion', render);
+    socket.on('disconnect', function (reason) {
+      setState('disconnected', t('disconnected', { reason: reason }));
+    });
+    socket.on('connect_error', function (err) {
+      var reason = err && err.data && err.data.reason;
+      setState('refused', t('notConnected', { error: err.message }));
+      if (FATAL.indexOf(reason) >= 0) socket.disconnect();
+    });
+  }
 
   var summaryRequestId = newRequestId();
   var summaryNotes = document.getElementById('summary-notes');
@@ -294,18 +452,33 @@
     var payload = Object.assign({}, u || {});
     if (!payload.messageId && window.crypto && window.crypto.randomUUID)
       payload.messageId = window.crypto.randomUUID();
-    return new Promise(function (resolve) {
-      socket.timeout(15000).emit('utterance', payload, function (err, ack) {
-        var result = err ? { ok: false, reason: 'timeout', error: 'no answer from the gateway' } : ack;
-        if (result.ok) {
-          forwarded += 1;
-          forwardEl.setAttribute('data-forwarded', String(forwarded));
-          forwardEl.textContent = '';
-        } else {
-          forwardEl.textContent = 'Could not forward a chat line: ' + result.error;
-        }
-        resolve(result);
+    return whenSocket().then(function (socket) {
+      return new Promise(function (resolve) {
+        socket.timeout(15000).emit('utterance', payload, function (err, ack) {
+          var result = err ? { ok: false, reason: 'timeout', error: 'no answer from the gateway' } : ack;
+          if (result.ok) {
+            forwarded += 1;
+            forwardEl.setAttribute('data-forwarded', String(forwarded));
+            forwardEl.textContent = '';
+          } else {
+            forwardEl.textContent = 'Could not forward a chat line: ' + result.error;
+          }
+          resolve(result);
+        });
       });
+    });
+  }
+  var socketWaiters = [];
+  /** Resolves with the socket once it exists (emits are then buffered by Socket.IO while connecting). */
+  function whenSocket() {
+    if (socket) return Promise.resolve(socket);
+    return new Promise(function (r) {
+      socketWaiters.push(r);
+    });
+  }
+  function connected(s) {
+    socketWaiters.splice(0).forEach(function (r) {
+      r(s);
     });
   }
   window.hubAssist = { forwardUtterance: forwardUtterance };
@@ -322,12 +495,46 @@
       );
     });
   });
-  socket.on('disconnect', function (reason) {
-    setState('disconnected', 'Disconnected (' + reason + '), reconnecting…');
-  });
-  socket.on('connect_error', function (err) {
-    var reason = err && err.data && err.data.reason;
-    setState('refused', 'Not connected: ' + err.message);
-    if (FATAL.indexOf(reason) >= 0) socket.disconnect();
-  });
+
+  /**
+   * The API adapters get: forward chat lines, add connection hints (before connecting), localize and theme
+   * the page, follow sessions, and the current interaction id.
+   */
+  var api = {
+    forwardUtterance: forwardUtterance,
+    setHints: function (h) {
+      Object.keys(h || {}).forEach(function (k) {
+        if (['iid', 'aid', 'callId', 'agentId', 'conversationId', 'tenant'].indexOf(k) >= 0 && h[k])
+          hints[k] = String(h[k]);
+      });
+    },
+    /** The session token to connect with (a host that performed the token exchange hands it over). */
+    setToken: function (tk) {
+      if (typeof tk === 'string' && tk.length > 20) currentToken = tk;
+    },
+    setLocale: setLocale,
+    setTheme: setTheme,
+    onSession: function (cb) {
+      sessionListeners.push(cb);
+    },
+    interactionId: function () {
+      return interactionEl.getAttribute('data-interaction-id');
+    },
+    t: t,
+  };
+  window.hubAssist.vendor = function () {
+    return activeVendor ? activeVendor.provider : null;
+  };
+
+  // a vendor adapter may first ask its host for context (e.g. Five9 getSessionContext); never wait forever
+  var before =
+    requestedVendor && requestedVendor.beforeConnect ? requestedVendor.beforeConnect(api) : Promise.resolve();
+  Promise.race([
+    Promise.resolve(before).catch(function () {
+      return undefined;
+    }),
+    new Promise(function (r) {
+      setTimeout(r, (requestedVendor && requestedVendor.connectTimeoutMs) || 3000);
+    }),
+  ]).then(connect);
 })();

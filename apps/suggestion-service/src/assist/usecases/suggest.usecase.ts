@@ -20,6 +20,7 @@ import {
   type QueueMappingView,
 } from '../../mapping/assist-settings.repository';
 import { RetrieveUseCase } from '../../retrieval/retrieve.usecase';
+import { GoogleNativeSuggestions } from '../../sources/dialogflow-cx/google-native-suggestions';
 import { AnswerDeltas, type AnswerDeltaOptions } from '../answer-deltas';
 import { InteractionContextRepository } from '../interaction-context.repository';
 
@@ -40,7 +41,11 @@ type ConversationEnvelope = TopicEvent<'conversationEvents'>;
 /** What {@link SuggestUseCase.handle} did with an event (for logs and tests). */
 export type SuggestOutcome =
   | { kind: 'suggested'; suggestion: AssistSuggestion }
-  | { kind: 'skipped'; reason: 'not_final' | 'not_customer' | 'lifecycle' | 'no_knowledge_base' | 'empty' };
+  | {
+      kind: 'skipped';
+      reason:
+        'not_final' | 'not_customer' | 'lifecycle' | 'no_knowledge_base' | 'empty' | 'source_unavailable';
+    };
 
 /**
  * The assist pipeline for one conversation event:
@@ -68,6 +73,7 @@ export class SuggestUseCase {
     private readonly retrieve: RetrieveUseCase,
     private readonly llm: LlmRepository,
     private readonly messaging: MessagingService,
+    private readonly googleNative: GoogleNativeSuggestions,
     @Inject(SUGGEST_OPTIONS) private readonly opts: SuggestOptions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -107,6 +113,23 @@ export class SuggestUseCase {
       this.opts.contextUtterances,
     );
     if (!early) return { kind: 'skipped', reason: 'not_customer' };
+
+    // google_native tenants: Dialogflow CX answers instead of retrieval (same suggestion contract)
+    const native = await this.googleNative.integrationFor(tenantId);
+    if (native) {
+      const suggestion = await this.googleNative.suggest(native, {
+        tenantId,
+        interactionId: e.interactionId,
+        utteranceId: e.utteranceId,
+        text: e.text,
+        language: e.language,
+        agentId: ctx.agentId ?? undefined,
+        startedAt: t0,
+      });
+      if (!suggestion) return { kind: 'skipped', reason: 'source_unavailable' };
+      await this.publishSuggestion(event, suggestion);
+      return { kind: 'suggested', suggestion };
+    }
 
     const target = await this.target(tenantId, ctx.queue, e.queue, early);
     if (!target) {
@@ -213,20 +236,25 @@ export class SuggestUseCase {
         totalMs: round(tEnd - t0),
       },
     };
+    await this.publishSuggestion(event, suggestion);
+    return { kind: 'suggested', suggestion };
+  }
+
+  /** Publishes the complete `assist.suggestion` (keyed by interaction). */
+  private async publishSuggestion(cause: ConversationEnvelope, suggestion: AssistSuggestion): Promise<void> {
     await this.messaging.producer.publish('assistSuggestions', {
       ...newEnvelope({
         type: 'assist.suggestion' as const,
         version: 1,
-        tenantId,
+        tenantId: cause.tenantId,
         source: 'suggestion-service',
-        correlationId: e.interactionId,
-        causationId: event.id,
-        traceparent: event.traceparent,
+        correlationId: suggestion.interactionId,
+        causationId: cause.id,
+        traceparent: cause.traceparent,
         data: suggestion,
       }),
       version: 1 as const,
     });
-    return { kind: 'suggested', suggestion };
   }
 
   /** Publishes one `assist.suggestion.delta` (keyed by interaction, like the complete suggestion). */
