@@ -28,6 +28,8 @@ const INTEGRATION_LABELS: Record<Exclude<IntegrationType, 'webhook_signing'>, st
   genesys_oauth: 'Genesys Cloud agent sign-in (PKCE)',
   eightbyeight: '8x8 Event Streaming (Agent Assist)',
   ccai: 'Google CCAI (Pub/Sub)',
+  dialogflow_cx: 'Google Dialogflow CX (suggestion source, google_native)',
+  google_oauth: 'Google agent sign-in (CCAI widget)',
   salesforce_identity: 'Salesforce agent sign-in (token exchange)',
   llm: 'LLM provider (OpenAI-compatible)',
   sms_twilio: 'SMS: Twilio (callback reminders)',
