@@ -1,4 +1,4 @@
-import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import { ExponentialBackoff, handleWhen, retry, TaskCancelledError } from 'cockatiel';
 import type { Logger } from 'pino';
 import { Topics, dlqTopicName, type TopicEvent, type TopicKey } from '@hub/contracts';
@@ -25,6 +25,34 @@ export interface MessageContext {
 
 export type EventHandler<K extends TopicKey> = (event: TopicEvent<K>, ctx: MessageContext) => Promise<void>;
 
+/** One validated message of a batch handed to a {@link BatchHandler}. */
+export interface BatchItem<K extends TopicKey> {
+  event: TopicEvent<K>;
+  ctx: MessageContext;
+}
+
+/**
+ * Handles consecutive validated messages of one partition (offset order) at once — typically in one
+ * database transaction. Contract: all or nothing (a throw must leave no effect behind, e.g. the
+ * transaction rolled back) and idempotent per message (inbox claim per event id), because a failed batch
+ * is handled again message by message with the topic's {@link EventHandler}.
+ */
+export type BatchHandler<K extends TopicKey> = (items: BatchItem<K>[]) => Promise<void>;
+
+/** Options of {@link ConsumerRunner.on}. */
+export interface TopicHandlerOptions<K extends TopicKey> {
+  /**
+   * Batch consumption (kafkajs `eachBatch`): valid messages of a fetched partition batch go to this
+   * handler, up to `maxBatchSize` at a time. Invalid messages are dead-lettered first, as with the
+   * single handler. When the batch handler fails with an infrastructure error the batch is retried
+   * (partition held) until it works; with any other error every message of it goes through the single
+   * handler with the usual policy (retries, dead letter with its reason), so one poison message is
+   * dead-lettered and the others are processed and committed.
+   */
+  batch?: BatchHandler<K>;
+  /** Largest number of messages handed to `batch` at once. Default 100. */
+  maxBatchSize?: number;
+}
 /** Options for {@link ConsumerRunner}. */
 export interface ConsumerRunnerOptions {
   groupId: string;
@@ -104,7 +132,12 @@ export const DLQ_HEADERS = {
  */
 export class ConsumerRunner {
   private readonly consumer: Consumer;
-  private readonly handlers = new Map<string, { key: TopicKey; handler: EventHandler<TopicKey> }>();
+  private readonly handlers = new Map<
+    string,
+    { key: TopicKey; handler: EventHandler<TopicKey>; batch?: BatchHandler<TopicKey>; maxBatchSize: number }
+  >();
+  /** Batches handed to batch handlers, and messages in them, since start (benchmarks, tests). */
+  readonly batchStats = { batches: 0, messages: 0, fallbacks: 0 };
   private readonly opts: Required<Omit<ConsumerRunnerOptions, 'onDeadLetter' | 'joinWaitMs'>> &
     Pick<ConsumerRunnerOptions, 'onDeadLetter' | 'joinWaitMs'>;
   private running = false;
@@ -218,10 +251,19 @@ export class ConsumerRunner {
     return this.opts.groupId;
   }
 
-  /** Registers the handler for one topic. Call before {@link start}. */
-  on<K extends TopicKey>(topic: K, handler: EventHandler<K>): this {
+  /**
+   * Registers the handler for one topic, and optionally a batch handler ({@link TopicHandlerOptions}).
+   * Call before {@link start}. A runner with at least one batch handler consumes with kafkajs
+   * `eachBatch` (topics without one are handled message by message inside it); otherwise `eachMessage`.
+   */
+  on<K extends TopicKey>(topic: K, handler: EventHandler<K>, options: TopicHandlerOptions<K> = {}): this {
     const physical = this.opts.namer.physical(Topics[topic].name);
-    this.handlers.set(physical, { key: topic, handler: handler as unknown as EventHandler<TopicKey> });
+    this.handlers.set(physical, {
+      key: topic,
+      handler: handler as unknown as EventHandler<TopicKey>,
+      batch: options.batch as unknown as BatchHandler<TopicKey> | undefined,
+      maxBatchSize: Math.max(1, options.maxBatchSize ?? 100),
+    });
     return this;
   }
 
@@ -264,11 +306,17 @@ export class ConsumerRunner {
     for (const topic of this.handlers.keys()) {
       await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
     }
+    const batched = [...this.handlers.values()].some((h) => h.batch);
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 200,
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
-      eachMessage: (payload) => this.process(payload),
+      ...(batched
+        ? {
+            eachBatchAutoResolve: false,
+            eachBatch: (payload: EachBatchPayload) => this.processBatch(payload),
+          }
+        : { eachMessage: (payload: EachMessagePayload) => this.process(payload) }),
     });
   }
 
@@ -347,39 +395,125 @@ export class ConsumerRunner {
     await this.consumer.disconnect();
   }
 
-  private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  /**
+   * One fetched partition batch (kafkajs `eachBatch`): topics with a batch handler get their valid
+   * messages in chunks of up to `maxBatchSize` ({@link TopicHandlerOptions}); others message by message.
+   * Offsets are resolved after each chunk / message, so a stop or a crash redelivers only what was not
+   * handled; a throw (stopping mid-outage) leaves the rest unresolved.
+   */
+  private async processBatch(p: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = p;
+    const { topic, partition } = batch;
     const entry = this.handlers.get(topic);
-    if (!entry) return;
-    const def = Topics[entry.key];
-    const base = {
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key?.toString() ?? null,
-      heartbeat,
-    };
+    const messages = batch.messages;
+    if (!entry) {
+      if (messages.length) resolveOffset(messages[messages.length - 1].offset);
+      return;
+    }
+    for (let i = 0; i < messages.length;) {
+      if (!isRunning() || isStale()) return;
+      const size = entry.batch ? entry.maxBatchSize : 1;
+      const chunk = messages.slice(i, i + size);
+      i += chunk.length;
+      if (chunk.length === 1 || !entry.batch) {
+        for (const message of chunk) {
+          await this.process({ topic, partition, message, heartbeat, pause: p.pause });
+          resolveOffset(message.offset);
+        }
+      } else {
+        await this.processChunk(entry, topic, partition, chunk, heartbeat);
+        resolveOffset(chunk[chunk.length - 1].offset);
+      }
+      await p.commitOffsetsIfNecessary();
+    }
+  }
 
+  /** A chunk for a batch handler: validate each message, batch the valid ones, fall back per message. */
+  private async processChunk(
+    entry: { key: TopicKey; batch?: BatchHandler<TopicKey> },
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const valid: { message: KafkaMessage; item: BatchItem<TopicKey> }[] = [];
+    for (const message of chunk) {
+      const parsed = await this.parse(entry.key, topic, partition, message);
+      if (!parsed) continue; // dead-lettered
+      valid.push({
+        message,
+        item: {
+          event: parsed,
+          ctx: {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            attempt: 1,
+            heartbeat,
+          },
+        },
+      });
+    }
+    if (!valid.length) return;
+    const tp = `${topic}/${partition}`;
+    const signal = this.stopping.signal;
+    try {
+      await this.outagePolicy(topic, partition, valid[0].message.offset, heartbeat).execute(
+        () => entry.batch!(valid.map((v) => v.item)),
+        signal,
+      );
+      this.batchStats.batches += 1;
+      this.batchStats.messages += valid.length;
+      return;
+    } catch (e) {
+      const err = e as Error;
+      if (signal.aborted || err instanceof TaskCancelledError || isTransientError(err)) throw err;
+      this.batchStats.fallbacks += 1;
+      this.opts.logger.warn(
+        { topic, partition, from: valid[0].message.offset, size: valid.length, err: err.message },
+        'batch handler failed; handling its messages one at a time',
+      );
+    } finally {
+      if (this.blocked.delete(tp))
+        this.opts.logger.info({ topic, partition }, 'dependency back; partition moving again');
+    }
+    for (const v of valid) await this.handle(topic, partition, v.message, v.item.event, heartbeat);
+  }
+
+  /**
+   * JSON-parses and validates a message against its topic schema.
+   * @returns the event, or null after dead-lettering it (`invalid_json` / `schema_invalid`)
+   */
+  private async parse(
+    key: TopicKey,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+  ): Promise<TopicEvent<TopicKey> | null> {
     let json: unknown;
     try {
       json = JSON.parse(message.value?.toString() ?? '');
     } catch (e) {
-      return this.deadLetter(payloadOf(topic, partition, message), 'invalid_json', (e as Error).message, 1);
+      await this.deadLetter(payloadOf(topic, partition, message), 'invalid_json', (e as Error).message, 1);
+      return null;
     }
-    const parsed = def.schema.safeParse(json);
+    const parsed = Topics[key].schema.safeParse(json);
     if (!parsed.success) {
-      return this.deadLetter(
+      await this.deadLetter(
         payloadOf(topic, partition, message),
         'schema_invalid',
         formatIssues(parsed.error.issues),
         1,
       );
+      return null;
     }
-    const event = parsed.data as TopicEvent<TopicKey>;
+    return parsed.data as TopicEvent<TopicKey>;
+  }
 
-    let attempt = 1;
+  /** Retries infrastructure errors until the dependency is back, holding (and reporting) the partition. */
+  private outagePolicy(topic: string, partition: number, offset: string, heartbeat: () => Promise<void>) {
     const tp = `${topic}/${partition}`;
-    const signal = this.stopping.signal;
-    // Inner policy: infrastructure errors, retried until the dependency is back (never counted).
     const outage = retry(
       handleWhen((e) => isTransientError(e)),
       {
@@ -397,12 +531,45 @@ export class ConsumerRunner {
       else {
         this.blocked.set(tp, { since: Date.now(), error });
         this.opts.logger.warn(
-          { topic, partition, offset: message.offset, err: error },
+          { topic, partition, offset, err: error },
           'dependency unavailable; holding the partition and retrying until it is back',
         );
       }
       void heartbeat().catch(() => undefined);
     });
+    return outage;
+  }
+
+  private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const entry = this.handlers.get(topic);
+    if (!entry) return;
+    const event = await this.parse(entry.key, topic, partition, message);
+    if (!event) return;
+    return this.handle(topic, partition, message, event, heartbeat);
+  }
+
+  /** Runs the single handler of a validated message with the failure policy (retries, dead letter). */
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    event: TopicEvent<TopicKey>,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const entry = this.handlers.get(topic)!;
+    const base = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      heartbeat,
+    };
+
+    let attempt = 1;
+    const tp = `${topic}/${partition}`;
+    const signal = this.stopping.signal;
+    // Inner policy: infrastructure errors, retried until the dependency is back (never counted).
+    const outage = this.outagePolicy(topic, partition, message.offset, heartbeat);
     // Outer policy: other non-permanent errors, up to maxAttempts.
     const budget = retry(
       handleWhen((e) => !isPermanent(e) && !isTransientError(e) && !(e instanceof TaskCancelledError)),
@@ -496,7 +663,7 @@ export class ConsumerRunner {
   }
 }
 
-function payloadOf(topic: string, partition: number, message: EachMessagePayload['message']) {
+function payloadOf(topic: string, partition: number, message: KafkaMessage) {
   return {
     topic,
     partition,

@@ -276,6 +276,126 @@ describe('messaging against real Kafka', () => {
     expect(probe.messages).toEqual([]);
   });
 
+  describe('batch consumption (eachBatch)', () => {
+    /**
+     * A stand-in for a transactional batch handler: the "inbox" and "state" change only when the whole
+     * batch succeeds (all or nothing, like a rolled-back transaction), and each event is applied once.
+     */
+    function store() {
+      const inbox = new Set<string>();
+      const applied = new Map<string, number>();
+      const apply = (e: TopicEvent<'conversationEvents'>) => {
+        if (inbox.has(e.id)) return;
+        inbox.add(e.id);
+        applied.set(e.id, (applied.get(e.id) ?? 0) + 1);
+      };
+      return { inbox, applied, apply };
+    }
+
+    it("hands a partition's valid messages to the batch handler together; a poison message is dead-lettered with its reason and the rest are committed", async () => {
+      const probe = new KafkaProbe();
+      await probe.start([namer.physical(dlqTopicName(Topics.conversationEvents.name))]);
+      const s = store();
+      const batchSizes: number[] = [];
+      const singles: string[] = [];
+      // one key → one partition; everything is on the topic before the consumer starts, so one fetch
+      // brings the whole run
+      const events = Array.from({ length: 12 }, (_, i) => conversationEvent('acme', 'k-batch', `m${i}`));
+      const poison = events[5];
+      const raw = producer as unknown as { sendRaw: HubProducer['sendRaw'] };
+      await producer.publish('conversationEvents', ...events.slice(0, 3));
+      await raw.sendRaw(Topics.conversationEvents.name, [{ key: 'k-batch', value: 'not json{' }]);
+      await producer.publish('conversationEvents', ...events.slice(3));
+      const handler = async (e: TopicEvent<'conversationEvents'>) => {
+        singles.push(e.id);
+        if (e.id === poison.id) throw new PermanentError('poisoned command', 'poison_pill');
+        s.apply(e);
+      };
+      const batch = async (items: { event: TopicEvent<'conversationEvents'> }[]) => {
+        batchSizes.push(items.length);
+        // all or nothing: a poison message fails the whole "transaction" before anything is applied
+        if (items.some((i) => i.event.id === poison.id)) throw new Error('batch transaction rolled back');
+        for (const i of items) s.apply(i.event);
+      };
+      const first = runner('batch-poison');
+      await first.on('conversationEvents', handler, { batch }).start();
+      await waitFor(() => (s.applied.size === 11 ? true : null), { what: 'the 11 good messages applied' });
+      const dead = await waitFor(() => (probe.messages.length >= 2 ? probe.messages : null), {
+        what: 'two dead letters',
+      });
+      // the first fetch held more than one valid message: it went to the batch handler as a batch
+      expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+      expect(first.batchStats.fallbacks).toBeGreaterThanOrEqual(1);
+      // the failed batch was handled message by message: the poison once (PermanentError → no retries)
+      expect(singles.filter((id) => id === poison.id)).toHaveLength(1);
+      const reasons = dead.map((m) => m.headers[DLQ_HEADERS.reason]).sort();
+      expect(reasons).toEqual(['invalid_json', 'poison_pill']);
+      const poisoned = dead.find((m) => m.headers[DLQ_HEADERS.reason] === 'poison_pill')!;
+      expect((poisoned.json() as { id: string }).id).toBe(poison.id);
+      expect(poisoned.headers[DLQ_HEADERS.error]).toBe('poisoned command');
+      for (const e of events) if (e !== poison) expect([e.id, s.applied.get(e.id)]).toEqual([e.id, 1]);
+      expect(s.applied.has(poison.id)).toBe(false);
+
+      // committed: a new member of the group gets only what comes after
+      await first.stop();
+      const later = conversationEvent('acme', 'k-batch', 'later');
+      await producer.publish('conversationEvents', later);
+      const seenAgain: string[] = [];
+      await runner('batch-poison')
+        .on('conversationEvents', async (e) => void seenAgain.push(e.id), {
+          batch: async (items) => void seenAgain.push(...items.map((i) => i.event.id)),
+        })
+        .start();
+      await waitFor(() => seenAgain.includes(later.id), { what: 'the later message' });
+      await new Promise((res) => setTimeout(res, 300));
+      expect(seenAgain).toEqual([later.id]);
+      await probe.stop();
+      expect(probe.messages).toHaveLength(2);
+    });
+
+    it('retries a batch failing with an infrastructure error as a whole, holding the partition, and never dead-letters it', async () => {
+      const probe = new KafkaProbe();
+      await probe.start([namer.physical(dlqTopicName(Topics.conversationEvents.name))]);
+      const s = store();
+      let dbUp = false;
+      let singleCalls = 0;
+      const events = Array.from({ length: 6 }, (_, i) => conversationEvent('acme', 'k-boutage', `m${i}`));
+      await producer.publish('conversationEvents', ...events);
+      const r = runner('batch-outage', { maxAttempts: 2, maxOutageDelayMs: 50, unhealthyAfterMs: 200 });
+      await r
+        .on(
+          'conversationEvents',
+          async (e) => {
+            singleCalls += 1;
+            s.apply(e);
+          },
+          {
+            batch: async (items) => {
+              if (!dbUp)
+                throw Object.assign(new Error('terminating connection due to administrator command'), {
+                  code: '57P01',
+                });
+              for (const i of items) s.apply(i.event);
+            },
+          },
+        )
+        .start();
+      await waitFor(() => !r.health().ok, { what: 'runner unhealthy during the outage' });
+      expect(r.health().reason).toMatch(/held by a dependency outage/);
+      await new Promise((res) => setTimeout(res, 800));
+      expect(s.applied.size).toBe(0);
+      dbUp = true;
+      await waitFor(() => (s.applied.size === 6 ? true : null), { what: 'all six after the outage' });
+      expect(singleCalls).toBe(0); // an outage is not a reason to split the batch
+      expect(r.batchStats.fallbacks).toBe(0);
+      expect([...s.applied.values()].every((n) => n === 1)).toBe(true);
+      await waitFor(() => r.health().ok, { what: 'healthy again' });
+      await new Promise((res) => setTimeout(res, 300));
+      await probe.stop();
+      expect(probe.messages).toEqual([]);
+    });
+  });
+
   it('classifies infrastructure errors as transient and domain errors as not', () => {
     const pg = (code: string) => Object.assign(new Error('x'), { code });
     for (const e of [
