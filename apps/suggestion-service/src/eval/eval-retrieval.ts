@@ -19,7 +19,6 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { loadEmbeddingModel } from '@hub/embeddings';
 import { createPgPool, createPrismaClient, ensureDatabase, runMigrations } from '@hub/persistence';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository';
 import { IngestDocumentsUseCase } from '../knowledge/usecases/ingest-documents.usecase';
@@ -34,6 +33,9 @@ import { LlmRepository } from '../llm/llm.repository';
 import { RetrievalRepository } from '../retrieval/retrieval.repository';
 import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
 import { DenseRetriever } from '../retrieval/dense-retriever';
+import { loadLocalRetrievalModel } from '../retrieval/local-embeddings';
+import { DEFAULT_RANKING } from '../retrieval/retrieval.repository';
+import { runDenseSweep, splitOf, sweepTable } from './dense-sweep';
 import { AssistMetrics } from '../metrics';
 import type { ContextUtterance } from '../domain/conversation-query';
 import { Bm25Baseline, type BaselineDoc } from './bm25-baseline';
@@ -75,6 +77,8 @@ async function main() {
       json: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'local-embeddings': { type: 'string' },
+      symmetric: { type: 'boolean', default: false },
+      sweep: { type: 'boolean', default: false },
     },
   });
   if (!values.kb || !values.dialogues) {
@@ -97,7 +101,7 @@ async function main() {
   try {
     const logger = pino({ level: 'warn' });
     const localModel = values['local-embeddings']
-      ? await loadEmbeddingModel(values['local-embeddings'])
+      ? await loadLocalRetrievalModel(values['local-embeddings'], { symmetric: values.symmetric })
       : undefined;
     const metrics = new AssistMetrics(new Registry());
     const kbRepo = new KnowledgeRepository(prisma);
@@ -126,6 +130,7 @@ async function main() {
     );
     const kb = await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`);
     let t = performance.now();
+    let cpu = process.cpuUsage();
     const result = await ingest.execute({
       tenantId: 'eval',
       knowledgeBaseId: kb.id,
@@ -133,8 +138,13 @@ async function main() {
       body: createReadStream(values.kb),
       totalBytes: statSync(values.kb).size,
     });
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const d = process.cpuUsage(since);
+      return (d.user + d.system) / 1000;
+    };
+    const upload = { wallMs: Math.round(performance.now() - t), cpuMs: Math.round(cpuMs(cpu)) };
     log(
-      `indexed ${result.documents} documents (${result.chunks} chunks) in ${Math.round(performance.now() - t)} ms`,
+      `indexed ${result.documents} documents (${result.chunks} chunks) in ${upload.wallMs} ms (this process: ${upload.cpuMs} ms CPU)`,
     );
 
     let dialogues = readJsonl<Dialogue>(values.dialogues);
@@ -157,6 +167,7 @@ async function main() {
     const ours: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
     const latencies: number[] = [];
     t = performance.now();
+    cpu = process.cpuUsage();
     let next = 0;
     const worker = async () => {
       while (next < dialogues.length) {
@@ -180,8 +191,9 @@ async function main() {
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
+    const queryCpuMs = cpuMs(cpu) / Math.max(1, dialogues.length);
     log(
-      `ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms; ranking: ${[...modes].map(([m, n]) => `${m} ${n}`).join(', ')}`,
+      `ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms (this process: ${queryCpuMs.toFixed(1)} ms CPU per query); ranking: ${[...modes].map(([m, n]) => `${m} ${n}`).join(', ')}`,
     );
 
     const docs = readJsonl<BaselineDoc>(values.kb).map((d) => ({ ...d, id: String(d.id) }));
@@ -195,7 +207,7 @@ async function main() {
     const rows: { name: string; m: Metrics }[] = [
       {
         name: localModel
-          ? `suggestion-service (PostgreSQL BM25F + ${localModel.id} dense, RRF)`
+          ? `suggestion-service (PostgreSQL BM25F + ${localModel.id} dense, RRF k ${DEFAULT_RANKING.rrfK}, dense weight ${DEFAULT_RANKING.denseWeight}, ${DEFAULT_RANKING.denseTurns} turns)`
           : 'suggestion-service (PostgreSQL, conversation query)',
         m: summarise(ours),
       },
@@ -220,8 +232,34 @@ async function main() {
     console.log(lines.join('\n'));
     console.log(
       `\nMRR@10: ${f(rows[0].m['mrr@10'])} vs best BM25 baseline ${f(bestBaseline.m['mrr@10'])} (${bestBaseline.name}); ` +
-        `retrieval latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
+        `retrieval latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms; ` +
+        `${queryCpuMs.toFixed(1)} ms CPU per query in this process; upload ${upload.wallMs} ms (${upload.cpuMs} ms CPU)`,
     );
+    const halves = ['A', 'B'].map((h) => summarise(ours.filter((_, i) => splitOf(dialogues[i].id) === h)));
+    console.log(
+      `halves (sha-1 of the dialogue id): A n ${halves[0].n} MRR@10 ${f(halves[0]['mrr@10'])}, B n ${halves[1].n} MRR@10 ${f(halves[1]['mrr@10'])}`,
+    );
+    const sweep =
+      values.sweep && localModel && dense
+        ? await runDenseSweep({
+            prisma,
+            tenantId: 'eval',
+            kbId: kb.id,
+            dialogues,
+            topK,
+            model: localModel,
+            retrievalRepo,
+            llmRepo,
+            metrics,
+            logger,
+            log,
+          })
+        : undefined;
+    if (sweep) {
+      console.log(
+        `\n${sweepTable(sweep)}\n\nchosen on half A: ${sweep.chosen}; query embedding ${sweep.queryEmbeddingCpuMs.toFixed(1)} ms CPU`,
+      );
+    }
     if (values.json) {
       writeFileSync(
         values.json,
@@ -233,6 +271,10 @@ async function main() {
             rows,
             bestBaseline: bestBaseline.name,
             latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95) },
+            queryCpuMs,
+            upload,
+            halves,
+            sweep,
             at: new Date().toISOString(),
           },
           null,

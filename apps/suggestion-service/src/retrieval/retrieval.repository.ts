@@ -14,8 +14,12 @@ export interface RankingParams {
   entityWeight: number;
   /** Reciprocal rank fusion constant k in `1 / (k + rank)` (Cormack et al. 2009 use 60). */
   rrfK: number;
-  /** Weight of the dense list's `1 / (k + rank)` term relative to the lexical list's (1). */
+  /** Weight of the dense list's `1 / (k + rank)` term. */
   denseWeight: number;
+  /** Weight of the lexical (BM25F) list's `1 / (k + rank)` term (0: dense order only, entity chunks still first). */
+  lexicalWeight: number;
+  /** Customer turns embedded for the dense query, most recent last ({@link denseQueryText}). */
+  denseTurns: number;
   /** Nearest chunks taken from the dense index as candidates. */
   denseCandidates: number;
 }
@@ -27,6 +31,8 @@ export const DEFAULT_RANKING: RankingParams = {
   entityWeight: 0.5,
   rrfK: 60,
   denseWeight: 1,
+  lexicalWeight: 1,
+  denseTurns: 2,
   denseCandidates: 100,
 };
 
@@ -39,7 +45,7 @@ export interface SearchHit {
   entityKey: string | null;
   /**
    * Ranking score: BM25F when no dense candidates were given, otherwise the reciprocal-rank-fusion
-   * score `1/(k + lexicalRank) + denseWeight/(k + denseRank)` (a missing rank adds nothing).
+   * score `lexicalWeight/(k + lexicalRank) + denseWeight/(k + denseRank)` (a missing rank adds nothing).
    */
   score: number;
   /** BM25F score (0 when no query term matched). */
@@ -130,6 +136,7 @@ export class RetrievalRepository {
       q.candidates ?? 400,
       p.rrfK,
       p.denseWeight,
+      p.lexicalWeight,
     );
     return {
       hits: rows.map((r) => ({
@@ -224,7 +231,7 @@ export class RetrievalRepository {
 
 // $1 kb, $2/$3 query texts/weights, $4 entity keys, $5 limit, $6 k1, $7 b, $8 title weight,
 // $9 entity weight, $10/$11 dense chunk ids/cosines (best first, or NULL), $12 lexical candidates,
-// $13 RRF k, $14 dense weight
+// $13 RRF k, $14 dense weight, $15 lexical weight
 const SEARCH_SQL = `
 WITH kb AS (
   SELECT chunk_count::float8 AS n, greatest(avg_chunk_length, 1)::float8 AS avgdl
@@ -294,7 +301,7 @@ ranked AS (
 mp AS (SELECT coalesce(sum(qw * idf), 0)::float8 AS max_possible FROM qi)
 SELECT c.id AS chunk_id, d.external_id, c.title, c.text, c.entity_key,
        (CASE WHEN $10::uuid[] IS NULL THEN r.lexical
-             ELSE coalesce(1.0 / ($13::float8 + r.lex_rank), 0)
+             ELSE coalesce($15::float8 / ($13::float8 + r.lex_rank), 0)
                   + coalesce($14::float8 / ($13::float8 + dn.rnk), 0) END)::float8 AS score,
        r.lexical, dn.cosine, r.in_entity, mp.max_possible
 FROM ranked r

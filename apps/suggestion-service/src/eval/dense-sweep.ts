@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PrismaClient } from '@hub/persistence';
+import { denseQueryText, type ContextUtterance } from '../domain/conversation-query';
+import type { LlmRepository } from '../llm/llm.repository';
+import type { AssistMetrics } from '../metrics';
+import { DenseRetriever } from '../retrieval/dense-retriever';
+import type { LocalRetrievalModel } from '../retrieval/local-embeddings';
+import { DEFAULT_RANKING, RetrievalRepository, type RankingParams } from '../retrieval/retrieval.repository';
+import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
+import { scoreRanking, summarise, type Metrics } from './metrics';
+
+/** A dialogue of the evaluation set. */
+export interface SweepDialogue {
+  id: string;
+  turns: { speaker: 'customer' | 'agent'; text: string }[];
+  gold: string[];
+}
+
+/**
+ * Half of a fixed two-way split of dialogues: `A` when the first byte of the SHA-1 of the id is even, else `B`.
+ * Independent of file order and of the figures, so a choice made on `A` can be checked on `B`.
+ */
+export function splitOf(id: string): 'A' | 'B' {
+  return createHash('sha1').update(id).digest()[0] % 2 === 0 ? 'A' : 'B';
+}
+
+/** Figures of one configuration of {@link runDenseSweep}. */
+export interface SweepRow {
+  name: string;
+  /** Metrics on half A (the half configurations are chosen on), half B and all dialogues. */
+  A: Metrics;
+  B: Metrics;
+  all: Metrics;
+  /** CPU time of this process per dialogue, ms (query embeddings are cached across configurations: excluded). */
+  cpuMsPerQuery: number;
+}
+
+/** Result of {@link runDenseSweep}: every configuration, the one chosen on half A, and the query-embedding cost. */
+export interface SweepResult {
+  rows: SweepRow[];
+  /** Best MRR@10 on half A among the fused configurations. */
+  chosen: string;
+  /** CPU time of embedding one query in this process, ms (mean over the dialogues, uncached). */
+  queryEmbeddingCpuMs: number;
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
+/**
+ * Compares rankings of one uploaded knowledge base (vectors from `model`) on the evaluation dialogues, all through
+ * the service's code: lexical (BM25F + entity index, no dense), dense only (nearest chunks of the whole KB, no
+ * entity filter and no words), dense order inside the conversation's entity (lexical weight 0), and reciprocal rank
+ * fusion with several dense weights, RRF constants and numbers of customer turns embedded. Every figure is given on
+ * the two halves of {@link splitOf} and on all dialogues; the configuration to ship is chosen on half A only.
+ */
+export async function runDenseSweep(a: {
+  prisma: PrismaClient;
+  tenantId: string;
+  kbId: string;
+  dialogues: SweepDialogue[];
+  topK: number;
+  model: LocalRetrievalModel;
+  retrievalRepo: RetrievalRepository;
+  llmRepo: LlmRepository;
+  metrics: AssistMetrics;
+  logger: Logger;
+  log: (...x: unknown[]) => void;
+}): Promise<SweepResult> {
+  const { dialogues, topK } = a;
+  const windows = dialogues.map((d): ContextUtterance[] =>
+    d.turns.map((t, j) => ({ utteranceId: String(j), speaker: t.speaker, text: t.text })),
+  );
+  // query vectors cached by text: every configuration embeds the same few texts per dialogue
+  const cache = new Map<string, Promise<number[]>>();
+  const cached: LocalRetrievalModel = {
+    ...a.model,
+    embedPassages: (texts) => a.model.embedPassages(texts),
+    embedQuery: (text) => {
+      let v = cache.get(text);
+      if (!v) cache.set(text, (v = a.model.embedQuery(text)));
+      return v;
+    },
+  };
+  let cpu = process.cpuUsage();
+  for (const w of windows) {
+    const text = denseQueryText(w, DEFAULT_RANKING.denseTurns);
+    if (text) await cached.embedQuery(text);
+  }
+  const queryEmbeddingCpuMs = cpuMs(cpu) / Math.max(1, windows.length);
+
+  const dense = new DenseRetriever(
+    a.retrievalRepo,
+    a.llmRepo,
+    { queryTimeoutMs: 600_000, maxIndexBytes: 1024 * 1024 * 1024 },
+    a.metrics,
+    a.logger,
+    cached,
+  );
+  const hybrid = new RetrieveUseCase(a.retrievalRepo, dense);
+  const lexical = new RetrieveUseCase(a.retrievalRepo);
+  const index = await a.retrievalRepo.denseVectors(a.tenantId, a.kbId);
+  const externalOf = new Map(
+    (
+      await a.prisma.$queryRawUnsafe<{ id: string; ext: string }[]>(
+        `SELECT c.id, d.external_id AS ext FROM kb_chunks c JOIN kb_documents d ON d.id = c.document_id
+         WHERE c.knowledge_base_id = $1::uuid`,
+        a.kbId,
+      )
+    ).map((r) => [r.id, r.ext]),
+  );
+
+  const rows: SweepRow[] = [];
+  const measure = async (name: string, rank: (i: number) => Promise<string[]>) => {
+    const scores: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
+    cpu = process.cpuUsage();
+    let next = 0;
+    const worker = async () => {
+      while (next < dialogues.length) {
+        const i = next++;
+        scores[i] = scoreRanking(await rank(i), dialogues[i].gold);
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    const of = (h: 'A' | 'B') => summarise(scores.filter((_, i) => splitOf(dialogues[i].id) === h));
+    const row = {
+      name,
+      A: of('A'),
+      B: of('B'),
+      all: summarise(scores),
+      cpuMsPerQuery: cpuMs(cpu) / Math.max(1, dialogues.length),
+    };
+    rows.push(row);
+    a.log(
+      `  ${name}: MRR@10 A ${row.A['mrr@10'].toFixed(3)} B ${row.B['mrr@10'].toFixed(3)} all ${row.all['mrr@10'].toFixed(3)}`,
+    );
+  };
+  const viaService = (uc: RetrieveUseCase, ranking: RankingParams) => async (i: number) =>
+    (
+      await uc.execute({ tenantId: a.tenantId, knowledgeBaseId: a.kbId, window: windows[i], topK, ranking })
+    ).passages.map((p) => p.documentId);
+
+  a.log('sweep:');
+  await measure('lexical (BM25F + entity index)', viaService(lexical, DEFAULT_RANKING));
+  for (const turns of [1, 2, 3, 100]) {
+    await measure(`dense only, whole KB, ${turns === 100 ? 'all' : turns} customer turns`, async (i) => {
+      const text = denseQueryText(windows[i], turns);
+      if (!text) return [];
+      const hits = index.search(await cached.embedQuery(text), topK);
+      return hits.map((h) => externalOf.get(h.chunkId) ?? '');
+    });
+  }
+  await measure(
+    'dense order inside the entity (lexical weight 0), 2 turns',
+    viaService(hybrid, { ...DEFAULT_RANKING, lexicalWeight: 0, denseTurns: 2 }),
+  );
+  const fused: string[] = [];
+  for (const turns of [1, 2, 3]) {
+    for (const denseWeight of [0.5, 1, 2, 4]) {
+      for (const rrfK of [10, 60]) {
+        const name = `RRF k ${rrfK}, dense weight ${denseWeight}, ${turns} turns`;
+        fused.push(name);
+        await measure(name, viaService(hybrid, { ...DEFAULT_RANKING, rrfK, denseWeight, denseTurns: turns }));
+      }
+    }
+  }
+  const chosen = rows
+    .filter((r) => fused.includes(r.name))
+    .reduce((x, y) => (y.A['mrr@10'] > x.A['mrr@10'] ? y : x)).name;
+  return { rows, chosen, queryEmbeddingCpuMs };
+}
+
+/** Markdown table of a sweep (MRR@10 per half and overall, hit@1 and recall@10 overall, CPU per query). */
+export function sweepTable(s: SweepResult): string {
+  const f = (x: number) => x.toFixed(3);
+  return [
+    '| configuration | MRR@10 A | MRR@10 B | MRR@10 all | hit@1 all | recall@10 all | CPU ms/query |',
+    '|---|---|---|---|---|---|---|',
+    ...s.rows.map(
+      (r) =>
+        `| ${r.name}${r.name === s.chosen ? ' (chosen on A)' : ''} | ${f(r.A['mrr@10'])} | ${f(r.B['mrr@10'])} | ${f(r.all['mrr@10'])} | ${f(r.all['hit@1'])} | ${f(r.all['recall@10'])} | ${r.cpuMsPerQuery.toFixed(1)} |`,
+    ),
+  ].join('\n');
+}
