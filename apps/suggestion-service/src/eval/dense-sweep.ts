@@ -39,6 +39,8 @@ export interface SweepRow {
 /** Result of {@link runDenseSweep}: every configuration, the one chosen on half A, and the query-embedding cost. */
 export interface SweepResult {
   rows: SweepRow[];
+  /** The second dialogue set (e.g. spoken) under lexical, dense only, the service default and the chosen configuration. */
+  extraRows: SweepRow[];
   /** Best MRR@10 on half A among the fused configurations. */
   chosen: string;
   /** CPU time of embedding one query in this process, ms (mean over the dialogues, uncached). */
@@ -62,6 +64,10 @@ export async function runDenseSweep(a: {
   tenantId: string;
   kbId: string;
   dialogues: SweepDialogue[];
+  /** A second set evaluated with the configuration chosen on the first (no choice is made on it). */
+  extra?: SweepDialogue[];
+  /** `dense`: only the dense-only rows and the service default (to compare models or prefixes quickly). */
+  grid?: 'full' | 'dense';
   topK: number;
   model: LocalRetrievalModel;
   retrievalRepo: RetrievalRepository;
@@ -70,10 +76,13 @@ export async function runDenseSweep(a: {
   logger: Logger;
   log: (...x: unknown[]) => void;
 }): Promise<SweepResult> {
-  const { dialogues, topK } = a;
-  const windows = dialogues.map((d): ContextUtterance[] =>
-    d.turns.map((t, j) => ({ utteranceId: String(j), speaker: t.speaker, text: t.text })),
-  );
+  const { topK } = a;
+  let dialogues = a.dialogues;
+  const windowsOf = (ds: SweepDialogue[]) =>
+    ds.map((d): ContextUtterance[] =>
+      d.turns.map((t, j) => ({ utteranceId: String(j), speaker: t.speaker, text: t.text })),
+    );
+  let windows = windowsOf(dialogues);
   // query vectors cached by text: every configuration embeds the same few texts per dialogue
   const cache = new Map<string, Promise<number[]>>();
   const cached: LocalRetrievalModel = {
@@ -113,7 +122,7 @@ export async function runDenseSweep(a: {
     ).map((r) => [r.id, r.ext]),
   );
 
-  const rows: SweepRow[] = [];
+  let rows: SweepRow[] = [];
   const measure = async (name: string, rank: (i: number) => Promise<string[]>) => {
     const scores: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
     cpu = process.cpuUsage();
@@ -144,7 +153,8 @@ export async function runDenseSweep(a: {
     ).passages.map((p) => p.documentId);
 
   a.log('sweep:');
-  await measure('lexical (BM25F + entity index)', viaService(lexical, DEFAULT_RANKING));
+  if (a.grid !== 'dense')
+    await measure('lexical (BM25F + entity index)', viaService(lexical, DEFAULT_RANKING));
   for (const turns of [1, 2, 3, 100]) {
     await measure(`dense only, whole KB, ${turns === 100 ? 'all' : turns} customer turns`, async (i) => {
       const text = denseQueryText(windows[i], turns);
@@ -153,29 +163,74 @@ export async function runDenseSweep(a: {
       return hits.map((h) => externalOf.get(h.chunkId) ?? '');
     });
   }
-  await measure(
-    'dense order inside the entity (lexical weight 0), 2 turns',
-    viaService(hybrid, { ...DEFAULT_RANKING, lexicalWeight: 0, denseTurns: 2 }),
-  );
-  const fused: string[] = [];
-  for (const turns of [1, 2, 3]) {
-    for (const denseWeight of [0.5, 1, 2, 4]) {
-      for (const rrfK of [10, 60]) {
-        const name = `RRF k ${rrfK}, dense weight ${denseWeight}, ${turns} turns`;
-        fused.push(name);
-        await measure(name, viaService(hybrid, { ...DEFAULT_RANKING, rrfK, denseWeight, denseTurns: turns }));
-      }
-    }
+  if (a.grid !== 'dense')
+    await measure(
+      'dense order inside the entity (lexical weight 0), 2 turns',
+      viaService(hybrid, { ...DEFAULT_RANKING, lexicalWeight: 0, denseTurns: 2 }),
+    );
+  const fused = new Map<string, RankingParams>();
+  // each configuration is 1,056 SQL rankings (~2 min on the loaded shared machine): a small grid
+  const grid: [turns: number, denseWeight: number, rrfK: number][] =
+    a.grid === 'dense'
+      ? [[DEFAULT_RANKING.denseTurns, DEFAULT_RANKING.denseWeight, DEFAULT_RANKING.rrfK]]
+      : [
+          [2, 1, 60],
+          [1, 1, 60],
+          [3, 1, 60],
+          [2, 0.5, 60],
+          [2, 2, 60],
+          [2, 4, 60],
+          [2, 1, 10],
+        ];
+  for (const [turns, denseWeight, rrfK] of grid) {
+    const params = { ...DEFAULT_RANKING, rrfK, denseWeight, denseTurns: turns };
+    const name = rankingName(params);
+    fused.set(name, params);
+    await measure(name, viaService(hybrid, params));
   }
   const chosen = rows
-    .filter((r) => fused.includes(r.name))
+    .filter((r) => fused.has(r.name))
     .reduce((x, y) => (y.A['mrr@10'] > x.A['mrr@10'] ? y : x)).name;
-  return { rows, chosen, queryEmbeddingCpuMs };
+  const sweepRows = rows;
+  rows = [];
+  if (a.extra?.length) {
+    dialogues = a.extra;
+    windows = windowsOf(dialogues);
+    a.log('second set:');
+    await measure('lexical (BM25F + entity index)', viaService(lexical, DEFAULT_RANKING));
+    await measure('dense only, whole KB, 2 customer turns', async (i) => {
+      const text = denseQueryText(windows[i], 2);
+      if (!text) return [];
+      return index.search(await cached.embedQuery(text), topK).map((h) => externalOf.get(h.chunkId) ?? '');
+    });
+    await measure(`service default (${rankingName(DEFAULT_RANKING)})`, viaService(hybrid, DEFAULT_RANKING));
+    await measure(
+      `${chosen} (chosen on dev half A)`,
+      viaService(hybrid, fused.get(chosen) ?? DEFAULT_RANKING),
+    );
+  }
+  return { rows: sweepRows, extraRows: rows, chosen, queryEmbeddingCpuMs };
+}
+
+/** `RRF k 60, dense weight 1, 2 turns` */
+export function rankingName(p: RankingParams): string {
+  return `RRF k ${p.rrfK}, dense weight ${p.denseWeight}, ${p.denseTurns} turns`;
 }
 
 /** Markdown table of a sweep (MRR@10 per half and overall, hit@1 and recall@10 overall, CPU per query). */
 export function sweepTable(s: SweepResult): string {
   const f = (x: number) => x.toFixed(3);
+  const extra = s.extraRows.length
+    ? [
+        '',
+        '| second set | n | MRR@10 | hit@1 | recall@10 | CPU ms/query |',
+        '|---|---|---|---|---|---|',
+        ...s.extraRows.map(
+          (r) =>
+            `| ${r.name} | ${r.all.n} | ${f(r.all['mrr@10'])} | ${f(r.all['hit@1'])} | ${f(r.all['recall@10'])} | ${r.cpuMsPerQuery.toFixed(1)} |`,
+        ),
+      ]
+    : [];
   return [
     '| configuration | MRR@10 A | MRR@10 B | MRR@10 all | hit@1 all | recall@10 all | CPU ms/query |',
     '|---|---|---|---|---|---|---|',
@@ -183,5 +238,6 @@ export function sweepTable(s: SweepResult): string {
       (r) =>
         `| ${r.name}${r.name === s.chosen ? ' (chosen on A)' : ''} | ${f(r.A['mrr@10'])} | ${f(r.B['mrr@10'])} | ${f(r.all['mrr@10'])} | ${f(r.all['hit@1'])} | ${f(r.all['recall@10'])} | ${r.cpuMsPerQuery.toFixed(1)} |`,
     ),
+    ...extra,
   ].join('\n');
 }

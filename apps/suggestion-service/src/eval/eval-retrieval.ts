@@ -10,8 +10,12 @@
  *
  * Options: --top-k N (default 10) · --limit N (first N dialogues) · --database-url URL (keep data)
  * · --json PATH (write the figures) · --quiet · --local-embeddings NAME (a `@hub/embeddings` local model, e.g.
- * `all-minilm-l6-v2`: chunks are embedded at upload and the service ranks hybrid — BM25F and dense fused by
- * reciprocal rank fusion — exactly as with `ASSIST_LOCAL_EMBEDDING_MODEL`).
+ * `e5-small-v2-q`: chunks are embedded at upload and the service ranks hybrid — BM25F and dense fused by
+ * reciprocal rank fusion — exactly as with `ASSIST_RETRIEVAL=hybrid`) · --symmetric (e5 without its
+ * passage:/query: prefixes) · --sweep (lexical, dense only and fusion variants on two fixed halves of the
+ * dialogues, the fused one chosen on half A: `dense-sweep.ts`; --dense-sweep: only the dense-only rows and the default) · --also-dialogues PATH (a second set, e.g. the
+ * spoken one, under the configuration chosen on the first) · --kb-id ID (with --database-url: reuse a knowledge
+ * base indexed by an earlier run instead of indexing again).
  */
 import { createReadStream, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -79,11 +83,14 @@ async function main() {
       'local-embeddings': { type: 'string' },
       symmetric: { type: 'boolean', default: false },
       sweep: { type: 'boolean', default: false },
+      'dense-sweep': { type: 'boolean', default: false },
+      'also-dialogues': { type: 'string' },
+      'kb-id': { type: 'string' },
     },
   });
   if (!values.kb || !values.dialogues) {
     console.error(
-      'usage: npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl> [--top-k 10] [--limit N] [--database-url URL] [--json out.json]',
+      'usage: npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl> [--top-k 10] [--limit N] [--database-url URL] [--json out.json] [--local-embeddings NAME [--symmetric] [--sweep] [--also-dialogues PATH]] [--kb-id ID]',
     );
     process.exit(2);
   }
@@ -128,23 +135,31 @@ async function main() {
       metrics,
       localModel,
     );
-    const kb = await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`);
     let t = performance.now();
     let cpu = process.cpuUsage();
-    const result = await ingest.execute({
-      tenantId: 'eval',
-      knowledgeBaseId: kb.id,
-      format: 'jsonl',
-      body: createReadStream(values.kb),
-      totalBytes: statSync(values.kb).size,
-    });
+    // --kb-id: a knowledge base indexed by an earlier run in --database-url (same --kb and model), not re-indexed
+    const reused = values['kb-id'] ? await kbRepo.get('eval', values['kb-id']) : null;
+    if (values['kb-id'] && !reused) throw new Error(`--kb-id ${values['kb-id']}: no such knowledge base`);
+    const kb = reused ?? (await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`));
+    log(`knowledge base ${kb.id} in ${databaseUrl}`);
+    const result = reused
+      ? { documents: reused.documentCount, chunks: reused.chunkCount }
+      : await ingest.execute({
+          tenantId: 'eval',
+          knowledgeBaseId: kb.id,
+          format: 'jsonl',
+          body: createReadStream(values.kb),
+          totalBytes: statSync(values.kb).size,
+        });
     const cpuMs = (since: NodeJS.CpuUsage) => {
       const d = process.cpuUsage(since);
       return (d.user + d.system) / 1000;
     };
     const upload = { wallMs: Math.round(performance.now() - t), cpuMs: Math.round(cpuMs(cpu)) };
     log(
-      `indexed ${result.documents} documents (${result.chunks} chunks) in ${upload.wallMs} ms (this process: ${upload.cpuMs} ms CPU)`,
+      reused
+        ? `reusing ${result.documents} documents (${result.chunks} chunks) indexed earlier`
+        : `indexed ${result.documents} documents (${result.chunks} chunks) in ${upload.wallMs} ms (this process: ${upload.cpuMs} ms CPU)`,
     );
 
     let dialogues = readJsonl<Dialogue>(values.dialogues);
@@ -240,13 +255,15 @@ async function main() {
       `halves (sha-1 of the dialogue id): A n ${halves[0].n} MRR@10 ${f(halves[0]['mrr@10'])}, B n ${halves[1].n} MRR@10 ${f(halves[1]['mrr@10'])}`,
     );
     const sweep =
-      values.sweep && localModel && dense
+      (values.sweep || values['dense-sweep']) && localModel && dense
         ? await runDenseSweep({
             prisma,
             tenantId: 'eval',
             kbId: kb.id,
             dialogues,
+            extra: values['also-dialogues'] ? readJsonl<Dialogue>(values['also-dialogues']) : undefined,
             topK,
+            grid: values['dense-sweep'] ? 'dense' : 'full',
             model: localModel,
             retrievalRepo,
             llmRepo,
