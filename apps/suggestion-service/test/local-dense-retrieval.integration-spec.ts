@@ -63,7 +63,7 @@ const PARAPHRASES: [question: string, gold: string][] = [
 jest.setTimeout(240_000);
 
 /** Rows uploaded in one go to a service whose database closes transactions idle for more than a second. */
-const LARGE_UPLOAD_ROWS = 600;
+const LARGE_UPLOAD_ROWS = 300;
 
 describe(`local dense retrieval (${DEFAULT_LOCAL_EMBEDDING_MODEL} in process → hybrid ranking in PostgreSQL)`, () => {
   let world: TestWorld;
@@ -224,7 +224,7 @@ describe(`local dense retrieval (${DEFAULT_LOCAL_EMBEDDING_MODEL} in process →
     await polling;
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ documents: LARGE_UPLOAD_ROWS, chunks: LARGE_UPLOAD_ROWS });
-    // embedding 600 chunks takes seconds: the upload transaction outlived the 1 s idle limit
+    // embedding 300 chunks takes seconds: the upload transaction outlived the 1 s idle limit
     expect(performance.now() - t0).toBeGreaterThan(1000);
     const final = await waitFor(
       async () => {
