@@ -30,8 +30,9 @@ export interface SweepRow {
   name: string;
   /** Metrics on half A (the half configurations are chosen on), half B and all dialogues. */
   A: Metrics;
-  B: Metrics;
-  all: Metrics;
+  /** Absent for configurations measured on half A only (the grid, except the one chosen). */
+  B?: Metrics;
+  all?: Metrics;
   /** CPU time of this process per dialogue, ms (query embeddings are cached across configurations: excluded). */
   cpuMsPerQuery: number;
 }
@@ -126,31 +127,38 @@ export async function runDenseSweep(a: {
   if (windows.length)
     await hybrid.execute({ tenantId: a.tenantId, knowledgeBaseId: a.kbId, window: windows[0], topK });
   let rows: SweepRow[] = [];
-  const measure = async (name: string, rank: (i: number) => Promise<string[]>) => {
-    const scores: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
+  const scoresOf = new Map<string, ReturnType<typeof scoreRanking>[]>();
+  /** Scores `rank` on the dialogues of half `only` (default: all), or completes a row measured on A before. */
+  const measure = async (name: string, rank: (i: number) => Promise<string[]>, only?: 'A' | 'B') => {
+    const scores = scoresOf.get(name) ?? new Array<ReturnType<typeof scoreRanking>>(dialogues.length);
+    scoresOf.set(name, scores);
+    const todo = dialogues.map((_, i) => i).filter((i) => !only || splitOf(dialogues[i].id) === only);
     cpu = process.cpuUsage();
     let next = 0;
     const worker = async () => {
-      while (next < dialogues.length) {
-        const i = next++;
+      while (next < todo.length) {
+        const i = todo[next++];
         scores[i] = scoreRanking(await rank(i), dialogues[i].gold);
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
-    const of = (h: 'A' | 'B') => summarise(scores.filter((_, i) => splitOf(dialogues[i].id) === h));
     if (fallbacks)
       throw new Error(`${name}: ${fallbacks} rankings fell back to lexical; figures would be wrong`);
-    const row = {
+    const done = (h?: 'A' | 'B') =>
+      dialogues.every((d, i) => (h && splitOf(d.id) !== h) || scores[i] !== undefined);
+    const of = (h?: 'A' | 'B') =>
+      done(h) ? summarise(scores.filter((_, i) => !h || splitOf(dialogues[i].id) === h)) : undefined;
+    const row: SweepRow = {
       name,
-      A: of('A'),
+      A: of('A') as Metrics,
       B: of('B'),
-      all: summarise(scores),
-      cpuMsPerQuery: cpuMs(cpu) / Math.max(1, dialogues.length),
+      all: of(),
+      cpuMsPerQuery: cpuMs(cpu) / Math.max(1, todo.length),
     };
+    rows = rows.filter((r) => r.name !== name);
     rows.push(row);
-    a.log(
-      `  ${name}: MRR@10 A ${row.A['mrr@10'].toFixed(3)} B ${row.B['mrr@10'].toFixed(3)} all ${row.all['mrr@10'].toFixed(3)}`,
-    );
+    const f = (m?: Metrics) => (m ? m['mrr@10'].toFixed(3) : '–');
+    a.log(`  ${name}: MRR@10 A ${f(row.A)} B ${f(row.B)} all ${f(row.all)}`);
   };
   let fallbacks = 0;
   const viaService = (uc: RetrieveUseCase, ranking: RankingParams) => async (i: number) => {
@@ -199,11 +207,14 @@ export async function runDenseSweep(a: {
     const params = { ...DEFAULT_RANKING, rrfK, denseWeight, denseTurns: turns };
     const name = rankingName(params);
     fused.set(name, params);
-    await measure(name, viaService(hybrid, params));
+    // chosen on half A: the grid is ranked on A only, the chosen one is completed on B below
+    await measure(name, viaService(hybrid, params), a.grid === 'dense' ? undefined : 'A');
   }
   const chosen = rows
     .filter((r) => fused.has(r.name))
     .reduce((x, y) => (y.A['mrr@10'] > x.A['mrr@10'] ? y : x)).name;
+  if (a.grid !== 'dense')
+    await measure(chosen, viaService(hybrid, fused.get(chosen) ?? DEFAULT_RANKING), 'B');
   const sweepRows = rows;
   rows = [];
   if (a.extra?.length) {
@@ -232,7 +243,7 @@ export function rankingName(p: RankingParams): string {
 
 /** Markdown table of a sweep (MRR@10 per half and overall, hit@1 and recall@10 overall, CPU per query). */
 export function sweepTable(s: SweepResult): string {
-  const f = (x: number) => x.toFixed(3);
+  const f = (x?: number) => (x === undefined ? '–' : x.toFixed(3));
   const extra = s.extraRows.length
     ? [
         '',
@@ -240,7 +251,7 @@ export function sweepTable(s: SweepResult): string {
         '|---|---|---|---|---|---|',
         ...s.extraRows.map(
           (r) =>
-            `| ${r.name} | ${r.all.n} | ${f(r.all['mrr@10'])} | ${f(r.all['hit@1'])} | ${f(r.all['recall@10'])} | ${r.cpuMsPerQuery.toFixed(1)} |`,
+            `| ${r.name} | ${r.all?.n} | ${f(r.all?.['mrr@10'])} | ${f(r.all?.['hit@1'])} | ${f(r.all?.['recall@10'])} | ${r.cpuMsPerQuery.toFixed(1)} |`,
         ),
       ]
     : [];
@@ -249,7 +260,7 @@ export function sweepTable(s: SweepResult): string {
     '|---|---|---|---|---|---|---|',
     ...s.rows.map(
       (r) =>
-        `| ${r.name}${r.name === s.chosen ? ' (chosen on A)' : ''} | ${f(r.A['mrr@10'])} | ${f(r.B['mrr@10'])} | ${f(r.all['mrr@10'])} | ${f(r.all['hit@1'])} | ${f(r.all['recall@10'])} | ${r.cpuMsPerQuery.toFixed(1)} |`,
+        `| ${r.name}${r.name === s.chosen ? ' (chosen on A)' : ''} | ${f(r.A['mrr@10'])} | ${f(r.B?.['mrr@10'])} | ${f(r.all?.['mrr@10'])} | ${f(r.all?.['hit@1'])} | ${f(r.all?.['recall@10'])} | ${r.cpuMsPerQuery.toFixed(1)} |`,
     ),
     ...extra,
   ].join('\n');

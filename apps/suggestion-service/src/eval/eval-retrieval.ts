@@ -15,7 +15,8 @@
  * passage:/query: prefixes) · --sweep (lexical, dense only and fusion variants on two fixed halves of the
  * dialogues, the fused one chosen on half A: `dense-sweep.ts`; --dense-sweep: only the dense-only rows and the default) · --also-dialogues PATH (a second set, e.g. the
  * spoken one, under the configuration chosen on the first) · --kb-id ID (with --database-url: reuse a knowledge
- * base indexed by an earlier run instead of indexing again).
+ * base indexed by an earlier run instead of indexing again) · --skip-baselines (no wink BM25 rows) · --sweep-only
+ * (no separate run of the service default before the sweep).
  */
 import { createReadStream, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -85,6 +86,7 @@ async function main() {
       sweep: { type: 'boolean', default: false },
       'dense-sweep': { type: 'boolean', default: false },
       'skip-baselines': { type: 'boolean', default: false },
+      'sweep-only': { type: 'boolean', default: false },
       'also-dialogues': { type: 'string' },
       'kb-id': { type: 'string' },
     },
@@ -182,7 +184,7 @@ async function main() {
     const modes = new Map<string, number>();
     const ours: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
     const latencies: number[] = [];
-    if (dialogues.length)
+    if (dialogues.length && !values['sweep-only'])
       // load the dense index before the parallel run: parsing 10,882 vectors blocks the event loop for seconds on a
       // loaded machine, and the other workers' transactions would time out waiting to start
       await retrieve.execute({
@@ -215,7 +217,8 @@ async function main() {
         );
       }
     };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    // --sweep-only: the service-default run is part of the sweep (no separate latency/CPU figures)
+    if (!values['sweep-only']) await Promise.all([worker(), worker(), worker(), worker()]);
     const queryCpuMs = cpuMs(cpu) / Math.max(1, dialogues.length);
     log(
       `ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms (this process: ${queryCpuMs.toFixed(1)} ms CPU per query); ranking: ${[...modes].map(([m, n]) => `${m} ${n}`).join(', ')}`,
@@ -234,7 +237,7 @@ async function main() {
         name: localModel
           ? `suggestion-service (PostgreSQL BM25F + ${localModel.id} dense, RRF k ${DEFAULT_RANKING.rrfK}, dense weight ${DEFAULT_RANKING.denseWeight}, ${DEFAULT_RANKING.denseTurns} turns)`
           : 'suggestion-service (PostgreSQL, conversation query)',
-        m: summarise(ours),
+        m: summarise(ours.filter((x) => x)),
       },
     ];
     for (const [name, q] of Object.entries(values['skip-baselines'] ? {} : variants)) {
@@ -262,7 +265,9 @@ async function main() {
         `retrieval latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms; ` +
         `${queryCpuMs.toFixed(1)} ms CPU per query in this process; upload ${upload.wallMs} ms (${upload.cpuMs} ms CPU)`,
     );
-    const halves = ['A', 'B'].map((h) => summarise(ours.filter((_, i) => splitOf(dialogues[i].id) === h)));
+    const halves = ['A', 'B'].map((h) =>
+      summarise(ours.filter((x, i) => x && splitOf(dialogues[i].id) === h)),
+    );
     console.log(
       `halves (sha-1 of the dialogue id): A n ${halves[0].n} MRR@10 ${f(halves[0]['mrr@10'])}, B n ${halves[1].n} MRR@10 ${f(halves[1]['mrr@10'])}`,
     );
