@@ -126,7 +126,7 @@ describe(`local dense retrieval (${DEFAULT_LOCAL_EMBEDDING_MODEL} in process →
     expect(kb.embeddingModel).toBe(`local:${DEFAULT_LOCAL_EMBEDDING_MODEL}`);
     const stored = await prisma.$queryRawUnsafe<{ n: number; dims: number; norm: number }[]>(
       `SELECT count(*)::int AS n, min(cardinality(embedding))::int AS dims,
-              min((SELECT sqrt(sum(x * x)) FROM unnest(embedding) x))::float8 AS norm
+              min((SELECT sqrt(sum(x::float8 * x::float8)) FROM unnest(embedding) x))::float8 AS norm
        FROM kb_chunks WHERE knowledge_base_id = $1::uuid AND embedding IS NOT NULL`,
       denseKb,
     );
@@ -157,6 +157,7 @@ describe(`local dense retrieval (${DEFAULT_LOCAL_EMBEDDING_MODEL} in process →
     // exact words of the lockers document: lexical rank 1, so fusion keeps it first
     const question = 'parcel lockers for online orders';
     const lex = await search(lexical.url, lexicalKb, question);
+    expect(lex.status).toBe(200);
     expect(lex.body.chunks[0].documentId).toBe('lockers');
     const hybrid = await search(url, denseKb, question);
     expect(hybrid.body.mode).toBe('hybrid');
@@ -247,6 +248,7 @@ describe(`local dense retrieval (${DEFAULT_LOCAL_EMBEDDING_MODEL} in process →
       turns: [{ speaker: 'customer', text: 'Can I leave my car at A and B Guest House?' }],
       topK: 5,
     });
+    expect(hit.status).toBe(200);
     expect(hit.body.mode).toBe('hybrid');
     expect(hit.body.chunks.slice(0, 5).map((c: { title: string }) => c.title)).toEqual(
       expect.arrayContaining([expect.stringMatching(/parking/i)]),
