@@ -102,7 +102,7 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
 export type SuggestionConfig = z.infer<typeof SuggestionConfigSchema>;
 
 /** The local model of `ASSIST_RETRIEVAL=hybrid` when `ASSIST_LOCAL_EMBEDDING_MODEL` is unset (docs/assist-eval.md). */
-export const DEFAULT_LOCAL_EMBEDDING_MODEL = 'all-minilm-l6-v2';
+export const DEFAULT_LOCAL_EMBEDDING_MODEL = 'e5-small-v2-q';
 
 /**
  * The local retrieval model a configuration asks for: null for lexical ranking (`ASSIST_RETRIEVAL=lexical`, or
