@@ -13,7 +13,7 @@ import {
 } from './assist/conversation-events.consumer';
 import { InteractionContextRepository } from './assist/interaction-context.repository';
 import { SuggestUseCase, SUGGEST_OPTIONS } from './assist/usecases/suggest.usecase';
-import type { SuggestionConfig } from './config';
+import { localRetrievalModelName, type SuggestionConfig } from './config';
 import { UtteranceController } from './ingest/utterance.controller';
 import { KnowledgeBaseController } from './knowledge/knowledge-base.controller';
 import { KnowledgeRepository } from './knowledge/knowledge.repository';
@@ -24,8 +24,7 @@ import { AssistSettingsController } from './mapping/assist-settings.controller';
 import { AssistSettingsRepository } from './mapping/assist-settings.repository';
 import { ASSIST_METRICS, AssistMetrics } from './metrics';
 import { DENSE_RETRIEVAL_OPTIONS, DenseRetriever } from './retrieval/dense-retriever';
-import { LOCAL_EMBEDDING_MODEL } from './retrieval/local-embeddings';
-import { assertEmbeddingModelPresent, loadEmbeddingModel } from '@hub/embeddings';
+import { LOCAL_EMBEDDING_MODEL, loadLocalRetrievalModel } from './retrieval/local-embeddings';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { RetrieveUseCase } from './retrieval/retrieve.usecase';
 import { DialogflowCxClient } from './sources/dialogflow-cx/dialogflow-cx.client';
@@ -76,10 +75,10 @@ export class AppModule {
         {
           provide: LOCAL_EMBEDDING_MODEL,
           useFactory: async () => {
-            const name = config.ASSIST_LOCAL_EMBEDDING_MODEL;
+            const name = localRetrievalModelName(config);
             if (!name) return undefined;
-            assertEmbeddingModelPresent(name); // fail fast, naming the missing files and the fetch command
-            return loadEmbeddingModel(name);
+            // fails fast, naming the missing files and the fetch command
+            return loadLocalRetrievalModel(name, { modelsDir: config.HUB_MODELS_DIR });
           },
         },
         {

@@ -62,12 +62,21 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
      */
     ASSIST_QUERY_EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(50).max(60000).default(1000),
     /**
-     * In-process sentence-embedding model (`@hub/embeddings` local model name, e.g. `all-minilm-l6-v2`; files from
-     * `bash tools/models/fetch-models.sh`) for knowledge bases without an embedding integration: their chunks are
-     * embedded at upload and retrieval is hybrid (BM25F + dense, reciprocal rank fusion). Unset: lexical. The
-     * service does not start when the model's files are missing.
+     * Ranking of knowledge bases without an embedding integration. `hybrid`: their chunks are embedded at upload by
+     * the in-process model `ASSIST_LOCAL_EMBEDDING_MODEL` and retrieval fuses BM25F with the dense ranking
+     * (reciprocal rank fusion; docs/assist-eval.md has the figures); the service does not start when the model's
+     * files are missing (the error names them and `bash tools/models/fetch-models.sh`). `lexical`: BM25F only, no
+     * model needed. Default: `hybrid` when `ASSIST_LOCAL_EMBEDDING_MODEL` is set, else `lexical` (a fresh machine
+     * may not have the model files). Knowledge bases with an embedding integration are hybrid either way.
+     */
+    ASSIST_RETRIEVAL: z.enum(['lexical', 'hybrid']).optional(),
+    /**
+     * In-process sentence-embedding model of `ASSIST_RETRIEVAL=hybrid` (`@hub/embeddings` local model name; files
+     * from `bash tools/models/fetch-models.sh`). Default {@link DEFAULT_LOCAL_EMBEDDING_MODEL} when hybrid.
      */
     ASSIST_LOCAL_EMBEDDING_MODEL: z.string().min(1).optional(),
+    /** Folder of the local models (default `~/.cache/engagement-hub/models`, where fetch-models.sh puts them). */
+    HUB_MODELS_DIR: z.string().min(1).optional(),
     /** Memory budget of the in-memory dense indexes (all knowledge bases), MiB. */
     ASSIST_DENSE_INDEX_MAX_MB: z.coerce.number().int().min(1).default(512),
     /** Consumer group of the conversation-events consumer. */
@@ -91,6 +100,20 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
   });
 
 export type SuggestionConfig = z.infer<typeof SuggestionConfigSchema>;
+
+/** The local model of `ASSIST_RETRIEVAL=hybrid` when `ASSIST_LOCAL_EMBEDDING_MODEL` is unset (docs/assist-eval.md). */
+export const DEFAULT_LOCAL_EMBEDDING_MODEL = 'e5-small-v2-q';
+
+/**
+ * The local retrieval model a configuration asks for: null for lexical ranking (`ASSIST_RETRIEVAL=lexical`, or
+ * neither variable set), else the model name (`ASSIST_LOCAL_EMBEDDING_MODEL`, default {@link DEFAULT_LOCAL_EMBEDDING_MODEL}).
+ */
+export function localRetrievalModelName(
+  config: Pick<SuggestionConfig, 'ASSIST_RETRIEVAL' | 'ASSIST_LOCAL_EMBEDDING_MODEL'>,
+): string | null {
+  const mode = config.ASSIST_RETRIEVAL ?? (config.ASSIST_LOCAL_EMBEDDING_MODEL ? 'hybrid' : 'lexical');
+  return mode === 'hybrid' ? (config.ASSIST_LOCAL_EMBEDDING_MODEL ?? DEFAULT_LOCAL_EMBEDDING_MODEL) : null;
+}
 
 /** The intake route (widgets' utterances): intake rate limits and admission control (docs/security/abuse.md). */
 export const SUGGESTION_INTAKE_ROUTE = 'POST /v1/interactions/:interactionId/utterances';

@@ -100,15 +100,16 @@ export function buildConversationQuery(
 }
 
 /**
- * The text embedded for dense retrieval: the last customer utterance, preceded by the customer
- * utterance before it (follow-up questions such as "and for two nights?" need the previous turn).
- * Entity names are kept (an embedding model uses them as context). Empty when no customer spoke.
+ * The text embedded for dense retrieval: the last `turns` customer utterances, oldest first (follow-up
+ * questions such as "and for two nights?" need the previous turn). Entity names are kept (an embedding
+ * model uses them as context). Empty when no customer spoke.
  * @param window final utterances, oldest first
+ * @param turns  customer utterances to keep (≥ 1; default 2)
  */
-export function denseQueryText(window: readonly ContextUtterance[]): string {
+export function denseQueryText(window: readonly ContextUtterance[], turns = 2): string {
   const customer = window.filter((u) => u.speaker === 'customer' && u.text.trim());
   return customer
-    .slice(-2)
+    .slice(-Math.max(1, turns))
     .map((u) => u.text.trim())
     .join('\n');
 }

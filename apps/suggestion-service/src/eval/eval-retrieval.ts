@@ -10,8 +10,13 @@
  *
  * Options: --top-k N (default 10) · --limit N (first N dialogues) · --database-url URL (keep data)
  * · --json PATH (write the figures) · --quiet · --local-embeddings NAME (a `@hub/embeddings` local model, e.g.
- * `all-minilm-l6-v2`: chunks are embedded at upload and the service ranks hybrid — BM25F and dense fused by
- * reciprocal rank fusion — exactly as with `ASSIST_LOCAL_EMBEDDING_MODEL`).
+ * `e5-small-v2-q`: chunks are embedded at upload and the service ranks hybrid — BM25F and dense fused by
+ * reciprocal rank fusion — exactly as with `ASSIST_RETRIEVAL=hybrid`) · --symmetric (e5 without its
+ * passage:/query: prefixes) · --sweep (lexical, dense only and fusion variants on two fixed halves of the
+ * dialogues, the fused one chosen on half A: `dense-sweep.ts`; --dense-sweep: only the dense-only rows and the default) · --also-dialogues PATH (a second set, e.g. the
+ * spoken one, under the configuration chosen on the first) · --kb-id ID (with --database-url: reuse a knowledge
+ * base indexed by an earlier run instead of indexing again) · --skip-baselines (no wink BM25 rows) · --sweep-only
+ * (no separate run of the service default before the sweep).
  */
 import { createReadStream, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +24,6 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { loadEmbeddingModel } from '@hub/embeddings';
 import { createPgPool, createPrismaClient, ensureDatabase, runMigrations } from '@hub/persistence';
 import { KnowledgeRepository } from '../knowledge/knowledge.repository';
 import { IngestDocumentsUseCase } from '../knowledge/usecases/ingest-documents.usecase';
@@ -34,6 +38,9 @@ import { LlmRepository } from '../llm/llm.repository';
 import { RetrievalRepository } from '../retrieval/retrieval.repository';
 import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
 import { DenseRetriever } from '../retrieval/dense-retriever';
+import { loadLocalRetrievalModel } from '../retrieval/local-embeddings';
+import { DEFAULT_RANKING } from '../retrieval/retrieval.repository';
+import { runDenseSweep, splitOf, sweepTable } from './dense-sweep';
 import { AssistMetrics } from '../metrics';
 import type { ContextUtterance } from '../domain/conversation-query';
 import { Bm25Baseline, type BaselineDoc } from './bm25-baseline';
@@ -75,11 +82,18 @@ async function main() {
       json: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'local-embeddings': { type: 'string' },
+      symmetric: { type: 'boolean', default: false },
+      sweep: { type: 'boolean', default: false },
+      'dense-sweep': { type: 'boolean', default: false },
+      'skip-baselines': { type: 'boolean', default: false },
+      'sweep-only': { type: 'boolean', default: false },
+      'also-dialogues': { type: 'string' },
+      'kb-id': { type: 'string' },
     },
   });
   if (!values.kb || !values.dialogues) {
     console.error(
-      'usage: npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl> [--top-k 10] [--limit N] [--database-url URL] [--json out.json]',
+      'usage: npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl> [--top-k 10] [--limit N] [--database-url URL] [--json out.json] [--local-embeddings NAME [--symmetric] [--sweep] [--also-dialogues PATH]] [--kb-id ID]',
     );
     process.exit(2);
   }
@@ -97,7 +111,7 @@ async function main() {
   try {
     const logger = pino({ level: 'warn' });
     const localModel = values['local-embeddings']
-      ? await loadEmbeddingModel(values['local-embeddings'])
+      ? await loadLocalRetrievalModel(values['local-embeddings'], { symmetric: values.symmetric })
       : undefined;
     const metrics = new AssistMetrics(new Registry());
     const kbRepo = new KnowledgeRepository(prisma);
@@ -124,17 +138,31 @@ async function main() {
       metrics,
       localModel,
     );
-    const kb = await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`);
     let t = performance.now();
-    const result = await ingest.execute({
-      tenantId: 'eval',
-      knowledgeBaseId: kb.id,
-      format: 'jsonl',
-      body: createReadStream(values.kb),
-      totalBytes: statSync(values.kb).size,
-    });
+    let cpu = process.cpuUsage();
+    // --kb-id: a knowledge base indexed by an earlier run in --database-url (same --kb and model), not re-indexed
+    const reused = values['kb-id'] ? await kbRepo.get('eval', values['kb-id']) : null;
+    if (values['kb-id'] && !reused) throw new Error(`--kb-id ${values['kb-id']}: no such knowledge base`);
+    const kb = reused ?? (await kbRepo.create('eval', `eval-${Date.now()}`, `evaluation of ${values.kb}`));
+    log(`knowledge base ${kb.id} in ${databaseUrl}`);
+    const result = reused
+      ? { documents: reused.documentCount, chunks: reused.chunkCount }
+      : await ingest.execute({
+          tenantId: 'eval',
+          knowledgeBaseId: kb.id,
+          format: 'jsonl',
+          body: createReadStream(values.kb),
+          totalBytes: statSync(values.kb).size,
+        });
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const d = process.cpuUsage(since);
+      return (d.user + d.system) / 1000;
+    };
+    const upload = { wallMs: Math.round(performance.now() - t), cpuMs: Math.round(cpuMs(cpu)) };
     log(
-      `indexed ${result.documents} documents (${result.chunks} chunks) in ${Math.round(performance.now() - t)} ms`,
+      reused
+        ? `reusing ${result.documents} documents (${result.chunks} chunks) indexed earlier`
+        : `indexed ${result.documents} documents (${result.chunks} chunks) in ${upload.wallMs} ms (this process: ${upload.cpuMs} ms CPU)`,
     );
 
     let dialogues = readJsonl<Dialogue>(values.dialogues);
@@ -156,7 +184,17 @@ async function main() {
     const modes = new Map<string, number>();
     const ours: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
     const latencies: number[] = [];
+    if (dialogues.length && !values['sweep-only'])
+      // load the dense index before the parallel run: parsing 10,882 vectors blocks the event loop for seconds on a
+      // loaded machine, and the other workers' transactions would time out waiting to start
+      await retrieve.execute({
+        tenantId: 'eval',
+        knowledgeBaseId: kb.id,
+        window: dialogues[0].turns.map((x, j) => ({ utteranceId: String(j), ...x })),
+        topK,
+      });
     t = performance.now();
+    cpu = process.cpuUsage();
     let next = 0;
     const worker = async () => {
       while (next < dialogues.length) {
@@ -179,9 +217,11 @@ async function main() {
         );
       }
     };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    // --sweep-only: the service-default run is part of the sweep (no separate latency/CPU figures)
+    if (!values['sweep-only']) await Promise.all([worker(), worker(), worker(), worker()]);
+    const queryCpuMs = cpuMs(cpu) / Math.max(1, dialogues.length);
     log(
-      `ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms; ranking: ${[...modes].map(([m, n]) => `${m} ${n}`).join(', ')}`,
+      `ran ${dialogues.length} dialogues in ${Math.round(performance.now() - t)} ms (this process: ${queryCpuMs.toFixed(1)} ms CPU per query); ranking: ${[...modes].map(([m, n]) => `${m} ${n}`).join(', ')}`,
     );
 
     const docs = readJsonl<BaselineDoc>(values.kb).map((d) => ({ ...d, id: String(d.id) }));
@@ -195,18 +235,20 @@ async function main() {
     const rows: { name: string; m: Metrics }[] = [
       {
         name: localModel
-          ? `suggestion-service (PostgreSQL BM25F + ${localModel.id} dense, RRF)`
+          ? `suggestion-service (PostgreSQL BM25F + ${localModel.id} dense, RRF k ${DEFAULT_RANKING.rrfK}, dense weight ${DEFAULT_RANKING.denseWeight}, ${DEFAULT_RANKING.denseTurns} turns)`
           : 'suggestion-service (PostgreSQL, conversation query)',
-        m: summarise(ours),
+        m: summarise(ours.filter((x) => x)),
       },
     ];
-    for (const [name, q] of Object.entries(variants)) {
+    for (const [name, q] of Object.entries(values['skip-baselines'] ? {} : variants)) {
       rows.push({
         name,
         m: summarise(dialogues.map((d) => scoreRanking(baseline.search(q(d), topK), d.gold))),
       });
     }
-    const bestBaseline = rows.slice(1).reduce((a, b) => (b.m['mrr@10'] > a.m['mrr@10'] ? b : a));
+    const bestBaseline = rows
+      .slice(values['skip-baselines'] ? 0 : 1)
+      .reduce((a, b) => (b.m['mrr@10'] > a.m['mrr@10'] ? b : a));
 
     const f = (x: number) => x.toFixed(3);
     const lines = [
@@ -220,8 +262,38 @@ async function main() {
     console.log(lines.join('\n'));
     console.log(
       `\nMRR@10: ${f(rows[0].m['mrr@10'])} vs best BM25 baseline ${f(bestBaseline.m['mrr@10'])} (${bestBaseline.name}); ` +
-        `retrieval latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`,
+        `retrieval latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms; ` +
+        `${queryCpuMs.toFixed(1)} ms CPU per query in this process; upload ${upload.wallMs} ms (${upload.cpuMs} ms CPU)`,
     );
+    const halves = ['A', 'B'].map((h) =>
+      summarise(ours.filter((x, i) => x && splitOf(dialogues[i].id) === h)),
+    );
+    console.log(
+      `halves (sha-1 of the dialogue id): A n ${halves[0].n} MRR@10 ${f(halves[0]['mrr@10'])}, B n ${halves[1].n} MRR@10 ${f(halves[1]['mrr@10'])}`,
+    );
+    const sweep =
+      (values.sweep || values['dense-sweep']) && localModel && dense
+        ? await runDenseSweep({
+            prisma,
+            tenantId: 'eval',
+            kbId: kb.id,
+            dialogues,
+            extra: values['also-dialogues'] ? readJsonl<Dialogue>(values['also-dialogues']) : undefined,
+            topK,
+            grid: values['dense-sweep'] ? 'dense' : 'full',
+            model: localModel,
+            retrievalRepo,
+            llmRepo,
+            metrics,
+            logger,
+            log,
+          })
+        : undefined;
+    if (sweep) {
+      console.log(
+        `\n${sweepTable(sweep)}\n\nchosen on half A: ${sweep.chosen}; query embedding ${sweep.queryEmbeddingCpuMs.toFixed(1)} ms CPU`,
+      );
+    }
     if (values.json) {
       writeFileSync(
         values.json,
@@ -233,6 +305,10 @@ async function main() {
             rows,
             bestBaseline: bestBaseline.name,
             latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95) },
+            queryCpuMs,
+            upload,
+            halves,
+            sweep,
             at: new Date().toISOString(),
           },
           null,

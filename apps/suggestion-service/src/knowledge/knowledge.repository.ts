@@ -116,24 +116,32 @@ export class KnowledgeRepository {
   /**
    * Runs `fn` in one transaction holding the knowledge base's row lock (uploads to one KB are
    * serialised). Whatever `fn` writes commits with the refreshed statistics, or not at all.
-   * @param timeoutMs transaction time limit, ms
+   * @param opts.timeoutMs   transaction time limit, ms (default 30 min)
+   * @param opts.idleTimeoutMs longest pause between two of its statements, ms (`SET LOCAL
+   *   idle_in_transaction_session_timeout`; the pool's default, 30 s, is too short while a client streams rows
+   *   or a batch is embedded). Default: the pool's.
    */
   async inUploadTransaction<T>(
     tenantId: string,
     kbId: string,
     fn: (writer: ChunkWriter) => Promise<T>,
-    timeoutMs = 30 * 60_000,
+    opts: { timeoutMs?: number; idleTimeoutMs?: number } = {},
   ): Promise<T> {
     return tenantTransaction(
       this.prisma,
       tenantId,
       async (tx) => {
+        if (opts.idleTimeoutMs !== undefined)
+          await tx.$executeRawUnsafe(
+            `SELECT set_config('idle_in_transaction_session_timeout', $1, true)`,
+            String(Math.max(1, Math.round(opts.idleTimeoutMs))),
+          );
         await tx.$queryRawUnsafe('SELECT id FROM knowledge_bases WHERE id = $1::uuid FOR UPDATE', kbId);
         const result = await fn(new ChunkWriter(tx, kbId));
         await refreshStatistics(tx, kbId);
         return result;
       },
-      { timeout: timeoutMs, maxWait: 30_000 },
+      { timeout: opts.timeoutMs ?? 30 * 60_000, maxWait: 30_000 },
     );
   }
 

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { EmbeddingModel } from '@hub/embeddings';
 import type { Logger } from 'pino';
 import { LOGGER } from '@hub/observability';
 import { LlmError, LlmRepository, type LlmIntegration } from '../llm/llm.repository';
 import { ASSIST_METRICS, AssistMetrics } from '../metrics';
 import { DenseIndexCache, type DenseIndex } from './dense-index';
-import { embedLocally, LOCAL_EMBEDDING_MODEL, localEmbeddingModelId } from './local-embeddings';
+import { LOCAL_EMBEDDING_MODEL, localEmbeddingModelId, type LocalRetrievalModel } from './local-embeddings';
 import { cacheKey, RetrievalRepository, type KbRetrievalState } from './retrieval.repository';
 
 /** Tunables of {@link DenseRetriever}. */
@@ -52,7 +51,7 @@ export class DenseRetriever {
     @Inject(DENSE_RETRIEVAL_OPTIONS) private readonly opts: DenseRetrievalOptions,
     @Inject(ASSIST_METRICS) private readonly metrics: AssistMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Optional() @Inject(LOCAL_EMBEDDING_MODEL) private readonly local?: EmbeddingModel,
+    @Optional() @Inject(LOCAL_EMBEDDING_MODEL) private readonly local?: LocalRetrievalModel,
   ) {
     // keyed by tenant and KB (cacheKey): the vectors are loaded inside the KB's tenant
     this.indexes = new DenseIndexCache((key) => {
@@ -152,7 +151,7 @@ export class DenseRetriever {
    */
   private async planLocal(
     kb: KbRetrievalState & { id: string },
-    model: EmbeddingModel,
+    model: LocalRetrievalModel,
     queryText: string,
   ): Promise<DensePlan> {
     const t0 = performance.now();
@@ -165,10 +164,10 @@ export class DenseRetriever {
     if (!queryText.trim()) return { kind: 'fallback', reason: 'embedding_no_query: no customer text' };
     const deadline = t0 + this.opts.queryTimeoutMs;
     const [emb, idx] = await Promise.all([
-      embedLocally(model, [queryText]).then(
-        (v) => {
+      model.embedQuery(queryText).then(
+        (vector) => {
           this.metrics.embeddingRequests.inc({ phase: 'query', outcome: 'ok' });
-          return { vector: v[0], ms: performance.now() - t0 };
+          return { vector, ms: performance.now() - t0 };
         },
         (e: unknown) => {
           this.metrics.embeddingRequests.inc({ phase: 'query', outcome: 'model_error' });

@@ -14,8 +14,12 @@ export interface RankingParams {
   entityWeight: number;
   /** Reciprocal rank fusion constant k in `1 / (k + rank)` (Cormack et al. 2009 use 60). */
   rrfK: number;
-  /** Weight of the dense list's `1 / (k + rank)` term relative to the lexical list's (1). */
+  /** Weight of the dense list's `1 / (k + rank)` term. */
   denseWeight: number;
+  /** Weight of the lexical (BM25F) list's `1 / (k + rank)` term (0: dense order only, entity chunks still first). */
+  lexicalWeight: number;
+  /** Customer turns embedded for the dense query, most recent last ({@link denseQueryText}). */
+  denseTurns: number;
   /** Nearest chunks taken from the dense index as candidates. */
   denseCandidates: number;
 }
@@ -27,6 +31,9 @@ export const DEFAULT_RANKING: RankingParams = {
   entityWeight: 0.5,
   rrfK: 60,
   denseWeight: 1,
+  lexicalWeight: 1,
+  // the last customer turn only: chosen on half A of the dev dialogues (docs/assist-eval.md), 0.765 vs 0.625 for two
+  denseTurns: 1,
   denseCandidates: 100,
 };
 
@@ -39,7 +46,7 @@ export interface SearchHit {
   entityKey: string | null;
   /**
    * Ranking score: BM25F when no dense candidates were given, otherwise the reciprocal-rank-fusion
-   * score `1/(k + lexicalRank) + denseWeight/(k + denseRank)` (a missing rank adds nothing).
+   * score `lexicalWeight/(k + lexicalRank) + denseWeight/(k + denseRank)` (a missing rank adds nothing).
    */
   score: number;
   /** BM25F score (0 when no query term matched). */
@@ -130,6 +137,7 @@ export class RetrievalRepository {
       q.candidates ?? 400,
       p.rrfK,
       p.denseWeight,
+      p.lexicalWeight,
     );
     return {
       hits: rows.map((r) => ({
@@ -159,29 +167,51 @@ export class RetrievalRepository {
   /**
    * Every stored chunk vector of a knowledge base as one row-major `Float32Array` (for
    * {@link DenseIndex}). Vectors are sent as text (`array_to_string`), which parses about twice as
-   * fast as `REAL[]` through the driver. Rows whose length differs from the first are skipped.
+   * fast as `REAL[]` through the driver. Read in pages of `pageSize` chunks (keyset on the chunk id), each its own
+   * short tenant transaction: one statement for 10,882 × 384 vectors outlived the tenant transaction's 5 s limit on
+   * a loaded machine, and parsing a page at a time lets the event loop serve other requests in between.
+   * Rows whose length differs from the first are skipped.
    */
-  async denseVectors(tenantId: string, kbId: string): Promise<DenseIndex> {
-    const rows = await forTenant(this.prisma, tenantId).$queryRawUnsafe<
-      { id: string; entity_key: string | null; v: string }[]
-    >(
-      `SELECT id, entity_key, array_to_string(embedding, ',') AS v
-       FROM kb_chunks WHERE knowledge_base_id = $1::uuid AND embedding IS NOT NULL ORDER BY id`,
-      kbId,
-    );
-    const dims = rows.length ? rows[0].v.split(',').length : 0;
+  async denseVectors(tenantId: string, kbId: string, pageSize = 1000): Promise<DenseIndex> {
+    const db = forTenant(this.prisma, tenantId);
     const ids: string[] = [];
     const keys: (string | null)[] = [];
-    const vectors = new Float32Array(rows.length * dims);
-    for (const r of rows) {
-      const parts = r.v.split(',');
-      if (parts.length !== dims) continue;
-      const off = ids.length * dims;
-      for (let j = 0; j < dims; j++) vectors[off + j] = Number(parts[j]);
-      ids.push(r.id);
-      keys.push(r.entity_key);
+    const pages: Float32Array[] = [];
+    let dims = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows = await db.$queryRawUnsafe<{ id: string; entity_key: string | null; v: string }[]>(
+        `SELECT id, entity_key, array_to_string(embedding, ',') AS v
+         FROM kb_chunks WHERE knowledge_base_id = $1::uuid AND embedding IS NOT NULL AND id > $2::uuid
+         ORDER BY id LIMIT $3`,
+        kbId,
+        after,
+        pageSize,
+      );
+      if (!rows.length) break;
+      if (!dims) dims = rows[0].v.split(',').length;
+      const page = new Float32Array(rows.length * dims);
+      let n = 0;
+      for (const r of rows) {
+        const parts = r.v.split(',');
+        if (parts.length !== dims) continue;
+        const off = n * dims;
+        for (let j = 0; j < dims; j++) page[off + j] = Number(parts[j]);
+        ids.push(r.id);
+        keys.push(r.entity_key);
+        n += 1;
+      }
+      pages.push(page.subarray(0, n * dims));
+      after = rows[rows.length - 1].id;
+      if (rows.length < pageSize) break;
     }
-    return new DenseIndex(ids, keys, dims, vectors.subarray(0, ids.length * dims));
+    const vectors = new Float32Array(ids.length * dims);
+    let off = 0;
+    for (const p of pages) {
+      vectors.set(p, off);
+      off += p.length;
+    }
+    return new DenseIndex(ids, keys, dims, vectors);
   }
 
   /**
@@ -224,7 +254,7 @@ export class RetrievalRepository {
 
 // $1 kb, $2/$3 query texts/weights, $4 entity keys, $5 limit, $6 k1, $7 b, $8 title weight,
 // $9 entity weight, $10/$11 dense chunk ids/cosines (best first, or NULL), $12 lexical candidates,
-// $13 RRF k, $14 dense weight
+// $13 RRF k, $14 dense weight, $15 lexical weight
 const SEARCH_SQL = `
 WITH kb AS (
   SELECT chunk_count::float8 AS n, greatest(avg_chunk_length, 1)::float8 AS avgdl
@@ -294,7 +324,7 @@ ranked AS (
 mp AS (SELECT coalesce(sum(qw * idf), 0)::float8 AS max_possible FROM qi)
 SELECT c.id AS chunk_id, d.external_id, c.title, c.text, c.entity_key,
        (CASE WHEN $10::uuid[] IS NULL THEN r.lexical
-             ELSE coalesce(1.0 / ($13::float8 + r.lex_rank), 0)
+             ELSE coalesce($15::float8 / ($13::float8 + r.lex_rank), 0)
                   + coalesce($14::float8 / ($13::float8 + dn.rnk), 0) END)::float8 AS score,
        r.lexical, dn.cosine, r.in_entity, mp.max_possible
 FROM ranked r

@@ -86,7 +86,7 @@ export class RetrieveUseCase {
     const state = await this.kbState(cmd.tenantId, cmd.knowledgeBaseId);
     const params = cmd.ranking ?? DEFAULT_RANKING;
     // the query embedding (network) runs while the entity index is read and the query is built
-    const queryText = denseQueryText(cmd.window);
+    const queryText = denseQueryText(cmd.window, params.denseTurns);
     const planned: Promise<DensePlan> =
       state && this.dense && queryText
         ? this.dense.prepare({ ...state, id: cmd.knowledgeBaseId }, queryText)

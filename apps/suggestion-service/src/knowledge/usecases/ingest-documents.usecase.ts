@@ -3,11 +3,14 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { BodyTooLargeError, TextContentGuard } from '@hub/http';
-import type { EmbeddingModel } from '@hub/embeddings';
 import { LOGGER } from '@hub/observability';
 import { LlmError, LlmRepository, type LlmIntegration } from '../../llm/llm.repository';
 import { ASSIST_METRICS, AssistMetrics } from '../../metrics';
-import { embedLocally, LOCAL_EMBEDDING_MODEL, localEmbeddingModelId } from '../../retrieval/local-embeddings';
+import {
+  LOCAL_EMBEDDING_MODEL,
+  localEmbeddingModelId,
+  type LocalRetrievalModel,
+} from '../../retrieval/local-embeddings';
 import { KnowledgeRepository, type KnowledgeBaseView } from '../knowledge.repository';
 import { DocumentFormatError, type DocumentFormat, type ParsedDocument } from '../parsers/document';
 import { parseJsonLines } from '../parsers/jsonl.parser';
@@ -63,8 +66,17 @@ export interface IngestLimits {
   batchSize?: number;
   /** Progress written to `kb_uploads` at most this often, ms. Default 500. */
   progressEveryMs?: number;
-  /** Chunks per embeddings request (the OpenAI API takes up to 2,048 inputs). Default 128. */
+  /**
+   * Chunks per embeddings request (the OpenAI API takes up to 2,048 inputs), and per write when the KB is embedded
+   * (one request, then its chunks are stored). Default 128.
+   */
   embeddingBatchSize?: number;
+  /**
+   * Longest pause between two statements of the upload transaction, ms (PostgreSQL
+   * `idle_in_transaction_session_timeout` for that transaction only): covers the client sending the next rows and
+   * one embedding request. Default 120000.
+   */
+  idleTimeoutMs?: number;
 }
 export const INGEST_LIMITS = Symbol('INGEST_LIMITS');
 
@@ -100,7 +112,7 @@ export class IngestDocumentsUseCase {
     @Inject(INGEST_LIMITS) private readonly limits: IngestLimits,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(ASSIST_METRICS) private readonly metrics?: AssistMetrics,
-    @Optional() @Inject(LOCAL_EMBEDDING_MODEL) private readonly local?: EmbeddingModel,
+    @Optional() @Inject(LOCAL_EMBEDDING_MODEL) private readonly local?: LocalRetrievalModel,
   ) {}
 
   async execute(cmd: IngestDocumentsCommand): Promise<IngestResult> {
@@ -109,7 +121,7 @@ export class IngestDocumentsUseCase {
       cmd.body.resume();
       throw new KnowledgeBaseNotFoundError(cmd.knowledgeBaseId);
     }
-    let embedder: LlmIntegration | EmbeddingModel | null = null;
+    let embedder: LlmIntegration | LocalRetrievalModel | null = null;
     try {
       embedder = await this.embedderFor(cmd.tenantId, kb);
     } catch (e) {
@@ -158,34 +170,47 @@ export class IngestDocumentsUseCase {
       await this.repo.updateUpload(cmd.tenantId, uploadId, progress);
     };
     const batchSize = this.limits.batchSize ?? 500;
+    // With an embedder a batch is also closed at `embeddingBatchSize` chunks: the transaction waits for one
+    // embedding request (or one in-process run of that many chunks) between two writes, never for a whole
+    // batch of documents (1,000 documents' chunks took > 30 s on a loaded machine and the server closed the
+    // idle transaction: idle_in_transaction_session_timeout).
+    const maxBatchChunks = embedder ? (this.limits.embeddingBatchSize ?? 128) : Number.POSITIVE_INFINITY;
     try {
-      await this.repo.inUploadTransaction(cmd.tenantId, kb.id, async (writer) => {
-        let batch: ParsedDocument[] = [];
-        const flush = async () => {
-          if (!batch.length) return;
-          const embeddings = embedder
-            ? await this.embedChunks(
-                embedder,
-                batch.flatMap((d) => d.chunks.map((c) => `${c.title}\n${c.text}`)),
-              )
-            : undefined;
-          progress.chunks += await writer.write(batch, embeddings);
-          progress.processedDocuments += batch.length;
-          batch = [];
-          await report();
-        };
-        for await (const doc of this.documents(cmd, body)) {
-          batch.push(doc);
-          if (batch.length >= batchSize) await flush();
-        }
-        await flush();
-        if (!progress.processedDocuments)
-          throw new DocumentFormatError('no documents in upload', undefined, 'body');
-        const model =
-          embedder &&
-          ('config' in embedder ? embedder.config.embeddingModel : localEmbeddingModelId(embedder));
-        if (model) await writer.recordEmbeddingModel(model);
-      });
+      await this.repo.inUploadTransaction(
+        cmd.tenantId,
+        kb.id,
+        async (writer) => {
+          let batch: ParsedDocument[] = [];
+          let batchChunks = 0;
+          const flush = async () => {
+            if (!batch.length) return;
+            const embeddings = embedder
+              ? await this.embedChunks(
+                  embedder,
+                  batch.flatMap((d) => d.chunks.map((c) => `${c.title}\n${c.text}`)),
+                )
+              : undefined;
+            progress.chunks += await writer.write(batch, embeddings);
+            progress.processedDocuments += batch.length;
+            batch = [];
+            batchChunks = 0;
+            await report();
+          };
+          for await (const doc of this.documents(cmd, body)) {
+            batch.push(doc);
+            batchChunks += doc.chunks.length;
+            if (batch.length >= batchSize || batchChunks >= maxBatchChunks) await flush();
+          }
+          await flush();
+          if (!progress.processedDocuments)
+            throw new DocumentFormatError('no documents in upload', undefined, 'body');
+          const model =
+            embedder &&
+            ('config' in embedder ? embedder.config.embeddingModel : localEmbeddingModelId(embedder));
+          if (model) await writer.recordEmbeddingModel(model);
+        },
+        { idleTimeoutMs: this.limits.idleTimeoutMs ?? 120_000 },
+      );
     } catch (e) {
       cmd.body.resume();
       await this.repo
@@ -211,7 +236,7 @@ export class IngestDocumentsUseCase {
   private async embedderFor(
     tenantId: string,
     kb: KnowledgeBaseView,
-  ): Promise<LlmIntegration | EmbeddingModel | null> {
+  ): Promise<LlmIntegration | LocalRetrievalModel | null> {
     if (!kb.embeddingIntegrationId) {
       if (!this.local) return null;
       // the in-process model, unless the KB already holds chunks without its vectors (they would be mixed)
@@ -234,10 +259,10 @@ export class IngestDocumentsUseCase {
 
   /** Embeds chunk texts in requests of `embeddingBatchSize`, in order, each retried when transient. */
   private async embedChunks(
-    integration: LlmIntegration | EmbeddingModel,
+    integration: LlmIntegration | LocalRetrievalModel,
     texts: string[],
   ): Promise<number[][]> {
-    if (!('config' in integration)) return embedLocally(integration, texts);
+    if (!('config' in integration)) return integration.embedPassages(texts);
     const size = this.limits.embeddingBatchSize ?? 128;
     const out: number[][] = [];
     for (let i = 0; i < texts.length; i += size) {
