@@ -121,18 +121,28 @@ describe('Genesys digital path: Notification API → hub.conversation.events.v1'
     expect(events().filter((e) => e.data.utteranceId === `genesys:${q}`)).toHaveLength(1);
   });
 
-  it('re-creates the channel after v2.system.socket_closing and keeps forwarding', async () => {
-    const before = genesysApi.channels.size;
+  it('re-creates the channel after v2.system.socket_closing, forwards what was sent meanwhile, and keeps forwarding', async () => {
+    const old = new Set(genesysApi.channels.keys());
     genesysApi.closeSockets();
-    await waitFor(() => genesysApi.channels.size > before && subscribedSockets('chat-1') === 1, {
+    // sent while no socket is subscribed: no notification reaches the gateway for it
+    const gap = genesysApi.pushMessage('chat-1', 'inbound', 'Hello? Are you still there?');
+    const fresh = () => [...genesysApi.channels.entries()].filter(([id]) => !old.has(id)).map(([, c]) => c);
+    await waitFor(
+      () =>
+        fresh().some((c) => c.sockets.size === 1 && c.topics.includes('v2.conversations.chat-1.messages')) &&
+        subscribedSockets('chat-1') === 1,
+      { timeoutMs: 30_000, what: 'new channel subscribed, old socket gone' },
+    );
+    await waitFor(() => events().find((e) => e.data.utteranceId === `genesys:${gap}`), {
       timeoutMs: 30_000,
-      what: 'new channel subscribed',
+      what: 'message sent during the reconnect forwarded (conversation read after re-subscribing)',
     });
     const id = genesysApi.pushMessage('chat-1', 'inbound', 'And is parking free?');
     await waitFor(() => events().find((e) => e.data.utteranceId === `genesys:${id}`), {
       timeoutMs: 30_000,
       what: 'message after reconnect forwarded',
     });
+    expect(events().filter((e) => e.data.utteranceId === `genesys:${gap}`)).toHaveLength(1);
   });
 
   it("stops when the agent's communication is disconnected", async () => {

@@ -47,7 +47,8 @@ const MAX_RECONNECTS = 5;
  * One subscription per tenant + agent + conversation on the replica that completed the sign-in;
  * a dead socket (no frame for GENESYS_NOTIFICATIONS_IDLE_TIMEOUT_S, `v2.system.socket_closing`, or a
  * close) re-creates the channel, up to 5 times in a row; it ends when the agent's communication is
- * disconnected, the token expires or is refused (401), or the service stops. Known limit: a replica
+ * disconnected, the token expires or is refused (401), or the service stops. After a re-creation the
+ * conversation is read once, so messages sent while the socket was down are forwarded too. Known limit: a replica
  * restart ends its subscriptions until the agent signs in again.
  */
 @Injectable()
@@ -139,7 +140,9 @@ export class GenesysDigitalForwarder implements OnModuleDestroy {
     if (++sub.reconnects > MAX_RECONNECTS) return this.stop(sub, 'too many reconnects');
     try {
       await new Promise((r) => setTimeout(r, Math.min(1000 * sub.reconnects, 5000)).unref());
-      if (!sub.stopped) await this.open(sub);
+      if (sub.stopped) return;
+      await this.open(sub);
+      await this.catchUp(sub);
     } catch (e) {
       if (e instanceof GenesysApiError && e.reason === 'token_refused')
         return this.stop(sub, 'token refused');
@@ -169,7 +172,36 @@ export class GenesysDigitalForwarder implements OnModuleDestroy {
     }
     if (f.topicName !== topic) return; // channel.metadata heartbeats / pongs
     sub.reconnects = 0;
-    const body = (f.eventBody ?? {}) as {
+    await this.ingest(sub, f.eventBody);
+  }
+
+  /**
+   * Messages sent while the channel was down (between `socket_closing` or a dead socket and the new
+   * subscription) reach no notification: after a re-subscription the conversation is read once
+   * (`GET /api/v2/conversations/{id}`, the same `participants[].messages[].messages[]` shape) and every
+   * message not yet seen is forwarded. A failed read is logged; the next notification lists them again.
+   */
+  private async catchUp(sub: Subscription): Promise<void> {
+    try {
+      const { json } = await this.api.call(
+        sub.apiBaseUrl,
+        sub.accessToken,
+        'GET',
+        `/api/v2/conversations/${encodeURIComponent(sub.owner.conversationId)}`,
+      );
+      await this.ingest(sub, json);
+    } catch (e) {
+      this.logger.warn(
+        { err: (e as Error).message, tenantId: sub.owner.tenantId, interactionId: sub.owner.conversationId },
+        'could not read the Genesys conversation after a reconnect',
+      );
+    }
+  }
+
+  /** Forwards the messages of a conversation body not seen yet; stops when the agent is disconnected. */
+  private async ingest(sub: Subscription, eventBody: unknown): Promise<void> {
+    if (sub.stopped) return;
+    const body = (eventBody ?? {}) as {
       participants?: {
         userId?: string;
         purpose?: string;

@@ -47,6 +47,8 @@ export class FakeGenesysApi {
     string,
     { id: string; textBody: string; direction: string; timestamp: string }[]
   >();
+  /** Conversation id → the agents' communication state last pushed (default `connected`). */
+  private readonly agentStates = new Map<string, 'connected' | 'disconnected'>();
   private readonly wss = new WebSocketServer({ noServer: true });
 
   constructor(
@@ -168,7 +170,7 @@ export class FakeGenesysApi {
       const id = decodeURIComponent(get[1]);
       const agents = this.conversations[id];
       if (!agents) return notFound;
-      return { status: 200, body: { id, participants: this.participants(id, agents) } };
+      return { status: 200, body: this.conversationBody(id) };
     }
     const send = /^\/api\/v2\/conversations\/messages\/([^/]+)\/communications\/([^/]+)\/messages$/.exec(
       path,
@@ -234,6 +236,34 @@ export class FakeGenesysApi {
   }
 
   /**
+   * The conversation as `GET /api/v2/conversations/{id}` and the `v2.conversations.{id}.messages`
+   * notification carry it: `participants[].messages[]` (communications) listing their
+   * `messages[].messageId` — inbound ones under the customer, outbound ones under the agents.
+   */
+  private conversationBody(conversationId: string) {
+    const list = this.messages.get(conversationId) ?? [];
+    const ids = (d: string) =>
+      list.filter((m) => m.direction === d).map((m) => ({ messageId: m.id, messageStatus: 'delivered' }));
+    const [customer, ...agents] = this.participants(conversationId, this.conversations[conversationId] ?? []);
+    return {
+      id: conversationId,
+      participants: [
+        { ...customer, messages: [{ ...customer!.messages[0], messages: ids('inbound') }] },
+        ...agents.map((a) => ({
+          ...a,
+          messages: [
+            {
+              ...a.messages[0],
+              state: this.agentStates.get(conversationId) ?? 'connected',
+              messages: ids('outbound'),
+            },
+          ],
+        })),
+      ],
+    };
+  }
+
+  /**
    * A message in the conversation (`inbound`: from the customer; `outbound`: from the agent), then the
    * `v2.conversations.{id}.messages` notification to every channel subscribed to it: the conversation
    * with `participants[].messages[]` (communications) listing their `messages[].messageId`.
@@ -249,19 +279,8 @@ export class FakeGenesysApi {
     const list = this.messages.get(conversationId) ?? [];
     list.push({ id, textBody, direction, timestamp: new Date().toISOString() });
     this.messages.set(conversationId, list);
-    const ids = (d: string) =>
-      list.filter((m) => m.direction === d).map((m) => ({ messageId: m.id, messageStatus: 'delivered' }));
-    const [customer, ...agents] = this.participants(conversationId, this.conversations[conversationId] ?? []);
-    const eventBody = {
-      id: conversationId,
-      participants: [
-        { ...customer, messages: [{ ...customer!.messages[0], messages: ids('inbound') }] },
-        ...agents.map((a) => ({
-          ...a,
-          messages: [{ ...a.messages[0], state: opts.agentState ?? 'connected', messages: ids('outbound') }],
-        })),
-      ],
-    };
+    if (opts.agentState) this.agentStates.set(conversationId, opts.agentState);
+    const eventBody = this.conversationBody(conversationId);
     const topicName = `v2.conversations.${conversationId}.messages`;
     for (const ch of this.channels.values())
       if (ch.topics.includes(topicName))

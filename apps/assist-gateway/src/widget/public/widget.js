@@ -48,6 +48,7 @@
       connecting: 'Connecting…',
       connected: 'Connected',
       connectedAs: 'Connected as {agent} ({tenant})',
+      signingInGenesys: 'Signing in with Genesys Cloud…',
       suggestionsHeading: 'Suggestions, newest first',
       noSuggestions: 'No suggestions yet.',
       summaryLabel: 'Interaction summary (saved as the wrap-up note)',
@@ -148,6 +149,7 @@
     document.querySelectorAll('button.send-message:not([data-sent])').forEach(function (b) {
       b.textContent = t('sendToCustomer');
     });
+    if (statusMsg) statusEl.textContent = t(statusMsg.key, statusMsg.vars);
     return STRINGS[lang] ? lang : 'en';
   }
 
@@ -173,9 +175,15 @@
   /** Answers being generated: suggestionId → {seq, text, li}. */
   var partials = new Map();
 
-  function setState(state, text) {
+  /** The status line's string key and placeholders, re-rendered when the shell's locale arrives later. */
+  var statusMsg = null;
+
+  /** Sets `data-state` on the body and the status line to the UI string `key` (see {@link t}). */
+  function setState(state, key, vars) {
     document.body.setAttribute('data-state', state);
-    statusEl.textContent = text;
+    statusMsg = { key: key, vars: vars };
+    statusEl.removeAttribute('data-i18n');
+    statusEl.textContent = t(key, vars);
   }
 
   if (token) {
@@ -184,7 +192,7 @@
     var qs = query.toString();
     window.history.replaceState(null, '', window.location.pathname + (qs ? '?' + qs : ''));
   } else if (query.get('provider') === 'genesys' && hints.tenant && hints.conversationId) {
-    setState('signing-in', 'Signing in with Genesys Cloud…');
+    setState('signing-in', 'signingInGenesys');
     window.location.replace(
       '/v1/auth/genesys/start?' +
         new URLSearchParams({ tenant: hints.tenant, conversationId: hints.conversationId }).toString(),
@@ -379,13 +387,13 @@
 
   function bindSocket(socket) {
     socket.on('connect', function () {
-      setState('connected', t('connected'));
+      setState('connected', 'connected');
     });
     socket.on('session', function (s) {
       currentToken = s.token; // used for reconnects
       actions = s.actions || [];
       summaryForm.hidden = actions.indexOf('summary.save') < 0;
-      setState('connected', t('connectedAs', { agent: s.agentId, tenant: s.tenantId }));
+      setState('connected', 'connectedAs', { agent: s.agentId, tenant: s.tenantId });
       if (requestedVendor && requestedVendor.provider === s.provider && !activeVendor) {
         activeVendor = requestedVendor;
         if (activeVendor.onSession) activeVendor.onSession(api, s);
@@ -410,11 +418,11 @@
     socket.on('suggestion.delta', renderDelta);
     socket.on('suggestion', render);
     socket.on('disconnect', function (reason) {
-      setState('disconnected', t('disconnected', { reason: reason }));
+      setState('disconnected', 'disconnected', { reason: reason });
     });
     socket.on('connect_error', function (err) {
       var reason = err && err.data && err.data.reason;
-      setState('refused', t('notConnected', { error: err.message }));
+      setState('refused', 'notConnected', { error: err.message });
       if (FATAL.indexOf(reason) >= 0) socket.disconnect();
     });
   }
