@@ -29,7 +29,7 @@ module.exports = {
   },
   // jose / openid-client / oauth4webapi ship ESM only (every service verifies credentials with jose):
   // let SWC compile them to CommonJS for jest.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|llama-tokenizer-js)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/?(*.)+(spec|integration-spec|e2e-spec).ts'],

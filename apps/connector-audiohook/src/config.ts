@@ -51,9 +51,25 @@ export const AudioHookConfigSchema = z.object({
   AUDIOHOOK_MAX_SESSIONS: z.coerce.number().int().min(1).max(100_000).default(2000),
   /**
    * Speech to text: `tenant` = the integration's `sttProvider`; `none` = no transcription (capacity
-   * runs); `pocketsphinx` / `google` / `openai` / `vosk` = force one provider for every tenant.
+   * runs); `moonshine` / `pocketsphinx` / `google` / `openai` / `vosk` = force one provider for every tenant.
    */
-  AUDIOHOOK_STT: z.enum(['tenant', 'none', 'pocketsphinx', 'google', 'openai', 'vosk']).default('tenant'),
+  AUDIOHOOK_STT: z
+    .enum(['tenant', 'none', 'moonshine', 'pocketsphinx', 'google', 'openai', 'vosk'])
+    .default('tenant'),
+  /**
+   * Moonshine (offline, in process) model folder: `encoder_model.onnx` + `decoder_model_merged.onnx`, as
+   * `tools/models/fetch-models.sh` unpacks them; default `$HUB_MODELS_DIR/moonshine-tiny-q`
+   * (`~/.cache/engagement-hub/models/moonshine-tiny-q`). Missing files: the provider has no capacity.
+   */
+  MOONSHINE_MODEL_DIR: z.string().min(1).optional(),
+  /** Channels transcribed at once by Moonshine (each runs a VAD; further sessions are paused). 0 disables it. */
+  MOONSHINE_MAX_STREAMS: z.coerce.number().int().min(0).max(10_000).default(48),
+  /** Moonshine inferences at once (≈ cores given to speech; utterances beyond wait in order). */
+  MOONSHINE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** onnxruntime threads per Moonshine inference. */
+  MOONSHINE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Speech of one channel waiting for Moonshine before further utterances are dropped (counted), ms. */
+  MOONSHINE_MAX_PENDING_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
   /** `pocketsphinx_continuous` executable (Debian `pocketsphinx`). */
   POCKETSPHINX_BIN: z.string().min(1).default('pocketsphinx_continuous'),
   /** Acoustic model dir, language model and dictionary; the engine's built-in en-us defaults when unset. */

@@ -24,6 +24,10 @@ export class AudioHookMetrics {
   readonly discardedAudioSeconds: Counter<'kind'>;
   /** Retried speech-to-text requests (429/5xx/network), by provider. */
   readonly sttRetries: Counter<'provider'>;
+  /** CPU-bound inference time of in-process recognizers, seconds (÷ audio seconds = real-time factor). */
+  readonly sttInferenceSeconds: Counter<'provider'>;
+  /** Speech transcribed by in-process recognizers, seconds. */
+  readonly sttAudioSeconds: Counter<'provider'>;
   /** Utterances detected but lost (never published), by provider and reason. */
   readonly sttDroppedUtterances: Counter<'provider' | 'reason'>;
   /** Final utterances published after the session's `closed` (recognized late, never silently lost). */
@@ -109,6 +113,18 @@ export class AudioHookMetrics {
     this.sttRetries = new Counter({
       name: 'audiohook_stt_retries_total',
       help: 'Speech-to-text requests retried after 408/429/5xx or a network error, by provider.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.sttInferenceSeconds = new Counter({
+      name: 'audiohook_stt_inference_seconds_total',
+      help: 'Inference time of in-process speech recognizers (moonshine), seconds, by provider.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.sttAudioSeconds = new Counter({
+      name: 'audiohook_stt_audio_seconds_total',
+      help: 'Speech (VAD segments) transcribed by in-process recognizers, seconds, by provider; inference ÷ audio = real-time factor.',
       labelNames: ['provider'],
       registers,
     });

@@ -1,20 +1,26 @@
 /**
  * Builds a spoken version of a retrieval dialogues file (`npm run eval:spoken-set`): every customer turn of the
- * first `--limit N` dialogues is synthesized by espeak-ng, converted to 8 kHz μ-law and recognized by PocketSphinx
- * through the connector's own speech path ({@link transcribeTelephony}); agent turns stay as written (the agent's
+ * first `--limit N` dialogues is synthesized (`--voice festival|espeak`, {@link synthesizeTelephony}), converted to
+ * 8 kHz μ-law and recognized by `--engine moonshine|pocketsphinx` through the connector's own speech path
+ * ({@link transcribeTelephony}); agent turns stay as written (the agent's
  * channel is not part of this set). Output rows are the input rows with each customer turn's `text` replaced by the
  * recognized text and the original kept as `written`. The output is appended to and resumable: dialogues already in
  * `--out` are skipped, so a stopped run continues where it was. At the end the customer turns' WER (sclite) is
  * printed.
  *
- * Options: --dialogues PATH · --out PATH · --limit N (default 40) · --concurrency N (default 2).
+ * Options: --dialogues PATH · --out PATH · --limit N (default 40) · --concurrency N (default 2) ·
+ * --engine moonshine|pocketsphinx (default moonshine) · --voice festival|espeak (default festival).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { join } from 'node:path';
+import { defaultModelsDir } from '@hub/embeddings';
+import { MoonshineSpeechToText } from '../stt/moonshine.provider';
 import { PocketSphinxSpeechToText } from '../stt/pocketsphinx.provider';
-import { synthesizeTelephony, transcribeTelephony } from './speech-path';
+import type { SpeechToTextProvider } from '../stt/speech-to-text';
+import { synthesizeTelephony, transcribeTelephony, type SynthesisVoice } from './speech-path';
 import { scoreWer, type WerPair } from './wer';
 
 interface Turn {
@@ -42,6 +48,8 @@ async function main() {
       out: { type: 'string' },
       limit: { type: 'string', default: '40' },
       concurrency: { type: 'string', default: '2' },
+      engine: { type: 'string', default: 'moonshine' },
+      voice: { type: 'string', default: 'festival' },
     },
   });
   if (!values.dialogues || !values.out) {
@@ -52,14 +60,32 @@ async function main() {
   }
   const out = values.out;
   const concurrency = Math.max(1, Number(values.concurrency));
-  const provider = new PocketSphinxSpeechToText({
-    binary: process.env['POCKETSPHINX_BIN'] ?? 'pocketsphinx_continuous',
-    maxStreams: concurrency,
-    maxBacklogMs: 3_600_000,
-    noiseFill: Number(process.env['POCKETSPHINX_NOISE_FILL'] ?? 330),
-    flushTimeoutMs: 120_000,
-    logger: pino({ level: 'warn' }),
-  });
+  const voice = values.voice as SynthesisVoice;
+  if (voice !== 'festival' && voice !== 'espeak') throw new Error(`unknown --voice ${values.voice}`);
+  const logger = pino({ level: 'warn' });
+  const engines: Record<string, () => SpeechToTextProvider> = {
+    moonshine: () =>
+      new MoonshineSpeechToText({
+        modelDir: process.env['MOONSHINE_MODEL_DIR'] ?? join(defaultModelsDir(), 'moonshine-tiny-q'),
+        maxStreams: concurrency,
+        concurrency: 1,
+        threads: 1,
+        maxPendingMs: 3_600_000, // offline evaluation: never drop speech
+        logger,
+      }),
+    pocketsphinx: () =>
+      new PocketSphinxSpeechToText({
+        binary: process.env['POCKETSPHINX_BIN'] ?? 'pocketsphinx_continuous',
+        maxStreams: concurrency,
+        maxBacklogMs: 3_600_000,
+        noiseFill: Number(process.env['POCKETSPHINX_NOISE_FILL'] ?? 330),
+        flushTimeoutMs: 120_000,
+        logger,
+      }),
+  };
+  const make = engines[values.engine];
+  if (!make) throw new Error(`unknown --engine ${values.engine} (known: ${Object.keys(engines).join(', ')})`);
+  const provider = make();
   const done = new Set(existsSync(out) ? readJsonl(out).map((d) => d.id) : []);
   const todo = readJsonl(values.dialogues)
     .slice(0, Number(values.limit))
@@ -77,7 +103,11 @@ async function main() {
           turns.push(t);
           continue;
         }
-        const r = await transcribeTelephony(provider, await synthesizeTelephony(t.text), `${d.id}:${i}`);
+        const r = await transcribeTelephony(
+          provider,
+          await synthesizeTelephony(t.text, 150, voice),
+          `${d.id}:${i}`,
+        );
         audioMs += r.audioMs;
         turns.push({ speaker: 'customer', text: r.text, written: t.text });
       }
@@ -99,7 +129,11 @@ async function main() {
   );
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.stack : e);
-  process.exit(1);
-});
+// exit explicitly: the Moonshine provider's worker threads would keep the process alive
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(1);
+  },
+);

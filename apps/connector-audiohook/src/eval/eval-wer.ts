@@ -9,7 +9,8 @@
  * Every clip goes through the connector's own decode path and a recognizer stream ({@link transcribeTelephony});
  * WER is scored by NIST sclite ({@link scoreWer}).
  *
- * Engines: `pocketsphinx` (noise fill as configured by default, 330), `pocketsphinx-no-fill` (noise fill 0).
+ * Engines: `moonshine` (Moonshine tiny in process, {@link MoonshineSpeechToText}, one inference at a time),
+ * `pocketsphinx` (noise fill as configured by default, 330), `pocketsphinx-no-fill` (noise fill 0).
  *
  * Options: --dialogues PATH (default ../shared/data/retrieval/dev.jsonl) · --turns N (default 40) ·
  * --librivox DIR · --engines a,b · --json PATH · --concurrency N (default 2).
@@ -19,6 +20,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { defaultModelsDir } from '@hub/embeddings';
+import { MoonshineSpeechToText } from '../stt/moonshine.provider';
 import { PocketSphinxSpeechToText } from '../stt/pocketsphinx.provider';
 import type { SpeechToTextProvider } from '../stt/speech-to-text';
 import { synthesizeTelephony, telephonyFromFile, transcribeTelephony } from './speech-path';
@@ -68,7 +71,7 @@ async function main() {
       dialogues: { type: 'string', default: '../shared/data/retrieval/dev.jsonl' },
       turns: { type: 'string', default: '40' },
       librivox: { type: 'string', default: '/usr/share/pocketsphinx/test/data/librivox' },
-      engines: { type: 'string', default: 'pocketsphinx,pocketsphinx-no-fill' },
+      engines: { type: 'string', default: 'moonshine,pocketsphinx' },
       concurrency: { type: 'string', default: '2' },
       json: { type: 'string' },
     },
@@ -86,6 +89,15 @@ async function main() {
       logger,
     });
   const engines: Record<string, () => SpeechToTextProvider> = {
+    moonshine: () =>
+      new MoonshineSpeechToText({
+        modelDir: process.env['MOONSHINE_MODEL_DIR'] ?? join(defaultModelsDir(), 'moonshine-tiny-q'),
+        maxStreams: concurrency,
+        concurrency: 1,
+        threads: 1,
+        maxPendingMs: 3_600_000, // offline evaluation: never drop speech
+        logger,
+      }),
     pocketsphinx: () => pocketsphinx(330),
     'pocketsphinx-no-fill': () => pocketsphinx(0),
   };
@@ -154,7 +166,11 @@ async function main() {
     );
 }
 
-main().catch((e) => {
-  console.error(e instanceof Error ? e.stack : e);
-  process.exit(1);
-});
+// exit explicitly: the Moonshine provider's worker threads would keep the process alive
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exit(1);
+  },
+);

@@ -48,20 +48,31 @@ export async function telephonyFromFile(path: string, tailMs = 1000): Promise<Ui
   }
 }
 
+/** Text-to-speech voices of the evaluation sets (Debian packages installed by `tools/infra/install-system-deps.sh`). */
+export type SynthesisVoice = 'festival' | 'espeak';
+
 /**
- * Synthesizes `text` with espeak-ng (voice `en-us`, `wpm` words per minute) and converts it with sox to
- * 8 kHz μ-law telephony audio ({@link telephonyFromFile}).
+ * Synthesizes `text` and converts it with sox to 8 kHz μ-law telephony audio ({@link telephonyFromFile}).
+ * Voices: `festival` — Festival's `text2wave` with the CMU ARCTIC "slt" HTS voice (Debian `festival` +
+ * `festvox-us-slt-hts`; a statistical parametric voice, close to a human speaker's prosody); `espeak` —
+ * espeak-ng (voice `en-us`, `wpm` words per minute; formant synthesis, robotic).
  * @returns raw μ-law bytes (8000 per second)
- * @throws Error when espeak-ng or sox fail
+ * @throws Error when the synthesizer or sox fail (not installed, bad text file)
  */
-export async function synthesizeTelephony(text: string, wpm = 150): Promise<Uint8Array> {
+export async function synthesizeTelephony(
+  text: string,
+  wpm = 150,
+  voice: SynthesisVoice = 'espeak',
+): Promise<Uint8Array> {
   const dir = await mkdtemp(join(tmpdir(), 'hub-tts-'));
   try {
     const wav = join(dir, 'speech.wav');
     const txt = join(dir, 'speech.txt');
-    // text from a file (-f): never parsed as options, any length
+    // text from a file: never parsed as options, any length
     await writeFile(txt, text);
-    await run('espeak-ng', ['-v', 'en-us', '-s', String(wpm), '-w', wav, '-f', txt]);
+    if (voice === 'festival')
+      await run('text2wave', ['-eval', '(voice_cmu_us_slt_arctic_hts)', '-o', wav, txt]);
+    else await run('espeak-ng', ['-v', 'en-us', '-s', String(wpm), '-w', wav, '-f', txt]);
     return await telephonyFromFile(wav);
   } finally {
     await rm(dir, { recursive: true, force: true });

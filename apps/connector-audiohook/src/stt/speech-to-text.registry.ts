@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { SpeechClient } from '@google-cloud/speech';
 import { OutboundHttp } from '@hub/integrations';
@@ -6,9 +6,12 @@ import { LOGGER } from '@hub/observability';
 import type { AudioHookConfig } from '../config';
 import type { AudioHookMetrics } from '../metrics';
 import { AUDIOHOOK_CONFIG, AUDIOHOOK_METRICS } from '../tokens';
+import { join } from 'node:path';
+import { defaultModelsDir } from '@hub/embeddings';
 import { GoogleSpeechToText, type StreamingSpeechClient } from './google-speech.provider';
 import { OpenAiTranscriptionSpeechToText } from './openai-transcription.provider';
 import { VoskSpeechToText } from './vosk.provider';
+import { MoonshineSpeechToText } from './moonshine.provider';
 import { PocketSphinxSpeechToText } from './pocketsphinx.provider';
 import { RecognizerWaitQueue } from './recognizer-wait-queue';
 import { NullSpeechToText, type SpeechToTextProvider } from './speech-to-text';
@@ -19,12 +22,13 @@ import { NullSpeechToText, type SpeechToTextProvider } from './speech-to-text';
  * {@link RecognizerWaitQueue} per provider for sessions paused while the provider is saturated.
  */
 @Injectable()
-export class SpeechToTextRegistry {
+export class SpeechToTextRegistry implements OnModuleDestroy {
   readonly none = new NullSpeechToText();
   readonly pocketsphinx: PocketSphinxSpeechToText;
   readonly google: GoogleSpeechToText;
   readonly openai: OpenAiTranscriptionSpeechToText;
   readonly vosk: VoskSpeechToText;
+  readonly moonshine: MoonshineSpeechToText;
   private readonly queues = new Map<SpeechToTextProvider, RecognizerWaitQueue>();
 
   constructor(
@@ -87,12 +91,30 @@ export class SpeechToTextRegistry {
       logger,
       onDropped: (reason) => metrics.sttDroppedUtterances.inc({ provider: 'vosk', reason }),
     });
-    for (const p of [this.pocketsphinx, this.google, this.openai, this.vosk]) {
+    this.moonshine = new MoonshineSpeechToText({
+      modelDir: config.MOONSHINE_MODEL_DIR ?? join(defaultModelsDir(), 'moonshine-tiny-q'),
+      maxStreams: config.MOONSHINE_MAX_STREAMS,
+      concurrency: config.MOONSHINE_CONCURRENCY,
+      threads: config.MOONSHINE_THREADS,
+      maxPendingMs: config.MOONSHINE_MAX_PENDING_MS,
+      logger,
+      onDropped: (reason) => metrics.sttDroppedUtterances.inc({ provider: 'moonshine', reason }),
+      onTranscribed: (inferenceMs, audioMs) => {
+        metrics.sttInferenceSeconds.inc({ provider: 'moonshine' }, inferenceMs / 1000);
+        metrics.sttAudioSeconds.inc({ provider: 'moonshine' }, audioMs / 1000);
+      },
+    });
+    for (const p of [this.moonshine, this.pocketsphinx, this.google, this.openai, this.vosk]) {
       this.queues.set(
         p,
         new RecognizerWaitQueue(p, (n) => metrics.sttWaitingSessions.set({ provider: p.name }, n)),
       );
     }
+  }
+
+  /** Stops the in-process recognizers' worker threads. */
+  async onModuleDestroy(): Promise<void> {
+    await this.moonshine.close();
   }
 
   /**
@@ -106,7 +128,9 @@ export class SpeechToTextRegistry {
   }
 
   /** @param tenantChoice the integration's `sttProvider` */
-  providerFor(tenantChoice: 'pocketsphinx' | 'google' | 'openai' | 'vosk'): SpeechToTextProvider {
+  providerFor(
+    tenantChoice: 'moonshine' | 'pocketsphinx' | 'google' | 'openai' | 'vosk',
+  ): SpeechToTextProvider {
     const mode = this.config.AUDIOHOOK_STT;
     const choice = mode === 'tenant' ? tenantChoice : mode;
     return this[choice];

@@ -18,7 +18,7 @@ export interface AudioHookTenant {
   sendTranscriptEvents: boolean;
   /** Default language when `open` has none (BCP 47). */
   language: string;
-  sttProvider: 'pocketsphinx' | 'google' | 'openai' | 'vosk';
+  sttProvider: 'moonshine' | 'pocketsphinx' | 'google' | 'openai' | 'vosk';
   /** Recognition hints (entity and product names) for engines that take them. */
   vocabulary: readonly string[];
 }

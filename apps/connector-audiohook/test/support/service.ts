@@ -23,7 +23,7 @@ export async function seedAudioHookTenant(
   opts: {
     tenantId: string;
     signed?: boolean;
-    sttProvider?: 'pocketsphinx' | 'google' | 'openai' | 'vosk';
+    sttProvider?: 'moonshine' | 'pocketsphinx' | 'google' | 'openai' | 'vosk';
     sendTranscriptEvents?: boolean;
     vocabulary?: string[];
   },
