@@ -2,15 +2,17 @@
  * AudioHook load benchmark with real speech (`npm run bench:audiohook-load`).
  *
  * connector-audiohook runs in process on a fresh test world (real PostgreSQL, Redis, Kafka) with the tenant's
- * offline recognizer (PocketSphinx, `POCKETSPHINX_MAX_STREAMS` as configured, default 8). N Genesys-conformant
+ * offline recognizer (Moonshine in worker threads, or PocketSphinx processes). N Genesys-conformant
  * clients (default 50; `test/support/load.ts`) call at once, staggered over 3 s: each streams one espeak-ng
  * customer turn of the shared dev dialogues (8 kHz μ-law on `external`, silence on `internal`) in real time,
  * honours server `pause`/`resume` as Genesys does (audio discarded while paused), then closes. Measured: close
  * transactions within the client's 10 s timeout, clean socket closes, turns sent vs published on Kafka, and the
  * service's drop counters (flush timeouts, dropped utterances/audio, audio discarded while paused).
  *
- * Options: --calls N (50) · --max-streams N (POCKETSPHINX_MAX_STREAMS, 8) · --drain-s N (wait for late
- * utterances, 60) · --out PATH (docs/bench/audiohook-load.json).
+ * Options: --calls N (50) · --stt moonshine|pocketsphinx (the tenant's provider, default moonshine) ·
+ * --max-streams N (that provider's MAX_STREAMS; default 48 for moonshine, 8 for pocketsphinx) · --concurrency N
+ * (MOONSHINE_CONCURRENCY, worker threads, default 1) · --drain-s N (wait for late utterances, 60) ·
+ * --out PATH (docs/bench/audiohook-load-<stt>.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -34,11 +36,18 @@ async function main() {
   const { values } = parseArgs({
     options: {
       calls: { type: 'string', default: '50' },
-      'max-streams': { type: 'string', default: '8' },
+      stt: { type: 'string', default: 'moonshine' },
+      'max-streams': { type: 'string' },
+      concurrency: { type: 'string', default: '1' },
       'drain-s': { type: 'string', default: '60' },
-      out: { type: 'string', default: join(ROOT, 'docs/bench/audiohook-load.json') },
+      out: { type: 'string' },
     },
   });
+  const stt = values.stt;
+  if (stt !== 'moonshine' && stt !== 'pocketsphinx')
+    throw new Error(`--stt moonshine|pocketsphinx, not ${stt}`);
+  const maxStreams = values['max-streams'] ?? (stt === 'moonshine' ? '48' : '8');
+  const out = values.out ?? join(ROOT, `docs/bench/audiohook-load-${stt}.json`);
   const calls = Number(values.calls);
   const dataDir = process.env['HUB_DATA_DIR'] ?? join(ROOT, '../shared/data');
   const load0 = loadavg();
@@ -46,11 +55,13 @@ async function main() {
   const probe = new KafkaProbe();
   const { app, url } = await startAudioHook(world, {
     AUDIOHOOK_STT: 'tenant',
-    POCKETSPHINX_MAX_STREAMS: values['max-streams'],
+    ...(stt === 'moonshine'
+      ? { MOONSHINE_MAX_STREAMS: maxStreams, MOONSHINE_CONCURRENCY: values.concurrency }
+      : { POCKETSPHINX_MAX_STREAMS: maxStreams }),
     LOG_LEVEL: 'warn',
   });
   try {
-    const tenant = await seedAudioHookTenant(world, { tenantId: 'bench-load' });
+    const tenant = await seedAudioHookTenant(world, { tenantId: 'bench-load', sttProvider: stt });
     const topic = `${world.kafkaNamespace}${Topics.conversationEvents.name}`;
     await probe.start([topic]);
     const turns = await spokenCustomerTurns(join(dataDir, 'retrieval/dev.jsonl'), calls);
@@ -90,7 +101,8 @@ async function main() {
     const summary = {
       at: new Date().toISOString(),
       calls,
-      maxStreams: Number(values['max-streams']),
+      stt,
+      maxStreams: Number(maxStreams),
       loadAverageBefore: load0.map((x) => +x.toFixed(2)),
       loadAverageAfter: loadavg().map((x) => +x.toFixed(2)),
       callsWallS: +callsS.toFixed(1),
@@ -111,8 +123,8 @@ async function main() {
         missing.length <= drops.flushTimeouts + drops.droppedUtterances,
     };
     console.log(JSON.stringify(summary, null, 2));
-    mkdirSync(dirname(values.out), { recursive: true });
-    writeFileSync(values.out, JSON.stringify({ summary, results }, null, 2));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify({ summary, results }, null, 2));
   } finally {
     await probe.stop();
     await app.close();

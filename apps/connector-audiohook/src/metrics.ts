@@ -26,6 +26,8 @@ export class AudioHookMetrics {
   readonly sttRetries: Counter<'provider'>;
   /** CPU-bound inference time of in-process recognizers, seconds (÷ audio seconds = real-time factor). */
   readonly sttInferenceSeconds: Counter<'provider'>;
+  /** Recognized words replaced by the tenant vocabulary's spelling ({@link VocabularyCorrector}). */
+  readonly vocabularyCorrections: Counter;
   /** Speech transcribed by in-process recognizers, seconds. */
   readonly sttAudioSeconds: Counter<'provider'>;
   /** Utterances detected but lost (never published), by provider and reason. */
@@ -114,6 +116,11 @@ export class AudioHookMetrics {
       name: 'audiohook_stt_retries_total',
       help: 'Speech-to-text requests retried after 408/429/5xx or a network error, by provider.',
       labelNames: ['provider'],
+      registers,
+    });
+    this.vocabularyCorrections = new Counter({
+      name: 'audiohook_vocabulary_corrections_total',
+      help: "Near misses of the tenant vocabulary (entity and product names) in recognized text replaced by the vocabulary's spelling.",
       registers,
     });
     this.sttInferenceSeconds = new Counter({

@@ -4,6 +4,7 @@ import { Topics } from '@hub/contracts';
 import { createTestWorld, KafkaProbe, waitFor, type TestWorld } from '@hub/testing';
 import { FakeGenesysClient, stereoPcmuFrames } from './support/audiohook-client';
 import { seedAudioHookTenant, startAudioHook, type SeededTenant } from './support/service';
+import { synthesizeTelephony } from '../src/eval/speech-path';
 import { pcmuSilence, synthesizePcmu } from './support/speech';
 
 type Event = { id: string; tenantId: string; data: Record<string, unknown> };
@@ -29,7 +30,7 @@ describe('connector-audiohook Moonshine speech to text (integration)', () => {
   const counter = async (name: string, labels: string) =>
     (await metrics())
       .split('\n')
-      .filter((l) => l.startsWith(`${name}{`) && l.includes(labels))
+      .filter((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labels))
       .reduce((a, l) => a + Number(l.split(' ').pop()), 0);
   const utterancesOf = (conversationId: string) =>
     probe
@@ -37,9 +38,8 @@ describe('connector-audiohook Moonshine speech to text (integration)', () => {
       .map((m) => m.json() as Event)
       .filter((e) => e.data.kind === 'utterance' && e.data.interactionId === conversationId);
 
-  /** One call: the sentence on the customer channel at `speed`× real time, then close; resolves on `closed`. */
-  const call = async (speed: number) => {
-    const speech = synthesizePcmu(SENTENCE, 500, 1500);
+  /** One call: `speech` (default: SENTENCE by espeak-ng) on the customer channel at `speed`× real time, then close. */
+  const call = async (speed: number, speech = synthesizePcmu(SENTENCE, 500, 1500)) => {
     const frames = stereoPcmuFrames(speech, pcmuSilence((speech.length / 8000) * 1000));
     const c = new FakeGenesysClient({
       url,
@@ -65,7 +65,12 @@ describe('connector-audiohook Moonshine speech to text (integration)', () => {
 
   beforeAll(async () => {
     world = await createTestWorld();
-    tenant = await seedAudioHookTenant(world, { tenantId: 'acme-moonshine', sttProvider: 'moonshine' });
+    tenant = await seedAudioHookTenant(world, {
+      tenantId: 'acme-moonshine',
+      sttProvider: 'moonshine',
+      // knowledge-base entity names: Moonshine hears "Limehouse" as "lime house"
+      vocabulary: ['Cityroomz', 'Golden Wok', 'Acorn Guest House', 'Limehouse'],
+    });
     ({ app, url } = await startAudioHook(world, {
       AUDIOHOOK_STT: 'tenant',
       MOONSHINE_CONCURRENCY: '1',
@@ -105,6 +110,22 @@ describe('connector-audiohook Moonshine speech to text (integration)', () => {
     });
     expect(u!.data.confidence).toBeGreaterThan(0.3);
     expect(await counter('audiohook_stt_inference_seconds_total', 'provider="moonshine"')).toBeGreaterThan(0);
+  });
+
+  it("writes the tenant vocabulary's spelling for a name the recognizer heard as ordinary words", async () => {
+    const before = await counter('audiohook_vocabulary_corrections_total', '');
+    // Festival's natural voice (the spoken evaluation sets' voice)
+    const { conversationId } = await call(
+      2,
+      await synthesizeTelephony('I am looking for the Limehouse hotel.', 150, 'festival'),
+    );
+    const [u] = await waitFor(
+      () => (utterancesOf(conversationId).length ? utterancesOf(conversationId) : undefined),
+      { timeoutMs: 60_000, what: 'utterance event' },
+    );
+    expect(String(u.data.text)).toContain('Limehouse');
+    expect(String(u.data.text)).not.toMatch(/lime house/i);
+    expect(await counter('audiohook_vocabulary_corrections_total', '')).toBeGreaterThan(before);
   });
 
   it('six calls at once on one worker: all close within the client timeout, no utterance lost silently', async () => {

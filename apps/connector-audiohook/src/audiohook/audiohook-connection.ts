@@ -7,6 +7,7 @@ import { selectMedium, speakerOf } from '../domain/media-selection';
 import type { MediaChannel, SelectedMedium, ServerMessage } from '../domain/protocol.schema';
 import { StreamTimeline } from '../domain/stream-timeline';
 import { transcriptEntity, utteranceEvent } from '../domain/utterance';
+import { VocabularyCorrector } from '../domain/vocabulary-corrector';
 import type { ConversationEventsPublisher } from '../events/conversation-events.publisher';
 import type { AudioHookMetrics, SessionOutcome } from '../metrics';
 import type { RecognizedUtterance, SpeechStream, SpeechToTextProvider } from '../stt/speech-to-text';
@@ -74,6 +75,9 @@ export class AudioHookConnection {
   private openTimer?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
   private flushed?: Promise<void>;
+  /** The tenant vocabulary's corrector, and the list it was built from (rebuilt when the tenant's list changes). */
+  private corrector?: VocabularyCorrector;
+  private correctorFor?: readonly string[];
   private readonly log: Logger;
   /** Resolves when the WebSocket has closed and the session is cleaned up. */
   readonly done: Promise<void>;
@@ -349,6 +353,18 @@ export class AudioHookConnection {
       n,
       language: this.language,
     };
+    // the tenant's vocabulary (entity and product names) spelled where the recognizer heard a near miss
+    const vocabulary = auth.tenant.vocabulary;
+    if (vocabulary.length && this.correctorFor !== vocabulary) {
+      this.corrector = new VocabularyCorrector(vocabulary);
+      this.correctorFor = vocabulary;
+    }
+    const fixed = vocabulary.length && this.corrector ? this.corrector.correct(u.text) : undefined;
+    if (fixed?.corrections.length) {
+      this.deps.metrics.vocabularyCorrections.inc(fixed.corrections.length);
+      this.log.info({ channel, n, corrections: fixed.corrections }, 'vocabulary corrections');
+      u = { ...u, text: fixed.text };
+    }
     const data = utteranceEvent(ctx, u);
     this.deps.metrics.utterances.inc({
       speaker: speakerOf(channel),

@@ -5,7 +5,8 @@
  * - `librivox`: the real read-speech clips of Debian's `pocketsphinx-testdata`
  *   (`/usr/share/pocketsphinx/test/data/librivox`, 16 kHz WAV + `transcription`), converted by sox to 8 kHz μ-law;
  * - `espeak`: customer turns of the shared retrieval dialogues (`--dialogues`, first `--turns N` customer turns),
- *   synthesized by espeak-ng (en-us, 150 wpm) and converted to 8 kHz μ-law.
+ *   synthesized by espeak-ng (en-us, 150 wpm) and converted to 8 kHz μ-law;
+ * - `festival`: the same turns spoken by Festival's CMU ARCTIC slt HTS voice (closer to a human caller).
  * Every clip goes through the connector's own decode path and a recognizer stream ({@link transcribeTelephony});
  * WER is scored by NIST sclite ({@link scoreWer}).
  *
@@ -24,7 +25,12 @@ import { defaultModelsDir } from '@hub/embeddings';
 import { MoonshineSpeechToText } from '../stt/moonshine.provider';
 import { PocketSphinxSpeechToText } from '../stt/pocketsphinx.provider';
 import type { SpeechToTextProvider } from '../stt/speech-to-text';
-import { synthesizeTelephony, telephonyFromFile, transcribeTelephony } from './speech-path';
+import {
+  synthesizeTelephony,
+  telephonyFromFile,
+  transcribeTelephony,
+  type SynthesisVoice,
+} from './speech-path';
 import { scoreWer, type WerPair, type WerSummary } from './wer';
 
 interface Clip {
@@ -51,15 +57,19 @@ function librivoxClips(dir: string): Clip[] {
     });
 }
 
-/** The first `n` customer turns of the dialogues file, synthesized. */
-function espeakClips(path: string, n: number): Clip[] {
+/** The first `n` customer turns of the dialogues file, synthesized with `voice`. */
+function synthesizedClips(path: string, n: number, voice: SynthesisVoice): Clip[] {
   const out: Clip[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (!line.trim() || out.length >= n) continue;
     const d = JSON.parse(line) as { id: string; turns: { speaker: string; text: string }[] };
     d.turns.forEach((t, i) => {
       if (t.speaker === 'customer' && out.length < n)
-        out.push({ id: `${d.id}-${i}`, reference: t.text, audio: () => synthesizeTelephony(t.text) });
+        out.push({
+          id: `${d.id}-${i}`,
+          reference: t.text,
+          audio: () => synthesizeTelephony(t.text, 150, voice),
+        });
     });
   }
   return out;
@@ -103,7 +113,8 @@ async function main() {
   };
   const sets: Record<string, Clip[]> = {
     librivox: librivoxClips(values.librivox),
-    espeak: espeakClips(values.dialogues, Number(values.turns)),
+    espeak: synthesizedClips(values.dialogues, Number(values.turns), 'espeak'),
+    festival: synthesizedClips(values.dialogues, Number(values.turns), 'festival'),
   };
   const load0 = loadavg()[0];
   const rows: {

@@ -36,6 +36,10 @@ export interface MoonshineOptions {
   onTranscribed?: (inferenceMs: number, audioMs: number) => void;
 }
 
+/** Silence before (0.5 s) and after (0.25 s) each utterance given to the model, samples at 16 kHz. */
+const LEAD_IN_SAMPLES = 8000;
+const TRAIL_SAMPLES = 4000;
+
 /** Languages of the English Moonshine models. */
 const MOONSHINE_LANGUAGES = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-CA', 'en'] as const;
 
@@ -120,8 +124,10 @@ export class MoonshineSpeechToText implements SpeechToTextProvider {
    */
   async transcribe(seg: SpeechSegment, signal: AbortSignal): Promise<RecognizedUtterance | null> {
     signal.throwIfAborted();
-    const audio = new Float32Array(seg.pcm.length);
-    for (let i = 0; i < audio.length; i++) audio[i] = seg.pcm[i] / 32768;
+    // silence around the segment: speech from the very first sample (a VAD segment at the start of a stream) often
+    // decodes to nothing — Moonshine was trained on segments with a lead-in
+    const audio = new Float32Array(LEAD_IN_SAMPLES + seg.pcm.length + TRAIL_SAMPLES);
+    for (let i = 0; i < seg.pcm.length; i++) audio[LEAD_IN_SAMPLES + i] = seg.pcm[i] / 32768;
     const t0 = performance.now();
     // no abort signal to the pool: aborting a running task would kill its worker (and its loaded model)
     const r = await this.workers().run(
