@@ -8,9 +8,10 @@
  * customer typed those words) — the cost side.
  *
  * Options: --kb PATH · --spoken PATH · --json PATH · --grid (also try other thresholds; the default pair is
- * always printed first).
+ * always printed first) · --out PATH (the spoken set with the customer turns corrected at the default thresholds,
+ * as the connector would publish them: input for `npm run eval:retrieval`).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { VocabularyCorrector, vocabularyFromEntityNames } from '../domain/vocabulary-corrector';
 import { normalizeForWer, scoreWer, type WerPair } from './wer';
@@ -34,6 +35,7 @@ async function main() {
       spoken: { type: 'string', default: 'apps/suggestion-service/eval-data/dev-spoken.jsonl' },
       json: { type: 'string' },
       grid: { type: 'boolean', default: false },
+      out: { type: 'string' },
     },
   });
   const entities = new Set<string>();
