@@ -52,8 +52,8 @@ export const IntegrationConfigSchemas = {
       sendTranscriptEvents: z.boolean().default(false),
       language: z.string().default('en-US'),
       /**
-       * speech-to-text provider: offline Moonshine (in process, the default: WER 3–4 % on real read speech
-       * over telephony audio vs PocketSphinx's 55 %, docs/audiohook.md), offline pocketsphinx, Google Cloud
+       * speech-to-text provider: offline Moonshine (in process, the default: WER 4 % on real read speech
+       * over telephony audio vs PocketSphinx's 54 %, docs/audiohook.md), offline pocketsphinx, Google Cloud
        * Speech-to-Text, the service's OpenAI-compatible transcription server (`OPENAI_STT_*`) or Vosk server
        * (`VOSK_STT_*`).
        */

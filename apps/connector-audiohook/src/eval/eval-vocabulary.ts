@@ -98,6 +98,20 @@ async function main() {
     );
   console.log('\nexamples (default thresholds):', JSON.stringify(rows[0].examples, null, 1));
   console.log('false corrections on written turns:', JSON.stringify(rows[0].falseExamples));
+  if (values.out) {
+    const corrector = new VocabularyCorrector(vocabulary);
+    writeFileSync(values.out, '');
+    for (const d of lines(values.spoken))
+      appendFileSync(
+        values.out,
+        JSON.stringify({
+          ...d,
+          turns: (d['turns'] as Turn[]).map((t) =>
+            t.written === undefined ? t : { ...t, text: corrector.correct(t.text).text },
+          ),
+        }) + '\n',
+      );
+  }
   if (values.json)
     writeFileSync(values.json, JSON.stringify({ at: new Date().toISOString(), rows }, null, 2));
 }
