@@ -10,7 +10,7 @@
  * service's drop counters (flush timeouts, dropped utterances/audio, audio discarded while paused).
  *
  * Options: --calls N (50) · --stt moonshine|pocketsphinx (the tenant's provider, default moonshine) ·
- * --max-streams N (that provider's MAX_STREAMS; default 48 for moonshine, 8 for pocketsphinx) · --concurrency N
+ * --max-streams N (that provider's MAX_STREAMS; default 200 for moonshine, 8 for pocketsphinx) · --concurrency N
  * (MOONSHINE_CONCURRENCY, worker threads, default 1) · --drain-s N (wait for late utterances, 60) ·
  * --out PATH (docs/bench/audiohook-load-<stt>.json).
  */
@@ -46,7 +46,7 @@ async function main() {
   const stt = values.stt;
   if (stt !== 'moonshine' && stt !== 'pocketsphinx')
     throw new Error(`--stt moonshine|pocketsphinx, not ${stt}`);
-  const maxStreams = values['max-streams'] ?? (stt === 'moonshine' ? '48' : '8');
+  const maxStreams = values['max-streams'] ?? (stt === 'moonshine' ? '200' : '8');
   const out = values.out ?? join(ROOT, `docs/bench/audiohook-load-${stt}.json`);
   const calls = Number(values.calls);
   const dataDir = process.env['HUB_DATA_DIR'] ?? join(ROOT, '../shared/data');

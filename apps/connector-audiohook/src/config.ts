@@ -62,8 +62,11 @@ export const AudioHookConfigSchema = z.object({
    * (`~/.cache/engagement-hub/models/moonshine-tiny-q`). Missing files: the provider has no capacity.
    */
   MOONSHINE_MODEL_DIR: z.string().min(1).optional(),
-  /** Channels transcribed at once by Moonshine (each runs a VAD; further sessions are paused). 0 disables it. */
-  MOONSHINE_MAX_STREAMS: z.coerce.number().int().min(0).max(10_000).default(48),
+  /**
+   * Channels transcribed at once by Moonshine (each runs a Silero VAD, ≈ 0.5 % of a core; utterances beyond the
+   * workers' pace wait in order); further sessions are paused. 0 disables it.
+   */
+  MOONSHINE_MAX_STREAMS: z.coerce.number().int().min(0).max(10_000).default(200),
   /** Moonshine inferences at once (≈ cores given to speech; utterances beyond wait in order). */
   MOONSHINE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** onnxruntime threads per Moonshine inference. */

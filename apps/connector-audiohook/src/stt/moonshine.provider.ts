@@ -12,7 +12,7 @@ import { StreamSlots } from './stream-slots';
 import { VadSegmenter, type SpeechSegment } from './vad-segmenter';
 
 /** Why a detected utterance was not published (label of `audiohook_stt_dropped_utterances_total`). */
-export type MoonshineDropReason = 'backlog' | 'inference_failed' | 'stream_destroyed';
+export type MoonshineDropReason = 'backlog' | 'inference_failed' | 'stream_destroyed' | 'no_text';
 
 /** Settings of the Moonshine provider. */
 export interface MoonshineOptions {
@@ -184,7 +184,9 @@ class MoonshineStream implements SpeechStream {
           return;
         }
         const u = await this.provider.transcribe(seg, this.abort.signal);
+        // speech by the VAD, no words by the model (noise, a cough, a cut-off syllable): counted, not silent
         if (u) this.stream.onUtterance(u);
+        else onDropped?.('no_text');
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
         const reason: MoonshineDropReason = this.abort.signal.aborted
