@@ -15,11 +15,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { join } from 'node:path';
-import { defaultModelsDir } from '@hub/embeddings';
-import { MoonshineSpeechToText } from '../stt/moonshine.provider';
-import { PocketSphinxSpeechToText } from '../stt/pocketsphinx.provider';
-import type { SpeechToTextProvider } from '../stt/speech-to-text';
+import { evaluationEngines } from './engines';
 import { synthesizeTelephony, transcribeTelephony, type SynthesisVoice } from './speech-path';
 import { scoreWer, type WerPair } from './wer';
 
@@ -63,26 +59,7 @@ async function main() {
   const voice = values.voice as SynthesisVoice;
   if (voice !== 'festival' && voice !== 'espeak') throw new Error(`unknown --voice ${values.voice}`);
   const logger = pino({ level: 'warn' });
-  const engines: Record<string, () => SpeechToTextProvider> = {
-    moonshine: () =>
-      new MoonshineSpeechToText({
-        modelDir: process.env['MOONSHINE_MODEL_DIR'] ?? join(defaultModelsDir(), 'moonshine-tiny-q'),
-        maxStreams: concurrency,
-        concurrency: 1,
-        threads: 1,
-        maxPendingMs: 3_600_000, // offline evaluation: never drop speech
-        logger,
-      }),
-    pocketsphinx: () =>
-      new PocketSphinxSpeechToText({
-        binary: process.env['POCKETSPHINX_BIN'] ?? 'pocketsphinx_continuous',
-        maxStreams: concurrency,
-        maxBacklogMs: 3_600_000,
-        noiseFill: Number(process.env['POCKETSPHINX_NOISE_FILL'] ?? 330),
-        flushTimeoutMs: 120_000,
-        logger,
-      }),
-  };
+  const engines = evaluationEngines(concurrency, logger);
   const make = engines[values.engine];
   if (!make) throw new Error(`unknown --engine ${values.engine} (known: ${Object.keys(engines).join(', ')})`);
   const provider = make();

@@ -21,10 +21,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { defaultModelsDir } from '@hub/embeddings';
-import { MoonshineSpeechToText } from '../stt/moonshine.provider';
-import { PocketSphinxSpeechToText } from '../stt/pocketsphinx.provider';
-import type { SpeechToTextProvider } from '../stt/speech-to-text';
+import { evaluationEngines } from './engines';
 import {
   synthesizeTelephony,
   telephonyFromFile,
@@ -87,30 +84,8 @@ async function main() {
     },
   });
   const logger = pino({ level: 'warn' });
-  const binary = process.env['POCKETSPHINX_BIN'] ?? 'pocketsphinx_continuous';
   const concurrency = Math.max(1, Number(values.concurrency));
-  const pocketsphinx = (noiseFill: number) =>
-    new PocketSphinxSpeechToText({
-      binary,
-      maxStreams: concurrency,
-      maxBacklogMs: 3_600_000, // offline evaluation: never drop audio
-      noiseFill,
-      flushTimeoutMs: 120_000,
-      logger,
-    });
-  const engines: Record<string, () => SpeechToTextProvider> = {
-    moonshine: () =>
-      new MoonshineSpeechToText({
-        modelDir: process.env['MOONSHINE_MODEL_DIR'] ?? join(defaultModelsDir(), 'moonshine-tiny-q'),
-        maxStreams: concurrency,
-        concurrency: 1,
-        threads: 1,
-        maxPendingMs: 3_600_000, // offline evaluation: never drop speech
-        logger,
-      }),
-    pocketsphinx: () => pocketsphinx(330),
-    'pocketsphinx-no-fill': () => pocketsphinx(0),
-  };
+  const engines = evaluationEngines(concurrency, logger);
   const sets: Record<string, Clip[]> = {
     librivox: librivoxClips(values.librivox),
     espeak: synthesizedClips(values.dialogues, Number(values.turns), 'espeak'),

@@ -8,11 +8,12 @@ import type {
   SpeechStreamOptions,
   SpeechToTextProvider,
 } from './speech-to-text';
+import { SegmentedSpeechStream, type SegmentDropReason, type SegmentEngine } from './segmented-speech-stream';
 import { StreamSlots } from './stream-slots';
-import { VadSegmenter, type SpeechSegment } from './vad-segmenter';
+import type { SpeechSegment } from './vad-segmenter';
 
 /** Why a detected utterance was not published (label of `audiohook_stt_dropped_utterances_total`). */
-export type MoonshineDropReason = 'backlog' | 'inference_failed' | 'stream_destroyed' | 'no_text';
+export type MoonshineDropReason = 'inference_failed' | SegmentDropReason;
 
 /** Settings of the Moonshine provider. */
 export interface MoonshineOptions {
@@ -114,7 +115,7 @@ export class MoonshineSpeechToText implements SpeechToTextProvider {
       this.opts.logger.warn({ stream: options.label }, 'moonshine stt: no stream left');
       return null;
     }
-    return new MoonshineStream(this, options, release);
+    return new SegmentedSpeechStream(this.engine, options, release);
   }
 
   /**
@@ -144,84 +145,15 @@ export class MoonshineSpeechToText implements SpeechToTextProvider {
     return { text: r.text, startMs: seg.startMs, endMs: seg.endMs, confidence: r.confidence, words: [] };
   }
 
-  /** @internal */
-  get options(): MoonshineOptions {
-    return this.opts;
-  }
-}
-
-class MoonshineStream implements SpeechStream {
-  private readonly vad: VadSegmenter;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly abort = new AbortController();
-  private pendingMs = 0;
-  private ended = false;
-
-  constructor(
-    private readonly provider: MoonshineSpeechToText,
-    private readonly stream: SpeechStreamOptions,
-    private readonly release: () => void,
-  ) {
-    this.vad = new VadSegmenter({ onSegment: (s) => this.onSegment(s) });
-  }
-
-  private onSegment(seg: SpeechSegment): void {
-    const { logger, onDropped, maxPendingMs } = this.provider.options;
-    const ms = seg.endMs - seg.startMs;
-    if (this.pendingMs > 0 && this.pendingMs + ms > maxPendingMs) {
-      onDropped?.('backlog');
-      logger.warn(
-        { stream: this.stream.label, pendingMs: this.pendingMs, segmentMs: ms },
-        'moonshine stt: recognizer saturated, utterance dropped',
-      );
-      return;
-    }
-    this.pendingMs += ms;
-    this.chain = this.chain.then(async () => {
-      try {
-        if (this.abort.signal.aborted) {
-          onDropped?.('stream_destroyed');
-          return;
-        }
-        const u = await this.provider.transcribe(seg, this.abort.signal);
-        // speech by the VAD, no words by the model (noise, a cough, a cut-off syllable): counted, not silent
-        if (u) this.stream.onUtterance(u);
-        else onDropped?.('no_text');
-      } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e));
-        const reason: MoonshineDropReason = this.abort.signal.aborted
-          ? 'stream_destroyed'
-          : 'inference_failed';
-        onDropped?.(reason);
-        logger.warn({ stream: this.stream.label, reason, err: err.message }, 'moonshine stt: utterance lost');
-        if (reason === 'inference_failed') this.stream.onError(err);
-      } finally {
-        this.pendingMs -= ms;
-      }
-    });
-  }
-
-  write(pcm: Int16Array): void {
-    if (!this.ended) this.vad.write(pcm);
-  }
-
-  async end(): Promise<void> {
-    if (!this.ended) {
-      this.ended = true;
-      try {
-        await this.vad.end();
-      } catch (e) {
-        this.stream.onError(e instanceof Error ? e : new Error(String(e)));
-      }
-    }
-    await this.chain;
-    this.release();
-  }
-
-  destroy(): void {
-    this.ended = true;
-    this.abort.abort();
-    this.vad.destroy();
-    this.release();
+  /** The engine side of this provider's streams. */
+  private get engine(): SegmentEngine<'inference_failed'> {
+    return {
+      label: 'moonshine stt',
+      logger: this.opts.logger,
+      maxPendingMs: this.opts.maxPendingMs,
+      onDropped: this.opts.onDropped,
+      transcribe: (seg, _stream, signal) => this.transcribe(seg, signal),
+      failure: () => ({ reason: 'inference_failed', report: true }),
+    };
   }
 }

@@ -10,11 +10,15 @@ import type {
   SpeechStreamOptions,
   SpeechToTextProvider,
 } from './speech-to-text';
+import { SegmentedSpeechStream, type SegmentDropReason, type SegmentEngine } from './segmented-speech-stream';
 import { StreamSlots } from './stream-slots';
-import { VadSegmenter, type SpeechSegment } from './vad-segmenter';
+import type { SpeechSegment } from './vad-segmenter';
 
-/** Why a recognized-speech segment produced no utterance (label of `audiohook_stt_dropped_utterances_total`). */
-export type DropReason = 'rejected' | 'retries_exhausted' | 'bad_response' | 'stream_destroyed';
+/**
+ * Why a recognized-speech segment produced no utterance (label of `audiohook_stt_dropped_utterances_total`; the
+ * stream adds `backlog`, `stream_destroyed` and `no_text`, see {@link SegmentedSpeechStream}).
+ */
+export type DropReason = 'rejected' | 'retries_exhausted' | 'bad_response';
 
 /** Settings of the OpenAI-compatible provider. */
 export interface OpenAiTranscriptionOptions {
@@ -40,7 +44,7 @@ export interface OpenAiTranscriptionOptions {
   /** Called before each retry (metrics). */
   onRetry?: () => void;
   /** Called when a detected utterance is lost, with the reason (metrics). */
-  onDropped?: (reason: DropReason) => void;
+  onDropped?: (reason: DropReason | SegmentDropReason) => void;
 }
 
 /** A non-2xx answer of the transcription endpoint. */
@@ -172,7 +176,7 @@ export class OpenAiTranscriptionSpeechToText implements SpeechToTextProvider {
       this.opts.logger.warn({ stream: options.label }, 'openai stt: no stream left');
       return null;
     }
-    return new OpenAiTranscriptionStream(this, options, release);
+    return new SegmentedSpeechStream(this.engine, options, release);
   }
 
   /**
@@ -214,81 +218,29 @@ export class OpenAiTranscriptionSpeechToText implements SpeechToTextProvider {
     });
   }
 
-  /** @internal */
-  get options(): OpenAiTranscriptionOptions {
-    return this.opts;
-  }
-}
-
-class OpenAiTranscriptionStream implements SpeechStream {
-  private readonly vad: VadSegmenter;
-  private requests: Promise<void> = Promise.resolve();
-  private readonly abort = new AbortController();
-  private ended = false;
-
-  constructor(
-    private readonly provider: OpenAiTranscriptionSpeechToText,
-    private readonly stream: SpeechStreamOptions,
-    private readonly release: () => void,
-  ) {
-    this.vad = new VadSegmenter({ onSegment: (s) => this.onSegment(s) });
-  }
-
-  private onSegment(seg: SpeechSegment): void {
-    const { logger, onDropped } = this.provider.options;
-    this.requests = this.requests.then(async () => {
-      if (this.abort.signal.aborted) {
-        onDropped?.('stream_destroyed');
-        return;
-      }
-      try {
-        const t = await this.provider.transcribe(
+  /** The engine side of this provider's streams: upload, map the answer, classify failures. */
+  private get engine(): SegmentEngine<DropReason> {
+    return {
+      label: 'openai stt',
+      logger: this.opts.logger,
+      maxPendingMs: Number.POSITIVE_INFINITY, // one request in flight per channel; the server sets the pace
+      onDropped: this.opts.onDropped,
+      transcribe: async (seg, stream, signal) =>
+        utteranceFromTranscription(
+          await this.transcribe(seg, stream.language, stream.phrases ?? [], signal),
           seg,
-          this.stream.language,
-          this.stream.phrases ?? [],
-          this.abort.signal,
-        );
-        const u = utteranceFromTranscription(t, seg);
-        if (u) this.stream.onUtterance(u);
-      } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e));
-        const reason: DropReason = this.abort.signal.aborted
-          ? 'stream_destroyed'
-          : err instanceof TranscriptionHttpError
+        ),
+      failure: (err) => ({
+        reason:
+          err instanceof TranscriptionHttpError
             ? err.transient
               ? 'retries_exhausted'
               : 'rejected'
             : err.name === 'ZodError' || err instanceof SyntaxError
               ? 'bad_response'
-              : 'retries_exhausted';
-        onDropped?.(reason);
-        logger.warn({ stream: this.stream.label, reason, err: err.message }, 'openai stt: utterance lost');
-        this.stream.onError(err);
-      }
-    });
-  }
-
-  write(pcm: Int16Array): void {
-    if (!this.ended) this.vad.write(pcm);
-  }
-
-  async end(): Promise<void> {
-    if (!this.ended) {
-      this.ended = true;
-      try {
-        await this.vad.end();
-      } catch (e) {
-        this.stream.onError(e instanceof Error ? e : new Error(String(e)));
-      }
-    }
-    await this.requests;
-    this.release();
-  }
-
-  destroy(): void {
-    this.ended = true;
-    this.abort.abort();
-    this.vad.destroy();
-    this.release();
+              : 'retries_exhausted',
+        report: true,
+      }),
+    };
   }
 }
