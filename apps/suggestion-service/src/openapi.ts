@@ -71,6 +71,16 @@ export const DocumentSummarySchema = responseSchemaOf<
   }),
 );
 
+/** One entity name of a knowledge base's vocabulary. */
+export const VocabularyEntrySchema = responseSchemaOf<
+  Awaited<ReturnType<KnowledgeRepository['vocabulary']>>[number]
+>()(
+  z.object({
+    name: z.string().describe('The entity name as stored (e.g. "GOLDEN WOK")'),
+    documents: z.number().int().describe('Documents of the knowledge base naming it'),
+  }),
+);
+
 /** A queue-to-knowledge-base mapping. */
 export const QueueMappingViewSchema = responseSchemaOf<QueueMappingView>()(
   z.object({

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { createTestWorld, type TestWorld } from '@hub/testing';
-import { api, knowledgeRows, startService, toJsonl } from './helpers';
+import { api, knowledgeRows, knowledgeRowsOf, startService, toJsonl } from './helpers';
 
 describe('knowledge bases (PostgreSQL)', () => {
   let world: TestWorld;
@@ -85,6 +85,29 @@ describe('knowledge bases (PostgreSQL)', () => {
     const same = (await api(url, 'GET', `/v1/knowledge-bases/${kb.id}`, 'acme')).body;
     expect(same).toMatchObject({ documentCount: 300, chunkCount: 300, revision: after.revision });
     expect((await upload(kb.id, 'acme', 'hello', 'application/pdf')).status).toBe(415);
+  });
+
+  it('lists the entity names as the tenant vocabulary, most documented first, per tenant', async () => {
+    const kb = (await api(url, 'POST', '/v1/knowledge-bases', 'acme', { name: 'vocabulary' })).body;
+    const rows = [
+      ...knowledgeRowsOf(['GOLDEN WOK', 'LIMEHOUSE']),
+      { id: 'policy-1', title: 'Cancellation policy', text: 'No entity on this one.' },
+    ];
+    expect((await upload(kb.id, 'acme', toJsonl(rows))).status).toBe(201);
+    const count = (e: string) => rows.filter((r) => 'entity' in r && r.entity === e).length;
+    const res = await api(url, 'GET', `/v1/knowledge-bases/${kb.id}/vocabulary`, 'acme');
+    expect(res.status).toBe(200);
+    const expected = [
+      { name: 'GOLDEN WOK', documents: count('GOLDEN WOK') },
+      { name: 'LIMEHOUSE', documents: count('LIMEHOUSE') },
+    ].sort((a, b) => b.documents - a.documents || a.name.localeCompare(b.name));
+    expect(res.body.items).toEqual(expected);
+    const one = await api(url, 'GET', `/v1/knowledge-bases/${kb.id}/vocabulary?limit=1`, 'acme');
+    expect(one.body.items).toEqual(expected.slice(0, 1));
+    const bad = await api(url, 'GET', `/v1/knowledge-bases/${kb.id}/vocabulary?limit=0`, 'acme');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain('limit');
+    expect((await api(url, 'GET', `/v1/knowledge-bases/${kb.id}/vocabulary`, 'globex')).status).toBe(404);
   });
 
   it('ingests Markdown sections and HTML documents', async () => {

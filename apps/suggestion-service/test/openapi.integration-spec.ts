@@ -31,6 +31,7 @@ const OPERATIONS: RouteKey[] = [
   'DELETE /v1/knowledge-bases/{id}/documents/{documentId}',
   'GET /v1/knowledge-bases/{id}/uploads',
   'GET /v1/knowledge-bases/{id}/uploads/{uploadId}',
+  'GET /v1/knowledge-bases/{id}/vocabulary',
   'POST /v1/knowledge-bases/{id}/search',
   'GET /v1/queue-mappings',
   'GET /v1/queue-mappings/{queue}',
@@ -180,6 +181,7 @@ describe('suggestion-service OpenAPI document (/docs-json)', () => {
         'GET /v1/knowledge-bases/{id}/uploads/{uploadId}',
         `/v1/knowledge-bases/${kb.body.id}/uploads/${uploadId}`,
       ],
+      ['GET /v1/knowledge-bases/{id}/vocabulary', `/v1/knowledge-bases/${kb.body.id}/vocabulary`],
     ];
     for (const [route, path] of checks) {
       const r = await api(url, 'GET', path, T);

@@ -35,6 +35,7 @@ import {
 import { LlmError } from '../llm/llm.repository';
 import {
   DocumentSummarySchema,
+  VocabularyEntrySchema,
   IngestResultSchema,
   itemsOf,
   KnowledgeBaseViewSchema,
@@ -81,6 +82,10 @@ const SingleDocQuerySchema = z.object({
 const PageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
+});
+
+const VocabularyQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(500),
 });
 
 const kbView = { name: 'KnowledgeBaseView', description: 'The knowledge base' };
@@ -301,6 +306,26 @@ export class KnowledgeBaseController {
     await this.kbOr404(tenantId, id);
     const p = parseOr400(PageSchema, query);
     return { items: await this.repo.listDocuments(tenantId, id, p.limit, p.offset) };
+  }
+
+  /**
+   * The knowledge base's entity names, most documented first: the tenant vocabulary that speech recognition
+   * spells names with (put into the `genesys_audiohook` integration's `config.vocabulary`; issue 16).
+   */
+  @RequireScopes('knowledge:read')
+  @Get(':id/vocabulary')
+  @ApiOperation({ summary: 'Entity names of a knowledge base (tenant vocabulary for speech recognition)' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 500, default: 500 },
+  })
+  @ApiJsonResponse(200, itemsOf(VocabularyEntrySchema), { description: 'Entity names' })
+  @ApiProblem(404, unknownKb)
+  async vocabulary(@TenantId() tenantId: string, @Param('id') id: string, @Query() query: unknown) {
+    await this.kbOr404(tenantId, id);
+    const q = parseOr400(VocabularyQuerySchema, query);
+    return { items: await this.repo.vocabulary(tenantId, id, q.limit) };
   }
 
   @RequireScopes('knowledge:write')

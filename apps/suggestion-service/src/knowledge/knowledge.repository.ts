@@ -232,6 +232,31 @@ export class KnowledgeRepository {
     }));
   }
 
+  /**
+   * The knowledge base's entity names (hotel, restaurant, product …) with the number of documents naming each, most
+   * documented first (ties by name): the tenant vocabulary for speech recognition (issue 16), e.g. the AudioHook
+   * integration's `config.vocabulary`.
+   * @param limit most names returned (1–500)
+   */
+  async vocabulary(
+    tenantId: string,
+    kbId: string,
+    limit: number,
+  ): Promise<{ name: string; documents: number }[]> {
+    const rows = await forTenant(this.prisma, tenantId).kbDocument.groupBy({
+      by: ['entity'],
+      where: { knowledgeBaseId: kbId, entity: { not: null } },
+      _count: { _all: true },
+      orderBy: [{ _count: { entity: 'desc' } }, { entity: 'asc' }],
+      take: limit,
+    });
+    return rows
+      .filter(
+        (r): r is typeof r & { entity: string } => typeof r.entity === 'string' && r.entity.trim() !== '',
+      )
+      .map((r) => ({ name: r.entity, documents: r._count._all }));
+  }
+
   /** Deletes one document (by the uploader's id) and refreshes statistics. @returns false if absent */
   async deleteDocument(tenantId: string, kbId: string, externalId: string): Promise<boolean> {
     return tenantTransaction(this.prisma, tenantId, async (tx) => {
