@@ -151,4 +151,33 @@ describe('console: Knowledge bases and Queue mapping (Chromium, real suggestion-
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'queue-mapping');
   });
+
+  it("fills the AudioHook integration's vocabulary from the knowledge base's entity names", async () => {
+    await page.goto(`${h.console.url}/integrations`);
+    await page.getByRole('button', { name: 'Add integration' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel(/^Type/).first().click();
+    await page.getByRole('option', { name: 'Genesys AudioHook (voice)', exact: true }).click();
+    await dialog.getByLabel(/^Name/).fill('Voice');
+    await dialog.getByLabel(/^Organization ID/).fill('6f1d3c2a-8a8b-4c1e-9a57-3c2f0e7f4b11');
+    await dialog.getByLabel(/^API key/).fill('audiohook-api-key-0123456789');
+    await dialog.getByLabel(/^Vocabulary$/).fill('["Reception Desk"]');
+    await dialog.getByRole('textbox', { name: 'Knowledge base for the vocabulary' }).click();
+    await page.getByRole('option', { name: /^Cambridge hotels/ }).click();
+    await dialog.getByRole('button', { name: 'Fill from knowledge base' }).click();
+    await dialog.getByText(/names added/).waitFor();
+    const filled = JSON.parse(await dialog.getByLabel(/^Vocabulary$/).inputValue()) as string[];
+    // the phrase typed before stays first; the KB's entity names follow, title-cased
+    expect(filled[0]).toBe('Reception Desk');
+    expect(filled).toEqual(expect.arrayContaining(['Golden Wok', 'Limehouse', 'Cityroomz']));
+    expect(filled.length).toBeLessThanOrEqual(500);
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByRole('button', { name: 'Create integration' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const list = await api(`${h.orchestrator.url}/v1/integrations`, 'GET', undefined, h.headers());
+    const voice = (list.body as unknown as { name: string; config: { vocabulary?: string[] } }[]).find(
+      (i) => i.name === 'Voice',
+    );
+    expect(voice?.config.vocabulary).toEqual(filled);
+  });
 });

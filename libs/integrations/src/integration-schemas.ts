@@ -514,3 +514,25 @@ export function parseIntegration<T extends IntegrationType>(
     secrets: s.secrets.parse(secrets ?? {}) as IntegrationSecrets<T>,
   };
 }
+
+/**
+ * The `genesys_audiohook` vocabulary from knowledge-base entity names as stored (often upper case: "GOLDEN WOK",
+ * as suggestion-service's `GET /v1/knowledge-bases/{id}/vocabulary` returns them): title case ("Golden Wok"),
+ * apostrophes and "and" kept, duplicates (same letters) dropped, names over 100 characters skipped, at most `limit`
+ * (500, the integration's limit). Used by the console's "fill from knowledge base" and the evaluations.
+ */
+export function vocabularyFromEntityNames(names: Iterable<string>, limit = 500): string[] {
+  const out = new Map<string, string>();
+  for (const name of names) {
+    const t = name
+      .trim()
+      .replace(/\s+/g, ' ')
+      .toLowerCase()
+      .replace(/(^|[\s-])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toUpperCase())
+      .replace(/\bAnd\b/g, 'and');
+    const key = t.toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (t && t.length <= 100 && !out.has(key)) out.set(key, t);
+    if (out.size >= limit) break;
+  }
+  return [...out.values()];
+}

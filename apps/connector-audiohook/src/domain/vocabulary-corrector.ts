@@ -212,21 +212,4 @@ export class VocabularyCorrector {
   }
 }
 
-/**
- * Vocabulary phrases from knowledge-base entity names as stored (often upper case: "GOLDEN WOK"): title case
- * ("Golden Wok"), apostrophes and "and" kept, duplicates dropped, at most `limit` (500, the integration's limit).
- */
-export function vocabularyFromEntityNames(names: Iterable<string>, limit = 500): string[] {
-  const out = new Map<string, string>();
-  for (const name of names) {
-    const t = name
-      .trim()
-      .replace(/\s+/g, ' ')
-      .toLowerCase()
-      .replace(/(^|[\s-])(\p{L})/gu, (_m, sep: string, ch: string) => sep + ch.toUpperCase())
-      .replace(/\bAnd\b/g, 'and');
-    if (t && t.length <= 100 && !out.has(lettersOf(t))) out.set(lettersOf(t), t);
-    if (out.size >= limit) break;
-  }
-  return [...out.values()];
-}
+export { vocabularyFromEntityNames } from '@hub/integrations';

@@ -24,6 +24,7 @@ import {
   type FieldSpec,
 } from './schema-form';
 import type { Integration } from './types';
+import { VocabularyFromKnowledgeBase } from './VocabularyFromKnowledgeBase';
 
 function initial(fields: FieldSpec[], from?: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
@@ -230,6 +231,12 @@ export function IntegrationForm({
                   onChange={(v) => setConfig((c) => ({ ...c, [f.key]: v }))}
                 />
               ))}
+              {type === 'genesys_audiohook' && (
+                <VocabularyFromKnowledgeBase
+                  value={String(config['vocabulary'] ?? '')}
+                  onChange={(v) => setConfig((c) => ({ ...c, vocabulary: v }))}
+                />
+              )}
             </SimpleGrid>
           </Fieldset>
         )}

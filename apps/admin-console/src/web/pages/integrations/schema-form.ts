@@ -145,11 +145,9 @@ export function validateIntegration(
 /** `instanceId` → "Instance id". */
 export function labelOf(key: string): string {
   const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ');
-  return (
-    words.charAt(0).toUpperCase() +
-    words
-      .slice(1)
-      .toLowerCase()
-      .replace(/\b(url|id|api|llm|uri|stt|oidc|e164|sid)\b/g, (m) => m.toUpperCase())
-  );
+  // acronyms on the whole phrase, so a leading one is caught too ("API key", "STT provider")
+  const lower = words
+    .toLowerCase()
+    .replace(/\b(url|id|api|llm|uri|stt|oidc|e164|sid)\b/g, (m) => m.toUpperCase());
+  return lower.charAt(0).toUpperCase() + lower.slice(1);
 }

@@ -25,6 +25,12 @@ export interface DocumentSummary {
   chunks: number;
 }
 
+/** `VocabularyEntry` of `GET /v1/knowledge-bases/{id}/vocabulary`: an entity name and its documents. */
+export interface VocabularyEntry {
+  name: string;
+  documents: number;
+}
+
 /** `UploadView` of `GET /v1/knowledge-bases/{id}/uploads/{uploadId}` (the server's own progress). */
 export interface UploadView {
   id: string;
