@@ -77,6 +77,8 @@ export class AudioHookConnection {
   private flushed?: Promise<void>;
   /** The tenant vocabulary's corrector, and the list it was built from (rebuilt when the tenant's list changes). */
   private corrector?: VocabularyCorrector;
+  /** `resume` sent, `resumed` not received yet (a `close` crossing it still ends a paused stream). */
+  private resumeSent = false;
   private correctorFor?: readonly string[];
   private readonly log: Logger;
   /** Resolves when the WebSocket has closed and the session is cleaned up. */
@@ -152,6 +154,7 @@ export class AudioHookConnection {
         return;
       case 'resumed':
       case 'discarded':
+        if (step.kind === 'resumed') this.resumeSent = false;
         // audio from `start` for `discarded` was never sent: later frames are that much further on
         this.timeline.gap(step.startMs, step.discardedMs);
         // audio the client never sent (its stream ran on while paused): counted, so a lost turn is never silent
@@ -167,8 +170,9 @@ export class AudioHookConnection {
         );
         return;
       case 'close':
-        if (this.cancelWait) {
-          // closed while still paused for a recognizer: the audio since the last frame was never sent (counted)
+        // closed while still paused for a recognizer — waiting, or `resume` sent and crossed by the client's
+        // `close` (no `resumed` came): the audio since the last frame was never sent (counted)
+        if (this.cancelWait || this.resumeSent) {
           const lastSentMs = this.timeline.toStreamMs(this.timeline.receivedMs);
           const neverSentMs = Math.max(0, step.positionMs - lastSentMs);
           this.deps.metrics.discardedAudioSeconds.inc({ kind: 'closed_paused' }, neverSentMs / 1000);
@@ -308,6 +312,7 @@ export class AudioHookConnection {
     this.openRecognizers(this.provider, medium);
     if (!this.transcribing) this.log.warn('no recognizer after all; resuming untranscribed');
     this.send(this.session.request('resume'));
+    this.resumeSent = true;
     this.deps.metrics.flowControl.inc({ type: 'resume' });
     this.log.info({ stt: this.provider.name }, 'recognizer free: session resumed');
     return true;
