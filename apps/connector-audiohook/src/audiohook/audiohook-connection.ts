@@ -7,7 +7,7 @@ import { selectMedium, speakerOf } from '../domain/media-selection';
 import type { MediaChannel, SelectedMedium, ServerMessage } from '../domain/protocol.schema';
 import { StreamTimeline } from '../domain/stream-timeline';
 import { transcriptEntity, utteranceEvent } from '../domain/utterance';
-import { VocabularyCorrector } from '../domain/vocabulary-corrector';
+import { vocabularyCorrectorFor } from '../domain/vocabulary-corrector';
 import type { ConversationEventsPublisher } from '../events/conversation-events.publisher';
 import type { AudioHookMetrics, SessionOutcome } from '../metrics';
 import type { RecognizedUtterance, SpeechStream, SpeechToTextProvider } from '../stt/speech-to-text';
@@ -75,11 +75,8 @@ export class AudioHookConnection {
   private openTimer?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
   private flushed?: Promise<void>;
-  /** The tenant vocabulary's corrector, and the list it was built from (rebuilt when the tenant's list changes). */
-  private corrector?: VocabularyCorrector;
   /** `resume` sent, `resumed` not received yet (a `close` crossing it still ends a paused stream). */
   private resumeSent = false;
-  private correctorFor?: readonly string[];
   private readonly log: Logger;
   /** Resolves when the WebSocket has closed and the session is cleaned up. */
   readonly done: Promise<void>;
@@ -360,11 +357,7 @@ export class AudioHookConnection {
     };
     // the tenant's vocabulary (entity and product names) spelled where the recognizer heard a near miss
     const vocabulary = auth.tenant.vocabulary;
-    if (vocabulary.length && this.correctorFor !== vocabulary) {
-      this.corrector = new VocabularyCorrector(vocabulary);
-      this.correctorFor = vocabulary;
-    }
-    const fixed = vocabulary.length && this.corrector ? this.corrector.correct(u.text) : undefined;
+    const fixed = vocabulary.length ? vocabularyCorrectorFor(vocabulary).correct(u.text) : undefined;
     if (fixed?.corrections.length) {
       this.deps.metrics.vocabularyCorrections.inc(fixed.corrections.length);
       this.log.info({ channel, n, corrections: fixed.corrections }, 'vocabulary corrections');

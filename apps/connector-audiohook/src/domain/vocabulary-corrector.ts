@@ -212,4 +212,17 @@ export class VocabularyCorrector {
   }
 }
 
+/** One corrector per vocabulary list (the tenant repository caches its tenants, so connections share the list). */
+const correctors = new WeakMap<readonly string[], VocabularyCorrector>();
+
+/**
+ * The corrector of a tenant vocabulary, built once per list object and shared by every session of the tenant
+ * until the tenant cache hands out a new list.
+ */
+export function vocabularyCorrectorFor(vocabulary: readonly string[]): VocabularyCorrector {
+  let c = correctors.get(vocabulary);
+  if (!c) correctors.set(vocabulary, (c = new VocabularyCorrector(vocabulary)));
+  return c;
+}
+
 export { vocabularyFromEntityNames } from '@hub/integrations';

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { defaultModelsDir } from '@hub/embeddings';
-import { MoonshineSpeechToText } from '../stt/moonshine.provider';
+import { defaultMoonshineModelDir, MoonshineSpeechToText } from '../stt/moonshine.provider';
 import { PocketSphinxSpeechToText } from '../stt/pocketsphinx.provider';
 import type { SpeechToTextProvider } from '../stt/speech-to-text';
 
@@ -28,7 +26,7 @@ export function evaluationEngines(
   return {
     moonshine: () =>
       new MoonshineSpeechToText({
-        modelDir: process.env['MOONSHINE_MODEL_DIR'] ?? join(defaultModelsDir(), 'moonshine-tiny-q'),
+        modelDir: process.env['MOONSHINE_MODEL_DIR'] ?? defaultMoonshineModelDir(),
         maxStreams: streams,
         concurrency: 1,
         threads: 1,

@@ -2,18 +2,21 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { defaultModelsDir } from '@hub/embeddings';
 import { splitChannels } from '../audio/pcm';
 import { MONO_PCMU, telephonyFromFile, transcribeTelephony } from '../eval/speech-path';
 import { normalizeForWer } from '../eval/wer';
-import { MoonshineSpeechToText, type MoonshineDropReason } from './moonshine.provider';
+import {
+  defaultMoonshineModelDir,
+  MoonshineSpeechToText,
+  type MoonshineDropReason,
+} from './moonshine.provider';
 import type { RecognizedUtterance } from './speech-to-text';
 
 jest.setTimeout(120_000);
 
 // Real model (tools/models/fetch-models.sh unpacks it from the @moonshine-ai/moonshine-js npm package) on real
 // read speech: the LibriVox clips of Debian's pocketsphinx-testdata, as 8 kHz μ-law telephony audio.
-const MODEL_DIR = process.env['MOONSHINE_MODEL_DIR'] ?? join(defaultModelsDir(), 'moonshine-tiny-q');
+const MODEL_DIR = process.env['MOONSHINE_MODEL_DIR'] ?? defaultMoonshineModelDir();
 const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
 const CLIP_870 = `${LIBRIVOX}/sense_and_sensibility_01_austen_64kb-0870.wav`;
 const CLIP_880 = `${LIBRIVOX}/sense_and_sensibility_01_austen_64kb-0880.wav`;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
+import { defaultModelsDir } from '@hub/embeddings';
 import { missingMoonshineFiles, type MoonshineResult } from './moonshine/moonshine-files';
 import type {
   RecognizedUtterance,
@@ -37,6 +38,11 @@ export interface MoonshineOptions {
   onTranscribed?: (inferenceMs: number, audioMs: number) => void;
 }
 
+/** Where `tools/models/fetch-models.sh` unpacks Moonshine tiny: `$HUB_MODELS_DIR/moonshine-tiny-q`. */
+export function defaultMoonshineModelDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(defaultModelsDir(env), 'moonshine-tiny-q');
+}
+
 /** Silence put before a segment that starts at the beginning of the stream (0.5 s), samples at 16 kHz. */
 const LEAD_IN_SAMPLES = 8000;
 /** A segment starting before this stream time has no lead-in of real audio, ms. */
@@ -55,7 +61,8 @@ const MOONSHINE_LANGUAGES = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-CA', 'en'] 
  * utterances are transcribed in order. Under saturation a channel queues up to `maxPendingMs` of
  * speech, then drops further utterances with reason `backlog` (counted, never silent); `end()` resolves once
  * the queued utterances are transcribed (the session answers `closed` before that and publishes them late).
- * Ignores the tenant vocabulary (the model takes no hints; entity names are matched phonetically at retrieval).
+ * Takes no vocabulary hints: the connection spells the tenant's names into its text afterwards
+ * ({@link VocabularyCorrector}).
  */
 export class MoonshineSpeechToText implements SpeechToTextProvider {
   readonly name = 'moonshine';

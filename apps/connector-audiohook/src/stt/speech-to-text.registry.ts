@@ -6,12 +6,10 @@ import { LOGGER } from '@hub/observability';
 import type { AudioHookConfig } from '../config';
 import type { AudioHookMetrics } from '../metrics';
 import { AUDIOHOOK_CONFIG, AUDIOHOOK_METRICS } from '../tokens';
-import { join } from 'node:path';
-import { defaultModelsDir } from '@hub/embeddings';
 import { GoogleSpeechToText, type StreamingSpeechClient } from './google-speech.provider';
 import { OpenAiTranscriptionSpeechToText } from './openai-transcription.provider';
 import { VoskSpeechToText } from './vosk.provider';
-import { MoonshineSpeechToText } from './moonshine.provider';
+import { defaultMoonshineModelDir, MoonshineSpeechToText } from './moonshine.provider';
 import { PocketSphinxSpeechToText } from './pocketsphinx.provider';
 import { RecognizerWaitQueue } from './recognizer-wait-queue';
 import { NullSpeechToText, type SpeechToTextProvider } from './speech-to-text';
@@ -92,7 +90,7 @@ export class SpeechToTextRegistry implements OnModuleDestroy {
       onDropped: (reason) => metrics.sttDroppedUtterances.inc({ provider: 'vosk', reason }),
     });
     this.moonshine = new MoonshineSpeechToText({
-      modelDir: config.MOONSHINE_MODEL_DIR ?? join(defaultModelsDir(), 'moonshine-tiny-q'),
+      modelDir: config.MOONSHINE_MODEL_DIR ?? defaultMoonshineModelDir(),
       maxStreams: config.MOONSHINE_MAX_STREAMS,
       concurrency: config.MOONSHINE_CONCURRENCY,
       threads: config.MOONSHINE_THREADS,

@@ -45,13 +45,9 @@ export class MoonshineModel {
   constructor(private readonly opts: MoonshineModelOptions) {}
 
   /**
-   * Loads both sessions (idempotent; a failed load is retried on the next call).
+   * Both sessions, loaded on first use (a failed load is retried on the next call).
    * @throws Error naming the missing files, or onnxruntime's load error
    */
-  async load(): Promise<void> {
-    await this.session();
-  }
-
   private session() {
     this.sessions ??= (async () => {
       const missing = missingMoonshineFiles(this.opts.dir);
