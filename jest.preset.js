@@ -34,4 +34,6 @@ module.exports = {
   moduleNameMapper,
   testMatch: ['**/?(*.)+(spec|integration-spec|e2e-spec).ts'],
   testTimeout: 30000,
+  // one retry for a failed integration / e2e test, printed and counted (tools/test/retry-setup.js)
+  setupFilesAfterEnv: [path.join(__dirname, 'tools/test/retry-setup.js')],
 };

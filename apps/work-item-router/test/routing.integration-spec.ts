@@ -197,10 +197,13 @@ describe('work-item-router: offers, accept, decline, expiry, transfer, complete,
 
   it('an offer expires after the queue offer timeout and moves to the next agent', async () => {
     const T = 'expiry';
-    await tenantWith(T, [{ id: 'eve' }, { id: 'ed' }], { offerTimeoutSeconds: 1 });
+    const q = await tenantWith(T, [{ id: 'eve' }, { id: 'ed' }], { offerTimeoutSeconds: 3 });
     const c = await bus.createItem(T, { n: 0 });
     const first = await bus.waitEvent(T, c.workItemId, 'offered');
     expect(first.agentId).toBe('eve');
+    // eve's offer keeps its 3 s; later offers (ed's) get 120 s, so the accept below cannot miss a short
+    // window on a loaded machine (an offer's deadline is fixed when it is made)
+    await bus.http('PATCH', `/v1/queues/${q}`, { tenant: T, body: { offerTimeoutSeconds: 120 } });
     const expired = await bus.waitEvent(T, c.workItemId, 'offer_expired');
     expect(expired).toMatchObject({ offerId: first.offerId, agentId: 'eve' });
     const expiredEnv = bus.events(T, c.workItemId).find((e) => e.data.event === 'offer_expired')!;
