@@ -64,12 +64,22 @@ export class AdminRepository {
     });
   }
 
-  /** The tenant's work item `id` with transfer history and offers, or null. */
+  /**
+   * The tenant's work item `id` with transfer history and offers, or null — read in one REPEATABLE READ
+   * transaction, so the item and its offers are one snapshot (Prisma reads an `include` with separate
+   * statements: under READ COMMITTED a decline committing between them showed the declined offer on a
+   * still-`offered` item).
+   */
   findWorkItem(tenantId: string, id: string) {
-    return this.scoped(tenantId).workItem.findFirst({
-      where: { id },
-      include: { transfers: { orderBy: { at: 'asc' } }, offers: { orderBy: { createdAt: 'asc' } } },
-    });
+    const scoped = this.scoped(tenantId);
+    return scoped.$transaction(
+      (tx) =>
+        tx.workItem.findFirst({
+          where: { id },
+          include: { transfers: { orderBy: { at: 'asc' } }, offers: { orderBy: { createdAt: 'asc' } } },
+        }),
+      { isolationLevel: 'RepeatableRead' },
+    );
   }
 
   /** The tenant's work items filtered by status/queue/agent, oldest first, at most `q.limit`. */
