@@ -15,7 +15,8 @@ export const CONSUMER_GROUP = 'handoff-orchestrator';
  *  - `hub.handoff.requested.v1` → {@link RequestHandoffUseCase} with idempotency key
  *    `data.idempotencyKey ?? envelope id`; a request that cannot be served (unknown integration or
  *    queue …) becomes a `failed`/`error` handoff announced on the outcomes topic;
- *  - `hub.workitem.events.v1` → {@link ApplyWorkItemEventUseCase}.
+ *  - `hub.workitem.events.v1` → {@link ApplyWorkItemEventUseCase}, consumed in partition batches
+ *    ({@link ApplyWorkItemEventUseCase.executeBatch}, one transaction per batch and tenant).
  * Schema-invalid messages are dead-lettered by the ConsumerRunner; other errors are retried.
  */
 @Injectable()
@@ -49,9 +50,15 @@ export class HandoffConsumers implements OnApplicationBootstrap {
           await this.requestHandoff.reject(cmd, e);
         }
       })
-      .on('workItemEvents', async (event) => {
-        await this.applyEvent.execute(event);
-      })
+      .on(
+        'workItemEvents',
+        async (event) => {
+          await this.applyEvent.execute(event);
+        },
+        // a partition batch of router events in one transaction per tenant run (queued + offered of one
+        // router transaction arrive together); a failed batch is handled one event at a time
+        { batch: async (items) => void (await this.applyEvent.executeBatch(items.map((i) => i.event))) },
+      )
       .start();
   }
 }

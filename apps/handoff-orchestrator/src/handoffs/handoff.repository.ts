@@ -339,27 +339,173 @@ export class HandoffRepository {
     eventId: string,
     decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
   ): Promise<Handoff | null> {
+    const [updated] = await this.changeManyByWorkItem(tenantId, [{ workItemId, eventId, decide }]);
+    return updated;
+  }
+
+  /**
+   * {@link changeByWorkItem} for several events of one tenant (a partition batch of router events), in
+   * **one transaction** with multi-row statements: one statement locks every handoff of the events' work
+   * items (`FOR UPDATE`, id order) and claims the event ids of existing handoffs in the inbox (one
+   * INSERT over `unnest`); the decisions run in memory in event order, each on the handoff as the
+   * previous events of the batch left it (e.g. `queued` then `offered` of one router transaction); one
+   * statement then writes every changed handoff's final columns (one UPDATE over a JSON row set,
+   * checked against the status it was locked in), every transition's audit row, outbox rows and callback
+   * deliveries. Same outcomes as calling {@link changeByWorkItem} once per event in order: a repeated
+   * event id is applied once, events of unknown work items leave no inbox row.
+   * @returns per event (same order) the handoff after its change, or null when it changed nothing
+   * @throws database errors, CrossTenantError — nothing of the batch is committed
+   */
+  async changeManyByWorkItem(
+    tenantId: string,
+    events: {
+      workItemId: string;
+      eventId: string;
+      decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null;
+    }[],
+  ): Promise<(Handoff | null)[]> {
+    if (!events.length) return [];
     return inTenantTransaction(this.pool, tenantId, async (db) => {
-      // Lock, inbox claim and read in one statement. The claim is inserted only when the handoff exists
-      // (events of unknown work items leave no inbox row).
-      const { rows } = await preparedQuery<Handoff & { claimed: boolean }>(
+      const { rows } = await preparedQuery<Handoff & { claimed: string[] }>(
         db,
-        'hor.lockByWorkItem',
-        `WITH c AS (
+        'hor.lockManyByWorkItem',
+        `WITH l AS (
+          SELECT ${HANDOFF_COLUMNS} FROM handoffs
+          WHERE tenant_id = $2 AND work_item_id = ANY($4::uuid[]) ORDER BY id FOR UPDATE
+        ), c AS (
           INSERT INTO processed_events (consumer, event_id)
-          SELECT $1::text, $2::text
-          WHERE EXISTS (SELECT 1 FROM handoffs WHERE tenant_id = $3 AND work_item_id = $4::uuid)
-          ON CONFLICT DO NOTHING RETURNING 1
+          SELECT $1::text, x.e FROM unnest($3::text[], $4::uuid[]) AS x(e, w)
+          WHERE EXISTS (SELECT 1 FROM handoffs WHERE tenant_id = $2 AND work_item_id = x.w)
+          ON CONFLICT DO NOTHING RETURNING event_id
         )
-        SELECT ${HANDOFF_COLUMNS}, EXISTS (SELECT 1 FROM c) AS claimed
-        FROM handoffs WHERE tenant_id = $3 AND work_item_id = $4::uuid FOR UPDATE`,
-        [INBOX_CONSUMER, eventId, tenantId, workItemId],
+        SELECT l.*, ARRAY(SELECT event_id FROM c) AS claimed FROM l`,
+        [INBOX_CONSUMER, tenantId, events.map((e) => e.eventId), events.map((e) => e.workItemId)],
       );
-      if (!rows.length || !rows[0].claimed) return null;
-      const { claimed: _claimed, ...h } = rows[0];
-      const d = decide(h);
-      if (!d) return null;
-      return this.apply(db, h, { ...d.change, eventId }, d.effects);
+      if (!rows.length) return events.map(() => null);
+      const claimed = new Set(rows[0].claimed);
+      const current = new Map<string, Handoff>();
+      for (const { claimed: _c, ...h } of rows) if (h.workItemId) current.set(h.workItemId, h);
+      const lockedStatus = new Map<string, string>(rows.map((h) => [h.id, h.status]));
+      const touched = new Map<string, { h: Handoff; columns: Set<string> }>();
+      const transitions: Record<string, unknown>[] = [];
+      const outbox: OutboxMessage[] = [];
+      const callbacks: Record<string, unknown>[] = [];
+      const results: (Handoff | null)[] = [];
+      for (const ev of events) {
+        const h = current.get(ev.workItemId);
+        if (!h || !claimed.delete(ev.eventId)) {
+          results.push(null);
+          continue;
+        }
+        const d = ev.decide(h);
+        if (!d) {
+          results.push(null);
+          continue;
+        }
+        const c = d.change;
+        const updated: Handoff = {
+          ...h,
+          ...c.set,
+          status: c.to,
+          ...(c.reason !== undefined ? { reason: c.reason } : {}),
+          ...(c.detail !== undefined ? { detail: c.detail } : {}),
+        };
+        const e = d.effects(updated);
+        for (const m of e.outbox) {
+          if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);
+        }
+        const t = touched.get(h.id) ?? { h: updated, columns: new Set<string>() };
+        t.h = updated;
+        if (c.reason !== undefined) t.columns.add('reason');
+        if (c.detail !== undefined) t.columns.add('detail');
+        for (const key of Object.keys(c.set ?? {})) {
+          if (!SETTABLE_COLUMNS[key as keyof typeof SETTABLE_COLUMNS])
+            throw new Error(`handoff column ${key} cannot be set by a state change`);
+          t.columns.add(key);
+        }
+        touched.set(h.id, t);
+        transitions.push({
+          x_seq: transitions.filter((x) => x['handoff_id'] === h.id).length,
+          id: randomUUID(),
+          tenant_id: h.tenantId,
+          handoff_id: h.id,
+          from_status: c.from,
+          to_status: c.to,
+          reason: c.reason ?? null,
+          detail: c.note ?? c.detail ?? null,
+          event_id: ev.eventId,
+        });
+        outbox.push(...e.outbox);
+        callbacks.push(...callbackRowsOf(h, e));
+        current.set(ev.workItemId, updated);
+        results.push(updated);
+      }
+      if (!touched.size) return results;
+      const changes = [...touched.values()].map(({ h, columns }) => {
+        const row: Record<string, unknown> = {
+          id: h.id,
+          from_status: lockedStatus.get(h.id),
+          status: h.status,
+          set_reason: columns.has('reason'),
+          reason: h.reason,
+          set_detail: columns.has('detail'),
+          detail: h.detail,
+        };
+        for (const [key, column] of Object.entries(SETTABLE_COLUMNS)) {
+          row[`set_${column}`] = columns.has(key);
+          row[column] = h[key as keyof Handoff] ?? null;
+        }
+        return row;
+      });
+      const setCol = (c: string) => `${c} = CASE WHEN x.set_${c} THEN x.${c} ELSE h.${c} END`;
+      const { rows: written } = await preparedQuery<{ id: string; updatedAt: Date }>(
+        db,
+        'hor.applyMany',
+        `WITH x AS (
+          SELECT * FROM json_to_recordset($1::json) AS x(id uuid, from_status text, status text,
+            set_reason boolean, reason text, set_detail boolean, detail text,
+            set_queue_id boolean, queue_id uuid, set_agent_id boolean, agent_id text,
+            set_routed_at boolean, routed_at timestamptz, set_offered_at boolean, offered_at timestamptz,
+            set_accepted_at boolean, accepted_at timestamptz, set_failed_at boolean, failed_at timestamptz,
+            set_withdraw_requested_at boolean, withdraw_requested_at timestamptz,
+            set_timeout_at boolean, timeout_at timestamptz)
+        ), u AS (
+          UPDATE handoffs h SET status = x.status, updated_at = now(), ${[
+            'reason',
+            'detail',
+            ...Object.values(SETTABLE_COLUMNS),
+          ]
+            .map(setCol)
+            .join(', ')}
+          FROM x WHERE h.tenant_id = $2 AND h.id = x.id AND h.status = x.from_status
+          RETURNING h.id::text AS id, h.updated_at AS "updatedAt"
+        ), t AS (
+          -- the k-th transition of a handoff in this batch is stamped k ms after the transaction's start
+          -- (column precision: ms), so the audit trail (ordered by at) keeps the events' order
+          INSERT INTO handoff_transitions (id, tenant_id, handoff_id, from_status, to_status, reason, detail, event_id, at)
+          SELECT r.id, r.tenant_id, r.handoff_id, r.from_status, r.to_status, r.reason, r.detail, r.event_id,
+                 now() + make_interval(secs => (e.j->>'x_seq')::int / 1000.0)
+          FROM json_array_elements($3::json) AS e(j), LATERAL json_populate_record(NULL::handoff_transitions, e.j) r
+        ), o AS (
+          ${OUTBOX_INSERT_SQL.replace('$1', '$4')}
+        ), c AS (
+          INSERT INTO callback_deliveries (id, tenant_id, handoff_id, event_id, url, payload)
+          SELECT r.id, r.tenant_id, r.handoff_id, r.event_id, r.url, r.payload
+          FROM json_populate_recordset(NULL::callback_deliveries, $5::json) r
+        )
+        SELECT id, "updatedAt" FROM u`,
+        [
+          JSON.stringify(changes),
+          tenantId,
+          JSON.stringify(transitions),
+          outboxRowsJson(outbox),
+          JSON.stringify(callbacks),
+        ],
+      );
+      if (written.length !== touched.size)
+        throw new Error(`handoffs changed while locked: wrote ${written.length} of ${touched.size}`);
+      const at = new Map(written.map((w) => [w.id, w.updatedAt]));
+      return results.map((r) => (r ? { ...r, updatedAt: at.get(r.id) ?? r.updatedAt } : r));
     });
   }
 

@@ -138,6 +138,27 @@ export class WorldKafka {
     return this.probe.on(this.namer.physical(Topics[topic].name)).map((m) => m.json() as TopicEvent<K>);
   }
 
+  /**
+   * Publishes several work item events in one produce request, each keyed like the router keys it
+   * (conversation id). @returns their event ids (the given `ids`, or fresh), same order
+   */
+  async publishWorkItemEvents(tenantId: string, data: WorkItemEvent[], ids: string[] = []): Promise<string[]> {
+    const events = data.map(
+      (d, i) =>
+        newEnvelope({
+          id: ids[i] ?? randomUUID(),
+          type: 'workitem.event' as const,
+          version: 1 as const,
+          tenantId,
+          source: 'test-router',
+          correlationId: 'conversationId' in d ? d.conversationId : `agent:${d.agentId}`,
+          data: d,
+        }) as TopicEvent<'workItemEvents'>,
+    );
+    await this.producer.publish('workItemEvents', ...events);
+    return events.map((e) => e.id);
+  }
+
   /** Publishes a work item event as the router would. */
   async publishWorkItemEvent(
     tenantId: string,

@@ -79,6 +79,115 @@ export class Dispatcher {
     return given;
   }
 
+  /**
+   * Offers (or assigns) many new, untargeted waiting work items of one tenant at once — the batch form of
+   * {@link dispatchItem} for `create`: the online members of their queues are read in one statement,
+   * each item (in the given order) is matched in memory to the longest idle agent with a free slot
+   * (the agent's snapshot load and idle time move on with every match, so a burst spreads round-robin
+   * exactly like one item after the other), the slots are taken in one statement
+   * ({@link RoutingRepository.claimSlots}: all of an agent's matches or none — the capacity check is
+   * the database's) and the offers inserted in one statement. Items whose agent could not be claimed
+   * (full or away meanwhile, e.g. through another queue) and items of auto-accept agents go through
+   * {@link dispatchItem} / the single-item assignment.
+   * @param entries each locked, waiting item with its (locked) queue and its command's RoutingTx
+   * @returns the outcome per item id
+   */
+  async dispatchNewItems(
+    entries: { rt: RoutingTx; item: WorkItemModel; queue: QueueModel }[],
+  ): Promise<Map<string, DispatchOutcome>> {
+    const out = new Map<string, DispatchOutcome>();
+    if (!entries.length) return out;
+    const db = entries[0].rt.db;
+    const tenantId = entries[0].rt.tenantId;
+    const candidates = await this.repo.queueCandidates(db, tenantId, [
+      ...new Set(entries.map((e) => e.queue.id)),
+    ]);
+    let tick = Date.now();
+    const matched: { entry: (typeof entries)[number]; agentId: string }[] = [];
+    const counts = new Map<string, { agentId: string; chat: number; call: number }>();
+    const unmatched: typeof entries = [];
+    for (const entry of entries) {
+      const type = entry.item.type as WorkItemType;
+      const [agent] = rankAgents(candidates.get(entry.queue.id) ?? [], type);
+      if (!agent) {
+        unmatched.push(entry);
+        continue;
+      }
+      agent.load[type] += 1;
+      agent.idleSince = new Date(Math.max(tick++, agent.idleSince.getTime() + 1));
+      const c = counts.get(agent.id) ?? { agentId: agent.id, chat: 0, call: 0 };
+      c[type] += 1;
+      counts.set(agent.id, c);
+      matched.push({ entry, agentId: agent.id });
+    }
+    const claimed = await this.repo.claimSlots(db, tenantId, [...counts.values()]);
+    const offers: Parameters<RoutingRepository['insertOffers']>[2] = [];
+    const pending: { entry: (typeof entries)[number]; agentId: string; offerId: string; eventId: string }[] =
+      [];
+    const retry: typeof entries = [];
+    for (const m of matched) {
+      const agent = claimed.get(m.agentId);
+      if (!agent) {
+        retry.push(m.entry);
+        continue;
+      }
+      if (agent.autoAccept) {
+        out.set(
+          m.entry.item.id,
+          await this.offerOrAssign(m.entry.rt, m.entry.item, m.entry.queue, agent.id, true),
+        );
+        continue;
+      }
+      const offerId = randomUUID();
+      const eventId = randomUUID();
+      offers.push({
+        id: offerId,
+        workItemId: m.entry.item.id,
+        agentId: agent.id,
+        queueId: m.entry.queue.id,
+        eventId,
+        timeoutSeconds: m.entry.queue.offerTimeoutSeconds,
+      });
+      pending.push({ entry: m.entry, agentId: agent.id, offerId, eventId });
+    }
+    const expiries = await this.repo.insertOffers(db, tenantId, offers);
+    for (const p of pending) {
+      const expiresAt = expiries.get(p.entry.item.id);
+      if (!expiresAt) throw new Error(`offer of work item ${p.entry.item.id} was not stored`);
+      this.announceOffer(p.entry.rt, p.entry.item, p.entry.queue, p.agentId, p.offerId, p.eventId, expiresAt);
+      out.set(p.entry.item.id, 'offered');
+    }
+    // no eligible agent in memory: nobody could take it (the item waits); a failed claim: ask again
+    for (const e of unmatched) out.set(e.item.id, 'waiting');
+    for (const e of retry) out.set(e.item.id, await this.dispatchItem(e.rt, e.item, e.queue));
+    return out;
+  }
+
+  /** The events of a new live offer (work item event, agent channel message, expiry timer). */
+  private announceOffer(
+    rt: RoutingTx,
+    item: WorkItemModel,
+    queue: QueueModel,
+    agentId: string,
+    offerId: string,
+    eventId: string,
+    expiresAt: Date,
+  ): void {
+    const offered = { ...item, status: 'offered' };
+    rt.itemEvent(offered, { event: 'offered', offerId, agentId, expiresAt: expiresAt.toISOString() });
+    rt.agentMessage(
+      agentId,
+      {
+        kind: 'offer',
+        offerId,
+        expiresAt: expiresAt.toISOString(),
+        workItem: agentView(offered, queue.name),
+      },
+      eventId,
+    );
+    rt.offersCreated.push({ offerId, expiresAt });
+  }
+
   /** With a slot already claimed: assign (auto-accept) or create a live offer, with events. */
   private async offerOrAssign(
     rt: RoutingTx,
@@ -121,19 +230,7 @@ export class Dispatcher {
       eventId,
       timeoutSeconds: queue.offerTimeoutSeconds,
     });
-    const offered = { ...item, status: 'offered' };
-    rt.itemEvent(offered, { event: 'offered', offerId, agentId, expiresAt: expiresAt.toISOString() });
-    rt.agentMessage(
-      agentId,
-      {
-        kind: 'offer',
-        offerId,
-        expiresAt: expiresAt.toISOString(),
-        workItem: agentView(offered, queue.name),
-      },
-      eventId,
-    );
-    rt.offersCreated.push({ offerId, expiresAt });
+    this.announceOffer(rt, item, queue, agentId, offerId, eventId, expiresAt);
     return 'offered';
   }
 }

@@ -72,19 +72,39 @@ export class RoutingTransactions {
     causationId: string | undefined,
     fn: (rt: RoutingTx) => Promise<T>,
   ): Promise<T> {
-    const { result, rt } = await this.policy.execute(() =>
+    return this.runBatch(tenantId, (_db, txFor) => fn(txFor(causationId)));
+  }
+
+  /**
+   * One transaction for several commands of one tenant (batch consumption): `fn` gets the transaction's
+   * connection and `txFor(causationId)`, which makes a {@link RoutingTx} on that connection per command
+   * (its events carry that command's id as causationId). Every RoutingTx's outbox messages are written
+   * in one INSERT before commit, in the order the RoutingTx were made (each command's events keep their
+   * order); timers and the crash hook as in {@link run}. Retried as a whole like {@link run}.
+   * @throws whatever fn throws (after retries for retryable errors); nothing of the batch is committed then
+   */
+  async runBatch<T>(
+    tenantId: string,
+    fn: (db: RoutingTx['db'], txFor: (causationId: string | undefined) => RoutingTx) => Promise<T>,
+  ): Promise<T> {
+    const { result, rts } = await this.policy.execute(() =>
       inTenantTransaction(this.pool, tenantId, async (db) => {
-        const rt = new RoutingTx(db, tenantId, causationId);
-        const result = await fn(rt);
-        await Outbox.enqueueSql(db, ...rt.outbox);
-        return { result, rt };
+        const rts: RoutingTx[] = [];
+        const txFor = (causationId: string | undefined) => {
+          const rt = new RoutingTx(db, tenantId, causationId);
+          rts.push(rt);
+          return rt;
+        };
+        const result = await fn(db, txFor);
+        await Outbox.enqueueSql(db, ...rts.flatMap((rt) => rt.outbox));
+        return { result, rts };
       }),
     );
-    if (rt.offersCreated.length) {
-      this.crashHook.afterCommit('offer');
+    if (rts.some((rt) => rt.offersCreated.length)) this.crashHook.afterCommit('offer');
+    for (const rt of rts) {
       for (const o of rt.offersCreated) this.timers.notify(o.expiresAt);
+      for (const at of rt.wakeAt) this.timers.notify(at);
     }
-    for (const at of rt.wakeAt) this.timers.notify(at);
     return result;
   }
 }

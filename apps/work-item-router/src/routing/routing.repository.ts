@@ -66,7 +66,7 @@ export type NewWorkItem = Omit<NewWorkItemColumns, 'routing' | 'transcript' | 'a
   target?: TargetRequest | null;
 };
 
-/** A work item's preferred agent ({@link RoutingRepository.insertWorkItem}). */
+/** A work item's preferred agent ({@link RoutingRepository.insertWorkItems}). */
 export interface TargetRequest {
   agentId: string;
   /** Wait before the fallback to the queue, ms from the insert (database clock). */
@@ -152,11 +152,6 @@ function toSnapshot(r: AgentRow): AgentSnapshot {
   };
 }
 
-/** A JSON column value as a statement parameter (node-postgres would turn arrays into SQL arrays). */
-function json(v: unknown): string | null {
-  return v === undefined || v === null ? null : JSON.stringify(v);
-}
-
 /**
  * PostgreSQL access on the routing hot path: hand-written SQL over node-postgres, inside the caller's
  * transaction (`rt.db`). Concurrency rules — every routing transaction takes its locks in this order,
@@ -186,41 +181,40 @@ function json(v: unknown): string | null {
 @Injectable()
 export class RoutingRepository {
   /**
-   * The first reads of `create`, in one round trip: claims `eventId` for `consumer` in the inbox
-   * (`processed_events`), looks up any work item with this id (whatever its tenant) and loads all
-   * queues of the tenant (resolution input). The existence probe is deliberately NOT tenant-scoped
-   * (work item ids are global primary keys): it returns only the owning tenant's id, so a create naming
-   * another tenant's item is refused instead of touching it.
-   * @returns `claimed` false for a duplicate command; `existingTenantId` of an existing item with this id
+   * The first reads of a batch of `create`s (one tenant), in one round trip: claims every event id in the inbox (one multi-row INSERT over `unnest`), looks up
+   * the owner of every work item id (`hub_work_item_owner`, any tenant) and loads the tenant's queues.
+   * @param args.eventIds    command event ids (may repeat: a repeated id is claimed once)
+   * @param args.workItemIds work item ids, same length and order as `eventIds`
+   * @returns the claimed event ids, the owning tenant per work item id (same order; null = new), the queues
    */
-  async claimAndLoadForCreate(
+  async claimAndLoadForCreateBatch(
     db: SqlExecutor,
-    args: { consumer: string; eventId: string; workItemId: string; tenantId: string },
-  ): Promise<{ claimed: boolean; existingTenantId: string | null; queues: QueueModel[] }> {
+    args: { consumer: string; eventIds: string[]; workItemIds: string[]; tenantId: string },
+  ): Promise<{ claimed: Set<string>; owners: (string | null)[]; queues: QueueModel[] }> {
     const { rows } = await preparedQuery<{
-      claimed: boolean;
-      existingTenantId: string | null;
+      claimed: string[];
+      owners: (string | null)[];
       queues: (Omit<QueueModel, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string })[];
     }>(
       db,
-      'wir.claimAndLoadForCreate',
+      'wir.claimAndLoadForCreateBatch',
       `WITH c AS (
-        INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)
-        ON CONFLICT DO NOTHING RETURNING 1
+        INSERT INTO processed_events (consumer, event_id) SELECT $1, e FROM unnest($2::text[]) e
+        ON CONFLICT DO NOTHING RETURNING event_id
       )
-      SELECT EXISTS (SELECT 1 FROM c) AS claimed,
-             hub_work_item_owner($3::uuid) AS "existingTenantId",
+      SELECT ARRAY(SELECT event_id FROM c) AS claimed,
+             ARRAY(SELECT hub_work_item_owner(u.w) FROM unnest($3::uuid[]) WITH ORDINALITY u(w, n) ORDER BY u.n) AS owners,
              COALESCE((SELECT json_agg(json_build_object(
                  'id', id::text, 'tenantId', tenant_id, 'name', name, 'active', active, 'isDefault', is_default,
                  'offerTimeoutSeconds', offer_timeout_seconds, 'priorityHandling', priority_handling,
                  'createdAt', created_at, 'updatedAt', updated_at))
                FROM queues WHERE tenant_id = $4), '[]'::json) AS queues`,
-      [args.consumer, args.eventId, args.workItemId, args.tenantId],
+      [args.consumer, args.eventIds, args.workItemIds, args.tenantId],
     );
     const r = rows[0];
     return {
-      claimed: r.claimed,
-      existingTenantId: r.existingTenantId,
+      claimed: new Set(r.claimed),
+      owners: r.owners,
       queues: r.queues.map((q) => ({
         ...q,
         createdAt: new Date(q.createdAt),
@@ -230,66 +224,193 @@ export class RoutingRepository {
   }
 
   /**
-   * Inserts a new work item and, when it is waiting in a queue, takes that queue's lock in `FOR SHARE`
-   * mode (lock step 1, `create`) in the same statement. The shared lock is held to commit and every
-   * later statement of the transaction (candidate search) runs after it was granted, so an agent
-   * becoming available (exclusive lock) either committed before — we see it — or runs after — it
-   * sees the item.
-   * @returns the stored item, and its locked queue (null for an item without queue, or a vanished queue)
+   * Inserts new work items of one tenant, in one statement: inserts every item (one
+   * multi-row INSERT over the JSON array of rows, `json_populate_record` per element) and takes the
+   * queues of the waiting ones `FOR SHARE` (lock step 1, `create`, in id order) in the same statement. The shared locks are held to commit and every later statement of the transaction (candidate search) runs after they were granted, so an agent becoming available (exclusive lock) either committed before — we see it — or runs after — it sees the items. The k-th of
+   * n items is enqueued at now() − (n − k) ms, so the queue's FIFO order (enqueued_at, then id) follows
+   * the batch order and no item is enqueued after the transaction's own offers (created at now()).
+   * @returns the stored items by id, and the locked queues by id
    */
-  async insertWorkItem(
+  async insertWorkItems(
     db: SqlExecutor,
-    w: NewWorkItem & { ended: boolean },
-  ): Promise<{ item: WorkItemModel; queue: QueueModel | null }> {
-    const { rows } = await preparedQuery<{ item: WorkItemModel; queue: QueueModel | null }>(
+    tenantId: string,
+    items: (NewWorkItem & { ended: boolean })[],
+  ): Promise<{ items: Map<string, WorkItemModel>; queues: Map<string, QueueModel> }> {
+    const rowsJson = JSON.stringify(
+      items.map((w) => ({
+        id: w.id,
+        tenant_id: w.tenantId,
+        handoff_id: w.handoffId,
+        conversation_id: w.conversationId,
+        integration_id: w.integrationId,
+        type: w.type,
+        status: w.status,
+        priority: w.priority,
+        queue_id: w.queueId,
+        queue_resolution: w.queueResolution,
+        routing: w.routing ?? null,
+        end_reason: w.endReason,
+        channel: w.channel,
+        transcript: w.transcript ?? null,
+        summary: w.summary,
+        summary_source: w.summarySource,
+        intent: w.intent,
+        escalation_reason: w.escalationReason,
+        sentiment: w.sentiment,
+        sentiment_source: w.sentimentSource,
+        attributes: w.attributes ?? null,
+        contact: w.contact ?? null,
+        target_agent_id: w.target?.agentId ?? null,
+        target_strict: w.target?.strict ?? false,
+        // not columns: read from the element
+        x_ended: w.ended,
+        x_target_wait_ms: w.target?.waitMs ?? 0,
+      })),
+    );
+    const queueIds = [...new Set(items.flatMap((w) => (!w.ended && w.queueId ? [w.queueId] : [])))];
+    const { rows } = await preparedQuery<{ items: WorkItemModel[] | null; queues: QueueModel[] | null }>(
       db,
-      'wir.insertWorkItem',
+      'wir.insertWorkItems',
       `WITH w AS (
         INSERT INTO work_items (id, tenant_id, handoff_id, conversation_id, integration_id, type, status, priority,
           queue_id, queue_resolution, routing, end_reason, channel, transcript, summary, summary_source, intent,
           escalation_reason, sentiment, sentiment_source, attributes, contact, ended_at,
-          target_agent_id, target_until, target_strict)
-        VALUES ($1::uuid, $2, $3::uuid, $4, $5::uuid, $6, $7, $8, $9::uuid, $10, COALESCE($11::jsonb, '{}'), $12, $13,
-          COALESCE($14::jsonb, '[]'), $15, $16, $17, $18, $19, $20, COALESCE($21::jsonb, '{}'),
-          COALESCE($22::jsonb, '{}'), CASE WHEN $23::boolean THEN now() END,
-          $24::text, CASE WHEN $24::text IS NOT NULL THEN clock_timestamp() + make_interval(secs => $25::float8 / 1000) END,
-          COALESCE($26::boolean, false))
+          target_agent_id, target_until, target_strict, enqueued_at)
+        SELECT r.id, r.tenant_id, r.handoff_id, r.conversation_id, r.integration_id, r.type, r.status, r.priority,
+          r.queue_id, r.queue_resolution, COALESCE(r.routing, '{}'), r.end_reason, r.channel,
+          COALESCE(r.transcript, '[]'), r.summary, r.summary_source, r.intent, r.escalation_reason, r.sentiment,
+          r.sentiment_source, COALESCE(r.attributes, '{}'), COALESCE(r.contact, '{}'),
+          CASE WHEN (e.j->>'x_ended')::boolean THEN now() END,
+          r.target_agent_id,
+          CASE WHEN r.target_agent_id IS NOT NULL
+               THEN clock_timestamp() + make_interval(secs => (e.j->>'x_target_wait_ms')::float8 / 1000) END,
+          COALESCE(r.target_strict, false),
+          now() - (json_array_length($1::json) - e.n) * interval '1 millisecond'
+        FROM json_array_elements($1::json) WITH ORDINALITY AS e(j, n),
+             LATERAL json_populate_record(NULL::work_items, e.j) r
+        ORDER BY e.n
         RETURNING ${WORK_ITEM_COLUMNS}
       ), q AS (
-        SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $2 AND id = $9::uuid FOR SHARE
+        SELECT ${QUEUE_COLUMNS} FROM queues WHERE tenant_id = $2 AND id = ANY($3::uuid[]) ORDER BY id FOR SHARE
       )
-      SELECT (SELECT row_to_json(w) FROM w) AS item, (SELECT row_to_json(q) FROM q) AS queue`,
-      [
-        w.id,
-        w.tenantId,
-        w.handoffId,
-        w.conversationId,
-        w.integrationId,
-        w.type,
-        w.status,
-        w.priority,
-        w.queueId,
-        w.queueResolution,
-        json(w.routing),
-        w.endReason,
-        w.channel,
-        json(w.transcript),
-        w.summary,
-        w.summarySource,
-        w.intent,
-        w.escalationReason,
-        w.sentiment,
-        w.sentimentSource,
-        json(w.attributes),
-        json(w.contact),
-        w.ended,
-        w.target?.agentId ?? null,
-        w.target?.waitMs ?? 0,
-        w.target?.strict ?? false,
-      ],
+      SELECT (SELECT json_agg(row_to_json(w)) FROM w) AS items, (SELECT json_agg(row_to_json(q)) FROM q) AS queues`,
+      [rowsJson, tenantId, queueIds],
     );
     const r = rows[0];
-    return { item: reviveItem(r.item), queue: r.queue && reviveQueue(r.queue) };
+    return {
+      items: new Map((r.items ?? []).map((i) => [i.id, reviveItem(i)])),
+      queues: new Map((r.queues ?? []).map((q) => [q.id, reviveQueue(q)])),
+    };
+  }
+
+  /**
+   * Online members of each of `queueIds`, in one statement — the candidates of new work items without a
+   * target (no offer of a new item was declined or expired yet, so {@link candidateAgents}' exclusions
+   * cannot apply). An agent in several of the queues is one snapshot object shared by those queues.
+   * @returns queue id → its online agents
+   */
+  async queueCandidates(
+    db: SqlExecutor,
+    tenantId: string,
+    queueIds: string[],
+  ): Promise<Map<string, AgentSnapshot[]>> {
+    const out = new Map<string, AgentSnapshot[]>(queueIds.map((q) => [q, []]));
+    if (!queueIds.length) return out;
+    const { rows } = await preparedQuery<AgentRow & { queueId: string }>(
+      db,
+      'wir.queueCandidates',
+      `SELECT aq.queue_id::text AS "queueId", ${AGENT_COLUMNS}
+      FROM agents a JOIN agent_queues aq ON aq.tenant_id = a.tenant_id AND aq.agent_id = a.id
+      WHERE a.tenant_id = $1 AND aq.queue_id = ANY($2::uuid[]) AND a.presence = 'online'`,
+      [tenantId, queueIds],
+    );
+    const byId = new Map<string, AgentSnapshot>();
+    for (const r of rows) {
+      let a = byId.get(r.id);
+      if (!a) byId.set(r.id, (a = toSnapshot(r)));
+      out.get(r.queueId)?.push(a);
+    }
+    return out;
+  }
+
+  /**
+   * {@link claimSlot} for several agents at once, in one statement: takes `chat`/`call` slots from each
+   * listed agent — all of an agent's or none (the capacity check for the whole count sits in the
+   * UPDATE's WHERE, re-evaluated on the latest row version) — and marks it routed-to (`idle_since =
+   * now()`). Agent rows are locked in id order first (lock step 3).
+   * @returns the agents whose slots were taken (absent: not online any more, or not enough free slots)
+   */
+  async claimSlots(
+    db: SqlExecutor,
+    tenantId: string,
+    claims: { agentId: string; chat: number; call: number }[],
+  ): Promise<Map<string, { id: string; displayName: string; autoAccept: boolean }>> {
+    if (!claims.length) return new Map();
+    const { rows } = await preparedQuery<{ id: string; displayName: string; autoAccept: boolean }>(
+      db,
+      'wir.claimSlots',
+      `WITH x AS (
+        SELECT * FROM unnest($2::text[], $3::int[], $4::int[]) AS x(id, chat, call)
+      ), l AS (
+        SELECT a.id FROM agents a WHERE a.tenant_id = $1 AND a.id = ANY($2::text[]) ORDER BY a.id FOR NO KEY UPDATE
+      )
+      UPDATE agents a SET load_chat = a.load_chat + x.chat, load_call = a.load_call + x.call,
+        idle_since = now(), updated_at = now()
+      FROM x
+      WHERE a.tenant_id = $1 AND a.id = x.id AND a.id IN (SELECT id FROM l) AND a.presence = 'online'
+        AND a.load_chat + x.chat <= a.capacity_chat AND a.load_call + x.call <= a.capacity_call
+      RETURNING a.id, a.display_name AS "displayName", a.auto_accept AS "autoAccept"`,
+      [tenantId, claims.map((c) => c.agentId), claims.map((c) => c.chat), claims.map((c) => c.call)],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /**
+   * {@link insertOffer} for many work items of one tenant, in one statement: inserts the live offers
+   * (multi-row INSERT over `unnest`; each expires its queue's timeout from now, database clock) and
+   * marks the items `offered`.
+   * @returns expiry per work item id
+   */
+  async insertOffers(
+    db: SqlExecutor,
+    tenantId: string,
+    offers: {
+      id: string;
+      workItemId: string;
+      agentId: string;
+      queueId: string;
+      eventId: string;
+      timeoutSeconds: number;
+    }[],
+  ): Promise<Map<string, Date>> {
+    if (!offers.length) return new Map();
+    const { rows } = await preparedQuery<{ workItemId: string; expiresAt: Date }>(
+      db,
+      'wir.insertOffers',
+      `WITH o AS (
+        INSERT INTO offers (id, tenant_id, work_item_id, agent_id, queue_id, status, event_id, created_at, expires_at)
+        SELECT x.id, $1, x.wi, x.agent, x.queue, 'live', x.ev, now(), clock_timestamp() + make_interval(secs => x.t)
+        FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::uuid[], $7::int[]) AS x(id, wi, agent, queue, ev, t)
+        RETURNING work_item_id, expires_at
+      ), w AS (
+        UPDATE work_items SET status = 'offered', updated_at = now()
+        WHERE tenant_id = $1 AND id = ANY($3::uuid[]) RETURNING id
+      )
+      SELECT o.work_item_id::text AS "workItemId", o.expires_at AS "expiresAt"
+      FROM o WHERE (SELECT count(*) FROM w) = $8::bigint`,
+      [
+        tenantId,
+        offers.map((o) => o.id),
+        offers.map((o) => o.workItemId),
+        offers.map((o) => o.agentId),
+        offers.map((o) => o.queueId),
+        offers.map((o) => o.eventId),
+        offers.map((o) => o.timeoutSeconds),
+        offers.length,
+      ],
+    );
+    if (rows.length !== offers.length) throw new Error('work items vanished while offering them');
+    return new Map(rows.map((r) => [r.workItemId, r.expiresAt]));
   }
 
   /** The tenant's queue, unlocked; null if unknown (or another tenant's). */
@@ -306,7 +427,7 @@ export class RoutingRepository {
   /**
    * Locks the given queues of the tenant in id order, in one statement (lock step 1), `FOR NO KEY
    * UPDATE` (exclusive among routing transactions): for transactions that free capacity or dispatch
-   * agents to waiting items. `create` takes its queue `FOR SHARE` instead ({@link insertWorkItem}):
+   * agents to waiting items. `create` takes its queue `FOR SHARE` instead ({@link insertWorkItems}):
    * creates run in parallel with each other but never overlap an exclusive holder, so an agent
    * becoming available and a new item can never miss each other.
    * @returns the locked queues by id (unknown ids / other tenants' ids are absent)

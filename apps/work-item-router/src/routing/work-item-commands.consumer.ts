@@ -3,7 +3,13 @@ import type { Counter } from 'prom-client';
 import { Counter as PromCounter, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { TopicEvent } from '@hub/contracts';
-import { isPermanent, isTransientError, MessagingService, type MessageContext } from '@hub/messaging';
+import {
+  isPermanent,
+  isTransientError,
+  MessagingService,
+  type BatchItem,
+  type MessageContext,
+} from '@hub/messaging';
 import { LOGGER, METRICS } from '@hub/observability';
 import type { RouterConfig } from '../config';
 import { ROUTER_CONFIG } from '../tokens';
@@ -59,8 +65,42 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
     // share a consumer group with each other.
     await this.messaging
       .createConsumer(CONSUMER_NAME)
-      .on('workItemCommands', (event, ctx) => this.handle(event, ctx))
+      .on('workItemCommands', (event, ctx) => this.handle(event, ctx), {
+        batch: (items) => this.handleBatch(items),
+      })
       .start();
+  }
+
+  /**
+   * A partition batch of validated commands, in order: each run of consecutive `create`s of one tenant
+   * goes to {@link CreateWorkItemUseCase.executeBatch} (one transaction, multi-row statements); every
+   * other command (and a run of one) to {@link handle}. Throws what they throw: the runner then handles
+   * the batch's commands one at a time with {@link handle} (already committed ones are inbox duplicates),
+   * so a poison command is dead-lettered alone.
+   */
+  async handleBatch(items: BatchItem<'workItemCommands'>[]): Promise<void> {
+    for (let i = 0; i < items.length;) {
+      const head = items[i].event;
+      let j = i + 1;
+      if (head.data.command === 'create')
+        while (
+          j < items.length &&
+          items[j].event.data.command === 'create' &&
+          items[j].event.tenantId === head.tenantId
+        )
+          j++;
+      if (j - i === 1) {
+        await this.handle(head, items[i].ctx);
+      } else {
+        const run = items.slice(i, j).map((x) => x.event as CreateCommandEvent);
+        const outcomes = await this.create.executeBatch(
+          head.tenantId,
+          run.map((e) => ({ eventId: e.id, cmd: e.data })),
+        );
+        for (const o of outcomes) this.processed.inc({ command: 'create', outcome: String(o) });
+      }
+      i = j;
+    }
   }
 
   /**

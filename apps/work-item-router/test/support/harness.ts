@@ -109,6 +109,29 @@ export class RouterTestBus {
     return event;
   }
 
+  /**
+   * Publishes several commands of one tenant in one produce request, all under one key (one partition),
+   * so the router fetches them as one batch. @returns the envelopes, same order
+   */
+  async sendMany(tenantId: string, key: string, data: WorkItemCommand[]) {
+    const events = data.map(
+      (d) =>
+        ({
+          ...newEnvelope({
+            type: 'workitem.command' as const,
+            version: 1,
+            tenantId,
+            source: 'test',
+            correlationId: key,
+            data: d,
+          }),
+          version: 1 as const,
+        }) as TopicEvent<'workItemCommands'>,
+    );
+    await this.producer.publish('workItemCommands', ...events);
+    return events;
+  }
+
   /** Re-publishes exactly the same envelope (a Kafka redelivery / producer retry). */
   async resend(event: TopicEvent<'workItemCommands'>): Promise<void> {
     await this.producer.publish('workItemCommands', event);

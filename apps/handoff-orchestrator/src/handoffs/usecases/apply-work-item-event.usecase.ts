@@ -9,7 +9,12 @@ import {
   type HandoffState,
 } from '../../domain/handoff-state-machine';
 import { workItemCommand } from '../handoff-events';
-import { HandoffRepository, type HandoffColumnsSet } from '../handoff.repository';
+import {
+  HandoffRepository,
+  type HandoffColumnsSet,
+  type SideEffects,
+  type StateChange,
+} from '../handoff.repository';
 import { OutcomeAnnouncer } from '../outcome-announcer';
 import { BotWebhookDispatcher } from '../../bot-webhooks/bot-webhook-dispatcher.service';
 import { HandoffMetrics } from '../../metrics/handoff-metrics';
@@ -40,10 +45,68 @@ export class ApplyWorkItemEventUseCase {
     const data = event.data;
     // created / transferred / completed / presence never change a handoff: no transaction, no inbox row.
     if (data.event === 'agent_presence_changed' || !mayChangeHandoff(data)) return null;
+    const { decide, state } = this.decider(event);
+    const updated = await this.handoffs.changeByWorkItem(event.tenantId, data.workItemId, event.id, decide);
+    this.after(updated, state.announced);
+    return updated;
+  }
+
+  /**
+   * Several events (a partition batch, in order) in one transaction per run of one tenant
+   * ({@link HandoffRepository.changeManyByWorkItem}): the same changes, audit rows, outcomes and callbacks
+   * as {@link execute} for each event in order — `queued` and `offered` of one router transaction become
+   * one orchestrator transaction.
+   * @returns per event (same order) the handoff after its change, or null
+   * @throws database errors (nothing of the batch is committed; the consumer retries or goes one by one)
+   */
+  async executeBatch(events: TopicEvent<'workItemEvents'>[]): Promise<(Handoff | null)[]> {
+    const results: (Handoff | null)[] = events.map(() => null);
+    const relevant = events
+      .map((event, index) => ({ event, index }))
+      .filter(({ event }) => event.data.event !== 'agent_presence_changed' && mayChangeHandoff(event.data));
+    for (let i = 0; i < relevant.length;) {
+      const tenantId = relevant[i].event.tenantId;
+      let j = i + 1;
+      while (j < relevant.length && relevant[j].event.tenantId === tenantId) j++;
+      const run = relevant.slice(i, j).map(({ event, index }) => ({ event, index, ...this.decider(event) }));
+      const updated = await this.handoffs.changeManyByWorkItem(
+        tenantId,
+        run.map((r) => ({
+          workItemId: (r.event.data as { workItemId: string }).workItemId,
+          eventId: r.event.id,
+          decide: r.decide,
+        })),
+      );
+      run.forEach((r, k) => {
+        this.after(updated[k], r.state.announced);
+        results[r.index] = updated[k];
+      });
+      i = j;
+    }
+    return results;
+  }
+
+  /** Metrics and the callback dispatcher's kick after a committed change. */
+  private after(updated: Handoff | null, announced: boolean): void {
+    if (updated && announced) {
+      this.metrics.outcomes.inc({
+        status: updated.status,
+        reason: updated.status === 'failed' ? (updated.reason ?? 'none') : 'none',
+      });
+    }
+    if (announced && updated?.callbackUrl) this.callbacks.kick();
+  }
+
+  /** The decision of one event on a locked handoff; `state.announced` is set when it announces an outcome. */
+  private decider(event: TopicEvent<'workItemEvents'>) {
+    const data = event.data as Exclude<
+      TopicEvent<'workItemEvents'>['data'],
+      { event: 'agent_presence_changed' }
+    >;
     const cause = { causationId: event.id, traceparent: event.traceparent, tracestate: event.tracestate };
     const at = new Date(event.occurredAt);
-    let announced = false;
-    const updated = await this.handoffs.changeByWorkItem(event.tenantId, data.workItemId, event.id, (h) => {
+    const state = { announced: false };
+    const decide = (h: Handoff): { change: StateChange; effects: (u: Handoff) => SideEffects } | null => {
       if (data.event === 'assigned' && mustRevokeAssignment(h.status as HandoffState, data)) {
         const reason = h.reason === 'timeout' ? 'timeout' : 'withdrawn';
         return {
@@ -78,7 +141,7 @@ export class ApplyWorkItemEventUseCase {
         effects: (u) => {
           const status = publicStatus(d.to);
           if (!status) return { outbox: [] };
-          announced = true;
+          state.announced = true;
           return this.announcer.announce(
             u,
             status,
@@ -87,14 +150,7 @@ export class ApplyWorkItemEventUseCase {
           );
         },
       };
-    });
-    if (updated && announced) {
-      this.metrics.outcomes.inc({
-        status: updated.status,
-        reason: updated.status === 'failed' ? (updated.reason ?? 'none') : 'none',
-      });
-    }
-    if (announced && updated?.callbackUrl) this.callbacks.kick();
-    return updated;
+    };
+    return { decide, state };
   }
 }
