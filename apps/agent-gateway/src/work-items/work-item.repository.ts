@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WorkItemContextSchema, type AgentWorkItemView, type WorkItemContext } from '@hub/contracts';
-import type { QueueModel, WorkItemModel } from '@hub/persistence';
+import type { Pool } from 'pg';
+import {
+  inTenantTransaction,
+  PG_POOL,
+  preparedQuery,
+  type QueueModel,
+  type WorkItemModel,
+} from '@hub/persistence';
 import { TenantClients } from '../common/tenant-clients';
 import type {
   AgentOfferView,
@@ -17,12 +24,20 @@ const LIVE = 'live';
 
 /**
  * {@link WorkItemReader} over the work-item router's tables (`work_items`, `offers`, `queues`,
- * `work_item_transfers`), every query tenant-scoped through `forTenant`. A live offer is one with
- * status `live` whose `expires_at` is still in the future.
+ * `work_item_transfers`), every query tenant-scoped (row-level security): through `forTenant` (Prisma)
+ * for the desktop's views, and — on the accept / decline / wrap-up hot path ({@link findLiveOffer},
+ * {@link findRef}) — one prepared statement over node-postgres in a tenant transaction
+ * (`inTenantTransaction`: BEGIN + SET LOCAL in one round trip), which waits for a pooled connection
+ * instead of failing after Prisma's 2 s transaction wait when the database is saturated (issue 14's
+ * benchmark: accepts failed and their offers expired). A live offer is one with status `live` whose
+ * `expires_at` is still in the future.
  */
 @Injectable()
 export class PrismaWorkItemReader implements WorkItemReader {
-  constructor(@Inject(TenantClients) private readonly db: TenantClients) {}
+  constructor(
+    @Inject(TenantClients) private readonly db: TenantClients,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   async inbox(
     tenantId: string,
@@ -98,11 +113,17 @@ export class PrismaWorkItemReader implements WorkItemReader {
   }
 
   async findRef(tenantId: string, workItemId: string): Promise<WorkItemRef | null> {
-    const w = await this.db.for(tenantId).workItem.findFirst({
-      where: { id: workItemId },
-      select: { id: true, conversationId: true, status: true, agentId: true, queueId: true },
-    });
-    return w ? toRef(w) : null;
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      preparedQuery<WorkItemRef>(
+        db,
+        'agw.findRef',
+        `SELECT id::text AS "workItemId", conversation_id AS "conversationId", status, agent_id AS "agentId",
+                queue_id::text AS "queueId"
+         FROM work_items WHERE tenant_id = $1 AND id = $2::uuid`,
+        [tenantId, workItemId],
+      ),
+    );
+    return rows[0] ?? null;
   }
 
   async findLiveOffer(
@@ -110,11 +131,19 @@ export class PrismaWorkItemReader implements WorkItemReader {
     agentId: string,
     workItemId: string,
   ): Promise<{ offerId: string; conversationId: string } | null> {
-    const o = await this.db.for(tenantId).offer.findFirst({
-      where: { workItemId, agentId, status: LIVE, expiresAt: { gt: new Date() } },
-      select: { id: true, workItem: { select: { conversationId: true } } },
-    });
-    return o ? { offerId: o.id, conversationId: o.workItem.conversationId } : null;
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (db) =>
+      preparedQuery<{ offerId: string; conversationId: string }>(
+        db,
+        'agw.findLiveOffer',
+        `SELECT o.id::text AS "offerId", w.conversation_id AS "conversationId"
+         FROM offers o JOIN work_items w ON w.tenant_id = o.tenant_id AND w.id = o.work_item_id
+         WHERE o.tenant_id = $1 AND o.work_item_id = $2::uuid AND o.agent_id = $3
+           AND o.status = 'live' AND o.expires_at > now()
+         ORDER BY o.created_at LIMIT 1`,
+        [tenantId, workItemId, agentId],
+      ),
+    );
+    return rows[0] ?? null;
   }
 
   async findByConversation(tenantId: string, conversationId: string): Promise<WorkItemRef | null> {
