@@ -403,17 +403,7 @@ export class HandoffRepository {
           continue;
         }
         const c = d.change;
-        const updated: Handoff = {
-          ...h,
-          ...c.set,
-          status: c.to,
-          ...(c.reason !== undefined ? { reason: c.reason } : {}),
-          ...(c.detail !== undefined ? { detail: c.detail } : {}),
-        };
-        const e = d.effects(updated);
-        for (const m of e.outbox) {
-          if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);
-        }
+        const { updated, effects: e } = changed(h, c, d.effects);
         const t = touched.get(h.id) ?? { h: updated, columns: new Set<string>() };
         t.h = updated;
         if (c.reason !== undefined) t.columns.add('reason');
@@ -426,14 +416,7 @@ export class HandoffRepository {
         touched.set(h.id, t);
         transitions.push({
           x_seq: transitions.filter((x) => x['handoff_id'] === h.id).length,
-          id: randomUUID(),
-          tenant_id: h.tenantId,
-          handoff_id: h.id,
-          from_status: c.from,
-          to_status: c.to,
-          reason: c.reason ?? null,
-          detail: c.note ?? c.detail ?? null,
-          event_id: ev.eventId,
+          ...transitionRow(h, c, ev.eventId),
         });
         outbox.push(...e.outbox);
         callbacks.push(...callbackRowsOf(h, e));
@@ -644,32 +627,13 @@ export class HandoffRepository {
     c: StateChange,
     effects: (updated: Handoff) => SideEffects,
   ): Promise<Handoff> {
-    const updated: Handoff = {
-      ...h,
-      ...c.set,
-      status: c.to,
-      ...(c.reason !== undefined ? { reason: c.reason } : {}),
-      ...(c.detail !== undefined ? { detail: c.detail } : {}),
-    };
-    const e = effects(updated);
-    for (const m of e.outbox) {
-      if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);
-    }
+    const { updated, effects: e } = changed(h, c, effects);
     const values: unknown[] = [
       h.id,
       h.tenantId,
       c.from,
       c.to,
-      JSON.stringify({
-        id: randomUUID(),
-        tenant_id: h.tenantId,
-        handoff_id: h.id,
-        from_status: c.from,
-        to_status: c.to,
-        reason: c.reason ?? null,
-        detail: c.note ?? c.detail ?? null,
-        event_id: c.eventId ?? null,
-      }),
+      JSON.stringify(transitionRow(h, c, c.eventId)),
       outboxRowsJson(e.outbox),
       JSON.stringify(callbackRowsOf(h, e)),
     ];
@@ -699,4 +663,42 @@ export class HandoffRepository {
     if (rows.length !== 1) throw new Error(`handoff ${h.id} is no longer ${c.from}`);
     return { ...updated, updatedAt: rows[0].updatedAt };
   }
+}
+
+/**
+ * The handoff after state change `c` (status, reason, detail and the change's columns) and the side effects
+ * `effects` derives from it.
+ * @throws CrossTenantError if an outbox message names another tenant
+ */
+function changed(
+  h: Handoff,
+  c: StateChange,
+  effects: (updated: Handoff) => SideEffects,
+): { updated: Handoff; effects: SideEffects } {
+  const updated: Handoff = {
+    ...h,
+    ...c.set,
+    status: c.to,
+    ...(c.reason !== undefined ? { reason: c.reason } : {}),
+    ...(c.detail !== undefined ? { detail: c.detail } : {}),
+  };
+  const e = effects(updated);
+  for (const m of e.outbox) {
+    if (m.tenantId !== h.tenantId) throw new CrossTenantError(h.tenantId, m.tenantId);
+  }
+  return { updated, effects: e };
+}
+
+/** The `handoff_transitions` row (audit trail) of change `c` of handoff `h`, caused by `eventId`. */
+function transitionRow(h: Handoff, c: StateChange, eventId: string | null | undefined) {
+  return {
+    id: randomUUID(),
+    tenant_id: h.tenantId,
+    handoff_id: h.id,
+    from_status: c.from,
+    to_status: c.to,
+    reason: c.reason ?? null,
+    detail: c.note ?? c.detail ?? null,
+    event_id: eventId ?? null,
+  };
 }
