@@ -145,6 +145,8 @@ interface StageResult {
   cpuCores: Record<string, number>;
   /** CPU milliseconds per offered handoff, by process group, from the stage's start to the end of its drain. */
   cpuMsPerHandoff: Record<string, number | null>;
+  /** Work per instance during the stage: router creates handled, orchestrator intake requests answered. */
+  replicaSplit?: { routerCreates: Record<string, number>; orchestratorIntake: Record<string, number> };
   loadAverage1m: { start: number; end: number };
 }
 
@@ -257,11 +259,38 @@ async function main(): Promise<void> {
   log(`▶ ${agents.length} agents online`);
 
   const scripts = loadScripts(0).filter((s) => s.source === 'dstc11');
+  // Scale-out runs (HUB_REPLICAS=N, tools/demo/services.sh): instance `<svc>-<k>` of the router and the
+  // orchestrator listens on the service's port + 10·(k−1); each instance is its own CPU group.
+  const replicas = Math.max(1, Number(process.env['HUB_REPLICAS'] ?? 1));
+  const instancesOf = (svc: string, url: string) =>
+    Array.from({ length: replicas }, (_, k) => ({
+      name: k === 0 ? svc : `${svc}-${k + 1}`,
+      url: withPortOffset(url, 10 * k),
+    }));
+  const routers = instancesOf('work-item-router', env.ROUTER_URL);
+  const orchestrators = instancesOf('handoff-orchestrator', env.ORCHESTRATOR_URL);
   const servicePids: Record<string, number> = {};
-  for (const svc of ['handoff-orchestrator', 'work-item-router', 'agent-gateway']) {
+  for (const svc of [...orchestrators, ...routers].map((i) => i.name).concat('agent-gateway')) {
     const f = join(ROOT, 'var', 'run', `${process.env['HANDOFF_BENCH_RUN'] ?? 'bench'}-${svc}.pid`);
     if (existsSync(f)) servicePids[svc] = Number(readFileSync(f, 'utf8'));
   }
+  /** Per instance: creates the router handled, intake requests the orchestrator answered (from /metrics). */
+  const workSplit = async () => ({
+    routerCreates: Object.fromEntries(
+      await Promise.all(
+        routers.map(
+          async (r) => [r.name, await metricSum(r.url, 'router_commands_total', 'command="create"')] as const,
+        ),
+      ),
+    ),
+    orchestratorIntake: Object.fromEntries(
+      await Promise.all(
+        orchestrators.map(
+          async (o) => [o.name, await metricSum(o.url, 'hub_handoff_requests_total')] as const,
+        ),
+      ),
+    ),
+  });
 
   const results: StageResult[] = [];
   for (const rate of rates) {
@@ -293,6 +322,7 @@ async function main(): Promise<void> {
     await warmConnections(`${env.ORCHESTRATOR_URL}/healthz`, 256);
     log(`▶ stage: ${rate} handoffs/s for ${durationS} s (${n} requests)`);
     const load0 = loadavg()[0];
+    const split0 = await workSplit();
     const cpu0 = cpuSnapshot(servicePids);
     const t0 = performance.now();
     const inflight: Promise<void>[] = [];
@@ -323,7 +353,7 @@ async function main(): Promise<void> {
       wallSent.set(conversationId, performance.timeOrigin + t);
       inflight.push(
         postJson(
-          `${env.ORCHESTRATOR_URL}/v1/handoffs`,
+          `${orchestrators[i % orchestrators.length].url}/v1/handoffs`,
           { authorization: `Bearer ${apiKey}` },
           JSON.stringify(body),
         ).then(
@@ -393,6 +423,13 @@ async function main(): Promise<void> {
       windows.push({ fromS: w, offers: inW.length, p50Ms: s.p50, p99Ms: s.p99 });
     }
     const breakdownMs = await breakdown(env.DATABASE_MIGRATION_URL, `bench-${run}-`, wallSent, st.offerWall);
+    const split1 = await workSplit();
+    const delta = (a: Record<string, number>, b: Record<string, number>) =>
+      Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]));
+    const replicaSplit = {
+      routerCreates: delta(split0.routerCreates, split1.routerCreates),
+      orchestratorIntake: delta(split0.orchestratorIntake, split1.orchestratorIntake),
+    };
     const r: StageResult = {
       rateHz: rate,
       durationS,
@@ -423,6 +460,7 @@ async function main(): Promise<void> {
         ]),
       ),
       loadAverage1m: { start: Math.round(load0 * 100) / 100, end: Math.round(loadEnd * 100) / 100 },
+      replicaSplit,
     };
     results.push(r);
     log(
@@ -553,6 +591,21 @@ function renderTable(
           .map(([k, v]) => `${k} ${v} (${s.cpuMsPerHandoff?.[k] ?? 'n/a'})`)
           .join(', ')}`,
     ),
+    ...(stages.some((s) => s.replicaSplit && Object.keys(s.replicaSplit.routerCreates).length > 1)
+      ? [
+          '',
+          'Per-replica split (router creates handled · orchestrator intake requests answered, from each instance’s /metrics):',
+          '',
+          ...stages.map(
+            (s) =>
+              `- ${s.rateHz}/s: ${Object.entries(s.replicaSplit?.routerCreates ?? {})
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')} · ${Object.entries(s.replicaSplit?.orchestratorIntake ?? {})
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ')}`,
+          ),
+        ]
+      : []),
     '',
     'Latency per 5 s window (offers, p99 ms):',
     '',
@@ -586,3 +639,29 @@ main().catch((e: Error) => {
   process.stderr.write(`bench failed: ${e.stack ?? e.message}\n`);
   process.exit(1);
 });
+
+/** `url` with its port raised by `offset` (replica k of a service listens on port + 10·(k−1)). */
+function withPortOffset(url: string, offset: number): string {
+  if (!offset) return url;
+  const u = new URL(url);
+  u.port = String(Number(u.port) + offset);
+  return u.origin;
+}
+
+/**
+ * Sum of a Prometheus counter's samples on `${base}/metrics` (text exposition format), optionally only the
+ * samples whose labels contain `labelFilter` (e.g. `command="create"`).
+ * @returns the sum; 0 when the metric has no sample yet
+ * @throws Error when /metrics does not answer 200
+ */
+async function metricSum(base: string, metric: string, labelFilter?: string): Promise<number> {
+  const res = await fetch(`${base}/metrics`);
+  if (!res.ok) throw new Error(`${base}/metrics answered ${res.status}`);
+  let sum = 0;
+  for (const line of (await res.text()).split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (labelFilter && !line.includes(labelFilter)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return sum;
+}
