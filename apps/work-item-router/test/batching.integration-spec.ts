@@ -122,4 +122,29 @@ describe('work-item-router: a burst of creates in one transaction', () => {
     expect(await bus.workItem(OTHER, foreign.workItemId)).toMatchObject({ status: 'waiting' });
     expect(bus.deadLetters().filter((d) => sent.some((s) => s.id === d.value.id))).toHaveLength(1);
   });
+
+  it("a lone create naming another tenant's item, batched with another command: dead-lettered once, failed(error) once", async () => {
+    const T = 'lone-poison';
+    const OTHER = 'lone-poison-other';
+    await tenantWith(T, [{ id: 'c1', chat: 10 }]);
+    await tenantWith(OTHER, []);
+    const foreign = await bus.createItem(OTHER, { n: 0 });
+    await bus.waitEvent(OTHER, foreign.workItemId, 'queued');
+    // one produce request: the create and a withdraw of an item T does not have arrive in one batch
+    const sent = await bus.sendMany(T, `conv-lone-${randomUUID()}`, [
+      bus.createCommand({ n: 1, workItemId: foreign.workItemId }),
+      { command: 'withdraw', workItemId: randomUUID(), reason: 'withdrawn', revokeAssignment: false },
+    ]);
+    const dl = await waitFor(() => bus.deadLetters().find((d) => d.value.id === sent[0].id), {
+      what: 'lone poison create dead-lettered',
+    });
+    expect(dl.reason).toBe('tenant_mismatch');
+    expect(await bus.waitEvent(T, foreign.workItemId, 'failed')).toMatchObject({ reason: 'error' });
+    await bus.waitEvent(T, (sent[1].data as { workItemId: string }).workItemId, 'withdrawn');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      bus.events(T).filter((e) => e.data.event === 'failed' && e.data.workItemId === foreign.workItemId),
+    ).toHaveLength(1);
+    expect(await bus.workItem(OTHER, foreign.workItemId)).toMatchObject({ status: 'waiting' });
+  });
 });

@@ -73,10 +73,12 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
 
   /**
    * A partition batch of validated commands, in order: each run of consecutive `create`s of one tenant
-   * goes to {@link CreateWorkItemUseCase.executeBatch} (one transaction, multi-row statements); every
-   * other command (and a run of one) to {@link handle}. Throws what they throw: the runner then handles
+   * (also a run of one) goes to {@link CreateWorkItemUseCase.executeBatch} (one transaction, multi-row
+   * statements); every other command to {@link handle}. Throws what they throw: the runner then handles
    * the batch's commands one at a time with {@link handle} (already committed ones are inbox duplicates),
-   * so a poison command is dead-lettered alone.
+   * so a poison command is dead-lettered alone. A create is never announced as failed here: that is
+   * {@link handle}'s on the one-at-a-time pass — announcing it in this pass claimed the create's event id,
+   * so the one-at-a-time pass saw a duplicate and the poison create was never dead-lettered.
    */
   async handleBatch(items: BatchItem<'workItemCommands'>[]): Promise<void> {
     for (let i = 0; i < items.length;) {
@@ -89,7 +91,7 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
           items[j].event.tenantId === head.tenantId
         )
           j++;
-      if (j - i === 1) {
+      if (head.data.command !== 'create') {
         await this.handle(head, items[i].ctx);
       } else {
         const run = items.slice(i, j).map((x) => x.event as CreateCommandEvent);
