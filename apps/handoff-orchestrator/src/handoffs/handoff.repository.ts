@@ -329,30 +329,15 @@ export class HandoffRepository {
   }
 
   /**
-   * Locks the handoff of a work item, lets `decide` pick a change, and applies it with its effects,
-   * claiming `eventId` in the inbox in the same transaction (a redelivered event changes nothing).
-   * @returns the updated handoff, or null (no such handoff in this tenant, duplicate event, or no change)
-   */
-  async changeByWorkItem(
-    tenantId: string,
-    workItemId: string,
-    eventId: string,
-    decide: (h: Handoff) => { change: StateChange; effects: (updated: Handoff) => SideEffects } | null,
-  ): Promise<Handoff | null> {
-    const [updated] = await this.changeManyByWorkItem(tenantId, [{ workItemId, eventId, decide }]);
-    return updated;
-  }
-
-  /**
-   * {@link changeByWorkItem} for several events of one tenant (a partition batch of router events), in
-   * **one transaction** with multi-row statements: one statement locks every handoff of the events' work
-   * items (`FOR UPDATE`, id order) and claims the event ids of existing handoffs in the inbox (one
+   * Applies router events of one tenant (a partition batch, or one event) to the handoffs of their work
+   * items, claiming each event id in the inbox, in **one transaction** with multi-row statements: one
+   * statement locks every handoff of the events' work items (`FOR UPDATE`, id order) and claims the event ids of existing handoffs in the inbox (one
    * INSERT over `unnest`); the decisions run in memory in event order, each on the handoff as the
    * previous events of the batch left it (e.g. `queued` then `offered` of one router transaction); one
    * statement then writes every changed handoff's final columns (one UPDATE over a JSON row set,
    * checked against the status it was locked in), every transition's audit row, outbox rows and callback
-   * deliveries. Same outcomes as calling {@link changeByWorkItem} once per event in order: a repeated
-   * event id is applied once, events of unknown work items leave no inbox row.
+   * deliveries. Same outcomes as one transaction per event in order: a repeated event id is applied once
+   * (a redelivered event changes nothing), events of unknown work items leave no inbox row.
    * @returns per event (same order) the handoff after its change, or null when it changed nothing
    * @throws database errors, CrossTenantError — nothing of the batch is committed
    */
@@ -388,6 +373,7 @@ export class HandoffRepository {
       const lockedStatus = new Map<string, string>(rows.map((h) => [h.id, h.status]));
       const touched = new Map<string, { h: Handoff; columns: Set<string> }>();
       const transitions: Record<string, unknown>[] = [];
+      const seq = new Map<string, number>(); // transitions of each handoff so far in this batch
       const outbox: OutboxMessage[] = [];
       const callbacks: Record<string, unknown>[] = [];
       const results: (Handoff | null)[] = [];
@@ -414,8 +400,9 @@ export class HandoffRepository {
           t.columns.add(key);
         }
         touched.set(h.id, t);
+        seq.set(h.id, (seq.get(h.id) ?? 0) + 1);
         transitions.push({
-          x_seq: transitions.filter((x) => x['handoff_id'] === h.id).length,
+          x_seq: seq.get(h.id) ?? 0,
           ...transitionRow(h, c, ev.eventId),
         });
         outbox.push(...e.outbox);

@@ -226,8 +226,10 @@ export class RoutingRepository {
   /**
    * Inserts new work items of one tenant, in one statement: inserts every item (one
    * multi-row INSERT over the JSON array of rows, `json_populate_record` per element) and takes the
-   * queues of the waiting ones `FOR SHARE` (lock step 1, `create`, in id order) in the same statement. The shared locks are held to commit and every later statement of the transaction (candidate search) runs after they were granted, so an agent becoming available (exclusive lock) either committed before — we see it — or runs after — it sees the items. The k-th of
-   * n items is enqueued at now() − (n − k) ms, so the queue's FIFO order (enqueued_at, then id) follows
+   * queues of the waiting ones `FOR SHARE` (lock step 1, `create`, in id order) in the same statement.
+   * The shared locks are held to commit and every later statement of the transaction (candidate search)
+   * runs after they were granted, so an agent becoming available (exclusive lock) either committed
+   * before — we see it — or runs after — it sees the items. The k-th of n items is enqueued at now() − (n − k) ms, so the queue's FIFO order (enqueued_at, then id) follows
    * the batch order and no item is enqueued after the transaction's own offers (created at now()).
    * @returns the stored items by id, and the locked queues by id
    */

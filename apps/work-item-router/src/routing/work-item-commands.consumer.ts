@@ -83,24 +83,24 @@ export class WorkItemCommandsConsumer implements OnApplicationBootstrap {
   async handleBatch(items: BatchItem<'workItemCommands'>[]): Promise<void> {
     for (let i = 0; i < items.length;) {
       const head = items[i].event;
-      let j = i + 1;
-      if (head.data.command === 'create')
-        while (
-          j < items.length &&
-          items[j].event.data.command === 'create' &&
-          items[j].event.tenantId === head.tenantId
-        )
-          j++;
       if (head.data.command !== 'create') {
         await this.handle(head, items[i].ctx);
-      } else {
-        const run = items.slice(i, j).map((x) => x.event as CreateCommandEvent);
-        const outcomes = await this.create.executeBatch(
-          head.tenantId,
-          run.map((e) => ({ eventId: e.id, cmd: e.data })),
-        );
-        for (const o of outcomes) this.processed.inc({ command: 'create', outcome: String(o) });
+        i += 1;
+        continue;
       }
+      let j = i + 1;
+      while (
+        j < items.length &&
+        items[j].event.data.command === 'create' &&
+        items[j].event.tenantId === head.tenantId
+      )
+        j++;
+      const run = items.slice(i, j).map((x) => x.event as CreateCommandEvent);
+      const outcomes = await this.create.executeBatch(
+        head.tenantId,
+        run.map((e) => ({ eventId: e.id, cmd: e.data })),
+      );
+      for (const o of outcomes) this.processed.inc({ command: 'create', outcome: String(o) });
       i = j;
     }
   }

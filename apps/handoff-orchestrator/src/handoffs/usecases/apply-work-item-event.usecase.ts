@@ -42,12 +42,7 @@ export class ApplyWorkItemEventUseCase {
    * @throws database errors (the consumer retries; the inbox claim rolls back with the change)
    */
   async execute(event: TopicEvent<'workItemEvents'>): Promise<Handoff | null> {
-    const data = event.data;
-    // created / transferred / completed / presence never change a handoff: no transaction, no inbox row.
-    if (data.event === 'agent_presence_changed' || !mayChangeHandoff(data)) return null;
-    const { decide, state } = this.decider(event);
-    const updated = await this.handoffs.changeByWorkItem(event.tenantId, data.workItemId, event.id, decide);
-    this.after(updated, state.announced);
+    const [updated] = await this.executeBatch([event]);
     return updated;
   }
 
@@ -61,6 +56,7 @@ export class ApplyWorkItemEventUseCase {
    */
   async executeBatch(events: TopicEvent<'workItemEvents'>[]): Promise<(Handoff | null)[]> {
     const results: (Handoff | null)[] = events.map(() => null);
+    // created / transferred / completed / presence never change a handoff: no transaction, no inbox row.
     const relevant = events
       .map((event, index) => ({ event, index }))
       .filter(({ event }) => event.data.event !== 'agent_presence_changed' && mayChangeHandoff(event.data));
