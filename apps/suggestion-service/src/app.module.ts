@@ -26,7 +26,7 @@ import { ASSIST_METRICS, AssistMetrics } from './metrics';
 import { DENSE_RETRIEVAL_OPTIONS, DenseRetriever } from './retrieval/dense-retriever';
 import { LOCAL_EMBEDDING_MODEL, loadLocalRetrievalModel } from './retrieval/local-embeddings';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
-import { RetrieveUseCase } from './retrieval/retrieve.usecase';
+import { LEXICAL_RETRIEVAL_OPTIONS, RetrieveUseCase } from './retrieval/retrieve.usecase';
 import { DialogflowCxClient } from './sources/dialogflow-cx/dialogflow-cx.client';
 import { GoogleNativeSuggestions } from './sources/dialogflow-cx/google-native-suggestions';
 import { KNOWLEDGE_SEARCH_OPTIONS, KnowledgeSearchController } from './retrieval/knowledge-search.controller';
@@ -64,6 +64,10 @@ export class AppModule {
             maxUploadBytes: config.ASSIST_MAX_UPLOAD_BYTES,
             embeddingBatchSize: config.ASSIST_EMBEDDING_BATCH_SIZE,
           },
+        },
+        {
+          provide: LEXICAL_RETRIEVAL_OPTIONS,
+          useValue: { maxIndexBytes: config.ASSIST_LEXICAL_INDEX_MAX_MB * 1024 * 1024, loadWaitMs: 0 },
         },
         {
           provide: DENSE_RETRIEVAL_OPTIONS,

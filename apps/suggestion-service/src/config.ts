@@ -77,6 +77,12 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
     ASSIST_LOCAL_EMBEDDING_MODEL: z.string().min(1).optional(),
     /** Folder of the local models (default `~/.cache/engagement-hub/models`, where fetch-models.sh puts them). */
     HUB_MODELS_DIR: z.string().min(1).optional(),
+    /**
+     * Memory budget of the in-memory lexical indexes (all knowledge bases; postings + chunk texts, ~25 MiB
+     * for the 10,882-chunk demo KB), MiB. 0 = PostgreSQL ranks every query (also the fallback while a KB's
+     * index loads or when it exceeds the budget).
+     */
+    ASSIST_LEXICAL_INDEX_MAX_MB: z.coerce.number().int().min(0).default(256),
     /** Memory budget of the in-memory dense indexes (all knowledge bases), MiB. */
     ASSIST_DENSE_INDEX_MAX_MB: z.coerce.number().int().min(1).default(512),
     /** Consumer group of the conversation-events consumer. */

@@ -7,7 +7,7 @@ import type { AssistMetrics } from '../metrics';
 import { DenseRetriever } from '../retrieval/dense-retriever';
 import type { LocalRetrievalModel } from '../retrieval/local-embeddings';
 import { DEFAULT_RANKING, RetrievalRepository, type RankingParams } from '../retrieval/retrieval.repository';
-import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
+import { OFFLINE_LEXICAL_RETRIEVAL, RetrieveUseCase } from '../retrieval/retrieve.usecase';
 import { scoreRanking, summarise, type Metrics } from './metrics';
 
 /** A dialogue of the evaluation set. */
@@ -110,8 +110,8 @@ export async function runDenseSweep(a: {
     a.logger,
     cached,
   );
-  const hybrid = new RetrieveUseCase(a.retrievalRepo, dense);
-  const lexical = new RetrieveUseCase(a.retrievalRepo);
+  const hybrid = new RetrieveUseCase(a.retrievalRepo, dense, OFFLINE_LEXICAL_RETRIEVAL);
+  const lexical = new RetrieveUseCase(a.retrievalRepo, undefined, OFFLINE_LEXICAL_RETRIEVAL);
   const index = await a.retrievalRepo.denseVectors(a.tenantId, a.kbId);
   const externalOf = new Map(
     (

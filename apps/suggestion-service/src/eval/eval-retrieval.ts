@@ -36,7 +36,7 @@ import {
 } from '@hub/integrations';
 import { LlmRepository } from '../llm/llm.repository';
 import { RetrievalRepository } from '../retrieval/retrieval.repository';
-import { RetrieveUseCase } from '../retrieval/retrieve.usecase';
+import { OFFLINE_LEXICAL_RETRIEVAL, RetrieveUseCase } from '../retrieval/retrieve.usecase';
 import { DenseRetriever } from '../retrieval/dense-retriever';
 import { loadLocalRetrievalModel } from '../retrieval/local-embeddings';
 import { DEFAULT_RANKING } from '../retrieval/retrieval.repository';
@@ -89,11 +89,12 @@ async function main() {
       'sweep-only': { type: 'boolean', default: false },
       'also-dialogues': { type: 'string' },
       'kb-id': { type: 'string' },
+      'sql-ranking': { type: 'boolean', default: false },
     },
   });
   if (!values.kb || !values.dialogues) {
     console.error(
-      'usage: npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl> [--top-k 10] [--limit N] [--database-url URL] [--json out.json] [--local-embeddings NAME [--symmetric] [--sweep] [--also-dialogues PATH]] [--kb-id ID]',
+      'usage: npm run eval:retrieval -- --kb <knowledge.jsonl> --dialogues <dialogues.jsonl> [--top-k 10] [--limit N] [--database-url URL] [--json out.json] [--local-embeddings NAME [--symmetric] [--sweep] [--also-dialogues PATH]] [--kb-id ID] [--sql-ranking]',
     );
     process.exit(2);
   }
@@ -108,6 +109,7 @@ async function main() {
   await runMigrations(databaseUrl);
   const prisma = createPrismaClient(databaseUrl, 8);
   const evalPool = createPgPool(databaseUrl, { max: 1 });
+  const retrievalPool = createPgPool(databaseUrl, { max: 8, applicationName: 'eval-retrieval' });
   try {
     const logger = pino({ level: 'warn' });
     const localModel = values['local-embeddings']
@@ -168,7 +170,7 @@ async function main() {
     let dialogues = readJsonl<Dialogue>(values.dialogues);
     if (values.limit) dialogues = dialogues.slice(0, Number(values.limit));
 
-    const retrievalRepo = new RetrievalRepository(prisma);
+    const retrievalRepo = new RetrievalRepository(prisma, retrievalPool);
     const dense = localModel
       ? new DenseRetriever(
           retrievalRepo,
@@ -180,7 +182,13 @@ async function main() {
           localModel,
         )
       : undefined;
-    const retrieve = new RetrieveUseCase(retrievalRepo, dense);
+    // ranks as the service does (in-memory lexical index; waits for its load instead of falling back), or in
+    // PostgreSQL only with --sql-ranking
+    const retrieve = new RetrieveUseCase(
+      retrievalRepo,
+      dense,
+      values['sql-ranking'] ? { maxIndexBytes: 0, loadWaitMs: 0 } : OFFLINE_LEXICAL_RETRIEVAL,
+    );
     const modes = new Map<string, number>();
     const ours: ReturnType<typeof scoreRanking>[] = new Array(dialogues.length);
     const latencies: number[] = [];
@@ -319,6 +327,7 @@ async function main() {
   } finally {
     await prisma.$disconnect();
     await evalPool.end();
+    await retrievalPool.end();
     if (temporary) {
       const c = new Client({ connectionString: `${base}/postgres` });
       await c.connect();

@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
+import type { Pool } from 'pg';
+import {
+  forTenant,
+  inTenantTransaction,
+  PG_POOL,
+  preparedQuery,
+  PRISMA,
+  type PrismaClient,
+} from '@hub/persistence';
 import { DenseIndex } from './dense-index';
+import { LexicalIndex, type LexicalChunkRow } from './lexical-index';
 
 /** BM25F parameters of {@link RetrievalRepository.search} and the fusion with dense ranks. */
 export interface RankingParams {
@@ -89,7 +98,77 @@ export const cacheKey = (tenantId: string, kbId: string) => `${tenantId}:${kbId}
 
 @Injectable()
 export class RetrievalRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  /**
+   * Distinct lexemes of each text as PostgreSQL's `english` configuration makes them (`to_tsvector`,
+   * the configuration the chunks were indexed with), one list per text, in order. One prepared statement
+   * on the pool, no tenant data read.
+   */
+  async stem(texts: string[]): Promise<string[][]> {
+    const { rows } = await preparedQuery<{ i: number; lexemes: string[] }>(
+      this.pool,
+      'suggestion.stem',
+      `SELECT t.i::int AS i, coalesce((SELECT array_agg(u.lexeme) FROM unnest(to_tsvector('english', t.txt)) u), '{}') AS lexemes
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(txt, i)`,
+      [texts],
+    );
+    const out: string[][] = texts.map(() => []);
+    for (const r of rows) out[r.i - 1] = r.lexemes;
+    return out;
+  }
+
+  /**
+   * The whole lexical index of a knowledge base — every chunk with its hit fields and tsvector postings,
+   * and the KB's `chunk_count` / `avg_chunk_length` — read by ONE statement (one snapshot: chunks,
+   * statistics and revision agree) inside the tenant (row-level security).
+   * @returns the index and the revision it was read at
+   * @throws Error when the tenant has no such knowledge base; the database error otherwise
+   */
+  async lexicalIndex(tenantId: string, kbId: string): Promise<{ revision: number; index: LexicalIndex }> {
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (c) =>
+      c.query<{
+        revision: number;
+        chunk_count: number;
+        avg_chunk_length: number;
+        id: string | null;
+        external_id: string;
+        title: string;
+        text: string;
+        entity_key: string | null;
+        length: number;
+        lexemes: string[];
+        a: number[];
+        b: number[];
+        o: number[];
+      }>(LEXICAL_INDEX_SQL, [kbId]),
+    );
+    if (!rows.length) throw new Error(`knowledge base ${kbId} not found for tenant ${tenantId}`);
+    const chunks: LexicalChunkRow[] = [];
+    for (const r of rows) {
+      if (r.id === null) continue;
+      chunks.push({
+        chunkId: r.id,
+        documentId: r.external_id,
+        title: r.title,
+        text: r.text,
+        entityKey: r.entity_key,
+        length: r.length,
+        lexemes: r.lexemes,
+        titleCounts: r.a,
+        entityCounts: r.b,
+        bodyCounts: r.o,
+      });
+    }
+    const index = new LexicalIndex(chunks, {
+      chunkCount: Number(rows[0].chunk_count),
+      avgChunkLength: Number(rows[0].avg_chunk_length),
+    });
+    return { revision: rows[0].revision, index };
+  }
 
   /**
    * Ranks the chunks of knowledge base `q.kbId` inside tenant `q.tenantId` (row-level security: another
@@ -251,6 +330,32 @@ export class RetrievalRepository {
     return { names, docFreq, docCount };
   }
 }
+
+// $1 kb. One row per chunk (one row with a null id for a KB without chunks); per chunk its tsvector as parallel
+// arrays: lexeme and the number of its positions weighted A (title), B (entity) and C/D (body)
+const LEXICAL_INDEX_SQL = `
+SELECT kb.revision, kb.chunk_count, kb.avg_chunk_length::float8 AS avg_chunk_length,
+       ch.id, ch.external_id, ch.title, ch.text, ch.entity_key, ch.length, ch.lexemes, ch.a, ch.b, ch.o
+FROM knowledge_bases kb
+LEFT JOIN LATERAL (
+  SELECT c.id, d.external_id, c.title, c.text, c.entity_key, c.length,
+         coalesce(p.lexemes, '{}') AS lexemes, coalesce(p.a, '{}') AS a, coalesce(p.b, '{}') AS b,
+         coalesce(p.o, '{}') AS o
+  FROM kb_chunks c
+  JOIN kb_documents d ON d.id = c.document_id
+  LEFT JOIN LATERAL (
+    SELECT array_agg(u.lexeme) AS lexemes, array_agg(w.a) AS a, array_agg(w.b) AS b, array_agg(w.o) AS o
+    FROM unnest(c.tsv) u
+    CROSS JOIN LATERAL (
+      SELECT count(*) FILTER (WHERE x = 'A')::int AS a, count(*) FILTER (WHERE x = 'B')::int AS b,
+             count(*) FILTER (WHERE x NOT IN ('A', 'B'))::int AS o
+      FROM unnest(u.weights) x
+    ) w
+  ) p ON true
+  WHERE c.knowledge_base_id = kb.id
+) ch ON true
+WHERE kb.id = $1::uuid
+`;
 
 // $1 kb, $2/$3 query texts/weights, $4 entity keys, $5 limit, $6 k1, $7 b, $8 title weight,
 // $9 entity weight, $10/$11 dense chunk ids/cosines (best first, or NULL), $12 lexical candidates,

@@ -1,4 +1,6 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { LOGGER } from '@hub/observability';
 import { denseConfidence, retrievalConfidence } from '../domain/confidence';
 import {
   buildConversationQuery,
@@ -10,7 +12,9 @@ import {
 import { EntityIndex } from '../domain/entity-index';
 import type { Passage } from '../domain/extractive-answer';
 import { wordTokens } from '../domain/text';
+import { ASSIST_METRICS, type AssistMetrics } from '../metrics';
 import { DenseRetriever, type DensePlan } from './dense-retriever';
+import { LexicalIndexCache, QueryLexemes, type LexicalIndex } from './lexical-index';
 import {
   cacheKey,
   DEFAULT_RANKING,
@@ -55,14 +59,41 @@ export interface RetrievalResult {
   ranking: RetrievalMode;
 }
 
+/** Tunables of the in-memory lexical ranking ({@link LexicalIndex}). */
+export interface LexicalRetrievalOptions {
+  /** Memory budget of the lexical indexes of all knowledge bases, bytes; 0 = rank in PostgreSQL only. */
+  maxIndexBytes: number;
+  /**
+   * How long a retrieval waits for a KB's index to load, ms (0: rank that query in PostgreSQL while the
+   * index loads — the service; offline evaluation waits).
+   */
+  loadWaitMs: number;
+}
+export const LEXICAL_RETRIEVAL_OPTIONS = Symbol('LEXICAL_RETRIEVAL_OPTIONS');
+export const DEFAULT_LEXICAL_RETRIEVAL: LexicalRetrievalOptions = {
+  maxIndexBytes: 256 * 1024 * 1024,
+  loadWaitMs: 0,
+};
+/** Offline tools (evaluation): every query ranks in memory, the first waits for the index to load. */
+export const OFFLINE_LEXICAL_RETRIEVAL: LexicalRetrievalOptions = {
+  maxIndexBytes: 1024 * 1024 * 1024,
+  loadWaitMs: 600_000,
+};
+
+/** After a failed lexical index load, how long PostgreSQL ranks before the next load attempt, ms. */
+const LOAD_RETRY_MS = 10_000;
+
 /** How long a cached KB state (revision, embedding settings) is trusted before it is read again, ms. */
 const REVISION_CHECK_MS = 2000;
 
 /**
  * Retrieval for a conversation: builds the query from the context window (entity of the most
- * recent mention + decayed turn weights, see {@link buildConversationQuery}), ranks chunks in
- * PostgreSQL ({@link RetrievalRepository.search}) and computes the retrieval confidence. The entity
- * index of each knowledge base is cached in memory and rebuilt when the KB's revision changes.
+ * recent mention + decayed turn weights, see {@link buildConversationQuery}), ranks chunks and
+ * computes the retrieval confidence. Ranking runs on the KB's in-memory {@link LexicalIndex} (loaded
+ * on first use per KB revision, query texts stemmed by PostgreSQL and remembered); while it loads, or
+ * when it would exceed its memory budget, PostgreSQL ranks ({@link RetrievalRepository.search}) —
+ * counted in `suggestion_lexical_searches_total{engine, reason}`. The entity index of each knowledge
+ * base is cached in memory and rebuilt when the KB's revision changes.
  *
  * Hybrid ranking: when the KB has an embedding provider and a {@link DenseRetriever} is wired, the
  * last customer turns are embedded and the nearest chunks (restricted to the named entities, if
@@ -74,12 +105,35 @@ const REVISION_CHECK_MS = 2000;
 export class RetrieveUseCase {
   private readonly indexes = new Map<string, { revision: number; index: EntityIndex }>();
   private readonly states = new Map<string, { checkedAt: number; state: KbRetrievalState | null }>();
+  private readonly lexicalIndexes: LexicalIndexCache | null;
+  private readonly lexemes: QueryLexemes;
+  private readonly lexicalOpts: LexicalRetrievalOptions;
+  /** Per KB: when its last index load failed (no new attempt for {@link LOAD_RETRY_MS}). */
+  private readonly lexicalFailedAt = new Map<string, number>();
 
-  /** @param dense absent in tools that rank lexically only (e.g. `eval:retrieval`) */
+  /**
+   * @param dense   absent in tools that rank lexically only (e.g. `eval:retrieval`)
+   * @param lexical in-memory ranking budget (default {@link DEFAULT_LEXICAL_RETRIEVAL})
+   * @param metrics absent in offline tools
+   * @param logger  absent in offline tools
+   */
   constructor(
     private readonly repo: RetrievalRepository,
     @Optional() private readonly dense?: DenseRetriever,
-  ) {}
+    @Optional() @Inject(LEXICAL_RETRIEVAL_OPTIONS) lexical?: LexicalRetrievalOptions,
+    @Optional() @Inject(ASSIST_METRICS) private readonly metrics?: AssistMetrics,
+    @Optional() @Inject(LOGGER) private readonly logger?: Logger,
+  ) {
+    this.lexicalOpts = lexical ?? DEFAULT_LEXICAL_RETRIEVAL;
+    this.lexicalIndexes =
+      this.lexicalOpts.maxIndexBytes > 0
+        ? new LexicalIndexCache(async (key) => {
+            const at = key.lastIndexOf(':');
+            return (await repo.lexicalIndex(key.slice(0, at), key.slice(at + 1))).index;
+          }, this.lexicalOpts.maxIndexBytes)
+        : null;
+    this.lexemes = new QueryLexemes((texts) => repo.stem(texts));
+  }
 
   async execute(cmd: RetrieveCommand): Promise<RetrievalResult> {
     const t0 = performance.now();
@@ -112,6 +166,8 @@ export class RetrieveUseCase {
         ranking,
       };
     }
+    const memory = await this.lexicalIndex(cmd.tenantId, cmd.knowledgeBaseId, state.revision);
+    const lexemes = memory ? await this.lexemes.of(query.texts) : [];
     const denseFor = (entities: string[]) =>
       plan.kind === 'ready'
         ? plan.index.search(
@@ -120,16 +176,18 @@ export class RetrieveUseCase {
             entities.length ? new Set(entities) : undefined,
           )
         : null;
-    const search = (entities: string[]) =>
-      this.repo.search({
-        tenantId: cmd.tenantId,
-        kbId: cmd.knowledgeBaseId,
-        texts: query.texts,
-        entities,
-        limit: cmd.topK,
-        params,
-        dense: denseFor(entities),
-      });
+    const search = async (entities: string[]) =>
+      memory
+        ? memory.search({ lexemes, entities, limit: cmd.topK, params, dense: denseFor(entities) })
+        : this.repo.search({
+            tenantId: cmd.tenantId,
+            kbId: cmd.knowledgeBaseId,
+            texts: query.texts,
+            entities,
+            limit: cmd.topK,
+            params,
+            dense: denseFor(entities),
+          });
     const { hits, maxPossible } = await search(query.entities);
     if (query.entities.length && hits.length < cmd.topK && (query.texts.length || plan.kind === 'ready')) {
       // the entity has fewer chunks than wanted: fill up with the best matches elsewhere
@@ -166,6 +224,38 @@ export class RetrieveUseCase {
     this.states.set(key, { checkedAt: now, state });
     if (!state) this.indexes.delete(key);
     return state;
+  }
+
+  /**
+   * The KB's in-memory lexical index at `revision`, or null when PostgreSQL ranks this query (disabled,
+   * still loading, over the budget, or the load failed — logged by the metric's reason).
+   */
+  private async lexicalIndex(tenantId: string, kbId: string, revision: number): Promise<LexicalIndex | null> {
+    if (!this.lexicalIndexes) {
+      this.metrics?.lexicalSearches.inc({ engine: 'sql', reason: 'disabled' });
+      return null;
+    }
+    const key = cacheKey(tenantId, kbId);
+    if (Date.now() - (this.lexicalFailedAt.get(key) ?? -Infinity) < LOAD_RETRY_MS) {
+      this.metrics?.lexicalSearches.inc({ engine: 'sql', reason: 'error' });
+      return null;
+    }
+    const got = await this.lexicalIndexes
+      .get(key, revision, performance.now() + this.lexicalOpts.loadWaitMs)
+      .catch((e: unknown) => {
+        this.lexicalFailedAt.set(key, Date.now());
+        this.logger?.warn(
+          { knowledgeBaseId: kbId, err: (e as Error).message },
+          'lexical index load failed; PostgreSQL ranks for now',
+        );
+        return 'error' as const;
+      });
+    if (typeof got === 'string') {
+      this.metrics?.lexicalSearches.inc({ engine: 'sql', reason: got });
+      return null;
+    }
+    this.metrics?.lexicalSearches.inc({ engine: 'memory', reason: 'none' });
+    return got;
   }
 
   /** The KB's entity index at `revision` (cached per tenant and KB); undefined when the KB names no entities. */
