@@ -40,6 +40,7 @@
  * `--load-retries` (3) times `--load-wait` (120) s, then runs anyway; every check is recorded. Prints two
  * Markdown tables and writes the JSON (all phases, per-hop and per-5-s-window figures, CPU, load).
  * `--consumer-members` sets suggestion-service's ASSIST_CONSUMER_MEMBERS (default 1, as the service).
+ * `--cpu-prof DIR` writes V8 CPU profiles (`.cpuprofile`) of both services into DIR when they stop.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -127,12 +128,16 @@ interface LogCounts {
 }
 
 /** Spawns a TypeScript entry point; counts pino warn/error lines of its stdout. */
-function spawnTs(entry: string, env: Record<string, string>, args: string[] = []) {
-  const child: ChildProcess = spawn(process.execPath, ['--require', '@swc-node/register', entry, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function spawnTs(entry: string, env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, '--require', '@swc-node/register', entry, ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const logs: LogCounts = { warn: 0, error: 0, samples: [] };
   const lines: string[] = [];
   const waiters: ((line: string) => boolean)[] = [];
@@ -302,6 +307,7 @@ async function main(): Promise<void> {
       kb: { type: 'string', default: join(DATA, 'knowledge.jsonl') },
       dialogues: { type: 'string', default: join(DATA, 'dev.jsonl') },
       'consumer-members': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -327,6 +333,8 @@ async function main(): Promise<void> {
   const runId = randomBytes(4).toString('hex');
   // suggestion-service group members (ASSIST_CONSUMER_MEMBERS, service default 1); the floor relay runs as many
   const consumerMembers = Number(values['consumer-members'] ?? '1');
+  // --cpu-prof DIR: V8 CPU profiles of suggestion-service and assist-gateway, written there when they stop
+  const profArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
   const world: TestWorld = await createTestWorld('hub_bench');
   const dbName = world.databaseUrl.slice(world.databaseUrl.lastIndexOf('/') + 1);
   const ns = world.kafkaNamespace;
@@ -361,19 +369,29 @@ async function main(): Promise<void> {
     const svcPort = await freePort();
     const gwPort = await freePort();
     const adminKey = randomBytes(24).toString('hex');
-    const svc = spawnTs(join(ROOT, 'apps/suggestion-service/src/main.ts'), {
-      ...env,
-      PORT: String(svcPort),
-      ASSIST_CONSUMER_GROUP: `${ns}suggestion-service-bench-${runId}`,
-      ASSIST_CONSUMER_MEMBERS: String(consumerMembers),
-    });
-    const gw = spawnTs(join(ROOT, 'apps/assist-gateway/src/main.ts'), {
-      ...env,
-      PORT: String(gwPort),
-      EMBED_TOKEN_SECRET: randomBytes(32).toString('hex'),
-      ASSIST_ADMIN_API_KEY: adminKey,
-      ASSIST_CONSUMER_GROUP: `assist-gateway-bench-${runId}`,
-    });
+    const svc = spawnTs(
+      join(ROOT, 'apps/suggestion-service/src/main.ts'),
+      {
+        ...env,
+        PORT: String(svcPort),
+        ASSIST_CONSUMER_GROUP: `${ns}suggestion-service-bench-${runId}`,
+        ASSIST_CONSUMER_MEMBERS: String(consumerMembers),
+      },
+      [],
+      profArgs,
+    );
+    const gw = spawnTs(
+      join(ROOT, 'apps/assist-gateway/src/main.ts'),
+      {
+        ...env,
+        PORT: String(gwPort),
+        EMBED_TOKEN_SECRET: randomBytes(32).toString('hex'),
+        ASSIST_ADMIN_API_KEY: adminKey,
+        ASSIST_CONSUMER_GROUP: `assist-gateway-bench-${runId}`,
+      },
+      [],
+      profArgs,
+    );
     children.push(svc.child, gw.child);
     const svcBase = `http://127.0.0.1:${svcPort}`;
     const gwBase = `http://127.0.0.1:${gwPort}`;

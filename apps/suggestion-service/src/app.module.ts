@@ -25,6 +25,7 @@ import { AssistSettingsRepository } from './mapping/assist-settings.repository';
 import { ASSIST_METRICS, AssistMetrics } from './metrics';
 import { DENSE_RETRIEVAL_OPTIONS, DenseRetriever } from './retrieval/dense-retriever';
 import { LOCAL_EMBEDDING_MODEL, loadLocalRetrievalModel } from './retrieval/local-embeddings';
+import { KnowledgeBaseChanges } from './knowledge/knowledge-base-changes';
 import { RetrievalRepository } from './retrieval/retrieval.repository';
 import { LEXICAL_RETRIEVAL_OPTIONS, RetrieveUseCase } from './retrieval/retrieve.usecase';
 import { DialogflowCxClient } from './sources/dialogflow-cx/dialogflow-cx.client';
@@ -112,6 +113,7 @@ export class AppModule {
         { provide: CONSUMER_GROUP, useValue: config.ASSIST_CONSUMER_GROUP },
         { provide: CONSUMER_MEMBERS, useValue: config.ASSIST_CONSUMER_MEMBERS },
         KnowledgeRepository,
+        KnowledgeBaseChanges,
         RetrievalRepository,
         AssistSettingsRepository,
         InteractionContextRepository,

@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
+import type { Pool } from 'pg';
+import {
+  forTenant,
+  inTenantTransaction,
+  PG_POOL,
+  preparedQuery,
+  PRISMA,
+  type PrismaClient,
+} from '@hub/persistence';
 import type { ContextUtterance } from '../domain/conversation-query';
 
 /** The stored context of one interaction. */
@@ -12,11 +20,16 @@ export interface InteractionContextView {
 /**
  * Per-interaction context window in PostgreSQL (`interaction_contexts`), so it survives restarts
  * and rebalances. Each call is one statement; events of one interaction arrive in order on one
- * partition, so there is no write race for an interaction.
+ * partition, so there is no write race for an interaction. The per-utterance writes (`append`,
+ * `touch`) are prepared statements on the node-postgres pool inside a tenant transaction (hot path:
+ * every final utterance); reads and deletes go through Prisma.
  */
 @Injectable()
 export class InteractionContextRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   /**
    * Appends a final utterance (ignored if its `utteranceId` is already in the window — redelivery)
@@ -30,10 +43,15 @@ export class InteractionContextRepository {
     maxUtterances: number,
   ): Promise<InteractionContextView> {
     const entry = JSON.stringify({ ...u.utterance, at: u.at });
-    const rows = await forTenant(this.prisma, tenantId).$queryRawUnsafe<
-      { queue: string | null; agent_id: string | null; utterances: InteractionContextView['utterances'] }[]
-    >(
-      `INSERT INTO interaction_contexts AS ic (tenant_id, interaction_id, provider, queue, agent_id, utterances, updated_at)
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (c) =>
+      preparedQuery<{
+        queue: string | null;
+        agent_id: string | null;
+        utterances: InteractionContextView['utterances'];
+      }>(
+        c,
+        'suggestion.contextAppend',
+        `INSERT INTO interaction_contexts AS ic (tenant_id, interaction_id, provider, queue, agent_id, utterances, updated_at)
        VALUES ($1, $2, $3, $4, $5, jsonb_build_array($6::jsonb), now())
        ON CONFLICT (tenant_id, interaction_id) DO UPDATE SET
          provider = EXCLUDED.provider,
@@ -48,14 +66,17 @@ export class InteractionContextRepository {
          END,
          updated_at = now()
        RETURNING queue, agent_id, utterances`,
-      tenantId,
-      interactionId,
-      u.provider,
-      u.queue ?? null,
-      u.agentId ?? null,
-      entry,
-      u.utterance.utteranceId,
-      maxUtterances,
+        [
+          tenantId,
+          interactionId,
+          u.provider,
+          u.queue ?? null,
+          u.agentId ?? null,
+          entry,
+          u.utterance.utteranceId,
+          maxUtterances,
+        ],
+      ),
     );
     return { queue: rows[0].queue, agentId: rows[0].agent_id, utterances: rows[0].utterances };
   }
@@ -66,18 +87,18 @@ export class InteractionContextRepository {
     interactionId: string,
     u: { provider: string; queue?: string; agentId?: string },
   ): Promise<void> {
-    await forTenant(this.prisma, tenantId).$executeRawUnsafe(
-      `INSERT INTO interaction_contexts AS ic (tenant_id, interaction_id, provider, queue, agent_id, updated_at)
+    await inTenantTransaction(this.pool, tenantId, (c) =>
+      preparedQuery(
+        c,
+        'suggestion.contextTouch',
+        `INSERT INTO interaction_contexts AS ic (tenant_id, interaction_id, provider, queue, agent_id, updated_at)
        VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (tenant_id, interaction_id) DO UPDATE SET
          queue = coalesce(EXCLUDED.queue, ic.queue),
          agent_id = coalesce(EXCLUDED.agent_id, ic.agent_id),
          updated_at = now()`,
-      tenantId,
-      interactionId,
-      u.provider,
-      u.queue ?? null,
-      u.agentId ?? null,
+        [tenantId, interactionId, u.provider, u.queue ?? null, u.agentId ?? null],
+      ),
     );
   }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import doubleMetaphone from 'talisman/phonetics/double-metaphone';
 import { distance } from 'fastest-levenshtein';
 import { entityKey, wordTokens } from './text';
@@ -127,6 +128,12 @@ export class EntityIndex {
   }
 
   private readonly docFreq: ReadonlyMap<string, number>;
+  /**
+   * Results of {@link find} per (text, approximate): a conversation's earlier turns are searched again for
+   * every later question, and approximate matching (phonetic codes, edit distances over every name token)
+   * is the costly part of building a query.
+   */
+  private readonly found = new LRUCache<string, readonly EntityMatch[]>({ max: 20_000 });
 
   get size(): number {
     return this.entities.length;
@@ -136,8 +143,18 @@ export class EntityIndex {
    * Entities mentioned in `text`, best first. Among mentions whose matched tokens are a subset of
    * another mention's, only the larger one is kept ("Holiday Inn" inside "Express by Holiday Inn").
    * @param approximate also look for approximate mentions when there is no exact one (default: the `fuzzy` option)
+   * @returns the mentions (remembered per text: callers must not change the array)
    */
-  find(text: string, approximate: boolean = this.fuzzy): EntityMatch[] {
+  find(text: string, approximate: boolean = this.fuzzy): readonly EntityMatch[] {
+    const key = `${approximate ? 1 : 0}${text}`;
+    const hit = this.found.get(key);
+    if (hit) return hit;
+    const result = this.search(text, approximate);
+    this.found.set(key, result);
+    return result;
+  }
+
+  private search(text: string, approximate: boolean): EntityMatch[] {
     const tokens = wordTokens(text);
     const words = new Set(tokens);
     const exact = this.match(words, new Map());

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   forTenant,
   PRISMA,
@@ -8,6 +8,7 @@ import {
   type PrismaExecutor,
 } from '@hub/persistence';
 import { entityKey } from '../domain/text';
+import { KnowledgeBaseChanges } from './knowledge-base-changes';
 import type { ParsedDocument } from './parsers/document';
 
 /** A knowledge base as the API shows it. */
@@ -50,7 +51,11 @@ export class DuplicateNameError extends Error {}
  */
 @Injectable()
 export class KnowledgeRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  /** @param changes told after every committed change of a KB's content (absent in offline tools) */
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Optional() private readonly changes?: KnowledgeBaseChanges,
+  ) {}
 
   /**
    * @param embedding the embedding integration and its model, for dense vectors (omit: lexical only)
@@ -99,7 +104,7 @@ export class KnowledgeRepository {
    * tenant default that point to it. @returns false when it is not the tenant's
    */
   async delete(tenantId: string, id: string): Promise<boolean> {
-    return tenantTransaction(this.prisma, tenantId, async (tx) => {
+    const deleted = await tenantTransaction(this.prisma, tenantId, async (tx) => {
       const n = await tx.knowledgeBase.deleteMany({ where: { id, tenantId } });
       if (!n.count) return false;
       await tx.kbTerm.deleteMany({ where: { knowledgeBaseId: id } });
@@ -111,6 +116,8 @@ export class KnowledgeRepository {
       });
       return true;
     });
+    if (deleted) this.changes?.changed(tenantId, id);
+    return deleted;
   }
 
   /**
@@ -127,7 +134,7 @@ export class KnowledgeRepository {
     fn: (writer: ChunkWriter) => Promise<T>,
     opts: { timeoutMs?: number; idleTimeoutMs?: number } = {},
   ): Promise<T> {
-    return tenantTransaction(
+    const result = await tenantTransaction(
       this.prisma,
       tenantId,
       async (tx) => {
@@ -143,6 +150,8 @@ export class KnowledgeRepository {
       },
       { timeout: opts.timeoutMs ?? 30 * 60_000, maxWait: 30_000 },
     );
+    this.changes?.changed(tenantId, kbId);
+    return result;
   }
 
   async createUpload(u: {
@@ -259,13 +268,15 @@ export class KnowledgeRepository {
 
   /** Deletes one document (by the uploader's id) and refreshes statistics. @returns false if absent */
   async deleteDocument(tenantId: string, kbId: string, externalId: string): Promise<boolean> {
-    return tenantTransaction(this.prisma, tenantId, async (tx) => {
+    const deleted = await tenantTransaction(this.prisma, tenantId, async (tx) => {
       await tx.$queryRawUnsafe('SELECT id FROM knowledge_bases WHERE id = $1::uuid FOR UPDATE', kbId);
       const n = await tx.kbDocument.deleteMany({ where: { knowledgeBaseId: kbId, externalId } });
       if (!n.count) return false;
       await refreshStatistics(tx, kbId);
       return true;
     });
+    if (deleted) this.changes?.changed(tenantId, kbId);
+    return deleted;
   }
 }
 

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { forTenant, PRISMA, type PrismaClient } from '@hub/persistence';
+import type { Pool } from 'pg';
+import {
+  forTenant,
+  inTenantTransaction,
+  PG_POOL,
+  preparedQuery,
+  PRISMA,
+  type PrismaClient,
+} from '@hub/persistence';
 import { IntegrationStore } from '@hub/integrations';
 
 /** A queue-to-KB mapping row (seed 001 "Queue-to-KB Mapping"). */
@@ -26,7 +34,57 @@ export class AssistSettingsRepository {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly integrations: IntegrationStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
+
+  /**
+   * What a customer utterance needs to find its knowledge base, in one prepared statement (hot path: every
+   * customer utterance): the mapping of `queue` (null when none is given or mapped) and the tenant defaults.
+   */
+  async targetInputs(
+    tenantId: string,
+    queue: string | undefined,
+  ): Promise<[QueueMappingView | null, AssistSettingsView]> {
+    const { rows } = await inTenantTransaction(this.pool, tenantId, (c) =>
+      preparedQuery<{
+        m_id: string | null;
+        m_queue: string | null;
+        m_kb: string | null;
+        m_prompt: string | null;
+        m_llm: string | null;
+        m_updated: Date | null;
+        s_kb: string | null;
+        s_prompt: string | null;
+        s_llm: string | null;
+      }>(
+        c,
+        'suggestion.assistTarget',
+        `SELECT m.id AS m_id, m.queue_name AS m_queue, m.knowledge_base_id AS m_kb, m.system_prompt AS m_prompt,
+                m.llm_integration_id AS m_llm, m.updated_at AS m_updated,
+                s.default_knowledge_base_id AS s_kb, s.default_system_prompt AS s_prompt, s.llm_integration_id AS s_llm
+         FROM (SELECT 1) one
+         LEFT JOIN queue_kb_mappings m ON $2::text IS NOT NULL AND m.tenant_id = $1 AND m.queue_key = $2
+         LEFT JOIN tenant_assist_settings s ON s.tenant_id = $1`,
+        [tenantId, queue === undefined ? null : queueKey(queue)],
+      ),
+    );
+    const r = rows[0];
+    const mapping =
+      r.m_id === null
+        ? null
+        : mappingView({
+            id: r.m_id,
+            queueName: r.m_queue!,
+            knowledgeBaseId: r.m_kb!,
+            systemPrompt: r.m_prompt,
+            llmIntegrationId: r.m_llm,
+            updatedAt: r.m_updated!,
+          });
+    return [
+      mapping,
+      { defaultKnowledgeBaseId: r.s_kb, defaultSystemPrompt: r.s_prompt, llmIntegrationId: r.s_llm },
+    ];
+  }
 
   /** Mapping of a queue/skill name (case-insensitive, trimmed), or null. */
   async findMapping(tenantId: string, queue: string): Promise<QueueMappingView | null> {

@@ -12,6 +12,7 @@ import {
 import { EntityIndex } from '../domain/entity-index';
 import type { Passage } from '../domain/extractive-answer';
 import { wordTokens } from '../domain/text';
+import { KnowledgeBaseChanges } from '../knowledge/knowledge-base-changes';
 import { ASSIST_METRICS, type AssistMetrics } from '../metrics';
 import { DenseRetriever, type DensePlan } from './dense-retriever';
 import { LexicalIndexCache, QueryLexemes, type LexicalIndex } from './lexical-index';
@@ -116,6 +117,7 @@ export class RetrieveUseCase {
    * @param lexical in-memory ranking budget (default {@link DEFAULT_LEXICAL_RETRIEVAL})
    * @param metrics absent in offline tools
    * @param logger  absent in offline tools
+   * @param changes KB changes made by this process: the next retrieval reads the KB's revision again
    */
   constructor(
     private readonly repo: RetrievalRepository,
@@ -123,7 +125,9 @@ export class RetrieveUseCase {
     @Optional() @Inject(LEXICAL_RETRIEVAL_OPTIONS) lexical?: LexicalRetrievalOptions,
     @Optional() @Inject(ASSIST_METRICS) private readonly metrics?: AssistMetrics,
     @Optional() @Inject(LOGGER) private readonly logger?: Logger,
+    @Optional() changes?: KnowledgeBaseChanges,
   ) {
+    changes?.onChange((tenantId, kbId) => this.states.delete(cacheKey(tenantId, kbId)));
     this.lexicalOpts = lexical ?? DEFAULT_LEXICAL_RETRIEVAL;
     this.lexicalIndexes =
       this.lexicalOpts.maxIndexBytes > 0

@@ -98,12 +98,7 @@ export class SuggestUseCase {
     // a customer utterance needs the tenant defaults (and the mapping of the queue it names): read them
     // while the context window is written, one database round trip instead of two in a row
     const early =
-      e.speaker === 'customer'
-        ? Promise.all([
-            e.queue ? this.settings.findMapping(tenantId, e.queue) : Promise.resolve(null),
-            this.settings.getSettings(tenantId),
-          ])
-        : null;
+      e.speaker === 'customer' ? this.settings.targetInputs(tenantId, e.queue || undefined) : null;
     // never an unhandled rejection if the append fails first (the error is raised by the append)
     early?.catch(() => undefined);
     const ctx = await this.contexts.append(
