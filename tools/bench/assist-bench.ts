@@ -41,6 +41,11 @@
  * Markdown tables and writes the JSON (all phases, per-hop and per-5-s-window figures, CPU, load).
  * `--consumer-members` sets suggestion-service's ASSIST_CONSUMER_MEMBERS (default 1, as the service).
  * `--cpu-prof DIR` writes V8 CPU profiles (`.cpuprofile`) of both services into DIR when they stop.
+ * `--retrieval hybrid` ranks with the in-process embedding model (`ASSIST_RETRIEVAL=hybrid`, e5-small-v2-q:
+ * the upload embeds every chunk). `--llm-token-ms N [--llm-tokens M]` answers with an LLM: a local
+ * OpenAI-compatible server (the suite's FakeOpenAi) streams M tokens (default 30), one every N ms; the
+ * report adds send → first streamed piece on the widget (time to first token) next to the complete
+ * suggestion. `--concurrent-interactions K` sets ASSIST_CONCURRENT_INTERACTIONS.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -55,7 +60,9 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type Message } from 'kafkajs';
 import { Client } from 'pg';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import { withIntegrationStore } from '@hub/integrations';
 import { authHeaders, createTestWorld, type TestWorld } from '@hub/testing';
+import { FakeOpenAi } from '../../apps/suggestion-service/test/fake-openai';
 
 const ROOT = join(__dirname, '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'data', 'retrieval');
@@ -99,6 +106,9 @@ interface Rec {
   tAck?: number;
   tTap?: number;
   tWidget?: number;
+  /** First `suggestion.delta` (streamed LLM answer) on the widget. */
+  tFirstDelta?: number;
+  deltas: number;
   widgetCopies: number;
   occurredAt?: number;
   timings?: { retrievalMs: number; generationMs: number; totalMs: number };
@@ -308,6 +318,10 @@ async function main(): Promise<void> {
       dialogues: { type: 'string', default: join(DATA, 'dev.jsonl') },
       'consumer-members': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      retrieval: { type: 'string', default: 'lexical' },
+      'llm-token-ms': { type: 'string' },
+      'llm-tokens': { type: 'string', default: '30' },
+      'concurrent-interactions': { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -335,6 +349,17 @@ async function main(): Promise<void> {
   const consumerMembers = Number(values['consumer-members'] ?? '1');
   // --cpu-prof DIR: V8 CPU profiles of suggestion-service and assist-gateway, written there when they stop
   const profArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+  if (values.retrieval !== 'lexical' && values.retrieval !== 'hybrid')
+    throw new Error(`--retrieval must be lexical or hybrid, not ${values.retrieval}`);
+  const hybrid = values.retrieval === 'hybrid';
+  // --llm-token-ms N: answers streamed by a local OpenAI-compatible server, one token (word) every N ms
+  const llmTokenMs = values['llm-token-ms'] === undefined ? null : Number(values['llm-token-ms']);
+  const llmTokens = Number(values['llm-tokens']);
+  const llm = llmTokenMs === null ? null : new FakeOpenAi();
+  if (llm) {
+    llm.chunkDelayMs = llmTokenMs!;
+    llm.reply = Array.from({ length: llmTokens }, (_, i) => `word${i}`).join(' ');
+  }
   const world: TestWorld = await createTestWorld('hub_bench');
   const dbName = world.databaseUrl.slice(world.databaseUrl.lastIndexOf('/') + 1);
   const ns = world.kafkaNamespace;
@@ -376,6 +401,10 @@ async function main(): Promise<void> {
         PORT: String(svcPort),
         ASSIST_CONSUMER_GROUP: `${ns}suggestion-service-bench-${runId}`,
         ASSIST_CONSUMER_MEMBERS: String(consumerMembers),
+        ...(hybrid ? { ASSIST_RETRIEVAL: 'hybrid' } : {}),
+        ...(values['concurrent-interactions']
+          ? { ASSIST_CONCURRENT_INTERACTIONS: values['concurrent-interactions'] }
+          : {}),
       },
       [],
       profArgs,
@@ -423,10 +452,28 @@ async function main(): Promise<void> {
     console.error(
       `indexed ${upBody.documents} documents (${upBody.chunks} chunks) in ${(ingestMs / 1000).toFixed(1)} s`,
     );
+    let llmIntegrationId: string | undefined;
+    if (llm) {
+      const base = await llm.start();
+      llmIntegrationId = randomUUID();
+      await withIntegrationStore(world.databaseUrl, world.env, (store) =>
+        store.create(TENANT, {
+          id: llmIntegrationId!,
+          type: 'llm',
+          name: 'bench-llm',
+          config: { baseUrl: base, model: 'bench-model', timeoutMs: 30_000 },
+          secrets: { apiKey: 'sk-bench' },
+          enabled: true,
+        }),
+      );
+    }
     const put = await fetch(`${svcBase}/v1/assist-settings`, {
       method: 'PUT',
       headers: h,
-      body: JSON.stringify({ defaultKnowledgeBaseId: kb.id }),
+      body: JSON.stringify({
+        defaultKnowledgeBaseId: kb.id,
+        ...(llmIntegrationId ? { llmIntegrationId } : {}),
+      }),
     });
     if (!put.ok) throw new Error(`assist-settings: ${put.status} ${await put.text()}`);
 
@@ -490,6 +537,12 @@ async function main(): Promise<void> {
         }
         rec.widgetCopies += 1;
         rec.tWidget ??= t;
+      });
+      w.on('suggestion.delta', (d: { interactionId: string; utteranceId: string }) => {
+        const rec = recs.get(`${d.interactionId}/${d.utteranceId}`);
+        if (!rec || d.interactionId !== interactionId) return;
+        rec.deltas += 1;
+        rec.tFirstDelta ??= now();
       });
       w.on('disconnect', (reason) => console.error(`widget ${interactionId} disconnected: ${reason}`));
       sockets.push(w);
@@ -594,7 +647,7 @@ async function main(): Promise<void> {
         }
         const key = `${c.iid}/${utteranceId}`;
         const t0 = now();
-        const rec: Rec = { key, interactionId: c.iid, measured, t0, widgetCopies: 0 };
+        const rec: Rec = { key, interactionId: c.iid, measured, t0, widgetCopies: 0, deltas: 0 };
         recs.set(key, rec);
         floorRecs.set(key, { measured, t0 });
         producer
@@ -699,6 +752,16 @@ async function main(): Promise<void> {
         emptyAnswers: m.filter((r) => r.emptyAnswer).length,
         throughputPerS: r2(got.length / ((lastRecv - firstSend) / 1000)),
         utteranceToWidgetMs: summary(e2e),
+        // streamed answers: send → first piece of the answer on the widget (time to first token, as the agent sees it)
+        ...(llm
+          ? {
+              utteranceToFirstDeltaMs: summary(
+                got.filter((r) => r.tFirstDelta).map((r) => r.tFirstDelta! - r.t0),
+              ),
+              withoutDelta: got.filter((r) => !r.tFirstDelta).length,
+              deltasPerSuggestion: mean(got.map((r) => r.deltas)),
+            }
+          : {}),
         utteranceToSuggestionTopicMs: summary(m.filter((r) => r.tTap).map((r) => r.tTap! - r.t0)),
         produceAckMs: summary(m.filter((r) => r.tAck).map((r) => r.tAck! - r.t0)),
         breakdownMs: {
@@ -758,7 +821,11 @@ async function main(): Promise<void> {
       const f = r.floor.totalMs;
       console.error(
         `  widget p50 ${u.p50} p95 ${u.p95} p99 ${u.p99} max ${u.max} ms; ${r.receivedOnWidget}/${r.sent} received, ` +
-          `${r.throughputPerS}/s; floor p50 ${f.p50} p95 ${f.p95} ms; load ${r.load.after.join(' ')}`,
+          `${r.throughputPerS}/s; floor p50 ${f.p50} p95 ${f.p95} ms; load ${r.load.after.join(' ')}` +
+          (r.utteranceToFirstDeltaMs
+            ? `; first token on widget p50 ${r.utteranceToFirstDeltaMs.p50} p95 ${r.utteranceToFirstDeltaMs.p95} ms` +
+              ` (${r.withoutDelta} without)`
+            : ''),
       );
     }
 
@@ -779,7 +846,15 @@ async function main(): Promise<void> {
         bytes: upBody.bytes,
         ingestMs: Math.round(ingestMs),
       },
-      generator: 'extractive',
+      generator: llm
+        ? {
+            kind: 'llm',
+            server: 'local OpenAI-compatible (FakeOpenAi), streamed chat completions',
+            tokenIntervalMs: llmTokenMs,
+            tokens: llmTokens,
+          }
+        : 'extractive',
+      retrieval: hybrid ? 'hybrid (in-process e5-small-v2-q + BM25F, RRF)' : 'lexical (BM25F)',
       setup: {
         partitions: Number(values.partitions),
         interactions: N,
@@ -838,10 +913,12 @@ async function main(): Promise<void> {
       })
       .catch(() => undefined)
       .finally(() => a2.disconnect());
+    await llm?.stop();
     const redis = new Redis(world.env['REDIS_URL']);
+    redis.on('error', () => undefined);
     const keys = await redis.keys(`${world.redisNamespace}*`).catch(() => [] as string[]);
     if (keys.length) await redis.del(...keys).catch(() => undefined);
-    redis.disconnect();
+    await redis.quit().catch(() => undefined);
     await world.drop();
   }
 }

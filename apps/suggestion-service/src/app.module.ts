@@ -10,6 +10,7 @@ import {
   ConversationEventsConsumer,
   CONSUMER_GROUP,
   CONSUMER_MEMBERS,
+  CONCURRENT_INTERACTIONS,
 } from './assist/conversation-events.consumer';
 import { InteractionContextRepository } from './assist/interaction-context.repository';
 import { SuggestUseCase, SUGGEST_OPTIONS } from './assist/usecases/suggest.usecase';
@@ -112,6 +113,7 @@ export class AppModule {
         },
         { provide: CONSUMER_GROUP, useValue: config.ASSIST_CONSUMER_GROUP },
         { provide: CONSUMER_MEMBERS, useValue: config.ASSIST_CONSUMER_MEMBERS },
+        { provide: CONCURRENT_INTERACTIONS, useValue: config.ASSIST_CONCURRENT_INTERACTIONS },
         KnowledgeRepository,
         KnowledgeBaseChanges,
         RetrievalRepository,

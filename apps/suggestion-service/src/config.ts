@@ -95,6 +95,11 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
      */
     ASSIST_CONSUMER_MEMBERS: z.coerce.number().int().min(1).max(64).default(1),
     /**
+     * Interactions of one partition handled at once (1 = one event at a time). Events of one interaction stay
+     * in order; a slow answer (LLM stream, Dialogflow CX call) holds up only its own interaction.
+     */
+    ASSIST_CONCURRENT_INTERACTIONS: z.coerce.number().int().min(1).max(1024).default(32),
+    /**
      * Publish LLM answers while they are generated (`assist.suggestion.delta` before the complete
      * `assist.suggestion`). `false`: only the complete suggestion.
      */

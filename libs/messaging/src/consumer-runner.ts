@@ -52,6 +52,17 @@ export interface TopicHandlerOptions<K extends TopicKey> {
   batch?: BatchHandler<K>;
   /** Largest number of messages handed to `batch` at once. Default 100. */
   maxBatchSize?: number;
+  /**
+   * Messages of one fetched partition batch with different Kafka keys handled concurrently, at most this
+   * many keys at once (default 1: one message at a time). Order is kept per key — one key's messages run
+   * one after the other, in offset order — which is all a topic keyed by its entity (an interaction, a
+   * conversation) promises. Each message goes through the single handler with the usual policy
+   * (validation, retries, dead letter); the partition's offset advances only past messages that are all
+   * done, so a crash redelivers at most the unfinished ones and those after them (handlers are
+   * idempotent). For handlers that wait on I/O per message (an LLM answer, a model call): one slow
+   * message no longer holds up the partition. Not combined with `batch`.
+   */
+  concurrentKeys?: number;
 }
 /** Options for {@link ConsumerRunner}. */
 export interface ConsumerRunnerOptions {
@@ -134,7 +145,13 @@ export class ConsumerRunner {
   private readonly consumer: Consumer;
   private readonly handlers = new Map<
     string,
-    { key: TopicKey; handler: EventHandler<TopicKey>; batch?: BatchHandler<TopicKey>; maxBatchSize: number }
+    {
+      key: TopicKey;
+      handler: EventHandler<TopicKey>;
+      batch?: BatchHandler<TopicKey>;
+      maxBatchSize: number;
+      concurrentKeys: number;
+    }
   >();
   /** Batches handed to batch handlers, and messages in them, since start (benchmarks, tests). */
   readonly batchStats = { batches: 0, messages: 0, fallbacks: 0 };
@@ -263,6 +280,7 @@ export class ConsumerRunner {
       handler: handler as unknown as EventHandler<TopicKey>,
       batch: options.batch as unknown as BatchHandler<TopicKey> | undefined,
       maxBatchSize: Math.max(1, options.maxBatchSize ?? 100),
+      concurrentKeys: options.batch ? 1 : Math.max(1, Math.floor(options.concurrentKeys ?? 1)),
     });
     return this;
   }
@@ -306,7 +324,7 @@ export class ConsumerRunner {
     for (const topic of this.handlers.keys()) {
       await this.consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning });
     }
-    const batched = [...this.handlers.values()].some((h) => h.batch);
+    const batched = [...this.handlers.values()].some((h) => h.batch || h.concurrentKeys > 1);
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 200,
@@ -410,6 +428,10 @@ export class ConsumerRunner {
       if (messages.length) resolveOffset(messages[messages.length - 1].offset);
       return;
     }
+    if (entry.concurrentKeys > 1) {
+      await this.processByKey(entry.concurrentKeys, p);
+      return;
+    }
     for (let i = 0; i < messages.length;) {
       if (!isRunning() || isStale()) return;
       const size = entry.batch ? entry.maxBatchSize : 1;
@@ -426,6 +448,50 @@ export class ConsumerRunner {
       }
       await p.commitOffsetsIfNecessary();
     }
+  }
+
+  /**
+   * One fetched partition batch with keyed concurrency ({@link TopicHandlerOptions.concurrentKeys}): the
+   * messages are grouped by key; up to `limit` groups run at once, each in offset order through the
+   * single-message path. The resolved offset is the last one before which every message is done.
+   */
+  private async processByKey(limit: number, p: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = p;
+    const { topic, partition } = batch;
+    const messages = batch.messages;
+    const groups = new Map<string, number[]>();
+    messages.forEach((m, i) => {
+      const k = m.key === null ? `\u0000${i}` : `k${m.key.toString('latin1')}`; // keyless: each on its own
+      const g = groups.get(k);
+      if (g) g.push(i);
+      else groups.set(k, [i]);
+    });
+    const done = new Uint8Array(messages.length);
+    let watermark = 0; // messages[0 .. watermark) are done
+    let failure: unknown;
+    const queue = [...groups.values()];
+    const worker = async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) {
+        for (const i of g) {
+          if (failure !== undefined || !isRunning() || isStale()) return;
+          try {
+            await this.process({ topic, partition, message: messages[i], heartbeat, pause: p.pause });
+          } catch (e) {
+            failure ??= e; // stopping mid-outage, or a dead letter that could not be written: nothing after it resolves
+            return;
+          }
+          done[i] = 1;
+          if (i === watermark) {
+            while (watermark < messages.length && done[watermark]) watermark += 1;
+            resolveOffset(messages[watermark - 1].offset);
+          }
+          await heartbeat();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+    await p.commitOffsetsIfNecessary();
+    if (failure !== undefined) throw failure;
   }
 
   /** A chunk for a batch handler: validate each message, batch the valid ones, fall back per message. */

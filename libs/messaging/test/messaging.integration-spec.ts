@@ -276,6 +276,66 @@ describe('messaging against real Kafka', () => {
     expect(probe.messages).toEqual([]);
   });
 
+  it('handles different keys of a partition concurrently (concurrentKeys), in order per key, committing only past finished messages', async () => {
+    // 8 interactions × 3 utterances on 3 partitions: some keys share a partition. The first utterance of k0
+    // blocks until released; the rest must go on meanwhile, including the other keys of k0's partition.
+    const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+    const events = [0, 1, 2].flatMap((j) => keys.map((k) => conversationEvent('acme', k, `m${j}`)));
+    await producer.publish('conversationEvents', ...events);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const handled: { key: string; text: string; partition: number; offset: string }[] = [];
+    let k0Partition = -1;
+    let k0Offset = '';
+    const r = runner('keyed');
+    await r
+      .on(
+        'conversationEvents',
+        async (e, ctx) => {
+          const d = e.data as { interactionId: string; text: string };
+          if (d.interactionId === 'k0' && d.text === 'm0') {
+            k0Partition = ctx.partition;
+            k0Offset = ctx.offset;
+            await released;
+          }
+          handled.push({ key: d.interactionId, text: d.text, partition: ctx.partition, offset: ctx.offset });
+        },
+        { concurrentKeys: 16 },
+      )
+      .start();
+    // everything but k0's three utterances is handled while k0's first one is stuck
+    await waitFor(() => (handled.length === events.length - 3 ? true : null), {
+      what: 'the other keys handled while k0 waits',
+    });
+    expect(handled.some((h) => h.key === 'k0')).toBe(false);
+    const sharing = handled.filter((h) => h.partition === k0Partition);
+    expect(sharing.length).toBeGreaterThan(0); // other keys on k0's partition did not wait for it
+    // the partition's committed offset never passes the unfinished message
+    await new Promise((res) => setTimeout(res, 500)); // > autoCommitInterval
+    const admin = kafka.admin();
+    await admin.connect();
+    const committed = async () =>
+      (
+        await admin.fetchOffsets({
+          groupId: namer.physical('keyed'),
+          topics: [namer.physical(Topics.conversationEvents.name)],
+        })
+      )[0].partitions.find((x) => x.partition === k0Partition)!.offset;
+    const during = Number(await committed());
+    expect(during === -1 || during <= Number(k0Offset)).toBe(true);
+    release();
+    await waitFor(() => (handled.length === events.length ? true : null), {
+      what: 'k0 handled after release',
+    });
+    for (const k of keys)
+      expect(handled.filter((h) => h.key === k).map((h) => h.text)).toEqual(['m0', 'm1', 'm2']);
+    const last = Math.max(...handled.filter((h) => h.partition === k0Partition).map((h) => Number(h.offset)));
+    await waitFor(async () => (Number(await committed()) === last + 1 ? true : null), {
+      what: 'the whole partition committed once k0 is done',
+    });
+    await admin.disconnect();
+  });
+
   describe('batch consumption (eachBatch)', () => {
     /**
      * A stand-in for a transactional batch handler: the "inbox" and "state" change only when the whole

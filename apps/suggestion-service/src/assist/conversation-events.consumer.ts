@@ -7,6 +7,8 @@ import { SuggestUseCase } from './usecases/suggest.usecase';
 export const CONSUMER_GROUP = Symbol('CONSUMER_GROUP');
 /** Group members (kafkajs consumers) in this process. */
 export const CONSUMER_MEMBERS = Symbol('CONSUMER_MEMBERS');
+/** Interactions of one partition handled concurrently (`ASSIST_CONCURRENT_INTERACTIONS`). */
+export const CONCURRENT_INTERACTIONS = Symbol('CONCURRENT_INTERACTIONS');
 
 /**
  * Thin Kafka handler: `hub.conversation.events.v1` (group `suggestion-service`, validated by
@@ -21,6 +23,7 @@ export class ConversationEventsConsumer implements OnApplicationBootstrap {
     private readonly suggest: SuggestUseCase,
     @Inject(CONSUMER_GROUP) private readonly groupId: string,
     @Inject(CONSUMER_MEMBERS) private readonly members: number,
+    @Inject(CONCURRENT_INTERACTIONS) private readonly concurrentInteractions: number,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -32,15 +35,19 @@ export class ConversationEventsConsumer implements OnApplicationBootstrap {
       Array.from({ length: this.members }, () =>
         this.messaging
           .createConsumer(this.groupId, { partitionsConsumedConcurrently: 6, maxWaitTimeInMs: 20 })
-          .on('conversationEvents', async (event) => {
-            const outcome = await this.suggest.handle(event);
-            if (outcome.kind === 'suggested') {
-              this.logger.debug(
-                { interactionId: event.data.interactionId, ms: outcome.suggestion.timings.totalMs },
-                'suggestion published',
-              );
-            }
-          })
+          .on(
+            'conversationEvents',
+            async (event) => {
+              const outcome = await this.suggest.handle(event);
+              if (outcome.kind === 'suggested') {
+                this.logger.debug(
+                  { interactionId: event.data.interactionId, ms: outcome.suggestion.timings.totalMs },
+                  'suggestion published',
+                );
+              }
+            },
+            { concurrentKeys: this.concurrentInteractions },
+          )
           .start(),
       ),
     );

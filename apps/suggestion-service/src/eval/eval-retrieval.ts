@@ -240,11 +240,12 @@ async function main() {
       'BM25, query = all customer turns': (d) => customer(d).join(' '),
       'BM25, query = whole dialogue': (d) => d.turns.map((x) => x.text).join(' '),
     };
+    const engine = values['sql-ranking'] ? 'in PostgreSQL' : 'in memory';
     const rows: { name: string; m: Metrics }[] = [
       {
         name: localModel
-          ? `suggestion-service (PostgreSQL BM25F + ${localModel.id} dense, RRF k ${DEFAULT_RANKING.rrfK}, dense weight ${DEFAULT_RANKING.denseWeight}, ${DEFAULT_RANKING.denseTurns} turns)`
-          : 'suggestion-service (PostgreSQL, conversation query)',
+          ? `suggestion-service (BM25F ${engine} + ${localModel.id} dense, RRF k ${DEFAULT_RANKING.rrfK}, dense weight ${DEFAULT_RANKING.denseWeight}, ${DEFAULT_RANKING.denseTurns} turns)`
+          : `suggestion-service (BM25F ${engine}, conversation query)`,
         m: summarise(ours.filter((x) => x)),
       },
     ];
