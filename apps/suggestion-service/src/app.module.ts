@@ -22,7 +22,7 @@ import { CreateKnowledgeBaseUseCase } from './knowledge/usecases/create-knowledg
 import { IngestDocumentsUseCase, INGEST_LIMITS } from './knowledge/usecases/ingest-documents.usecase';
 import { LlmRepository } from './llm/llm.repository';
 import { AssistSettingsController } from './mapping/assist-settings.controller';
-import { AssistSettingsRepository } from './mapping/assist-settings.repository';
+import { ASSIST_SETTINGS_CACHE_TTL_MS, AssistSettingsRepository } from './mapping/assist-settings.repository';
 import { ASSIST_METRICS, AssistMetrics } from './metrics';
 import { DENSE_RETRIEVAL_OPTIONS, DenseRetriever } from './retrieval/dense-retriever';
 import { LOCAL_EMBEDDING_MODEL, loadLocalRetrievalModel } from './retrieval/local-embeddings';
@@ -114,6 +114,7 @@ export class AppModule {
         { provide: CONSUMER_GROUP, useValue: config.ASSIST_CONSUMER_GROUP },
         { provide: CONSUMER_MEMBERS, useValue: config.ASSIST_CONSUMER_MEMBERS },
         { provide: CONCURRENT_INTERACTIONS, useValue: config.ASSIST_CONCURRENT_INTERACTIONS },
+        { provide: ASSIST_SETTINGS_CACHE_TTL_MS, useValue: config.ASSIST_SETTINGS_CACHE_TTL_MS },
         KnowledgeRepository,
         KnowledgeBaseChanges,
         RetrievalRepository,

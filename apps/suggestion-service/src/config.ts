@@ -98,6 +98,11 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
      * Interactions of one partition handled at once (1 = one event at a time). Events of one interaction stay
      * in order; a slow answer (LLM stream, Dialogflow CX call) holds up only its own interaction.
      */
+    /**
+     * How long the queue mapping and tenant defaults read for a customer utterance are reused, ms (0 = read every
+     * time). Writes through this process apply at once; other replicas' writes within this long.
+     */
+    ASSIST_SETTINGS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(30_000).default(2000),
     ASSIST_CONCURRENT_INTERACTIONS: z.coerce.number().int().min(1).max(1024).default(32),
     /**
      * Publish LLM answers while they are generated (`assist.suggestion.delta` before the complete

@@ -206,6 +206,42 @@ describe('assist pipeline (Kafka → retrieval → suggestion)', () => {
     expect(call.body.messages[1].content).toContain('Does Bedouin serve vegetarian food?');
   });
 
+  it('a mapping changed or removed through the API applies to the very next utterance (the cached read is dropped)', async () => {
+    const iid = `chat-${randomUUID()}`;
+    llm.mode = 'ok';
+    await say('acme', iid, {
+      speaker: 'customer',
+      text: 'Is Bedouin expensive?',
+      utteranceId: 'm1',
+      queue: 'dining',
+    });
+    expect((await suggestionFor(iid, 'm1')).data.knowledgeBaseId).toBe(restaurantsKb); // read, now cached
+    const moved = await api(url, 'PUT', '/v1/queue-mappings/Dining', 'acme', { knowledgeBaseId: hotelsKb });
+    expect(moved.status).toBe(200);
+    await say('acme', iid, {
+      speaker: 'customer',
+      text: 'Is it expensive?',
+      utteranceId: 'm2',
+      queue: 'dining',
+    });
+    const after = await suggestionFor(iid, 'm2');
+    expect(after.data.knowledgeBaseId).toBe(hotelsKb);
+    expect(after.data.generator).toBe('extractive'); // the new mapping names no LLM, the default has none
+    const restored = await api(url, 'PUT', '/v1/queue-mappings/Dining', 'acme', {
+      knowledgeBaseId: restaurantsKb,
+      systemPrompt: 'You answer questions about restaurants only.',
+      llmIntegrationId: llmId,
+    });
+    expect(restored.status).toBe(200);
+    await say('acme', iid, {
+      speaker: 'customer',
+      text: 'Is Bedouin open late?',
+      utteranceId: 'm3',
+      queue: 'dining',
+    });
+    expect((await suggestionFor(iid, 'm3')).data.knowledgeBaseId).toBe(restaurantsKb);
+  });
+
   it('falls back to the extractive answer and says why when the LLM times out or fails', async () => {
     llm.mode = 'stall';
     const a = `chat-${randomUUID()}`;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import type { Pool } from 'pg';
 import {
   forTenant,
@@ -10,6 +11,10 @@ import {
   type PrismaClient,
 } from '@hub/persistence';
 import { IntegrationStore } from '@hub/integrations';
+import { KnowledgeBaseChanges } from '../knowledge/knowledge-base-changes';
+
+/** How long {@link AssistSettingsRepository.targetInputs} answers from memory, ms (`ASSIST_SETTINGS_CACHE_TTL_MS`). */
+export const ASSIST_SETTINGS_CACHE_TTL_MS = Symbol('ASSIST_SETTINGS_CACHE_TTL_MS');
 
 /** A queue-to-KB mapping row (seed 001 "Queue-to-KB Mapping"). */
 export interface QueueMappingView {
@@ -28,20 +33,62 @@ export interface AssistSettingsView {
   llmIntegrationId: string | null;
 }
 
-/** Queue mappings and tenant defaults in PostgreSQL, always scoped by tenant. */
+/**
+ * Queue mappings and tenant defaults in PostgreSQL, always scoped by tenant. The hot-path read
+ * ({@link targetInputs}, every customer utterance) is answered from memory for a short TTL; every write
+ * through this repository — and a knowledge base deleted through this process, which removes its mappings —
+ * drops the tenant's cached reads at once; other replicas' writes are seen within the TTL (as the integration
+ * store's reads).
+ */
 @Injectable()
 export class AssistSettingsRepository {
+  private readonly targets = new LRUCache<
+    string,
+    { until: number; value: [QueueMappingView | null, AssistSettingsView] }
+  >({ max: 10_000 });
+
+  /**
+   * @param ttlMs   how long a target read is reused, ms (0 = always read); default 2000
+   * @param changes KB changes made by this process (a deleted KB's mappings are gone)
+   */
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly integrations: IntegrationStore,
     @Inject(PG_POOL) private readonly pool: Pool,
-  ) {}
+    @Optional() @Inject(ASSIST_SETTINGS_CACHE_TTL_MS) private readonly ttlMs: number = 2000,
+    @Optional() changes?: KnowledgeBaseChanges,
+  ) {
+    changes?.onChange((tenantId) => this.forget(tenantId));
+  }
+
+  /** Bumped by every {@link forget}: a read that started before a write must not be cached after it. */
+  private generation = 0;
+
+  /** Drops the tenant's cached target reads (after a write committed). */
+  private forget(tenantId: string): void {
+    this.generation += 1;
+    for (const k of this.targets.keys()) if (k.startsWith(`${tenantId}\u0000`)) this.targets.delete(k);
+  }
 
   /**
    * What a customer utterance needs to find its knowledge base, in one prepared statement (hot path: every
    * customer utterance): the mapping of `queue` (null when none is given or mapped) and the tenant defaults.
    */
   async targetInputs(
+    tenantId: string,
+    queue: string | undefined,
+  ): Promise<[QueueMappingView | null, AssistSettingsView]> {
+    const key = `${tenantId}\u0000${queue === undefined ? '' : `q${queueKey(queue)}`}`;
+    const hit = this.targets.get(key);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const generation = this.generation;
+    const value = await this.readTargetInputs(tenantId, queue);
+    if (this.ttlMs > 0 && generation === this.generation)
+      this.targets.set(key, { until: Date.now() + this.ttlMs, value });
+    return value;
+  }
+
+  private async readTargetInputs(
     tenantId: string,
     queue: string | undefined,
   ): Promise<[QueueMappingView | null, AssistSettingsView]> {
@@ -113,6 +160,7 @@ export class AssistSettingsRepository {
       create: { id: randomUUID(), tenantId, queueName: queue.trim(), queueKey: key, ...m },
       update: { queueName: queue.trim(), ...m },
     });
+    this.forget(tenantId);
     return mappingView(row);
   }
 
@@ -120,6 +168,7 @@ export class AssistSettingsRepository {
     const n = await forTenant(this.prisma, tenantId).queueKbMapping.deleteMany({
       where: { tenantId, queueKey: queueKey(queue) },
     });
+    this.forget(tenantId);
     return n.count > 0;
   }
 
@@ -138,6 +187,7 @@ export class AssistSettingsRepository {
       create: { tenantId, ...s },
       update: s,
     });
+    this.forget(tenantId);
     return s;
   }
 
