@@ -569,6 +569,7 @@ async function main(): Promise<void> {
       eachMessage: async ({ message }) => {
         const t = now();
         const ev = JSON.parse(message.value!.toString()) as {
+          type: string;
           occurredAt: string;
           data: {
             interactionId: string;
@@ -577,6 +578,7 @@ async function main(): Promise<void> {
             timings: Rec['timings'];
           };
         };
+        if (ev.type !== 'assist.suggestion') return; // streamed pieces: counted on the widget
         const rec = recs.get(`${ev.data.interactionId}/${ev.data.utteranceId}`);
         if (!rec || rec.tTap !== undefined) return;
         tapped += 1;
