@@ -45,7 +45,10 @@
  * the upload embeds every chunk). `--llm-token-ms N [--llm-tokens M]` answers with an LLM: a local
  * OpenAI-compatible server (the suite's FakeOpenAi) streams M tokens (default 30), one every N ms; the
  * report adds send → first streamed piece on the widget (time to first token) next to the complete
- * suggestion. `--concurrent-interactions K` sets ASSIST_CONCURRENT_INTERACTIONS.
+ * suggestion. `--concurrent-interactions K` sets ASSIST_CONCURRENT_INTERACTIONS. `--sample-every S` makes a
+ * soak of a long rate (e.g. `--rates 75 --duration 1800 --sample-every 30`): every S s the RSS, heap and
+ * event-loop lag of both services, the database's table sizes and the run's consumer lag (tools/bench/
+ * soak-sampling.ts), with a growth verdict per series printed at the end and the samples in the JSON.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -63,6 +66,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { withIntegrationStore } from '@hub/integrations';
 import { authHeaders, createTestWorld, type TestWorld } from '@hub/testing';
 import { FakeOpenAi } from '../../apps/suggestion-service/test/fake-openai';
+import { lagSample, serviceSample, soakRows, tableRows, tableSample, type Sample } from './soak-sampling';
 
 const ROOT = join(__dirname, '..', '..');
 const DATA = join(ROOT, '..', 'shared', 'data', 'retrieval');
@@ -322,6 +326,7 @@ async function main(): Promise<void> {
       'llm-token-ms': { type: 'string' },
       'llm-tokens': { type: 'string', default: '30' },
       'concurrent-interactions': { type: 'string' },
+      'sample-every': { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -424,6 +429,46 @@ async function main(): Promise<void> {
     children.push(svc.child, gw.child);
     const svcBase = `http://127.0.0.1:${svcPort}`;
     const gwBase = `http://127.0.0.1:${gwPort}`;
+    /** Samples what could grow (soak) every `everyMs` until stopped; units = suggestions on the widgets so far. */
+    const startSoakSampler = (everyMs: number) => {
+      const samples: Sample[] = [];
+      const started = Date.now();
+      const db = new Client({ connectionString: world.databaseUrl });
+      const a = kafka.admin();
+      let stopped = false;
+      let wake: () => void = () => undefined;
+      const loop = (async () => {
+        await db.connect();
+        await a.connect();
+        while (!stopped) {
+          samples.push({
+            t: Math.round((Date.now() - started) / 1000),
+            load1: r2(loadavg()[0]!),
+            services: {
+              'suggestion-service': await serviceSample(svcBase),
+              'assist-gateway': await serviceSample(gwBase),
+            },
+            tables: await tableSample(db).catch(() => ({})),
+            consumerLag: await lagSample(a, ns).catch(() => ({})),
+            units: [...recs.values()].filter((r) => r.tWidget !== undefined).length,
+          });
+          await new Promise<void>((r) => {
+            wake = r;
+            setTimeout(r, everyMs);
+          });
+        }
+      })();
+      return {
+        stop: async () => {
+          stopped = true;
+          wake();
+          await loop.catch((e: Error) => console.error(`soak sampler: ${e.message}`));
+          await a.disconnect().catch(() => undefined);
+          await db.end().catch(() => undefined);
+          return samples;
+        },
+      };
+    };
     await Promise.all([waitReady(svcBase, 'suggestion-service'), waitReady(gwBase, 'assist-gateway')]);
 
     // ------------------------------------------------------------ knowledge base (real upload + indexing)
@@ -828,6 +873,8 @@ async function main(): Promise<void> {
     console.error(
       `warm-up p50 ${warmResult.utteranceToWidgetMs.p50} ms, received ${warmResult.receivedOnWidget}/${warmResult.sent}`,
     );
+    // --sample-every S: a soak — RSS, heap and loop lag of both services, table sizes, consumer lag every S s
+    const soak = values['sample-every'] ? startSoakSampler(Number(values['sample-every']) * 1000) : null;
     for (const [ri, rate] of rates.entries()) {
       console.error(`rate ${rate}/s for ${durationS} s (+${warmupS} s warm-up)…`);
       const r = await runPhase(rate, durationS, warmupS, `${rate}/s`, ri === rates.length - 1);
@@ -843,6 +890,8 @@ async function main(): Promise<void> {
             : ''),
       );
     }
+
+    const soakSamples = soak ? await soak.stop() : null;
 
     const result = {
       at: new Date().toISOString(),
@@ -894,10 +943,30 @@ async function main(): Promise<void> {
       unexpectedWidgetMessages: unexpected,
       serviceLogSamples: { suggestionService: svc.logs.samples, assistGateway: gw.logs.samples },
       phases,
+      ...(soakSamples ? { soakSamples } : {}),
     };
     mkdirSync(dirname(outPath), { recursive: true });
     writeFileSync(outPath, JSON.stringify(result, null, 2) + '\n');
     printTable(phases as unknown as PhaseView[]);
+    if (soakSamples?.length) {
+      const loads = soakSamples.map((x) => x.load1);
+      const units = soakSamples.at(-1)!.units - soakSamples[0]!.units;
+      console.log(
+        [
+          '',
+          `Soak: ${soakSamples.length} samples every ${values['sample-every']} s, ${units} suggestions; load average ` +
+            `${Math.min(...loads)}–${Math.max(...loads)} (2 cores).`,
+          '',
+          '| series | first | 2nd quarter | last quarter | last | slope per min | verdict |',
+          '| --- | --- | --- | --- | --- | --- | --- |',
+          ...soakRows(soakSamples, ['suggestion-service', 'assist-gateway']),
+          '',
+          '| table | size at end (MiB) | bytes per suggestion | rows per suggestion |',
+          '| --- | --- | --- | --- |',
+          ...tableRows(soakSamples),
+        ].join('\n'),
+      );
+    }
     console.error(`wrote ${relative(process.cwd(), outPath)}`);
   } finally {
     for (const s of sockets) s.removeAllListeners('disconnect').close();

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import { lagSample, serviceSample, soakRows, tableRows, tableSample, type Sample } from './soak-sampling';
 
 const ROOT = join(__dirname, '..', '..');
 const SERVICES = ['handoff-orchestrator', 'work-item-router', 'agent-gateway'] as const;
@@ -30,16 +31,6 @@ const URL_VAR: Record<(typeof SERVICES)[number], string> = {
   'work-item-router': 'ROUTER_URL',
   'agent-gateway': 'GATEWAY_URL',
 };
-
-/** One sample of everything, at `t` seconds into the run. */
-interface Sample {
-  t: number;
-  load1: number;
-  services: Record<string, { rssBytes: number; heapUsedBytes: number; loopLagP99Ms: number } | null>;
-  tables: Record<string, { bytes: number; rows: number }>;
-  consumerLag: Record<string, number>;
-  handoffs: number;
-}
 
 /** The environment var/<run>/env.sh sets (written by tools/demo/write-env.sh; it has shell defaults), via bash. */
 function readEnvFile(path: string): Record<string, string> {
@@ -50,93 +41,6 @@ function readEnvFile(path: string): Record<string, string> {
       .filter(Boolean)
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-}
-
-/** The value of a prom-client metric line (`name{labels} value`) in a `/metrics` text, or NaN. */
-function metric(text: string, name: string): number {
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : Number.NaN;
-}
-
-async function serviceSample(url: string) {
-  try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    return {
-      rssBytes: metric(text, 'process_resident_memory_bytes'),
-      heapUsedBytes: metric(text, 'nodejs_heap_size_used_bytes'),
-      loopLagP99Ms: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
-    };
-  } catch {
-    return null; // not up (yet): the sample says so
-  }
-}
-
-async function tableSample(pg: Client): Promise<Sample['tables']> {
-  const r = await pg.query<{ name: string; bytes: string; rows: string }>(
-    `SELECT relname AS name, pg_total_relation_size(relid)::text AS bytes, n_live_tup::text AS rows
-       FROM pg_stat_user_tables`,
-  );
-  return Object.fromEntries(r.rows.map((x) => [x.name, { bytes: Number(x.bytes), rows: Number(x.rows) }]));
-}
-
-async function lagSample(
-  admin: ReturnType<Kafka['admin']>,
-  namespace: string,
-): Promise<Sample['consumerLag']> {
-  const out: Sample['consumerLag'] = {};
-  const { groups } = await admin.listGroups();
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-  const highs = new Map<string, Map<number, number>>();
-  for (const t of topics) {
-    highs.set(t, new Map((await admin.fetchTopicOffsets(t)).map((p) => [p.partition, Number(p.high)])));
-  }
-  for (const g of groups.filter((x) => x.groupId.startsWith(namespace))) {
-    let lag = 0;
-    for (const t of await admin.fetchOffsets({ groupId: g.groupId, topics })) {
-      for (const p of t.partitions) {
-        const high = highs.get(t.topic)?.get(p.partition) ?? 0;
-        if (Number(p.offset) >= 0) lag += Math.max(0, high - Number(p.offset));
-      }
-    }
-    out[g.groupId] = lag;
-  }
-  return out;
-}
-
-/** Least-squares slope of `ys` over `xs` (per second). */
-function slope(xs: number[], ys: number[]): number {
-  const n = xs.length;
-  if (n < 2) return 0;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return den ? num / den : 0;
-}
-
-/** Second-quarter vs last-quarter means of a series (after the warm-up quarter) and the slope over both. */
-function trend(samples: Sample[], pick: (s: Sample) => number | undefined) {
-  const pts = samples
-    .map((s) => [s.t, pick(s)] as const)
-    .filter((p): p is [number, number] => Number.isFinite(p[1]));
-  const q = Math.floor(pts.length / 4);
-  const mean = (a: (readonly [number, number])[]) => a.reduce((x, p) => x + p[1], 0) / Math.max(1, a.length);
-  const body = pts.slice(q);
-  return {
-    first: pts[0]?.[1] ?? Number.NaN,
-    last: pts.at(-1)?.[1] ?? Number.NaN,
-    q2: mean(pts.slice(q, 2 * q)),
-    q4: mean(pts.slice(3 * q)),
-    slopePerMin:
-      slope(
-        body.map((p) => p[0]),
-        body.map((p) => p[1]),
-      ) * 60,
-  };
 }
 
 async function main(): Promise<void> {
@@ -219,7 +123,7 @@ async function main(): Promise<void> {
       services,
       tables,
       consumerLag: await lagSample(admin, namespace).catch(() => ({})),
-      handoffs: tables['handoffs']?.rows ?? 0,
+      units: tables['handoffs']?.rows ?? 0,
     });
     const s = samples.at(-1)!;
     log(
@@ -227,48 +131,18 @@ async function main(): Promise<void> {
         SERVICES.map(
           (n) => `${n.split('-')[0]} ${((s.services[n]?.rssBytes ?? NaN) / 2 ** 20).toFixed(0)} MiB`,
         ).join(', ') +
-        ` lag ${Object.values(s.consumerLag).reduce((a, b) => a + b, 0)} msgs, handoffs ${s.handoffs}`,
+        ` lag ${Object.values(s.consumerLag).reduce((a, b) => a + b, 0)} msgs, handoffs ${s.units}`,
     );
     await Promise.race([new Promise((r) => setTimeout(r, everyMs)), benchDone]);
   }
   await admin.disconnect();
   await pg.end();
 
-  const rows: string[] = [];
-  const verdict = (ok: boolean) => (ok ? 'bounded' : '**grows**');
-  for (const s of SERVICES) {
-    const rss = trend(samples, (x) => x.services[s]?.rssBytes);
-    const heap = trend(samples, (x) => x.services[s]?.heapUsedBytes);
-    const lag = trend(samples, (x) => x.services[s]?.loopLagP99Ms);
-    const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-    rows.push(
-      `| ${s} RSS (MiB) | ${mib(rss.first)} | ${mib(rss.q2)} | ${mib(rss.q4)} | ${mib(rss.last)} | ${(rss.slopePerMin / 2 ** 20).toFixed(2)} | ${verdict(rss.q4 <= rss.q2 * 1.1)} |`,
-      `| ${s} heap used (MiB) | ${mib(heap.first)} | ${mib(heap.q2)} | ${mib(heap.q4)} | ${mib(heap.last)} | ${(heap.slopePerMin / 2 ** 20).toFixed(2)} | ${verdict(heap.q4 <= heap.q2 * 1.1)} |`,
-      `| ${s} event-loop lag p99 (ms) | ${lag.first.toFixed(1)} | ${lag.q2.toFixed(1)} | ${lag.q4.toFixed(1)} | ${lag.last.toFixed(1)} | ${lag.slopePerMin.toFixed(2)} | ${verdict(lag.q4 <= lag.q2 + 50)} |`,
-    );
-  }
-  for (const g of Object.keys(samples.at(-1)?.consumerLag ?? {})) {
-    const l = trend(samples, (x) => x.consumerLag[g]);
-    rows.push(
-      `| consumer lag ${g} (messages) | ${l.first} | ${l.q2.toFixed(0)} | ${l.q4.toFixed(0)} | ${l.last} | ${l.slopePerMin.toFixed(1)} | ${verdict(l.q4 <= l.q2 + 1000)} |`,
-    );
-  }
+  const rows = soakRows(samples, SERVICES);
   const first = samples[0]!;
   const last = samples.at(-1)!;
-  const handoffs = Math.max(1, last.handoffs - first.handoffs);
-  const tableRows = Object.keys(last.tables)
-    .map((name) => ({
-      name,
-      bytes: (last.tables[name]!.bytes - (first.tables[name]?.bytes ?? 0)) / handoffs,
-      rows: (last.tables[name]!.rows - (first.tables[name]?.rows ?? 0)) / handoffs,
-      total: last.tables[name]!.bytes,
-    }))
-    .filter((x) => x.bytes !== 0 || x.rows !== 0)
-    .sort((a, b) => b.bytes - a.bytes)
-    .map(
-      (x) =>
-        `| ${x.name} | ${(x.total / 2 ** 20).toFixed(1)} | ${x.bytes.toFixed(0)} | ${x.rows.toFixed(2)} |`,
-    );
+  const handoffs = Math.max(1, last.units - first.units);
+  const tables = tableRows(samples);
 
   const loads = samples.map((s) => s.load1);
   const report = [
@@ -282,7 +156,7 @@ async function main(): Promise<void> {
     '',
     '| table | size at end (MiB) | bytes per handoff | rows per handoff |',
     '| --- | --- | --- | --- |',
-    ...tableRows,
+    ...tables,
   ].join('\n');
   const dir = join(ROOT, 'docs', 'bench');
   mkdirSync(dir, { recursive: true });
