@@ -145,6 +145,12 @@ interface StageResult {
   cpuCores: Record<string, number>;
   /** CPU milliseconds per offered handoff, by process group, from the stage's start to the end of its drain. */
   cpuMsPerHandoff: Record<string, number | null>;
+  /**
+   * The benchmark database's work per offered handoff, stage start → drained (`pg_stat_database`: committed +
+   * rolled-back transactions, rows inserted + updated + deleted). Statements are not counted: that needs
+   * `pg_stat_statements` preloaded, which the shared server is not.
+   */
+  databasePerHandoff: { transactions: number; rowWrites: number } | null;
   /** Work per instance during the stage: router creates handled, orchestrator intake requests answered. */
   replicaSplit?: { routerCreates: Record<string, number>; orchestratorIntake: Record<string, number> };
   loadAverage1m: { start: number; end: number };
@@ -324,6 +330,7 @@ async function main(): Promise<void> {
     const load0 = loadavg()[0];
     const split0 = await workSplit();
     const cpu0 = cpuSnapshot(servicePids);
+    const db0 = await databaseCounters(env.DATABASE_MIGRATION_URL);
     const t0 = performance.now();
     const inflight: Promise<void>[] = [];
     const traceRows: string[] = [];
@@ -412,6 +419,7 @@ async function main(): Promise<void> {
     // CPU spent on this stage's handoffs end to end (intake, routing, offer, accept, wrap-up), including
     // the drain: robust to other load on the machine, unlike latency.
     const cpuDrained = cpuSnapshot(servicePids);
+    const db1 = await databaseCounters(env.DATABASE_MIGRATION_URL);
     const drainedSeconds = (performance.now() - t0) / 1000;
     const duringStage = st.offerTimes.filter((o) => o.at <= sendEnd);
     const windows: StageResult['windows'] = [];
@@ -461,6 +469,13 @@ async function main(): Promise<void> {
       ),
       loadAverage1m: { start: Math.round(load0 * 100) / 100, end: Math.round(loadEnd * 100) / 100 },
       replicaSplit,
+      databasePerHandoff:
+        db0 && db1 && st.offered.size
+          ? {
+              transactions: Math.round(((db1.xacts - db0.xacts) / st.offered.size) * 100) / 100,
+              rowWrites: Math.round(((db1.rowWrites - db0.rowWrites) / st.offered.size) * 100) / 100,
+            }
+          : null,
     };
     results.push(r);
     log(
@@ -550,6 +565,28 @@ async function breakdown(
   };
 }
 
+/**
+ * Transactions (committed + rolled back) and row writes (inserted + updated + deleted) of the database so far,
+ * from `pg_stat_database` (the statistics collector's view: updated at transaction end, read after a snapshot
+ * reset so the figures are current); null when unreadable.
+ */
+async function databaseCounters(url: string): Promise<{ xacts: number; rowWrites: number } | null> {
+  const pg = new Client({ connectionString: url });
+  try {
+    await pg.connect();
+    await pg.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await pg.query<{ x: string; w: string }>(
+      `SELECT (xact_commit + xact_rollback)::text AS x, (tup_inserted + tup_updated + tup_deleted)::text AS w
+       FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    return rows[0] ? { xacts: Number(rows[0].x), rowWrites: Number(rows[0].w) } : null;
+  } catch {
+    return null;
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+}
+
 function renderTable(
   at: string,
   floor: FloorResult,
@@ -580,6 +617,16 @@ function renderTable(
       (s) =>
         `- ${s.rateHz}/s: ${l(s.breakdownMs.requestToHandoffRow)} · ${l(s.breakdownMs.handoffRowToWorkItemRow)} · ${l(s.breakdownMs.workItemRowToOfferRow)} · ${l(s.breakdownMs.offerRowToAgentSocket)}`,
     ),
+    '',
+    'PostgreSQL work per offered handoff (benchmark database, pg_stat_database, stage start → drained): ' +
+      stages
+        .map((s) =>
+          s.databasePerHandoff
+            ? `${s.rateHz}/s ${s.databasePerHandoff.transactions} transactions, ${s.databasePerHandoff.rowWrites} row writes`
+            : `${s.rateHz}/s n/a`,
+        )
+        .join('; ') +
+      ' (includes the agents’ accepts and wrap-ups, relays and inbox claims).',
     '',
     'CPU (cores used while requests were sent, by process group; in brackets CPU ms per offered handoff, stage start → drained):',
     '',
