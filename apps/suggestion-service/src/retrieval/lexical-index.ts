@@ -122,7 +122,10 @@ export class LexicalIndex {
 
   /**
    * Ranks the KB's chunks for a stemmed query (same contract and order as the SQL search: entity
-   * chunks first, then score descending, then chunk id).
+   * chunks first, then score descending, then chunk id). Synchronous: it reuses the index's scratch
+   * arrays (one score and one mark per chunk, reset before it returns), so searches never interleave.
+   * Cost: the postings of the query's lexemes plus a sort of the candidates (≈ 1 ms for ~40 lexemes over
+   * 10,882 chunks).
    * @param q.lexemes query lexemes with their weights (lexemes the KB lacks are ignored)
    * @param q.entities entity keys: candidates are their chunks; empty = every chunk matching a lexeme
    * @param q.limit hits returned
@@ -240,6 +243,7 @@ export class LexicalIndex {
 
 /** The `limit` first rows of `rows` in `cmp` order (a full sort when that is most of them). */
 function topRows(rows: number[], limit: number, cmp: (a: number, b: number) => number): number[] {
+  if (limit <= 0) return [];
   if (rows.length <= limit * 4) return [...rows].sort(cmp).slice(0, limit);
   const top: number[] = [];
   for (const r of rows) {
