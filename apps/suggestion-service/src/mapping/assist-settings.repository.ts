@@ -55,7 +55,7 @@ export class AssistSettingsRepository {
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly integrations: IntegrationStore,
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Optional() @Inject(ASSIST_SETTINGS_CACHE_TTL_MS) private readonly ttlMs: number = 2000,
+    @Optional() @Inject(ASSIST_SETTINGS_CACHE_TTL_MS) private readonly ttlMs = 2000,
     @Optional() changes?: KnowledgeBaseChanges,
   ) {
     changes?.onChange((tenantId) => this.forget(tenantId));
