@@ -52,6 +52,32 @@ function insideWeekly(rules: WeeklyHours[], zone: string, s: number, e: number):
   return true;
 }
 
+/**
+ * Does a rule open or close at a wall-clock time that does not exist (a spring-forward gap) on a day of the
+ * window? @hub/scheduling resolves such a time as RFC 5545 does (with the offset before the gap: 02:30 → 03:30,
+ * pinned by its own spec), which the minute-by-minute wall-clock model of {@link insideWeekly} cannot express;
+ * those scenarios are left to that spec.
+ */
+function boundaryInGap(rules: WeeklyHours[], zone: string, from: number, days: number): boolean {
+  const start = DateTime.fromMillis(from, { zone }).startOf('day');
+  for (let i = -1; i <= days; i++) {
+    const d = start.plus({ days: i });
+    for (const r of rules) {
+      for (const [day, v] of [
+        [r.day, r.from],
+        [r.day, r.to],
+        [(r.day % 7) + 1, r.to], // a rule past midnight closes the next morning
+      ] as const) {
+        if (d.weekday !== day) continue;
+        const [hour, minute] = v.split(':').map(Number);
+        const t = DateTime.fromObject({ year: d.year, month: d.month, day: d.day, hour, minute }, { zone });
+        if (t.hour !== hour || t.minute !== minute) return true;
+      }
+    }
+  }
+  return false;
+}
+
 const hhmm = fc
   .integer({ min: 0, max: 47 })
   .map((h) => `${String(Math.floor(h / 2)).padStart(2, '0')}:${h % 2 ? '30' : '00'}`);
@@ -89,6 +115,7 @@ describe(`proposeSlots with the process in TZ=${PROCESS_ZONE}`, () => {
   it('property: no slot outside hours, none overlapping busy + buffers, none before now + notice, at most 3', () => {
     fc.assert(
       fc.property(scenario, (sc) => {
+        fc.pre(!boundaryInGap(sc.rules, sc.zone, sc.anchor, 9));
         const now = new Date(sc.anchor + sc.nowOffsetMin * MIN);
         const horizonEnd = new Date(sc.anchor + 8 * 24 * 60 * MIN);
         const open = weeklyOpenIntervals(sc.rules, sc.zone, now, horizonEnd);
