@@ -434,6 +434,7 @@ async function main(): Promise<void> {
       const samples: Sample[] = [];
       const started = Date.now();
       const db = new Client({ connectionString: world.databaseUrl });
+      db.on('error', () => undefined); // the world's DROP … WITH (FORCE) ends it if a failure skipped stop()
       const a = kafka.admin();
       let stopped = false;
       let wake: () => void = () => undefined;
@@ -777,7 +778,8 @@ async function main(): Promise<void> {
       const m = phaseRecs.filter((r) => r.measured);
       const mf = phaseFloor.filter((f) => f.measured);
       const got = m.filter((r) => r.tWidget !== undefined);
-      const lastRecv = Math.max(...got.map((r) => r.tWidget!));
+      // reduce, not Math.max(...xs): a soak's 100,000+ arguments exceed the engine's argument limit
+      const lastRecv = got.reduce((m, r) => Math.max(m, r.tWidget!), -Infinity);
       const firstSend = m[0].t0;
       const e2e = got.map((r) => r.tWidget! - r.t0);
       const withT = got.filter((r) => r.timings && r.occurredAt !== undefined);
