@@ -78,7 +78,7 @@ export const SuggestionConfigSchema = KafkaConfigSchema.extend(DatabaseConfigSch
     /** Folder of the local models (default `~/.cache/engagement-hub/models`, where fetch-models.sh puts them). */
     HUB_MODELS_DIR: z.string().min(1).optional(),
     /**
-     * Memory budget of the in-memory lexical indexes (all knowledge bases; postings + chunk texts, ~25 MiB
+     * Memory budget of the in-memory lexical indexes (all knowledge bases; postings + chunk texts, ≈ 8 MiB of heap
      * for the 10,882-chunk demo KB), MiB. 0 = PostgreSQL ranks every query (also the fallback while a KB's
      * index loads or when it exceeds the budget).
      */

@@ -63,7 +63,11 @@ export class LexicalIndex {
   readonly size: number;
   /** Approximate heap bytes (texts, ids, postings), for the cache budget. */
   readonly bytes: number;
-  private readonly rows: readonly LexicalChunkRow[];
+  /** What a hit returns, per row (the postings arrays of the input are not kept). */
+  private readonly rows: readonly Pick<
+    LexicalChunkRow,
+    'chunkId' | 'documentId' | 'title' | 'text' | 'entityKey'
+  >[];
   private readonly lengths: Float64Array;
   private readonly postings = new Map<string, Postings>();
   private readonly byEntity = new Map<string, number[]>();
@@ -79,7 +83,13 @@ export class LexicalIndex {
     rows: readonly LexicalChunkRow[],
     readonly stats: LexicalKbStats,
   ) {
-    this.rows = rows;
+    this.rows = rows.map(({ chunkId, documentId, title, text, entityKey }) => ({
+      chunkId,
+      documentId,
+      title,
+      text,
+      entityKey,
+    }));
     this.size = rows.length;
     this.lengths = new Float64Array(rows.length);
     this.scores = new Float64Array(rows.length);
@@ -94,13 +104,14 @@ export class LexicalIndex {
         if (list) list.push(i);
         else this.byEntity.set(r.entityKey, [i]);
       }
-      bytes += 2 * (r.title.length + r.text.length + r.documentId.length) + 200;
+      // strings (UTF-16 at worst) and the row object, map entries: calibrated on the 10,882-chunk demo KB
+      bytes += 2 * (r.title.length + r.text.length + r.documentId.length + r.chunkId.length) + 400;
       for (let j = 0; j < r.lexemes.length; j++) {
         let p = lists.get(r.lexemes[j]);
         if (!p) {
           p = { rows: [], title: [], entity: [], body: [] };
           lists.set(r.lexemes[j], p);
-          bytes += 2 * r.lexemes[j].length + 80;
+          bytes += 2 * r.lexemes[j].length + 200;
         }
         p.rows.push(i);
         p.title.push(r.titleCounts[j]);
@@ -115,7 +126,7 @@ export class LexicalIndex {
         entity: Uint16Array.from(p.entity),
         body: Uint16Array.from(p.body),
       });
-      bytes += p.rows.length * 10;
+      bytes += p.rows.length * 10 + 4 * 64; // typed arrays: 4 + 3 × 2 bytes a posting, plus their headers
     }
     this.bytes = bytes + rows.length * 24;
   }
