@@ -73,7 +73,7 @@ describe('in-memory lexical index (same ranking as the SQL search)', () => {
 
   it('returns what PostgreSQL returns for 100+ real customer turns, with and without entities and dense candidates', async () => {
     const repo = app.get(RetrievalRepository);
-    const { index } = await repo.lexicalIndex('acme', kbId);
+    const index = await repo.lexicalIndex('acme', kbId);
     expect(index.size).toBe(rows.length);
     const lexemes = new QueryLexemes((t) => repo.stem(t));
     const entities = [...new Set(rows.map((r) => entityKey(r.entity)))];

@@ -5,7 +5,7 @@ import { LlmError, LlmRepository, type LlmIntegration } from '../llm/llm.reposit
 import { ASSIST_METRICS, AssistMetrics } from '../metrics';
 import { DenseIndexCache, type DenseIndex } from './dense-index';
 import { LOCAL_EMBEDDING_MODEL, localEmbeddingModelId, type LocalRetrievalModel } from './local-embeddings';
-import { cacheKey, RetrievalRepository, type KbRetrievalState } from './retrieval.repository';
+import { cacheKey, fromCacheKey, RetrievalRepository, type KbRetrievalState } from './retrieval.repository';
 
 /** Tunables of {@link DenseRetriever}. */
 export interface DenseRetrievalOptions {
@@ -55,8 +55,8 @@ export class DenseRetriever {
   ) {
     // keyed by tenant and KB (cacheKey): the vectors are loaded inside the KB's tenant
     this.indexes = new DenseIndexCache((key) => {
-      const at = key.lastIndexOf(':');
-      return repo.denseVectors(key.slice(0, at), key.slice(at + 1));
+      const { tenantId, kbId } = fromCacheKey(key);
+      return repo.denseVectors(tenantId, kbId);
     }, opts.maxIndexBytes);
   }
 

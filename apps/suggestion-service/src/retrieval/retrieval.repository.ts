@@ -96,6 +96,12 @@ export interface KbRetrievalState {
 /** Cache key of a tenant's knowledge base (KB ids are UUIDs, so the last `:` separates them). */
 export const cacheKey = (tenantId: string, kbId: string) => `${tenantId}:${kbId}`;
 
+/** The tenant and KB id of a {@link cacheKey}. */
+export function fromCacheKey(key: string): { tenantId: string; kbId: string } {
+  const at = key.lastIndexOf(':');
+  return { tenantId: key.slice(0, at), kbId: key.slice(at + 1) };
+}
+
 @Injectable()
 export class RetrievalRepository {
   constructor(
@@ -124,14 +130,12 @@ export class RetrievalRepository {
   /**
    * The whole lexical index of a knowledge base — every chunk with its hit fields and tsvector postings,
    * and the KB's `chunk_count` / `avg_chunk_length` — read by ONE statement (one snapshot: chunks,
-   * statistics and revision agree) inside the tenant (row-level security).
-   * @returns the index and the revision it was read at
+   * statistics agree) inside the tenant (row-level security).
    * @throws Error when the tenant has no such knowledge base; the database error otherwise
    */
-  async lexicalIndex(tenantId: string, kbId: string): Promise<{ revision: number; index: LexicalIndex }> {
+  async lexicalIndex(tenantId: string, kbId: string): Promise<LexicalIndex> {
     const { rows } = await inTenantTransaction(this.pool, tenantId, (c) =>
       c.query<{
-        revision: number;
         chunk_count: number;
         avg_chunk_length: number;
         id: string | null;
@@ -163,11 +167,10 @@ export class RetrievalRepository {
         bodyCounts: r.o,
       });
     }
-    const index = new LexicalIndex(chunks, {
+    return new LexicalIndex(chunks, {
       chunkCount: Number(rows[0].chunk_count),
       avgChunkLength: Number(rows[0].avg_chunk_length),
     });
-    return { revision: rows[0].revision, index };
   }
 
   /**
@@ -334,7 +337,7 @@ export class RetrievalRepository {
 // $1 kb. One row per chunk (one row with a null id for a KB without chunks); per chunk its tsvector as parallel
 // arrays: lexeme and the number of its positions weighted A (title), B (entity) and C/D (body)
 const LEXICAL_INDEX_SQL = `
-SELECT kb.revision, kb.chunk_count, kb.avg_chunk_length::float8 AS avg_chunk_length,
+SELECT kb.chunk_count, kb.avg_chunk_length::float8 AS avg_chunk_length,
        ch.id, ch.external_id, ch.title, ch.text, ch.entity_key, ch.length, ch.lexemes, ch.a, ch.b, ch.o
 FROM knowledge_bases kb
 LEFT JOIN LATERAL (

@@ -19,6 +19,7 @@ import { LexicalIndexCache, QueryLexemes, type LexicalIndex } from './lexical-in
 import {
   cacheKey,
   DEFAULT_RANKING,
+  fromCacheKey,
   RetrievalRepository,
   type KbRetrievalState,
   type RankingParams,
@@ -131,9 +132,9 @@ export class RetrieveUseCase {
     this.lexicalOpts = lexical ?? DEFAULT_LEXICAL_RETRIEVAL;
     this.lexicalIndexes =
       this.lexicalOpts.maxIndexBytes > 0
-        ? new LexicalIndexCache(async (key) => {
-            const at = key.lastIndexOf(':');
-            return (await repo.lexicalIndex(key.slice(0, at), key.slice(at + 1))).index;
+        ? new LexicalIndexCache((key) => {
+            const { tenantId, kbId } = fromCacheKey(key);
+            return repo.lexicalIndex(tenantId, kbId);
           }, this.lexicalOpts.maxIndexBytes)
         : null;
     this.lexemes = new QueryLexemes((texts) => repo.stem(texts));
